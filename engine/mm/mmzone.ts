@@ -1,0 +1,400 @@
+/**
+ * The physical memory model: nodes, zones, pageblocks and pages by PFN.
+ * Mirrors include/linux/mmzone.h (struct zone, struct free_area) and
+ * include/linux/pageblock-flags.h, kernel 6.1 (with 7.2 differences noted where they matter).
+ *
+ * Geometry (page size, pageblock order, number of orders) always comes from the snapshot.
+ * Per-page state is one byte per PFN (see page.ts); per-pageblock state is two bytes
+ * (migratetype, flags). Free lists are LIFO stacks of head PFNs per (order, migratetype),
+ * validated lazily against memMap so that removing a block from the middle of a list (a buddy
+ * merge) is O(1), as with the kernel's list_del.
+ */
+import { freeHead, isFreeHead, headOrder, freeHeadMt } from './page.ts'
+
+/** Kernel zone names in zone-index order (mm/page_alloc.c zone_names[]). */
+export const ZONE_NAMES = ['DMA', 'DMA32', 'Normal', 'HighMem', 'Movable', 'Device'] as const
+
+/** PAGE_ALLOC_COSTLY_ORDER (include/linux/mmzone.h, all versions). */
+export const PAGE_ALLOC_COSTLY_ORDER = 3
+
+export interface Geometry {
+  /** bytes per base page */
+  pageSize: number
+  /** pageblock_order */
+  pageblockOrder: number
+  /** NR_PAGE_ORDERS (= MAX_PAGE_ORDER + 1) */
+  nrOrders: number
+}
+
+/**
+ * Migratetypes as the capture names them (header of /proc/pagetypeinfo), with the roles the
+ * allocator needs. Internal migratetype numbers are indexes into `names`.
+ */
+export class MigratetypeTable {
+  readonly names: readonly string[]
+  readonly unmovable: number
+  readonly movable: number
+  readonly reclaimable: number
+  /** HighAtomic (≥4.4) or the old Reserve type; -1 if absent */
+  readonly highatomic: number
+  readonly cma: number
+  readonly isolate: number
+
+  constructor(names: readonly string[]) {
+    if (names.length === 0 || names.length > 8) throw new Error(`migratetype table needs 1..8 names, got ${names.length}`)
+    this.names = [...names]
+    const find = (...n: string[]): number => this.names.findIndex((x) => n.includes(x))
+    this.unmovable = find('Unmovable')
+    this.movable = find('Movable')
+    this.reclaimable = find('Reclaimable')
+    this.highatomic = find('HighAtomic', 'Reserve')
+    this.cma = find('CMA')
+    this.isolate = find('Isolate')
+    if (this.unmovable < 0 || this.movable < 0 || this.reclaimable < 0) {
+      throw new Error(`migratetype table lacks Unmovable/Movable/Reclaimable: ${names.join(' ')}`)
+    }
+  }
+
+  get count(): number {
+    return this.names.length
+  }
+
+  /** migratetype_is_mergeable(): Unmovable, Movable, Reclaimable (the pcp types). */
+  isMergeable(mt: number): boolean {
+    return mt === this.unmovable || mt === this.movable || mt === this.reclaimable
+  }
+
+  /** fallbacks[] (identical in 6.1, 6.12, 7.2): the types a request may fall back to, in order. */
+  fallbacks(mt: number): number[] {
+    if (mt === this.unmovable) return [this.reclaimable, this.movable]
+    if (mt === this.movable) return [this.reclaimable, this.unmovable]
+    if (mt === this.reclaimable) return [this.unmovable, this.movable]
+    return []
+  }
+
+  /** The ≥4.4 default table. */
+  static standard(withCma = true, withIsolate = true): MigratetypeTable {
+    const n = ['Unmovable', 'Movable', 'Reclaimable', 'HighAtomic']
+    if (withCma) n.push('CMA')
+    if (withIsolate) n.push('Isolate')
+    return new MigratetypeTable(n)
+  }
+}
+
+/** One free list: a LIFO stack of head PFNs (head of the kernel list = top of the stack). */
+class FreeList {
+  items: Int32Array = new Int32Array(16)
+  length = 0
+
+  push(pfn: number): void {
+    if (this.length === this.items.length) {
+      const n = new Int32Array(this.items.length * 2)
+      n.set(this.items)
+      this.items = n
+    }
+    this.items[this.length++] = pfn
+  }
+}
+
+/**
+ * struct free_area[] of one zone: nr_free per order and one list per (order, migratetype).
+ */
+export class FreeArea {
+  readonly nrOrders: number
+  readonly nrTypes: number
+  /** free blocks per (order, mt): index order * nrTypes + mt */
+  readonly nrFreeMt: Float64Array
+  private readonly lists: FreeList[]
+
+  constructor(nrOrders: number, nrTypes: number) {
+    this.nrOrders = nrOrders
+    this.nrTypes = nrTypes
+    this.nrFreeMt = new Float64Array(nrOrders * nrTypes)
+    this.lists = Array.from({ length: nrOrders * nrTypes }, () => new FreeList())
+  }
+
+  /** free_area[order].nr_free: blocks of this order on all lists */
+  nrFree(order: number): number {
+    let s = 0
+    for (let mt = 0; mt < this.nrTypes; mt++) s += this.nrFreeMt[order * this.nrTypes + mt]!
+    return s
+  }
+
+  count(order: number, mt: number): number {
+    return this.nrFreeMt[order * this.nrTypes + mt]!
+  }
+
+  isEmpty(order: number, mt: number): boolean {
+    return this.nrFreeMt[order * this.nrTypes + mt] === 0
+  }
+
+  /** add to the head of list (order, mt); memMap must already say freeHead(mt, order) at pfn */
+  add(pfn: number, order: number, mt: number): void {
+    const i = order * this.nrTypes + mt
+    this.lists[i]!.push(pfn)
+    this.nrFreeMt[i]! += 1
+  }
+
+  /** account the removal of a block whose memMap entry the caller has changed or will change */
+  del(order: number, mt: number): void {
+    this.nrFreeMt[order * this.nrTypes + mt]! -= 1
+  }
+
+  /**
+   * The block at the head of list (order, mt), or -1 when empty; stale entries (blocks that
+   * merged, were allocated or moved list since they were pushed) are dropped on the way.
+   */
+  peek(order: number, mt: number, memMap: Uint8Array, basePfn: number): number {
+    const i = order * this.nrTypes + mt
+    if (this.nrFreeMt[i] === 0) {
+      this.lists[i]!.length = 0
+      return -1
+    }
+    const l = this.lists[i]!
+    const want = freeHead(mt, order)
+    while (l.length > 0) {
+      const pfn = l.items[l.length - 1]!
+      if (memMap[pfn - basePfn] === want) return pfn
+      l.length--
+    }
+    throw new Error(`free list (${order}, ${mt}) count ${this.nrFreeMt[i]} but no valid entry`)
+  }
+
+  /** drop stale entries and duplicates from every list (bounded memory over long runs) */
+  compactLists(memMap: Uint8Array, basePfn: number): void {
+    for (let i = 0; i < this.lists.length; i++) {
+      const l = this.lists[i]!
+      const want = freeHead(i % this.nrTypes, Math.floor(i / this.nrTypes))
+      const seen = new Set<number>()
+      let w = l.length
+      const out: number[] = []
+      while (w-- > 0) {
+        const pfn = l.items[w]!
+        if (memMap[pfn - basePfn] === want && !seen.has(pfn)) {
+          seen.add(pfn)
+          out.push(pfn)
+        }
+      }
+      l.length = 0
+      for (let k = out.length - 1; k >= 0; k--) l.push(out[k]!)
+    }
+  }
+
+  /** total stack entries, for memory accounting */
+  get entries(): number {
+    let s = 0
+    for (const l of this.lists) s += l.items.length
+    return s
+  }
+}
+
+export interface Watermarks {
+  min: number
+  low: number
+  high: number
+  promo: number
+}
+
+/** struct zone (the parts the allocator, compaction and reports use). */
+export class Zone {
+  readonly node: number
+  readonly name: string
+  /** zone index within the node (position in ZONE_NAMES) */
+  readonly idx: number
+  readonly startPfn: number
+  readonly spanned: number
+  present: number
+  managed: number
+  /** pages of CMA areas in this zone (zoneinfo `cma`) */
+  cmaPages: number
+  /** _watermark[] without boost */
+  wmark: Watermarks
+  /** watermark_boost */
+  boost: number
+  /** lowmem_reserve[] per zone index of the node */
+  protection: number[]
+  /** nr_reserved_highatomic */
+  nrReservedHighatomic: number
+  /** free pages cached on per-cpu lists (zoneinfo pagesets `count` summed) */
+  pcpPages: number
+  readonly free: FreeArea
+  /** NR_FREE_PAGES as the model accounts it (buddy pages not on the Isolate list) */
+  nrFreePages: number
+  /** NR_FREE_CMA_PAGES */
+  nrFreeCmaPages: number
+
+  constructor(init: {
+    node: number; name: string; idx: number; startPfn: number; spanned: number; present: number; managed: number
+    cmaPages?: number; nrOrders: number; nrTypes: number
+  }) {
+    this.node = init.node
+    this.name = init.name
+    this.idx = init.idx
+    this.startPfn = init.startPfn
+    this.spanned = init.spanned
+    this.present = init.present
+    this.managed = init.managed
+    this.cmaPages = init.cmaPages ?? 0
+    this.wmark = { min: 0, low: 0, high: 0, promo: 0 }
+    this.boost = 0
+    this.protection = []
+    this.nrReservedHighatomic = 0
+    this.pcpPages = 0
+    this.free = new FreeArea(init.nrOrders, init.nrTypes)
+    this.nrFreePages = 0
+    this.nrFreeCmaPages = 0
+  }
+
+  get endPfn(): number {
+    return this.startPfn + this.spanned
+  }
+
+  /** zone_spans_pfn() */
+  spans(pfn: number): boolean {
+    return pfn >= this.startPfn && pfn < this.startPfn + this.spanned
+  }
+
+  /** "Node 0, zone Normal" */
+  get label(): string {
+    return `Node ${this.node}, zone ${this.name}`
+  }
+}
+
+export type BuildMethod =
+  | { method: 'exact'; source: string; notes: string[] }
+  | { method: 'synthesized'; seed: number; notes: string[] }
+
+/**
+ * All of physical memory: every PFN from basePfn to endPfn, the zones that hold them, and
+ * per-pageblock state. A PFN outside every zone is a HOLE.
+ */
+export class MemoryModel {
+  readonly geometry: Geometry
+  readonly migratetypes: MigratetypeTable
+  readonly basePfn: number
+  readonly endPfn: number
+  /** one byte per page: see page.ts */
+  readonly memMap: Uint8Array
+  /** first pageblock index (basePfn >> pageblockOrder) */
+  readonly pbBase: number
+  /** per pageblock: migratetype (pageblock bits) */
+  readonly pageblockMt: Uint8Array
+  /** per pageblock: PB_migrate_skip in bit 0 */
+  readonly pageblockFlags: Uint8Array
+  /** populated zones, ordered by node then zone index */
+  readonly zones: Zone[]
+  build: BuildMethod
+  /** zone of each pageblock (index into zones, 255 = none); a block straddling zones gets the first */
+  private readonly pbZone: Uint8Array
+
+  constructor(geometry: Geometry, migratetypes: MigratetypeTable, zones: Zone[], build: BuildMethod) {
+    if (zones.length === 0) throw new Error('a memory model needs at least one populated zone')
+    if (zones.length > 254) throw new Error('too many zones')
+    this.geometry = geometry
+    this.migratetypes = migratetypes
+    this.zones = [...zones].sort((a, b) => a.node - b.node || a.idx - b.idx)
+    const pbOrder = geometry.pageblockOrder
+    const lo = Math.min(...zones.map((z) => z.startPfn))
+    const hi = Math.max(...zones.map((z) => z.endPfn))
+    // align to pageblocks so every pageblock of every zone is fully inside memMap
+    this.basePfn = Math.floor(lo / 2 ** pbOrder) * 2 ** pbOrder
+    this.endPfn = Math.ceil(hi / 2 ** pbOrder) * 2 ** pbOrder
+    this.memMap = new Uint8Array(this.endPfn - this.basePfn)
+    this.pbBase = this.basePfn / 2 ** pbOrder
+    const nrPb = (this.endPfn - this.basePfn) / 2 ** pbOrder
+    this.pageblockMt = new Uint8Array(nrPb).fill(migratetypes.movable)
+    this.pageblockFlags = new Uint8Array(nrPb)
+    this.pbZone = new Uint8Array(nrPb).fill(255)
+    this.zones.forEach((z, zi) => {
+      const first = Math.floor(z.startPfn / 2 ** pbOrder) - this.pbBase
+      const last = Math.floor((z.endPfn - 1) / 2 ** pbOrder) - this.pbBase
+      for (let b = first; b <= last; b++) if (this.pbZone[b] === 255) this.pbZone[b] = zi
+    })
+    this.build = build
+  }
+
+  get pageblockNrPages(): number {
+    return 2 ** this.geometry.pageblockOrder
+  }
+
+  get maxOrder(): number {
+    return this.geometry.nrOrders - 1
+  }
+
+  get nrPageblocks(): number {
+    return this.pageblockMt.length
+  }
+
+  /** index into pageblockMt for a pfn */
+  pbIndex(pfn: number): number {
+    return Math.floor(pfn / this.pageblockNrPages) - this.pbBase
+  }
+
+  /** get_pageblock_migratetype() */
+  getPageblockMigratetype(pfn: number): number {
+    return this.pageblockMt[this.pbIndex(pfn)]!
+  }
+
+  /** set_pageblock_migratetype() */
+  setPageblockMigratetype(pfn: number, mt: number): void {
+    this.pageblockMt[this.pbIndex(pfn)] = mt
+  }
+
+  getPageblockSkip(pfn: number): boolean {
+    return (this.pageblockFlags[this.pbIndex(pfn)]! & 1) !== 0
+  }
+
+  setPageblockSkip(pfn: number, skip: boolean): void {
+    const i = this.pbIndex(pfn)
+    this.pageblockFlags[i] = skip ? this.pageblockFlags[i]! | 1 : this.pageblockFlags[i]! & ~1
+  }
+
+  /** page byte of a pfn */
+  page(pfn: number): number {
+    return this.memMap[pfn - this.basePfn]!
+  }
+
+  /** the zone a pfn belongs to, or null (page_zone) */
+  zoneOf(pfn: number): Zone | null {
+    if (pfn < this.basePfn || pfn >= this.endPfn) return null
+    const zi = this.pbZone[this.pbIndex(pfn)]!
+    if (zi !== 255) {
+      const z = this.zones[zi]!
+      if (z.spans(pfn)) return z
+    }
+    for (const z of this.zones) if (z.spans(pfn)) return z
+    return null
+  }
+
+  /** index of the zone in this.zones for a pageblock index, or -1 */
+  zoneIndexOfPageblock(pb: number): number {
+    const zi = this.pbZone[pb]!
+    return zi === 255 ? -1 : zi
+  }
+
+  findZone(node: number, name: string): Zone | undefined {
+    return this.zones.find((z) => z.node === node && z.name === name)
+  }
+
+  /** bytes the model holds (memMap, pageblock arrays, free-list stacks) */
+  memoryBytes(): number {
+    let s = this.memMap.byteLength + this.pageblockMt.byteLength * 3
+    for (const z of this.zones) s += z.free.entries * 4 + z.free.nrFreeMt.byteLength
+    return s
+  }
+
+  /** Head pfn and order of the free block containing pfn, or null if pfn is not in a free block. */
+  findFreeBlock(pfn: number): { pfn: number; order: number; mt: number } | null {
+    const b = this.page(pfn)
+    if (isFreeHead(b)) return { pfn, order: headOrder(b), mt: freeHeadMt(b) }
+    for (let order = 1; order < this.geometry.nrOrders; order++) {
+      const head = pfn - (pfn % 2 ** order)
+      if (head < this.basePfn) break
+      const hb = this.page(head)
+      if (isFreeHead(hb) && headOrder(hb) >= order && head + 2 ** headOrder(hb) > pfn) {
+        return { pfn: head, order: headOrder(hb), mt: freeHeadMt(hb) }
+      }
+    }
+    return null
+  }
+}

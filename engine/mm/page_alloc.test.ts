@@ -1,0 +1,195 @@
+import { describe, it, expect } from 'vitest'
+import { bootModel } from './memblock.ts'
+import { checkModel } from './debug.ts'
+import { PageKind, freeHead } from './page.ts'
+import { calculateMinFreeKbytes, setupPerZoneWmarks, fallbackRuleFor, PageAllocator } from './page_alloc.ts'
+
+const X86 = { pageSize: 4096, pageblockOrder: 9, nrOrders: 11 }
+
+function small(pages = 4096) {
+  return bootModel(X86, [{ name: 'Normal', startPfn: 0, spanned: pages }])
+}
+
+describe('buddy allocator: split and merge', () => {
+  it('boots a zone into max-order blocks', () => {
+    const { model } = small(4096)
+    const z = model.zones[0]!
+    expect(z.free.nrFree(10)).toBe(4)
+    expect(z.nrFreePages).toBe(4096)
+    expect(checkModel(model)).toEqual([])
+  })
+
+  it('an order-0 allocation takes the lowest PFN of the block found and returns upper halves', () => {
+    const { model, allocator } = small(1024)
+    const r = allocator.allocPages({ order: 0, gfp: 'movable' })!
+    expect(r.pfn).toBe(0)
+    const z = model.zones[0]!
+    // 1024 = 1 + 1 + 2 + 4 + ... + 512: one free block of each order 0..9
+    for (let o = 0; o <= 9; o++) expect(z.free.nrFree(o)).toBe(1)
+    expect(z.free.nrFree(10)).toBe(0)
+    expect(model.page(1)).toBe(freeHead(model.migratetypes.movable, 0))
+    expect(model.page(512)).toBe(freeHead(model.migratetypes.movable, 9))
+    expect(model.page(0)).toBe(PageKind.ANON)
+    expect(checkModel(model)).toEqual([])
+  })
+
+  it('freeing merges with the buddy all the way up', () => {
+    const { model, allocator } = small(1024)
+    const a = allocator.allocPages({ order: 0, gfp: 'movable' })!
+    const b = allocator.allocPages({ order: 3, gfp: 'movable' })!
+    expect(b.pfn).toBe(8)
+    allocator.freePages(a.pfn, 0)
+    allocator.freePages(b.pfn, 3)
+    const z = model.zones[0]!
+    expect(z.free.nrFree(10)).toBe(1)
+    expect(z.nrFreePages).toBe(1024)
+    expect(checkModel(model)).toEqual([])
+  })
+
+  it('refuses to merge across pageblocks of a non-mergeable type (CMA vs Movable)', () => {
+    const { model, allocator } = small(1024)
+    const mts = model.migratetypes
+    const r = allocator.allocPages({ order: 10, gfp: 'movable' })!
+    model.setPageblockMigratetype(512, mts.cma)
+    allocator.freePages(r.pfn + 512, 9)
+    allocator.freePages(r.pfn, 9)
+    const z = model.zones[0]!
+    expect(z.free.nrFree(9)).toBe(2)
+    expect(z.free.count(9, mts.cma)).toBe(1)
+    expect(z.nrFreeCmaPages).toBe(512)
+    expect(checkModel(model)).toEqual([])
+  })
+
+  it('detects double free', () => {
+    const { allocator } = small(1024)
+    const r = allocator.allocPages({ order: 2, gfp: 'unmovable' })!
+    allocator.freePages(r.pfn, 2)
+    expect(() => allocator.freePages(r.pfn, 2)).toThrow(/double free/)
+  })
+})
+
+describe('migratetype fallback', () => {
+  it('6.1: an unmovable request steals a whole movable pageblock (claims its type)', () => {
+    const { model, allocator } = small(2048)
+    const mts = model.migratetypes
+    const r = allocator.allocPages({ order: 0, gfp: 'unmovable' })!
+    expect(r.pfn).toBeGreaterThanOrEqual(0)
+    // block of order 10 found first (max order down): whole range retyped
+    expect(model.getPageblockMigratetype(r.pfn)).toBe(mts.unmovable)
+    expect(checkModel(model)).toEqual([])
+  })
+
+  // a 1024-page zone, all Reclaimable and allocated, with free blocks at pfn 1 (order 0)
+  // and 16..31 (order 4) on the Reclaimable lists
+  function fragmentedReclaimable(rule: '6.1' | '6.15') {
+    const { model, allocator } = small(1024)
+    allocator.policy.fallback = rule
+    const mts = model.migratetypes
+    model.setPageblockMigratetype(0, mts.reclaimable)
+    model.setPageblockMigratetype(512, mts.reclaimable)
+    const all = allocator.allocPages({ order: 10, gfp: 'reclaimable' })!
+    expect(all.pfn).toBe(0)
+    allocator.freePages(1, 0)
+    allocator.freePages(16, 4)
+    return { model, allocator, mts, z: model.zones[0]! }
+  }
+
+  it('6.1: a movable request that can steal moves every free page of the block to its lists (block keeps its type when mostly used)', () => {
+    const { model, allocator, mts, z } = fragmentedReclaimable('6.1')
+    const r = allocator.allocPages({ order: 0, gfp: 'movable' })!
+    // move_freepages_block moved pfn 1 and 16..31 to Movable; __rmqueue_smallest then takes order 0
+    expect(r.pfn).toBe(1)
+    expect(model.getPageblockMigratetype(16)).toBe(mts.reclaimable)
+    expect(z.free.count(4, mts.movable)).toBe(1)
+    expect(z.free.count(0, mts.reclaimable) + z.free.count(4, mts.reclaimable)).toBe(0)
+    expect(checkModel(model)).toEqual([])
+  })
+
+  it('6.1: with only small blocks, a movable request takes the smallest one', () => {
+    const { model, allocator, mts, z } = fragmentedReclaimable('6.1')
+    allocator.allocPages({ order: 4, gfp: 'reclaimable' })
+    allocator.freePages(4, 2)
+    const r = allocator.allocPages({ order: 0, gfp: 'movable' })!
+    expect(r.pfn).toBe(1)
+    expect(z.free.count(2, mts.reclaimable)).toBe(1)
+    expect(checkModel(model)).toEqual([])
+  })
+
+  it('6.15: a failed claim falls through to stealing the smallest block, remainder stays on the fallback lists', () => {
+    const { model, allocator, mts, z } = fragmentedReclaimable('6.15')
+    const r = allocator.allocPages({ order: 0, gfp: 'movable' })!
+    expect(r.pfn).toBe(1)
+    expect(z.free.count(4, mts.reclaimable)).toBe(1)
+    expect(z.free.count(0, mts.movable) + z.free.count(4, mts.movable)).toBe(0)
+    expect(checkModel(model)).toEqual([])
+  })
+
+  it('picks the fallback rule from the kernel release', () => {
+    expect(fallbackRuleFor('6.1.0-56-amd64')).toBe('6.1')
+    expect(fallbackRuleFor('6.12.7')).toBe('6.1')
+    expect(fallbackRuleFor('6.15.0')).toBe('6.15')
+    expect(fallbackRuleFor('7.2.13')).toBe('6.15')
+    expect(fallbackRuleFor(null)).toBe('6.1')
+  })
+})
+
+describe('watermarks', () => {
+  it('min_free_kbytes follows int_sqrt(16 × lowmem kB)', () => {
+    // 1 GiB lowmem = 1048576 kB → sqrt(16777216) = 4096
+    const { model } = bootModel(X86, [{ name: 'Normal', startPfn: 0, spanned: 262144 }])
+    expect(calculateMinFreeKbytes(model)).toBe(4096)
+  })
+
+  it('reproduces the x86-512M capture zoneinfo watermarks from min_free_kbytes 23204', () => {
+    // captured: DMA managed 3840 min 190 low 237 high 284; DMA32 managed 113199 min 5610 low 7012 high 8414
+    const { model } = bootModel(X86, [
+      { name: 'DMA', startPfn: 1, spanned: 4095, reserved: 158, holes: [[3999, 4096]] },
+      { name: 'DMA32', startPfn: 4096, spanned: 126941, reserved: 126941 - 113199 },
+    ])
+    setupPerZoneWmarks(model, 23204, 10)
+    const [dma, dma32] = model.zones
+    expect(dma!.managed).toBe(3840)
+    expect(dma!.wmark).toMatchObject({ min: 190, low: 237, high: 284 })
+    expect(dma32!.wmark).toMatchObject({ min: 5610, low: 7012, high: 8414 })
+  })
+
+  it('an allocation fails when it would go below the min watermark', () => {
+    const { model, allocator } = small(1024)
+    const z = model.zones[0]!
+    z.wmark = { min: 1009, low: 1009, high: 1020, promo: 1030 }
+    expect(allocator.allocPages({ order: 4, gfp: 'movable' })).toBeNull()
+    z.wmark = { min: 10, low: 20, high: 30, promo: 40 }
+    expect(allocator.allocPages({ order: 4, gfp: 'movable' })).not.toBeNull()
+  })
+
+  it('zonelist walks the highest allowed zone first and respects the zone limit', () => {
+    const { model, allocator } = bootModel(X86, [
+      { name: 'DMA32', startPfn: 0, spanned: 2048 },
+      { name: 'Normal', startPfn: 2048, spanned: 2048 },
+    ])
+    const a = allocator.allocPages({ order: 0, gfp: 'movable' })!
+    expect(a.zone.name).toBe('Normal')
+    const b = allocator.allocPages({ order: 0, gfp: 'movable', highestZone: 'DMA32' })!
+    expect(b.zone.name).toBe('DMA32')
+    expect(checkModel(model)).toEqual([])
+  })
+
+  it('highatomic: an atomic order-1 allocation reserves its pageblock', () => {
+    const { model, allocator } = small(4096)
+    const r = allocator.allocPages({ order: 1, gfp: 'unmovable', atomic: true })!
+    expect(model.getPageblockMigratetype(r.pfn)).toBe(model.migratetypes.highatomic)
+    expect(model.zones[0]!.nrReservedHighatomic).toBe(512)
+    expect(checkModel(model)).toEqual([])
+  })
+
+  it('boost: a fragmenting fallback boosts the watermark', () => {
+    const { model } = small(8192)
+    const allocator = new PageAllocator(model)
+    const z = model.zones[0]!
+    z.wmark = { min: 8, low: 10, high: 12, promo: 14 }
+    // make a small movable block, then an unmovable request that falls back to it
+    allocator.allocPages({ order: 0, gfp: 'movable' })
+    expect(allocator.boostWatermark(z)).toBe(true)
+    expect(z.boost).toBe(512)
+  })
+})

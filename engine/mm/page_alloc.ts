@@ -1,0 +1,626 @@
+/**
+ * The buddy allocator: free lists, split and merge, migratetype fallback, watermarks and the
+ * zonelist walk. Mirrors mm/page_alloc.c of kernel 6.1 (`__free_one_page`, `expand`,
+ * `__rmqueue_smallest`, `__rmqueue_fallback`, `steal_suitable_fallback`, `__zone_watermark_ok`,
+ * `get_page_from_freelist`, `reserve_highatomic_pageblock`, `__setup_per_zone_wmarks`), with the
+ * ≥6.15 claim/steal fallback (`__rmqueue_claim`, `try_to_claim_block`, `__rmqueue_steal`) as a
+ * switch (AllocPolicy.fallback).
+ *
+ * Left out: per-cpu lists (pcp pages are a separate PageKind and are drained, not simulated),
+ * tail placement (FPI_TO_TAIL, shuffle, buddy_merge_likely: every free goes to the list head),
+ * compaction capture, locking. Reclaim and compaction in the slow path belong to later modules.
+ * See ../shared/reference/algorithms.md §2–3.
+ */
+import { MemoryModel, Zone, PAGE_ALLOC_COSTLY_ORDER } from './mmzone.ts'
+import { PageKind, freeHead, isFreeHead, headOrder, freeHeadMt, compoundHead, THP_HEAD, pageClass, PageClass } from './page.ts'
+import { VmEvents } from './vmstat.ts'
+
+/** Which kernel's fallback rule to follow. */
+export type FallbackRule = '6.1' | '6.15'
+
+export interface AllocPolicy {
+  /** '6.1': __rmqueue_fallback + steal_suitable_fallback; '6.15': __rmqueue_claim then __rmqueue_steal */
+  fallback: FallbackRule
+  /** vm.watermark_boost_factor (0 disables boosting) */
+  watermarkBoostFactor: number
+  /** page_group_by_mobility_disabled */
+  mobilityDisabled: boolean
+}
+
+export const DEFAULT_POLICY: AllocPolicy = { fallback: '6.1', watermarkBoostFactor: 15000, mobilityDisabled: false }
+
+/** The fallback rule a kernel release follows ("6.1.0-56-amd64" → 6.1; ≥ 6.15 → 6.15). */
+export function fallbackRuleFor(release: string | null): FallbackRule {
+  const m = release ? /^(\d+)\.(\d+)/.exec(release) : null
+  if (!m) return '6.1'
+  const v = Number(m[1]) * 1000 + Number(m[2])
+  return v >= 6015 ? '6.15' : '6.1'
+}
+
+/** Allocation intent, as gfp_migratetype() derives it from the GFP mask. */
+export type GfpIntent = 'movable' | 'reclaimable' | 'unmovable'
+
+/** alloc_flags bits the model uses (mm/internal.h ALLOC_*). */
+export const ALLOC_WMARK_MIN = 0
+export const ALLOC_WMARK_LOW = 1
+export const ALLOC_WMARK_HIGH = 2
+export const ALLOC_NO_WATERMARKS = 4
+export const ALLOC_WMARK_MASK = 7
+export const ALLOC_HARDER = 0x10
+export const ALLOC_HIGH = 0x20
+export const ALLOC_CMA = 0x80
+export const ALLOC_NOFRAGMENT = 0x100
+export const ALLOC_HIGHATOMIC = 0x200
+export const ALLOC_KSWAPD = 0x800
+
+/**
+ * The allocator bound to one model: owns the policy and the vmstat counters it drives.
+ */
+export class PageAllocator {
+  readonly model: MemoryModel
+  policy: AllocPolicy
+  readonly events: VmEvents
+  /** zones whose boost asks kswapd/kcompactd to run (ZONE_BOOSTED_WATERMARK) */
+  readonly boosted = new Set<Zone>()
+
+  constructor(model: MemoryModel, policy: Partial<AllocPolicy> = {}, events = new VmEvents()) {
+    this.model = model
+    this.policy = { ...DEFAULT_POLICY, ...policy }
+    this.events = events
+  }
+
+  // ---------------------------------------------------------------- free list primitives
+
+  private accountFree(zone: Zone, mt: number, pages: number): void {
+    const mts = this.model.migratetypes
+    if (mt === mts.isolate) return
+    zone.nrFreePages += pages
+    if (mt === mts.cma) zone.nrFreeCmaPages += pages
+  }
+
+  /** add_to_free_list(): mark the head and put the block at the head of list (order, mt). */
+  addToFreeList(zone: Zone, pfn: number, order: number, mt: number): void {
+    const m = this.model
+    m.memMap[pfn - m.basePfn] = freeHead(mt, order)
+    zone.free.add(pfn, order, mt)
+    this.accountFree(zone, mt, 2 ** order)
+  }
+
+  /** del_page_from_free_list(): the head byte is left for the caller to overwrite. */
+  delFromFreeList(zone: Zone, pfn: number, order: number, mt: number): void {
+    zone.free.del(order, mt)
+    this.accountFree(zone, mt, -(2 ** order))
+    const m = this.model
+    m.memMap[pfn - m.basePfn] = PageKind.BUDDY_TAIL
+  }
+
+  /** move_to_free_list(): same block, other list. */
+  moveToFreeList(zone: Zone, pfn: number, order: number, fromMt: number, toMt: number): void {
+    this.delFromFreeList(zone, pfn, order, fromMt)
+    this.addToFreeList(zone, pfn, order, toMt)
+  }
+
+  // ---------------------------------------------------------------- freeing
+
+  /**
+   * __free_one_page() (6.1): merge with the buddy while it is a free block of the same order,
+   * refusing merges of order ≥ pageblock_order between pageblocks of different types when either
+   * type is not mergeable; the result goes on the list of `mt`.
+   * The pages [pfn, pfn + 2^order) must not be on any free list.
+   */
+  freeOnePage(zone: Zone, pfn: number, order: number, mt: number): void {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const maxOrder = m.maxOrder
+    const pbOrder = m.geometry.pageblockOrder
+    const mts = m.migratetypes
+    // all pages of the block become buddy tails; the final head is set by addToFreeList
+    map.fill(PageKind.BUDDY_TAIL, pfn - base, pfn - base + 2 ** order)
+    while (order < maxOrder) {
+      const buddy = pfn ^ (2 ** order)
+      if (buddy < zone.startPfn || buddy >= zone.endPfn) break
+      const b = map[buddy - base]!
+      if (!isFreeHead(b) || headOrder(b) !== order) break
+      const buddyMt = freeHeadMt(b)
+      if (order >= pbOrder) {
+        const buddyBlockMt = m.getPageblockMigratetype(buddy)
+        if (mt !== buddyBlockMt && (!mts.isMergeable(mt) || !mts.isMergeable(buddyBlockMt))) break
+      }
+      this.delFromFreeList(zone, buddy, order, buddyMt)
+      pfn = pfn & buddy
+      order++
+    }
+    this.addToFreeList(zone, pfn, order, mt)
+  }
+
+  /**
+   * free_pages(): return an allocated block of 2^order pages to the buddy allocator, on the list
+   * of its pageblock's migratetype (as __free_pages_ok does with get_pfnblock_migratetype).
+   */
+  freePages(pfn: number, order: number): void {
+    const m = this.model
+    const zone = m.zoneOf(pfn)
+    if (!zone) throw new Error(`free of pfn ${pfn} outside every zone`)
+    for (let p = pfn; p < pfn + 2 ** order; p++) {
+      const c = pageClass(m.memMap[p - m.basePfn]!)
+      if (c === PageClass.FREE || c === PageClass.HOLE) throw new Error(`double free or hole at pfn ${p}`)
+    }
+    const mt = m.getPageblockMigratetype(pfn)
+    this.freeOnePage(zone, pfn, order, mt)
+    this.events.count('pgfree', 2 ** order)
+  }
+
+  // ---------------------------------------------------------------- allocation from lists
+
+  /**
+   * expand(): split a block of order `high` at pfn down to `low`, returning each upper half
+   * to list (half order, mt). The caller keeps [pfn, pfn + 2^low).
+   */
+  expand(zone: Zone, pfn: number, low: number, high: number, mt: number): void {
+    let size = 2 ** high
+    while (high > low) {
+      high--
+      size >>= 1
+      this.addToFreeList(zone, pfn + size, high, mt)
+    }
+  }
+
+  /** __rmqueue_smallest(): first block of the smallest order ≥ `order` on list mt; -1 if none. */
+  rmqueueSmallest(zone: Zone, order: number, mt: number): number {
+    const m = this.model
+    for (let o = order; o < m.geometry.nrOrders; o++) {
+      const pfn = zone.free.peek(o, mt, m.memMap, m.basePfn)
+      if (pfn < 0) continue
+      this.delFromFreeList(zone, pfn, o, mt)
+      this.expand(zone, pfn, order, o, mt)
+      return pfn
+    }
+    return -1
+  }
+
+  /** boost_watermark() */
+  boostWatermark(zone: Zone): boolean {
+    const factor = this.policy.watermarkBoostFactor
+    const pbPages = this.model.pageblockNrPages
+    if (!factor) return false
+    if (pbPages * 4 > zone.managed) return false
+    let maxBoost = Math.floor((zone.wmark.high * factor) / 10000)
+    if (!maxBoost) return false
+    maxBoost = Math.max(pbPages, maxBoost)
+    zone.boost = Math.min(zone.boost + pbPages, maxBoost)
+    return true
+  }
+
+  /**
+   * move_freepages_block(): move every free block in the pageblock of pfn to list `toMt`.
+   * Returns the free pages moved and the pages that look movable (LRU or movable-ops), as the
+   * kernel counts them; null if the pageblock straddles the zone.
+   */
+  moveFreepagesBlock(zone: Zone, pfn: number, toMt: number): { free: number; movable: number } | null {
+    const m = this.model
+    const pbPages = m.pageblockNrPages
+    const start = pfn - (pfn % pbPages)
+    const end = start + pbPages
+    if (start < zone.startPfn || end > zone.endPfn) return null
+    let free = 0
+    let movable = 0
+    const map = m.memMap
+    const base = m.basePfn
+    for (let p = start; p < end;) {
+      const b = map[p - base]!
+      if (isFreeHead(b)) {
+        const o = headOrder(b)
+        const fromMt = freeHeadMt(b)
+        if (fromMt !== toMt) this.moveToFreeList(zone, p, o, fromMt, toMt)
+        free += 2 ** o
+        p += 2 ** o
+        continue
+      }
+      const c = pageClass(b)
+      if (c === PageClass.MOVABLE || c === PageClass.PINNED) movable++
+      p++
+    }
+    return { free, movable }
+  }
+
+  /** change_pageblock_range(): retype every pageblock covered by a block of `order` at pfn. */
+  changePageblockRange(pfn: number, order: number, mt: number): void {
+    const m = this.model
+    const n = Math.max(1, 2 ** (order - m.geometry.pageblockOrder))
+    for (let i = 0; i < n; i++) m.setPageblockMigratetype(pfn + i * m.pageblockNrPages, mt)
+  }
+
+  /** can_steal_fallback() (6.1) / should_try_claim_block() (6.15): judged on the block's order. */
+  canStealFallback(order: number, startMt: number): boolean {
+    const m = this.model
+    const pbOrder = m.geometry.pageblockOrder
+    if (order >= pbOrder) return true
+    if (order >= (pbOrder >> 1) || startMt === m.migratetypes.reclaimable || startMt === m.migratetypes.unmovable || this.policy.mobilityDisabled) return true
+    return false
+  }
+
+  /** find_suitable_fallback() without the claimable abort: first fallback type with a free block of `order`. */
+  private findFallbackType(zone: Zone, order: number, startMt: number): number {
+    for (const ft of this.model.migratetypes.fallbacks(startMt)) {
+      if (ft >= 0 && !zone.free.isEmpty(order, ft)) return ft
+    }
+    return -1
+  }
+
+  /** mm_page_alloc_extfrag accounting: a fallback that the kernel traces as fragmenting */
+  private traceExtfrag(order: number, foundOrder: number, startMt: number, fallbackMt: number): void {
+    this.events.count('extfrag_fallback')
+    if (foundOrder < this.model.geometry.pageblockOrder) this.events.count('extfrag_fragmenting')
+    void order
+    void startMt
+    void fallbackMt
+  }
+
+  /**
+   * __rmqueue_fallback() + steal_suitable_fallback() (6.1). Returns true if a block was moved to
+   * the request type's list (the caller then retries __rmqueue_smallest).
+   */
+  rmqueueFallback61(zone: Zone, order: number, startMt: number, allocFlags: number): boolean {
+    const m = this.model
+    const pbOrder = m.geometry.pageblockOrder
+    let minOrder = order
+    if (allocFlags & ALLOC_NOFRAGMENT && order < pbOrder) minOrder = pbOrder
+    let found = -1
+    let fallbackMt = -1
+    let canSteal = false
+    for (let o = m.maxOrder; o >= minOrder; o--) {
+      const ft = this.findFallbackType(zone, o, startMt)
+      if (ft < 0) continue
+      canSteal = this.canStealFallback(o, startMt)
+      if (!canSteal && startMt === m.migratetypes.movable && o > order) {
+        // find_smallest: take the smallest suitable block instead of breaking up a large one
+        for (let s = order; s < m.geometry.nrOrders; s++) {
+          const fs = this.findFallbackType(zone, s, startMt)
+          if (fs >= 0) {
+            found = s
+            fallbackMt = fs
+            canSteal = this.canStealFallback(s, startMt)
+            break
+          }
+        }
+      } else {
+        found = o
+        fallbackMt = ft
+      }
+      break
+    }
+    if (found < 0) return false
+    const pfn = zone.free.peek(found, fallbackMt, m.memMap, m.basePfn)
+    this.traceExtfrag(order, found, startMt, fallbackMt)
+    this.stealSuitableFallback(zone, pfn, found, allocFlags, startMt, canSteal)
+    return true
+  }
+
+  /** steal_suitable_fallback() (6.1) */
+  private stealSuitableFallback(zone: Zone, pfn: number, order: number, allocFlags: number, startMt: number, wholeBlock: boolean): void {
+    const m = this.model
+    const mts = m.migratetypes
+    const pbOrder = m.geometry.pageblockOrder
+    const listMt = freeHeadMt(m.page(pfn))
+    const oldBlockType = m.getPageblockMigratetype(pfn)
+    const singlePage = (): void => this.moveToFreeList(zone, pfn, order, listMt, startMt)
+    if (oldBlockType === mts.highatomic) return singlePage()
+    if (order >= pbOrder) {
+      this.changePageblockRange(pfn, order, startMt)
+      return singlePage()
+    }
+    if (this.boostWatermark(zone) && allocFlags & ALLOC_KSWAPD) this.boosted.add(zone)
+    if (!wholeBlock) return singlePage()
+    const moved = this.moveFreepagesBlock(zone, pfn, startMt)
+    if (!moved) return singlePage()
+    const { free, movable } = moved
+    let alike = 0
+    if (startMt === mts.movable) alike = movable
+    else if (oldBlockType === mts.movable) alike = m.pageblockNrPages - (free + movable)
+    if (!free) return singlePage()
+    if (free + alike >= 2 ** (pbOrder - 1) || this.policy.mobilityDisabled) m.setPageblockMigratetype(pfn, startMt)
+  }
+
+  /** __rmqueue_claim() + try_to_claim_block() (≥6.15). Returns the allocated pfn or -1. */
+  rmqueueClaim(zone: Zone, order: number, startMt: number, allocFlags: number): number {
+    const m = this.model
+    const mts = m.migratetypes
+    const pbOrder = m.geometry.pageblockOrder
+    let minOrder = order
+    if (allocFlags & ALLOC_NOFRAGMENT && order < pbOrder) minOrder = pbOrder
+    for (let o = m.maxOrder; o >= minOrder; o--) {
+      if (!this.canStealFallback(o, startMt)) break
+      const ft = this.findFallbackType(zone, o, startMt)
+      if (ft < 0) continue
+      const pfn = zone.free.peek(o, ft, m.memMap, m.basePfn)
+      const blockType = m.getPageblockMigratetype(pfn)
+      if (blockType === mts.highatomic) continue
+      if (o >= pbOrder) {
+        this.traceExtfrag(order, o, startMt, ft)
+        this.delFromFreeList(zone, pfn, o, ft)
+        this.expand(zone, pfn, order, o, startMt)
+        this.changePageblockRange(pfn, o, startMt)
+        return pfn
+      }
+      if (this.boostWatermark(zone) && allocFlags & ALLOC_KSWAPD) this.boosted.add(zone)
+      // prep_move_freepages_block: count first, move only if the claim succeeds
+      const start = pfn - (pfn % m.pageblockNrPages)
+      if (start < zone.startPfn || start + m.pageblockNrPages > zone.endPfn) continue
+      let free = 0
+      let movable = 0
+      for (let p = start; p < start + m.pageblockNrPages;) {
+        const b = m.memMap[p - m.basePfn]!
+        if (isFreeHead(b)) {
+          free += 2 ** headOrder(b)
+          p += 2 ** headOrder(b)
+          continue
+        }
+        const c = pageClass(b)
+        if (c === PageClass.MOVABLE || c === PageClass.PINNED) movable++
+        p++
+      }
+      let alike = 0
+      if (startMt === mts.movable) alike = movable
+      else if (blockType === mts.movable) alike = m.pageblockNrPages - (free + movable)
+      if (free + alike >= 2 ** (pbOrder - 1) || this.policy.mobilityDisabled) {
+        this.traceExtfrag(order, o, startMt, ft)
+        this.moveFreepagesBlock(zone, pfn, startMt)
+        m.setPageblockMigratetype(pfn, startMt)
+        return this.rmqueueSmallest(zone, order, startMt)
+      }
+    }
+    return -1
+  }
+
+  /** __rmqueue_steal() (≥6.15): smallest fallback block, remainder stays on the fallback type's lists. */
+  rmqueueSteal(zone: Zone, order: number, startMt: number): number {
+    const m = this.model
+    for (let o = order; o < m.geometry.nrOrders; o++) {
+      const ft = this.findFallbackType(zone, o, startMt)
+      if (ft < 0) continue
+      const pfn = zone.free.peek(o, ft, m.memMap, m.basePfn)
+      this.traceExtfrag(order, o, startMt, ft)
+      this.delFromFreeList(zone, pfn, o, ft)
+      this.expand(zone, pfn, order, o, ft)
+      return pfn
+    }
+    return -1
+  }
+
+  /** __rmqueue_cma_fallback() */
+  private rmqueueCma(zone: Zone, order: number): number {
+    const cma = this.model.migratetypes.cma
+    return cma < 0 ? -1 : this.rmqueueSmallest(zone, order, cma)
+  }
+
+  /** __rmqueue(): own type, CMA, then fallback per the policy's kernel version. -1 if nothing. */
+  rmqueue(zone: Zone, order: number, mt: number, allocFlags: number): number {
+    const m = this.model
+    if (allocFlags & ALLOC_CMA && m.migratetypes.cma >= 0 && zone.nrFreeCmaPages > zone.nrFreePages / 2) {
+      const p = this.rmqueueCma(zone, order)
+      if (p >= 0) return p
+    }
+    if (this.policy.fallback === '6.1') {
+      for (;;) {
+        let p = this.rmqueueSmallest(zone, order, mt)
+        if (p >= 0) return p
+        if (allocFlags & ALLOC_CMA) {
+          p = this.rmqueueCma(zone, order)
+          if (p >= 0) return p
+        }
+        if (!this.rmqueueFallback61(zone, order, mt, allocFlags)) return -1
+      }
+    }
+    let p = this.rmqueueSmallest(zone, order, mt)
+    if (p >= 0) return p
+    if (allocFlags & ALLOC_CMA) {
+      p = this.rmqueueCma(zone, order)
+      if (p >= 0) return p
+    }
+    p = this.rmqueueClaim(zone, order, mt, allocFlags)
+    if (p >= 0) return p
+    if (!(allocFlags & ALLOC_NOFRAGMENT)) p = this.rmqueueSteal(zone, order, mt)
+    return p
+  }
+
+  // ---------------------------------------------------------------- watermarks
+
+  /** __zone_watermark_ok() (6.1) */
+  zoneWatermarkOk(zone: Zone, order: number, mark: number, highestZoneIdx: number, allocFlags: number): boolean {
+    const m = this.model
+    const mts = m.migratetypes
+    let min = mark
+    let freePages = zone.nrFreePages - (2 ** order - 1)
+    if (allocFlags & ALLOC_HIGH) min -= Math.floor(min / 2)
+    if (!(allocFlags & (ALLOC_HARDER | ALLOC_HIGHATOMIC))) freePages -= zone.nrReservedHighatomic
+    else if (allocFlags & ALLOC_HARDER) min -= Math.floor(min / 4)
+    if (!(allocFlags & ALLOC_CMA)) freePages -= zone.nrFreeCmaPages
+    const reserve = zone.protection[highestZoneIdx] ?? 0
+    if (freePages <= min + reserve) return false
+    if (!order) return true
+    for (let o = order; o < m.geometry.nrOrders; o++) {
+      for (const mt of [mts.unmovable, mts.movable, mts.reclaimable]) if (!zone.free.isEmpty(o, mt)) return true
+      if (allocFlags & ALLOC_CMA && mts.cma >= 0 && !zone.free.isEmpty(o, mts.cma)) return true
+      if (allocFlags & (ALLOC_HARDER | ALLOC_HIGHATOMIC) && mts.highatomic >= 0 && !zone.free.isEmpty(o, mts.highatomic)) return true
+    }
+    return false
+  }
+
+  /** wmark_pages(): watermark plus boost */
+  wmarkPages(zone: Zone, which: number): number {
+    const w = which === ALLOC_WMARK_MIN ? zone.wmark.min : which === ALLOC_WMARK_LOW ? zone.wmark.low : zone.wmark.high
+    return w + zone.boost
+  }
+
+  // ---------------------------------------------------------------- highatomic
+
+  /** reserve_highatomic_pageblock() (6.1) */
+  reserveHighatomicPageblock(zone: Zone, pfn: number): void {
+    const m = this.model
+    const mts = m.migratetypes
+    if (mts.highatomic < 0) return
+    const maxManaged = Math.floor(zone.managed / 100) + m.pageblockNrPages
+    if (zone.nrReservedHighatomic >= maxManaged) return
+    const mt = m.getPageblockMigratetype(pfn)
+    if (!mts.isMergeable(mt)) return
+    zone.nrReservedHighatomic += m.pageblockNrPages
+    m.setPageblockMigratetype(pfn, mts.highatomic)
+    this.moveFreepagesBlock(zone, pfn, mts.highatomic)
+  }
+
+  // ---------------------------------------------------------------- the zonelist walk
+
+  /**
+   * get_page_from_freelist(): walk the zonelist from the highest allowed zone of the preferred
+   * node down, then other nodes; each zone must pass the watermark check. Returns the pfn of the
+   * allocated block (its pages still marked as BUDDY_TAIL) and its zone, or null.
+   */
+  getPageFromFreelist(req: ResolvedRequest, allocFlags: number): { pfn: number; zone: Zone } | null {
+    const m = this.model
+    for (const zone of this.zonelist(req)) {
+      let flags = allocFlags
+      // alloc_flags_nofragment(): only for the Normal zone when a DMA32 zone exists on the node
+      if (flags & ALLOC_NOFRAGMENT && !this.nofragmentApplies(zone)) flags &= ~ALLOC_NOFRAGMENT
+      const mark = this.wmarkPages(zone, flags & ALLOC_WMARK_MASK)
+      if (!(flags & ALLOC_NO_WATERMARKS) && !this.zoneWatermarkOk(zone, req.order, mark, req.highestZoneIdx, flags)) continue
+      let pfn = -1
+      if (flags & ALLOC_HIGHATOMIC && m.migratetypes.highatomic >= 0) pfn = this.rmqueueSmallest(zone, req.order, m.migratetypes.highatomic)
+      if (pfn < 0) pfn = this.rmqueue(zone, req.order, req.mt, flags)
+      if (pfn < 0) continue
+      if (flags & ALLOC_HIGHATOMIC && req.order > 0) this.reserveHighatomicPageblock(zone, pfn)
+      return { pfn, zone }
+    }
+    return null
+  }
+
+  private nofragmentApplies(zone: Zone): boolean {
+    if (zone.name !== 'Normal') return false
+    return this.model.zones.some((z) => z.node === zone.node && z.name === 'DMA32' && z.managed > 0)
+  }
+
+  /** zones a request may use, in zonelist order (preferred node first, highest zone first) */
+  zonelist(req: ResolvedRequest): Zone[] {
+    const zones = this.model.zones.filter((z) => z.idx <= req.highestZoneIdx && z.managed > 0)
+    const pref = req.node ?? zones[0]?.node ?? 0
+    return zones.sort((a, b) => (a.node === pref ? 0 : 1) - (b.node === pref ? 0 : 1) || a.node - b.node || b.idx - a.idx)
+  }
+
+  /**
+   * Allocate with gfp-like intent, as the fast path does: low watermark with NOFRAGMENT first,
+   * then without NOFRAGMENT, then the min watermark (the slow path's first retry). No reclaim
+   * and no compaction here. Returns null when every zone fails.
+   */
+  allocPages(request: AllocRequest): AllocResult | null {
+    const req = this.resolve(request)
+    const base = (req.mt === this.model.migratetypes.movable ? ALLOC_CMA : 0) | (request.atomic ? ALLOC_HARDER | ALLOC_HIGH : 0)
+    const tries = [ALLOC_WMARK_LOW | ALLOC_NOFRAGMENT, ALLOC_WMARK_LOW, ALLOC_WMARK_MIN]
+    for (const t of tries) {
+      let flags = base | t | ALLOC_KSWAPD
+      if (request.atomic && req.order > 0) flags |= ALLOC_HIGHATOMIC
+      const got = this.getPageFromFreelist(req, flags)
+      if (got) {
+        this.prepNewPage(got.pfn, req.order, req.kind)
+        this.events.count(`pgalloc_${got.zone.name.toLowerCase()}`, 2 ** req.order)
+        return { pfn: got.pfn, order: req.order, zone: got.zone }
+      }
+    }
+    return null
+  }
+
+  /** post_alloc_hook(): mark the pages with their new kind (compound head/tails for THP etc.) */
+  prepNewPage(pfn: number, order: number, kind: number): void {
+    const m = this.model
+    const i = pfn - m.basePfn
+    if (kind >= 0x40) {
+      m.memMap.fill(PageKind.COMPOUND_TAIL, i, i + 2 ** order)
+      m.memMap[i] = compoundHead(kind, order)
+    } else {
+      m.memMap.fill(kind, i, i + 2 ** order)
+    }
+  }
+
+  resolve(r: AllocRequest): ResolvedRequest {
+    const m = this.model
+    const mts = m.migratetypes
+    const mt = r.gfp === 'movable' ? mts.movable : r.gfp === 'reclaimable' ? mts.reclaimable : mts.unmovable
+    if (!Number.isInteger(r.order) || r.order < 0 || r.order > m.maxOrder) throw new RangeError(`order ${r.order} outside 0..${m.maxOrder}`)
+    let highestZoneIdx = 99
+    if (r.highestZone) {
+      const i = (['DMA', 'DMA32', 'Normal', 'HighMem', 'Movable', 'Device'] as string[]).indexOf(r.highestZone)
+      if (i < 0) throw new RangeError(`unknown zone ${r.highestZone}`)
+      highestZoneIdx = i
+    } else if (r.gfp !== 'movable') {
+      // GFP_KERNEL cannot use ZONE_MOVABLE
+      highestZoneIdx = 2
+    }
+    const kind = r.kind ?? (r.gfp === 'movable' ? (r.order >= m.geometry.pageblockOrder && r.order > PAGE_ALLOC_COSTLY_ORDER ? THP_HEAD : PageKind.ANON) : r.gfp === 'reclaimable' ? PageKind.SLAB_RECLAIMABLE : PageKind.KERNEL)
+    return { order: r.order, mt, highestZoneIdx, node: r.node ?? null, kind }
+  }
+}
+
+export interface AllocRequest {
+  order: number
+  gfp: GfpIntent
+  /** highest zone the request may use (gfp_zone), e.g. 'DMA32' for GFP_DMA32 */
+  highestZone?: string
+  /** preferred node */
+  node?: number
+  /** page byte written into the allocated pages (PageKind or a compound head class) */
+  kind?: number
+  /** GFP_ATOMIC: may dip into reserves; order > 0 reserves a highatomic pageblock */
+  atomic?: boolean
+}
+
+export interface ResolvedRequest {
+  order: number
+  mt: number
+  highestZoneIdx: number
+  node: number | null
+  kind: number
+}
+
+export interface AllocResult {
+  pfn: number
+  order: number
+  zone: Zone
+}
+
+// ------------------------------------------------------------------ watermark setup
+
+/** int_sqrt() */
+function intSqrt(x: number): number {
+  let r = Math.floor(Math.sqrt(x))
+  while (r * r > x) r--
+  while ((r + 1) * (r + 1) <= x) r++
+  return r
+}
+
+/**
+ * calculate_min_free_kbytes() (6.1): int_sqrt(lowmem_kbytes * 16) clamped to [128, 262144];
+ * lowmem = managed pages of the zones below HighMem/Movable.
+ */
+export function calculateMinFreeKbytes(model: MemoryModel): number {
+  const lowmem = model.zones.filter((z) => z.name !== 'HighMem' && z.name !== 'Movable').reduce((s, z) => s + z.managed, 0)
+  const kb = (lowmem * model.geometry.pageSize) / 1024
+  return Math.min(262144, Math.max(128, intSqrt(Math.floor(kb * 16))))
+}
+
+/**
+ * __setup_per_zone_wmarks(): min split over lowmem zones in proportion to managed pages;
+ * HighMem (and, from 6.12, Movable) get clamp(managed/1024, 32, 128);
+ * gap = max(min/4, managed × watermark_scale_factor / 10000).
+ */
+export function setupPerZoneWmarks(model: MemoryModel, minFreeKbytes: number, watermarkScaleFactor: number, movableIsHighmemLike = false): void {
+  const pagesMin = Math.floor(minFreeKbytes / (model.geometry.pageSize / 1024))
+  const isLow = (z: Zone): boolean => z.name !== 'HighMem' && !(movableIsHighmemLike && z.name === 'Movable')
+  const lowmemPages = model.zones.filter(isLow).reduce((s, z) => s + z.managed, 0)
+  for (const z of model.zones) {
+    const tmp = lowmemPages > 0 ? Math.floor((pagesMin * z.managed) / lowmemPages) : 0
+    let min: number
+    if (!isLow(z)) min = Math.min(128, Math.max(32, Math.floor(z.managed / 1024)))
+    else min = tmp
+    const gap = Math.max(Math.floor(tmp / 4), Math.floor((z.managed * watermarkScaleFactor) / 10000))
+    z.wmark = { min, low: min + gap, high: min + 2 * gap, promo: min + 3 * gap }
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Seeded PRNG: the only source of randomness in engine/ (same seed, same output).
+ * mulberry32-style 32-bit generator: small state, fast, good enough for layout synthesis.
+ */
+export class Rng {
+  private state: number
+  readonly seed: number
+
+  constructor(seed: number) {
+    this.seed = seed >>> 0
+    this.state = (seed >>> 0) ^ 0x9e3779b9
+  }
+
+  /** Uniform 32-bit unsigned integer. */
+  nextU32(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0
+    let t = this.state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return (t ^ (t >>> 14)) >>> 0
+  }
+
+  /** Uniform float in [0, 1). */
+  next(): number {
+    return this.nextU32() / 4294967296
+  }
+
+  /** Uniform integer in [0, n). n must be ≥ 1 and ≤ 2^32. */
+  int(n: number): number {
+    return Math.floor(this.next() * n)
+  }
+
+  /** Fisher-Yates shuffle in place. */
+  shuffle<T>(a: T[] | Int32Array | Uint32Array | Uint8Array): void {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1)
+      const t = a[i]!
+      a[i] = a[j]!
+      a[j] = t
+    }
+  }
+}
