@@ -47,6 +47,8 @@ interface NodeBlock {
   line: number
   node: number | null
   hasMixed: boolean
+  /** line of each table header seen in this block and its row count */
+  tables: Array<{ line: number; title: string; rows: number }>
   /** free rows of this block with their line numbers, checked once the migratetypes are known */
   freeRows: Array<{ row: PagetypeFreeRow; line: number; text: string }>
 }
@@ -116,6 +118,11 @@ export function parsePagetypeinfo(text: string, file = 'pagetypeinfo'): Pagetype
   }
 
   const closeBlock = (b: NodeBlock): void => {
+    for (const t of b.tables) {
+      if (t.rows === 0) {
+        fail(t.line, `at least one 'Node N, zone NAME' row under the '${t.title}' header (the file looks truncated)`, lines[t.line - 1] as string)
+      }
+    }
     blocksDone.push(b)
     const first = blocksDone[0] as NodeBlock
     if (b.hasMixed !== first.hasMixed) {
@@ -138,7 +145,7 @@ export function parsePagetypeinfo(text: string, file = 'pagetypeinfo'): Pagetype
       }
       pageblockOrder = order
       if (cur !== null) closeBlock(cur)
-      cur = { line: no, node: null, hasMixed: false, freeRows: [] }
+      cur = { line: no, node: null, hasMixed: false, tables: [], freeRows: [] }
       state = 'order'
       continue
     }
@@ -167,6 +174,7 @@ export function parsePagetypeinfo(text: string, file = 'pagetypeinfo'): Pagetype
       }
       if (nrOrders < 0) ordersLine = no
       nrOrders = cols.length
+      block.tables.push({ line: no, title: FREE_TITLE, rows: 0 })
       state = 'free'
       continue
     }
@@ -184,6 +192,7 @@ export function parsePagetypeinfo(text: string, file = 'pagetypeinfo'): Pagetype
           fail(f.line, `a migratetype among those of the header on line ${no} (${names.join(', ')})`, f.text)
         }
       }
+      block.tables.push({ line: no, title: BLOCKS_TITLE, rows: 0 })
       state = 'blocks'
       continue
     }
@@ -194,6 +203,7 @@ export function parsePagetypeinfo(text: string, file = 'pagetypeinfo'): Pagetype
         fail(no, `the migratetypes of the block-count header on line ${typesLine}`, raw)
       }
       block.hasMixed = true
+      block.tables.push({ line: no, title: MIXED_TITLE, rows: 0 })
       state = 'mixed'
       continue
     }
@@ -221,14 +231,17 @@ export function parsePagetypeinfo(text: string, file = 'pagetypeinfo'): Pagetype
       const row: PagetypeFreeRow = { node, zone, migratetype, counts, capped }
       free.push(row)
       block.freeRows.push({ row, line: no, text: raw })
+      ;(block.tables[block.tables.length - 1] as { rows: number }).rows++
       continue
     }
     if (state === 'blocks') {
       blocks.push(parseZoneRow(raw, no, 'block', blockKeys))
+      ;(block.tables[block.tables.length - 1] as { rows: number }).rows++
       continue
     }
     if (state === 'mixed') {
       mixed.push(parseZoneRow(raw, no, 'mixed-block', mixedKeys))
+      ;(block.tables[block.tables.length - 1] as { rows: number }).rows++
       continue
     }
     fail(no, EXPECT[state], raw)

@@ -1,0 +1,424 @@
+/**
+ * Synthesized layout: a seeded model consistent with every count a capture's summaries give
+ * (buddyinfo, pagetypeinfo, zoneinfo) when no kpageflags was captured.
+ *
+ * Guarantees (when the counts are feasible, which real captures are):
+ *  - free blocks per order per migratetype list equal pagetypeinfo (and so buddyinfo);
+ *  - pageblocks per migratetype equal pagetypeinfo's block counts;
+ *  - spanned/present/managed, CMA pages and pcp pages per zone equal zoneinfo;
+ *  - the free blocks obey the buddy invariant: no two free buddies of one order (§2.3).
+ * Chosen by the seed: where each pageblock type and each free block sits, and which kind each
+ * used page is (in proportions taken from the zone's LRU/slab/page-table counters).
+ *
+ * How free blocks are placed without creating mergeable buddies: walking the buddy tree from
+ * the largest order down, every untouched node of order k+1 may hold at most one free block of
+ * order k (in one of its halves), and a maximal untouched node whose parent contains a used page
+ * may hold one block of its own order; the other halves become the candidates of the next order.
+ */
+import { MemoryModel, MigratetypeTable, type Geometry } from '../mm/mmzone.ts'
+import { PageKind, THP_HEAD, compoundHead } from '../mm/page.ts'
+import { PageAllocator } from '../mm/page_alloc.ts'
+import { Rng } from '../sim/rng.ts'
+import type { Capture } from '../snapshot.ts'
+import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts, type ZoneShape } from './zones.ts'
+
+export interface SynthesizeOptions {
+  seed?: number
+  /** first PFN of each CMA area, when known (from CMA debugfs, cma=size@base or the boot log) */
+  cmaBasePfn?: number | null
+}
+
+/** Marker for pages that are free-able but not yet decided, during construction only. */
+const UNDECIDED = 0x3f
+
+export function synthesizeModel(c: Capture, opts: SynthesizeOptions = {}): { model: MemoryModel; allocator: PageAllocator } {
+  const seed = opts.seed ?? 1
+  const notes: string[] = []
+  const mts = new MigratetypeTable(c.machine.migratetypes)
+  const geometry: Geometry = { pageSize: c.machine.pageSize, pageblockOrder: c.machine.pageblockOrder, nrOrders: c.machine.nrOrders }
+  const shapes = zoneShapes(c, notes)
+  if (shapes.length === 0) throw new Error(`${c.source}: no populated zone in the capture (need zoneinfo, pagetypeinfo or buddyinfo)`)
+  const zones = shapes.map((s) => makeZone(s, geometry.nrOrders, mts))
+  const model = new MemoryModel(geometry, mts, zones, { method: 'synthesized', seed, notes })
+  const allocator = new PageAllocator(model)
+  const rng = new Rng(seed)
+  for (const s of shapes) {
+    const zone = model.findZone(s.node, s.name)!
+    synthesizeZone(c, model, allocator, s, zone, rng, notes, opts)
+  }
+  return { model, allocator }
+}
+
+function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s: ZoneShape, zone: import('../mm/mmzone.ts').Zone, rng: Rng, notes: string[], opts: SynthesizeOptions): void {
+  const mts = m.migratetypes
+  const pbo = m.geometry.pageblockOrder
+  const pbPages = 2 ** pbo
+  const maxOrder = m.maxOrder
+  const map = m.memMap
+  const base = m.basePfn
+  const label = zone.label
+
+  // 1. holes at the zone end, reserved pages at the zone start; everything else undecided
+  map.fill(UNDECIDED, zone.startPfn - base, zone.endPfn - base)
+  // (x86's 640 KiB–1 MiB hole and the early memblock reservations both sit low in DMA)
+  const reserved = s.present - s.managed
+  if (reserved > 0) map.fill(PageKind.RESERVED, zone.startPfn - base, zone.startPfn + reserved - base)
+  const holes = s.spanned - s.present
+  if (holes > 0) {
+    map.fill(PageKind.HOLE, zone.startPfn + reserved - base, zone.startPfn + reserved + holes - base)
+    notes.push(`${label}: ${holes} hole pages (spanned − present) placed after the ${reserved} reserved pages at the zone start`)
+  }
+
+  // 2. pageblocks of the zone (stepping from zone_start_pfn, as pagetypeinfo counts them)
+  const firstPb = Math.floor(zone.startPfn / pbPages)
+  const lastPb = Math.floor((zone.endPfn - 1) / pbPages)
+  const nPb = lastPb - firstPb + 1
+  const pbStart = (i: number): number => (firstPb + i) * pbPages
+  /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page) */
+  const touched = new Uint8Array(nPb)
+  for (let i = 0; i < nPb; i++) {
+    const lo = pbStart(i)
+    if (lo < zone.startPfn || lo + pbPages > zone.endPfn) { touched[i] = 1; continue }
+    const a = lo - base
+    if (map[a] !== UNDECIDED || map[a + pbPages - 1] !== UNDECIDED) { touched[i] = 1; continue }
+    for (let p = a; p < a + pbPages; p++) if (map[p] !== UNDECIDED) { touched[i] = 1; break }
+  }
+
+  // 3. target counts
+  const free = capturedFreeCounts(c, s.node, s.name, mts, notes)
+  let blocks = capturedBlockCounts(c, s.node, s.name, mts)
+  const cmaBlocks = mts.cma >= 0 ? Math.round(s.cma / pbPages) : 0
+  if (!blocks) {
+    blocks = new Array<number>(mts.count).fill(0)
+    blocks[mts.movable] = nPb - cmaBlocks
+    if (mts.cma >= 0) blocks[mts.cma] = cmaBlocks
+    notes.push(`${label}: pageblock types unknown (no pagetypeinfo); all pageblocks Movable${cmaBlocks ? ` except ${cmaBlocks} CMA` : ''}`)
+  }
+  const totalBlocks = blocks.reduce((a, b) => a + b, 0)
+  if (totalBlocks !== nPb) notes.push(`${label}: pagetypeinfo counts ${totalBlocks} pageblocks, the zone span covers ${nPb}`)
+
+  // pageblock types: -1 = not yet assigned
+  const pbType = new Int8Array(nPb).fill(-1)
+  const remainingType = [...blocks]
+  // CMA range: contiguous, at the known base or at the top of the zone
+  const nCma = mts.cma >= 0 ? (blocks[mts.cma] ?? 0) : 0
+  if (nCma > 0) {
+    let startIdx = nPb - nCma
+    if (opts.cmaBasePfn !== undefined && opts.cmaBasePfn !== null) {
+      const i = Math.floor(opts.cmaBasePfn / pbPages) - firstPb
+      if (i >= 0 && i + nCma <= nPb) startIdx = i
+    } else {
+      // leave room for the hole pages at the zone end
+      while (startIdx > 0 && touched[startIdx + nCma - 1]) startIdx--
+      notes.push(`${label}: CMA area position unknown; its ${nCma} pageblocks placed at the top of the zone`)
+    }
+    for (let i = startIdx; i < startIdx + nCma; i++) pbType[i] = mts.cma
+    remainingType[mts.cma] = 0
+  }
+
+  // 4. free blocks of order ≥ pageblock order: choose aligned runs of untouched pageblocks
+  const bigOrders: number[] = []
+  for (let o = maxOrder; o >= pbo; o--) bigOrders.push(o)
+  // candidate nodes at pageblock granularity: [index of first pageblock, order, canHostWhole]
+  type Node = { i: number; order: number; whole: boolean }
+  const nodeOk = (i: number, order: number, group: 'cma' | 'other'): boolean => {
+    const n = 2 ** (order - pbo)
+    if (i < 0 || i + n > nPb) return false
+    for (let k = i; k < i + n; k++) {
+      if (touched[k]) return false
+      if ((mts.cma >= 0 && pbType[k] === mts.cma) !== (group === 'cma')) return false
+    }
+    return true
+  }
+  for (const group of ['cma', 'other'] as const) {
+    const wantTypes = group === 'cma' ? [mts.cma] : mts.names.map((_, i) => i).filter((mt) => mt !== mts.cma)
+    if (group === 'cma' && nCma === 0) continue
+    // top level: every aligned max-order node can hold a max-order block
+    let pool: Node[] = []
+    const topN = 2 ** (maxOrder - pbo)
+    for (let i = 0; i < nPb; i++) {
+      if ((firstPb + i) % topN !== 0) continue
+      if (nodeOk(i, maxOrder, group)) pool.push({ i, order: maxOrder, whole: true })
+    }
+    for (const o of bigOrders) {
+      // hosts at this order: whole nodes of order o and parents of order o+1
+      const demand: number[] = []
+      for (const mt of wantTypes) for (let k = 0; k < (free[mt]?.[o] ?? 0); k++) demand.push(mt)
+      rng.shuffle(demand)
+      rng.shuffle(pool)
+      const next: Node[] = []
+      let d = 0
+      for (const node of pool) {
+        if (d < demand.length) {
+          const mt = demand[d++]!
+          let at = node.i
+          if (!node.whole) {
+            // parent of order o+1: one of its halves
+            const half = 2 ** (o - pbo)
+            const pick = rng.int(2)
+            at = node.i + pick * half
+            next.push({ i: node.i + (1 - pick) * half, order: o, whole: false })
+          }
+          placeFree(m, allocator, zone, pbStart(at), o, mt)
+          const n = 2 ** (o - pbo)
+          for (let k = at; k < at + n; k++) {
+            pbType[k] = mt
+            touched[k] = 2 // fully free
+          }
+          if (remainingType[mt]! > 0) remainingType[mt] = Math.max(0, remainingType[mt]! - n)
+        } else if (o > pbo) {
+          // unchosen: its halves (or itself, if it could host whole) are parents at the next order
+          if (node.whole) next.push({ i: node.i, order: o, whole: false })
+          else {
+            const half = 2 ** (o - pbo)
+            next.push({ i: node.i, order: o, whole: false }, { i: node.i + half, order: o, whole: false })
+          }
+        }
+      }
+      if (d < demand.length) notes.push(`${label}: ${demand.length - d} free blocks of order ${o} did not fit and were left out`)
+      if (o === pbo) break
+      pool = next
+      // maximal untouched nodes of order o-1 whose parent holds a used or foreign pageblock may
+      // hold a whole block of order o-1 (their buddy can never be free as one block)
+      const n = 2 ** (o - 1 - pbo)
+      for (let i = 0; i < nPb; i++) {
+        if ((firstPb + i) % n !== 0 || !nodeOk(i, o - 1, group)) continue
+        const parentI = Math.min(i, ((firstPb + i) ^ n) - firstPb)
+        if (!nodeOk(parentI, o, group)) pool.push({ i, order: o - 1, whole: true })
+      }
+    }
+  }
+
+  // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest shuffled
+  const unassigned: number[] = []
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) unassigned.push(i)
+  const bag: number[] = []
+  for (let mt = 0; mt < mts.count; mt++) for (let k = 0; k < (remainingType[mt] ?? 0); k++) bag.push(mt)
+  rng.shuffle(bag)
+  // reserved pages live in Unmovable blocks: move Unmovable entries to the front for those
+  const reservedBlocks = unassigned.filter((i) => touched[i] === 1)
+  const others = unassigned.filter((i) => touched[i] !== 1)
+  const ordered = [...reservedBlocks, ...others]
+  let bi = 0
+  const unmovableFirst = (): number => {
+    const j = bag.indexOf(mts.unmovable, bi)
+    if (j < 0) return bag[bi++] ?? mts.movable
+    const t = bag[j]!
+    bag[j] = bag[bi]!
+    bag[bi] = t
+    return bag[bi++]!
+  }
+  for (const i of ordered) pbType[i] = touched[i] === 1 ? unmovableFirst() : (bag[bi++] ?? mts.movable)
+  for (let i = 0; i < nPb; i++) m.pageblockMt[firstPb + i - m.pbBase] = pbType[i]!
+
+  // THPs of pageblock size occupy whole Movable pageblocks: set them aside before small free blocks
+  const thpCount = thpPagesOfZone(c, m, zone, s)
+  if (thpCount > 0) {
+    const cands: number[] = []
+    for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) cands.push(i)
+    rng.shuffle(cands)
+    const take = Math.min(thpCount, cands.length)
+    for (let k = 0; k < take; k++) {
+      const i = cands[k]!
+      const a = pbStart(i) - base
+      map.fill(PageKind.COMPOUND_TAIL, a, a + pbPages)
+      map[a] = compoundHead(THP_HEAD, pbo)
+      touched[i] = 3
+    }
+    if (take < thpCount) notes.push(`${label}: ${thpCount - take} THPs did not fit in untouched Movable pageblocks`)
+  }
+
+  // 6. free blocks below pageblock order: quotas per pageblock, then a layout per pageblock
+  const lowOrders = Math.min(pbo, m.geometry.nrOrders)
+  // capacity state per pageblock at the current order: P = parents (untouched nodes of order k+1)
+  const P = new Float64Array(nPb)
+  // whole-capable nodes per pageblock per order (maximal untouched nodes with a touched parent)
+  const wholes = new Map<number, Array<[number, number]>>() // pageblock → [pfn, order][]
+  for (let i = 0; i < nPb; i++) {
+    if (touched[i] === 2 || touched[i] === 3) continue
+    if (touched[i] === 0) { P[i] = 1; continue }
+    const list: Array<[number, number]> = []
+    collectUntouched(map, base, pbStart(i), pbo, list)
+    if (list.length) wholes.set(i, list)
+  }
+  const quota = new Uint16Array(nPb * lowOrders)
+  const overflow = new Map<number, Array<[number, number]>>() // pageblock → [order, mt][] placed on another type's block
+  const byType: number[][] = mts.names.map(() => [])
+  for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3) byType[pbType[i]!]!.push(i)
+  const wholeCount = (i: number, o: number): number => {
+    const l = wholes.get(i)
+    if (!l) return 0
+    let n = 0
+    for (const [, wo] of l) if (wo === o) n++
+    return n
+  }
+  for (let o = lowOrders - 1; o >= 0; o--) {
+    const cap = (i: number): number => P[i]! + wholeCount(i, o) - quota[i * lowOrders + o]!
+    for (let mt = 0; mt < mts.count; mt++) {
+      let need = free[mt]?.[o] ?? 0
+      if (need === 0) continue
+      const cands = byType[mt]!.filter((i) => cap(i) > 0)
+      while (need > 0 && cands.length > 0) {
+        const j = rng.int(cands.length)
+        const i = cands[j]!
+        quota[i * lowOrders + o]! += 1
+        need--
+        if (cap(i) <= 0) { cands[j] = cands[cands.length - 1]!; cands.pop() }
+      }
+      if (need > 0) {
+        // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
+        const any: number[] = []
+        for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && cap(i) > 0) any.push(i)
+        while (need > 0 && any.length > 0) {
+          const j = rng.int(any.length)
+          const i = any[j]!
+          quota[i * lowOrders + o]! += 1
+          const ov = overflow.get(i) ?? []
+          ov.push([o, mt])
+          overflow.set(i, ov)
+          need--
+          if (cap(i) <= 0) { any[j] = any[any.length - 1]!; any.pop() }
+        }
+        if (need > 0) notes.push(`${label}: ${need} free blocks of order ${o} (${mts.names[mt]}) did not fit and were left out`)
+        else notes.push(`${label}: some ${mts.names[mt]} free blocks of order ${o} sit in pageblocks of another type (allowed since a 6.1 steal may leave list and block type different)`)
+      }
+    }
+    // next order: P' = 2P + W − n
+    for (let i = 0; i < nPb; i++) {
+      if (touched[i] === 2 || touched[i] === 3) continue
+      P[i] = 2 * P[i]! + wholeCount(i, o) - quota[i * lowOrders + o]!
+    }
+  }
+  // layout inside each pageblock
+  for (let i = 0; i < nPb; i++) {
+    if (touched[i] === 2 || touched[i] === 3) continue
+    let any = false
+    for (let o = 0; o < lowOrders; o++) if (quota[i * lowOrders + o]) { any = true; break }
+    if (!any) continue
+    layoutPageblock(m, allocator, zone, rng, pbStart(i), pbo, quota, i * lowOrders, pbType[i]!, overflow.get(i) ?? [], wholes.get(i) ?? [], touched[i] === 0)
+  }
+
+  // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
+  fillUsed(c, m, zone, s, rng, firstPb, nPb, pbType, notes)
+}
+
+/** Put a free block on the lists (memMap head + list + counters) without merging. */
+function placeFree(m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, pfn: number, order: number, mt: number): void {
+  m.memMap.fill(PageKind.BUDDY_TAIL, pfn - m.basePfn, pfn - m.basePfn + 2 ** order)
+  allocator.addToFreeList(zone, pfn, order, mt)
+}
+
+/** Maximal aligned nodes of [pfn, pfn + 2^order) whose pages are all UNDECIDED. */
+function collectUntouched(map: Uint8Array, base: number, pfn: number, order: number, out: Array<[number, number]>): boolean {
+  const a = pfn - base
+  const n = 2 ** order
+  let all = true
+  for (let p = a; p < a + n; p++) if (map[p] !== UNDECIDED) { all = false; break }
+  if (all) return true
+  if (order === 0) return false
+  const half = n / 2
+  const l = collectUntouched(map, base, pfn, order - 1, out)
+  const r = collectUntouched(map, base, pfn + half, order - 1, out)
+  if (l) out.push([pfn, order - 1])
+  if (r) out.push([pfn + half, order - 1])
+  return false
+}
+
+/** Place one pageblock's quota of small free blocks, largest first, by the buddy-tree rule. */
+function layoutPageblock(
+  m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, rng: Rng, start: number, pbo: number,
+  quota: Uint16Array, qOff: number, blockMt: number, overflow: Array<[number, number]>, wholes: Array<[number, number]>, untouched: boolean,
+): void {
+  // parents: pfns of untouched nodes of order k+1 (hosting at most one order-k block)
+  let parents: number[] = untouched ? [start] : []
+  for (let o = pbo - 1; o >= 0; o--) {
+    const n = quota[qOff + o]!
+    const hosts: Array<[number, boolean]> = parents.map((p) => [p, false])
+    for (const [p, wo] of wholes) if (wo === o) hosts.push([p, true])
+    // list types: overflow entries of this order first, then the block's own type
+    const types: number[] = []
+    for (const [oo, mt] of overflow) if (oo === o) types.push(mt)
+    while (types.length < n) types.push(blockMt)
+    // choose n hosts at random (partial Fisher-Yates)
+    for (let k = 0; k < n && k < hosts.length; k++) {
+      const j = k + rng.int(hosts.length - k)
+      const t = hosts[k]!
+      hosts[k] = hosts[j]!
+      hosts[j] = t
+    }
+    const next: number[] = []
+    const half = 2 ** o
+    hosts.forEach(([p, whole], k) => {
+      if (k < n) {
+        if (whole) placeFree(m, allocator, zone, p, o, types[k]!)
+        else {
+          const pick = rng.int(2)
+          placeFree(m, allocator, zone, p + pick * half, o, types[k]!)
+          next.push(p + (1 - pick) * half)
+        }
+      } else if (whole) next.push(p)
+      else next.push(p, p + half)
+    })
+    parents = next
+  }
+}
+
+/** Turn every still-undecided page into a used page of a kind that suits its pageblock. */
+function fillUsed(c: Capture, m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array, notes: string[]): void {
+  const mts = m.migratetypes
+  const map = m.memMap
+  const base = m.basePfn
+  const pbPages = m.pageblockNrPages
+  const st = s.stats
+  const anon = (st['nr_zone_inactive_anon'] ?? 0) + (st['nr_zone_active_anon'] ?? 0)
+  const file = (st['nr_zone_inactive_file'] ?? 0) + (st['nr_zone_active_file'] ?? 0)
+  const unevictable = st['nr_zone_unevictable'] ?? 0
+  const lru = anon + file + unevictable
+  const pAnon = lru > 0 ? anon / lru : 1
+  const pUnevictable = lru > 0 ? unevictable / lru : 0
+  const slabU = st['nr_slab_unreclaimable'] ?? st['nr_slab_unreclaimable_B'] ?? 0
+  const pgtable = st['nr_page_table_pages'] ?? 0
+  const kstack = st['nr_kernel_stack'] ?? 0
+  const kernelish = slabU + pgtable + kstack
+  const pSlab = kernelish > 0 ? slabU / (kernelish * 2) : 0.3
+  const pPgtable = kernelish > 0 ? pgtable / (kernelish * 2) : 0.1
+  // runs of one kind, 1..64 pages long, so neighbouring pages tend to share a kind
+  const used: number[] = []
+  for (let i = 0; i < nPb; i++) {
+    const mt = pbType[i]!
+    const start = Math.max((firstPb + i) * pbPages, zone.startPfn)
+    const end = Math.min((firstPb + i + 1) * pbPages, zone.endPfn)
+    let p = start - base
+    const e = end - base
+    while (p < e) {
+      if (map[p] !== UNDECIDED) { p++; continue }
+      const len = 1 + rng.int(64)
+      const r = rng.next()
+      let kind: number
+      if (mt === mts.movable || mt === mts.cma) kind = r < pUnevictable ? PageKind.UNEVICTABLE : r < pUnevictable + (1 - pUnevictable) * pAnon ? PageKind.ANON : PageKind.FILE
+      else if (mt === mts.reclaimable) kind = PageKind.SLAB_RECLAIMABLE
+      else kind = r < pSlab ? PageKind.SLAB : r < pSlab + pPgtable ? PageKind.PAGETABLE : PageKind.KERNEL
+      for (let k = 0; k < len && p < e && map[p] === UNDECIDED; k++, p++) {
+        map[p] = kind
+        if (kind !== PageKind.UNEVICTABLE && (mt === mts.movable || mt === mts.unmovable)) used.push(p)
+      }
+    }
+  }
+  // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable blocks
+  let pcp = Math.min(s.pcp, used.length)
+  while (pcp-- > 0) {
+    const j = rng.int(used.length)
+    map[used[j]!] = PageKind.PCP
+    used[j] = used[used.length - 1]!
+    used.pop()
+  }
+}
+
+/** THP pages (in units of THPs) that belong in this zone: the node's count shared by managed pages. */
+function thpPagesOfZone(c: Capture, m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape): number {
+  const nodeThp = s.stats['nr_anon_transparent_hugepages'] ?? c.nodeVmstat[zone.node]?.['nr_anon_transparent_hugepages'] ?? 0
+  if (nodeThp <= 0 || c.machine.hpageOrder !== m.geometry.pageblockOrder) return 0
+  // THPs are GFP_HIGHUSER_MOVABLE: they land in the node's highest zone first
+  const highest = m.zones.filter((z) => z.node === zone.node).reduce((a, z) => (z.idx > a.idx ? z : a), zone)
+  return highest === zone ? nodeThp : 0
+}

@@ -1,0 +1,154 @@
+/**
+ * Zone shapes and per-migratetype free counts taken from a capture's summaries (zoneinfo,
+ * pagetypeinfo, buddyinfo), shared by the exact and the synthesized reconstruction.
+ */
+import type { Capture } from '../snapshot.ts'
+import { ZONE_NAMES, Zone, MigratetypeTable } from '../mm/mmzone.ts'
+
+export interface ZoneShape {
+  node: number
+  name: string
+  idx: number
+  startPfn: number
+  spanned: number
+  present: number
+  managed: number
+  cma: number
+  pcp: number
+  boost: number
+  min: number
+  low: number
+  high: number
+  promo: number | null
+  protection: number[]
+  reservedHighatomic: number
+  /** nr_free_pages as captured, if known */
+  nrFreePages: number | null
+  stats: Record<string, number>
+  /** where the numbers came from */
+  spanSource: 'zoneinfo' | 'pagetypeinfo' | 'buddyinfo'
+}
+
+/** The populated zones of a capture, with spans from zoneinfo or, lacking it, pagetypeinfo/buddyinfo. */
+export function zoneShapes(c: Capture, notes: string[]): ZoneShape[] {
+  const pbPages = 2 ** c.machine.pageblockOrder
+  const out: ZoneShape[] = []
+  if (c.zoneinfo) {
+    let nextStart = 0
+    for (const z of c.zoneinfo.zones) {
+      const idx = ZONE_NAMES.indexOf(z.zone as (typeof ZONE_NAMES)[number])
+      if (!z.populated || z.present === 0) continue
+      let startPfn = z.startPfn
+      if (startPfn === null) {
+        startPfn = nextStart
+        notes.push(`${z.zone}: zoneinfo has no start_pfn (old kernel); zones assumed contiguous from PFN 0`)
+      }
+      nextStart = startPfn + z.spanned
+      const pcp = z.pagesets.reduce((s, p) => s + p.count, 0)
+      out.push({
+        node: z.node, name: z.zone, idx: idx < 0 ? out.length : idx, startPfn, spanned: z.spanned, present: z.present,
+        managed: z.managed, cma: z.cma ?? 0, pcp, boost: z.boost, min: z.min - z.boost, low: z.low - z.boost, high: z.high - z.boost,
+        promo: z.promo === null ? null : z.promo - z.boost, protection: z.protection, reservedHighatomic: z.reservedHighatomic ?? 0,
+        nrFreePages: z.stats['nr_free_pages'] ?? z.pagesFree, stats: { ...(z.nodeStats ?? {}), ...z.stats }, spanSource: 'zoneinfo',
+      })
+    }
+    return out
+  }
+  // no zoneinfo: zones laid end to end, sized by their pageblock count or their free memory
+  const rows = c.pagetypeinfo?.blocks ?? c.buddyinfo?.rows.map((r) => ({ node: r.node, zone: r.zone, counts: [] as number[] })) ?? []
+  let start = 0
+  for (const r of rows) {
+    const idx = ZONE_NAMES.indexOf(r.zone as (typeof ZONE_NAMES)[number])
+    let spanned: number
+    let src: ZoneShape['spanSource']
+    if (r.counts.length > 0) {
+      spanned = r.counts.reduce((a, b) => a + b, 0) * pbPages
+      src = 'pagetypeinfo'
+    } else {
+      const b = c.buddyinfo!.rows.find((x) => x.node === r.node && x.zone === r.zone)!
+      const free = b.nrFree.reduce((s, n, o) => s + n * 2 ** o, 0)
+      const maxBlock = 2 ** (c.machine.nrOrders - 1)
+      // every free fragment needs at least one used page beside it; double the free memory
+      spanned = Math.max(maxBlock, Math.ceil((2 * free + 1) / maxBlock) * maxBlock)
+      src = 'buddyinfo'
+    }
+    start = Math.ceil(start / pbPages) * pbPages
+    out.push({
+      node: r.node, name: r.zone, idx: idx < 0 ? out.length : idx, startPfn: start, spanned, present: spanned, managed: spanned,
+      cma: 0, pcp: 0, boost: 0, min: 0, low: 0, high: 0, promo: null, protection: [], reservedHighatomic: 0, nrFreePages: null,
+      stats: {}, spanSource: src,
+    })
+    start += spanned
+  }
+  if (out.length > 0) {
+    notes.push(out[0]!.spanSource === 'pagetypeinfo'
+      ? 'zone spans from pagetypeinfo block counts (no zoneinfo): zones assumed end to end from PFN 0, no holes, no reserved pages'
+      : 'zone sizes unknown (only buddyinfo): each zone assumed twice its free memory, from PFN 0, no holes')
+  }
+  return out
+}
+
+export function makeZone(s: ZoneShape, nrOrders: number, mts: MigratetypeTable): Zone {
+  const z = new Zone({ node: s.node, name: s.name, idx: s.idx, startPfn: s.startPfn, spanned: s.spanned, present: s.present, managed: s.managed, cmaPages: s.cma, nrOrders, nrTypes: mts.count })
+  z.wmark = { min: s.min, low: s.low, high: s.high, promo: s.promo ?? s.high + (s.high - s.low) }
+  z.boost = s.boost
+  z.protection = [...s.protection]
+  z.pcpPages = s.pcp
+  z.nrReservedHighatomic = s.reservedHighatomic
+  return z
+}
+
+/**
+ * Free blocks per (migratetype, order) of one zone, as captured: pagetypeinfo rows, with
+ * `>100000` caps resolved from buddyinfo; or buddyinfo alone (all on the Movable list).
+ */
+export function capturedFreeCounts(c: Capture, node: number, zone: string, mts: MigratetypeTable, notes: string[]): number[][] {
+  const nrOrders = c.machine.nrOrders
+  const counts = mts.names.map(() => new Array<number>(nrOrders).fill(0))
+  const buddy = c.buddyinfo?.rows.find((r) => r.node === node && r.zone === zone)
+  const rows = c.pagetypeinfo?.free.filter((r) => r.node === node && r.zone === zone) ?? []
+  if (rows.length > 0) {
+    for (const r of rows) {
+      const mt = mts.names.indexOf(r.migratetype)
+      if (mt < 0) continue
+      r.counts.forEach((v, o) => { counts[mt]![o] = v })
+    }
+    for (let o = 0; o < nrOrders; o++) {
+      const capped = rows.filter((r) => r.capped[o]).map((r) => mts.names.indexOf(r.migratetype)).filter((m) => m >= 0)
+      if (capped.length === 0) continue
+      if (!buddy) {
+        notes.push(`Node ${node}, zone ${zone}: order ${o} free count printed as >100000 and no buddyinfo to resolve it; 100000 used`)
+        continue
+      }
+      const others = counts.reduce((s, row, mt) => (capped.includes(mt) ? s : s + row[o]!), 0)
+      const rest = Math.max(0, buddy.nrFree[o]! - others)
+      const each = Math.floor(rest / capped.length)
+      capped.forEach((mt, i) => { counts[mt]![o] = Math.max(100000, each + (i < rest - each * capped.length ? 1 : 0)) })
+      notes.push(`Node ${node}, zone ${zone}: order ${o} free count ">100000" resolved from buddyinfo (${capped.map((m) => mts.names[m]).join(', ')})`)
+    }
+    return counts
+  }
+  if (buddy) {
+    buddy.nrFree.forEach((v, o) => { counts[mts.movable]![o] = v })
+    notes.push(`Node ${node}, zone ${zone}: free lists per migratetype unknown (no pagetypeinfo); all free blocks placed on the Movable lists`)
+  }
+  return counts
+}
+
+/** Pageblocks per migratetype of a zone from pagetypeinfo, or null. */
+export function capturedBlockCounts(c: Capture, node: number, zone: string, mts: MigratetypeTable): number[] | null {
+  const row = c.pagetypeinfo?.blocks.find((r) => r.node === node && r.zone === zone)
+  if (!row) return null
+  const out = new Array<number>(mts.count).fill(0)
+  c.pagetypeinfo!.migratetypes.forEach((name, i) => {
+    const mt = mts.names.indexOf(name)
+    if (mt >= 0) out[mt] = row.counts[i] ?? 0
+  })
+  return out
+}
+
+/** Pageblocks a zone covers, counted as the kernel does (stepping pageblock_nr_pages from zone_start_pfn). */
+export function zonePageblockRange(startPfn: number, spanned: number, pbOrder: number): { first: number; last: number } {
+  const pb = 2 ** pbOrder
+  return { first: Math.floor(startPfn / pb), last: Math.floor((startPfn + spanned - 1) / pb) }
+}
