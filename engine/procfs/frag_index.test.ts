@@ -26,7 +26,7 @@ function parseError(fn: () => unknown): ParseError {
     fn()
   } catch (e) {
     if (e instanceof ParseError) return e
-    throw new Error(`expected a ParseError, got ${String(e)}`)
+    throw new Error(`expected a ParseError, got ${String(e)}`, { cause: e })
   }
   throw new Error('expected a ParseError, nothing was thrown')
 }

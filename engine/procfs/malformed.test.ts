@@ -34,16 +34,6 @@ function captures(): Array<{ name: string; read: (f: string) => string }> {
   return out.sort((a, b) => a.name.localeCompare(b.name))
 }
 
-function parseError(fn: () => unknown): ParseError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof ParseError) return e
-    throw new Error(`expected a ParseError, got ${String(e)}`)
-  }
-  throw new Error('expected a ParseError, nothing was thrown')
-}
-
 type Parser = (text: string, file?: string) => unknown
 
 /** Every importer, keyed by the fixture file name it reads. */
@@ -78,7 +68,7 @@ function outcome(parse: Parser, text: string, file: string): ParseError | 'ok' {
     parse(text, file)
     return 'ok'
   } catch (e) {
-    if (!(e instanceof ParseError)) throw new Error(`${file}: not a ParseError: ${String(e)}`)
+    if (!(e instanceof ParseError)) throw new Error(`${file}: not a ParseError: ${String(e)}`, { cause: e })
     expect(e.file).toBe(file)
     expect(e.message.startsWith(e.line === null ? `${file}: expected ` : `${file}:${e.line}: expected `)).toBe(true)
     if (e.line !== null) expect(e.line).toBeGreaterThanOrEqual(1)

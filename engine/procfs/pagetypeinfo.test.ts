@@ -27,7 +27,7 @@ function parseError(fn: () => unknown): ParseError {
     fn()
   } catch (e) {
     if (e instanceof ParseError) return e
-    throw new Error(`expected a ParseError, got ${String(e)}`)
+    throw new Error(`expected a ParseError, got ${String(e)}`, { cause: e })
   }
   throw new Error('expected a ParseError, nothing was thrown')
 }
@@ -117,7 +117,7 @@ describe('parsePagetypeinfo: constructed layouts', () => {
   })
 
   it('merges a two-node file (the whole block repeats per node, no blank line between blocks)', () => {
-    const node1 = X86.replace(/^Node    0,/gm, 'Node    1,').replace(/^Node 0,/gm, 'Node 1,')
+    const node1 = X86.replace(/^Node {4}0,/gm, 'Node    1,').replace(/^Node 0,/gm, 'Node 1,')
     const text = X86 + node1
     expect(text).toContain('            0 \nPage block order: 9\n')
     const p = parsePagetypeinfo(text)
@@ -232,7 +232,7 @@ describe('parsePagetypeinfo: malformed input', () => {
   it('a block row in the free table position', () => check(withLine(5, 'Node 0, zone      DMA            1            7'), 5, /free-count row/))
   it('a free row in the block table', () => check(withLine(18, lines[4]!), 18, /block row/))
   it('a second node with another page block order', () => {
-    check(X86 + X86.replace('order: 9', 'order: 10').replace(/^Node    0,/gm, 'Node    1,').replace(/^Node 0,/gm, 'Node 1,'), 19, /same page block order/)
+    check(X86 + X86.replace('order: 9', 'order: 10').replace(/^Node {4}0,/gm, 'Node    1,').replace(/^Node 0,/gm, 'Node 1,'), 19, /same page block order/)
   })
   it('a node listed in two blocks', () => check(X86 + X86, 23, /node not already listed/))
   it('rows of two nodes in one block', () => check(withLine(6, lines[5]!.replace('Node    0', 'Node    1')), 6, /rows of node 0 only/))
@@ -240,7 +240,7 @@ describe('parsePagetypeinfo: malformed input', () => {
     check(X86 + '\nNumber of mixed blocks    Unmovable      Movable \n', 20, /migratetypes of the block-count header on line 16/)
   })
   it('a mixed table in one node block only', () => {
-    const node1 = X86.replace(/^Node    0,/gm, 'Node    1,').replace(/^Node 0,/gm, 'Node 1,')
+    const node1 = X86.replace(/^Node {4}0,/gm, 'Node    1,').replace(/^Node 0,/gm, 'Node 1,')
     const mixed = '\nNumber of mixed blocks    Unmovable      Movable  Reclaimable   HighAtomic      Isolate \n' +
       'Node 0, zone      DMA            1            0            0            0            0 \n'
     check(X86 + mixed + node1, 22, /every node block with a 'Number of mixed blocks' table/)

@@ -21,16 +21,6 @@ function captures(): Array<{ name: string; read: (f: string) => string }> {
   return out.sort((a, b) => a.name.localeCompare(b.name))
 }
 
-function parseError(fn: () => unknown): ParseError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof ParseError) return e
-    throw new Error(`expected a ParseError, got ${String(e)}`)
-  }
-  throw new Error('expected a ParseError, nothing was thrown')
-}
-
 describe('settings files on real captures', () => {
   for (const c of captures()) {
     it(`${c.name}: sysctl_vm, transparent_hugepage and hugepages parse`, () => {

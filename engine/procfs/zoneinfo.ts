@@ -97,7 +97,7 @@ export function parseZoneinfo(text: string, file = 'zoneinfo'): Zoneinfo {
       populated,
       nodeStats: d.nodeStats,
       pagesFree,
-      boost: d.header.boost ?? 0,
+      boost: d.header.boost ?? 0, // no 'boost' line before 5.0: no boosting, so 0
       min,
       low,
       high,

@@ -1,0 +1,318 @@
+/**
+ * Exact layout from /proc/kpageflags and /proc/kpagecount (kernel 6.1/6.12 semantics; 7.2's
+ * all-zero entries for holes are handled by the zone spans): every PFN's kind is read from its
+ * flags; free blocks are the runs of KPF_BUDDY pages cut into the largest aligned blocks (the
+ * kernel merges free buddies, so a run is exactly such a decomposition), and go on the list of
+ * their pageblock's migratetype.
+ *
+ * What kpageflags cannot tell, and how it is inferred (each becomes a note on the model):
+ *  - pageblock migratetypes (page_owner is rarely built in): CMA blocks from the CMA area's
+ *    position; the other types are assigned so that the count per type equals pagetypeinfo's:
+ *    whole free pageblocks go to the types whose free lists hold blocks of order ≥ pageblock
+ *    order, then the blocks with the most unmovable pages (slab, page tables, flagless kernel
+ *    pages, reserved) become Unmovable/Reclaimable (the slab-heaviest of them Reclaimable), the
+ *    rest Movable;
+ *  - per-cpu free pages: flagless pages with map count 0 look the same as kernel allocations
+ *    (pipe buffers, vmalloc); as many as zoneinfo's pageset counts are taken as pcp pages,
+ *    those next to a free buddy first;
+ *  - pins: invisible.
+ */
+import { MemoryModel, MigratetypeTable, type Geometry, type Zone } from '../mm/mmzone.ts'
+import { PageKind, THP_HEAD, HUGETLB_HEAD, FOLIO_HEAD, isFreeHead } from '../mm/page.ts'
+import { PageAllocator } from '../mm/page_alloc.ts'
+import type { Capture } from '../snapshot.ts'
+import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts } from './zones.ts'
+
+// kpageflags bits, low word
+const LRU = 1 << 5, SLAB = 1 << 7, WRITEBACK = 1 << 8, BUDDY = 1 << 10, ANON = 1 << 12
+const HEAD = 1 << 15, TAIL = 1 << 16, HUGE = 1 << 17, UNEVICTABLE = 1 << 18, HWPOISON = 1 << 19
+const NOPAGE = 1 << 20, THP = 1 << 22, OFFLINE = 1 << 23, ZERO_PAGE = 1 << 24, PGTABLE = 1 << 26
+// high word
+const RESERVED_HI = 1 << 0, MLOCKED_HI = 1 << 1
+
+/** Kind of one page from its kpageflags entry (compound heads get their order later). */
+export function classifyKpageflags(lo: number, hi: number): number {
+  if (lo & BUDDY) return PageKind.BUDDY_TAIL
+  if (lo & NOPAGE) return PageKind.HOLE
+  if (lo & HWPOISON) return PageKind.HWPOISON
+  if (lo & OFFLINE) return PageKind.OFFLINE
+  if (hi & RESERVED_HI) return PageKind.RESERVED
+  if (lo & HUGE) return lo & HEAD ? HUGETLB_HEAD : PageKind.COMPOUND_TAIL
+  if (lo & SLAB) return PageKind.SLAB
+  if (lo & PGTABLE) return PageKind.PAGETABLE
+  if (lo & ZERO_PAGE) return PageKind.ZERO
+  if (lo & (LRU | THP)) {
+    if (lo & TAIL) return PageKind.COMPOUND_TAIL
+    if (lo & HEAD) return lo & THP ? THP_HEAD : FOLIO_HEAD
+    if (lo & UNEVICTABLE || hi & MLOCKED_HI) return PageKind.UNEVICTABLE
+    if (lo & WRITEBACK) return PageKind.WRITEBACK
+    return lo & ANON ? PageKind.ANON : PageKind.FILE
+  }
+  if (lo === 0 && hi === 0) return PageKind.PCP // flagless: per-cpu free page or kernel page; settled later
+  return PageKind.KERNEL
+}
+
+export interface ExactOptions {
+  /** first PFN of the CMA area, when known */
+  cmaBasePfn?: number | null
+  source?: string
+}
+
+/**
+ * Builds a model from streamed kpageflags (then optionally kpagecount) entries.
+ * Usage: new ExactLayoutBuilder(capture); feed flagsSink; feed countSink; finish().
+ */
+export class ExactLayoutBuilder {
+  readonly model: MemoryModel
+  readonly allocator: PageAllocator
+  private readonly capture: Capture
+  private readonly notes: string[] = []
+  private readonly opts: ExactOptions
+  private flagEntries = 0
+  private countEntries = 0
+  private outside = 0
+
+  constructor(capture: Capture, opts: ExactOptions = {}) {
+    this.capture = capture
+    this.opts = opts
+    const mts = new MigratetypeTable(capture.machine.migratetypes)
+    const g: Geometry = { pageSize: capture.machine.pageSize, pageblockOrder: capture.machine.pageblockOrder, nrOrders: capture.machine.nrOrders }
+    const shapes = zoneShapes(capture, this.notes)
+    if (shapes.length === 0) throw new Error(`${capture.source}: no populated zone in the capture (need zoneinfo, pagetypeinfo or buddyinfo)`)
+    const zones = shapes.map((s) => makeZone(s, g.nrOrders, mts))
+    this.model = new MemoryModel(g, mts, zones, { method: 'exact', source: opts.source ?? 'kpageflags', notes: this.notes })
+    this.allocator = new PageAllocator(this.model)
+  }
+
+  /** KpageSink for /proc/kpageflags */
+  readonly flagsSink = (firstPfn: number, words: Uint32Array): void => {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const n = words.length >> 1
+    this.flagEntries = Math.max(this.flagEntries, firstPfn + n)
+    let lo0 = 0
+    let hi0 = n
+    if (firstPfn < base) lo0 = Math.min(n, base - firstPfn)
+    if (firstPfn + n > m.endPfn) hi0 = Math.max(lo0, m.endPfn - firstPfn)
+    for (let j = lo0; j < hi0; j++) map[firstPfn + j - base] = classifyKpageflags(words[2 * j]!, words[2 * j + 1]!)
+  }
+
+  /** KpageSink for /proc/kpagecount: flagless pages with a map count are kernel pages, not pcp */
+  readonly countSink = (firstPfn: number, words: Uint32Array): void => {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const n = words.length >> 1
+    this.countEntries = Math.max(this.countEntries, firstPfn + n)
+    const from = Math.max(0, base - firstPfn)
+    const to = Math.min(n, m.endPfn - firstPfn)
+    for (let j = from; j < to; j++) {
+      const i = firstPfn + j - base
+      if (map[i] === PageKind.PCP && (words[2 * j]! | words[2 * j + 1]!) !== 0) map[i] = PageKind.KERNEL
+    }
+  }
+
+  finish(): { model: MemoryModel; allocator: PageAllocator } {
+    const m = this.model
+    const c = this.capture
+    if (this.flagEntries === 0) throw new Error(`${c.describe('kpageflags')}: no entries; expected one u64 per PFN`)
+    if (this.flagEntries < m.endPfn) {
+      this.notes.push(`kpageflags ends at PFN ${this.flagEntries}, before the last zone ends (${m.endPfn}); the rest is treated as holes`)
+      m.memMap.fill(PageKind.HOLE, Math.max(0, this.flagEntries - m.basePfn))
+    }
+    if (this.countEntries === 0) this.notes.push('no kpagecount: flagless pages cannot be told apart from per-cpu free pages (map counts unknown)')
+    // pages of memMap outside every zone are holes
+    for (let pb = 0; pb < m.nrPageblocks; pb++) {
+      const start = (pb + m.pbBase) * m.pageblockNrPages
+      for (let p = start; p < start + m.pageblockNrPages; p++) {
+        if (!m.zoneOf(p)) {
+          if (m.memMap[p - m.basePfn] !== PageKind.HOLE) this.outside++
+          m.memMap[p - m.basePfn] = PageKind.HOLE
+        }
+      }
+    }
+    if (this.outside) this.notes.push(`${this.outside} PFNs with a struct page lie outside every populated zone; shown as holes`)
+    fixCompoundOrders(m)
+    for (const z of m.zones) {
+      this.inferPageblockTypes(z)
+      this.buildFreeLists(z)
+      this.settlePcp(z)
+    }
+    return { model: m, allocator: this.allocator }
+  }
+
+  private inferPageblockTypes(z: Zone): void {
+    const m = this.model
+    const c = this.capture
+    const mts = m.migratetypes
+    const pbPages = m.pageblockNrPages
+    const map = m.memMap
+    const base = m.basePfn
+    const first = Math.floor(z.startPfn / pbPages)
+    const last = Math.floor((z.endPfn - 1) / pbPages)
+    const nPb = last - first + 1
+    const want = capturedBlockCounts(c, z.node, z.name, mts)
+    const free = capturedFreeCounts(c, z.node, z.name, mts, this.notes)
+    const type = new Int8Array(nPb).fill(-1)
+    const cmaBlocks = mts.cma >= 0 ? (want ? want[mts.cma]! : Math.round(z.cmaPages / pbPages)) : 0
+    if (cmaBlocks > 0) {
+      let startIdx = -1
+      const basePfn = this.opts.cmaBasePfn
+      if (basePfn !== undefined && basePfn !== null) {
+        const i = Math.floor(basePfn / pbPages) - first
+        if (i >= 0 && i + cmaBlocks <= nPb) startIdx = i
+      }
+      if (startIdx < 0) {
+        startIdx = nPb - cmaBlocks
+        this.notes.push(`${z.label}: CMA area position unknown (no CMA debugfs, no cma=size@base, no boot log); its ${cmaBlocks} pageblocks assumed at the top of the zone`)
+      } else {
+        this.notes.push(`${z.label}: CMA pageblocks ${first + startIdx}..${first + startIdx + cmaBlocks - 1} from the CMA area base PFN ${basePfn}`)
+      }
+      for (let i = startIdx; i < startIdx + cmaBlocks; i++) type[i] = mts.cma
+    }
+    if (!want) {
+      for (let i = 0; i < nPb; i++) if (type[i] === -1) type[i] = mts.movable
+      this.notes.push(`${z.label}: pageblock types unknown (no pagetypeinfo): non-CMA pageblocks taken as Movable`)
+      for (let i = 0; i < nPb; i++) m.pageblockMt[first + i - m.pbBase] = type[i]!
+      return
+    }
+    const remaining = [...want]
+    if (mts.cma >= 0) remaining[mts.cma] = 0
+    // per pageblock: free pages, unmovable-looking pages, slab pages
+    const freeP = new Int32Array(nPb)
+    const unmov = new Int32Array(nPb)
+    const slab = new Int32Array(nPb)
+    for (let i = 0; i < nPb; i++) {
+      const s = Math.max((first + i) * pbPages, z.startPfn) - base
+      const e = Math.min((first + i + 1) * pbPages, z.endPfn) - base
+      for (let p = s; p < e; p++) {
+        const b = map[p]!
+        if (b === PageKind.BUDDY_TAIL) freeP[i]!++
+        else if (b === PageKind.SLAB) { slab[i]!++; unmov[i]!++ }
+        else if (b === PageKind.KERNEL || b === PageKind.PAGETABLE || b === PageKind.RESERVED || b === PageKind.PCP || b === PageKind.ZERO) unmov[i]!++
+      }
+    }
+    // whole free pageblocks: to the types whose lists hold free blocks ≥ pageblock order (lowest PFNs
+    // to the unmovable types, where early kernel allocations cluster)
+    const wholeFree: number[] = []
+    for (let i = 0; i < nPb; i++) if (type[i] === -1 && freeP[i] === pbPages) wholeFree.push(i)
+    const bigDemand: number[] = []
+    for (const mt of [mts.unmovable, mts.reclaimable, mts.highatomic, mts.movable]) {
+      if (mt < 0) continue
+      let pages = 0
+      for (let o = m.geometry.pageblockOrder; o < m.geometry.nrOrders; o++) pages += (free[mt]?.[o] ?? 0) * 2 ** o
+      for (let k = 0; k < pages / pbPages; k++) bigDemand.push(mt)
+    }
+    let wi = 0
+    for (const mt of bigDemand) {
+      if (wi >= wholeFree.length || remaining[mt]! <= 0) continue
+      type[wholeFree[wi++]!] = mt
+      remaining[mt]!--
+    }
+    // the rest by unmovable content
+    const rest: number[] = []
+    for (let i = 0; i < nPb; i++) if (type[i] === -1) rest.push(i)
+    rest.sort((a, b) => unmov[b]! - unmov[a]! || a - b)
+    const nonMov = Math.min(rest.length, (remaining[mts.unmovable] ?? 0) + (remaining[mts.reclaimable] ?? 0))
+    const nonMovBlocks = rest.slice(0, nonMov)
+    const slabRatio = (i: number): number => (unmov[i]! > 0 ? slab[i]! / unmov[i]! : 0)
+    const byReclaim = [...nonMovBlocks].sort((a, b) => slabRatio(b) - slabRatio(a) || slab[b]! - slab[a]! || a - b)
+    const nR = Math.min(remaining[mts.reclaimable] ?? 0, byReclaim.length)
+    for (let k = 0; k < byReclaim.length; k++) type[byReclaim[k]!] = k < nR ? mts.reclaimable : mts.unmovable
+    remaining[mts.reclaimable]! -= nR
+    remaining[mts.unmovable]! -= byReclaim.length - nR
+    // HighAtomic / Isolate / anything else named in the counts: the next most unmovable blocks
+    let ri = nonMov
+    for (let mt = 0; mt < mts.count; mt++) {
+      if (mt === mts.movable || mt === mts.unmovable || mt === mts.reclaimable || mt === mts.cma) continue
+      while (remaining[mt]! > 0 && ri < rest.length) {
+        type[rest[ri++]!] = mt
+        remaining[mt]!--
+      }
+    }
+    for (let i = 0; i < nPb; i++) if (type[i] === -1) type[i] = mts.movable
+    for (let i = 0; i < nPb; i++) m.pageblockMt[first + i - m.pbBase] = type[i]!
+    this.notes.push(`${z.label}: pageblock migratetypes inferred from page contents to match pagetypeinfo's counts (page_owner not captured)`)
+  }
+
+  private buildFreeLists(z: Zone): void {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const maxOrder = m.maxOrder
+    const pbo = m.geometry.pageblockOrder
+    const mts = m.migratetypes
+    const blocks: number[] = []
+    let p = z.startPfn
+    while (p < z.endPfn) {
+      if (map[p - base] !== PageKind.BUDDY_TAIL) { p++; continue }
+      let order = 0
+      while (order < maxOrder) {
+        const size = 2 ** (order + 1)
+        if (p % size !== 0 || p + size > z.endPfn) break
+        let ok = true
+        for (let q = p + 2 ** order; q < p + size; q++) if (map[q - base] !== PageKind.BUDDY_TAIL) { ok = false; break }
+        if (!ok) break
+        if (order + 1 > pbo) {
+          // __free_one_page refuses merges across pageblocks of different types if either is not mergeable
+          const a = m.getPageblockMigratetype(p)
+          const b = m.getPageblockMigratetype(p + 2 ** order)
+          if (a !== b && (!mts.isMergeable(a) || !mts.isMergeable(b))) break
+        }
+        order++
+      }
+      blocks.push(p, order)
+      p += 2 ** order
+    }
+    for (let i = blocks.length - 2; i >= 0; i -= 2) {
+      const pfn = blocks[i]!
+      const order = blocks[i + 1]!
+      this.allocator.addToFreeList(z, pfn, order, m.getPageblockMigratetype(pfn))
+    }
+  }
+
+  private settlePcp(z: Zone): void {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const near: number[] = []
+    const far: number[] = []
+    for (let p = z.startPfn; p < z.endPfn; p++) {
+      if (map[p - base] !== PageKind.PCP) continue
+      const buddy = p ^ 1
+      const bb = buddy >= z.startPfn && buddy < z.endPfn ? map[buddy - base]! : 0
+      if (isFreeHead(bb) || bb === PageKind.BUDDY_TAIL) near.push(p)
+      else far.push(p)
+    }
+    const want = z.pcpPages
+    const all = [...near, ...far]
+    for (let k = want; k < all.length; k++) map[all[k]! - base] = PageKind.KERNEL
+    if (all.length < want) this.notes.push(`${z.label}: zoneinfo counts ${want} per-cpu free pages but only ${all.length} flagless pages exist`)
+  }
+}
+
+/** Set the order of every compound head from the run of tails that follows it. */
+export function fixCompoundOrders(m: MemoryModel): void {
+  const map = m.memMap
+  const n = map.length
+  for (let i = 0; i < n; i++) {
+    const b = map[i]!
+    if (b !== THP_HEAD && b !== HUGETLB_HEAD && b !== FOLIO_HEAD) continue
+    let j = i + 1
+    while (j < n && map[j] === PageKind.COMPOUND_TAIL && j - i < 2 ** 15) j++
+    const len = j - i
+    let order = 0
+    while (2 ** (order + 1) <= len && order < 15) order++
+    map[i] = b | order
+    i = j - 1
+  }
+}
+
+/** cma: Reserved 128 MiB at 0x0000000076c00000 → base PFN (first area), from a boot log. */
+export function cmaBaseFromDmesg(text: string, pageSize: number): number | null {
+  const re = /cma: Reserved (\d+) MiB at 0x([0-9a-fA-F]+)/g
+  const m = re.exec(text)
+  if (!m) return null
+  return Math.floor(parseInt(m[2]!, 16) / pageSize)
+}
