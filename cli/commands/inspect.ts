@@ -1,0 +1,90 @@
+/**
+ * `buddyscope inspect`: machine, kernel, geometry and per-zone free areas, pageblocks,
+ * indices and fragmentation score of a snapshot's model, then the consistency findings.
+ */
+import { summarizeZones, nodeScores, type ZoneSummary } from '../../engine/index.ts'
+import type { LoadedSnapshot } from '../host/load.ts'
+
+export interface InspectJson {
+  machine: {
+    hostname: string | null
+    kernelRelease: string | null
+    arch: string | null
+    pageSize: number
+    pageSizeSource: string
+    pageblockOrder: number
+    pagesPerBlock: number
+    nrOrders: number
+    migratetypes: string[]
+    nodes: number[]
+    captureTime: string | null
+  }
+  snapshot: { path: string; label: string | null; series: string[] | null; files: string[] }
+  layout: { method: 'exact' | 'synthesized'; seed: number | null; source: string | null }
+  zones: ZoneSummary[]
+  nodes: Array<{ node: number; fragmentationScore: number }>
+  findings: Array<{ severity: string; code: string; zone: string | null; message: string }>
+}
+
+export function inspectJson(s: LoadedSnapshot): InspectJson {
+  const m = s.capture.machine
+  const b = s.model.build
+  const scores = nodeScores(s.model, m.hpageOrder)
+  return {
+    machine: {
+      hostname: m.hostname, kernelRelease: m.kernelRelease, arch: m.arch, pageSize: m.pageSize, pageSizeSource: m.pageSizeSource,
+      pageblockOrder: m.pageblockOrder, pagesPerBlock: 2 ** m.pageblockOrder, nrOrders: m.nrOrders, migratetypes: m.migratetypes,
+      nodes: m.nodes, captureTime: m.captureTime,
+    },
+    snapshot: { path: s.path, label: s.label, series: s.series, files: s.capture.files },
+    layout: { method: b.method, seed: b.method === 'synthesized' ? b.seed : null, source: b.method === 'exact' ? b.source : null },
+    zones: summarizeZones(s.model, m.hpageOrder),
+    nodes: Object.entries(scores).map(([node, score]) => ({ node: Number(node), fragmentationScore: score })),
+    findings: s.findings.map((f) => ({ ...f })),
+  }
+}
+
+const pad = (v: string | number, w: number): string => String(v).padStart(w)
+const idx = (v: number): string => (v / 1000).toFixed(3)
+
+function kib(pages: number, pageSize: number): string {
+  const kb = (pages * pageSize) / 1024
+  if (kb >= 1024 * 1024) return `${(kb / 1024 / 1024).toFixed(2)} GiB`
+  if (kb >= 1024) return `${(kb / 1024).toFixed(1)} MiB`
+  return `${kb} KiB`
+}
+
+export function inspectText(s: LoadedSnapshot): string {
+  const j = inspectJson(s)
+  const m = j.machine
+  const L: string[] = []
+  L.push(`Snapshot   ${j.snapshot.path}${j.snapshot.label ? ` [${j.snapshot.label}]` : ''}`)
+  if (j.snapshot.series) L.push(`Series     ${j.snapshot.series.join(', ')}`)
+  L.push(`Kernel     ${m.kernelRelease ?? 'unknown'}${m.arch ? ` (${m.arch})` : ''}${m.hostname ? `  host ${m.hostname}` : ''}`)
+  L.push(`Geometry   page size ${m.pageSize / 1024} KiB (${m.pageSizeSource}), pageblock order ${m.pageblockOrder} (${m.pagesPerBlock} pages = ${kib(m.pagesPerBlock, m.pageSize)}), ${m.nrOrders} orders`)
+  L.push(`Layout     ${j.layout.method === 'exact' ? `exact, from ${j.layout.source}` : `synthesized from summaries, seed ${j.layout.seed}`}`)
+  for (const n of j.nodes) L.push(`Node ${n.node}     fragmentation score ${n.fragmentationScore} (proactive compaction, 0..100)`)
+  const orders = Array.from({ length: m.nrOrders }, (_, o) => o)
+  for (const z of j.zones) {
+    L.push('')
+    L.push(`Node ${z.node}, zone ${z.zone}: pfn ${z.startPfn}..${z.startPfn + z.spanned - 1}  spanned ${z.spanned}  present ${z.present}  managed ${z.managed} (${kib(z.managed, m.pageSize)})`)
+    L.push(`  free ${z.freePages} pages (${kib(z.freePages, m.pageSize)})${z.pcpPages ? ` + ${z.pcpPages} on per-cpu lists` : ''}; watermarks min ${z.watermarks.min} low ${z.watermarks.low} high ${z.watermarks.high}${z.watermarks.boost ? ` boost ${z.watermarks.boost}` : ''}; largest free order ${z.largestFreeOrder}; score ${z.fragmentationScore}`)
+    L.push(`  ${'order'.padEnd(12)}${orders.map((o) => pad(o, 7)).join('')}`)
+    L.push(`  ${'free blocks'.padEnd(12)}${z.freeBlocks.map((v) => pad(v, 7)).join('')}`)
+    for (const [mt, row] of Object.entries(z.freeBlocksByMigratetype)) {
+      if (row.every((v) => v === 0)) continue
+      L.push(`  ${('  ' + mt).padEnd(12)}${row.map((v) => pad(v, 7)).join('')}`)
+    }
+    L.push(`  ${'unusable'.padEnd(12)}${z.unusableIndex.map((v) => pad(idx(v), 7)).join('')}`)
+    L.push(`  ${'extfrag'.padEnd(12)}${z.extfragIndex.map((v) => pad(idx(v), 7)).join('')}`)
+    L.push(`  pageblocks: ${Object.entries(z.pageblocks).filter(([, n]) => n > 0).map(([mt, n]) => `${mt} ${n}`).join(', ')}`)
+    const mixed = Object.entries(z.mixedPageblocks).filter(([, n]) => n > 0)
+    if (mixed.length) L.push(`  mixed pageblocks (from page kinds): ${mixed.map(([mt, n]) => `${mt} ${n}`).join(', ')}`)
+  }
+  if (j.findings.length) {
+    L.push('')
+    L.push('Findings')
+    for (const f of j.findings) L.push(`  [${f.severity}] ${f.zone ? f.zone + ': ' : ''}${f.message}`)
+  }
+  return L.join('\n') + '\n'
+}

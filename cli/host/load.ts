@@ -1,0 +1,104 @@
+/**
+ * Open a snapshot and build its model: the one place where the host reads files and hands
+ * text and byte streams to the pure engine. Used by the CLI and by the Electron main process.
+ */
+import { readFile } from 'node:fs/promises'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import {
+  parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaBaseFromDmesg,
+  setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor,
+  type Capture, type Finding, type MemoryModel, type PageAllocator,
+} from '../../engine/index.ts'
+import { openSnapshot, openSeries, BINARY_FILES, type SnapshotSource } from './snapshot_source.ts'
+
+export type LayoutChoice = 'auto' | 'exact' | 'synthesized'
+
+export interface LoadOptions {
+  /** sub-capture of a series (label, label without number, or number) */
+  capture?: string
+  layout?: LayoutChoice
+  /** seed of a synthesized layout */
+  seed?: number
+}
+
+export interface LoadedSnapshot {
+  path: string
+  label: string | null
+  /** labels of the series this capture belongs to, or null */
+  series: string[] | null
+  capture: Capture
+  model: MemoryModel
+  allocator: PageAllocator
+  findings: Finding[]
+}
+
+/** Read the boot log's CMA reservation, if a dmesg sits in the capture or (for a series) beside it. */
+async function findCmaBase(path: string, src: SnapshotSource, pageSize: number): Promise<number | null> {
+  const candidates: string[] = []
+  try {
+    if (statSync(path).isDirectory()) {
+      candidates.push(join(path, 'dmesg'), join(path, 'dmesg.txt'))
+      if (src.label) candidates.push(join(path, src.label, 'dmesg.txt'))
+      candidates.push(join(dirname(path), 'dmesg.txt'))
+    }
+  } catch {
+    return null
+  }
+  for (const f of candidates) {
+    if (!existsSync(f)) continue
+    const base = cmaBaseFromDmesg(await readFile(f, 'utf8'), pageSize)
+    if (base !== null) return base
+  }
+  return null
+}
+
+async function feed(src: SnapshotSource, name: string, sink: (first: number, words: Uint32Array) => void): Promise<number> {
+  const dec = new KpageDecoder(sink, src.describe(name))
+  for await (const chunk of src.openStream(name)) dec.push(chunk)
+  return dec.end()
+}
+
+/** Open, parse and model one capture. Errors are SnapshotError or ParseError (both say where). */
+export async function loadSnapshot(path: string, opts: LoadOptions = {}): Promise<LoadedSnapshot> {
+  const series = await openSeries(path).catch(() => null)
+  const labels = series ? series.captures.map((c) => c.label) : null
+  await series?.close()
+  const src = await openSnapshot(path, opts.capture ? { capture: opts.capture } : undefined)
+  try {
+    const texts: Record<string, string> = {}
+    const binaries: string[] = []
+    for (const name of src.files) {
+      if (BINARY_FILES.has(name)) binaries.push(name)
+      else texts[name] = await src.readText(name)
+    }
+    const capture = parseCapture({
+      source: path, label: src.label, texts, binaries, describe: (n) => src.describe(n),
+      manifest: src.manifest ? { hostname: src.manifest.hostname, kernelRelease: src.manifest.kernelRelease, arch: src.manifest.arch, pageSize: src.manifest.pageSize, captureTime: src.manifest.captureTime } : null,
+    })
+    const cmaBasePfn = capture.machine.migratetypes.includes('CMA') ? await findCmaBase(path, src, capture.machine.pageSize) : null
+    const layout = opts.layout ?? 'auto'
+    const haveFlags = binaries.includes('kpageflags')
+    if (layout === 'exact' && !haveFlags) throw new Error(`${path}: --layout exact needs kpageflags, and this capture has none`)
+    let built: { model: MemoryModel; allocator: PageAllocator }
+    if (haveFlags && layout !== 'synthesized') {
+      const b = new ExactLayoutBuilder(capture, { cmaBasePfn, source: src.describe('kpageflags') })
+      await feed(src, 'kpageflags', b.flagsSink)
+      if (binaries.includes('kpagecount')) await feed(src, 'kpagecount', b.countSink)
+      built = b.finish()
+    } else {
+      built = synthesizeModel(capture, { seed: opts.seed ?? 1, cmaBasePfn })
+    }
+    const { model, allocator } = built
+    allocator.policy.fallback = fallbackRuleFor(capture.machine.kernelRelease)
+    allocator.policy.watermarkBoostFactor = sysctlInt(capture, 'watermark_boost_factor', 15000)
+    if (!capture.zoneinfo) {
+      // no captured watermarks: compute them as the kernel would from min_free_kbytes
+      setupPerZoneWmarks(model, sysctlInt(capture, 'min_free_kbytes', 0) || calculateMinFreeKbytes(model), sysctlInt(capture, 'watermark_scale_factor', 10))
+    }
+    const findings = [...captureFindings(capture), ...modelFindings(capture, model)]
+    return { path, label: src.label, series: labels, capture, model, allocator, findings }
+  } finally {
+    await src.close()
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The engine's public entry: hosts (CLI, Electron main, workers) import only from here.
+ * Pure TypeScript: no I/O, no wall clock, randomness only from sim/rng.ts.
+ */
+export { ParseError } from './procfs/types.ts'
+export type * from './procfs/types.ts'
+export { parseBuddyinfo, formatBuddyinfo } from './procfs/buddyinfo.ts'
+export { parsePagetypeinfo, formatPagetypeinfo } from './procfs/pagetypeinfo.ts'
+export { parseZoneinfo } from './procfs/zoneinfo.ts'
+export { parseVmstat } from './procfs/vmstat.ts'
+export { parseMeminfo } from './procfs/meminfo.ts'
+export { parseFragIndex, formatExtfragIndex, formatUnusableIndex } from './procfs/frag_index.ts'
+export { parseCmdline, parseMemSize } from './procfs/cmdline.ts'
+export { parseSysctlVm, parseTransparentHugepage, parseHugepages } from './procfs/sysctl.ts'
+export { KpageDecoder, KPF, kpageflagNames, type KpageSink } from './procfs/kpageflags.ts'
+
+export { parseCapture, sysctlInt, type Capture, type CaptureInput, type CaptureManifest, type MachineInfo } from './snapshot.ts'
+export { captureFindings, modelFindings, type Finding } from './findings.ts'
+
+export { MemoryModel, Zone, FreeArea, MigratetypeTable, ZONE_NAMES, PAGE_ALLOC_COSTLY_ORDER, type Geometry, type BuildMethod, type Watermarks } from './mm/mmzone.ts'
+export { PageKind, PageClass, pageClass, pageKindName, PAGE_KIND_NAMES, isFreeHead, headOrder, freeHeadMt, isBuddyPage } from './mm/page.ts'
+export { PageAllocator, calculateMinFreeKbytes, setupPerZoneWmarks, fallbackRuleFor, DEFAULT_POLICY, type AllocPolicy, type AllocRequest, type AllocResult, type GfpIntent, type FallbackRule } from './mm/page_alloc.ts'
+export { VmEvents } from './mm/vmstat.ts'
+export { bootModel, freeAllInZone, type ZoneSpec } from './mm/memblock.ts'
+export { checkModel } from './mm/debug.ts'
+
+export { synthesizeModel, type SynthesizeOptions } from './reconstruct/synthesize.ts'
+export { ExactLayoutBuilder, classifyKpageflags, cmaBaseFromDmesg, type ExactOptions } from './reconstruct/exact.ts'
+
+export { unusableFreeIndex, fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61, fillContigPageInfo, largestFreeOrder } from './metrics/fragmentation.ts'
+export { summarizeZone, summarizeZones, nodeScores, modelBuddyinfo, modelPagetypeinfo, modelFragIndex, zonePageblocks, pageMobility, type ZoneSummary } from './metrics/summary.ts'
+export { Rng } from './sim/rng.ts'

@@ -1,0 +1,168 @@
+/**
+ * What a model says per zone, in the kernel's own terms: free_area[].nr_free (as buddyinfo),
+ * free blocks per migratetype list (as pagetypeinfo), pageblocks per migratetype (counted as
+ * pagetypeinfo_showblockcount_print does: stepping pageblock_nr_pages from zone_start_pfn),
+ * mixed pageblocks, the fragmentation indices and the proactive-compaction score.
+ * Also re-creates the Buddyinfo / Pagetypeinfo records the procfs formatters print.
+ */
+import type { MemoryModel, Zone } from '../mm/mmzone.ts'
+import { PageKind, FREE_HEAD, HUGETLB_HEAD, isFreeHead } from '../mm/page.ts'
+import type { Buddyinfo, Pagetypeinfo, FragIndexRow } from '../procfs/types.ts'
+import { unusableFreeIndex, fragmentationIndex, extfragForOrder, fragmentationScoreNode, largestFreeOrder } from './fragmentation.ts'
+
+export interface ZoneSummary {
+  node: number
+  zone: string
+  startPfn: number
+  spanned: number
+  present: number
+  managed: number
+  /** NR_FREE_PAGES (buddy pages not on the Isolate lists) */
+  freePages: number
+  /** free pages held on per-cpu lists (not in freeBlocks) */
+  pcpPages: number
+  watermarks: { min: number; low: number; high: number; boost: number }
+  /** free blocks per order, all migratetypes (buddyinfo) */
+  freeBlocks: number[]
+  freeBlocksByMigratetype: Record<string, number[]>
+  freePagesByMigratetype: Record<string, number>
+  pageblocks: Record<string, number>
+  /** pageblocks holding a page whose mobility differs from the block's type (inferred from page kinds) */
+  mixedPageblocks: Record<string, number>
+  /** ×1000 per order */
+  unusableIndex: number[]
+  /** ×1000 per order */
+  extfragIndex: number[]
+  /** extfrag_for_order at the THP order, 0..100 */
+  fragmentationScore: number
+  largestFreeOrder: number
+}
+
+/** Pageblock indices (into model.pageblockMt) a zone owns, as pagetypeinfo steps them. */
+export function zonePageblocks(m: MemoryModel, z: Zone): number[] {
+  const out: number[] = []
+  for (let pfn = z.startPfn; pfn < z.endPfn; pfn += m.pageblockNrPages) out.push(m.pbIndex(pfn))
+  return out
+}
+
+/** Migratetype a used page would have been allocated with, or -1 (free, hole, reserved). */
+export function pageMobility(m: MemoryModel, b: number): number {
+  const mts = m.migratetypes
+  if (b & FREE_HEAD) return -1
+  if (b >= 0x40) return (b & 0xf0) === HUGETLB_HEAD ? mts.movable : mts.movable
+  switch (b) {
+    case PageKind.ANON: case PageKind.FILE: case PageKind.UNEVICTABLE: case PageKind.PINNED:
+    case PageKind.WRITEBACK: case PageKind.MOVABLE_OPS: case PageKind.COMPOUND_TAIL:
+      return mts.movable
+    case PageKind.SLAB_RECLAIMABLE:
+      return mts.reclaimable
+    case PageKind.SLAB: case PageKind.PAGETABLE: case PageKind.KERNEL: case PageKind.ZERO:
+      return mts.unmovable
+    default:
+      return -1
+  }
+}
+
+export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): ZoneSummary {
+  const mts = m.migratetypes
+  const nrOrders = m.geometry.nrOrders
+  const freeBlocks = Array.from({ length: nrOrders }, (_, o) => z.free.nrFree(o))
+  const freeBlocksByMigratetype: Record<string, number[]> = {}
+  const freePagesByMigratetype: Record<string, number> = {}
+  mts.names.forEach((name, mt) => {
+    const row = Array.from({ length: nrOrders }, (_, o) => z.free.count(o, mt))
+    freeBlocksByMigratetype[name] = row
+    freePagesByMigratetype[name] = row.reduce((s, n, o) => s + n * 2 ** o, 0)
+  })
+  const pageblocks: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
+  const mixed: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
+  const pbPages = m.pageblockNrPages
+  for (const pb of zonePageblocks(m, z)) {
+    const mt = m.pageblockMt[pb]!
+    pageblocks[mts.names[mt]!]! += 1
+    const start = Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn
+    const end = Math.min((pb + m.pbBase + 1) * pbPages, z.endPfn) - m.basePfn
+    const expect = mt === mts.cma ? mts.movable : mt
+    for (let i = start; i < end; i++) {
+      const b = m.memMap[i]!
+      if (isFreeHead(b) || b === PageKind.BUDDY_TAIL) continue
+      const mob = pageMobility(m, b)
+      if (mob >= 0 && mob !== expect) {
+        // pagetypeinfo_showmixedcount_print counts a CMA block with foreign pages under Movable
+        const key = mt === mts.cma ? 'Movable' : mts.names[mt]!
+        mixed[key] = (mixed[key] ?? 0) + 1
+        break
+      }
+    }
+  }
+  return {
+    node: z.node, zone: z.name, startPfn: z.startPfn, spanned: z.spanned, present: z.present, managed: z.managed,
+    freePages: z.nrFreePages, pcpPages: countKind(m, z, PageKind.PCP),
+    watermarks: { min: z.wmark.min, low: z.wmark.low, high: z.wmark.high, boost: z.boost },
+    freeBlocks, freeBlocksByMigratetype, freePagesByMigratetype, pageblocks, mixedPageblocks: mixed,
+    unusableIndex: freeBlocks.map((_, o) => unusableFreeIndex(freeBlocks, o)),
+    extfragIndex: freeBlocks.map((_, o) => fragmentationIndex(freeBlocks, o)),
+    fragmentationScore: extfragForOrder(freeBlocks, Math.min(hpageOrder, nrOrders - 1)),
+    largestFreeOrder: largestFreeOrder(freeBlocks),
+  }
+}
+
+function countKind(m: MemoryModel, z: Zone, kind: number): number {
+  let n = 0
+  const map = m.memMap
+  for (let i = z.startPfn - m.basePfn; i < z.endPfn - m.basePfn; i++) if (map[i] === kind) n++
+  return n
+}
+
+export function summarizeZones(m: MemoryModel, hpageOrder: number): ZoneSummary[] {
+  return m.zones.map((z) => summarizeZone(m, z, hpageOrder))
+}
+
+/** fragmentation_score_node() for every node of the model */
+export function nodeScores(m: MemoryModel, hpageOrder: number): Record<number, number> {
+  const zones = m.zones.map((z) => ({ node: z.node, present: z.present, nrFree: Array.from({ length: m.geometry.nrOrders }, (_, o) => z.free.nrFree(o)) }))
+  const out: Record<number, number> = {}
+  for (const n of new Set(zones.map((z) => z.node))) out[n] = fragmentationScoreNode(zones, n, Math.min(hpageOrder, m.maxOrder))
+  return out
+}
+
+/** The model's /proc/buddyinfo */
+export function modelBuddyinfo(m: MemoryModel): Buddyinfo {
+  return {
+    nrOrders: m.geometry.nrOrders,
+    rows: m.zones.map((z) => ({ node: z.node, zone: z.name, nrFree: Array.from({ length: m.geometry.nrOrders }, (_, o) => z.free.nrFree(o)) })),
+  }
+}
+
+/** The kernel caps each printed list count at 100000 (pagetypeinfo_showfree_print, ≥5.4). */
+const FREE_COUNT_CAP = 100000
+
+/** The model's /proc/pagetypeinfo (mixed table included when asked) */
+export function modelPagetypeinfo(m: MemoryModel, withMixed = false): Pagetypeinfo {
+  const mts = m.migratetypes
+  const nrOrders = m.geometry.nrOrders
+  const free = []
+  const blocks = []
+  const mixed = []
+  for (const z of m.zones) {
+    const s = summarizeZone(m, z, m.geometry.pageblockOrder)
+    for (const name of mts.names) {
+      const row = s.freeBlocksByMigratetype[name]!
+      free.push({ node: z.node, zone: z.name, migratetype: name, counts: row.map((v) => Math.min(v, FREE_COUNT_CAP)), capped: row.map((v) => v >= FREE_COUNT_CAP) })
+    }
+    blocks.push({ node: z.node, zone: z.name, counts: mts.names.map((n) => s.pageblocks[n]!) })
+    mixed.push({ node: z.node, zone: z.name, counts: mts.names.map((n) => s.mixedPageblocks[n]!) })
+  }
+  return {
+    pageblockOrder: m.geometry.pageblockOrder, pagesPerBlock: m.pageblockNrPages, nrOrders, migratetypes: [...mts.names],
+    free, blocks, mixed: withMixed ? mixed : null,
+  }
+}
+
+/** The model's debugfs extfrag_index / unusable_index rows */
+export function modelFragIndex(m: MemoryModel, which: 'extfrag' | 'unusable'): FragIndexRow[] {
+  return m.zones.map((z) => {
+    const nr = Array.from({ length: m.geometry.nrOrders }, (_, o) => z.free.nrFree(o))
+    return { node: z.node, zone: z.name, values: nr.map((_, o) => (which === 'extfrag' ? fragmentationIndex(nr, o) : unusableFreeIndex(nr, o))) }
+  })
+}
