@@ -299,7 +299,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   }
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
-  fillUsed(c, m, zone, s, rng, firstPb, nPb, pbType, notes)
+  fillUsed(m, zone, s, rng, firstPb, nPb, pbType)
 }
 
 /** Put a free block on the lists (memMap head + list + counters) without merging. */
@@ -364,7 +364,7 @@ function layoutPageblock(
 }
 
 /** Turn every still-undecided page into a used page of a kind that suits its pageblock. */
-function fillUsed(c: Capture, m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array, notes: string[]): void {
+function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array): void {
   const mts = m.migratetypes
   const map = m.memMap
   const base = m.basePfn
