@@ -13,6 +13,8 @@ Commands:
   inspect <snapshot> [--json]                 machine, zones, free areas, pageblocks, indices, findings
   proc <snapshot> <file>                      re-print a /proc or debugfs file from the model:
                                               buddyinfo | pagetypeinfo | extfrag_index | unusable_index
+  serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
+                                              random access token in the URL it prints
   help                                        this text
 
 A <snapshot> is a capture directory, a .tar.gz/.tgz bundle, a single captured file, or a
@@ -67,6 +69,7 @@ async function run(argv: string[], io: Out): Promise<number> {
         layout: { type: 'string', default: 'auto' },
         seed: { type: 'string', default: '1' },
         help: { type: 'boolean', short: 'h', default: false },
+        port: { type: 'string', default: '0' },
       },
     })
   } catch (e) {
@@ -104,6 +107,21 @@ async function run(argv: string[], io: Out): Promise<number> {
       else if (file === 'pagetypeinfo') io.out(formatPagetypeinfo(modelPagetypeinfo(m)))
       else if (file === 'extfrag_index') io.out(formatExtfragIndex(modelFragIndex(m, 'extfrag')))
       else io.out(formatUnusableIndex(modelFragIndex(m, 'unusable')))
+      return 0
+    }
+    case 'serve': {
+      if (rest.length > 1) throw new UsageError('serve takes at most one snapshot')
+      if (!/^\d+$/.test(values.port ?? '') || Number(values.port) > 65535) throw new UsageError(`--port must be 0..65535, not "${values.port}"`)
+      const { serve } = await import('./commands/serve.ts')
+      const s = await serve({ snapshot: rest[0] ?? null, port: Number(values.port), log: io.err })
+      io.out(`Buddyscope is serving on ${s.url}\n(127.0.0.1 only; the token in the URL is the key. Ctrl-C stops it.)\n`)
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          void s.close().then(done)
+        }
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      })
       return 0
     }
     default:

@@ -30,3 +30,5 @@ export { ExactLayoutBuilder, classifyKpageflags, cmaBaseFromDmesg, type ExactOpt
 export { unusableFreeIndex, fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61, fillContigPageInfo, largestFreeOrder } from './metrics/fragmentation.ts'
 export { summarizeZone, summarizeZones, nodeScores, modelBuddyinfo, modelPagetypeinfo, modelFragIndex, zonePageblocks, pageMobility, type ZoneSummary } from './metrics/summary.ts'
 export { Rng } from './sim/rng.ts'
+export { exportModel, importModel, transferList, type ModelTransfer } from './mm/serialize.ts'
+export { computePageblockMap, pageblockDetail, PAGE_CLASS_NAMES, type PageblockMap, type PageblockDetail } from './metrics/pageblock_map.ts'

@@ -20,6 +20,8 @@ export interface LoadOptions {
   layout?: LayoutChoice
   /** seed of a synthesized layout */
   seed?: number
+  /** progress of the long phases: phase name, units done, units in total (0 = unknown) */
+  onProgress?: (phase: string, done: number, total: number) => void
 }
 
 export interface LoadedSnapshot {
@@ -53,9 +55,20 @@ async function findCmaBase(path: string, src: SnapshotSource, pageSize: number):
   return null
 }
 
-async function feed(src: SnapshotSource, name: string, sink: (first: number, words: Uint32Array) => void): Promise<number> {
+async function feed(src: SnapshotSource, name: string, sink: (first: number, words: Uint32Array) => void, onProgress?: LoadOptions['onProgress']): Promise<number> {
   const dec = new KpageDecoder(sink, src.describe(name))
-  for await (const chunk of src.openStream(name)) dec.push(chunk)
+  const total = src.size(name) ?? 0
+  let done = 0
+  let last = 0
+  for await (const chunk of src.openStream(name)) {
+    dec.push(chunk)
+    done += chunk.length
+    if (onProgress && done - last >= 8 << 20) {
+      last = done
+      onProgress(name, done, total)
+    }
+  }
+  onProgress?.(name, done, done)
   return dec.end()
 }
 
@@ -66,6 +79,7 @@ export async function loadSnapshot(path: string, opts: LoadOptions = {}): Promis
   await series?.close()
   const src = await openSnapshot(path, opts.capture ? { capture: opts.capture } : undefined)
   try {
+    opts.onProgress?.('reading files', 0, src.files.length)
     const texts: Record<string, string> = {}
     const binaries: string[] = []
     for (const name of src.files) {
@@ -83,10 +97,12 @@ export async function loadSnapshot(path: string, opts: LoadOptions = {}): Promis
     let built: { model: MemoryModel; allocator: PageAllocator }
     if (haveFlags && layout !== 'synthesized') {
       const b = new ExactLayoutBuilder(capture, { cmaBasePfn, source: src.describe('kpageflags') })
-      await feed(src, 'kpageflags', b.flagsSink)
-      if (binaries.includes('kpagecount')) await feed(src, 'kpagecount', b.countSink)
+      await feed(src, 'kpageflags', b.flagsSink, opts.onProgress)
+      if (binaries.includes('kpagecount')) await feed(src, 'kpagecount', b.countSink, opts.onProgress)
+      opts.onProgress?.('building layout', 0, 0)
       built = b.finish()
     } else {
+      opts.onProgress?.('synthesizing layout', 0, 0)
       built = synthesizeModel(capture, { seed: opts.seed ?? 1, cmaBasePfn })
     }
     const { model, allocator } = built

@@ -1,0 +1,206 @@
+/**
+ * The one contract between the renderer and its host (Electron main through the preload, or
+ * the loopback HTTP/WebSocket host of `buddyscope serve`). Types, the table of method names
+ * with their argument schemas, and the event names. Environment-free: no electron, no node.
+ *
+ * Every method takes one argument object (validated by the host with the schema below) and
+ * returns a promise of its result; failures reject with a HostError `{ code, message }`.
+ * Long work (opening a snapshot) is a run: `start*` returns `{ runId }` at once, then the host
+ * emits `run:progress` events and finally `run:done` or `run:failed`; `cancelRun` stops it.
+ */
+import { z } from 'zod'
+import type { ZoneSummary, MachineInfo } from '../../engine/index.ts'
+
+export const CONTRACT_VERSION = 1
+
+// ------------------------------------------------------------------ data crossing the boundary
+
+export interface FindingDto {
+  severity: 'info' | 'warning' | 'error'
+  code: string
+  zone: string | null
+  message: string
+}
+
+export interface ZoneBoundary {
+  node: number
+  zone: string
+  /** first and last pageblock index (into the map arrays) of the zone */
+  firstPb: number
+  lastPb: number
+  startPfn: number
+  endPfn: number
+}
+
+/** What the renderer shows about one opened snapshot (plain JSON). */
+export interface SnapshotView {
+  id: string
+  path: string
+  label: string | null
+  /** labels of the captures of the series this one belongs to */
+  series: string[] | null
+  machine: MachineInfo
+  layout: { method: 'exact' | 'synthesized'; seed: number | null; source: string | null }
+  zones: ZoneSummary[]
+  nodes: Array<{ node: number; fragmentationScore: number }>
+  findings: FindingDto[]
+  /** vm.extfrag_threshold (×1000 scale of the extfrag index), from the capture or the default 500 */
+  extfragThreshold: number
+  /** migratetype names, index = the numbers used in PageblockMapDto.mt */
+  migratetypes: string[]
+  pageblockCount: number
+  pagesPerBlock: number
+  /** PFN of pageblock 0 of the map */
+  basePfn: number
+  pageSize: number
+  zoneBoundaries: ZoneBoundary[]
+}
+
+/**
+ * Every pageblock of the machine in PFN order (index i covers PFNs basePfn + i·pagesPerBlock …).
+ * mt[i] = migratetype index, 255 = not in any zone. Counts are pages of that pageblock.
+ */
+export interface PageblockMapDto {
+  id: string
+  mt: Uint8Array
+  free: Uint16Array
+  movable: Uint16Array
+  unmovable: Uint16Array
+  reclaimable: Uint16Array
+  pinned: Uint16Array
+  /** 1 when a page's mobility differs from the block's type */
+  mixed: Uint8Array
+}
+
+/** Page-level view of one pageblock: one byte per page (see pageKinds for names). */
+export interface PageblockDetailDto {
+  id: string
+  pageblock: number
+  startPfn: number
+  migratetype: string
+  zone: string | null
+  /** page bytes as the engine encodes them (engine/mm/page.ts) */
+  pages: Uint8Array
+  /** per page: a class index into PAGE_CLASSES and, for free heads and compound heads, the order (else -1) */
+  classes: Uint8Array
+  orders: Int8Array
+}
+
+/** Classes of the page-level view, in the order of PageblockDetailDto.classes. */
+export const PAGE_CLASSES = ['hole', 'free', 'pcp', 'movable', 'file', 'unevictable', 'pinned', 'reclaimable', 'unmovable', 'pagetable', 'reserved', 'thp', 'hugetlb', 'other'] as const
+
+export interface RunProgress {
+  runId: string
+  phase: string
+  done: number
+  total: number
+}
+
+export interface RecentEntry {
+  path: string
+  label: string | null
+  openedAt: string
+}
+
+export interface AppInfo {
+  version: string
+  transport: 'electron' | 'browser'
+  contractVersion: number
+  bundledSnapshot: string | null
+}
+
+export interface HostError {
+  code: 'bad-argument' | 'not-found' | 'bad-input' | 'cancelled' | 'unsupported' | 'internal'
+  message: string
+}
+
+// ------------------------------------------------------------------ methods
+
+const openArgs = z.object({
+  path: z.string().min(1).max(4096),
+  capture: z.string().min(1).max(200).optional(),
+  layout: z.enum(['auto', 'exact', 'synthesized']).optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+}).strict()
+
+const uploadArgs = z.object({
+  files: z.array(z.object({ name: z.string().min(1).max(255), data: z.instanceof(Uint8Array) }).strict()).min(1).max(64),
+  layout: z.enum(['auto', 'exact', 'synthesized']).optional(),
+}).strict()
+
+const idArgs = z.object({ id: z.string().min(1).max(64) }).strict()
+const runArgs = z.object({ runId: z.string().min(1).max(64) }).strict()
+const empty = z.object({}).strict()
+
+/** method name → argument schema. The preload exposes exactly these, the host registers exactly these. */
+export const METHODS = {
+  appInfo: empty,
+  startOpenPath: openArgs,
+  startOpenBundled: empty,
+  startOpenUpload: uploadArgs,
+  cancelRun: runArgs,
+  closeSnapshot: idArgs,
+  listSnapshots: empty,
+  getSnapshot: idArgs,
+  getPageblockMap: idArgs,
+  getPageblockDetail: z.object({ id: z.string().min(1).max(64), pageblock: z.number().int().min(0) }).strict(),
+  listRecent: empty,
+  pickSnapshotPath: z.object({ kind: z.enum(['directory', 'file']) }).strict(),
+} as const
+
+export type MethodName = keyof typeof METHODS
+export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
+
+export interface MethodResults {
+  appInfo: AppInfo
+  startOpenPath: { runId: string }
+  startOpenBundled: { runId: string }
+  startOpenUpload: { runId: string }
+  cancelRun: { cancelled: boolean }
+  closeSnapshot: { closed: boolean }
+  listSnapshots: Array<{ id: string; path: string; label: string | null }>
+  getSnapshot: SnapshotView
+  getPageblockMap: PageblockMapDto
+  getPageblockDetail: PageblockDetailDto
+  listRecent: RecentEntry[]
+  /** path chosen in a native dialog, or null (cancelled); supported=false in browser mode */
+  pickSnapshotPath: { path: string | null; supported: boolean }
+}
+
+// ------------------------------------------------------------------ events (host → renderer)
+
+export interface EventPayloads {
+  'run:progress': RunProgress
+  'run:done': { runId: string; snapshot: SnapshotView }
+  'run:failed': { runId: string; error: HostError }
+  /** the host opened a snapshot on its own (menu, drag-and-drop, second instance, command line) */
+  'snapshot:opening': { runId: string; path: string }
+  /** a menu command the renderer carries out */
+  'menu:command': { command: MenuCommand }
+}
+export const EVENTS = ['run:progress', 'run:done', 'run:failed', 'snapshot:opening', 'menu:command'] as const
+export type EventName = (typeof EVENTS)[number]
+
+export type MenuCommand = 'close-snapshot' | 'theme-light' | 'theme-dark' | 'about' | 'how-to-capture' | 'open-dialog'
+
+/** The API the renderer sees (window.buddyscope in Electron; a WebSocket client in browser mode). */
+export type BuddyscopeApi = {
+  [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodResults[M]>
+} & {
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void
+}
+
+/** Validate a call's argument; returns the parsed value or a HostError. */
+export function validateArgs<M extends MethodName>(method: M, args: unknown): { ok: true; value: MethodArgs<M> } | { ok: false; error: HostError } {
+  const schema = METHODS[method]
+  if (!schema) return { ok: false, error: { code: 'bad-argument', message: `unknown method ${String(method)}` } }
+  const r = schema.safeParse(args ?? {})
+  if (r.success) return { ok: true, value: r.data as MethodArgs<M> }
+  const issue = r.error.issues[0]
+  const where = issue?.path.length ? issue.path.join('.') : 'argument'
+  return { ok: false, error: { code: 'bad-argument', message: `${method}: ${where}: ${issue?.message ?? 'invalid'}` } }
+}
+
+export function isHostError(e: unknown): e is HostError {
+  return typeof e === 'object' && e !== null && typeof (e as HostError).code === 'string' && typeof (e as HostError).message === 'string'
+}

@@ -1,0 +1,46 @@
+/**
+ * The engine worker (worker_threads): opens one snapshot off the main thread, builds its model
+ * and everything the renderer will ask about it, then transfers the arrays back. Cancelling a
+ * run terminates the worker.
+ * workerData: { kind: 'open', path, capture?, layout?, seed? }
+ * messages to the parent: { type: 'progress', phase, done, total } | { type: 'done', ... } | { type: 'error', error }
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { loadSnapshot } from '../../../cli/host/load.ts'
+import { exportModel, transferList, computePageblockMap, sysctlInt } from '../../../engine/index.ts'
+import { inspectJson } from '../../../cli/commands/inspect.ts'
+import { toHostError } from './errors.ts'
+
+export interface OpenJob {
+  kind: 'open'
+  path: string
+  capture?: string
+  layout?: 'auto' | 'exact' | 'synthesized'
+  seed?: number
+}
+
+async function run(job: OpenJob): Promise<void> {
+  const s = await loadSnapshot(job.path, {
+    ...(job.capture ? { capture: job.capture } : {}),
+    layout: job.layout ?? 'auto',
+    seed: job.seed ?? 1,
+    onProgress: (phase, done, total) => parentPort?.postMessage({ type: 'progress', phase, done, total }),
+  })
+  parentPort?.postMessage({ type: 'progress', phase: 'summarizing', done: 0, total: 0 })
+  const inspect = inspectJson(s)
+  const map = computePageblockMap(s.model)
+  const model = exportModel(s.model, s.allocator.policy)
+  const transfer = [...transferList(model), map.mt.buffer, map.free.buffer, map.movable.buffer, map.unmovable.buffer, map.reclaimable.buffer, map.pinned.buffer, map.mixed.buffer] as ArrayBuffer[]
+  parentPort?.postMessage({
+    type: 'done',
+    inspect,
+    extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
+    model,
+    map,
+  }, transfer)
+}
+
+const job = workerData as OpenJob
+run(job).catch((e: unknown) => {
+  parentPort?.postMessage({ type: 'error', error: toHostError(e) })
+})

@@ -1,0 +1,128 @@
+/**
+ * Per-pageblock and per-page views of a model for maps: the pageblock's migratetype and how
+ * many of its pages are free, movable, unmovable, reclaimable or pinned, and whether it is
+ * mixed (a page's mobility differs from the block's type); and the page-level detail of one
+ * pageblock in display classes.
+ */
+import type { MemoryModel } from '../mm/mmzone.ts'
+import { PageKind, FREE_HEAD, THP_HEAD, HUGETLB_HEAD, FOLIO_HEAD, isFreeHead, headOrder } from '../mm/page.ts'
+import { pageMobility } from './summary.ts'
+
+export interface PageblockMap {
+  /** migratetype index per pageblock, 255 when the pageblock is in no zone */
+  mt: Uint8Array
+  free: Uint16Array
+  movable: Uint16Array
+  unmovable: Uint16Array
+  reclaimable: Uint16Array
+  pinned: Uint16Array
+  mixed: Uint8Array
+}
+
+export function computePageblockMap(m: MemoryModel): PageblockMap {
+  const n = m.nrPageblocks
+  const out: PageblockMap = {
+    mt: new Uint8Array(n), free: new Uint16Array(n), movable: new Uint16Array(n), unmovable: new Uint16Array(n),
+    reclaimable: new Uint16Array(n), pinned: new Uint16Array(n), mixed: new Uint8Array(n),
+  }
+  const pbPages = m.pageblockNrPages
+  const map = m.memMap
+  const mts = m.migratetypes
+  // class of each page byte, computed once
+  const cls = new Uint8Array(256)
+  const mob = new Int16Array(256)
+  for (let b = 0; b < 256; b++) {
+    mob[b] = pageMobility(m, b)
+    if (b & FREE_HEAD || b === PageKind.BUDDY_TAIL || b === PageKind.PCP) cls[b] = 1
+    else if (b === PageKind.PINNED) cls[b] = 5
+    else if (b === PageKind.SLAB_RECLAIMABLE) cls[b] = 4
+    else if (mob[b] === mts.movable) cls[b] = 2
+    else if (mob[b] === mts.unmovable || b === PageKind.RESERVED) cls[b] = 3
+    else cls[b] = 0
+  }
+  for (let pb = 0; pb < n; pb++) {
+    if (m.zoneIndexOfPageblock(pb) < 0) {
+      out.mt[pb] = 255
+      continue
+    }
+    const mt = m.pageblockMt[pb]!
+    out.mt[pb] = mt
+    const expect = mt === mts.cma ? mts.movable : mt
+    let free = 0, movable = 0, unmovable = 0, reclaimable = 0, pinned = 0, mixed = 0
+    const start = pb * pbPages
+    for (let i = start; i < start + pbPages; i++) {
+      const b = map[i]!
+      switch (cls[b]) {
+        case 1: free++; break
+        case 2: movable++; break
+        case 3: unmovable++; break
+        case 4: reclaimable++; break
+        case 5: pinned++; movable++; break
+      }
+      const mb = mob[b]!
+      if (mb >= 0 && mb !== expect) mixed = 1
+    }
+    out.free[pb] = Math.min(free, 65535)
+    out.movable[pb] = Math.min(movable, 65535)
+    out.unmovable[pb] = Math.min(unmovable, 65535)
+    out.reclaimable[pb] = Math.min(reclaimable, 65535)
+    out.pinned[pb] = Math.min(pinned, 65535)
+    out.mixed[pb] = mixed
+  }
+  return out
+}
+
+/** Display classes of the page-level view (must match PAGE_CLASSES of the contract). */
+export const PAGE_CLASS_NAMES = ['hole', 'free', 'pcp', 'movable', 'file', 'unevictable', 'pinned', 'reclaimable', 'unmovable', 'pagetable', 'reserved', 'thp', 'hugetlb', 'other'] as const
+
+function pageClassIndex(b: number): number {
+  if (b & FREE_HEAD || b === PageKind.BUDDY_TAIL) return 1
+  const hi = b & 0xf0
+  if (hi === THP_HEAD || hi === FOLIO_HEAD) return 11
+  if (hi === HUGETLB_HEAD) return 12
+  switch (b) {
+    case PageKind.HOLE: return 0
+    case PageKind.PCP: return 2
+    case PageKind.ANON: case PageKind.MOVABLE_OPS: case PageKind.WRITEBACK: return 3
+    case PageKind.FILE: return 4
+    case PageKind.UNEVICTABLE: return 5
+    case PageKind.PINNED: return 6
+    case PageKind.SLAB_RECLAIMABLE: return 7
+    case PageKind.SLAB: case PageKind.KERNEL: case PageKind.ZERO: return 8
+    case PageKind.PAGETABLE: return 9
+    case PageKind.RESERVED: return 10
+    case PageKind.COMPOUND_TAIL: return 11
+    default: return 13
+  }
+}
+
+export interface PageblockDetail {
+  startPfn: number
+  migratetype: string
+  zone: string | null
+  pages: Uint8Array
+  classes: Uint8Array
+  orders: Int8Array
+}
+
+export function pageblockDetail(m: MemoryModel, pb: number): PageblockDetail {
+  if (!Number.isInteger(pb) || pb < 0 || pb >= m.nrPageblocks) throw new RangeError(`pageblock ${pb} outside 0..${m.nrPageblocks - 1}`)
+  const pbPages = m.pageblockNrPages
+  const start = pb * pbPages
+  const pages = m.memMap.slice(start, start + pbPages)
+  const classes = new Uint8Array(pbPages)
+  const orders = new Int8Array(pbPages).fill(-1)
+  let tailOf = 1
+  for (let i = 0; i < pbPages; i++) {
+    const b = pages[i]!
+    let c = pageClassIndex(b)
+    if (b === PageKind.COMPOUND_TAIL) c = tailOf
+    else if ((b & 0xf0) === HUGETLB_HEAD) tailOf = 12
+    else if (b >= 0x40 && b < 0x70) tailOf = 11
+    classes[i] = c
+    if (isFreeHead(b) || (b >= 0x40 && b < 0x70)) orders[i] = headOrder(b)
+  }
+  const startPfn = m.basePfn + start
+  const z = m.zoneOf(startPfn) ?? m.zoneOf(startPfn + pbPages - 1)
+  return { startPfn, migratetype: m.migratetypes.names[m.pageblockMt[pb]!] ?? '?', zone: z ? z.label : null, pages, classes, orders }
+}

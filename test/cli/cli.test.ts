@@ -1,0 +1,319 @@
+/**
+ * The `buddyscope` command line, in-process through main(argv, io): inspect (text and --json)
+ * on a capture folder, a series, a .tar.gz bundle and a single buddyinfo file; proc; exit codes
+ * (0 ok, 1 bad input with a one-line message naming the file, 2 usage with the usage text).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { c as tarCreate } from 'tar'
+import { parseBuddyinfo, parsePagetypeinfo } from '../../engine/index.ts'
+import type { InspectJson } from '../../cli/commands/inspect.ts'
+import { liveTempDirCount } from '../../cli/host/snapshot_bundle.ts'
+import { fixturePath, runCli, textFileNames, type CliResult } from '../helpers/cli_harness.ts'
+
+const X86_RUN = 'x86-512M-s1-compact'
+const X86_SERIES = fixturePath(X86_RUN)
+const X86 = fixturePath(X86_RUN, '02-before')
+const X86_03 = fixturePath(X86_RUN, '03-after-compact-node')
+const ARM = fixturePath('arm64-1G-s6-cma-compact', '02-before')
+const X86_LABELS = ['01-boot', '02-before', '03-after-compact-node', '04-after-compact-memory', '05-after-hugetlb-2M-x64']
+
+const ZONE_KEYS = ['node', 'zone', 'startPfn', 'spanned', 'present', 'managed', 'freeBlocks', 'freeBlocksByMigratetype', 'pageblocks', 'unusableIndex', 'extfragIndex']
+
+let work: string
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'buddyscope-cli-test-'))
+})
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true })
+})
+
+function json(r: CliResult): InspectJson {
+  expect(r.err).toBe('')
+  expect(r.code).toBe(0)
+  return JSON.parse(r.out) as InspectJson
+}
+
+/** The JSON shape the spec promises: machine, zones, findings, and the per-zone fields. */
+function expectSpecShape(j: InspectJson): void {
+  expect(Object.keys(j)).toEqual(expect.arrayContaining(['machine', 'zones', 'findings']))
+  expect(j.machine.nrOrders).toBeGreaterThan(0)
+  const nrOrders = j.machine.nrOrders
+  expect(j.zones.length).toBeGreaterThan(0)
+  for (const z of j.zones) {
+    expect(Object.keys(z)).toEqual(expect.arrayContaining(ZONE_KEYS))
+    expect(typeof z.node).toBe('number')
+    expect(typeof z.zone).toBe('string')
+    for (const k of ['startPfn', 'spanned', 'present', 'managed'] as const) expect(Number.isSafeInteger(z[k]), k).toBe(true)
+    expect(z.freeBlocks).toHaveLength(nrOrders)
+    expect(z.unusableIndex).toHaveLength(nrOrders)
+    expect(z.extfragIndex).toHaveLength(nrOrders)
+    expect(Object.keys(z.freeBlocksByMigratetype)).toEqual(j.machine.migratetypes)
+    for (const row of Object.values(z.freeBlocksByMigratetype)) expect(row).toHaveLength(nrOrders)
+    // the per-migratetype lists add up to the per-order totals
+    for (let o = 0; o < nrOrders; o++) expect(Object.values(z.freeBlocksByMigratetype).reduce((s, row) => s + row[o]!, 0)).toBe(z.freeBlocks[o])
+    expect(Object.keys(z.pageblocks)).toEqual(j.machine.migratetypes)
+  }
+  for (const f of j.findings) {
+    expect(['info', 'warning', 'error']).toContain(f.severity)
+    expect(typeof f.code).toBe('string')
+    expect(typeof f.message).toBe('string')
+  }
+}
+
+/** exit 1, one line on stderr naming `names`, nothing on stdout, no stack trace */
+function expectBadInput(r: CliResult, ...names: string[]): void {
+  expect(r.code, r.err).toBe(1)
+  expect(r.out).toBe('')
+  expect(r.err).toMatch(/^buddyscope: .+\n$/)
+  expect(r.err.trimEnd()).not.toContain('\n')
+  expect(r.err).not.toContain('    at ')
+  for (const n of names) expect(r.err).toContain(n)
+}
+
+/** exit 2, the reason and the usage text on stderr, nothing on stdout */
+function expectUsage(r: CliResult, reason?: string | RegExp): void {
+  expect(r.code, r.err).toBe(2)
+  expect(r.out).toBe('')
+  expect(r.err).toContain('Usage: buddyscope <command> [options]')
+  expect(r.err).not.toContain('    at ')
+  if (typeof reason === 'string') expect(r.err).toContain(reason)
+  else if (reason) expect(r.err).toMatch(reason)
+}
+
+const capturedFree = (dir: string) => parseBuddyinfo(readFileSync(join(dir, 'buddyinfo'), 'utf8')).rows
+
+describe('inspect a capture directory', () => {
+  it('prints machine, layout, zones and findings as text', async () => {
+    const r = await runCli(['inspect', X86])
+    expect(r.code).toBe(0)
+    expect(r.err).toBe('')
+    expect(r.out).toContain(`Snapshot   ${X86}\n`)
+    expect(r.out).not.toContain('Series ')
+    expect(r.out).toContain('Kernel     6.1.0-56-amd64 (x86_64)')
+    expect(r.out).toContain('Geometry   page size 4 KiB (meminfo/zoneinfo), pageblock order 9 (512 pages = 2.0 MiB), 11 orders')
+    expect(r.out).toContain(`Layout     exact, from ${join(X86, 'kpageflags')}`)
+    // zone geometry from zoneinfo: DMA start_pfn 1, spanned 4095, present 3998, managed 3840
+    expect(r.out).toContain('\nNode 0, zone DMA: pfn 1..4095  spanned 4095  present 3998  managed 3840 (15.0 MiB)\n')
+    expect(r.out).toContain('\nNode 0, zone DMA32: pfn 4096..131036  spanned 126941  present 126941  managed 113199 (442.2 MiB)\n')
+    expect(r.out).toMatch(/^ {2}free blocks(\s+\d+){11}$/m)
+    expect(r.out).toMatch(/^ {2}unusable(\s+\d\.\d{3}){11}$/m)
+    expect(r.out).toMatch(/^ {2}extfrag(\s+-?\d\.\d{3}){11}$/m)
+    expect(r.out).toContain('\nFindings\n')
+    expect(r.out.endsWith('\n')).toBe(true)
+  })
+
+  it('--json has the spec shape, an exact layout and the capture\'s pageblocks', async () => {
+    const j = json(await runCli(['inspect', X86, '--json']))
+    expectSpecShape(j)
+    expect(j.machine).toMatchObject({ kernelRelease: '6.1.0-56-amd64', arch: 'x86_64', pageSize: 4096, pageblockOrder: 9, pagesPerBlock: 512, nrOrders: 11 })
+    expect(j.snapshot).toMatchObject({ path: X86, label: null, series: null })
+    expect(j.snapshot.files).toEqual(expect.arrayContaining(['buddyinfo', 'pagetypeinfo', 'zoneinfo', 'kpageflags', 'kpagecount']))
+    expect(j.layout).toEqual({ method: 'exact', seed: null, source: join(X86, 'kpageflags') })
+    expect(j.zones.map((z) => `${z.node}/${z.zone}`)).toEqual(['0/DMA', '0/DMA32'])
+    const pt = parsePagetypeinfo(readFileSync(join(X86, 'pagetypeinfo'), 'utf8'))
+    for (const z of j.zones) {
+      const row = pt.blocks.find((b) => b.zone === z.zone)!
+      expect(z.pageblocks).toEqual(Object.fromEntries(pt.migratetypes.map((mt, i) => [mt, row.counts[i]])))
+    }
+    expect(j.findings.some((f) => f.code === 'pcp-pages')).toBe(true)
+  })
+
+  it('--json on the arm64 capture (gzipped kpageflags, CMA)', async () => {
+    const j = json(await runCli(['inspect', ARM, '--json']))
+    expectSpecShape(j)
+    expect(j.machine.arch).toBe('arm64')
+    expect(j.machine.migratetypes).toContain('CMA')
+    expect(j.layout).toEqual({ method: 'exact', seed: null, source: join(ARM, 'kpageflags.gz') })
+    expect(j.zones[0]!.pageblocks['CMA']).toBeGreaterThan(0)
+  })
+
+  it('inspect output is the same in text whether asked with --layout exact or left on auto', async () => {
+    const auto = await runCli(['inspect', X86])
+    const exact = await runCli(['inspect', X86, '--layout', 'exact'])
+    expect(exact.code).toBe(0)
+    expect(exact.out).toBe(auto.out)
+  })
+})
+
+describe('inspect a series directory', () => {
+  it('opens the "before" capture by default (text names the capture and the series)', async () => {
+    const r = await runCli(['inspect', X86_SERIES])
+    expect(r.code).toBe(0)
+    expect(r.out).toContain(`Snapshot   ${X86_SERIES} [02-before]\n`)
+    expect(r.out).toContain(`Series     ${X86_LABELS.join(', ')}\n`)
+  })
+
+  it('--json: label 02-before, the series labels, and the same zones as the capture folder itself', async () => {
+    const j = json(await runCli(['inspect', X86_SERIES, '--json']))
+    expectSpecShape(j)
+    expect(j.snapshot).toMatchObject({ path: X86_SERIES, label: '02-before', series: X86_LABELS })
+    const direct = json(await runCli(['inspect', X86, '--json']))
+    expect(j.zones).toEqual(direct.zones)
+  })
+
+  it('--capture 3 picks 03-after-compact-node (also by full label and by bare label)', async () => {
+    const j = json(await runCli(['inspect', X86_SERIES, '--json', '--capture', '3']))
+    expect(j.snapshot.label).toBe('03-after-compact-node')
+    const direct = json(await runCli(['inspect', X86_03, '--json']))
+    expect(j.zones).toEqual(direct.zones)
+    for (const c of ['03-after-compact-node', 'after-compact-node']) {
+      expect(json(await runCli(['inspect', X86_SERIES, '--json', '--capture', c])).snapshot.label).toBe('03-after-compact-node')
+    }
+  })
+
+  it('--capture of a capture the series lacks is bad input naming the series and its captures', async () => {
+    expectBadInput(await runCli(['inspect', X86_SERIES, '--capture', '9']), X86_SERIES, '"9"', X86_LABELS.join(', '))
+  })
+
+  it('--capture on a single capture is bad input', async () => {
+    expectBadInput(await runCli(['inspect', X86, '--capture', '3']), X86, 'not a series')
+  })
+
+  it('proc on a series re-prints the chosen capture', async () => {
+    const r = await runCli(['proc', X86_SERIES, 'pagetypeinfo', '--capture', '3', '--layout', 'synthesized'])
+    expect(r.code).toBe(0)
+    expect(r.out).toBe(readFileSync(join(X86_03, 'pagetypeinfo'), 'utf8'))
+  })
+})
+
+describe('inspect a .tar.gz bundle of text files', () => {
+  let bundle: string
+  beforeAll(async () => {
+    bundle = join(work, 'x86-02-before-text.tar.gz')
+    await tarCreate({ gzip: true, file: bundle, cwd: X86 }, textFileNames(X86))
+  })
+
+  it('--json: synthesized layout (no kpageflags in the bundle), same zones as the folder synthesized', async () => {
+    const before = liveTempDirCount()
+    const j = json(await runCli(['inspect', bundle, '--json']))
+    expect(liveTempDirCount(), 'the bundle\'s temporary copy is removed').toBe(before)
+    expectSpecShape(j)
+    expect(j.layout).toEqual({ method: 'synthesized', seed: 1, source: null })
+    expect(j.snapshot).toMatchObject({ path: bundle, label: null, series: null })
+    expect(j.snapshot.files).not.toContain('kpageflags')
+    expect(j.snapshot.files).not.toContain('kpagecount')
+    expect(j.findings.some((f) => f.code === 'unknown' && f.message.includes('no kpageflags'))).toBe(true)
+    // a consistent capture: the synthesized free lists are buddyinfo's
+    const rows = capturedFree(X86)
+    expect(j.zones.map((z) => z.freeBlocks)).toEqual(rows.map((r) => r.nrFree))
+    const dir = json(await runCli(['inspect', X86, '--json', '--layout', 'synthesized']))
+    expect(j.zones).toEqual(dir.zones)
+    expect(j.machine).toEqual(dir.machine)
+  })
+
+  it('text names the bundle and the synthesized layout', async () => {
+    const r = await runCli(['inspect', bundle])
+    expect(r.code).toBe(0)
+    expect(r.out).toContain(`Snapshot   ${bundle}\n`)
+    expect(r.out).toContain('Layout     synthesized from summaries, seed 1\n')
+  })
+
+  it('proc buddyinfo from the bundle re-prints the captured file', async () => {
+    const r = await runCli(['proc', bundle, 'buddyinfo'])
+    expect(r.code).toBe(0)
+    expect(r.out).toBe(readFileSync(join(X86, 'buddyinfo'), 'utf8'))
+  })
+
+  it('--layout exact on the bundle is bad input (no kpageflags)', async () => {
+    expectBadInput(await runCli(['inspect', bundle, '--layout', 'exact']), bundle, 'kpageflags')
+  })
+})
+
+describe('inspect a single buddyinfo file', () => {
+  const file = join(X86, 'buddyinfo')
+
+  it('--json: zones from buddyinfo only, synthesized, with unknown findings', async () => {
+    const j = json(await runCli(['inspect', file, '--json']))
+    expectSpecShape(j)
+    expect(j.layout.method).toBe('synthesized')
+    expect(j.snapshot.files).toEqual(['buddyinfo'])
+    expect(j.machine.pageSizeSource).toBe('assumed')
+    const rows = capturedFree(X86)
+    expect(j.zones.map((z) => `${z.node}/${z.zone}`)).toEqual(rows.map((r) => `${r.node}/${r.zone}`))
+    expect(j.zones.map((z) => z.freeBlocks)).toEqual(rows.map((r) => r.nrFree))
+    const unknown = j.findings.filter((f) => f.code === 'unknown')
+    expect(unknown.length).toBeGreaterThan(0)
+    expect(unknown.some((f) => f.message.includes('no pagetypeinfo'))).toBe(true)
+    expect(unknown.some((f) => f.message.includes('no zoneinfo'))).toBe(true)
+  })
+
+  it('text works too', async () => {
+    const r = await runCli(['inspect', file])
+    expect(r.code).toBe(0)
+    expect(r.err).toBe('')
+    expect(r.out).toContain(`Snapshot   ${file}\n`)
+    expect(r.out).toContain('Node 0, zone DMA32:')
+    expect(r.out).toContain('[info] ')
+  })
+
+  it('proc buddyinfo on the file alone re-prints it', async () => {
+    const r = await runCli(['proc', file, 'buddyinfo'])
+    expect(r.code).toBe(0)
+    expect(r.out).toBe(readFileSync(file, 'utf8'))
+  })
+})
+
+describe('exit codes', () => {
+  it('help: 0, usage on stdout', async () => {
+    for (const argv of [['help'], ['--help'], ['-h']]) {
+      const r = await runCli(argv)
+      expect(r.code, argv.join(' ')).toBe(0)
+      expect(r.out).toContain('Usage: buddyscope <command> [options]')
+      expect(r.err).toBe('')
+    }
+  })
+
+  it('no command: 2', async () => {
+    expectUsage(await runCli([]))
+  })
+
+  it('unknown command: 2', async () => {
+    expectUsage(await runCli(['frobnicate', X86]), 'unknown command "frobnicate"')
+  })
+
+  it('bad --layout: 2', async () => {
+    expectUsage(await runCli(['inspect', X86, '--layout', 'bogus']), '--layout must be auto, exact or synthesized, not "bogus"')
+    expectUsage(await runCli(['proc', X86, 'buddyinfo', '--layout', 'Exact']), '--layout')
+  })
+
+  it('bad --seed: 2', async () => {
+    expectUsage(await runCli(['inspect', X86, '--seed', 'x']), '--seed')
+    expectUsage(await runCli(['inspect', X86, '--seed', '1.5']), '--seed')
+  })
+
+  it('proc with an unknown file: 2', async () => {
+    expectUsage(await runCli(['proc', X86, 'meminfo']), 'not "meminfo"')
+    expectUsage(await runCli(['proc', X86, 'zoneinfo']), 'not "zoneinfo"')
+  })
+
+  it('missing or extra arguments: 2', async () => {
+    expectUsage(await runCli(['inspect']), 'inspect takes exactly one snapshot')
+    expectUsage(await runCli(['inspect', X86, X86_03]), 'inspect takes exactly one snapshot')
+    expectUsage(await runCli(['proc', X86]), 'proc takes a snapshot and a file name')
+    expectUsage(await runCli(['proc']), 'proc takes a snapshot and a file name')
+    expectUsage(await runCli(['inspect', X86, '--capture']), /--capture/)
+  })
+
+  it('unknown option: 2', async () => {
+    expectUsage(await runCli(['inspect', X86, '--frob']), '--frob')
+  })
+
+  it('bad input: 1, one line naming the path, no stack trace', async () => {
+    const missing = join(work, 'no-such-capture')
+    expectBadInput(await runCli(['inspect', missing]), missing, 'no such file or directory')
+    expectBadInput(await runCli(['proc', missing, 'buddyinfo']), missing)
+    expectBadInput(await runCli(['inspect', join(X86_SERIES, 'RUN.md')]), join(X86_SERIES, 'RUN.md'))
+  })
+
+  it('a good run writes nothing to stderr and ends its output with a newline', async () => {
+    for (const f of ['buddyinfo', 'pagetypeinfo', 'extfrag_index', 'unusable_index']) {
+      const r = await runCli(['proc', X86, f])
+      expect(r.code, f).toBe(0)
+      expect(r.err).toBe('')
+      expect(r.out.endsWith(' \n'), f).toBe(true)
+    }
+  })
+})
