@@ -129,21 +129,22 @@ export function benchSynthesis(bytes: number, opts: SynthOptions): { result: Syn
     `generated in ${fmtMs(genMs)}, parseCapture ${fmtMs(parseMs)}`)
 
   const runsMs: number[] = []
-  let model: MemoryModel | null = null
+  // the previous run's model is dropped before measuring the baseline of the next
+  const holder: MemoryModel[] = []
   let before = memAfterGc()
   let mem: MemSnapshot = memDelta(before, before)
   for (let i = 0; i < opts.runs; i++) {
-    model = null
+    holder.length = 0
     before = memAfterGc()
     t0 = now()
     const r = synthesizeModel(capture, { seed: SYNTH_SEED })
     const ms = now() - t0
     runsMs.push(ms)
-    model = r.model
+    holder.push(r.model)
     mem = memDelta(before, memAfterGc())
     log(`  run ${i + 1}/${opts.runs}: ${fmtMs(ms)}`)
   }
-  const mdl = model!
+  const mdl = holder[0]!
   const memoryBytes = mdl.memoryBytes()
   const memMap = mdl.memMap.byteLength
   const pageblocks = mdl.pageblockMt.byteLength * 3

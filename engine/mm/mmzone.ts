@@ -217,6 +217,18 @@ export class Zone {
   nrReservedHighatomic: number
   /** free pages cached on per-cpu lists (zoneinfo pagesets `count` summed) */
   pcpPages: number
+  /** per-cpu list limit and batch of one cpu (zoneinfo pagesets `high`/`batch`); the model keeps one list */
+  pcpHigh: number
+  pcpBatch: number
+  /** compact_cached_migrate_pfn[async, sync] and compact_cached_free_pfn (0 = unset) */
+  compactCachedMigratePfn: [number, number]
+  compactCachedFreePfn: number
+  /** compact_considered, compact_defer_shift, compact_order_failed */
+  compactConsidered: number
+  compactDeferShift: number
+  compactOrderFailed: number
+  /** compact_blockskip_flush */
+  compactBlockskipFlush: boolean
   readonly free: FreeArea
   /** NR_FREE_PAGES as the model accounts it (buddy pages not on the Isolate list) */
   nrFreePages: number
@@ -240,6 +252,14 @@ export class Zone {
     this.protection = []
     this.nrReservedHighatomic = 0
     this.pcpPages = 0
+    this.pcpHigh = 0
+    this.pcpBatch = 0
+    this.compactCachedMigratePfn = [init.startPfn, init.startPfn]
+    this.compactCachedFreePfn = 0
+    this.compactConsidered = 0
+    this.compactDeferShift = 0
+    this.compactOrderFailed = 0
+    this.compactBlockskipFlush = false
     this.free = new FreeArea(init.nrOrders, init.nrTypes)
     this.nrFreePages = 0
     this.nrFreeCmaPages = 0

@@ -49,14 +49,16 @@ export const enum PageKind {
   COMPOUND_TAIL = 16,
   /** the shared zero page */
   ZERO = 17,
+  /** a free page taken off the free lists by the compaction free scanner (a migration target) */
+  ISOLATED_FREE = 18,
 }
 
-export const NR_PAGE_KINDS = 18
+export const NR_PAGE_KINDS = 19
 
 export const PAGE_KIND_NAMES: readonly string[] = [
   'hole', 'reserved', 'buddy', 'pcp', 'anon', 'file', 'unevictable', 'pinned', 'writeback',
   'slab_reclaimable', 'slab', 'pagetable', 'kernel', 'movable_ops', 'offline', 'hwpoison',
-  'compound_tail', 'zero',
+  'compound_tail', 'zero', 'isolated_free',
 ]
 
 export const FREE_HEAD = 0x80
@@ -108,6 +110,7 @@ export function pageClass(b: number): PageClass {
   switch (b) {
     case PageKind.HOLE: return PageClass.HOLE
     case PageKind.BUDDY_TAIL:
+    case PageKind.ISOLATED_FREE:
     case PageKind.PCP: return PageClass.FREE
     case PageKind.ANON:
     case PageKind.FILE:

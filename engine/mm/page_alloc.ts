@@ -151,6 +151,64 @@ export class PageAllocator {
     this.events.count('pgfree', 2 ** order)
   }
 
+  // ---------------------------------------------------------------- per-cpu lists (one per zone)
+
+  private readonly pcp = new Map<Zone, number[]>()
+
+  /** the zone's pcp list (oldest first); pages marked PCP by a reconstruction join it in PFN order */
+  pcpList(zone: Zone): number[] {
+    let l = this.pcp.get(zone)
+    if (!l) {
+      l = []
+      const m = this.model
+      for (let p = zone.startPfn; p < zone.endPfn; p++) if (m.memMap[p - m.basePfn] === PageKind.PCP) l.push(p)
+      this.pcp.set(zone, l)
+      zone.pcpPages = l.length
+    }
+    return l
+  }
+
+  /**
+   * free_unref_page() (6.1) for an order-0 page: it goes to the pcp list; once the list reaches
+   * `high`, free_pcppages_bulk() returns the oldest pages to the buddy allocator, keeping `batch`
+   * (nr_pcp_free with a grown free_factor frees up to high − batch).
+   */
+  freeUnrefPage(pfn: number): void {
+    const m = this.model
+    const zone = m.zoneOf(pfn)
+    if (!zone) throw new Error(`free of pfn ${pfn} outside every zone`)
+    if (zone.pcpHigh <= 0) {
+      this.freePages(pfn, 0)
+      return
+    }
+    const l = this.pcpList(zone)
+    m.memMap[pfn - m.basePfn] = PageKind.PCP
+    l.push(pfn)
+    zone.pcpPages = l.length
+    this.events.count('pgfree')
+    if (l.length >= zone.pcpHigh) this.freePcppagesBulk(zone, Math.max(1, zone.pcpHigh - Math.max(1, zone.pcpBatch)))
+  }
+
+  /** free_pcppages_bulk(): return the `count` oldest pcp pages of a zone to the buddy allocator */
+  freePcppagesBulk(zone: Zone, count: number): number {
+    const m = this.model
+    const l = this.pcpList(zone)
+    const n = Math.min(count, l.length)
+    for (let i = 0; i < n; i++) {
+      const pfn = l[i]!
+      m.memMap[pfn - m.basePfn] = PageKind.BUDDY_TAIL
+      this.freeOnePage(zone, pfn, 0, m.getPageblockMigratetype(pfn))
+    }
+    l.splice(0, n)
+    zone.pcpPages = l.length
+    return n
+  }
+
+  /** drain_all_pages(zone): every pcp page back to the buddy allocator */
+  drainPages(zone: Zone): number {
+    return this.freePcppagesBulk(zone, this.pcpList(zone).length)
+  }
+
   // ---------------------------------------------------------------- allocation from lists
 
   /**

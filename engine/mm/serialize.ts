@@ -20,6 +20,8 @@ export interface ZoneTransfer {
   protection: number[]
   nrReservedHighatomic: number
   pcpPages: number
+  pcpHigh: number
+  pcpBatch: number
 }
 
 export interface ModelTransfer {
@@ -39,7 +41,7 @@ export function exportModel(m: MemoryModel, policy: AllocPolicy): ModelTransfer 
     migratetypes: [...m.migratetypes.names],
     zones: m.zones.map((z) => ({
       node: z.node, name: z.name, idx: z.idx, startPfn: z.startPfn, spanned: z.spanned, present: z.present, managed: z.managed,
-      cmaPages: z.cmaPages, wmark: { ...z.wmark }, boost: z.boost, protection: [...z.protection], nrReservedHighatomic: z.nrReservedHighatomic, pcpPages: z.pcpPages,
+      cmaPages: z.cmaPages, wmark: { ...z.wmark }, boost: z.boost, protection: [...z.protection], nrReservedHighatomic: z.nrReservedHighatomic, pcpPages: z.pcpPages, pcpHigh: z.pcpHigh, pcpBatch: z.pcpBatch,
     })),
     build: structuredCloneBuild(m.build),
     policy: { ...policy },
@@ -67,6 +69,8 @@ export function importModel(t: ModelTransfer): { model: MemoryModel; allocator: 
     z.protection = [...s.protection]
     z.nrReservedHighatomic = s.nrReservedHighatomic
     z.pcpPages = s.pcpPages
+    z.pcpHigh = s.pcpHigh
+    z.pcpBatch = s.pcpBatch
     return z
   })
   const model = new MemoryModel(t.geometry, mts, zones, t.build)

@@ -15,6 +15,9 @@ export interface ZoneShape {
   managed: number
   cma: number
   pcp: number
+  /** one cpu's pcp high and batch */
+  pcpHigh: number
+  pcpBatch: number
   boost: number
   min: number
   low: number
@@ -45,9 +48,11 @@ export function zoneShapes(c: Capture, notes: string[]): ZoneShape[] {
       }
       nextStart = startPfn + z.spanned
       const pcp = z.pagesets.reduce((s, p) => s + p.count, 0)
+      const pcpHigh = z.pagesets.reduce((s, p) => Math.max(s, p.high), 0)
+      const pcpBatch = z.pagesets.reduce((s, p) => Math.max(s, p.batch), 0)
       out.push({
         node: z.node, name: z.zone, idx: idx < 0 ? out.length : idx, startPfn, spanned: z.spanned, present: z.present,
-        managed: z.managed, cma: z.cma ?? 0, pcp, boost: z.boost, min: z.min - z.boost, low: z.low - z.boost, high: z.high - z.boost,
+        managed: z.managed, cma: z.cma ?? 0, pcp, pcpHigh, pcpBatch, boost: z.boost, min: z.min - z.boost, low: z.low - z.boost, high: z.high - z.boost,
         promo: z.promo === null ? null : z.promo - z.boost, protection: z.protection, reservedHighatomic: z.reservedHighatomic ?? 0,
         nrFreePages: z.stats['nr_free_pages'] ?? z.pagesFree, stats: { ...(z.nodeStats ?? {}), ...z.stats }, spanSource: 'zoneinfo',
       })
@@ -75,7 +80,7 @@ export function zoneShapes(c: Capture, notes: string[]): ZoneShape[] {
     start = Math.ceil(start / pbPages) * pbPages
     out.push({
       node: r.node, name: r.zone, idx: idx < 0 ? out.length : idx, startPfn: start, spanned, present: spanned, managed: spanned,
-      cma: 0, pcp: 0, boost: 0, min: 0, low: 0, high: 0, promo: null, protection: [], reservedHighatomic: 0, nrFreePages: null,
+      cma: 0, pcp: 0, pcpHigh: 0, pcpBatch: 0, boost: 0, min: 0, low: 0, high: 0, promo: null, protection: [], reservedHighatomic: 0, nrFreePages: null,
       stats: {}, spanSource: src,
     })
     start += spanned
@@ -94,6 +99,9 @@ export function makeZone(s: ZoneShape, nrOrders: number, mts: MigratetypeTable):
   z.boost = s.boost
   z.protection = [...s.protection]
   z.pcpPages = s.pcp
+  // without zoneinfo: zone_batchsize() ≈ managed/1024 capped at 1 MiB worth, /4, and high = 6 batches
+  z.pcpBatch = s.pcpBatch || Math.max(1, Math.min(Math.floor(s.managed / 1024), 256) >> 2)
+  z.pcpHigh = s.pcpHigh || z.pcpBatch * 6
   z.nrReservedHighatomic = s.reservedHighatomic
   return z
 }

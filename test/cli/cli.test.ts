@@ -4,6 +4,7 @@
  * (0 ok, 1 bad input with a one-line message naming the file, 2 usage with the usage text).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +12,8 @@ import { c as tarCreate } from 'tar'
 import { parseBuddyinfo, parsePagetypeinfo } from '../../engine/index.ts'
 import type { InspectJson } from '../../cli/commands/inspect.ts'
 import { liveTempDirCount } from '../../cli/host/snapshot_bundle.ts'
+import { loadSnapshot } from '../../cli/host/load.ts'
+import { FIXTURES } from '../helpers/fixtures.ts'
 import { fixturePath, runCli, textFileNames, type CliResult } from '../helpers/cli_harness.ts'
 
 const X86_RUN = 'x86-512M-s1-compact'
@@ -222,6 +225,26 @@ describe('inspect a .tar.gz bundle of text files', () => {
   })
 })
 
+describe('inspect a .tar.gz bundle of a whole series (text files, one top folder)', () => {
+  let bundle: string
+  beforeAll(async () => {
+    bundle = join(work, 'x86-series-text.tgz')
+    await tarCreate({ gzip: true, file: bundle, cwd: FIXTURES, filter: (p) => !/kpage(flags|count)/.test(p) }, [X86_RUN])
+  })
+
+  it('opens 02-before by default and --capture 3 picks 03-after-compact-node', async () => {
+    const before = liveTempDirCount()
+    const d = json(await runCli(['inspect', bundle, '--json']))
+    expect(d.snapshot).toMatchObject({ path: bundle, label: '02-before', series: X86_LABELS })
+    expect(d.layout.method).toBe('synthesized')
+    expect(d.zones.map((z) => z.freeBlocks)).toEqual(capturedFree(X86).map((r) => r.nrFree))
+    const c3 = json(await runCli(['inspect', bundle, '--json', '--capture', '3']))
+    expect(c3.snapshot.label).toBe('03-after-compact-node')
+    expect(c3.zones.map((z) => z.freeBlocks)).toEqual(capturedFree(X86_03).map((r) => r.nrFree))
+    expect(liveTempDirCount(), 'temporary copies removed').toBe(before)
+  })
+})
+
 describe('inspect a single buddyinfo file', () => {
   const file = join(X86, 'buddyinfo')
 
@@ -306,6 +329,22 @@ describe('exit codes', () => {
     expectBadInput(await runCli(['inspect', missing]), missing, 'no such file or directory')
     expectBadInput(await runCli(['proc', missing, 'buddyinfo']), missing)
     expectBadInput(await runCli(['inspect', join(X86_SERIES, 'RUN.md')]), join(X86_SERIES, 'RUN.md'))
+  })
+
+  // BUG (documented, not fixed here): the CLI accepts any digit string as --seed, but the engine's
+  // Rng keeps only `seed >>> 0`, so --seed 4294967297 silently gives seed 1's layout while
+  // inspect reports "seed 4294967297", and --seed 100000000000000000000 (not a safe integer)
+  // is accepted too. Expected: such seeds are refused with exit 2, or each names its own layout.
+  // Remove `.fails` once fixed.
+  it.fails('--seed beyond 2^32 − 1 is refused (exit 2) or gives its own layout, not seed 1\'s', async () => {
+    const r = await runCli(['inspect', X86, '--json', '--layout', 'synthesized', '--seed', '4294967297'])
+    if (r.code === 2) return
+    expect(r.code).toBe(0)
+    const hash = async (seed: number) => {
+      const s = await loadSnapshot(X86, { layout: 'synthesized', seed })
+      return createHash('sha256').update(s.model.pageblockMt).update(s.model.memMap).digest('hex')
+    }
+    expect(await hash(4294967297)).not.toBe(await hash(1))
   })
 
   it('a good run writes nothing to stderr and ends its output with a newline', async () => {

@@ -1,0 +1,43 @@
+/**
+ * electron-vite build of the desktop app: out/main (ES module, the engine bundled in, the
+ * engine worker as its own chunk), out/preload/index.cjs (CommonJS, because sandboxed preloads
+ * cannot be ES modules, with nothing external but electron) and out/renderer.
+ */
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+
+const root = fileURLToPath(new URL('.', import.meta.url))
+
+export default defineConfig({
+  main: {
+    build: {
+      lib: { entry: resolve(root, 'electron/main/index.ts'), formats: ['es'] },
+      // package.json dependencies (tar, zod, ws, tsx) stay external and ship in node_modules;
+      // everything imported by relative path (engine/, cli/host/, electron/) is bundled
+      externalizeDeps: true,
+      rolldownOptions: {
+        output: { entryFileNames: '[name].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      lib: { entry: resolve(root, 'electron/preload/index.ts'), formats: ['cjs'] },
+      // a sandboxed preload can require nothing but 'electron': bundle everything else
+      externalizeDeps: false,
+      rolldownOptions: {
+        output: { entryFileNames: '[name].cjs', codeSplitting: false },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'renderer'),
+    build: {
+      rolldownOptions: { input: resolve(root, 'renderer/index.html') },
+    },
+    resolve: { alias: { '@engine': resolve(root, 'engine') } },
+    plugins: [vue()],
+  },
+})

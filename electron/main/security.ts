@@ -1,0 +1,109 @@
+/**
+ * Security settings of the window and its session: the web preferences, the
+ * Content-Security-Policy header, no navigation away from the app, no new windows, no
+ * <webview>, no permissions. Plain functions over Electron objects, so the tests can drive them
+ * with fakes.
+ */
+import { pathToFileURL } from 'node:url'
+import type { Session, WebContents, WebPreferences } from 'electron'
+
+/** The renderer's policy. The renderer's index.html carries the same policy in a <meta>, because
+ * response headers may not reach file:// documents on every Electron version. */
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ')
+
+/** Where the renderer is loaded from: the dev server (electron-vite dev) or the built index.html. */
+export type RendererLocation = { kind: 'url'; url: string } | { kind: 'file'; file: string }
+
+function stripFragment(u: URL): string {
+  return `${u.protocol}//${u.host}${u.pathname}`
+}
+
+/**
+ * Whether `url` is the app's own renderer: the dev server's origin, or exactly the built
+ * index.html (query and fragment ignored; no other file:// path).
+ */
+export function isAppUrl(location: RendererLocation, url: string): boolean {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return false
+  }
+  if (location.kind === 'url') {
+    let dev: URL
+    try {
+      dev = new URL(location.url)
+    } catch {
+      return false
+    }
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === dev.origin
+  }
+  if (u.protocol !== 'file:') return false
+  return stripFragment(u) === stripFragment(pathToFileURL(location.file))
+}
+
+/** The window's web preferences: isolated, sandboxed, no Node, nothing optional switched on. */
+export function secureWebPreferences(preload: string): WebPreferences {
+  return {
+    preload,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    enableWebSQL: false,
+    safeDialogs: true,
+    spellcheck: false,
+    devTools: true,
+  }
+}
+
+/** Response headers with our CSP replacing any Content-Security-Policy the response had. */
+export function withCsp(headers: Record<string, string | string[]> | undefined): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (k.toLowerCase() !== 'content-security-policy') out[k] = v
+  }
+  out['Content-Security-Policy'] = [CSP]
+  return out
+}
+
+/** CSP on every response; every permission request and check denied. */
+export function installSessionSecurity(session: Session): void {
+  session.webRequest.onHeadersReceived((details, callback) => {
+    if (details.url.startsWith('devtools:')) return callback({})
+    callback({ responseHeaders: withCsp(details.responseHeaders) })
+  })
+  session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  session.setPermissionCheckHandler(() => false)
+  session.setDevicePermissionHandler(() => false)
+}
+
+/**
+ * Guards for one webContents: navigation only within the app (a file dropped on the window
+ * would otherwise navigate to its file:// URL), no popups, no <webview>.
+ */
+export function hardenWebContents(contents: WebContents, location: RendererLocation): void {
+  const guard = (event: { preventDefault(): void }, url: string): void => {
+    if (!isAppUrl(location, url)) event.preventDefault()
+  }
+  contents.on('will-navigate', (event, url) => guard(event, url))
+  contents.on('will-redirect', (event, url) => guard(event, url))
+  contents.on('will-frame-navigate', (event) => guard(event, event.url))
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+}

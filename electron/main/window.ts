@@ -1,0 +1,66 @@
+/**
+ * The main window: where the renderer and the preload are, the window's options, and creating
+ * and loading it with the security guards in place.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { BrowserWindow as BrowserWindowType, BrowserWindowConstructorOptions } from 'electron'
+import { BrowserWindow } from 'electron'
+import { hardenWebContents, secureWebPreferences, type RendererLocation } from './security.ts'
+
+export interface AppPaths {
+  /** out/preload/index.cjs (CommonJS: sandboxed preloads cannot be ES modules) */
+  preload: string
+  renderer: RendererLocation
+  /** window icon (Linux/Windows in development; packaged apps take it from the desktop entry) */
+  icon: string | null
+}
+
+/**
+ * Paths of the built app, relative to the directory of out/main/index.js. The dev server URL
+ * (ELECTRON_RENDERER_URL, set by `electron-vite dev`) is only honoured in unpackaged runs, so an
+ * environment variable cannot point an installed app's window (and its preload API) at a foreign page.
+ */
+export function resolveAppPaths(opts: { mainDir: string; appPath: string; isPackaged: boolean; devUrl?: string | undefined }): AppPaths {
+  const renderer: RendererLocation = !opts.isPackaged && opts.devUrl
+    ? { kind: 'url', url: opts.devUrl }
+    : { kind: 'file', file: join(opts.mainDir, '..', 'renderer', 'index.html') }
+  const icon = join(opts.appPath, 'build', 'icon.png')
+  return {
+    preload: join(opts.mainDir, '..', 'preload', 'index.cjs'),
+    renderer,
+    icon: !opts.isPackaged && existsSync(icon) ? icon : null,
+  }
+}
+
+export function windowOptions(paths: AppPaths): BrowserWindowConstructorOptions {
+  return {
+    title: 'Buddyscope',
+    width: 1440,
+    height: 900,
+    minWidth: 960,
+    minHeight: 600,
+    show: false,
+    backgroundColor: '#14161a',
+    autoHideMenuBar: false,
+    ...(paths.icon ? { icon: paths.icon } : {}),
+    webPreferences: secureWebPreferences(paths.preload),
+  }
+}
+
+export function createMainWindow(paths: AppPaths): BrowserWindowType {
+  const win = new BrowserWindow(windowOptions(paths))
+  hardenWebContents(win.webContents, paths.renderer)
+  win.once('ready-to-show', () => win.show())
+  if (paths.renderer.kind === 'url') void win.loadURL(paths.renderer.url)
+  else void win.loadFile(paths.renderer.file)
+  return win
+}
+
+/** Bring the window to the front (second instance, open from the dock). */
+export function focusWindow(win: BrowserWindowType | null): void {
+  if (!win || win.isDestroyed()) return
+  if (win.isMinimized()) win.restore()
+  if (!win.isVisible()) win.show()
+  win.focus()
+}

@@ -1,0 +1,862 @@
+/**
+ * Memory compaction: the two scanners of mm/compaction.c, kernel 6.1 (`compact_zone`,
+ * `isolate_migratepages`, `isolate_migratepages_block`, `isolate_freepages`,
+ * `isolate_freepages_block`, `fast_isolate_freepages`, `fast_find_migrateblock`,
+ * `__compact_finished`, `compaction_suitable`, deferral, `compact_node`,
+ * `proactive_compact_node`) with migration as mm/migrate.c's `migrate_pages` does it for
+ * order-0 pages.
+ *
+ * The migrate scanner walks up from the zone start (or its cached position) isolating up to
+ * COMPACT_CLUSTER_MAX movable pages at a time; the free scanner walks down from the zone end
+ * isolating free pages in Movable/CMA pageblocks as targets; each batch is migrated; it ends
+ * when the scanners meet in one pageblock or the finish test succeeds.
+ *
+ * What the model cannot see and therefore assumes (each a parameter or a page kind):
+ * long-term pins (PageKind.PINNED, set by the caller's assumption), dirty pages (async
+ * refusals are modelled for writeback only), lock contention (never), and migration retries
+ * (a page that fails fails every pass). Freed source pages go through the per-cpu list as
+ * free_unref_page does. Left out: compaction capture, 7.2's large-folio migration.
+ */
+import type { MemoryModel, Zone } from './mmzone.ts'
+import { PAGE_ALLOC_COSTLY_ORDER } from './mmzone.ts'
+import { PageAllocator, ALLOC_CMA, ALLOC_WMARK_MASK, ALLOC_WMARK_LOW } from './page_alloc.ts'
+import { PageKind, isFreeHead, headOrder, freeHeadMt } from './page.ts'
+import { fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61 } from '../metrics/fragmentation.ts'
+
+/** COMPACT_CLUSTER_MAX = SWAP_CLUSTER_MAX */
+export const COMPACT_CLUSTER_MAX = 32
+/** COMPACT_MAX_DEFER_SHIFT */
+export const COMPACT_MAX_DEFER_SHIFT = 6
+
+export type MigrateMode = 'async' | 'sync-light' | 'sync'
+
+/** enum compact_priority: sync-full (ignores skip bits and block suitability), sync-light, async */
+export type CompactPriority = 'sync-full' | 'sync-light' | 'async'
+
+/** enum compact_result, in the kernel's names */
+export type CompactResult =
+  | 'not_suitable_zone' | 'skipped' | 'deferred' | 'no_suitable_page' | 'continue' | 'complete' | 'partial_skipped' | 'contended' | 'success'
+
+/** Strategy switches argued about at LSFMM; defaults are the kernel's. */
+export interface CompactStrategy {
+  /** fast_isolate_freepages: take targets from the free lists before the linear scan */
+  fastIsolateFreepages: boolean
+  /** fast_find_migrateblock: start the migrate scanner at a free page's block */
+  fastFindMigrateblock: boolean
+  /** honour pageblock skip bits (false = ignore them as sync-full priority does) */
+  honourSkipBits: boolean
+  /** let async direct compaction for small orders scan Unmovable/Reclaimable blocks as sources */
+  scanUnmovableForSmallOrders: boolean
+}
+
+export const DEFAULT_STRATEGY: CompactStrategy = {
+  fastIsolateFreepages: true, fastFindMigrateblock: true, honourSkipBits: true, scanUnmovableForSmallOrders: false,
+}
+
+/** Tracepoint-named events (include/trace/events/compaction.h). */
+export type CompactionEvent =
+  | { name: 'mm_compaction_begin'; zone: string; zoneStart: number; migratePfn: number; freePfn: number; zoneEnd: number; sync: boolean }
+  | { name: 'mm_compaction_isolate_migratepages'; startPfn: number; endPfn: number; nrScanned: number; nrTaken: number }
+  | { name: 'mm_compaction_isolate_freepages'; startPfn: number; endPfn: number; nrScanned: number; nrTaken: number }
+  | { name: 'mm_compaction_migratepages'; nrMigrated: number; nrFailed: number; migratePfn: number; freePfn: number }
+  | { name: 'mm_compaction_end'; zone: string; zoneStart: number; migratePfn: number; freePfn: number; zoneEnd: number; sync: boolean; status: CompactResult }
+  | { name: 'mm_compaction_deferred'; zone: string; order: number; considered: number; deferShift: number }
+  | { name: 'mm_compaction_suitable'; zone: string; order: number; ret: CompactResult }
+
+export interface EventSink {
+  emit(e: CompactionEvent): void
+}
+
+/** Keeps the first `limit` events and counts the rest. */
+export class EventLog implements EventSink {
+  readonly events: CompactionEvent[] = []
+  dropped = 0
+  constructor(readonly limit = 200000) {}
+  emit(e: CompactionEvent): void {
+    if (this.events.length < this.limit) this.events.push(e)
+    else this.dropped++
+  }
+}
+
+export interface CompactOptions {
+  strategy?: Partial<CompactStrategy>
+  /** vm.compact_unevictable_allowed */
+  unevictableAllowed?: boolean
+  /** vm.extfrag_threshold */
+  extfragThreshold?: number
+  events?: EventSink
+}
+
+/** struct compact_control */
+export interface CompactControl {
+  zone: Zone
+  /** −1 = full compaction (compact_memory / node compact) */
+  order: number
+  mode: MigrateMode
+  /** migratetype of the request (direct compaction) */
+  migratetype: number
+  allocFlags: number
+  highestZoneIdx: number
+  wholeZone: boolean
+  ignoreSkipHint: boolean
+  ignoreBlockSuitable: boolean
+  directCompaction: boolean
+  proactiveCompaction: boolean
+  /** __GFP_FS in the request */
+  gfpFs: boolean
+  migratePfn: number
+  freePfn: number
+  fastStartPfn: number
+  fastSearchFail: number
+  rescan: boolean
+  /** isolated pages waiting for migration (pfns), and free target pages (order-0 pfns) */
+  migratepages: number[]
+  freepages: number[]
+  totalMigrateScanned: number
+  totalFreeScanned: number
+}
+
+export interface ZoneCompactResult {
+  zone: string
+  result: CompactResult
+  migrateScanned: number
+  freeScanned: number
+  isolated: number
+  migrated: number
+  failed: number
+}
+
+const LRU_KINDS = new Uint8Array(256)
+for (const k of [PageKind.ANON, PageKind.FILE, PageKind.UNEVICTABLE, PageKind.PINNED, PageKind.WRITEBACK]) LRU_KINDS[k] = 1
+
+/**
+ * The compactor of one model: owns the compaction state kept in the zones and drives the
+ * allocator's counters (/proc/vmstat names).
+ */
+export class Compactor {
+  readonly alloc: PageAllocator
+  readonly model: MemoryModel
+  strategy: CompactStrategy
+  unevictableAllowed: boolean
+  extfragThreshold: number
+  events: EventSink | null
+  /** [migratePfn, freePfn] after each migration batch, for replays (downsampled when long) */
+  readonly timeline: number[] = []
+  private timelineStride = 1
+  private timelineTick = 0
+
+  constructor(alloc: PageAllocator, opts: CompactOptions = {}) {
+    this.alloc = alloc
+    this.model = alloc.model
+    this.strategy = { ...DEFAULT_STRATEGY, ...opts.strategy }
+    this.unevictableAllowed = opts.unevictableAllowed ?? true
+    this.extfragThreshold = opts.extfragThreshold ?? 500
+    this.events = opts.events ?? null
+  }
+
+  private count(name: string, n = 1): void {
+    if (n) this.alloc.events.count(name, n)
+  }
+
+  private pb(pfn: number): number {
+    return Math.floor(pfn / this.model.pageblockNrPages)
+  }
+
+  private pageblockStart(pfn: number): number {
+    const n = this.model.pageblockNrPages
+    return pfn - (pfn % n)
+  }
+
+  // ---------------------------------------------------------------- control blocks
+
+  /** The compact_control of compact_node(): order −1, MIGRATE_SYNC, whole zone, ignoring skip bits. */
+  fullControl(zone: Zone, mode: MigrateMode = 'sync'): CompactControl {
+    return this.control(zone, -1, mode, { wholeZone: true, ignoreSkipHint: true })
+  }
+
+  control(zone: Zone, order: number, mode: MigrateMode, o: Partial<Pick<CompactControl, 'wholeZone' | 'ignoreSkipHint' | 'ignoreBlockSuitable' | 'directCompaction' | 'proactiveCompaction' | 'migratetype' | 'allocFlags' | 'highestZoneIdx' | 'gfpFs'>> = {}): CompactControl {
+    const mts = this.model.migratetypes
+    return {
+      zone, order, mode, migratetype: o.migratetype ?? mts.movable, allocFlags: o.allocFlags ?? ALLOC_CMA | ALLOC_WMARK_LOW,
+      highestZoneIdx: o.highestZoneIdx ?? 99, wholeZone: o.wholeZone ?? false,
+      ignoreSkipHint: (o.ignoreSkipHint ?? false) || !this.strategy.honourSkipBits, ignoreBlockSuitable: o.ignoreBlockSuitable ?? false,
+      directCompaction: o.directCompaction ?? false, proactiveCompaction: o.proactiveCompaction ?? false, gfpFs: o.gfpFs ?? true,
+      migratePfn: 0, freePfn: 0, fastStartPfn: 0, fastSearchFail: 0, rescan: false, migratepages: [], freepages: [],
+      totalMigrateScanned: 0, totalFreeScanned: 0,
+    }
+  }
+
+  // ---------------------------------------------------------------- suitability, deferral
+
+  /** compaction_suitable() (6.1) */
+  compactionSuitable(zone: Zone, order: number, allocFlags: number, highestZoneIdx: number): CompactResult {
+    let ret: CompactResult
+    if (order < 0) ret = 'continue'
+    else {
+      const a = this.alloc
+      const mark = a.wmarkPages(zone, allocFlags & ALLOC_WMARK_MASK)
+      if (a.zoneWatermarkOk(zone, order, mark, highestZoneIdx, allocFlags)) ret = 'success'
+      else {
+        const base = order > PAGE_ALLOC_COSTLY_ORDER ? zone.wmark.low + zone.boost : zone.wmark.min + zone.boost
+        const watermark = base + compactGap(order)
+        ret = a.zoneWatermarkOk(zone, 0, watermark, highestZoneIdx, ALLOC_CMA) ? 'continue' : 'skipped'
+      }
+      if (ret === 'continue' && order > PAGE_ALLOC_COSTLY_ORDER) {
+        const fragindex = fragmentationIndex(freeBlocks(zone), order)
+        if (fragindex >= 0 && fragindex <= this.extfragThreshold) ret = 'not_suitable_zone'
+      }
+    }
+    this.events?.emit({ name: 'mm_compaction_suitable', zone: zone.label, order, ret })
+    return ret
+  }
+
+  /** compaction_deferred() */
+  compactionDeferred(zone: Zone, order: number): boolean {
+    const limit = 2 ** zone.compactDeferShift
+    if (order < zone.compactOrderFailed) return false
+    if (++zone.compactConsidered >= limit) {
+      zone.compactConsidered = limit
+      return false
+    }
+    this.events?.emit({ name: 'mm_compaction_deferred', zone: zone.label, order, considered: zone.compactConsidered, deferShift: zone.compactDeferShift })
+    return true
+  }
+
+  /** defer_compaction() */
+  deferCompaction(zone: Zone, order: number): void {
+    zone.compactConsidered = 0
+    zone.compactDeferShift = Math.min(zone.compactDeferShift + 1, COMPACT_MAX_DEFER_SHIFT)
+    if (order < zone.compactOrderFailed) zone.compactOrderFailed = order
+  }
+
+  /** compaction_defer_reset() */
+  compactionDeferReset(zone: Zone, order: number, allocSuccess: boolean): void {
+    if (allocSuccess) {
+      zone.compactConsidered = 0
+      zone.compactDeferShift = 0
+    }
+    if (order >= zone.compactOrderFailed) zone.compactOrderFailed = order + 1
+  }
+
+  /** reset_isolation_suitable(): clear the skip bits of a zone and its cached scanner positions */
+  resetIsolationSuitable(zone: Zone): void {
+    const m = this.model
+    for (let pfn = this.pageblockStart(zone.startPfn); pfn < zone.endPfn; pfn += m.pageblockNrPages) m.setPageblockSkip(pfn, false)
+    this.resetCachedPositions(zone)
+    zone.compactBlockskipFlush = false
+  }
+
+  private resetCachedPositions(zone: Zone): void {
+    zone.compactCachedMigratePfn = [zone.startPfn, zone.startPfn]
+    zone.compactCachedFreePfn = this.pageblockStart(zone.endPfn - 1)
+  }
+
+  // ---------------------------------------------------------------- compact_zone
+
+  /** compact_zone(): run both scanners over one zone until finished. */
+  compactZone(cc: CompactControl): ZoneCompactResult {
+    const zone = cc.zone
+    const m = this.model
+    const a = this.alloc
+    const ev = this.alloc.events
+    const before = { migrated: ev.get('pgmigrate_success'), failed: ev.get('pgmigrate_fail'), isolated: ev.get('compact_isolated') }
+    const sync = cc.mode !== 'async'
+    let ret: CompactResult
+    if (cc.order >= 0) {
+      ret = this.compactionSuitable(zone, cc.order, cc.allocFlags, cc.highestZoneIdx)
+      if (ret === 'success' || ret === 'skipped' || ret === 'not_suitable_zone') return this.zoneResult(cc, ret, before)
+    }
+    if (zone.compactCachedFreePfn === 0) this.resetCachedPositions(zone)
+    const start = zone.startPfn
+    const end = zone.endPfn
+    if (cc.wholeZone) {
+      cc.migratePfn = start
+      cc.freePfn = this.pageblockStart(end - 1)
+    } else {
+      cc.migratePfn = zone.compactCachedMigratePfn[sync ? 1 : 0]
+      cc.freePfn = zone.compactCachedFreePfn
+      if (cc.freePfn < start || cc.freePfn >= end) {
+        cc.freePfn = this.pageblockStart(end - 1)
+        zone.compactCachedFreePfn = cc.freePfn
+      }
+      if (cc.migratePfn < start || cc.migratePfn >= end) {
+        cc.migratePfn = start
+        zone.compactCachedMigratePfn = [start, start]
+      }
+      if (cc.migratePfn === start) cc.wholeZone = true
+    }
+    cc.fastStartPfn = 0
+    this.events?.emit({ name: 'mm_compaction_begin', zone: zone.label, zoneStart: start, migratePfn: cc.migratePfn, freePfn: cc.freePfn, zoneEnd: end, sync })
+    this.recordPositions(cc, true)
+    let lastMigratedPfn = 0
+    let updateCached = !sync && zone.compactCachedMigratePfn[0] === zone.compactCachedMigratePfn[1]
+    for (;;) {
+      ret = this.compactFinished(cc)
+      if (ret !== 'continue') break
+      const iterationStart = cc.migratePfn
+      cc.rescan = lastMigratedPfn !== 0 && this.pageblockStart(lastMigratedPfn) === this.pageblockStart(iterationStart)
+      const isolated = this.isolateMigratepages(cc)
+      if (isolated === 'none') {
+        if (updateCached) zone.compactCachedMigratePfn[1] = zone.compactCachedMigratePfn[0]
+      } else {
+        updateCached = false
+        lastMigratedPfn = iterationStart
+        const err = this.migratePages(cc)
+        if (err === 'nomem' && !this.scannersMet(cc)) {
+          ret = 'contended'
+          break
+        }
+        if (err !== 'ok' && cc.directCompaction && cc.mode === 'async') {
+          cc.migratePfn = blockEndPfn(cc.migratePfn - 1, cc.order)
+          lastMigratedPfn = 0
+        }
+      }
+      // check_drain: a finished order-aligned block returns the pcp pages so they can merge
+      if (cc.order > 0 && lastMigratedPfn) {
+        const currentBlockStart = blockStartPfn(cc.migratePfn, cc.order)
+        if (lastMigratedPfn < currentBlockStart) {
+          a.drainPages(zone)
+          lastMigratedPfn = 0
+        }
+      }
+    }
+    // out: put back what was not migrated, release unused targets
+    this.putbackMigratepages(cc)
+    if (cc.freepages.length > 0) {
+      let highest = 0
+      for (const p of cc.freepages) highest = Math.max(highest, p)
+      this.releaseFreepages(cc)
+      if (highest > zone.compactCachedFreePfn) zone.compactCachedFreePfn = this.pageblockStart(highest)
+    }
+    this.count('compact_migrate_scanned', cc.totalMigrateScanned)
+    this.count('compact_free_scanned', cc.totalFreeScanned)
+    this.recordPositions(cc, true)
+    this.events?.emit({ name: 'mm_compaction_end', zone: zone.label, zoneStart: start, migratePfn: cc.migratePfn, freePfn: cc.freePfn, zoneEnd: end, sync, status: ret })
+    void m
+    return this.zoneResult(cc, ret, before)
+  }
+
+  private zoneResult(cc: CompactControl, result: CompactResult, before: { migrated: number; failed: number; isolated: number }): ZoneCompactResult {
+    const ev = this.alloc.events
+    return {
+      zone: cc.zone.label, result, migrateScanned: cc.totalMigrateScanned, freeScanned: cc.totalFreeScanned,
+      isolated: ev.get('compact_isolated') - before.isolated, migrated: ev.get('pgmigrate_success') - before.migrated, failed: ev.get('pgmigrate_fail') - before.failed,
+    }
+  }
+
+  private recordPositions(cc: CompactControl, force = false): void {
+    if (!force && this.timelineTick++ % this.timelineStride !== 0) return
+    this.timeline.push(cc.migratePfn, cc.freePfn)
+    if (this.timeline.length >= 2 * 50000) {
+      // keep every other sample, sample half as often from now on
+      let w = 0
+      for (let r = 0; r < this.timeline.length; r += 4) {
+        this.timeline[w++] = this.timeline[r]!
+        this.timeline[w++] = this.timeline[r + 1]!
+      }
+      this.timeline.length = w
+      this.timelineStride *= 2
+    }
+  }
+
+  /** compact_scanners_met() */
+  scannersMet(cc: CompactControl): boolean {
+    return this.pb(cc.freePfn) <= this.pb(cc.migratePfn)
+  }
+
+  /** compact_finished() (6.1 __compact_finished; NO_SUITABLE_PAGE reads as CONTINUE) */
+  compactFinished(cc: CompactControl): CompactResult {
+    const zone = cc.zone
+    const m = this.model
+    if (this.scannersMet(cc)) {
+      this.resetCachedPositions(zone)
+      if (cc.directCompaction) zone.compactBlockskipFlush = true
+      return cc.wholeZone ? 'complete' : 'partial_skipped'
+    }
+    if (cc.proactiveCompaction) {
+      const score = extfragForOrder(freeBlocks(zone), Math.min(m.geometry.pageblockOrder, m.maxOrder))
+      return score > this.proactiveLow ? 'continue' : 'success'
+    }
+    if (cc.order < 0) return 'continue'
+    if (cc.migratePfn % m.pageblockNrPages !== 0) return 'continue'
+    const mts = m.migratetypes
+    for (let o = cc.order; o < m.geometry.nrOrders; o++) {
+      if (!zone.free.isEmpty(o, cc.migratetype)) return 'success'
+      if (cc.migratetype === mts.movable && mts.cma >= 0 && !zone.free.isEmpty(o, mts.cma)) return 'success'
+      if (this.alloc.canStealFallback(o, cc.migratetype)) {
+        for (const ft of mts.fallbacks(cc.migratetype)) if (ft >= 0 && !zone.free.isEmpty(o, ft)) return 'success'
+      }
+    }
+    return 'continue'
+  }
+
+  /** low threshold of proactive compaction, set by proactiveCompactNode */
+  private proactiveLow = 0
+
+  // ---------------------------------------------------------------- migrate scanner
+
+  /** suitable_migration_source() (6.1) */
+  private suitableMigrationSource(cc: CompactControl, blockStart: number): boolean {
+    const m = this.model
+    const b = m.memMap[blockStart - m.basePfn]!
+    // pageblock_skip_persistent: a compound page of order ≥ pageblock_order at the block start
+    if (b >= 0x40 && b < 0x70 && headOrder(b) >= m.geometry.pageblockOrder) return false
+    if (b === PageKind.COMPOUND_TAIL) {
+      const h = this.compoundHeadOf(blockStart)
+      if (h >= 0 && headOrder(m.memMap[h - m.basePfn]!) >= m.geometry.pageblockOrder) return false
+    }
+    if (cc.mode !== 'async' || !cc.directCompaction) return true
+    const mts = m.migratetypes
+    const blockMt = m.getPageblockMigratetype(blockStart)
+    if (this.strategy.scanUnmovableForSmallOrders && cc.order >= 0 && cc.order <= PAGE_ALLOC_COSTLY_ORDER) return true
+    if (cc.migratetype === mts.movable) return blockMt === mts.movable || blockMt === mts.cma
+    return blockMt === cc.migratetype
+  }
+
+  private compoundHeadOf(pfn: number): number {
+    const m = this.model
+    for (let p = pfn; p >= m.basePfn && pfn - p < 2 ** 15; p--) {
+      const b = m.memMap[p - m.basePfn]!
+      if (b >= 0x40 && b < 0x70) return p
+      if (b !== PageKind.COMPOUND_TAIL) return -1
+    }
+    return -1
+  }
+
+  /** fast_find_migrateblock() (6.1, simplified to its effect): a Movable free page low in the zone. */
+  private fastFindMigrateblock(cc: CompactControl): number {
+    const pfn = cc.migratePfn
+    const m = this.model
+    const zone = cc.zone
+    if (!this.strategy.fastFindMigrateblock) return pfn
+    if (cc.ignoreSkipHint || cc.order <= PAGE_ALLOC_COSTLY_ORDER || cc.fastSearchFail) return pfn
+    if (cc.directCompaction && cc.migratetype !== m.migratetypes.movable) return pfn
+    if (pfn !== zone.startPfn && pfn !== this.pageblockStart(zone.startPfn)) return pfn
+    // the first scan looks in the first half of the range
+    const distance = Math.floor((cc.freePfn - cc.migratePfn) / 2)
+    const limit = cc.migratePfn + distance
+    const mts = m.migratetypes
+    const mt = mts.movable
+    for (let o = cc.order - 1; o >= PAGE_ALLOC_COSTLY_ORDER; o--) {
+      if (zone.free.isEmpty(o, mt)) continue
+      // the lowest free block of this list below the limit whose block is not skip-marked
+      let best = -1
+      for (let p = zone.startPfn; p < limit;) {
+        const b = m.memMap[p - m.basePfn]!
+        if (isFreeHead(b)) {
+          if (headOrder(b) === o && freeHeadMt(b) === mt && !m.getPageblockSkip(p)) { best = p; break }
+          p += 2 ** headOrder(b)
+        } else p++
+      }
+      if (best >= 0) {
+        m.setPageblockSkip(best, true)
+        return Math.max(this.pageblockStart(best), zone.startPfn)
+      }
+    }
+    cc.fastSearchFail++
+    return pfn
+  }
+
+  /** isolate_migratepages(): find the next source pageblock and isolate from it. */
+  isolateMigratepages(cc: CompactControl): 'none' | 'success' {
+    const m = this.model
+    const zone = cc.zone
+    const pbPages = m.pageblockNrPages
+    let lowPfn = this.fastFindMigrateblock(cc)
+    let blockStart = Math.max(this.pageblockStart(lowPfn), zone.startPfn)
+    let fastFindBlock = lowPfn !== cc.migratePfn && !cc.fastSearchFail
+    let blockEnd = this.pageblockStart(lowPfn) + pbPages
+    for (; blockEnd <= cc.freePfn; fastFindBlock = false, cc.migratePfn = lowPfn = blockEnd, blockStart = blockEnd, blockEnd += pbPages) {
+      if ((lowPfn % pbPages === 0 || lowPfn === zone.startPfn) && !fastFindBlock && !cc.ignoreSkipHint && m.getPageblockSkip(blockStart)) continue
+      if (!this.suitableMigrationSource(cc, blockStart)) {
+        this.updateCachedMigrate(cc, blockEnd)
+        continue
+      }
+      this.isolateMigratepagesBlock(cc, lowPfn, Math.min(blockEnd, zone.endPfn))
+      break
+    }
+    return cc.migratepages.length > 0 ? 'success' : 'none'
+  }
+
+  private updateCachedMigrate(cc: CompactControl, pfn: number): void {
+    const zone = cc.zone
+    if (cc.ignoreSkipHint) return
+    pfn = this.pageblockStart(pfn) + this.model.pageblockNrPages
+    if (pfn > zone.compactCachedMigratePfn[0]) zone.compactCachedMigratePfn[0] = pfn
+    if (cc.mode !== 'async' && pfn > zone.compactCachedMigratePfn[1]) zone.compactCachedMigratePfn[1] = pfn
+  }
+
+  /** isolate_migratepages_block() (6.1): isolate up to COMPACT_CLUSTER_MAX pages from [lowPfn, endPfn). */
+  isolateMigratepagesBlock(cc: CompactControl, lowPfn: number, endPfn: number): void {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const startPfn = lowPfn
+    const skipOnFailure = cc.directCompaction && cc.mode === 'async'
+    let nextSkipPfn = skipOnFailure ? blockEndPfn(lowPfn, cc.order) : 0
+    const asyncMigrate = cc.mode !== 'sync'
+    let nrScanned = 0
+    let nrIsolated = 0
+    let validPage = -1
+    const isolatedHere: number[] = []
+    for (; lowPfn < endPfn; lowPfn++) {
+      if (skipOnFailure && lowPfn >= nextSkipPfn) {
+        if (nrIsolated) break
+        nextSkipPfn = blockEndPfn(lowPfn, cc.order)
+      }
+      nrScanned++
+      if (validPage < 0 && lowPfn % m.pageblockNrPages === 0) {
+        if (!cc.ignoreSkipHint && m.getPageblockSkip(lowPfn)) {
+          lowPfn = endPfn
+          break
+        }
+        validPage = lowPfn
+      }
+      const b = map[lowPfn - base]!
+      let ok = false
+      if (b & 0x80) {
+        // free: skip the whole buddy block
+        const o = b & 0x0f
+        if (o > 0) lowPfn += 2 ** o - 1
+        continue
+      } else if (b >= 0x40) {
+        // compound page (THP, hugetlb, large folio): not compacted in 6.1 unless alloc_contig
+        lowPfn += 2 ** (b & 0x0f) - 1
+      } else if (LRU_KINDS[b]) {
+        if (b === PageKind.PINNED) ok = false // anon page with an extra reference: refcount − 1 > mapcount
+        else if (b === PageKind.FILE && !cc.gfpFs) ok = false
+        else if (b === PageKind.UNEVICTABLE && !this.unevictableAllowed) ok = false
+        else if (b === PageKind.WRITEBACK && asyncMigrate) ok = false
+        else ok = true
+      } else if (b === PageKind.MOVABLE_OPS) ok = true
+      if (ok) {
+        cc.migratepages.push(lowPfn)
+        isolatedHere.push(lowPfn)
+        nrIsolated++
+        if (cc.migratepages.length >= COMPACT_CLUSTER_MAX && !cc.rescan) {
+          lowPfn++
+          break
+        }
+        continue
+      }
+      // isolate_fail
+      if (!skipOnFailure) continue
+      if (nrIsolated) {
+        // we cannot form the cc->order block anyway: put back what this chunk isolated
+        cc.migratepages.length -= isolatedHere.length
+        isolatedHere.length = 0
+        nrIsolated = 0
+      }
+      if (lowPfn < nextSkipPfn) {
+        lowPfn = nextSkipPfn - 1
+        nextSkipPfn += 2 ** Math.max(cc.order, 0)
+      }
+    }
+    if (lowPfn > endPfn) lowPfn = endPfn
+    if (lowPfn === endPfn && (!nrIsolated || cc.rescan)) {
+      if (validPage >= 0) m.setPageblockSkip(validPage, true)
+      this.updateCachedMigrate(cc, lowPfn)
+    }
+    this.events?.emit({ name: 'mm_compaction_isolate_migratepages', startPfn, endPfn: lowPfn, nrScanned, nrTaken: nrIsolated })
+    cc.totalMigrateScanned += nrScanned
+    this.count('compact_isolated', nrIsolated)
+    cc.migratePfn = lowPfn
+  }
+
+  // ---------------------------------------------------------------- free scanner
+
+  /** suitable_migration_target() (6.1) */
+  private suitableMigrationTarget(cc: CompactControl, blockStart: number): boolean {
+    const m = this.model
+    const b = m.memMap[blockStart - m.basePfn]!
+    if (isFreeHead(b) && headOrder(b) >= m.geometry.pageblockOrder) return false
+    if (cc.ignoreBlockSuitable) return true
+    const mt = m.getPageblockMigratetype(blockStart)
+    return mt === m.migratetypes.movable || (m.migratetypes.cma >= 0 && mt === m.migratetypes.cma)
+  }
+
+  /**
+   * __isolate_free_page(): take a free block off the lists for compaction if the zone stays
+   * above min + 2^order; a block of at least half a pageblock turns mergeable blocks Movable.
+   */
+  private isolateFreePage(zone: Zone, pfn: number, order: number): number {
+    const m = this.model
+    const a = this.alloc
+    const b = m.memMap[pfn - m.basePfn]!
+    const listMt = freeHeadMt(b)
+    const blockMt = m.getPageblockMigratetype(pfn)
+    if (blockMt !== m.migratetypes.isolate) {
+      const watermark = zone.wmark.min + 2 ** order
+      if (!a.zoneWatermarkOk(zone, 0, watermark, 0, ALLOC_CMA)) return 0
+    }
+    a.delFromFreeList(zone, pfn, order, listMt)
+    if (order >= m.geometry.pageblockOrder - 1) {
+      const endPage = pfn + 2 ** order - 1
+      for (let p = pfn; p < endPage; p += m.pageblockNrPages) {
+        const mt = m.getPageblockMigratetype(p)
+        if (m.migratetypes.isMergeable(mt)) m.setPageblockMigratetype(p, m.migratetypes.movable)
+      }
+    }
+    return 2 ** order
+  }
+
+  /** isolate_freepages_block(): returns [isolated, pfn where the scan stopped] */
+  private isolateFreepagesBlock(cc: CompactControl, startPfn: number, endPfn: number, stride: number): [number, number] {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    let nrScanned = 0
+    let total = 0
+    let pfn = startPfn
+    for (; pfn < endPfn; pfn += stride) {
+      nrScanned++
+      const b = map[pfn - base]!
+      if (!(b & 0x80)) continue
+      const order = b & 0x0f
+      const isolated = this.isolateFreePage(cc.zone, pfn, order)
+      if (!isolated) break
+      // split_map_pages(): the block becomes order-0 targets, lowest PFN first
+      map.fill(PageKind.ISOLATED_FREE, pfn - base, pfn - base + isolated)
+      for (let p = pfn; p < pfn + isolated; p++) cc.freepages.push(p)
+      nrScanned += isolated - 1
+      total += isolated
+      if (cc.migratepages.length <= cc.freepages.length) {
+        pfn += isolated
+        break
+      }
+      pfn += isolated - 1
+    }
+    if (pfn > endPfn) pfn = endPfn
+    this.events?.emit({ name: 'mm_compaction_isolate_freepages', startPfn, endPfn: pfn, nrScanned, nrTaken: total })
+    cc.totalFreeScanned += nrScanned
+    this.count('compact_isolated', total)
+    return [total, pfn]
+  }
+
+  /**
+   * fast_isolate_freepages() (6.1, in effect): for orders > 0, take a free block of an order
+   * below the request from the Movable lists in the top quarter (then half) of the unscanned range.
+   */
+  private fastIsolateFreepages(cc: CompactControl): void {
+    const m = this.model
+    const zone = cc.zone
+    if (!this.strategy.fastIsolateFreepages || cc.order <= 0) return
+    if (cc.ignoreSkipHint) return
+    const distance = cc.freePfn - cc.migratePfn
+    const lowPfn = this.pageblockStart(cc.freePfn - Math.floor(distance / 4))
+    const minPfn = this.pageblockStart(cc.freePfn - Math.floor(distance / 2))
+    const mts = m.migratetypes
+    for (let o = cc.order - 1; o >= 0 && cc.freepages.length === 0; o--) {
+      if (zone.free.isEmpty(o, mts.movable)) continue
+      // highest such block below free_pfn and above min_pfn (preferring above low_pfn)
+      let found = -1
+      for (let p = this.pageblockStart(cc.freePfn) + m.pageblockNrPages - 1; p >= minPfn && p >= zone.startPfn; p--) {
+        const b = m.memMap[p - m.basePfn]!
+        if (isFreeHead(b) && headOrder(b) === o && freeHeadMt(b) === mts.movable) {
+          found = p
+          if (p >= lowPfn) break
+          break
+        }
+      }
+      if (found < 0) continue
+      const got = this.isolateFreePage(zone, found, o)
+      if (!got) return
+      m.memMap.fill(PageKind.ISOLATED_FREE, found - m.basePfn, found - m.basePfn + got)
+      for (let p = found; p < found + got; p++) cc.freepages.push(p)
+      cc.totalFreeScanned += got
+      this.count('compact_isolated', got)
+      cc.freePfn = Math.min(cc.freePfn, this.pageblockStart(found))
+    }
+  }
+
+  /** isolate_freepages(): the linear free scanner, downward from free_pfn. */
+  isolateFreepages(cc: CompactControl): void {
+    const m = this.model
+    const zone = cc.zone
+    const pbPages = m.pageblockNrPages
+    this.fastIsolateFreepages(cc)
+    if (cc.freepages.length) return
+    let isolateStart = cc.freePfn
+    let blockStart = this.pageblockStart(isolateStart)
+    let blockEnd = Math.min(blockStart + pbPages, zone.endPfn)
+    const lowPfn = this.pageblockStart(cc.migratePfn) + pbPages
+    let stride = cc.mode === 'async' ? COMPACT_CLUSTER_MAX : 1
+    for (; blockStart >= lowPfn; blockEnd = blockStart, blockStart -= pbPages, isolateStart = blockStart) {
+      if (blockStart < zone.startPfn) break
+      if (!this.suitableMigrationTarget(cc, blockStart)) continue
+      if (!cc.ignoreSkipHint && m.getPageblockSkip(blockStart)) continue
+      const [nrIsolated, stopped] = this.isolateFreepagesBlock(cc, isolateStart, blockEnd, stride)
+      isolateStart = stopped
+      if (isolateStart === blockEnd) {
+        // update_pageblock_skip
+        m.setPageblockSkip(blockStart, true)
+        if (blockStart < zone.compactCachedFreePfn) zone.compactCachedFreePfn = blockStart
+      }
+      if (cc.freepages.length >= cc.migratepages.length) {
+        if (isolateStart >= blockEnd) isolateStart = blockStart - pbPages
+        break
+      } else if (isolateStart < blockEnd) break
+      if (nrIsolated) {
+        stride = 1
+        continue
+      }
+      stride = Math.min(COMPACT_CLUSTER_MAX, stride * 2)
+    }
+    cc.freePfn = isolateStart
+  }
+
+  // ---------------------------------------------------------------- migration
+
+  /**
+   * migrate_pages() with compaction_alloc(): move each isolated page into a target page
+   * (running the free scanner when targets run out); the source is freed through the pcp list.
+   * Returns 'ok', 'failed' (some pages could not migrate) or 'nomem' (no target left).
+   */
+  migratePages(cc: CompactControl): 'ok' | 'failed' | 'nomem' {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    let migrated = 0
+    let failed = 0
+    let result: 'ok' | 'failed' | 'nomem' = 'ok'
+    let i = 0
+    for (; i < cc.migratepages.length; i++) {
+      const src = cc.migratepages[i]!
+      const kind = map[src - base]!
+      // a page under writeback fails in sync-light (it would have to wait), migrates in sync
+      if (kind === PageKind.WRITEBACK && cc.mode !== 'sync') {
+        failed++
+        continue
+      }
+      if (cc.freepages.length === 0) {
+        this.isolateFreepages(cc)
+        if (cc.freepages.length === 0) {
+          result = 'nomem'
+          break
+        }
+      }
+      const dst = cc.freepages.shift()!
+      map[dst - base] = kind
+      this.alloc.freeUnrefPage(src)
+      migrated++
+    }
+    // what was not tried (no target) goes back to the LRU untouched
+    cc.migratepages.length = 0
+    if (failed && result === 'ok') result = 'failed'
+    this.count('pgmigrate_success', migrated)
+    this.count('pgmigrate_fail', failed)
+    this.events?.emit({ name: 'mm_compaction_migratepages', nrMigrated: migrated, nrFailed: failed, migratePfn: cc.migratePfn, freePfn: cc.freePfn })
+    this.recordPositions(cc)
+    void i
+    return result
+  }
+
+  private putbackMigratepages(cc: CompactControl): void {
+    cc.migratepages.length = 0
+  }
+
+  /** release_freepages(): unused targets go back through free_unref_page */
+  private releaseFreepages(cc: CompactControl): void {
+    const m = this.model
+    for (const p of cc.freepages) {
+      m.memMap[p - m.basePfn] = PageKind.KERNEL // briefly "allocated", as the split pages are
+      this.alloc.freeUnrefPage(p)
+    }
+    cc.freepages.length = 0
+  }
+
+  // ---------------------------------------------------------------- entry points
+
+  /** compact_node(nid) / a write to /sys/devices/system/node/nodeN/compact: full compaction of every zone of the node. */
+  compactNode(node: number, mode: MigrateMode = 'sync'): ZoneCompactResult[] {
+    const out: ZoneCompactResult[] = []
+    for (const zone of this.model.zones) {
+      if (zone.node !== node || zone.managed === 0) continue
+      out.push(this.compactZone(this.fullControl(zone, mode)))
+    }
+    return out
+  }
+
+  /** compact_nodes() / a write to /proc/sys/vm/compact_memory: every node. */
+  compactMemory(mode: MigrateMode = 'sync'): ZoneCompactResult[] {
+    const nodes = [...new Set(this.model.zones.map((z) => z.node))].sort((a, b) => a - b)
+    return nodes.flatMap((n) => this.compactNode(n, mode))
+  }
+
+  /**
+   * try_to_compact_pages() (6.1) for one request order and priority: each zone of the zonelist
+   * in turn, deferred zones skipped below sync-full, stopping at the first success.
+   */
+  tryToCompactPages(order: number, prio: CompactPriority, gfp: { migratetype?: number; highestZoneIdx?: number; node?: number } = {}): { result: CompactResult; zones: ZoneCompactResult[] } {
+    const m = this.model
+    const mt = gfp.migratetype ?? m.migratetypes.movable
+    const zones = this.alloc.zonelist({ order, mt, highestZoneIdx: gfp.highestZoneIdx ?? 99, node: gfp.node ?? null, kind: 0 })
+    const mode: MigrateMode = prio === 'async' ? 'async' : 'sync-light'
+    let rc: CompactResult = 'skipped'
+    const out: ZoneCompactResult[] = []
+    for (const zone of zones) {
+      if (prio !== 'sync-full' && this.compactionDeferred(zone, order)) {
+        rc = rank(rc) > rank('deferred') ? rc : 'deferred'
+        continue
+      }
+      const cc = this.control(zone, order, mode, {
+        directCompaction: true, migratetype: mt, allocFlags: (mt === m.migratetypes.movable ? ALLOC_CMA : 0) | ALLOC_WMARK_LOW,
+        highestZoneIdx: gfp.highestZoneIdx ?? 99, wholeZone: prio === 'sync-full', ignoreSkipHint: prio === 'sync-full', ignoreBlockSuitable: prio === 'sync-full',
+      })
+      if (cc.ignoreSkipHint && zone.compactBlockskipFlush) this.resetIsolationSuitable(zone)
+      const r = this.compactZone(cc)
+      out.push(r)
+      rc = rank(r.result) > rank(rc) ? r.result : rc
+      if (r.result === 'success') {
+        this.compactionDeferReset(zone, order, false)
+        break
+      }
+      if (prio !== 'async' && (r.result === 'complete' || r.result === 'partial_skipped')) this.deferCompaction(zone, order)
+    }
+    return { result: rc, zones: out }
+  }
+
+  /**
+   * proactive_compact_node() (6.1): when the node's fragmentation score is above the high
+   * threshold, compact every zone (sync-light, whole zone, skip bits ignored) until its score
+   * is at most the low threshold. Returns null when the score does not call for it.
+   */
+  proactiveCompactNode(node: number, proactiveness: number): ZoneCompactResult[] | null {
+    const m = this.model
+    if (proactiveness <= 0) return null
+    const { low, high } = fragmentationScoreWmark61(proactiveness)
+    const zones = m.zones.map((z) => ({ node: z.node, present: z.present, nrFree: freeBlocks(z) }))
+    const score = fragmentationScoreNode(zones, node, Math.min(m.geometry.pageblockOrder, m.maxOrder))
+    if (score <= high) return null
+    this.proactiveLow = low
+    const out: ZoneCompactResult[] = []
+    for (const zone of m.zones) {
+      if (zone.node !== node || zone.managed === 0) continue
+      out.push(this.compactZone(this.control(zone, -1, 'sync-light', { wholeZone: true, ignoreSkipHint: true, proactiveCompaction: true })))
+    }
+    return out
+  }
+}
+
+/** compact_gap(): 2 × 2^order (6.1, 6.12) */
+export function compactGap(order: number): number {
+  return 2 * 2 ** order
+}
+
+function blockStartPfn(pfn: number, order: number): number {
+  const n = 2 ** Math.max(order, 0)
+  return pfn - (pfn % n)
+}
+
+function blockEndPfn(pfn: number, order: number): number {
+  return blockStartPfn(pfn, order) + 2 ** Math.max(order, 0)
+}
+
+function freeBlocks(z: Zone): number[] {
+  return Array.from({ length: z.free.nrOrders }, (_, o) => z.free.nrFree(o))
+}
+
+const RANK: CompactResult[] = ['not_suitable_zone', 'skipped', 'deferred', 'no_suitable_page', 'continue', 'complete', 'partial_skipped', 'contended', 'success']
+function rank(r: CompactResult): number {
+  return RANK.indexOf(r)
+}
