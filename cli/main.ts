@@ -87,7 +87,7 @@ async function run(argv: string[], io: Out): Promise<number> {
   }
   const layout = values.layout as LayoutChoice
   if (!['auto', 'exact', 'synthesized'].includes(layout)) throw new UsageError(`--layout must be auto, exact or synthesized, not "${values.layout}"`)
-  if (!/^\d+$/.test(values.seed ?? '')) throw new UsageError(`--seed must be a non-negative integer, not "${values.seed}"`)
+  if (!/^\d+$/.test(values.seed ?? '') || Number(values.seed) > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, not "${values.seed}"`)
   const seed = Number(values.seed)
   const load = (p: string) => loadSnapshot(p, { layout, seed, ...(values.capture ? { capture: values.capture } : {}) })
   switch (cmd) {

@@ -117,11 +117,14 @@ export class ExactLayoutBuilder {
     const m = this.model
     const c = this.capture
     if (this.flagEntries === 0) throw new Error(`${c.describe('kpageflags')}: no entries; expected one u64 per PFN`)
-    if (this.flagEntries < m.endPfn) {
-      this.notes.push(`kpageflags ends at PFN ${this.flagEntries}, before the last zone ends (${m.endPfn}); the rest is treated as holes`)
-      m.memMap.fill(PageKind.HOLE, Math.max(0, this.flagEntries - m.basePfn))
+    const lastZoneEnd = Math.max(...m.zones.map((z) => z.endPfn))
+    if (this.flagEntries < lastZoneEnd) {
+      throw new Error(`${c.describe('kpageflags')}: holds ${this.flagEntries} PFNs but the zones end at PFN ${lastZoneEnd}; expected at least one u64 per PFN up to the end of the last zone (a truncated capture?)`)
     }
     if (this.countEntries === 0) this.notes.push('no kpagecount: flagless pages cannot be told apart from per-cpu free pages (map counts unknown)')
+    else if (this.countEntries < lastZoneEnd) {
+      throw new Error(`${c.describe('kpagecount')}: holds ${this.countEntries} PFNs but the zones end at PFN ${lastZoneEnd}; expected at least one u64 per PFN up to the end of the last zone (a truncated capture?)`)
+    }
     // pages of memMap outside every zone are holes
     for (let pb = 0; pb < m.nrPageblocks; pb++) {
       const start = (pb + m.pbBase) * m.pageblockNrPages

@@ -161,6 +161,14 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'kpageflags that stops long before the last zone ends (truncated capture)',
+    make: () => {
+      const dir = textCopy('kpageflags-short')
+      writeFileSync(join(dir, 'kpageflags'), readFileSync(join(X86, 'kpageflags')).subarray(0, 8000))
+      return { input: dir, file: join(dir, 'kpageflags'), line: null, says: ['holds 1000 PFNs', 'truncated'] }
+    },
+  },
+  {
     name: 'a tarball with a ../evil entry',
     make: (caseDir) => {
       const bundle = join(caseDir, 'evil.tar.gz')
