@@ -35,6 +35,8 @@ const FREE_PAGE_SHARE = [0.10, 0.10, 0.10, 0.09, 0.08, 0.07, 0.06, 0.05, 0.05, 0
 /** share of the small-order (< pageblock order) free blocks on the Unmovable and Reclaimable lists */
 const SMALL_UNMOVABLE = 0.03
 const SMALL_RECLAIMABLE = 0.02
+/** the Unmovable and Reclaimable lists stay below pagetypeinfo's 100000 cap (see below) */
+const MINOR_LIST_MAX = 95000
 /** pageblock types */
 const PB_UNMOVABLE = 0.05
 const PB_RECLAIMABLE = 0.02
@@ -151,8 +153,10 @@ export function syntheticMachine(bytes: number, seed: number): SyntheticMachine 
           free[MT_MOVABLE]![o] = n
           continue
         }
-        const u = Math.round(n * SMALL_UNMOVABLE * (0.8 + 0.4 * rng.next()))
-        const r = Math.round(n * SMALL_RECLAIMABLE * (0.8 + 0.4 * rng.next()))
+        // at most one list per order may reach the 100000 print cap: with two capped lists
+        // pagetypeinfo no longer says how buddyinfo's count splits between them
+        const u = Math.min(MINOR_LIST_MAX, Math.round(n * SMALL_UNMOVABLE * (0.8 + 0.4 * rng.next())))
+        const r = Math.min(MINOR_LIST_MAX, Math.round(n * SMALL_RECLAIMABLE * (0.8 + 0.4 * rng.next())))
         free[MT_UNMOVABLE]![o] = u
         free[MT_RECLAIMABLE]![o] = r
         free[MT_MOVABLE]![o] = n - u - r

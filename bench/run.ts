@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { captureOf, sizeLabel, syntheticMachine } from './capture.ts'
 import { benchKpage, writeKpageFiles, type KpageResult } from './kpage.ts'
 import { benchSynthesis, describeSynth, projectedMemoryBytes, warmUp, MACHINE_SEED, type SynthResult } from './synth.ts'
-import { fmtCount, fmtMiB, fmtMs, gc, gcExposed, median, now, peakRss, verdict } from './util.ts'
+import { fmtCount, fmtMiB, fmtMs, fmtSignedMiB, gc, gcExposed, median, now, peakRss, verdict } from './util.ts'
 
 const GiB = 2 ** 30
 const TARGET_64G_MS = 500
@@ -52,12 +52,12 @@ async function main(): Promise<void> {
   log('== 1. Synthesized reconstruction: synthesizeModel(capture of buddyinfo + pagetypeinfo + zoneinfo + meminfo) ==')
   log(`warm-up: 4 GiB synthesis once, untimed (${fmtMs(warmUp())})`)
   const outcomes: SizeOutcome[] = []
-  let big: ReturnType<typeof benchSynthesis> | null = null
+  let big: Awaited<ReturnType<typeof benchSynthesis>> | null = null
   for (const gib of [4, 64]) {
     const bytes = gib * GiB
     log(`-- ${sizeLabel(bytes)} (${fmtCount(bytes / 4096)} pages)`)
     const t0 = now()
-    const r = benchSynthesis(bytes, { runs: 5, runCheck: true, log })
+    const r = await benchSynthesis(bytes, { runs: 5, runCheck: true, log })
     const projected = projectedMemoryBytes(r.machine)
     for (const l of describeSynth(r.result, projected)) log(l)
     outcomes.push({ bytes, runs: 5, result: r.result, failure: null, projectedBytes: projected, childPeakRss: null, wallMs: now() - t0 })
@@ -123,14 +123,15 @@ async function main(): Promise<void> {
       rows.push([`${L} synthesizeModel time (median of ${o.runs})`, fmtMs(r.medianMs), isT ? `≤ ${TARGET_64G_MS} ms` : '', isT ? verdict(r.medianMs <= TARGET_64G_MS) : ''])
       rows.push([`${L} model memory per page`, `${r.bytesPerPage.toFixed(4)} B`, isB ? `≤ ${TARGET_1T_BYTES_PER_PAGE} B` : '', isB ? verdict(r.bytesPerPage <= TARGET_1T_BYTES_PER_PAGE) : ''])
       rows.push([`${L} model memory`, fmtMiB(r.memoryBytes), '', ''])
-      rows.push([`${L} RSS / heap / ArrayBuffers delta`, `${fmtMiB(r.mem.rss)} / ${fmtMiB(r.mem.heapUsed)} / ${fmtMiB(r.mem.arrayBuffers)}`, '', ''])
+      rows.push([`${L} RSS / JS heap / ArrayBuffers delta (model alive)`, `${fmtSignedMiB(r.mem.rss)} / ${fmtSignedMiB(r.mem.heapUsed)} / ${fmtSignedMiB(r.mem.arrayBuffers)}`, '', ''])
+      if (r.runPeakRss !== null) rows.push([`${L} peak RSS during synthesizeModel`, `${fmtMiB(r.runPeakRss, 0)} (${fmtSignedMiB(r.runPeakOverBase!)})`, '', ''])
       rows.push([`${L} counts reproduced`, r.countsReproduced ? 'yes' : 'no', 'yes', verdict(r.countsReproduced)])
       rows.push([`${L} checkModel(model).length === 0`, r.check.ran ? String(r.check.problems === 0) : 'skipped', r.check.ran ? 'true' : '', r.check.ran ? verdict(r.check.problems === 0) : ''])
     } else {
-      rows.push([`${L} synthesizeModel time (median of ${o.runs})`, 'aborted', isT ? `≤ ${TARGET_64G_MS} ms` : '', isT ? 'FAIL' : ''])
-      rows.push([`${L} model memory per page`, `n/a (projected ${(o.projectedBytes / (o.bytes / 4096)).toFixed(4)} B)`, isB ? `≤ ${TARGET_1T_BYTES_PER_PAGE} B` : '', isB ? 'FAIL' : ''])
-      rows.push([`${L} counts reproduced`, 'n/a (no model)', 'yes', 'FAIL'])
-      rows.push([`${L} checkModel(model).length === 0`, 'n/a (no model)', '', ''])
+      rows.push([`${L} synthesizeModel time (median of ${o.runs})`, 'aborted (see above)', isT ? `≤ ${TARGET_64G_MS} ms` : '', isT ? 'FAIL' : ''])
+      rows.push([`${L} model memory per page`, `n/a, no model (projected ${(o.projectedBytes / (o.bytes / 4096)).toFixed(4)} B)`, isB ? `≤ ${TARGET_1T_BYTES_PER_PAGE} B` : '', isB ? 'FAIL' : ''])
+      rows.push([`${L} counts reproduced`, 'n/a, no model', '', ''])
+      rows.push([`${L} checkModel(model).length === 0`, 'n/a, no model', '', ''])
     }
     if (o.childPeakRss !== null) rows.push([`${L} child process peak RSS`, fmtMiB(o.childPeakRss, 0), '', ''])
   }

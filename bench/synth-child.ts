@@ -12,5 +12,5 @@ const runs = Number(process.argv[3] ?? 3)
 const runCheck = process.argv[4] === 'check'
 const warm = warmUp()
 console.log(`  (child pid ${process.pid}: warm-up synthesis of 4 GiB in ${warm.toFixed(0)} ms)`)
-const { result } = benchSynthesis(bytes, { runs, runCheck, log: (l) => console.log(l) })
+const { result } = await benchSynthesis(bytes, { runs, runCheck, log: (l) => console.log(l) })
 console.log(`RESULT ${JSON.stringify(result)}`)

@@ -5,7 +5,7 @@
  */
 import { checkModel, modelBuddyinfo, synthesizeModel, zonePageblocks, type Capture, type MemoryModel } from '../engine/index.ts'
 import { captureOf, syntheticMachine, MIGRATETYPES, NR_ORDERS, PB_PAGES, type SyntheticMachine } from './capture.ts'
-import { fmtCount, fmtMiB, fmtMs, fmtRuns, fmtSignedMiB, median, memAfterGc, memDelta, now, peakRss, type MemSnapshot } from './util.ts'
+import { fmtCount, fmtMiB, fmtMs, fmtRuns, fmtSignedMiB, median, memAfterGc, memDelta, now, peakRss, peakRssSinceReset, resetPeakRss, type MemSnapshot } from './util.ts'
 
 export const MACHINE_SEED = 20240611
 export const SYNTH_SEED = 7
@@ -25,6 +25,9 @@ export interface SynthResult {
   breakdown: { memMap: number; pageblocks: number; lists: number }
   bytesPerPage: number
   mem: MemSnapshot
+  /** highest RSS seen during a synthesizeModel call, and by how much it exceeded the RSS before it (null: not measurable here) */
+  runPeakRss: number | null
+  runPeakOverBase: number | null
   peakRss: number
   countsReproduced: boolean
   mismatches: string[]
@@ -114,8 +117,20 @@ export function warmUp(): number {
   return now() - t0
 }
 
+/**
+ * One timed synthesizeModel call; the model goes into `holder`. A separate (non-async) function
+ * so that no register of the async caller keeps the previous model alive across its awaits.
+ */
+function timedSynthesis(capture: Capture, holder: MemoryModel[]): number {
+  const t0 = now()
+  const { model } = synthesizeModel(capture, { seed: SYNTH_SEED })
+  const ms = now() - t0
+  holder.push(model)
+  return ms
+}
+
 /** Run part 1 for one machine size. Returns the result and the last model (for part 2). */
-export function benchSynthesis(bytes: number, opts: SynthOptions): { result: SynthResult; model: MemoryModel; machine: SyntheticMachine; capture: Capture } {
+export async function benchSynthesis(bytes: number, opts: SynthOptions): Promise<{ result: SynthResult; model: MemoryModel; machine: SyntheticMachine; capture: Capture }> {
   const { log } = opts
   let t0 = now()
   const machine = syntheticMachine(bytes, MACHINE_SEED)
@@ -131,17 +146,21 @@ export function benchSynthesis(bytes: number, opts: SynthOptions): { result: Syn
   const runsMs: number[] = []
   // the previous run's model is dropped before measuring the baseline of the next
   const holder: MemoryModel[] = []
-  let before = memAfterGc()
-  let mem: MemSnapshot = memDelta(before, before)
+  let mem: MemSnapshot | null = null
+  let runPeakRss: number | null = null
+  let runPeakOverBase: number | null = null
   for (let i = 0; i < opts.runs; i++) {
     holder.length = 0
-    before = memAfterGc()
-    t0 = now()
-    const r = synthesizeModel(capture, { seed: SYNTH_SEED })
-    const ms = now() - t0
+    const before = await memAfterGc()
+    const canPeak = resetPeakRss()
+    const ms = timedSynthesis(capture, holder)
+    const peak = canPeak ? peakRssSinceReset() : null
     runsMs.push(ms)
-    holder.push(r.model)
-    mem = memDelta(before, memAfterGc())
+    mem = memDelta(before, await memAfterGc())
+    if (peak !== null) {
+      runPeakRss = Math.max(runPeakRss ?? 0, peak)
+      runPeakOverBase = Math.max(runPeakOverBase ?? 0, peak - before.rss)
+    }
     log(`  run ${i + 1}/${opts.runs}: ${fmtMs(ms)}`)
   }
   const mdl = holder[0]!
@@ -158,7 +177,7 @@ export function benchSynthesis(bytes: number, opts: SynthOptions): { result: Syn
   const result: SynthResult = {
     label: machine.label, bytes, pages: machine.pages, ...tot, genMs, parseMs, runsMs, medianMs: median(runsMs),
     memoryBytes, breakdown: { memMap, pageblocks, lists: memoryBytes - memMap - pageblocks }, bytesPerPage: memoryBytes / machine.pages,
-    mem, peakRss: peakRss(), countsReproduced: mismatches.length === 0, mismatches, check, notes: [...mdl.build.notes],
+    mem: mem!, runPeakRss, runPeakOverBase, peakRss: peakRss(), countsReproduced: mismatches.length === 0, mismatches, check, notes: [...mdl.build.notes],
   }
   return { result, model: mdl, machine, capture }
 }
@@ -171,7 +190,8 @@ export function describeSynth(r: SynthResult, projected: number): string[] {
     `(memMap ${fmtMiB(r.breakdown.memMap)}, pageblock arrays ${fmtMiB(r.breakdown.pageblocks, 2)}, free-list stacks ${fmtMiB(r.breakdown.lists)}); ` +
     `projection from the counts ${projected === r.memoryBytes ? 'matches exactly' : `differs by ${projected - r.memoryBytes} B`}`)
   L.push(`  process delta with the model alive (after gc): RSS ${fmtSignedMiB(r.mem.rss)}, JS heap ${fmtSignedMiB(r.mem.heapUsed)}, ` +
-    `ArrayBuffers ${fmtSignedMiB(r.mem.arrayBuffers)}; peak RSS so far ${fmtMiB(r.peakRss, 0)}`)
+    `ArrayBuffers ${fmtSignedMiB(r.mem.arrayBuffers)}`)
+  if (r.runPeakRss !== null) L.push(`  peak RSS during a synthesizeModel call: ${fmtMiB(r.runPeakRss, 0)} (${fmtSignedMiB(r.runPeakOverBase!)} over the RSS before the call)`)
   L.push(`  counts reproduced: ${r.countsReproduced ? 'yes' : 'no'}` + (r.countsReproduced ? ' (buddyinfo, every free list, pageblock types, nr_free_pages)' : ''))
   for (const s of r.mismatches.slice(0, 8)) L.push(`    mismatch: ${s}`)
   if (r.check.ran) L.push(`  checkModel(model).length === 0: ${r.check.problems === 0 ? 'true' : `false (${r.check.problems}: ${r.check.first})`} (${fmtMs(r.check.ms)})`)

@@ -1,5 +1,7 @@
 /** Small helpers of the benchmark: timing, garbage collection, memory snapshots, formatting. */
+import { readFileSync, writeFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 /** global.gc() when node runs with --expose-gc (npm run bench does), else a no-op. */
 export function gc(): void {
@@ -30,8 +32,14 @@ export interface MemSnapshot {
   arrayBuffers: number
 }
 
-/** process memory after a full collection */
-export function memAfterGc(): MemSnapshot {
+/**
+ * Process memory after a full collection. V8 frees ArrayBuffer backing stores (the model's
+ * typed arrays) on a background sweeper after the GC, so wait a moment and collect again
+ * before reading the counters.
+ */
+export async function memAfterGc(): Promise<MemSnapshot> {
+  gc()
+  await sleep(20)
   gc()
   const m = process.memoryUsage()
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
@@ -41,9 +49,35 @@ export function memDelta(a: MemSnapshot, b: MemSnapshot): MemSnapshot {
   return { rss: b.rss - a.rss, heapUsed: b.heapUsed - a.heapUsed, external: b.external - a.external, arrayBuffers: b.arrayBuffers - a.arrayBuffers }
 }
 
-/** peak resident set of this process so far, bytes */
+/**
+ * Reset this process's peak RSS (Linux: writing 5 to /proc/self/clear_refs resets VmHWM).
+ * Returns false where that is not possible; peakRssSinceReset() then reports null.
+ */
+let peakBeforeResets = 0
+
+export function resetPeakRss(): boolean {
+  peakBeforeResets = Math.max(peakBeforeResets, peakRssSinceReset() ?? 0, process.resourceUsage().maxRSS * 1024)
+  try {
+    writeFileSync('/proc/self/clear_refs', '5')
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** VmHWM of this process (bytes): the peak RSS since the last resetPeakRss(), or null. */
+export function peakRssSinceReset(): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
+    return m ? Number(m[1]) * 1024 : null
+  } catch {
+    return null
+  }
+}
+
+/** peak resident set of this process over its whole life, bytes (resets of VmHWM included) */
 export function peakRss(): number {
-  return process.resourceUsage().maxRSS * 1024
+  return Math.max(peakBeforeResets, peakRssSinceReset() ?? 0, process.resourceUsage().maxRSS * 1024)
 }
 
 export const MiB = 2 ** 20

@@ -1,6 +1,7 @@
 // Writes build/icon.png (512×512 RGBA): a grid of pageblocks coloured by migratetype under a
 // lens, on a dark rounded square. No dependencies: the PNG is assembled with node:zlib.
 //   node build/make-icon.mjs [out.png]
+import { Buffer } from 'node:buffer'
 import { deflateSync } from 'node:zlib'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

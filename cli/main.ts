@@ -13,6 +13,10 @@ Commands:
   inspect <snapshot> [--json]                 machine, zones, free areas, pageblocks, indices, findings
   proc <snapshot> <file>                      re-print a /proc or debugfs file from the model:
                                               buddyinfo | pagetypeinfo | extfrag_index | unusable_index
+  whatif compact <snapshot> [--node N] [--zone NAME] [--order K | --full]
+         [--mode async|sync-light|sync] [--strategy W,..] [--seeds N] [--pinned P] [--json]
+                                              what compaction would produce now; for a capture
+                                              followed by a compaction trigger, predicted vs real
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
                                               random access token in the URL it prints
   help                                        this text
@@ -24,7 +28,13 @@ Options:
   --capture LABEL     which capture of a series (e.g. 03-after-compact-node, or 3)
   --layout MODE       auto (exact when kpageflags is present) | exact | synthesized
   --seed N            seed of a synthesized layout (default 1)
-  --json              machine-readable output (inspect)
+  --json              machine-readable output
+  --pinned P          pinned-page assumption of a what-if: auto (the capture's workload log, else
+                      none) | none | N pages | F% of anonymous pages | @FILE of PFNs
+  --strategy W,..     fast-free|no-fast-free, fast-migrate|no-fast-migrate,
+                      skip-bits|ignore-skip-bits, scan-unmovable|no-scan-unmovable
+  --seeds N           run N seeds (layout seeds when synthesized, pin seeds when exact) on worker
+                      threads and report the median and a 90% band
 `
 
 class UsageError extends Error {}
@@ -70,6 +80,14 @@ async function run(argv: string[], io: Out): Promise<number> {
         seed: { type: 'string', default: '1' },
         help: { type: 'boolean', short: 'h', default: false },
         port: { type: 'string', default: '0' },
+        node: { type: 'string' },
+        zone: { type: 'string' },
+        order: { type: 'string' },
+        full: { type: 'boolean', default: false },
+        mode: { type: 'string' },
+        strategy: { type: 'string' },
+        seeds: { type: 'string', default: '1' },
+        pinned: { type: 'string' },
       },
     })
   } catch (e) {
@@ -107,6 +125,44 @@ async function run(argv: string[], io: Out): Promise<number> {
       else if (file === 'pagetypeinfo') io.out(formatPagetypeinfo(modelPagetypeinfo(m)))
       else if (file === 'extfrag_index') io.out(formatExtfragIndex(modelFragIndex(m, 'extfrag')))
       else io.out(formatUnusableIndex(modelFragIndex(m, 'unusable')))
+      return 0
+    }
+    case 'whatif': {
+      const [kind, path, ...more] = rest
+      if (kind !== 'compact') throw new UsageError(kind === undefined ? 'whatif needs a kind: compact' : `unknown what-if "${kind}" (compact)`)
+      if (!path || more.length) throw new UsageError('whatif compact takes exactly one snapshot')
+      const int = (name: string, v: string | undefined, max = 2 ** 31): number | undefined => {
+        if (v === undefined) return undefined
+        if (!/^\d+$/.test(v) || Number(v) > max) throw new UsageError(`--${name} must be an integer from 0 to ${max}, not "${v}"`)
+        return Number(v)
+      }
+      if (values.full && values.order !== undefined) throw new UsageError('--full and --order exclude each other')
+      const mode = values.mode
+      if (mode !== undefined && !['async', 'sync-light', 'sync'].includes(mode)) throw new UsageError(`--mode must be async, sync-light or sync, not "${mode}"`)
+      const seeds = int('seeds', values.seeds, 256)!
+      if (seeds < 1) throw new UsageError('--seeds must be at least 1')
+      const { whatifCompact, whatifCompactText, parseStrategy, parsePinned, WhatifUsageError } = await import('./commands/whatif.ts')
+      let strategy
+      let pinned
+      try {
+        strategy = parseStrategy(values.strategy)
+        pinned = parsePinned(values.pinned)
+      } catch (e) {
+        if (e instanceof WhatifUsageError) throw new UsageError(e.message)
+        throw e
+      }
+      const node = int('node', values.node, 1023)
+      const order = int('order', values.order, 63)
+      const j = await whatifCompact({
+        path, layout, seed, seeds, strategy, pinned,
+        ...(values.capture ? { capture: values.capture } : {}),
+        ...(node !== undefined ? { node } : {}),
+        ...(values.zone ? { zone: values.zone } : {}),
+        ...(order !== undefined ? { order } : {}),
+        ...(mode ? { mode: mode as 'async' | 'sync-light' | 'sync' } : {}),
+      })
+      if (values.json) io.out(JSON.stringify(j, null, 2) + '\n')
+      else io.out(whatifCompactText(j, 4096))
       return 0
     }
     case 'serve': {

@@ -32,3 +32,7 @@ export { summarizeZone, summarizeZones, nodeScores, modelBuddyinfo, modelPagetyp
 export { Rng } from './sim/rng.ts'
 export { exportModel, importModel, transferList, type ModelTransfer } from './mm/serialize.ts'
 export { computePageblockMap, pageblockDetail, PAGE_CLASS_NAMES, type PageblockMap, type PageblockDetail } from './metrics/pageblock_map.ts'
+export { Compactor, EventLog, DEFAULT_STRATEGY, COMPACT_CLUSTER_MAX, compactGap, type CompactStrategy, type MigrateMode, type CompactResult, type CompactPriority, type CompactControl, type CompactionEvent, type ZoneCompactResult } from './mm/compaction.ts'
+export { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, type StepsLog, type StepsLogStep, type CompactionTrigger } from './procfs/steps_log.ts'
+export { applyPinned, type PinnedAssumption } from './whatif/assumptions.ts'
+export { runCompactWhatIf, comparePredictedVsReal, type CompactWhatIfOptions, type CompactWhatIfResult, type PredictedVsReal } from './whatif/compact.ts'

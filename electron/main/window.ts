@@ -52,8 +52,8 @@ export function createMainWindow(paths: AppPaths): BrowserWindowType {
   const win = new BrowserWindow(windowOptions(paths))
   hardenWebContents(win.webContents, paths.renderer)
   win.once('ready-to-show', () => win.show())
-  if (paths.renderer.kind === 'url') void win.loadURL(paths.renderer.url)
-  else void win.loadFile(paths.renderer.file)
+  const loading = paths.renderer.kind === 'url' ? win.loadURL(paths.renderer.url) : win.loadFile(paths.renderer.file)
+  loading.catch((e: unknown) => console.error(`buddyscope: the window could not load the renderer: ${e instanceof Error ? e.message : String(e)}`))
   return win
 }
 

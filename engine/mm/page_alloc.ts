@@ -154,16 +154,42 @@ export class PageAllocator {
   // ---------------------------------------------------------------- per-cpu lists (one per zone)
 
   private readonly pcp = new Map<Zone, number[]>()
+  /** pageblock-order pages on pcp lists (head pfns): not touched by order-0 bulk frees */
+  private readonly pcpHighOrder = new Map<Zone, number[]>()
+  /** order-0 pages that were on pcp lists when the model was built: other CPUs' lists */
+  private readonly pcpOther = new Map<Zone, number[]>()
 
-  /** the zone's pcp list (oldest first); pages marked PCP by a reconstruction join it in PFN order */
+  /**
+   * The order-0 pcp list of the CPU the simulation runs on (oldest first). Pages a
+   * reconstruction marked PCP sit on the lists of the CPUs that freed them, which this CPU's
+   * bulk frees never touch: they are kept apart (and whole aligned pageblocks of PCP pages are
+   * THP-order pcp entries), and only a drain returns them.
+   */
   pcpList(zone: Zone): number[] {
     let l = this.pcp.get(zone)
     if (!l) {
       l = []
+      const other: number[] = []
+      const hi: number[] = []
       const m = this.model
-      for (let p = zone.startPfn; p < zone.endPfn; p++) if (m.memMap[p - m.basePfn] === PageKind.PCP) l.push(p)
+      const pb = m.pageblockNrPages
+      for (let p = zone.startPfn; p < zone.endPfn; p++) {
+        if (m.memMap[p - m.basePfn] !== PageKind.PCP) continue
+        if (p % pb === 0 && p + pb <= zone.endPfn) {
+          let all = true
+          for (let q = p; q < p + pb; q++) if (m.memMap[q - m.basePfn] !== PageKind.PCP) { all = false; break }
+          if (all) {
+            hi.push(p)
+            p += pb - 1
+            continue
+          }
+        }
+        other.push(p)
+      }
       this.pcp.set(zone, l)
-      zone.pcpPages = l.length
+      this.pcpOther.set(zone, other)
+      this.pcpHighOrder.set(zone, hi)
+      zone.pcpPages = other.length + hi.length * pb
     }
     return l
   }
@@ -184,7 +210,7 @@ export class PageAllocator {
     const l = this.pcpList(zone)
     m.memMap[pfn - m.basePfn] = PageKind.PCP
     l.push(pfn)
-    zone.pcpPages = l.length
+    zone.pcpPages += 1
     this.events.count('pgfree')
     if (l.length >= zone.pcpHigh) this.freePcppagesBulk(zone, Math.max(1, zone.pcpHigh - Math.max(1, zone.pcpBatch)))
   }
@@ -200,13 +226,30 @@ export class PageAllocator {
       this.freeOnePage(zone, pfn, 0, m.getPageblockMigratetype(pfn))
     }
     l.splice(0, n)
-    zone.pcpPages = l.length
+    zone.pcpPages -= n
     return n
   }
 
   /** drain_all_pages(zone): every pcp page back to the buddy allocator */
   drainPages(zone: Zone): number {
-    return this.freePcppagesBulk(zone, this.pcpList(zone).length)
+    const m = this.model
+    let n = this.freePcppagesBulk(zone, this.pcpList(zone).length)
+    const other = this.pcpOther.get(zone) ?? []
+    for (const p of other) {
+      m.memMap[p - m.basePfn] = PageKind.BUDDY_TAIL
+      this.freeOnePage(zone, p, 0, m.getPageblockMigratetype(p))
+      n++
+    }
+    other.length = 0
+    const hi = this.pcpHighOrder.get(zone) ?? []
+    for (const p of hi) {
+      m.memMap.fill(PageKind.BUDDY_TAIL, p - m.basePfn, p - m.basePfn + m.pageblockNrPages)
+      this.freeOnePage(zone, p, m.geometry.pageblockOrder, m.getPageblockMigratetype(p))
+      n += m.pageblockNrPages
+    }
+    hi.length = 0
+    zone.pcpPages = 0
+    return n
   }
 
   // ---------------------------------------------------------------- allocation from lists

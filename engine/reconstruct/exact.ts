@@ -281,15 +281,26 @@ export class ExactLayoutBuilder {
     const base = m.basePfn
     const near: number[] = []
     const far: number[] = []
+    const whole: number[] = []
+    const pbPages = m.pageblockNrPages
+    // a whole aligned pageblock of flagless, unmapped pages: a THP-order page on a pcp list
+    // (6.1 keeps pcp lists for the PMD order too; freed hugetlb pages and THPs land there)
+    for (let p = z.startPfn - (z.startPfn % pbPages); p + pbPages <= z.endPfn; p += pbPages) {
+      if (p < z.startPfn) continue
+      let all = true
+      for (let q = p; q < p + pbPages; q++) if (map[q - base] !== PageKind.PCP) { all = false; break }
+      if (all) for (let q = p; q < p + pbPages; q++) whole.push(q)
+    }
+    const inWhole = new Set(whole)
     for (let p = z.startPfn; p < z.endPfn; p++) {
-      if (map[p - base] !== PageKind.PCP) continue
+      if (map[p - base] !== PageKind.PCP || inWhole.has(p)) continue
       const buddy = p ^ 1
       const bb = buddy >= z.startPfn && buddy < z.endPfn ? map[buddy - base]! : 0
       if (isFreeHead(bb) || bb === PageKind.BUDDY_TAIL) near.push(p)
       else far.push(p)
     }
     const want = z.pcpPages
-    const all = [...near, ...far]
+    const all = whole.length <= want ? [...whole, ...near, ...far] : [...near, ...far, ...whole]
     for (let k = want; k < all.length; k++) map[all[k]! - base] = PageKind.KERNEL
     if (all.length < want) this.notes.push(`${z.label}: zoneinfo counts ${want} per-cpu free pages but only ${all.length} flagless pages exist`)
   }

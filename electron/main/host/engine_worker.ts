@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { loadSnapshot } from '../../../cli/host/load.ts'
-import { exportModel, transferList, computePageblockMap, sysctlInt } from '../../../engine/index.ts'
+import { exportModel, transferList, computePageblockMap, sysctlInt, runCompactWhatIf, type CompactWhatIfOptions } from '../../../engine/index.ts'
 import { inspectJson } from '../../../cli/commands/inspect.ts'
 import { toHostError } from './errors.ts'
 
@@ -17,6 +17,30 @@ export interface OpenJob {
   capture?: string
   layout?: 'auto' | 'exact' | 'synthesized'
   seed?: number
+}
+
+/** One what-if compaction run on a freshly loaded model (one seed of an ensemble). */
+export interface CompactJob {
+  kind: 'whatif-compact'
+  path: string
+  capture?: string
+  layout?: 'auto' | 'exact' | 'synthesized'
+  seed?: number
+  options: CompactWhatIfOptions
+  /** drop the tracepoint events from the answer (ensembles) */
+  noEvents?: boolean
+}
+
+export type EngineJob = OpenJob | CompactJob
+
+async function runCompact(job: CompactJob): Promise<void> {
+  const s = await loadSnapshot(job.path, { ...(job.capture ? { capture: job.capture } : {}), layout: job.layout ?? 'auto', seed: job.seed ?? 1 })
+  const r = runCompactWhatIf(s.model, s.allocator, job.options, s.capture.machine.hpageOrder)
+  if (job.noEvents) {
+    r.events = []
+    r.timeline = []
+  }
+  parentPort?.postMessage({ type: 'done', result: r, layout: s.model.build.method })
 }
 
 async function run(job: OpenJob): Promise<void> {
@@ -40,7 +64,7 @@ async function run(job: OpenJob): Promise<void> {
   }, transfer)
 }
 
-const job = workerData as OpenJob
-run(job).catch((e: unknown) => {
+const job = workerData as EngineJob
+;(job.kind === 'whatif-compact' ? runCompact(job) : run(job)).catch((e: unknown) => {
   parentPort?.postMessage({ type: 'error', error: toHostError(e) })
 })

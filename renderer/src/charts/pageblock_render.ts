@@ -122,7 +122,10 @@ export function fillCells(out: Uint32Array, map: PageblockMapDto, grid: Grid, ra
 /** Pageblocks per migratetype name over the whole map (mt 255 counted apart as outside). */
 export function countByMigratetype(mtArr: Uint8Array, migratetypes: string[]): { counts: Record<string, number>; outside: number } {
   const raw = new Uint32Array(256)
-  for (let i = 0; i < mtArr.length; i++) raw[mtArr[i]!]!++
+  for (let i = 0; i < mtArr.length; i++) {
+    const v = mtArr[i]!
+    raw[v] = raw[v]! + 1
+  }
   const counts: Record<string, number> = {}
   migratetypes.forEach((name, i) => (counts[name] = raw[i]!))
   return { counts, outside: raw[MT_NONE]! }

@@ -1,0 +1,97 @@
+/**
+ * The capture harness's step log (steps.log beside a series of captures): which captures were
+ * taken when, and the steps between them (compaction triggers `cn` = node0/compact, `cm` =
+ * compact_memory, hugetlb pool changes `huge:SIZE:N`, sysctl writes …) with the /proc/vmstat
+ * deltas of each step.
+ *
+ *   [9.71] cap 2-before
+ *   [11.70 -> 11.97] step cm: rc=0
+ *       pgmigrate_success +17849
+ */
+import { ParseError } from './types.ts'
+import { splitLines } from './text.ts'
+
+export interface StepsLogCapture {
+  /** e.g. "2-before" as logged (the folder is "02-before") */
+  label: string
+  index: number
+  time: number
+}
+
+export interface StepsLogStep {
+  name: string
+  detail: string
+  start: number
+  end: number
+  rc: number | null
+  deltas: Record<string, number>
+  /** index (in `entries`) of the capture before and after this step */
+  afterCapture: number | null
+}
+
+export interface StepsLog {
+  captures: StepsLogCapture[]
+  steps: StepsLogStep[]
+}
+
+export function parseStepsLog(text: string, file = 'steps.log'): StepsLog {
+  const captures: StepsLogCapture[] = []
+  const steps: StepsLogStep[] = []
+  let current: StepsLogStep | null = null
+  splitLines(text).forEach((line, i) => {
+    const n = i + 1
+    if (line.trim() === '') return
+    const cap = /^\[(\d+(?:\.\d+)?)\] cap (\d+)-(\S+)$/.exec(line)
+    if (cap) {
+      current = null
+      captures.push({ label: `${cap[2]}-${cap[3]}`, index: Number(cap[2]), time: Number(cap[1]) })
+      return
+    }
+    const st = /^\[(\d+(?:\.\d+)?) -> (\d+(?:\.\d+)?)\] step ([^:]+):\s*(.*)$/.exec(line)
+    if (st) {
+      const rc = /\brc=(-?\d+)/.exec(st[4]!)
+      current = { name: st[3]!, detail: st[4]!, start: Number(st[1]), end: Number(st[2]), rc: rc ? Number(rc[1]) : null, deltas: {}, afterCapture: captures.length ? captures.length - 1 : null }
+      steps.push(current)
+      return
+    }
+    const d = /^\s+([a-z0-9_]+) ([+-]\d+)$/.exec(line)
+    if (d) {
+      if (!current) throw new ParseError(file, n, 'a counter delta only after a "step" line', line)
+      ;(current as StepsLogStep).deltas[d[1]!] = Number(d[2])
+      return
+    }
+    if (/^\[\d+(?:\.\d+)?\] /.test(line)) return // other timestamped notes ("workload ready …")
+    throw new ParseError(file, n, 'a "[t] cap N-label", "[t0 -> t1] step NAME: …" or an indented "counter +N" line', line)
+  })
+  return { captures, steps }
+}
+
+/** The steps logged between two captures (by their logged index, e.g. 2 and 3). */
+export function stepsBetween(log: StepsLog, fromIndex: number, toIndex: number): StepsLogStep[] {
+  const from = log.captures.findIndex((c) => c.index === fromIndex)
+  const to = log.captures.findIndex((c) => c.index === toIndex)
+  if (from < 0 || to < 0 || to <= from) return []
+  return log.steps.filter((s) => s.afterCapture !== null && s.afterCapture >= from && s.afterCapture < to)
+}
+
+/** A compaction trigger, in the kernel's terms. */
+export interface CompactionTrigger {
+  /** the file written */
+  file: 'compact_memory' | 'node_compact'
+  node: number | null
+  deltas: Record<string, number>
+}
+
+/** `cn` = a write to /sys/devices/system/node/node0/compact, `cm` = /proc/sys/vm/compact_memory. */
+export function compactionTrigger(step: StepsLogStep): CompactionTrigger | null {
+  if (step.name === 'cm') return { file: 'compact_memory', node: null, deltas: step.deltas }
+  const cn = /^cn(\d*)$/.exec(step.name)
+  if (cn) return { file: 'node_compact', node: cn[1] ? Number(cn[1]) : 0, deltas: step.deltas }
+  return null
+}
+
+/** `vmsplice_pinned_pages=N` in the harness's workload log: pages the workload pinned. */
+export function pinnedPagesFromWorkloadLog(text: string): number | null {
+  const m = /vmsplice_pinned_pages=(\d+)/.exec(text)
+  return m ? Number(m[1]) : null
+}

@@ -1,0 +1,135 @@
+/**
+ * What-if compaction: run compaction on a copy of a snapshot's model and report the
+ * after-state, /proc/vmstat-named counters, the result, and what changed — and, for a captured
+ * trigger, how the prediction compares with what the real kernel produced.
+ * Follows kernel 6.1 (see mm/compaction.ts).
+ */
+import type { MemoryModel } from '../mm/mmzone.ts'
+import type { PageAllocator } from '../mm/page_alloc.ts'
+import { Compactor, EventLog, type CompactStrategy, type MigrateMode, type CompactResult, type ZoneCompactResult, type CompactionEvent, type CompactPriority } from '../mm/compaction.ts'
+import { summarizeZones, type ZoneSummary } from '../metrics/summary.ts'
+import { computePageblockMap } from '../metrics/pageblock_map.ts'
+import { applyPinned, type PinnedAssumption } from './assumptions.ts'
+
+export interface CompactWhatIfOptions {
+  /** only this node (compact_node); default every node (compact_memory) */
+  node?: number
+  /** only this zone (by name; with node, else node 0's) */
+  zone?: string
+  /** direct compaction for this order; absent = full compaction (order −1) */
+  order?: number
+  mode?: MigrateMode
+  strategy?: Partial<CompactStrategy>
+  pinned?: PinnedAssumption
+  unevictableAllowed?: boolean
+  extfragThreshold?: number
+  /** keep at most this many tracepoint events (default 20000) */
+  eventLimit?: number
+}
+
+export interface CompactWhatIfResult {
+  result: CompactResult
+  kind: 'full' | 'direct'
+  order: number
+  mode: MigrateMode
+  zones: ZoneCompactResult[]
+  counters: Record<string, number>
+  before: ZoneSummary[]
+  after: ZoneSummary[]
+  /** pageblock indices whose migratetype or free page count changed */
+  changedPageblocks: number[]
+  /** [migratePfn, freePfn] pairs over time */
+  timeline: number[]
+  events: CompactionEvent[]
+  eventsDropped: number
+  pagesMigrated: number
+  bytesCopied: number
+  /** sentences saying what the run assumed */
+  assumptions: string[]
+  /** for direct compaction: would the order-k allocation now pass the min watermark? */
+  allocationWouldSucceed: boolean | null
+}
+
+const PRIO: Record<MigrateMode, CompactPriority> = { async: 'async', 'sync-light': 'sync-light', sync: 'sync-full' }
+
+export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: CompactWhatIfOptions, hpageOrder: number): CompactWhatIfResult {
+  const assumptions: string[] = []
+  const pin = applyPinned(model, opts.pinned ?? { kind: 'none' })
+  assumptions.push(pin.says)
+  const unevictableAllowed = opts.unevictableAllowed ?? true
+  assumptions.push(`compact_unevictable_allowed=${unevictableAllowed ? 1 : 0}: mlocked pages ${unevictableAllowed ? 'are' : 'are not'} migrated`)
+  assumptions.push('per-cpu free pages stay on their lists (compaction does not drain them for order −1); freed pages join them as free_unref_page does')
+  const before = summarizeZones(model, hpageOrder)
+  const mapBefore = computePageblockMap(model)
+  const log = new EventLog(opts.eventLimit ?? 20000)
+  const c = new Compactor(allocator, { strategy: opts.strategy ?? {}, unevictableAllowed, extfragThreshold: opts.extfragThreshold ?? 500, events: log })
+  const startCounters = allocator.events.toJSON()
+  const full = opts.order === undefined || opts.order < 0
+  const mode: MigrateMode = opts.mode ?? (full ? 'sync' : 'sync-light')
+  let zones: ZoneCompactResult[]
+  let result: CompactResult
+  let wouldSucceed: boolean | null = null
+  if (full) {
+    if (opts.zone) {
+      const z = model.findZone(opts.node ?? 0, opts.zone)
+      if (!z) throw new RangeError(`no zone ${opts.zone} on node ${opts.node ?? 0}; the model has ${model.zones.map((x) => x.label).join(', ')}`)
+      zones = [c.compactZone(c.fullControl(z, mode))]
+    } else if (opts.node !== undefined) {
+      if (!model.zones.some((z) => z.node === opts.node)) throw new RangeError(`no node ${opts.node} in the model`)
+      zones = c.compactNode(opts.node, mode)
+    } else zones = c.compactMemory(mode)
+    result = zones.every((z) => z.result === 'complete') ? 'complete' : (zones[0]?.result ?? 'skipped')
+  } else {
+    const order = opts.order!
+    if (!Number.isInteger(order) || order > model.maxOrder) throw new RangeError(`order ${order} outside 0..${model.maxOrder}`)
+    const r = c.tryToCompactPages(order, PRIO[mode], { ...(opts.node !== undefined ? { node: opts.node } : {}) })
+    zones = r.zones
+    result = r.result
+    // __alloc_pages_direct_compact: stall counted unless skipped; success if the allocation now passes
+    if (result !== 'skipped' && result !== 'deferred') allocator.events.count('compact_stall')
+    wouldSucceed = model.zones.some((z) => allocator.zoneWatermarkOk(z, order, z.wmark.min + z.boost, 99, 0x80))
+    if (result !== 'skipped' && result !== 'deferred') allocator.events.count(wouldSucceed ? 'compact_success' : 'compact_fail')
+  }
+  const endCounters = allocator.events.toJSON()
+  const counters: Record<string, number> = {}
+  for (const k of ['compact_migrate_scanned', 'compact_free_scanned', 'compact_isolated', 'pgmigrate_success', 'pgmigrate_fail', 'compact_stall', 'compact_fail', 'compact_success']) {
+    counters[k] = (endCounters[k] ?? 0) - (startCounters[k] ?? 0)
+  }
+  const after = summarizeZones(model, hpageOrder)
+  const mapAfter = computePageblockMap(model)
+  const changed: number[] = []
+  for (let i = 0; i < mapAfter.mt.length; i++) if (mapAfter.mt[i] !== mapBefore.mt[i] || mapAfter.free[i] !== mapBefore.free[i]) changed.push(i)
+  const migrated = counters['pgmigrate_success'] ?? 0
+  return {
+    result, kind: full ? 'full' : 'direct', order: full ? -1 : opts.order!, mode, zones, counters, before, after, changedPageblocks: changed,
+    timeline: [...c.timeline], events: log.events, eventsDropped: log.dropped, pagesMigrated: migrated,
+    bytesCopied: migrated * model.geometry.pageSize, assumptions, allocationWouldSucceed: wouldSucceed,
+  }
+}
+
+export interface PredictedVsReal {
+  zone: string
+  /** free blocks per order after the trigger: predicted, real, predicted − real */
+  predicted: number[]
+  real: number[]
+  error: number[]
+  /** free pages in blocks of order ≥ pageblock order */
+  highOrderPagesPredicted: number
+  highOrderPagesReal: number
+  /** (predicted − real) / real, or null when real is 0 */
+  highOrderError: number | null
+}
+
+/** Per zone: predicted vs the real after-capture's buddyinfo. */
+export function comparePredictedVsReal(after: ZoneSummary[], real: Array<{ node: number; zone: string; nrFree: number[] }>, pageblockOrder: number): PredictedVsReal[] {
+  return after.map((z) => {
+    const r = real.find((x) => x.node === z.node && x.zone === z.zone)?.nrFree ?? []
+    const hi = (row: number[]): number => row.reduce((s, n, o) => s + (o >= pageblockOrder ? n * 2 ** o : 0), 0)
+    const hp = hi(z.freeBlocks)
+    const hr = hi(r)
+    return {
+      zone: `Node ${z.node}, zone ${z.zone}`, predicted: z.freeBlocks, real: r, error: z.freeBlocks.map((v, o) => v - (r[o] ?? 0)),
+      highOrderPagesPredicted: hp, highOrderPagesReal: hr, highOrderError: hr > 0 ? (hp - hr) / hr : null,
+    }
+  })
+}

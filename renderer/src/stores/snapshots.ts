@@ -1,0 +1,367 @@
+/**
+ * Open snapshots and the runs that open them: which snapshot is current, run progress and
+ * cancel, recent snapshots, and the errors shown in the window. The host's events land here.
+ * A failed run never touches the snapshots already open.
+ */
+import { defineStore } from 'pinia'
+import { computed, markRaw, ref, shallowRef } from 'vue'
+import { getApi } from '../api/client.ts'
+import {
+  asHostError, CONTRACT_VERSION, type AppInfo, type BuddyscopeApi, type EventPayloads, type HostError, type RecentEntry, type SnapshotView,
+} from '../api/types.ts'
+import { readUploads } from '../files.ts'
+import { usePageblockStore } from './pageblocks.ts'
+import { useUiStore } from './ui.ts'
+
+export interface RunState {
+  runId: string
+  /** what is being opened, in words */
+  title: string
+  phase: string
+  done: number
+  total: number
+  cancelling: boolean
+}
+
+export interface AppError {
+  id: number
+  title: string
+  message: string
+  code: HostError['code']
+}
+
+export interface OpenOptions {
+  capture?: string
+  layout?: 'auto' | 'exact' | 'synthesized'
+  seed?: number
+}
+
+/** A file to upload: its name and bytes. */
+export interface UploadFile {
+  name: string
+  data: Uint8Array
+}
+
+/** Upload limits of the contract (startOpenUpload). */
+export const MAX_UPLOAD_FILES = 64
+
+export function snapshotTitle(s: { path: string; label: string | null }): string {
+  const base = s.path.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || s.path
+  return s.label ? `${base} · ${s.label}` : base
+}
+
+export const useSnapshotStore = defineStore('snapshots', () => {
+  /** open snapshots, in the order they were opened */
+  const snapshots = shallowRef<SnapshotView[]>([])
+  const currentId = ref<string | null>(null)
+  const current = computed(() => snapshots.value.find((s) => s.id === currentId.value) ?? null)
+  const runs = ref<RunState[]>([])
+  const errors = ref<AppError[]>([])
+  /** a passing message (e.g. "cancelled"), not an error */
+  const notice = ref<string | null>(null)
+  const recent = ref<RecentEntry[]>([])
+  const appInfo = ref<AppInfo | null>(null)
+  /** 'starting' until the first listSnapshots answered */
+  const status = ref<'starting' | 'ready' | 'offline'>('starting')
+  /** null until known: whether the host has a native path dialog */
+  const pickerSupported = ref<boolean | null>(null)
+
+  let api: BuddyscopeApi | null = null
+  let errorSeq = 0
+  let initPromise: Promise<void> | null = null
+  /** runs that ended (done/failed) possibly before their start call returned */
+  const ended = new Set<string>()
+  const unsubscribe: Array<() => void> = []
+
+  // ---------------------------------------------------------------- errors
+
+  function reportError(title: string, e: unknown): void {
+    const err = asHostError(e)
+    errors.value = [...errors.value, { id: ++errorSeq, title, message: err.message, code: err.code }].slice(-5)
+  }
+  function dismissError(id: number): void {
+    errors.value = errors.value.filter((e) => e.id !== id)
+  }
+  function dismissAllErrors(): void {
+    errors.value = []
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  function trackRun(runId: string, title: string): void {
+    if (ended.has(runId)) return
+    const existing = runs.value.find((r) => r.runId === runId)
+    if (existing) {
+      if (existing.title === '…') existing.title = title
+      return
+    }
+    runs.value = [...runs.value, { runId, title, phase: 'starting', done: 0, total: 0, cancelling: false }]
+  }
+
+  function endRun(runId: string): RunState | undefined {
+    ended.add(runId)
+    const r = runs.value.find((x) => x.runId === runId)
+    runs.value = runs.value.filter((x) => x.runId !== runId)
+    return r
+  }
+
+  function onProgress(p: EventPayloads['run:progress']): void {
+    if (ended.has(p.runId)) return
+    let r = runs.value.find((x) => x.runId === p.runId)
+    if (!r) {
+      trackRun(p.runId, '…')
+      r = runs.value.find((x) => x.runId === p.runId)
+    }
+    if (r) Object.assign(r, { phase: p.phase, done: p.done, total: p.total })
+  }
+
+  function addSnapshot(view: SnapshotView): void {
+    const v = markRaw(view)
+    const i = snapshots.value.findIndex((s) => s.id === v.id)
+    snapshots.value = i >= 0 ? snapshots.value.map((s, k) => (k === i ? v : s)) : [...snapshots.value, v]
+  }
+
+  function onDone(p: EventPayloads['run:done']): void {
+    endRun(p.runId)
+    addSnapshot(p.snapshot)
+    currentId.value = p.snapshot.id
+    useUiStore().openPanel = false
+    void refreshRecent()
+  }
+
+  function onFailed(p: EventPayloads['run:failed']): void {
+    const r = endRun(p.runId)
+    const what = r && r.title !== '…' ? r.title : 'the snapshot'
+    if (p.error.code === 'cancelled') {
+      notice.value = `Cancelled opening ${what}.`
+    } else {
+      reportError(`Could not open ${what}`, p.error)
+    }
+    if (snapshots.value.length === 0 && runs.value.length === 0) useUiStore().openPanel = true
+  }
+
+  function onOpening(p: EventPayloads['snapshot:opening']): void {
+    trackRun(p.runId, p.path)
+  }
+
+  function onMenu(p: EventPayloads['menu:command']): void {
+    const ui = useUiStore()
+    switch (p.command) {
+      case 'theme-light': ui.setTheme('light'); break
+      case 'theme-dark': ui.setTheme('dark'); break
+      case 'close-snapshot': if (currentId.value) void close(currentId.value); break
+      case 'about': ui.dialog = 'about'; break
+      case 'how-to-capture': ui.dialog = 'how-to-capture'; break
+      case 'open-dialog': void pickAndOpen('directory'); break
+    }
+  }
+
+  async function start(title: string, call: (a: BuddyscopeApi) => Promise<{ runId: string }>): Promise<string | null> {
+    notice.value = null
+    try {
+      const a = api ?? (await getApi())
+      const { runId } = await call(a)
+      trackRun(runId, title)
+      return runId
+    } catch (e) {
+      reportError(`Could not open ${title}`, e)
+      if (snapshots.value.length === 0 && runs.value.length === 0) useUiStore().openPanel = true
+      return null
+    }
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  /** Connect to the host, pick up what is already open, else open the bundled capture. */
+  function init(): Promise<void> {
+    initPromise ??= (async () => {
+      try {
+        api = await getApi()
+      } catch (e) {
+        status.value = 'offline'
+        reportError('Could not reach the Buddyscope host', e)
+        return
+      }
+      const a = api
+      unsubscribe.push(
+        a.on('run:progress', onProgress),
+        a.on('run:done', onDone),
+        a.on('run:failed', onFailed),
+        a.on('snapshot:opening', onOpening),
+        a.on('menu:command', onMenu),
+      )
+      try {
+        const info = await a.appInfo({})
+        appInfo.value = info
+        if (info.contractVersion !== CONTRACT_VERSION) {
+          reportError('Version mismatch', { code: 'unsupported', message: `the host speaks contract version ${info.contractVersion}, this window version ${CONTRACT_VERSION}; some views may fail` })
+        }
+      } catch (e) {
+        status.value = 'offline'
+        reportError('Could not reach the Buddyscope host', e)
+        return
+      }
+      void refreshRecent()
+      try {
+        const open = await a.listSnapshots({})
+        for (const s of open) {
+          try {
+            addSnapshot(await a.getSnapshot({ id: s.id }))
+          } catch (e) {
+            reportError(`Could not load ${snapshotTitle(s)}`, e)
+          }
+        }
+        if (!currentId.value && snapshots.value.length > 0) currentId.value = snapshots.value[snapshots.value.length - 1]!.id
+      } catch (e) {
+        reportError('Could not list open snapshots', e)
+      }
+      status.value = 'ready'
+      if (snapshots.value.length === 0 && runs.value.length === 0) await openBundled()
+    })()
+    return initPromise
+  }
+
+  /** The host's bundled real capture (first start); on failure the Open UI shows. */
+  function openBundled(): Promise<string | null> {
+    return start('the bundled capture', (a) => a.startOpenBundled({}))
+  }
+
+  function openPath(path: string, opts: OpenOptions = {}): Promise<string | null> {
+    const p = path.trim()
+    if (!p) {
+      reportError('Nothing to open', { code: 'bad-argument', message: 'enter the path of a capture directory, a .tar.gz bundle, a single /proc file or a series directory' })
+      return Promise.resolve(null)
+    }
+    const args: { path: string; capture?: string; layout?: OpenOptions['layout']; seed?: number } = { path: p }
+    if (opts.capture) args.capture = opts.capture
+    if (opts.layout && opts.layout !== 'auto') args.layout = opts.layout
+    if (opts.seed !== undefined && Number.isInteger(opts.seed)) args.seed = opts.seed
+    const title = opts.capture ? `${snapshotTitle({ path: p, label: null })} · ${opts.capture}` : snapshotTitle({ path: p, label: null })
+    return start(title, (a) => a.startOpenPath(args))
+  }
+
+  /** Another capture of the current snapshot's series: switch to it when open, else open it. */
+  function openCapture(label: string): Promise<string | null> {
+    const cur = current.value
+    if (!cur) return Promise.resolve(null)
+    const open = snapshots.value.find((s) => s.path === cur.path && s.label === label)
+    if (open) {
+      select(open.id)
+      return Promise.resolve(null)
+    }
+    const opts: OpenOptions = { capture: label }
+    if (cur.layout.method === 'synthesized') {
+      opts.layout = 'synthesized'
+      if (cur.layout.seed !== null) opts.seed = cur.layout.seed
+    }
+    return openPath(cur.path, opts)
+  }
+
+  /** Upload files (browser mode, drag-and-drop): their bytes go to the host. */
+  function openUpload(files: UploadFile[], layout?: OpenOptions['layout']): Promise<string | null> {
+    if (files.length === 0) return Promise.resolve(null)
+    if (files.length > MAX_UPLOAD_FILES) {
+      reportError('Too many files', { code: 'bad-argument', message: `drop at most ${MAX_UPLOAD_FILES} files (a capture's files, or one .tar.gz bundle)` })
+      return Promise.resolve(null)
+    }
+    const title = files.length === 1 ? files[0]!.name : `${files.length} uploaded files`
+    const args: { files: UploadFile[]; layout?: 'auto' | 'exact' | 'synthesized' } = { files }
+    if (layout && layout !== 'auto') args.layout = layout
+    return start(title, (a) => a.startOpenUpload(args))
+  }
+
+  /** Dropped or picked files (File objects): read their bytes, then upload. */
+  async function openFiles(files: File[], layout?: OpenOptions['layout']): Promise<string | null> {
+    if (files.length === 0) return null
+    let uploads: UploadFile[]
+    try {
+      uploads = await readUploads(files)
+    } catch (e) {
+      reportError('Could not read the dropped files', e)
+      return null
+    }
+    if (uploads.length === 0) {
+      reportError('Nothing to open', { code: 'bad-argument', message: 'the dropped items held no files' })
+      return null
+    }
+    return openUpload(uploads, layout)
+  }
+
+  /**
+   * The host's native dialog. Returns 'unsupported' when the host has none (browser mode: the
+   * caller shows the path input), 'cancelled' or 'started'.
+   */
+  async function pickAndOpen(kind: 'directory' | 'file'): Promise<'unsupported' | 'cancelled' | 'started' | 'failed'> {
+    try {
+      const a = api ?? (await getApi())
+      const r = await a.pickSnapshotPath({ kind })
+      pickerSupported.value = r.supported
+      if (!r.supported) {
+        useUiStore().openPanel = true
+        return 'unsupported'
+      }
+      if (!r.path) return 'cancelled'
+      return (await openPath(r.path)) ? 'started' : 'failed'
+    } catch (e) {
+      reportError('Could not show the open dialog', e)
+      return 'failed'
+    }
+  }
+
+  async function cancelRun(runId: string): Promise<void> {
+    const r = runs.value.find((x) => x.runId === runId)
+    if (r) r.cancelling = true
+    try {
+      const a = api ?? (await getApi())
+      const res = await a.cancelRun({ runId })
+      // not cancelled = it had already finished; its done/failed event settles it
+      if (!res.cancelled && r) r.cancelling = false
+    } catch (e) {
+      if (r) r.cancelling = false
+      reportError('Could not cancel', e)
+    }
+  }
+
+  function select(id: string): void {
+    if (snapshots.value.some((s) => s.id === id)) currentId.value = id
+  }
+
+  async function close(id: string): Promise<void> {
+    try {
+      const a = api ?? (await getApi())
+      await a.closeSnapshot({ id })
+    } catch (e) {
+      // the host may already have forgotten it; close it here anyway
+      if (asHostError(e).code !== 'not-found') reportError('Could not close the snapshot', e)
+    }
+    const i = snapshots.value.findIndex((s) => s.id === id)
+    snapshots.value = snapshots.value.filter((s) => s.id !== id)
+    usePageblockStore().forget(id)
+    if (currentId.value === id) {
+      const next = snapshots.value[Math.min(i, snapshots.value.length - 1)]
+      currentId.value = next ? next.id : null
+    }
+    if (snapshots.value.length === 0 && runs.value.length === 0) useUiStore().openPanel = true
+  }
+
+  async function refreshRecent(): Promise<void> {
+    try {
+      const a = api ?? (await getApi())
+      recent.value = await a.listRecent({})
+    } catch {
+      /* recent is a convenience: keep the old list */
+    }
+  }
+
+  function dispose(): void {
+    for (const u of unsubscribe.splice(0)) u()
+    initPromise = null
+    api = null
+  }
+
+  return {
+    snapshots, currentId, current, runs, errors, notice, recent, appInfo, status, pickerSupported,
+    init, openBundled, openPath, openCapture, openUpload, openFiles, pickAndOpen, cancelRun, select, close, refreshRecent,
+    reportError, dismissError, dismissAllErrors, dispose,
+  }
+})
