@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu'
   log(`Buddyscope engine benchmark  (node ${process.version}, ${os.cpus().length} × ${cpu.trim()}, ${fmtMiB(os.totalmem(), 0)} RAM, ${os.platform()} ${os.release()})`)
   log(`geometry: 4 KiB pages, pageblock order 9, 11 orders, one node; zones DMA 16 MiB, DMA32 to 4 GiB, Normal above; machine seed ${MACHINE_SEED}`)
+  log(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (other processes on the machine add noise to the timings)`)
   if (!gcExposed()) log('warning: global.gc is not exposed (run through `npm run bench`); memory deltas include garbage')
   log()
 
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
       for (const l of describeSynth(o.result, o.projectedBytes)) log(l)
     } else {
       log(`  FAILED: ${o.failure}`)
+      log('  (the model itself is typed arrays, off the JS heap; the child ran with the default heap, and a larger --max-old-space-size would not lift a per-array element limit, so the bench does not re-spawn with one)')
       log(`  model memory projected from the capture's counts (exact for 4 GiB and 64 GiB above): ${fmtMiB(o.projectedBytes)} = ` +
         `${(o.projectedBytes / (bytes / 4096)).toFixed(4)} bytes/page`)
     }
@@ -146,6 +148,7 @@ async function main(): Promise<void> {
   }
   rows.push(['bench process peak RSS', fmtMiB(peakRss(), 0), '< 8 GiB', verdict(peakRss() < 8 * GiB && outcomes.every((o) => (o.childPeakRss ?? 0) < 8 * GiB))])
   rows.push(['bench wall time', fmtMs(wall), '< 3 min', verdict(wall < 180_000)])
+  rows.push(['load average at the end (1/5/15 min)', os.loadavg().map((x) => x.toFixed(2)).join(' '), '', ''])
   const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length)), Math.max(6, ...rows.map((r) => r[2].length))]
   log(`${'figure'.padEnd(w[0]!)}  ${'value'.padEnd(w[1]!)}  ${'target'.padEnd(w[2]!)}  verdict`)
   for (const r of rows) log(`${r[0].padEnd(w[0]!)}  ${r[1].padEnd(w[1]!)}  ${r[2].padEnd(w[2]!)}  ${r[3]}`.trimEnd())

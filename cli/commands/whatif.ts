@@ -74,7 +74,7 @@ async function resolvePinned(spec: PinnedSpec, ctx: SeriesContext | null, seed: 
       try {
         text = await readFile(spec.file, 'utf8')
       } catch (e) {
-        throw new Error(`${spec.file}: cannot read the PFN list (${(e as NodeJS.ErrnoException).code ?? 'error'})`)
+        throw new Error(`${spec.file}: cannot read the PFN list (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e })
       }
       const pfns: number[] = []
       text.split('\n').forEach((l, i) => {
