@@ -32,12 +32,14 @@ export default defineConfig({
       },
     },
   },
+  // the same renderer as vite.renderer.config.ts (browser mode); electron-vite sets base './'
   renderer: {
     root: resolve(root, 'renderer'),
     build: {
       rolldownOptions: { input: resolve(root, 'renderer/index.html') },
+      // ECharts alone is ~600 kB minified even with on-demand registration
+      chunkSizeWarningLimit: 900,
     },
-    resolve: { alias: { '@engine': resolve(root, 'engine') } },
     plugins: [vue()],
   },
 })

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   log()
 
   // ---------------------------------------------------------------- part 1
-  log('== 1. Synthesized reconstruction: synthesizeModel(capture of buddyinfo + pagetypeinfo + zoneinfo + meminfo) ==')
+  log('== 1. Synthesized reconstruction: synthesizeModel(capture of buddyinfo, pagetypeinfo, zoneinfo, meminfo, node0 vmstat) ==')
   log(`warm-up: 4 GiB synthesis once, untimed (${fmtMs(warmUp())})`)
   const outcomes: SizeOutcome[] = []
   let big: Awaited<ReturnType<typeof benchSynthesis>> | null = null

@@ -95,7 +95,7 @@ export function startApp(opts: StartOptions): RunningApp | null {
 
   // a second launch (file manager, command line) hands its arguments to us and quits
   app.on('second-instance', (_event, argv, workingDirectory) => {
-    if (!win && app.isReady()) openWindow()
+    if (!win && host) openWindow()
     focusWindow(win)
     const p = snapshotPathFromArgv(argv, workingDirectory, defaultApp)
     if (p) openPath(p)
@@ -117,7 +117,7 @@ export function startApp(opts: StartOptions): RunningApp | null {
   })
 
   app.on('activate', () => {
-    if (app.isReady() && BrowserWindow.getAllWindows().length === 0) openWindow()
+    if (host && BrowserWindow.getAllWindows().length === 0) openWindow()
   })
 
   let disposed = false

@@ -56,7 +56,7 @@ export function secureWebPreferences(preload: string): WebPreferences {
   return {
     preload,
     contextIsolation: true,
-    sandbox: false,
+    sandbox: true,
     nodeIntegration: false,
     nodeIntegrationInWorker: false,
     nodeIntegrationInSubFrames: false,

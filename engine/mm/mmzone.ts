@@ -311,6 +311,7 @@ export class MemoryModel {
     if (zones.length === 0) throw new Error('a memory model needs at least one populated zone')
     if (zones.length > 254) throw new Error('too many zones')
     this.geometry = geometry
+    this.pageblockNrPages = 2 ** geometry.pageblockOrder
     this.migratetypes = migratetypes
     this.zones = [...zones].sort((a, b) => a.node - b.node || a.idx - b.idx)
     const pbOrder = geometry.pageblockOrder
@@ -333,9 +334,8 @@ export class MemoryModel {
     this.build = build
   }
 
-  get pageblockNrPages(): number {
-    return 2 ** this.geometry.pageblockOrder
-  }
+  /** pageblock_nr_pages */
+  readonly pageblockNrPages: number
 
   get maxOrder(): number {
     return this.geometry.nrOrders - 1

@@ -96,3 +96,9 @@ export function importModel(t: ModelTransfer): { model: MemoryModel; allocator: 
   }
   return { model, allocator }
 }
+
+/** An independent copy of a model (for what-ifs that must not touch the original). */
+export function cloneModel(m: MemoryModel, policy: AllocPolicy): { model: MemoryModel; allocator: PageAllocator } {
+  const t = exportModel(m, policy)
+  return importModel({ ...t, memMap: t.memMap.slice(), pageblockMt: t.pageblockMt.slice(), pageblockFlags: t.pageblockFlags.slice() })
+}

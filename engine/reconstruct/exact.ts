@@ -52,6 +52,23 @@ export function classifyKpageflags(lo: number, hi: number): number {
   return PageKind.KERNEL
 }
 
+const RELEVANT = LRU | SLAB | WRITEBACK | BUDDY | ANON | HEAD | TAIL | HUGE | UNEVICTABLE | HWPOISON | NOPAGE | THP | OFFLINE | ZERO_PAGE | PGTABLE
+let LUT: Uint8Array | null = null
+/** kind by the relevant low-word bits (high word 0, low word non-zero): 4 MiB, built once */
+function kindLut(): Uint8Array {
+  if (LUT) return LUT
+  const t = new Uint8Array((RELEVANT >>> 5) + 1)
+  const bits: number[] = []
+  for (let b = 0; b < 32; b++) if (RELEVANT & (1 << b)) bits.push(b)
+  for (let c = 0; c < 1 << bits.length; c++) {
+    let lo = 0
+    bits.forEach((b, k) => { if (c & (1 << k)) lo |= 1 << b })
+    // key 0 = only irrelevant bits set (not flagless): classify as such
+    t[lo >>> 5] = classifyKpageflags(lo === 0 ? 1 << 2 : lo, 0)
+  }
+  return (LUT = t)
+}
+
 export interface ExactOptions {
   /** first PFN of the CMA area, when known */
   cmaBasePfn?: number | null
@@ -95,7 +112,12 @@ export class ExactLayoutBuilder {
     let hi0 = n
     if (firstPfn < base) lo0 = Math.min(n, base - firstPfn)
     if (firstPfn + n > m.endPfn) hi0 = Math.max(lo0, m.endPfn - firstPfn)
-    for (let j = lo0; j < hi0; j++) map[firstPfn + j - base] = classifyKpageflags(words[2 * j]!, words[2 * j + 1]!)
+    const lut = kindLut()
+    for (let j = lo0; j < hi0; j++) {
+      const lo = words[2 * j]!
+      const hi = words[2 * j + 1]!
+      map[firstPfn + j - base] = hi !== 0 ? classifyKpageflags(lo, hi) : lo === 0 ? PageKind.PCP : lut[(lo & RELEVANT) >>> 5]!
+    }
   }
 
   /** KpageSink for /proc/kpagecount: flagless pages with a map count are kernel pages, not pcp */
@@ -126,9 +148,12 @@ export class ExactLayoutBuilder {
       throw new Error(`${c.describe('kpagecount')}: holds ${this.countEntries} PFNs but the zones end at PFN ${lastZoneEnd}; expected at least one u64 per PFN up to the end of the last zone (a truncated capture?)`)
     }
     // pages of memMap outside every zone are holes
+    const pbPages = m.pageblockNrPages
     for (let pb = 0; pb < m.nrPageblocks; pb++) {
-      const start = (pb + m.pbBase) * m.pageblockNrPages
-      for (let p = start; p < start + m.pageblockNrPages; p++) {
+      const start = (pb + m.pbBase) * pbPages
+      const zi = m.zoneIndexOfPageblock(pb)
+      if (zi >= 0 && start >= m.zones[zi]!.startPfn && start + pbPages <= m.zones[zi]!.endPfn) continue
+      for (let p = start; p < start + pbPages; p++) {
         if (!m.zoneOf(p)) {
           if (m.memMap[p - m.basePfn] !== PageKind.HOLE) this.outside++
           m.memMap[p - m.basePfn] = PageKind.HOLE

@@ -76,12 +76,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const pbStart = (i: number): number => (firstPb + i) * pbPages
   /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page) */
   const touched = new Uint8Array(nPb)
+  // inside the zone only [start, start + reserved + holes) is decided so far
+  const decidedEnd = zone.startPfn + Math.max(0, reserved) + Math.max(0, holes)
   for (let i = 0; i < nPb; i++) {
     const lo = pbStart(i)
-    if (lo < zone.startPfn || lo + pbPages > zone.endPfn) { touched[i] = 1; continue }
-    const a = lo - base
-    if (map[a] !== UNDECIDED || map[a + pbPages - 1] !== UNDECIDED) { touched[i] = 1; continue }
-    for (let p = a; p < a + pbPages; p++) if (map[p] !== UNDECIDED) { touched[i] = 1; break }
+    if (lo < zone.startPfn || lo + pbPages > zone.endPfn || lo < decidedEnd) touched[i] = 1
   }
 
   // 3. target counts
@@ -324,42 +323,57 @@ function collectUntouched(map: Uint8Array, base: number, pfn: number, order: num
   return false
 }
 
+/** scratch of layoutPageblock: host pfns, whole flags, next parents (grown on demand) */
+let scratchH = new Int32Array(1024)
+let scratchW = new Uint8Array(1024)
+let scratchP = new Int32Array(1024)
+let scratchN = new Int32Array(1024)
+
 /** Place one pageblock's quota of small free blocks, largest first, by the buddy-tree rule. */
 function layoutPageblock(
   m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, rng: Rng, start: number, pbo: number,
   quota: Uint16Array, qOff: number, blockMt: number, overflow: Array<[number, number]>, wholes: Array<[number, number]>, untouched: boolean,
 ): void {
-  // parents: pfns of untouched nodes of order k+1 (hosting at most one order-k block)
-  let parents: number[] = untouched ? [start] : []
+  const need = 2 * (2 ** pbo) + wholes.length + 2
+  if (scratchH.length < need) {
+    scratchH = new Int32Array(need); scratchW = new Uint8Array(need); scratchP = new Int32Array(need); scratchN = new Int32Array(need)
+  }
+  const H = scratchH, W = scratchW
+  let P = scratchP, N = scratchN
+  let nP = 0
+  if (untouched) P[nP++] = start
   for (let o = pbo - 1; o >= 0; o--) {
     const n = quota[qOff + o]!
-    const hosts: Array<[number, boolean]> = parents.map((p) => [p, false])
-    for (const [p, wo] of wholes) if (wo === o) hosts.push([p, true])
-    // list types: overflow entries of this order first, then the block's own type
-    const types: number[] = []
-    for (const [oo, mt] of overflow) if (oo === o) types.push(mt)
-    while (types.length < n) types.push(blockMt)
-    // choose n hosts at random (partial Fisher-Yates)
-    for (let k = 0; k < n && k < hosts.length; k++) {
-      const j = k + rng.int(hosts.length - k)
-      const t = hosts[k]!
-      hosts[k] = hosts[j]!
-      hosts[j] = t
+    let nH = 0
+    for (let k = 0; k < nP; k++) { H[nH] = P[k]!; W[nH] = 0; nH++ }
+    for (const [p, wo] of wholes) if (wo === o) { H[nH] = p; W[nH] = 1; nH++ }
+    let types: number[] | null = null
+    if (overflow.length > 0) {
+      types = []
+      for (const [oo, mt] of overflow) if (oo === o) types.push(mt)
     }
-    const next: number[] = []
+    for (let k = 0; k < n && k < nH; k++) {
+      const j = k + rng.int(nH - k)
+      const t = H[k]!; H[k] = H[j]!; H[j] = t
+      const w = W[k]!; W[k] = W[j]!; W[j] = w
+    }
+    let nN = 0
     const half = 2 ** o
-    hosts.forEach(([p, whole], k) => {
+    for (let k = 0; k < nH; k++) {
+      const p = H[k]!
       if (k < n) {
-        if (whole) placeFree(m, allocator, zone, p, o, types[k]!)
+        const mt = types !== null && k < types.length ? types[k]! : blockMt
+        if (W[k]) placeFree(m, allocator, zone, p, o, mt)
         else {
           const pick = rng.int(2)
-          placeFree(m, allocator, zone, p + pick * half, o, types[k]!)
-          next.push(p + (1 - pick) * half)
+          placeFree(m, allocator, zone, p + pick * half, o, mt)
+          N[nN++] = p + (1 - pick) * half
         }
-      } else if (whole) next.push(p)
-      else next.push(p, p + half)
-    })
-    parents = next
+      } else if (W[k]) N[nN++] = p
+      else { N[nN++] = p; N[nN++] = p + half }
+    }
+    const t = P; P = N; N = t
+    nP = nN
   }
 }
 
@@ -383,7 +397,7 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   const pSlab = kernelish > 0 ? slabU / (kernelish * 2) : 0.3
   const pPgtable = kernelish > 0 ? pgtable / (kernelish * 2) : 0.1
   // runs of one kind, 1..64 pages long, so neighbouring pages tend to share a kind
-  const used: number[] = []
+  let candidates = 0
   for (let i = 0; i < nPb; i++) {
     const mt = pbType[i]!
     const start = Math.max((firstPb + i) * pbPages, zone.startPfn)
@@ -400,17 +414,22 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
       else kind = r < pSlab ? PageKind.SLAB : r < pSlab + pPgtable ? PageKind.PAGETABLE : PageKind.KERNEL
       for (let k = 0; k < len && p < e && map[p] === UNDECIDED; k++, p++) {
         map[p] = kind
-        if (kind !== PageKind.UNEVICTABLE && (mt === mts.movable || mt === mts.unmovable)) used.push(p)
+        if (kind !== PageKind.UNEVICTABLE && (mt === mts.movable || mt === mts.unmovable)) candidates++
       }
     }
   }
   // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable blocks
-  let pcp = Math.min(s.pcp, used.length)
-  while (pcp-- > 0) {
-    const j = rng.int(used.length)
-    map[used[j]!] = PageKind.PCP
-    used[j] = used[used.length - 1]!
-    used.pop()
+  let pcp = Math.min(s.pcp, candidates)
+  const z0 = zone.startPfn - base
+  const zn = zone.endPfn - zone.startPfn
+  while (pcp > 0) {
+    const p = z0 + rng.int(zn)
+    const b = map[p]!
+    if (b !== PageKind.ANON && b !== PageKind.FILE && b !== PageKind.SLAB && b !== PageKind.PAGETABLE && b !== PageKind.KERNEL) continue
+    const t = pbType[Math.floor((p + base) / pbPages) - firstPb]!
+    if (t !== mts.movable && t !== mts.unmovable) continue
+    map[p] = PageKind.PCP
+    pcp--
   }
 }
 

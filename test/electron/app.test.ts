@@ -7,7 +7,7 @@ import type { MenuItemConstructorOptions } from 'electron'
 
 vi.mock('electron', async () => (await import('./fake_electron.ts')).electronModule)
 
-import { FakeBrowserWindow, FakeEvent, click, fake, findItem, resetFake, submenu } from './fake_electron.ts'
+import { FakeBrowserWindow, FakeEvent, FakeWebContents, click, fake, findItem, resetFake, submenu } from './fake_electron.ts'
 import { startApp, type AppHost, type StartOptions } from '../../electron/main/app.ts'
 import type { HostDeps } from '../../electron/main/host/types.ts'
 import { METHODS } from '../../electron/common/contract.ts'
@@ -83,6 +83,14 @@ describe('single instance', () => {
     expect(win.minimized).toBe(false)
     expect(win.focused).toBe(1)
     expect(host.openPath).toHaveBeenCalledWith('/home/u/caps/box.tar.gz')
+  })
+
+  it('second-instance after the window was closed (macOS) opens a new window with the path', async () => {
+    const { win, host } = await started()
+    win.close()
+    fake.app.emit('second-instance', new FakeEvent(), ['buddyscope-app', '/caps/x.tgz'], '/home/u')
+    expect(FakeBrowserWindow.getAllWindows()).toHaveLength(1)
+    expect(host.openPath).toHaveBeenCalledWith('/caps/x.tgz')
   })
 
   it('second-instance without a path only focuses', async () => {
@@ -177,6 +185,18 @@ describe('startup', () => {
     await running.ready
     expect(fake.errorBoxes).toEqual([['Buddyscope could not start', 'cannot start']])
     expect(fake.app.exitCode).toBe(1)
+  })
+})
+
+describe('every webContents', () => {
+  it('gets no popups and no <webview>', async () => {
+    await started()
+    const wc = new FakeWebContents()
+    fake.app.emit('web-contents-created', new FakeEvent(), wc)
+    expect(wc.windowOpenHandler!({ url: 'https://example.com' })).toEqual({ action: 'deny' })
+    const e = new FakeEvent()
+    wc.emit('will-attach-webview', e)
+    expect(e.defaultPrevented).toBe(true)
   })
 })
 

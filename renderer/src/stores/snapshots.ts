@@ -39,7 +39,7 @@ export interface OpenOptions {
 /** A file to upload: its name and bytes. */
 export interface UploadFile {
   name: string
-  data: Uint8Array
+  data: Uint8Array<ArrayBuffer>
 }
 
 /** Upload limits of the contract (startOpenUpload). */

@@ -46,6 +46,8 @@ export const useUiStore = defineStore('ui', () => {
   const overlay = ref<MapOverlay>('migratetype')
   /** the Open popover in the header */
   const openPanel = ref(false)
+  /** what the Open panel's path field last held (kept while the popover is closed) */
+  const openPathDraft = ref('')
   /** a modal text panel */
   const dialog = ref<null | 'about' | 'how-to-capture'>(null)
 
@@ -66,5 +68,5 @@ export const useUiStore = defineStore('ui', () => {
     view.value = v
   }
 
-  return { theme, view, freeUnit, freeScale, zoneKey, overlay, openPanel, dialog, setTheme, toggleTheme, setView }
+  return { theme, view, freeUnit, freeScale, zoneKey, overlay, openPanel, openPathDraft, dialog, setTheme, toggleTheme, setView }
 })

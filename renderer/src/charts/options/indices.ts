@@ -2,7 +2,7 @@
  * Fragmentation indices of one zone per order: the unusable free space index and the extfrag
  * index (debugfs extfrag/unusable_index; ×1000 integers in ZoneSummary, shown 0.000–1.000), with
  * vm.extfrag_threshold as a line. An extfrag index of −1 means a free block of that order exists,
- * so an allocation would not fail for fragmentation: drawn as a marker under the axis. Pure.
+ * so an allocation would not fail for fragmentation: drawn as a marker just under the axis. Pure.
  */
 import type { ZoneSummary } from '../../api/types.ts'
 import { formatExtfrag, formatIndex, orderLabel, formatShortSize, zoneLabel } from '../../format.ts'
@@ -21,8 +21,8 @@ export interface IndicesInput {
 
 export const UNUSABLE_COLOR = '#5b8def'
 export const EXTFRAG_COLOR = '#e0408a'
-/** y at which "−1: a block exists" markers sit, just under the 0 line */
-export const BLOCK_EXISTS_Y = -0.04
+/** "−1: a block exists" markers sit at y = 0, drawn this many px under the axis line */
+export const BLOCK_EXISTS_OFFSET_PX = 10
 
 /** ×1000 → 0..1, or null for the extfrag "−1" */
 export function indexValue(x1000: number | undefined, extfrag: boolean): number | null {
@@ -38,7 +38,7 @@ export function indicesOption(input: IndicesInput): ChartOption {
   const threshold = extfragThreshold / 1000
   const unusable = orders.map((o) => indexValue(zone.unusableIndex[o], false))
   const extfrag = orders.map((o) => indexValue(zone.extfragIndex[o], true))
-  const exists = orders.map((o) => ((zone.extfragIndex[o] ?? 0) < 0 ? BLOCK_EXISTS_Y : null))
+  const exists = orders.map((o) => ((zone.extfragIndex[o] ?? 0) < 0 ? 0 : null))
 
   return {
     animation: false,
@@ -60,19 +60,19 @@ export function indicesOption(input: IndicesInput): ChartOption {
       data: orders.map((o) => `${o}\n${formatShortSize(2 ** o * pageSize)}`),
       name: compact ? '' : 'order',
       nameLocation: 'middle',
-      nameGap: 34,
+      nameGap: 42,
       ...ax,
       splitLine: { show: true, lineStyle: { color: t.splitLine } },
-      axisLabel: { color: t.textMuted, fontSize: 11, lineHeight: 13 },
+      axisLabel: { color: t.textMuted, fontSize: 11, lineHeight: 13, margin: 20 },
     },
     yAxis: {
       type: 'value',
-      min: -0.08,
+      min: 0,
       max: 1,
       interval: 0.2,
       name: compact ? '' : 'index',
       ...ax,
-      axisLabel: { color: t.textMuted, fontSize: 11, showMinLabel: false, formatter: (v: number) => (v < 0 ? '' : v.toFixed(1)) },
+      axisLabel: { color: t.textMuted, fontSize: 11, formatter: (v: number) => v.toFixed(1) },
     },
     series: [
       {
@@ -85,6 +85,7 @@ export function indicesOption(input: IndicesInput): ChartOption {
       },
       {
         type: 'scatter', name: 'extfrag −1 (a free block of this order exists)', data: exists, symbol: 'diamond', symbolSize: 8,
+        symbolOffset: [0, BLOCK_EXISTS_OFFSET_PX], clip: false, z: 3,
         itemStyle: { color: 'transparent', borderColor: EXTFRAG_COLOR, borderWidth: 1.5 },
       },
       {
