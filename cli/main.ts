@@ -162,7 +162,7 @@ async function run(argv: string[], io: Out): Promise<number> {
         ...(mode ? { mode: mode as 'async' | 'sync-light' | 'sync' } : {}),
       })
       if (values.json) io.out(JSON.stringify(j, null, 2) + '\n')
-      else io.out(whatifCompactText(j, 4096))
+      else io.out(whatifCompactText(j))
       return 0
     }
     case 'serve': {

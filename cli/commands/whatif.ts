@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os'
 import { readFile } from 'node:fs/promises'
 import {
-  runCompactWhatIf, comparePredictedVsReal, sysctlInt,
+  runCompactWhatIf, comparePredictedVsReal, sysctlInt, computePageblockMap, type PageblockMap,
   type CompactWhatIfOptions, type CompactWhatIfResult, type PinnedAssumption, type MigrateMode, type CompactStrategy, type ZoneSummary, type PredictedVsReal,
 } from '../../engine/index.ts'
 import { loadSnapshot, type LayoutChoice } from '../host/load.ts'
@@ -30,6 +30,8 @@ export interface WhatifCompactArgs {
   mode?: MigrateMode
   strategy: Partial<CompactStrategy>
   pinned: PinnedSpec
+  /** also return the pageblock map after the run and the pageblocks that changed (the app) */
+  withMaps?: boolean
 }
 
 export type PinnedSpec = { kind: 'auto' } | { kind: 'none' } | { kind: 'pages'; count: number } | { kind: 'fraction'; fraction: number } | { kind: 'pfns'; file: string }
@@ -125,6 +127,9 @@ export interface WhatifCompactJson {
   timeline: number[]
   events: CompactWhatIfResult['events']
   eventsDropped: number
+  afterMap?: PageblockMap
+  changedPageblocks?: number[]
+  pageSize: number
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -219,6 +224,8 @@ export async function whatifCompact(a: WhatifCompactArgs): Promise<WhatifCompact
     before, after: main.after, counters: main.counters, result: main.result, kind: main.kind, order: main.order, mode: main.mode,
     layout, seed: a.seed, band: bandOut, zonesCompacted: main.zones, pagesMigrated: main.pagesMigrated, bytesCopied: main.bytesCopied,
     allocationWouldSucceed: main.allocationWouldSucceed, assumptions: main.assumptions, real, timeline: main.timeline, events: main.events, eventsDropped: main.eventsDropped,
+    pageSize: s.model.geometry.pageSize,
+    ...(a.withMaps ? { afterMap: computePageblockMap(s.model), changedPageblocks: main.changedPageblocks } : {}),
   }
 }
 
@@ -227,7 +234,7 @@ const fmtPages = (p: number, pageSize: number): string => {
   return mib >= 1 ? `${mib.toFixed(1)} MiB` : `${(p * pageSize) / 1024} KiB`
 }
 
-export function whatifCompactText(j: WhatifCompactJson, pageSize: number): string {
+export function whatifCompactText(j: WhatifCompactJson, pageSize = j.pageSize): string {
   const L: string[] = []
   L.push(`What if: ${j.kind === 'full' ? 'full compaction (order −1, as compact_memory / node compact)' : `direct compaction for order ${j.order}`}, mode ${j.mode}; layout ${j.layout}${j.layout === 'synthesized' ? ` (seed ${j.seed})` : ''}`)
   L.push(`Result: ${j.result}${j.allocationWouldSucceed === null ? '' : j.allocationWouldSucceed ? ` — an order-${j.order} allocation would now succeed` : ` — an order-${j.order} allocation would still fail`}`)

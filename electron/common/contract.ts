@@ -9,7 +9,7 @@
  * emits `run:progress` events and finally `run:done` or `run:failed`; `cancelRun` stops it.
  */
 import { z } from 'zod'
-import type { ZoneSummary, MachineInfo } from '../../engine/index.ts'
+import type { ZoneSummary, MachineInfo, CompactionEvent, ZoneCompactResult, PredictedVsReal } from '../../engine/index.ts'
 
 export const CONTRACT_VERSION = 1
 
@@ -89,6 +89,40 @@ export interface PageblockDetailDto {
 /** Classes of the page-level view, in the order of PageblockDetailDto.classes. */
 export const PAGE_CLASSES = ['hole', 'free', 'pcp', 'movable', 'file', 'unevictable', 'pinned', 'reclaimable', 'unmovable', 'pagetable', 'reserved', 'thp', 'hugetlb', 'other'] as const
 
+/** The answer of a what-if compaction run (WhatifCompactJson of the CLI, plus maps). */
+export interface WhatifCompactView {
+  runId: string
+  snapshotId: string
+  kind: 'full' | 'direct'
+  order: number
+  mode: string
+  result: string
+  layout: 'exact' | 'synthesized'
+  seed: number
+  counters: Record<string, number>
+  before: ZoneSummary[]
+  after: ZoneSummary[]
+  zonesCompacted: ZoneCompactResult[]
+  pagesMigrated: number
+  bytesCopied: number
+  allocationWouldSucceed: boolean | null
+  assumptions: string[]
+  band: {
+    seeds: number[]
+    zones: Record<string, { median: number[]; p5: number[]; p95: number[]; highOrderPages: { median: number; p5: number; p95: number } }>
+    counters: Record<string, { median: number; p5: number; p95: number }>
+  } | null
+  real: { capture: string; trigger: { file: string; node: number | null }; counters: Record<string, number>; predictedVsReal: PredictedVsReal[] } | null
+  /** [migratePfn, freePfn] pairs over time, for the scanner replay */
+  timeline: number[]
+  /** tracepoint-named events (the first ones; eventsDropped says how many more) */
+  events: CompactionEvent[]
+  eventsDropped: number
+  /** pageblock map after the run (same indexing as getPageblockMap) and the pageblocks that changed */
+  afterMap: PageblockMapDto
+  changedPageblocks: number[]
+}
+
 export interface RunProgress {
   runId: string
   phase: string
@@ -146,6 +180,23 @@ export const METHODS = {
   getPageblockDetail: z.object({ id: z.string().min(1).max(64), pageblock: z.number().int().min(0) }).strict(),
   listRecent: empty,
   pickSnapshotPath: z.object({ kind: z.enum(['directory', 'file']) }).strict(),
+  startWhatifCompact: z.object({
+    id: z.string().min(1).max(64),
+    node: z.number().int().min(0).max(1023).optional(),
+    zone: z.string().min(1).max(16).optional(),
+    /** absent = full compaction (order −1) */
+    order: z.number().int().min(0).max(20).optional(),
+    mode: z.enum(['async', 'sync-light', 'sync']).optional(),
+    strategy: z.object({
+      fastIsolateFreepages: z.boolean().optional(),
+      fastFindMigrateblock: z.boolean().optional(),
+      honourSkipBits: z.boolean().optional(),
+      scanUnmovableForSmallOrders: z.boolean().optional(),
+    }).strict().optional(),
+    /** 'auto' (the capture's workload log, else none), 'none', a page count, or a share of anonymous pages (0..1) */
+    pinned: z.union([z.literal('auto'), z.literal('none'), z.object({ pages: z.number().int().min(0) }).strict(), z.object({ fraction: z.number().min(0).max(1) }).strict()]).optional(),
+    seeds: z.number().int().min(1).max(64).optional(),
+  }).strict(),
 } as const
 
 export type MethodName = keyof typeof METHODS
@@ -165,6 +216,7 @@ export interface MethodResults {
   listRecent: RecentEntry[]
   /** path chosen in a native dialog, or null (cancelled); supported=false in browser mode */
   pickSnapshotPath: { path: string | null; supported: boolean }
+  startWhatifCompact: { runId: string }
 }
 
 // ------------------------------------------------------------------ events (host → renderer)
@@ -173,12 +225,14 @@ export interface EventPayloads {
   'run:progress': RunProgress
   'run:done': { runId: string; snapshot: SnapshotView }
   'run:failed': { runId: string; error: HostError }
+  /** a what-if run finished */
+  'whatif:done': { runId: string; whatif: WhatifCompactView }
   /** the host opened a snapshot on its own (menu, drag-and-drop, second instance, command line) */
   'snapshot:opening': { runId: string; path: string }
   /** a menu command the renderer carries out */
   'menu:command': { command: MenuCommand }
 }
-export const EVENTS = ['run:progress', 'run:done', 'run:failed', 'snapshot:opening', 'menu:command'] as const
+export const EVENTS = ['run:progress', 'run:done', 'run:failed', 'whatif:done', 'snapshot:opening', 'menu:command'] as const
 export type EventName = (typeof EVENTS)[number]
 
 export type MenuCommand = 'close-snapshot' | 'theme-light' | 'theme-dark' | 'about' | 'how-to-capture' | 'open-dialog'

@@ -31,7 +31,21 @@ export interface CompactJob {
   noEvents?: boolean
 }
 
-export type EngineJob = OpenJob | CompactJob
+/** The app's what-if: the CLI's whatifCompact (ensembles, predicted vs real) with maps. */
+export interface WhatifJob {
+  kind: 'whatif-app'
+  args: import('../../../cli/commands/whatif.ts').WhatifCompactArgs
+}
+
+export type EngineJob = OpenJob | CompactJob | WhatifJob
+
+async function runWhatifApp(job: WhatifJob): Promise<void> {
+  const { whatifCompact } = await import('../../../cli/commands/whatif.ts')
+  parentPort?.postMessage({ type: 'progress', phase: 'compacting', done: 0, total: 0 })
+  const r = await whatifCompact({ ...job.args, withMaps: true })
+  const map = r.afterMap!
+  parentPort?.postMessage({ type: 'done', whatif: r }, [map.mt.buffer, map.free.buffer, map.movable.buffer, map.unmovable.buffer, map.reclaimable.buffer, map.pinned.buffer, map.mixed.buffer] as ArrayBuffer[])
+}
 
 async function runCompact(job: CompactJob): Promise<void> {
   const s = await loadSnapshot(job.path, { ...(job.capture ? { capture: job.capture } : {}), layout: job.layout ?? 'auto', seed: job.seed ?? 1 })
@@ -65,6 +79,6 @@ async function run(job: OpenJob): Promise<void> {
 }
 
 const job = workerData as EngineJob
-;(job.kind === 'whatif-compact' ? runCompact(job) : run(job)).catch((e: unknown) => {
+;(job.kind === 'whatif-compact' ? runCompact(job) : job.kind === 'whatif-app' ? runWhatifApp(job) : run(job)).catch((e: unknown) => {
   parentPort?.postMessage({ type: 'error', error: toHostError(e) })
 })

@@ -17,7 +17,9 @@ import {
 import type { InspectJson } from '../../../cli/commands/inspect.ts'
 import type { HostDeps } from './types.ts'
 import { hostError, toHostError } from './errors.ts'
-import type { OpenJob } from './engine_worker.ts'
+import type { OpenJob, EngineJob } from './engine_worker.ts'
+import type { WhatifCompactJson } from '../../../cli/commands/whatif.ts'
+import type { WhatifCompactView } from '../../common/contract.ts'
 
 interface OpenSnapshot {
   view: SnapshotView
@@ -35,7 +37,8 @@ interface Run {
 
 type WorkerMessage =
   | { type: 'progress'; phase: string; done: number; total: number }
-  | { type: 'done'; inspect: InspectJson; extfragThreshold: number; model: ModelTransfer; map: PageblockMap }
+  | { type: 'done'; inspect: InspectJson; extfragThreshold: number; model: ModelTransfer; map: PageblockMap; whatif?: undefined }
+  | { type: 'done'; whatif: WhatifCompactJson }
   | { type: 'error'; error: HostError }
 
 export class BuddyscopeHost {
@@ -77,10 +80,10 @@ export class BuddyscopeHost {
 
   // ---------------------------------------------------------------- runs
 
-  startRun(job: OpenJob): string {
+  startRun(job: EngineJob, snapshotId: string | null = null): string {
     const id = `r${this.nextId++}`
     const worker = this.deps.createWorker(job)
-    const run: Run = { id, worker, path: job.path, settled: false }
+    const run: Run = { id, worker, path: job.kind === 'whatif-app' ? job.args.path : job.path, settled: false }
     this.runs.set(id, run)
     const fail = (error: HostError): void => {
       if (run.settled) return
@@ -94,11 +97,18 @@ export class BuddyscopeHost {
       else if (msg.type === 'done') {
         if (run.settled) return
         try {
-          const view = this.register(msg, job)
-          run.settled = true
-          this.runs.delete(id)
-          this.deps.recent.add({ path: job.path, label: view.label, openedAt: new Date().toISOString() })
-          this.deps.emit('run:done', { runId: id, snapshot: view })
+          if (msg.whatif) {
+            const view = this.whatifView(id, snapshotId ?? '', msg.whatif)
+            run.settled = true
+            this.runs.delete(id)
+            this.deps.emit('whatif:done', { runId: id, whatif: view })
+          } else if (job.kind === 'open') {
+            const view = this.register(msg, job)
+            run.settled = true
+            this.runs.delete(id)
+            this.deps.recent.add({ path: job.path, label: view.label, openedAt: new Date().toISOString() })
+            this.deps.emit('run:done', { runId: id, snapshot: view })
+          }
         } catch (e) {
           fail(toHostError(e))
         }
@@ -122,7 +132,35 @@ export class BuddyscopeHost {
     return true
   }
 
-  private register(msg: Extract<WorkerMessage, { type: 'done' }>, job: OpenJob): SnapshotView {
+  private whatifView(runId: string, snapshotId: string, w: WhatifCompactJson): WhatifCompactView {
+    const m = w.afterMap!
+    return {
+      runId, snapshotId, kind: w.kind, order: w.order, mode: w.mode, result: w.result, layout: w.layout, seed: w.seed, counters: w.counters,
+      before: w.before, after: w.after, zonesCompacted: w.zonesCompacted, pagesMigrated: w.pagesMigrated, bytesCopied: w.bytesCopied,
+      allocationWouldSucceed: w.allocationWouldSucceed, assumptions: w.assumptions, band: w.band, real: w.real, timeline: w.timeline,
+      events: w.events, eventsDropped: w.eventsDropped, changedPageblocks: w.changedPageblocks ?? [],
+      afterMap: { id: snapshotId, mt: m.mt, free: m.free, movable: m.movable, unmovable: m.unmovable, reclaimable: m.reclaimable, pinned: m.pinned, mixed: m.mixed },
+    }
+  }
+
+  /** Start a what-if compaction on an open snapshot (reloaded in the worker from its path). */
+  startWhatifCompact(a: MethodArgs<'startWhatifCompact'>): string {
+    const s = this.snapshot(a.id)
+    const v = s.view
+    const pinned = a.pinned === undefined || a.pinned === 'auto' ? { kind: 'auto' as const } : a.pinned === 'none' ? { kind: 'none' as const }
+      : 'pages' in a.pinned ? { kind: 'pages' as const, count: a.pinned.pages } : { kind: 'fraction' as const, fraction: a.pinned.fraction }
+    return this.startRun({
+      kind: 'whatif-app',
+      args: {
+        path: v.path, ...(v.label ? { capture: v.label } : {}), layout: v.layout.method, seed: v.layout.seed ?? 1, seeds: a.seeds ?? 1,
+        ...(a.node !== undefined ? { node: a.node } : {}), ...(a.zone !== undefined ? { zone: a.zone } : {}),
+        ...(a.order !== undefined ? { order: a.order } : {}), ...(a.mode !== undefined ? { mode: a.mode } : {}),
+        strategy: a.strategy ?? {}, pinned,
+      },
+    }, a.id)
+  }
+
+  private register(msg: Extract<WorkerMessage, { type: 'done'; whatif?: undefined }>, job: OpenJob): SnapshotView {
     const { model, allocator } = importModel(msg.model)
     const id = `s${this.nextId++}`
     const i = msg.inspect
@@ -221,6 +259,7 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
   getPageblockMap: async (h, a) => h.pageblockMapDto(a.id),
   getPageblockDetail: async (h, a) => h.pageblockDetailDto(a.id, a.pageblock),
   listRecent: async (h) => h.deps_.recent.list(),
+  startWhatifCompact: async (h, a) => ({ runId: h.startWhatifCompact(a) }),
   pickSnapshotPath: async (h, a) => {
     const pick = h.deps_.pickPath
     if (!pick) return { path: null, supported: false }
