@@ -20,6 +20,7 @@ import { captureOf, sizeLabel, syntheticMachine } from './capture.ts'
 import { benchKpage, writeKpageFiles, type KpageResult } from './kpage.ts'
 import { benchSynthesis, describeSynth, projectedMemoryBytes, warmUp, MACHINE_SEED, type SynthResult } from './synth.ts'
 import { fmtCount, fmtMiB, fmtMs, fmtSignedMiB, gc, gcExposed, median, now, peakRss, verdict } from './util.ts'
+import { benchCompactionSize, type CompactionBench } from './compaction.ts'
 
 const GiB = 2 ** 30
 const TARGET_64G_MS = 500
@@ -113,8 +114,28 @@ async function main(): Promise<void> {
   log()
 
   // ---------------------------------------------------------------- part 3
+  log('== 3. Full compaction of the largest zone vs a bare two-pointer sweep of the same size ==')
+  const compaction: Array<CompactionBench | { bytes: number; failure: string }> = []
+  for (const gib of [4, 64, 256, 1024]) {
+    const bytes = gib * GiB
+    try {
+      const r = gib <= 64 ? benchCompactionSize(bytes, 3) : await runCompactionChild(bytes, gib >= 1024 ? 1 : 2)
+      compaction.push(r)
+      log(`-- ${sizeLabel(bytes)}: ${r.zone} (${fmtCount(r.zonePages)} pages): compaction median ${fmtMs(median(r.compactMs))} (${r.compactMs.map((x) => x.toFixed(0)).join(', ')} ms), ` +
+        `sweep median ${fmtMs(median(r.sweepMs))}; ratio ${r.ratio.toFixed(1)}×; ${fmtCount(r.migrated)} pages migrated, ${r.result}; ` +
+        `${(median(r.compactMs) * 1e6 / r.zonePages).toFixed(1)} ns per zone page`)
+    } catch (e) {
+      const failure = e instanceof Error ? e.message : String(e)
+      compaction.push({ bytes, failure })
+      log(`-- ${sizeLabel(bytes)}: FAILED ${failure}`)
+    }
+    gc()
+  }
+  log()
+
+  // ---------------------------------------------------------------- part 4
   const wall = now() - tStart
-  log('== 3. Summary ==')
+  log('== 4. Summary ==')
   const rows: Array<[string, string, string, string]> = []
   for (const o of outcomes) {
     const L = sizeLabel(o.bytes)
@@ -146,12 +167,40 @@ async function main(): Promise<void> {
   } else {
     rows.push(['kpageflags decode / raw read', `n/a (${kpError})`, `≥ ${100 * TARGET_DECODE_RATIO} %`, 'FAIL'])
   }
+  for (const c of compaction) {
+    const L = sizeLabel(c.bytes)
+    if ('failure' in c) {
+      rows.push([`${L} full compaction / sweep`, `n/a (${c.failure})`, c.bytes === 64 * GiB ? '≤ 3×' : '', c.bytes === 64 * GiB ? 'FAIL' : ''])
+      continue
+    }
+    rows.push([`${L} full compaction of ${c.zone.replace('Node 0, zone ', '')} (median)`, fmtMs(median(c.compactMs)), '', ''])
+    rows.push([`${L} full compaction / bare sweep`, `${c.ratio.toFixed(1)}×`, c.bytes === 64 * GiB ? '≤ 3×' : '', c.bytes === 64 * GiB ? verdict(c.ratio <= 3) : ''])
+  }
   rows.push(['bench process peak RSS', fmtMiB(peakRss(), 0), '< 8 GiB', verdict(peakRss() < 8 * GiB && outcomes.every((o) => (o.childPeakRss ?? 0) < 8 * GiB))])
   rows.push(['bench wall time', fmtMs(wall), '< 3 min', verdict(wall < 180_000)])
   rows.push(['load average at the end (1/5/15 min)', os.loadavg().map((x) => x.toFixed(2)).join(' '), '', ''])
   const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length)), Math.max(6, ...rows.map((r) => r[2].length))]
   log(`${'figure'.padEnd(w[0]!)}  ${'value'.padEnd(w[1]!)}  ${'target'.padEnd(w[2]!)}  verdict`)
   for (const r of rows) log(`${r[0].padEnd(w[0]!)}  ${r[1].padEnd(w[1]!)}  ${r[2].padEnd(w[2]!)}  ${r[3]}`.trimEnd())
+}
+
+/** Part 3 for one size in a child process (256 GiB, 1 TiB). */
+async function runCompactionChild(bytes: number, runs: number): Promise<CompactionBench> {
+  const script = fileURLToPath(new URL('./compaction-child.ts', import.meta.url))
+  return await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, script, String(bytes), String(runs)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d: Buffer) => { out += String(d) })
+    child.stderr.on('data', (d: Buffer) => { err += String(d) })
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS * 2)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '))
+      if (line) resolve(JSON.parse(line.slice(7)) as CompactionBench)
+      else reject(new Error(`child exited (${signal ?? code}): ${err.trim().split('\n').slice(-2).join(' | ')}`))
+    })
+  })
 }
 
 /** Part 1 for one size in a child process; reports a crash instead of sharing it. */

@@ -87,6 +87,55 @@ export interface CompactOptions {
   events?: EventSink
 }
 
+/**
+ * cc->freepages: isolated free blocks, taken one base page at a time in the order isolated
+ * (lowest PFN of each block first, as split_map_pages leaves them).
+ */
+export class FreePageList {
+  private readonly pfns: number[] = []
+  private readonly lens: number[] = []
+  private head = 0
+  private off = 0
+  /** base pages not yet taken */
+  length = 0
+
+  addBlock(pfn: number, pages: number): void {
+    this.pfns.push(pfn)
+    this.lens.push(pages)
+    this.length += pages
+  }
+
+  /** the next target page, or -1 when none is left */
+  take(): number {
+    while (this.head < this.pfns.length) {
+      if (this.off < this.lens[this.head]!) {
+        this.length--
+        return this.pfns[this.head]! + this.off++
+      }
+      this.head++
+      this.off = 0
+    }
+    return -1
+  }
+
+  /** every page not yet taken */
+  remaining(): number[] {
+    const out: number[] = []
+    for (let i = this.head; i < this.pfns.length; i++) {
+      for (let k = i === this.head ? this.off : 0; k < this.lens[i]!; k++) out.push(this.pfns[i]! + k)
+    }
+    return out
+  }
+
+  clear(): void {
+    this.pfns.length = 0
+    this.lens.length = 0
+    this.head = 0
+    this.off = 0
+    this.length = 0
+  }
+}
+
 /** struct compact_control */
 export interface CompactControl {
   zone: Zone
@@ -111,7 +160,7 @@ export interface CompactControl {
   rescan: boolean
   /** isolated pages waiting for migration (pfns), and free target pages (order-0 pfns) */
   migratepages: number[]
-  freepages: number[]
+  freepages: FreePageList
   totalMigrateScanned: number
   totalFreeScanned: number
 }
@@ -181,7 +230,7 @@ export class Compactor {
       highestZoneIdx: o.highestZoneIdx ?? 99, wholeZone: o.wholeZone ?? false,
       ignoreSkipHint: (o.ignoreSkipHint ?? false) || !this.strategy.honourSkipBits, ignoreBlockSuitable: o.ignoreBlockSuitable ?? false,
       directCompaction: o.directCompaction ?? false, proactiveCompaction: o.proactiveCompaction ?? false, gfpFs: o.gfpFs ?? true,
-      migratePfn: 0, freePfn: 0, fastStartPfn: 0, fastSearchFail: 0, rescan: false, migratepages: [], freepages: [],
+      migratePfn: 0, freePfn: 0, fastStartPfn: 0, fastSearchFail: 0, rescan: false, migratepages: [], freepages: new FreePageList(),
       totalMigrateScanned: 0, totalFreeScanned: 0,
     }
   }
@@ -324,7 +373,7 @@ export class Compactor {
     this.putbackMigratepages(cc)
     if (cc.freepages.length > 0) {
       let highest = 0
-      for (const p of cc.freepages) highest = Math.max(highest, p)
+      for (const p of cc.freepages.remaining()) highest = Math.max(highest, p)
       this.releaseFreepages(cc)
       if (highest > zone.compactCachedFreePfn) zone.compactCachedFreePfn = this.pageblockStart(highest)
     }
@@ -586,8 +635,9 @@ export class Compactor {
     const listMt = freeHeadMt(b)
     const blockMt = m.getPageblockMigratetype(pfn)
     if (blockMt !== m.migratetypes.isolate) {
-      const watermark = zone.wmark.min + 2 ** order
-      if (!a.zoneWatermarkOk(zone, 0, watermark, 0, ALLOC_CMA)) return 0
+      // zone_watermark_ok(zone, 0, min + 2^order, 0, ALLOC_CMA), order 0: only the free-page test
+      const free = zone.nrFreePages - zone.nrReservedHighatomic
+      if (free <= zone.wmark.min + 2 ** order + (zone.protection[0] ?? 0)) return 0
     }
     a.delFromFreeList(zone, pfn, order, listMt)
     if (order >= m.geometry.pageblockOrder - 1) {
@@ -616,8 +666,9 @@ export class Compactor {
       const isolated = this.isolateFreePage(cc.zone, pfn, order)
       if (!isolated) break
       // split_map_pages(): the block becomes order-0 targets, lowest PFN first
-      map.fill(PageKind.ISOLATED_FREE, pfn - base, pfn - base + isolated)
-      for (let p = pfn; p < pfn + isolated; p++) cc.freepages.push(p)
+      if (isolated === 1) map[pfn - base] = PageKind.ISOLATED_FREE
+      else map.fill(PageKind.ISOLATED_FREE, pfn - base, pfn - base + isolated)
+      cc.freepages.addBlock(pfn, isolated)
       nrScanned += isolated - 1
       total += isolated
       if (cc.migratepages.length <= cc.freepages.length) {
@@ -662,7 +713,7 @@ export class Compactor {
       const got = this.isolateFreePage(zone, found, o)
       if (!got) return
       m.memMap.fill(PageKind.ISOLATED_FREE, found - m.basePfn, found - m.basePfn + got)
-      for (let p = found; p < found + got; p++) cc.freepages.push(p)
+      cc.freepages.addBlock(found, got)
       cc.totalFreeScanned += got
       this.count('compact_isolated', got)
       cc.freePfn = Math.min(cc.freePfn, this.pageblockStart(found))
@@ -735,9 +786,9 @@ export class Compactor {
           break
         }
       }
-      const dst = cc.freepages.shift()!
+      const dst = cc.freepages.take()
       map[dst - base] = kind
-      this.alloc.freeUnrefPage(src)
+      this.alloc.freeUnrefPage(src, cc.zone)
       migrated++
     }
     // what was not tried (no target) goes back to the LRU untouched
@@ -758,11 +809,11 @@ export class Compactor {
   /** release_freepages(): unused targets go back through free_unref_page */
   private releaseFreepages(cc: CompactControl): void {
     const m = this.model
-    for (const p of cc.freepages) {
+    for (const p of cc.freepages.remaining()) {
       m.memMap[p - m.basePfn] = PageKind.KERNEL // briefly "allocated", as the split pages are
-      this.alloc.freeUnrefPage(p)
+      this.alloc.freeUnrefPage(p, cc.zone)
     }
-    cc.freepages.length = 0
+    cc.freepages.clear()
   }
 
   // ---------------------------------------------------------------- entry points

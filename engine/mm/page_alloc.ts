@@ -116,7 +116,8 @@ export class PageAllocator {
     const pbOrder = m.geometry.pageblockOrder
     const mts = m.migratetypes
     // all pages of the block become buddy tails; the final head is set by addToFreeList
-    map.fill(PageKind.BUDDY_TAIL, pfn - base, pfn - base + 2 ** order)
+    if (order === 0) map[pfn - base] = PageKind.BUDDY_TAIL
+    else map.fill(PageKind.BUDDY_TAIL, pfn - base, pfn - base + 2 ** order)
     while (order < maxOrder) {
       const buddy = pfn ^ (2 ** order)
       if (buddy < zone.startPfn || buddy >= zone.endPfn) break
@@ -173,14 +174,16 @@ export class PageAllocator {
       const hi: number[] = []
       const m = this.model
       const pb = m.pageblockNrPages
-      for (let p = zone.startPfn; p < zone.endPfn; p++) {
-        if (m.memMap[p - m.basePfn] !== PageKind.PCP) continue
+      const map = m.memMap
+      const endIdx = zone.endPfn - m.basePfn
+      for (let i = map.indexOf(PageKind.PCP, zone.startPfn - m.basePfn); i >= 0 && i < endIdx; i = map.indexOf(PageKind.PCP, i + 1)) {
+        const p = i + m.basePfn
         if (p % pb === 0 && p + pb <= zone.endPfn) {
           let all = true
           for (let q = p; q < p + pb; q++) if (m.memMap[q - m.basePfn] !== PageKind.PCP) { all = false; break }
           if (all) {
             hi.push(p)
-            p += pb - 1
+            i += pb - 1
             continue
           }
         }
@@ -199,9 +202,9 @@ export class PageAllocator {
    * `high`, free_pcppages_bulk() returns the oldest pages to the buddy allocator, keeping `batch`
    * (nr_pcp_free with a grown free_factor frees up to high − batch).
    */
-  freeUnrefPage(pfn: number): void {
+  freeUnrefPage(pfn: number, knownZone?: Zone): void {
     const m = this.model
-    const zone = m.zoneOf(pfn)
+    const zone = knownZone ?? m.zoneOf(pfn)
     if (!zone) throw new Error(`free of pfn ${pfn} outside every zone`)
     if (zone.pcpHigh <= 0) {
       this.freePages(pfn, 0)
@@ -220,10 +223,12 @@ export class PageAllocator {
     const m = this.model
     const l = this.pcpList(zone)
     const n = Math.min(count, l.length)
+    const pbMt = m.pageblockMt
+    const pbPages = m.pageblockNrPages
+    const pbBase = m.pbBase
     for (let i = 0; i < n; i++) {
       const pfn = l[i]!
-      m.memMap[pfn - m.basePfn] = PageKind.BUDDY_TAIL
-      this.freeOnePage(zone, pfn, 0, m.getPageblockMigratetype(pfn))
+      this.freeOnePage(zone, pfn, 0, pbMt[Math.floor(pfn / pbPages) - pbBase]!)
     }
     l.splice(0, n)
     zone.pcpPages -= n

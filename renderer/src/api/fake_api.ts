@@ -393,6 +393,9 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
     },
     listRecent: async () => recent.slice(0, 10),
     pickSnapshotPath: async () => ({ path: null, supported: false }),
+    startWhatifCompact: async () => {
+      throw { code: 'unsupported', message: 'what-if compaction needs the real host (buddyscope serve)' } satisfies HostError
+    },
   }
 
   const api: Record<string, unknown> = { ...handlers }

@@ -1,11 +1,11 @@
 /**
  * The contract as the renderer sees it: types only (import type keeps zod and the engine out of
  * the bundle), plus local copies of the contract's tiny constants, checked against the originals
- * at compile time so they cannot drift.
+ * at compile time so they cannot drift. Method and event names come from the zod-free
+ * electron/common/methods.ts.
  */
 import type {
   PAGE_CLASSES as CONTRACT_PAGE_CLASSES,
-  EVENTS as CONTRACT_EVENTS,
   CONTRACT_VERSION as CONTRACT_CONTRACT_VERSION,
   HostError,
 } from '../../../electron/common/contract.ts'
@@ -27,14 +27,13 @@ export type {
   MethodName,
   MethodArgs,
   MethodResults,
+  WhatifCompactView,
 } from '../../../electron/common/contract.ts'
 export type { ZoneSummary, MachineInfo } from '../../../engine/index.ts'
 
 /** Classes of the page-level view, index = PageblockDetailDto.classes value. */
 export const PAGE_CLASSES = ['hole', 'free', 'pcp', 'movable', 'file', 'unevictable', 'pinned', 'reclaimable', 'unmovable', 'pagetable', 'reserved', 'thp', 'hugetlb', 'other'] as const
 export type PageClassName = (typeof PAGE_CLASSES)[number]
-
-export const EVENTS = ['run:progress', 'run:done', 'run:failed', 'snapshot:opening', 'menu:command'] as const
 
 export const CONTRACT_VERSION = 1
 
@@ -44,10 +43,8 @@ export const MT_NONE = 255
 // compile-time checks: the copies above equal the contract's constants
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 const _pageClassesMatch: Same<typeof PAGE_CLASSES, typeof CONTRACT_PAGE_CLASSES> = true
-const _eventsMatch: Same<typeof EVENTS, typeof CONTRACT_EVENTS> = true
 const _versionMatch: Same<typeof CONTRACT_VERSION, typeof CONTRACT_CONTRACT_VERSION> = true
 void _pageClassesMatch
-void _eventsMatch
 void _versionMatch
 
 export function isHostError(e: unknown): e is HostError {

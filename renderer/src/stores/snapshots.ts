@@ -71,6 +71,10 @@ export const useSnapshotStore = defineStore('snapshots', () => {
   let initPromise: Promise<void> | null = null
   /** runs that ended (done/failed) possibly before their start call returned */
   const ended = new Set<string>()
+  /** run id → id of the snapshot it opened */
+  const openedBy = new Map<string, string>()
+  /** progress/failure of runs not known here yet (see remember) */
+  const early = new Map<string, { progress?: EventPayloads['run:progress']; failed?: EventPayloads['run:failed'] }>()
   const unsubscribe: Array<() => void> = []
 
   // ---------------------------------------------------------------- errors
@@ -90,12 +94,16 @@ export const useSnapshotStore = defineStore('snapshots', () => {
 
   function trackRun(runId: string, title: string): void {
     if (ended.has(runId)) return
-    const existing = runs.value.find((r) => r.runId === runId)
-    if (existing) {
-      if (existing.title === '…') existing.title = title
-      return
+    if (!runs.value.some((r) => r.runId === runId)) {
+      runs.value = [...runs.value, { runId, title, phase: 'starting', done: 0, total: 0, cancelling: false }]
     }
-    runs.value = [...runs.value, { runId, title, phase: 'starting', done: 0, total: 0, cancelling: false }]
+    // events of this run that came before we knew it was ours
+    const e = early.get(runId)
+    if (e) {
+      early.delete(runId)
+      if (e.progress) onProgress(e.progress)
+      if (e.failed) onFailed(e.failed)
+    }
   }
 
   function endRun(runId: string): RunState | undefined {
@@ -107,12 +115,15 @@ export const useSnapshotStore = defineStore('snapshots', () => {
 
   function onProgress(p: EventPayloads['run:progress']): void {
     if (ended.has(p.runId)) return
-    let r = runs.value.find((x) => x.runId === p.runId)
-    if (!r) {
-      trackRun(p.runId, '…')
-      r = runs.value.find((x) => x.runId === p.runId)
-    }
+    const r = runs.value.find((x) => x.runId === p.runId)
     if (r) Object.assign(r, { phase: p.phase, done: p.done, total: p.total })
+    else remember(p.runId, { progress: p })
+  }
+
+  /** Keep the latest event of a run not (yet) known here: its start call may not have returned. */
+  function remember(runId: string, e: { progress?: EventPayloads['run:progress']; failed?: EventPayloads['run:failed'] }): void {
+    early.set(runId, { ...early.get(runId), ...e })
+    if (early.size > 64) early.delete(early.keys().next().value!)
   }
 
   function addSnapshot(view: SnapshotView): void {
@@ -122,22 +133,39 @@ export const useSnapshotStore = defineStore('snapshots', () => {
   }
 
   function onDone(p: EventPayloads['run:done']): void {
+    const mine = runs.value.some((r) => r.runId === p.runId)
     endRun(p.runId)
     addSnapshot(p.snapshot)
-    currentId.value = p.snapshot.id
-    useUiStore().openPanel = false
+    openedBy.set(p.runId, p.snapshot.id)
+    if (openedBy.size > 64) openedBy.delete(openedBy.keys().next().value!)
+    // switch to it when we asked for it (or nothing is shown); a snapshot another window opened just joins the tabs
+    if (mine || !currentId.value) {
+      currentId.value = p.snapshot.id
+      useUiStore().openPanel = false
+    }
     void refreshRecent()
   }
 
   function onFailed(p: EventPayloads['run:failed']): void {
+    if (ended.has(p.runId)) return
+    if (!runs.value.some((x) => x.runId === p.runId)) {
+      // not (yet) ours: our start call may still be on its way; other runs (what-if) are not ours to report
+      remember(p.runId, { failed: p })
+      return
+    }
     const r = endRun(p.runId)
-    const what = r && r.title !== '…' ? r.title : 'the snapshot'
+    const what = r ? r.title : 'the snapshot'
     if (p.error.code === 'cancelled') {
       notice.value = `Cancelled opening ${what}.`
     } else {
       reportError(`Could not open ${what}`, p.error)
     }
     if (snapshots.value.length === 0 && runs.value.length === 0) useUiStore().openPanel = true
+  }
+
+  /** A what-if run (started by another part of the app or another window) ended: not an open. */
+  function onWhatifDone(p: EventPayloads['whatif:done']): void {
+    endRun(p.runId)
   }
 
   function onOpening(p: EventPayloads['snapshot:opening']): void {
@@ -162,6 +190,12 @@ export const useSnapshotStore = defineStore('snapshots', () => {
       const a = api ?? (await getApi())
       const { runId } = await call(a)
       trackRun(runId, title)
+      // it may have finished before its start call returned
+      const opened = openedBy.get(runId)
+      if (opened) {
+        currentId.value = opened
+        useUiStore().openPanel = false
+      }
       return runId
     } catch (e) {
       reportError(`Could not open ${title}`, e)
@@ -187,6 +221,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
         a.on('run:progress', onProgress),
         a.on('run:done', onDone),
         a.on('run:failed', onFailed),
+        a.on('whatif:done', onWhatifDone),
         a.on('snapshot:opening', onOpening),
         a.on('menu:command', onMenu),
       )

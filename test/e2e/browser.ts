@@ -1,0 +1,66 @@
+/**
+ * End-to-end harness: `buddyscope serve` in this process (127.0.0.1, random port, fixed token)
+ * and Debian's Chromium driven by playwright-core. Chromium is found through CHROMIUM_PATH,
+ * /usr/bin/chromium, or Playwright's own browser cache; without one the tests stop with a
+ * message saying how to get it. Screenshots go to test-results/e2e/.
+ */
+import { existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { serve, type RunningServer } from '../../cli/commands/serve.ts'
+
+export const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'e2e')
+
+export function findChromium(): string {
+  const env = process.env['CHROMIUM_PATH']
+  if (env) {
+    if (!existsSync(env)) throw new Error(`CHROMIUM_PATH=${env} does not exist`)
+    return env
+  }
+  for (const p of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (existsSync(p)) return p
+  const cache = process.env['PLAYWRIGHT_BROWSERS_PATH'] ?? join(homedir(), '.cache', 'ms-playwright')
+  if (existsSync(cache)) {
+    for (const d of readdirSync(cache).filter((x) => x.startsWith('chromium')).sort().reverse()) {
+      for (const rel of ['chrome-linux/chrome', 'chrome-linux64/chrome']) {
+        const p = join(cache, d, rel)
+        if (existsSync(p)) return p
+      }
+    }
+  }
+  throw new Error('No Chromium for the browser tests. Install one: `apt install chromium` (Debian/Ubuntu), or `npx playwright install chromium` on a machine with internet, or set CHROMIUM_PATH to a Chromium/Chrome binary.')
+}
+
+export interface E2E {
+  server: RunningServer
+  browser: Browser
+  page: Page
+  /** console errors and page errors seen so far */
+  errors: string[]
+  close(): Promise<void>
+}
+
+export async function startE2E(snapshot: string | null): Promise<E2E> {
+  const executablePath = findChromium()
+  mkdirSync(SHOTS, { recursive: true })
+  const server = await serve({ snapshot, port: 0, log: () => {}, token: 'e2e'.padEnd(48, '0') })
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  })
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`)
+  })
+  await page.goto(server.url)
+  return {
+    server, browser, page, errors,
+    close: async () => {
+      await browser.close()
+      await server.close()
+    },
+  }
+}
