@@ -153,6 +153,7 @@ async function run(argv: string[], io: Out): Promise<number> {
       }
       const node = int('node', values.node, 1023)
       const order = int('order', values.order, 63)
+      const { tsxWorker } = await import('./host/tsx_worker.ts')
       const j = await whatifCompact({
         path, layout, seed, seeds, strategy, pinned,
         ...(values.capture ? { capture: values.capture } : {}),
@@ -160,7 +161,7 @@ async function run(argv: string[], io: Out): Promise<number> {
         ...(values.zone ? { zone: values.zone } : {}),
         ...(order !== undefined ? { order } : {}),
         ...(mode ? { mode: mode as 'async' | 'sync-light' | 'sync' } : {}),
-      })
+      }, tsxWorker)
       if (values.json) io.out(JSON.stringify(j, null, 2) + '\n')
       else io.out(whatifCompactText(j))
       return 0

@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { extname, join, normalize, resolve, sep, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import { tsxWorker } from '../host/tsx_worker.ts'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { BuddyscopeHost } from '../../electron/main/host/host.ts'
 import { decodeWire, encodeWire, type ClientMessage, type ServerMessage } from '../../electron/common/wire.ts'
@@ -28,10 +28,7 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 }
 
-/** Start the engine worker through tsx, so the TypeScript sources run as they are. */
-export function tsxWorker(workerData: unknown): Worker {
-  return new Worker(new URL('../bin/engine_worker.mjs', import.meta.url), { workerData })
-}
+export { tsxWorker }
 
 /** Build the renderer with Vite when out/renderer is missing. */
 export async function ensureRenderer(log: (s: string) => void): Promise<void> {

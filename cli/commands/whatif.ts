@@ -14,7 +14,8 @@ import { loadSnapshot, type LayoutChoice } from '../host/load.ts'
 import { seriesContext, type SeriesContext } from '../host/series.ts'
 import { inspectJson } from './inspect.ts'
 import type { CompactJob } from '../../electron/main/host/engine_worker.ts'
-import { tsxWorker } from './serve.ts'
+import type { Worker } from 'node:worker_threads'
+import { cloneModel } from '../../engine/index.ts'
 
 export class WhatifUsageError extends Error {}
 
@@ -161,7 +162,7 @@ export function band(results: CompactWhatIfResult[], seeds: number[], pageblockO
 }
 
 /** Run jobs on worker threads, at most `parallel` at once. */
-async function runPool(jobs: CompactJob[], parallel: number): Promise<CompactWhatIfResult[]> {
+async function runPool(jobs: CompactJob[], parallel: number, tsxWorker: (data: unknown) => Worker): Promise<CompactWhatIfResult[]> {
   const out: CompactWhatIfResult[] = new Array(jobs.length)
   let next = 0
   const one = async (): Promise<void> => {
@@ -182,7 +183,12 @@ async function runPool(jobs: CompactJob[], parallel: number): Promise<CompactWha
   return out
 }
 
-export async function whatifCompact(a: WhatifCompactArgs): Promise<WhatifCompactJson> {
+/**
+ * Run the what-if. With `createWorker`, an ensemble (seeds > 1) runs on worker threads; without
+ * (already inside a worker), the seeds run one after another on copies of the loaded model
+ * (pin seeds) or on freshly synthesized layouts.
+ */
+export async function whatifCompact(a: WhatifCompactArgs, createWorker?: (data: unknown) => Worker): Promise<WhatifCompactJson> {
   const s = await loadSnapshot(a.path, { ...(a.capture ? { capture: a.capture } : {}), layout: a.layout, seed: a.seed })
   const ctx = await seriesContext(a.path, s.label)
   const layout = s.model.build.method
@@ -197,6 +203,7 @@ export async function whatifCompact(a: WhatifCompactArgs): Promise<WhatifCompact
     extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
   })
   const before = inspectJson(s).zones
+  const pristine = a.seeds > 1 && !createWorker && layout === 'exact' ? cloneModel(s.model, s.allocator.policy) : null
   const main = runCompactWhatIf(s.model, s.allocator, await options(a.seed), s.capture.machine.hpageOrder)
   let bandOut: Band | null = null
   if (a.seeds > 1) {
@@ -208,7 +215,20 @@ export async function whatifCompact(a: WhatifCompactArgs): Promise<WhatifCompact
         seed, options: await options(seed), noEvents: true,
       })
     }
-    const results = await runPool(jobs, Math.min(2, availableParallelism()))
+    let results: CompactWhatIfResult[]
+    if (createWorker) results = await runPool(jobs, Math.min(2, availableParallelism()), createWorker)
+    else {
+      results = []
+      for (const job of jobs) {
+        if (pristine) {
+          const c = cloneModel(pristine.model, pristine.allocator.policy)
+          results.push(runCompactWhatIf(c.model, c.allocator, job.options, s.capture.machine.hpageOrder))
+        } else {
+          const again = await loadSnapshot(a.path, { ...(a.capture ? { capture: a.capture } : {}), layout: job.layout ?? 'auto', seed: job.seed ?? 1 })
+          results.push(runCompactWhatIf(again.model, again.allocator, job.options, s.capture.machine.hpageOrder))
+        }
+      }
+    }
     bandOut = band(results, seeds, s.capture.machine.pageblockOrder)
   }
   let real: WhatifCompactJson['real'] = null

@@ -61,3 +61,12 @@ export async function readUploads(files: File[]): Promise<UploadFile[]> {
   }
   return out
 }
+
+/** A name for what was dropped or picked: the common top folder, the one file, or "N files". */
+export function uploadTitle(files: Array<{ name: string; webkitRelativePath?: string }>): string {
+  if (files.length === 1) return files[0]!.name
+  const tops = new Set(files.map((f) => (f.webkitRelativePath ?? '').split('/')[0] ?? ''))
+  const [top] = [...tops]
+  if (tops.size === 1 && top) return top
+  return `uploaded capture (${files.length} files)`
+}

@@ -1,8 +1,7 @@
 /**
  * The contract as the renderer sees it: types only (import type keeps zod and the engine out of
  * the bundle), plus local copies of the contract's tiny constants, checked against the originals
- * at compile time so they cannot drift. Method and event names come from the zod-free
- * electron/common/methods.ts.
+ * at compile time so they cannot drift (method names: methods.ts).
  */
 import type {
   PAGE_CLASSES as CONTRACT_PAGE_CLASSES,

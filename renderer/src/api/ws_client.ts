@@ -5,7 +5,7 @@
  * and the client reconnects (with back-off) on the next call.
  */
 import { encodeWire, decodeWire, type ClientMessage, type ServerMessage } from '../../../electron/common/wire.ts'
-import { METHOD_NAMES } from '../../../electron/common/methods.ts'
+import { METHOD_NAMES } from './methods.ts'
 import type { BuddyscopeApi, EventName, EventPayloads, HostError, MethodName } from './types.ts'
 
 /** The parts of the WebSocket API this client uses (lets tests pass a fake). */

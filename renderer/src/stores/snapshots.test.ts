@@ -57,7 +57,7 @@ describe('useSnapshotStore', () => {
     expect(host.calls.find((c) => c.method === 'startOpenPath')!.args).toEqual({ path: '/data/broken' })
     host.emit('run:failed', { runId: 'r1', error: { code: 'bad-input', message: '/data/broken/buddyinfo line 3: expected a zone' } })
     expect(s.errors).toHaveLength(1)
-    expect(s.errors[0]!.title).toBe('Could not open broken')
+    expect(s.errors[0]!.title).toBe('Could not open /data/broken')
     expect(s.errors[0]!.message).toBe('/data/broken/buddyinfo line 3: expected a zone')
     expect(s.current?.id).toBe('s1')
     expect(s.snapshots).toHaveLength(1)
@@ -106,7 +106,7 @@ describe('useSnapshotStore', () => {
     release({ runId: 'r5' })
     await p
     expect(s.runs.find((r) => r.runId === 'r5')).toBeUndefined()
-    expect(s.errors.at(-1)).toMatchObject({ title: 'Could not open quick-fail', message: 'no buddyinfo' })
+    expect(s.errors.at(-1)).toMatchObject({ title: 'Could not open /x/quick-fail', message: 'no buddyinfo' })
   })
 
   it('ignores progress and failures of runs it did not start (e.g. what-if runs)', async () => {
@@ -224,5 +224,21 @@ describe('usePageblockStore', () => {
     const pb = usePageblockStore()
     expect(await pb.ensureMap('s9')).toBeNull()
     expect(pb.mapError).toBe('Could not load the pageblock map: no open snapshot "s9"')
+  })
+})
+
+describe('snapshot titles', () => {
+  it('names an upload after what was uploaded, not the host temporary directory', async () => {
+    setActivePinia(createPinia())
+    const h = scriptedApi()
+    setApiForTests(h.api)
+    h.handle('listSnapshots', () => [{ id: 's1', path: '/a', label: null }])
+    h.handle('getSnapshot', () => sampleView('s1'))
+    const s = useSnapshotStore()
+    await s.init()
+    await s.openUpload([{ name: 'buddyinfo', data: new Uint8Array(1) }, { name: 'zoneinfo', data: new Uint8Array(1) }], undefined, 'cap-host7')
+    h.emit('run:done', { runId: 'r1', snapshot: sampleView('s2', { path: '/tmp/buddyscope-upload-x/u3' }) })
+    expect(s.titleOf(s.current!)).toBe('cap-host7')
+    expect(s.titleOf(s.snapshots[0]!)).toBe('s1')
   })
 })

@@ -9,7 +9,7 @@ import { getApi } from '../api/client.ts'
 import {
   asHostError, CONTRACT_VERSION, type AppInfo, type BuddyscopeApi, type EventPayloads, type HostError, type RecentEntry, type SnapshotView,
 } from '../api/types.ts'
-import { readUploads } from '../files.ts'
+import { readUploads, uploadTitle } from '../files.ts'
 import { usePageblockStore } from './pageblocks.ts'
 import { useUiStore } from './ui.ts'
 
@@ -50,6 +50,14 @@ export function snapshotTitle(s: { path: string; label: string | null }): string
   return s.label ? `${base} · ${s.label}` : base
 }
 
+/** A path short enough for a title: whole when short, else its last two parts. */
+export function shortPath(path: string, max = 48): string {
+  const p = path.replace(/[\\/]+$/, '')
+  if (p.length <= max) return p
+  const parts = p.split(/[\\/]/)
+  return `…/${parts.slice(-2).join('/')}`
+}
+
 export const useSnapshotStore = defineStore('snapshots', () => {
   /** open snapshots, in the order they were opened */
   const snapshots = shallowRef<SnapshotView[]>([])
@@ -71,6 +79,10 @@ export const useSnapshotStore = defineStore('snapshots', () => {
   let initPromise: Promise<void> | null = null
   /** runs that ended (done/failed) possibly before their start call returned */
   const ended = new Set<string>()
+  /** snapshot id → title of an upload (its path is a temporary directory of the host) */
+  const uploadTitles = ref<Record<string, string>>({})
+  /** run id → title, for runs that upload */
+  const uploadRuns = new Map<string, string>()
   /** run id → id of the snapshot it opened */
   const openedBy = new Map<string, string>()
   /** progress/failure of runs not known here yet (see remember) */
@@ -136,6 +148,11 @@ export const useSnapshotStore = defineStore('snapshots', () => {
     const mine = runs.value.some((r) => r.runId === p.runId)
     endRun(p.runId)
     addSnapshot(p.snapshot)
+    const up = uploadRuns.get(p.runId)
+    if (up) {
+      uploadRuns.delete(p.runId)
+      uploadTitles.value = { ...uploadTitles.value, [p.snapshot.id]: up }
+    }
     openedBy.set(p.runId, p.snapshot.id)
     if (openedBy.size > 64) openedBy.delete(openedBy.keys().next().value!)
     // switch to it when we asked for it (or nothing is shown); a snapshot another window opened just joins the tabs
@@ -169,7 +186,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
   }
 
   function onOpening(p: EventPayloads['snapshot:opening']): void {
-    trackRun(p.runId, p.path)
+    trackRun(p.runId, shortPath(p.path))
   }
 
   function onMenu(p: EventPayloads['menu:command']): void {
@@ -184,11 +201,16 @@ export const useSnapshotStore = defineStore('snapshots', () => {
     }
   }
 
-  async function start(title: string, call: (a: BuddyscopeApi) => Promise<{ runId: string }>): Promise<string | null> {
+  async function start(title: string, call: (a: BuddyscopeApi) => Promise<{ runId: string }>, upload = false): Promise<string | null> {
     notice.value = null
     try {
       const a = api ?? (await getApi())
       const { runId } = await call(a)
+      if (upload) {
+        uploadRuns.set(runId, title)
+        const done = openedBy.get(runId)
+        if (done) uploadTitles.value = { ...uploadTitles.value, [done]: title }
+      }
       trackRun(runId, title)
       // it may have finished before its start call returned
       const opened = openedBy.get(runId)
@@ -271,7 +293,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
     if (opts.capture) args.capture = opts.capture
     if (opts.layout && opts.layout !== 'auto') args.layout = opts.layout
     if (opts.seed !== undefined && Number.isInteger(opts.seed)) args.seed = opts.seed
-    const title = opts.capture ? `${snapshotTitle({ path: p, label: null })} · ${opts.capture}` : snapshotTitle({ path: p, label: null })
+    const title = opts.capture ? `${shortPath(p)} · ${opts.capture}` : shortPath(p)
     return start(title, (a) => a.startOpenPath(args))
   }
 
@@ -293,16 +315,16 @@ export const useSnapshotStore = defineStore('snapshots', () => {
   }
 
   /** Upload files (browser mode, drag-and-drop): their bytes go to the host. */
-  function openUpload(files: UploadFile[], layout?: OpenOptions['layout']): Promise<string | null> {
+  function openUpload(files: UploadFile[], layout?: OpenOptions['layout'], name?: string): Promise<string | null> {
     if (files.length === 0) return Promise.resolve(null)
     if (files.length > MAX_UPLOAD_FILES) {
       reportError('Too many files', { code: 'bad-argument', message: `drop at most ${MAX_UPLOAD_FILES} files (a capture's files, or one .tar.gz bundle)` })
       return Promise.resolve(null)
     }
-    const title = files.length === 1 ? files[0]!.name : `${files.length} uploaded files`
+    const title = name ?? uploadTitle(files)
     const args: { files: UploadFile[]; layout?: 'auto' | 'exact' | 'synthesized' } = { files }
     if (layout && layout !== 'auto') args.layout = layout
-    return start(title, (a) => a.startOpenUpload(args))
+    return start(title, (a) => a.startOpenUpload(args), true)
   }
 
   /** Dropped or picked files (File objects): read their bytes, then upload. */
@@ -319,7 +341,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
       reportError('Nothing to open', { code: 'bad-argument', message: 'the dropped items held no files' })
       return null
     }
-    return openUpload(uploads, layout)
+    return openUpload(uploads, layout, uploadTitle(files))
   }
 
   /**
@@ -355,6 +377,11 @@ export const useSnapshotStore = defineStore('snapshots', () => {
       if (r) r.cancelling = false
       reportError('Could not cancel', e)
     }
+  }
+
+  /** What a tab or the strip calls a snapshot. */
+  function titleOf(s: { id: string; path: string; label: string | null }): string {
+    return uploadTitles.value[s.id] ?? snapshotTitle(s)
   }
 
   function select(id: string): void {
@@ -396,7 +423,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
 
   return {
     snapshots, currentId, current, runs, errors, notice, recent, appInfo, status, pickerSupported,
-    init, openBundled, openPath, openCapture, openUpload, openFiles, pickAndOpen, cancelRun, select, close, refreshRecent,
+    uploadTitles, titleOf, init, openBundled, openPath, openCapture, openUpload, openFiles, pickAndOpen, cancelRun, select, close, refreshRecent,
     reportError, dismissError, dismissAllErrors, dispose,
   }
 })

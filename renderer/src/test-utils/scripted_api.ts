@@ -2,7 +2,7 @@
  * Test helper: a BuddyscopeApi whose answers each test scripts, which records the calls made and
  * lets the test emit host events. Not part of the app bundle.
  */
-import { METHOD_NAMES } from '../../../electron/common/methods.ts'
+import { METHOD_NAMES } from '../api/methods.ts'
 import type { BuddyscopeApi, EventName, EventPayloads, MethodName, SnapshotView, ZoneSummary } from '../api/types.ts'
 
 type Handler = (args: unknown) => unknown
