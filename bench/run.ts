@@ -21,6 +21,7 @@ import { benchKpage, writeKpageFiles, type KpageResult } from './kpage.ts'
 import { benchSynthesis, describeSynth, projectedMemoryBytes, warmUp, MACHINE_SEED, type SynthResult } from './synth.ts'
 import { fmtCount, fmtMiB, fmtMs, fmtSignedMiB, gc, gcExposed, median, now, peakRss, verdict } from './util.ts'
 import { benchCompactionSize, type CompactionBench } from './compaction.ts'
+import { benchUi, type UiBench } from './ui.ts'
 
 const GiB = 2 ** 30
 const TARGET_64G_MS = 500
@@ -134,8 +135,20 @@ async function main(): Promise<void> {
   log()
 
   // ---------------------------------------------------------------- part 4
+  log('== 4. The app in headless Chromium (browser mode, real host) ==')
+  let ui: UiBench | null = null
+  let uiError: string | null = null
+  try {
+    ui = await benchUi(log)
+  } catch (e) {
+    uiError = e instanceof Error ? e.message.split('\n')[0]! : String(e)
+    log(`  FAILED: ${uiError}`)
+  }
+  log()
+
+  // ---------------------------------------------------------------- part 5
   const wall = now() - tStart
-  log('== 4. Summary ==')
+  log('== 5. Summary ==')
   const rows: Array<[string, string, string, string]> = []
   for (const o of outcomes) {
     const L = sizeLabel(o.bytes)
@@ -175,6 +188,15 @@ async function main(): Promise<void> {
     }
     rows.push([`${L} full compaction of ${c.zone.replace('Node 0, zone ', '')} (median)`, fmtMs(median(c.compactMs)), '', ''])
     rows.push([`${L} full compaction / bare sweep`, `${c.ratio.toFixed(1)}×`, c.bytes === 64 * GiB ? '≤ 3×' : '', c.bytes === 64 * GiB ? verdict(c.ratio <= 3) : ''])
+  }
+  if (ui) {
+    rows.push(['app: open a 64 GiB summary snapshot → its first chart painted', fmtMs(ui.openToChartMs), '≤ 1 s', verdict(ui.openToChartMs <= 1000)])
+    rows.push([`app: pageblock map first paint, 1 TiB (${fmtCount(ui.mapPageblocks)} cells)`, `${ui.firstPaintMs.toFixed(1)} ms (${ui.firstPaintRatio.toFixed(1)}× the bare draw's first run)`, '≤ 3× bare', verdict(ui.firstPaintRatio <= 3)])
+    rows.push(['app: pageblock map zoom frame, 1 TiB (median)', `${median(ui.zoomMs).toFixed(1)} ms (${ui.zoomRatio.toFixed(1)}× bare, warm)`, '≤ 3× bare', verdict(ui.zoomRatio <= 3)])
+    rows.push(['app: bare LUT fill + putImageData + scaled drawImage, same grid', `first ${ui.bareColdMs.toFixed(1)} ms, warm ${ui.bareWarmMs.toFixed(1)} ms`, '', ''])
+    rows.push(['app: opening the 1 TiB summary snapshot (host synthesizes it)', fmtMs(ui.openRunMs), '', ''])
+  } else {
+    rows.push(['app benchmarks (headless Chromium)', `n/a (${uiError})`, '', 'FAIL'])
   }
   rows.push(['bench process peak RSS', fmtMiB(peakRss(), 0), '< 8 GiB', verdict(peakRss() < 8 * GiB && outcomes.every((o) => (o.childPeakRss ?? 0) < 8 * GiB))])
   rows.push(['bench wall time', fmtMs(wall), '< 3 min', verdict(wall < 180_000)])

@@ -7,7 +7,7 @@
 import type { Capture } from './snapshot.ts'
 import type { MemoryModel } from './mm/mmzone.ts'
 import { fragmentationIndex, unusableFreeIndex } from './metrics/fragmentation.ts'
-import { summarizeZone } from './metrics/summary.ts'
+import { summarizeZone, type ZoneSummary } from './metrics/summary.ts'
 
 export interface Finding {
   severity: 'info' | 'warning' | 'error'
@@ -80,11 +80,11 @@ export function captureFindings(c: Capture): Finding[] {
 }
 
 /** Findings comparing a model with the capture it was built from. */
-export function modelFindings(c: Capture, m: MemoryModel): Finding[] {
+export function modelFindings(c: Capture, m: MemoryModel, summaries?: ZoneSummary[]): Finding[] {
   const out: Finding[] = []
   for (const n of m.build.notes) out.push({ severity: 'info', code: m.build.method === 'exact' ? 'layout-inference' : 'layout-synthesis', zone: null, message: n })
   for (const z of m.zones) {
-    const s = summarizeZone(m, z, c.machine.hpageOrder)
+    const s = summaries?.find((x) => x.node === z.node && x.zone === z.name) ?? summarizeZone(m, z, c.machine.hpageOrder)
     const b = c.buddyinfo?.rows.find((r) => r.node === z.node && r.zone === z.name)
     if (b && diffOrders(s.freeBlocks, b.nrFree)) {
       const sev = m.build.method === 'exact' ? 'info' : 'warning'

@@ -38,7 +38,7 @@ export function inspectJson(s: LoadedSnapshot): InspectJson {
     },
     snapshot: { path: s.path, label: s.label, series: s.series, files: s.capture.files },
     layout: { method: b.method, seed: b.method === 'synthesized' ? b.seed : null, source: b.method === 'exact' ? b.source : null },
-    zones: summarizeZones(s.model, m.hpageOrder),
+    zones: s.zones ?? summarizeZones(s.model, m.hpageOrder),
     nodes: Object.entries(scores).map(([node, score]) => ({ node: Number(node), fragmentationScore: score })),
     findings: s.findings.map((f) => ({ ...f })),
   }

@@ -7,8 +7,8 @@ import { existsSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import {
   parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaBaseFromDmesg,
-  setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor,
-  type Capture, type Finding, type MemoryModel, type PageAllocator,
+  setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, summarizeZones,
+  type Capture, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../../engine/index.ts'
 import { openSnapshot, openSeries, BINARY_FILES, type SnapshotSource } from './snapshot_source.ts'
 
@@ -33,6 +33,8 @@ export interface LoadedSnapshot {
   model: MemoryModel
   allocator: PageAllocator
   findings: Finding[]
+  /** the model's per-zone summaries at load time */
+  zones: ZoneSummary[]
 }
 
 /** Read the boot log's CMA reservation, if a dmesg sits in the capture or (for a series) beside it. */
@@ -112,8 +114,9 @@ export async function loadSnapshot(path: string, opts: LoadOptions = {}): Promis
       // no captured watermarks: compute them as the kernel would from min_free_kbytes
       setupPerZoneWmarks(model, sysctlInt(capture, 'min_free_kbytes', 0) || calculateMinFreeKbytes(model), sysctlInt(capture, 'watermark_scale_factor', 10))
     }
-    const findings = [...captureFindings(capture), ...modelFindings(capture, model)]
-    return { path, label: src.label, series: labels, capture, model, allocator, findings }
+    const zones = summarizeZones(model, capture.machine.hpageOrder)
+    const findings = [...captureFindings(capture), ...modelFindings(capture, model, zones)]
+    return { path, label: src.label, series: labels, capture, model, allocator, findings, zones }
   } finally {
     await src.close()
   }

@@ -78,7 +78,12 @@ async function run(job: OpenJob): Promise<void> {
   }, transfer)
 }
 
-const job = workerData as EngineJob
-;(job.kind === 'whatif-compact' ? runCompact(job) : job.kind === 'whatif-app' ? runWhatifApp(job) : run(job)).catch((e: unknown) => {
-  parentPort?.postMessage({ type: 'error', error: toHostError(e) })
-})
+function start(job: EngineJob): void {
+  ;(job.kind === 'whatif-compact' ? runCompact(job) : job.kind === 'whatif-app' ? runWhatifApp(job) : run(job)).catch((e: unknown) => {
+    parentPort?.postMessage({ type: 'error', error: toHostError(e) })
+  })
+}
+
+// a job in workerData starts at once; a pre-started ("spare") worker waits for its job message
+if (workerData) start(workerData as EngineJob)
+else parentPort?.once('message', (m: { job: EngineJob }) => start(m.job))

@@ -23,8 +23,9 @@ import type { WhatifCompactView } from '../../common/contract.ts'
 
 interface OpenSnapshot {
   view: SnapshotView
-  model: MemoryModel
-  allocator: PageAllocator
+  /** the model as transferred; imported (free lists rebuilt) on first use */
+  transfer: ModelTransfer
+  imported: { model: MemoryModel; allocator: PageAllocator } | null
   map: PageblockMap
 }
 
@@ -47,9 +48,36 @@ export class BuddyscopeHost {
   private readonly runs = new Map<string, Run>()
   private nextId = 1
   private uploadRoot: string | null = null
+  /** a worker started ahead of time, waiting for its job (saves its start-up on the next run) */
+  private spare: Worker | null = null
 
   constructor(deps: HostDeps) {
     this.deps = deps
+    this.spare = this.startSpare()
+  }
+
+  private startSpare(): Worker | null {
+    try {
+      const w = this.deps.createWorker(null)
+      w.unref()
+      w.on('error', () => {
+        if (this.spare === w) this.spare = null
+      })
+      return w
+    } catch {
+      return null
+    }
+  }
+
+  private takeWorker(job: EngineJob): Worker {
+    const w = this.spare
+    this.spare = this.startSpare()
+    if (w) {
+      w.ref()
+      w.postMessage({ job })
+      return w
+    }
+    return this.deps.createWorker(job)
   }
 
   /** Validate and dispatch one call. Rejects with a HostError, never with a stack trace. */
@@ -73,6 +101,9 @@ export class BuddyscopeHost {
   }
 
   async dispose(): Promise<void> {
+    const spare = this.spare
+    this.spare = null
+    if (spare) await spare.terminate()
     for (const r of this.runs.values()) await r.worker.terminate()
     this.runs.clear()
     this.snapshots.clear()
@@ -82,7 +113,7 @@ export class BuddyscopeHost {
 
   startRun(job: EngineJob, snapshotId: string | null = null): string {
     const id = `r${this.nextId++}`
-    const worker = this.deps.createWorker(job)
+    const worker = this.takeWorker(job)
     const run: Run = { id, worker, path: job.kind === 'whatif-app' ? job.args.path : job.path, settled: false }
     this.runs.set(id, run)
     const fail = (error: HostError): void => {
@@ -161,13 +192,15 @@ export class BuddyscopeHost {
   }
 
   private register(msg: Extract<WorkerMessage, { type: 'done'; whatif?: undefined }>, job: OpenJob): SnapshotView {
-    const { model, allocator } = importModel(msg.model)
+    const model = { ...msg.model, nrPageblocks: msg.model.pageblockMt.length }
     const id = `s${this.nextId++}`
     const i = msg.inspect
-    const pbPages = model.pageblockNrPages
+    const pbPages = 2 ** model.geometry.pageblockOrder
+    const basePfn = Math.floor(Math.min(...model.zones.map((z) => z.startPfn)) / pbPages) * pbPages
+    const pbIndex = (pfn: number): number => Math.floor(pfn / pbPages) - basePfn / pbPages
     const zoneBoundaries = model.zones.map((z) => ({
-      node: z.node, zone: z.name, startPfn: z.startPfn, endPfn: z.endPfn,
-      firstPb: model.pbIndex(z.startPfn), lastPb: model.pbIndex(z.endPfn - 1),
+      node: z.node, zone: z.name, startPfn: z.startPfn, endPfn: z.startPfn + z.spanned,
+      firstPb: pbIndex(z.startPfn), lastPb: pbIndex(z.startPfn + z.spanned - 1),
     }))
     const machine = {
       hostname: i.machine.hostname, kernelRelease: i.machine.kernelRelease, arch: i.machine.arch, pageSize: i.machine.pageSize,
@@ -178,10 +211,10 @@ export class BuddyscopeHost {
     const view: SnapshotView = {
       id, path: job.path, label: i.snapshot.label, series: i.snapshot.series, machine, layout: i.layout, zones: i.zones, nodes: i.nodes,
       findings: i.findings.map((f) => ({ severity: f.severity as 'info' | 'warning' | 'error', code: f.code, zone: f.zone, message: f.message })),
-      extfragThreshold: msg.extfragThreshold, migratetypes: [...model.migratetypes.names], pageblockCount: model.nrPageblocks,
-      pagesPerBlock: pbPages, basePfn: model.basePfn, pageSize: model.geometry.pageSize, zoneBoundaries,
+      extfragThreshold: msg.extfragThreshold, migratetypes: [...model.migratetypes], pageblockCount: model.nrPageblocks,
+      pagesPerBlock: pbPages, basePfn, pageSize: model.geometry.pageSize, zoneBoundaries,
     }
-    this.snapshots.set(id, { view, model, allocator, map: msg.map })
+    this.snapshots.set(id, { view, transfer: msg.model, imported: null, map: msg.map })
     return view
   }
 
@@ -210,10 +243,17 @@ export class BuddyscopeHost {
     return { id, mt: map.mt, free: map.free, movable: map.movable, unmovable: map.unmovable, reclaimable: map.reclaimable, pinned: map.pinned, mixed: map.mixed }
   }
 
-  pageblockDetailDto(id: string, pb: number): PageblockDetailDto {
+  /** the snapshot's model (imported from the transfer on first use) */
+  model(id: string): { model: MemoryModel; allocator: PageAllocator } {
     const s = this.snapshot(id)
-    if (pb >= s.model.nrPageblocks) throw hostError('bad-argument', `pageblock ${pb} is outside 0..${s.model.nrPageblocks - 1}`)
-    const d = pageblockDetail(s.model, pb)
+    s.imported ??= importModel(s.transfer)
+    return s.imported
+  }
+
+  pageblockDetailDto(id: string, pb: number): PageblockDetailDto {
+    const { model } = this.model(id)
+    if (pb >= model.nrPageblocks) throw hostError('bad-argument', `pageblock ${pb} is outside 0..${model.nrPageblocks - 1}`)
+    const d = pageblockDetail(model, pb)
     return { id, pageblock: pb, ...d }
   }
 

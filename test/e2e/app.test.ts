@@ -1,0 +1,123 @@
+/**
+ * End to end, in Debian's Chromium against browser mode (`buddyscope serve`): open a real
+ * capture, check the charts against the captured files, hover and click the pageblock map,
+ * and open a malformed snapshot (clear error, the previous snapshot still usable).
+ * Screenshots of every view go to test-results/e2e/ (look at them).
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startE2E, SHOTS, type E2E } from './browser.ts'
+import { FIXTURES } from '../helpers/fixtures.ts'
+import { parseBuddyinfo, parsePagetypeinfo } from '../../engine/index.ts'
+
+/** the browser globals the page-side predicates use (tests are checked without the DOM lib) */
+interface Win {
+  document: { querySelector(s: string): { getAttribute(n: string): string | null } | null }
+}
+
+const CAPTURE = join(FIXTURES, 'x86-512M-s1-compact', '04-after-compact-memory')
+let e: E2E
+
+beforeAll(async () => {
+  e = await startE2E(CAPTURE)
+  await e.page.getByTestId('view-overview').waitFor({ timeout: 30000 })
+  await e.page.getByTestId('layout-badge').waitFor()
+}, 90000)
+
+afterAll(async () => {
+  await e?.close()
+})
+
+async function showView(name: 'overview' | 'free-areas' | 'indices' | 'pageblocks'): Promise<void> {
+  await e.page.getByTestId(`tab-${name}`).click()
+  await e.page.getByTestId(`view-${name}`).waitFor()
+}
+
+describe('the app in Chromium (browser mode)', () => {
+  it('opens the real capture with its exact layout and says so', async () => {
+    expect(await e.page.getByTestId('layout-badge').getAttribute('data-layout')).toBe('exact')
+    await expect(e.page.getByTestId('zones-table').innerText()).resolves.toContain('DMA32')
+    await e.page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true })
+  })
+
+  it('shows the captured buddyinfo numbers in the free-area chart', async () => {
+    await showView('free-areas')
+    await e.page.getByTestId('zone-select').selectOption('all')
+    const chart = e.page.getByTestId('free-area-chart')
+    await chart.waitFor()
+    await e.page.waitForFunction(() => ((globalThis as unknown as Win).document.querySelector('[data-testid="free-area-chart"]')?.getAttribute('data-series') ?? '').length > 2)
+    const series = JSON.parse((await chart.getAttribute('data-series'))!) as Array<{ node: number; zone: string; blocks: Record<string, Record<string, number>> }>
+    const captured = parseBuddyinfo(readFileSync(join(CAPTURE, 'buddyinfo'), 'utf8'))
+    for (const row of captured.rows) {
+      const s = series.find((x) => x.node === row.node && x.zone === row.zone)
+      expect(s, `${row.zone} in the chart`).toBeTruthy()
+      const perOrder = row.nrFree.map((_, o) => Object.values(s!.blocks[String(o)] ?? {}).reduce((a, b) => a + b, 0))
+      expect(perOrder).toEqual(row.nrFree)
+    }
+    await e.page.screenshot({ path: join(SHOTS, 'free-areas.png'), fullPage: true })
+  })
+
+  it('draws the fragmentation indices', async () => {
+    await showView('indices')
+    await e.page.getByTestId('indices-chart').waitFor()
+    await e.page.screenshot({ path: join(SHOTS, 'indices.png'), fullPage: true })
+  })
+
+  it('holds the captured number of pageblocks per migratetype in the map, with a tooltip and the page-level view', async () => {
+    await showView('pageblocks')
+    const canvas = e.page.getByTestId('pageblock-canvas')
+    await canvas.waitFor()
+    await e.page.waitForFunction(() => (globalThis as unknown as Win).document.querySelector('[data-testid="pageblock-canvas"]')?.getAttribute('data-cols') !== null)
+    const counts = JSON.parse((await canvas.getAttribute('data-counts'))!) as Record<string, number>
+    const pti = parsePagetypeinfo(readFileSync(join(CAPTURE, 'pagetypeinfo'), 'utf8'))
+    const want: Record<string, number> = {}
+    for (const r of pti.blocks) pti.migratetypes.forEach((mt, i) => { want[mt] = (want[mt] ?? 0) + r.counts[i]! })
+    for (const [mt, n] of Object.entries(want)) expect(counts[mt] ?? 0, mt).toBe(n)
+    // hover the cell of pageblock 100 (geometry published by the canvas)
+    const attr = async (n: string): Promise<number> => Number(await canvas.getAttribute(n))
+    const [cols, scale, ox, oy, gutter] = await Promise.all(['data-cols', 'data-scale', 'data-ox', 'data-oy', 'data-gutter'].map(attr))
+    const pb = 100
+    const x = gutter! + ox! + (pb % cols!) * scale! + scale! / 2
+    const y = oy! + Math.floor(pb / cols!) * scale! + scale! / 2
+    await canvas.hover({ position: { x, y } })
+    const tip = e.page.getByTestId('pageblock-tooltip')
+    await tip.waitFor()
+    expect(await tip.getAttribute('data-pageblock')).toBe(String(pb))
+    const text = await tip.innerText()
+    expect(text.toLowerCase()).toContain('0xc800') // pageblock 100 starts at PFN 100 × 512 = 0xc800
+    expect(text.toLowerCase()).toContain('0xc800000') // physical address 0xc800 × 4096
+    await e.page.screenshot({ path: join(SHOTS, 'pageblocks-hover.png') })
+    await canvas.click({ position: { x, y } })
+    const detail = e.page.getByTestId('page-detail')
+    await detail.waitFor()
+    expect(await detail.getAttribute('data-start-pfn')).toBe('51200')
+    await e.page.screenshot({ path: join(SHOTS, 'page-detail.png'), fullPage: true })
+  })
+
+  it('shows a clear error for a malformed snapshot and keeps the previous one usable', async () => {
+    const bad = mkdtempSync(join(tmpdir(), 'bs-e2e-bad-'))
+    for (const f of ['zoneinfo', 'pagetypeinfo', 'meminfo']) copyFileSync(join(CAPTURE, f), join(bad, f))
+    writeFileSync(join(bad, 'buddyinfo'), 'Node 0, zone      DMA      0      0\nNode 0, zone    DMA32  1 2 3\n')
+    await e.page.getByTestId('open-button').click()
+    await e.page.getByTestId('open-path-input').fill(bad)
+    await e.page.getByTestId('open-path-button').click()
+    const banner = e.page.getByTestId('error-banner')
+    await banner.waitFor({ timeout: 30000 })
+    const msg = await banner.innerText()
+    expect(msg).toContain(join(bad, 'buddyinfo'))
+    expect(msg).not.toContain('    at ')
+    await e.page.screenshot({ path: join(SHOTS, 'error.png'), fullPage: true })
+    // the previous snapshot still answers
+    await e.page.keyboard.press('Escape')
+    await showView('free-areas')
+    const series = await e.page.getByTestId('free-area-chart').getAttribute('data-series')
+    expect(JSON.parse(series!).length).toBeGreaterThan(0)
+    expect(await e.page.getByTestId('layout-badge').getAttribute('data-layout')).toBe('exact')
+  })
+
+  it('logged no page errors', () => {
+    expect(e.errors.filter((x) => !/favicon/.test(x))).toEqual([])
+  })
+})
