@@ -14,7 +14,8 @@ Commands:
   proc <snapshot> <file>                      re-print a /proc or debugfs file from the model:
                                               buddyinfo | pagetypeinfo | extfrag_index | unusable_index
   whatif compact <snapshot> [--node N] [--zone NAME] [--order K | --full]
-         [--mode async|sync-light|sync] [--strategy W,..] [--seeds N] [--pinned P] [--json]
+         [--mode async|sync-light|sync] [--proactive P|capture] [--strategy W,..] [--seeds N]
+         [--pinned P] [--json]
                                               what compaction would produce now; for a capture
                                               followed by a compaction trigger, predicted vs real
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
@@ -88,6 +89,7 @@ async function run(argv: string[], io: Out): Promise<number> {
         strategy: { type: 'string' },
         seeds: { type: 'string', default: '1' },
         pinned: { type: 'string' },
+        proactive: { type: 'string' },
       },
     })
   } catch (e) {
@@ -152,6 +154,8 @@ async function run(argv: string[], io: Out): Promise<number> {
         throw e
       }
       const node = int('node', values.node, 1023)
+      if (values.proactive !== undefined && (values.full || values.order !== undefined)) throw new UsageError('--proactive excludes --full and --order')
+      const proactive = values.proactive === undefined ? undefined : values.proactive === 'capture' ? 'capture' as const : int('proactive', values.proactive, 100)
       const order = int('order', values.order, 63)
       const { tsxWorker } = await import('./host/tsx_worker.ts')
       const j = await whatifCompact({
@@ -161,6 +165,7 @@ async function run(argv: string[], io: Out): Promise<number> {
         ...(values.zone ? { zone: values.zone } : {}),
         ...(order !== undefined ? { order } : {}),
         ...(mode ? { mode: mode as 'async' | 'sync-light' | 'sync' } : {}),
+        ...(proactive !== undefined ? { proactive } : {}),
       }, tsxWorker)
       if (values.json) io.out(JSON.stringify(j, null, 2) + '\n')
       else io.out(whatifCompactText(j))

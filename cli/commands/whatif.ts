@@ -31,6 +31,8 @@ export interface WhatifCompactArgs {
   mode?: MigrateMode
   strategy: Partial<CompactStrategy>
   pinned: PinnedSpec
+  /** run proactive compaction (kcompactd) with this compaction_proactiveness instead ('capture' = the capture's sysctl) */
+  proactive?: number | 'capture'
   /** also return the pageblock map after the run and the pageblocks that changed (the app) */
   withMaps?: boolean
 }
@@ -107,7 +109,7 @@ export interface WhatifCompactJson {
   after: ZoneSummary[]
   counters: Record<string, number>
   result: string
-  kind: 'full' | 'direct'
+  kind: 'full' | 'direct' | 'proactive'
   order: number
   mode: string
   layout: 'exact' | 'synthesized'
@@ -201,6 +203,7 @@ export async function whatifCompact(a: WhatifCompactArgs, createWorker?: (data: 
     pinned: await resolvePinned(a.pinned, ctx, seed),
     unevictableAllowed: sysctlInt(s.capture, 'compact_unevictable_allowed', 1) !== 0,
     extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
+    ...(a.proactive !== undefined ? { proactiveness: a.proactive === 'capture' ? sysctlInt(s.capture, 'compaction_proactiveness', 20) : a.proactive } : {}),
   })
   const before = inspectJson(s).zones
   const pristine = a.seeds > 1 && !createWorker && layout === 'exact' ? cloneModel(s.model, s.allocator.policy) : null
@@ -232,7 +235,8 @@ export async function whatifCompact(a: WhatifCompactArgs, createWorker?: (data: 
     bandOut = band(results, seeds, s.capture.machine.pageblockOrder)
   }
   let real: WhatifCompactJson['real'] = null
-  if (ctx?.trigger && ctx.nextBuddyinfo && ctx.next) {
+  // a captured trigger is a full compaction: compare only a full-compaction what-if with it
+  if (ctx?.trigger && ctx.nextBuddyinfo && ctx.next && main.kind === 'full') {
     real = {
       capture: ctx.next,
       trigger: { file: ctx.trigger.file, node: ctx.trigger.node },
@@ -256,7 +260,8 @@ const fmtPages = (p: number, pageSize: number): string => {
 
 export function whatifCompactText(j: WhatifCompactJson, pageSize = j.pageSize): string {
   const L: string[] = []
-  L.push(`What if: ${j.kind === 'full' ? 'full compaction (order −1, as compact_memory / node compact)' : `direct compaction for order ${j.order}`}, mode ${j.mode}; layout ${j.layout}${j.layout === 'synthesized' ? ` (seed ${j.seed})` : ''}`)
+  const what = j.kind === 'full' ? 'full compaction (order −1, as compact_memory / node compact)' : j.kind === 'proactive' ? 'proactive compaction (kcompactd, compaction_proactiveness)' : `direct compaction for order ${j.order}`
+  L.push(`What if: ${what}, mode ${j.mode}; layout ${j.layout}${j.layout === 'synthesized' ? ` (seed ${j.seed})` : ''}`)
   L.push(`Result: ${j.result}${j.allocationWouldSucceed === null ? '' : j.allocationWouldSucceed ? ` — an order-${j.order} allocation would now succeed` : ` — an order-${j.order} allocation would still fail`}`)
   L.push(`Migrated ${j.pagesMigrated} pages (${fmtPages(j.pagesMigrated, pageSize)} copied)`)
   L.push('Counters (as /proc/vmstat deltas):')

@@ -93,7 +93,7 @@ export const PAGE_CLASSES = ['hole', 'free', 'pcp', 'movable', 'file', 'unevicta
 export interface WhatifCompactView {
   runId: string
   snapshotId: string
-  kind: 'full' | 'direct'
+  kind: 'full' | 'direct' | 'proactive'
   order: number
   mode: string
   result: string

@@ -205,3 +205,18 @@ describe('compaction properties', () => {
     }), { numRuns: 40, seed: 11 })
   })
 })
+
+describe('proactive compaction (kcompactd)', () => {
+  it('runs only when the node score is above the high threshold, and stops at the low one', () => {
+    const { allocator, zone } = fragmented()
+    zone.pcpHigh = 0
+    const c = new Compactor(allocator)
+    // fragmented(): all free memory sits in blocks below pageblock order → score 100
+    expect(c.proactiveCompactNode(0, 0)).toBeNull()
+    const r = c.proactiveCompactNode(0, 20)
+    expect(r).not.toBeNull()
+    expect(r![0]!.migrated).toBeGreaterThan(0)
+    // once compacted the score is low: a second check does nothing
+    expect(c.proactiveCompactNode(0, 20)).toBeNull()
+  })
+})

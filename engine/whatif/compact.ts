@@ -7,7 +7,8 @@
 import type { MemoryModel } from '../mm/mmzone.ts'
 import type { PageAllocator } from '../mm/page_alloc.ts'
 import { Compactor, EventLog, type CompactStrategy, type MigrateMode, type CompactResult, type ZoneCompactResult, type CompactionEvent, type CompactPriority } from '../mm/compaction.ts'
-import { summarizeZones, type ZoneSummary } from '../metrics/summary.ts'
+import { summarizeZones, nodeScores, type ZoneSummary } from '../metrics/summary.ts'
+import { fragmentationScoreWmark61 } from '../metrics/fragmentation.ts'
 import { computePageblockMap } from '../metrics/pageblock_map.ts'
 import { applyPinned, type PinnedAssumption } from './assumptions.ts'
 
@@ -25,11 +26,17 @@ export interface CompactWhatIfOptions {
   extfragThreshold?: number
   /** keep at most this many tracepoint events (default 20000) */
   eventLimit?: number
+  /**
+   * proactive compaction as kcompactd would run it now, with this vm.compaction_proactiveness
+   * (instead of a full or direct compaction): only nodes whose fragmentation score is above the
+   * high threshold are compacted, each zone until its score is at most the low threshold
+   */
+  proactiveness?: number
 }
 
 export interface CompactWhatIfResult {
   result: CompactResult
-  kind: 'full' | 'direct'
+  kind: 'full' | 'direct' | 'proactive'
   order: number
   mode: MigrateMode
   zones: ZoneCompactResult[]
@@ -64,12 +71,25 @@ export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, o
   const log = new EventLog(opts.eventLimit ?? 20000)
   const c = new Compactor(allocator, { strategy: opts.strategy ?? {}, unevictableAllowed, extfragThreshold: opts.extfragThreshold ?? 500, events: log })
   const startCounters = allocator.events.toJSON()
-  const full = opts.order === undefined || opts.order < 0
+  const proactive = opts.proactiveness !== undefined
+  const full = !proactive && (opts.order === undefined || opts.order < 0)
   const mode: MigrateMode = opts.mode ?? (full ? 'sync' : 'sync-light')
   let zones: ZoneCompactResult[]
   let result: CompactResult
   let wouldSucceed: boolean | null = null
-  if (full) {
+  if (proactive) {
+    const p = opts.proactiveness!
+    const { low, high } = fragmentationScoreWmark61(p)
+    zones = []
+    const nodes = [...new Set(model.zones.map((z) => z.node))].filter((n) => opts.node === undefined || n === opts.node)
+    for (const n of nodes) {
+      const score = nodeScores(model, hpageOrder)[n] ?? 0
+      const r = c.proactiveCompactNode(n, p)
+      assumptions.push(`node ${n}: fragmentation score ${score} ${r ? `> ${high}: kcompactd compacts each zone until its score ≤ ${low}` : `≤ ${high} (compaction_proactiveness ${p}): kcompactd would not compact`}`)
+      if (r) zones.push(...r)
+    }
+    result = zones.length === 0 ? 'skipped' : zones.every((z) => z.result === 'success' || z.result === 'complete') ? 'success' : (zones[0]?.result ?? 'skipped')
+  } else if (full) {
     if (opts.zone) {
       const z = model.findZone(opts.node ?? 0, opts.zone)
       if (!z) throw new RangeError(`no zone ${opts.zone} on node ${opts.node ?? 0}; the model has ${model.zones.map((x) => x.label).join(', ')}`)
@@ -101,7 +121,7 @@ export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, o
   for (let i = 0; i < mapAfter.mt.length; i++) if (mapAfter.mt[i] !== mapBefore.mt[i] || mapAfter.free[i] !== mapBefore.free[i]) changed.push(i)
   const migrated = counters['pgmigrate_success'] ?? 0
   return {
-    result, kind: full ? 'full' : 'direct', order: full ? -1 : opts.order!, mode, zones, counters, before, after, changedPageblocks: changed,
+    result, kind: proactive ? 'proactive' : full ? 'full' : 'direct', order: full || proactive ? -1 : opts.order!, mode: proactive ? 'sync-light' : mode, zones, counters, before, after, changedPageblocks: changed,
     timeline: [...c.timeline], events: log.events, eventsDropped: log.dropped, pagesMigrated: migrated,
     bytesCopied: migrated * model.geometry.pageSize, assumptions, allocationWouldSucceed: wouldSucceed,
   }
