@@ -78,17 +78,9 @@ export interface ContigOptions {
   blockerCap?: number
 }
 
-function countKinds(bs: Blocker[], total: number, all: Partial<Record<BlockerKind, number>> | null): Partial<Record<BlockerKind, number>> {
-  if (all) return all
-  const out: Partial<Record<BlockerKind, number>> = {}
-  for (const b of bs) out[b.kind] = (out[b.kind] ?? 0) + 1
-  void total
-  return out
-}
-
 /** Per-kind counts of every blocker in [start, end) (not capped), by the same scan as testPagesIsolated. */
 function kindsIn(m: MemoryModel, start: number, end: number): Partial<Record<BlockerKind, number>> {
-  return testPagesIsolated(m, start, end, 0).total ? tally(testPagesIsolated(m, start, end, Number.MAX_SAFE_INTEGER).blockers) : {}
+  return tally(testPagesIsolated(m, start, end, Number.MAX_SAFE_INTEGER).blockers)
 }
 
 function tally(bs: Blocker[]): Partial<Record<BlockerKind, number>> {
@@ -211,8 +203,8 @@ export function allocContigMigrateRange(alloc: PageAllocator, zone: Zone, start:
         out.reclaimed++
       }
     }
-    // migrate_pages(MIGRATE_SYNC, alloc_migration_target)
-    const keep: number[] = []
+    // migrate_pages(MIGRATE_SYNC, alloc_migration_target); in the model a page fails only for
+    // want of a target, which ends the whole range at once (-ENOMEM)
     for (let i = 0; i < list.length; i++) {
       const src = list[i]!
       const b = map[src - base]!
@@ -246,7 +238,6 @@ export function allocContigMigrateRange(alloc: PageAllocator, zone: Zone, start:
       alloc.events.count('pgmigrate_success')
     }
     list.length = 0
-    for (const p of keep) list.push(p)
   }
   return out
 }
@@ -259,11 +250,11 @@ export function allocContigMigrateRange(alloc: PageAllocator, zone: Zone, start:
 export function allocContigRange(alloc: PageAllocator, start: number, end: number, opts: ContigOptions): ContigWindow {
   const m = alloc.model
   const cap = opts.blockerCap ?? DEFAULT_BLOCKER_CAP
-  const win = (result: ContigResult, blockers: Blocker[], total: number, counts: Partial<Record<BlockerKind, number>> | null, migrated = 0, reclaimed = 0): ContigWindow => ({
-    startPfn: start, endPfn: end, result, blockers, blockersTotal: total, blockerCounts: countKinds(blockers, total, counts), migrated, reclaimed,
+  const win = (result: ContigResult, blockers: Blocker[], total: number, counts: Partial<Record<BlockerKind, number>>, migrated = 0, reclaimed = 0): ContigWindow => ({
+    startPfn: start, endPfn: end, result, blockers, blockersTotal: total, blockerCounts: counts, migrated, reclaimed,
   })
   const zone = m.zoneOf(start)
-  if (!zone || !zone.spans(end - 1) || m.zoneOf(end - 1) !== zone) return win('invalid-range', [{ pfn: zone ? zone.endPfn : start, kind: 'hole' }], 1, null)
+  if (!zone || !zone.spans(end - 1) || m.zoneOf(end - 1) !== zone) return win('invalid-range', [{ pfn: zone ? zone.endPfn : start, kind: 'hole' }], 1, { hole: 1 })
   const iso = startIsolatePageRange(alloc, start, end, opts.restoreMt, opts.user)
   if (!(iso instanceof IsolatedRange)) {
     const pb = m.pageblockNrPages

@@ -87,6 +87,17 @@ export class ReclaimModel {
     return this.budget.get(z) ?? 0
   }
 
+  /** Drop one given FILE page (reclaim_clean_pages_from_list) if the budget allows. */
+  dropPage(alloc: PageAllocator, z: Zone, pfn: number): boolean {
+    const left = this.budget.get(z) ?? 0
+    if (left <= 0 || alloc.model.memMap[pfn - alloc.model.basePfn] !== PageKind.FILE) return false
+    alloc.freePages(pfn, 0)
+    this.budget.set(z, left - 1)
+    this.reclaimed++
+    alloc.events.count('pgsteal_direct')
+    return true
+  }
+
   /** Drop up to `want` FILE pages of a zone; returns how many were freed. */
   reclaimZone(alloc: PageAllocator, z: Zone, want: number): number {
     const m = alloc.model

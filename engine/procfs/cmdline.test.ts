@@ -30,8 +30,13 @@ describe('parseCmdline on real captures', () => {
       expect(cl.params[0]?.[0]).toBe('console')
       expect(cl.params.find(([k]) => k === 'loglevel')?.[1]).toBe('4')
       expect(cl.params.find(([k]) => k === 'panic')?.[1]).toBe('-1')
-      if (c.name.startsWith('arm64')) expect(cl.cma).toEqual({ bytes: 128 << 20, base: null, limit: null })
+      // what each run booted with, read from its own command line
+      const cma = /(?:^| )cma=(\d+)M(?: |$)/.exec(text)
+      if (cma) expect(cl.cma).toEqual({ bytes: Number(cma[1]) << 20, base: null, limit: null })
       else expect(cl.cma).toBeNull()
+      const hcma = /(?:^| )hugetlb_cma=(\d+)([MG])(?: |$)/.exec(text)
+      if (hcma) expect(cl.hugetlbCma?.bytes).toBe(Number(hcma[1]) * (hcma[2] === 'G' ? 1 << 30 : 1 << 20))
+      else expect(cl.hugetlbCma).toBeNull()
       expect(cl.hugepagesz).toEqual([])
     })
   }
