@@ -61,12 +61,28 @@ export function whatifVerdict(v: WhatifCompactView, ctx: { pageSize: number; pag
     return `Full compaction${targetName(target)} ${resultPhrase(v.result)}: ${migrated}; free memory in ≥ ${formatBytes(2 ** o * ctx.pageSize)} blocks goes from ${formatCount(before)} to ${formatCount(after)} pages`
   }
   const size = formatBytes(2 ** v.order * ctx.pageSize)
+  const before = zonesHighOrderPages(v.before, v.order)
+  const after = zonesHighOrderPages(v.after, v.order)
+  if (v.pagesMigrated === 0 && v.allocationWouldSucceed && before > 0) {
+    return `Compaction for order ${v.order}${targetName(target)} ${resultPhrase(v.result)} without moving a page: free ≥ ${size} blocks already exist (${formatCount(before)} pages), so an order-${v.order} allocation would succeed now`
+  }
   const alloc = v.allocationWouldSucceed === null ? ''
     : v.allocationWouldSucceed ? `an order-${v.order} (${size}) allocation would now succeed; `
       : `an order-${v.order} (${size}) allocation would still fail; `
-  const before = zonesHighOrderPages(v.before, v.order)
-  const after = zonesHighOrderPages(v.after, v.order)
   return `Compaction for order ${v.order}${targetName(target)} ${resultPhrase(v.result)}: ${alloc}${migrated}; free memory in ≥ ${size} blocks goes from ${formatCount(before)} to ${formatCount(after)} pages`
+}
+
+/**
+ * With seeds > 1: how much the ≥ pageblock-order free memory after the run varies across the
+ * ensemble, per zone that has any ("Across 4 seeds, … Node 0, zone Normal 2,030,000–2,040,000 pages (p5–p95)").
+ */
+export function bandSentence(v: WhatifCompactView, ctx: { pageSize: number; pageblockOrder: number }): string | null {
+  if (!v.band) return null
+  const parts = Object.entries(v.band.zones)
+    .filter(([, z]) => z.highOrderPages.p95 > 0)
+    .map(([label, z]) => `${label} ${formatCount(z.highOrderPages.p5)}–${formatCount(z.highOrderPages.p95)} pages (median ${formatCount(z.highOrderPages.median)})`)
+  if (parts.length === 0) return null
+  return `Across ${v.band.seeds.length} seeds, free memory in ≥ ${formatBytes(2 ** ctx.pageblockOrder * ctx.pageSize)} blocks after the run, p5–p95: ${parts.join('; ')}`
 }
 
 /** The file the capture's trigger wrote to. */

@@ -6,7 +6,7 @@
  * migrate scanner walks up from the zone start, the free scanner down from the zone end.
  */
 import type { WhatifCompactView, ZoneBoundary } from '../api/types.ts'
-import type { Grid } from './pageblock_layout.ts'
+import { fitScale, makeGrid, type Grid } from './pageblock_layout.ts'
 
 export type ReplayEvent = WhatifCompactView['events'][number]
 
@@ -49,13 +49,15 @@ export function pfnToPageblock(pfn: number, basePfn: number, pagesPerBlock: numb
 
 /** The zone a timeline pair belongs to: the one holding the migrate scanner (ends count, for a finished zone). */
 export function zoneOfPair(zones: readonly ReplayZone[], migratePfn: number, freePfn: number): number {
-  let best = -1
+  // scanners that met at a zone's end: that zone finished (not the next one, which starts there)
+  if (freePfn <= migratePfn) {
+    const done = zones.findIndex((z) => migratePfn === z.endPfn && freePfn >= z.startPfn)
+    if (done >= 0) return done
+  }
   for (let i = 0; i < zones.length; i++) {
     const z = zones[i]!
     if (migratePfn >= z.startPfn && migratePfn < z.endPfn && freePfn <= z.endPfn) return i
-    if (migratePfn === z.endPfn && freePfn <= z.endPfn && freePfn >= z.startPfn) best = i
   }
-  if (best >= 0) return best
   for (let i = 0; i < zones.length; i++) if (migratePfn >= zones[i]!.startPfn && migratePfn <= zones[i]!.endPfn) return i
   return -1
 }
@@ -181,7 +183,10 @@ export interface MapSpan {
   from: number
   to: number
   color: string
+  /** opacity of the fill over the cells */
   alpha: number
+  /** outline the range (its staircase contour) in the colour */
+  outline?: boolean
 }
 
 export interface MapMarker {
@@ -222,8 +227,8 @@ export function replayDecor(
     const mig = meet ? Math.min(s.migratePfn, Math.max(s.freePfn, z.startPfn)) : s.migratePfn
     const mEnd = Math.max(z.startPfn, Math.min(mig, z.endPfn))
     const fStart = meet ? mEnd : Math.min(z.endPfn, Math.max(s.freePfn, mEnd))
-    if (mEnd > z.startPfn) spans.push({ from: pb(z.startPfn), to: pb(mEnd), color: c.migrate, alpha: 0.32 })
-    if (z.endPfn > fStart) spans.push({ from: pb(fStart), to: pb(z.endPfn), color: c.free, alpha: 0.32 })
+    if (mEnd > z.startPfn) spans.push({ from: pb(z.startPfn), to: pb(mEnd), color: c.migrate, alpha: 0.16, outline: true })
+    if (z.endPfn > fStart) spans.push({ from: pb(fStart), to: pb(z.endPfn), color: c.free, alpha: 0.16, outline: true })
     if (meet) markers.push({ at: pb(meetingPfn(s)), color: c.range, kind: 'meet' })
     else {
       markers.push({ at: pb(mEnd), color: c.migrate, kind: 'migrate' })
@@ -256,12 +261,48 @@ export function spanRects(grid: Grid, from: number, to: number): Array<{ x: numb
   return out.filter((r) => r.w > 0)
 }
 
+/**
+ * The contour of a range of fractional pageblock indices on the wrapped grid, as closed polygons
+ * in cell units: one staircase polygon, or two rectangles when the range covers the end of one
+ * row and the start of the next without overlapping columns.
+ */
+export function rangeOutline(grid: Grid, from: number, to: number): Array<Array<[number, number]>> {
+  const a = Math.max(0, from)
+  const b = Math.min(grid.count, to)
+  if (!(b > a)) return []
+  const cols = grid.cols
+  const r0 = Math.floor(a / cols)
+  const r1 = Math.ceil(b / cols) - 1
+  const x0 = a - r0 * cols
+  const x1 = b - r1 * cols
+  const rect = (x: number, y: number, w: number, h: number): Array<[number, number]> => [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
+  if (r0 === r1) return [rect(x0, r0, x1 - x0, 1)]
+  if (r1 === r0 + 1 && x1 <= x0) return [rect(x0, r0, cols - x0, 1), rect(0, r1, x1, 1)]
+  const poly: Array<[number, number]> = [[x0, r0], [cols, r0], [cols, r1], [x1, r1], [x1, r1 + 1], [0, r1 + 1], [0, r0 + 1], [x0, r0 + 1]]
+  // drop corners that collapse (a range starting at column 0 or ending at the last column)
+  return [poly.filter((p, i) => {
+    const q = poly[(i + poly.length - 1) % poly.length]!
+    return p[0] !== q[0] || p[1] !== q[1]
+  })]
+}
+
 /** A fractional pageblock index as a point in cell units (x in columns, y = top of its row). A position at a row's end stays on that row. */
 export function pointAt(grid: Grid, at: number): { x: number; y: number } {
   const p = Math.max(0, Math.min(grid.count, at))
   let r = Math.floor(p / grid.cols)
   if (r > 0 && p === r * grid.cols) r-- // the end of the previous row, not the start of the next
   return { x: p - r * grid.cols, y: r }
+}
+
+/**
+ * The height (CSS px) a map box needs to show the whole map at the biggest square cells that fit
+ * width × maxHeight (the gutter of row labels included in width), so small maps leave no empty band.
+ */
+export function fittedHeight(count: number, width: number, maxHeight: number, gutter: number, minHeight = 120): number {
+  const w = Math.max(1, width - gutter)
+  const g = makeGrid(count, w, maxHeight)
+  const cell = fitScale(g, w, maxHeight)
+  return Math.max(minHeight, Math.min(maxHeight, Math.ceil(g.rows * cell) + 2))
 }
 
 /** How many steps to advance per animation frame so that a replay lasts about `seconds`. */

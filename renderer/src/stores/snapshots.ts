@@ -12,6 +12,7 @@ import {
 import { readUploads, uploadTitle } from '../files.ts'
 import { usePageblockStore } from './pageblocks.ts'
 import { useUiStore } from './ui.ts'
+import { useWhatifStore } from './whatif.ts'
 
 export interface RunState {
   runId: string
@@ -399,6 +400,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
     const i = snapshots.value.findIndex((s) => s.id === id)
     snapshots.value = snapshots.value.filter((s) => s.id !== id)
     usePageblockStore().forget(id)
+    useWhatifStore().forget(id)
     if (currentId.value === id) {
       const next = snapshots.value[Math.min(i, snapshots.value.length - 1)]
       currentId.value = next ? next.id : null

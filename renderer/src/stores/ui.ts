@@ -8,13 +8,14 @@ import type { ThemeName } from '../charts/palette.ts'
 import type { AxisScale, FreeAreaUnit } from '../charts/options/free_areas.ts'
 import type { MapOverlay } from '../charts/pageblock_render.ts'
 
-export type ViewId = 'overview' | 'free-areas' | 'indices' | 'pageblocks'
+export type ViewId = 'overview' | 'free-areas' | 'indices' | 'pageblocks' | 'whatif'
 
 export const VIEWS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'overview', label: 'Overview', key: '1' },
   { id: 'free-areas', label: 'Free areas', key: '2' },
   { id: 'indices', label: 'Fragmentation indices', key: '3' },
   { id: 'pageblocks', label: 'Pageblock map', key: '4' },
+  { id: 'whatif', label: 'What-if', key: '5' },
 ]
 
 const THEME_KEY = 'buddyscope.theme'

@@ -79,9 +79,9 @@ export function whatifFreeOption(input: WhatifFreeInput): ChartOption {
   const orders = Array.from({ length: nrOrders }, (_, o) => o)
   const values = (row: number[]): Array<number | null> => orders.map((o) => {
     const v = unitValue(row[o] ?? 0, o, pageSize, unit)
-    return log && v === 0 ? null : v
+    // a zero has no bar (and no outline on the axis, nor a place on a log axis)
+    return v === 0 ? null : v
   })
-  const unitName = unit === 'blocks' ? 'free blocks' : unit === 'pages' ? 'free pages' : 'free bytes'
   const series: BarSeriesOption[] = [
     { type: 'bar', name: SERIES_BEFORE, barMaxWidth: 18, barGap: '15%', itemStyle: { color: c.before }, data: values(data.before) },
     { type: 'bar', name: SERIES_AFTER, barMaxWidth: 18, itemStyle: { color: c.after }, data: values(data.after) },
@@ -93,7 +93,7 @@ export function whatifFreeOption(input: WhatifFreeInput): ChartOption {
   return {
     animation: false,
     title: { text: title, left: 8, top: 4, textStyle: { color: t.text, fontSize: 12, fontWeight: 600 } },
-    grid: compact ? { left: 52, right: 12, top: 34, bottom: 40 } : { left: 64, right: 20, top: 40, bottom: 48 },
+    grid: compact ? { left: 52, right: 12, top: 34, bottom: 40 } : { left: 60, right: 20, top: 34, bottom: 40 },
     legend: {
       top: 4, right: 8, itemWidth: 12, itemHeight: 10, textStyle: { color: t.text, fontSize: 11 },
       data: series.map((s) => s.name as string),
@@ -108,9 +108,6 @@ export function whatifFreeOption(input: WhatifFreeInput): ChartOption {
     xAxis: {
       type: 'category',
       data: orders.map((o) => `${o}\n${formatShortSize(2 ** o * pageSize)}`),
-      name: compact ? '' : 'order',
-      nameLocation: 'middle',
-      nameGap: 34,
       ...ax,
       splitLine: { show: false },
       axisLabel: { color: t.textMuted, fontSize: 11, lineHeight: 13 },
@@ -118,7 +115,6 @@ export function whatifFreeOption(input: WhatifFreeInput): ChartOption {
     yAxis: {
       type: log ? 'log' : 'value',
       logBase: 10,
-      name: compact ? '' : `${unitName}${log ? ' (log)' : ''}`,
       ...ax,
       min: log ? (unit === 'bytes' ? pageSize : 1) : 0,
       axisLabel: { color: t.textMuted, fontSize: 11, formatter: (v: number) => (unit === 'bytes' ? formatShortSize(v) : compactNumber(v)) },

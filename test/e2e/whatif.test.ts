@@ -1,0 +1,49 @@
+/**
+ * End to end: open a compaction-trigger capture (x86-512M-s1-compact/02-before, followed in its
+ * series by a write to node0/compact), run the what-if compaction in the app, and see the
+ * prediction next to what the real kernel produced.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { join } from 'node:path'
+import { startE2E, SHOTS, type E2E } from './browser.ts'
+import { FIXTURES } from '../helpers/fixtures.ts'
+
+let e: E2E
+
+beforeAll(async () => {
+  e = await startE2E(join(FIXTURES, 'x86-512M-s1-compact'))
+  await e.page.getByTestId('layout-badge').waitFor({ timeout: 30000 })
+}, 90000)
+
+afterAll(async () => {
+  await e?.close()
+})
+
+describe('what-if compaction in the app', () => {
+  it('runs full compaction and shows predicted vs real for the captured trigger', async () => {
+    await e.page.getByTestId('tab-whatif').click()
+    await e.page.getByTestId('view-whatif').waitFor()
+    await e.page.getByTestId('whatif-run').click()
+    const result = e.page.getByTestId('whatif-result')
+    await result.waitFor({ timeout: 60000 })
+    expect(await result.getAttribute('data-result')).toBe('complete')
+    const vsReal = e.page.getByTestId('whatif-vs-real')
+    await vsReal.waitFor()
+    const text = await vsReal.innerText()
+    expect(text).toContain('node0/compact')
+    expect(text).toContain('DMA32')
+    const countersEl = e.page.getByTestId('whatif-counters')
+    expect(await countersEl.innerText()).toContain('pgmigrate_success')
+    const counters = JSON.parse((await countersEl.getAttribute('data-counters'))!) as Record<string, { real?: number; predicted?: number }>
+    expect(counters['pgmigrate_success']!.real).toBe(16268) // the real kernel's delta for the step, from steps.log
+    expect(counters['pgmigrate_success']!.predicted).toBeGreaterThan(14000)
+    await e.page.getByTestId('whatif-replay').waitFor()
+    const map = e.page.getByTestId('whatif-map')
+    expect(Number(await map.getAttribute('data-changed'))).toBeGreaterThan(0)
+    await e.page.screenshot({ path: join(SHOTS, 'whatif.png'), fullPage: true })
+  })
+
+  it('logged no page errors', () => {
+    expect(e.errors.filter((x) => !/favicon/.test(x))).toEqual([])
+  })
+})
