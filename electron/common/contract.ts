@@ -9,7 +9,7 @@
  * emits `run:progress` events and finally `run:done` or `run:failed`; `cancelRun` stops it.
  */
 import { z } from 'zod'
-import type { ZoneSummary, MachineInfo, CompactionEvent, ZoneCompactResult, PredictedVsReal } from '../../engine/index.ts'
+import type { ZoneSummary, MachineInfo, CompactionEvent, ZoneCompactResult, PredictedVsReal, PageblockMap } from '../../engine/index.ts'
 
 export const CONTRACT_VERSION = 1
 
@@ -60,16 +60,9 @@ export interface SnapshotView {
  * Every pageblock of the machine in PFN order (index i covers PFNs basePfn + i·pagesPerBlock …).
  * mt[i] = migratetype index, 255 = not in any zone. Counts are pages of that pageblock.
  */
-export interface PageblockMapDto {
+export interface PageblockMapDto extends PageblockMap {
+  /** the snapshot the map belongs to */
   id: string
-  mt: Uint8Array
-  free: Uint16Array
-  movable: Uint16Array
-  unmovable: Uint16Array
-  reclaimable: Uint16Array
-  pinned: Uint16Array
-  /** 1 when a page's mobility differs from the block's type */
-  mixed: Uint8Array
 }
 
 /** Page-level view of one pageblock: one byte per page (see pageKinds for names). */
