@@ -18,6 +18,14 @@ Commands:
          [--pinned P] [--json]
                                               what compaction would produce now; for a capture
                                               followed by a compaction trigger, predicted vs real
+  whatif cma <snapshot> --pages N | --size SIZE [--align ORDER] [--area NAME | --base PFN --count PAGES]
+  whatif hugetlb <snapshot> --count N [--size 2M|1G|64K|32M] [--no-compact]
+  whatif contig <snapshot> --size SIZE [--gfp kernel|movable]
+  whatif thp <snapshot> [--defrag always|defer|defer+madvise|madvise|never] [--madvised] [--faults N]
+         [--pinned P] [--migrate-before-pin on|off] [--movablecore SIZE|N% | --kernelcore SIZE|N%]
+         [--seeds N] [--json]                 contiguous allocations (kernel 6.1 rules): the verdict,
+                                              the windows tried and the pages blocking them;
+                                              --movablecore re-runs the layout with ZONE_MOVABLE
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
                                               random access token in the URL it prints
   help                                        this text
@@ -90,6 +98,22 @@ async function run(argv: string[], io: Out): Promise<number> {
         seeds: { type: 'string', default: '1' },
         pinned: { type: 'string' },
         proactive: { type: 'string' },
+        pages: { type: 'string' },
+        size: { type: 'string' },
+        align: { type: 'string' },
+        area: { type: 'string' },
+        base: { type: 'string' },
+        count: { type: 'string' },
+        'order-per-bit': { type: 'string' },
+        'no-compact': { type: 'boolean', default: false },
+        gfp: { type: 'string' },
+        defrag: { type: 'string' },
+        madvised: { type: 'boolean', default: false },
+        faults: { type: 'string' },
+        movablecore: { type: 'string' },
+        kernelcore: { type: 'string' },
+        'migrate-before-pin': { type: 'string' },
+        'pin-placement': { type: 'string' },
       },
     })
   } catch (e) {
@@ -131,7 +155,19 @@ async function run(argv: string[], io: Out): Promise<number> {
     }
     case 'whatif': {
       const [kind, path, ...more] = rest
-      if (kind !== 'compact') throw new UsageError(kind === undefined ? 'whatif needs a kind: compact' : `unknown what-if "${kind}" (compact)`)
+      if (kind === 'cma' || kind === 'hugetlb' || kind === 'contig' || kind === 'thp') {
+        if (!path || more.length) throw new UsageError(`whatif ${kind} takes exactly one snapshot`)
+        const { runWhatifContigCli, ContigUsageError } = await import('./commands/whatif_contig.ts')
+        const { WhatifUsageError } = await import('./commands/whatif.ts')
+        try {
+          return await runWhatifContigCli(kind, path, values, { layout, seed }, io.out)
+        } catch (e) {
+          if (e instanceof ContigUsageError || e instanceof WhatifUsageError) throw new UsageError(e.message)
+          throw e
+        }
+      }
+      if (kind !== 'compact') throw new UsageError(kind === undefined ? 'whatif needs a kind: compact, cma, hugetlb, contig or thp' : `unknown what-if "${kind}" (compact, cma, hugetlb, contig, thp)`)
+      if (values.movablecore !== undefined || values.kernelcore !== undefined) throw new UsageError('--movablecore/--kernelcore apply to whatif cma, hugetlb, contig and thp (not compact)')
       if (!path || more.length) throw new UsageError('whatif compact takes exactly one snapshot')
       const int = (name: string, v: string | undefined, max = 2 ** 31): number | undefined => {
         if (v === undefined) return undefined

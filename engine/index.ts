@@ -36,3 +36,15 @@ export { Compactor, EventLog, DEFAULT_STRATEGY, COMPACT_CLUSTER_MAX, compactGap,
 export { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, type StepsLog, type StepsLogStep, type CompactionTrigger } from './procfs/steps_log.ts'
 export { applyPinned, type PinnedAssumption } from './whatif/assumptions.ts'
 export { runCompactWhatIf, comparePredictedVsReal, type CompactWhatIfOptions, type CompactWhatIfResult, type PredictedVsReal } from './whatif/compact.ts'
+export { ReclaimModel, SlowPath, padProtection, zonelistFor, getPageFromFreelist, drainAllPages, ZONE_IDX_MOVABLE, ZONE_IDX_NORMAL, MAX_RECLAIM_RETRIES, MAX_COMPACT_RETRIES, type SlowRequest, type SlowOutcome } from './mm/slowpath.ts'
+export { startIsolatePageRange, undoIsolatePageRange, testPagesIsolated, hasUnmovablePages, unmovablePagesIn, blockerKindOf, IsolatedRange, BLOCKER_KIND_TEXT, type Blocker, type BlockerKind, type IsolationUser } from './mm/page_isolation.ts'
+export { allocContigRange, allocContigPages, allocContigMigrateRange, allocMigrationTarget, pfnRangeValidContig, CONTIG_RESULT_TEXT, DEFAULT_BLOCKER_CAP, type ContigWindow, type ContigResult, type ContigPagesResult } from './mm/migrate.ts'
+export { cmaAlloc, withCmaMigratetype, newCmaArea, discoverCmaAreas, applyCmaAreas, inferCmaBitmap, unlistZone, relistZone, cmaAreasFromBootLog, cmaAreasFromDebugfs, cmaPageblockRuns, findNextZeroAreaOff, bitmapAlignedMask, bitmapAlignedOffset, type CmaArea, type CmaAllocResult } from './mm/cma.ts'
+export { growHugetlbPool, countHugetlbPages, type HugetlbGrowResult, type HugetlbGrowOptions } from './mm/hugetlb.ts'
+export { placePins, compactionStragglers, type PinPlacement, type PinOptions } from './whatif/pins.ts'
+export { carveZoneMovable, findZoneMovablePfns, setupLowmemReserve, type MovableSpec, type MovableResult, type CoreSize } from './whatif/movable.ts'
+export {
+  runCmaWhatIf, runHugetlbWhatIf, runContigWhatIf, runThpWhatIf, thpGfp, defaultCmaAlign, describeBlockers, summarizeBlockers, DEFRAG_MODES, CONTIG_COUNTERS,
+  type CmaWhatIfResult, type HugetlbWhatIfResult, type ContigWhatIfResult, type ThpWhatIfResult, type ContigCommonOptions, type ReclaimSpec, type DefragMode, type WindowJson, type BlockerSummary,
+  type CmaWhatIfOptions, type HugetlbWhatIfOptions, type ContigWhatIfOptions, type ThpWhatIfOptions,
+} from './whatif/contig.ts'

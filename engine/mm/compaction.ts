@@ -20,7 +20,7 @@
 import type { MemoryModel, Zone } from './mmzone.ts'
 import { PAGE_ALLOC_COSTLY_ORDER } from './mmzone.ts'
 import { PageAllocator, ALLOC_CMA, ALLOC_WMARK_MASK, ALLOC_WMARK_LOW } from './page_alloc.ts'
-import { PageKind, isFreeHead, headOrder, freeHeadMt } from './page.ts'
+import { PageKind, isFreeHead, headOrder, freeHeadMt, freeHead } from './page.ts'
 import { fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61 } from '../metrics/fragmentation.ts'
 
 /** COMPACT_CLUSTER_MAX = SWAP_CLUSTER_MAX */
@@ -694,19 +694,29 @@ export class Compactor {
     if (!this.strategy.fastIsolateFreepages || cc.order <= 0) return
     if (cc.ignoreSkipHint) return
     const distance = cc.freePfn - cc.migratePfn
-    const lowPfn = this.pageblockStart(cc.freePfn - Math.floor(distance / 4))
     const minPfn = this.pageblockStart(cc.freePfn - Math.floor(distance / 2))
     const mts = m.migratetypes
     for (let o = cc.order - 1; o >= 0 && cc.freepages.length === 0; o--) {
       if (zone.free.isEmpty(o, mts.movable)) continue
-      // highest such block below free_pfn and above min_pfn (preferring above low_pfn)
+      // the highest head of a free block of order o on the Movable list at or below the top of
+      // free_pfn's pageblock and not below min_pfn. Its page byte is unique and it starts at a
+      // multiple of 2^o: order 0 uses a native backwards search, higher orders step by 2^o
+      const top = this.pageblockStart(cc.freePfn) + m.pageblockNrPages - 1
+      const lowest = Math.max(minPfn, zone.startPfn)
+      const want = freeHead(mts.movable, o)
       let found = -1
-      for (let p = this.pageblockStart(cc.freePfn) + m.pageblockNrPages - 1; p >= minPfn && p >= zone.startPfn; p--) {
-        const b = m.memMap[p - m.basePfn]!
-        if (isFreeHead(b) && headOrder(b) === o && freeHeadMt(b) === mts.movable) {
-          found = p
-          if (p >= lowPfn) break
-          break
+      if (top >= lowest) {
+        if (o === 0) {
+          const i = m.memMap.lastIndexOf(want, top - m.basePfn)
+          if (i >= 0 && i + m.basePfn >= lowest) found = i + m.basePfn
+        } else {
+          const step = 2 ** o
+          for (let p = top - (top % step); p >= lowest; p -= step) {
+            if (m.memMap[p - m.basePfn] === want) {
+              found = p
+              break
+            }
+          }
         }
       }
       if (found < 0) continue

@@ -311,11 +311,13 @@ function takeIsolatedRange(alloc: PageAllocator, zone: Zone, start: number, end:
  * pfn_range_valid_contig() (6.1): every page present, in the zone, not PG_reserved, not hugetlb.
  * Returns the offending pages (capped) with their total; empty = valid.
  */
-export function pfnRangeValidContig(m: MemoryModel, zone: Zone, start: number, nr: number, cap: number): { blockers: Blocker[]; total: number } {
+export function pfnRangeValidContig(m: MemoryModel, zone: Zone, start: number, nr: number, cap: number): { blockers: Blocker[]; total: number; counts: Partial<Record<BlockerKind, number>> } {
   const out: Blocker[] = []
   let total = 0
+  const counts: Partial<Record<BlockerKind, number>> = {}
   const add = (pfn: number, kind: BlockerKind): void => {
     total++
+    counts[kind] = (counts[kind] ?? 0) + 1
     if (out.length < cap) out.push({ pfn, kind })
   }
   // a hugetlb page may start before the window
@@ -341,7 +343,7 @@ export function pfnRangeValidContig(m: MemoryModel, zone: Zone, start: number, n
       if (isFreeHead(b)) continue
     }
   }
-  return { blockers: out, total }
+  return { blockers: out, total, counts }
 }
 
 export interface ContigPagesOptions {
@@ -395,7 +397,7 @@ export function allocContigPages(alloc: PageAllocator, nrPages: number, opts: Co
         }
       } else {
         res.windowsSkipped++
-        push({ startPfn: pfn, endPfn: pfn + nrPages, result: 'invalid-range', blockers: v.blockers, blockersTotal: v.total, blockerCounts: tally(v.blockers), migrated: 0, reclaimed: 0 })
+        push({ startPfn: pfn, endPfn: pfn + nrPages, result: 'invalid-range', blockers: v.blockers, blockersTotal: v.total, blockerCounts: v.counts, migrated: 0, reclaimed: 0 })
       }
       pfn += nrPages
     }

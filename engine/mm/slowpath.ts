@@ -23,6 +23,8 @@
  * default the zone's file LRU size when the capture gives it, else every FILE page). Slab
  * shrinking, swap and writeback are not modelled. kswapd is modelled only as reclaim towards
  * the high watermark when woken; kcompactd is not run (a what-if reports that it would be woken).
+ * Per-cpu pages (including 6.1's pageblock-order pcp lists) are not handed out by the fast path:
+ * they become free buddy pages when a reclaim round with progress drains them (drain_all_pages).
  */
 import type { MemoryModel, Zone } from './mmzone.ts'
 import { PAGE_ALLOC_COSTLY_ORDER } from './mmzone.ts'

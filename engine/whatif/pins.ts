@@ -1,0 +1,120 @@
+/**
+ * Where the pinned pages of a PinnedAssumption sit, for the contiguous-allocation what-ifs.
+ * Same assumption type and the same seeded choice as assumptions.ts (applyPinned), with two
+ * refinements the verdicts need:
+ *
+ *  1. Long-term pins and CMA / ZONE_MOVABLE (6.1 mm/gup.c `check_and_migrate_movable_pages`,
+ *     `is_longterm_pinnable_page`): since ~5.7 FOLL_LONGTERM pins first migrate the page out of
+ *     CMA pageblocks and ZONE_MOVABLE, so such pins are never there. With `migrateBeforePin`
+ *     the pins are chosen among anonymous pages outside CMA blocks and ZONE_MOVABLE (a listed
+ *     PFN inside is taken as migrated away and not pinned). vmsplice/short-term references are
+ *     not FOLL_LONGTERM and can sit anywhere: switch it off for them.
+ *  2. A capture taken after a full compaction (the series' steps.log shows node compact or
+ *     compact_memory after the workload) has already sorted pins from movable pages: a page a
+ *     full compaction would still move now is one the real compaction could not move. With
+ *     placement 'after-compaction' the pins are chosen first among those pages (found by running
+ *     full compaction, kernel 6.1 rules, on a copy without pins), the rest uniformly.
+ */
+import type { MemoryModel } from '../mm/mmzone.ts'
+import { PageKind } from '../mm/page.ts'
+import { Rng } from '../sim/rng.ts'
+import { cloneModel } from '../mm/serialize.ts'
+import { Compactor } from '../mm/compaction.ts'
+import type { PageAllocator } from '../mm/page_alloc.ts'
+import type { PinnedAssumption } from './assumptions.ts'
+
+export type PinPlacement = 'uniform' | 'after-compaction'
+
+export interface PinOptions {
+  /** long-term pins migrate out of CMA and ZONE_MOVABLE before pinning (the kernel's behaviour since ~5.7) */
+  migrateBeforePin: boolean
+  placement: PinPlacement
+}
+
+function pinnableHere(m: MemoryModel, pfn: number, opts: PinOptions): boolean {
+  if (!opts.migrateBeforePin) return true
+  const mts = m.migratetypes
+  if (mts.cma >= 0 && m.getPageblockMigratetype(pfn) === mts.cma) return false
+  return m.zoneOf(pfn)?.name !== 'Movable'
+}
+
+/** Anonymous pages a full compaction of the current layout would migrate (model indices into memMap). */
+export function compactionStragglers(m: MemoryModel, alloc: PageAllocator): Set<number> {
+  const { model, allocator } = cloneModel(m, alloc.policy)
+  new Compactor(allocator, {}).compactMemory('sync')
+  const out = new Set<number>()
+  for (let i = 0; i < m.memMap.length; i++) if (m.memMap[i] === PageKind.ANON && model.memMap[i] !== PageKind.ANON) out.add(i)
+  return out
+}
+
+/**
+ * Mark the assumption's pinned pages in the model. Returns how many and the sentences the
+ * verdict must carry.
+ */
+export function placePins(m: MemoryModel, alloc: PageAllocator, a: PinnedAssumption, opts: PinOptions): { pinned: number; says: string[] } {
+  const base = m.basePfn
+  const says: string[] = []
+  const mb = opts.migrateBeforePin
+    ? 'pins are long-term (FOLL_LONGTERM) pins, which 6.1 migrates out of CMA pageblocks and ZONE_MOVABLE before pinning: none sit there'
+    : 'pins may sit in CMA pageblocks and ZONE_MOVABLE (short-term references such as vmsplice, or a kernel without migrate-before-pin)'
+  if (a.kind === 'none') return { pinned: 0, says: ['no pinned pages assumed (pins are invisible in a capture)'] }
+  if (a.kind === 'pfns') {
+    let n = 0
+    let moved = 0
+    for (const pfn of a.pfns) {
+      if (pfn < base || pfn >= m.endPfn) continue
+      const b = m.memMap[pfn - base]!
+      if (b !== PageKind.ANON && b !== PageKind.FILE && b !== PageKind.UNEVICTABLE && b !== PageKind.WRITEBACK) continue
+      if (!pinnableHere(m, pfn, opts)) {
+        moved++
+        continue
+      }
+      m.memMap[pfn - base] = PageKind.PINNED
+      n++
+    }
+    says.push(`${n} pages pinned at the PFNs listed in ${a.source}${moved ? `; ${moved} listed PFNs lie in CMA/ZONE_MOVABLE and are taken as migrated away before pinning` : ''}`, mb)
+    return { pinned: n, says }
+  }
+  const anon: number[] = []
+  let excluded = 0
+  for (let i = 0; i < m.memMap.length; i++) {
+    if (m.memMap[i] !== PageKind.ANON) continue
+    if (!pinnableHere(m, i + base, opts)) {
+      excluded++
+      continue
+    }
+    anon.push(i)
+  }
+  const want = a.kind === 'pages' ? Math.min(a.count, anon.length) : Math.round((anon.length + excluded) * Math.min(1, Math.max(0, a.fraction)))
+  const n = Math.min(want, anon.length)
+  const rng = new Rng(a.seed ?? 1)
+  let first = 0
+  if (opts.placement === 'after-compaction') {
+    const strag = compactionStragglers(m, alloc)
+    // stragglers to the front (keeping PFN order), then the seeded partial shuffle within each group
+    const s: number[] = []
+    const r: number[] = []
+    for (const i of anon) (strag.has(i) ? s : r).push(i)
+    anon.length = 0
+    anon.push(...s, ...r)
+    first = s.length
+    says.push(`the capture follows a full compaction: the ${s.length} anonymous pages a full compaction would still move are pages the real one could not move, so pins are placed there first${s.length < n ? `, the other ${n - s.length} at random` : ''}`)
+  }
+  const pick = (lo: number, hi: number, k: number): void => {
+    for (let j = 0; j < k; j++) {
+      const t = lo + j + rng.int(hi - lo - j)
+      const x = anon[lo + j]!
+      anon[lo + j] = anon[t]!
+      anon[t] = x
+      m.memMap[anon[lo + j]!] = PageKind.PINNED
+    }
+  }
+  if (first > 0) {
+    pick(0, first, Math.min(n, first))
+    if (n > first) pick(first, anon.length, n - first)
+  } else pick(0, anon.length, n)
+  const what = a.kind === 'pages' ? `${n} pinned pages` : `${(a.fraction * 100).toFixed(2)}% of anonymous pages pinned (${n} pages)`
+  says.unshift(`${what}, chosen among ${anon.length} anonymous pages with seed ${a.seed ?? 1} (source: ${a.source})`)
+  says.push(mb)
+  return { pinned: n, says }
+}

@@ -1,0 +1,99 @@
+/**
+ * `buddyscope whatif cma | hugetlb | contig | thp` on the real fixtures, in-process: the verdict
+ * sentence first, the --json shape the app reads, predicted vs real for a series' hugetlb step,
+ * usage errors (exit code 2).
+ */
+import { describe, it, expect } from 'vitest'
+import { fixturePath, runCli } from '../helpers/cli_harness.ts'
+
+const ARM = fixturePath('arm64-1G-s6-cma-compact')
+const X86 = fixturePath('x86-512M-s1-compact')
+
+describe('whatif cma', () => {
+  it('gives a verdict with the windows tried on the arm64 CMA fixture (--size 64M)', async () => {
+    const r = await runCli(['whatif', 'cma', ARM, '--size', '64M', '--json'])
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.out) as Record<string, unknown> & { windows: Array<{ startPfn: number; result: string; blockers: Array<{ pfn: number; kind: string }> }> }
+    expect(typeof j['success']).toBe('boolean')
+    expect(j.windows.length).toBeGreaterThan(0)
+    for (const w of j.windows) {
+      expect(typeof w.startPfn).toBe('number')
+      expect(typeof w.result).toBe('string')
+      for (const b of w.blockers) expect(Object.keys(b).sort()).toEqual(['kind', 'pfn'])
+    }
+    expect(typeof j['migrated']).toBe('number')
+    expect(j['counters']).toHaveProperty('cma_alloc_success')
+    expect((j['assumptions'] as string[]).join(' ')).toMatch(/boot log/)
+    expect((j['area'] as { basePfn: number }).basePfn).toBe(0x76c00000 / 4096)
+  })
+
+  it('prints the verdict sentence first, then the windows', async () => {
+    const r = await runCli(['whatif', 'cma', ARM, '--pages', '16384', '--pinned', 'none'])
+    expect(r.code).toBe(0)
+    expect(r.out.split('\n')[0]).toMatch(/^A 64 MiB CMA allocation from area reserved would (succeed|fail)/)
+    expect(r.out).toMatch(/Windows tried/)
+  })
+
+  it('accepts a user-defined area (--base/--count) and refuses a capture without CMA otherwise', async () => {
+    const ok = await runCli(['whatif', 'cma', ARM, '--size', '8M', '--base', String(0x76c00000 / 4096 + 8192), '--count', '8192', '--pinned', 'none', '--json'])
+    expect(ok.code).toBe(0)
+    expect(JSON.parse(ok.out).area).toMatchObject({ name: 'user', count: 8192 })
+    const no = await runCli(['whatif', 'cma', X86, '--size', '8M'])
+    expect(no.code).toBe(2)
+    expect(no.err).toMatch(/no CMA area/)
+  })
+})
+
+describe('whatif hugetlb', () => {
+  it('compares with the real step after the capture and reports a yield curve', async () => {
+    const r = await runCli(['whatif', 'hugetlb', X86, '--capture', '04', '--count', '64', '--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.out)
+    expect(j.requested).toBe(64)
+    expect(j.obtained).toBe(28)
+    expect(j.real).toMatchObject({ obtained: 28, predicted: 28 })
+    expect(j.yield.at(-1)).toEqual({ requested: 64, obtainedWithCompaction: 28, obtainedWithoutCompaction: 28 })
+    expect(j.counters).toHaveProperty('htlb_buddy_alloc_success', 28)
+  })
+
+  it('runs without compaction (--no-compact) and on a ZONE_MOVABLE layout (--movablecore)', async () => {
+    const r = await runCli(['whatif', 'hugetlb', X86, '--count', '16', '--no-compact', '--movablecore', '25%', '--pinned', 'none'])
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/ZONE_MOVABLE of \d+ MiB/)
+    expect(r.out).toMatch(/Without the ZONE_MOVABLE carve-out:/)
+  })
+})
+
+describe('whatif contig and thp', () => {
+  it('contig --size reports windows and blockers', async () => {
+    const r = await runCli(['whatif', 'contig', X86, '--size', '64M', '--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.out)
+    expect(j.nrPages).toBe(16384)
+    expect(j.windows.length).toBeGreaterThan(0)
+    expect(typeof j.verdict).toBe('string')
+  })
+
+  it('thp --defrag reports the mode table', async () => {
+    const r = await runCli(['whatif', 'thp', X86, '--capture', '05', '--defrag', 'always', '--madvised', '--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.out)
+    expect(j.defrag).toBe('always')
+    expect(j.table).toHaveLength(10)
+  })
+
+  it('rejects bad arguments with usage errors', async () => {
+    for (const argv of [
+      ['whatif', 'cma', ARM],
+      ['whatif', 'hugetlb', X86],
+      ['whatif', 'thp', X86, '--defrag', 'sometimes'],
+      ['whatif', 'contig', X86, '--size', 'lots'],
+      ['whatif', 'compact', X86, '--movablecore', '1G'],
+      ['whatif', 'hugetlb', X86, '--count', '2', '--size', '3M'],
+    ]) {
+      const r = await runCli(argv)
+      expect(r.code, argv.join(' ')).toBe(2)
+    }
+  })
+})

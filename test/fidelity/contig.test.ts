@@ -1,0 +1,84 @@
+/**
+ * Fidelity of the contiguous-allocation what-ifs against the real kernel (Debian 6.1 under QEMU):
+ * every capture in fixtures/ that its series follows with a hugetlb pool change (`huge:KB:N` in
+ * steps.log) is loaded (exact layout from kpageflags), the pool growth is simulated exactly as
+ * `buddyscope whatif hugetlb` does (pins: the workload log's count, placed by seed — after a full
+ * compaction first where that compaction left pages behind; CMA areas from the boot log) and the
+ * pages obtained are compared with the real step's. Target: within ±10 % (median over seeds).
+ * The arm64 hugetlb_cma run's 32 MiB pages are gigantic: each is a cma_alloc, so it also holds
+ * the CMA verdicts (cma_alloc_success / cma_alloc_fail as the real kernel counted them).
+ */
+import { describe, it, expect, beforeAll } from 'vitest'
+import { join } from 'node:path'
+import { readdirSync } from 'node:fs'
+import { whatifContig, type ContigJson } from '../../cli/commands/whatif_contig.ts'
+import { seriesContext } from '../../cli/host/series.ts'
+import { FIXTURES } from '../helpers/fixtures.ts'
+
+interface Row {
+  capture: string
+  step: string
+  requested: number
+  real: number
+  predicted: number
+  perSeed: number[]
+  error: number
+  counters: Record<string, number>
+  realCounters: Record<string, number>
+}
+
+const rows: Row[] = []
+const SEEDS: Record<string, number> = { default: 3, 'x86-1G-s2-hugetlb/02-before': 5 }
+
+beforeAll(async () => {
+  for (const run of readdirSync(FIXTURES).filter((d) => /^(x86|arm64)-/.test(d)).sort()) {
+    for (const cap of readdirSync(join(FIXTURES, run)).filter((d) => /^\d\d-/.test(d)).sort()) {
+      const ctx = await seriesContext(join(FIXTURES, run), cap)
+      const st = ctx?.steps.find((s) => s.name === 'huge' || s.name.startsWith('huge:'))
+      // steps.log "step huge:2048:64: …" parses as name "huge", detail "2048:64: …"
+      const m = st ? (st.name === 'huge' ? /^(\d+):(\d+)/.exec(st.detail) : /^huge:(\d+):(\d+)/.exec(st.name)) : null
+      const d = st ? /requested=(\d+) before=(\d+) obtained=(\d+)/.exec(st.detail) : null
+      if (!st || !m || !d || Number(d[1]) <= Number(d[2])) continue
+      const sizeKb = Number(m[1])
+      const j: ContigJson = await whatifContig({
+        kind: 'hugetlb', path: join(FIXTURES, run), capture: cap, layout: 'exact', seed: 1, seeds: SEEDS[`${run}/${cap}`] ?? SEEDS['default']!,
+        pinned: { kind: 'auto' }, count: Number(d[1]) - Number(d[2]), hugeSizeBytes: sizeKb * 1024,
+      })
+      expect(j.real, `${run}/${cap}: the real step was not matched`).not.toBeNull()
+      const real = Number(d[3]) - Number(d[2])
+      rows.push({
+        capture: `${run}/${cap}`, step: `huge:${sizeKb}:${d[1]}`, requested: Number(d[1]) - Number(d[2]), real, predicted: j.real!.predicted, perSeed: j.perSeed,
+        error: (j.real!.predicted - real) / real, counters: j.result.counters, realCounters: st.deltas,
+      })
+    }
+  }
+}, 120000)
+
+describe('hugetlb pool growth and CMA fidelity (real 6.1 kernels under QEMU)', () => {
+  it('finds every hugetlb growth step of the fixtures', () => {
+    expect(rows.map((r) => `${r.capture} ${r.step}`).sort()).toEqual([
+      'arm64-1G-s6-cma-compact/04-after-compact-memory huge:2048:64',
+      'arm64-2G-s7-hugetlb-cma/02-before huge:32768:24',
+      'x86-1G-s2-hugetlb/02-before huge:2048:128',
+      'x86-1G-s2-hugetlb/05-after-compact-memory huge:2048:128',
+      'x86-512M-s1-compact/04-after-compact-memory huge:2048:64',
+    ])
+  })
+
+  it('predicts the pages obtained within ±10 % of the real kernel (median over pin seeds)', () => {
+    for (const r of rows) expect(Math.abs(r.error), `${r.capture} ${r.step}: predicted ${r.predicted} (${r.perSeed.join(', ')}), real ${r.real}`).toBeLessThanOrEqual(0.10)
+  })
+
+  it('gives the CMA verdicts the real kernel gave (gigantic pages through cma_alloc on hugetlb_cma)', () => {
+    const r = rows.find((x) => x.step === 'huge:32768:24')!
+    expect(r.counters['cma_alloc_success']).toBe(r.realCounters['cma_alloc_success'])
+    expect(r.counters['cma_alloc_fail']).toBe(r.realCounters['cma_alloc_fail'])
+  })
+
+  it('counts one htlb_buddy_alloc_fail where the real growth stopped short', () => {
+    for (const r of rows) {
+      if (r.step.startsWith('huge:32768')) continue
+      if ((r.realCounters['htlb_buddy_alloc_fail'] ?? 0) > 0 && r.predicted < r.requested) expect(r.counters['htlb_buddy_alloc_fail'], r.capture).toBe(1)
+    }
+  })
+})
