@@ -227,7 +227,7 @@ export class Compactor {
     const mts = this.model.migratetypes
     return {
       zone, order, mode, migratetype: o.migratetype ?? mts.movable, allocFlags: o.allocFlags ?? ALLOC_CMA | ALLOC_WMARK_LOW,
-      highestZoneIdx: o.highestZoneIdx ?? 99, wholeZone: o.wholeZone ?? false,
+      highestZoneIdx: o.highestZoneIdx ?? 4, wholeZone: o.wholeZone ?? false,
       ignoreSkipHint: (o.ignoreSkipHint ?? false) || !this.strategy.honourSkipBits, ignoreBlockSuitable: o.ignoreBlockSuitable ?? false,
       directCompaction: o.directCompaction ?? false, proactiveCompaction: o.proactiveCompaction ?? false, gfpFs: o.gfpFs ?? true,
       migratePfn: 0, freePfn: 0, fastStartPfn: 0, fastSearchFail: 0, rescan: false, migratepages: [], freepages: new FreePageList(),
@@ -851,7 +851,7 @@ export class Compactor {
   tryToCompactPages(order: number, prio: CompactPriority, gfp: { migratetype?: number; highestZoneIdx?: number; node?: number } = {}): { result: CompactResult; zones: ZoneCompactResult[] } {
     const m = this.model
     const mt = gfp.migratetype ?? m.migratetypes.movable
-    const zones = this.alloc.zonelist({ order, mt, highestZoneIdx: gfp.highestZoneIdx ?? 99, node: gfp.node ?? null, kind: 0 })
+    const zones = this.alloc.zonelist({ order, mt, highestZoneIdx: gfp.highestZoneIdx ?? 4, node: gfp.node ?? null, kind: 0 })
     const mode: MigrateMode = prio === 'async' ? 'async' : 'sync-light'
     let rc: CompactResult = 'skipped'
     const out: ZoneCompactResult[] = []
@@ -862,7 +862,7 @@ export class Compactor {
       }
       const cc = this.control(zone, order, mode, {
         directCompaction: true, migratetype: mt, allocFlags: (mt === m.migratetypes.movable ? ALLOC_CMA : 0) | ALLOC_WMARK_LOW,
-        highestZoneIdx: gfp.highestZoneIdx ?? 99, wholeZone: prio === 'sync-full', ignoreSkipHint: prio === 'sync-full', ignoreBlockSuitable: prio === 'sync-full',
+        highestZoneIdx: gfp.highestZoneIdx ?? 4, wholeZone: prio === 'sync-full', ignoreSkipHint: prio === 'sync-full', ignoreBlockSuitable: prio === 'sync-full',
       })
       if (cc.ignoreSkipHint && zone.compactBlockskipFlush) this.resetIsolationSuitable(zone)
       const r = this.compactZone(cc)

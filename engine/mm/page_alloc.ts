@@ -656,9 +656,9 @@ export class PageAllocator {
       const i = (['DMA', 'DMA32', 'Normal', 'HighMem', 'Movable', 'Device'] as string[]).indexOf(r.highestZone)
       if (i < 0) throw new RangeError(`unknown zone ${r.highestZone}`)
       highestZoneIdx = i
-    } else if (r.gfp !== 'movable') {
-      // GFP_KERNEL cannot use ZONE_MOVABLE
-      highestZoneIdx = 2
+    } else {
+      // gfp_zone(): GFP_HIGHUSER_MOVABLE may use ZONE_MOVABLE, GFP_KERNEL goes up to Normal
+      highestZoneIdx = r.gfp === 'movable' ? 4 : 2
     }
     const kind = r.kind ?? (r.gfp === 'movable' ? (r.order >= m.geometry.pageblockOrder && r.order > PAGE_ALLOC_COSTLY_ORDER ? THP_HEAD : PageKind.ANON) : r.gfp === 'reclaimable' ? PageKind.SLAB_RECLAIMABLE : PageKind.KERNEL)
     return { order: r.order, mt, highestZoneIdx, node: r.node ?? null, kind }

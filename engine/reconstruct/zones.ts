@@ -38,6 +38,21 @@ export function zoneShapes(c: Capture, notes: string[]): ZoneShape[] {
   const out: ZoneShape[] = []
   if (c.zoneinfo) {
     let nextStart = 0
+    // zoneinfo lists every compiled zone of a node in zone-index order; lowmem_reserve[] ("protection")
+    // is indexed the same way. The model numbers zones by ZONE_NAMES (HighMem included), so remap:
+    // a request whose highest zone is not compiled in (HighMem on 64-bit) behaves as the one below it.
+    const namesOfNode = new Map<number, string[]>()
+    for (const z of c.zoneinfo.zones) namesOfNode.set(z.node, [...(namesOfNode.get(z.node) ?? []), z.zone])
+    const remap = (node: number, prot: number[]): number[] => {
+      const names = namesOfNode.get(node) ?? []
+      const out = new Array<number>(ZONE_NAMES.length).fill(-1)
+      names.forEach((n, j) => {
+        const k = ZONE_NAMES.indexOf(n as (typeof ZONE_NAMES)[number])
+        if (k >= 0 && prot[j] !== undefined) out[k] = prot[j]!
+      })
+      for (let k = 0; k < out.length; k++) if (out[k] === -1) out[k] = k > 0 ? out[k - 1]! : 0
+      return out
+    }
     for (const z of c.zoneinfo.zones) {
       const idx = ZONE_NAMES.indexOf(z.zone as (typeof ZONE_NAMES)[number])
       if (!z.populated || z.present === 0) continue
@@ -53,7 +68,7 @@ export function zoneShapes(c: Capture, notes: string[]): ZoneShape[] {
       out.push({
         node: z.node, name: z.zone, idx: idx < 0 ? out.length : idx, startPfn, spanned: z.spanned, present: z.present,
         managed: z.managed, cma: z.cma ?? 0, pcp, pcpHigh, pcpBatch, boost: z.boost, min: z.min - z.boost, low: z.low - z.boost, high: z.high - z.boost,
-        promo: z.promo === null ? null : z.promo - z.boost, protection: z.protection, reservedHighatomic: z.reservedHighatomic ?? 0,
+        promo: z.promo === null ? null : z.promo - z.boost, protection: remap(z.node, z.protection), reservedHighatomic: z.reservedHighatomic ?? 0,
         nrFreePages: z.stats['nr_free_pages'] ?? z.pagesFree, stats: { ...(z.nodeStats ?? {}), ...z.stats }, spanSource: 'zoneinfo',
       })
     }

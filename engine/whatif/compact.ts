@@ -107,7 +107,7 @@ export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, o
     result = r.result
     // __alloc_pages_direct_compact: stall counted unless skipped; success if the allocation now passes
     if (result !== 'skipped' && result !== 'deferred') allocator.events.count('compact_stall')
-    wouldSucceed = model.zones.some((z) => allocator.zoneWatermarkOk(z, order, z.wmark.min + z.boost, 99, 0x80))
+    wouldSucceed = model.zones.some((z) => allocator.zoneWatermarkOk(z, order, z.wmark.min + z.boost, 4, 0x80))
     if (result !== 'skipped' && result !== 'deferred') allocator.events.count(wouldSucceed ? 'compact_success' : 'compact_fail')
   }
   const endCounters = allocator.events.toJSON()
