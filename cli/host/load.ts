@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import {
-  parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaBaseFromDmesg,
+  parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaAreasFromBootLog, cmaAreasFromDebugfs,
   setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, summarizeZones,
   type Capture, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../../engine/index.ts'
@@ -37,8 +37,21 @@ export interface LoadedSnapshot {
   zones: ZoneSummary[]
 }
 
-/** Read the boot log's CMA reservation, if a dmesg sits in the capture or (for a series) beside it. */
-async function findCmaBase(path: string, src: SnapshotSource, pageSize: number): Promise<number | null> {
+/**
+ * The CMA areas as [base PFN, pages]: from CMA debugfs files in the capture, else from the boot
+ * log's `cma: Reserved N MiB at 0x…` lines in a dmesg beside the capture (or its series).
+ */
+async function findCmaAreas(path: string, src: SnapshotSource, pageSize: number): Promise<Array<[number, number]>> {
+  const debugfs: Record<string, string> = {}
+  for (const f of src.files) if (f.startsWith('cma/')) debugfs[f] = await src.readText(f)
+  const fromDebugfs = cmaAreasFromDebugfs(debugfs)
+  if (fromDebugfs.length) return fromDebugfs.map((a) => [a.basePfn, a.count])
+  const text = await findDmesg(path, src)
+  return text ? cmaAreasFromBootLog(text, pageSize).map((a) => [a.basePfn, a.count]) : []
+}
+
+async function findDmesg(path: string, src: SnapshotSource): Promise<string | null> {
+  if (src.has('dmesg')) return src.readText('dmesg')
   const candidates: string[] = []
   try {
     if (statSync(path).isDirectory()) {
@@ -49,11 +62,7 @@ async function findCmaBase(path: string, src: SnapshotSource, pageSize: number):
   } catch {
     return null
   }
-  for (const f of candidates) {
-    if (!existsSync(f)) continue
-    const base = cmaBaseFromDmesg(await readFile(f, 'utf8'), pageSize)
-    if (base !== null) return base
-  }
+  for (const f of candidates) if (existsSync(f)) return readFile(f, 'utf8')
   return null
 }
 
@@ -92,13 +101,15 @@ export async function loadSnapshot(path: string, opts: LoadOptions = {}): Promis
       source: path, label: src.label, texts, binaries, describe: (n) => src.describe(n),
       manifest: src.manifest ? { hostname: src.manifest.hostname, kernelRelease: src.manifest.kernelRelease, arch: src.manifest.arch, pageSize: src.manifest.pageSize, captureTime: src.manifest.captureTime } : null,
     })
-    const cmaBasePfn = capture.machine.migratetypes.includes('CMA') ? await findCmaBase(path, src, capture.machine.pageSize) : null
+    const hasCma = capture.machine.migratetypes.includes('CMA')
+    const cmaAreas = hasCma ? await findCmaAreas(path, src, capture.machine.pageSize) : []
+    const cmaBasePfn = cmaAreas[0]?.[0] ?? null
     const layout = opts.layout ?? 'auto'
     const haveFlags = binaries.includes('kpageflags')
     if (layout === 'exact' && !haveFlags) throw new Error(`${path}: --layout exact needs kpageflags, and this capture has none`)
     let built: { model: MemoryModel; allocator: PageAllocator }
     if (haveFlags && layout !== 'synthesized') {
-      const b = new ExactLayoutBuilder(capture, { cmaBasePfn, source: src.describe('kpageflags') })
+      const b = new ExactLayoutBuilder(capture, { cmaBasePfn, cmaAreas, source: src.describe('kpageflags') })
       await feed(src, 'kpageflags', b.flagsSink, opts.onProgress)
       if (binaries.includes('kpagecount')) await feed(src, 'kpagecount', b.countSink, opts.onProgress)
       opts.onProgress?.('building layout', 0, 0)

@@ -72,6 +72,8 @@ function kindLut(): Uint8Array {
 export interface ExactOptions {
   /** first PFN of the CMA area, when known */
   cmaBasePfn?: number | null
+  /** every CMA area as [base PFN, pages] (boot log or CMA debugfs); takes precedence over cmaBasePfn */
+  cmaAreas?: Array<[number, number]>
   source?: string
 }
 
@@ -184,7 +186,18 @@ export class ExactLayoutBuilder {
     const free = capturedFreeCounts(c, z.node, z.name, mts, this.notes)
     const type = new Int8Array(nPb).fill(-1)
     const cmaBlocks = mts.cma >= 0 ? (want ? want[mts.cma]! : Math.round(z.cmaPages / pbPages)) : 0
-    if (cmaBlocks > 0) {
+    const areas = (this.opts.cmaAreas ?? []).filter(([b, n]) => b < z.endPfn && b + n > z.startPfn)
+    if (cmaBlocks > 0 && areas.length > 0) {
+      // each area's pageblocks, as many as the captured count allows
+      let placed = 0
+      for (const [b, n] of areas) {
+        const i0 = Math.max(0, Math.floor(b / pbPages) - first)
+        const i1 = Math.min(nPb, Math.ceil((b + n) / pbPages) - first)
+        for (let i = i0; i < i1 && placed < cmaBlocks; i++) if (type[i] === -1) { type[i] = mts.cma; placed++ }
+      }
+      this.notes.push(`${z.label}: ${placed} CMA pageblocks at the ${areas.length} CMA area(s) of the boot log / CMA debugfs` + (placed < cmaBlocks ? `; ${cmaBlocks - placed} more counted by pagetypeinfo placed at the top of the zone` : ''))
+      for (let i = nPb - 1; i >= 0 && placed < cmaBlocks; i--) if (type[i] === -1) { type[i] = mts.cma; placed++ }
+    } else if (cmaBlocks > 0) {
       let startIdx = -1
       const basePfn = this.opts.cmaBasePfn
       if (basePfn !== undefined && basePfn !== null) {
