@@ -69,7 +69,8 @@ export function parsePinned(value: string | undefined): PinnedSpec {
   throw new WhatifUsageError(`--pinned takes auto, none, a page count (2048), a share of anonymous pages (4.5%) or @FILE with one PFN per line; not "${value}"`)
 }
 
-async function resolvePinned(spec: PinnedSpec, ctx: SeriesContext | null, seed: number): Promise<PinnedAssumption> {
+/** The pinned-page assumption of a --pinned value (auto: the capture's workload log, else none). */
+export async function resolvePinned(spec: PinnedSpec, ctx: SeriesContext | null, seed: number): Promise<PinnedAssumption> {
   switch (spec.kind) {
     case 'none': return { kind: 'none' }
     case 'pages': return { kind: 'pages', count: spec.count, seed, source: '--pinned' }

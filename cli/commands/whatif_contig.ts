@@ -17,7 +17,7 @@ import {
 import { loadSnapshot, type LayoutChoice, type LoadedSnapshot } from '../host/load.ts'
 import { seriesContext, type SeriesContext } from '../host/series.ts'
 import { openSnapshot } from '../host/snapshot_source.ts'
-import { parsePinned, type PinnedSpec } from './whatif.ts'
+import { parsePinned, resolvePinned, type PinnedSpec } from './whatif.ts'
 
 export class ContigUsageError extends Error {}
 
@@ -135,31 +135,8 @@ function reclaimSpec(s: LoadedSnapshot): ReclaimSpec {
 }
 
 async function resolvePins(spec: PinnedSpec, ctx: SeriesContext | null, seed: number): Promise<{ a: PinnedAssumption; fromWorkload: boolean }> {
-  switch (spec.kind) {
-    case 'none': return { a: { kind: 'none' }, fromWorkload: false }
-    case 'pages': return { a: { kind: 'pages', count: spec.count, seed, source: '--pinned' }, fromWorkload: false }
-    case 'fraction': return { a: { kind: 'fraction', fraction: spec.fraction, seed, source: '--pinned' }, fromWorkload: false }
-    case 'pfns': {
-      let text: string
-      try {
-        text = await readFile(spec.file, 'utf8')
-      } catch (e) {
-        throw new Error(`${spec.file}: cannot read the PFN list (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e })
-      }
-      const pfns: number[] = []
-      text.split('\n').forEach((l, i) => {
-        const t = l.trim()
-        if (!t || t.startsWith('#')) return
-        const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN
-        if (!Number.isSafeInteger(v)) throw new Error(`${spec.file}:${i + 1}: expected a PFN (decimal or 0x hex), found "${t}"`)
-        pfns.push(v)
-      })
-      return { a: { kind: 'pfns', pfns, source: spec.file }, fromWorkload: false }
-    }
-    case 'auto':
-      if (ctx?.workloadPinnedPages) return { a: { kind: 'pages', count: ctx.workloadPinnedPages, seed, source: 'the capture\'s workload.log (vmsplice_pinned_pages)' }, fromWorkload: true }
-      return { a: { kind: 'none' }, fromWorkload: false }
-  }
+  const a = await resolvePinned(spec, ctx, seed)
+  return { a, fromWorkload: spec.kind === 'auto' && a.kind !== 'none' }
 }
 
 // ------------------------------------------------------------------ real steps
