@@ -9,7 +9,10 @@
  * emits `run:progress` events and finally `run:done` or `run:failed`; `cancelRun` stops it.
  */
 import { z } from 'zod'
-import type { ZoneSummary, MachineInfo, CompactionEvent, ZoneCompactResult, PredictedVsReal, PageblockMap } from '../../engine/index.ts'
+import type {
+  ZoneSummary, MachineInfo, CompactionEvent, ZoneCompactResult, PredictedVsReal, PageblockMap,
+  CmaWhatIfResult, HugetlbWhatIfResult, ContigWhatIfResult, ThpWhatIfResult,
+} from '../../engine/index.ts'
 
 export const CONTRACT_VERSION = 1
 
@@ -116,6 +119,30 @@ export interface WhatifCompactView {
   changedPageblocks: number[]
 }
 
+/**
+ * The answer of a contiguous-allocation what-if (the CLI's `whatif cma|hugetlb|contig|thp --json`):
+ * the engine's result for that kind at the top level (verdict, windows with blockers, counters,
+ * before/after zones, changed pageblocks, hugetlb yield curve, THP cases …) and the run's context.
+ */
+export type ContigWhatifResult = (CmaWhatIfResult | HugetlbWhatIfResult | ContigWhatIfResult | ThpWhatIfResult) & {
+  kind: 'cma' | 'hugetlb' | 'contig' | 'thp'
+  capture: string | null
+  layout: 'exact' | 'synthesized'
+  seeds: number[]
+  perSeed: number[]
+  baseline: { verdict: string; figure: number } | null
+  real: { capture: string; step: string; sizeKb: number; requested: number; obtained: number; predicted: number; error: number | null } | null
+}
+
+export interface ContigWhatifView {
+  runId: string
+  snapshotId: string
+  kind: 'cma' | 'hugetlb' | 'contig' | 'thp'
+  result: ContigWhatifResult
+  /** the pageblock map the windows and blockers are drawn on (the snapshot's own map) */
+  pageSize: number
+}
+
 export interface RunProgress {
   runId: string
   phase: string
@@ -173,6 +200,33 @@ export const METHODS = {
   getPageblockDetail: z.object({ id: z.string().min(1).max(64), pageblock: z.number().int().min(0) }).strict(),
   listRecent: empty,
   pickSnapshotPath: z.object({ kind: z.enum(['directory', 'file']) }).strict(),
+  startWhatifContig: z.object({
+    id: z.string().min(1).max(64),
+    kind: z.enum(['cma', 'hugetlb', 'contig', 'thp']),
+    /** cma: pages or bytes; contig: bytes */
+    pages: z.number().int().min(1).optional(),
+    sizeBytes: z.number().int().min(1).optional(),
+    /** cma: alignment order */
+    align: z.number().int().min(0).max(30).optional(),
+    area: z.string().min(1).max(64).optional(),
+    basePfn: z.number().int().min(0).optional(),
+    areaCount: z.number().int().min(1).optional(),
+    /** hugetlb: pages to add and the page size in bytes */
+    count: z.number().int().min(1).max(1_000_000).optional(),
+    hugeSizeBytes: z.number().int().min(4096).optional(),
+    compaction: z.boolean().optional(),
+    /** contig */
+    gfp: z.enum(['kernel', 'movable']).optional(),
+    node: z.number().int().min(0).max(1023).optional(),
+    /** thp */
+    defrag: z.enum(['always', 'defer', 'defer+madvise', 'madvise', 'never']).optional(),
+    madvised: z.boolean().optional(),
+    faults: z.number().int().min(1).max(100000).optional(),
+    movablecore: z.union([z.object({ bytes: z.number().int().min(1) }).strict(), z.object({ percent: z.number().min(0).max(100) }).strict()]).optional(),
+    migrateBeforePin: z.boolean().optional(),
+    pinned: z.union([z.literal('auto'), z.literal('none'), z.object({ pages: z.number().int().min(0) }).strict(), z.object({ fraction: z.number().min(0).max(1) }).strict()]).optional(),
+    seeds: z.number().int().min(1).max(64).optional(),
+  }).strict(),
   startWhatifCompact: z.object({
     id: z.string().min(1).max(64),
     node: z.number().int().min(0).max(1023).optional(),
@@ -210,6 +264,7 @@ export interface MethodResults {
   /** path chosen in a native dialog, or null (cancelled); supported=false in browser mode */
   pickSnapshotPath: { path: string | null; supported: boolean }
   startWhatifCompact: { runId: string }
+  startWhatifContig: { runId: string }
 }
 
 // ------------------------------------------------------------------ events (host → renderer)
@@ -220,12 +275,14 @@ export interface EventPayloads {
   'run:failed': { runId: string; error: HostError }
   /** a what-if run finished */
   'whatif:done': { runId: string; whatif: WhatifCompactView }
+  /** a contiguous-allocation what-if finished */
+  'whatif:contig-done': { runId: string; whatif: ContigWhatifView }
   /** the host opened a snapshot on its own (menu, drag-and-drop, second instance, command line) */
   'snapshot:opening': { runId: string; path: string }
   /** a menu command the renderer carries out */
   'menu:command': { command: MenuCommand }
 }
-export const EVENTS = ['run:progress', 'run:done', 'run:failed', 'whatif:done', 'snapshot:opening', 'menu:command'] as const
+export const EVENTS = ['run:progress', 'run:done', 'run:failed', 'whatif:done', 'whatif:contig-done', 'snapshot:opening', 'menu:command'] as const
 export type EventName = (typeof EVENTS)[number]
 
 export type MenuCommand = 'close-snapshot' | 'theme-light' | 'theme-dark' | 'about' | 'how-to-capture' | 'open-dialog'

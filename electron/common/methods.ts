@@ -23,9 +23,10 @@ export const METHOD_NAMES = [
   'listRecent',
   'pickSnapshotPath',
   'startWhatifCompact',
+  'startWhatifContig',
 ] as const satisfies readonly MethodName[]
 
-export const EVENT_NAMES = ['run:progress', 'run:done', 'run:failed', 'whatif:done', 'snapshot:opening', 'menu:command'] as const satisfies readonly EventName[]
+export const EVENT_NAMES = ['run:progress', 'run:done', 'run:failed', 'whatif:done', 'whatif:contig-done', 'snapshot:opening', 'menu:command'] as const satisfies readonly EventName[]
 
 /** IPC channel of one method (ipcMain.handle / ipcRenderer.invoke). */
 export const callChannel = (method: string): string => `bs:call:${method}`

@@ -37,7 +37,20 @@ export interface WhatifJob {
   args: import('../../../cli/commands/whatif.ts').WhatifCompactArgs
 }
 
-export type EngineJob = OpenJob | CompactJob | WhatifJob
+/** The app's contiguous-allocation what-if (the CLI's whatifContig). */
+export interface ContigJob {
+  kind: 'whatif-contig'
+  args: import('../../../cli/commands/whatif_contig.ts').ContigArgs
+}
+
+export type EngineJob = OpenJob | CompactJob | WhatifJob | ContigJob
+
+async function runContigApp(job: ContigJob): Promise<void> {
+  const { whatifContig, contigJsonOut } = await import('../../../cli/commands/whatif_contig.ts')
+  parentPort?.postMessage({ type: 'progress', phase: `whatif ${job.args.kind}`, done: 0, total: 0 })
+  const j = await whatifContig(job.args)
+  parentPort?.postMessage({ type: 'done', contig: contigJsonOut(j) })
+}
 
 async function runWhatifApp(job: WhatifJob): Promise<void> {
   const { whatifCompact } = await import('../../../cli/commands/whatif.ts')
@@ -79,7 +92,7 @@ async function run(job: OpenJob): Promise<void> {
 }
 
 function start(job: EngineJob): void {
-  ;(job.kind === 'whatif-compact' ? runCompact(job) : job.kind === 'whatif-app' ? runWhatifApp(job) : run(job)).catch((e: unknown) => {
+  ;(job.kind === 'whatif-compact' ? runCompact(job) : job.kind === 'whatif-app' ? runWhatifApp(job) : job.kind === 'whatif-contig' ? runContigApp(job) : run(job)).catch((e: unknown) => {
     parentPort?.postMessage({ type: 'error', error: toHostError(e) })
   })
 }

@@ -19,7 +19,7 @@ import type { HostDeps } from './types.ts'
 import { hostError, toHostError } from './errors.ts'
 import type { OpenJob, EngineJob } from './engine_worker.ts'
 import type { WhatifCompactJson } from '../../../cli/commands/whatif.ts'
-import type { WhatifCompactView } from '../../common/contract.ts'
+import type { WhatifCompactView, ContigWhatifResult } from '../../common/contract.ts'
 
 interface OpenSnapshot {
   view: SnapshotView
@@ -38,8 +38,9 @@ interface Run {
 
 type WorkerMessage =
   | { type: 'progress'; phase: string; done: number; total: number }
-  | { type: 'done'; inspect: InspectJson; extfragThreshold: number; model: ModelTransfer; map: PageblockMap; whatif?: undefined }
-  | { type: 'done'; whatif: WhatifCompactJson }
+  | { type: 'done'; inspect: InspectJson; extfragThreshold: number; model: ModelTransfer; map: PageblockMap; whatif?: undefined; contig?: undefined }
+  | { type: 'done'; whatif: WhatifCompactJson; contig?: undefined }
+  | { type: 'done'; contig: ContigWhatifResult; whatif?: undefined; inspect?: undefined }
   | { type: 'error'; error: HostError }
 
 export class BuddyscopeHost {
@@ -114,7 +115,7 @@ export class BuddyscopeHost {
   startRun(job: EngineJob, snapshotId: string | null = null): string {
     const id = `r${this.nextId++}`
     const worker = this.takeWorker(job)
-    const run: Run = { id, worker, path: job.kind === 'whatif-app' ? job.args.path : job.path, settled: false }
+    const run: Run = { id, worker, path: job.kind === 'whatif-app' || job.kind === 'whatif-contig' ? job.args.path : job.path, settled: false }
     this.runs.set(id, run)
     const fail = (error: HostError): void => {
       if (run.settled) return
@@ -128,12 +129,17 @@ export class BuddyscopeHost {
       else if (msg.type === 'done') {
         if (run.settled) return
         try {
-          if (msg.whatif) {
+          if (msg.contig) {
+            run.settled = true
+            this.runs.delete(id)
+            const v = this.snapshot(snapshotId ?? '').view
+            this.deps.emit('whatif:contig-done', { runId: id, whatif: { runId: id, snapshotId: snapshotId ?? '', kind: msg.contig.kind, result: msg.contig, pageSize: v.pageSize } })
+          } else if (msg.whatif) {
             const view = this.whatifView(id, snapshotId ?? '', msg.whatif)
             run.settled = true
             this.runs.delete(id)
             this.deps.emit('whatif:done', { runId: id, whatif: view })
-          } else if (job.kind === 'open') {
+          } else if (job.kind === 'open' && msg.inspect) {
             const view = this.register(msg, job)
             run.settled = true
             this.runs.delete(id)
@@ -191,7 +197,24 @@ export class BuddyscopeHost {
     }, a.id)
   }
 
-  private register(msg: Extract<WorkerMessage, { type: 'done'; whatif?: undefined }>, job: OpenJob): SnapshotView {
+  /** Start a contiguous-allocation what-if (cma, hugetlb, contig, thp) on an open snapshot. */
+  startWhatifContig(a: MethodArgs<'startWhatifContig'>): string {
+    const v = this.snapshot(a.id).view
+    const pinned = a.pinned === undefined || a.pinned === 'auto' ? { kind: 'auto' as const } : a.pinned === 'none' ? { kind: 'none' as const }
+      : 'pages' in a.pinned ? { kind: 'pages' as const, count: a.pinned.pages } : { kind: 'fraction' as const, fraction: a.pinned.fraction }
+    const { id: _id, seeds, pinned: _p, ...rest } = a
+    void _id
+    void _p
+    return this.startRun({
+      kind: 'whatif-contig',
+      args: {
+        ...rest, path: v.path, ...(v.label ? { capture: v.label } : {}), layout: v.layout.method, seed: v.layout.seed ?? 1,
+        seeds: seeds ?? 1, pinned,
+      },
+    }, a.id)
+  }
+
+  private register(msg: Extract<WorkerMessage, { type: 'done'; whatif?: undefined; contig?: undefined }>, job: OpenJob): SnapshotView {
     const model = { ...msg.model, nrPageblocks: msg.model.pageblockMt.length }
     const id = `s${this.nextId++}`
     const i = msg.inspect
@@ -300,6 +323,7 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
   getPageblockDetail: async (h, a) => h.pageblockDetailDto(a.id, a.pageblock),
   listRecent: async (h) => h.deps_.recent.list(),
   startWhatifCompact: async (h, a) => ({ runId: h.startWhatifCompact(a) }),
+  startWhatifContig: async (h, a) => ({ runId: h.startWhatifContig(a) }),
   pickSnapshotPath: async (h, a) => {
     const pick = h.deps_.pickPath
     if (!pick) return { path: null, supported: false }
