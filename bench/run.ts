@@ -22,6 +22,7 @@ import { benchSynthesis, describeSynth, projectedMemoryBytes, warmUp, MACHINE_SE
 import { fmtCount, fmtMiB, fmtMs, fmtSignedMiB, gc, gcExposed, median, now, peakRss, verdict } from './util.ts'
 import { benchCompactionSize, type CompactionBench } from './compaction.ts'
 import { benchUi, type UiBench } from './ui.ts'
+import { benchContig } from './contig.ts'
 
 const GiB = 2 ** 30
 const TARGET_64G_MS = 500
@@ -147,8 +148,18 @@ async function main(): Promise<void> {
   log()
 
   // ---------------------------------------------------------------- part 5
+  log('== 5. Contiguous allocations on a fragmented 64 GiB machine, next to its full compaction ==')
+  let contigRows: Array<[string, string, string, string]> = []
+  try {
+    contigRows = (await benchContig(log)).rows
+  } catch (e) {
+    log(`  FAILED: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  log()
+
+  // ---------------------------------------------------------------- part 6
   const wall = now() - tStart
-  log('== 5. Summary ==')
+  log('== 6. Summary ==')
   const rows: Array<[string, string, string, string]> = []
   for (const o of outcomes) {
     const L = sizeLabel(o.bytes)
@@ -198,6 +209,7 @@ async function main(): Promise<void> {
   } else {
     rows.push(['app benchmarks (headless Chromium)', `n/a (${uiError})`, '', 'FAIL'])
   }
+  rows.push(...contigRows)
   rows.push(['bench process peak RSS', fmtMiB(peakRss(), 0), '< 8 GiB', verdict(peakRss() < 8 * GiB && outcomes.every((o) => (o.childPeakRss ?? 0) < 8 * GiB))])
   rows.push(['bench wall time', fmtMs(wall), '< 3 min', verdict(wall < 180_000)])
   rows.push(['load average at the end (1/5/15 min)', os.loadavg().map((x) => x.toFixed(2)).join(' '), '', ''])
