@@ -202,10 +202,14 @@ export async function whatifCompact(a: WhatifCompactArgs, createWorker?: (data: 
     ...(a.mode !== undefined ? { mode: a.mode } : {}),
     strategy: a.strategy,
     pinned: await resolvePinned(a.pinned, ctx, seed),
+    // the workload's vmsplice pins are not FOLL_LONGTERM: they may sit anywhere
+    pinOptions: { placement, migrateBeforePin: a.pinned.kind !== 'auto' },
     unevictableAllowed: sysctlInt(s.capture, 'compact_unevictable_allowed', 1) !== 0,
     extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
     ...(a.proactive !== undefined ? { proactiveness: a.proactive === 'capture' ? sysctlInt(s.capture, 'compaction_proactiveness', 20) : a.proactive } : {}),
   })
+  const { followsFullCompaction } = await import('./whatif_contig.ts')
+  const placement = (await followsFullCompaction(a.path, s.label)) ? 'after-compaction' as const : 'uniform' as const
   const before = inspectJson(s).zones
   const pristine = a.seeds > 1 && !createWorker && layout === 'exact' ? cloneModel(s.model, s.allocator.policy) : null
   const main = runCompactWhatIf(s.model, s.allocator, await options(a.seed), s.capture.machine.hpageOrder)

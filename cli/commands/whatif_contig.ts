@@ -106,7 +106,7 @@ async function cmaDebugfs(path: string, capture: string | undefined): Promise<Re
 }
 
 /** Was there a full compaction (node compact or compact_memory) between the workload and this capture? */
-async function followsFullCompaction(path: string, label: string | null): Promise<boolean> {
+export async function followsFullCompaction(path: string, label: string | null): Promise<boolean> {
   if (!label) return false
   let dir: string
   try {

@@ -11,6 +11,7 @@ import { summarizeZones, nodeScores, type ZoneSummary } from '../metrics/summary
 import { fragmentationScoreWmark61 } from '../metrics/fragmentation.ts'
 import { computePageblockMap } from '../metrics/pageblock_map.ts'
 import { applyPinned, type PinnedAssumption } from './assumptions.ts'
+import { placePins, type PinOptions } from './pins.ts'
 
 export interface CompactWhatIfOptions {
   /** only this node (compact_node); default every node (compact_memory) */
@@ -22,6 +23,8 @@ export interface CompactWhatIfOptions {
   mode?: MigrateMode
   strategy?: Partial<CompactStrategy>
   pinned?: PinnedAssumption
+  /** where pins go (after-compaction for a capture that follows a full compaction) and whether they avoid CMA */
+  pinOptions?: PinOptions
   unevictableAllowed?: boolean
   extfragThreshold?: number
   /** keep at most this many tracepoint events (default 20000) */
@@ -61,8 +64,8 @@ const PRIO: Record<MigrateMode, CompactPriority> = { async: 'async', 'sync-light
 
 export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: CompactWhatIfOptions, hpageOrder: number): CompactWhatIfResult {
   const assumptions: string[] = []
-  const pin = applyPinned(model, opts.pinned ?? { kind: 'none' })
-  assumptions.push(pin.says)
+  if (opts.pinOptions) assumptions.push(...placePins(model, allocator, opts.pinned ?? { kind: 'none' }, opts.pinOptions).says)
+  else assumptions.push(applyPinned(model, opts.pinned ?? { kind: 'none' }).says)
   const unevictableAllowed = opts.unevictableAllowed ?? true
   assumptions.push(`compact_unevictable_allowed=${unevictableAllowed ? 1 : 0}: mlocked pages ${unevictableAllowed ? 'are' : 'are not'} migrated`)
   assumptions.push('per-cpu free pages stay on their lists (compaction does not drain them for order −1); freed pages join them as free_unref_page does')

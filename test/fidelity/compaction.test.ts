@@ -10,6 +10,7 @@ import { describe, it, expect, beforeAll } from 'vitest'
 import { join } from 'node:path'
 import { loadSnapshot } from '../../cli/host/load.ts'
 import { seriesContext, type SeriesContext } from '../../cli/host/series.ts'
+import { followsFullCompaction } from '../../cli/commands/whatif_contig.ts'
 import { cloneModel, runCompactWhatIf, comparePredictedVsReal, type CompactWhatIfResult } from '../../engine/index.ts'
 import { FIXTURES, allCaptures } from '../helpers/fixtures.ts'
 
@@ -42,6 +43,7 @@ beforeAll(async () => {
       results.push(runCompactWhatIf(model, allocator, {
         ...(ctx.trigger.node !== null ? { node: ctx.trigger.node } : {}),
         pinned: ctx.workloadPinnedPages ? { kind: 'pages', count: ctx.workloadPinnedPages, seed, source: 'workload.log' } : { kind: 'none' },
+        pinOptions: { placement: (await followsFullCompaction(join(FIXTURES, run), cap)) ? 'after-compaction' : 'uniform', migrateBeforePin: false },
       }, s.capture.machine.hpageOrder))
     }
     const pbo = s.capture.machine.pageblockOrder
