@@ -11,7 +11,7 @@
  * compaction capture, locking. Reclaim and compaction in the slow path belong to later modules.
  * See ../shared/reference/algorithms.md §2–3.
  */
-import { MemoryModel, Zone, PAGE_ALLOC_COSTLY_ORDER } from './mmzone.ts'
+import { MemoryModel, Zone, PAGE_ALLOC_COSTLY_ORDER, ZONE_NAMES } from './mmzone.ts'
 import { PageKind, freeHead, isFreeHead, headOrder, freeHeadMt, compoundHead, THP_HEAD, pageClass, PageClass } from './page.ts'
 import { VmEvents } from './vmstat.ts'
 
@@ -651,14 +651,11 @@ export class PageAllocator {
     const mts = m.migratetypes
     const mt = r.gfp === 'movable' ? mts.movable : r.gfp === 'reclaimable' ? mts.reclaimable : mts.unmovable
     if (!Number.isInteger(r.order) || r.order < 0 || r.order > m.maxOrder) throw new RangeError(`order ${r.order} outside 0..${m.maxOrder}`)
-    let highestZoneIdx = 99
+    // gfp_zone(): GFP_HIGHUSER_MOVABLE may use ZONE_MOVABLE, GFP_KERNEL goes up to Normal
+    let highestZoneIdx = r.gfp === 'movable' ? 4 : 2
     if (r.highestZone) {
-      const i = (['DMA', 'DMA32', 'Normal', 'HighMem', 'Movable', 'Device'] as string[]).indexOf(r.highestZone)
-      if (i < 0) throw new RangeError(`unknown zone ${r.highestZone}`)
-      highestZoneIdx = i
-    } else {
-      // gfp_zone(): GFP_HIGHUSER_MOVABLE may use ZONE_MOVABLE, GFP_KERNEL goes up to Normal
-      highestZoneIdx = r.gfp === 'movable' ? 4 : 2
+      highestZoneIdx = (ZONE_NAMES as readonly string[]).indexOf(r.highestZone)
+      if (highestZoneIdx < 0) throw new RangeError(`unknown zone ${r.highestZone}`)
     }
     const kind = r.kind ?? (r.gfp === 'movable' ? (r.order >= m.geometry.pageblockOrder && r.order > PAGE_ALLOC_COSTLY_ORDER ? THP_HEAD : PageKind.ANON) : r.gfp === 'reclaimable' ? PageKind.SLAB_RECLAIMABLE : PageKind.KERNEL)
     return { order: r.order, mt, highestZoneIdx, node: r.node ?? null, kind }

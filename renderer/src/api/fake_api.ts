@@ -396,6 +396,9 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
     startWhatifCompact: async () => {
       throw { code: 'unsupported', message: 'what-if compaction needs the real host (buddyscope serve)' } satisfies HostError
     },
+    startWhatifContig: async () => {
+      throw { code: 'unsupported', message: 'contiguous-allocation what-ifs need the real host (buddyscope serve)' } satisfies HostError
+    },
   }
 
   const api: Record<string, unknown> = { ...handlers }

@@ -8,6 +8,7 @@ import type { MethodName } from './types.ts'
 export const METHOD_NAMES = [
   'appInfo', 'startOpenPath', 'startOpenBundled', 'startOpenUpload', 'cancelRun', 'closeSnapshot', 'listSnapshots',
   'getSnapshot', 'getPageblockMap', 'getPageblockDetail', 'listRecent', 'pickSnapshotPath', 'startWhatifCompact',
+  'startWhatifContig',
 ] as const satisfies readonly MethodName[]
 
 // every contract method is listed

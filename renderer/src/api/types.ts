@@ -27,8 +27,12 @@ export type {
   MethodArgs,
   MethodResults,
   WhatifCompactView,
+  ContigWhatifView,
+  ContigWhatifResult,
 } from '../../../electron/common/contract.ts'
-export type { ZoneSummary, MachineInfo } from '../../../engine/index.ts'
+export type {
+  ZoneSummary, MachineInfo, CmaWhatIfResult, HugetlbWhatIfResult, ContigWhatIfResult, ThpWhatIfResult, WindowJson,
+} from '../../../engine/index.ts'
 
 /** Classes of the page-level view, index = PageblockDetailDto.classes value. */
 export const PAGE_CLASSES = ['hole', 'free', 'pcp', 'movable', 'file', 'unevictable', 'pinned', 'reclaimable', 'unmovable', 'pagetable', 'reserved', 'thp', 'hugetlb', 'other'] as const

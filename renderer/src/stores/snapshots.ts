@@ -13,6 +13,7 @@ import { readUploads, uploadTitle } from '../files.ts'
 import { usePageblockStore } from './pageblocks.ts'
 import { useUiStore } from './ui.ts'
 import { useWhatifStore } from './whatif.ts'
+import { useContigStore } from './contig.ts'
 
 export interface RunState {
   runId: string
@@ -182,7 +183,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
   }
 
   /** A what-if run (started by another part of the app or another window) ended: not an open. */
-  function onWhatifDone(p: EventPayloads['whatif:done']): void {
+  function onWhatifDone(p: { runId: string }): void {
     endRun(p.runId)
   }
 
@@ -245,6 +246,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
         a.on('run:done', onDone),
         a.on('run:failed', onFailed),
         a.on('whatif:done', onWhatifDone),
+        a.on('whatif:contig-done', onWhatifDone),
         a.on('snapshot:opening', onOpening),
         a.on('menu:command', onMenu),
       )
@@ -401,6 +403,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
     snapshots.value = snapshots.value.filter((s) => s.id !== id)
     usePageblockStore().forget(id)
     useWhatifStore().forget(id)
+    useContigStore().forget(id)
     if (currentId.value === id) {
       const next = snapshots.value[Math.min(i, snapshots.value.length - 1)]
       currentId.value = next ? next.id : null
