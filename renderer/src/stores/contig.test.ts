@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { createPinia, setActivePinia } from 'pinia'
-import { setApiForTests } from '../api/client.ts'
-import { sampleView, scriptedApi, type ScriptedApi } from '../test-utils/scripted_api.ts'
+import { sampleView, type ScriptedApi } from '../test-utils/scripted_api.ts'
+import { whatifStoreHost } from '../test-utils/whatif_setup.ts'
 import { contigView, sampleCma, sampleHugetlb } from '../test-utils/contig_sample.ts'
 import { contigDraftToArgs, contigTitle, defaultContigDraft, hugePageSizes, parseSize, useContigStore, type ContigDraft } from './contig.ts'
 import { useWhatifStore } from './whatif.ts'
@@ -11,13 +10,8 @@ const snap = sampleView('s1')
 const arm = sampleView('s2', { machine: { ...sampleView('s2').machine, arch: 'arm64' } })
 
 let host: ScriptedApi
-let run = 0
 beforeEach(() => {
-  setActivePinia(createPinia())
-  host = scriptedApi()
-  run = 0
-  host.handle('startWhatifContig', () => ({ runId: `c${++run}` }))
-  setApiForTests(host.api)
+  host = whatifStoreHost('startWhatifContig', 'c')
 })
 
 function draft(over: Partial<ContigDraft> = {}): ContigDraft {

@@ -6,12 +6,10 @@
  * (whatif.ts); the draft → startWhatifContig arguments are pure and tested.
  */
 import { defineStore } from 'pinia'
-import { markRaw, ref, shallowRef } from 'vue'
-import { getApi } from '../api/client.ts'
-import {
-  asHostError, type BuddyscopeApi, type ContigWhatifView, type EventPayloads, type HostError, type MethodArgs, type SnapshotView,
-} from '../api/types.ts'
+import { markRaw, ref } from 'vue'
+import type { ContigWhatifView, MethodArgs, SnapshotView } from '../api/types.ts'
 import { formatBytes } from '../format.ts'
+import { useRunTracker, without, type RunError, type TrackedRun } from './run_tracker.ts'
 import { MAX_SEEDS, type PinnedChoice } from './whatif.ts'
 
 export type ContigArgs = MethodArgs<'startWhatifContig'>
@@ -214,19 +212,8 @@ export function contigDraftToArgs(snap: Pick<SnapshotView, 'id' | 'machine' | 'p
   return { ok: true, args }
 }
 
-export interface ContigRun {
-  key: number
-  runId: string | null
-  snapshotId: string
+export interface ContigRun extends TrackedRun<ContigArgs> {
   kind: ContigKind
-  title: string
-  args: ContigArgs
-  phase: string
-  done: number
-  total: number
-  cancelling: boolean
-  cancelRequested: boolean
-  startedAt: number
 }
 
 export interface ContigEntry {
@@ -239,45 +226,25 @@ export interface ContigEntry {
   ms: number
 }
 
-export interface ContigError {
-  title: string
-  message: string
-  code: HostError['code']
-}
-
-type Early = { progress?: EventPayloads['run:progress']; done?: EventPayloads['whatif:contig-done']; failed?: EventPayloads['run:failed'] }
+export type ContigError = RunError
 
 export const useContigStore = defineStore('contig', () => {
   /** snapshot id → what the What-if tab shows (default: compaction) */
   const what = ref<Record<string, WhatifWhat>>({})
-  const runs = ref<ContigRun[]>([])
-  /** snapshot id → results of every kind, newest first (at most HISTORY) */
-  const results = shallowRef<Record<string, ContigEntry[]>>({})
-  /** snapshot id → runId of the result shown (per kind: `${id}:${kind}`) */
-  const shownRun = ref<Record<string, string>>({})
-  const errors = ref<Record<string, ContigError>>({})
-  const notices = ref<Record<string, string>>({})
   const drafts = ref<Record<string, ContigDraft>>({})
 
-  let api: BuddyscopeApi | null = null
-  let subscribing: Promise<BuddyscopeApi> | null = null
-  const unsubscribe: Array<() => void> = []
-  let seq = 0
-  const early = new Map<string, Early>()
-  const ended = new Set<string>()
-
-  function subscribed(): Promise<BuddyscopeApi> {
-    subscribing ??= (async () => {
-      const a = await getApi()
-      api = a
-      unsubscribe.push(a.on('run:progress', onProgress), a.on('whatif:contig-done', onDone), a.on('run:failed', onFailed))
-      return a
-    })().catch((e: unknown) => {
-      subscribing = null
-      throw e
-    })
-    return subscribing
-  }
+  /** results: snapshot id → results of every kind, newest first (at most HISTORY); shownRun: `${id}:${kind}` → runId of the result shown */
+  const tracker = useRunTracker<ContigArgs, ContigRun, 'whatif:contig-done', ContigEntry>({
+    doneEvent: 'whatif:contig-done',
+    startCall: (a, args) => a.startWhatifContig(args),
+    history: HISTORY,
+    entry: (r, p) => ({
+      runId: p.runId, snapshotId: r.snapshotId, kind: p.whatif.kind, title: r.title, args: r.args, view: markRaw(p.whatif), ms: Date.now() - r.startedAt,
+    }),
+    shownKey: (e) => `${e.snapshotId}:${e.kind}`,
+    hasEarlier: (r) => resultsOf(r.snapshotId, r.kind).length > 0,
+  })
+  const { runs, results, shownRun, errors, notices, runOf, cancel, dismissError, dispose } = tracker
 
   // ---------------------------------------------------------------- lookups
 
@@ -288,9 +255,6 @@ export const useContigStore = defineStore('contig', () => {
     what.value = { ...what.value, [snapshotId]: w }
     const d = drafts.value[snapshotId]
     if (d && w !== 'compact') d.kind = w
-  }
-  function runOf(snapshotId: string): ContigRun | null {
-    return runs.value.find((r) => r.snapshotId === snapshotId) ?? null
   }
   function resultsOf(snapshotId: string, kind?: ContigKind): ContigEntry[] {
     const all = results.value[snapshotId] ?? []
@@ -311,172 +275,22 @@ export const useContigStore = defineStore('contig', () => {
     return d
   }
 
-  // ---------------------------------------------------------------- events
-
-  function remember(runId: string, e: Early): void {
-    if (ended.has(runId)) return
-    early.set(runId, { ...early.get(runId), ...e })
-    if (early.size > 64) early.delete(early.keys().next().value!)
-  }
-
-  function settle(runId: string): ContigRun | null {
-    ended.add(runId)
-    if (ended.size > 256) ended.delete(ended.values().next().value!)
-    const r = runs.value.find((x) => x.runId === runId) ?? null
-    if (r) runs.value = runs.value.filter((x) => x !== r)
-    return r
-  }
-
-  function onProgress(p: EventPayloads['run:progress']): void {
-    if (ended.has(p.runId)) return
-    const r = runs.value.find((x) => x.runId === p.runId)
-    if (r) Object.assign(r, { phase: p.phase, done: p.done, total: p.total })
-    else remember(p.runId, { progress: p })
-  }
-
-  function onDone(p: EventPayloads['whatif:contig-done']): void {
-    if (ended.has(p.runId)) return
-    const r = runs.value.find((x) => x.runId === p.runId)
-    if (!r) {
-      remember(p.runId, { done: p })
-      return
-    }
-    settle(p.runId)
-    const entry: ContigEntry = {
-      runId: p.runId, snapshotId: r.snapshotId, kind: p.whatif.kind, title: r.title, args: r.args, view: markRaw(p.whatif), ms: Date.now() - r.startedAt,
-    }
-    results.value = { ...results.value, [r.snapshotId]: [entry, ...resultsOf(r.snapshotId)].slice(0, HISTORY) }
-    const shown = { ...shownRun.value }
-    delete shown[`${r.snapshotId}:${entry.kind}`]
-    shownRun.value = shown
-  }
-
-  function onFailed(p: EventPayloads['run:failed']): void {
-    if (ended.has(p.runId)) return
-    const r = runs.value.find((x) => x.runId === p.runId)
-    if (!r) {
-      remember(p.runId, { failed: p })
-      return
-    }
-    settle(p.runId)
-    if (p.error.code === 'cancelled') {
-      notices.value = { ...notices.value, [r.snapshotId]: `Cancelled ${r.title}.${resultsOf(r.snapshotId, r.kind).length ? ' The results shown are from an earlier run.' : ''}` }
-    } else {
-      errors.value = { ...errors.value, [r.snapshotId]: { title: `The what-if (${r.title}) failed`, message: p.error.message, code: p.error.code } }
-    }
-  }
-
   // ---------------------------------------------------------------- actions
 
-  function clearMessages(snapshotId: string): void {
-    if (errors.value[snapshotId]) {
-      const e = { ...errors.value }
-      delete e[snapshotId]
-      errors.value = e
-    }
-    if (notices.value[snapshotId]) {
-      const n = { ...notices.value }
-      delete n[snapshotId]
-      notices.value = n
-    }
-  }
-
   /** Start a contiguous what-if on a snapshot with the draft (or the snapshot's draft). One run per snapshot at a time. */
-  async function start(snap: Pick<SnapshotView, 'id' | 'machine' | 'pageSize'>, draft: ContigDraft = draftOf(snap)): Promise<string | null> {
-    if (runOf(snap.id)) return null
-    clearMessages(snap.id)
-    const built = contigDraftToArgs(snap, draft)
-    if (!built.ok) {
-      errors.value = { ...errors.value, [snap.id]: { title: 'Cannot run this what-if', message: built.error, code: 'bad-argument' } }
-      return null
-    }
-    const key = ++seq
-    const title = contigTitle(built.args, snap.pageSize)
-    runs.value = [...runs.value, {
-      key, runId: null, snapshotId: snap.id, kind: built.args.kind, title, args: built.args, phase: 'starting', done: 0, total: 0,
-      cancelling: false, cancelRequested: false, startedAt: Date.now(),
-    }]
-    const mine = (): ContigRun | undefined => runs.value.find((x) => x.key === key)
-    let runId: string
-    try {
-      const a = await subscribed()
-      runId = (await a.startWhatifContig(built.args)).runId
-    } catch (e) {
-      runs.value = runs.value.filter((x) => x.key !== key)
-      const err = asHostError(e)
-      errors.value = { ...errors.value, [snap.id]: { title: `Could not start the what-if (${title})`, message: err.message, code: err.code } }
-      return null
-    }
-    const r = mine()
-    if (!r) {
-      void api?.cancelRun({ runId }).catch(() => undefined)
-      return null
-    }
-    r.runId = runId
-    const e = early.get(runId)
-    if (e) {
-      early.delete(runId)
-      if (e.progress) onProgress(e.progress)
-      if (e.done) onDone(e.done)
-      else if (e.failed) onFailed(e.failed)
-    }
-    if (r.cancelRequested && mine()) await cancel(snap.id)
-    return runId
-  }
-
-  async function cancel(snapshotId: string): Promise<void> {
-    const r = runOf(snapshotId)
-    if (!r) return
-    r.cancelling = true
-    if (!r.runId) {
-      r.cancelRequested = true
-      return
-    }
-    try {
-      const a = api ?? (await subscribed())
-      const res = await a.cancelRun({ runId: r.runId })
-      if (!res.cancelled) r.cancelling = false
-    } catch (e) {
-      r.cancelling = false
-      const err = asHostError(e)
-      errors.value = { ...errors.value, [snapshotId]: { title: 'Could not cancel the what-if', message: err.message, code: err.code } }
-    }
+  function start(snap: Pick<SnapshotView, 'id' | 'machine' | 'pageSize'>, draft: ContigDraft = draftOf(snap)): Promise<string | null> {
+    return tracker.start(snap.id, () => contigDraftToArgs(snap, draft), (args) => ({ kind: args.kind, title: contigTitle(args, snap.pageSize) }))
   }
 
   function select(snapshotId: string, kind: ContigKind, runId: string): void {
     if (resultsOf(snapshotId, kind).some((e) => e.runId === runId)) shownRun.value = { ...shownRun.value, [`${snapshotId}:${kind}`]: runId }
   }
 
-  function dismissError(snapshotId: string): void {
-    clearMessages(snapshotId)
-  }
-
   function forget(snapshotId: string): void {
-    const r = runOf(snapshotId)
-    if (r) {
-      if (r.runId) {
-        ended.add(r.runId)
-        void api?.cancelRun({ runId: r.runId }).catch(() => undefined)
-      }
-      runs.value = runs.value.filter((x) => x !== r)
-    }
-    const drop = <T>(rec: Record<string, T>): Record<string, T> => {
-      const n = { ...rec }
-      delete n[snapshotId]
-      return n
-    }
-    results.value = drop(results.value)
+    tracker.forget(snapshotId)
     shownRun.value = Object.fromEntries(Object.entries(shownRun.value).filter(([k]) => !k.startsWith(`${snapshotId}:`)))
-    errors.value = drop(errors.value)
-    notices.value = drop(notices.value)
-    drafts.value = drop(drafts.value)
-    what.value = drop(what.value)
-  }
-
-  function dispose(): void {
-    for (const u of unsubscribe.splice(0)) u()
-    subscribing = null
-    api = null
+    drafts.value = without(drafts.value, snapshotId)
+    what.value = without(what.value, snapshotId)
   }
 
   return {

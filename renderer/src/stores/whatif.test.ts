@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { createPinia, setActivePinia } from 'pinia'
-import { setApiForTests } from '../api/client.ts'
-import { sampleView, scriptedApi, type ScriptedApi } from '../test-utils/scripted_api.ts'
+import { sampleView, type ScriptedApi } from '../test-utils/scripted_api.ts'
+import { whatifStoreHost } from '../test-utils/whatif_setup.ts'
 import { sampleWhatif } from '../test-utils/whatif_sample.ts'
 import { defaultDraft, draftToArgs, HISTORY, parseTarget, requestTitle, targetOptions, useWhatifStore, type WhatifDraft } from './whatif.ts'
 import { useSnapshotStore } from './snapshots.ts'
@@ -10,13 +9,8 @@ const tick = () => new Promise((r) => setTimeout(r, 0))
 const snap = sampleView('s1')
 
 let host: ScriptedApi
-let run = 0
 beforeEach(() => {
-  setActivePinia(createPinia())
-  host = scriptedApi()
-  run = 0
-  host.handle('startWhatifCompact', () => ({ runId: `w${++run}` }))
-  setApiForTests(host.api)
+  host = whatifStoreHost('startWhatifCompact', 'w')
 })
 
 function draft(over: Partial<WhatifDraft> = {}): WhatifDraft {

@@ -5,10 +5,10 @@
  * snapshot or the results already shown.
  */
 import { defineStore } from 'pinia'
-import { markRaw, ref, shallowRef } from 'vue'
-import { getApi } from '../api/client.ts'
-import { asHostError, type BuddyscopeApi, type EventPayloads, type HostError, type MethodArgs, type SnapshotView, type WhatifCompactView } from '../api/types.ts'
+import { markRaw, ref } from 'vue'
+import type { MethodArgs, SnapshotView, WhatifCompactView } from '../api/types.ts'
 import { zoneLabel } from '../format.ts'
+import { useRunTracker, without, type RunError, type TrackedRun } from './run_tracker.ts'
 
 export type WhatifArgs = MethodArgs<'startWhatifCompact'>
 export type WhatifMode = 'async' | 'sync-light' | 'sync'
@@ -132,21 +132,8 @@ export function draftToArgs(snap: Pick<SnapshotView, 'id' | 'machine' | 'zones'>
   return { ok: true, args }
 }
 
-export interface WhatifRun {
-  /** local id (the host's runId is null until startWhatifCompact answers) */
-  key: number
-  runId: string | null
-  snapshotId: string
-  title: string
-  args: WhatifArgs
-  phase: string
-  done: number
-  total: number
-  cancelling: boolean
-  /** Cancel was pressed before the run had an id */
-  cancelRequested: boolean
-  startedAt: number
-}
+/** A what-if run on the host (the host's runId is null until startWhatifCompact answers). */
+export type WhatifRun = TrackedRun<WhatifArgs>
 
 export interface WhatifEntry {
   runId: string
@@ -158,51 +145,26 @@ export interface WhatifEntry {
   ms: number
 }
 
-export interface WhatifError {
-  title: string
-  message: string
-  code: HostError['code']
-}
-
-type Early = { progress?: EventPayloads['run:progress']; done?: EventPayloads['whatif:done']; failed?: EventPayloads['run:failed'] }
+export type WhatifError = RunError
 
 export const useWhatifStore = defineStore('whatif', () => {
-  const runs = ref<WhatifRun[]>([])
-  /** snapshot id → results, newest first (at most HISTORY) */
-  const results = shallowRef<Record<string, WhatifEntry[]>>({})
-  /** snapshot id → runId of the result shown */
-  const shownRun = ref<Record<string, string>>({})
-  const errors = ref<Record<string, WhatifError>>({})
-  const notices = ref<Record<string, string>>({})
   const drafts = ref<Record<string, WhatifDraft>>({})
 
-  let api: BuddyscopeApi | null = null
-  let subscribing: Promise<BuddyscopeApi> | null = null
-  const unsubscribe: Array<() => void> = []
-  let seq = 0
-  /** events of runs whose start call has not answered yet */
-  const early = new Map<string, Early>()
-  /** runs that settled */
-  const ended = new Set<string>()
-
-  function subscribed(): Promise<BuddyscopeApi> {
-    subscribing ??= (async () => {
-      const a = await getApi()
-      api = a
-      unsubscribe.push(a.on('run:progress', onProgress), a.on('whatif:done', onDone), a.on('run:failed', onFailed))
-      return a
-    })().catch((e: unknown) => {
-      subscribing = null
-      throw e
-    })
-    return subscribing
-  }
+  /** results: snapshot id → results, newest first (at most HISTORY); shownRun: snapshot id → runId of the result shown */
+  const tracker = useRunTracker<WhatifArgs, WhatifRun, 'whatif:done', WhatifEntry>({
+    doneEvent: 'whatif:done',
+    startCall: (a, args) => a.startWhatifCompact(args),
+    history: HISTORY,
+    entry: (r, p) => ({
+      runId: p.runId, snapshotId: r.snapshotId, title: r.title, args: r.args, view: markRaw(p.whatif), ms: Date.now() - r.startedAt,
+    }),
+    shownKey: (e) => e.snapshotId,
+    hasEarlier: (r) => resultsOf(r.snapshotId).length > 0,
+  })
+  const { runs, results, shownRun, errors, notices, runOf, cancel, dismissError, dispose } = tracker
 
   // ---------------------------------------------------------------- lookups
 
-  function runOf(snapshotId: string): WhatifRun | null {
-    return runs.value.find((r) => r.snapshotId === snapshotId) ?? null
-  }
   function resultsOf(snapshotId: string): WhatifEntry[] {
     return results.value[snapshotId] ?? []
   }
@@ -221,137 +183,11 @@ export const useWhatifStore = defineStore('whatif', () => {
     return d
   }
 
-  // ---------------------------------------------------------------- events
-
-  function remember(runId: string, e: Early): void {
-    if (ended.has(runId)) return
-    early.set(runId, { ...early.get(runId), ...e })
-    if (early.size > 64) early.delete(early.keys().next().value!)
-  }
-
-  function settle(runId: string): WhatifRun | null {
-    ended.add(runId)
-    if (ended.size > 256) ended.delete(ended.values().next().value!)
-    const r = runs.value.find((x) => x.runId === runId) ?? null
-    if (r) runs.value = runs.value.filter((x) => x !== r)
-    return r
-  }
-
-  function onProgress(p: EventPayloads['run:progress']): void {
-    if (ended.has(p.runId)) return
-    const r = runs.value.find((x) => x.runId === p.runId)
-    if (r) Object.assign(r, { phase: p.phase, done: p.done, total: p.total })
-    else remember(p.runId, { progress: p })
-  }
-
-  function onDone(p: EventPayloads['whatif:done']): void {
-    if (ended.has(p.runId)) return
-    const r = runs.value.find((x) => x.runId === p.runId)
-    if (!r) {
-      remember(p.runId, { done: p })
-      return
-    }
-    settle(p.runId)
-    const entry: WhatifEntry = {
-      runId: p.runId, snapshotId: r.snapshotId, title: r.title, args: r.args, view: markRaw(p.whatif), ms: Date.now() - r.startedAt,
-    }
-    results.value = { ...results.value, [r.snapshotId]: [entry, ...resultsOf(r.snapshotId)].slice(0, HISTORY) }
-    const shown = { ...shownRun.value }
-    delete shown[r.snapshotId]
-    shownRun.value = shown
-  }
-
-  function onFailed(p: EventPayloads['run:failed']): void {
-    if (ended.has(p.runId)) return
-    const r = runs.value.find((x) => x.runId === p.runId)
-    if (!r) {
-      remember(p.runId, { failed: p })
-      return
-    }
-    settle(p.runId)
-    if (p.error.code === 'cancelled') {
-      notices.value = { ...notices.value, [r.snapshotId]: `Cancelled ${r.title}.${resultsOf(r.snapshotId).length ? ' The results shown are from an earlier run.' : ''}` }
-    } else {
-      errors.value = { ...errors.value, [r.snapshotId]: { title: `The what-if (${r.title}) failed`, message: p.error.message, code: p.error.code } }
-    }
-  }
-
   // ---------------------------------------------------------------- actions
 
-  function clearMessages(snapshotId: string): void {
-    if (errors.value[snapshotId]) {
-      const e = { ...errors.value }
-      delete e[snapshotId]
-      errors.value = e
-    }
-    if (notices.value[snapshotId]) {
-      const n = { ...notices.value }
-      delete n[snapshotId]
-      notices.value = n
-    }
-  }
-
   /** Start a what-if on a snapshot with the draft (or the snapshot's draft). One run per snapshot at a time. */
-  async function start(snap: Pick<SnapshotView, 'id' | 'machine' | 'zones'>, draft: WhatifDraft = draftOf(snap)): Promise<string | null> {
-    if (runOf(snap.id)) return null
-    clearMessages(snap.id)
-    const built = draftToArgs(snap, draft)
-    if (!built.ok) {
-      errors.value = { ...errors.value, [snap.id]: { title: 'Cannot run this what-if', message: built.error, code: 'bad-argument' } }
-      return null
-    }
-    const key = ++seq
-    const title = requestTitle(built.args)
-    runs.value = [...runs.value, {
-      key, runId: null, snapshotId: snap.id, title, args: built.args, phase: 'starting', done: 0, total: 0, cancelling: false, cancelRequested: false, startedAt: Date.now(),
-    }]
-    const mine = (): WhatifRun | undefined => runs.value.find((x) => x.key === key)
-    let runId: string
-    try {
-      const a = await subscribed()
-      runId = (await a.startWhatifCompact(built.args)).runId
-    } catch (e) {
-      runs.value = runs.value.filter((x) => x.key !== key)
-      const err = asHostError(e)
-      errors.value = { ...errors.value, [snap.id]: { title: `Could not start the what-if (${title})`, message: err.message, code: err.code } }
-      return null
-    }
-    const r = mine()
-    if (!r) {
-      // forgotten while starting (the snapshot was closed): stop it
-      void api?.cancelRun({ runId }).catch(() => undefined)
-      return null
-    }
-    r.runId = runId
-    const e = early.get(runId)
-    if (e) {
-      early.delete(runId)
-      if (e.progress) onProgress(e.progress)
-      if (e.done) onDone(e.done)
-      else if (e.failed) onFailed(e.failed)
-    }
-    if (r.cancelRequested && mine()) await cancel(snap.id)
-    return runId
-  }
-
-  async function cancel(snapshotId: string): Promise<void> {
-    const r = runOf(snapshotId)
-    if (!r) return
-    r.cancelling = true
-    if (!r.runId) {
-      r.cancelRequested = true
-      return
-    }
-    try {
-      const a = api ?? (await subscribed())
-      const res = await a.cancelRun({ runId: r.runId })
-      // not cancelled = it had already finished; its whatif:done / run:failed settles it
-      if (!res.cancelled) r.cancelling = false
-    } catch (e) {
-      r.cancelling = false
-      const err = asHostError(e)
-      errors.value = { ...errors.value, [snapshotId]: { title: 'Could not cancel the what-if', message: err.message, code: err.code } }
-    }
+  function start(snap: Pick<SnapshotView, 'id' | 'machine' | 'zones'>, draft: WhatifDraft = draftOf(snap)): Promise<string | null> {
+    return tracker.start(snap.id, () => draftToArgs(snap, draft), (args) => ({ title: requestTitle(args) }))
   }
 
   /** Show an earlier result of the history. */
@@ -359,36 +195,11 @@ export const useWhatifStore = defineStore('whatif', () => {
     if (resultsOf(snapshotId).some((e) => e.runId === runId)) shownRun.value = { ...shownRun.value, [snapshotId]: runId }
   }
 
-  function dismissError(snapshotId: string): void {
-    clearMessages(snapshotId)
-  }
-
   /** Drop what belongs to a closed snapshot (and stop its run). */
   function forget(snapshotId: string): void {
-    const r = runOf(snapshotId)
-    if (r) {
-      if (r.runId) {
-        ended.add(r.runId)
-        void api?.cancelRun({ runId: r.runId }).catch(() => undefined)
-      }
-      runs.value = runs.value.filter((x) => x !== r)
-    }
-    const drop = <T>(rec: Record<string, T>): Record<string, T> => {
-      const n = { ...rec }
-      delete n[snapshotId]
-      return n
-    }
-    results.value = drop(results.value)
-    shownRun.value = drop(shownRun.value)
-    errors.value = drop(errors.value)
-    notices.value = drop(notices.value)
-    drafts.value = drop(drafts.value)
-  }
-
-  function dispose(): void {
-    for (const u of unsubscribe.splice(0)) u()
-    subscribing = null
-    api = null
+    tracker.forget(snapshotId)
+    shownRun.value = without(shownRun.value, snapshotId)
+    drafts.value = without(drafts.value, snapshotId)
   }
 
   return {

@@ -1,47 +1,20 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
-import { setApiForTests } from '../api/client.ts'
-import { sampleView, scriptedApi, type ScriptedApi } from '../test-utils/scripted_api.ts'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
+import type { ScriptedApi } from '../test-utils/scripted_api.ts'
+import { whatifApp, whatifViewHost } from '../test-utils/whatif_setup.ts'
 import { contigView, sampleCma, sampleHugetlb, sampleThp } from '../test-utils/contig_sample.ts'
-import App from '../App.vue'
 import { useUiStore } from '../stores/ui.ts'
 
 let host: ScriptedApi
-let wrapper: VueWrapper | null = null
-const $ = (id: string) => wrapper!.find(`[data-testid="${id}"]`)
-const $$ = (id: string) => wrapper!.findAll(`[data-testid="${id}"]`)
+const app = whatifApp()
+const { $, $$, openWhatif } = app
 
 beforeEach(() => {
-  setActivePinia(createPinia())
-  host = scriptedApi()
-  host.handle('listSnapshots', () => [{ id: 's1', path: '/captures/s1', label: '02-before' }])
-  host.handle('getSnapshot', () => sampleView('s1', { label: '02-before' }))
-  const n = 8
-  host.handle('getPageblockMap', () => ({
-    id: 's1', mt: Uint8Array.from([0, 1, 1, 1, 1, 1, 1, 1]), free: new Uint16Array(n), movable: new Uint16Array(n), unmovable: new Uint16Array(n),
-    reclaimable: new Uint16Array(n), pinned: new Uint16Array(n), mixed: new Uint8Array(n),
-  }))
-  host.handle('getPageblockDetail', (a) => ({
-    id: 's1', pageblock: (a as { pageblock: number }).pageblock, startPfn: 512 * (a as { pageblock: number }).pageblock, migratetype: 1,
-    classes: new Uint8Array(512).fill(3), orders: new Int8Array(512).fill(-1),
-  }))
+  host = whatifViewHost({ pageblockDetail: true })
   let run = 0
   host.handle('startWhatifContig', () => ({ runId: `c${++run}` }))
-  setApiForTests(host.api)
 })
-afterEach(() => {
-  wrapper?.unmount()
-  wrapper = null
-})
-
-async function openWhatif(): Promise<void> {
-  wrapper = mount(App, { attachTo: document.body, global: { stubs: { EChart: true } } })
-  await flushPromises()
-  await $('tab-whatif').trigger('click')
-  await flushPromises()
-}
 
 describe('contiguous what-ifs in the What-if tab', () => {
   it('CMA: the panel sends what it shows; progress, then verdict, windows, blockers that open their pageblock', async () => {
@@ -97,7 +70,7 @@ describe('contiguous what-ifs in the What-if tab', () => {
     await openWhatif()
     await $('whatif-what').setValue('hugetlb')
     await flushPromises()
-    expect(wrapper!.findAll('[data-testid="contig-huge-size"] option').map((o) => o.text())).toEqual(['2 MiB', '1 GiB'])
+    expect(app.wrapper.findAll('[data-testid="contig-huge-size"] option').map((o) => o.text())).toEqual(['2 MiB', '1 GiB'])
     await $('contig-huge-count').setValue('4')
     await $('contig-run').trigger('click')
     await flushPromises()

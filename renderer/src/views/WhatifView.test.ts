@@ -1,41 +1,17 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
-import { setApiForTests } from '../api/client.ts'
-import { sampleView, scriptedApi, type ScriptedApi } from '../test-utils/scripted_api.ts'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
+import type { ScriptedApi } from '../test-utils/scripted_api.ts'
+import { whatifApp, whatifViewHost } from '../test-utils/whatif_setup.ts'
 import { sampleWhatif } from '../test-utils/whatif_sample.ts'
-import App from '../App.vue'
 
 let host: ScriptedApi
-let wrapper: VueWrapper | null = null
-const $ = (id: string) => wrapper!.find(`[data-testid="${id}"]`)
+const { $, openWhatif } = whatifApp()
 
 beforeEach(() => {
-  setActivePinia(createPinia())
-  host = scriptedApi()
-  host.handle('listSnapshots', () => [{ id: 's1', path: '/captures/s1', label: '02-before' }])
-  host.handle('getSnapshot', () => sampleView('s1', { label: '02-before' }))
-  const n = 8
-  host.handle('getPageblockMap', () => ({
-    id: 's1', mt: Uint8Array.from([0, 1, 1, 1, 1, 1, 1, 1]), free: new Uint16Array(n), movable: new Uint16Array(n), unmovable: new Uint16Array(n),
-    reclaimable: new Uint16Array(n), pinned: new Uint16Array(n), mixed: new Uint8Array(n),
-  }))
+  host = whatifViewHost()
   host.handle('startWhatifCompact', () => ({ runId: 'w1' }))
-  setApiForTests(host.api)
 })
-afterEach(() => {
-  wrapper?.unmount()
-  wrapper = null
-})
-
-async function openWhatif(): Promise<void> {
-  // charts are stubbed (no canvas in happy-dom): their options are tested in charts/options
-  wrapper = mount(App, { attachTo: document.body, global: { stubs: { EChart: true } } })
-  await flushPromises()
-  await $('tab-whatif').trigger('click')
-  await flushPromises()
-}
 
 describe('What-if view', () => {
   it('the panel sends what it shows; progress and Cancel while it runs', async () => {
