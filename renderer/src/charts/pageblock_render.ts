@@ -130,3 +130,27 @@ export function countByMigratetype(mtArr: Uint8Array, migratetypes: string[]): {
   migratetypes.forEach((name, i) => (counts[name] = raw[i]!))
   return { counts, outside: raw[MT_NONE]! }
 }
+
+let warmed = false
+
+/**
+ * Run the pixel loop once on a synthetic 256 × 256 map so that the first real frame does not
+ * pay for compiling it (the map's first paint is what the user waits for). Idempotent.
+ */
+export function warmUpFillCells(): void {
+  if (warmed) return
+  warmed = true
+  const n = 1 << 16
+  const mt = new Uint8Array(n)
+  const counts = new Uint16Array(n)
+  for (let i = 0; i < n; i++) {
+    mt[i] = i % 5
+    counts[i] = i & 511
+  }
+  const map = { id: 'warm-up', mt, free: counts, movable: counts, unmovable: counts, reclaimable: counts, pinned: counts, mixed: mt } as PageblockMapDto
+  const lut = new Uint32Array(256 * 256)
+  const out = new Uint32Array(n)
+  const grid = { count: n, cols: 256, rows: 256 }
+  const range = { c0: 0, c1: 256, r0: 0, r1: 256 }
+  for (let k = 0; k < 4; k++) fillCells(out, map, grid, range, lut, k % 2 ? 'migratetype' : 'free', 512)
+}
