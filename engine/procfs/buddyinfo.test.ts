@@ -1,36 +1,11 @@
 /// <reference types="node" />
 import { describe, it, expect } from 'vitest'
-import { readdirSync, readFileSync } from 'node:fs'
+import { captures, parseError } from '../../test/helpers/procfs.ts'
 import fc from 'fast-check'
 import { formatBuddyinfo, parseBuddyinfo } from './buddyinfo.ts'
-import { ParseError, type Buddyinfo } from './types.ts'
+import { type Buddyinfo } from './types.ts'
 
-const FIXTURES = new URL('../../fixtures/', import.meta.url)
 
-/** Every capture folder (NN-label) of every run, with a reader for its files. */
-function captures(): Array<{ name: string; read: (f: string) => string }> {
-  const out: Array<{ name: string; read: (f: string) => string }> = []
-  for (const run of readdirSync(FIXTURES, { withFileTypes: true })) {
-    if (!run.isDirectory()) continue
-    const runUrl = new URL(`${run.name}/`, FIXTURES)
-    for (const cap of readdirSync(runUrl, { withFileTypes: true })) {
-      if (!cap.isDirectory() || !/^\d\d-/.test(cap.name)) continue
-      const dir = new URL(`${cap.name}/`, runUrl)
-      out.push({ name: `${run.name}/${cap.name}`, read: (f) => readFileSync(new URL(f, dir), 'utf8') })
-    }
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name))
-}
-
-function parseError(fn: () => unknown): ParseError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof ParseError) return e
-    throw new Error(`expected a ParseError, got ${String(e)}`, { cause: e })
-  }
-  throw new Error('expected a ParseError, nothing was thrown')
-}
 
 describe('parseBuddyinfo on real captures', () => {
   const caps = captures()

@@ -1,9 +1,9 @@
 /// <reference types="node" />
 import { describe, it, expect } from 'vitest'
+import { parseError } from '../../test/helpers/procfs.ts'
 import { readdirSync, readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { formatExtfragIndex, formatUnusableIndex, parseFragIndex } from './frag_index.ts'
-import { ParseError } from './types.ts'
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url)
 
@@ -21,15 +21,6 @@ function captures(): Array<{ name: string; read: (f: string) => string }> {
   return out.sort((a, b) => a.name.localeCompare(b.name))
 }
 
-function parseError(fn: () => unknown): ParseError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof ParseError) return e
-    throw new Error(`expected a ParseError, got ${String(e)}`, { cause: e })
-  }
-  throw new Error('expected a ParseError, nothing was thrown')
-}
 
 describe('frag index files on real captures', () => {
   for (const c of captures()) {
