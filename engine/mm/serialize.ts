@@ -2,27 +2,12 @@
  * Moving a model between threads: the typed arrays travel (transferable), the rest is plain
  * data; free lists are rebuilt from memMap on import (lowest PFN at the head of each list).
  */
-import { MemoryModel, MigratetypeTable, Zone, type Geometry, type BuildMethod, type Watermarks } from './mmzone.ts'
+import { MemoryModel, MigratetypeTable, Zone, type Geometry, type BuildMethod } from './mmzone.ts'
 import { PageAllocator, type AllocPolicy } from './page_alloc.ts'
 import { isFreeHead, headOrder, freeHeadMt } from './page.ts'
 
-export interface ZoneTransfer {
-  node: number
-  name: string
-  idx: number
-  startPfn: number
-  spanned: number
-  present: number
-  managed: number
-  cmaPages: number
-  wmark: Watermarks
-  boost: number
-  protection: number[]
-  nrReservedHighatomic: number
-  pcpPages: number
-  pcpHigh: number
-  pcpBatch: number
-}
+/** The plain-data fields of a zone that cross threads (the free lists are rebuilt from memMap). */
+export type ZoneTransfer = Pick<Zone, 'node' | 'name' | 'idx' | 'startPfn' | 'spanned' | 'present' | 'managed' | 'cmaPages' | 'wmark' | 'boost' | 'protection' | 'nrReservedHighatomic' | 'pcpPages' | 'pcpHigh' | 'pcpBatch'>
 
 export interface ModelTransfer {
   geometry: Geometry

@@ -1,26 +1,8 @@
 /// <reference types="node" />
 import { describe, it, expect } from 'vitest'
-import { parseError } from '../../test/helpers/procfs.ts'
-import { readdirSync, readFileSync } from 'node:fs'
+import { captures, parseError } from '../../test/helpers/procfs.ts'
 import fc from 'fast-check'
 import { formatExtfragIndex, formatUnusableIndex, parseFragIndex } from './frag_index.ts'
-
-const FIXTURES = new URL('../../fixtures/', import.meta.url)
-
-function captures(): Array<{ name: string; read: (f: string) => string }> {
-  const out: Array<{ name: string; read: (f: string) => string }> = []
-  for (const run of readdirSync(FIXTURES, { withFileTypes: true })) {
-    if (!run.isDirectory()) continue
-    const runUrl = new URL(`${run.name}/`, FIXTURES)
-    for (const cap of readdirSync(runUrl, { withFileTypes: true })) {
-      if (!cap.isDirectory() || !/^\d\d-/.test(cap.name)) continue
-      const dir = new URL(`${cap.name}/`, runUrl)
-      out.push({ name: `${run.name}/${cap.name}`, read: (f) => readFileSync(new URL(f, dir), 'utf8') })
-    }
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name))
-}
-
 
 describe('frag index files on real captures', () => {
   for (const c of captures()) {

@@ -173,7 +173,20 @@ export interface CmaWhatIfOptions extends ContigCommonOptions {
   align?: number
 }
 
-export interface CmaWhatIfResult {
+/** What every contiguous-allocation what-if reports besides its own figures. */
+export interface WhatIfOutcome {
+  /** sentences saying what the verdict rests on */
+  assumptions: string[]
+  before: ZoneSummary[]
+  after: ZoneSummary[]
+  /** pageblock indices whose migratetype or free pages changed */
+  changedPageblocks: number[]
+  /** first PFN of ZONE_MOVABLE per node when a carve-out was asked for */
+  movableStart: Record<number, number> | null
+  pageSize: number
+}
+
+export interface CmaWhatIfResult extends WhatIfOutcome {
   verdict: string
   success: boolean
   pfn: number | null
@@ -187,12 +200,6 @@ export interface CmaWhatIfResult {
   migrated: number
   counters: Record<string, number>
   blockerSummary: BlockerSummary
-  assumptions: string[]
-  before: ZoneSummary[]
-  after: ZoneSummary[]
-  changedPageblocks: number[]
-  movableStart: Record<number, number> | null
-  pageSize: number
 }
 
 /** get_order(count) capped at CONFIG_CMA_ALIGNMENT (8), the alignment dma_alloc_from_contiguous passes. */
@@ -234,7 +241,7 @@ export interface ContigWhatIfOptions extends ContigCommonOptions {
   node?: number
 }
 
-export interface ContigWhatIfResult {
+export interface ContigWhatIfResult extends WhatIfOutcome {
   verdict: string
   success: boolean
   pfn: number | null
@@ -245,12 +252,6 @@ export interface ContigWhatIfResult {
   migrated: number
   counters: Record<string, number>
   blockerSummary: BlockerSummary
-  assumptions: string[]
-  before: ZoneSummary[]
-  after: ZoneSummary[]
-  changedPageblocks: number[]
-  movableStart: Record<number, number> | null
-  pageSize: number
 }
 
 export function runContigWhatIf(model: MemoryModel, allocator: PageAllocator, o: ContigWhatIfOptions, hpageOrder: number): ContigWhatIfResult {
@@ -295,7 +296,7 @@ export interface HugetlbWhatIfOptions extends ContigCommonOptions {
   nodes?: number[]
 }
 
-export interface HugetlbWhatIfResult {
+export interface HugetlbWhatIfResult extends WhatIfOutcome {
   verdict: string
   requested: number
   obtained: number
@@ -314,12 +315,6 @@ export interface HugetlbWhatIfResult {
   /** gigantic pages: the last attempt's windows */
   windows: WindowJson[]
   blockerSummary: BlockerSummary
-  assumptions: string[]
-  before: ZoneSummary[]
-  after: ZoneSummary[]
-  changedPageblocks: number[]
-  movableStart: Record<number, number> | null
-  pageSize: number
 }
 
 function runGrowth(p: Prepared, o: HugetlbWhatIfOptions, compaction: boolean): HugetlbGrowResult {
@@ -413,7 +408,7 @@ export interface ThpFault {
   wokeKswapd: boolean
 }
 
-export interface ThpWhatIfResult {
+export interface ThpWhatIfResult extends WhatIfOutcome {
   verdict: string
   defrag: DefragMode
   madvised: boolean
@@ -425,12 +420,6 @@ export interface ThpWhatIfResult {
   /** compaction work of the run (counters) */
   counters: Record<string, number>
   table: Array<{ defrag: DefragMode; madvised: boolean; gfp: string; success: boolean; via: string; compactStall: number; pagesMigrated: number; migrateScanned: number; freeScanned: number }>
-  assumptions: string[]
-  before: ZoneSummary[]
-  after: ZoneSummary[]
-  changedPageblocks: number[]
-  movableStart: Record<number, number> | null
-  pageSize: number
 }
 
 /**
