@@ -5,7 +5,7 @@
  * pageblock in display classes.
  */
 import type { MemoryModel } from '../mm/mmzone.ts'
-import { PageKind, FREE_HEAD, THP_HEAD, HUGETLB_HEAD, FOLIO_HEAD, isFreeHead, headOrder } from '../mm/page.ts'
+import { PageKind, isOutsideBuddy, FREE_HEAD, THP_HEAD, HUGETLB_HEAD, FOLIO_HEAD, isFreeHead, headOrder } from '../mm/page.ts'
 import { pageMobility } from './summary.ts'
 
 export interface PageblockMap {
@@ -41,7 +41,7 @@ export function computePageblockMap(m: MemoryModel): PageblockMap {
     else cls[b] = 0
   }
   for (let pb = 0; pb < n; pb++) {
-    if (m.zoneIndexOfPageblock(pb) < 0) {
+    if (m.zoneIndexOfPageblock(pb) < 0 || isOutsideBuddy(map[pb * pbPages]!)) {
       out.mt[pb] = 255
       continue
     }
@@ -81,7 +81,7 @@ function pageClassIndex(b: number): number {
   if (hi === THP_HEAD || hi === FOLIO_HEAD) return 11
   if (hi === HUGETLB_HEAD) return 12
   switch (b) {
-    case PageKind.HOLE: return 0
+    case PageKind.HOLE: case PageKind.UNINIT: return 0
     case PageKind.PCP: return 2
     case PageKind.ANON: case PageKind.MOVABLE_OPS: case PageKind.WRITEBACK: return 3
     case PageKind.FILE: return 4

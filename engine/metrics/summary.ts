@@ -6,7 +6,7 @@
  * Also re-creates the Buddyinfo / Pagetypeinfo records the procfs formatters print.
  */
 import type { MemoryModel, Zone } from '../mm/mmzone.ts'
-import { PageKind, FREE_HEAD, HUGETLB_HEAD, isFreeHead } from '../mm/page.ts'
+import { PageKind, FREE_HEAD, HUGETLB_HEAD, isFreeHead, isOutsideBuddy } from '../mm/page.ts'
 import type { Buddyinfo, Pagetypeinfo, FragIndexRow } from '../procfs/types.ts'
 import { unusableFreeIndex, fragmentationIndex, extfragForOrder, fragmentationScoreNode, largestFreeOrder } from './fragmentation.ts'
 
@@ -75,9 +75,12 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): Zone
     freePagesByMigratetype[name] = row.reduce((s, n, o) => s + n * 2 ** o, 0)
   })
   const pageblocks: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
-  const mixed: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
   const pbPages = m.pageblockNrPages
+  const mixed: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
   for (const pb of zonePageblocks(m, z)) {
+    // pagetypeinfo_showblockcount_print() skips a block whose first page is not online
+    // (pfn_to_online_page) or not initialised into this zone (page_zone)
+    if (isOutsideBuddy(m.memMap[Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn]!)) continue
     const mt = m.pageblockMt[pb]!
     pageblocks[mts.names[mt]!]! += 1
     const start = Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn

@@ -196,6 +196,14 @@ export interface Watermarks {
 }
 
 /** struct zone (the parts the allocator, compaction and reports use). */
+/** One CPU's per_cpu_pages of a zone as captured. */
+export interface PcpCpu {
+  cpu: number
+  count: number
+  high: number
+  batch: number
+}
+
 export class Zone {
   readonly node: number
   readonly name: string
@@ -220,6 +228,8 @@ export class Zone {
   /** per-cpu list limit and batch of one cpu (zoneinfo pagesets `high`/`batch`); the model keeps one list */
   pcpHigh: number
   pcpBatch: number
+  /** each CPU's pageset as captured (zoneinfo `cpu: N` count/high/batch); empty when unknown */
+  pcpCpus: PcpCpu[]
   /** compact_cached_migrate_pfn[async, sync] and compact_cached_free_pfn (0 = unset) */
   compactCachedMigratePfn: [number, number]
   compactCachedFreePfn: number
@@ -254,6 +264,7 @@ export class Zone {
     this.pcpPages = 0
     this.pcpHigh = 0
     this.pcpBatch = 0
+    this.pcpCpus = []
     this.compactCachedMigratePfn = [init.startPfn, init.startPfn]
     this.compactCachedFreePfn = 0
     this.compactConsidered = 0

@@ -51,14 +51,19 @@ export const enum PageKind {
   ZERO = 17,
   /** a free page taken off the free lists by the compaction free scanner (a migration target) */
   ISOLATED_FREE = 18,
+  /**
+   * not yet initialised by the kernel (deferred struct page init, e.g. deferred_init=lazy):
+   * present but outside the buddy allocator's view, like a hole to compaction and pagetypeinfo
+   */
+  UNINIT = 19,
 }
 
-export const NR_PAGE_KINDS = 19
+export const NR_PAGE_KINDS = 20
 
 export const PAGE_KIND_NAMES: readonly string[] = [
   'hole', 'reserved', 'buddy', 'pcp', 'anon', 'file', 'unevictable', 'pinned', 'writeback',
   'slab_reclaimable', 'slab', 'pagetable', 'kernel', 'movable_ops', 'offline', 'hwpoison',
-  'compound_tail', 'zero', 'isolated_free',
+  'compound_tail', 'zero', 'isolated_free', 'uninitialised',
 ]
 
 export const FREE_HEAD = 0x80
@@ -108,7 +113,8 @@ export function pageClass(b: number): PageClass {
   if (b & FREE_HEAD) return PageClass.FREE
   if (b >= 0x40) return (b & 0xf0) === HUGETLB_HEAD ? PageClass.UNMOVABLE : PageClass.MOVABLE
   switch (b) {
-    case PageKind.HOLE: return PageClass.HOLE
+    case PageKind.HOLE:
+    case PageKind.UNINIT: return PageClass.HOLE
     case PageKind.BUDDY_TAIL:
     case PageKind.ISOLATED_FREE:
     case PageKind.PCP: return PageClass.FREE
@@ -131,4 +137,9 @@ export function pageKindName(b: number): string {
   if ((b & 0xf0) === HUGETLB_HEAD) return 'hugetlb'
   if ((b & 0xf0) === FOLIO_HEAD) return 'large_folio'
   return PAGE_KIND_NAMES[b] ?? `unknown(${b})`
+}
+
+/** Pages outside the buddy allocator's view: no struct page, or not initialised yet. */
+export function isOutsideBuddy(b: number): boolean {
+  return b === PageKind.HOLE || b === PageKind.UNINIT
 }

@@ -25,9 +25,15 @@ export interface AllocPolicy {
   watermarkBoostFactor: number
   /** page_group_by_mobility_disabled */
   mobilityDisabled: boolean
+  /**
+   * The CPU the simulated work (a compaction, an allocation) runs on: its per-cpu lists take
+   * the pages it frees, and push its captured pcp pages back to the buddy allocator oldest
+   * first. -1: the CPU whose lists held the most pages at capture time.
+   */
+  pcpCpu: number
 }
 
-export const DEFAULT_POLICY: AllocPolicy = { fallback: '6.1', watermarkBoostFactor: 15000, mobilityDisabled: false }
+export const DEFAULT_POLICY: AllocPolicy = { fallback: '6.1', watermarkBoostFactor: 15000, mobilityDisabled: false, pcpCpu: -1 }
 
 /** The fallback rule a kernel release follows ("6.1.0-56-amd64" → 6.1; ≥ 6.15 → 6.15). */
 export function fallbackRuleFor(release: string | null): FallbackRule {
@@ -152,19 +158,38 @@ export class PageAllocator {
     this.events.count('pgfree', 2 ** order)
   }
 
-  // ---------------------------------------------------------------- per-cpu lists (one per zone)
+  // ---------------------------------------------------------------- per-cpu lists
 
+  /** the running CPU's order-0 list per zone (oldest first) */
   private readonly pcp = new Map<Zone, number[]>()
+  /** the running CPU's pcp high and batch per zone */
+  private readonly pcpLimits = new Map<Zone, { high: number; batch: number }>()
   /** pageblock-order pages on pcp lists (head pfns): not touched by order-0 bulk frees */
   private readonly pcpHighOrder = new Map<Zone, number[]>()
-  /** order-0 pages that were on pcp lists when the model was built: other CPUs' lists */
+  /** order-0 pages that were on the other CPUs' pcp lists when the model was built */
   private readonly pcpOther = new Map<Zone, number[]>()
+
+  /** Index in zone.pcpCpus of the CPU the simulation runs on, or -1 when the capture has no pagesets. */
+  runningCpu(zone: Zone): number {
+    const cpus = zone.pcpCpus
+    if (cpus.length === 0) return -1
+    const want = this.policy.pcpCpu ?? -1
+    if (want >= 0) {
+      const i = cpus.findIndex((c) => c.cpu === want)
+      if (i >= 0) return i
+    }
+    let best = 0
+    for (let i = 1; i < cpus.length; i++) if (cpus[i]!.count > cpus[best]!.count) best = i
+    return best
+  }
 
   /**
    * The order-0 pcp list of the CPU the simulation runs on (oldest first). Pages a
-   * reconstruction marked PCP sit on the lists of the CPUs that freed them, which this CPU's
-   * bulk frees never touch: they are kept apart (and whole aligned pageblocks of PCP pages are
-   * THP-order pcp entries), and only a drain returns them.
+   * reconstruction marked PCP are split between the captured CPUs in proportion to their
+   * zoneinfo counts (which page sits on which CPU's list is not captured: they are dealt out
+   * in PFN order). The running CPU's share starts its list, so the pages it frees push them
+   * out first (free_pcppages_bulk takes the oldest); the other CPUs' pages stay until a drain.
+   * Whole aligned pageblocks of PCP pages are THP-order pcp entries.
    */
   pcpList(zone: Zone): number[] {
     let l = this.pcp.get(zone)
@@ -176,6 +201,7 @@ export class PageAllocator {
       const pb = m.pageblockNrPages
       const map = m.memMap
       const endIdx = zone.endPfn - m.basePfn
+      const old: number[] = []
       for (let i = map.indexOf(PageKind.PCP, zone.startPfn - m.basePfn); i >= 0 && i < endIdx; i = map.indexOf(PageKind.PCP, i + 1)) {
         const p = i + m.basePfn
         if (p % pb === 0 && p + pb <= zone.endPfn) {
@@ -187,14 +213,44 @@ export class PageAllocator {
             continue
           }
         }
-        other.push(p)
+        old.push(p)
       }
+      const run = this.runningCpu(zone)
+      if (run >= 0) {
+        // Which page sits on which CPU's list is not captured. A CPU's list holds what that CPU
+        // freed, and one task's frees look alike: the workload's freed anonymous pages lie a few
+        // in each block among LRU pages, kernel frees cluster in the unmovable blocks. So the
+        // pages are ranked by how many pcp pages their pageblock holds (fewest first) and dealt
+        // out in that order, the CPU holding the most pages first.
+        const perBlock = new Map<number, number>()
+        for (const p of old) perBlock.set(Math.floor(p / pb), (perBlock.get(Math.floor(p / pb)) ?? 0) + 1)
+        const ranked = [...old].sort((a, b) => perBlock.get(Math.floor(a / pb))! - perBlock.get(Math.floor(b / pb))! || a - b)
+        const order = zone.pcpCpus.map((c, i) => i).sort((a, b) => zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
+        let k = 0
+        for (const ci of order) {
+          const take = ci === order[order.length - 1] ? ranked.length - k : Math.min(ranked.length - k, zone.pcpCpus[ci]!.count)
+          const dest = ci === run ? l : other
+          for (let j = 0; j < take; j++) dest.push(ranked[k + j]!)
+          k += take
+        }
+        if (l.length > 1) l.sort((a, b) => a - b)
+      } else for (const p of old) other.push(p)
+      const limits = run >= 0 ? zone.pcpCpus[run]! : null
+      this.pcpLimits.set(zone, { high: limits && limits.high > 0 ? limits.high : zone.pcpHigh, batch: limits && limits.batch > 0 ? limits.batch : zone.pcpBatch })
       this.pcp.set(zone, l)
       this.pcpOther.set(zone, other)
       this.pcpHighOrder.set(zone, hi)
-      zone.pcpPages = other.length + hi.length * pb
+      zone.pcpPages = l.length + other.length + hi.length * pb
     }
     return l
+  }
+
+  /** What the per-cpu lists hold for the simulation: the running CPU, its captured pages, the other CPUs' pages. */
+  pcpState(zone: Zone): { cpu: number | null; own: number; others: number; high: number; batch: number } {
+    const l = this.pcpList(zone)
+    const run = this.runningCpu(zone)
+    const lim = this.pcpLimits.get(zone)!
+    return { cpu: run >= 0 ? zone.pcpCpus[run]!.cpu : null, own: l.length, others: (this.pcpOther.get(zone)?.length ?? 0) + (this.pcpHighOrder.get(zone)?.length ?? 0) * this.model.pageblockNrPages, high: lim.high, batch: lim.batch }
   }
 
   /**
@@ -206,16 +262,17 @@ export class PageAllocator {
     const m = this.model
     const zone = knownZone ?? m.zoneOf(pfn)
     if (!zone) throw new Error(`free of pfn ${pfn} outside every zone`)
-    if (zone.pcpHigh <= 0) {
+    const l = this.pcpList(zone)
+    const { high, batch } = this.pcpLimits.get(zone)!
+    if (high <= 0) {
       this.freePages(pfn, 0)
       return
     }
-    const l = this.pcpList(zone)
     m.memMap[pfn - m.basePfn] = PageKind.PCP
     l.push(pfn)
     zone.pcpPages += 1
     this.events.count('pgfree')
-    if (l.length >= zone.pcpHigh) this.freePcppagesBulk(zone, Math.max(1, zone.pcpHigh - Math.max(1, zone.pcpBatch)))
+    if (l.length >= high) this.freePcppagesBulk(zone, Math.max(1, high - Math.max(1, batch)))
   }
 
   /** free_pcppages_bulk(): return the `count` oldest pcp pages of a zone to the buddy allocator */

@@ -7,7 +7,7 @@ import { PageAllocator, type AllocPolicy } from './page_alloc.ts'
 import { isFreeHead, headOrder, freeHeadMt } from './page.ts'
 
 /** The plain-data fields of a zone that cross threads (the free lists are rebuilt from memMap). */
-export type ZoneTransfer = Pick<Zone, 'node' | 'name' | 'idx' | 'startPfn' | 'spanned' | 'present' | 'managed' | 'cmaPages' | 'wmark' | 'boost' | 'protection' | 'nrReservedHighatomic' | 'pcpPages' | 'pcpHigh' | 'pcpBatch'>
+export type ZoneTransfer = Pick<Zone, 'node' | 'name' | 'idx' | 'startPfn' | 'spanned' | 'present' | 'managed' | 'cmaPages' | 'wmark' | 'boost' | 'protection' | 'nrReservedHighatomic' | 'pcpPages' | 'pcpHigh' | 'pcpBatch' | 'pcpCpus'>
 
 export interface ModelTransfer {
   geometry: Geometry
@@ -26,7 +26,7 @@ export function exportModel(m: MemoryModel, policy: AllocPolicy): ModelTransfer 
     migratetypes: [...m.migratetypes.names],
     zones: m.zones.map((z) => ({
       node: z.node, name: z.name, idx: z.idx, startPfn: z.startPfn, spanned: z.spanned, present: z.present, managed: z.managed,
-      cmaPages: z.cmaPages, wmark: { ...z.wmark }, boost: z.boost, protection: [...z.protection], nrReservedHighatomic: z.nrReservedHighatomic, pcpPages: z.pcpPages, pcpHigh: z.pcpHigh, pcpBatch: z.pcpBatch,
+      cmaPages: z.cmaPages, wmark: { ...z.wmark }, boost: z.boost, protection: [...z.protection], nrReservedHighatomic: z.nrReservedHighatomic, pcpPages: z.pcpPages, pcpHigh: z.pcpHigh, pcpBatch: z.pcpBatch, pcpCpus: z.pcpCpus.map((c) => ({ ...c })),
     })),
     build: structuredCloneBuild(m.build),
     policy: { ...policy },
@@ -56,6 +56,7 @@ export function importModel(t: ModelTransfer): { model: MemoryModel; allocator: 
     z.pcpPages = s.pcpPages
     z.pcpHigh = s.pcpHigh
     z.pcpBatch = s.pcpBatch
+    z.pcpCpus = (s.pcpCpus ?? []).map((c) => ({ ...c }))
     return z
   })
   const model = new MemoryModel(t.geometry, mts, zones, t.build)

@@ -35,7 +35,8 @@ describe('parsePagetypeinfo on real captures', () => {
       expect(p.mixed).toBeNull()
       expect(p.migratetypes.slice(0, 4)).toEqual(['Unmovable', 'Movable', 'Reclaimable', 'HighAtomic'])
       expect(p.free.length).toBe(p.blocks.length * p.migratetypes.length)
-      for (const r of p.free) expect(r.capped.every((x) => !x)).toBe(true)
+      // pagetypeinfo stops counting a free list at 100000 (the 4 GiB capture reaches it)
+      for (const r of p.free) r.capped.forEach((x, o) => { if (x) expect(r.counts[o]).toBe(100000) })
       expect(formatPagetypeinfo(p)).toBe(text)
     })
   }

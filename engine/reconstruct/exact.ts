@@ -165,11 +165,88 @@ export class ExactLayoutBuilder {
     if (this.outside) this.notes.push(`${this.outside} PFNs with a struct page lie outside every populated zone; shown as holes`)
     fixCompoundOrders(m)
     for (const z of m.zones) {
+      this.markUninitialised(z)
       this.inferPageblockTypes(z)
       this.buildFreeLists(z)
       this.settlePcp(z)
     }
     return { model: m, allocator: this.allocator }
+  }
+
+  /**
+   * Deferred struct page init (deferred_init_memmap, or an on-demand "lazy" variant): until the
+   * kernel initialises a range, its pages are present but not managed, flagless in kpageflags,
+   * and outside the buddy allocator (pagetypeinfo does not count their blocks, compaction does
+   * not scan them). zoneinfo says how many: present − managed, less the PG_reserved pages of the
+   * zone. Initialisation runs from the start of the zone, so they are the zone's top blocks
+   * that hold nothing but flagless unmapped pages.
+   */
+  private markUninitialised(z: Zone): void {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const pbPages = m.pageblockNrPages
+    this.markZeroHoles(z)
+    let reserved = 0
+    for (let p = z.startPfn; p < z.endPfn; p++) if (map[p - base] === PageKind.RESERVED) reserved++
+    const unmanaged = z.present - z.managed - reserved
+    if (unmanaged < pbPages) return
+    let want = Math.floor(unmanaged / pbPages)
+    let marked = 0
+    for (let pb = Math.floor((z.endPfn - 1) / pbPages); pb >= 0 && want > 0; pb--) {
+      const s = Math.max(pb * pbPages, z.startPfn)
+      const e = Math.min((pb + 1) * pbPages, z.endPfn)
+      if (s >= e) break
+      let flagless = true
+      let holes = 0
+      for (let p = s; p < e; p++) {
+        const b = map[p - base]
+        if (b === PageKind.HOLE) holes++
+        else if (b !== PageKind.PCP) { flagless = false; break }
+      }
+      if (!flagless) break
+      if (holes === e - s) continue
+      map.fill(PageKind.UNINIT, s - base, e - base)
+      marked += e - s
+      want--
+    }
+    if (marked > 0) this.notes.push(`${z.label}: ${marked} pages (${Math.round((marked * m.geometry.pageSize) / 1048576)} MiB) at the top of the zone not yet initialised by the kernel (present ${z.present} − managed ${z.managed} − ${reserved} reserved, flagless in kpageflags): outside the buddy allocator, as pagetypeinfo counts it`)
+  }
+
+  /**
+   * Holes inside a zone's span (spanned − present pages, e.g. the PCI hole below 4 GiB) whose
+   * memmap exists read as all-zero entries in newer kernels rather than KPF_NOPAGE: the longest
+   * runs of wholly flagless, unmapped pageblocks are taken as those holes.
+   */
+  private markZeroHoles(z: Zone): void {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const pbPages = m.pageblockNrPages
+    let known = 0
+    for (let p = z.startPfn; p < z.endPfn; p++) if (map[p - base] === PageKind.HOLE) known++
+    let want = Math.floor((z.spanned - z.present - known) / pbPages)
+    if (want <= 0) return
+    const runs: Array<[number, number]> = []
+    let runStart = -1
+    const first = Math.ceil(z.startPfn / pbPages)
+    const last = Math.floor(z.endPfn / pbPages)
+    for (let pb = first; pb <= last; pb++) {
+      let all = pb < last
+      for (let p = pb * pbPages; all && p < (pb + 1) * pbPages; p++) if (map[p - base] !== PageKind.PCP) all = false
+      if (all && runStart < 0) runStart = pb
+      if (!all && runStart >= 0) { runs.push([runStart, pb - runStart]); runStart = -1 }
+    }
+    runs.sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    let marked = 0
+    for (const [start, len] of runs) {
+      if (want <= 0 || len < 2) break
+      const n = Math.min(len, want)
+      map.fill(PageKind.HOLE, start * pbPages - base, (start + n) * pbPages - base)
+      marked += n * pbPages
+      want -= n
+    }
+    if (marked > 0) this.notes.push(`${z.label}: ${marked} all-zero kpageflags entries inside the zone's span taken as its holes (spanned ${z.spanned} − present ${z.present})`)
   }
 
   private inferPageblockTypes(z: Zone): void {
@@ -236,6 +313,11 @@ export class ExactLayoutBuilder {
     }
     // whole free pageblocks: to the types whose lists hold free blocks ≥ pageblock order (lowest PFNs
     // to the unmovable types, where early kernel allocations cluster)
+    // blocks whose first page is a hole or not initialised are not in pagetypeinfo's counts
+    for (let i = 0; i < nPb; i++) {
+      const first0 = Math.max((first + i) * pbPages, z.startPfn) - base
+      if (type[i] === -1 && (map[first0] === PageKind.HOLE || map[first0] === PageKind.UNINIT)) type[i] = mts.movable
+    }
     const wholeFree: number[] = []
     for (let i = 0; i < nPb; i++) if (type[i] === -1 && freeP[i] === pbPages) wholeFree.push(i)
     const bigDemand: number[] = []
@@ -330,13 +412,27 @@ export class ExactLayoutBuilder {
       if (all) for (let q = p; q < p + pbPages; q++) whole.push(q)
     }
     const inWhole = new Set(whole)
+    // Kernel allocations without flags (pipe buffers, vmalloc, kernel stacks) cluster in the
+    // blocks the fallback rules gave to unmovable allocations; pages on pcp lists lie wherever
+    // pages were freed, a few in each block among LRU and buddy pages. So the flagless pages of
+    // the blocks holding the fewest of them are taken as pcp pages first (those beside a free
+    // buddy first within one block density).
+    const density = new Map<number, number>()
+    for (let p = z.startPfn; p < z.endPfn; p++) {
+      if (map[p - base] !== PageKind.PCP || inWhole.has(p)) continue
+      const b = Math.floor(p / pbPages)
+      density.set(b, (density.get(b) ?? 0) + 1)
+    }
+    const cand: Array<[number, number]> = []
     for (let p = z.startPfn; p < z.endPfn; p++) {
       if (map[p - base] !== PageKind.PCP || inWhole.has(p)) continue
       const buddy = p ^ 1
       const bb = buddy >= z.startPfn && buddy < z.endPfn ? map[buddy - base]! : 0
-      if (isFreeHead(bb) || bb === PageKind.BUDDY_TAIL) near.push(p)
-      else far.push(p)
+      const d = density.get(Math.floor(p / pbPages))!
+      cand.push([p, d * 2 + (isFreeHead(bb) || bb === PageKind.BUDDY_TAIL ? 0 : 1)])
     }
+    cand.sort((a, b) => a[1] - b[1] || a[0] - b[0])
+    for (const [p] of cand) near.push(p)
     const want = z.pcpPages
     const all = whole.length <= want ? [...whole, ...near, ...far] : [...near, ...far, ...whole]
     for (let k = want; k < all.length; k++) map[all[k]! - base] = PageKind.KERNEL

@@ -18,6 +18,8 @@ export interface ZoneShape {
   /** one cpu's pcp high and batch */
   pcpHigh: number
   pcpBatch: number
+  /** every CPU's pageset (zoneinfo) */
+  pcpCpus: Array<{ cpu: number; count: number; high: number; batch: number }>
   boost: number
   min: number
   low: number
@@ -67,7 +69,7 @@ export function zoneShapes(c: Capture, notes: string[]): ZoneShape[] {
       const pcpBatch = z.pagesets.reduce((s, p) => Math.max(s, p.batch), 0)
       out.push({
         node: z.node, name: z.zone, idx: idx < 0 ? out.length : idx, startPfn, spanned: z.spanned, present: z.present,
-        managed: z.managed, cma: z.cma ?? 0, pcp, pcpHigh, pcpBatch, boost: z.boost, min: z.min - z.boost, low: z.low - z.boost, high: z.high - z.boost,
+        managed: z.managed, cma: z.cma ?? 0, pcp, pcpHigh, pcpBatch, pcpCpus: z.pagesets.map((p) => ({ cpu: p.cpu, count: p.count, high: p.high, batch: p.batch })), boost: z.boost, min: z.min - z.boost, low: z.low - z.boost, high: z.high - z.boost,
         promo: z.promo === null ? null : z.promo - z.boost, protection: remap(z.node, z.protection), reservedHighatomic: z.reservedHighatomic ?? 0,
         nrFreePages: z.stats['nr_free_pages'] ?? z.pagesFree, stats: { ...(z.nodeStats ?? {}), ...z.stats }, spanSource: 'zoneinfo',
       })
@@ -95,7 +97,7 @@ export function zoneShapes(c: Capture, notes: string[]): ZoneShape[] {
     start = Math.ceil(start / pbPages) * pbPages
     out.push({
       node: r.node, name: r.zone, idx: idx < 0 ? out.length : idx, startPfn: start, spanned, present: spanned, managed: spanned,
-      cma: 0, pcp: 0, pcpHigh: 0, pcpBatch: 0, boost: 0, min: 0, low: 0, high: 0, promo: null, protection: [], reservedHighatomic: 0, nrFreePages: null,
+      cma: 0, pcp: 0, pcpHigh: 0, pcpBatch: 0, pcpCpus: [], boost: 0, min: 0, low: 0, high: 0, promo: null, protection: [], reservedHighatomic: 0, nrFreePages: null,
       stats: {}, spanSource: src,
     })
     start += spanned
@@ -117,6 +119,7 @@ export function makeZone(s: ZoneShape, nrOrders: number, mts: MigratetypeTable):
   // without zoneinfo: zone_batchsize() ≈ managed/1024 capped at 1 MiB worth, /4, and high = 6 batches
   z.pcpBatch = s.pcpBatch || Math.max(1, Math.min(Math.floor(s.managed / 1024), 256) >> 2)
   z.pcpHigh = s.pcpHigh || z.pcpBatch * 6
+  z.pcpCpus = s.pcpCpus.map((c) => ({ ...c }))
   z.nrReservedHighatomic = s.reservedHighatomic
   return z
 }

@@ -96,7 +96,8 @@ export function placePins(m: MemoryModel, alloc: PageAllocator, a: PinnedAssumpt
     const r: number[] = []
     for (const i of anon) (strag.has(i) ? s : r).push(i)
     anon.length = 0
-    anon.push(...s, ...r)
+    for (const i of s) anon.push(i)
+    for (const i of r) anon.push(i)
     first = s.length
     says.push(`the capture follows a full compaction: the ${s.length} anonymous pages a full compaction would still move are pages the real one could not move, so pins are placed there first${s.length < n ? `, the other ${n - s.length} at random` : ''}`)
   }

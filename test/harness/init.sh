@@ -1,0 +1,178 @@
+#!/bin/busybox sh
+# initramfs /init: mount pseudo filesystems, run the fragmentation workload,
+# run the step list from the kernel command line, capture kernel files, and
+# write everything as a tar onto the raw virtio disk (/dev/vda).
+#
+# Kernel command line parameters read here (no dots, so the kernel ignores them):
+#   gt_wl=k=v,k=v,...      arguments for fragwork (see fragwork.c)
+#   gt_pre=step,step,...   steps run BEFORE the workload starts
+#   gt_seq=step,step,...   steps run after the workload reports ready
+# Steps:
+#   cap:LABEL              capture into NN-LABEL/
+#   cn                     echo 1 > /sys/devices/system/node/node0/compact
+#   cm                     echo 1 > /proc/sys/vm/compact_memory
+#   huge:SIZEKB:N          echo N > /sys/kernel/mm/hugepages/hugepages-SIZEKBkB/nr_hugepages
+#   vm:NAME:VALUE          echo VALUE > /proc/sys/vm/NAME
+#   thp:MODE               echo MODE > /sys/kernel/mm/transparent_hugepage/enabled
+#   unpin                  SIGUSR1 to the workload (drops its vmsplice page references)
+#   sleep:S                sleep S seconds
+/bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin /proc /sys /dev /tmp /cap
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+echo 4 > /proc/sys/kernel/printk
+
+# virtio-blk for the output disk; modules.dep is not shipped, so retry in
+# passes until every module resolves its symbols
+for pass in 1 2 3 4; do
+	for m in $(cat /modules.order 2>/dev/null); do
+		grep -q "^${m%.ko} " /proc/modules || insmod /lib/modules/$m 2>/dev/null
+	done
+done
+i=0; while [ ! -b /dev/vda ] && [ $i -lt 20 ]; do sleep 0.2; i=$((i + 1)); done
+
+arg() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^$1=//p" | tail -1; }
+WL=$(arg gt_wl)
+PRE=$(arg gt_pre)
+SEQ=$(arg gt_seq)
+
+S=/cap/steps.log
+n=0
+uname -a > /cap/uname
+cat /proc/cmdline > /cap/cmdline
+cat /proc/version > /cap/version
+echo "gt_wl=$WL" > /cap/params
+echo "gt_pre=$PRE" >> /cap/params
+echo "gt_seq=$SEQ" >> /cap/params
+
+vmsnap() { grep -E '^(compact_|cma_|thp_|pgmigrate_|htlb_|nr_free_pages|nr_free_cma|pgsteal|pgscan|kswapd|drop_|allocstall|nr_isolated)' /proc/vmstat; }
+
+cap() {
+	n=$((n + 1))
+	d=/cap/$(printf %02d $n)-$1
+	mkdir -p $d
+	cat /proc/uptime > $d/uptime
+	# the quick summary files first, back to back, so they describe one moment; kpageflags is slow
+	cat /proc/buddyinfo > $d/buddyinfo
+	for f in extfrag_index unusable_index; do
+		[ -r /sys/kernel/debug/extfrag/$f ] && cat /sys/kernel/debug/extfrag/$f > $d/$f
+	done
+	for f in pagetypeinfo zoneinfo vmstat meminfo iomem slabinfo; do
+		cat /proc/$f > $d/$f 2>/dev/null
+	done
+	cat /proc/kpageflags | gzip -1 > $d/kpageflags.gz
+	cat /proc/kpagecount | gzip -1 > $d/kpagecount.gz
+	# the same summaries again right after the page maps: what moved while they were read
+	# (per-cpu list counts, free lists); test/harness/README.md
+	mkdir -p $d/after-kpage
+	cat /proc/buddyinfo > $d/after-kpage/buddyinfo
+	cat /proc/zoneinfo > $d/after-kpage/zoneinfo
+	cat /proc/vmstat > $d/after-kpage/vmstat
+	[ -r /sys/kernel/debug/page_owner ] && cat /sys/kernel/debug/page_owner | gzip -1 > $d/page_owner.gz
+	if [ -d /sys/kernel/debug/cma ]; then
+		for a in /sys/kernel/debug/cma/*; do
+			mkdir -p $d/cma/$(basename $a)
+			for f in $a/*; do cat $f > $d/cma/$(basename $a)/$(basename $f) 2>/dev/null; done
+		done
+	fi
+	if [ -d /sys/kernel/mm/cma ]; then
+		for a in /sys/kernel/mm/cma/*; do
+			for f in $a/*; do echo "$(basename $a)/$(basename $f): $(cat $f)"; done
+		done > $d/cma_sysfs
+	fi
+	for f in $(find /sys/kernel/mm/transparent_hugepage -type f); do
+		echo "${f#/sys/kernel/mm/transparent_hugepage/}: $(cat $f 2>/dev/null)"
+	done > $d/transparent_hugepage
+	for k in compaction_proactiveness extfrag_threshold min_free_kbytes watermark_scale_factor \
+		watermark_boost_factor compact_unevictable_allowed nr_hugepages percpu_pagelist_high_fraction \
+		overcommit_memory lowmem_reserve_ratio; do
+		[ -r /proc/sys/vm/$k ] && echo "$k: $(cat /proc/sys/vm/$k)"
+	done > $d/sysctl_vm
+	for h in /sys/kernel/mm/hugepages/*; do
+		echo "$(basename $h) nr=$(cat $h/nr_hugepages) free=$(cat $h/free_hugepages) surplus=$(cat $h/surplus_hugepages)"
+	done > $d/hugepages
+	[ -r /sys/devices/system/node/node0/vmstat ] && cat /sys/devices/system/node/node0/vmstat > $d/node0_vmstat
+	uname -r > $d/uname_r
+	cat /proc/cmdline > $d/cmdline
+	echo "[$(cut -d' ' -f1 /proc/uptime)] cap $n-$1" >> $S
+}
+
+step() {
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	case "$1" in
+	cap:*) cap "${1#cap:}"; return ;;
+	sleep:*) sleep "${1#sleep:}"; return ;;
+	esac
+	vmsnap > /tmp/vm.before
+	res=""
+	case "$1" in
+	cn) echo 1 > /sys/devices/system/node/node0/compact; res="rc=$?" ;;
+	cm) echo 1 > /proc/sys/vm/compact_memory; res="rc=$?" ;;
+	huge:*)
+		sz=$(echo $1 | cut -d: -f2); cnt=$(echo $1 | cut -d: -f3)
+		h=/sys/kernel/mm/hugepages/hugepages-${sz}kB
+		if [ -d $h ]; then
+			before=$(cat $h/nr_hugepages)
+			echo $cnt > $h/nr_hugepages; rc=$?
+			res="size=${sz}kB requested=$cnt before=$before obtained=$(cat $h/nr_hugepages) rc=$rc"
+		else
+			res="size=${sz}kB unsupported (no $h)"
+		fi ;;
+	thp:*)
+		echo ${1#thp:} > /sys/kernel/mm/transparent_hugepage/enabled
+		res="enabled=$(cat /sys/kernel/mm/transparent_hugepage/enabled)" ;;
+	vm:*)
+		k=$(echo $1 | cut -d: -f2); v=$(echo $1 | cut -d: -f3)
+		echo $v > /proc/sys/vm/$k; res="$k=$(cat /proc/sys/vm/$k)" ;;
+	unpin)
+		kill -USR1 $WLPID
+		i=0; while [ ! -e /tmp/wl.unpinned ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+		res="unpinned=$([ -e /tmp/wl.unpinned ] && echo yes || echo no)" ;;
+	*) res="unknown step" ;;
+	esac
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	vmsnap > /tmp/vm.after
+	echo "[$t0 -> $t1] step $1: $res" >> $S
+	# vmstat deltas of the compaction/migration/cma counters
+	paste -d' ' /tmp/vm.before /tmp/vm.after | awk '{d=$4-$2; if (d!=0) printf "    %s %+d\n", $1, d}' >> $S
+}
+
+echo "=== gt: kernel $(uname -r), cmdline: $(cat /proc/cmdline)"
+for s in $(echo "$PRE" | tr ',' ' '); do step "$s"; done
+
+cd /tmp
+/fragwork $(echo "$WL" | tr ',' ' ') &
+WLPID=$!
+i=0
+while [ ! -e /tmp/wl.ready ]; do
+	sleep 1
+	i=$((i + 1))
+	if ! kill -0 $WLPID 2>/dev/null; then echo "workload died" >> $S; break; fi
+	[ $((i % 30)) -eq 0 ] && echo "=== gt: waiting for workload ($i s)" && tail -1 /tmp/wl.log
+done
+echo "[$(cut -d' ' -f1 /proc/uptime)] workload ready after ${i}s" >> $S
+cp /tmp/wl.log /cap/workload.log
+echo "=== gt: workload ready"; cat /tmp/wl.log
+
+for s in $(echo "$SEQ" | tr ',' ' '); do
+	echo "=== gt: step $s"
+	step "$s"
+done
+cp /tmp/wl.log /cap/workload.log
+kill $WLPID 2>/dev/null
+dmesg > /cap/dmesg.txt
+cat $S
+
+if [ -b /dev/vda ]; then
+	tar -cf /dev/vda -C /cap . && sync && echo "=== gt: wrote captures to /dev/vda"
+else
+	echo "=== gt: no /dev/vda, dumping base64"
+	echo "=== GT-BEGIN-TGZ"
+	tar -czf - -C /cap . | base64
+	echo "=== GT-END-TGZ"
+fi
+echo "=== gt: done"
+poweroff -f
