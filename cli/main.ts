@@ -15,8 +15,9 @@ Commands:
                                               buddyinfo | pagetypeinfo | extfrag_index | unusable_index
   whatif compact <snapshot> [--node N] [--zone NAME] [--order K | --full]
          [--mode async|sync-light|sync] [--proactive P|capture] [--strategy W,..] [--seeds N]
-         [--pinned P] [--json]
-                                              what compaction would produce now; for a capture
+         [--pinned P] [--cpu N] [--json]
+                                              what compaction would produce now (--cpu: the CPU it
+                                              runs on, whose per-cpu lists it churns); for a capture
                                               followed by a compaction trigger, predicted vs real
   whatif cma <snapshot> --pages N | --size SIZE [--align ORDER] [--area NAME | --base PFN --count PAGES]
   whatif hugetlb <snapshot> --count N [--size 2M|1G|64K|32M] [--no-compact]
@@ -98,6 +99,7 @@ async function run(argv: string[], io: Out): Promise<number> {
         seeds: { type: 'string', default: '1' },
         pinned: { type: 'string' },
         proactive: { type: 'string' },
+        cpu: { type: 'string' },
         pages: { type: 'string' },
         size: { type: 'string' },
         align: { type: 'string' },
@@ -193,6 +195,7 @@ async function run(argv: string[], io: Out): Promise<number> {
       if (values.proactive !== undefined && (values.full || values.order !== undefined)) throw new UsageError('--proactive excludes --full and --order')
       const proactive = values.proactive === undefined ? undefined : values.proactive === 'capture' ? 'capture' as const : int('proactive', values.proactive, 100)
       const order = int('order', values.order, 63)
+      const cpu = int('cpu', values.cpu, 8191)
       const { tsxWorker } = await import('./host/tsx_worker.ts')
       const j = await whatifCompact({
         path, layout, seed, seeds, strategy, pinned,
@@ -202,6 +205,7 @@ async function run(argv: string[], io: Out): Promise<number> {
         ...(order !== undefined ? { order } : {}),
         ...(mode ? { mode: mode as 'async' | 'sync-light' | 'sync' } : {}),
         ...(proactive !== undefined ? { proactive } : {}),
+        ...(cpu !== undefined ? { cpu } : {}),
       }, tsxWorker)
       if (values.json) io.out(JSON.stringify(j, null, 2) + '\n')
       else io.out(whatifCompactText(j))

@@ -33,6 +33,8 @@ export interface WhatifCompactArgs {
   pinned: PinnedSpec
   /** run proactive compaction (kcompactd) with this compaction_proactiveness instead ('capture' = the capture's sysctl) */
   proactive?: number | 'capture'
+  /** the CPU the compaction runs on (its per-cpu lists take the frees); default: the one holding the most pcp pages */
+  cpu?: number
   /** also return the pageblock map after the run and the pageblocks that changed (the app) */
   withMaps?: boolean
 }
@@ -206,6 +208,7 @@ export async function whatifCompact(a: WhatifCompactArgs, createWorker?: (data: 
     pinOptions: { placement, migrateBeforePin: a.pinned.kind !== 'auto' },
     unevictableAllowed: sysctlInt(s.capture, 'compact_unevictable_allowed', 1) !== 0,
     extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
+    ...(a.cpu !== undefined ? { pcpCpu: a.cpu } : {}),
     ...(a.proactive !== undefined ? { proactiveness: a.proactive === 'capture' ? sysctlInt(s.capture, 'compaction_proactiveness', 20) : a.proactive } : {}),
   })
   const { followsFullCompaction } = await import('./whatif_contig.ts')

@@ -41,7 +41,9 @@ export function computePageblockMap(m: MemoryModel): PageblockMap {
     else cls[b] = 0
   }
   for (let pb = 0; pb < n; pb++) {
-    if (m.zoneIndexOfPageblock(pb) < 0 || isOutsideBuddy(map[pb * pbPages]!)) {
+    const zi = m.zoneIndexOfPageblock(pb)
+    // as pagetypeinfo: a block whose first page in the zone is a hole or uninitialised is in no zone's view
+    if (zi < 0 || isOutsideBuddy(map[Math.max(pb * pbPages, m.zones[zi]!.startPfn - m.basePfn)]!)) {
       out.mt[pb] = 255
       continue
     }

@@ -169,6 +169,19 @@ export class PageAllocator {
   /** order-0 pages that were on the other CPUs' pcp lists when the model was built */
   private readonly pcpOther = new Map<Zone, number[]>()
 
+  /**
+   * Run the simulation on another CPU: its pcp lists are dealt out again from the pages the
+   * model holds as PCP (call before the simulated work, while they are still the captured ones).
+   */
+  setRunningCpu(cpu: number): void {
+    if (this.policy.pcpCpu === cpu) return
+    this.policy.pcpCpu = cpu
+    this.pcp.clear()
+    this.pcpLimits.clear()
+    this.pcpOther.clear()
+    this.pcpHighOrder.clear()
+  }
+
   /** Index in zone.pcpCpus of the CPU the simulation runs on, or -1 when the capture has no pagesets. */
   runningCpu(zone: Zone): number {
     const cpus = zone.pcpCpus

@@ -1,12 +1,12 @@
 /// <reference types="node" />
 import { describe, it, expect } from 'vitest'
-import { captures } from '../../test/helpers/procfs.ts'
+import { harnessCaptures } from '../../test/helpers/procfs.ts'
 import { parseCmdline, parseMemSize } from './cmdline.ts'
 import { ParseError } from './types.ts'
 
 
 describe('parseCmdline on real captures', () => {
-  for (const c of captures()) {
+  for (const c of harnessCaptures()) {
     it(`${c.name}: parses`, () => {
       const text = c.read('cmdline')
       const cl = parseCmdline(text)

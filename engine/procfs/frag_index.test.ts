@@ -1,11 +1,11 @@
 /// <reference types="node" />
 import { describe, it, expect } from 'vitest'
-import { captures, parseError } from '../../test/helpers/procfs.ts'
+import { harnessCaptures, parseError } from '../../test/helpers/procfs.ts'
 import fc from 'fast-check'
 import { formatExtfragIndex, formatUnusableIndex, parseFragIndex } from './frag_index.ts'
 
 describe('frag index files on real captures', () => {
-  for (const c of captures()) {
+  for (const c of harnessCaptures()) {
     it(`${c.name}: extfrag_index round-trips byte for byte`, () => {
       const text = c.read('extfrag_index')
       const f = parseFragIndex(text, 'extfrag_index')

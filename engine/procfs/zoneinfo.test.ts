@@ -1,6 +1,6 @@
 /// <reference types="node" />
 import { describe, it, expect } from 'vitest'
-import { captures, parseError } from '../../test/helpers/procfs.ts'
+import { harnessCaptures, parseError } from '../../test/helpers/procfs.ts'
 import { readFileSync } from 'node:fs'
 import { parseZoneinfo } from './zoneinfo.ts'
 
@@ -118,7 +118,7 @@ Node 1, zone   Normal
 `
 
 describe('parseZoneinfo on real captures (6.1 and 6.12 layouts)', () => {
-  for (const c of captures()) {
+  for (const c of harnessCaptures()) {
     // 6.12 prints the promo watermark and reserved_highatomic/free_highatomic; 6.1 does not
     const newer = /^6\.(1[2-9]|[2-9]\d)/.test(c.read('uname_r'))
     it(`${c.name}: parses`, () => {

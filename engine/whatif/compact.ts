@@ -35,6 +35,8 @@ export interface CompactWhatIfOptions {
    * high threshold are compacted, each zone until its score is at most the low threshold
    */
   proactiveness?: number
+  /** the CPU the compaction runs on (AllocPolicy.pcpCpu); default: the one whose lists held the most pages */
+  pcpCpu?: number
 }
 
 export interface CompactWhatIfResult {
@@ -64,11 +66,18 @@ const PRIO: Record<MigrateMode, CompactPriority> = { async: 'async', 'sync-light
 
 export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: CompactWhatIfOptions, hpageOrder: number): CompactWhatIfResult {
   const assumptions: string[] = []
+  // before anything touches the per-cpu lists: they are dealt out for the running CPU when first used
+  if (opts.pcpCpu !== undefined) allocator.setRunningCpu(opts.pcpCpu)
   if (opts.pinOptions) assumptions.push(...placePins(model, allocator, opts.pinned ?? { kind: 'none' }, opts.pinOptions).says)
   else assumptions.push(applyPinned(model, opts.pinned ?? { kind: 'none' }).says)
   const unevictableAllowed = opts.unevictableAllowed ?? true
   assumptions.push(`compact_unevictable_allowed=${unevictableAllowed ? 1 : 0}: mlocked pages ${unevictableAllowed ? 'are' : 'are not'} migrated`)
-  assumptions.push('per-cpu free pages stay on their lists (compaction does not drain them for order −1); freed pages join them as free_unref_page does')
+  for (const z of model.zones) {
+    if (z.pcpCpus.length === 0) continue
+    const st = allocator.pcpState(z)
+    if (st.own + st.others === 0) continue
+    assumptions.push(`${z.label}: per-cpu lists: the compaction runs on CPU ${st.cpu}${opts.pcpCpu === undefined ? ' (the one whose lists held the most pages; --cpu picks another)' : ''}; the pages it frees go to its list (high ${st.high}, batch ${st.batch}) and push its ${st.own} captured pcp pages back to the buddy allocator oldest first; the other CPUs keep their ${st.others} (which captured page sat on which CPU's list is not captured: the sparsest-spread ones are dealt to the CPU holding the most)`)
+  }
   const before = summarizeZones(model, hpageOrder)
   const mapBefore = computePageblockMap(model)
   const log = new EventLog(opts.eventLimit ?? 20000)

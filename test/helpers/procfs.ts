@@ -32,3 +32,11 @@ export function parseError(fn: () => unknown): ParseError {
   }
   throw new Error('expected a ParseError, nothing was thrown')
 }
+
+/**
+ * The captures the QEMU harness made (test/harness): same boot command line, debugfs mounted,
+ * 6.1/6.12 zoneinfo layouts. The captures of the developers' own machine (host-*) are not.
+ */
+export function harnessCaptures(): Array<{ name: string; read: (f: string) => string }> {
+  return captures().filter((c) => !c.name.startsWith('host-'))
+}
