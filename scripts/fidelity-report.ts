@@ -21,11 +21,12 @@ L.push('is opened with its exact layout (kpageflags), and `whatif compact` runs 
 L.push('pins from the workload log, a median over 8 pin seeds when pins are placed. The prediction is compared')
 L.push('with the capture taken right after the trigger.', '')
 L.push(`Bounds (issue #8): free pages in ≥ pageblock-order blocks within ±${BOUNDS.hi * 100} %; per-order shape (Σ |predicted − real| free pages over the real free pages) at most ${BOUNDS.shape * 100} %; counters within ±${BOUNDS.counter * 100} %. "before" shows what a model that changes nothing would score: rows where before ≈ real prove little.`, '')
-L.push('| capture → after | kernel | trigger | pins | ≥2 MiB before | real | predicted | error | shape | misses |')
-L.push('|---|---|---|---|---|---|---|---|---|---|')
+L.push('The CPU a trigger runs on is not in a capture, and it decides which per-cpu lists the compaction churns: "per CPU" gives the prediction with the trigger on each CPU (the default runs it on the CPU whose lists held the most pages), and "in range" says whether the real value lies within them (±10 %).', '')
+L.push('| capture → after | kernel | trigger | pins | ≥2 MiB before | real | predicted | error | shape | per CPU | in range | misses |')
+L.push('|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const r of rows) {
   const m = misses(r)
-  L.push(`| ${key(r)} → ${r.next}${r.second ? ' (2nd)' : ''} | ${r.kernel} | ${r.trigger} | ${r.pinned} | ${r.hiBefore} | ${r.hiReal} | ${r.hiPredicted} | ${pct(r.hiError)} | ${(r.shapeError * 100).toFixed(1)} % | ${m.length ? '**' + m.join(', ') + '**' : 'none'} |`)
+  L.push(`| ${key(r)} → ${r.next}${r.second ? ' (2nd)' : ''} | ${r.kernel} | ${r.trigger} | ${r.pinned} | ${r.hiBefore} | ${r.hiReal} | ${r.hiPredicted} | ${pct(r.hiError)} | ${(r.shapeError * 100).toFixed(1)} % | ${r.perCpu.map((c) => `cpu${c.cpu} ${c.hi}`).join(', ')} | ${r.realInCpuRange ? 'yes' : 'no'} | ${m.length ? '**' + m.join(', ') + '**' : 'none'} |`)
 }
 L.push('', '## Counters (the trigger step\'s /proc/vmstat deltas, steps.log)', '')
 L.push(`| capture | ${COUNTERS.map((c) => `${c} predicted / real`).join(' | ')} |`)

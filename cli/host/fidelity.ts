@@ -31,6 +31,10 @@ export interface FidelityRow {
   counters: Record<string, { predicted: number; real: number; error: number | null }>
   /** a second compaction right after another one */
   second: boolean
+  /** ≥ 2 MiB free pages predicted with the trigger on each CPU of the capture (a capture does not say which ran it) */
+  perCpu: Array<{ cpu: number; hi: number }>
+  /** the real value lies between the lowest and highest of perCpu (±10 %) */
+  realInCpuRange: boolean
 }
 
 /** The bounds issue #8 sets: ≥ 2 MiB pages ±10 %, shape ≤ 15 %, counters ±25 %. */
@@ -44,10 +48,12 @@ export async function fidelityRow(dir: string, run: string, cap: string): Promis
   if (!ctx?.trigger || !ctx.nextBuddyinfo || !ctx.next) return null
   const pinned = ctx.workloadPinnedPages ?? 0
   const seeds = pinned > 0 ? 8 : 1
-  const j: WhatifCompactJson = await whatifCompact({
+  const run1 = (cpu?: number): Promise<WhatifCompactJson> => whatifCompact({
     path, capture: cap, layout: 'exact', seed: 1, seeds, strategy: {}, pinned: { kind: 'auto' },
-    ...(ctx.trigger.node !== null ? { node: ctx.trigger.node } : {}),
+    ...(ctx.trigger!.node !== null ? { node: ctx.trigger!.node } : {}),
+    ...(cpu !== undefined ? { cpu } : {}),
   })
+  const j = await run1()
   const pbo = pageblockOrder(join(path, cap))
   const hi = (row: number[]): number => row.reduce((s, n, o) => s + (o >= pbo ? n * 2 ** o : 0), 0)
   const pages = (row: number[]): number => row.reduce((s, n, o) => s + n * 2 ** o, 0)
@@ -70,12 +76,27 @@ export async function fidelityRow(dir: string, run: string, cap: string): Promis
     const r = ctx.trigger.deltas[k] ?? 0
     counters[k] = { predicted: p, real: r, error: rel(p, r) }
   }
+  const perCpu: FidelityRow['perCpu'] = []
+  for (const cpu of capturedCpus(join(path, cap))) {
+    const c = await run1(cpu)
+    perCpu.push({ cpu, hi: c.after.reduce((a, z) => a + (c.band?.zones[`Node ${z.node}, zone ${z.zone}`]?.highOrderPages.median ?? hi(z.freeBlocks)), 0) })
+  }
+  const lo = Math.min(hiPredicted, ...perCpu.map((c) => c.hi))
+  const up = Math.max(hiPredicted, ...perCpu.map((c) => c.hi))
   const kernel = existsSync(join(path, cap, 'uname_r')) ? readFileSync(join(path, cap, 'uname_r'), 'utf8').trim() : 'unknown'
   return {
     run, capture: cap, next: ctx.next, kernel, trigger: ctx.trigger.file === 'compact_memory' ? 'compact_memory' : `node${ctx.trigger.node ?? 0}/compact`,
     pinned, seeds, hiBefore, hiReal, hiPredicted, hiError: rel(hiPredicted, hiReal), shapeError: realFree > 0 ? shape / realFree : 0, counters,
     second: await followsFullCompaction(path, cap),
+    perCpu, realInCpuRange: hiReal >= lo * 0.9 && hiReal <= up * 1.1,
   }
+}
+
+/** The CPUs of the capture's per-cpu pagesets (zoneinfo `cpu: N`). */
+function capturedCpus(capDir: string): number[] {
+  const p = join(capDir, 'zoneinfo')
+  if (!existsSync(p)) return []
+  return [...new Set([...readFileSync(p, 'utf8').matchAll(/^\s+cpu: (\d+)$/gm)].map((m) => Number(m[1])))].sort((a, b) => a - b)
 }
 
 /** Page block order as pagetypeinfo prints it (9 when the capture has none). */

@@ -43,6 +43,11 @@ describe('compaction fidelity (real kernels under QEMU and this machine)', () =>
     }
   })
 
+  it('the real outcome lies within the predictions with the trigger on each CPU on at least 9 rows in 10', () => {
+    const inside = rows.filter((r) => r.realInCpuRange).length
+    expect(inside / rows.length, rows.filter((r) => !r.realInCpuRange).map(key).join(', ')).toBeGreaterThanOrEqual(0.9)
+  })
+
   it('the headline cases hold: no-pin compactions on 6.1, 6.12 and this machine\'s 6.18', () => {
     const hold = ['x86-2G-s13-fewpin/02-before', 'arm64-2G-s19-fewpin/02-before', 'x86-1G-s21-k612-pcp/04-after-sleep', 'host-24G-k618-a/01-before', 'x86-512M-s1-compact/02-before']
     for (const k of hold) {
