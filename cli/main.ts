@@ -197,7 +197,9 @@ async function run(argv: string[], io: Out): Promise<number> {
       const order = int('order', values.order, 63)
       const cpu = int('cpu', values.cpu, 8191)
       const { tsxWorker } = await import('./host/tsx_worker.ts')
-      const j = await whatifCompact({
+      let j
+      try {
+        j = await whatifCompact({
         path, layout, seed, seeds, strategy, pinned,
         ...(values.capture ? { capture: values.capture } : {}),
         ...(node !== undefined ? { node } : {}),
@@ -207,6 +209,10 @@ async function run(argv: string[], io: Out): Promise<number> {
         ...(proactive !== undefined ? { proactive } : {}),
         ...(cpu !== undefined ? { cpu } : {}),
       }, tsxWorker)
+      } catch (e) {
+        if (e instanceof WhatifUsageError) throw new UsageError(e.message)
+        throw e
+      }
       if (values.json) io.out(JSON.stringify(j, null, 2) + '\n')
       else io.out(whatifCompactText(j))
       return 0

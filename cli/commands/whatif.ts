@@ -197,6 +197,12 @@ export async function whatifCompact(a: WhatifCompactArgs, createWorker?: (data: 
   const s = await loadSnapshot(a.path, { ...(a.capture ? { capture: a.capture } : {}), layout: a.layout, seed: a.seed })
   const ctx = await seriesContext(a.path, s.label)
   const layout = s.model.build.method
+  if (a.cpu !== undefined) {
+    const cpus = [...new Set(s.model.zones.flatMap((z) => z.pcpCpus.map((c) => c.cpu)))].sort((x, y) => x - y)
+    if (!cpus.includes(a.cpu)) {
+      throw new WhatifUsageError(cpus.length ? `--cpu ${a.cpu}: the capture's zoneinfo has per-cpu lists for CPU ${cpus.join(', ')} only` : `--cpu ${a.cpu}: the capture has no per-cpu lists (no zoneinfo pagesets)`)
+    }
+  }
   const options = async (seed: number): Promise<CompactWhatIfOptions> => ({
     ...(a.node !== undefined ? { node: a.node } : {}),
     ...(a.zone !== undefined ? { zone: a.zone } : {}),

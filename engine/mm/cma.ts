@@ -1,8 +1,7 @@
 /**
  * CMA areas and cma_alloc(), following mm/cma.c of kernel 6.1 (`cma_alloc`,
  * `cma_bitmap_aligned_mask`, `cma_bitmap_aligned_offset`, `cma_bitmap_pages_to_bits`,
- * `bitmap_find_next_zero_area_off`, `cma_clear_bitmap`) over alloc_contig_range (migrate.ts) —
- * ../shared/reference/algorithms.md §5.
+ * `bitmap_find_next_zero_area_off`, `cma_clear_bitmap`) over alloc_contig_range (migrate.ts).
  *
  *  - Area: base PFN, page count, order_per_bit, bitmap of ranges owned by cma_alloc. 6.1 has one
  *    range per area (7.x allows up to 8).

@@ -1,7 +1,7 @@
 /**
  * hugetlb pool growth (a write to nr_hugepages), following mm/hugetlb.c of kernel 6.1
  * (`set_max_huge_pages`, `alloc_pool_huge_page`, `alloc_fresh_huge_page`,
- * `alloc_buddy_huge_page`, `alloc_gigantic_page`) — ../shared/reference/algorithms.md §6.3, §6.4.
+ * `alloc_buddy_huge_page`, `alloc_gigantic_page`) in mm/hugetlb.c and mm/page_alloc.c.
  *
  *  - Pages of order ≤ max order come from the buddy allocator with
  *    GFP_HIGHUSER_MOVABLE | __GFP_THISNODE | __GFP_COMP | __GFP_NOWARN | __GFP_RETRY_MAYFAIL

@@ -4,7 +4,7 @@
  * `__alloc_contig_migrate_range`, `isolate_migratepages_range` with `cc->alloc_contig`,
  * `migrate_pages` in MIGRATE_SYNC with `alloc_migration_target`, `isolate_or_dissolve_huge_page`,
  * `test_pages_isolated`, `isolate_freepages_range`, `alloc_contig_pages`,
- * `pfn_range_valid_contig`). See ../shared/reference/algorithms.md §5.5 and §6.4.
+ * `pfn_range_valid_contig`). (mm/page_alloc.c of 6.1).
  *
  * 6.1 rules kept:
  *  - isolate every pageblock of the range (page_isolation.ts), drain the zone's per-cpu lists,

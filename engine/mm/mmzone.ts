@@ -195,7 +195,6 @@ export interface Watermarks {
   promo: number
 }
 
-/** struct zone (the parts the allocator, compaction and reports use). */
 /** One CPU's per_cpu_pages of a zone as captured. */
 export interface PcpCpu {
   cpu: number
@@ -204,6 +203,7 @@ export interface PcpCpu {
   batch: number
 }
 
+/** struct zone (the parts the allocator, compaction and reports use). */
 export class Zone {
   readonly node: number
   readonly name: string
@@ -225,7 +225,7 @@ export class Zone {
   nrReservedHighatomic: number
   /** free pages cached on per-cpu lists (zoneinfo pagesets `count` summed) */
   pcpPages: number
-  /** per-cpu list limit and batch of one cpu (zoneinfo pagesets `high`/`batch`); the model keeps one list */
+  /** per-cpu list limit and batch (the largest over the captured CPUs); used when pcpCpus is empty */
   pcpHigh: number
   pcpBatch: number
   /** each CPU's pageset as captured (zoneinfo `cpu: N` count/high/batch); empty when unknown */

@@ -6,10 +6,12 @@
  * ≥6.15 claim/steal fallback (`__rmqueue_claim`, `try_to_claim_block`, `__rmqueue_steal`) as a
  * switch (AllocPolicy.fallback).
  *
- * Left out: per-cpu lists (pcp pages are a separate PageKind and are drained, not simulated),
- * tail placement (FPI_TO_TAIL, shuffle, buddy_merge_likely: every free goes to the list head),
+ * Per-cpu lists: one order-0 list per captured CPU (zoneinfo pagesets); the CPU the simulation
+ * runs on takes the frees (`free_unref_page`) and returns the oldest to buddy
+ * (`free_pcppages_bulk`), the others only return theirs on a drain (`drain_all_pages`).
+ * Left out: allocation from pcp lists (`rmqueue_pcplist`), the 6.7+ high autotuning, tail placement (FPI_TO_TAIL, shuffle, buddy_merge_likely: every free goes to the list head),
  * compaction capture, locking. Reclaim and compaction in the slow path belong to later modules.
- * See ../shared/reference/algorithms.md §2–3.
+ * Kernel source: mm/page_alloc.c (`__free_one_page`, `__rmqueue`, `steal_suitable_fallback`, `free_pcppages_bulk`).
  */
 import { MemoryModel, Zone, PAGE_ALLOC_COSTLY_ORDER, ZONE_NAMES } from './mmzone.ts'
 import { PageKind, freeHead, isFreeHead, headOrder, freeHeadMt, compoundHead, THP_HEAD, pageClass, PageClass } from './page.ts'

@@ -6,7 +6,7 @@
  * compaction" progress. Used by hugetlb pool growth (__GFP_RETRY_MAYFAIL), THP faults
  * (GFP_TRANSHUGE[_LIGHT], __GFP_NORETRY) and migration targets of alloc_contig_range.
  *
- * Flow (6.1, see ../shared/reference/algorithms.md §3.7):
+ * Flow (6.1, `__alloc_pages_slowpath` in mm/page_alloc.c):
  *  1. fast path: low watermark (ALLOC_NOFRAGMENT first where it applies);
  *  2. wake kswapd; retry at the min watermark;
  *  3. costly order (or non-movable order > 0) with direct reclaim: direct compaction at async

@@ -1,7 +1,7 @@
 /**
  * Typed results of the /proc, sysfs and debugfs importers (engine/procfs/).
  * Every parser is pure: text (or bytes) in, one of these out, or a ParseError.
- * Formats: ../shared/reference/formats.md (kernel 6.1, 6.12 and 7.2 read).
+ * Formats: as mm/vmstat.c, mm/page_alloc.c and fs/proc/page.c print them (kernel 6.1, 6.12 and 7.2 read).
  */
 
 /** A malformed input: names the file, the 1-based line and what was expected. */

@@ -3,7 +3,7 @@
  * pagetypeinfo, buddyinfo), shared by the exact and the synthesized reconstruction.
  */
 import type { Capture } from '../snapshot.ts'
-import { ZONE_NAMES, Zone, MigratetypeTable } from '../mm/mmzone.ts'
+import { ZONE_NAMES, Zone, MigratetypeTable, type PcpCpu } from '../mm/mmzone.ts'
 
 export interface ZoneShape {
   node: number
@@ -19,7 +19,7 @@ export interface ZoneShape {
   pcpHigh: number
   pcpBatch: number
   /** every CPU's pageset (zoneinfo) */
-  pcpCpus: Array<{ cpu: number; count: number; high: number; batch: number }>
+  pcpCpus: PcpCpu[]
   boost: number
   min: number
   low: number

@@ -5,7 +5,7 @@
  * and a THP fault under each defrag mode — each with the pages that block it, /proc/vmstat-named
  * counters and the assumptions the verdict rests on. Optionally on a layout with ZONE_MOVABLE
  * carved out (movable.ts). Rules: kernel 6.1 (mm/cma.ts, mm/migrate.ts, mm/page_isolation.ts,
- * mm/hugetlb.ts, mm/slowpath.ts; ../shared/reference/algorithms.md §3.7, §5, §6, §8).
+ * mm/hugetlb.ts, mm/slowpath.ts, each naming the kernel functions it follows).
  */
 import type { MemoryModel } from '../mm/mmzone.ts'
 import type { PageAllocator } from '../mm/page_alloc.ts'

@@ -3,7 +3,7 @@
  * moving the top part of each node into ZONE_MOVABLE. Zone split as 6.1
  * `find_zone_movable_pfns_for_nodes` (mm/page_alloc.c) and `adjust_zone_range_for_zone_movable`,
  * watermarks as `__setup_per_zone_wmarks` (6.1: ZONE_MOVABLE gets a proportional share of
- * min_free_kbytes) and `setup_per_zone_lowmem_reserve` — ../shared/reference/algorithms.md §8, §3.2.
+ * min_free_kbytes) and `setup_per_zone_lowmem_reserve` (mm/page_alloc.c, `find_zone_movable_pfns_for_nodes`).
  *
  *  - kernelcore=N|N% is spread evenly over the nodes with memory; memory below the start of the
  *    highest populated zone type counts towards it; the kernel part of a node is its lowest PFNs

@@ -356,3 +356,23 @@ describe('exit codes', () => {
     }
   })
 })
+
+describe('whatif compact --cpu (the CPU whose per-cpu lists the compaction churns)', () => {
+  const S11 = fixturePath('x86-512M-s11-nopin')
+  it('names the CPU in the assumptions, and the choice changes the outcome on a capture whose lists differ', async () => {
+    const a = await runCli(['whatif', 'compact', S11, '--node', '0', '--cpu', '0', '--json'])
+    const b = await runCli(['whatif', 'compact', S11, '--node', '0', '--cpu', '1', '--json'])
+    expect(a.code).toBe(0)
+    const ja = JSON.parse(a.out) as { assumptions: string[]; real: { predictedVsReal: Array<{ highOrderPagesPredicted: number }> } }
+    const jb = JSON.parse(b.out) as typeof ja
+    expect(ja.assumptions.some((s) => s.includes('runs on CPU 0'))).toBe(true)
+    expect(jb.assumptions.some((s) => s.includes('runs on CPU 1'))).toBe(true)
+    const hi = (j: typeof ja): number => j.real.predictedVsReal.reduce((s, z) => s + z.highOrderPagesPredicted, 0)
+    expect(hi(ja)).not.toBe(hi(jb))
+  })
+  it('a CPU the capture has no lists for is a usage error naming the CPUs it has', async () => {
+    const r = await runCli(['whatif', 'compact', S11, '--cpu', '7'])
+    expect(r.code).toBe(2)
+    expect(r.err).toContain('per-cpu lists for CPU 0, 1 only')
+  })
+})

@@ -8,14 +8,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startE2E, SHOTS, type E2E } from './browser.ts'
+import { startE2E, SHOTS, mapBlockCounts, pagetypeinfoBlockCounts, type E2E, type Win } from './browser.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
-import { parseBuddyinfo, parsePagetypeinfo } from '../../engine/index.ts'
-
-/** the browser globals the page-side predicates use (tests are checked without the DOM lib) */
-interface Win {
-  document: { querySelector(s: string): { getAttribute(n: string): string | null } | null }
-}
+import { parseBuddyinfo } from '../../engine/index.ts'
 
 const CAPTURE = join(FIXTURES, 'x86-512M-s1-compact', '04-after-compact-memory')
 let e: E2E
@@ -66,15 +61,9 @@ describe('the app in Chromium (browser mode)', () => {
   })
 
   it('holds the captured number of pageblocks per migratetype in the map, with a tooltip and the page-level view', async () => {
-    await showView('pageblocks')
+    const counts = await mapBlockCounts(e.page)
     const canvas = e.page.getByTestId('pageblock-canvas')
-    await canvas.waitFor()
-    await e.page.waitForFunction(() => (globalThis as unknown as Win).document.querySelector('[data-testid="pageblock-canvas"]')?.getAttribute('data-cols') !== null)
-    const counts = JSON.parse((await canvas.getAttribute('data-counts'))!) as Record<string, number>
-    const pti = parsePagetypeinfo(readFileSync(join(CAPTURE, 'pagetypeinfo'), 'utf8'))
-    const want: Record<string, number> = {}
-    for (const r of pti.blocks) pti.migratetypes.forEach((mt, i) => { want[mt] = (want[mt] ?? 0) + r.counts[i]! })
-    for (const [mt, n] of Object.entries(want)) expect(counts[mt] ?? 0, mt).toBe(n)
+    for (const [mt, n] of Object.entries(pagetypeinfoBlockCounts(CAPTURE))) expect(counts[mt] ?? 0, mt).toBe(n)
     // hover the cell of pageblock 100 (geometry published by the canvas)
     const attr = async (n: string): Promise<number> => Number(await canvas.getAttribute(n))
     const [cols, scale, ox, oy, gutter] = await Promise.all(['data-cols', 'data-scale', 'data-ox', 'data-oy', 'data-gutter'].map(attr))

@@ -4,11 +4,12 @@
  * /usr/bin/chromium, or Playwright's own browser cache; without one the tests stop with a
  * message saying how to get it. Screenshots go to test-results/e2e/.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { serve, type RunningServer } from '../../cli/commands/serve.ts'
+import { parsePagetypeinfo } from '../../engine/index.ts'
 
 export const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'e2e')
 
@@ -63,4 +64,27 @@ export async function startE2E(snapshot: string | null): Promise<E2E> {
       await server.close()
     },
   }
+}
+
+/** the browser globals the page-side predicates use (tests are checked without the DOM lib) */
+export interface Win {
+  document: { querySelector(s: string): { getAttribute(n: string): string | null } | null }
+}
+
+/** Open the pageblock map and return its pageblock counts per migratetype (the legend's numbers). */
+export async function mapBlockCounts(page: Page): Promise<Record<string, number>> {
+  await page.getByTestId('tab-pageblocks').click()
+  await page.getByTestId('view-pageblocks').waitFor()
+  const canvas = page.getByTestId('pageblock-canvas')
+  await canvas.waitFor()
+  await page.waitForFunction(() => (globalThis as unknown as Win).document.querySelector('[data-testid="pageblock-canvas"]')?.getAttribute('data-cols') !== null)
+  return JSON.parse((await canvas.getAttribute('data-counts'))!) as Record<string, number>
+}
+
+/** Pageblocks per migratetype as a capture's pagetypeinfo counts them, over all zones. */
+export function pagetypeinfoBlockCounts(captureDir: string): Record<string, number> {
+  const pti = parsePagetypeinfo(readFileSync(join(captureDir, 'pagetypeinfo'), 'utf8'))
+  const want: Record<string, number> = {}
+  for (const r of pti.blocks) pti.migratetypes.forEach((mt, i) => { want[mt] = (want[mt] ?? 0) + r.counts[i]! })
+  return want
 }
