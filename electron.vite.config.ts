@@ -1,6 +1,6 @@
 /**
  * electron-vite build of the desktop app: out/main (ES module, the engine bundled in, the
- * engine worker as its own chunk), out/preload/index.cjs (CommonJS, because sandboxed preloads
+ * engine worker as its own entry), out/preload/index.cjs (CommonJS, because sandboxed preloads
  * cannot be ES modules, with nothing external but electron) and out/renderer.
  */
 import { resolve } from 'node:path'
@@ -13,9 +13,10 @@ const root = fileURLToPath(new URL('.', import.meta.url))
 export default defineConfig({
   main: {
     build: {
-      lib: { entry: resolve(root, 'electron/main/index.ts'), formats: ['es'] },
-      // package.json dependencies (tar, zod, ws, tsx) stay external and ship in node_modules;
-      // everything imported by relative path (engine/, cli/host/, electron/) is bundled
+      // the app and the engine worker the pool starts (out/main/engine_worker.js)
+      lib: { entry: { index: resolve(root, 'electron/main/index.ts'), engine_worker: resolve(root, 'host/workers/engine_worker.ts') }, formats: ['es'] },
+      // package.json dependencies (tar, zod, ws, tsx, piscina) stay external and ship in node_modules;
+      // everything imported by relative path (engine/, host/, contract/, electron/) is bundled
       externalizeDeps: true,
       rolldownOptions: {
         output: { entryFileNames: '[name].js' },

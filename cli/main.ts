@@ -1,53 +1,27 @@
 /**
- * The `buddyscope` command line. Exit codes: 0 ok, 1 bad input (message on stderr), 2 usage.
+ * The `buddyscope` command line: argv to the host layer's calls, answers as text or JSON.
+ * Exit codes: 0 ok, 1 bad input (message on stderr), 2 usage (the command's usage on stderr).
+ * `buddyscope serve` is its own host (serve/main.ts); bin/buddyscope.mjs picks it.
  */
 import { parseArgs } from 'node:util'
 import { formatBuddyinfo, formatPagetypeinfo, formatExtfragIndex, formatUnusableIndex, modelBuddyinfo, modelPagetypeinfo, modelFragIndex, ParseError } from '../engine/index.ts'
-import { loadSnapshot, type LayoutChoice } from './host/load.ts'
-import { SnapshotError } from './host/snapshot_source.ts'
-import { inspectJson, inspectText } from './commands/inspect.ts'
+import { whatifCompactSchema, whatifContigSchema, type WhatifCompactRequest } from '../contract/schemas.ts'
+import { loadSnapshot, type LayoutChoice } from '../host/load.ts'
+import { SnapshotError } from '../host/sources/snapshot_source.ts'
+import { OpenedPath } from '../host/snapshot.ts'
+import { inspectJson } from '../host/summary.ts'
+import { WhatifRequestError } from '../host/whatif/compact.ts'
+import type { Target } from '../host/workers/jobs.ts'
+import { inspectText } from './commands/inspect.ts'
+import { COMMON_FLAGS, COMMAND_FLAGS, USAGE, commandUsage, type CommandName } from './usage.ts'
+import { parsePinned, parseStrategy, whatifCompactText, WhatifUsageError } from './commands/whatif.ts'
+import { contigRequest, whatifContigText } from './commands/whatif_contig.ts'
 
-const USAGE = `Usage: buddyscope <command> [options]
-
-Commands:
-  inspect <snapshot> [--json]                 machine, zones, free areas, pageblocks, indices, findings
-  proc <snapshot> <file>                      re-print a /proc or debugfs file from the model:
-                                              buddyinfo | pagetypeinfo | extfrag_index | unusable_index
-  whatif compact <snapshot> [--node N] [--zone NAME] [--order K | --full]
-         [--mode async|sync-light|sync] [--proactive P|capture] [--strategy W,..] [--seeds N]
-         [--pinned P] [--cpu N] [--json]
-                                              what compaction would produce now (--cpu: the CPU it
-                                              runs on, whose per-cpu lists it churns); for a capture
-                                              followed by a compaction trigger, predicted vs real
-  whatif cma <snapshot> --pages N | --size SIZE [--align ORDER] [--area NAME | --base PFN --count PAGES]
-  whatif hugetlb <snapshot> --count N [--size 2M|1G|64K|32M] [--no-compact]
-  whatif contig <snapshot> --size SIZE [--gfp kernel|movable]
-  whatif thp <snapshot> [--defrag always|defer|defer+madvise|madvise|never] [--madvised] [--faults N]
-         [--pinned P] [--migrate-before-pin on|off] [--movablecore SIZE|N% | --kernelcore SIZE|N%]
-         [--seeds N] [--json]                 contiguous allocations (kernel 6.1 rules): the verdict,
-                                              the windows tried and the pages blocking them;
-                                              --movablecore re-runs the layout with ZONE_MOVABLE
-  serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
-                                              random access token in the URL it prints
-  help                                        this text
-
-A <snapshot> is a capture directory, a .tar.gz/.tgz bundle, a single captured file, or a
-directory of numbered captures (a series; the "before" capture is used unless --capture says).
-
-Options:
-  --capture LABEL     which capture of a series (e.g. 03-after-compact-node, or 3)
-  --layout MODE       auto (exact when kpageflags is present) | exact | synthesized
-  --seed N            seed of a synthesized layout (default 1)
-  --json              machine-readable output
-  --pinned P          pinned-page assumption of a what-if: auto (the capture's workload log, else
-                      none) | none | N pages | F% of anonymous pages | @FILE of PFNs
-  --strategy W,..     fast-free|no-fast-free, fast-migrate|no-fast-migrate,
-                      skip-bits|ignore-skip-bits, scan-unmovable|no-scan-unmovable
-  --seeds N           run N seeds (layout seeds when synthesized, pin seeds when exact) on worker
-                      threads and report the median and a 90% band
-`
-
-class UsageError extends Error {}
+class UsageError extends Error {
+  constructor(message: string, readonly command: CommandName | null) {
+    super(message)
+  }
+}
 
 interface Out {
   out: (s: string) => void
@@ -56,19 +30,49 @@ interface Out {
 
 const PROC_FILES = ['buddyinfo', 'pagetypeinfo', 'extfrag_index', 'unusable_index'] as const
 
+const OPTIONS = {
+  json: { type: 'boolean' },
+  capture: { type: 'string' },
+  layout: { type: 'string' },
+  seed: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  node: { type: 'string' },
+  zone: { type: 'string' },
+  order: { type: 'string' },
+  full: { type: 'boolean' },
+  mode: { type: 'string' },
+  strategy: { type: 'string' },
+  seeds: { type: 'string' },
+  pinned: { type: 'string' },
+  proactive: { type: 'string' },
+  cpu: { type: 'string' },
+  pages: { type: 'string' },
+  size: { type: 'string' },
+  align: { type: 'string' },
+  area: { type: 'string' },
+  base: { type: 'string' },
+  count: { type: 'string' },
+  'order-per-bit': { type: 'string' },
+  'no-compact': { type: 'boolean' },
+  gfp: { type: 'string' },
+  defrag: { type: 'string' },
+  madvised: { type: 'boolean' },
+  faults: { type: 'string' },
+  movablecore: { type: 'string' },
+  kernelcore: { type: 'string' },
+  'migrate-before-pin': { type: 'string' },
+  'pin-placement': { type: 'string' },
+} as const
+
 export async function main(argv: string[], io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
   try {
     return await run(argv, io)
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`buddyscope: ${e.message}\n\n${USAGE}`)
+      io.err(`buddyscope: ${e.message}\n\n${e.command ? commandUsage(e.command) : USAGE}`)
       return 2
     }
-    if (e instanceof ParseError || e instanceof SnapshotError) {
-      io.err(`buddyscope: ${e.message}\n`)
-      return 1
-    }
-    if (e instanceof Error) {
+    if (e instanceof ParseError || e instanceof SnapshotError || e instanceof Error) {
       io.err(`buddyscope: ${e.message}\n`)
       return 1
     }
@@ -77,162 +81,174 @@ export async function main(argv: string[], io: Out = { out: (s) => process.stdou
   }
 }
 
+/** The command a positional list names (whatif takes its kind as the second word). */
+function commandOf(positionals: string[]): CommandName | null {
+  const [cmd, kind] = positionals
+  if (cmd === 'inspect' || cmd === 'proc') return cmd
+  if (cmd === 'whatif' && (kind === 'compact' || kind === 'cma' || kind === 'hugetlb' || kind === 'contig' || kind === 'thp')) return `whatif ${kind}`
+  return null
+}
+
+/** node:util parseArgs' complaint in the CLI's words. */
+function argvMessage(message: string, argv: string[]): string {
+  const ambiguous = /Option '--([\w-]+)[^']*' argument is ambiguous/.exec(message)
+  if (ambiguous) {
+    const flag = `--${ambiguous[1]}`
+    const value = argv[argv.indexOf(flag) + 1] ?? ''
+    return `${flag} needs a value, and "${value}" is not one (negative numbers are not accepted)`
+  }
+  const unknown = /Unknown option '([^']+)'/.exec(message)
+  if (unknown) return `unknown option ${unknown[1]}`
+  const missing = /Option '(--[\w-]+)[^']*' argument missing/.exec(message)
+  if (missing) return `${missing[1]} needs a value`
+  return message.split('\n')[0]!
+}
+
+/** A schema's first complaint, in the CLI's words (--flag: reason). */
+function schemaMessage(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>, flagOf: Record<string, string>): string {
+  const i = issues[0]
+  if (!i) return 'invalid arguments'
+  const key = String(i.path[0] ?? '')
+  return `${flagOf[key] ?? (key ? `--${key}` : 'arguments')}: ${i.message}`
+}
+
 async function run(argv: string[], io: Out): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        capture: { type: 'string' },
-        layout: { type: 'string', default: 'auto' },
-        seed: { type: 'string', default: '1' },
-        help: { type: 'boolean', short: 'h', default: false },
-        port: { type: 'string', default: '0' },
-        node: { type: 'string' },
-        zone: { type: 'string' },
-        order: { type: 'string' },
-        full: { type: 'boolean', default: false },
-        mode: { type: 'string' },
-        strategy: { type: 'string' },
-        seeds: { type: 'string', default: '1' },
-        pinned: { type: 'string' },
-        proactive: { type: 'string' },
-        cpu: { type: 'string' },
-        pages: { type: 'string' },
-        size: { type: 'string' },
-        align: { type: 'string' },
-        area: { type: 'string' },
-        base: { type: 'string' },
-        count: { type: 'string' },
-        'order-per-bit': { type: 'string' },
-        'no-compact': { type: 'boolean', default: false },
-        gfp: { type: 'string' },
-        defrag: { type: 'string' },
-        madvised: { type: 'boolean', default: false },
-        faults: { type: 'string' },
-        movablecore: { type: 'string' },
-        kernelcore: { type: 'string' },
-        'migrate-before-pin': { type: 'string' },
-        'pin-placement': { type: 'string' },
-      },
-    })
+    parsed = parseArgs({ args: argv, allowPositionals: true, allowNegative: false, options: OPTIONS, strict: true, tokens: true })
   } catch (e) {
-    throw new UsageError((e as Error).message)
+    throw new UsageError(argvMessage((e as Error).message, argv), commandOf(argv.filter((a) => !a.startsWith('-'))))
   }
-  const { values, positionals } = parsed
+  const { values, positionals, tokens } = parsed
   const [cmd, ...rest] = positionals
   if (values.help || cmd === 'help' || cmd === undefined) {
+    const which = commandOf(cmd === 'help' ? rest : positionals)
     if (cmd === undefined && !values.help) {
       io.err(USAGE)
       return 2
     }
-    io.out(USAGE)
+    io.out(which ? commandUsage(which) : USAGE)
     return 0
   }
-  const layout = values.layout as LayoutChoice
-  if (!['auto', 'exact', 'synthesized'].includes(layout)) throw new UsageError(`--layout must be auto, exact or synthesized, not "${values.layout}"`)
-  if (!/^\d+$/.test(values.seed ?? '') || Number(values.seed) > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, not "${values.seed}"`)
-  const seed = Number(values.seed)
+  const command = commandOf(positionals)
+  if (!command) {
+    if (cmd === 'whatif') {
+      const kind = rest[0]
+      throw new UsageError(kind === undefined ? 'whatif needs a kind: compact, cma, hugetlb, contig or thp' : `unknown what-if "${kind}" (compact, cma, hugetlb, contig, thp)`, null)
+    }
+    if (cmd === 'serve') throw new UsageError('serve is started by the buddyscope command itself (bin/buddyscope.mjs), not by this entry', null)
+    throw new UsageError(`unknown command "${cmd}"`, null)
+  }
+  // every flag given must be one of this command's
+  const allowed = new Set([...COMMON_FLAGS, ...COMMAND_FLAGS[command]])
+  for (const t of tokens ?? []) {
+    if (t.kind === 'option' && !allowed.has(t.name)) throw new UsageError(`${command} takes no --${t.name}`, command)
+  }
+  const layout = (values.layout ?? 'auto') as LayoutChoice
+  if (!['auto', 'exact', 'synthesized'].includes(layout)) throw new UsageError(`--layout must be auto, exact or synthesized, not "${values.layout}"`, command)
+  const seedText = values.seed ?? '1'
+  if (!/^\d+$/.test(seedText) || Number(seedText) > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, not "${seedText}"`, command)
+  const seed = Number(seedText)
   const load = (p: string) => loadSnapshot(p, { layout, seed, ...(values.capture ? { capture: values.capture } : {}) })
-  switch (cmd) {
+  const usage = (f: () => void): void => {
+    try {
+      f()
+    } catch (e) {
+      if (e instanceof WhatifUsageError) throw new UsageError(e.message, command)
+      throw e
+    }
+  }
+  switch (command) {
     case 'inspect': {
-      if (rest.length !== 1) throw new UsageError('inspect takes exactly one snapshot')
+      if (rest.length !== 1) throw new UsageError('inspect takes exactly one snapshot', command)
       const s = await load(rest[0]!)
       io.out(values.json ? JSON.stringify(inspectJson(s), null, 2) + '\n' : inspectText(s))
       return 0
     }
     case 'proc': {
-      if (rest.length !== 2) throw new UsageError('proc takes a snapshot and a file name')
+      if (rest.length !== 2) throw new UsageError('proc takes a snapshot and a file name', command)
       const file = rest[1] as (typeof PROC_FILES)[number]
-      if (!PROC_FILES.includes(file)) throw new UsageError(`proc prints ${PROC_FILES.join(', ')}; not "${rest[1]}"`)
-      const s = await load(rest[0]!)
-      const m = s.model
+      if (!PROC_FILES.includes(file)) throw new UsageError(`proc prints ${PROC_FILES.join(', ')}; not "${rest[1]}"`, command)
+      const m = (await load(rest[0]!)).model
       if (file === 'buddyinfo') io.out(formatBuddyinfo(modelBuddyinfo(m)))
       else if (file === 'pagetypeinfo') io.out(formatPagetypeinfo(modelPagetypeinfo(m)))
       else if (file === 'extfrag_index') io.out(formatExtfragIndex(modelFragIndex(m, 'extfrag')))
       else io.out(formatUnusableIndex(modelFragIndex(m, 'unusable')))
       return 0
     }
-    case 'whatif': {
-      const [kind, path, ...more] = rest
-      if (kind === 'cma' || kind === 'hugetlb' || kind === 'contig' || kind === 'thp') {
-        if (!path || more.length) throw new UsageError(`whatif ${kind} takes exactly one snapshot`)
-        const { runWhatifContigCli, ContigUsageError } = await import('./commands/whatif_contig.ts')
-        const { WhatifUsageError } = await import('./commands/whatif.ts')
-        try {
-          return await runWhatifContigCli(kind, path, values, { layout, seed }, io.out)
-        } catch (e) {
-          if (e instanceof ContigUsageError || e instanceof WhatifUsageError) throw new UsageError(e.message)
-          throw e
-        }
-      }
-      if (kind !== 'compact') throw new UsageError(kind === undefined ? 'whatif needs a kind: compact, cma, hugetlb, contig or thp' : `unknown what-if "${kind}" (compact, cma, hugetlb, contig, thp)`)
-      if (values.movablecore !== undefined || values.kernelcore !== undefined) throw new UsageError('--movablecore/--kernelcore apply to whatif cma, hugetlb, contig and thp (not compact)')
-      if (!path || more.length) throw new UsageError('whatif compact takes exactly one snapshot')
-      const int = (name: string, v: string | undefined, max = 2 ** 31): number | undefined => {
-        if (v === undefined) return undefined
-        if (!/^\d+$/.test(v) || Number(v) > max) throw new UsageError(`--${name} must be an integer from 0 to ${max}, not "${v}"`)
-        return Number(v)
-      }
-      if (values.full && values.order !== undefined) throw new UsageError('--full and --order exclude each other')
-      const mode = values.mode
-      if (mode !== undefined && !['async', 'sync-light', 'sync'].includes(mode)) throw new UsageError(`--mode must be async, sync-light or sync, not "${mode}"`)
-      const seeds = int('seeds', values.seeds, 256)!
-      if (seeds < 1) throw new UsageError('--seeds must be at least 1')
-      const { whatifCompact, whatifCompactText, parseStrategy, parsePinned, WhatifUsageError } = await import('./commands/whatif.ts')
-      let strategy
-      let pinned
+    default: {
+      const [, path, ...more] = rest
+      if (!path || more.length) throw new UsageError(`${command} takes exactly one snapshot`, command)
+      const target: Target = { path, layout, seed, ...(values.capture ? { capture: values.capture } : {}) }
+      const opened = new OpenedPath(path)
       try {
-        strategy = parseStrategy(values.strategy)
-        pinned = parsePinned(values.pinned)
-      } catch (e) {
-        if (e instanceof WhatifUsageError) throw new UsageError(e.message)
-        throw e
-      }
-      const node = int('node', values.node, 1023)
-      if (values.proactive !== undefined && (values.full || values.order !== undefined)) throw new UsageError('--proactive excludes --full and --order')
-      const proactive = values.proactive === undefined ? undefined : values.proactive === 'capture' ? 'capture' as const : int('proactive', values.proactive, 100)
-      const order = int('order', values.order, 63)
-      const cpu = int('cpu', values.cpu, 8191)
-      const { tsxWorker } = await import('./host/tsx_worker.ts')
-      let j
-      try {
-        j = await whatifCompact({
-        path, layout, seed, seeds, strategy, pinned,
-        ...(values.capture ? { capture: values.capture } : {}),
-        ...(node !== undefined ? { node } : {}),
-        ...(values.zone ? { zone: values.zone } : {}),
-        ...(order !== undefined ? { order } : {}),
-        ...(mode ? { mode: mode as 'async' | 'sync-light' | 'sync' } : {}),
-        ...(proactive !== undefined ? { proactive } : {}),
-        ...(cpu !== undefined ? { cpu } : {}),
-      }, tsxWorker)
-      } catch (e) {
-        if (e instanceof WhatifUsageError) throw new UsageError(e.message)
-        throw e
-      }
-      if (values.json) io.out(JSON.stringify(j, null, 2) + '\n')
-      else io.out(whatifCompactText(j))
-      return 0
-    }
-    case 'serve': {
-      if (rest.length > 1) throw new UsageError('serve takes at most one snapshot')
-      if (!/^\d+$/.test(values.port ?? '') || Number(values.port) > 65535) throw new UsageError(`--port must be 0..65535, not "${values.port}"`)
-      const { serve } = await import('./commands/serve.ts')
-      const s = await serve({ snapshot: rest[0] ?? null, port: Number(values.port), log: io.err })
-      io.out(`Buddyscope is serving on ${s.url}\n(127.0.0.1 only; the token in the URL is the key. Ctrl-C stops it.)\n`)
-      await new Promise<void>((done) => {
-        const stop = (): void => {
-          void s.close().then(done)
+        if (command === 'whatif compact') {
+          let req: WhatifCompactRequest = {}
+          usage(() => {
+            req = compactRequest(values)
+          })
+          const checked = whatifCompactSchema.safeParse(req)
+          if (!checked.success) throw new UsageError(schemaMessage(checked.error.issues, { proactive: '--proactive', order: '--order', seeds: '--seeds', cpu: '--cpu', node: '--node' }), command)
+          const { whatifCompact } = await import('../host/whatif/compact.ts')
+          const seeds = checked.data.seeds ?? 1
+          const pool = seeds > 1 ? new (await import('../host/workers/pool.ts')).EnginePool() : null
+          try {
+            const j = await whatifCompact(target, checked.data, { opened, ...(pool ? { runSeeds: (jobs) => pool.runSeeds(jobs) } : {}) })
+            io.out(values.json ? JSON.stringify(j, null, 2) + '\n' : whatifCompactText(j))
+          } finally {
+            await pool?.destroy()
+          }
+          return 0
         }
-        process.once('SIGINT', stop)
-        process.once('SIGTERM', stop)
-      })
-      return 0
+        const kind = command.slice('whatif '.length) as 'cma' | 'hugetlb' | 'contig' | 'thp'
+        let req = { kind } as ReturnType<typeof contigRequest>
+        usage(() => {
+          req = contigRequest(kind, values)
+        })
+        const checked = whatifContigSchema.safeParse(req)
+        if (!checked.success) throw new UsageError(schemaMessage(checked.error.issues, { sizeBytes: '--size', hugeSizeBytes: '--size', areaCount: '--count', basePfn: '--base' }), command)
+        const { whatifContig, contigJsonOut } = await import('../host/whatif/contig.ts')
+        const j = await whatifContig(target, checked.data, opened)
+        io.out(values.json ? JSON.stringify(contigJsonOut(j), null, 2) + '\n' : whatifContigText(j))
+        return 0
+      } catch (e) {
+        if (e instanceof WhatifRequestError || e instanceof WhatifUsageError) throw new UsageError(e.message, command)
+        throw e
+      } finally {
+        await opened.close()
+      }
     }
-    default:
-      throw new UsageError(`unknown command "${cmd}"`)
+  }
+}
+
+/** `whatif compact` flags as its request (ranges are the schema's to check). */
+function compactRequest(values: Record<string, string | boolean | undefined>): WhatifCompactRequest {
+  const int = (name: string, max = 2 ** 31): number | undefined => {
+    const v = values[name]
+    if (typeof v !== 'string') return undefined
+    if (!/^\d+$/.test(v) || Number(v) > max) throw new WhatifUsageError(`--${name} must be an integer from 0 to ${max}, not "${v}"`)
+    return Number(v)
+  }
+  if (values['full'] && values['order'] !== undefined) throw new WhatifUsageError('--full and --order exclude each other')
+  if (values['proactive'] !== undefined && (values['full'] || values['order'] !== undefined)) throw new WhatifUsageError('--proactive excludes --full and --order')
+  const mode = values['mode']
+  if (typeof mode === 'string' && !['async', 'sync-light', 'sync'].includes(mode)) throw new WhatifUsageError(`--mode must be async, sync-light or sync, not "${mode}"`)
+  const seeds = int('seeds', 256)
+  if (seeds !== undefined && seeds < 1) throw new WhatifUsageError('--seeds must be at least 1')
+  const node = int('node', 1023)
+  const order = int('order', 63)
+  const cpu = int('cpu', 8191)
+  const proactive = values['proactive'] === 'capture' ? 'capture' as const : int('proactive', 100)
+  const zone = values['zone']
+  return {
+    strategy: parseStrategy(typeof values['strategy'] === 'string' ? values['strategy'] : undefined),
+    pinned: parsePinned(typeof values['pinned'] === 'string' ? values['pinned'] : undefined),
+    ...(seeds !== undefined ? { seeds } : {}),
+    ...(node !== undefined ? { node } : {}),
+    ...(typeof zone === 'string' ? { zone } : {}),
+    ...(order !== undefined ? { order } : {}),
+    ...(typeof mode === 'string' ? { mode: mode as 'async' | 'sync-light' | 'sync' } : {}),
+    ...(proactive !== undefined ? { proactive } : {}),
+    ...(cpu !== undefined ? { cpu } : {}),
   }
 }

@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path'
 import { readdirSync } from 'node:fs'
-import { whatifContig } from '../cli/commands/whatif_contig.ts'
-import { seriesContext } from '../cli/host/series.ts'
+import { whatifContig } from '../host/whatif/contig.ts'
+import { seriesContext } from '../host/series.ts'
 
 const FIX = join(import.meta.dirname, '..', 'fixtures')
 const SEEDS = 8
@@ -21,9 +21,8 @@ for (const run of readdirSync(FIX).filter((d) => /^(x86|arm64)-/.test(d)).sort()
     const m = st ? (st.name === 'huge' ? /^(\d+):(\d+)/.exec(st.detail) : /^huge:(\d+):(\d+)/.exec(st.name)) : null
     const d = st ? /requested=(\d+) before=(\d+) obtained=(\d+)/.exec(st.detail) : null
     if (!st || !m || !d || Number(d[1]) <= Number(d[2])) continue
-    const j = await whatifContig({
-      kind: 'hugetlb', path: join(FIX, run), capture: cap, layout: 'exact', seed: 1, seeds: SEEDS,
-      pinned: { kind: 'auto' }, count: Number(d[1]) - Number(d[2]), hugeSizeBytes: Number(m[1]) * 1024,
+    const j = await whatifContig({ path: join(FIX, run), capture: cap, layout: 'exact', seed: 1 }, {
+      kind: 'hugetlb', seeds: SEEDS, pinned: 'auto', count: Number(d[1]) - Number(d[2]), hugeSizeBytes: Number(m[1]) * 1024,
     })
     const real = Number(d[3]) - Number(d[2])
     const p = j.real!.predicted

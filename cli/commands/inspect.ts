@@ -1,48 +1,9 @@
 /**
- * `buddyscope inspect`: machine, kernel, geometry and per-zone free areas, pageblocks,
+ * `buddyscope inspect` as text: machine, kernel, geometry and per-zone free areas, pageblocks,
  * indices and fragmentation score of a snapshot's model, then the consistency findings.
  */
-import { summarizeZones, nodeScores, type ZoneSummary } from '../../engine/index.ts'
-import type { LoadedSnapshot } from '../host/load.ts'
-
-export interface InspectJson {
-  machine: {
-    hostname: string | null
-    kernelRelease: string | null
-    arch: string | null
-    pageSize: number
-    pageSizeSource: string
-    pageblockOrder: number
-    pagesPerBlock: number
-    nrOrders: number
-    migratetypes: string[]
-    nodes: number[]
-    captureTime: string | null
-  }
-  snapshot: { path: string; label: string | null; series: string[] | null; files: string[] }
-  layout: { method: 'exact' | 'synthesized'; seed: number | null; source: string | null }
-  zones: ZoneSummary[]
-  nodes: Array<{ node: number; fragmentationScore: number }>
-  findings: Array<{ severity: string; code: string; zone: string | null; message: string }>
-}
-
-export function inspectJson(s: LoadedSnapshot): InspectJson {
-  const m = s.capture.machine
-  const b = s.model.build
-  const scores = nodeScores(s.model, m.hpageOrder)
-  return {
-    machine: {
-      hostname: m.hostname, kernelRelease: m.kernelRelease, arch: m.arch, pageSize: m.pageSize, pageSizeSource: m.pageSizeSource,
-      pageblockOrder: m.pageblockOrder, pagesPerBlock: 2 ** m.pageblockOrder, nrOrders: m.nrOrders, migratetypes: m.migratetypes,
-      nodes: m.nodes, captureTime: m.captureTime,
-    },
-    snapshot: { path: s.path, label: s.label, series: s.series, files: s.capture.files },
-    layout: { method: b.method, seed: b.method === 'synthesized' ? b.seed : null, source: b.method === 'exact' ? b.source : null },
-    zones: s.zones ?? summarizeZones(s.model, m.hpageOrder),
-    nodes: Object.entries(scores).map(([node, score]) => ({ node: Number(node), fragmentationScore: score })),
-    findings: s.findings.map((f) => ({ ...f })),
-  }
-}
+import { inspectJson } from '../../host/summary.ts'
+import type { LoadedSnapshot } from '../../host/load.ts'
 
 const pad = (v: string | number, w: number): string => String(v).padStart(w)
 const idx = (v: number): string => (v / 1000).toFixed(3)

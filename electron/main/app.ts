@@ -1,20 +1,21 @@
 /**
  * Wiring of the Electron app: single instance, the host, the window, IPC, the menu, opens from
  * the command line, a second instance or macOS Finder. index.ts only supplies what needs the
- * bundler (the engine worker import) and calls startApp.
+ * bundler (the engine worker's file) and calls startApp.
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { BrowserWindow, Menu, app, dialog, ipcMain, nativeTheme, session } from 'electron'
-import type { HostDeps, WorkerFactory } from './host/types.ts'
+import type { HostDeps } from '../../host/deps.ts'
+import type { EngineRunner } from '../../host/workers/pool.ts'
+import { RECENT_FILE_NAME, RecentFileStore } from '../../host/recent.ts'
 import { snapshotPathFromArgv } from './argv.ts'
 import { RendererEvents, isTrustedSender, registerIpc } from './ipc.ts'
 import { createMenuActions, menuTemplate, showOpenDialog, type MenuActions } from './menu.ts'
-import { RECENT_FILE_NAME, RecentFileStore } from './recent.ts'
 import { installSessionSecurity } from './security.ts'
 import { createMainWindow, focusWindow, resolveAppPaths, type AppPaths } from './window.ts'
 
-/** What the app needs of BuddyscopeHost (electron/main/host/host.ts). */
+/** What the app needs of the service (host/service.ts). */
 export interface AppHost {
   handle(method: string, args: unknown): Promise<unknown>
   openPath(path: string): string
@@ -22,7 +23,8 @@ export interface AppHost {
 }
 
 export interface StartOptions {
-  createWorker: WorkerFactory
+  /** the engine's worker pool */
+  createPool(): EngineRunner
   createHost(deps: HostDeps): AppHost
   /** directory of out/main/index.js */
   mainDir: string
@@ -135,7 +137,7 @@ export function startApp(opts: StartOptions): RunningApp | null {
       transport: 'electron',
       version: app.getVersion(),
       emit: (event, payload) => events.emit(event, payload),
-      createWorker: opts.createWorker,
+      pool: opts.createPool(),
       recent,
       // opened with a path: that snapshot is what the renderer shows first, not the bundled one
       bundledSnapshot: pending.length > 0 ? null : bundledSnapshotPath(app.isPackaged, process.resourcesPath, app.getAppPath()),

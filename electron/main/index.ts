@@ -1,16 +1,18 @@
 /**
  * Electron main entry (built by electron-vite to out/main/index.js). Everything testable lives
- * in app.ts and the modules next to it; this file only holds what needs the bundler: the
- * engine worker, built as its own chunk by electron-vite's `?nodeWorker` import.
+ * in app.ts and the modules next to it; this file only holds what needs the bundle: the engine
+ * worker, built by electron-vite as its own entry (out/main/engine_worker.js) for the pool.
  */
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import createEngineWorker from './host/engine_worker?nodeWorker'
-import { BuddyscopeHost } from './host/host.ts'
+import { BuddyscopeService } from '../../host/service.ts'
+import { EnginePool } from '../../host/workers/pool.ts'
 import { startApp } from './app.ts'
 
+const mainDir = dirname(fileURLToPath(import.meta.url))
+
 startApp({
-  createWorker: (workerData) => createEngineWorker({ workerData }),
-  createHost: (deps) => new BuddyscopeHost(deps),
-  mainDir: dirname(fileURLToPath(import.meta.url)),
+  createPool: () => new EnginePool(join(mainDir, 'engine_worker.js')),
+  createHost: (deps) => new BuddyscopeService(deps),
+  mainDir,
 })

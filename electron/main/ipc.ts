@@ -6,8 +6,9 @@
  * queue while there is no window or its renderer is (re)loading.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron'
-import { METHODS, isHostError, type EventName, type EventPayloads, type HostError } from '../common/contract.ts'
-import { EVENT_CHANNEL, callChannel, type IpcResult } from '../common/methods.ts'
+import { METHOD_NAMES, EVENT_CHANNEL, callChannel, type IpcResult, type EventName } from '../../contract/names.ts'
+import { isHostError, type HostError } from '../../contract/dto.ts'
+import type { EventPayloads } from '../../contract/schemas.ts'
 import { isAppUrl, type RendererLocation } from './security.ts'
 
 export interface CallTarget {
@@ -32,7 +33,7 @@ export function isTrustedSender(location: RendererLocation, event: Pick<IpcMainI
 export const FOREIGN_SENDER: HostError = { code: 'unsupported', message: 'calls are only accepted from the Buddyscope window' }
 
 /** Method names registered as IPC channels: exactly the contract's. */
-export const IPC_METHODS = Object.keys(METHODS)
+export const IPC_METHODS: readonly string[] = METHOD_NAMES
 
 /** Register one handler per contract method; returns a function that removes them again. */
 export function registerIpc(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, host: CallTarget, trusted: (event: IpcMainInvokeEvent) => boolean): () => void {

@@ -5,7 +5,9 @@
  */
 import { basename } from 'node:path'
 import type { BrowserWindow, Dialog, MenuItemConstructorOptions, NativeTheme, OpenDialogOptions } from 'electron'
-import type { EventName, EventPayloads, MenuCommand, RecentEntry } from '../common/contract.ts'
+import type { EventName, MenuCommand } from '../../contract/names.ts'
+import type { RecentEntry } from '../../contract/dto.ts'
+import type { EventPayloads } from '../../contract/schemas.ts'
 
 export type DialogKind = 'snapshot' | 'directory' | 'file'
 

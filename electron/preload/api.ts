@@ -3,8 +3,9 @@
  * Kept apart from index.ts (which only exposes it) so tests can build it with a fake
  * ipcRenderer. Nothing else of ipcRenderer is reachable: no generic invoke, no raw channel.
  */
-import type { BuddyscopeApi, EventName, HostError } from '../common/contract.ts'
-import { EVENT_CHANNEL, EVENT_NAMES, METHOD_NAMES, callChannel, type IpcResult } from '../common/methods.ts'
+import type { BuddyscopeApi } from '../../contract/schemas.ts'
+import type { HostError } from '../../contract/dto.ts'
+import { EVENT_CHANNEL, EVENT_NAMES, METHOD_NAMES, callChannel, type EventName, type IpcResult } from '../../contract/names.ts'
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>

@@ -305,7 +305,6 @@ export class Compactor {
   /** compact_zone(): run both scanners over one zone until finished. */
   compactZone(cc: CompactControl): ZoneCompactResult {
     const zone = cc.zone
-    const m = this.model
     const a = this.alloc
     const ev = this.alloc.events
     const before = { migrated: ev.get('pgmigrate_success'), failed: ev.get('pgmigrate_fail'), isolated: ev.get('compact_isolated') }
@@ -381,7 +380,6 @@ export class Compactor {
     this.count('compact_free_scanned', cc.totalFreeScanned)
     this.recordPositions(cc, true)
     this.events?.emit({ name: 'mm_compaction_end', zone: zone.label, zoneStart: start, migratePfn: cc.migratePfn, freePfn: cc.freePfn, zoneEnd: end, sync, status: ret })
-    void m
     return this.zoneResult(cc, ret, before)
   }
 
@@ -780,8 +778,7 @@ export class Compactor {
     let migrated = 0
     let failed = 0
     let result: 'ok' | 'failed' | 'nomem' = 'ok'
-    let i = 0
-    for (; i < cc.migratepages.length; i++) {
+    for (let i = 0; i < cc.migratepages.length; i++) {
       const src = cc.migratepages[i]!
       const kind = map[src - base]!
       // a page under writeback fails in sync-light (it would have to wait), migrates in sync
@@ -808,7 +805,6 @@ export class Compactor {
     this.count('pgmigrate_fail', failed)
     this.events?.emit({ name: 'mm_compaction_migratepages', nrMigrated: migrated, nrFailed: failed, migratePfn: cc.migratePfn, freePfn: cc.freePfn })
     this.recordPositions(cc)
-    void i
     return result
   }
 

@@ -427,12 +427,9 @@ export class PageAllocator {
   }
 
   /** mm_page_alloc_extfrag accounting: a fallback that the kernel traces as fragmenting */
-  private traceExtfrag(order: number, foundOrder: number, startMt: number, fallbackMt: number): void {
+  private traceExtfrag(foundOrder: number): void {
     this.events.count('extfrag_fallback')
     if (foundOrder < this.model.geometry.pageblockOrder) this.events.count('extfrag_fragmenting')
-    void order
-    void startMt
-    void fallbackMt
   }
 
   /**
@@ -470,7 +467,7 @@ export class PageAllocator {
     }
     if (found < 0) return false
     const pfn = zone.free.peek(found, fallbackMt, m.memMap, m.basePfn)
-    this.traceExtfrag(order, found, startMt, fallbackMt)
+    this.traceExtfrag(found)
     this.stealSuitableFallback(zone, pfn, found, allocFlags, startMt, canSteal)
     return true
   }
@@ -515,7 +512,7 @@ export class PageAllocator {
       const blockType = m.getPageblockMigratetype(pfn)
       if (blockType === mts.highatomic) continue
       if (o >= pbOrder) {
-        this.traceExtfrag(order, o, startMt, ft)
+        this.traceExtfrag(o)
         this.delFromFreeList(zone, pfn, o, ft)
         this.expand(zone, pfn, order, o, startMt)
         this.changePageblockRange(pfn, o, startMt)
@@ -542,7 +539,7 @@ export class PageAllocator {
       if (startMt === mts.movable) alike = movable
       else if (blockType === mts.movable) alike = m.pageblockNrPages - (free + movable)
       if (free + alike >= 2 ** (pbOrder - 1) || this.policy.mobilityDisabled) {
-        this.traceExtfrag(order, o, startMt, ft)
+        this.traceExtfrag(o)
         this.moveFreepagesBlock(zone, pfn, startMt)
         m.setPageblockMigratetype(pfn, startMt)
         return this.rmqueueSmallest(zone, order, startMt)
@@ -558,7 +555,7 @@ export class PageAllocator {
       const ft = this.findFallbackType(zone, o, startMt)
       if (ft < 0) continue
       const pfn = zone.free.peek(o, ft, m.memMap, m.basePfn)
-      this.traceExtfrag(order, o, startMt, ft)
+      this.traceExtfrag(o)
       this.delFromFreeList(zone, pfn, o, ft)
       this.expand(zone, pfn, order, o, ft)
       return pfn

@@ -262,7 +262,7 @@ export class SlowPath {
   }
 
   /** kswapd, as far as the model goes: reclaim towards the high watermark of zones below low. */
-  private wakeKswapd(req: SlowRequest, zones: Zone[]): void {
+  private wakeKswapd(zones: Zone[]): void {
     this.kswapdWakes++
     for (const z of zones) {
       if (z.nrFreePages >= z.wmark.low + z.boost) continue
@@ -270,7 +270,6 @@ export class SlowPath {
       const got = this.reclaim.reclaimZone(this.alloc, z, want)
       if (got) this.alloc.events.count('pgsteal_kswapd', got)
     }
-    void req
   }
 
   /** compaction_suitable() with alloc_flags 0 (compaction_ready's view): success, skipped or continue */
@@ -407,7 +406,7 @@ export class SlowPath {
     const flags = base | ALLOC_WMARK_MIN | (req.kswapd ? ALLOC_KSWAPD : 0)
     if (req.kswapd) {
       out.wokeKswapd = true
-      this.wakeKswapd(req, zones)
+      this.wakeKswapd(zones)
     }
     got = getPageFromFreelist(a, zones, req.order, req.mt, req.highestZoneIdx, flags, req.kind)
     if (got) return done(got, 'min-watermark')
@@ -423,7 +422,7 @@ export class SlowPath {
     }
     const loops = { n: 0 }
     for (let guard = 0; guard < 1000; guard++) {
-      if (req.kswapd) this.wakeKswapd(req, zones)
+      if (req.kswapd) this.wakeKswapd(zones)
       got = getPageFromFreelist(a, zones, req.order, req.mt, req.highestZoneIdx, flags, req.kind)
       if (got) return done(got, 'retry')
       out.reclaimRounds++

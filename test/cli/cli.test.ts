@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { c as tarCreate } from 'tar'
 import { parseBuddyinfo, parsePagetypeinfo } from '../../engine/index.ts'
-import type { InspectJson } from '../../cli/commands/inspect.ts'
-import { liveTempDirCount } from '../../cli/host/snapshot_bundle.ts'
-import { loadSnapshot } from '../../cli/host/load.ts'
+import type { InspectJson } from '../../host/summary.ts'
+import { liveTempDirCount } from '../../host/sources/snapshot_bundle.ts'
+import { loadSnapshot } from '../../host/load.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 import { fixturePath, runCli, textFileNames, type CliResult } from '../helpers/cli_harness.ts'
 
@@ -76,11 +76,11 @@ function expectBadInput(r: CliResult, ...names: string[]): void {
   for (const n of names) expect(r.err).toContain(n)
 }
 
-/** exit 2, the reason and the usage text on stderr, nothing on stdout */
+/** exit 2, the reason and the usage text (that command's, when the command is known) on stderr, nothing on stdout */
 function expectUsage(r: CliResult, reason?: string | RegExp): void {
   expect(r.code, r.err).toBe(2)
   expect(r.out).toBe('')
-  expect(r.err).toContain('Usage: buddyscope <command> [options]')
+  expect(r.err).toMatch(/Usage: buddyscope (<command> \[options\]|inspect|proc|whatif)/)
   expect(r.err).not.toContain('    at ')
   if (typeof reason === 'string') expect(r.err).toContain(reason)
   else if (reason) expect(r.err).toMatch(reason)
@@ -322,6 +322,20 @@ describe('exit codes', () => {
 
   it('unknown option: 2', async () => {
     expectUsage(await runCli(['inspect', X86, '--frob']), '--frob')
+  })
+
+  it('a flag of another command is a usage error, with this command\'s usage only', async () => {
+    const r = await runCli(['inspect', X86, '--pages', '5'])
+    expectUsage(r, 'inspect takes no --pages')
+    expect(r.err).toContain('Usage: buddyscope inspect')
+    expect(r.err).not.toContain('whatif hugetlb')
+    expectUsage(await runCli(['whatif', 'compact', X86, '--gfp', 'kernel']), 'whatif compact takes no --gfp')
+  })
+
+  it('a negative number is a usage error that says what the flag needs, not "ambiguous"', async () => {
+    const r = await runCli(['whatif', 'hugetlb', X86, '--count', '-5'])
+    expectUsage(r, '--count')
+    expect(r.err).not.toContain('ambiguous')
   })
 
   it('bad input: 1, one line naming the path, no stack trace', async () => {

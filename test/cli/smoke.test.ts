@@ -1,5 +1,5 @@
 /**
- * Smoke tests of the real executable: `node cli/bin/buddyscope.mjs` in a child process, and the
+ * Smoke tests of the real executable: `node bin/buddyscope.mjs` in a child process, and the
  * `buddyscope` bin of package.json run the way npm's bin link runs it (a symlink executed
  * through its shebang), as `npx buddyscope` does.
  */
@@ -9,7 +9,7 @@ import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { InspectJson } from '../../cli/commands/inspect.ts'
+import type { InspectJson } from '../../host/summary.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }
@@ -38,8 +38,8 @@ afterAll(() => {
 })
 
 describe('the buddyscope executable', () => {
-  it('node cli/bin/buddyscope.mjs inspect fixtures/x86-512M-s1-compact/02-before --json', async () => {
-    const r = await spawnRun(process.execPath, ['cli/bin/buddyscope.mjs', 'inspect', 'fixtures/x86-512M-s1-compact/02-before', '--json'])
+  it('node bin/buddyscope.mjs inspect fixtures/x86-512M-s1-compact/02-before --json', async () => {
+    const r = await spawnRun(process.execPath, ['bin/buddyscope.mjs', 'inspect', 'fixtures/x86-512M-s1-compact/02-before', '--json'])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     const j = JSON.parse(r.stdout) as InspectJson
@@ -49,7 +49,7 @@ describe('the buddyscope executable', () => {
   })
 
   it('npx-style: the package.json bin, run through an npm-style symlink, prints buddyinfo', async () => {
-    expect(PKG.bin['buddyscope']).toBe('cli/bin/buddyscope.mjs')
+    expect(PKG.bin['buddyscope']).toBe('bin/buddyscope.mjs')
     const target = join(ROOT, PKG.bin['buddyscope']!)
     expect(readFileSync(target, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true)
     accessSync(target, constants.X_OK)

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { serve, type RunningServer } from '../../cli/commands/serve.ts'
+import { serve, type RunningServer } from '../../serve/server.ts'
 import { parsePagetypeinfo } from '../../engine/index.ts'
 
 export const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'e2e')

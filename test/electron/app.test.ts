@@ -9,9 +9,9 @@ vi.mock('electron', async () => (await import('./fake_electron.ts')).electronMod
 
 import { FakeBrowserWindow, FakeEvent, FakeWebContents, click, fake, findItem, resetFake, submenu } from './fake_electron.ts'
 import { startApp, type AppHost, type StartOptions } from '../../electron/main/app.ts'
-import type { HostDeps } from '../../electron/main/host/types.ts'
-import { METHODS } from '../../electron/common/contract.ts'
-import { EVENT_CHANNEL, callChannel } from '../../electron/common/methods.ts'
+import type { HostDeps } from '../../host/deps.ts'
+import { METHODS } from '../../contract/index.ts'
+import { EVENT_CHANNEL, callChannel } from '../../contract/names.ts'
 import { CSP } from '../../electron/main/security.ts'
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
@@ -35,9 +35,11 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(tmp, { recursive: true, force: true }))
 
+const fakePool = { run: vi.fn(), destroy: vi.fn(async () => {}) }
+
 function options(over: Partial<StartOptions> = {}): StartOptions {
   return {
-    createWorker: vi.fn(),
+    createPool: () => fakePool,
     createHost: (deps) => {
       let n = 0
       const h: TestHost = {
@@ -137,7 +139,7 @@ describe('startup', () => {
     expect(host.deps.transport).toBe('electron')
     expect(host.deps.version).toBe('0.1.0')
     expect(host.deps.bundledSnapshot).toBe(join(repoRoot, 'fixtures', 'x86-512M-s1-compact'))
-    expect(typeof host.deps.createWorker).toBe('function')
+    expect(host.deps.pool).toBe(fakePool)
   })
 
   it('a packaged app finds the bundled capture in resources/ and ignores ELECTRON_RENDERER_URL', async () => {

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { spawnSync } from 'node:child_process'
 import vm from 'node:vm'
-import { METHODS } from '../../electron/common/contract.ts'
+import { METHODS } from '../../contract/index.ts'
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
 // inside the repository, so the bundles' bare imports (zod, tar) resolve from node_modules

@@ -6,9 +6,9 @@ vi.mock('electron', async () => (await import('./fake_electron.ts')).electronMod
 
 import { FakeWebContents, electronModule, fake, resetFake } from './fake_electron.ts'
 import { EVENT_QUEUE_MAX, FOREIGN_SENDER, IPC_METHODS, RendererEvents, isTrustedSender, registerIpc, toIpcError, type CallTarget } from '../../electron/main/ipc.ts'
-import { EVENT_CHANNEL, callChannel } from '../../electron/common/methods.ts'
-import { METHODS } from '../../electron/common/contract.ts'
-import { BuddyscopeHost } from '../../electron/main/host/host.ts'
+import { EVENT_CHANNEL, callChannel } from '../../contract/names.ts'
+import { METHOD_NAMES } from '../../contract/index.ts'
+import { BuddyscopeService } from '../../host/service.ts'
 import type { RendererLocation } from '../../electron/main/security.ts'
 
 const indexHtml = '/app/out/renderer/index.html'
@@ -29,13 +29,14 @@ async function call(method: string, args: unknown, event = fromApp): Promise<unk
   return h(event, args)
 }
 
-function realHost(): BuddyscopeHost {
-  return new BuddyscopeHost({
+function realHost(): BuddyscopeService {
+  return new BuddyscopeService({
     transport: 'electron',
     version: '0.1.0',
     emit: () => {},
-    createWorker: () => {
-      throw new Error('no worker in this test')
+    pool: {
+      run: () => Promise.reject(new Error('no worker in this test')),
+      destroy: async () => {},
     },
     recent: { list: () => [], add: () => {} },
     bundledSnapshot: null,
@@ -47,8 +48,17 @@ beforeEach(() => resetFake())
 describe('IPC registration', () => {
   it('registers one channel per contract method, and nothing else', () => {
     register({ handle: async () => null })
-    expect([...fake.ipcHandlers.keys()].sort()).toEqual(Object.keys(METHODS).map(callChannel).sort())
-    expect(IPC_METHODS.sort()).toEqual(Object.keys(METHODS).sort())
+    expect([...fake.ipcHandlers.keys()].sort()).toEqual(METHOD_NAMES.map(callChannel).sort())
+    expect([...IPC_METHODS].sort()).toEqual([...METHOD_NAMES].sort())
+  })
+
+  it('each channel reaches the service method of its own name (its schema answers)', async () => {
+    register(realHost())
+    for (const m of METHOD_NAMES) {
+      const r = (await call(m, { notAnArgument: 1 })) as { ok: boolean; error: { code: string; message: string } }
+      expect(r, m).toMatchObject({ ok: false, error: { code: 'bad-argument' } })
+      expect(r.error.message.startsWith(`${m}: `), `${m}: ${r.error.message}`).toBe(true)
+    }
   })
 
   it('can be removed again', () => {

@@ -5,7 +5,7 @@ vi.mock('electron', async () => (await import('./fake_electron.ts')).electronMod
 
 import { FakeBrowserWindow, click, fake, findItem, resetFake, submenu, electronModule } from './fake_electron.ts'
 import { createMenuActions, menuTemplate, openDialogOptions, recentLabel, type MenuActions } from '../../electron/main/menu.ts'
-import type { EventName, EventPayloads, RecentEntry } from '../../electron/common/contract.ts'
+import type { EventName, EventPayloads, RecentEntry } from '../../contract/index.ts'
 
 beforeEach(() => resetFake())
 

@@ -2,8 +2,8 @@ import { describe, expect, it, beforeEach, afterEach } from 'vitest'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { RECENT_MAX, RecentFileStore, normalizeRecent } from '../../electron/main/recent.ts'
-import type { RecentEntry } from '../../electron/common/contract.ts'
+import { RECENT_MAX, RecentFileStore, normalizeRecent } from '../../host/recent.ts'
+import type { RecentEntry } from '../../contract/index.ts'
 
 let dir: string
 beforeEach(() => {

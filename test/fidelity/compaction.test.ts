@@ -1,6 +1,6 @@
 /**
  * Compaction fidelity against real kernels (6.1, 6.12, 6.18): every compaction trigger in
- * fixtures/, run through the same `whatif compact` users run (cli/host/fidelity.ts), compared
+ * fixtures/, run through the same `whatif compact` users run (host/fidelity.ts), compared
  * with the capture taken after the trigger. docs/fidelity.md is this table; rows that miss the
  * bounds are listed there with their cause (docs/fidelity-causes.json), and every other row must
  * hold the bounds.
@@ -8,7 +8,7 @@
 import { describe, it, expect, beforeAll } from 'vitest'
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
-import { fidelityTable, misses, type FidelityRow } from '../../cli/host/fidelity.ts'
+import { fidelityTable, misses, type FidelityRow } from '../../host/fidelity.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 
 const causes = JSON.parse(readFileSync(join(FIXTURES, '..', 'docs', 'fidelity-causes.json'), 'utf8')) as Record<string, string>

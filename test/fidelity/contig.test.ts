@@ -11,8 +11,8 @@
 import { describe, it, expect, beforeAll } from 'vitest'
 import { join } from 'node:path'
 import { readdirSync } from 'node:fs'
-import { whatifContig, type ContigJson } from '../../cli/commands/whatif_contig.ts'
-import { seriesContext } from '../../cli/host/series.ts'
+import { whatifContig, type ContigJson } from '../../host/whatif/contig.ts'
+import { seriesContext } from '../../host/series.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 
 interface Row {
@@ -47,9 +47,8 @@ beforeAll(async () => {
       const d = st ? /requested=(\d+) before=(\d+) obtained=(\d+)/.exec(st.detail) : null
       if (!st || !m || !d || Number(d[1]) <= Number(d[2])) continue
       const sizeKb = Number(m[1])
-      const j: ContigJson = await whatifContig({
-        kind: 'hugetlb', path: join(FIXTURES, run), capture: cap, layout: 'exact', seed: 1, seeds: SEEDS[`${run}/${cap}`] ?? SEEDS['default']!,
-        pinned: { kind: 'auto' }, count: Number(d[1]) - Number(d[2]), hugeSizeBytes: sizeKb * 1024,
+      const j: ContigJson = await whatifContig({ path: join(FIXTURES, run), capture: cap, layout: 'exact', seed: 1 }, {
+        kind: 'hugetlb', seeds: SEEDS[`${run}/${cap}`] ?? SEEDS['default']!, pinned: 'auto', count: Number(d[1]) - Number(d[2]), hugeSizeBytes: sizeKb * 1024,
       })
       expect(j.real, `${run}/${cap}: the real step was not matched`).not.toBeNull()
       const real = Number(d[3]) - Number(d[2])

@@ -12,8 +12,8 @@ import {
   checkModel, formatBuddyinfo, formatExtfragIndex, formatUnusableIndex, fragmentationIndex, parseBuddyinfo, parseFragIndex,
   parsePagetypeinfo, unusableFreeIndex, type Buddyinfo,
 } from '../../engine/index.ts'
-import { loadSnapshot, type LayoutChoice } from '../../cli/host/load.ts'
-import type { InspectJson } from '../../cli/commands/inspect.ts'
+import { loadSnapshot, type LayoutChoice } from '../../host/load.ts'
+import type { InspectJson } from '../../host/summary.ts'
 import { allCaptures } from '../helpers/fixtures.ts'
 import { fixturePath, runCli } from '../helpers/cli_harness.ts'
 

@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
-import { serve, type RunningServer } from '../../cli/commands/serve.ts'
-import { decodeWire, encodeWire, type ServerMessage } from '../../electron/common/wire.ts'
+import { serve, type RunningServer } from '../../serve/server.ts'
+import { decodeWire, encodeWire, type ServerMessage } from '../../contract/wire.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 
 let srv: RunningServer
@@ -75,7 +75,7 @@ describe('buddyscope serve', () => {
     const ws = await connect()
     const c = client(ws)
     const info = await c.call('appInfo', {})
-    expect(info).toMatchObject({ ok: true, value: { transport: 'browser', contractVersion: 1 } })
+    expect(info).toMatchObject({ ok: true, value: { transport: 'browser', contractVersion: 2 } })
     const bad = await c.call('getSnapshot', { id: 42 })
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad-argument' } })
     const start = await c.call('startOpenBundled', {})

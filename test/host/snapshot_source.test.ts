@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { c as tarCreate } from 'tar'
-import { SnapshotError, openSeries, openSnapshot, sniffContent, type SnapshotSource } from '../../cli/host/snapshot_source.ts'
-import { liveTempDirCount } from '../../cli/host/snapshot_bundle.ts'
-import { lineColumn, locateJsonError } from '../../cli/host/snapshot_manifest.ts'
+import { SnapshotError, openSeries, openSnapshot, sniffContent, type SnapshotSource } from '../../host/sources/snapshot_source.ts'
+import { liveTempDirCount } from '../../host/sources/snapshot_bundle.ts'
+import { lineColumn, locateJsonError } from '../../host/sources/snapshot_manifest.ts'
 
 const FIXTURES = resolve(__dirname, '../../fixtures')
 const RUNS = ['x86-512M-s1-compact', 'x86-1G-s2-hugetlb', 'arm64-1G-s6-cma-compact']

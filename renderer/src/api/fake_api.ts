@@ -14,7 +14,7 @@ import type {
   BuddyscopeApi, EventName, EventPayloads, HostError, MethodArgs, MethodResults, PageblockDetailDto, PageblockMapDto,
   RecentEntry, SnapshotView, ZoneSummary,
 } from './types.ts'
-import { MT_NONE } from './types.ts'
+import { CONTRACT_VERSION, MT_NONE } from './types.ts'
 import x86Before from './fake_data/x86_512m_before.json'
 import armBefore from './fake_data/arm64_cma_before.json'
 import armAfter from './fake_data/arm64_cma_after.json'
@@ -351,7 +351,7 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
   }
 
   const handlers: { [M in keyof MethodResults]: (args: MethodArgs<M>) => Promise<MethodResults[M]> } = {
-    appInfo: async () => ({ version: '0.1.0-fake', transport: 'browser', contractVersion: 1, bundledSnapshot: 'fixtures/x86-512M-s1-compact/02-before' }),
+    appInfo: async () => ({ version: '0.1.0-fake', transport: 'browser', contractVersion: CONTRACT_VERSION, bundledSnapshot: 'fixtures/x86-512M-s1-compact/02-before' }),
     startOpenPath: async (a) => ({ runId: startRun(a.path, { capture: a.capture, layout: a.layout, seed: a.seed }) }),
     startOpenBundled: async () => {
       if (params.get('bundled') === 'fail') throw { code: 'not-found', message: 'the bundled capture is missing from this build' } satisfies HostError

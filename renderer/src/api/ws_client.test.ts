@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeWire, encodeWire } from '../../../electron/common/wire.ts'
+import { decodeWire, encodeWire } from '../../../contract/wire.ts'
 import { createWsClient, wsUrlFromLocation, type SocketLike } from './ws_client.ts'
 
 class FakeSocket implements SocketLike {

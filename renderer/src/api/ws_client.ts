@@ -1,11 +1,11 @@
 /**
  * Browser-mode transport: the contract's API over one WebSocket to the `buddyscope serve` host
- * (ws(s)://<host>/api?token=…), speaking electron/common/wire.ts. Calls made before the socket
+ * (ws(s)://<host>/api?token=…), speaking contract/wire.ts. Calls made before the socket
  * opens are queued; when the socket closes, pending calls reject with a HostError in plain words
  * and the client reconnects (with back-off) on the next call.
  */
-import { encodeWire, decodeWire, type ClientMessage, type ServerMessage } from '../../../electron/common/wire.ts'
-import { METHOD_NAMES } from './methods.ts'
+import { encodeWire, decodeWire, type ClientMessage, type ServerMessage } from '../../../contract/wire.ts'
+import { METHOD_NAMES } from '../../../contract/names.ts'
 import type { BuddyscopeApi, EventName, EventPayloads, HostError, MethodName } from './types.ts'
 
 /** The parts of the WebSocket API this client uses (lets tests pass a fake). */

@@ -2,7 +2,7 @@
  * Test helper: a BuddyscopeApi whose answers each test scripts, which records the calls made and
  * lets the test emit host events. Not part of the app bundle.
  */
-import { METHOD_NAMES } from '../api/methods.ts'
+import { CONTRACT_VERSION, METHOD_NAMES } from '../api/types.ts'
 import type { BuddyscopeApi, EventName, EventPayloads, MethodName, SnapshotView, ZoneSummary } from '../api/types.ts'
 
 type Handler = (args: unknown) => unknown
@@ -21,7 +21,7 @@ export function scriptedApi(): ScriptedApi {
   const calls: ScriptedApi['calls'] = []
   let run = 0
   const defaults: Partial<Record<MethodName, Handler>> = {
-    appInfo: () => ({ version: 'test', transport: 'browser', contractVersion: 1, bundledSnapshot: 'bundled' }),
+    appInfo: () => ({ version: 'test', transport: 'browser', contractVersion: CONTRACT_VERSION, bundledSnapshot: 'bundled' }),
     listSnapshots: () => [],
     listRecent: () => [],
     startOpenBundled: () => ({ runId: `r${++run}` }),

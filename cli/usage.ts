@@ -1,0 +1,88 @@
+/**
+ * The CLI's usage texts and which flags each command takes (a flag another command takes is a
+ * usage error here, never silently ignored).
+ */
+
+export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp'
+
+/** Flags every snapshot command takes. */
+export const COMMON_FLAGS = ['capture', 'layout', 'seed', 'help'] as const
+
+const PIN_FLAGS = ['pinned', 'seeds', 'migrate-before-pin', 'pin-placement', 'movablecore', 'kernelcore', 'json'] as const
+
+export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
+  'inspect': ['json'],
+  'proc': [],
+  'whatif compact': ['node', 'zone', 'order', 'full', 'mode', 'proactive', 'strategy', 'seeds', 'pinned', 'cpu', 'json'],
+  'whatif cma': [...PIN_FLAGS, 'pages', 'size', 'align', 'area', 'base', 'count', 'order-per-bit'],
+  'whatif hugetlb': [...PIN_FLAGS, 'count', 'size', 'no-compact'],
+  'whatif contig': [...PIN_FLAGS, 'size', 'gfp', 'node'],
+  'whatif thp': [...PIN_FLAGS, 'defrag', 'madvised', 'faults'],
+}
+
+const LINES: Record<CommandName, string> = {
+  'inspect': `  inspect <snapshot> [--json]                 machine, zones, free areas, pageblocks, indices, findings`,
+  'proc': `  proc <snapshot> <file>                      re-print a /proc or debugfs file from the model:
+                                              buddyinfo | pagetypeinfo | extfrag_index | unusable_index`,
+  'whatif compact': `  whatif compact <snapshot> [--node N] [--zone NAME] [--order K | --full]
+         [--mode async|sync-light|sync] [--proactive P|capture] [--strategy W,..] [--seeds N]
+         [--pinned P] [--cpu N] [--json]
+                                              what compaction would produce now (--cpu: the CPU it
+                                              runs on, whose per-cpu lists it churns); for a capture
+                                              followed by a compaction trigger, predicted vs real`,
+  'whatif cma': `  whatif cma <snapshot> --pages N | --size SIZE [--align ORDER] [--area NAME | --base PFN --count PAGES]`,
+  'whatif hugetlb': `  whatif hugetlb <snapshot> --count N [--size 2M|1G|64K|32M] [--no-compact]`,
+  'whatif contig': `  whatif contig <snapshot> --size SIZE [--gfp kernel|movable] [--node N]`,
+  'whatif thp': `  whatif thp <snapshot> [--defrag always|defer|defer+madvise|madvise|never] [--madvised] [--faults N]`,
+}
+
+const CONTIG_TAIL = `         [--pinned P] [--migrate-before-pin on|off] [--movablecore SIZE|N% | --kernelcore SIZE|N%]
+         [--seeds N] [--json]                 contiguous allocations (kernel 6.1 rules): the verdict,
+                                              the windows tried and the pages blocking them;
+                                              --movablecore re-runs the layout with ZONE_MOVABLE`
+
+const SNAPSHOT = `A <snapshot> is a capture directory, a .tar.gz/.tgz bundle, a single captured file, or a
+directory of numbered captures (a series; the "before" capture is used unless --capture says).`
+
+const OPTIONS = `Options:
+  --capture LABEL     which capture of a series (e.g. 03-after-compact-node, or 3)
+  --layout MODE       auto (exact when kpageflags is present) | exact | synthesized
+  --seed N            seed of a synthesized layout (default 1)
+  --json              machine-readable output`
+
+const WHATIF_OPTIONS = `  --pinned P          pinned-page assumption of a what-if: auto (the capture's workload log, else
+                      none) | none | N pages | F% of anonymous pages | @FILE of PFNs
+  --seeds N           run N seeds (layout seeds when synthesized, pin seeds when exact) on worker
+                      threads and report the median and a 90% band`
+
+const STRATEGY = `  --strategy W,..     fast-free|no-fast-free, fast-migrate|no-fast-migrate,
+                      skip-bits|ignore-skip-bits, scan-unmovable|no-scan-unmovable`
+
+export const USAGE = `Usage: buddyscope <command> [options]
+
+Commands:
+${LINES['inspect']}
+${LINES['proc']}
+${LINES['whatif compact']}
+${LINES['whatif cma']}
+${LINES['whatif hugetlb']}
+${LINES['whatif contig']}
+${LINES['whatif thp']}
+${CONTIG_TAIL}
+  serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
+                                              random access token in the URL it prints
+  help [command]                              this text, or one command's
+
+${SNAPSHOT}
+
+${OPTIONS}
+${WHATIF_OPTIONS}
+${STRATEGY}
+`
+
+/** One command's usage (a usage error prints this, not the whole help). */
+export function commandUsage(c: CommandName): string {
+  const whatif = c.startsWith('whatif ')
+  const contig = whatif && c !== 'whatif compact'
+  return `Usage: buddyscope ${c} …\n${LINES[c]}\n${contig ? CONTIG_TAIL + '\n' : ''}\n${SNAPSHOT}\n\n${OPTIONS}\n${whatif ? WHATIF_OPTIONS + '\n' : ''}${c === 'whatif compact' ? STRATEGY + '\n' : ''}(buddyscope help: every command)\n`
+}

@@ -1,0 +1,366 @@
+/**
+ * The data that crosses the boundary between a host and the renderer: plain JSON-able types
+ * (typed arrays allowed), written out here and imported from nowhere. The host maps the
+ * engine's results to these (host/dto.ts checks at compile time that each engine type still
+ * has exactly this shape, so a refactor inside the engine cannot change the wire unnoticed).
+ */
+
+export type CompactResultDto =
+  | 'not_suitable_zone' | 'skipped' | 'deferred' | 'no_suitable_page' | 'continue' | 'complete' | 'partial_skipped' | 'contended' | 'success'
+
+export type BlockerKindDto =
+  | 'pinned' | 'unmovable' | 'reserved' | 'slab' | 'pagetable' | 'compound' | 'no-target' | 'writeback' | 'hole' | 'isolated'
+
+export type DefragModeDto = 'always' | 'defer' | 'defer+madvise' | 'madvise' | 'never'
+
+/** One zone of a model: sizes, free areas, pageblocks, indices (as `inspect --json` prints it). */
+export interface ZoneSummaryDto {
+  node: number
+  zone: string
+  startPfn: number
+  spanned: number
+  present: number
+  managed: number
+  /** NR_FREE_PAGES (buddy pages not on the Isolate lists) */
+  freePages: number
+  /** free pages held on per-cpu lists (not in freeBlocks) */
+  pcpPages: number
+  watermarks: { min: number; low: number; high: number; boost: number }
+  /** free blocks per order, all migratetypes */
+  freeBlocks: number[]
+  freeBlocksByMigratetype: Record<string, number[]>
+  freePagesByMigratetype: Record<string, number>
+  pageblocks: Record<string, number>
+  /** pageblocks holding a page whose mobility differs from the block's type */
+  mixedPageblocks: Record<string, number>
+  /** ×1000 per order */
+  unusableIndex: number[]
+  /** ×1000 per order */
+  extfragIndex: number[]
+  /** extfrag_for_order at the THP order, 0..100 */
+  fragmentationScore: number
+  largestFreeOrder: number
+}
+
+export interface MachineDto {
+  hostname: string | null
+  kernelRelease: string | null
+  arch: string | null
+  pageSize: number
+  pageSizeSource: 'manifest' | 'meminfo/zoneinfo' | 'hugepagesize' | 'assumed'
+  pageblockOrder: number
+  pageblockOrderSource: 'pagetypeinfo' | 'assumed'
+  /** NR_PAGE_ORDERS */
+  nrOrders: number
+  migratetypes: string[]
+  nodes: number[]
+  /** HPAGE_PMD_ORDER (THP size) */
+  hpageOrder: number
+  captureTime: string | null
+}
+
+/** Compaction tracepoints, named and shaped as the kernel's (include/trace/events/compaction.h). */
+export type CompactionEventDto =
+  | { name: 'mm_compaction_begin'; zone: string; zoneStart: number; migratePfn: number; freePfn: number; zoneEnd: number; sync: boolean }
+  | { name: 'mm_compaction_isolate_migratepages'; startPfn: number; endPfn: number; nrScanned: number; nrTaken: number }
+  | { name: 'mm_compaction_isolate_freepages'; startPfn: number; endPfn: number; nrScanned: number; nrTaken: number }
+  | { name: 'mm_compaction_migratepages'; nrMigrated: number; nrFailed: number; migratePfn: number; freePfn: number }
+  | { name: 'mm_compaction_end'; zone: string; zoneStart: number; migratePfn: number; freePfn: number; zoneEnd: number; sync: boolean; status: CompactResultDto }
+  | { name: 'mm_compaction_deferred'; zone: string; order: number; considered: number; deferShift: number }
+  | { name: 'mm_compaction_suitable'; zone: string; order: number; ret: CompactResultDto }
+
+export interface ZoneCompactResultDto {
+  zone: string
+  result: CompactResultDto
+  migrateScanned: number
+  freeScanned: number
+  isolated: number
+  migrated: number
+  failed: number
+}
+
+export interface PredictedVsRealDto {
+  zone: string
+  /** free blocks per order after the trigger: predicted, real, predicted − real */
+  predicted: number[]
+  real: number[]
+  error: number[]
+  /** free pages in blocks of order ≥ pageblock order */
+  highOrderPagesPredicted: number
+  highOrderPagesReal: number
+  /** (predicted − real) / real, or null when real is 0 */
+  highOrderError: number | null
+}
+
+/** Every pageblock in PFN order: migratetype index (255 = in no zone or outside buddy) and page counts. */
+export interface PageblockMapArrays {
+  mt: Uint8Array
+  free: Uint16Array
+  movable: Uint16Array
+  unmovable: Uint16Array
+  reclaimable: Uint16Array
+  pinned: Uint16Array
+  mixed: Uint8Array
+}
+
+export interface WindowDto {
+  startPfn: number
+  endPfn: number
+  result: string
+  /** the kernel's words for the result */
+  why: string
+  blockers: Array<{ pfn: number; kind: BlockerKindDto }>
+  blockersTotal: number
+  blockerCounts: Partial<Record<BlockerKindDto, number>>
+  migrated: number
+}
+
+export type BlockerSummaryDto = Partial<Record<BlockerKindDto, { windows: number; maxPerWindow: number }>>
+
+export interface WhatIfOutcomeDto {
+  /** sentences saying what the verdict rests on */
+  assumptions: string[]
+  before: ZoneSummaryDto[]
+  after: ZoneSummaryDto[]
+  /** pageblock indices whose migratetype or free pages changed */
+  changedPageblocks: number[]
+  /** first PFN of ZONE_MOVABLE per node when a carve-out was asked for */
+  movableStart: Record<number, number> | null
+  pageSize: number
+}
+
+export interface CmaWhatIfDto extends WhatIfOutcomeDto {
+  verdict: string
+  success: boolean
+  pfn: number | null
+  count: number
+  align: number
+  area: { name: string; basePfn: number; count: number; orderPerBit: number; source: string }
+  windows: WindowDto[]
+  windowsTried: number
+  reason: string
+  migrated: number
+  counters: Record<string, number>
+  blockerSummary: BlockerSummaryDto
+}
+
+export interface ContigWhatIfDto extends WhatIfOutcomeDto {
+  verdict: string
+  success: boolean
+  pfn: number | null
+  nrPages: number
+  windows: WindowDto[]
+  windowsTried: number
+  windowsSkipped: number
+  migrated: number
+  counters: Record<string, number>
+  blockerSummary: BlockerSummaryDto
+}
+
+export interface HugetlbWhatIfDto extends WhatIfOutcomeDto {
+  verdict: string
+  requested: number
+  obtained: number
+  order: number
+  pageSizeBytes: number
+  gigantic: boolean
+  compaction: boolean
+  obtainedWithCompaction: number | null
+  obtainedWithoutCompaction: number | null
+  yield: Array<{ requested: number; obtainedWithCompaction: number | null; obtainedWithoutCompaction: number | null }>
+  via: Record<string, number>
+  pfns: number[]
+  counters: Record<string, number>
+  windows: WindowDto[]
+  blockerSummary: BlockerSummaryDto
+}
+
+export interface ThpFaultDto {
+  success: boolean
+  via: 'fast' | 'min-watermark' | 'compaction' | 'reclaim' | 'retry' | 'failed'
+  compactions: Array<{ priority: string; result: string; success: boolean }>
+  reclaimRounds: number
+  wokeKswapd: boolean
+}
+
+export interface ThpWhatIfDto extends WhatIfOutcomeDto {
+  verdict: string
+  defrag: DefragModeDto
+  madvised: boolean
+  gfp: string
+  faults: number
+  succeeded: number
+  fallbacks: number
+  results: ThpFaultDto[]
+  counters: Record<string, number>
+  table: Array<{ defrag: DefragModeDto; madvised: boolean; gfp: string; success: boolean; via: string; compactStall: number; pagesMigrated: number; migrateScanned: number; freeScanned: number }>
+}
+
+// ------------------------------------------------------------------ views of the app
+
+export interface FindingDto {
+  severity: 'info' | 'warning' | 'error'
+  code: string
+  zone: string | null
+  message: string
+}
+
+export interface ZoneBoundary {
+  node: number
+  zone: string
+  /** first and last pageblock index (into the map arrays) of the zone */
+  firstPb: number
+  lastPb: number
+  startPfn: number
+  endPfn: number
+}
+
+/** What the renderer shows about one opened snapshot. */
+export interface SnapshotView {
+  id: string
+  path: string
+  label: string | null
+  /** labels of the captures of the series this one belongs to */
+  series: string[] | null
+  machine: MachineDto
+  layout: { method: 'exact' | 'synthesized'; seed: number | null; source: string | null }
+  zones: ZoneSummaryDto[]
+  nodes: Array<{ node: number; fragmentationScore: number }>
+  findings: FindingDto[]
+  /** vm.extfrag_threshold (×1000 scale of the extfrag index), from the capture or the default 500 */
+  extfragThreshold: number
+  /** migratetype names, index = the numbers used in PageblockMapDto.mt */
+  migratetypes: string[]
+  pageblockCount: number
+  pagesPerBlock: number
+  /** PFN of pageblock 0 of the map */
+  basePfn: number
+  pageSize: number
+  zoneBoundaries: ZoneBoundary[]
+}
+
+/**
+ * Every pageblock of the machine in PFN order (index i covers PFNs basePfn + i·pagesPerBlock …).
+ * mt[i] = migratetype index, 255 = not in any zone. Counts are pages of that pageblock.
+ */
+export interface PageblockMapDto extends PageblockMapArrays {
+  /** the snapshot the map belongs to */
+  id: string
+}
+
+/** Page-level view of one pageblock: one byte per page (see PAGE_CLASSES for names). */
+export interface PageblockDetailDto {
+  id: string
+  pageblock: number
+  startPfn: number
+  migratetype: string
+  zone: string | null
+  /** page bytes as the engine encodes them */
+  pages: Uint8Array
+  /** per page: a class index into PAGE_CLASSES and, for free heads and compound heads, the order (else -1) */
+  classes: Uint8Array
+  orders: Int8Array
+}
+
+export interface BandDto {
+  seeds: number[]
+  /** per zone label: free blocks per order after, median / 5th / 95th percentile */
+  zones: Record<string, { median: number[]; p5: number[]; p95: number[]; highOrderPages: { median: number; p5: number; p95: number } }>
+  counters: Record<string, { median: number; p5: number; p95: number }>
+}
+
+export interface RealOutcomeDto {
+  capture: string
+  trigger: { file: string; node: number | null }
+  counters: Record<string, number>
+  predictedVsReal: PredictedVsRealDto[]
+}
+
+/** The answer of a what-if compaction run, with the maps the app draws. */
+export interface WhatifCompactView {
+  runId: string
+  snapshotId: string
+  kind: 'full' | 'direct' | 'proactive'
+  order: number
+  mode: string
+  result: string
+  layout: 'exact' | 'synthesized'
+  seed: number
+  counters: Record<string, number>
+  before: ZoneSummaryDto[]
+  after: ZoneSummaryDto[]
+  zonesCompacted: ZoneCompactResultDto[]
+  pagesMigrated: number
+  bytesCopied: number
+  allocationWouldSucceed: boolean | null
+  assumptions: string[]
+  band: BandDto | null
+  real: RealOutcomeDto | null
+  /** [migratePfn, freePfn] pairs over time, for the scanner replay */
+  timeline: number[]
+  /** tracepoint-named events (the first ones; eventsDropped says how many more) */
+  events: CompactionEventDto[]
+  eventsDropped: number
+  /** pageblock map after the run (same indexing as getPageblockMap) and the pageblocks that changed */
+  afterMap: PageblockMapDto
+  changedPageblocks: number[]
+}
+
+/**
+ * The answer of a contiguous-allocation what-if (the CLI's `whatif cma|hugetlb|contig|thp --json`):
+ * the result for that kind at the top level and the run's context.
+ */
+export type ContigWhatifResult = (CmaWhatIfDto | HugetlbWhatIfDto | ContigWhatIfDto | ThpWhatIfDto) & {
+  kind: 'cma' | 'hugetlb' | 'contig' | 'thp'
+  capture: string | null
+  layout: 'exact' | 'synthesized'
+  seeds: number[]
+  perSeed: number[]
+  baseline: { verdict: string; figure: number } | null
+  /** the real hugetlb step after the capture: pool size before it, pages obtained, the counters' deltas */
+  real: { capture: string; step: string; sizeKb: number; requested: number; before: number; obtained: number; counters: Record<string, number>; predicted: number; error: number | null } | null
+}
+
+export interface ContigWhatifView {
+  runId: string
+  snapshotId: string
+  kind: 'cma' | 'hugetlb' | 'contig' | 'thp'
+  result: ContigWhatifResult
+  pageSize: number
+}
+
+export interface RunProgress {
+  runId: string
+  phase: string
+  done: number
+  total: number
+}
+
+export interface RecentEntry {
+  path: string
+  label: string | null
+  openedAt: string
+}
+
+export interface AppInfo {
+  version: string
+  transport: 'electron' | 'browser'
+  contractVersion: number
+  bundledSnapshot: string | null
+}
+
+export interface HostError {
+  code: 'bad-argument' | 'not-found' | 'bad-input' | 'cancelled' | 'unsupported' | 'internal'
+  message: string
+}
+
+export function isHostError(e: unknown): e is HostError {
+  return typeof e === 'object' && e !== null && typeof (e as HostError).code === 'string' && typeof (e as HostError).message === 'string'
+}
+
+/** Any thrown value as a HostError with exactly { code, message }, in plain words. */
+export function asHostError(e: unknown): HostError {
+  if (isHostError(e)) return { code: e.code, message: e.message }
+  if (e instanceof Error) return { code: 'internal', message: e.message }
+  return { code: 'internal', message: String(e) }
+}

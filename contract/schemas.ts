@@ -1,0 +1,180 @@
+/**
+ * The contract's schemas and method types: what each method takes (a zod schema, validated by
+ * the host) and returns, and the events' payloads. The what-if requests are described once
+ * here: the app's calls and the CLI's flags (cli/flags.ts) both end in these schemas.
+ *
+ * Every method takes one argument object and returns a promise of its result; failures reject
+ * with a HostError `{ code, message }`. Long work (opening a snapshot, a what-if) is a run:
+ * `start*` returns `{ runId }` at once, then the host emits `run:progress` events and finally
+ * `run:done` / `whatif:done` / `whatif:contig-done` or `run:failed`; `cancelRun` stops it.
+ */
+import { z } from 'zod'
+import type { MethodName, EventName, MenuCommand } from './names.ts'
+import type {
+  AppInfo, SnapshotView, PageblockMapDto, PageblockDetailDto, RecentEntry, RunProgress, HostError, WhatifCompactView, ContigWhatifView,
+} from './dto.ts'
+
+// ------------------------------------------------------------------ what-if requests
+
+/** 'auto' (the capture's workload log, else none), 'none', a page count, a share of anonymous pages (0..1), or a file of PFNs */
+export const pinnedSchema = z.union([
+  z.literal('auto'), z.literal('none'),
+  z.object({ pages: z.number().int().min(0) }).strict(),
+  z.object({ fraction: z.number().min(0).max(1) }).strict(),
+  z.object({ pfnFile: z.string().min(1).max(4096) }).strict(),
+])
+export type PinnedRequest = z.infer<typeof pinnedSchema>
+
+export const strategySchema = z.object({
+  fastIsolateFreepages: z.boolean().optional(),
+  fastFindMigrateblock: z.boolean().optional(),
+  honourSkipBits: z.boolean().optional(),
+  scanUnmovableForSmallOrders: z.boolean().optional(),
+}).strict()
+export type CompactStrategyRequest = z.infer<typeof strategySchema>
+
+/** `whatif compact`: what compaction would produce now. */
+export const whatifCompactSchema = z.object({
+  node: z.number().int().min(0).max(1023).optional(),
+  zone: z.string().min(1).max(16).optional(),
+  /** absent = full compaction (order −1) */
+  order: z.number().int().min(0).max(20).optional(),
+  mode: z.enum(['async', 'sync-light', 'sync']).optional(),
+  strategy: strategySchema.optional(),
+  pinned: pinnedSchema.optional(),
+  /** seeds of the ensemble (layout seeds when synthesized, pin seeds when exact) */
+  seeds: z.number().int().min(1).max(256).optional(),
+  /** the CPU the compaction runs on (its per-cpu lists take the frees) */
+  cpu: z.number().int().min(0).max(8191).optional(),
+  /** proactive compaction (kcompactd) with this compaction_proactiveness, or the capture's */
+  proactive: z.union([z.number().int().min(0).max(100), z.literal('capture')]).optional(),
+}).strict().refine((a) => a.proactive === undefined || a.order === undefined, { message: 'proactive compaction takes no order', path: ['proactive'] })
+export type WhatifCompactRequest = z.infer<typeof whatifCompactSchema>
+
+const coreSchema = z.union([z.object({ bytes: z.number().int().min(1) }).strict(), z.object({ percent: z.number().min(0).max(100) }).strict()])
+
+/** `whatif cma | hugetlb | contig | thp`: contiguous allocations. */
+export const whatifContigSchema = z.object({
+  kind: z.enum(['cma', 'hugetlb', 'contig', 'thp']),
+  /** cma: pages, or bytes; contig: bytes */
+  pages: z.number().int().min(1).optional(),
+  sizeBytes: z.number().int().min(1).optional(),
+  /** cma: alignment order */
+  align: z.number().int().min(0).max(40).optional(),
+  area: z.string().min(1).max(64).optional(),
+  basePfn: z.number().int().min(0).optional(),
+  areaCount: z.number().int().min(1).optional(),
+  orderPerBit: z.number().int().min(0).max(20).optional(),
+  /** hugetlb: pages to add and the page size in bytes */
+  count: z.number().int().min(1).max(1 << 24).optional(),
+  hugeSizeBytes: z.number().int().min(4096).optional(),
+  compaction: z.boolean().optional(),
+  /** contig */
+  gfp: z.enum(['kernel', 'movable']).optional(),
+  node: z.number().int().min(0).max(1023).optional(),
+  /** thp */
+  defrag: z.enum(['always', 'defer', 'defer+madvise', 'madvise', 'never']).optional(),
+  madvised: z.boolean().optional(),
+  faults: z.number().int().min(1).max(1 << 20).optional(),
+  movablecore: coreSchema.optional(),
+  kernelcore: coreSchema.optional(),
+  migrateBeforePin: z.boolean().optional(),
+  pinPlacement: z.enum(['uniform', 'after-compaction']).optional(),
+  pinned: pinnedSchema.optional(),
+  seeds: z.number().int().min(1).max(64).optional(),
+}).strict()
+export type WhatifContigRequest = z.infer<typeof whatifContigSchema>
+
+// ------------------------------------------------------------------ methods
+
+const openArgs = z.object({
+  path: z.string().min(1).max(4096),
+  capture: z.string().min(1).max(200).optional(),
+  layout: z.enum(['auto', 'exact', 'synthesized']).optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+}).strict()
+
+const uploadArgs = z.object({
+  files: z.array(z.object({ name: z.string().min(1).max(255), data: z.instanceof(Uint8Array) }).strict()).min(1).max(64),
+  layout: z.enum(['auto', 'exact', 'synthesized']).optional(),
+}).strict()
+
+const idArgs = z.object({ id: z.string().min(1).max(64) }).strict()
+const runArgs = z.object({ runId: z.string().min(1).max(64) }).strict()
+const empty = z.object({}).strict()
+
+/** method name → argument schema. The preload exposes exactly these, the host registers exactly these. */
+export const METHODS = {
+  appInfo: empty,
+  startOpenPath: openArgs,
+  startOpenBundled: empty,
+  startOpenUpload: uploadArgs,
+  cancelRun: runArgs,
+  closeSnapshot: idArgs,
+  listSnapshots: empty,
+  getSnapshot: idArgs,
+  getPageblockMap: idArgs,
+  getPageblockDetail: z.object({ id: z.string().min(1).max(64), pageblock: z.number().int().min(0) }).strict(),
+  listRecent: empty,
+  pickSnapshotPath: z.object({ kind: z.enum(['directory', 'file']) }).strict(),
+  startWhatifContig: whatifContigSchema.safeExtend({ id: z.string().min(1).max(64) }),
+  startWhatifCompact: whatifCompactSchema.safeExtend({ id: z.string().min(1).max(64) }),
+} as const satisfies { [M in MethodName]: z.ZodType }
+
+export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
+
+export interface MethodResults {
+  appInfo: AppInfo
+  startOpenPath: { runId: string }
+  startOpenBundled: { runId: string }
+  startOpenUpload: { runId: string }
+  cancelRun: { cancelled: boolean }
+  closeSnapshot: { closed: boolean }
+  listSnapshots: Array<{ id: string; path: string; label: string | null }>
+  getSnapshot: SnapshotView
+  getPageblockMap: PageblockMapDto
+  getPageblockDetail: PageblockDetailDto
+  listRecent: RecentEntry[]
+  /** path chosen in a native dialog, or null (cancelled); supported=false in browser mode */
+  pickSnapshotPath: { path: string | null; supported: boolean }
+  startWhatifCompact: { runId: string }
+  startWhatifContig: { runId: string }
+}
+
+// ------------------------------------------------------------------ events (host → renderer)
+
+export interface EventPayloads {
+  'run:progress': RunProgress
+  'run:done': { runId: string; snapshot: SnapshotView }
+  'run:failed': { runId: string; error: HostError }
+  /** a what-if run finished */
+  'whatif:done': { runId: string; whatif: WhatifCompactView }
+  /** a contiguous-allocation what-if finished */
+  'whatif:contig-done': { runId: string; whatif: ContigWhatifView }
+  /** the host opened a snapshot on its own (menu, drag-and-drop, second instance, command line) */
+  'snapshot:opening': { runId: string; path: string }
+  /** a menu command the renderer carries out */
+  'menu:command': { command: MenuCommand }
+}
+
+/** The API the renderer sees (window.buddyscope in Electron; a WebSocket client in browser mode). */
+export type BuddyscopeApi = {
+  [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodResults[M]>
+} & {
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void
+}
+
+/** Validate a call's argument; returns the parsed value or a HostError. */
+export function validateArgs<M extends MethodName>(method: M, args: unknown): { ok: true; value: MethodArgs<M> } | { ok: false; error: HostError } {
+  const schema = METHODS[method]
+  if (!schema) return { ok: false, error: { code: 'bad-argument', message: `unknown method ${String(method)}` } }
+  const r = schema.safeParse(args ?? {})
+  if (r.success) return { ok: true, value: r.data as MethodArgs<M> }
+  const issue = r.error.issues[0]
+  const where = issue?.path.length ? issue.path.join('.') : 'argument'
+  return { ok: false, error: { code: 'bad-argument', message: `${method}: ${where}: ${issue?.message ?? 'invalid'}` } }
+}
+
+/** Compile-time check that EventPayloads has exactly the events of names.ts. */
+type EventsMatch = [Exclude<EventName, keyof EventPayloads> | Exclude<keyof EventPayloads, EventName>] extends [never] ? true : false
+export const EVENT_PAYLOADS_COMPLETE: EventsMatch = true

@@ -1,0 +1,27 @@
+/**
+ * What the service needs from where it runs (Electron main, or the `buddyscope serve` process).
+ * Plain Node module types; no electron import.
+ */
+import type { EventName, EventPayloads, RecentEntry } from '../contract/index.ts'
+import type { EngineRunner } from './workers/pool.ts'
+
+export interface RecentStore {
+  list(): RecentEntry[]
+  add(entry: RecentEntry): void
+}
+
+export interface HostDeps {
+  transport: 'electron' | 'browser'
+  version: string
+  /** emit an event to the renderer(s) */
+  emit<E extends EventName>(event: E, payload: EventPayloads[E]): void
+  /** the engine's worker threads (host/workers/pool.ts) */
+  pool: EngineRunner
+  recent: RecentStore
+  /** path of the bundled real capture opened on first start, or null */
+  bundledSnapshot: string | null
+  /** native file dialog (Electron only) */
+  pickPath?: (kind: 'directory' | 'file') => Promise<string | null>
+  /** directory for uploaded files (browser mode) */
+  uploadDir?: string
+}

@@ -1,0 +1,136 @@
+/**
+ * The compaction fidelity table: for every capture in a fixtures folder that its series follows
+ * with a compaction trigger (steps.log: node compact or compact_memory), run `whatif compact`
+ * exactly as a user would (the same function the CLI calls, pins from the workload log, seed
+ * ensembles when pins are placed) and compare with the capture taken after the trigger.
+ * Used by `npm run fidelity` (docs/fidelity.md) and by test/fidelity/compaction.test.ts.
+ */
+import { readdirSync, existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { seriesContext } from './series.ts'
+import { whatifCompact, counterValue, type WhatifCompactJson } from './whatif/compact.ts'
+import { followsFullCompaction } from './whatif/pinned.ts'
+import { EnginePool } from './workers/pool.ts'
+
+export const COUNTERS = ['pgmigrate_success', 'compact_migrate_scanned', 'compact_free_scanned', 'compact_isolated'] as const
+
+export interface FidelityRow {
+  run: string
+  capture: string
+  next: string
+  kernel: string
+  trigger: string
+  pinned: number
+  seeds: number
+  /** free pages in blocks ≥ pageblock order: before, real after, predicted after (median) */
+  hiBefore: number
+  hiReal: number
+  hiPredicted: number
+  hiError: number | null
+  /** Σ over zones and orders of |predicted − real| free pages, over the real free pages */
+  shapeError: number
+  counters: Record<string, { predicted: number; real: number; error: number | null }>
+  /** a second compaction right after another one */
+  second: boolean
+  /** ≥ 2 MiB free pages predicted with the trigger on each CPU of the capture (a capture does not say which ran it) */
+  perCpu: Array<{ cpu: number; hi: number }>
+  /** the real value lies between the lowest and highest of perCpu (±10 %) */
+  realInCpuRange: boolean
+}
+
+/** The bounds issue #8 sets: ≥ 2 MiB pages ±10 %, shape ≤ 15 %, counters ±25 %. */
+export const BOUNDS = { hi: 0.10, shape: 0.15, counter: 0.25 }
+
+const rel = (p: number, r: number): number | null => (r !== 0 ? (p - r) / r : p === 0 ? 0 : null)
+
+export async function fidelityRow(dir: string, run: string, cap: string, pool?: EnginePool): Promise<FidelityRow | null> {
+  const path = join(dir, run)
+  const ctx = await seriesContext(path, cap)
+  if (!ctx?.trigger || !ctx.nextBuddyinfo || !ctx.next) return null
+  const pinned = ctx.workloadPinnedPages ?? 0
+  const seeds = pinned > 0 ? 8 : 1
+  // exactly what `buddyscope whatif compact <run> --capture <cap> [--node N] [--seeds 8] [--cpu C]` runs
+  const run1 = (cpu?: number): Promise<WhatifCompactJson> => whatifCompact({ path, capture: cap, layout: 'exact', seed: 1 }, {
+    seeds, pinned: 'auto',
+    ...(ctx.trigger!.node !== null ? { node: ctx.trigger!.node } : {}),
+    ...(cpu !== undefined ? { cpu } : {}),
+  }, pool ? { runSeeds: (jobs) => pool.runSeeds(jobs) } : {})
+  const j = await run1()
+  const pbo = pageblockOrder(join(path, cap))
+  const hi = (row: number[]): number => row.reduce((s, n, o) => s + (o >= pbo ? n * 2 ** o : 0), 0)
+  const pages = (row: number[]): number => row.reduce((s, n, o) => s + n * 2 ** o, 0)
+  const real = ctx.nextBuddyinfo.rows
+  let hiBefore = 0, hiReal = 0, hiPredicted = 0, shape = 0, realFree = 0
+  for (const z of j.after.zones) {
+    const label = `Node ${z.node}, zone ${z.zone}`
+    const r = real.find((x) => x.node === z.node && x.zone === z.zone)?.nrFree ?? []
+    const b = j.before.zones.find((x) => x.node === z.node && x.zone === z.zone)?.freeBlocks ?? []
+    const pred = j.band?.zones[label]?.median ?? z.freeBlocks
+    hiBefore += hi(b)
+    hiReal += hi(r)
+    hiPredicted += j.band?.zones[label]?.highOrderPages.median ?? hi(z.freeBlocks)
+    realFree += pages(r)
+    pred.forEach((v, o) => { shape += Math.abs(v - (r[o] ?? 0)) * 2 ** o })
+  }
+  const counters: FidelityRow['counters'] = {}
+  for (const k of COUNTERS) {
+    const v = j.counters[k]
+    const p = v === undefined ? 0 : counterValue(v)
+    const r = ctx.trigger.deltas[k] ?? 0
+    counters[k] = { predicted: p, real: r, error: rel(p, r) }
+  }
+  const perCpu: FidelityRow['perCpu'] = []
+  for (const cpu of capturedCpus(join(path, cap))) {
+    const c = await run1(cpu)
+    perCpu.push({ cpu, hi: c.after.zones.reduce((a, z) => a + (c.band?.zones[`Node ${z.node}, zone ${z.zone}`]?.highOrderPages.median ?? hi(z.freeBlocks)), 0) })
+  }
+  const lo = Math.min(hiPredicted, ...perCpu.map((c) => c.hi))
+  const up = Math.max(hiPredicted, ...perCpu.map((c) => c.hi))
+  const kernel = existsSync(join(path, cap, 'uname_r')) ? readFileSync(join(path, cap, 'uname_r'), 'utf8').trim() : 'unknown'
+  return {
+    run, capture: cap, next: ctx.next, kernel, trigger: ctx.trigger.file === 'compact_memory' ? 'compact_memory' : `node${ctx.trigger.node ?? 0}/compact`,
+    pinned, seeds, hiBefore, hiReal, hiPredicted, hiError: rel(hiPredicted, hiReal), shapeError: realFree > 0 ? shape / realFree : 0, counters,
+    second: followsFullCompaction(ctx),
+    perCpu, realInCpuRange: hiReal >= lo * 0.9 && hiReal <= up * 1.1,
+  }
+}
+
+/** The CPUs of the capture's per-cpu pagesets (zoneinfo `cpu: N`). */
+function capturedCpus(capDir: string): number[] {
+  const p = join(capDir, 'zoneinfo')
+  if (!existsSync(p)) return []
+  return [...new Set([...readFileSync(p, 'utf8').matchAll(/^\s+cpu: (\d+)$/gm)].map((m) => Number(m[1])))].sort((a, b) => a - b)
+}
+
+/** Page block order as pagetypeinfo prints it (9 when the capture has none). */
+function pageblockOrder(capDir: string): number {
+  const p = join(capDir, 'pagetypeinfo')
+  if (!existsSync(p)) return 9
+  const m = /Page block order:\s*(\d+)/.exec(readFileSync(p, 'utf8'))
+  return m ? Number(m[1]) : 9
+}
+
+/** Every row of every run folder under dir. */
+export async function fidelityTable(dir: string, pool?: EnginePool): Promise<FidelityRow[]> {
+  const rows: FidelityRow[] = []
+  for (const run of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    if (!existsSync(join(dir, run, 'steps.log'))) continue
+    for (const cap of readdirSync(join(dir, run)).filter((d) => /^\d\d-/.test(d)).sort()) {
+      const r = await fidelityRow(dir, run, cap, pool)
+      if (r) rows.push(r)
+    }
+  }
+  return rows
+}
+
+/** Which bounds a row misses. */
+export function misses(r: FidelityRow): string[] {
+  const out: string[] = []
+  if (r.hiError === null || Math.abs(r.hiError) > BOUNDS.hi) out.push('≥2MiB')
+  if (r.shapeError > BOUNDS.shape) out.push('shape')
+  for (const k of COUNTERS) {
+    const c = r.counters[k]!
+    if (c.error === null || Math.abs(c.error) > BOUNDS.counter) out.push(k)
+  }
+  return out
+}

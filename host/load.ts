@@ -1,0 +1,148 @@
+/**
+ * Open a snapshot and build its model: the one place where the host reads files and hands
+ * text and byte streams to the pure engine. Used by the CLI and by the Electron main process.
+ */
+import { readFile } from 'node:fs/promises'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import {
+  parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaAreasFromBootLog, cmaAreasFromDebugfs,
+  setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, summarizeZones,
+  type Capture, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
+} from '../engine/index.ts'
+import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
+import { withOpened, type SnapshotRef } from './snapshot.ts'
+
+export type LayoutChoice = 'auto' | 'exact' | 'synthesized'
+
+export interface LoadOptions {
+  /** sub-capture of a series (label, label without number, or number) */
+  capture?: string
+  layout?: LayoutChoice
+  /** seed of a synthesized layout */
+  seed?: number
+  /** progress of the long phases: phase name, units done, units in total (0 = unknown) */
+  onProgress?: (phase: string, done: number, total: number) => void
+}
+
+export interface LoadedSnapshot {
+  path: string
+  label: string | null
+  /** labels of the series this capture belongs to, or null */
+  series: string[] | null
+  capture: Capture
+  model: MemoryModel
+  allocator: PageAllocator
+  findings: Finding[]
+  /** the model's per-zone summaries at load time */
+  zones: ZoneSummary[]
+}
+
+/**
+ * The CMA areas as [base PFN, pages]: from CMA debugfs files in the capture, else from the boot
+ * log's `cma: Reserved N MiB at 0x…` lines in a dmesg beside the capture (or its series).
+ */
+async function findCmaAreas(path: string, src: SnapshotSource, series: SnapshotSeries | null, pageSize: number): Promise<Array<[number, number]>> {
+  const debugfs: Record<string, string> = {}
+  for (const f of src.files) if (f.startsWith('cma/')) debugfs[f] = await src.readText(f)
+  const fromDebugfs = cmaAreasFromDebugfs(debugfs)
+  if (fromDebugfs.length) return fromDebugfs.map((a) => [a.basePfn, a.count])
+  const text = await findDmesg(path, src, series)
+  return text ? cmaAreasFromBootLog(text, pageSize).map((a) => [a.basePfn, a.count]) : []
+}
+
+/** The boot log: the series' dmesg.txt, or (a capture directory) a dmesg beside or inside it. */
+export async function findDmesg(path: string, src: SnapshotSource, series: SnapshotSeries | null): Promise<string | null> {
+  const inSeries = series ? (await series.readFile('dmesg.txt')) ?? (await series.readFile('dmesg')) : null
+  if (inSeries !== null) return inSeries
+  const candidates: string[] = []
+  try {
+    if (statSync(path).isDirectory()) {
+      candidates.push(join(path, 'dmesg'), join(path, 'dmesg.txt'))
+      if (src.label) candidates.push(join(path, src.label, 'dmesg.txt'))
+      candidates.push(join(dirname(path), 'dmesg.txt'))
+    }
+  } catch {
+    return null
+  }
+  for (const f of candidates) if (existsSync(f)) return readFile(f, 'utf8')
+  return null
+}
+
+async function feed(src: SnapshotSource, name: string, sink: (first: number, words: Uint32Array) => void, onProgress?: LoadOptions['onProgress']): Promise<number> {
+  const dec = new KpageDecoder(sink, src.describe(name))
+  const total = src.size(name) ?? 0
+  let done = 0
+  let last = 0
+  for await (const chunk of src.openStream(name)) {
+    dec.push(chunk)
+    done += chunk.length
+    if (onProgress && done - last >= 8 << 20) {
+      last = done
+      onProgress(name, done, total)
+    }
+  }
+  onProgress?.(name, done, done)
+  return dec.end()
+}
+
+/**
+ * Open, parse and model one capture. Errors are SnapshotError or ParseError (both say where).
+ * `ref` is a path, or an opened snapshot whose unpacked bundle is reused.
+ */
+export function loadSnapshot(ref: SnapshotRef, opts: LoadOptions = {}): Promise<LoadedSnapshot> {
+  return withOpened(ref, async (o) => {
+    const series = await o.series().catch(() => null)
+    try {
+      return await loadFrom(o.path, series, await o.capture(opts.capture), opts)
+    } finally {
+      await series?.close()
+    }
+  })
+}
+
+async function loadFrom(path: string, series: SnapshotSeries | null, src: SnapshotSource, opts: LoadOptions): Promise<LoadedSnapshot> {
+  const labels = series ? series.captures.map((c) => c.label) : null
+  try {
+    opts.onProgress?.('reading files', 0, src.files.length)
+    const texts: Record<string, string> = {}
+    const binaries: string[] = []
+    for (const name of src.files) {
+      if (BINARY_FILES.has(name)) binaries.push(name)
+      else texts[name] = await src.readText(name)
+    }
+    const capture = parseCapture({
+      source: path, label: src.label, texts, binaries, describe: (n) => src.describe(n),
+      manifest: src.manifest ? { hostname: src.manifest.hostname, kernelRelease: src.manifest.kernelRelease, arch: src.manifest.arch, pageSize: src.manifest.pageSize, captureTime: src.manifest.captureTime } : null,
+    })
+    const hasCma = capture.machine.migratetypes.includes('CMA')
+    const cmaAreas = hasCma ? await findCmaAreas(path, src, series, capture.machine.pageSize) : []
+    const cmaBasePfn = cmaAreas[0]?.[0] ?? null
+    const layout = opts.layout ?? 'auto'
+    const haveFlags = binaries.includes('kpageflags')
+    if (layout === 'exact' && !haveFlags) throw new Error(`${path}: --layout exact needs kpageflags, and this capture has none`)
+    let built: { model: MemoryModel; allocator: PageAllocator }
+    if (haveFlags && layout !== 'synthesized') {
+      const b = new ExactLayoutBuilder(capture, { cmaBasePfn, cmaAreas, source: src.describe('kpageflags') })
+      await feed(src, 'kpageflags', b.flagsSink, opts.onProgress)
+      if (binaries.includes('kpagecount')) await feed(src, 'kpagecount', b.countSink, opts.onProgress)
+      opts.onProgress?.('building layout', 0, 0)
+      built = b.finish()
+    } else {
+      opts.onProgress?.('synthesizing layout', 0, 0)
+      built = synthesizeModel(capture, { seed: opts.seed ?? 1, cmaBasePfn })
+    }
+    const { model, allocator } = built
+    allocator.policy.fallback = fallbackRuleFor(capture.machine.kernelRelease)
+    allocator.policy.watermarkBoostFactor = sysctlInt(capture, 'watermark_boost_factor', 15000)
+    if (!capture.zoneinfo) {
+      // no captured watermarks: compute them as the kernel would from min_free_kbytes
+      setupPerZoneWmarks(model, sysctlInt(capture, 'min_free_kbytes', 0) || calculateMinFreeKbytes(model), sysctlInt(capture, 'watermark_scale_factor', 10))
+    }
+    const zones = summarizeZones(model, capture.machine.hpageOrder)
+    const findings = [...captureFindings(capture), ...modelFindings(capture, model, zones)]
+    return { path, label: src.label, series: labels, capture, model, allocator, findings, zones }
+  } finally {
+    await src.close()
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * The service behind the contract: one per host (Electron main over IPC, `buddyscope serve`
+ * over WebSocket). Opening a snapshot and every what-if run on the engine's worker pool; the
+ * models of open snapshots stay here so the renderer's queries (maps, page-level detail) answer
+ * at once. Each open snapshot keeps its bundle unpacked (OpenedPath) until it is closed, and
+ * the workers read that copy.
+ */
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { importModel, pageblockDetail, type MemoryModel, type PageAllocator, type ModelTransfer, type PageblockMap } from '../engine/index.ts'
+import {
+  CONTRACT_VERSION, validateArgs, METHOD_NAMES, type MethodName, type MethodArgs, type MethodResults, type SnapshotView,
+  type PageblockMapDto, type PageblockDetailDto,
+} from '../contract/index.ts'
+import type { HostDeps } from './deps.ts'
+import { hostError, toHostError } from './errors.ts'
+import { contigResultDto, mapDto, whatifCompactView } from './dto.ts'
+import { OpenedPath } from './snapshot.ts'
+import type { LayoutChoice } from './load.ts'
+import type { OpenResult, Target } from './workers/jobs.ts'
+
+interface OpenSnapshot {
+  view: SnapshotView
+  opened: OpenedPath
+  target: Target
+  /** the model as transferred; imported (free lists rebuilt) on first use */
+  transfer: ModelTransfer
+  imported: { model: MemoryModel; allocator: PageAllocator } | null
+  map: PageblockMap
+}
+
+interface Run {
+  id: string
+  path: string
+  abort: AbortController
+}
+
+export interface OpenRequest {
+  path: string
+  capture?: string
+  layout?: LayoutChoice
+  seed?: number
+}
+
+export class BuddyscopeService {
+  private readonly deps: HostDeps
+  private readonly snapshots = new Map<string, OpenSnapshot>()
+  private readonly runs = new Map<string, Run>()
+  private nextId = 1
+  private uploadRoot: string | null = null
+
+  constructor(deps: HostDeps) {
+    this.deps = deps
+  }
+
+  /** Validate and dispatch one call. Rejects with a HostError, never with a stack trace. */
+  async handle(method: string, args: unknown): Promise<unknown> {
+    if (!Object.prototype.hasOwnProperty.call(HANDLERS, method)) throw hostError('bad-argument', `unknown method "${method}"`)
+    const m = method as MethodName
+    const v = validateArgs(m, args)
+    if (!v.ok) throw v.error
+    try {
+      return await (HANDLERS[m] as (h: BuddyscopeService, a: unknown) => Promise<unknown>)(this, v.value)
+    } catch (e) {
+      throw toHostError(e)
+    }
+  }
+
+  /** Open a snapshot on the host's own initiative (menu, drag-and-drop, second instance, argv). */
+  openPath(path: string, req: Partial<OpenRequest> = {}): string {
+    const runId = this.startOpen({ ...req, path })
+    this.deps.emit('snapshot:opening', { runId, path })
+    return runId
+  }
+
+  async dispose(): Promise<void> {
+    for (const r of this.runs.values()) r.abort.abort()
+    this.runs.clear()
+    for (const s of this.snapshots.values()) await s.opened.close().catch(() => undefined)
+    this.snapshots.clear()
+    await this.deps.pool.destroy()
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  /** Start a run: `work` gets the run's abort signal; its answer or failure becomes the run's events. */
+  private startRun(path: string, work: (signal: AbortSignal, runId: string) => Promise<(runId: string) => void>): string {
+    const id = `r${this.nextId++}`
+    const run: Run = { id, path, abort: new AbortController() }
+    this.runs.set(id, run)
+    work(run.abort.signal, id).then((finish) => {
+      if (!this.runs.delete(id)) return
+      try {
+        finish(id)
+      } catch (e) {
+        this.deps.emit('run:failed', { runId: id, error: toHostError(e) })
+      }
+    }, (e: unknown) => {
+      if (!this.runs.delete(id)) return
+      this.deps.emit('run:failed', { runId: id, error: run.abort.signal.aborted ? hostError('cancelled', `${path}: cancelled`) : toHostError(e) })
+    })
+    return id
+  }
+
+  private progress(runId: string): (phase: string, done: number, total: number) => void {
+    return (phase, done, total) => this.deps.emit('run:progress', { runId, phase, done, total })
+  }
+
+  startOpen(req: OpenRequest): string {
+    return this.startRun(req.path, async (signal, runId) => {
+      const opened = new OpenedPath(req.path)
+      try {
+        const target: Target = { path: req.path, layout: req.layout ?? 'auto', seed: req.seed ?? 1, ...(req.capture ? { capture: req.capture } : {}) }
+        // unpack a bundle once, here: the open and every later what-if read this copy
+        ;(await opened.series().catch(() => null))?.close()
+        const result = await this.deps.pool.run({ kind: 'open', target: { ...target, shared: opened.shared() } }, { signal, onProgress: this.progress(runId) })
+        if (signal.aborted) throw hostError('cancelled', `opening ${req.path} was cancelled`)
+        return (id) => {
+          const view = this.register(result, target, opened)
+          this.deps.recent.add({ path: req.path, label: view.label, openedAt: new Date().toISOString() })
+          this.deps.emit('run:done', { runId: id, snapshot: view })
+        }
+      } catch (e) {
+        await opened.close()
+        throw e
+      }
+    })
+  }
+
+  async cancelRun(runId: string): Promise<boolean> {
+    const run = this.runs.get(runId)
+    if (!run) return false
+    this.runs.delete(runId)
+    run.abort.abort()
+    this.deps.emit('run:failed', { runId, error: hostError('cancelled', `${run.path}: cancelled`) })
+    return true
+  }
+
+  private targetOf(s: OpenSnapshot): Target {
+    return { ...s.target, ...(s.view.label ? { capture: s.view.label } : {}), layout: s.view.layout.method, seed: s.view.layout.seed ?? 1, shared: s.opened.shared() }
+  }
+
+  /** Start a what-if compaction on an open snapshot; its seeds run on the pool side by side. */
+  startWhatifCompact(a: MethodArgs<'startWhatifCompact'>): string {
+    const s = this.snapshot(a.id)
+    const { id, ...request } = a
+    return this.startRun(s.view.path, async (signal, runId) => {
+      const r = await this.deps.pool.run({ kind: 'whatif-compact', target: this.targetOf(s), request, withMaps: true }, { signal, onProgress: this.progress(runId) })
+      return (rid) => this.deps.emit('whatif:done', { runId: rid, whatif: whatifCompactView(rid, id, r) })
+    })
+  }
+
+  /** Start a contiguous-allocation what-if (cma, hugetlb, contig, thp) on an open snapshot. */
+  startWhatifContig(a: MethodArgs<'startWhatifContig'>): string {
+    const s = this.snapshot(a.id)
+    const { id, ...request } = a
+    return this.startRun(s.view.path, async (signal, runId) => {
+      const r = await this.deps.pool.run({ kind: 'whatif-contig', target: this.targetOf(s), request }, { signal, onProgress: this.progress(runId) })
+      return (rid) => this.deps.emit('whatif:contig-done', { runId: rid, whatif: { runId: rid, snapshotId: id, kind: r.kind, result: contigResultDto(r), pageSize: s.view.pageSize } })
+    })
+  }
+
+  private register(msg: OpenResult, target: Target, opened: OpenedPath): SnapshotView {
+    const model = { ...msg.model, nrPageblocks: msg.model.pageblockMt.length }
+    const id = `s${this.nextId++}`
+    const i = msg.inspect
+    const pbPages = 2 ** model.geometry.pageblockOrder
+    const basePfn = Math.floor(Math.min(...model.zones.map((z) => z.startPfn)) / pbPages) * pbPages
+    const pbIndex = (pfn: number): number => Math.floor(pfn / pbPages) - basePfn / pbPages
+    const zoneBoundaries = model.zones.map((z) => ({
+      node: z.node, zone: z.name, startPfn: z.startPfn, endPfn: z.startPfn + z.spanned,
+      firstPb: pbIndex(z.startPfn), lastPb: pbIndex(z.startPfn + z.spanned - 1),
+    }))
+    const m = i.machine
+    const machine: SnapshotView['machine'] = {
+      hostname: m.hostname, kernelRelease: m.kernelRelease, arch: m.arch, pageSize: m.pageSize, pageSizeSource: m.pageSizeSource,
+      pageblockOrder: m.pageblockOrder, pageblockOrderSource: m.pageblockOrderSource, nrOrders: m.nrOrders, migratetypes: m.migratetypes,
+      nodes: m.nodes, hpageOrder: m.hpageOrder, captureTime: m.captureTime,
+    }
+    const view: SnapshotView = {
+      id, path: target.path, label: i.snapshot.label, series: i.snapshot.series, machine, layout: i.layout, zones: i.zones, nodes: i.nodes,
+      findings: i.findings.map((f) => ({ severity: f.severity as 'info' | 'warning' | 'error', code: f.code, zone: f.zone, message: f.message })),
+      extfragThreshold: msg.extfragThreshold, migratetypes: [...model.migratetypes], pageblockCount: model.nrPageblocks,
+      pagesPerBlock: pbPages, basePfn, pageSize: model.geometry.pageSize, zoneBoundaries,
+    }
+    this.snapshots.set(id, { view, opened, target, transfer: msg.model, imported: null, map: msg.map })
+    return view
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  snapshot(id: string): OpenSnapshot {
+    const s = this.snapshots.get(id)
+    if (!s) throw hostError('not-found', `no open snapshot "${id}"`)
+    return s
+  }
+
+  appInfo(): MethodResults['appInfo'] {
+    return { version: this.deps.version, transport: this.deps.transport, contractVersion: CONTRACT_VERSION, bundledSnapshot: this.deps.bundledSnapshot }
+  }
+
+  listSnapshots(): MethodResults['listSnapshots'] {
+    return [...this.snapshots.values()].map((s) => ({ id: s.view.id, path: s.view.path, label: s.view.label }))
+  }
+
+  async closeSnapshot(id: string): Promise<boolean> {
+    const s = this.snapshots.get(id)
+    if (!s) return false
+    this.snapshots.delete(id)
+    await s.opened.close()
+    return true
+  }
+
+  pageblockMapDto(id: string): PageblockMapDto {
+    return mapDto(id, this.snapshot(id).map)
+  }
+
+  /** the snapshot's model (imported from the transfer on first use) */
+  model(id: string): { model: MemoryModel; allocator: PageAllocator } {
+    const s = this.snapshot(id)
+    s.imported ??= importModel(s.transfer)
+    return s.imported
+  }
+
+  pageblockDetailDto(id: string, pb: number): PageblockDetailDto {
+    const { model } = this.model(id)
+    if (pb >= model.nrPageblocks) throw hostError('bad-argument', `pageblock ${pb} is outside 0..${model.nrPageblocks - 1}`)
+    const d = pageblockDetail(model, pb)
+    return { id, pageblock: pb, ...d }
+  }
+
+  async upload(files: Array<{ name: string; data: Uint8Array }>, layout: LayoutChoice | undefined): Promise<string> {
+    if (!this.uploadRoot) this.uploadRoot = this.deps.uploadDir ?? (await mkdtemp(join(tmpdir(), 'buddyscope-upload-')))
+    const dir = join(this.uploadRoot, `u${this.nextId++}`)
+    await mkdir(dir, { recursive: true })
+    const seen = new Set<string>()
+    for (const f of files) {
+      const name = basename(f.name)
+      if (name !== f.name || name === '.' || name === '..' || name.startsWith('.') || /[\\/\0]/.test(name)) {
+        throw hostError('bad-argument', `upload: "${f.name}" is not a plain file name`)
+      }
+      if (seen.has(name)) throw hostError('bad-argument', `upload: "${name}" appears twice`)
+      seen.add(name)
+      await writeFile(join(dir, name), f.data)
+    }
+    // one bundle or one single file: open it directly; several files: the directory
+    const only = files.length === 1 ? join(dir, basename(files[0]!.name)) : dir
+    return this.startOpen({ path: only, ...(layout ? { layout } : {}) })
+  }
+
+  get deps_(): HostDeps {
+    return this.deps
+  }
+}
+
+type Handler<M extends MethodName> = (h: BuddyscopeService, a: MethodArgs<M>) => Promise<MethodResults[M]>
+
+const HANDLERS: { [M in MethodName]: Handler<M> } = {
+  appInfo: async (h) => h.appInfo(),
+  startOpenPath: async (h, a) => ({ runId: h.startOpen(a) }),
+  startOpenBundled: async (h) => {
+    const p = h.deps_.bundledSnapshot
+    if (!p) throw hostError('not-found', 'no bundled snapshot in this build')
+    return { runId: h.startOpen({ path: p }) }
+  },
+  startOpenUpload: async (h, a) => ({ runId: await h.upload(a.files, a.layout) }),
+  cancelRun: async (h, a) => ({ cancelled: await h.cancelRun(a.runId) }),
+  closeSnapshot: async (h, a) => ({ closed: await h.closeSnapshot(a.id) }),
+  listSnapshots: async (h) => h.listSnapshots(),
+  getSnapshot: async (h, a) => h.snapshot(a.id).view,
+  getPageblockMap: async (h, a) => h.pageblockMapDto(a.id),
+  getPageblockDetail: async (h, a) => h.pageblockDetailDto(a.id, a.pageblock),
+  listRecent: async (h) => h.deps_.recent.list(),
+  startWhatifCompact: async (h, a) => ({ runId: h.startWhatifCompact(a) }),
+  startWhatifContig: async (h, a) => ({ runId: h.startWhatifContig(a) }),
+  pickSnapshotPath: async (h, a) => {
+    const pick = h.deps_.pickPath
+    if (!pick) return { path: null, supported: false }
+    return { path: await pick(a.kind), supported: true }
+  },
+}
+
+/** Method names the service answers: exactly the contract's (checked at start-up, and by type above). */
+export const SERVICE_METHODS: readonly MethodName[] = METHOD_NAMES.filter((m) => Object.prototype.hasOwnProperty.call(HANDLERS, m))

@@ -1,0 +1,229 @@
+/**
+ * The compaction what-if as every host runs it: load the snapshot, run compaction on its model
+ * (engine/whatif/compact.ts), and report the after-state, the counters and the result — with a
+ * median and 90 % band over seeds for synthesized layouts (or for the choice of pinned pages),
+ * and predicted vs real when the capture is followed by a compaction trigger in its series.
+ * The seeds of an ensemble run on the host's worker pool (`runSeeds`).
+ */
+import { availableParallelism } from 'node:os'
+import {
+  runCompactWhatIf, comparePredictedVsReal, sysctlInt, computePageblockMap, cloneModel, type PageblockMap,
+  type CompactWhatIfOptions, type CompactWhatIfResult, type ZoneSummary, type PredictedVsReal,
+} from '../../engine/index.ts'
+import type { WhatifCompactRequest } from '../../contract/schemas.ts'
+import { loadSnapshot } from '../load.ts'
+import { seriesContext } from '../series.ts'
+import { OpenedPath } from '../snapshot.ts'
+import { inspectJson } from '../summary.ts'
+import { followsFullCompaction, resolvePinned } from './pinned.ts'
+import type { SeedJob, Target } from '../workers/jobs.ts'
+
+/** A request the snapshot cannot answer (a CPU it has no lists for): a usage error in the CLI. */
+export class WhatifRequestError extends Error {}
+
+export interface Stat {
+  median: number
+  p5: number
+  p95: number
+}
+
+export interface Band {
+  seeds: number[]
+  /** per zone label: free blocks per order after, median / 5th / 95th percentile */
+  zones: Record<string, { median: number[]; p5: number[]; p95: number[]; highOrderPages: Stat }>
+  counters: Record<string, Stat>
+}
+
+export interface WhatifCompactJson {
+  before: { zones: ZoneSummary[] }
+  /** the after-state of the run with the first seed */
+  after: { zones: ZoneSummary[] }
+  /** /proc/vmstat deltas: a number, or over an ensemble its median and 90 % band */
+  counters: Record<string, number | Stat>
+  result: string
+  kind: 'full' | 'direct' | 'proactive'
+  order: number
+  mode: string
+  layout: 'exact' | 'synthesized'
+  seed: number
+  band: Band | null
+  zonesCompacted: CompactWhatIfResult['zones']
+  pagesMigrated: number
+  bytesCopied: number
+  allocationWouldSucceed: boolean | null
+  assumptions: string[]
+  /** when the capture is followed by a compaction trigger in its series */
+  real: {
+    capture: string
+    trigger: { file: string; node: number | null }
+    counters: Record<string, number>
+    predictedVsReal: PredictedVsReal[]
+  } | null
+  timeline: number[]
+  events: CompactWhatIfResult['events']
+  eventsDropped: number
+  afterMap?: PageblockMap
+  changedPageblocks?: number[]
+  pageSize: number
+}
+
+/** The counters of the first seed's run (what the app's charts plot), or the medians of an ensemble. */
+export function counterValue(v: number | Stat): number {
+  return typeof v === 'number' ? v : v.median
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0
+  const pos = (sorted.length - 1) * q
+  const lo = Math.floor(pos)
+  const hi = Math.ceil(pos)
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo)
+}
+
+export function stats(values: number[]): Stat {
+  const s = [...values].sort((a, b) => a - b)
+  return { median: quantile(s, 0.5), p5: quantile(s, 0.05), p95: quantile(s, 0.95) }
+}
+
+export function band(results: CompactWhatIfResult[], seeds: number[], pageblockOrder: number): Band {
+  const zones: Band['zones'] = {}
+  const first = results[0]!
+  first.after.forEach((z, zi) => {
+    const label = `Node ${z.node}, zone ${z.zone}`
+    const per = z.freeBlocks.map((_, o) => stats(results.map((r) => r.after[zi]!.freeBlocks[o]!)))
+    const hi = stats(results.map((r) => r.after[zi]!.freeBlocks.reduce((s, n, o) => s + (o >= pageblockOrder ? n * 2 ** o : 0), 0)))
+    zones[label] = { median: per.map((p) => p.median), p5: per.map((p) => p.p5), p95: per.map((p) => p.p95), highOrderPages: hi }
+  })
+  const counters: Band['counters'] = {}
+  for (const k of Object.keys(first.counters)) counters[k] = stats(results.map((r) => r.counters[k] ?? 0))
+  return { seeds, zones, counters }
+}
+
+/** Runs the seeds of an ensemble (on the worker pool; in one thread when absent). */
+export type SeedRunner = (jobs: SeedJob[]) => Promise<CompactWhatIfResult[][]>
+
+export interface CompactRunEnv {
+  runSeeds?: SeedRunner
+  /** also return the pageblock map after the run and the pageblocks that changed (the app) */
+  withMaps?: boolean
+  /** the snapshot, already opened (its bundle unpacked) */
+  opened?: OpenedPath
+  /** threads the pool runs side by side (default: the CPUs) */
+  parallel?: number
+}
+
+/** A batch of seeds, as a worker runs it: an exact layout loaded once and copied per seed. */
+export async function runSeedJob(job: SeedJob, opened: OpenedPath): Promise<CompactWhatIfResult[]> {
+  const t = job.target
+  const load = (seed: number) => loadSnapshot(opened, { ...(t.capture ? { capture: t.capture } : {}), layout: t.layout, seed })
+  const out: CompactWhatIfResult[] = []
+  const exact = t.layout === 'exact' ? await load(t.seed) : null
+  for (const run of job.runs) {
+    const s = exact ?? await load(run.seed)
+    const { model, allocator } = exact ? cloneModel(exact.model, exact.allocator.policy) : s
+    const r = runCompactWhatIf(model, allocator, run.options, s.capture.machine.hpageOrder)
+    r.events = []
+    r.timeline = []
+    out.push(r)
+  }
+  return out
+}
+
+/**
+ * How many batches an ensemble is cut into: for an exact layout one per core but the one this
+ * thread's main seed runs on (each batch loads the layout once); one per seed when synthesized.
+ */
+function batches(seeds: number, layout: 'exact' | 'synthesized', parallel: number): number {
+  return layout === 'exact' ? Math.max(1, Math.min(seeds, parallel - 1)) : seeds
+}
+
+export async function whatifCompact(target: Target, req: WhatifCompactRequest, env: CompactRunEnv = {}): Promise<WhatifCompactJson> {
+  if (env.opened) return run(env.opened, target, req, env)
+  const o = new OpenedPath(target.path, target.shared ?? [])
+  try {
+    return await run(o, target, req, env)
+  } finally {
+    await o.close()
+  }
+}
+
+async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env: CompactRunEnv): Promise<WhatifCompactJson> {
+  const s = await loadSnapshot(o, { ...(target.capture ? { capture: target.capture } : {}), layout: target.layout, seed: target.seed })
+  const ctx = await seriesContext(o, s.label)
+  const layout = s.model.build.method
+  const seedCount = req.seeds ?? 1
+  if (req.cpu !== undefined) {
+    const cpus = [...new Set(s.model.zones.flatMap((z) => z.pcpCpus.map((c) => c.cpu)))].sort((x, y) => x - y)
+    if (!cpus.includes(req.cpu)) {
+      throw new WhatifRequestError(cpus.length ? `--cpu ${req.cpu}: the capture's zoneinfo has per-cpu lists for CPU ${cpus.join(', ')} only` : `--cpu ${req.cpu}: the capture has no per-cpu lists (no zoneinfo pagesets)`)
+    }
+  }
+  const placement = followsFullCompaction(ctx) ? 'after-compaction' as const : 'uniform' as const
+  const options = async (seed: number): Promise<CompactWhatIfOptions> => {
+    const pinned = await resolvePinned(req.pinned, ctx, seed)
+    return {
+      ...(req.node !== undefined ? { node: req.node } : {}),
+      ...(req.zone !== undefined ? { zone: req.zone } : {}),
+      ...(req.order !== undefined ? { order: req.order } : {}),
+      ...(req.mode !== undefined ? { mode: req.mode } : {}),
+      strategy: req.strategy ?? {},
+      pinned,
+      // the workload's vmsplice pins are not FOLL_LONGTERM: they may sit anywhere
+      pinOptions: { placement, migrateBeforePin: req.pinned !== undefined && req.pinned !== 'auto' },
+      unevictableAllowed: sysctlInt(s.capture, 'compact_unevictable_allowed', 1) !== 0,
+      extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
+      ...(req.cpu !== undefined ? { pcpCpu: req.cpu } : {}),
+      ...(req.proactive !== undefined ? { proactiveness: req.proactive === 'capture' ? sysctlInt(s.capture, 'compaction_proactiveness', 20) : req.proactive } : {}),
+    }
+  }
+  const before = inspectJson(s).zones
+  const pristine = seedCount > 1 && !env.runSeeds && layout === 'exact' ? cloneModel(s.model, s.allocator.policy) : null
+  // an ensemble's seeds start on the pool first, so they run while this thread runs the main seed
+  const seeds = Array.from({ length: seedCount }, (_, i) => target.seed + i)
+  const runs = seedCount > 1 ? await Promise.all(seeds.map(async (seed) => ({ seed, options: await options(seed) }))) : []
+  const n = batches(seeds.length, layout, env.parallel ?? availableParallelism())
+  const jobs: SeedJob[] = runs.length ? Array.from({ length: n }, (_, b) => ({
+    kind: 'compact-seeds' as const,
+    target: { path: o.path, shared: o.shared(), ...(s.label ? { capture: s.label } : {}), layout, seed: target.seed },
+    runs: runs.filter((_, i) => i % n === b),
+  })) : []
+  const pending = jobs.length && env.runSeeds ? env.runSeeds(jobs) : null
+  pending?.catch(() => undefined)
+  const main = runCompactWhatIf(s.model, s.allocator, await options(target.seed), s.capture.machine.hpageOrder)
+  let bandOut: Band | null = null
+  if (runs.length) {
+    let results: CompactWhatIfResult[]
+    if (pending) {
+      const per = await pending
+      // back in seed order: run i went to batch i % n
+      results = runs.map((_, i) => per[i % n]![Math.floor(i / n)]!)
+    } else if (pristine) {
+      results = runs.map((r) => {
+        const c = cloneModel(pristine.model, pristine.allocator.policy)
+        return runCompactWhatIf(c.model, c.allocator, r.options, s.capture.machine.hpageOrder)
+      })
+    } else {
+      results = []
+      for (const job of jobs) results.push(...(await runSeedJob(job, o)))
+    }
+    bandOut = band(results, seeds, s.capture.machine.pageblockOrder)
+  }
+  let real: WhatifCompactJson['real'] = null
+  // a captured trigger is a full compaction: compare only a full-compaction what-if with it
+  if (ctx?.trigger && ctx.nextBuddyinfo && ctx.next && main.kind === 'full') {
+    real = {
+      capture: ctx.next,
+      trigger: { file: ctx.trigger.file, node: ctx.trigger.node },
+      counters: ctx.trigger.deltas,
+      predictedVsReal: comparePredictedVsReal(main.after, ctx.nextBuddyinfo.rows, s.capture.machine.pageblockOrder),
+    }
+  }
+  const counters: WhatifCompactJson['counters'] = bandOut ? { ...bandOut.counters } : main.counters
+  return {
+    before: { zones: before }, after: { zones: main.after }, counters, result: main.result, kind: main.kind, order: main.order, mode: main.mode,
+    layout, seed: target.seed, band: bandOut, zonesCompacted: main.zones, pagesMigrated: main.pagesMigrated, bytesCopied: main.bytesCopied,
+    allocationWouldSucceed: main.allocationWouldSucceed, assumptions: main.assumptions, real, timeline: main.timeline, events: main.events, eventsDropped: main.eventsDropped,
+    pageSize: s.model.geometry.pageSize,
+    ...(env.withMaps ? { afterMap: computePageblockMap(s.model), changedPageblocks: main.changedPageblocks } : {}),
+  }
+}

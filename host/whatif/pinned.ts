@@ -1,0 +1,50 @@
+/**
+ * The pinned-page assumption of a what-if, from its request (contract/schemas.ts pinnedSchema):
+ * none, a page count, a share of anonymous pages, a file of PFNs, or 'auto' — the capture's
+ * workload log (the harness's vmsplice pins), else none.
+ */
+import { readFile } from 'node:fs/promises'
+import { compactionTrigger, type PinnedAssumption } from '../../engine/index.ts'
+import type { PinnedRequest } from '../../contract/schemas.ts'
+import type { SeriesContext } from '../series.ts'
+
+export async function resolvePinned(spec: PinnedRequest | undefined, ctx: SeriesContext | null, seed: number): Promise<PinnedAssumption> {
+  if (spec === undefined || spec === 'auto') {
+    if (ctx?.workloadPinnedPages) return { kind: 'pages', count: ctx.workloadPinnedPages, seed, source: 'the capture\'s workload.log (vmsplice_pinned_pages)' }
+    return { kind: 'none' }
+  }
+  if (spec === 'none') return { kind: 'none' }
+  if ('pages' in spec) return spec.pages === 0 ? { kind: 'none' } : { kind: 'pages', count: spec.pages, seed, source: '--pinned' }
+  if ('fraction' in spec) return { kind: 'fraction', fraction: spec.fraction, seed, source: '--pinned' }
+  const file = spec.pfnFile
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (e) {
+    throw new Error(`${file}: cannot read the PFN list (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e })
+  }
+  const pfns: number[] = []
+  text.split('\n').forEach((l, i) => {
+    const t = l.trim()
+    if (!t || t.startsWith('#')) return
+    const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN
+    if (!Number.isSafeInteger(v)) throw new Error(`${file}:${i + 1}: expected a PFN (decimal or 0x hex), found "${t}"`)
+    pfns.push(v)
+  })
+  return { kind: 'pfns', pfns, source: file }
+}
+
+/** Were the workload's pins from the capture's own log (so they are vmsplice references, not FOLL_LONGTERM)? */
+export function pinsFromWorkload(spec: PinnedRequest | undefined, a: PinnedAssumption): boolean {
+  return (spec === undefined || spec === 'auto') && a.kind !== 'none'
+}
+
+/** Was there a full compaction (node compact or compact_memory) between the workload and this capture? */
+export function followsFullCompaction(ctx: SeriesContext | null): boolean {
+  const log = ctx?.stepsLog
+  if (!log || !ctx) return false
+  const me = Number(/^(\d+)/.exec(ctx.label)?.[1] ?? NaN)
+  const at = log.captures.findIndex((c) => c.index === me)
+  if (at < 0) return false
+  return log.steps.some((s) => s.afterCapture !== null && s.afterCapture < at && compactionTrigger(s) !== null)
+}

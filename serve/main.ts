@@ -1,0 +1,54 @@
+/**
+ * `buddyscope serve [snapshot] [--port N]`: argv to a running browser-mode host, until Ctrl-C.
+ * Exit codes as the CLI's: 0 ok, 1 cannot start, 2 usage.
+ */
+import { parseArgs } from 'node:util'
+import { serve } from './server.ts'
+
+const USAGE = `Usage: buddyscope serve [snapshot] [--port N]
+  the app in a browser: a host on 127.0.0.1 only, with a random access token in the URL it
+  prints; [snapshot] is opened first (default: the bundled real capture)
+`
+
+interface Out {
+  out: (s: string) => void
+  err: (s: string) => void
+}
+
+export async function main(argv: string[], io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { port: { type: 'string', default: '0' }, help: { type: 'boolean', short: 'h' } } })
+  } catch (e) {
+    io.err(`buddyscope: ${(e as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  if (values.help) {
+    io.out(USAGE)
+    return 0
+  }
+  const usage = (m: string): number => {
+    io.err(`buddyscope: ${m}\n\n${USAGE}`)
+    return 2
+  }
+  if (positionals.length > 1) return usage('serve takes at most one snapshot')
+  if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) return usage(`--port must be 0..65535, not "${values.port}"`)
+  let s
+  try {
+    s = await serve({ snapshot: positionals[0] ?? null, port: Number(values.port), log: io.err })
+  } catch (e) {
+    io.err(`buddyscope: ${(e as Error).message}\n`)
+    return 1
+  }
+  io.out(`Buddyscope is serving on ${s.url}\n(127.0.0.1 only; the token in the URL is the key. Ctrl-C stops it.)\n`)
+  const server = s
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      server.close().then(done, done)
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  return 0
+}
