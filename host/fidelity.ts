@@ -41,7 +41,8 @@ export interface FidelityRow {
 /** The bounds issue #8 sets: ≥ 2 MiB pages ±10 %, shape ≤ 15 %, counters ±25 %. */
 export const BOUNDS = { hi: 0.10, shape: 0.15, counter: 0.25 }
 
-const rel = (p: number, r: number): number | null => (r !== 0 ? (p - r) / r : p === 0 ? 0 : null)
+/** relative error; none when the real value is 0 (a 0 that stayed 0 proves nothing, and is not scored as a hit) */
+const rel = (p: number, r: number): number | null => (r !== 0 ? (p - r) / r : null)
 
 export async function fidelityRow(dir: string, run: string, cap: string, pool?: EnginePool): Promise<FidelityRow | null> {
   const path = join(dir, run)

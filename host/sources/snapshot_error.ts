@@ -1,5 +1,5 @@
 /**
- * The one error type of the snapshot reader (cli/host/snapshot_*.ts): every failure to open
+ * The one error type of the snapshot reader (host/sources/snapshot_*.ts): every failure to open
  * or read a capture (missing path, unreadable directory, corrupt gzip, damaged or unsafe
  * tarball, bad manifest.json) surfaces as a SnapshotError whose message names the path and
  * says what was wrong and what was expected.

@@ -390,3 +390,33 @@ describe('whatif compact --cpu (the CPU whose per-cpu lists the compaction churn
     expect(r.err).toContain('per-cpu lists for CPU 0, 1 only')
   })
 })
+
+describe('whatif compact --json (what other tools read)', () => {
+  it('after.zones[].freeBlocks and counters.pgmigrate_success as a number for one run', async () => {
+    const r = await runCli(['whatif', 'compact', X86_SERIES, '--json'])
+    expect(r.code, r.err).toBe(0)
+    const j = JSON.parse(r.out) as { before: { zones: Array<{ freeBlocks: number[] }> }; after: { zones: Array<{ zone: string; freeBlocks: number[] }> }; counters: Record<string, unknown>; real: { capture: string } | null }
+    expect(j.after.zones.map((z) => z.zone)).toEqual(['DMA', 'DMA32'])
+    for (const z of j.after.zones) expect(z.freeBlocks).toHaveLength(11)
+    expect(j.before.zones[1]!.freeBlocks).not.toEqual(j.after.zones[1]!.freeBlocks)
+    expect(typeof j.counters['pgmigrate_success']).toBe('number')
+    expect(j.counters['pgmigrate_success']).toBeGreaterThan(0)
+    expect(j.real?.capture).toBe('03-after-compact-node')
+  })
+
+  it('an ensemble gives each counter as its median and 90% band, and the text headlines the median', async () => {
+    const r = await runCli(['whatif', 'compact', X86_SERIES, '--json', '--seeds', '3', '--pinned', '2%'])
+    expect(r.code, r.err).toBe(0)
+    const j = JSON.parse(r.out) as { counters: Record<string, { median: number; p5: number; p95: number }> }
+    const c = j.counters['pgmigrate_success']!
+    expect(Object.keys(c).sort()).toEqual(['median', 'p5', 'p95'])
+    expect(c.p5).toBeLessThanOrEqual(c.median)
+    expect(c.median).toBeLessThanOrEqual(c.p95)
+    const t = await runCli(['whatif', 'compact', X86_SERIES, '--seeds', '3', '--pinned', '2%'])
+    const line = t.out.split('\n').find((l) => l.trim().startsWith('pgmigrate_success'))!
+    const [, head, lo, hi] = /pgmigrate_success\s+(\d+)\s+band (\d+)\.\.(\d+)/.exec(line)!
+    expect(Number(head)).toBe(Math.round(c.median))
+    expect(Number(head)).toBeGreaterThanOrEqual(Number(lo))
+    expect(Number(head)).toBeLessThanOrEqual(Number(hi))
+  })
+})

@@ -4,7 +4,7 @@
  *  - the preload is CommonJS that requires nothing but 'electron' (what a sandboxed preload may
  *    do) and exposes exactly the contract;
  *  - the main bundle imports only electron, Node built-ins and package dependencies (the engine
- *    and cli/host sources are inside it);
+ *    and host/ sources are inside it);
  *  - the main bundle runs in Node against a fake `electron` module, and a renderer call opens the
  *    bundled real capture through the built engine worker chunk, answering run:done over IPC.
  */
@@ -76,7 +76,7 @@ describe('built main', () => {
     expect(readFileSync(join(outDir, 'main', 'index.js'), 'utf8')).toMatch(/^import /m)
   })
 
-  it('imports only electron, Node built-ins and package dependencies (engine and cli/host are bundled)', () => {
+  it('imports only electron, Node built-ins and package dependencies (engine, host and contract are bundled)', () => {
     const allowed = new Set(['electron', ...Object.keys(pkg.dependencies)])
     const builtins = new Set(builtinModules)
     for (const f of files()) {

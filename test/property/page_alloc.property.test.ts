@@ -1,7 +1,8 @@
 /**
  * Properties of the buddy allocator over random alloc/free sequences (fast-check):
  * nr_free equals a full scan, no unmerged free buddies, no overlapping or misaligned blocks,
- * pages conserved. Failing seeds found while developing are pinned in REGRESSION_SEEDS.
+ * pages conserved. Counterexamples that once failed are pinned in REGRESSIONS and replayed
+ * exactly (fast-check's seed and path) on every run.
  */
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
@@ -12,12 +13,12 @@ import type { GfpIntent } from '../../engine/mm/page_alloc.ts'
 
 type Op = { kind: 'alloc'; order: number; gfp: GfpIntent; atomic: boolean } | { kind: 'free'; index: number }
 
-const opArb: fc.Arbitrary<Op> = fc.oneof(
+export const opArbForTests: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('alloc' as const), order: fc.nat({ max: 10 }), gfp: fc.constantFrom<GfpIntent>('movable', 'unmovable', 'reclaimable'), atomic: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('free' as const), index: fc.nat() }) },
 )
 
-function run(ops: Op[], rule: '6.1' | '6.15'): string[] {
+export function runForTests(ops: Op[], rule: '6.1' | '6.15'): string[] {
   const { model, allocator } = bootModel({ pageSize: 4096, pageblockOrder: 9, nrOrders: 11 }, [
     { name: 'DMA32', startPfn: 0, spanned: 8192, reserved: 37 },
     { name: 'Normal', startPfn: 8192, spanned: 6144, holes: [[12000, 12300]] },
@@ -50,21 +51,38 @@ function run(ops: Op[], rule: '6.1' | '6.15'): string[] {
   return problems
 }
 
-/** seeds that once failed; kept so they run on every test */
-const REGRESSION_SEEDS: number[] = [1, 42, 20261123]
+/**
+ * Counterexamples fast-check found, replayed exactly: `seed` and `path` of its report select the
+ * shrunk case, and only that case runs. The first is the 200-operation sequence that caught a
+ * merge that stopped at order 6 in the upper half of DMA32 (a bug put in on purpose to see this
+ * test fail: it reported "unmerged free buddies" there).
+ */
+const REGRESSIONS: Array<{ what: string; seed: number; path: string }> = [
+  { what: 'order-6 buddies in DMA32 above PFN 8192 left unmerged', seed: 7, path: '1:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:1:0:0:0:0:0:0:6:12:6:0:0:0:3:3:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:1:2:0:1:1:3:0:1:0:0:0:0:0:0:0:0:0:0:0:0:0:0:3:0:1:2:0:0:4:0:1:0:0:0:0:0:0:0:0:0:0:0:0:0:3:0:0:0:2:0:1:1:0:0:0:1:0:3:0:3:0:1:1:0:0:0:0:0:0:1:1:0:0:0:1:0:0:0:0:0:0:0:1:0:0:0:0:0:0:1:0:0:0:0:1:1:0:0:0:2:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:1:0:0:0:0:0:0:0:0:0:0:2:2:0:0:0:0:0:0:0:0:0:0:1:0:0:0:0:0:0:0:0:0:0:0:0:0:0:1:0:0:0:0:0:0:0:3:4:0:0:0:0:0:0:0:0:0:0:0:0:0:0:1:0:1:1:0:1:1:0:0:0:1:0:0:0:0:0:0:1:0:2:0:0:0:0:1:4:7:0:10:2:0:4:0:0:6:0:3:0:2:0:0:2:0:0:0:0:0:3:0:1:0:1:1:1:1:0:0:0:0:0:0:0:0:6:0:0:2:0:0:0:0:0:0:0:0:2:1:7:3:0:0:0:1:5:0:0:0:0:0:0:0:0:2:1:0:0:0:2:0:0:1:0:2:0:1:0:0:6:0:2:0:2:5:3:4:0:2:0:0:0:0:3:0:0:0:4:0:0:0:1:0:0:1:0:1:1:0:1:0:0:0:0:1:0:0:0:0:0:1:0:0:0:0:0:0:0:0:1:1:0:0:0:0:1:1:0:0:0:0:1:0:0:0:0:0:0:0:0:1:0:0:0:0:1:0:0:0:0:0:0:2:1:0:0:0:1:0:0:1:0:0:0:0:0:0:0:0:0:0:0:0:1:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:1:1:0:0:1:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:1:0:0:0:0:0:0:0:0:0:0:0:0:1:2:0:0:0:0:0:0:0:1:1:0:0:0:0:0:0:0:1:0:0:0:1:0:0:0:0:0:2:2:2:0:0:4:0:0:0:1:1:2:0:0:0:0:2:1:3:0:0:0:1:1:1:0:1:0:0:0:0:2:0:0:0:4:0:0:1:0:0:1:1:0:0:4:0:0:0:0:0:0:3:3:0:0:1:0:0:1:0:0:3:1:0:0:0:0:0:0:0:0:0:0:0:0:14:13:13:0:0:10:0:0:0:0:6:3:3:1:3:6:0:9:10:10:0:0:0:0:0:4:4:1:1:0:0:0:0:1:8:0:1:0:0:6:0:0:4:4:15:6:6:1:1:2:3:0:0:0:1:1:1:1:4:4:0:1:1:15:0:1:1:0:0:0:0:4:0:0:3:0:0:0:4:4:4:5:0:1:0:0:30:34:5:5:2:6:15:24:27:4:7:3:3:0:25:27:0:0:0:1:1:0:1:1:0:2:0:0:4:0:0:0:0:1:5:0:3:2:14:0:0:15:0:7:4:0:0:1:0:0:0:0:0:0:1:1:1:5:4:0:0:0:0:3:2:0:0:0:1:4:1:1:0:2:0:0:1:1:1:0:0:2:1:2:15:11:9:1:1:0:8:0:0:0:1:0:3:0:0:1:2:0:0:2:6:0:0:0:4:0:0:7:10:5:2:6:4:0:2:2:2:0:0:0:0:0:4:7:1:5:6:4:1:4:1:1:0:0:0:9:2:1:6:2:4:2:2:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0' },
+]
+
+/** The shrunk case a regression's seed and path select. */
+function replayed(r: { seed: number; path: string }): Op[] {
+  const out = fc.check(fc.property(fc.array(opArbForTests, { minLength: 200, maxLength: 600 }), () => false), { seed: r.seed, path: r.path, endOnFailure: true })
+  return out.counterexample![0]
+}
 
 describe('buddy allocator properties', () => {
   for (const rule of ['6.1', '6.15'] as const) {
     it(`keeps every invariant over random alloc/free sequences (${rule} fallback)`, () => {
-      fc.assert(fc.property(fc.array(opArb, { maxLength: 300 }), (ops) => {
-        expect(run(ops, rule)).toEqual([])
+      fc.assert(fc.property(fc.array(opArbForTests, { maxLength: 300 }), (ops) => {
+        expect(runForTests(ops, rule)).toEqual([])
       }), { numRuns: 60, seed: 20261123 })
     })
-    it(`pinned seeds (${rule})`, () => {
-      for (const seed of REGRESSION_SEEDS) {
-        fc.assert(fc.property(fc.array(opArb, { minLength: 200, maxLength: 600 }), (ops) => {
-          expect(run(ops, rule)).toEqual([])
-        }), { numRuns: 5, seed })
+    it(`replays the pinned counterexamples (${rule})`, () => {
+      for (const r of REGRESSIONS) {
+        const ops = replayed(r)
+        // the replay is the recorded case, not a fresh random one
+        expect(ops.length, r.what).toBe(200)
+        expect(ops.some((o) => o.kind === 'alloc' && o.order >= 6), r.what).toBe(true)
+        fc.assert(fc.property(fc.array(opArbForTests, { minLength: 200, maxLength: 600 }), (x) => {
+          expect(runForTests(x, rule), r.what).toEqual([])
+        }), { seed: r.seed, path: r.path, endOnFailure: true })
       }
     })
   }
