@@ -64,7 +64,7 @@ const REGRESSIONS: Array<{ what: string; seed: number; path: string }> = [
 /** The shrunk case a regression's seed and path select. */
 function replayed(r: { seed: number; path: string }): Op[] {
   const out = fc.check(fc.property(fc.array(opArbForTests, { minLength: 200, maxLength: 600 }), () => false), { seed: r.seed, path: r.path, endOnFailure: true })
-  return out.counterexample![0]
+  return out.counterexample![0] as Op[]
 }
 
 describe('buddy allocator properties', () => {
