@@ -3,7 +3,8 @@
  * harness's steps.log, or a manifest's "trigger" on the next capture), the next capture, and the
  * workload log's pin count. Lets a what-if be compared with what the real kernel produced.
  */
-import { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, parseBuddyinfo, type CompactionTrigger, type StepsLogStep, type StepsLog, type Buddyinfo } from '../engine/index.ts'
+import { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, parseBuddyinfo, parseVmstat, type CompactionTrigger, type StepsLogStep, type StepsLog, type Buddyinfo } from '../engine/index.ts'
+import type { SnapshotSource } from './sources/snapshot_source.ts'
 import { withOpened, type SnapshotRef } from './snapshot.ts'
 
 export interface SeriesContext {
@@ -22,6 +23,33 @@ export interface SeriesContext {
   workloadPinnedPages: number | null
   /** the series' steps.log, parsed, if it has one */
   stepsLog: StepsLog | null
+  /** steps between this capture and the next besides the trigger that change memory (a hugetlb release, a sysctl …): the next capture is not the trigger's outcome alone */
+  otherSteps: StepsLogStep[]
+  /** where the trigger came from: steps.log, the next capture's manifest, or the folder names (deltas from the two captures' vmstat) */
+  triggerSource: 'steps.log' | 'manifest' | 'folder names' | null
+}
+
+/** Steps that leave memory as it was (the harness's pauses). */
+const QUIET_STEPS = /^(sleep|wait|note)\b/
+
+/** A compaction trigger from the next capture's folder name (`NN-after-compact-memory`, `NN-after-compact-node[N]`). */
+export function triggerFromLabel(label: string): Pick<CompactionTrigger, 'file' | 'node'> | null {
+  if (/^\d+-after-compact-memory(-\d+)?$/.test(label)) return { file: 'compact_memory', node: null }
+  const n = /^\d+-after-compact-node(\d*)(-\d+)?$/.exec(label)
+  return n ? { file: 'node_compact', node: n[1] ? Number(n[1]) : 0 } : null
+}
+
+/** vmstat counters that grew or shrank from one capture to the next. */
+async function vmstatDeltas(a: SnapshotSource | undefined, b: SnapshotSource | undefined): Promise<Record<string, number>> {
+  if (!a?.has('vmstat') || !b?.has('vmstat')) return {}
+  const x = parseVmstat(await a.readText('vmstat'), a.describe('vmstat'))
+  const y = parseVmstat(await b.readText('vmstat'), b.describe('vmstat'))
+  const out: Record<string, number> = {}
+  for (const [k, v] of Object.entries(y)) {
+    const d = v - (x[k] ?? 0)
+    if (d !== 0 && /^(pgmigrate|compact_|nr_free_pages|htlb_|cma_|allocstall)/.test(k)) out[k] = d
+  }
+  return out
 }
 
 const numberOf = (label: string): number | null => {
@@ -41,6 +69,7 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const next = labels[i + 1] ?? null
       let steps: StepsLogStep[] = []
       let trigger: CompactionTrigger | null = null
+      let triggerSource: SeriesContext['triggerSource'] = null
       const stepsText = await series.readFile('steps.log')
       const stepsLog = stepsText === null ? null : parseStepsLog(stepsText, `${o.path} (steps.log)`)
       if (stepsLog && next) {
@@ -48,19 +77,31 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
         const b = numberOf(next)
         if (a !== null && b !== null) steps = stepsBetween(stepsLog, a, b)
         for (const s of steps) trigger ??= compactionTrigger(s)
+        if (trigger) triggerSource = 'steps.log'
       }
       const nextSource = series.captures[i + 1]?.source
       if (!trigger && next) {
         const t = nextSource?.manifest?.series?.find((c) => c.label === next)?.trigger
         if (t && (t['file'] === 'compact_memory' || t['file'] === 'node_compact')) {
           trigger = { file: t['file'], node: typeof t['node'] === 'number' ? t['node'] : null, deltas: (t['deltas'] as Record<string, number>) ?? {} }
+          triggerSource = 'manifest'
         }
       }
+      // no steps.log: the folder names say what was done between the two captures
+      if (!trigger && !stepsLog && next) {
+        const byName = triggerFromLabel(next)
+        if (byName) {
+          trigger = { ...byName, deltas: await vmstatDeltas(series.captures[i]?.source, nextSource) }
+          triggerSource = 'folder names'
+        }
+      }
+      const triggerStep = steps.find((s) => compactionTrigger(s) !== null)
+      const otherSteps = steps.filter((s) => s !== triggerStep && !QUIET_STEPS.test(s.name))
       let nextBuddyinfo: Buddyinfo | null = null
       if (nextSource?.has('buddyinfo')) nextBuddyinfo = parseBuddyinfo(await nextSource.readText('buddyinfo'), nextSource.describe('buddyinfo'))
       const workloadLog = await series.readFile('workload.log')
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource }
     } finally {
       await series.close()
     }

@@ -52,7 +52,9 @@ export interface WhatifCompactJson {
   bytesCopied: number
   allocationWouldSucceed: boolean | null
   assumptions: string[]
-  /** when the capture is followed by a compaction trigger in its series */
+  /** why a trigger that follows the capture is not compared with (another step came between), or null */
+  notCompared: string | null
+  /** when the capture is followed by a compaction trigger in its series, and nothing else */
   real: {
     capture: string
     trigger: { file: string; node: number | null }
@@ -110,6 +112,15 @@ export interface CompactRunEnv {
   opened?: OpenedPath
   /** threads the pool runs side by side (default: the CPUs) */
   parallel?: number
+}
+
+/** A steps.log step in the log's own words: `huge:2048:0 (size=2048kB …)`, `sysctl:… ` */
+export function stepText(st: { name: string; detail: string }): string {
+  // "step huge:2048:0: size=…" parses as name "huge", detail "2048:0: size=…"
+  const args = /^(\d+(?::\d+)*):\s*(.*)$/.exec(st.detail)
+  const name = args ? `${st.name}:${args[1]}` : st.name
+  const rest = (args ? args[2]! : st.detail).replace(/\s*rc=-?\d+\s*$/, '').trim()
+  return rest ? `${name} (${rest})` : name
 }
 
 /** A batch of seeds, as a worker runs it: an exact layout loaded once and copied per seed. */
@@ -209,8 +220,13 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
     bandOut = band(results, seeds, s.capture.machine.pageblockOrder)
   }
   let real: WhatifCompactJson['real'] = null
-  // a captured trigger is a full compaction: compare only a full-compaction what-if with it
-  if (ctx?.trigger && ctx.nextBuddyinfo && ctx.next && main.kind === 'full') {
+  let notCompared: string | null = null
+  if (ctx?.trigger && ctx.next && main.kind === 'full' && ctx.otherSteps.length) {
+    notCompared = `not compared with capture ${ctx.next}: between this capture and it the run also did ${ctx.otherSteps.map(stepText).join(', ')}, so that capture is not the compaction's outcome alone`
+    main.assumptions.push(notCompared)
+  } else if (ctx?.trigger && ctx.nextBuddyinfo && ctx.next && main.kind === 'full') {
+    // a captured trigger is a full compaction: compare only a full-compaction what-if with it
+    if (ctx.triggerSource === 'folder names') main.assumptions.push(`capture ${ctx.next} is taken as the outcome of ${ctx.trigger.file === 'compact_memory' ? 'a write to compact_memory' : `node${ctx.trigger.node ?? 0}/compact`}, by its folder name (the series has no steps.log); the real counters are the two captures' vmstat differences`)
     real = {
       capture: ctx.next,
       trigger: { file: ctx.trigger.file, node: ctx.trigger.node },
@@ -222,7 +238,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   return {
     before: { zones: before }, after: { zones: main.after }, counters, result: main.result, kind: main.kind, order: main.order, mode: main.mode,
     layout, seed: target.seed, band: bandOut, zonesCompacted: main.zones, pagesMigrated: main.pagesMigrated, bytesCopied: main.bytesCopied,
-    allocationWouldSucceed: main.allocationWouldSucceed, assumptions: main.assumptions, real, timeline: main.timeline, events: main.events, eventsDropped: main.eventsDropped,
+    allocationWouldSucceed: main.allocationWouldSucceed, assumptions: main.assumptions, notCompared, real, timeline: main.timeline, events: main.events, eventsDropped: main.eventsDropped,
     pageSize: s.model.geometry.pageSize,
     ...(env.withMaps ? { afterMap: computePageblockMap(s.model), changedPageblocks: main.changedPageblocks } : {}),
   }

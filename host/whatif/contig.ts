@@ -17,7 +17,7 @@ import { seriesContext, type SeriesContext } from '../series.ts'
 import { OpenedPath } from '../snapshot.ts'
 import type { Target } from '../workers/jobs.ts'
 import { followsFullCompaction, pinsFromWorkload, resolvePinned } from './pinned.ts'
-import { WhatifRequestError } from './compact.ts'
+import { WhatifRequestError, stepText } from './compact.ts'
 
 export type CoreArg = { bytes: number } | { percent: number }
 
@@ -230,7 +230,10 @@ async function run(o: OpenedPath, target: Target, a: WhatifContigRequest): Promi
   if (a.kind === 'hugetlb') {
     const st = realHugetlbStep(ctx)
     const h = result as HugetlbWhatIfResult
-    if (st && st.sizeKb * 1024 === h.pageSizeBytes && st.requested - st.before === h.requested) {
+    const others = st ? (ctx?.steps ?? []).filter((x) => !/^huge\b/.test(x.name) && !/^(sleep|wait|note)\b/.test(x.name)) : []
+    if (st && others.length) {
+      result.assumptions.push(`not compared with capture ${st.capture}: between this capture and it the run also did ${others.map(stepText).join(', ')} besides ${st.step}, so that capture is not the pool growth's outcome alone`)
+    } else if (st && st.sizeKb * 1024 === h.pageSizeBytes && st.requested - st.before === h.requested) {
       const predicted = median(perSeed)
       const got = st.obtained - st.before
       real = { ...st, predicted, error: got ? (predicted - got) / got : null }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { c as tarCreate } from 'tar'
@@ -14,7 +14,7 @@ import type { InspectJson } from '../../host/summary.ts'
 import { liveTempDirCount } from '../../host/sources/snapshot_bundle.ts'
 import { loadSnapshot } from '../../host/load.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
-import { fixturePath, runCli, textFileNames, type CliResult } from '../helpers/cli_harness.ts'
+import { copyTextFiles, fixturePath, runCli, textFileNames, type CliResult } from '../helpers/cli_harness.ts'
 
 const X86_RUN = 'x86-512M-s1-compact'
 const X86_SERIES = fixturePath(X86_RUN)
@@ -418,5 +418,50 @@ describe('whatif compact --json (what other tools read)', () => {
     expect(Number(head)).toBe(Math.round(c.median))
     expect(Number(head)).toBeGreaterThanOrEqual(Number(lo))
     expect(Number(head)).toBeLessThanOrEqual(Number(hi))
+  })
+})
+
+describe('whatif compact compares with the right real outcome', () => {
+  const s1 = (c: string): string => fixturePath(X86_RUN, c)
+  /** a series of two captures of the s1 run with steps.log `steps` between them */
+  function series(name: string, nextLabel: string, steps: string | null): string {
+    const dir = join(work, name)
+    copyTextFiles(s1('02-before'), join(dir, '01-before'))
+    copyTextFiles(s1('03-after-compact-node'), join(dir, nextLabel))
+    if (steps !== null) writeFileSync(join(dir, 'steps.log'), steps)
+    return dir
+  }
+
+  it('refuses the comparison, with the reason, when another step came between the capture and the trigger', async () => {
+    const dir = series('mixed', '02-after-compact-node', [
+      '[1.00] cap 1-before',
+      '[1.10 -> 1.20] step huge:2048:0: size=2048kB requested=0 before=64 obtained=0 rc=0',
+      '    nr_free_pages +28000',
+      '[1.30 -> 1.50] step cn: rc=0',
+      '    pgmigrate_success +16268',
+      '[2.00] cap 2-after-compact-node',
+      '',
+    ].join('\n'))
+    const r = await runCli(['whatif', 'compact', dir, '--layout', 'synthesized', '--json'])
+    expect(r.code, r.err).toBe(0)
+    const j = JSON.parse(r.out) as { real: unknown; notCompared: string | null; assumptions: string[] }
+    expect(j.real).toBeNull()
+    expect(j.notCompared).toMatch(/not compared with capture 02-after-compact-node: .* also did huge:2048:0/)
+    expect(j.assumptions).toContain(j.notCompared)
+    const t = await runCli(['whatif', 'compact', dir, '--layout', 'synthesized'])
+    expect(t.out).not.toMatch(/^\s+real\s/m)
+    expect(t.out).toContain('huge:2048:0')
+  })
+
+  it('pairs NN-before with NN-after-compact-node by folder name when there is no steps.log, with vmstat deltas as the real counters', async () => {
+    const dir = series('named', '02-after-compact-node', null)
+    const r = await runCli(['whatif', 'compact', dir, '--layout', 'synthesized', '--json'])
+    expect(r.code, r.err).toBe(0)
+    const j = JSON.parse(r.out) as { real: { capture: string; trigger: { file: string; node: number | null }; counters: Record<string, number> } | null; assumptions: string[] }
+    expect(j.real?.capture).toBe('02-after-compact-node')
+    expect(j.real?.trigger).toEqual({ file: 'node_compact', node: 0 })
+    // the s1 run's node compaction: pgmigrate_success +16268 in its steps.log; the vmstat files say the same
+    expect(j.real?.counters['pgmigrate_success']).toBe(16268)
+    expect(j.assumptions.join(' ')).toMatch(/by its folder name/)
   })
 })

@@ -43,6 +43,10 @@ describe('what-if compaction in the app', () => {
     // the window and the host speak the same contract (a stale renderer build shows a banner)
     expect(await e.page.getByTestId('error-banner').count()).toBe(0)
     await e.page.screenshot({ path: join(SHOTS, 'whatif.png'), fullPage: true })
+    // log scale: the DMA zone's single order-10 block (a count of 1) still has its bar
+    await e.page.getByTestId('seg-whatif-scale').getByRole('radio', { name: 'Log' }).click()
+    await e.page.locator('[data-testid="whatif-free-chart"][data-scale="log"]').waitFor()
+    await e.page.getByTestId('whatif-free-chart').screenshot({ path: join(SHOTS, 'whatif-log.png') })
   })
 
   it('logged no page errors', () => {

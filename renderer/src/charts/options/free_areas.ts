@@ -39,6 +39,29 @@ export function blocksByMigratetype(zone: ZoneSummary, migratetypes: string[], n
   return rows
 }
 
+/**
+ * The value axis of a what-if free-area chart. A log scale is drawn as a linear axis of
+ * log10(value / one unit) + 1, so a count of one block (or one page, or one page of bytes) is a
+ * bar one decade high instead of vanishing on the axis line, as it does on an ECharts log axis,
+ * whose bars start at 1; the labels read the values back (1, 10, 100 …).
+ */
+export function freeAreaValueAxis(unit: FreeAreaUnit, scale: AxisScale, pageSize: number): {
+  toAxis: (v: number) => number | null
+  min: number
+  interval: number | undefined
+  axisLabelFormatter: (y: number) => string
+} {
+  const log = scale === 'log'
+  const one = unit === 'bytes' ? pageSize : 1
+  const label = (v: number): string => (unit === 'bytes' ? formatShortSize(v) : compactNumber(v))
+  return {
+    toAxis: (v) => (v <= 0 ? null : log ? Math.log10(v / one) + 1 : v),
+    min: 0,
+    interval: log ? 1 : undefined,
+    axisLabelFormatter: (y) => (!log ? label(y) : y < 1 ? '' : label(Math.round(one * 10 ** (y - 1)))),
+  }
+}
+
 export function freeAreaOption(input: FreeAreaInput): ChartOption {
   const { zone, pageSize, nrOrders, unit, scale, theme: t, compact } = input
   const rows = blocksByMigratetype(zone, input.migratetypes, nrOrders)
@@ -52,6 +75,8 @@ export function freeAreaOption(input: FreeAreaInput): ChartOption {
     name: r.name,
     stack: 'free',
     barMaxWidth: 42,
+    // on a log axis bars start at 1: a count of 1 keeps a visible sliver
+    barMinHeight: log ? 3 : 0,
     itemStyle: { color: migratetypeColor(r.name, i) },
     emphasis: { focus: 'series' as const },
     // on a log axis a zero has no place: leave the bar out

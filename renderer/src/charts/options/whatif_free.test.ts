@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { chartTheme } from '../palette.ts'
 import { sampleWhatif } from '../../test-utils/whatif_sample.ts'
 import { SERIES_AFTER, SERIES_BEFORE, SERIES_REAL, whatifColors, whatifFreeDatasets, whatifFreeOption, whatifFreeTooltip } from './whatif_free.ts'
+import { freeAreaValueAxis, unitValue } from './free_areas.ts'
 
 type Bar = { name: string; data: Array<number | null>; itemStyle: { color: string; borderColor?: string } }
 const base = { pageSize: 4096, nrOrders: 11, theme: chartTheme('dark') }
@@ -50,8 +51,8 @@ describe('what-if free-area chart', () => {
   it('units and scale', () => {
     const [data] = whatifFreeDatasets(sampleWhatif(), 11)
     const pages = whatifFreeOption({ ...base, data: data!, unit: 'pages', scale: 'log' })
-    expect((pages.series as Bar[])[1]!.data[9]).toBe(1024)
-    expect((pages.yAxis as { type: string }).type).toBe('log')
+    expect((pages.series as Bar[])[1]!.data[9]).toBeCloseTo(Math.log10(1024) + 1, 9) // 1024 pages, drawn as its decade
+    expect((pages.yAxis as { type: string; interval?: number }).interval).toBe(1)
     const bytes = whatifFreeOption({ ...base, data: data!, unit: 'bytes', scale: 'linear' })
     expect((bytes.series as Bar[])[1]!.data[10]).toBe(1024 * 4096)
     expect((bytes.yAxis as { type: string }).type).toBe('value')
@@ -72,5 +73,23 @@ describe('what-if free-area chart', () => {
 
   it('light theme has its own colours', () => {
     expect(whatifColors(chartTheme('light')).after).not.toBe(whatifColors(chartTheme('dark')).after)
+  })
+})
+
+describe('log scale never hides a block', () => {
+  it('a count of 1 (the DMA zone\'s single order-10 block) sits above the log axis floor, in every unit', () => {
+    for (const unit of ['blocks', 'pages', 'bytes'] as const) {
+      const va = freeAreaValueAxis(unit, 'log', 4096)
+      const one = unitValue(1, unit === 'pages' ? 0 : 10, 4096, unit)
+      // one block of order 10 in bytes is 4 MiB: its bar is above the axis floor
+      expect(va.toAxis(one)!, unit).toBeGreaterThan(va.min)
+      expect(va.toAxis(0), unit).toBeNull()
+    }
+    const blocks = freeAreaValueAxis('blocks', 'log', 4096)
+    expect(blocks.toAxis(1)).toBe(1)
+    expect(blocks.toAxis(1000)).toBe(4)
+    expect(blocks.axisLabelFormatter(1)).toBe('1')
+    expect(blocks.axisLabelFormatter(3)).toBe('100')
+    expect(freeAreaValueAxis('blocks', 'linear', 4096).toAxis(7)).toBe(7)
   })
 })

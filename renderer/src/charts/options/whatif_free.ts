@@ -8,7 +8,7 @@ import type { WhatifCompactView, ZoneSummary } from '../../api/types.ts'
 import { formatBytes, formatCount, formatShortSize, orderLabel } from '../../format.ts'
 import type { ChartTheme } from '../palette.ts'
 import { axisCommon, compactNumber, escapeHtml, tooltipBase, type ChartOption } from './common.ts'
-import { unitValue, type AxisScale, type FreeAreaUnit } from './free_areas.ts'
+import { freeAreaValueAxis, unitValue, type AxisScale, type FreeAreaUnit } from './free_areas.ts'
 
 /** One zone of the chart: free blocks per order. */
 export interface WhatifFreeDataset {
@@ -74,14 +74,11 @@ export const SERIES_REAL = 'after (real)'
 export function whatifFreeOption(input: WhatifFreeInput): ChartOption {
   const { data, pageSize, nrOrders, unit, scale, theme: t, compact } = input
   const c = whatifColors(t)
-  const log = scale === 'log'
+  const va = freeAreaValueAxis(unit, scale, pageSize)
   const ax = axisCommon(t)
   const orders = Array.from({ length: nrOrders }, (_, o) => o)
-  const values = (row: number[]): Array<number | null> => orders.map((o) => {
-    const v = unitValue(row[o] ?? 0, o, pageSize, unit)
-    // a zero has no bar (and no outline on the axis, nor a place on a log axis)
-    return v === 0 ? null : v
-  })
+  // a zero has no bar (and no outline on the axis); on a log scale a value is drawn as its decade
+  const values = (row: number[]): Array<number | null> => orders.map((o) => va.toAxis(unitValue(row[o] ?? 0, o, pageSize, unit)))
   const series: BarSeriesOption[] = [
     { type: 'bar', name: SERIES_BEFORE, barMaxWidth: 18, barGap: '15%', itemStyle: { color: c.before }, data: values(data.before) },
     { type: 'bar', name: SERIES_AFTER, barMaxWidth: 18, itemStyle: { color: c.after }, data: values(data.after) },
@@ -113,11 +110,11 @@ export function whatifFreeOption(input: WhatifFreeInput): ChartOption {
       axisLabel: { color: t.textMuted, fontSize: 11, lineHeight: 13 },
     },
     yAxis: {
-      type: log ? 'log' : 'value',
-      logBase: 10,
+      type: 'value',
       ...ax,
-      min: log ? (unit === 'bytes' ? pageSize : 1) : 0,
-      axisLabel: { color: t.textMuted, fontSize: 11, formatter: (v: number) => (unit === 'bytes' ? formatShortSize(v) : compactNumber(v)) },
+      min: va.min,
+      ...(va.interval !== undefined ? { interval: va.interval } : {}),
+      axisLabel: { color: t.textMuted, fontSize: 11, formatter: va.axisLabelFormatter },
     },
     series,
   }
