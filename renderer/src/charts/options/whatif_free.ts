@@ -7,7 +7,7 @@ import type { BarSeriesOption } from 'echarts/charts'
 import type { WhatifCompactView, ZoneSummary } from '../../api/types.ts'
 import { formatBytes, formatCount, formatShortSize, orderLabel } from '../../format.ts'
 import type { ChartTheme } from '../palette.ts'
-import { axisCommon, compactNumber, escapeHtml, tooltipBase, type ChartOption } from './common.ts'
+import { axisCommon, escapeHtml, tooltipBase, type ChartOption } from './common.ts'
 import { freeAreaValueAxis, unitValue, type AxisScale, type FreeAreaUnit } from './free_areas.ts'
 
 /** One zone of the chart: free blocks per order. */
