@@ -121,12 +121,7 @@ export function parseCapture(input: CaptureInput): Capture {
     throw new ParseError(describe('pagetypeinfo'), null, `${buddyinfo.nrOrders} orders as in buddyinfo`, `${pagetypeinfo.nrOrders} order columns`)
   }
   const kernelRelease = input.manifest?.kernelRelease ?? input.texts['uname_r']?.trim() ?? null
-  let arch = input.manifest?.arch ?? null
-  if (!arch && kernelRelease) {
-    if (/amd64|x86_64/.test(kernelRelease)) arch = 'x86_64'
-    else if (/arm64|aarch64/.test(kernelRelease)) arch = 'arm64'
-    else if (/ppc64/.test(kernelRelease)) arch = 'ppc64le'
-  }
+  const arch = input.manifest?.arch ?? input.texts['uname_m']?.trim() ?? archFromFiles(kernelRelease, input.texts['iomem'] ?? null, zoneinfo)
   let pageSize = input.manifest?.pageSize ?? 0
   let pageSizeSource: MachineInfo['pageSizeSource'] = 'manifest'
   if (!pageSize && meminfo && zoneinfo) {
@@ -197,4 +192,24 @@ export function sysctlInt(c: Capture, name: string, fallback: number): number {
   if (v === undefined) return fallback
   const n = Number(v.trim().split(/\s+/)[0])
   return Number.isFinite(n) ? n : fallback
+}
+
+/**
+ * The architecture when no manifest or uname -m says it: the kernel release (Debian's -amd64,
+ * -arm64), else iomem's platform devices (x86: System ROM, Local APIC, IOAPIC; arm64 virt:
+ * PL011 UART, GIC), else zoneinfo (x86's ZONE_DMA starts at PFN 1, below the first MiB).
+ */
+export function archFromFiles(kernelRelease: string | null, iomem: string | null, zoneinfo: Zoneinfo | null): string | null {
+  if (kernelRelease) {
+    if (/amd64|x86_64/.test(kernelRelease)) return 'x86_64'
+    if (/arm64|aarch64/.test(kernelRelease)) return 'arm64'
+    if (/ppc64/.test(kernelRelease)) return 'ppc64le'
+  }
+  if (iomem) {
+    if (/: (System ROM|Local APIC|IOAPIC \d|Video RAM area|HPET \d)/m.test(iomem)) return 'x86_64'
+    if (/: (pl011@|.*\bGICD\b|.*gic@|.*arm,)/m.test(iomem)) return 'arm64'
+  }
+  const dma = zoneinfo?.zones.find((z) => z.zone === 'DMA')
+  if (dma && dma.startPfn === 1) return 'x86_64'
+  return null
 }

@@ -61,11 +61,12 @@ export function whatifContigText(j: ContigJson): string {
   }
   if (j.baseline) L.push('', `Without the ZONE_MOVABLE carve-out: ${j.baseline.verdict}`)
   if (j.real) L.push('', `Compared with the real kernel (${j.real.step} before capture ${j.real.capture}): predicted ${j.real.predicted}, real ${j.real.obtained - j.real.before}${j.real.error === null ? '' : ` (${(j.real.error * 100).toFixed(1)}%)`}`)
-  L.push('', 'Counters (as /proc/vmstat deltas):')
-  for (const [k, v] of Object.entries(r.counters)) {
+  const counterLines = Object.entries(r.counters).flatMap(([k, v]) => {
     const rv = j.real?.counters[k]
-    if (v || rv) L.push(`  ${k.padEnd(26)}${String(v).padStart(9)}${rv !== undefined ? `   real ${rv > 0 ? '+' : ''}${rv}` : ''}`)
-  }
+    return v || rv ? [`  ${k.padEnd(26)}${String(v).padStart(9)}${rv !== undefined ? `   real ${rv > 0 ? '+' : ''}${rv}` : ''}`] : []
+  })
+  // no header over nothing: a what-if that moved no page and counted nothing says so
+  L.push('', ...(counterLines.length ? ['Counters (as /proc/vmstat deltas):', ...counterLines] : ['Counters: none changed (no compaction, migration or allocation counted)']))
   const kinds = Object.keys((r as { blockerSummary?: Record<string, unknown> }).blockerSummary ?? {})
   if (kinds.length) {
     L.push('', 'Blocker kinds:')

@@ -26,7 +26,7 @@ import { PageKind, isFreeHead, headOrder, freeHeadMt, FREE_HEAD, HUGETLB_HEAD } 
 
 /** Why a page keeps a range from being allocated (the report's vocabulary). */
 export type BlockerKind =
-  | 'pinned' | 'unmovable' | 'reserved' | 'slab' | 'pagetable' | 'compound' | 'no-target' | 'writeback' | 'hole' | 'isolated'
+  | 'pinned' | 'unmovable' | 'reserved' | 'slab' | 'pagetable' | 'compound' | 'no-target' | 'writeback' | 'hole' | 'isolated' | 'uninit'
 
 export const BLOCKER_KIND_TEXT: Record<BlockerKind, string> = {
   pinned: 'pinned page (extra reference: migration cannot freeze it)',
@@ -39,6 +39,7 @@ export const BLOCKER_KIND_TEXT: Record<BlockerKind, string> = {
   writeback: 'page under writeback',
   hole: 'no memory (hole) or outside the zone',
   isolated: 'pageblock already isolated by another user',
+  uninit: 'memory the kernel has not initialised yet (deferred struct page init): not in use, and initialised on demand',
 }
 
 /** The blocker kind of a page byte that is in the way, or null if the page is free or movable. */
@@ -60,6 +61,7 @@ export function blockerKindOf(b: number): BlockerKind | null {
     case PageKind.PINNED: return 'pinned'
     case PageKind.RESERVED: return 'reserved'
     case PageKind.HOLE: return 'hole'
+    case PageKind.UNINIT: return 'uninit'
     case PageKind.SLAB:
     case PageKind.SLAB_RECLAIMABLE: return 'slab'
     case PageKind.PAGETABLE: return 'pagetable'
@@ -102,6 +104,7 @@ export function hasUnmovablePages(m: MemoryModel, start: number, end: number, us
     if (pfn < m.basePfn || pfn >= m.endPfn || m.zoneOf(pfn) !== zone) return { pfn, kind: 'hole' }
     const b = m.memMap[pfn - m.basePfn]!
     if (b === PageKind.RESERVED || b === PageKind.HOLE) return { pfn, kind: b === PageKind.HOLE ? 'hole' : 'reserved' }
+    if (b === PageKind.UNINIT) return { pfn, kind: 'uninit' }
     if (movableZone) continue
     if (b >= 0x40 && !(b & FREE_HEAD)) {
       // hugetlb (migration supported for the model's sizes) and LRU compound pages move whole

@@ -138,6 +138,7 @@ export type BlockerSummary = Partial<Record<BlockerKind, { windows: number; maxP
 const KIND_WORDS: Record<BlockerKind, string> = {
   pinned: 'pinned pages', unmovable: 'unmovable kernel pages', reserved: 'reserved pages', slab: 'slab pages', pagetable: 'page-table pages',
   compound: 'compound pages that cannot move', 'no-target': 'pages with no room for a migration target', writeback: 'pages under writeback', hole: 'missing pages', isolated: 'isolated pageblocks',
+  uninit: 'memory not initialised yet (deferred_init: the kernel initialises it on demand, so these windows may become usable)',
 }
 
 /** "30 pinned pages" for one window; "pinned pages (in 65 windows, up to 30 per window), …" for several */

@@ -39,7 +39,7 @@ const gunzipAsync = promisify(gunzip)
 export const CANONICAL = [
   'buddyinfo', 'pagetypeinfo', 'zoneinfo', 'vmstat', 'meminfo', 'extfrag_index', 'unusable_index',
   'kpageflags', 'kpagecount', 'cmdline', 'iomem', 'slabinfo', 'uname_r', 'uptime',
-  'sysctl_vm', 'transparent_hugepage', 'hugepages',
+  'sysctl_vm', 'transparent_hugepage', 'hugepages', 'uname_m',
 ] as const
 
 /** Binary files read with openStream (8 bytes per PFN). */

@@ -5,7 +5,7 @@
  * pages, blocking pageblocks), free-area datasets, counter rows and predicted vs real.
  */
 import type {
-  CmaWhatIfResult, ContigWhatIfResult, ContigWhatifResult, HugetlbWhatIfResult, SnapshotView, ThpWhatIfResult, WindowJson, ZoneSummary,
+  BlockerKindDto, CmaWhatIfResult, ContigWhatIfResult, ContigWhatifResult, HugetlbWhatIfResult, SnapshotView, ThpWhatIfResult, WindowJson, ZoneSummary,
 } from './api/types.ts'
 import type { WhatifFreeDataset } from './charts/options/whatif_free.ts'
 import type { MapDecor, MapSpan } from './charts/whatif_replay.ts'
@@ -39,7 +39,8 @@ export const BLOCKER_WORDS: Record<string, string> = {
   writeback: 'under writeback',
   hole: 'missing page (hole)',
   isolated: 'isolated pageblock',
-}
+  uninit: 'not initialised yet (deferred_init; initialised on demand)',
+} satisfies Record<BlockerKindDto, string>
 
 /** Did the allocation succeed: CMA/contig as said, hugetlb all requested pages, THP no fallback. */
 export function contigSuccess(r: ContigWhatifResult): boolean {

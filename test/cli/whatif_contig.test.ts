@@ -120,3 +120,16 @@ describe('whatif contig and thp', () => {
     }
   })
 })
+
+describe('memory the kernel has not initialised yet (this machine: deferred_init=lazy)', () => {
+  it('is named as such in a contiguity verdict, never as unmovable kernel pages', async () => {
+    const r = await runCli(['whatif', 'contig', fixturePath('host-24G-k618-a'), '--size', '2G', '--json'])
+    expect(r.code, r.err).toBe(0)
+    const j = JSON.parse(r.out) as { verdict: string; blockerSummary: Record<string, { windows: number; maxPerWindow: number }>; windows: Array<{ startPfn: number; blockerCounts: Record<string, number> }> }
+    expect(j.verdict).toMatch(/memory not initialised yet \(deferred_init/)
+    expect(j.blockerSummary['uninit']!.maxPerWindow).toBe(524288)
+    // a window wholly in uninitialised memory is not blamed on kernel pages
+    expect(j.blockerSummary['unmovable']!.maxPerWindow).toBeLessThan(524288)
+    for (const w of j.windows.filter((x) => (x.blockerCounts['uninit'] ?? 0) === 524288)) expect(w.blockerCounts['unmovable']).toBeUndefined()
+  }, 60000)
+})
