@@ -55,6 +55,7 @@ const OPTIONS = {
   'order-per-bit': { type: 'string' },
   'no-compact': { type: 'boolean' },
   gfp: { type: 'string' },
+  enabled: { type: 'string' },
   defrag: { type: 'string' },
   madvised: { type: 'boolean' },
   faults: { type: 'string' },

@@ -17,7 +17,7 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'whatif cma': [...PIN_FLAGS, 'pages', 'size', 'align', 'area', 'base', 'count', 'order-per-bit'],
   'whatif hugetlb': [...PIN_FLAGS, 'count', 'size', 'no-compact'],
   'whatif contig': [...PIN_FLAGS, 'size', 'gfp', 'node'],
-  'whatif thp': [...PIN_FLAGS, 'defrag', 'madvised', 'faults'],
+  'whatif thp': [...PIN_FLAGS, 'enabled', 'defrag', 'madvised', 'faults'],
 }
 
 const LINES: Record<CommandName, string> = {
@@ -33,7 +33,8 @@ const LINES: Record<CommandName, string> = {
   'whatif cma': `  whatif cma <snapshot> --pages N | --size SIZE [--align ORDER] [--area NAME | --base PFN --count PAGES]`,
   'whatif hugetlb': `  whatif hugetlb <snapshot> --count N [--size 2M|1G|64K|32M] [--no-compact]`,
   'whatif contig': `  whatif contig <snapshot> --size SIZE [--gfp kernel|movable] [--node N]`,
-  'whatif thp': `  whatif thp <snapshot> [--defrag always|defer|defer+madvise|madvise|never] [--madvised] [--faults N]`,
+  'whatif thp': `  whatif thp <snapshot> [--enabled always|madvise|never] [--defrag always|defer|defer+madvise|madvise|never]
+         [--madvised] [--faults N]`,
 }
 
 const CONTIG_TAIL = `         [--pinned P] [--migrate-before-pin on|off] [--movablecore SIZE|N% | --kernelcore SIZE|N%]

@@ -185,6 +185,9 @@ export interface ThpFaultDto {
 
 export interface ThpWhatIfDto extends WhatIfOutcomeDto {
   verdict: string
+  /** transparent_hugepage/enabled the fault ran under, and whether it tried a huge page at all */
+  enabled: 'always' | 'madvise' | 'never'
+  eligible: boolean
   defrag: DefragModeDto
   madvised: boolean
   gfp: string

@@ -72,7 +72,8 @@ export const whatifContigSchema = z.object({
   /** contig */
   gfp: z.enum(['kernel', 'movable']).optional(),
   node: z.number().int().min(0).max(1023).optional(),
-  /** thp */
+  /** thp: transparent_hugepage/enabled and /defrag (default: the capture's) */
+  enabled: z.enum(['always', 'madvise', 'never']).optional(),
   defrag: z.enum(['always', 'defer', 'defer+madvise', 'madvise', 'never']).optional(),
   madvised: z.boolean().optional(),
   faults: z.number().int().min(1).max(1 << 20).optional(),

@@ -44,7 +44,7 @@ export { growHugetlbPool, countHugetlbPages, type HugetlbGrowResult, type Hugetl
 export { placePins, compactionStragglers, type PinPlacement, type PinOptions } from './whatif/pins.ts'
 export { carveZoneMovable, findZoneMovablePfns, setupLowmemReserve, type MovableSpec, type MovableResult, type CoreSize } from './whatif/movable.ts'
 export {
-  runCmaWhatIf, runHugetlbWhatIf, runContigWhatIf, runThpWhatIf, thpGfp, defaultCmaAlign, describeBlockers, summarizeBlockers, DEFRAG_MODES, CONTIG_COUNTERS,
-  type CmaWhatIfResult, type HugetlbWhatIfResult, type WhatIfOutcome, type ContigWhatIfResult, type ThpWhatIfResult, type ContigCommonOptions, type ReclaimSpec, type DefragMode, type WindowJson, type BlockerSummary,
+  runCmaWhatIf, runHugetlbWhatIf, runContigWhatIf, runThpWhatIf, thpGfp, thpEligible, defaultCmaAlign, describeBlockers, summarizeBlockers, DEFRAG_MODES, CONTIG_COUNTERS,
+  type CmaWhatIfResult, type HugetlbWhatIfResult, type WhatIfOutcome, type ContigWhatIfResult, type ThpWhatIfResult, type ContigCommonOptions, type ReclaimSpec, type DefragMode, type ThpEnabled, type WindowJson, type BlockerSummary,
   type CmaWhatIfOptions, type HugetlbWhatIfOptions, type ContigWhatIfOptions, type ThpWhatIfOptions,
 } from './whatif/contig.ts'

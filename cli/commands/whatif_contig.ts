@@ -53,7 +53,7 @@ export function whatifContigText(j: ContigJson): string {
     if (h.windows.length) L.push(...windowsText(h.windows, ps, h.windows.length))
   } else {
     const t = r as ThpWhatIfResult
-    L.push(`GFP: ${t.gfp}; ${t.succeeded} of ${t.faults} faults got a huge page`)
+    L.push(`enabled=${t.enabled}${t.eligible ? '' : ' (the fault does not try a huge page)'}; GFP: ${t.gfp}; ${t.succeeded} of ${t.faults} faults got a huge page`)
     if (t.table.length) {
       L.push('Every mode, one fault:')
       for (const row of t.table) L.push(`  ${row.defrag.padEnd(14)}${row.madvised ? 'madvised ' : 'plain    '}${row.success ? 'huge page' : 'fallback '}  via ${row.via.padEnd(14)} compact_stall ${row.compactStall}, migrated ${row.pagesMigrated}, scanned ${row.migrateScanned}+${row.freeScanned}`)
@@ -158,6 +158,11 @@ export function contigRequest(kind: WhatifContigRequest['kind'], values: Flags):
     const node = int('node', 1023)
     if (node !== undefined) req.node = node
   } else {
+    const en = str('enabled')
+    if (en !== undefined) {
+      if (en !== 'always' && en !== 'madvise' && en !== 'never') throw new WhatifUsageError(`--enabled takes always, madvise or never, not "${en}"`)
+      req.enabled = en
+    }
     const d = str('defrag')
     if (d !== undefined) {
       if (!(DEFRAG_MODES as string[]).includes(d)) throw new WhatifUsageError(`--defrag takes ${DEFRAG_MODES.join(', ')}, not "${d}"`)

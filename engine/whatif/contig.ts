@@ -389,7 +389,19 @@ export function thpGfp(defrag: DefragMode, madvised: boolean): { directReclaim: 
   }
 }
 
+export type ThpEnabled = 'always' | 'madvise' | 'never'
+
+/**
+ * Would an anonymous fault try a huge page at all: transparent_hugepage/enabled against the
+ * VMA's MADV_HUGEPAGE (6.1 hugepage_vma_check / transparent_hugepage_active, anonymous VMAs).
+ */
+export function thpEligible(enabled: ThpEnabled, madvised: boolean): boolean {
+  return enabled === 'always' || (enabled === 'madvise' && madvised)
+}
+
 export interface ThpWhatIfOptions extends ContigCommonOptions {
+  /** transparent_hugepage/enabled (default always) */
+  enabled?: ThpEnabled
   defrag: DefragMode
   madvised: boolean
   /** consecutive THP faults (default 1) */
@@ -411,6 +423,9 @@ export interface ThpFault {
 
 export interface ThpWhatIfResult extends WhatIfOutcome {
   verdict: string
+  /** transparent_hugepage/enabled the fault ran under, and whether it tried a huge page at all */
+  enabled: ThpEnabled
+  eligible: boolean
   defrag: DefragMode
   madvised: boolean
   gfp: string
@@ -453,27 +468,37 @@ export function runThpWhatIf(model: MemoryModel, allocator: PageAllocator, o: Th
   const node = o.node ?? p.model.zones[0]!.node
   const g = thpGfp(o.defrag, o.madvised)
   p.assumptions.push(`THP fault at order ${o.order}, defrag=${o.defrag}, ${o.madvised ? 'MADV_HUGEPAGE' : 'not madvised'}: ${g.name} (6.1 vma_thp_gfp_mask); first try local node with __GFP_THISNODE | __GFP_NORETRY, then${g.directReclaim ? '' : ' no'} second try; fallback to 4 KiB pages on failure`)
+  const enabled = o.enabled ?? 'always'
+  const eligible = thpEligible(enabled, o.madvised)
   const results: ThpFault[] = []
-  for (let i = 0; i < faults; i++) results.push(thpFault(p, o.defrag, o.madvised, o.order, node))
+  // an ineligible fault never asks for a huge page: a 4 KiB page, no compaction, no thp_fault_fallback
+  if (eligible) for (let i = 0; i < faults; i++) results.push(thpFault(p, o.defrag, o.madvised, o.order, node))
   const succeeded = results.filter((r) => r.success).length
   const counters = countersSince(p, CONTIG_COUNTERS)
   const table: ThpWhatIfResult['table'] = []
   for (const t of tableModels) {
+    if (!thpEligible(enabled, t.mad)) {
+      table.push({ defrag: t.d, madvised: t.mad, gfp: thpGfp(t.d, t.mad).name, success: false, via: `not eligible (enabled=${enabled})`, compactStall: 0, pagesMigrated: 0, migrateScanned: 0, freeScanned: 0 })
+      continue
+    }
     const q = prepare(t.c.model, t.c.allocator, o, hpageOrder)
     const r = thpFault(q, t.d, t.mad, o.order, node)
     const c = countersSince(q, CONTIG_COUNTERS)
     table.push({ defrag: t.d, madvised: t.mad, gfp: thpGfp(t.d, t.mad).name, success: r.success, via: r.via, compactStall: c['compact_stall'] ?? 0, pagesMigrated: c['pgmigrate_success'] ?? 0, migrateScanned: c['compact_migrate_scanned'] ?? 0, freeScanned: c['compact_free_scanned'] ?? 0 })
   }
   const ps = p.model.geometry.pageSize
-  const first = results[0]!
+  const first = results[0]
   const work = `${counters['compact_stall'] ?? 0} direct compaction${(counters['compact_stall'] ?? 0) === 1 ? '' : 's'}, ${counters['pgmigrate_success'] ?? 0} pages migrated, ${counters['compact_migrate_scanned'] ?? 0} + ${counters['compact_free_scanned'] ?? 0} pages scanned`
-  const verdict = faults === 1
+  const verdict = !eligible
+    ? `A fault would not use a transparent huge page at all: enabled=${enabled}${enabled === 'madvise' ? ' and the region is not madvised (MADV_HUGEPAGE)' : ''}, so ${faults === 1 ? 'it takes' : `all ${faults} take`} 4 KiB pages, with no huge page attempt and no compaction.`
+    : faults === 1 && first
     ? first.success
       ? `A THP fault (${mib(2 ** o.order, ps)}) under defrag=${o.defrag}${o.madvised ? ' in a MADV_HUGEPAGE region' : ''} would get a huge page (${first.via === 'compaction' ? `after compaction: ${work}` : 'from a free block'}).`
       : `A THP fault under defrag=${o.defrag}${o.madvised ? ' in a MADV_HUGEPAGE region' : ''} would fall back to 4 KiB pages${g.directReclaim ? ` after ${work}` : first.wokeKswapd ? ' (kswapd/kcompactd woken, no direct compaction)' : ' (no reclaim, no compaction allowed)'}.`
     : `${succeeded} of ${faults} THP faults under defrag=${o.defrag}${o.madvised ? ' (madvised)' : ''} would get a huge page, ${faults - succeeded} would fall back to 4 KiB pages; compaction work: ${work}.`
+  p.assumptions.unshift(`transparent_hugepage/enabled=${enabled}: ${eligible ? 'the fault tries a huge page' : 'the fault never tries a huge page'} (${o.madvised ? 'madvised' : 'not madvised'} region)`)
   return {
-    verdict, defrag: o.defrag, madvised: o.madvised, gfp: g.name, faults, succeeded, fallbacks: faults - succeeded, results, counters, table, assumptions: p.assumptions,
+    verdict, enabled, eligible, defrag: o.defrag, madvised: o.madvised, gfp: g.name, faults, succeeded, fallbacks: faults - succeeded, results, counters, table, assumptions: p.assumptions,
     before: p.before, after: summarizeZones(p.model, hpageOrder), changedPageblocks: changedPageblocks(p), movableStart: p.movable?.start ?? null, pageSize: ps,
   }
 }

@@ -200,7 +200,10 @@ async function run(o: OpenedPath, target: Target, a: WhatifContigRequest): Promi
         // the capture's own defrag setting unless --defrag says (the kernel default is madvise)
         const captured = s.capture.thp?.['defrag']
         const defrag = a.defrag ?? ((DEFRAG_MODES as string[]).includes(captured ?? '') ? captured as DefragMode : 'madvise')
-        const r = runThpWhatIf(model, allocator, { ...common, defrag, madvised: a.madvised ?? false, faults: a.faults ?? 1, order: hp }, hp)
+        const capturedEnabled = s.capture.thp?.['enabled']
+        const enabled = a.enabled ?? (capturedEnabled === 'always' || capturedEnabled === 'madvise' || capturedEnabled === 'never' ? capturedEnabled : 'always')
+        const r = runThpWhatIf(model, allocator, { ...common, enabled, defrag, madvised: a.madvised ?? false, faults: a.faults ?? 1, order: hp }, hp)
+        if (!a.enabled) r.assumptions.push(`enabled=${enabled} ${capturedEnabled ? 'as captured (transparent_hugepage/enabled)' : '(assumed; the capture has no transparent_hugepage/enabled)'}`)
         if (!a.defrag) r.assumptions.push(`defrag=${defrag} ${captured ? 'as captured (transparent_hugepage/defrag)' : '(the kernel default; the capture has no transparent_hugepage/defrag)'}`)
         return { r, figure: r.succeeded }
       }

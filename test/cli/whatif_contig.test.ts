@@ -133,3 +133,27 @@ describe('memory the kernel has not initialised yet (this machine: deferred_init
     for (const w of j.windows.filter((x) => (x.blockerCounts['uninit'] ?? 0) === 524288)) expect(w.blockerCounts['unmovable']).toBeUndefined()
   }, 60000)
 })
+
+describe('whatif thp honours transparent_hugepage/enabled', () => {
+  it('enabled=madvise (as captured) and a region that is not madvised: no huge page attempt, no compaction', async () => {
+    const r = await runCli(['whatif', 'thp', X86, '--capture', '05', '--defrag', 'always', '--json'])
+    expect(r.code, r.err).toBe(0)
+    const j = JSON.parse(r.out) as { enabled: string; eligible: boolean; succeeded: number; verdict: string; counters: Record<string, number>; assumptions: string[]; table: Array<{ madvised: boolean; via: string }> }
+    expect(j.enabled).toBe('madvise')
+    expect(j.eligible).toBe(false)
+    expect(j.succeeded).toBe(0)
+    expect(j.verdict).toMatch(/would not use a transparent huge page at all: enabled=madvise and the region is not madvised/)
+    expect(j.counters['compact_stall'] ?? 0).toBe(0)
+    expect(j.assumptions.join(' ')).toMatch(/enabled=madvise as captured/)
+    expect(j.table.filter((t) => !t.madvised).every((t) => t.via.startsWith('not eligible'))).toBe(true)
+  })
+
+  it('--enabled always makes the same fault try a huge page; --enabled never stops a madvised one', async () => {
+    const always = JSON.parse((await runCli(['whatif', 'thp', X86, '--capture', '05', '--defrag', 'always', '--enabled', 'always', '--json'])).out) as { eligible: boolean; results: unknown[] }
+    expect(always.eligible).toBe(true)
+    expect(always.results).toHaveLength(1)
+    const never = JSON.parse((await runCli(['whatif', 'thp', X86, '--capture', '05', '--madvised', '--enabled', 'never', '--json'])).out) as { eligible: boolean; succeeded: number }
+    expect(never).toMatchObject({ eligible: false, succeeded: 0 })
+    expect((await runCli(['whatif', 'thp', X86, '--enabled', 'sometimes'])).code).toBe(2)
+  })
+})
