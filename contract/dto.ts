@@ -9,7 +9,7 @@ export type CompactResultDto =
   | 'not_suitable_zone' | 'skipped' | 'deferred' | 'no_suitable_page' | 'continue' | 'complete' | 'partial_skipped' | 'contended' | 'success'
 
 export type BlockerKindDto =
-  | 'pinned' | 'unmovable' | 'reserved' | 'slab' | 'pagetable' | 'compound' | 'no-target' | 'writeback' | 'hole' | 'isolated' | 'uninit'
+  | 'pinned' | 'unmovable' | 'reserved' | 'slab' | 'pagetable' | 'compound' | 'no-target' | 'writeback' | 'hole' | 'isolated' | 'uninit' | 'own'
 
 export type DefragModeDto = 'always' | 'defer' | 'defer+madvise' | 'madvise' | 'never'
 

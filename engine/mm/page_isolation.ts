@@ -26,10 +26,10 @@ import { PageKind, isFreeHead, headOrder, freeHeadMt, FREE_HEAD, HUGETLB_HEAD } 
 
 /** Why a page keeps a range from being allocated (the report's vocabulary). */
 export type BlockerKind =
-  | 'pinned' | 'unmovable' | 'reserved' | 'slab' | 'pagetable' | 'compound' | 'no-target' | 'writeback' | 'hole' | 'isolated' | 'uninit'
+  | 'pinned' | 'unmovable' | 'reserved' | 'slab' | 'pagetable' | 'compound' | 'no-target' | 'writeback' | 'hole' | 'isolated' | 'uninit' | 'own'
 
 export const BLOCKER_KIND_TEXT: Record<BlockerKind, string> = {
-  pinned: 'pinned page (extra reference: migration cannot freeze it)',
+  pinned: 'assumed pinned (placed by the pinned-page assumption, not seen in the capture): an extra reference migration cannot freeze',
   unmovable: 'unmovable kernel page',
   reserved: 'reserved page (PG_reserved)',
   slab: 'slab page',
@@ -40,6 +40,7 @@ export const BLOCKER_KIND_TEXT: Record<BlockerKind, string> = {
   hole: 'no memory (hole) or outside the zone',
   isolated: 'pageblock already isolated by another user',
   uninit: 'memory the kernel has not initialised yet (deferred struct page init): not in use, and initialised on demand',
+  own: 'a page this what-if itself allocated earlier in the run (not in the capture)',
 }
 
 /** The blocker kind of a page byte that is in the way, or null if the page is free or movable. */

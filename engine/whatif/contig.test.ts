@@ -182,7 +182,7 @@ describe('pinned assumption for contiguous what-ifs', () => {
     const r2 = runCmaWhatIf(off.model, off.allocator, { area, count: 4096, align: 12, pinned: { kind: 'fraction', fraction: 0.05, seed: 1, source: 't' }, migrateBeforePin: false, reclaim: { kind: 'none' } }, 9)
     expect(r2.success).toBe(false)
     expect(r2.blockerSummary.pinned!.maxPerWindow).toBeGreaterThan(0)
-    expect(r2.verdict).toMatch(/would fail: all 1 window tried was blocked, by \d+ pinned pages/)
+    expect(r2.verdict).toMatch(/would fail: all 1 window tried was blocked, by \d+ pages assumed pinned/)
     expect(r2.assumptions.join(' ')).toMatch(/pins may sit in CMA/)
   })
 })

@@ -136,9 +136,10 @@ const mib = (pages: number, pageSize: number): string => {
 export type BlockerSummary = Partial<Record<BlockerKind, { windows: number; maxPerWindow: number }>>
 
 const KIND_WORDS: Record<BlockerKind, string> = {
-  pinned: 'pinned pages', unmovable: 'unmovable kernel pages', reserved: 'reserved pages', slab: 'slab pages', pagetable: 'page-table pages',
+  pinned: 'pages assumed pinned (the pinned-page assumption: kpageflags cannot show pins)', unmovable: 'unmovable kernel pages', reserved: 'reserved pages', slab: 'slab pages', pagetable: 'page-table pages',
   compound: 'compound pages that cannot move', 'no-target': 'pages with no room for a migration target', writeback: 'pages under writeback', hole: 'missing pages', isolated: 'isolated pageblocks',
   uninit: 'memory not initialised yet (deferred_init: the kernel initialises it on demand, so these windows may become usable)',
+  own: 'huge pages this what-if allocated earlier in the same run',
 }
 
 /** "30 pinned pages" for one window; "pinned pages (in 65 windows, up to 30 per window), …" for several */
@@ -146,6 +147,26 @@ export function describeBlockers(s: BlockerSummary): string {
   const parts = (Object.entries(s) as Array<[BlockerKind, { windows: number; maxPerWindow: number }]>).sort((a, b) => b[1].windows - a[1].windows || b[1].maxPerWindow - a[1].maxPerWindow)
   if (!parts.length) return 'nothing'
   return parts.map(([k, v]) => (v.windows === 1 ? `${v.maxPerWindow} ${KIND_WORDS[k]}${v.maxPerWindow === 1 ? '' : ''}` : `${KIND_WORDS[k]} (in ${v.windows} windows, up to ${v.maxPerWindow} per window)`)).join(', ')
+}
+
+/**
+ * A window that overlaps a huge page this same run allocated is blocked by that page: count it
+ * as the run's own ('own'), never as a captured compound page that cannot move.
+ */
+export function ownPagesInWindows(ws: ContigWindow[], ownPfns: readonly number[], pages: number): ContigWindow[] {
+  if (!ownPfns.length) return ws
+  const own = (pfn: number): boolean => ownPfns.some((p) => pfn >= p && pfn < p + pages)
+  return ws.map((w) => {
+    let overlap = 0
+    for (const p of ownPfns) overlap += Math.max(0, Math.min(w.endPfn, p + pages) - Math.max(w.startPfn, p))
+    if (!overlap) return w
+    const counts = { ...w.blockerCounts }
+    const fromCompound = Math.min(counts.compound ?? 0, overlap)
+    if (fromCompound) counts.compound = counts.compound! - fromCompound
+    if (!counts.compound) delete counts.compound
+    counts.own = (counts.own ?? 0) + overlap
+    return { ...w, blockerCounts: counts, blockers: w.blockers.map((b) => (own(b.pfn) ? { ...b, kind: 'own' as const } : b)), blockersTotal: w.blockersTotal - fromCompound + overlap }
+  })
 }
 
 export function summarizeBlockers(ws: ContigWindow[]): BlockerSummary {
@@ -352,7 +373,7 @@ export function runHugetlbWhatIf(model: MemoryModel, allocator: PageAllocator, o
   const via: Record<string, number> = {}
   for (const a of r.attempts) if (a.pfn >= 0) via[a.via] = (via[a.via] ?? 0) + 1
   const last = r.attempts[r.attempts.length - 1]
-  const windows = [...(last?.cma?.windows ?? []), ...(last?.contigWindows ?? [])]
+  const windows = ownPagesInWindows([...(last?.cma?.windows ?? []), ...(last?.contigWindows ?? [])], r.pfns, 2 ** o.order)
   const counts = summarizeBlockers(windows)
   const fromFree = (via['fast'] ?? 0) + (via['min-watermark'] ?? 0) + (via['retry'] ?? 0) + (via['reclaim'] ?? 0)
   const parts = gigantic

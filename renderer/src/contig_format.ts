@@ -29,7 +29,7 @@ export const KIND_TITLES: Record<ContigWhatifResult['kind'], string> = {
 
 /** The blocker kinds in words (engine BLOCKER_KIND_TEXT, shorter). */
 export const BLOCKER_WORDS: Record<string, string> = {
-  pinned: 'pinned (extra reference)',
+  pinned: 'assumed pinned (the pinned-page assumption)',
   unmovable: 'unmovable kernel page',
   reserved: 'reserved (PG_reserved)',
   slab: 'slab page',
@@ -40,6 +40,7 @@ export const BLOCKER_WORDS: Record<string, string> = {
   hole: 'missing page (hole)',
   isolated: 'isolated pageblock',
   uninit: 'not initialised yet (deferred_init; initialised on demand)',
+  own: 'a huge page this what-if allocated (not in the capture)',
 } satisfies Record<BlockerKindDto, string>
 
 /** Did the allocation succeed: CMA/contig as said, hugetlb all requested pages, THP no fallback. */

@@ -157,3 +157,21 @@ describe('whatif thp honours transparent_hugepage/enabled', () => {
     expect((await runCli(['whatif', 'thp', X86, '--enabled', 'sometimes'])).code).toBe(2)
   })
 })
+
+describe('blockers are facts or labelled assumptions', () => {
+  it('a 32 MiB ×14 growth never blames its own earlier huge pages as captured compound pages', async () => {
+    const r = await runCli(['whatif', 'hugetlb', fixturePath('arm64-2G-s7-hugetlb-cma'), '--size', '32M', '--count', '14', '--pinned', 'none', '--json'])
+    expect(r.code, r.err).toBe(0)
+    const j = JSON.parse(r.out) as { obtained: number; blockerSummary: Record<string, unknown>; windows: Array<{ blockers: Array<{ kind: string }> }> }
+    expect(j.obtained).toBe(14)
+    expect(j.blockerSummary['compound']).toBeUndefined()
+    expect(j.blockerSummary['own']).toBeDefined()
+  })
+
+  it('pins of the pinned-page assumption are said to be assumed, in the verdict and the window list', async () => {
+    const r = await runCli(['whatif', 'cma', ARM, '--pages', '16384', '--pinned', '100%', '--migrate-before-pin', 'off'])
+    expect(r.code, r.err).toBe(0)
+    expect(r.out).toMatch(/\d+ assumed-pinned/)
+    expect(r.out).not.toMatch(/\d+ pinned\b/)
+  })
+})
