@@ -40,6 +40,17 @@ export interface ZoneSummaryDto {
   /** extfrag_for_order at the THP order, 0..100 */
   fragmentationScore: number
   largestFreeOrder: number
+  /**
+   * In a snapshot view: freeBlocks, freeBlocksByMigratetype and pageblocks above are the
+   * captured files' numbers; the model's own are here where they differ, with the reason.
+   */
+  model?: {
+    freeBlocks: number[]
+    freeBlocksByMigratetype: Record<string, number[]>
+    pageblocks: Record<string, number>
+    reason: string
+    captured: { freeBlocks: 'buddyinfo' | 'model'; freeBlocksByMigratetype: 'pagetypeinfo' | 'model'; pageblocks: 'pagetypeinfo' | 'model' }
+  }
 }
 
 export interface MachineDto {

@@ -3,7 +3,7 @@
  * pageblocks, indices and fragmentation score of its model, then the consistency findings.
  * `inspect --json` prints it; the app's snapshot view is made from it.
  */
-import { summarizeZones, nodeScores, type MachineInfo, type ZoneSummary } from '../engine/index.ts'
+import { summarizeZones, nodeScores, type Capture, type MachineInfo, type ZoneSummary } from '../engine/index.ts'
 import type { LoadedSnapshot } from './load.ts'
 
 export interface InspectJson {
@@ -26,7 +26,8 @@ export interface InspectJson {
   }
   snapshot: { path: string; label: string | null; series: string[] | null; files: string[] }
   layout: { method: 'exact' | 'synthesized'; seed: number | null; source: string | null }
-  zones: ZoneSummary[]
+  /** per zone; freeBlocks, freeBlocksByMigratetype and pageblocks are the captured files' numbers, the model's beside them under `model` where they differ */
+  zones: CapturedZone[]
   nodes: Array<{ node: number; fragmentationScore: number }>
   findings: Array<{ severity: string; code: string; zone: string | null; message: string }>
 }
@@ -43,9 +44,57 @@ export function inspectJson(s: LoadedSnapshot): InspectJson {
     },
     snapshot: { path: s.path, label: s.label, series: s.series, files: s.capture.files },
     layout: { method: b.method, seed: b.method === 'synthesized' ? b.seed : null, source: b.method === 'exact' ? b.source : null },
-    zones: s.zones ?? summarizeZones(s.model, m.hpageOrder),
+    zones: capturedZones(s.capture, s.zones ?? summarizeZones(s.model, m.hpageOrder)),
     nodes: Object.entries(scores).map(([node, score]) => ({ node: Number(node), fragmentationScore: score })),
     findings: s.findings.map((f) => ({ ...f })),
   }
 }
 
+
+/** The model's own free areas and pageblock counts of a zone, where they differ from the captured ones. */
+export interface ZoneModelNumbers {
+  freeBlocks: number[]
+  freeBlocksByMigratetype: Record<string, number[]>
+  pageblocks: Record<string, number>
+  /** why the model differs, in one line */
+  reason: string
+  /** which of the captured files each captured figure comes from */
+  captured: { freeBlocks: 'buddyinfo' | 'model'; freeBlocksByMigratetype: 'pagetypeinfo' | 'model'; pageblocks: 'pagetypeinfo' | 'model' }
+}
+
+export type CapturedZone = ZoneSummary & { model?: ZoneModelNumbers }
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
+
+/**
+ * A zone as captured: buddyinfo's free blocks per order, pagetypeinfo's free lists per
+ * migratetype and its pageblock counts, in place of the model's; the model's numbers go under
+ * `model` (with the reason) wherever they differ. Everything else is the model's.
+ */
+export function capturedZones(c: Capture, zones: ZoneSummary[]): CapturedZone[] {
+  const exact = !c.unknown.some((u) => u.startsWith('page-level layout'))
+  return zones.map((z) => {
+    const bi = c.buddyinfo?.rows.find((r) => r.node === z.node && r.zone === z.zone)
+    const pti = c.pagetypeinfo
+    const free = pti?.free.filter((r) => r.node === z.node && r.zone === z.zone) ?? []
+    const blocks = pti?.blocks.find((r) => r.node === z.node && r.zone === z.zone)
+    const freeBlocks = bi ? [...bi.nrFree] : z.freeBlocks
+    const byMt: Record<string, number[]> = {}
+    if (free.length) for (const r of free) byMt[r.migratetype] = [...r.counts]
+    const freeBlocksByMigratetype = free.length ? byMt : z.freeBlocksByMigratetype
+    const pageblocks: Record<string, number> = {}
+    if (blocks && pti) pti.migratetypes.forEach((mt, i) => { pageblocks[mt] = blocks.counts[i] ?? 0 })
+    const pbs = blocks ? pageblocks : z.pageblocks
+    const out: CapturedZone = { ...z, freeBlocks, freeBlocksByMigratetype, pageblocks: pbs }
+    if (!same(freeBlocks, z.freeBlocks) || !same(freeBlocksByMigratetype, z.freeBlocksByMigratetype) || !same(pbs, z.pageblocks)) {
+      out.model = {
+        freeBlocks: z.freeBlocks, freeBlocksByMigratetype: z.freeBlocksByMigratetype, pageblocks: z.pageblocks,
+        reason: exact
+          ? 'the model is the layout kpageflags showed moments after these files were read, with free-list migratetypes inferred from the pageblocks'
+          : 'the model is a layout synthesized from these summaries; it keeps their totals, not every list',
+        captured: { freeBlocks: bi ? 'buddyinfo' : 'model', freeBlocksByMigratetype: free.length ? 'pagetypeinfo' : 'model', pageblocks: blocks ? 'pagetypeinfo' : 'model' },
+      }
+    }
+    return out
+  })
+}

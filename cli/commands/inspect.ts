@@ -31,14 +31,22 @@ export function inspectText(s: LoadedSnapshot): string {
     L.push(`Node ${z.node}, zone ${z.zone}: pfn ${z.startPfn}..${z.startPfn + z.spanned - 1}  spanned ${z.spanned}  present ${z.present}  managed ${z.managed} (${kib(z.managed, m.pageSize)})`)
     L.push(`  free ${z.freePages} pages (${kib(z.freePages, m.pageSize)})${z.pcpPages ? ` + ${z.pcpPages} on per-cpu lists` : ''}; watermarks min ${z.watermarks.min} low ${z.watermarks.low} high ${z.watermarks.high}${z.watermarks.boost ? ` boost ${z.watermarks.boost}` : ''}; largest free order ${z.largestFreeOrder}; score ${z.fragmentationScore}`)
     L.push(`  ${'order'.padEnd(12)}${orders.map((o) => pad(o, 7)).join('')}`)
-    L.push(`  ${'free blocks'.padEnd(12)}${z.freeBlocks.map((v) => pad(v, 7)).join('')}`)
+    const md = z.model
+    const src = md?.captured ?? { freeBlocks: 'buddyinfo', freeBlocksByMigratetype: 'pagetypeinfo', pageblocks: 'pagetypeinfo' }
+    L.push(`  ${'free blocks'.padEnd(12)}${z.freeBlocks.map((v) => pad(v, 7)).join('')}   (${src.freeBlocks})`)
+    if (md && md.freeBlocks.join() !== z.freeBlocks.join()) L.push(`  ${'  model'.padEnd(12)}${md.freeBlocks.map((v) => pad(v, 7)).join('')}`)
     for (const [mt, row] of Object.entries(z.freeBlocksByMigratetype)) {
-      if (row.every((v) => v === 0)) continue
-      L.push(`  ${('  ' + mt).padEnd(12)}${row.map((v) => pad(v, 7)).join('')}`)
+      // a captured free list is shown even when empty; the model's lists only when it has pages
+      if (src.freeBlocksByMigratetype === 'model' && row.every((v) => v === 0)) continue
+      L.push(`  ${('  ' + mt).padEnd(12)}${row.map((v) => pad(v, 7)).join('')}${src.freeBlocksByMigratetype === 'model' ? '   (model)' : ''}`)
+      const m = md?.freeBlocksByMigratetype[mt]
+      if (m && src.freeBlocksByMigratetype !== 'model' && m.join() !== row.join()) L.push(`  ${('    model').padEnd(12)}${m.map((v) => pad(v, 7)).join('')}`)
     }
     L.push(`  ${'unusable'.padEnd(12)}${z.unusableIndex.map((v) => pad(idx(v), 7)).join('')}`)
     L.push(`  ${'extfrag'.padEnd(12)}${z.extfragIndex.map((v) => pad(idx(v), 7)).join('')}`)
-    L.push(`  pageblocks: ${Object.entries(z.pageblocks).filter(([, n]) => n > 0).map(([mt, n]) => `${mt} ${n}`).join(', ')}`)
+    L.push(`  pageblocks (${src.pageblocks}): ${Object.entries(z.pageblocks).filter(([, n]) => n > 0).map(([mt, n]) => `${mt} ${n}`).join(', ')}`)
+    if (md && JSON.stringify(md.pageblocks) !== JSON.stringify(z.pageblocks)) L.push(`  pageblocks (model): ${Object.entries(md.pageblocks).filter(([, n]) => n > 0).map(([mt, n]) => `${mt} ${n}`).join(', ')}`)
+    if (md) L.push(`  model differs: ${md.reason}`)
     const mixed = Object.entries(z.mixedPageblocks).filter(([, n]) => n > 0)
     if (mixed.length) L.push(`  mixed pageblocks (from page kinds): ${mixed.map(([mt, n]) => `${mt} ${n}`).join(', ')}`)
   }

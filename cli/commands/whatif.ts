@@ -48,7 +48,7 @@ export function whatifCompactText(j: WhatifCompactJson, pageSize = j.pageSize): 
   const what = j.kind === 'full' ? 'full compaction (order −1, as compact_memory / node compact)' : j.kind === 'proactive' ? 'proactive compaction (kcompactd, compaction_proactiveness)' : `direct compaction for order ${j.order}`
   L.push(`What if: ${what}, mode ${j.mode}; layout ${j.layout}${j.layout === 'synthesized' ? ` (seed ${j.seed})` : ''}`)
   L.push(`Result: ${j.result}${j.allocationWouldSucceed === null ? '' : j.allocationWouldSucceed ? ` — an order-${j.order} allocation would now succeed` : ` — an order-${j.order} allocation would still fail`}`)
-  L.push(`Migrated ${j.pagesMigrated} pages (${fmtPages(j.pagesMigrated, pageSize)} copied)`)
+  L.push(`Migrated ${j.pagesMigrated} pages (${fmtPages(j.pagesMigrated, pageSize)} copied)${j.band ? `, the median of ${j.band.seeds.length} seeds` : ''}`)
   L.push('Counters (as /proc/vmstat deltas):')
   if (j.band) L.push(`  (median of ${j.band.seeds.length} seeds, and their 90% band)`)
   for (const [k, v] of Object.entries(j.counters)) {

@@ -14,7 +14,6 @@ import type { WhatifCompactRequest } from '../../contract/schemas.ts'
 import { loadSnapshot } from '../load.ts'
 import { seriesContext } from '../series.ts'
 import { OpenedPath } from '../snapshot.ts'
-import { inspectJson } from '../summary.ts'
 import { followsFullCompaction, resolvePinned } from './pinned.ts'
 import type { SeedJob, Target } from '../workers/jobs.ts'
 
@@ -48,6 +47,7 @@ export interface WhatifCompactJson {
   seed: number
   band: Band | null
   zonesCompacted: CompactWhatIfResult['zones']
+  /** pages migrated: the run's, or an ensemble's median */
   pagesMigrated: number
   bytesCopied: number
   allocationWouldSucceed: boolean | null
@@ -187,7 +187,8 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       ...(req.proactive !== undefined ? { proactiveness: req.proactive === 'capture' ? sysctlInt(s.capture, 'compaction_proactiveness', 20) : req.proactive } : {}),
     }
   }
-  const before = inspectJson(s).zones
+  // the model's own before-state: the after-state is the model's, so the two compare like with like
+  const before = s.zones
   const pristine = seedCount > 1 && !env.runSeeds && layout === 'exact' ? cloneModel(s.model, s.allocator.policy) : null
   // an ensemble's seeds start on the pool first, so they run while this thread runs the main seed
   const seeds = Array.from({ length: seedCount }, (_, i) => target.seed + i)
@@ -235,9 +236,11 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
     }
   }
   const counters: WhatifCompactJson['counters'] = bandOut ? { ...bandOut.counters } : main.counters
+  // the headline of an ensemble is its median, inside its own band
+  const pagesMigrated = bandOut?.counters['pgmigrate_success'] ? Math.round(bandOut.counters['pgmigrate_success'].median) : main.pagesMigrated
   return {
     before: { zones: before }, after: { zones: main.after }, counters, result: main.result, kind: main.kind, order: main.order, mode: main.mode,
-    layout, seed: target.seed, band: bandOut, zonesCompacted: main.zones, pagesMigrated: main.pagesMigrated, bytesCopied: main.bytesCopied,
+    layout, seed: target.seed, band: bandOut, zonesCompacted: main.zones, pagesMigrated, bytesCopied: pagesMigrated * s.model.geometry.pageSize,
     allocationWouldSucceed: main.allocationWouldSucceed, assumptions: main.assumptions, notCompared, real, timeline: main.timeline, events: main.events, eventsDropped: main.eventsDropped,
     pageSize: s.model.geometry.pageSize,
     ...(env.withMaps ? { afterMap: computePageblockMap(s.model), changedPageblocks: main.changedPageblocks } : {}),
