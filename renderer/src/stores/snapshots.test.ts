@@ -65,6 +65,19 @@ describe('useSnapshotStore', () => {
     expect(s.errors).toHaveLength(0)
   })
 
+  it('a later open that works clears the banner of the failed one; other errors stay', async () => {
+    host.handle('getSnapshot', () => sampleView('s2'))
+    const s = useSnapshotStore()
+    await s.init()
+    await s.openPath('/data/broken')
+    host.emit('run:failed', { runId: 'r1', error: { code: 'bad-input', message: '/data/broken/buddyinfo line 3: expected a zone' } })
+    s.reportError('Could not list open snapshots', { code: 'internal', message: 'x' })
+    expect(s.errors).toHaveLength(2)
+    await s.openPath('/data/good')
+    host.emit('run:done', { runId: 'r2', snapshot: sampleView('s2') })
+    expect(s.errors.map((e) => e.title)).toEqual(['Could not list open snapshots'])
+  })
+
   it('cancel: calls cancelRun; a cancelled run is a notice, not an error', async () => {
     const s = useSnapshotStore()
     await s.init()
@@ -240,5 +253,19 @@ describe('snapshot titles', () => {
     h.emit('run:done', { runId: 'r1', snapshot: sampleView('s2', { path: '/tmp/buddyscope-upload-x/u3' }) })
     expect(s.titleOf(s.current!)).toBe('cap-host7')
     expect(s.titleOf(s.snapshots[0]!)).toBe('s1')
+  })
+
+  it('names loose uploaded files by host, kernel and capture time', async () => {
+    setActivePinia(createPinia())
+    const h = scriptedApi()
+    setApiForTests(h.api)
+    const s = useSnapshotStore()
+    await s.init()
+    const files = Array.from({ length: 3 }, (_, i) => ({ name: `f${i}`, data: new Uint8Array(1) }))
+    const runId = await s.openUpload(files, undefined, 'uploaded capture (3 files)')
+    const view = sampleView('s3', { path: '/tmp/buddyscope-upload-x/u4' })
+    view.machine = { ...view.machine, hostname: 'db7', kernelRelease: '6.12.48+deb13-amd64', captureTime: '2026-11-30T08:15:02.123Z' }
+    h.emit('run:done', { runId: runId!, snapshot: view })
+    expect(s.titleOf(s.current!)).toBe('db7 · 6.12.48+deb13-amd64 · 2026-11-30 08:15:02')
   })
 })

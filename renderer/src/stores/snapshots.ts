@@ -52,6 +52,16 @@ export function snapshotTitle(s: { path: string; label: string | null }): string
   return s.label ? `${base} · ${s.label}` : base
 }
 
+const GENERIC_UPLOAD = /^uploaded capture \(\d+ files?\)$/
+
+/** host · kernel · capture time, from what the capture says of itself; null when it says nothing. */
+export function machineTitle(s: { machine: { hostname: string | null; kernelRelease: string | null; captureTime: string | null } }): string | null {
+  const m = s.machine
+  const when = m.captureTime ? m.captureTime.replace('T', ' ').replace(/(:\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)?$/, '$1') : null
+  const parts = [m.hostname, m.kernelRelease, when].filter((x): x is string => !!x)
+  return parts.length ? parts.join(' · ') : null
+}
+
 /** A path short enough for a title: whole when short, else its last two parts. */
 export function shortPath(path: string, max = 48): string {
   const p = path.replace(/[\\/]+$/, '')
@@ -67,6 +77,8 @@ export const useSnapshotStore = defineStore('snapshots', () => {
   const current = computed(() => snapshots.value.find((s) => s.id === currentId.value) ?? null)
   const runs = ref<RunState[]>([])
   const errors = ref<AppError[]>([])
+  /** titles of the errors an open reports (cleared by the next open that works) */
+  const OPEN_ERROR_TITLES = /^(Could not open |Nothing to open$|Too many files$|Could not read the dropped files$)/
   /** a passing message (e.g. "cancelled"), not an error */
   const notice = ref<string | null>(null)
   const recent = ref<RecentEntry[]>([])
@@ -153,7 +165,9 @@ export const useSnapshotStore = defineStore('snapshots', () => {
     const up = uploadRuns.get(p.runId)
     if (up) {
       uploadRuns.delete(p.runId)
-      uploadTitles.value = { ...uploadTitles.value, [p.snapshot.id]: up }
+      // loose files have no name of their own: call them by the machine they were captured on
+      const title = GENERIC_UPLOAD.test(up) ? machineTitle(p.snapshot) ?? up : up
+      uploadTitles.value = { ...uploadTitles.value, [p.snapshot.id]: title }
     }
     openedBy.set(p.runId, p.snapshot.id)
     if (openedBy.size > 64) openedBy.delete(openedBy.keys().next().value!)
@@ -162,6 +176,8 @@ export const useSnapshotStore = defineStore('snapshots', () => {
       currentId.value = p.snapshot.id
       useUiStore().openPanel = false
     }
+    // an open that worked makes the failed opens before it old news: their banners go
+    if (mine) errors.value = errors.value.filter((e) => !OPEN_ERROR_TITLES.test(e.title))
     void refreshRecent()
   }
 
