@@ -49,6 +49,16 @@ describe('what-if compaction in the app', () => {
     await e.page.getByTestId('whatif-free-chart').screenshot({ path: join(SHOTS, 'whatif-log.png') })
   })
 
+  it('the capture selector switches the current tab to the other capture (no second tab)', async () => {
+    expect(await e.page.getByTestId('snapshot-tab').count()).toBe(1)
+    await e.page.getByTestId('series-select').selectOption('03-after-compact-node')
+    await e.page.waitForFunction(() => {
+      const d = (globalThis as unknown as { document: { querySelector(s: string): { value?: string } | null } }).document
+      return d.querySelector('[data-testid="series-select"]')?.value === '03-after-compact-node'
+    }, undefined, { timeout: 30000 })
+    await expect.poll(() => e.page.getByTestId('snapshot-tab').allInnerTexts(), { timeout: 30000 }).toEqual([expect.stringContaining('03-after-compact-node')])
+  })
+
   it('logged no page errors', () => {
     expect(e.errors.filter((x) => !/favicon/.test(x))).toEqual([])
   })

@@ -153,8 +153,14 @@ describe('useSnapshotStore', () => {
     await s.openCapture('03-after')
     expect(s.currentId).toBe('s2')
     s.select('s1')
-    await s.openCapture('01-boot')
+    const runId = await s.openCapture('01-boot')
     expect(host.calls.filter((c) => c.method === 'startOpenPath').at(-1)!.args).toEqual({ path: '/c/series', capture: '01-boot' })
+    // the new capture takes the tab of the one it was chosen from, which closes
+    host.emit('run:done', { runId: runId!, snapshot: sampleView('s3', { path: '/c/series', label: '01-boot', series: a.series }) })
+    expect(s.currentId).toBe('s3')
+    await new Promise((r) => setTimeout(r, 0))
+    expect(s.snapshots.map((x) => x.id)).toEqual(['s3', 's2'])
+    expect(host.calls.some((c) => c.method === 'closeSnapshot' && (c.args as { id: string }).id === 's1')).toBe(true)
   })
 
   it('uploads files; too many files is an error before any call', async () => {

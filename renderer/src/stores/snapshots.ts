@@ -95,6 +95,8 @@ export const useSnapshotStore = defineStore('snapshots', () => {
   const ended = new Set<string>()
   /** snapshot id → title of an upload (its path is a temporary directory of the host) */
   const uploadTitles = ref<Record<string, string>>({})
+  /** runs of the capture selector: the snapshot whose tab the new capture takes */
+  const replacing = new Map<string, string>()
   /** run id → title, for runs that upload */
   const uploadRuns = new Map<string, string>()
   /** run id → id of the snapshot it opened */
@@ -162,6 +164,11 @@ export const useSnapshotStore = defineStore('snapshots', () => {
     const mine = runs.value.some((r) => r.runId === p.runId)
     endRun(p.runId)
     addSnapshot(p.snapshot)
+    const replaced = replacing.get(p.runId)
+    if (replaced) {
+      replacing.delete(p.runId)
+      replaceTab(replaced, p.snapshot.id)
+    }
     const up = uploadRuns.get(p.runId)
     if (up) {
       uploadRuns.delete(p.runId)
@@ -330,7 +337,29 @@ export const useSnapshotStore = defineStore('snapshots', () => {
       opts.layout = 'synthesized'
       if (cur.layout.seed !== null) opts.seed = cur.layout.seed
     }
-    return openPath(cur.path, opts)
+    // the capture selector switches the tab it sits in: the new capture takes the old one's place
+    return openPath(cur.path, opts).then((runId) => {
+      if (runId) {
+        const done = openedBy.get(runId)
+        if (done) replaceTab(cur.id, done)
+        else replacing.set(runId, cur.id)
+      }
+      return runId
+    })
+  }
+
+  /** Put snapshot `by` where `old` was, and close `old`. */
+  function replaceTab(old: string, by: string): void {
+    if (old === by) return
+    const list = snapshots.value
+    const to = list.findIndex((x) => x.id === old)
+    const from = list.findIndex((x) => x.id === by)
+    if (to < 0 || from < 0) return
+    const moved = list.filter((x) => x.id !== by)
+    moved.splice(moved.findIndex((x) => x.id === old), 0, list[from]!)
+    snapshots.value = moved
+    currentId.value = by
+    void close(old)
   }
 
   /** Upload files (browser mode, drag-and-drop): their bytes go to the host. */
