@@ -106,6 +106,32 @@ describe('the app in Chromium (browser mode)', () => {
     expect(await e.page.getByTestId('layout-badge').getAttribute('data-layout')).toBe('exact')
   })
 
+  it('at 1024 px, tabs that do not fit get a menu of every open snapshot', async () => {
+    await e.page.setViewportSize({ width: 1024, height: 768 })
+    const more = ['01-boot', '02-before', '03-after-compact-node', '05-after-hugetlb-2M-x64'].map((c) => join(FIXTURES, 'x86-512M-s1-compact', c))
+      .concat(['02-before', '03-after-compact-node'].map((c) => join(FIXTURES, 'x86-512M-s11-nopin', c)))
+    for (const p of more) {
+      const before = await e.page.getByTestId('snapshot-tab').count()
+      await e.page.getByTestId('open-button').click()
+      await e.page.getByTestId('open-path-input').fill(p)
+      await e.page.getByTestId('open-path-button').click()
+      await expect.poll(() => e.page.getByTestId('snapshot-tab').count(), { timeout: 30000 }).toBe(before + 1)
+    }
+    const menu = e.page.getByTestId('tab-overflow')
+    await menu.waitFor({ timeout: 10000 })
+    const ids = await menu.locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))
+    expect(ids.length).toBe(await e.page.getByTestId('snapshot-tab').count())
+    await menu.selectOption(ids[0]!)
+    await expect.poll(() => e.page.locator('[data-testid="snapshot-tab"][aria-selected="true"]').innerText()).toContain('04-after-compact-memory')
+    await e.page.screenshot({ path: join(SHOTS, 'tabs-1024.png') })
+    // the later tests of this file see one snapshot again
+    for (let n = await e.page.getByTestId('snapshot-tab').count(); n > 1; n--) {
+      await e.page.locator('[data-testid="snapshot-tab"]').last().locator('.stab-close').click()
+      await expect.poll(() => e.page.getByTestId('snapshot-tab').count()).toBe(n - 1)
+    }
+    await e.page.setViewportSize({ width: 1440, height: 900 })
+  }, 120000)
+
   it('logged no page errors', () => {
     expect(e.errors.filter((x) => !/favicon/.test(x))).toEqual([])
   })
