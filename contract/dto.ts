@@ -274,6 +274,15 @@ export interface PageblockDetailDto {
   /** per page: a class index into PAGE_CLASSES and, for free heads and compound heads, the order (else -1) */
   classes: Uint8Array
   orders: Int8Array
+  /** each page as the capture's kpageflags/kpagecount have it (exact layouts), or null */
+  captured: {
+    /** names of the set KPF_* bits, space-separated, per page */
+    flags: string[]
+    /** kpagecount per page, or null when the capture has no kpagecount */
+    counts: number[] | null
+    /** the file read */
+    source: string
+  } | null
 }
 
 export interface BandDto {

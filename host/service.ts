@@ -17,6 +17,7 @@ import type { HostDeps } from './deps.ts'
 import { hostError, toHostError } from './errors.ts'
 import { contigResultDto, mapDto, whatifCompactView } from './dto.ts'
 import { OpenedPath } from './snapshot.ts'
+import { kpageRange } from './kpage_range.ts'
 import type { LayoutChoice } from './load.ts'
 import type { OpenResult, Target } from './workers/jobs.ts'
 
@@ -223,11 +224,23 @@ export class BuddyscopeService {
     return s.imported
   }
 
-  pageblockDetailDto(id: string, pb: number): PageblockDetailDto {
+  async pageblockDetailDto(id: string, pb: number): Promise<PageblockDetailDto> {
     const { model } = this.model(id)
     if (pb >= model.nrPageblocks) throw hostError('bad-argument', `pageblock ${pb} is outside 0..${model.nrPageblocks - 1}`)
     const d = pageblockDetail(model, pb)
-    return { id, pageblock: pb, ...d }
+    // each page's captured kpageflags and kpagecount, read from the snapshot's own files
+    const s = this.snapshot(id)
+    let captured: PageblockDetailDto['captured'] = null
+    if (s.view.layout.method === 'exact') {
+      const src = await s.opened.capture(s.view.label ?? undefined)
+      try {
+        const r = await kpageRange(src, d.startPfn, d.pages.length)
+        if (r.flags) captured = { flags: r.flags, counts: r.counts, source: src.describe('kpageflags') }
+      } finally {
+        await src.close()
+      }
+    }
+    return { id, pageblock: pb, ...d, captured }
   }
 
   async upload(files: Array<{ name: string; data: Uint8Array }>, layout: LayoutChoice | undefined): Promise<string> {
@@ -270,7 +283,7 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
   listSnapshots: async (h) => h.listSnapshots(),
   getSnapshot: async (h, a) => h.snapshot(a.id).view,
   getPageblockMap: async (h, a) => h.pageblockMapDto(a.id),
-  getPageblockDetail: async (h, a) => h.pageblockDetailDto(a.id, a.pageblock),
+  getPageblockDetail: (h, a) => h.pageblockDetailDto(a.id, a.pageblock),
   listRecent: async (h) => h.deps_.recent.list(),
   startWhatifCompact: async (h, a) => ({ runId: h.startWhatifCompact(a) }),
   startWhatifContig: async (h, a) => ({ runId: h.startWhatifContig(a) }),

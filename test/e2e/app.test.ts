@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startE2E, SHOTS, mapBlockCounts, pagetypeinfoBlockCounts, type E2E, type Win } from './browser.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
-import { parseBuddyinfo } from '../../engine/index.ts'
+import { kpageflagNames, parseBuddyinfo } from '../../engine/index.ts'
 
 const CAPTURE = join(FIXTURES, 'x86-512M-s1-compact', '04-after-compact-memory')
 let e: E2E
@@ -82,6 +82,16 @@ describe('the app in Chromium (browser mode)', () => {
     const detail = e.page.getByTestId('page-detail')
     await detail.waitFor()
     expect(await detail.getAttribute('data-start-pfn')).toBe('51200')
+    // hovering a page shows its kpageflags and kpagecount as the capture has them
+    const grid = e.page.getByTestId('page-grid')
+    await grid.hover({ position: { x: 3, y: 3 } })
+    const flags = readFileSync(join(CAPTURE, 'kpageflags'))
+    const lo = flags.readUInt32LE(51200 * 8)
+    const hi = flags.readUInt32LE(51200 * 8 + 4)
+    const count = readFileSync(join(CAPTURE, 'kpagecount')).readUInt32LE(51200 * 8)
+    await e.page.getByTestId('page-kpageflags').waitFor()
+    expect(await e.page.getByTestId('page-kpageflags').innerText()).toBe(`kpageflags ${kpageflagNames(lo, hi).join(' ') || 'no flags'}`)
+    expect(await e.page.getByTestId('page-kpagecount').innerText()).toBe(`kpagecount ${count}`)
     await e.page.screenshot({ path: join(SHOTS, 'page-detail.png'), fullPage: true })
   })
 

@@ -291,7 +291,7 @@ function generateDetail(view: SnapshotView, map: PageblockMapDto, pbIndex: numbe
   }
   return {
     id: view.id, pageblock: pbIndex, startPfn, migratetype: mt === MT_NONE ? '(none)' : view.migratetypes[mt] ?? '?',
-    zone: zb ? `Node ${zb.node}, zone ${zb.zone}` : null, pages: new Uint8Array(n), classes, orders,
+    zone: zb ? `Node ${zb.node}, zone ${zb.zone}` : null, pages: new Uint8Array(n), classes, orders, captured: null,
   }
 }
 
