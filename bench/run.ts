@@ -23,6 +23,7 @@ import { fmtCount, fmtMiB, fmtMs, fmtSignedMiB, gc, gcExposed, median, now, peak
 import { benchCompactionSize, type CompactionBench } from './compaction.ts'
 import { benchUi, type UiBench } from './ui.ts'
 import { benchContig } from './contig.ts'
+import { benchBundle, type BundleBench } from './bundle.ts'
 
 const GiB = 2 ** 30
 const TARGET_64G_MS = 500
@@ -147,6 +148,15 @@ async function main(): Promise<void> {
   }
   log()
 
+  log('== 4b. A real capture as a .tar.gz bundle through the service, next to the same capture as a directory ==')
+  let bundle: BundleBench | null = null
+  try {
+    bundle = await benchBundle(join(fileURLToPath(new URL('..', import.meta.url)), 'fixtures'), log)
+  } catch (e) {
+    log(`  FAILED: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)
+  }
+  log()
+
   // ---------------------------------------------------------------- part 5
   log('== 5. Contiguous allocations on a fragmented 64 GiB machine, next to its full compaction ==')
   let contigRows: Array<[string, string, string, string]> = []
@@ -199,6 +209,13 @@ async function main(): Promise<void> {
     }
     rows.push([`${L} full compaction of ${c.zone.replace('Node 0, zone ', '')} (median)`, fmtMs(median(c.compactMs)), '', ''])
     rows.push([`${L} full compaction / bare sweep`, `${c.ratio.toFixed(1)}×`, c.bytes === 64 * GiB ? '≤ 3×' : '', c.bytes === 64 * GiB ? verdict(c.ratio <= 3) : ''])
+  }
+  if (bundle) {
+    const r = (a: number, b: number): string => `${a.toFixed(0)} ms vs ${b.toFixed(0)} ms (${(a / b).toFixed(2)}×)`
+    rows.push([`service: open ${bundle.capture} as .tar.gz vs directory`, r(bundle.openMs.bundle, bundle.openMs.directory), '', ''])
+    rows.push(['service: what-if (full compaction) on it, .tar.gz vs directory', r(bundle.whatifMs.bundle, bundle.whatifMs.directory), '', ''])
+    rows.push(['service: what-if with 4 pin seeds on the pool, .tar.gz vs directory', r(bundle.ensembleMs.bundle, bundle.ensembleMs.directory), '', ''])
+    rows.push(['service: temp copies of the bundle while open', String(bundle.unpackedCopies), '1', verdict(bundle.unpackedCopies === 1)])
   }
   if (ui) {
     rows.push(['app: open a 64 GiB summary snapshot → its first chart painted', fmtMs(ui.openToChartMs), '≤ 1 s', verdict(ui.openToChartMs <= 1000)])
