@@ -47,6 +47,13 @@ describe('what-if compaction in the app', () => {
     await e.page.getByTestId('seg-whatif-scale').getByRole('radio', { name: 'Log' }).click()
     await e.page.locator('[data-testid="whatif-free-chart"][data-scale="log"]').waitFor()
     await e.page.getByTestId('whatif-free-chart').screenshot({ path: join(SHOTS, 'whatif-log.png') })
+    // the Pinned overlay shows the what-if's own assumed pins, said to be assumed
+    await e.page.getByTestId('seg-whatif-map-overlay').getByRole('radio', { name: 'Pinned (assumed)' }).click()
+    const note = e.page.getByTestId('whatif-pins-note')
+    await note.waitFor()
+    expect(await note.innerText()).toMatch(/^2,048 pages assumed pinned by this what-if \(2048 pinned pages, chosen among \d+ anonymous pages with seed 1/)
+    await note.scrollIntoViewIfNeeded()
+    await e.page.screenshot({ path: join(SHOTS, 'whatif-pinned.png') })
   })
 
   it('the capture selector switches the current tab to the other capture (no second tab)', async () => {
