@@ -50,6 +50,8 @@ describe('contiguous what-if requests', () => {
     expect(contigDraftToArgs(snap, draft({ kind: 'contig', node: '3' }))).toMatchObject({ ok: false, error: 'the snapshot has no node 3' })
     expect(contigDraftToArgs(snap, draft({ kind: 'thp', defrag: 'always', madvised: false, movable: 'percent', movablePercent: 25 })))
       .toEqual({ ok: true, args: { id: 's1', kind: 'thp', defrag: 'always', madvised: false, pinned: 'auto', movablecore: { percent: 25 }, seeds: 1 } })
+    // transparent_hugepage/enabled: as captured unless chosen
+    expect(contigDraftToArgs(snap, draft({ kind: 'thp', enabled: 'never' }))).toMatchObject({ ok: true, args: { kind: 'thp', enabled: 'never' } })
     expect(contigDraftToArgs(snap, draft({ seeds: 0 }))).toMatchObject({ ok: false })
   })
 

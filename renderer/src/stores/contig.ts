@@ -62,6 +62,8 @@ export interface ContigDraft {
   /** 'auto' or a node number */
   node: string
   // THP
+  /** transparent_hugepage/enabled: 'capture' = as the capture says */
+  enabled: 'capture' | 'always' | 'madvise' | 'never'
   defrag: DefragMode
   madvised: boolean
   faults: number
@@ -91,7 +93,7 @@ export function defaultContigDraft(snap: Pick<SnapshotView, 'machine' | 'pageSiz
     migrateBeforePin: 'auto',
     hugeCount: 64, hugeSizeBytes: 2 ** snap.machine.hpageOrder * snap.pageSize, compaction: true,
     contigSize: '256M', gfp: 'kernel', node: 'auto',
-    defrag: 'madvise', madvised: true, faults: 1,
+    enabled: 'capture', defrag: 'madvise', madvised: true, faults: 1,
     pinned: 'auto', pinnedValue: 0, seeds: 1, movable: 'none', movableSize: '1G', movablePercent: 25,
   }
 }
@@ -181,6 +183,7 @@ export function contigDraftToArgs(snap: Pick<SnapshotView, 'id' | 'machine' | 'p
       break
     }
     case 'thp':
+      if (d.enabled !== 'capture') args.enabled = d.enabled
       args.defrag = d.defrag
       args.madvised = d.madvised
       if (!whole(d.faults, 1) || d.faults > 100000) return { ok: false, error: 'faults must be a whole number from 1 to 100,000' }
