@@ -9,6 +9,7 @@ import { whatifCompactSchema, whatifContigSchema, type WhatifCompactRequest } fr
 import { loadSnapshot, type LayoutChoice } from '../host/load.ts'
 import { SnapshotError } from '../host/sources/snapshot_source.ts'
 import { OpenedPath } from '../host/snapshot.ts'
+import { argvMessage } from '../host/argv_message.ts'
 import { inspectJson } from '../host/summary.ts'
 import { WhatifRequestError } from '../host/whatif/compact.ts'
 import type { Target } from '../host/workers/jobs.ts'
@@ -90,21 +91,6 @@ function commandOf(positionals: string[]): CommandName | null {
   return null
 }
 
-/** node:util parseArgs' complaint in the CLI's words. */
-function argvMessage(message: string, argv: string[]): string {
-  const ambiguous = /Option '--([\w-]+)[^']*' argument is ambiguous/.exec(message)
-  if (ambiguous) {
-    const flag = `--${ambiguous[1]}`
-    const value = argv[argv.indexOf(flag) + 1] ?? ''
-    return `${flag} needs a value, and "${value}" is not one (negative numbers are not accepted)`
-  }
-  const unknown = /Unknown option '([^']+)'/.exec(message)
-  if (unknown) return `unknown option ${unknown[1]}`
-  const missing = /Option '(--[\w-]+)[^']*' argument missing/.exec(message)
-  if (missing) return `${missing[1]} needs a value`
-  return message.split('\n')[0]!
-}
-
 /** A schema's first complaint, in the CLI's words (--flag: reason). */
 function schemaMessage(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>, flagOf: Record<string, string>): string {
   const i = issues[0]
@@ -151,14 +137,6 @@ async function run(argv: string[], io: Out): Promise<number> {
   if (!/^\d+$/.test(seedText) || Number(seedText) > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, not "${seedText}"`, command)
   const seed = Number(seedText)
   const load = (p: string) => loadSnapshot(p, { layout, seed, ...(values.capture ? { capture: values.capture } : {}) })
-  const usage = (f: () => void): void => {
-    try {
-      f()
-    } catch (e) {
-      if (e instanceof WhatifUsageError) throw new UsageError(e.message, command)
-      throw e
-    }
-  }
   switch (command) {
     case 'inspect': {
       if (rest.length !== 1) throw new UsageError('inspect takes exactly one snapshot', command)
@@ -184,11 +162,8 @@ async function run(argv: string[], io: Out): Promise<number> {
       const opened = new OpenedPath(path)
       try {
         if (command === 'whatif compact') {
-          let req: WhatifCompactRequest = {}
-          usage(() => {
-            req = compactRequest(values)
-          })
-          const checked = whatifCompactSchema.safeParse(req)
+          // a WhatifUsageError from the flags becomes a usage error below
+          const checked = whatifCompactSchema.safeParse(compactRequest(values))
           if (!checked.success) throw new UsageError(schemaMessage(checked.error.issues, { proactive: '--proactive', order: '--order', seeds: '--seeds', cpu: '--cpu', node: '--node' }), command)
           const { whatifCompact } = await import('../host/whatif/compact.ts')
           const seeds = checked.data.seeds ?? 1
@@ -202,11 +177,7 @@ async function run(argv: string[], io: Out): Promise<number> {
           return 0
         }
         const kind = command.slice('whatif '.length) as 'cma' | 'hugetlb' | 'contig' | 'thp'
-        let req = { kind } as ReturnType<typeof contigRequest>
-        usage(() => {
-          req = contigRequest(kind, values)
-        })
-        const checked = whatifContigSchema.safeParse(req)
+        const checked = whatifContigSchema.safeParse(contigRequest(kind, values))
         if (!checked.success) throw new UsageError(schemaMessage(checked.error.issues, { sizeBytes: '--size', hugeSizeBytes: '--size', areaCount: '--count', basePfn: '--base' }), command)
         const { whatifContig, contigJsonOut } = await import('../host/whatif/contig.ts')
         const j = await whatifContig(target, checked.data, opened)

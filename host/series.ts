@@ -30,7 +30,7 @@ export interface SeriesContext {
 }
 
 /** Steps that leave memory as it was (the harness's pauses). */
-const QUIET_STEPS = /^(sleep|wait|note)\b/
+export const QUIET_STEPS = /^(sleep|wait|note)\b/
 
 /** A compaction trigger from the next capture's folder name (`NN-after-compact-memory`, `NN-after-compact-node[N]`). */
 export function triggerFromLabel(label: string): Pick<CompactionTrigger, 'file' | 'node'> | null {

@@ -114,7 +114,7 @@ export class BuddyscopeService {
       try {
         const target: Target = { path: req.path, layout: req.layout ?? 'auto', seed: req.seed ?? 1, ...(req.capture ? { capture: req.capture } : {}) }
         // unpack a bundle once, here: the open and every later what-if read this copy
-        ;(await opened.series().catch(() => null))?.close()
+        await opened.prepare()
         const result = await this.deps.pool.run({ kind: 'open', target: { ...target, shared: opened.shared() } }, { signal, onProgress: this.progress(runId) })
         if (signal.aborted) throw hostError('cancelled', `opening ${req.path} was cancelled`)
         return (id) => {

@@ -22,6 +22,12 @@ export class OpenedPath {
     return openSeries(this.path, { cache: this.cache })
   }
 
+  /** Unpack a bundle now (once), so the threads that read it next find it ready. */
+  async prepare(): Promise<void> {
+    const s = await this.series().catch(() => null)
+    await s?.close()
+  }
+
   /** The extractions as plain data, for a worker thread. */
   shared(): SharedExtraction[] {
     return this.cache.share()

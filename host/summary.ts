@@ -44,7 +44,7 @@ export function inspectJson(s: LoadedSnapshot): InspectJson {
     },
     snapshot: { path: s.path, label: s.label, series: s.series, files: s.capture.files },
     layout: { method: b.method, seed: b.method === 'synthesized' ? b.seed : null, source: b.method === 'exact' ? b.source : null },
-    zones: capturedZones(s.capture, s.zones ?? summarizeZones(s.model, m.hpageOrder)),
+    zones: capturedZones(s.capture, s.zones ?? summarizeZones(s.model, m.hpageOrder), b.method),
     nodes: Object.entries(scores).map(([node, score]) => ({ node: Number(node), fragmentationScore: score })),
     findings: s.findings.map((f) => ({ ...f })),
   }
@@ -71,8 +71,8 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
  * migratetype and its pageblock counts, in place of the model's; the model's numbers go under
  * `model` (with the reason) wherever they differ. Everything else is the model's.
  */
-export function capturedZones(c: Capture, zones: ZoneSummary[]): CapturedZone[] {
-  const exact = !c.unknown.some((u) => u.startsWith('page-level layout'))
+export function capturedZones(c: Capture, zones: ZoneSummary[], layout: 'exact' | 'synthesized'): CapturedZone[] {
+  const exact = layout === 'exact'
   return zones.map((z) => {
     const bi = c.buddyinfo?.rows.find((r) => r.node === z.node && r.zone === z.zone)
     const pti = c.pagetypeinfo

@@ -3,6 +3,7 @@
  * Exit codes as the CLI's: 0 ok, 1 cannot start, 2 usage.
  */
 import { parseArgs } from 'node:util'
+import { argvMessage } from '../host/argv_message.ts'
 import { serve } from './server.ts'
 
 const USAGE = `Usage: buddyscope serve [snapshot] [--port N]
@@ -20,7 +21,7 @@ export async function main(argv: string[], io: Out = { out: (s) => process.stdou
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { port: { type: 'string', default: '0' }, help: { type: 'boolean', short: 'h' } } })
   } catch (e) {
-    io.err(`buddyscope: ${(e as Error).message}\n\n${USAGE}`)
+    io.err(`buddyscope: ${argvMessage((e as Error).message, argv)}\n\n${USAGE}`)
     return 2
   }
   const { values, positionals } = parsed

@@ -13,7 +13,7 @@ import {
 } from '../../engine/index.ts'
 import type { WhatifContigRequest } from '../../contract/schemas.ts'
 import { findDmesg, loadSnapshot, type LoadedSnapshot } from '../load.ts'
-import { seriesContext, type SeriesContext } from '../series.ts'
+import { QUIET_STEPS, seriesContext, type SeriesContext } from '../series.ts'
 import { OpenedPath } from '../snapshot.ts'
 import type { Target } from '../workers/jobs.ts'
 import { followsFullCompaction, pinsFromWorkload, resolvePinned } from './pinned.ts'
@@ -233,7 +233,7 @@ async function run(o: OpenedPath, target: Target, a: WhatifContigRequest): Promi
   if (a.kind === 'hugetlb') {
     const st = realHugetlbStep(ctx)
     const h = result as HugetlbWhatIfResult
-    const others = st ? (ctx?.steps ?? []).filter((x) => !/^huge\b/.test(x.name) && !/^(sleep|wait|note)\b/.test(x.name)) : []
+    const others = st ? (ctx?.steps ?? []).filter((x) => !/^huge\b/.test(x.name) && !QUIET_STEPS.test(x.name)) : []
     if (st && others.length) {
       result.assumptions.push(`not compared with capture ${st.capture}: between this capture and it the run also did ${others.map(stepText).join(', ')} besides ${st.step}, so that capture is not the pool growth's outcome alone`)
     } else if (st && st.sizeKb * 1024 === h.pageSizeBytes && st.requested - st.before === h.requested) {
