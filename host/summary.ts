@@ -89,12 +89,27 @@ export function capturedZones(c: Capture, zones: ZoneSummary[], layout: 'exact' 
     if (!same(freeBlocks, z.freeBlocks) || !same(freeBlocksByMigratetype, z.freeBlocksByMigratetype) || !same(pbs, z.pageblocks)) {
       out.model = {
         freeBlocks: z.freeBlocks, freeBlocksByMigratetype: z.freeBlocksByMigratetype, pageblocks: z.pageblocks,
-        reason: exact
-          ? 'the model is the layout kpageflags showed moments after these files were read, with free-list migratetypes inferred from the pageblocks'
-          : 'the model is a layout synthesized from these summaries; it keeps their totals, not every list',
+        reason: exact ? exactReason(freeBlocks, z.freeBlocks, bi ? 'buddyinfo' : 'pagetypeinfo') : 'the model is a layout synthesized from these summaries; it keeps their totals, not every list',
         captured: { freeBlocks: bi ? 'buddyinfo' : 'model', freeBlocksByMigratetype: free.length ? 'pagetypeinfo' : 'model', pageblocks: blocks ? 'pagetypeinfo' : 'model' },
       }
     }
     return out
   })
+}
+
+/**
+ * Why an exact layout's free lists differ from the captured ones: the free blocks kpageflags
+ * shows per order differ from the file's (it was read moments later: a torn capture), or, where
+ * they agree, the inferred pageblock migratetypes put some on another list.
+ */
+function exactReason(captured: number[], model: number[], file: string): string {
+  const diffs: string[] = []
+  for (let o = 0; o < Math.max(captured.length, model.length); o++) {
+    if ((captured[o] ?? 0) !== (model[o] ?? 0)) diffs.push(`order ${o}: ${model[o] ?? 0} vs ${captured[o] ?? 0}`)
+  }
+  if (diffs.length) {
+    const shown = diffs.length > 3 ? `${diffs.slice(0, 3).join(', ')}, …` : diffs.join(', ')
+    return `torn capture: kpageflags, read moments after these files, shows other free blocks than ${file} (${shown}), so no pageblock migratetypes reproduce every list; the model's lists follow pageblock types inferred to come closest`
+  }
+  return `the free blocks per order agree with ${file}; the pageblock migratetypes are inferred (page_owner not captured) and the closest assignment that fits the page contents leaves some blocks on another list`
 }

@@ -8,10 +8,11 @@
  * What kpageflags cannot tell, and how it is inferred (each becomes a note on the model):
  *  - pageblock migratetypes (page_owner is rarely built in): CMA blocks from the CMA area's
  *    position; the other types are assigned so that the count per type equals pagetypeinfo's:
- *    whole free pageblocks go to the types whose free lists hold blocks of order ≥ pageblock
- *    order, then the blocks with the most unmovable pages (slab, page tables, flagless kernel
- *    pages, reserved) become Unmovable/Reclaimable (the slab-heaviest of them Reclaimable), the
- *    rest Movable;
+ *    whole free pageblocks go to the types whose free lists hold blocks of their order, then
+ *    the blocks with the most unmovable pages (slab, page tables, flagless kernel pages,
+ *    reserved) become Unmovable/Reclaimable (the slab-heaviest of them Reclaimable), the rest
+ *    Movable; then swaps of two blocks' types bring the free lists they imply as close as
+ *    kpageflags allows to pagetypeinfo's free lists per migratetype (migratetype_assign.ts);
  *  - per-cpu free pages: flagless pages with map count 0 look the same as kernel allocations
  *    (pipe buffers, vmalloc); as many as zoneinfo's pageset counts are taken as pcp pages,
  *    those next to a free buddy first;
@@ -22,6 +23,7 @@ import { PageKind, THP_HEAD, HUGETLB_HEAD, FOLIO_HEAD, isFreeHead } from '../mm/
 import { PageAllocator } from '../mm/page_alloc.ts'
 import type { Capture } from '../snapshot.ts'
 import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts } from './zones.ts'
+import { improveAssignment } from './migratetype_assign.ts'
 
 // kpageflags bits, low word
 const LRU = 1 << 5, SLAB = 1 << 7, WRITEBACK = 1 << 8, BUDDY = 1 << 10, ANON = 1 << 12
@@ -297,52 +299,127 @@ export class ExactLayoutBuilder {
     }
     const remaining = [...want]
     if (mts.cma >= 0) remaining[mts.cma] = 0
-    // per pageblock: free pages, unmovable-looking pages, slab pages
-    const freeP = new Int32Array(nPb)
-    const unmov = new Int32Array(nPb)
-    const slab = new Int32Array(nPb)
-    for (let i = 0; i < nPb; i++) {
-      const s = Math.max((first + i) * pbPages, z.startPfn) - base
-      const e = Math.min((first + i + 1) * pbPages, z.endPfn) - base
-      for (let p = s; p < e; p++) {
-        const b = map[p]!
-        if (b === PageKind.BUDDY_TAIL) freeP[i]!++
-        else if (b === PageKind.SLAB) { slab[i]!++; unmov[i]!++ }
-        else if (b === PageKind.KERNEL || b === PageKind.PAGETABLE || b === PageKind.RESERVED || b === PageKind.PCP || b === PageKind.ZERO) unmov[i]!++
-      }
-    }
-    // whole free pageblocks: to the types whose lists hold free blocks ≥ pageblock order (lowest PFNs
-    // to the unmovable types, where early kernel allocations cluster)
+    const nrOrders = m.geometry.nrOrders
+    const pbo = m.geometry.pageblockOrder
     // blocks whose first page is a hole or not initialised are not in pagetypeinfo's counts
     for (let i = 0; i < nPb; i++) {
       const first0 = Math.max((first + i) * pbPages, z.startPfn) - base
       if (type[i] === -1 && (map[first0] === PageKind.HOLE || map[first0] === PageKind.UNINIT)) type[i] = mts.movable
     }
-    const wholeFree: number[] = []
-    for (let i = 0; i < nPb; i++) if (type[i] === -1 && freeP[i] === pbPages) wholeFree.push(i)
-    const bigDemand: number[] = []
-    for (const mt of [mts.unmovable, mts.reclaimable, mts.highatomic, mts.movable]) {
-      if (mt < 0) continue
-      let pages = 0
-      for (let o = m.geometry.pageblockOrder; o < m.geometry.nrOrders; o++) pages += (free[mt]?.[o] ?? 0) * 2 ** o
-      for (let k = 0; k < pages / pbPages; k++) bigDemand.push(mt)
+    const fixedPb = Uint8Array.from(type, (t) => (t >= 0 ? 1 : 0))
+    // per pageblock: unmovable-looking pages (flagless ones included), slab pages, kernel pages
+    // that are certainly in use (not flagless), movable (LRU, compound) pages
+    const unmov = new Int32Array(nPb)
+    const slab = new Int32Array(nPb)
+    const kern = new Int32Array(nPb)
+    const mov = new Int32Array(nPb)
+    for (let i = 0; i < nPb; i++) {
+      const s = Math.max((first + i) * pbPages, z.startPfn) - base
+      const e = Math.min((first + i + 1) * pbPages, z.endPfn) - base
+      for (let p = s; p < e; p++) {
+        const b = map[p]!
+        if (b === PageKind.BUDDY_TAIL || b === PageKind.HOLE || b === PageKind.UNINIT) continue
+        if (b === PageKind.SLAB) { slab[i]!++; unmov[i]!++; kern[i]!++ }
+        else if (b === PageKind.PCP) unmov[i]!++
+        else if (b === PageKind.KERNEL || b === PageKind.PAGETABLE || b === PageKind.RESERVED || b === PageKind.ZERO) { unmov[i]!++; kern[i]!++ }
+        else if (b >= 0x40 || b === PageKind.COMPOUND_TAIL || b === PageKind.ANON || b === PageKind.FILE || b === PageKind.UNEVICTABLE || b === PageKind.WRITEBACK) mov[i]!++
+      }
     }
-    let wi = 0
-    for (const mt of bigDemand) {
-      if (wi >= wholeFree.length || remaining[mt]! <= 0) continue
-      type[wholeFree[wi++]!] = mt
-      remaining[mt]!--
+    // the free blocks as buildFreeLists will cut them (merges across pageblocks refused between a
+    // CMA block and another), grouped into units: a free block larger than a pageblock with the
+    // pageblocks it covers, or one pageblock with the free blocks whose head lies in it
+    const unitOf = new Int32Array(nPb).fill(-1)
+    const unitWeight: number[] = []
+    const unitFirst: number[] = []
+    const freeBlocks: number[] = []
+    for (let p = z.startPfn; p < z.endPfn;) {
+      if (map[p - base] !== PageKind.BUDDY_TAIL) { p++; continue }
+      let order = 0
+      while (order < m.maxOrder) {
+        const size = 2 ** (order + 1)
+        if (p % size !== 0 || p + size > z.endPfn) break
+        let ok = true
+        for (let q = p + 2 ** order; q < p + size; q++) if (map[q - base] !== PageKind.BUDDY_TAIL) { ok = false; break }
+        if (!ok) break
+        if (order + 1 > pbo && (type[Math.floor(p / pbPages) - first] === mts.cma) !== (type[Math.floor((p + 2 ** order) / pbPages) - first] === mts.cma)) break
+        order++
+      }
+      freeBlocks.push(p, order)
+      if (order > pbo) {
+        const i0 = Math.floor(p / pbPages) - first
+        const u = unitWeight.length
+        unitWeight.push(2 ** (order - pbo))
+        unitFirst.push(i0)
+        for (let k = 0; k < 2 ** (order - pbo); k++) unitOf[i0 + k] = u
+      }
+      p += 2 ** order
     }
-    // the rest by unmovable content
+    for (let i = 0; i < nPb; i++) {
+      if (unitOf[i]! >= 0) continue
+      unitOf[i] = unitWeight.length
+      unitWeight.push(1)
+      unitFirst.push(i)
+    }
+    const nU = unitWeight.length
+    const hist = new Int32Array(nU * nrOrders)
+    for (let k = 0; k < freeBlocks.length; k += 2) hist[unitOf[Math.floor(freeBlocks[k]! / pbPages) - first]! * nrOrders + freeBlocks[k + 1]!]!++
+    // a unit with a fixed pageblock (CMA, hole) is fixed, its free blocks on that type's lists
+    const uType = new Int8Array(nU).fill(-1)
+    const fixed: number[][] = mts.names.map(() => new Array<number>(nrOrders).fill(0))
+    for (let u = 0; u < nU; u++) {
+      let ft = -1
+      for (let k = 0; k < unitWeight[u]!; k++) if (fixedPb[unitFirst[u]! + k]) ft = type[unitFirst[u]! + k]!
+      if (ft < 0) continue
+      uType[u] = ft
+      for (let o = 0; o < nrOrders; o++) fixed[ft]![o]! += hist[u * nrOrders + o]!
+    }
+    const fixedUnit = Uint8Array.from(uType, (t) => (t >= 0 ? 1 : 0))
+    // whole free units: to the types whose lists hold free blocks of their order (the lowest PFNs
+    // to the unmovable types, where early kernel allocations cluster)
+    const wholeOrder = (u: number): number => {
+      let order = -1
+      for (let o = 0; o < nrOrders; o++) {
+        const c = hist[u * nrOrders + o]!
+        if (c === 0) continue
+        if (c !== 1 || o < pbo || order >= 0) return -1
+        order = o
+      }
+      return order
+    }
+    const demandTypes = [mts.unmovable, mts.reclaimable, mts.highatomic]
+    for (let mt = 0; mt < mts.count; mt++) if (!demandTypes.includes(mt) && mt !== mts.cma && mt !== mts.movable) demandTypes.push(mt)
+    demandTypes.push(mts.movable)
+    for (let o = nrOrders - 1; o >= pbo; o--) {
+      const pool: number[] = []
+      for (let u = 0; u < nU; u++) if (uType[u] === -1 && wholeOrder(u) === o) pool.push(u)
+      let pi = 0
+      for (const mt of demandTypes) {
+        if (mt < 0) continue
+        let need = free[mt]?.[o] ?? 0
+        while (need > 0 && pi < pool.length && remaining[mt]! >= unitWeight[pool[pi]!]!) {
+          const u = pool[pi++]!
+          uType[u] = mt
+          remaining[mt]! -= unitWeight[u]!
+          need--
+        }
+      }
+    }
+    // free blocks larger than a pageblock left over: Movable
+    for (let u = 0; u < nU; u++) {
+      if (uType[u] === -1 && unitWeight[u]! > 1) { uType[u] = mts.movable; remaining[mts.movable]! -= unitWeight[u]! }
+    }
+    // the rest by unmovable content: the blocks with the most unmovable pages become
+    // Unmovable/Reclaimable (the slab-heaviest of them Reclaimable)
     const rest: number[] = []
-    for (let i = 0; i < nPb; i++) if (type[i] === -1) rest.push(i)
-    rest.sort((a, b) => unmov[b]! - unmov[a]! || a - b)
-    const nonMov = Math.min(rest.length, (remaining[mts.unmovable] ?? 0) + (remaining[mts.reclaimable] ?? 0))
-    const nonMovBlocks = rest.slice(0, nonMov)
-    const slabRatio = (i: number): number => (unmov[i]! > 0 ? slab[i]! / unmov[i]! : 0)
-    const byReclaim = [...nonMovBlocks].sort((a, b) => slabRatio(b) - slabRatio(a) || slab[b]! - slab[a]! || a - b)
-    const nR = Math.min(remaining[mts.reclaimable] ?? 0, byReclaim.length)
-    for (let k = 0; k < byReclaim.length; k++) type[byReclaim[k]!] = k < nR ? mts.reclaimable : mts.unmovable
+    for (let u = 0; u < nU; u++) if (uType[u] === -1) rest.push(u)
+    const un = (u: number): number => unmov[unitFirst[u]!]!
+    rest.sort((a, b) => un(b) - un(a) || a - b)
+    const nonMov = Math.min(rest.length, Math.max(0, remaining[mts.unmovable] ?? 0) + Math.max(0, remaining[mts.reclaimable] ?? 0))
+    const nonMovUnits = rest.slice(0, nonMov)
+    const slabRatio = (u: number): number => (un(u) > 0 ? slab[unitFirst[u]!]! / un(u) : 0)
+    const byReclaim = [...nonMovUnits].sort((a, b) => slabRatio(b) - slabRatio(a) || slab[unitFirst[b]!]! - slab[unitFirst[a]!]! || a - b)
+    const nR = Math.min(Math.max(0, remaining[mts.reclaimable] ?? 0), byReclaim.length)
+    for (let k = 0; k < byReclaim.length; k++) uType[byReclaim[k]!] = k < nR ? mts.reclaimable : mts.unmovable
     remaining[mts.reclaimable]! -= nR
     remaining[mts.unmovable]! -= byReclaim.length - nR
     // HighAtomic / Isolate / anything else named in the counts: the next most unmovable blocks
@@ -350,13 +427,36 @@ export class ExactLayoutBuilder {
     for (let mt = 0; mt < mts.count; mt++) {
       if (mt === mts.movable || mt === mts.unmovable || mt === mts.reclaimable || mt === mts.cma) continue
       while (remaining[mt]! > 0 && ri < rest.length) {
-        type[rest[ri++]!] = mt
+        uType[rest[ri++]!] = mt
         remaining[mt]!--
       }
     }
-    for (let i = 0; i < nPb; i++) if (type[i] === -1) type[i] = mts.movable
+    for (let u = 0; u < nU; u++) if (uType[u] === -1) uType[u] = mts.movable
+    // then swaps that bring the free lists closer to pagetypeinfo's (migratetype_assign.ts)
+    const search = Int8Array.from(uType, (t, u) => (fixedUnit[u] ? -1 : t))
+    const searchable = mts.names.map((_, mt) => mt !== mts.cma)
+    const res = improveAssignment({
+      nrOrders, nrTypes: mts.count, hist, weight: Int32Array.from(unitWeight), type: search, fixed, target: free, searchable,
+      cost: (u, t) => {
+        if (unitWeight[u]! > 1) return 0
+        const i = unitFirst[u]!
+        if (t === mts.movable) return kern[i]!
+        if (t === mts.reclaimable) return mov[i]! + kern[i]! - slab[i]!
+        return mov[i]!
+      },
+      ruledOut: (u, t) => {
+        if (unitWeight[u]! > 1) return 0
+        const i = unitFirst[u]!
+        if (t === mts.movable) return kern[i]! > 0 && mov[i] === 0 ? 1 : 0
+        return mov[i]! > 0 && kern[i] === 0 ? 1 : 0
+      },
+    })
+    for (let u = 0; u < nU; u++) {
+      const t = fixedUnit[u] ? uType[u]! : res.type[u]!
+      for (let k = 0; k < unitWeight[u]!; k++) type[unitFirst[u]! + k] = t
+    }
     for (let i = 0; i < nPb; i++) m.pageblockMt[first + i - m.pbBase] = type[i]!
-    this.notes.push(`${z.label}: pageblock migratetypes inferred from page contents to match pagetypeinfo's counts (page_owner not captured)`)
+    this.notes.push(`${z.label}: pageblock migratetypes inferred from page contents and pagetypeinfo's free lists, keeping its counts per type (page_owner not captured): ${res.after} free pages on other lists than pagetypeinfo's, ${res.before} before ${res.swaps} swaps of pageblock types`)
   }
 
   private buildFreeLists(z: Zone): void {

@@ -46,7 +46,7 @@ describe('free areas of this machine: captured is captured, the model beside it'
     const unmovable = card.locator('tr', { hasText: 'Unmovable' }).first().locator('td.num')
     expect(Number((await unmovable.nth(2).innerText()).replace(/[^\d]/g, ''))).toBe(708)
     await expect.poll(() => card.getByTestId('free-model-note').count()).toBe(1)
-    expect(await card.getByTestId('free-model-note').innerText()).toMatch(/kpageflags showed moments after/)
+    expect(await card.getByTestId('free-model-note').innerText()).toMatch(/kpageflags, read moments after these files/)
     await e.page.screenshot({ path: join(SHOTS, 'host-6.18-free-areas.png'), fullPage: true })
   })
 })
