@@ -114,7 +114,14 @@ export function pageblockDetail(m: MemoryModel, pb: number): PageblockDetail {
   const pages = m.memMap.slice(start, start + pbPages)
   const classes = new Uint8Array(pbPages)
   const orders = new Int8Array(pbPages).fill(-1)
-  let tailOf = 1
+  // tails at the block's start belong to a compound page whose head lies in an earlier block
+  let tailOf = 13
+  if (pages[0] === PageKind.COMPOUND_TAIL) {
+    let j = start - 1
+    while (j >= 0 && m.memMap[j] === PageKind.COMPOUND_TAIL) j--
+    const h = j >= 0 ? m.memMap[j]! : 0
+    tailOf = (h & 0xf0) === HUGETLB_HEAD ? 12 : h >= 0x40 && h < 0x70 ? 11 : 13
+  }
   for (let i = 0; i < pbPages; i++) {
     const b = pages[i]!
     let c = pageClassIndex(b)
