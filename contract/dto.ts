@@ -285,6 +285,17 @@ export interface PageblockDetailDto {
   } | null
 }
 
+/**
+ * The page classes of several pageblocks at once (the map's semantic zoom): the classes of
+ * pageblocks[k] are classes[k·pagesPerBlock … (k+1)·pagesPerBlock − 1], as in PageblockDetailDto.
+ */
+export interface PageClassesDto {
+  id: string
+  pageblocks: number[]
+  pagesPerBlock: number
+  classes: Uint8Array
+}
+
 export interface BandDto {
   seeds: number[]
   /** per zone label: free blocks per order after, median / 5th / 95th percentile */

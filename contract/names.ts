@@ -22,6 +22,7 @@ export const METHOD_NAMES = [
   'pickSnapshotPath',
   'startWhatifCompact',
   'startWhatifContig',
+  'getPageClasses',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 
@@ -33,6 +34,9 @@ export type MenuCommand = 'close-snapshot' | 'theme-light' | 'theme-dark' | 'abo
 /** Classes of the page-level view, index = PageblockDetailDto.classes value. */
 export const PAGE_CLASSES = ['hole', 'free', 'pcp', 'movable', 'file', 'unevictable', 'pinned', 'reclaimable', 'unmovable', 'pagetable', 'reserved', 'thp', 'hugetlb', 'other'] as const
 export type PageClassName = (typeof PAGE_CLASSES)[number]
+
+/** pageblocks per getPageClasses call at most */
+export const MAX_PAGE_CLASS_BLOCKS = 4096
 
 /** mt value of a pageblock that lies in no zone, or outside the buddy allocator (PageblockMapDto.mt) */
 export const MT_NONE = 255

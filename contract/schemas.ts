@@ -9,9 +9,9 @@
  * `run:done` / `whatif:done` / `whatif:contig-done` or `run:failed`; `cancelRun` stops it.
  */
 import { z } from 'zod'
-import type { MethodName, EventName, MenuCommand } from './names.ts'
+import { MAX_PAGE_CLASS_BLOCKS, type MethodName, type EventName, type MenuCommand } from './names.ts'
 import type {
-  AppInfo, SnapshotView, PageblockMapDto, PageblockDetailDto, RecentEntry, RunProgress, HostError, WhatifCompactView, ContigWhatifView,
+  AppInfo, SnapshotView, PageblockMapDto, PageblockDetailDto, PageClassesDto, RecentEntry, RunProgress, HostError, WhatifCompactView, ContigWhatifView,
 } from './dto.ts'
 
 // ------------------------------------------------------------------ what-if requests
@@ -120,6 +120,7 @@ export const METHODS = {
   pickSnapshotPath: z.object({ kind: z.enum(['directory', 'file']) }).strict(),
   startWhatifContig: whatifContigSchema.safeExtend({ id: z.string().min(1).max(64) }),
   startWhatifCompact: whatifCompactSchema.safeExtend({ id: z.string().min(1).max(64) }),
+  getPageClasses: z.object({ id: z.string().min(1).max(64), pageblocks: z.array(z.number().int().min(0)).min(1).max(MAX_PAGE_CLASS_BLOCKS) }).strict(),
 } as const satisfies { [M in MethodName]: z.ZodType }
 
 export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
@@ -140,6 +141,7 @@ export interface MethodResults {
   pickSnapshotPath: { path: string | null; supported: boolean }
   startWhatifCompact: { runId: string }
   startWhatifContig: { runId: string }
+  getPageClasses: PageClassesDto
 }
 
 // ------------------------------------------------------------------ events (host → renderer)

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path'
 import { importModel, pageblockDetail, type MemoryModel, type PageAllocator, type ModelTransfer, type PageblockMap } from '../engine/index.ts'
 import {
   CONTRACT_VERSION, validateArgs, METHOD_NAMES, type MethodName, type MethodArgs, type MethodResults, type SnapshotView,
-  type PageblockMapDto, type PageblockDetailDto,
+  type PageblockMapDto, type PageblockDetailDto, type PageClassesDto,
 } from '../contract/index.ts'
 import type { HostDeps } from './deps.ts'
 import { hostError, toHostError } from './errors.ts'
@@ -243,6 +243,18 @@ export class BuddyscopeService {
     return { id, pageblock: pb, ...d, captured }
   }
 
+  /** The page classes of several pageblocks (the map's semantic zoom): from the model, no file read. */
+  pageClassesDto(id: string, pageblocks: number[]): PageClassesDto {
+    const { model } = this.model(id)
+    const n = model.pageblockNrPages
+    const classes = new Uint8Array(pageblocks.length * n)
+    pageblocks.forEach((pb, k) => {
+      if (pb >= model.nrPageblocks) throw hostError('bad-argument', `pageblock ${pb} is outside 0..${model.nrPageblocks - 1}`)
+      classes.set(pageblockDetail(model, pb).classes, k * n)
+    })
+    return { id, pageblocks: [...pageblocks], pagesPerBlock: n, classes }
+  }
+
   async upload(files: Array<{ name: string; data: Uint8Array }>, layout: LayoutChoice | undefined): Promise<string> {
     if (!this.uploadRoot) this.uploadRoot = this.deps.uploadDir ?? (await mkdtemp(join(tmpdir(), 'buddyscope-upload-')))
     const dir = join(this.uploadRoot, `u${this.nextId++}`)
@@ -287,6 +299,7 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
   listRecent: async (h) => h.deps_.recent.list(),
   startWhatifCompact: async (h, a) => ({ runId: h.startWhatifCompact(a) }),
   startWhatifContig: async (h, a) => ({ runId: h.startWhatifContig(a) }),
+  getPageClasses: async (h, a) => h.pageClassesDto(a.id, a.pageblocks),
   pickSnapshotPath: async (h, a) => {
     const pick = h.deps_.pickPath
     if (!pick) return { path: null, supported: false }

@@ -109,6 +109,8 @@ describe('errors crossing IPC', () => {
       ['getSnapshot', {}],
       ['getSnapshot', { id: 5 }],
       ['getPageblockDetail', { id: 's1', pageblock: -1 }],
+      ['getPageClasses', { id: 's1', pageblocks: [] }],
+      ['getPageClasses', { id: 's1', pageblocks: new Array(5000).fill(0) }],
       ['startOpenPath', { path: '' }],
       ['startOpenPath', { path: '/x', extra: true }],
       ['pickSnapshotPath', { kind: 'socket' }],

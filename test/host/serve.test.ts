@@ -87,6 +87,17 @@ describe('buddyscope serve', () => {
     expect(done.payload.snapshot.label).toBe('02-before')
     const map = await c.call('getPageblockMap', { id: done.payload.snapshot.id })
     expect(map.t === 'result' && map.ok && (map.value as { mt: Uint8Array }).mt).toBeInstanceOf(Uint8Array)
+    // the semantic zoom's batch: each block's page classes as the page-level view has them
+    const id = done.payload.snapshot.id
+    const batch = await c.call('getPageClasses', { id, pageblocks: [100, 7] })
+    const v = (batch as { value: { pageblocks: number[]; pagesPerBlock: number; classes: Uint8Array } }).value
+    expect(v.pageblocks).toEqual([100, 7])
+    expect(v.classes).toBeInstanceOf(Uint8Array)
+    for (const [k, pb] of [100, 7].entries()) {
+      const d = await c.call('getPageblockDetail', { id, pageblock: pb })
+      expect([...v.classes.subarray(k * v.pagesPerBlock, (k + 1) * v.pagesPerBlock)]).toEqual([...(d as { value: { classes: Uint8Array } }).value.classes])
+    }
+    expect(await c.call('getPageClasses', { id, pageblocks: [1e9] })).toMatchObject({ ok: false, error: { code: 'bad-argument' } })
     ws.close()
   })
 

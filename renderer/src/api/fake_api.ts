@@ -391,6 +391,19 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
       await sleep(20)
       return generateDetail(s.view, s.map, a.pageblock)
     },
+    getPageClasses: async (a) => {
+      const s = snapshots.get(a.id)
+      if (!s) throw { code: 'not-found', message: `no open snapshot "${a.id}"` } satisfies HostError
+      s.map ??= generateMap(s.view)
+      const n = s.view.pagesPerBlock
+      const classes = new Uint8Array(a.pageblocks.length * n)
+      for (const [k, pb] of a.pageblocks.entries()) {
+        if (pb >= s.view.pageblockCount) throw { code: 'bad-argument', message: `pageblock ${pb} is outside 0..${s.view.pageblockCount - 1}` } satisfies HostError
+        classes.set(generateDetail(s.view, s.map, pb).classes, k * n)
+      }
+      await sleep(10)
+      return { id: a.id, pageblocks: [...a.pageblocks], pagesPerBlock: n, classes }
+    },
     listRecent: async () => recent.slice(0, 10),
     pickSnapshotPath: async () => ({ path: null, supported: false }),
     startWhatifCompact: async () => {

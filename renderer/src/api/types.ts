@@ -4,11 +4,11 @@
  * imported here (lint forbids it).
  */
 export type {
-  SnapshotView, PageblockMapDto, PageblockDetailDto, RunProgress, RecentEntry, AppInfo, HostError, FindingDto, ZoneBoundary,
+  SnapshotView, PageblockMapDto, PageblockDetailDto, PageClassesDto, RunProgress, RecentEntry, AppInfo, HostError, FindingDto, ZoneBoundary,
   WhatifCompactView, ContigWhatifView, ContigWhatifResult, BandDto, RealOutcomeDto,
   ZoneSummaryDto as ZoneSummary, MachineDto as MachineInfo, CmaWhatIfDto as CmaWhatIfResult, HugetlbWhatIfDto as HugetlbWhatIfResult,
   ContigWhatIfDto as ContigWhatIfResult, ThpWhatIfDto as ThpWhatIfResult, WindowDto as WindowJson, BlockerKindDto,
 } from '../../../contract/dto.ts'
 export type { BuddyscopeApi, EventPayloads, MethodArgs, MethodResults, WhatifCompactRequest, WhatifContigRequest, PinnedRequest } from '../../../contract/schemas.ts'
 export { isHostError, asHostError } from '../../../contract/dto.ts'
-export { PAGE_CLASSES, CONTRACT_VERSION, MT_NONE, METHOD_NAMES, EVENT_NAMES, type PageClassName, type EventName, type MethodName, type MenuCommand } from '../../../contract/names.ts'
+export { PAGE_CLASSES, MAX_PAGE_CLASS_BLOCKS, CONTRACT_VERSION, MT_NONE, METHOD_NAMES, EVENT_NAMES, type PageClassName, type EventName, type MethodName, type MenuCommand } from '../../../contract/names.ts'

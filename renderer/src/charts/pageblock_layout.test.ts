@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
-  boundarySegments, cellAt, cellRect, centerOn, chooseColumns, clampViewport, fitScale, fitViewport, labelRows, makeGrid, MAX_SCALE, panBy,
-  visibleRange, zoomAt,
+  boundarySegments, cellAt, cellRect, cellsIn, centerOn, chooseColumns, clampViewport, fitScale, fitViewport, labelRows, makeGrid, MAX_SCALE, maxScaleFor, PAGE_MAX_PX,
+  PAGE_MIN_PX, pageAtPoint, pageGrid, pageZoomScale, panBy, showsPages, visibleRange, zoomAt,
 } from './pageblock_layout.ts'
 
 const TIB_PAGEBLOCKS = 524_288 // 1 TiB of 2 MiB pageblocks
@@ -103,5 +103,45 @@ describe('pageblock grid layout', () => {
     expect(labelRows({ c0: 0, c1: 4, r0: 0, r1: 10 }, 20, 14)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     expect(labelRows({ c0: 0, c1: 4, r0: 0, r1: 512 }, 1, 14)).toEqual(Array.from({ length: 32 }, (_, i) => i * 16))
     expect(labelRows({ c0: 0, c1: 4, r0: 5, r1: 20 }, 5, 14)).toEqual([8, 12, 16])
+  })
+})
+
+describe('semantic zoom: pages inside pageblocks', () => {
+  it('lays the pages of a pageblock out in a power-of-two grid at most twice as wide as tall', () => {
+    expect(pageGrid(512)).toEqual({ n: 512, cols: 32, rows: 16 })
+    expect(pageGrid(1024)).toEqual({ n: 1024, cols: 32, rows: 32 })
+    expect(pageGrid(8192)).toEqual({ n: 8192, cols: 128, rows: 64 })
+    expect(pageGrid(1)).toEqual({ n: 1, cols: 1, rows: 1 })
+  })
+
+  it('shows pages once a page is PAGE_MIN_PX wide, and lets the map zoom on until a page is PAGE_MAX_PX wide', () => {
+    const pg = pageGrid(512)
+    expect(pageZoomScale(pg)).toBe(PAGE_MIN_PX * 32)
+    expect(showsPages(pageZoomScale(pg) - 0.01, pg)).toBe(false)
+    expect(showsPages(pageZoomScale(pg), pg)).toBe(true)
+    expect(showsPages(1000, null)).toBe(false)
+    expect(maxScaleFor(pg)).toBe(PAGE_MAX_PX * 32)
+    expect(maxScaleFor(null)).toBe(MAX_SCALE)
+    // zooming far in reaches page scale only when the map draws pages; zooming out returns to blocks
+    const g = makeGrid(12_000, 900, 600)
+    const far = zoomAt(fitViewport(g, 900, 600), g, 900, 600, 1e6, 450, 300, maxScaleFor(pg))
+    expect(far.scale).toBe(maxScaleFor(pg))
+    expect(showsPages(far.scale, pg)).toBe(true)
+    expect(zoomAt(fitViewport(g, 900, 600), g, 900, 600, 1e6, 450, 300).scale).toBe(MAX_SCALE)
+    expect(showsPages(zoomAt(far, g, 900, 600, 1 / 8, 450, 300, maxScaleFor(pg)).scale, pg)).toBe(false)
+    expect(clampViewport(far, g, 900, 600).scale).toBe(MAX_SCALE)
+  })
+
+  it('lists the visible pageblocks and finds the page under the pointer', () => {
+    const g = { count: 10, cols: 4, rows: 3 }
+    expect(cellsIn({ c0: 1, c1: 3, r0: 1, r1: 3 }, g)).toEqual([5, 6, 9])
+    const pg = pageGrid(512)
+    const vp = { scale: 320, ox: -320, oy: 0 } // cell 1 at x 0..320: a page is 10 px wide, 20 px high
+    expect(pageAtPoint(vp, g, pg, 5, 5)).toEqual({ pageblock: 1, page: 0 })
+    expect(pageAtPoint(vp, g, pg, 315, 5)).toEqual({ pageblock: 1, page: 31 })
+    expect(pageAtPoint(vp, g, pg, 15, 25)).toEqual({ pageblock: 1, page: 33 })
+    expect(pageAtPoint(vp, g, pg, 319.9, 319.9)).toEqual({ pageblock: 1, page: 511 })
+    expect(pageAtPoint(vp, g, pg, 330, 5)).toEqual({ pageblock: 2, page: 1 })
+    expect(pageAtPoint(vp, g, pg, 5, 2000)).toBeNull()
   })
 })

@@ -2,7 +2,9 @@
  * Geometry of the pageblock map (pure): pageblocks in PFN order wrapped into rows of a power-of-two
  * number of columns (so a row is a round amount of physical memory and buddy-aligned runs stay
  * rectangular), a zoom/pan viewport over that grid, the visible cell range (only that is drawn),
- * hit-testing, and the stair-shaped outline of a boundary between two pageblocks.
+ * hit-testing, and the stair-shaped outline of a boundary between two pageblocks. Zoomed far in
+ * (semantic zoom), each visible pageblock shows its pages: a grid of a power-of-two number of
+ * columns inside its cell (so buddy-aligned blocks stay rectangles), one page per grid cell.
  */
 
 export interface Grid {
@@ -65,9 +67,9 @@ export function fitViewport(grid: Grid, width: number, height: number): Viewport
 }
 
 /** Keep the grid on screen: when it is smaller than the view, pin it top-left; else no empty margins. */
-export function clampViewport(vp: Viewport, grid: Grid, width: number, height: number): Viewport {
+export function clampViewport(vp: Viewport, grid: Grid, width: number, height: number, maxScale = MAX_SCALE): Viewport {
   const minScale = fitScale(grid, width, height)
-  const scale = Math.min(MAX_SCALE, Math.max(minScale, vp.scale))
+  const scale = Math.min(maxScale, Math.max(minScale, vp.scale))
   const gw = grid.cols * scale
   const gh = grid.rows * scale
   const clampAxis = (o: number, content: number, view: number): number => (content <= view ? 0 : Math.min(0, Math.max(view - content, o)))
@@ -75,22 +77,22 @@ export function clampViewport(vp: Viewport, grid: Grid, width: number, height: n
 }
 
 /** Zoom by `factor` keeping the point (cx, cy) fixed on screen. */
-export function zoomAt(vp: Viewport, grid: Grid, width: number, height: number, factor: number, cx: number, cy: number): Viewport {
+export function zoomAt(vp: Viewport, grid: Grid, width: number, height: number, factor: number, cx: number, cy: number, maxScale = MAX_SCALE): Viewport {
   const minScale = fitScale(grid, width, height)
-  const scale = Math.min(MAX_SCALE, Math.max(minScale, vp.scale * factor))
+  const scale = Math.min(maxScale, Math.max(minScale, vp.scale * factor))
   const k = scale / vp.scale
-  return clampViewport({ scale, ox: cx - (cx - vp.ox) * k, oy: cy - (cy - vp.oy) * k }, grid, width, height)
+  return clampViewport({ scale, ox: cx - (cx - vp.ox) * k, oy: cy - (cy - vp.oy) * k }, grid, width, height, maxScale)
 }
 
-export function panBy(vp: Viewport, grid: Grid, width: number, height: number, dx: number, dy: number): Viewport {
-  return clampViewport({ scale: vp.scale, ox: vp.ox + dx, oy: vp.oy + dy }, grid, width, height)
+export function panBy(vp: Viewport, grid: Grid, width: number, height: number, dx: number, dy: number, maxScale = MAX_SCALE): Viewport {
+  return clampViewport({ scale: vp.scale, ox: vp.ox + dx, oy: vp.oy + dy }, grid, width, height, maxScale)
 }
 
 /** Viewport that centres cell `index` at the given scale. */
-export function centerOn(grid: Grid, width: number, height: number, index: number, scale: number): Viewport {
+export function centerOn(grid: Grid, width: number, height: number, index: number, scale: number, maxScale = MAX_SCALE): Viewport {
   const c = index % grid.cols
   const r = Math.floor(index / grid.cols)
-  return clampViewport({ scale, ox: width / 2 - (c + 0.5) * scale, oy: height / 2 - (r + 0.5) * scale }, grid, width, height)
+  return clampViewport({ scale, ox: width / 2 - (c + 0.5) * scale, oy: height / 2 - (r + 0.5) * scale }, grid, width, height, maxScale)
 }
 
 /** The cells that intersect the view (at most the whole grid). */
@@ -142,4 +144,64 @@ export function labelRows(range: CellRange, scale: number, minGapPx: number): nu
   const out: number[] = []
   for (let r = Math.ceil(range.r0 / step) * step; r < range.r1; r += step) out.push(r)
   return out
+}
+
+// ------------------------------------------------------------------ semantic zoom: pages
+
+/** Pages are drawn once one page is at least this many CSS px wide. */
+export const PAGE_MIN_PX = 3
+/** With pages drawn, the map zooms in until one page is this many CSS px wide. */
+export const PAGE_MAX_PX = 16
+
+/** The pages of one pageblock inside its cell. */
+export interface PageGrid {
+  /** pages per pageblock */
+  n: number
+  /** a power of two, at least rows and at most twice rows */
+  cols: number
+  rows: number
+}
+
+export function pageGrid(pagesPerBlock: number): PageGrid {
+  const n = Math.max(1, pagesPerBlock)
+  const cols = 2 ** Math.ceil(Math.log2(n) / 2)
+  return { n, cols, rows: Math.max(1, Math.ceil(n / cols)) }
+}
+
+/** The cell size (CSS px) from which pages are drawn. */
+export function pageZoomScale(pg: PageGrid): number {
+  return PAGE_MIN_PX * pg.cols
+}
+
+/** The largest zoom: MAX_SCALE, or with pages drawn, until a page is PAGE_MAX_PX wide. */
+export function maxScaleFor(pg: PageGrid | null): number {
+  return pg ? Math.max(MAX_SCALE, PAGE_MAX_PX * pg.cols) : MAX_SCALE
+}
+
+/** Whether cells are big enough to show their pages. */
+export function showsPages(scale: number, pg: PageGrid | null): boolean {
+  return pg !== null && scale >= pageZoomScale(pg)
+}
+
+/** The pageblocks in a cell range, row by row (cells past the last pageblock left out). */
+export function cellsIn(range: CellRange, grid: Grid): number[] {
+  const out: number[] = []
+  for (let r = range.r0; r < range.r1; r++) {
+    for (let c = range.c0; c < range.c1; c++) {
+      const i = r * grid.cols + c
+      if (i < grid.count) out.push(i)
+    }
+  }
+  return out
+}
+
+/** The pageblock and the page (index inside it) under (x, y), or null. */
+export function pageAtPoint(vp: Viewport, grid: Grid, pg: PageGrid, x: number, y: number): { pageblock: number; page: number } | null {
+  const pageblock = cellAt(vp, grid, x, y)
+  if (pageblock < 0) return null
+  const r = cellRect(vp, grid, pageblock)
+  const pc = Math.min(pg.cols - 1, Math.floor(((x - r.x) / vp.scale) * pg.cols))
+  const pr = Math.min(pg.rows - 1, Math.floor(((y - r.y) / vp.scale) * pg.rows))
+  const page = pr * pg.cols + pc
+  return page < pg.n ? { pageblock, page } : null
 }

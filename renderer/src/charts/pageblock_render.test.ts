@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { PageblockMapDto } from '../api/types.ts'
-import { makeGrid, visibleRange, fitViewport } from './pageblock_layout.ts'
-import { buildLut, cellLevel, countByMigratetype, fillCells, NONE_SLOT, packRgba, slotOf, unpackRgba } from './pageblock_render.ts'
-import { MIGRATETYPE_COLORS, noZoneColor, parseHex } from './palette.ts'
+import { makeGrid, visibleRange, fitViewport, pageGrid } from './pageblock_layout.ts'
+import { buildLut, buildPageLut, cellLevel, countByMigratetype, fillCells, fillPages, NONE_SLOT, packRgba, slotOf, unpackRgba } from './pageblock_render.ts'
+import { MIGRATETYPE_COLORS, noZoneColor, pageClassColor, parseHex } from './palette.ts'
 
 const MTS = ['Unmovable', 'Movable', 'Reclaimable', 'HighAtomic', 'CMA', 'Isolate']
 
@@ -85,5 +85,30 @@ describe('pageblock colouring', () => {
     const r = countByMigratetype(Uint8Array.from([0, 1, 1, 4, 255, 255]), MTS)
     expect(r.counts).toEqual({ Unmovable: 1, Movable: 2, Reclaimable: 0, HighAtomic: 0, CMA: 1, Isolate: 0 })
     expect(r.outside).toBe(2)
+  })
+})
+
+describe('semantic zoom: pages in the page-level palette', () => {
+  it('fills one pixel per page of each visible pageblock, and the block colour where the pages are not loaded', () => {
+    const m = map([1, 0, 1])
+    const grid = { count: 3, cols: 2, rows: 2 }
+    const pg = pageGrid(8) // 4 × 2 pages
+    const lut = buildLut(MTS, 'migratetype', 'light')
+    const pageLut = buildPageLut('light')
+    // pageblock 0: pages free, free, movable, file, slab (unmovable), pagetable, reserved, thp
+    const cls0 = Uint8Array.from([1, 1, 3, 4, 8, 9, 10, 11])
+    const out = new Uint32Array(2 * 4 * 2 * 2)
+    const drawn = fillPages(out, m, grid, { c0: 0, c1: 2, r0: 0, r1: 2 }, pg, (i) => (i === 0 ? cls0 : undefined), pageLut, lut, 'migratetype', 8)
+    expect(drawn).toBe(1)
+    const rgb = (x: number, y: number) => unpackRgba(out[y * 8 + x]!).slice(0, 3)
+    expect(rgb(0, 0)).toEqual(parseHex(pageClassColor('free', 'light')))
+    expect(rgb(2, 0)).toEqual(parseHex(pageClassColor('movable', 'light')))
+    expect(rgb(3, 0)).toEqual(parseHex(pageClassColor('file', 'light')))
+    expect(rgb(0, 1)).toEqual(parseHex(pageClassColor('unmovable', 'light')))
+    expect(rgb(3, 1)).toEqual(parseHex(pageClassColor('thp', 'light')))
+    // pageblock 1 (Unmovable) not loaded: its block colour over all its pages
+    for (let x = 4; x < 8; x++) for (let y = 0; y < 2; y++) expect(rgb(x, y)).toEqual(parseHex(MIGRATETYPE_COLORS.Unmovable!))
+    // past the last pageblock: transparent
+    expect(out[3 * 8 + 6]).toBe(0)
   })
 })

@@ -6,8 +6,9 @@
  */
 import type { PageblockMapDto } from '../api/types.ts'
 import { MT_NONE } from '../api/types.ts'
-import { migratetypeColor, noZoneColor, parseHex, mix, type ThemeName } from './palette.ts'
-import type { CellRange, Grid } from './pageblock_layout.ts'
+import { PAGE_CLASSES } from '../api/types.ts'
+import { migratetypeColor, noZoneColor, pageClassColor, parseHex, mix, type ThemeName } from './palette.ts'
+import type { CellRange, Grid, PageGrid } from './pageblock_layout.ts'
 
 export type MapOverlay = 'migratetype' | 'free' | 'mixed' | 'pinned' | 'unmovable'
 
@@ -117,6 +118,47 @@ export function fillCells(out: Uint32Array, map: PageblockMapDto, grid: Grid, ra
       out[p] = lut[(slot << 8) | (overlay === 'migratetype' ? 255 : cellLevel(map, i, overlay, pagesPerBlock))]!
     }
   }
+}
+
+/** Page class index (PAGE_CLASSES) → packed RGBA, in the page-level view's palette. */
+export function buildPageLut(theme: ThemeName): Uint32Array {
+  return Uint32Array.from(PAGE_CLASSES, (c) => {
+    const [r, g, b] = parseHex(pageClassColor(c, theme))
+    return packRgba(r, g, b)
+  })
+}
+
+/**
+ * Semantic zoom: one pixel per page over the visible cells, (c1−c0)·pg.cols wide and
+ * (r1−r0)·pg.rows high; the canvas scales it so that a cell covers its pageblock. A pageblock
+ * whose classes are not there (yet) is filled with its block colour, as fillCells would.
+ * Returns how many pageblocks were drawn page by page.
+ */
+export function fillPages(
+  out: Uint32Array, map: PageblockMapDto, grid: Grid, range: CellRange, pg: PageGrid,
+  classesOf: (pageblock: number) => Uint8Array | undefined, pageLut: Uint32Array, lut: Uint32Array, overlay: MapOverlay, pagesPerBlock: number,
+): number {
+  const w = (range.c1 - range.c0) * pg.cols
+  const other = pageLut[pageLut.length - 1]!
+  let drawn = 0
+  for (let r = range.r0; r < range.r1; r++) {
+    for (let c = range.c0; c < range.c1; c++) {
+      const i = r * grid.cols + c
+      const x0 = (c - range.c0) * pg.cols
+      const y0 = (r - range.r0) * pg.rows
+      const cls = i < grid.count ? classesOf(i) : undefined
+      if (cls) drawn++
+      const block = i >= grid.count ? 0 : lut[(slotOf(map.mt[i]!) << 8) | (overlay === 'migratetype' ? 255 : cellLevel(map, i, overlay, pagesPerBlock))]!
+      for (let pr = 0; pr < pg.rows; pr++) {
+        let p = (y0 + pr) * w + x0
+        for (let pc = 0; pc < pg.cols; pc++, p++) {
+          const k = pr * pg.cols + pc
+          out[p] = !cls ? block : k < cls.length ? (pageLut[cls[k]!] ?? other) : 0
+        }
+      }
+    }
+  }
+  return drawn
 }
 
 /** Pageblocks per migratetype name over the whole map (mt 255 counted apart as outside). */
