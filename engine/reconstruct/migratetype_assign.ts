@@ -68,9 +68,10 @@ export function freeListDistance(model: number[][], target: number[][]): number 
 export function improveAssignment(p: AssignProblem): AssignResult {
   const { nrOrders, nrTypes, hist, weight } = p
   const n = weight.length
+  const T = nrTypes
   const type = Int8Array.from(p.type)
   // D[t][o] = model − captured
-  const D: Float64Array[] = Array.from({ length: nrTypes }, (_, t) => {
+  const D: Float64Array[] = Array.from({ length: T }, (_, t) => {
     const row = new Float64Array(nrOrders)
     for (let o = 0; o < nrOrders; o++) row[o] = (p.fixed[t]?.[o] ?? 0) - (p.target[t]?.[o] ?? 0)
     return row
@@ -83,85 +84,99 @@ export function improveAssignment(p: AssignProblem): AssignResult {
   const pw = Array.from({ length: nrOrders }, (_, o) => 2 ** o)
   const dist = (): number => {
     let s = 0
-    for (let t = 0; t < nrTypes; t++) for (let o = 0; o < nrOrders; o++) s += Math.abs(D[t]![o]!) * pw[o]!
+    for (let t = 0; t < T; t++) for (let o = 0; o < nrOrders; o++) s += Math.abs(D[t]![o]!) * pw[o]!
     return s
   }
   const before = dist()
-  // units grouped by (type, weight, histogram): one swap per pair of groups is evaluated, with
-  // the member whose contents fit the new type best
-  const sig = (u: number): string => {
-    let k = `${weight[u]}`
-    for (let o = 0; o < nrOrders; o++) if (hist[u * nrOrders + o]) k += `,${o}:${hist[u * nrOrders + o]}`
-    return k
-  }
-  const sigOf: string[] = []
-  for (let u = 0; u < n; u++) sigOf.push(type[u]! >= 0 ? sig(u) : '')
-  const sparse: Array<Array<[number, number]>> = []
-  for (let u = 0; u < n; u++) {
-    const s: Array<[number, number]> = []
-    for (let o = 0; o < nrOrders; o++) if (hist[u * nrOrders + o]) s.push([o, hist[u * nrOrders + o]!])
-    sparse.push(s)
-  }
   const types: number[] = []
-  for (let t = 0; t < nrTypes; t++) if (p.searchable[t]) types.push(t)
+  for (let t = 0; t < T; t++) if (p.searchable[t]) types.push(t)
+  // per unit: its histogram as (order, count) pairs, a signature, and its content cost per type
+  const sparse: Array<Array<[number, number]>> = []
+  const sigOf: string[] = []
+  const cost = new Float64Array(n * T)
+  const ruled = new Int8Array(n * T)
+  for (let u = 0; u < n; u++) {
+    const sp: Array<[number, number]> = []
+    let k = `${weight[u]}`
+    for (let o = 0; o < nrOrders; o++) {
+      const c = hist[u * nrOrders + o]!
+      if (c) { sp.push([o, c]); k += `,${o}:${c}` }
+    }
+    sparse.push(sp)
+    sigOf.push(k)
+    if (type[u]! < 0 || !p.searchable[type[u]!]) continue
+    for (const t of types) {
+      cost[u * T + t] = p.cost(u, t)
+      ruled[u * T + t] = p.ruledOut(u, t)
+    }
+  }
+  // units grouped by (type, weight, histogram): one swap per pair of groups is evaluated, with
+  // the member whose contents fit the other type best (kept up to date as units move)
+  interface Rep { u: number; c: number; v: number }
+  interface Group { sig: string; members: Set<number>; reps: Array<Rep | null> }
+  const groups: Array<Map<string, Group>> = Array.from({ length: T }, () => new Map())
+  const addTo = (u: number, t: number): void => {
+    let g = groups[t]!.get(sigOf[u]!)
+    if (!g) { g = { sig: sigOf[u]!, members: new Set(), reps: [] }; groups[t]!.set(sigOf[u]!, g) }
+    g.members.add(u)
+    g.reps = []
+  }
+  const removeFrom = (u: number, t: number): void => {
+    const g = groups[t]!.get(sigOf[u]!)!
+    g.members.delete(u)
+    g.reps = []
+    if (g.members.size === 0) groups[t]!.delete(sigOf[u]!)
+  }
+  for (let u = 0; u < n; u++) if (type[u]! >= 0 && p.searchable[type[u]!]) addTo(u, type[u]!)
+  const rep = (g: Group, from: number, to: number): Rep => {
+    let r = g.reps[to]
+    if (r) return r
+    r = { u: -1, c: Infinity, v: Infinity }
+    for (const u of g.members) {
+      const v = ruled[u * T + to]! - ruled[u * T + from]!
+      const c = cost[u * T + to]! - cost[u * T + from]!
+      if (v < r.v || (v === r.v && (c < r.c || (c === r.c && u < r.u)))) r = { u, c, v }
+    }
+    g.reps[to] = r
+    return r
+  }
   const maxSwaps = p.maxSwaps ?? 20 * n + 100
   let swaps = 0
   const d = new Float64Array(nrOrders)
-  for (;;) {
-    if (swaps >= maxSwaps) break
-    // groups: per type, signature → members
-    const groups: Array<Map<string, number[]>> = Array.from({ length: nrTypes }, () => new Map())
-    for (let u = 0; u < n; u++) {
-      const t = type[u]!
-      if (t < 0 || !p.searchable[t]) continue
-      const g = groups[t]!.get(sigOf[u]!)
-      if (g) g.push(u)
-      else groups[t]!.set(sigOf[u]!, [u])
-    }
+  const touched: number[] = []
+  while (swaps < maxSwaps) {
     let best: { dF: number; dC: number; a: number; b: number } | null = null
     for (let ia = 0; ia < types.length; ia++) {
       const A = types[ia]!
+      if (groups[A]!.size === 0) continue
       for (let ib = ia + 1; ib < types.length; ib++) {
         const B = types[ib]!
-        // best representative of each group for a move to the other type
-        const reps = (t: number, to: number): Array<{ u: number; c: number; v: number }> => {
-          const out: Array<{ u: number; c: number; v: number }> = []
-          for (const members of groups[t]!.values()) {
-            let bu = -1, bc = Infinity, bv = Infinity
-            for (const u of members) {
-              const v = p.ruledOut(u, to) - p.ruledOut(u, t)
-              const c = p.cost(u, to) - p.cost(u, t)
-              if (v < bv || (v === bv && c < bc)) { bu = u; bc = c; bv = v }
-            }
-            out.push({ u: bu, c: bc, v: bv })
-          }
-          return out
-        }
-        const ra = reps(A, B)
-        const rb = reps(B, A)
-        for (const x of ra) {
+        if (groups[B]!.size === 0) continue
+        const DA = D[A]!, DB = D[B]!
+        for (const ga of groups[A]!.values()) {
+          const x = rep(ga, A, B)
           const sa = sparse[x.u]!
-          for (const y of rb) {
-            if (weight[x.u] !== weight[y.u]) continue
-            if (x.v + y.v > 0) continue
+          for (const gb of groups[B]!.values()) {
+            if (ga.sig === gb.sig) continue
+            const y = rep(gb, B, A)
+            if (weight[x.u] !== weight[y.u] || x.v + y.v > 0) continue
             const sb = sparse[y.u]!
-            // d = hist(a) − hist(b): moves from A to B
-            let touched = false
-            for (const [o, c] of sa) { d[o]! += c; touched = true }
-            for (const [o, c] of sb) { d[o]! -= c; touched = true }
-            if (!touched) continue
+            // d = hist(a) − hist(b): what moves from A to B
+            for (const [o, c] of sa) { if (d[o] === 0) touched.push(o); d[o]! += c }
+            for (const [o, c] of sb) { if (d[o] === 0 && !touched.includes(o)) touched.push(o); d[o]! -= c }
             let dF = 0
-            for (let o = 0; o < nrOrders; o++) {
+            for (const o of touched) {
               const v = d[o]!
-              if (v === 0) continue
-              const a = D[A]![o]!, b = D[B]![o]!
-              dF += (Math.abs(a - v) - Math.abs(a) + Math.abs(b + v) - Math.abs(b)) * pw[o]!
+              if (v !== 0) {
+                const a = DA[o]!, b = DB[o]!
+                dF += (Math.abs(a - v) - Math.abs(a) + Math.abs(b + v) - Math.abs(b)) * pw[o]!
+              }
+              d[o] = 0
             }
-            for (const [o] of sa) d[o] = 0
-            for (const [o] of sb) d[o] = 0
+            touched.length = 0
             if (dF >= 0) continue
             const dC = x.c + y.c
-            if (!best || dF < best.dF || (dF === best.dF && (dC < best.dC || (dC === best.dC && Math.min(x.u, y.u) < Math.min(best.a, best.b))))) {
+            if (!best || dF < best.dF || (dF === best.dF && (dC < best.dC || (dC === best.dC && (Math.min(x.u, y.u) < Math.min(best.a, best.b) || (Math.min(x.u, y.u) === Math.min(best.a, best.b) && Math.max(x.u, y.u) < Math.max(best.a, best.b))))))) {
               best = { dF, dC, a: x.u, b: y.u }
             }
           }
@@ -175,8 +190,12 @@ export function improveAssignment(p: AssignProblem): AssignResult {
       D[A]![o]! -= v
       D[B]![o]! += v
     }
+    removeFrom(best.a, A)
+    removeFrom(best.b, B)
     type[best.a] = B
     type[best.b] = A
+    addTo(best.a, B)
+    addTo(best.b, A)
     swaps++
   }
   return { type, swaps, before, after: dist() }
