@@ -12,6 +12,7 @@ import { z } from 'zod'
 import type { MethodName, EventName, MenuCommand } from './names.ts'
 import type {
   AppInfo, SnapshotView, PageblockMapDto, PageblockDetailDto, RecentEntry, RunProgress, HostError, WhatifCompactView, ContigWhatifView,
+  CaptureDiffDto, PagesDiffDto,
 } from './dto.ts'
 
 // ------------------------------------------------------------------ what-if requests
@@ -120,6 +121,10 @@ export const METHODS = {
   pickSnapshotPath: z.object({ kind: z.enum(['directory', 'file']) }).strict(),
   startWhatifContig: whatifContigSchema.safeExtend({ id: z.string().min(1).max(64) }),
   startWhatifCompact: whatifCompactSchema.safeExtend({ id: z.string().min(1).max(64) }),
+  /** the diff of two open snapshots of one machine: `a` before, `b` after */
+  getDiff: z.object({ a: z.string().min(1).max(64), b: z.string().min(1).max(64) }).strict(),
+  /** one pageblock of two open exact snapshots compared page by page */
+  getDiffPageblock: z.object({ a: z.string().min(1).max(64), b: z.string().min(1).max(64), pageblock: z.number().int().min(0) }).strict(),
 } as const satisfies { [M in MethodName]: z.ZodType }
 
 export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
@@ -140,6 +145,8 @@ export interface MethodResults {
   pickSnapshotPath: { path: string | null; supported: boolean }
   startWhatifCompact: { runId: string }
   startWhatifContig: { runId: string }
+  getDiff: CaptureDiffDto
+  getDiffPageblock: PagesDiffDto
 }
 
 // ------------------------------------------------------------------ events (host → renderer)

@@ -241,7 +241,7 @@ export async function diffCaptures(a: DiffSide, b: DiffSide): Promise<CaptureDif
 }
 
 /** `buddyscope diff --json`: the diff with, per zone, the list of its changed pageblocks (both sides). */
-export type CaptureDiffJson = Omit<CaptureDiff, 'kinds'> & { zones: Array<ZoneDiff & { pageblocks: ChangedPageblock[] }> }
+export type CaptureDiffJson = Omit<CaptureDiff, 'kinds' | 'zones'> & { zones: Array<ZoneDiff & { pageblocks: ChangedPageblock[] }> }
 
 export function diffJson(d: CaptureDiff, a: DiffSide, b: DiffSide): CaptureDiffJson {
   const { kinds, ...rest } = d
