@@ -20,6 +20,6 @@ describe('the diff map', () => {
   })
   it('draws the shown changes, the weightiest last', () => {
     const marks = changeMarks(cellsByMainChange(kinds), new Set(['became-free', 'freed-pages']), CHANGE_COLORS.light)
-    expect(marks).toEqual([{ cells: [2], color: CHANGE_COLORS.light['freed-pages'] }, { cells: [1, 5], color: CHANGE_COLORS.light['became-free'] }])
+    expect(marks).toEqual([{ cells: [2], color: CHANGE_COLORS.light['freed-pages'], width: 2 }, { cells: [1, 5], color: CHANGE_COLORS.light['became-free'], width: 2 }])
   })
 })

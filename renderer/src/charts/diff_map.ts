@@ -38,6 +38,6 @@ export function countByChange(kinds: Uint16Array): Record<PageblockChangeName, n
 }
 
 /** The marks the map draws: one group per shown change with cells, in its colour, weightiest drawn last (on top). */
-export function changeMarks(byMain: Record<PageblockChangeName, number[]>, shown: ReadonlySet<PageblockChangeName>, colors: Readonly<Record<PageblockChangeName, string>>): Array<{ cells: number[]; color: string }> {
-  return [...PAGEBLOCK_CHANGES].reverse().filter((c) => shown.has(c) && byMain[c].length > 0).map((c) => ({ cells: byMain[c], color: colors[c] }))
+export function changeMarks(byMain: Record<PageblockChangeName, number[]>, shown: ReadonlySet<PageblockChangeName>, colors: Readonly<Record<PageblockChangeName, string>>, width = 2): Array<{ cells: number[]; color: string; width: number }> {
+  return [...PAGEBLOCK_CHANGES].reverse().filter((c) => shown.has(c) && byMain[c].length > 0).map((c) => ({ cells: byMain[c], color: colors[c], width }))
 }
