@@ -57,7 +57,7 @@ export function diffText(d: CaptureDiffJson): string {
     const kinds = PAGEBLOCK_CHANGES.filter((c) => z.changeCounts![c] > 0).map((c) => `${PAGEBLOCK_CHANGE_TEXT[c]} ${z.changeCounts![c]}`)
     L.push(`  changed pageblocks: ${z.changedPageblocks} of ${span}${kinds.length ? `: ${kinds.join('; ')}` : ''}`)
     if (!z.pageblocks.length) continue
-    const C = 34
+    const C = 36
     L.push(`    ${'pageblock'.padEnd(10)}${'pfn'.padEnd(11)}${'before (free pages)'.padEnd(C)}${'after (free pages)'.padEnd(C)}change`)
     const desc = (s: CaptureDiffJson['zones'][number]['pageblocks'][number]['before']): string =>
       s.migratetype === null ? 'outside buddy' : `${s.migratetype} ${s.kind}${s.mixed ? ' mixed' : ''} ${s.freePages}`
