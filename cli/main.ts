@@ -64,6 +64,8 @@ const OPTIONS = {
   kernelcore: { type: 'string' },
   'migrate-before-pin': { type: 'string' },
   'pin-placement': { type: 'string' },
+  to: { type: 'string' },
+  text: { type: 'boolean' },
 } as const
 
 export async function main(argv: string[], io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
@@ -87,6 +89,7 @@ export async function main(argv: string[], io: Out = { out: (s) => process.stdou
 function commandOf(positionals: string[]): CommandName | null {
   const [cmd, kind] = positionals
   if (cmd === 'inspect' || cmd === 'proc') return cmd
+  if (cmd === 'diff') return cmd
   if (cmd === 'whatif' && (kind === 'compact' || kind === 'cma' || kind === 'hugetlb' || kind === 'contig' || kind === 'thp')) return `whatif ${kind}`
   return null
 }
@@ -153,6 +156,20 @@ async function run(argv: string[], io: Out): Promise<number> {
       else if (file === 'pagetypeinfo') io.out(formatPagetypeinfo(modelPagetypeinfo(m)))
       else if (file === 'extfrag_index') io.out(formatExtfragIndex(modelFragIndex(m, 'extfrag')))
       else io.out(formatUnusableIndex(modelFragIndex(m, 'unusable')))
+      return 0
+    }
+    case 'diff': {
+      if (values.json && values.text) throw new UsageError('--json and --text exclude each other', command)
+      if (rest.length < 1 || rest.length > 2) throw new UsageError('diff takes two snapshots, or one series', command)
+      const { diffPaths, DiffRequestError } = await import('../host/diff.ts')
+      const { diffText } = await import('./commands/diff.ts')
+      try {
+        const d = await diffPaths(rest, { layout, seed, ...(values.capture ? { capture: values.capture } : {}), ...(values.to ? { to: values.to } : {}) })
+        io.out(values.json ? JSON.stringify(d, null, 2) + '\n' : diffText(d))
+      } catch (e) {
+        if (e instanceof DiffRequestError) throw new UsageError(e.message, command)
+        throw e
+      }
       return 0
     }
     default: {

@@ -3,7 +3,7 @@
  * usage error here, never silently ignored).
  */
 
-export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp'
+export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff'
 
 /** Flags every snapshot command takes. */
 export const COMMON_FLAGS = ['capture', 'layout', 'seed', 'help'] as const
@@ -18,6 +18,7 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'whatif hugetlb': [...PIN_FLAGS, 'count', 'size', 'no-compact'],
   'whatif contig': [...PIN_FLAGS, 'size', 'gfp', 'node'],
   'whatif thp': [...PIN_FLAGS, 'enabled', 'defrag', 'madvised', 'faults'],
+  'diff': ['to', 'json', 'text'],
 }
 
 const LINES: Record<CommandName, string> = {
@@ -35,6 +36,14 @@ const LINES: Record<CommandName, string> = {
   'whatif contig': `  whatif contig <snapshot> --size SIZE [--gfp kernel|movable] [--node N]`,
   'whatif thp': `  whatif thp <snapshot> [--enabled always|madvise|never] [--defrag always|defer|defer+madvise|madvise|never]
          [--madvised] [--faults N]`,
+  'diff': `  diff <A> <B> [--capture X] [--to Y] [--json|--text]
+  diff <series> [--capture X] [--to Y] [--json|--text]
+                                              two captures of one machine compared: free blocks
+                                              per zone, order and migratetype (after − before),
+                                              and the pageblocks that changed (kpageflags on both
+                                              sides). --capture picks A's capture of a series,
+                                              --to B's; with one series, B is --to or the capture
+                                              after A`,
 }
 
 const CONTIG_TAIL = `         [--pinned P] [--migrate-before-pin on|off] [--movablecore SIZE|N% | --kernelcore SIZE|N%]
@@ -59,6 +68,9 @@ const WHATIF_OPTIONS = `  --pinned P          pinned-page assumption of a what-i
 const STRATEGY = `  --strategy W,..     fast-free|no-fast-free, fast-migrate|no-fast-migrate,
                       skip-bits|ignore-skip-bits, scan-unmovable|no-scan-unmovable`
 
+const DIFF_OPTIONS = `  --to LABEL          diff: which capture of B's series (or of the one series) is B
+  --text              diff: the text report (the default; --json for the JSON)`
+
 export const USAGE = `Usage: buddyscope <command> [options]
 
 Commands:
@@ -70,6 +82,7 @@ ${LINES['whatif hugetlb']}
 ${LINES['whatif contig']}
 ${LINES['whatif thp']}
 ${CONTIG_TAIL}
+${LINES['diff']}
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
                                               random access token in the URL it prints
   help [command]                              this text, or one command's
@@ -79,11 +92,12 @@ ${SNAPSHOT}
 ${OPTIONS}
 ${WHATIF_OPTIONS}
 ${STRATEGY}
+${DIFF_OPTIONS}
 `
 
 /** One command's usage (a usage error prints this, not the whole help). */
 export function commandUsage(c: CommandName): string {
   const whatif = c.startsWith('whatif ')
   const contig = whatif && c !== 'whatif compact'
-  return `Usage: buddyscope ${c} …\n${LINES[c]}\n${contig ? CONTIG_TAIL + '\n' : ''}\n${SNAPSHOT}\n\n${OPTIONS}\n${whatif ? WHATIF_OPTIONS + '\n' : ''}${c === 'whatif compact' ? STRATEGY + '\n' : ''}(buddyscope help: every command)\n`
+  return `Usage: buddyscope ${c} …\n${LINES[c]}\n${contig ? CONTIG_TAIL + '\n' : ''}\n${SNAPSHOT}\n\n${OPTIONS}\n${whatif ? WHATIF_OPTIONS + '\n' : ''}${c === 'whatif compact' ? STRATEGY + '\n' : ''}${c === 'diff' ? DIFF_OPTIONS + '\n' : ''}(buddyscope help: every command)\n`
 }

@@ -338,6 +338,8 @@ export interface WhatifCompactView {
   /** pageblock map after the run (same indexing as getPageblockMap) and the pageblocks that changed */
   afterMap: PageblockMapDto
   changedPageblocks: number[]
+  /** per pageblock: how the run changed it, a mask of PAGEBLOCK_CHANGES bits (the diff model's; 0 = unchanged) */
+  pageblockChanges: Uint16Array
 }
 
 /**
@@ -397,4 +399,99 @@ export function asHostError(e: unknown): HostError {
   if (isHostError(e)) return { code: e.code, message: e.message }
   if (e instanceof Error) return { code: 'internal', message: e.message }
   return { code: 'internal', message: String(e) }
+}
+
+// ------------------------------------------------------------------ diff of two captures
+
+/** How a pageblock changed (names.ts PAGEBLOCK_CHANGES holds them in bit order). */
+export type PageblockChangeName =
+  | 'entered' | 'left' | 'became-free' | 'filled' | 'retyped' | 'became-mixed' | 'became-unmixed' | 'freed-pages' | 'allocated-pages' | 'pages-changed'
+
+/** How a page changed (names.ts PAGE_CHANGES). */
+export type PageChangeName = 'freed' | 'allocated' | 'changed-kind'
+
+/** One capture of a diff, as the diff names it. */
+export interface DiffSideDto {
+  path: string
+  label: string | null
+  hostname: string | null
+  kernelRelease: string | null
+  captureTime: string | null
+  layout: 'exact' | 'synthesized'
+}
+
+/** One zone of a diff: free areas before, after and after − before; pageblocks per change. */
+export interface ZoneDiffDto {
+  node: number
+  zone: string
+  startPfn: number
+  endPfn: number
+  firstPb: number
+  lastPb: number
+  /** free blocks per order (buddyinfo's when both captures have it, else the model's) */
+  freeBlocksBefore: number[]
+  freeBlocksAfter: number[]
+  freeBlocksDelta: number[]
+  freePagesDelta: number
+  /** pages in free blocks of order ≥ pageblock order, before and after */
+  highOrderPagesBefore: number
+  highOrderPagesAfter: number
+  /** after − before per migratetype free list and order */
+  freeBlocksByMigratetypeDelta: Record<string, number[]>
+  pageblocksBefore: Record<string, number>
+  pageblocksAfter: Record<string, number>
+  pageblocksDelta: Record<string, number>
+  sources: { freeBlocks: 'buddyinfo' | 'model'; freeBlocksByMigratetype: 'pagetypeinfo' | 'model'; pageblocks: 'pagetypeinfo' | 'model' }
+  /** the model's deltas where they differ from the captured ones, with the reason */
+  model: {
+    freeBlocksDelta: number[]
+    freeBlocksByMigratetypeDelta: Record<string, number[]>
+    pageblocksDelta: Record<string, number>
+    reason: string
+  } | null
+  /** mixed pageblocks per migratetype (the model's, from page kinds), after − before */
+  mixedPageblocksDelta: Record<string, number>
+  /** pageblocks of the zone per change (null when pageblocks were not compared) */
+  changeCounts: Record<PageblockChangeName, number> | null
+  changedPageblocks: number
+}
+
+/** The diff of two open snapshots (getDiff): `a` before, `b` after. */
+export interface CaptureDiffDto {
+  a: string
+  b: string
+  before: DiffSideDto
+  after: DiffSideDto
+  pageSize: number
+  pageblockOrder: number
+  nrOrders: number
+  /** what differs without stopping the comparison (another kernel, present pages) */
+  notes: string[]
+  zones: ZoneDiffDto[]
+  /** both layouts exact (kpageflags on both sides): pageblocks and pages compared */
+  pageblocksCompared: boolean
+  pageblocksNote: string | null
+  /** per pageblock (getPageblockMap's indexing): mask of PAGEBLOCK_CHANGES bits; empty when not compared */
+  kinds: Uint16Array
+  changedCount: number
+  basePfn: number
+  pagesPerBlock: number
+  /** migratetype names of the maps' indices (the before side's) */
+  migratetypes: string[]
+}
+
+/** One pageblock of two exact layouts compared page by page (getDiffPageblock). */
+export interface PagesDiffDto {
+  pageblock: number
+  startPfn: number
+  counts: Record<PageChangeName, number>
+  /** per page: 0 unchanged, else 1 + index into PAGE_CHANGES */
+  change: Uint8Array
+  /** per page: class index into PAGE_CLASSES, before and after */
+  classesBefore: Uint8Array
+  classesAfter: Uint8Array
+  migratetypeBefore: string
+  migratetypeAfter: string
+  /** the changed pages, with the captured kpageflags names and kpagecount of each side */
+  pages: Array<{ pfn: number; change: PageChangeName; before: number; after: number; flagsBefore: string | null; flagsAfter: string | null; countBefore: number | null; countAfter: number | null }>
 }

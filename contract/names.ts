@@ -23,6 +23,8 @@ export const METHOD_NAMES = [
   'startWhatifCompact',
   'startWhatifContig',
   'getPageClasses',
+  'getDiff',
+  'getDiffPageblock',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 
@@ -48,3 +50,15 @@ export const EVENT_CHANNEL = 'bs:event'
 
 /** What crosses IPC for a call: never a thrown Error (its stack would travel with it). */
 export type IpcResult = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }
+
+/**
+ * How a pageblock changed between two states (a diff of two captures, or a what-if's before and
+ * after), weightiest first; bit k of a change mask (CaptureDiffDto.kinds, WhatifCompactView.pageblockChanges)
+ * is PAGEBLOCK_CHANGES[k]. The engine's list (engine/metrics/diff.ts) is checked against this one.
+ */
+export const PAGEBLOCK_CHANGES = [
+  'entered', 'left', 'became-free', 'filled', 'retyped', 'became-mixed', 'became-unmixed', 'freed-pages', 'allocated-pages', 'pages-changed',
+] as const
+
+/** A page's change in a page-level diff (PagesDiffDto.change value − 1). */
+export const PAGE_CHANGES = ['freed', 'allocated', 'changed-kind'] as const

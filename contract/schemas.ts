@@ -12,6 +12,7 @@ import { z } from 'zod'
 import { MAX_PAGE_CLASS_BLOCKS, type MethodName, type EventName, type MenuCommand } from './names.ts'
 import type {
   AppInfo, SnapshotView, PageblockMapDto, PageblockDetailDto, PageClassesDto, RecentEntry, RunProgress, HostError, WhatifCompactView, ContigWhatifView,
+  CaptureDiffDto, PagesDiffDto,
 } from './dto.ts'
 
 // ------------------------------------------------------------------ what-if requests
@@ -121,6 +122,10 @@ export const METHODS = {
   startWhatifContig: whatifContigSchema.safeExtend({ id: z.string().min(1).max(64) }),
   startWhatifCompact: whatifCompactSchema.safeExtend({ id: z.string().min(1).max(64) }),
   getPageClasses: z.object({ id: z.string().min(1).max(64), pageblocks: z.array(z.number().int().min(0)).min(1).max(MAX_PAGE_CLASS_BLOCKS) }).strict(),
+  /** the diff of two open snapshots of one machine: `a` before, `b` after */
+  getDiff: z.object({ a: z.string().min(1).max(64), b: z.string().min(1).max(64) }).strict(),
+  /** one pageblock of two open exact snapshots compared page by page */
+  getDiffPageblock: z.object({ a: z.string().min(1).max(64), b: z.string().min(1).max(64), pageblock: z.number().int().min(0) }).strict(),
 } as const satisfies { [M in MethodName]: z.ZodType }
 
 export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
@@ -142,6 +147,8 @@ export interface MethodResults {
   startWhatifCompact: { runId: string }
   startWhatifContig: { runId: string }
   getPageClasses: PageClassesDto
+  getDiff: CaptureDiffDto
+  getDiffPageblock: PagesDiffDto
 }
 
 // ------------------------------------------------------------------ events (host → renderer)

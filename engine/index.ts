@@ -48,3 +48,9 @@ export {
   type CmaWhatIfResult, type HugetlbWhatIfResult, type WhatIfOutcome, type ContigWhatIfResult, type ThpWhatIfResult, type ContigCommonOptions, type ReclaimSpec, type DefragMode, type ThpEnabled, type WindowJson, type BlockerSummary,
   type CmaWhatIfOptions, type HugetlbWhatIfOptions, type ContigWhatIfOptions, type ThpWhatIfOptions,
 } from './whatif/contig.ts'
+export {
+  compareMachines, diffFreeArea, diffFreeAreas, pagesAtOrAbove, diffPageblocks, pageblockChangeBits, pageblockKind, mainChange, changeNames, changeBit, changedPageblocks,
+  diffPagesOfBlock, PAGEBLOCK_CHANGES, PAGEBLOCK_CHANGE_TEXT, PAGE_CHANGES,
+  type MachineShape, type MachineMismatch, type MachineComparison, type FreeAreaCounts, type FreeAreaDelta, type PageblockChange, type PageblockKind,
+  type PageblockDiff, type ZoneBlocks, type PageblockSide, type ChangedPageblock, type PageChange, type PagesDiff,
+} from './metrics/diff.ts'

@@ -6,12 +6,15 @@
  */
 import type {
   ZoneSummary, MachineInfo, CompactionEvent, ZoneCompactResult, PredictedVsReal, PageblockMap, WindowJson,
-  CmaWhatIfResult, HugetlbWhatIfResult, ContigWhatIfResult, ThpWhatIfResult,
+  CmaWhatIfResult, HugetlbWhatIfResult, ContigWhatIfResult, ThpWhatIfResult, PageblockChange, PageChange,
 } from '../engine/index.ts'
 import type {
   ZoneSummaryDto, MachineDto, CompactionEventDto, ZoneCompactResultDto, PredictedVsRealDto, PageblockMapArrays, WindowDto,
   CmaWhatIfDto, HugetlbWhatIfDto, ContigWhatIfDto, ThpWhatIfDto, WhatifCompactView, PageblockMapDto, ContigWhatifResult, BandDto,
+  PageblockChangeName, PageChangeName, ZoneDiffDto, CaptureDiffDto, PagesDiffDto, DiffSideDto,
 } from '../contract/dto.ts'
+import type { PAGEBLOCK_CHANGES, PAGE_CHANGES } from '../contract/names.ts'
+import type { ZoneDiff, CaptureDiff, PagesDiffJson, SideInfo } from './diff.ts'
 import { counterValue, type WhatifCompactJson, type Band } from './whatif/compact.ts'
 import type { ContigJson } from './whatif/contig.ts'
 
@@ -31,7 +34,18 @@ export const DTO_SHAPES_MATCH: {
   contig: Same<ContigWhatIfResult, ContigWhatIfDto>
   thp: Same<ThpWhatIfResult, ThpWhatIfDto>
   band: Same<Band, BandDto>
-} = { zone: true, machine: true, event: true, zoneCompact: true, predictedVsReal: true, map: true, window: true, cma: true, hugetlb: true, contig: true, thp: true, band: true }
+  pageblockChange: Same<PageblockChange, PageblockChangeName>
+  pageblockChangeList: Same<(typeof PAGEBLOCK_CHANGES)[number], PageblockChangeName>
+  pageChange: Same<PageChange, PageChangeName>
+  pageChangeList: Same<(typeof PAGE_CHANGES)[number], PageChangeName>
+  diffSide: Same<SideInfo, DiffSideDto>
+  zoneDiff: Same<ZoneDiff, ZoneDiffDto>
+  diff: Same<CaptureDiff & { a: string; b: string }, CaptureDiffDto>
+  pagesDiff: Same<PagesDiffJson, PagesDiffDto>
+} = {
+  zone: true, machine: true, event: true, zoneCompact: true, predictedVsReal: true, map: true, window: true, cma: true, hugetlb: true, contig: true, thp: true, band: true,
+  pageblockChange: true, pageblockChangeList: true, pageChange: true, pageChangeList: true, diffSide: true, zoneDiff: true, diff: true, pagesDiff: true,
+}
 
 export function mapDto(id: string, m: PageblockMap): PageblockMapDto {
   return { id, mt: m.mt, free: m.free, movable: m.movable, unmovable: m.unmovable, reclaimable: m.reclaimable, pinned: m.pinned, mixed: m.mixed }
@@ -46,6 +60,7 @@ export function whatifCompactView(runId: string, snapshotId: string, w: WhatifCo
     before: w.before.zones, after: w.after.zones, zonesCompacted: w.zonesCompacted, pagesMigrated: w.pagesMigrated, bytesCopied: w.bytesCopied,
     allocationWouldSucceed: w.allocationWouldSucceed, assumptions: w.assumptions, band: w.band, real: w.real, timeline: w.timeline,
     events: w.events, eventsDropped: w.eventsDropped, changedPageblocks: w.changedPageblocks ?? [],
+    pageblockChanges: w.pageblockChanges ?? new Uint16Array(w.afterMap?.mt.length ?? 0),
     afterMap: mapDto(snapshotId, w.afterMap!),
   }
 }

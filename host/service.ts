@@ -11,7 +11,7 @@ import { basename, join } from 'node:path'
 import { importModel, pageblockDetail, type MemoryModel, type PageAllocator, type ModelTransfer, type PageblockMap } from '../engine/index.ts'
 import {
   CONTRACT_VERSION, validateArgs, METHOD_NAMES, type MethodName, type MethodArgs, type MethodResults, type SnapshotView,
-  type PageblockMapDto, type PageblockDetailDto, type PageClassesDto,
+  type PageblockMapDto, type PageblockDetailDto, type PageClassesDto, type CaptureDiffDto, type PagesDiffDto,
 } from '../contract/index.ts'
 import type { HostDeps } from './deps.ts'
 import { hostError, toHostError } from './errors.ts'
@@ -20,6 +20,7 @@ import { OpenedPath } from './snapshot.ts'
 import { kpageRange } from './kpage_range.ts'
 import type { LayoutChoice } from './load.ts'
 import type { OpenResult, Target } from './workers/jobs.ts'
+import { diffCaptures, diffPageblockPages, type DiffSide } from './diff.ts'
 
 interface OpenSnapshot {
   view: SnapshotView
@@ -255,6 +256,33 @@ export class BuddyscopeService {
     return { id, pageblocks: [...pageblocks], pagesPerBlock: n, classes }
   }
 
+  /** An open snapshot as one side of a diff (which captured files its figures come from, read from its source). */
+  private async diffSide(id: string): Promise<DiffSide> {
+    const s = this.snapshot(id)
+    const v = s.view
+    const src = await s.opened.capture(v.label ?? undefined)
+    const files = { buddyinfo: src.has('buddyinfo'), pagetypeinfo: src.has('pagetypeinfo') }
+    await src.close()
+    return {
+      path: v.path, label: v.label, machine: v.machine, layout: v.layout.method, files, zones: v.zones, map: s.map, migratetypes: v.migratetypes,
+      basePfn: v.basePfn, pagesPerBlock: v.pagesPerBlock, zoneBoundaries: v.zoneBoundaries, opened: s.opened,
+    }
+  }
+
+  /** The diff of two open snapshots of one machine (a before, b after). */
+  async diffDto(a: string, b: string): Promise<CaptureDiffDto> {
+    if (a === b) throw hostError('bad-argument', 'a diff compares two different snapshots; both sides name the same one')
+    const d = await diffCaptures(await this.diffSide(a), await this.diffSide(b))
+    return { a, b, ...d }
+  }
+
+  /** One pageblock of two open exact snapshots, page by page. */
+  async diffPagesDto(a: string, b: string, pb: number): Promise<PagesDiffDto> {
+    const [sa, sb] = [await this.diffSide(a), await this.diffSide(b)]
+    if (sa.map.mt.length !== sb.map.mt.length) throw hostError('bad-input', `${a} and ${b} are not captures of one machine (their maps differ in length)`)
+    return diffPageblockPages({ model: this.model(a).model, side: sa }, { model: this.model(b).model, side: sb }, pb)
+  }
+
   async upload(files: Array<{ name: string; data: Uint8Array }>, layout: LayoutChoice | undefined): Promise<string> {
     if (!this.uploadRoot) this.uploadRoot = this.deps.uploadDir ?? (await mkdtemp(join(tmpdir(), 'buddyscope-upload-')))
     const dir = join(this.uploadRoot, `u${this.nextId++}`)
@@ -300,6 +328,8 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
   startWhatifCompact: async (h, a) => ({ runId: h.startWhatifCompact(a) }),
   startWhatifContig: async (h, a) => ({ runId: h.startWhatifContig(a) }),
   getPageClasses: async (h, a) => h.pageClassesDto(a.id, a.pageblocks),
+  getDiff: (h, a) => h.diffDto(a.a, a.b),
+  getDiffPageblock: (h, a) => h.diffPagesDto(a.a, a.b, a.pageblock),
   pickSnapshotPath: async (h, a) => {
     const pick = h.deps_.pickPath
     if (!pick) return { path: null, supported: false }

@@ -10,6 +10,7 @@ import { Compactor, EventLog, type CompactStrategy, type MigrateMode, type Compa
 import { summarizeZones, nodeScores, type ZoneSummary } from '../metrics/summary.ts'
 import { fragmentationScoreWmark61 } from '../metrics/fragmentation.ts'
 import { computePageblockMap } from '../metrics/pageblock_map.ts'
+import { diffPageblocks, diffFreeArea, type PageblockDiff } from '../metrics/diff.ts'
 import { applyPinned, type PinnedAssumption } from './assumptions.ts'
 import { placePins, type PinOptions } from './pins.ts'
 
@@ -48,8 +49,10 @@ export interface CompactWhatIfResult {
   counters: Record<string, number>
   before: ZoneSummary[]
   after: ZoneSummary[]
-  /** pageblock indices whose migratetype or free page count changed */
+  /** pageblock indices the run changed (metrics/diff.ts: free pages, migratetype, mixed, page kinds) */
   changedPageblocks: number[]
+  /** per pageblock: how the run changed it (metrics/diff.ts change bits; 0 = unchanged) */
+  pageblockChanges: PageblockDiff['kinds']
   /** [migratePfn, freePfn] pairs over time */
   timeline: number[]
   events: CompactionEvent[]
@@ -129,11 +132,10 @@ export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, o
   }
   const after = summarizeZones(model, hpageOrder)
   const mapAfter = computePageblockMap(model)
-  const changed: number[] = []
-  for (let i = 0; i < mapAfter.mt.length; i++) if (mapAfter.mt[i] !== mapBefore.mt[i] || mapAfter.free[i] !== mapBefore.free[i]) changed.push(i)
+  const diff = diffPageblocks(mapBefore, mapAfter)
   const migrated = counters['pgmigrate_success'] ?? 0
   return {
-    result, kind: proactive ? 'proactive' : full ? 'full' : 'direct', order: full || proactive ? -1 : opts.order!, mode: proactive ? 'sync-light' : mode, zones, counters, before, after, changedPageblocks: changed,
+    result, kind: proactive ? 'proactive' : full ? 'full' : 'direct', order: full || proactive ? -1 : opts.order!, mode: proactive ? 'sync-light' : mode, zones, counters, before, after, changedPageblocks: diff.changed, pageblockChanges: diff.kinds,
     timeline: [...c.timeline], events: log.events, eventsDropped: log.dropped, pagesMigrated: migrated,
     bytesCopied: migrated * model.geometry.pageSize, assumptions, allocationWouldSucceed: wouldSucceed,
   }
@@ -152,16 +154,14 @@ export interface PredictedVsReal {
   highOrderError: number | null
 }
 
-/** Per zone: predicted vs the real after-capture's buddyinfo. */
+/** Per zone: predicted vs the real after-capture's buddyinfo (the diff from the real capture to the prediction). */
 export function comparePredictedVsReal(after: ZoneSummary[], real: Array<{ node: number; zone: string; nrFree: number[] }>, pageblockOrder: number): PredictedVsReal[] {
   return after.map((z) => {
     const r = real.find((x) => x.node === z.node && x.zone === z.zone)?.nrFree ?? []
-    const hi = (row: number[]): number => row.reduce((s, n, o) => s + (o >= pageblockOrder ? n * 2 ** o : 0), 0)
-    const hp = hi(z.freeBlocks)
-    const hr = hi(r)
+    const d = diffFreeArea({ node: z.node, zone: z.zone, freeBlocks: r, freeBlocksByMigratetype: {}, pageblocks: {} }, z, pageblockOrder)
     return {
-      zone: `Node ${z.node}, zone ${z.zone}`, predicted: z.freeBlocks, real: r, error: z.freeBlocks.map((v, o) => v - (r[o] ?? 0)),
-      highOrderPagesPredicted: hp, highOrderPagesReal: hr, highOrderError: hr > 0 ? (hp - hr) / hr : null,
+      zone: `Node ${z.node}, zone ${z.zone}`, predicted: z.freeBlocks, real: r, error: d.freeBlocksDelta.slice(0, z.freeBlocks.length),
+      highOrderPagesPredicted: d.highOrderPagesAfter, highOrderPagesReal: d.highOrderPagesBefore, highOrderError: d.highOrderChange,
     }
   })
 }

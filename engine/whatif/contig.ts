@@ -18,7 +18,8 @@ import { growHugetlbPool, type HugetlbGrowResult } from '../mm/hugetlb.ts'
 import type { Blocker, BlockerKind } from '../mm/page_isolation.ts'
 import { PageKind, THP_HEAD, compoundHead } from '../mm/page.ts'
 import { summarizeZones, type ZoneSummary } from '../metrics/summary.ts'
-import { computePageblockMap } from '../metrics/pageblock_map.ts'
+import { computePageblockMap, type PageblockMap } from '../metrics/pageblock_map.ts'
+import { diffPageblocks } from '../metrics/diff.ts'
 import { placePins, type PinPlacement } from './pins.ts'
 import { carveZoneMovable, relocateOutOfRange, type MovableSpec } from './movable.ts'
 import type { PinnedAssumption } from './assumptions.ts'
@@ -65,7 +66,7 @@ export interface Prepared {
   compactor: Compactor
   /** before the what-if ran (after carve-out and pins) */
   before: ZoneSummary[]
-  mapBefore: { mt: Uint8Array; free: number[] }
+  mapBefore: PageblockMap
   movable: { start: Record<number, number>; relocated: number; conflicts: Blocker[]; conflictsTotal: number } | null
   startCounters: Record<string, number>
 }
@@ -108,7 +109,7 @@ export function prepare(model: MemoryModel, allocator: PageAllocator, o: ContigC
   assumptions.push('kswapd is modelled as reclaim towards the high watermark when woken; kcompactd and proactive compaction do not run during the what-if; no other allocations race with it')
   const m = computePageblockMap(model)
   return {
-    model, allocator, assumptions, reclaim, compactor, before: summarizeZones(model, hpageOrder), mapBefore: { mt: m.mt.slice(), free: Array.from(m.free) }, movable,
+    model, allocator, assumptions, reclaim, compactor, before: summarizeZones(model, hpageOrder), mapBefore: m, movable,
     startCounters: allocator.events.toJSON(),
   }
 }
@@ -121,10 +122,7 @@ function countersSince(p: Prepared, keys: string[]): Record<string, number> {
 }
 
 function changedPageblocks(p: Prepared): number[] {
-  const after = computePageblockMap(p.model)
-  const out: number[] = []
-  for (let i = 0; i < after.mt.length; i++) if (after.mt[i] !== p.mapBefore.mt[i] || after.free[i] !== p.mapBefore.free[i]) out.push(i)
-  return out
+  return diffPageblocks(p.mapBefore, computePageblockMap(p.model)).changed
 }
 
 const mib = (pages: number, pageSize: number): string => {

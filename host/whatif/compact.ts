@@ -66,6 +66,8 @@ export interface WhatifCompactJson {
   eventsDropped: number
   afterMap?: PageblockMap
   changedPageblocks?: number[]
+  /** per pageblock: the diff model's change bits (engine/metrics/diff.ts) from before to after */
+  pageblockChanges?: Uint16Array
   pageSize: number
 }
 
@@ -243,6 +245,6 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
     layout, seed: target.seed, band: bandOut, zonesCompacted: main.zones, pagesMigrated, bytesCopied: pagesMigrated * s.model.geometry.pageSize,
     allocationWouldSucceed: main.allocationWouldSucceed, assumptions: main.assumptions, notCompared, real, timeline: main.timeline, events: main.events, eventsDropped: main.eventsDropped,
     pageSize: s.model.geometry.pageSize,
-    ...(env.withMaps ? { afterMap: computePageblockMap(s.model), changedPageblocks: main.changedPageblocks } : {}),
+    ...(env.withMaps ? { afterMap: computePageblockMap(s.model), changedPageblocks: main.changedPageblocks, pageblockChanges: main.pageblockChanges } : {}),
   }
 }

@@ -33,7 +33,7 @@ export const BINARY_NAMES: ReadonlySet<string> = new Set(['kpageflags', 'kpageco
 
 /** Names of a capture's text files (everything but kpageflags / kpagecount), sorted. */
 export function textFileNames(captureDir: string): string[] {
-  return readdirSync(captureDir).filter((f) => !BINARY_NAMES.has(f)).sort()
+  return readdirSync(captureDir, { withFileTypes: true }).filter((e) => e.isFile() && !BINARY_NAMES.has(e.name)).map((e) => e.name).sort()
 }
 
 /** Copy a capture's text files (not kpageflags / kpagecount) into `dest` (created). */

@@ -27,7 +27,7 @@ export function readCaptureInput(run: string, capture: string): CaptureInput {
   const dir = join(FIXTURES, run, capture)
   const texts: Record<string, string> = {}
   const binaries: string[] = []
-  for (const f of readdirSync(dir)) {
+  for (const f of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name)) {
     const name = f.replace(/\.gz$/, '')
     if (BINARY.has(name)) binaries.push(name)
     else texts[name] = readFileSync(join(dir, f), 'utf8')

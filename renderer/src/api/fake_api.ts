@@ -412,6 +412,12 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
     startWhatifContig: async () => {
       throw { code: 'unsupported', message: 'contiguous-allocation what-ifs need the real host (buddyscope serve)' } satisfies HostError
     },
+    getDiff: async () => {
+      throw { code: 'unsupported', message: 'a diff of two captures needs the real host (buddyscope serve)' } satisfies HostError
+    },
+    getDiffPageblock: async () => {
+      throw { code: 'unsupported', message: 'a diff of two captures needs the real host (buddyscope serve)' } satisfies HostError
+    },
   }
 
   const api: Record<string, unknown> = { ...handlers }

@@ -8,7 +8,8 @@ export type {
   WhatifCompactView, ContigWhatifView, ContigWhatifResult, BandDto, RealOutcomeDto,
   ZoneSummaryDto as ZoneSummary, MachineDto as MachineInfo, CmaWhatIfDto as CmaWhatIfResult, HugetlbWhatIfDto as HugetlbWhatIfResult,
   ContigWhatIfDto as ContigWhatIfResult, ThpWhatIfDto as ThpWhatIfResult, WindowDto as WindowJson, BlockerKindDto,
+  CaptureDiffDto, ZoneDiffDto, PagesDiffDto, DiffSideDto, PageblockChangeName, PageChangeName,
 } from '../../../contract/dto.ts'
 export type { BuddyscopeApi, EventPayloads, MethodArgs, MethodResults, WhatifCompactRequest, WhatifContigRequest, PinnedRequest } from '../../../contract/schemas.ts'
 export { isHostError, asHostError } from '../../../contract/dto.ts'
-export { PAGE_CLASSES, MAX_PAGE_CLASS_BLOCKS, CONTRACT_VERSION, MT_NONE, METHOD_NAMES, EVENT_NAMES, type PageClassName, type EventName, type MethodName, type MenuCommand } from '../../../contract/names.ts'
+export { PAGE_CLASSES, MAX_PAGE_CLASS_BLOCKS, PAGEBLOCK_CHANGES, PAGE_CHANGES, CONTRACT_VERSION, MT_NONE, METHOD_NAMES, EVENT_NAMES, type PageClassName, type EventName, type MethodName, type MenuCommand } from '../../../contract/names.ts'

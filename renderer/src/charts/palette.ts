@@ -2,7 +2,7 @@
  * Colours: the fixed migratetype palette (same in both themes, so a screenshot reads the same),
  * page-class colours of the page-level view, and the chart chrome per theme. Pure.
  */
-import type { PageClassName } from '../api/types.ts'
+import type { PageClassName, PageblockChangeName, PageChangeName } from '../api/types.ts'
 
 export type ThemeName = 'light' | 'dark'
 
@@ -99,4 +99,26 @@ export function parseHex(color: string): [number, number, number] {
 /** Linear mix of two "#rrggbb" colours, t = 0 → a, 1 → b. */
 export function mix(a: [number, number, number], b: [number, number, number], t: number): [number, number, number] {
   return [Math.round(a[0] + (b[0] - a[0]) * t), Math.round(a[1] + (b[1] - a[1]) * t), Math.round(a[2] + (b[2] - a[2]) * t)]
+}
+
+/**
+ * Colours of the pageblock changes of a diff (outlines and tints over the map): chosen apart from
+ * the migratetype hues, per theme so they read on both backgrounds.
+ */
+export const CHANGE_COLORS: Readonly<Record<ThemeName, Readonly<Record<PageblockChangeName, string>>>> = {
+  light: {
+    'entered': '#0a7d8c', 'left': '#5b6270', 'became-free': '#0b63d8', 'filled': '#c8188a', 'retyped': '#111418', 'became-mixed': '#b35900',
+    'became-unmixed': '#6b4fbb', 'freed-pages': '#5a9fe8', 'allocated-pages': '#e37cbf', 'pages-changed': '#8b9099',
+  },
+  dark: {
+    'entered': '#3fd0e0', 'left': '#aab1bd', 'became-free': '#ffd43b', 'filled': '#ff5cc6', 'retyped': '#ffffff', 'became-mixed': '#ff9d4d',
+    'became-unmixed': '#b59cff', 'freed-pages': '#7fc4ff', 'allocated-pages': '#ff9ad8', 'pages-changed': '#8b93a1',
+  },
+}
+
+/** Colours of a page's change in a page-level diff. */
+export function pageChangeColor(c: PageChangeName, theme: ThemeName): string {
+  if (c === 'freed') return theme === 'dark' ? '#ffd43b' : '#0b63d8'
+  if (c === 'allocated') return theme === 'dark' ? '#ff5cc6' : '#c8188a'
+  return theme === 'dark' ? '#ff9d4d' : '#b35900'
 }

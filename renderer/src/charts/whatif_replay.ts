@@ -200,6 +200,8 @@ export interface MapMarker {
 export interface MapDecor {
   /** pageblocks to outline (changed blocks) */
   outlines?: { cells: ArrayLike<number>; color: string } | null
+  /** more groups of pageblocks to outline, each in its own colour (a diff's changes by kind) */
+  marks?: Array<{ cells: ArrayLike<number>; color: string; width?: number }>
   spans?: MapSpan[]
   /** a bracket under the pageblocks an event worked on */
   range?: { from: number; to: number; color: string } | null

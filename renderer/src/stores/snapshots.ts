@@ -14,6 +14,7 @@ import { usePageblockStore } from './pageblocks.ts'
 import { useUiStore } from './ui.ts'
 import { useWhatifStore } from './whatif.ts'
 import { useContigStore } from './contig.ts'
+import { useDiffStore } from './diff.ts'
 
 export interface RunState {
   runId: string
@@ -449,6 +450,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
     usePageblockStore().forget(id)
     useWhatifStore().forget(id)
     useContigStore().forget(id)
+    useDiffStore().forget(id)
     if (currentId.value === id) {
       const next = snapshots.value[Math.min(i, snapshots.value.length - 1)]
       currentId.value = next ? next.id : null

@@ -8,7 +8,7 @@ import type { ThemeName } from '../charts/palette.ts'
 import type { AxisScale, FreeAreaUnit } from '../charts/options/free_areas.ts'
 import type { MapOverlay } from '../charts/pageblock_render.ts'
 
-export type ViewId = 'overview' | 'free-areas' | 'indices' | 'pageblocks' | 'whatif'
+export type ViewId = 'overview' | 'free-areas' | 'indices' | 'pageblocks' | 'whatif' | 'diff'
 
 export const VIEWS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'overview', label: 'Overview', key: '1' },
@@ -16,6 +16,7 @@ export const VIEWS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'indices', label: 'Fragmentation indices', key: '3' },
   { id: 'pageblocks', label: 'Pageblock map', key: '4' },
   { id: 'whatif', label: 'What-if', key: '5' },
+  { id: 'diff', label: 'Diff', key: '6' },
 ]
 
 const THEME_KEY = 'buddyscope.theme'
