@@ -55,6 +55,8 @@ async function findCmaAreas(path: string, src: SnapshotSource, series: SnapshotS
 export async function findDmesg(path: string, src: SnapshotSource, series: SnapshotSeries | null): Promise<string | null> {
   const inSeries = series ? (await series.readFile('dmesg.txt')) ?? (await series.readFile('dmesg')) : null
   if (inSeries !== null) return inSeries
+  // the boot log's CMA lines, as capture/buddyscope-capture keeps them
+  if (src.has('dmesg_cma')) return src.readText('dmesg_cma')
   const candidates: string[] = []
   try {
     if (statSync(path).isDirectory()) {
