@@ -3,7 +3,7 @@
  * usage error here, never silently ignored).
  */
 
-export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp'
+export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'capture-script'
 
 /** Flags every snapshot command takes. */
 export const COMMON_FLAGS = ['capture', 'layout', 'seed', 'help'] as const
@@ -18,6 +18,7 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'whatif hugetlb': [...PIN_FLAGS, 'count', 'size', 'no-compact'],
   'whatif contig': [...PIN_FLAGS, 'size', 'gfp', 'node'],
   'whatif thp': [...PIN_FLAGS, 'enabled', 'defrag', 'madvised', 'faults'],
+  'capture-script': ['output'],
 }
 
 const LINES: Record<CommandName, string> = {
@@ -35,6 +36,9 @@ const LINES: Record<CommandName, string> = {
   'whatif contig': `  whatif contig <snapshot> --size SIZE [--gfp kernel|movable] [--node N]`,
   'whatif thp': `  whatif thp <snapshot> [--enabled always|madvise|never] [--defrag always|defer|defer+madvise|madvise|never]
          [--madvised] [--faults N]`,
+  'capture-script': `  capture-script [-o FILE]                    print capture/buddyscope-capture, the sh script that
+                                              captures a machine into a .tar.gz bundle (run it there
+                                              as root); -o/--output saves it as FILE (mode 0755)`,
 }
 
 const CONTIG_TAIL = `         [--pinned P] [--migrate-before-pin on|off] [--movablecore SIZE|N% | --kernelcore SIZE|N%]
@@ -70,6 +74,7 @@ ${LINES['whatif hugetlb']}
 ${LINES['whatif contig']}
 ${LINES['whatif thp']}
 ${CONTIG_TAIL}
+${LINES['capture-script']}
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
                                               random access token in the URL it prints
   help [command]                              this text, or one command's
@@ -83,6 +88,7 @@ ${STRATEGY}
 
 /** One command's usage (a usage error prints this, not the whole help). */
 export function commandUsage(c: CommandName): string {
+  if (c === 'capture-script') return `Usage: buddyscope capture-script [-o FILE]\n${LINES[c]}\n\nOn the target machine: sh buddyscope-capture -h (its options), then open the bundle it writes.\n(buddyscope help: every command)\n`
   const whatif = c.startsWith('whatif ')
   const contig = whatif && c !== 'whatif compact'
   return `Usage: buddyscope ${c} …\n${LINES[c]}\n${contig ? CONTIG_TAIL + '\n' : ''}\n${SNAPSHOT}\n\n${OPTIONS}\n${whatif ? WHATIF_OPTIONS + '\n' : ''}${c === 'whatif compact' ? STRATEGY + '\n' : ''}(buddyscope help: every command)\n`
