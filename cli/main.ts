@@ -212,7 +212,7 @@ async function captureScript(rest: string[], output: string | undefined, tokens:
     await writeFile(output, text, { mode: 0o755 })
     await chmod(output, 0o755)
   } catch (err) {
-    throw new Error(`${output}: cannot write the capture script (${(err as { code?: string }).code ?? String(err)})`)
+    throw new Error(`${output}: cannot write the capture script (${(err as { code?: string }).code ?? String(err)})`, { cause: err })
   }
   io.err(`wrote ${output} (run it on the machine to capture, as root: sudo sh ${output} -h)\n`)
   return 0

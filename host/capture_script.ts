@@ -19,6 +19,6 @@ export async function readCaptureScript(path: string = repoCaptureScriptPath()):
     return await readFile(path, 'utf8')
   } catch (err) {
     const code = (err as { code?: string }).code
-    throw new Error(`${path}: cannot read the capture script (${code === 'ENOENT' ? 'no such file; this build does not ship capture/buddyscope-capture' : code ?? String(err)})`)
+    throw new Error(`${path}: cannot read the capture script (${code === 'ENOENT' ? 'no such file; this build does not ship capture/buddyscope-capture' : code ?? String(err)})`, { cause: err })
   }
 }

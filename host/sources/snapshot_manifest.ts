@@ -74,8 +74,14 @@ export interface Manifest extends ManifestCaptureInfo {
   kernelRelease?: string
   arch?: string
   pageSize?: number
-  /** the tool that wrote it (e.g. "buddyscope-capture") */
+  /** the tool that wrote it (e.g. "buddyscope-capture"), as which user, with which options */
   tool?: string
+  uid?: number
+  options?: string
+  /** the kernel's lockdown mode ("none", "integrity", "confidentiality") */
+  lockdown?: string
+  /** where debugfs was mounted ("" = not mounted) */
+  debugfs?: string
   series?: ManifestCapture[]
   steps?: ManifestStep[]
 }
@@ -142,6 +148,16 @@ export function validateManifest(data: unknown, where: string): Manifest {
     if (v === undefined) continue
     if (typeof v !== 'string' || v.trim() === '') bad(where, `"${key}" must be a non-empty string, found ${describeValue(v)}`)
     out[key] = v
+  }
+  for (const key of ['options', 'lockdown', 'debugfs'] as const) {
+    const v = data[key]
+    if (v === undefined) continue
+    if (typeof v !== 'string') bad(where, `"${key}" must be a string, found ${describeValue(v)}`)
+    out[key] = v
+  }
+  if (data.uid !== undefined) {
+    if (typeof data.uid !== 'number' || !Number.isInteger(data.uid) || data.uid < 0) bad(where, `"uid" must be a user id (an integer ≥ 0), found ${describeValue(data.uid)}`)
+    out.uid = data.uid
   }
   if (data.pageSize !== undefined) {
     const v = data.pageSize
