@@ -22,6 +22,8 @@ export const METHOD_NAMES = [
   'pickSnapshotPath',
   'startWhatifCompact',
   'startWhatifContig',
+  'getCaptureScript',
+  'saveCaptureScript',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 

@@ -120,6 +120,8 @@ export const METHODS = {
   pickSnapshotPath: z.object({ kind: z.enum(['directory', 'file']) }).strict(),
   startWhatifContig: whatifContigSchema.safeExtend({ id: z.string().min(1).max(64) }),
   startWhatifCompact: whatifCompactSchema.safeExtend({ id: z.string().min(1).max(64) }),
+  getCaptureScript: empty,
+  saveCaptureScript: empty,
 } as const satisfies { [M in MethodName]: z.ZodType }
 
 export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
@@ -140,6 +142,10 @@ export interface MethodResults {
   pickSnapshotPath: { path: string | null; supported: boolean }
   startWhatifCompact: { runId: string }
   startWhatifContig: { runId: string }
+  /** capture/buddyscope-capture, the sh script that captures a machine (Help › How to capture) */
+  getCaptureScript: { name: string; text: string }
+  /** the script saved through a native save dialog (mode 0755): the path, or null (cancelled); supported=false in browser mode, where the renderer downloads it */
+  saveCaptureScript: { path: string | null; supported: boolean }
 }
 
 // ------------------------------------------------------------------ events (host → renderer)

@@ -20,6 +20,7 @@ import { OpenedPath } from './snapshot.ts'
 import { kpageRange } from './kpage_range.ts'
 import type { LayoutChoice } from './load.ts'
 import type { OpenResult, Target } from './workers/jobs.ts'
+import { CAPTURE_SCRIPT_NAME, readCaptureScript } from './capture_script.ts'
 
 interface OpenSnapshot {
   view: SnapshotView
@@ -287,6 +288,12 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
   listRecent: async (h) => h.deps_.recent.list(),
   startWhatifCompact: async (h, a) => ({ runId: h.startWhatifCompact(a) }),
   startWhatifContig: async (h, a) => ({ runId: h.startWhatifContig(a) }),
+  getCaptureScript: async (h) => ({ name: CAPTURE_SCRIPT_NAME, text: await readCaptureScript(h.deps_.captureScript) }),
+  saveCaptureScript: async (h) => {
+    const save = h.deps_.saveFile
+    if (!save) return { path: null, supported: false }
+    return { path: await save(CAPTURE_SCRIPT_NAME, await readCaptureScript(h.deps_.captureScript), 0o755), supported: true }
+  },
   pickSnapshotPath: async (h, a) => {
     const pick = h.deps_.pickPath
     if (!pick) return { path: null, supported: false }

@@ -32,6 +32,7 @@ beforeEach(() => resetFake())
 const DOCUMENTED_METHODS = [
   'appInfo', 'cancelRun', 'closeSnapshot', 'getPageblockDetail', 'getPageblockMap', 'getSnapshot', 'listRecent', 'listSnapshots',
   'pickSnapshotPath', 'startOpenBundled', 'startOpenPath', 'startOpenUpload', 'startWhatifCompact', 'startWhatifContig',
+  'getCaptureScript', 'saveCaptureScript',
 ]
 const DOCUMENTED_EVENTS = ['menu:command', 'run:done', 'run:failed', 'run:progress', 'snapshot:opening', 'whatif:contig-done', 'whatif:done']
 
