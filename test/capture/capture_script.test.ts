@@ -212,6 +212,31 @@ describe.skipIf(!ROOT_USER || SETPRIV === null)('buddyscope-capture without root
   }, 60_000)
 })
 
+describe('buddyscope capture-script', () => {
+  it('prints the script, byte for byte', async () => {
+    const r = await runCli(['capture-script'])
+    expect(r.code).toBe(0)
+    expect(r.out).toBe(readFileSync(SCRIPT, 'utf8'))
+  })
+
+  it('-o FILE saves it executable (0755)', async () => {
+    const file = join(dir, 'saved-script')
+    const r = await runCli(['capture-script', '-o', file])
+    expect(r.code).toBe(0)
+    expect(r.err).toMatch(/^wrote .*saved-script/)
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(SCRIPT, 'utf8'))
+    expect(statSync(file).mode & 0o777).toBe(0o755)
+  })
+
+  it('another command\'s flag, or an argument, is a usage error (exit 2) with its own usage', async () => {
+    for (const argv of [['capture-script', '--json'], ['capture-script', 'x.sh'], ['capture-script', '--layout', 'exact']]) {
+      const r = await runCli(argv)
+      expect(r.code, argv.join(' ')).toBe(2)
+      expect(r.err).toMatch(/^Usage: buddyscope capture-script \[-o FILE\]/m)
+    }
+  })
+})
+
 describe('buddyscope-capture options', () => {
   // run as nobody when we are root: a bad option must stop the script before it touches
   // anything, and as nobody even a broken check could not write to /proc or /sys
