@@ -209,6 +209,10 @@ describe.skipIf(!ROOT_USER || SETPRIV === null)('buddyscope-capture without root
     const s = await loadSnapshot(bundle)
     expect(s.capture.machine.kernelRelease).toBe(release())
     expect(s.model.zones.length).toBeGreaterThan(1)
+    // and says what it lacks, from the manifest
+    const missed = s.findings.find((f) => f.code === 'not-captured')
+    expect(missed?.message).toContain('proc/pagetypeinfo (not root)')
+    expect(missed?.message).toContain('proc/kpageflags.gz (not root)')
   }, 60_000)
 })
 
