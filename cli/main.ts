@@ -66,6 +66,7 @@ const OPTIONS = {
   'pin-placement': { type: 'string' },
   to: { type: 'string' },
   text: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
 } as const
 
 export async function main(argv: string[], io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
@@ -88,7 +89,7 @@ export async function main(argv: string[], io: Out = { out: (s) => process.stdou
 /** The command a positional list names (whatif takes its kind as the second word). */
 function commandOf(positionals: string[]): CommandName | null {
   const [cmd, kind] = positionals
-  if (cmd === 'inspect' || cmd === 'proc') return cmd
+  if (cmd === 'inspect' || cmd === 'proc' || cmd === 'capture-script') return cmd
   if (cmd === 'diff') return cmd
   if (cmd === 'whatif' && (kind === 'compact' || kind === 'cma' || kind === 'hugetlb' || kind === 'contig' || kind === 'thp')) return `whatif ${kind}`
   return null
@@ -129,6 +130,7 @@ async function run(argv: string[], io: Out): Promise<number> {
     if (cmd === 'serve') throw new UsageError('serve is started by the buddyscope command itself (bin/buddyscope.mjs), not by this entry', null)
     throw new UsageError(`unknown command "${cmd}"`, null)
   }
+  if (command === 'capture-script') return captureScript(rest, values.output, tokens ?? [], io)
   // every flag given must be one of this command's
   const allowed = new Set([...COMMON_FLAGS, ...COMMAND_FLAGS[command]])
   for (const t of tokens ?? []) {
@@ -208,6 +210,29 @@ async function run(argv: string[], io: Out): Promise<number> {
       }
     }
   }
+}
+
+/** `capture-script [-o FILE]`: the capture tool's text on stdout, or saved as an executable FILE. */
+async function captureScript(rest: string[], output: string | undefined, tokens: ReadonlyArray<{ kind: string; name?: string }>, io: Out): Promise<number> {
+  for (const t of tokens) {
+    if (t.kind === 'option' && t.name !== 'output' && t.name !== 'help') throw new UsageError(`capture-script takes no --${t.name}`, 'capture-script')
+  }
+  if (rest.length) throw new UsageError(`capture-script takes no arguments (found "${rest[0]}")`, 'capture-script')
+  const { readCaptureScript } = await import('../host/capture_script.ts')
+  const text = await readCaptureScript()
+  if (output === undefined) {
+    io.out(text)
+    return 0
+  }
+  const { writeFile, chmod } = await import('node:fs/promises')
+  try {
+    await writeFile(output, text, { mode: 0o755 })
+    await chmod(output, 0o755)
+  } catch (err) {
+    throw new Error(`${output}: cannot write the capture script (${(err as { code?: string }).code ?? String(err)})`, { cause: err })
+  }
+  io.err(`wrote ${output} (run it on the machine to capture, as root: sudo sh ${output} -h)\n`)
+  return 0
 }
 
 /** `whatif compact` flags as its request (ranges are the schema's to check). */

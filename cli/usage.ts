@@ -3,7 +3,7 @@
  * usage error here, never silently ignored).
  */
 
-export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff'
+export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff' | 'capture-script'
 
 /** Flags every snapshot command takes. */
 export const COMMON_FLAGS = ['capture', 'layout', 'seed', 'help'] as const
@@ -19,6 +19,7 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'whatif contig': [...PIN_FLAGS, 'size', 'gfp', 'node'],
   'whatif thp': [...PIN_FLAGS, 'enabled', 'defrag', 'madvised', 'faults'],
   'diff': ['to', 'json', 'text'],
+  'capture-script': ['output'],
 }
 
 const LINES: Record<CommandName, string> = {
@@ -44,6 +45,9 @@ const LINES: Record<CommandName, string> = {
                                               sides). --capture picks A's capture of a series,
                                               --to B's; with one series, B is --to or the capture
                                               after A`,
+  'capture-script': `  capture-script [-o FILE]                    print capture/buddyscope-capture, the sh script that
+                                              captures a machine into a .tar.gz bundle (run it there
+                                              as root); -o/--output saves it as FILE (mode 0755)`,
 }
 
 const CONTIG_TAIL = `         [--pinned P] [--migrate-before-pin on|off] [--movablecore SIZE|N% | --kernelcore SIZE|N%]
@@ -83,6 +87,7 @@ ${LINES['whatif contig']}
 ${LINES['whatif thp']}
 ${CONTIG_TAIL}
 ${LINES['diff']}
+${LINES['capture-script']}
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
                                               random access token in the URL it prints
   help [command]                              this text, or one command's
@@ -97,6 +102,7 @@ ${DIFF_OPTIONS}
 
 /** One command's usage (a usage error prints this, not the whole help). */
 export function commandUsage(c: CommandName): string {
+  if (c === 'capture-script') return `Usage: buddyscope capture-script [-o FILE]\n${LINES[c]}\n\nOn the target machine: sh buddyscope-capture -h (its options), then open the bundle it writes.\n(buddyscope help: every command)\n`
   const whatif = c.startsWith('whatif ')
   const contig = whatif && c !== 'whatif compact'
   return `Usage: buddyscope ${c} …\n${LINES[c]}\n${contig ? CONTIG_TAIL + '\n' : ''}\n${SNAPSHOT}\n\n${OPTIONS}\n${whatif ? WHATIF_OPTIONS + '\n' : ''}${c === 'whatif compact' ? STRATEGY + '\n' : ''}${c === 'diff' ? DIFF_OPTIONS + '\n' : ''}(buddyscope help: every command)\n`

@@ -25,6 +25,8 @@ export const METHOD_NAMES = [
   'getPageClasses',
   'getDiff',
   'getDiffPageblock',
+  'getCaptureScript',
+  'saveCaptureScript',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 

@@ -126,6 +126,8 @@ export const METHODS = {
   getDiff: z.object({ a: z.string().min(1).max(64), b: z.string().min(1).max(64) }).strict(),
   /** one pageblock of two open exact snapshots compared page by page */
   getDiffPageblock: z.object({ a: z.string().min(1).max(64), b: z.string().min(1).max(64), pageblock: z.number().int().min(0) }).strict(),
+  getCaptureScript: empty,
+  saveCaptureScript: empty,
 } as const satisfies { [M in MethodName]: z.ZodType }
 
 export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
@@ -149,6 +151,10 @@ export interface MethodResults {
   getPageClasses: PageClassesDto
   getDiff: CaptureDiffDto
   getDiffPageblock: PagesDiffDto
+  /** capture/buddyscope-capture, the sh script that captures a machine (Help › How to capture) */
+  getCaptureScript: { name: string; text: string }
+  /** the script saved through a native save dialog (mode 0755): the path, or null (cancelled); supported=false in browser mode, where the renderer downloads it */
+  saveCaptureScript: { path: string | null; supported: boolean }
 }
 
 // ------------------------------------------------------------------ events (host → renderer)

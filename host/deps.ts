@@ -22,6 +22,10 @@ export interface HostDeps {
   bundledSnapshot: string | null
   /** native file dialog (Electron only) */
   pickPath?: (kind: 'directory' | 'file') => Promise<string | null>
+  /** path of capture/buddyscope-capture (default: the checkout's; a packaged app ships it in resources/) */
+  captureScript?: string
+  /** native save dialog for a file of `text`, written with `mode` (Electron only); the path, or null when cancelled */
+  saveFile?: (defaultName: string, text: string, mode: number) => Promise<string | null>
   /** directory for uploaded files (browser mode) */
   uploadDir?: string
 }

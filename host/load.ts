@@ -55,6 +55,8 @@ async function findCmaAreas(path: string, src: SnapshotSource, series: SnapshotS
 export async function findDmesg(path: string, src: SnapshotSource, series: SnapshotSeries | null): Promise<string | null> {
   const inSeries = series ? (await series.readFile('dmesg.txt')) ?? (await series.readFile('dmesg')) : null
   if (inSeries !== null) return inSeries
+  // the boot log's CMA lines, as capture/buddyscope-capture keeps them
+  if (src.has('dmesg_cma')) return src.readText('dmesg_cma')
   const candidates: string[] = []
   try {
     if (statSync(path).isDirectory()) {
@@ -84,6 +86,14 @@ async function feed(src: SnapshotSource, name: string, sink: (first: number, wor
   }
   onProgress?.(name, done, done)
   return dec.end()
+}
+
+/** What the capture tool's manifest says it could not capture, and why (files it was not asked for are left out). */
+function skippedFindings(src: SnapshotSource): Finding[] {
+  const missed = (src.manifest?.skipped ?? []).filter((s) => !s.reason.startsWith('not asked'))
+  if (missed.length === 0) return []
+  const list = missed.map((s) => `${s.path} (${s.reason})`).join(', ')
+  return [{ severity: 'info', code: 'not-captured', zone: null, message: `the capture tool did not capture: ${list}` }]
 }
 
 /**
@@ -140,7 +150,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       setupPerZoneWmarks(model, sysctlInt(capture, 'min_free_kbytes', 0) || calculateMinFreeKbytes(model), sysctlInt(capture, 'watermark_scale_factor', 10))
     }
     const zones = summarizeZones(model, capture.machine.hpageOrder)
-    const findings = [...captureFindings(capture), ...modelFindings(capture, model, zones)]
+    const findings = [...captureFindings(capture), ...modelFindings(capture, model, zones), ...skippedFindings(src)]
     return { path, label: src.label, series: labels, capture, model, allocator, findings, zones }
   } finally {
     await src.close()

@@ -1,10 +1,11 @@
 /**
  * What a series of captures says about one of them: the steps that followed it (from the
- * harness's steps.log, or a manifest's "trigger" on the next capture), the next capture, and the
- * workload log's pin count. Lets a what-if be compared with what the real kernel produced.
+ * harness's steps.log, the manifest's "steps" written by capture/buddyscope-capture, or a
+ * manifest's "trigger" on the next capture), the next capture, and the workload log's pin count.
+ * Lets a what-if be compared with what the real kernel produced.
  */
 import { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, parseBuddyinfo, parseVmstat, type CompactionTrigger, type StepsLogStep, type StepsLog, type Buddyinfo } from '../engine/index.ts'
-import type { SnapshotSource } from './sources/snapshot_source.ts'
+import type { Manifest, SnapshotSource } from './sources/snapshot_source.ts'
 import { withOpened, type SnapshotRef } from './snapshot.ts'
 
 export interface SeriesContext {
@@ -25,7 +26,7 @@ export interface SeriesContext {
   stepsLog: StepsLog | null
   /** steps between this capture and the next besides the trigger that change memory (a hugetlb release, a sysctl …): the next capture is not the trigger's outcome alone */
   otherSteps: StepsLogStep[]
-  /** where the trigger came from: steps.log, the next capture's manifest, or the folder names (deltas from the two captures' vmstat) */
+  /** where the trigger came from: steps.log, the manifest ("steps", or the next capture's "trigger"), or the folder names (deltas from the two captures' vmstat) */
   triggerSource: 'steps.log' | 'manifest' | 'folder names' | null
 }
 
@@ -57,6 +58,27 @@ const numberOf = (label: string): number | null => {
   return m ? Number(m[1]) : null
 }
 
+/**
+ * A manifest's "steps" (docs/bundle-format.md) as a steps.log: each capture of "series" at its
+ * folder number, each step after the capture it names, with the harness's detail text
+ * (`size=2048kB requested=64 before=0 obtained=51 rc=0` for a hugetlb pool change).
+ */
+export function stepsLogFromManifest(m: Manifest | null): StepsLog | null {
+  if (!m?.series || !m.steps) return null
+  const captures = m.series.map((c, i) => ({ label: c.label, index: numberOf(c.label) ?? i + 1, time: c.uptime ?? 0 }))
+  const steps: StepsLogStep[] = m.steps.map((st) => {
+    const rc = typeof st.rc === 'number' ? st.rc : null
+    const num = (k: string): number | null => (typeof st[k] === 'number' ? (st[k] as number) : null)
+    const pool = [num('sizeKb'), num('requested'), num('before'), num('obtained')]
+    const detail = pool.every((x) => x !== null)
+      ? `size=${pool[0]}kB requested=${pool[1]} before=${pool[2]} obtained=${pool[3]}${rc === null ? '' : ` rc=${rc}`}`
+      : rc === null ? '' : `rc=${rc}`
+    const at = captures.findIndex((c) => c.label === st.after)
+    return { name: st.name, detail, start: st.start ?? 0, end: st.end ?? st.start ?? 0, rc, deltas: { ...(st.deltas ?? {}) }, afterCapture: at < 0 ? null : at }
+  })
+  return { captures, steps }
+}
+
 export function seriesContext(ref: SnapshotRef, label: string | null): Promise<SeriesContext | null> {
   return withOpened(ref, async (o) => {
     const series = await o.series().catch(() => null)
@@ -71,13 +93,14 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       let trigger: CompactionTrigger | null = null
       let triggerSource: SeriesContext['triggerSource'] = null
       const stepsText = await series.readFile('steps.log')
-      const stepsLog = stepsText === null ? null : parseStepsLog(stepsText, `${o.path} (steps.log)`)
+      const fromManifest = stepsText === null ? stepsLogFromManifest(series.captures[i]?.source.manifest ?? null) : null
+      const stepsLog = stepsText === null ? fromManifest : parseStepsLog(stepsText, `${o.path} (steps.log)`)
       if (stepsLog && next) {
         const a = numberOf(me)
         const b = numberOf(next)
         if (a !== null && b !== null) steps = stepsBetween(stepsLog, a, b)
         for (const s of steps) trigger ??= compactionTrigger(s)
-        if (trigger) triggerSource = 'steps.log'
+        if (trigger) triggerSource = fromManifest ? 'manifest' : 'steps.log'
       }
       const nextSource = series.captures[i + 1]?.source
       if (!trigger && next) {

@@ -21,6 +21,7 @@ import { kpageRange } from './kpage_range.ts'
 import type { LayoutChoice } from './load.ts'
 import type { OpenResult, Target } from './workers/jobs.ts'
 import { diffCaptures, diffPageblockPages, type DiffSide } from './diff.ts'
+import { CAPTURE_SCRIPT_NAME, readCaptureScript } from './capture_script.ts'
 
 interface OpenSnapshot {
   view: SnapshotView
@@ -330,6 +331,12 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
   getPageClasses: async (h, a) => h.pageClassesDto(a.id, a.pageblocks),
   getDiff: (h, a) => h.diffDto(a.a, a.b),
   getDiffPageblock: (h, a) => h.diffPagesDto(a.a, a.b, a.pageblock),
+  getCaptureScript: async (h) => ({ name: CAPTURE_SCRIPT_NAME, text: await readCaptureScript(h.deps_.captureScript) }),
+  saveCaptureScript: async (h) => {
+    const save = h.deps_.saveFile
+    if (!save) return { path: null, supported: false }
+    return { path: await save(CAPTURE_SCRIPT_NAME, await readCaptureScript(h.deps_.captureScript), 0o755), supported: true }
+  },
   pickSnapshotPath: async (h, a) => {
     const pick = h.deps_.pickPath
     if (!pick) return { path: null, supported: false }

@@ -68,6 +68,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     pool: new EnginePool(),
     recent: RecentFileStore.inConfigDir(),
     bundledSnapshot: opts.snapshot ? resolve(opts.snapshot) : BUNDLED_SNAPSHOT,
+    captureScript: join(ROOT, 'capture', 'buddyscope-capture'),
   })
 
   const server = createServer((req, res) => {

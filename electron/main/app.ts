@@ -11,7 +11,7 @@ import type { EngineRunner } from '../../host/workers/pool.ts'
 import { RECENT_FILE_NAME, RecentFileStore } from '../../host/recent.ts'
 import { snapshotPathFromArgv } from './argv.ts'
 import { RendererEvents, isTrustedSender, registerIpc } from './ipc.ts'
-import { createMenuActions, menuTemplate, showOpenDialog, type MenuActions } from './menu.ts'
+import { createMenuActions, menuTemplate, showOpenDialog, showSaveDialog, type MenuActions } from './menu.ts'
 import { installSessionSecurity } from './security.ts'
 import { createMainWindow, focusWindow, resolveAppPaths, type AppPaths } from './window.ts'
 
@@ -39,6 +39,11 @@ export const BUNDLED_SNAPSHOT_NAME = 'x86-512M-s1-compact'
 export function bundledSnapshotPath(isPackaged: boolean, resourcesPath: string, appPath: string): string | null {
   const p = isPackaged ? join(resourcesPath, 'fixtures', BUNDLED_SNAPSHOT_NAME) : join(appPath, 'fixtures', BUNDLED_SNAPSHOT_NAME)
   return existsSync(p) ? p : null
+}
+
+/** capture/buddyscope-capture (Help › How to capture): extraResources in a package, capture/ in the repo. */
+export function captureScriptPath(isPackaged: boolean, resourcesPath: string, appPath: string): string {
+  return isPackaged ? join(resourcesPath, 'capture', 'buddyscope-capture') : join(appPath, 'capture', 'buddyscope-capture')
 }
 
 export interface RunningApp {
@@ -142,6 +147,8 @@ export function startApp(opts: StartOptions): RunningApp | null {
       // opened with a path: that snapshot is what the renderer shows first, not the bundled one
       bundledSnapshot: pending.length > 0 ? null : bundledSnapshotPath(app.isPackaged, process.resourcesPath, app.getAppPath()),
       pickPath: (kind) => showOpenDialog(dialog, win, kind, process.platform),
+      captureScript: captureScriptPath(app.isPackaged, process.resourcesPath, app.getAppPath()),
+      saveFile: (name, text, mode) => showSaveDialog(dialog, win, name, text, mode),
     })
     const h = host
     registerIpc(ipcMain, h, (event) => isTrustedSender(paths.renderer, event))

@@ -3,6 +3,7 @@
  * development mode, recent snapshots) and the actions its items call; `createMenuActions`
  * binds those actions to the window, the native dialog and the host.
  */
+import { chmod, writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { BrowserWindow, Dialog, MenuItemConstructorOptions, NativeTheme, OpenDialogOptions } from 'electron'
 import type { EventName, MenuCommand } from '../../contract/names.ts'
@@ -145,6 +146,16 @@ export function openDialogOptions(kind: DialogKind, platform: NodeJS.Platform): 
     properties: platform === 'darwin' ? ['openFile', 'openDirectory'] : ['openFile'],
     filters: archives,
   }
+}
+
+/** Save `text` where the user picks in the native save dialog (an executable `mode` such as 0o755 is kept); the path, or null when cancelled. */
+export async function showSaveDialog(dialog: Pick<Dialog, 'showSaveDialog'>, win: BrowserWindow | null, defaultName: string, text: string, mode: number): Promise<string | null> {
+  const options = { title: `Save ${defaultName}`, defaultPath: defaultName, buttonLabel: 'Save' }
+  const r = win && !win.isDestroyed() ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options)
+  if (r.canceled || !r.filePath) return null
+  await writeFile(r.filePath, text, { mode })
+  await chmod(r.filePath, mode)
+  return r.filePath
 }
 
 /** The dialog's path, or null when cancelled. */

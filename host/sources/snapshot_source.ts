@@ -29,7 +29,7 @@ import { FsTree, joinRel, type Tree, type TreeFile } from './snapshot_tree.ts'
 import { DEFAULT_LIMITS, ExtractedBundle, extractBundle, type BundleCache, type BundleLimits } from './snapshot_bundle.ts'
 
 export { SnapshotError } from './snapshot_error.ts'
-export type { Manifest, ManifestCapture } from './snapshot_manifest.ts'
+export type { Manifest, ManifestCapture, ManifestStep, ManifestFile, ManifestSkip } from './snapshot_manifest.ts'
 export type { BundleLimits, SharedExtraction } from './snapshot_bundle.ts'
 export { BundleCache } from './snapshot_bundle.ts'
 
@@ -39,7 +39,7 @@ const gunzipAsync = promisify(gunzip)
 export const CANONICAL = [
   'buddyinfo', 'pagetypeinfo', 'zoneinfo', 'vmstat', 'meminfo', 'extfrag_index', 'unusable_index',
   'kpageflags', 'kpagecount', 'cmdline', 'iomem', 'slabinfo', 'uname_r', 'uptime',
-  'sysctl_vm', 'transparent_hugepage', 'hugepages', 'uname_m',
+  'sysctl_vm', 'transparent_hugepage', 'hugepages', 'uname_m', 'dmesg_cma',
 ] as const
 
 /** Binary files read with openStream (8 bytes per PFN). */
@@ -588,11 +588,19 @@ async function readReadme(tree: Tree, base: string): Promise<string | null> {
   return null
 }
 
+/** The series' manifest as seen from one capture: that capture's own time, files and skipped files (version 2). */
+function captureManifest(m: Manifest | null, label: string): Manifest | null {
+  const c = m?.series?.find((x) => x.label === label)
+  if (!m || !c) return m
+  const own = { captureTime: c.captureTime, uptime: c.uptime, files: c.files, skipped: c.skipped }
+  return { ...m, ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) }
+}
+
 function makeSeries(path: string, opened: Opened & { located: { type: 'series' } }, readme: string | null): SnapshotSeries {
   const seriesManifest = opened.located.manifest
   const captures = opened.located.captures.map((c) => ({
     label: c.label,
-    source: new Source(path, opened.kind, c.label, c.index.manifest ?? seriesManifest, c.index.entries, opened.bundle) as SnapshotSource,
+    source: new Source(path, opened.kind, c.label, c.index.manifest ?? captureManifest(seriesManifest, c.label), c.index.entries, opened.bundle) as SnapshotSource,
   }))
   return {
     path,

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi, beforeEach, afterEach, type Mock } from 'vitest'
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -171,6 +171,20 @@ describe('startup', () => {
     expect((fake.dialogCalls[0]![1] as { properties: string[] }).properties).toEqual(['openDirectory'])
     fake.dialogResult = { canceled: true, filePaths: [] }
     await expect(host.deps.pickPath!('file')).resolves.toBeNull()
+  })
+
+  it('gives the host the capture script, and saves it where the native save dialog says, executable', async () => {
+    const { host, win } = await started()
+    expect(host.deps.captureScript).toBe(join(repoRoot, 'capture', 'buddyscope-capture'))
+    const target = join(tmp, 'saved-capture')
+    fake.saveDialogResult = { canceled: false, filePath: target }
+    await expect(host.deps.saveFile!('buddyscope-capture', '#!/bin/sh\n', 0o755)).resolves.toBe(target)
+    expect(fake.dialogCalls[0]![0]).toBe(win)
+    expect(fake.dialogCalls[0]![1]).toMatchObject({ defaultPath: 'buddyscope-capture' })
+    expect(readFileSync(target, 'utf8')).toBe('#!/bin/sh\n')
+    expect(statSync(target).mode & 0o777).toBe(0o755)
+    fake.saveDialogResult = { canceled: true }
+    await expect(host.deps.saveFile!('buddyscope-capture', 'x', 0o755)).resolves.toBeNull()
   })
 
   it('host events reach the renderer on bs:event once the page has loaded', async () => {

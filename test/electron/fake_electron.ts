@@ -180,6 +180,7 @@ export const fake = {
   menuSets: 0,
   dialogResult: { canceled: false, filePaths: ['/captures/one.tar.gz'] } as { canceled: boolean; filePaths: string[] },
   dialogCalls: [] as unknown[][],
+  saveDialogResult: { canceled: true } as { canceled: boolean; filePath?: string },
   errorBoxes: [] as Array<[string, string]>,
   nativeTheme: { themeSource: 'system' as string },
   exposed: new Map<string, unknown>(),
@@ -196,6 +197,7 @@ export function resetFake(): void {
   fake.menuSets = 0
   fake.dialogResult = { canceled: false, filePaths: ['/captures/one.tar.gz'] }
   fake.dialogCalls = []
+  fake.saveDialogResult = { canceled: true }
   fake.errorBoxes = []
   fake.nativeTheme = { themeSource: 'system' }
   fake.exposed = new Map()
@@ -236,6 +238,10 @@ export const electronModule = {
     async showOpenDialog(...args: unknown[]) {
       fake.dialogCalls.push(args)
       return fake.dialogResult
+    },
+    async showSaveDialog(...args: unknown[]) {
+      fake.dialogCalls.push(args)
+      return fake.saveDialogResult
     },
     showErrorBox(title: string, content: string): void {
       fake.errorBoxes.push([title, content])

@@ -47,8 +47,13 @@ describe('electron-builder.yml', () => {
   it('ships the built app and the bundled capture', async () => {
     const c = await loadConfig()
     expect(c.files[0]!.filter).toEqual(expect.arrayContaining(['out/**', 'package.json']))
-    expect(c.extraResources).toEqual([{ from: 'fixtures/x86-512M-s1-compact', to: 'fixtures/x86-512M-s1-compact' }])
+    expect(c.extraResources).toEqual([
+      { from: 'fixtures/x86-512M-s1-compact', to: 'fixtures/x86-512M-s1-compact' },
+      // Help › How to capture shows and saves it (electron/main/app.ts captureScriptPath)
+      { from: 'capture/buddyscope-capture', to: 'capture/buddyscope-capture' },
+    ])
     expect(statSync(join(root, 'fixtures/x86-512M-s1-compact')).isDirectory()).toBe(true)
+    expect(statSync(join(root, 'capture/buddyscope-capture')).isFile()).toBe(true)
     // the name the main process looks for under process.resourcesPath
     const app = readFileSync(join(root, 'electron/main/app.ts'), 'utf8')
     expect(app).toContain(`BUNDLED_SNAPSHOT_NAME = 'x86-512M-s1-compact'`)

@@ -16,6 +16,8 @@
 #   thp:MODE               echo MODE > /sys/kernel/mm/transparent_hugepage/enabled
 #   unpin                  SIGUSR1 to the workload (drops its vmsplice page references)
 #   sleep:S                sleep S seconds
+#   bsc:OPTION:VALUE       run capture/buddyscope-capture --OPTION VALUE (e.g. bsc:compact:all,
+#                          bsc:hugetlb:2M:64) under busybox sh; its bundle goes to /cap/bsc-N-OPTION.tar.gz
 /bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin /proc /sys /dev /tmp /cap
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -105,6 +107,12 @@ step() {
 	case "$1" in
 	cap:*) cap "${1#cap:}"; return ;;
 	sleep:*) sleep "${1#sleep:}"; return ;;
+	bsc:*)
+		o=$(echo $1 | cut -d: -f2); v=${1#bsc:$o:}
+		n=$((n + 1))
+		sh /buddyscope-capture --$o "$v" -o /cap/bsc-$(printf %02d $n)-$o.tar.gz 2>> /cap/bsc.log
+		echo "[$(cut -d' ' -f1 /proc/uptime)] note bsc --$o $v: rc=$?" >> $S
+		return ;;
 	esac
 	vmsnap > /tmp/vm.before
 	res=""

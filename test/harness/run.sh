@@ -14,12 +14,15 @@ CONF=${GT_CONF:-$HERE/runs.conf}
 mkdir -p "$CACHE"
 
 # ---------- host packages ----------
+# $1 = the arches of the selected runs (the arm64 tools only when an arm64 run is selected)
 need_host() {
 	local pk=()
 	command -v qemu-system-x86_64 >/dev/null || pk+=(qemu-system-x86)
-	command -v qemu-system-aarch64 >/dev/null || pk+=(qemu-system-arm)
 	command -v gcc >/dev/null || pk+=(gcc libc6-dev)
-	command -v aarch64-linux-gnu-gcc >/dev/null || pk+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+	case " $1 " in *" arm64 "*)
+		command -v qemu-system-aarch64 >/dev/null || pk+=(qemu-system-arm)
+		command -v aarch64-linux-gnu-gcc >/dev/null || pk+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
+	esac
 	command -v cpio >/dev/null || pk+=(cpio)
 	if [ ${#pk[@]} -gt 0 ]; then
 		apt-get update -q
@@ -82,6 +85,7 @@ do_run() {
 	$cc -O2 -Wall -static -o "$work/initramfs/fragwork" "$HERE/fragwork.c"
 	cp "$root/bin/busybox" "$work/initramfs/bin/busybox"
 	cp "$HERE/init.sh" "$work/initramfs/init" && chmod +x "$work/initramfs/init"
+	cp "$HERE/../../capture/buddyscope-capture" "$work/initramfs/buddyscope-capture" # bsc: steps
 	: > "$work/initramfs/modules.order"
 	for m in $mods; do
 		f=$(find "$root/lib/modules/$kver" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
@@ -118,9 +122,13 @@ do_run() {
 	echo "[$name] done -> captures/$name"
 }
 
-need_host
 sel=("$@")
 [ ${#sel[@]} -eq 0 ] && { echo "usage: $0 all | RUN-NAME..."; exit 1; }
+arches=$(while IFS='|' read -r name arch _; do
+	case "$name" in ''|'#'*) continue ;; esac
+	if [ "${sel[0]}" = all ] || printf '%s\n' "${sel[@]}" | grep -qx "$(echo $name)"; then echo $arch; fi
+done < "$CONF" | sort -u | tr '\n' ' ')
+need_host "$arches"
 while IFS='|' read -r name arch kpkg mem append wl pre seq tmo; do
 	case "$name" in ''|'#'*) continue ;; esac
 	name=$(echo $name)

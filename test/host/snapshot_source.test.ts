@@ -301,7 +301,8 @@ describe('directories (fixtures layout)', () => {
     cpSync(X86, d, { recursive: true })
     writeFileSync(join(d, 'manifest.json'), JSON.stringify({ format: 'buddyscope-snapshot', version: 1, hostname: 'vm1', kernelRelease: '6.1.0-56-amd64', arch: 'x86_64', pageSize: 4096, captureTime: '2026-11-16T10:00:00Z', files: ['buddyinfo'] }))
     const s = await openSnapshot(d)
-    expect(s.manifest).toEqual({ format: 'buddyscope-snapshot', version: 1, hostname: 'vm1', kernelRelease: '6.1.0-56-amd64', arch: 'x86_64', pageSize: 4096, captureTime: '2026-11-16T10:00:00Z', files: ['buddyinfo'] })
+    // version 1 lists files by name; the reader gives them as {path} like version 2
+    expect(s.manifest).toEqual({ format: 'buddyscope-snapshot', version: 1, hostname: 'vm1', kernelRelease: '6.1.0-56-amd64', arch: 'x86_64', pageSize: 4096, captureTime: '2026-11-16T10:00:00Z', files: [{ path: 'buddyinfo' }] })
     expect(s.files).not.toContain('manifest.json')
     await s.close()
   })
@@ -712,8 +713,14 @@ describe('malformed inputs', () => {
       [[1, 2], 'expected a JSON object at the top level'],
       [{ version: 1 }, '"format" is missing'],
       [{ format: 'other', version: 1 }, '"format" must be "buddyscope-snapshot", found "other"'],
-      [{ format: 'buddyscope-snapshot', version: 2 }, '"version" 2 is newer than this build'],
-      [{ format: 'buddyscope-snapshot', version: '1' }, '"version" must be 1, found "1"'],
+      [{ format: 'buddyscope-snapshot', version: 3 }, '"version" 3 is newer than this build'],
+      [{ format: 'buddyscope-snapshot', version: '1' }, '"version" must be 1 or 2, found "1"'],
+      [{ format: 'buddyscope-snapshot', version: 2, files: ['buddyinfo'] }, '"files"[0] must be an object {"path", "start", "end"}'],
+      [{ format: 'buddyscope-snapshot', version: 2, files: [{ path: 'proc/buddyinfo', start: 'soon' }] }, '"files"[0]."start" must be a number of seconds'],
+      [{ format: 'buddyscope-snapshot', version: 2, skipped: [{ path: 'proc/kpageflags' }] }, '"skipped"[0] must be an object {"path", "reason"}'],
+      [{ format: 'buddyscope-snapshot', version: 2, series: [{ label: '01-a', dir: '.' }], steps: [{ name: 'cm', after: '02-b' }] }, '"steps"[0]."after" "02-b" is not a capture of "series"'],
+      [{ format: 'buddyscope-snapshot', version: 2, series: [{ label: '01-a', dir: '.' }], steps: [{ name: 'cm', after: '01-a', deltas: { pgmigrate_success: 'many' } }] }, '"steps"[0]."deltas"."pgmigrate_success" must be an integer'],
+      [{ format: 'buddyscope-snapshot', version: 2, series: [{ label: '01-a', dir: '.', uptime: -1 }] }, '"series"[0]."uptime" must be a number of seconds'],
       [{ format: 'buddyscope-snapshot', version: 1, pageSize: 4000 }, '"pageSize" must be a power of two'],
       [{ format: 'buddyscope-snapshot', version: 1, captureTime: 'yesterday' }, '"captureTime" must be an ISO 8601'],
       [{ format: 'buddyscope-snapshot', version: 1, files: ['a', 3] }, '"files"[1] must be a non-empty string'],

@@ -406,6 +406,8 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
     },
     listRecent: async () => recent.slice(0, 10),
     pickSnapshotPath: async () => ({ path: null, supported: false }),
+    getCaptureScript: async () => ({ name: 'buddyscope-capture', text: '#!/bin/sh\n# buddyscope-capture (the fake host has no copy of the script)\n' }),
+    saveCaptureScript: async () => ({ path: null, supported: false }),
     startWhatifCompact: async () => {
       throw { code: 'unsupported', message: 'what-if compaction needs the real host (buddyscope serve)' } satisfies HostError
     },

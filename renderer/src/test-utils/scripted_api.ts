@@ -30,6 +30,8 @@ export function scriptedApi(): ScriptedApi {
     cancelRun: () => ({ cancelled: true }),
     closeSnapshot: () => ({ closed: true }),
     pickSnapshotPath: () => ({ path: null, supported: false }),
+    getCaptureScript: () => ({ name: 'buddyscope-capture', text: '#!/bin/sh\n# buddyscope-capture\n' }),
+    saveCaptureScript: () => ({ path: null, supported: false }),
   }
   const api: Record<string, unknown> = {
     on(event: string, l: (p: unknown) => void) {
