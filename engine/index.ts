@@ -48,3 +48,8 @@ export {
   type CmaWhatIfResult, type HugetlbWhatIfResult, type WhatIfOutcome, type ContigWhatIfResult, type ThpWhatIfResult, type ContigCommonOptions, type ReclaimSpec, type DefragMode, type ThpEnabled, type WindowJson, type BlockerSummary,
   type CmaWhatIfOptions, type HugetlbWhatIfOptions, type ContigWhatIfOptions, type ThpWhatIfOptions,
 } from './whatif/contig.ts'
+export { parseUptime } from './procfs/uptime.ts'
+export {
+  computeTimeline, timelinePairDelta, describeStep, TIMELINE_COUNTERS,
+  type Timeline, type TimelineInput, type TimelineCaptureInput, type TimelinePoint, type TimelineZone, type TimelineMarker, type TimelineAxis, type MarkerKind, type TimelinePairDelta,
+} from './metrics/timeline.ts'
