@@ -22,6 +22,7 @@ export const METHOD_NAMES = [
   'pickSnapshotPath',
   'startWhatifCompact',
   'startWhatifContig',
+  'getTimeline',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 

@@ -13,6 +13,7 @@ import type { MethodName, EventName, MenuCommand } from './names.ts'
 import type {
   AppInfo, SnapshotView, PageblockMapDto, PageblockDetailDto, RecentEntry, RunProgress, HostError, WhatifCompactView, ContigWhatifView,
 } from './dto.ts'
+import type { TimelineDto } from './dto.ts'
 
 // ------------------------------------------------------------------ what-if requests
 
@@ -120,6 +121,8 @@ export const METHODS = {
   pickSnapshotPath: z.object({ kind: z.enum(['directory', 'file']) }).strict(),
   startWhatifContig: whatifContigSchema.safeExtend({ id: z.string().min(1).max(64) }),
   startWhatifCompact: whatifCompactSchema.safeExtend({ id: z.string().min(1).max(64) }),
+  /** a series (or several bundles of one machine) as a timeline; summaryOnly: no kpageflags read */
+  getTimeline: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(256), summaryOnly: z.boolean().optional() }).strict(),
 } as const satisfies { [M in MethodName]: z.ZodType }
 
 export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
@@ -140,6 +143,7 @@ export interface MethodResults {
   pickSnapshotPath: { path: string | null; supported: boolean }
   startWhatifCompact: { runId: string }
   startWhatifContig: { runId: string }
+  getTimeline: TimelineDto
 }
 
 // ------------------------------------------------------------------ events (host → renderer)

@@ -17,6 +17,7 @@ import { OpenedPath } from './snapshot.ts'
 import { loadSnapshot } from './load.ts'
 import type { SharedExtraction } from './sources/snapshot_source.ts'
 import { parseManifest } from './sources/snapshot_manifest.ts'
+import type { TimelineDto } from '../contract/dto.ts'
 
 /** Which capture to open for a point: the path given and the capture's label in it (null: the path is one capture). */
 export interface CaptureRef {
@@ -198,3 +199,7 @@ export function timelineCsv(t: TimelineJson): string {
   }
   return lines.join('\n') + '\n'
 }
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+/** the contract's TimelineDto is this JSON, or this does not compile */
+export const TIMELINE_DTO_MATCHES: Same<TimelineJson, TimelineDto> = true

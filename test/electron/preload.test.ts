@@ -30,7 +30,7 @@ beforeEach(() => resetFake())
 
 /** The contract's methods as documented (docs/contract.md): written out, not derived from the code. */
 const DOCUMENTED_METHODS = [
-  'appInfo', 'cancelRun', 'closeSnapshot', 'getPageblockDetail', 'getPageblockMap', 'getSnapshot', 'listRecent', 'listSnapshots',
+  'appInfo', 'cancelRun', 'closeSnapshot', 'getPageblockDetail', 'getPageblockMap', 'getSnapshot', 'getTimeline', 'listRecent', 'listSnapshots',
   'pickSnapshotPath', 'startOpenBundled', 'startOpenPath', 'startOpenUpload', 'startWhatifCompact', 'startWhatifContig',
 ]
 const DOCUMENTED_EVENTS = ['menu:command', 'run:done', 'run:failed', 'run:progress', 'snapshot:opening', 'whatif:contig-done', 'whatif:done']

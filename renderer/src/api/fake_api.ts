@@ -399,6 +399,9 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
     startWhatifContig: async () => {
       throw { code: 'unsupported', message: 'contiguous-allocation what-ifs need the real host (buddyscope serve)' } satisfies HostError
     },
+    getTimeline: async () => {
+      throw { code: 'unsupported', message: 'timelines need the real host (buddyscope serve)' } satisfies HostError
+    },
   }
 
   const api: Record<string, unknown> = { ...handlers }
