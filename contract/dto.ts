@@ -396,7 +396,7 @@ export interface CaptureRefDto {
   capture: string | null
 }
 
-export type TimelineMarkerKind = 'compaction' | 'hugetlb' | 'sysctl' | 'pause' | 'other'
+export type TimelineMarkerKind = 'compaction' | 'hugetlb' | 'sysctl' | 'pause' | 'note' | 'other'
 
 export interface TimelineZoneDto {
   node: number

@@ -93,11 +93,12 @@ describe('timeline of a harness series (x86-1G-s2-hugetlb)', () => {
 
   it('has a marker for every step of steps.log, between the right captures', () => {
     const stepLines = stepsText.split('\n').filter((l) => / step /.test(l))
-    expect(t.markers).toHaveLength(stepLines.length)
-    expect(t.markers.map((m) => m.text)).toEqual([
+    const steps = t.markers.filter((m) => m.kind !== 'note')
+    expect(steps).toHaveLength(stepLines.length)
+    expect(steps.map((m) => m.text)).toEqual([
       'vm.compaction_proactiveness = 0', 'hugetlb 2 MiB × 128 (got 115)', 'hugetlb 2 MiB release', 'compact_memory', 'hugetlb 2 MiB × 128 (got 128)',
     ])
-    expect(t.markers.map((m) => [m.after, m.before])).toEqual([
+    expect(steps.map((m) => [m.after, m.before])).toEqual([
       [null, '01-boot'],
       ['02-before', '03-after-hugetlb-2M-fragmented'],
       ['03-after-hugetlb-2M-fragmented', '04-after-hugetlb-release'],
@@ -113,6 +114,11 @@ describe('timeline of a harness series (x86-1G-s2-hugetlb)', () => {
     expect(cm.x).toBeGreaterThan(p4.time!)
     expect(cm.x).toBeLessThan(p5.time!)
     expect(p5.steps).toEqual([{ name: 'cm', kind: 'compaction', text: 'compact_memory' }])
+    // the harness's other timestamped lines are notes: the workload that fragmented the box
+    const notes = t.markers.filter((m) => m.kind === 'note')
+    expect(notes.map((m) => [m.text, m.detail, m.after, m.before])).toEqual([['workload (6s)', 'workload ready after 6s', '01-boot', '02-before']])
+    expect(notes[0]!.x).toBeCloseTo(9.04 - 2.99, 6)
+    expect(t.points[1]!.steps).toEqual([{ name: 'note', kind: 'note', text: 'workload (6s)' }])
   })
 
   it('the difference of two points sums the counter deltas between them', () => {

@@ -42,7 +42,8 @@ export interface TimelineInput {
 
 export type TimelineAxis = 'capture time' | 'steps.log' | 'uptime' | 'capture order'
 
-export type MarkerKind = 'compaction' | 'hugetlb' | 'sysctl' | 'pause' | 'other'
+/** `note`: a timestamped line of steps.log that is no step (the harness's "workload ready after 6s") */
+export type MarkerKind = 'compaction' | 'hugetlb' | 'sysctl' | 'pause' | 'note' | 'other'
 
 export interface TimelineMarker {
   /** the step's name as logged (`cm`, `huge:2048:128`) or the trigger's */
@@ -337,9 +338,21 @@ export function computeTimeline(input: TimelineInput): Timeline {
       const x = axis === 'steps.log' && logTime0 !== null ? (s.start + s.end) / 2 - logTime0 : between(next < 0 ? caps.length : next)
       markers.push(markerOf(s, id, kind, text, prev < 0 ? null : caps[prev]!.label, next < 0 ? null : caps[next]!.label, x))
     }
+    for (const n of log.notes ?? []) {
+      const prev = pointOfLogged(n.afterCapture)
+      if (n.afterCapture !== null && prev < 0) continue
+      let next = -1
+      for (let j = (n.afterCapture ?? -1) + 1; j < log.captures.length && next < 0; j++) next = pointOfLogged(j)
+      const x = axis === 'steps.log' && logTime0 !== null ? n.time - logTime0 : between(next < 0 ? caps.length : next)
+      const workload = /^workload ready after (\S+)$/.exec(n.text)
+      markers.push({
+        name: 'note', kind: 'note', text: workload ? `workload (${workload[1]})` : n.text, detail: n.text, after: prev < 0 ? null : caps[prev]!.label, before: next < 0 ? null : caps[next]!.label,
+        x, start: n.time, end: n.time, rc: null, deltas: {}, source: 'steps.log',
+      })
+    }
   }
   caps.forEach((c, i) => {
-    if (markers.some((m) => m.before === c.label)) return
+    if (markers.some((m) => m.before === c.label && m.kind !== 'note')) return
     if (c.trigger) {
       const t = describeTrigger(c.trigger)
       markers.push({ name: t.name, kind: t.kind, text: t.text, detail: t.detail, after: caps[i - 1]?.label ?? null, before: c.label, x: between(i), start: null, end: null, rc: null, deltas: t.deltas, source: 'manifest' })
@@ -352,7 +365,7 @@ export function computeTimeline(input: TimelineInput): Timeline {
       markers.push({ name: m[1]!, kind: kindFromWords(words), text: what, detail: `from the folder name ${c.label}`, after: caps[i - 1]!.label, before: c.label, x: between(i), start: null, end: null, rc: null, deltas: {}, source: 'folder name' })
     }
   })
-  markers.sort((a, b) => a.x - b.x)
+  markers.sort((a, b) => a.x - b.x || (a.start ?? 0) - (b.start ?? 0))
 
   const points: TimelinePoint[] = caps.map((c, i) => {
     const cap = c.capture
