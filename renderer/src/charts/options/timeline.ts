@@ -29,7 +29,14 @@ export interface TimelineChartInput {
 /** Layout of the grids in px (the view aligns its capture rail with LEFT/RIGHT). */
 export const TIMELINE_LAYOUT = { left: 64, right: 196, grids: [{ top: 34, height: 250 }, { top: 322, height: 96 }, { top: 456, height: 96 }, { top: 590, height: 96 }], height: 740 }
 
-export const MARKER_COLORS: Record<string, string> = { compaction: '#1f6feb', hugetlb: '#9a4fd6', sysctl: '#8b93a1', pause: '#b0b6bf', note: '#d9822b', other: '#8b93a1' }
+export const MARKER_COLORS: Record<string, string> = { compaction: '#1f6feb', hugetlb: '#9a4fd6', sysctl: '#8b93a1', pause: '#b0b6bf', note: '#c0620b', other: '#8b93a1' }
+const MARKER_COLORS_DARK: Record<string, string> = { compaction: '#5aa9ff', hugetlb: '#c08cf0', sysctl: '#9aa3b2', pause: '#6b7280', note: '#f0a04b', other: '#9aa3b2' }
+
+/** A marker's colour in a theme. */
+export function markerColor(kind: string, dark: boolean): string {
+  const table = dark ? MARKER_COLORS_DARK : MARKER_COLORS
+  return table[kind] ?? table['other']!
+}
 export const SCORE_COLOR = '#e0408a'
 /** PAGE_ALLOC_COSTLY_ORDER: the unusable index drawn is of this order (the score already is the THP order's) */
 export const COSTLY_ORDER = 3
@@ -96,8 +103,8 @@ export function timelineXRange(t: TimelineDto, spacing: TimelineSpacing): [numbe
   const lo = Math.min(...xs, ...mx)
   const hi = Math.max(...xs, ...mx)
   const even = spacing === 'even' || t.axis === 'capture order'
-  // evenly spaced: whole numbers at the ends, so the ticks (interval 1) fall on the captures
-  if (even) return [Math.floor(lo - 0.3), Math.ceil(hi + 0.3)]
+  // evenly spaced: the ticks are the captures themselves (customValues)
+  if (even) return [lo - 0.5, hi + 0.5]
   const pad = Math.max((hi - lo) * 0.04, 0.05)
   return [lo - pad, hi + pad]
 }
@@ -119,10 +126,9 @@ export function timelineOption(input: TimelineChartInput): ChartOption {
   const xAxes = L.grids.map((_, g) => ({
     type: 'value' as const, gridIndex: g, min: xMin, max: xMax, ...ax,
     splitLine: { show: false },
-    axisTick: { show: g === 3, lineStyle: { color: th.axisLine } },
-    ...(even ? { interval: 1 } : {}),
+    axisTick: { show: g === 3, lineStyle: { color: th.axisLine }, ...(even ? { customValues: t.points.map((p) => p.index) } : {}) },
     axisLabel: {
-      show: g === 3, color: th.textMuted, fontSize: 11,
+      show: g === 3, color: th.textMuted, fontSize: 11, ...(even ? { customValues: t.points.map((p) => p.index) } : {}),
       formatter: (v: number) => {
         if (!even) return `${+v.toFixed(1)} s`
         const p = Number.isInteger(v) ? t.points[v] : undefined
@@ -152,9 +158,9 @@ export function timelineOption(input: TimelineChartInput): ChartOption {
     data: [
       ...mxs.map(({ m, x }) => ({
         xAxis: x, name: m.text,
-        lineStyle: { color: MARKER_COLORS[m.kind] ?? MARKER_COLORS['other'], width: g === 0 ? 1.6 : 1, type: m.kind === 'compaction' ? ('solid' as const) : m.kind === 'note' ? ('dotted' as const) : ('dashed' as const), opacity: g === 0 ? 0.95 : 0.55 },
+        lineStyle: { color: markerColor(m.kind, dark), width: g === 0 ? 1.6 : 1, type: m.kind === 'compaction' ? ('solid' as const) : m.kind === 'note' ? ('dotted' as const) : ('dashed' as const), opacity: g === 0 ? 0.95 : 0.55 },
         label: g === 0
-          ? { show: true, formatter: m.text, position: 'insideEndTop' as const, color: MARKER_COLORS[m.kind] ?? th.text, fontSize: 11, fontWeight: m.kind === 'compaction' ? ('bold' as const) : ('normal' as const), backgroundColor: dark ? 'rgba(22,24,29,0.8)' : 'rgba(255,255,255,0.85)', padding: [1, 3] }
+          ? { show: true, formatter: m.text, position: 'insideEndTop' as const, color: markerColor(m.kind, dark), fontSize: 11, fontWeight: m.kind === 'compaction' ? ('bold' as const) : ('normal' as const), backgroundColor: dark ? 'rgba(22,24,29,0.8)' : 'rgba(255,255,255,0.85)', padding: [1, 3] }
           : { show: false },
       })),
       ...(ip >= 0 ? [{ xAxis: xs[ip]!, name: 'picked', lineStyle: { color: th.accent, type: 'dotted' as const, width: 2 }, label: { show: g === 0, formatter: 'first of pair', color: th.accent, position: 'end' as const } }] : []),
