@@ -57,6 +57,25 @@ interface Member {
   opened: OpenedPath
   /** what the series' manifest.json says was done before this capture */
   trigger: Record<string, unknown> | null
+  /** the capture time the series' manifest.json gives this capture (a "captureTime" in its series entry), if any */
+  seriesTime: string | null
+}
+
+/** `series[].captureTime` of a manifest (a key the format allows but does not define): label → ISO time. */
+function seriesEntryTimes(text: string): Map<string, string> {
+  const out = new Map<string, string>()
+  let raw: unknown
+  try {
+    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
+  } catch {
+    return out
+  }
+  const series = (raw as { series?: unknown }).series
+  if (!Array.isArray(series)) return out
+  for (const e of series as Array<{ label?: unknown; captureTime?: unknown }>) {
+    if (typeof e?.label === 'string' && typeof e.captureTime === 'string' && Number.isFinite(Date.parse(e.captureTime))) out.set(e.label, e.captureTime)
+  }
+  return out
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -97,9 +116,10 @@ export async function loadTimeline(paths: string[], opts: TimelineOptions = {}):
       if (series) {
         const manifestText = await series.readFile('manifest.json')
         const manifest = manifestText === null ? null : parseManifest(manifestText, `${p} (manifest.json)`)
+        const times = manifestText === null ? new Map<string, string>() : seriesEntryTimes(manifestText)
         for (const c of series.captures) {
           const trigger = manifest?.series?.find((x) => x.label === c.label)?.trigger ?? null
-          members.push({ ref: { path: p, capture: c.label }, label: prefix + c.label, source: c.source, opened: o, trigger })
+          members.push({ ref: { path: p, capture: c.label }, label: prefix + c.label, source: c.source, opened: o, trigger, seriesTime: times.get(c.label) ?? null })
         }
         const text = await series.readFile('steps.log')
         if (text !== null) {
@@ -107,7 +127,7 @@ export async function loadTimeline(paths: string[], opts: TimelineOptions = {}):
           else stepsNote = `${p}: its steps.log is not used when several inputs are given together (their step numbers would clash)`
         }
       } else {
-        members.push({ ref: { path: p, capture: null }, label: inputs.length > 1 ? basename(p) : p, source: await o.capture(), opened: o, trigger: null })
+        members.push({ ref: { path: p, capture: null }, label: inputs.length > 1 ? basename(p) : p, source: await o.capture(), opened: o, trigger: null, seriesTime: null })
       }
     }
     if (members.length < 2) {
@@ -128,7 +148,7 @@ export async function loadTimeline(paths: string[], opts: TimelineOptions = {}):
         manifest: src.manifest ? { hostname: src.manifest.hostname, kernelRelease: src.manifest.kernelRelease, arch: src.manifest.arch, pageSize: src.manifest.pageSize, captureTime: src.manifest.captureTime } : null,
       })
       const uptime = texts['uptime'] !== undefined ? parseUptime(texts['uptime'], src.describe('uptime')) : null
-      inputsOf.push({ label: m.label, capture, mixedFromLayout: null, captureTime: src.manifest?.captureTime ?? null, uptime, trigger: m.trigger })
+      inputsOf.push({ label: m.label, capture, mixedFromLayout: null, captureTime: m.seriesTime ?? src.manifest?.captureTime ?? null, uptime, trigger: m.trigger })
     }
     // the mixed pageblocks: printed by the kernel, else counted on the exact layout of kpageflags
     if (!opts.summaryOnly) {

@@ -120,6 +120,20 @@ describe('timeline of bundles', () => {
     expect(t.markers).toMatchObject([{ text: 'compact_memory', kind: 'compaction', source: 'manifest', after: 'before', before: 'after', x: 2.5 }])
   })
 
+  it('a manifest series may give each capture its time in its entry (--interval bundles)', async () => {
+    const root = join(work, 'iv')
+    cap('01-boot', join(root, 'c1'), null)
+    cap('02-before', join(root, 'c2'), null)
+    writeFileSync(join(root, 'manifest.json'), JSON.stringify({
+      format: 'buddyscope-snapshot', version: 1, hostname: 'box', captureTime: '2026-03-01T09:59:59Z',
+      series: [{ label: 'c1', dir: 'c1', captureTime: '2026-03-01T10:00:00Z' }, { label: 'c2', dir: 'c2', captureTime: '2026-03-01T10:00:10Z' }],
+    }))
+    const t = json(await runCli(['timeline', root, '--json', '--summary-only']))
+    expect(t.axis).toBe('capture time')
+    expect(t.points.map((p) => [p.label, p.time, p.captureTime])).toEqual([['c1', 0, '2026-03-01T10:00:00Z'], ['c2', 10, '2026-03-01T10:00:10Z']])
+    expect(t.points[1]!.rates!['thp_fault_alloc']).toBeCloseTo(t.points[1]!.deltas!['thp_fault_alloc']! / 10, 9)
+  })
+
   it('several bundles of one machine, given together or in a folder, in capture-time order', async () => {
     const dir = join(work, 'bundles')
     mkdirSync(dir, { recursive: true })
