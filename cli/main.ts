@@ -17,6 +17,7 @@ import { inspectText } from './commands/inspect.ts'
 import { COMMON_FLAGS, COMMAND_FLAGS, USAGE, commandUsage, type CommandName } from './usage.ts'
 import { parsePinned, parseStrategy, whatifCompactText, WhatifUsageError } from './commands/whatif.ts'
 import { contigRequest, whatifContigText } from './commands/whatif_contig.ts'
+import { timelineText } from './commands/timeline.ts'
 
 class UsageError extends Error {
   constructor(message: string, readonly command: CommandName | null) {
@@ -67,6 +68,8 @@ const OPTIONS = {
   to: { type: 'string' },
   text: { type: 'boolean' },
   output: { type: 'string', short: 'o' },
+  csv: { type: 'boolean' },
+  'summary-only': { type: 'boolean' },
 } as const
 
 export async function main(argv: string[], io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
@@ -90,7 +93,7 @@ export async function main(argv: string[], io: Out = { out: (s) => process.stdou
 function commandOf(positionals: string[]): CommandName | null {
   const [cmd, kind] = positionals
   if (cmd === 'inspect' || cmd === 'proc' || cmd === 'capture-script') return cmd
-  if (cmd === 'diff') return cmd
+  if (cmd === 'diff' || cmd === 'timeline') return cmd
   if (cmd === 'whatif' && (kind === 'compact' || kind === 'cma' || kind === 'hugetlb' || kind === 'contig' || kind === 'thp')) return `whatif ${kind}`
   return null
 }
@@ -136,6 +139,7 @@ async function run(argv: string[], io: Out): Promise<number> {
   for (const t of tokens ?? []) {
     if (t.kind === 'option' && !allowed.has(t.name)) throw new UsageError(`${command} takes no --${t.name}`, command)
   }
+  if (command === 'timeline') return timelineCommand(rest, values, io)
   const layout = (values.layout ?? 'auto') as LayoutChoice
   if (!['auto', 'exact', 'synthesized'].includes(layout)) throw new UsageError(`--layout must be auto, exact or synthesized, not "${values.layout}"`, command)
   const seedText = values.seed ?? '1'
@@ -232,6 +236,19 @@ async function captureScript(rest: string[], output: string | undefined, tokens:
     throw new Error(`${output}: cannot write the capture script (${(err as { code?: string }).code ?? String(err)})`, { cause: err })
   }
   io.err(`wrote ${output} (run it on the machine to capture, as root: sudo sh ${output} -h)\n`)
+  return 0
+}
+
+/** `buddyscope timeline <series> [<bundle> …] [--json | --csv] [--summary-only]` */
+async function timelineCommand(paths: string[], values: Record<string, string | boolean | undefined>, io: Out): Promise<number> {
+  for (const f of ['capture', 'layout', 'seed'] as const) {
+    if (values[f] !== undefined) throw new UsageError(`timeline takes no --${f} (it reads every capture of the series)`, 'timeline')
+  }
+  if (paths.length === 0) throw new UsageError('timeline needs a series (or several bundles of one machine)', 'timeline')
+  if (values['json'] && values['csv']) throw new UsageError('--json and --csv exclude each other', 'timeline')
+  const { loadTimeline, timelineCsv } = await import('../host/timeline.ts')
+  const t = await loadTimeline(paths, { summaryOnly: values['summary-only'] === true })
+  io.out(values['json'] ? JSON.stringify(t, null, 2) + '\n' : values['csv'] ? timelineCsv(t) : timelineText(t))
   return 0
 }
 

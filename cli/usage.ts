@@ -3,7 +3,7 @@
  * usage error here, never silently ignored).
  */
 
-export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff' | 'capture-script'
+export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff' | 'capture-script' | 'timeline'
 
 /** Flags every snapshot command takes. */
 export const COMMON_FLAGS = ['capture', 'layout', 'seed', 'help'] as const
@@ -20,6 +20,7 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'whatif thp': [...PIN_FLAGS, 'enabled', 'defrag', 'madvised', 'faults'],
   'diff': ['to', 'json', 'text'],
   'capture-script': ['output'],
+  'timeline': ['json', 'csv', 'summary-only'],
 }
 
 const LINES: Record<CommandName, string> = {
@@ -48,7 +49,23 @@ const LINES: Record<CommandName, string> = {
   'capture-script': `  capture-script [-o FILE]                    print capture/buddyscope-capture, the sh script that
                                               captures a machine into a .tar.gz bundle (run it there
                                               as root); -o/--output saves it as FILE (mode 0755)`,
+  'timeline': `  timeline <series> [<bundle> …] [--json | --csv] [--summary-only]
+                                              a series over time: free pages per order, indices and
+                                              score per zone, pageblocks per migratetype (mixed ones
+                                              from kpageflags unless --summary-only), /proc/vmstat
+                                              deltas and rates, the steps between the captures`,
 }
+
+/** The CSV columns of timeline --csv (one row per capture × zone). */
+export const TIMELINE_CSV = `timeline --csv: one row per capture × zone. Columns: index, label, time_s (seconds from the
+first capture; empty on the capture-order axis), capture_time, steps (what was done since the
+previous capture), node, zone, free_pages, high_order_free_pages (in blocks ≥ a pageblock),
+largest_free_order, fragmentation_score (extfrag_for_order at the THP order, 0-100),
+node_fragmentation_score, free_pages_o0..oN (free pages per order), unusable_o0..oN and
+extfrag_o0..oN (×1000), pageblocks_<migratetype>, mixed_<migratetype> (empty when unknown), and
+delta_<counter> for every followed /proc/vmstat counter (compact_*, pgmigrate_*, thp_*, htlb_*,
+cma_*, allocstall_*, kswapd*, pgscan_kswapd, pgsteal_*, pageoutrun; the capture's difference from
+the previous one, the same on each zone's row).`
 
 const CONTIG_TAIL = `         [--pinned P] [--migrate-before-pin on|off] [--movablecore SIZE|N% | --kernelcore SIZE|N%]
          [--seeds N] [--json]                 contiguous allocations (kernel 6.1 rules): the verdict,
@@ -88,6 +105,7 @@ ${LINES['whatif thp']}
 ${CONTIG_TAIL}
 ${LINES['diff']}
 ${LINES['capture-script']}
+${LINES['timeline']}
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
                                               random access token in the URL it prints
   help [command]                              this text, or one command's
@@ -103,6 +121,12 @@ ${DIFF_OPTIONS}
 /** One command's usage (a usage error prints this, not the whole help). */
 export function commandUsage(c: CommandName): string {
   if (c === 'capture-script') return `Usage: buddyscope capture-script [-o FILE]\n${LINES[c]}\n\nOn the target machine: sh buddyscope-capture -h (its options), then open the bundle it writes.\n(buddyscope help: every command)\n`
+  if (c === 'timeline') {
+    return `Usage: buddyscope timeline …\n${LINES[c]}\n\nA <series> is a directory or bundle of numbered captures (01-boot/, 02-before/, …), a bundle
+whose manifest.json lists a series, or a folder of bundles; several bundles or captures of one
+machine may be given together. The time axis is the captures' recorded times, else steps.log's,
+else /proc/uptime's, else their order (the output says which).\n\n${TIMELINE_CSV}\n\n(buddyscope help: every command)\n`
+  }
   const whatif = c.startsWith('whatif ')
   const contig = whatif && c !== 'whatif compact'
   return `Usage: buddyscope ${c} …\n${LINES[c]}\n${contig ? CONTIG_TAIL + '\n' : ''}\n${SNAPSHOT}\n\n${OPTIONS}\n${whatif ? WHATIF_OPTIONS + '\n' : ''}${c === 'whatif compact' ? STRATEGY + '\n' : ''}${c === 'diff' ? DIFF_OPTIONS + '\n' : ''}(buddyscope help: every command)\n`

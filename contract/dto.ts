@@ -495,3 +495,89 @@ export interface PagesDiffDto {
   /** the changed pages, with the captured kpageflags names and kpagecount of each side */
   pages: Array<{ pfn: number; change: PageChangeName; before: number; after: number; flagsBefore: string | null; flagsAfter: string | null; countBefore: number | null; countAfter: number | null }>
 }
+
+// ------------------------------------------------------------------ timeline of a series (getTimeline)
+
+/** Which capture a timeline point is: the path given and the capture's label in it (null: the path is one capture). */
+export interface CaptureRefDto {
+  path: string
+  capture: string | null
+}
+
+export type TimelineMarkerKind = 'compaction' | 'hugetlb' | 'sysctl' | 'pause' | 'note' | 'other'
+
+export interface TimelineZoneDto {
+  node: number
+  zone: string
+  freeBlocks: number[]
+  /** free pages per order (blocks × 2^order) */
+  freePagesByOrder: number[]
+  freePages: number
+  /** free pages in blocks of at least a pageblock */
+  highOrderFreePages: number
+  largestFreeOrder: number
+  /** ×1000 per order */
+  unusableIndex: number[]
+  /** ×1000 per order */
+  extfragIndex: number[]
+  /** extfrag_for_order at the THP order, 0..100 */
+  fragmentationScore: number
+  pageblocks: Record<string, number> | null
+  mixedPageblocks: Record<string, number> | null
+  mixedSource: 'pagetypeinfo' | 'kpageflags' | null
+  freeSource: 'buddyinfo' | 'pagetypeinfo'
+}
+
+export interface TimelinePointDto {
+  index: number
+  label: string
+  /** seconds from the first capture, or null on the capture-order axis */
+  time: number | null
+  /** position on the axis (time, or index) */
+  x: number
+  captureTime: string | null
+  uptime: number | null
+  hostname: string | null
+  kernelRelease: string | null
+  steps: Array<{ name: string; kind: TimelineMarkerKind; text: string }>
+  zones: TimelineZoneDto[]
+  nodes: Array<{ node: number; fragmentationScore: number }>
+  counters: Record<string, number>
+  deltas: Record<string, number> | null
+  rates: Record<string, number> | null
+  /** what opens this capture */
+  open: CaptureRefDto
+}
+
+export interface TimelineMarkerDto {
+  name: string
+  kind: TimelineMarkerKind
+  text: string
+  detail: string
+  after: string | null
+  before: string | null
+  x: number
+  start: number | null
+  end: number | null
+  rc: number | null
+  deltas: Record<string, number>
+  source: 'steps.log' | 'manifest' | 'folder name'
+}
+
+/** The timeline of a series (host/timeline.ts; `buddyscope timeline --json` prints the same). */
+export interface TimelineDto {
+  paths: string[]
+  axis: 'capture time' | 'steps.log' | 'uptime' | 'capture order'
+  axisNote: string
+  pageSize: number
+  nrOrders: number
+  pageblockOrder: number
+  hpageOrder: number
+  migratetypes: string[]
+  zones: Array<{ node: number; zone: string }>
+  counters: string[]
+  changedCounters: string[]
+  points: TimelinePointDto[]
+  markers: TimelineMarkerDto[]
+  notes: string[]
+}

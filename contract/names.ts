@@ -27,6 +27,7 @@ export const METHOD_NAMES = [
   'getDiffPageblock',
   'getCaptureScript',
   'saveCaptureScript',
+  'getTimeline',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 

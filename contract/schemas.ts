@@ -14,6 +14,7 @@ import type {
   AppInfo, SnapshotView, PageblockMapDto, PageblockDetailDto, PageClassesDto, RecentEntry, RunProgress, HostError, WhatifCompactView, ContigWhatifView,
   CaptureDiffDto, PagesDiffDto,
 } from './dto.ts'
+import type { TimelineDto } from './dto.ts'
 
 // ------------------------------------------------------------------ what-if requests
 
@@ -128,6 +129,8 @@ export const METHODS = {
   getDiffPageblock: z.object({ a: z.string().min(1).max(64), b: z.string().min(1).max(64), pageblock: z.number().int().min(0) }).strict(),
   getCaptureScript: empty,
   saveCaptureScript: empty,
+  /** a series (or several bundles of one machine) as a timeline; summaryOnly: no kpageflags read */
+  getTimeline: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(256), summaryOnly: z.boolean().optional() }).strict(),
 } as const satisfies { [M in MethodName]: z.ZodType }
 
 export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
@@ -155,6 +158,7 @@ export interface MethodResults {
   getCaptureScript: { name: string; text: string }
   /** the script saved through a native save dialog (mode 0755): the path, or null (cancelled); supported=false in browser mode, where the renderer downloads it */
   saveCaptureScript: { path: string | null; supported: boolean }
+  getTimeline: TimelineDto
 }
 
 // ------------------------------------------------------------------ events (host → renderer)

@@ -54,3 +54,8 @@ export {
   type MachineShape, type MachineMismatch, type MachineComparison, type FreeAreaCounts, type FreeAreaDelta, type PageblockChange, type PageblockKind,
   type PageblockDiff, type ZoneBlocks, type PageblockSide, type ChangedPageblock, type PageChange, type PagesDiff,
 } from './metrics/diff.ts'
+export { parseUptime } from './procfs/uptime.ts'
+export {
+  computeTimeline, timelinePairDelta, describeStep, TIMELINE_COUNTERS,
+  type Timeline, type TimelineInput, type TimelineCaptureInput, type TimelinePoint, type TimelineZone, type TimelineMarker, type TimelineAxis, type MarkerKind, type TimelinePairDelta,
+} from './metrics/timeline.ts'

@@ -11,8 +11,9 @@ import { basename, join } from 'node:path'
 import { importModel, pageblockDetail, type MemoryModel, type PageAllocator, type ModelTransfer, type PageblockMap } from '../engine/index.ts'
 import {
   CONTRACT_VERSION, validateArgs, METHOD_NAMES, type MethodName, type MethodArgs, type MethodResults, type SnapshotView,
-  type PageblockMapDto, type PageblockDetailDto, type PageClassesDto, type CaptureDiffDto, type PagesDiffDto,
+  type PageblockMapDto, type PageblockDetailDto, type PageClassesDto, type CaptureDiffDto, type PagesDiffDto, type TimelineDto,
 } from '../contract/index.ts'
+import { loadTimeline, type MixedCounter } from './timeline.ts'
 import type { HostDeps } from './deps.ts'
 import { hostError, toHostError } from './errors.ts'
 import { contigResultDto, mapDto, whatifCompactView } from './dto.ts'
@@ -303,6 +304,14 @@ export class BuddyscopeService {
     return this.startOpen({ path: only, ...(layout ? { layout } : {}) })
   }
 
+  /** A series as a timeline; the mixed pageblocks of each capture with kpageflags are counted on the pool, side by side. */
+  timeline(a: MethodArgs<'getTimeline'>): Promise<TimelineDto> {
+    const countMixed: MixedCounter = (ref, shared) => this.deps.pool.run({
+      kind: 'mixed-pageblocks', target: { path: ref.path, shared, layout: 'exact', seed: 1, ...(ref.capture !== null ? { capture: ref.capture } : {}) },
+    })
+    return loadTimeline(a.paths, { summaryOnly: a.summaryOnly ?? false, countMixed })
+  }
+
   get deps_(): HostDeps {
     return this.deps
   }
@@ -342,6 +351,7 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
     if (!pick) return { path: null, supported: false }
     return { path: await pick(a.kind), supported: true }
   },
+  getTimeline: (h, a) => h.timeline(a),
 }
 
 /** Method names the service answers: exactly the contract's (checked at start-up, and by type above). */

@@ -29,14 +29,25 @@ export interface StepsLogStep {
   afterCapture: number | null
 }
 
+/** A timestamped line that is neither a capture nor a step (`[9.04] workload ready after 6s`). */
+export interface StepsLogNote {
+  time: number
+  text: string
+  /** index (in `captures`) of the capture before it, or null */
+  afterCapture: number | null
+}
+
 export interface StepsLog {
   captures: StepsLogCapture[]
   steps: StepsLogStep[]
+  /** the other timestamped lines, in order */
+  notes?: StepsLogNote[]
 }
 
 export function parseStepsLog(text: string, file = 'steps.log'): StepsLog {
   const captures: StepsLogCapture[] = []
   const steps: StepsLogStep[] = []
+  const notes: StepsLogNote[] = []
   let current: StepsLogStep | null = null
   splitLines(text).forEach((line, i) => {
     const n = i + 1
@@ -60,10 +71,15 @@ export function parseStepsLog(text: string, file = 'steps.log'): StepsLog {
       ;(current as StepsLogStep).deltas[d[1]!] = Number(d[2])
       return
     }
-    if (/^\[\d+(?:\.\d+)?\] /.test(line)) return // other timestamped notes ("workload ready …")
+    const note = /^\[(\d+(?:\.\d+)?)\] (.*)$/.exec(line)
+    if (note) {
+      // other timestamped notes ("workload ready …")
+      notes.push({ time: Number(note[1]), text: note[2]!.trim(), afterCapture: captures.length ? captures.length - 1 : null })
+      return
+    }
     throw new ParseError(file, n, 'a "[t] cap N-label", "[t0 -> t1] step NAME: …" or an indented "counter +N" line', line)
   })
-  return { captures, steps }
+  return { captures, steps, notes }
 }
 
 /** The steps logged between two captures (by their logged index, e.g. 2 and 3). */

@@ -12,6 +12,7 @@ import { OpenedPath } from '../snapshot.ts'
 import { inspectJson } from '../summary.ts'
 import { runSeedJob, whatifCompact } from '../whatif/compact.ts'
 import { whatifContig } from '../whatif/contig.ts'
+import { countMixedHere } from '../timeline.ts'
 import { toHostError } from '../errors.ts'
 import type { EngineJob, OpenResult, SeedJob } from './jobs.ts'
 import type { PortMessage, PortReply } from './pool.ts'
@@ -66,6 +67,11 @@ async function runJob(job: EngineJob, port: MessagePort): Promise<object> {
       }
       case 'compact-seeds':
         return await runSeedJob(job, opened)
+      case 'mixed-pageblocks': {
+        const t = job.target
+        progress('counting mixed pageblocks', 0, 0)
+        return await countMixedHere({ path: t.path, capture: t.capture ?? null }, [], opened)
+      }
     }
   } finally {
     await opened.close()

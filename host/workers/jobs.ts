@@ -58,11 +58,20 @@ export interface SeedJob {
   runs: Array<{ seed: number; options: CompactWhatIfOptions }>
 }
 
-export type EngineJob = OpenJob | CompactJob | ContigJob | SeedJob
+/** The mixed pageblocks per zone of a capture's exact layout (a timeline's captures, side by side). */
+export interface MixedJob {
+  kind: 'mixed-pageblocks'
+  target: Target
+}
+
+export type MixedResult = Array<{ node: number; zone: string; mixed: Record<string, number> }>
+
+export type EngineJob = OpenJob | CompactJob | ContigJob | SeedJob | MixedJob
 
 export type EngineResult<J extends EngineJob> =
   J extends OpenJob ? OpenResult
     : J extends CompactJob ? WhatifCompactJson
       : J extends ContigJob ? ContigJson
         : J extends SeedJob ? CompactWhatIfResult[]
-          : never
+          : J extends MixedJob ? MixedResult
+            : never

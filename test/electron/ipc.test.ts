@@ -114,6 +114,7 @@ describe('errors crossing IPC', () => {
       ['startOpenPath', { path: '' }],
       ['startOpenPath', { path: '/x', extra: true }],
       ['pickSnapshotPath', { kind: 'socket' }],
+      ['getTimeline', { paths: [] }],
       ['appInfo', 'not an object'],
     ]
     for (const [method, args] of cases) {

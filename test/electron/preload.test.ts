@@ -31,7 +31,8 @@ beforeEach(() => resetFake())
 /** The contract's methods as documented (docs/contract.md): written out, not derived from the code. */
 const DOCUMENTED_METHODS = [
   'appInfo', 'cancelRun', 'closeSnapshot', 'getCaptureScript', 'getDiff', 'getDiffPageblock', 'getPageClasses', 'getPageblockDetail', 'getPageblockMap', 'getSnapshot',
-  'listRecent', 'listSnapshots', 'pickSnapshotPath', 'saveCaptureScript', 'startOpenBundled', 'startOpenPath', 'startOpenUpload', 'startWhatifCompact', 'startWhatifContig',
+  'getTimeline', 'listRecent', 'listSnapshots', 'pickSnapshotPath', 'saveCaptureScript', 'startOpenBundled', 'startOpenPath', 'startOpenUpload', 'startWhatifCompact',
+  'startWhatifContig',
 ]
 const DOCUMENTED_EVENTS = ['menu:command', 'run:done', 'run:failed', 'run:progress', 'snapshot:opening', 'whatif:contig-done', 'whatif:done']
 

@@ -420,6 +420,9 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
     getDiffPageblock: async () => {
       throw { code: 'unsupported', message: 'a diff of two captures needs the real host (buddyscope serve)' } satisfies HostError
     },
+    getTimeline: async () => {
+      throw { code: 'unsupported', message: 'timelines need the real host (buddyscope serve)' } satisfies HostError
+    },
   }
 
   const api: Record<string, unknown> = { ...handlers }

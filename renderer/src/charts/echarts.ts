@@ -3,6 +3,7 @@ import { use } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 import { BarChart, LineChart, ScatterChart } from 'echarts/charts'
 import { GridComponent, LegendComponent, TitleComponent, TooltipComponent } from 'echarts/components'
+import { MarkLineComponent, MarkAreaComponent } from 'echarts/components'
 
 let done = false
 
@@ -10,4 +11,6 @@ export function registerCharts(): void {
   if (done) return
   done = true
   use([CanvasRenderer, BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent])
+  // the timeline's step markers and selected range
+  use([MarkLineComponent, MarkAreaComponent])
 }

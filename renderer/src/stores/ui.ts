@@ -8,7 +8,7 @@ import type { ThemeName } from '../charts/palette.ts'
 import type { AxisScale, FreeAreaUnit } from '../charts/options/free_areas.ts'
 import type { MapOverlay } from '../charts/pageblock_render.ts'
 
-export type ViewId = 'overview' | 'free-areas' | 'indices' | 'pageblocks' | 'whatif' | 'diff'
+export type ViewId = 'overview' | 'free-areas' | 'indices' | 'pageblocks' | 'whatif' | 'diff' | 'timeline'
 
 export const VIEWS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'overview', label: 'Overview', key: '1' },
@@ -17,7 +17,13 @@ export const VIEWS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'pageblocks', label: 'Pageblock map', key: '4' },
   { id: 'whatif', label: 'What-if', key: '5' },
   { id: 'diff', label: 'Diff', key: '6' },
+  { id: 'timeline', label: 'Timeline', key: '7' },
 ]
+
+/** Views a snapshot has: the timeline only for a capture of a series. */
+export function viewsFor(s: { series: string[] | null } | null): typeof VIEWS {
+  return VIEWS.filter((v) => v.id !== 'timeline' || (s?.series?.length ?? 0) > 1)
+}
 
 const THEME_KEY = 'buddyscope.theme'
 
