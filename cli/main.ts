@@ -17,6 +17,7 @@ import { inspectText } from './commands/inspect.ts'
 import { COMMON_FLAGS, COMMAND_FLAGS, USAGE, commandUsage, type CommandName } from './usage.ts'
 import { parsePinned, parseStrategy, whatifCompactText, WhatifUsageError } from './commands/whatif.ts'
 import { contigRequest, whatifContigText } from './commands/whatif_contig.ts'
+import { reportCommand } from './commands/report.ts'
 
 class UsageError extends Error {
   constructor(message: string, readonly command: CommandName | null) {
@@ -64,6 +65,10 @@ const OPTIONS = {
   kernelcore: { type: 'string' },
   'migrate-before-pin': { type: 'string' },
   'pin-placement': { type: 'string' },
+  whatif: { type: 'string', multiple: true },
+  diff: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  format: { type: 'string' },
 } as const
 
 export async function main(argv: string[], io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
@@ -86,7 +91,7 @@ export async function main(argv: string[], io: Out = { out: (s) => process.stdou
 /** The command a positional list names (whatif takes its kind as the second word). */
 function commandOf(positionals: string[]): CommandName | null {
   const [cmd, kind] = positionals
-  if (cmd === 'inspect' || cmd === 'proc') return cmd
+  if (cmd === 'inspect' || cmd === 'proc' || cmd === 'report') return cmd
   if (cmd === 'whatif' && (kind === 'compact' || kind === 'cma' || kind === 'hugetlb' || kind === 'contig' || kind === 'thp')) return `whatif ${kind}`
   return null
 }
@@ -129,7 +134,7 @@ async function run(argv: string[], io: Out): Promise<number> {
   // every flag given must be one of this command's
   const allowed = new Set([...COMMON_FLAGS, ...COMMAND_FLAGS[command]])
   for (const t of tokens ?? []) {
-    if (t.kind === 'option' && !allowed.has(t.name)) throw new UsageError(`${command} takes no --${t.name}`, command)
+    if (t.kind === 'option' && !allowed.has(t.name)) throw new UsageError(`${command} takes no --${t.name}${command === 'report' ? ` (a what-if's flags go inside --whatif's quotes: --whatif "cma --size 64M")` : ''}`, command)
   }
   const layout = (values.layout ?? 'auto') as LayoutChoice
   if (!['auto', 'exact', 'synthesized'].includes(layout)) throw new UsageError(`--layout must be auto, exact or synthesized, not "${values.layout}"`, command)
@@ -154,6 +159,15 @@ async function run(argv: string[], io: Out): Promise<number> {
       else if (file === 'extfrag_index') io.out(formatExtfragIndex(modelFragIndex(m, 'extfrag')))
       else io.out(formatUnusableIndex(modelFragIndex(m, 'unusable')))
       return 0
+    }
+    case 'report': {
+      if (rest.length !== 1) throw new UsageError(`report takes exactly one snapshot${rest.length > 1 ? ` (a what-if's flags go inside --whatif, e.g. --whatif "cma --size 64M")` : ''}`, command)
+      try {
+        return await reportCommand({ snapshot: rest[0]!, values, layout, seed, compactRequest, out: io.out })
+      } catch (e) {
+        if (e instanceof WhatifRequestError || e instanceof WhatifUsageError) throw new UsageError(e.message, command)
+        throw e
+      }
     }
     default: {
       const [, path, ...more] = rest
@@ -194,7 +208,7 @@ async function run(argv: string[], io: Out): Promise<number> {
 }
 
 /** `whatif compact` flags as its request (ranges are the schema's to check). */
-function compactRequest(values: Record<string, string | boolean | undefined>): WhatifCompactRequest {
+function compactRequest(values: Record<string, string | boolean | string[] | undefined>): WhatifCompactRequest {
   const int = (name: string, max = 2 ** 31): number | undefined => {
     const v = values[name]
     if (typeof v !== 'string') return undefined

@@ -3,7 +3,7 @@
  * usage error here, never silently ignored).
  */
 
-export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp'
+export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'report'
 
 /** Flags every snapshot command takes. */
 export const COMMON_FLAGS = ['capture', 'layout', 'seed', 'help'] as const
@@ -18,6 +18,7 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'whatif hugetlb': [...PIN_FLAGS, 'count', 'size', 'no-compact'],
   'whatif contig': [...PIN_FLAGS, 'size', 'gfp', 'node'],
   'whatif thp': [...PIN_FLAGS, 'enabled', 'defrag', 'madvised', 'faults'],
+  'report': ['whatif', 'diff', 'output', 'format'],
 }
 
 const LINES: Record<CommandName, string> = {
@@ -35,7 +36,20 @@ const LINES: Record<CommandName, string> = {
   'whatif contig': `  whatif contig <snapshot> --size SIZE [--gfp kernel|movable] [--node N]`,
   'whatif thp': `  whatif thp <snapshot> [--enabled always|madvise|never] [--defrag always|defer|defer+madvise|madvise|never]
          [--madvised] [--faults N]`,
+  'report': `  report <snapshot> [--whatif "KIND FLAGS"]… [--diff B] -o FILE|DIR/ [--format html|pdf|md|json|csv]
+                                              a report: machine, free areas, indices, pageblock map,
+                                              each what-if, a buddyinfo diff against B, provenance;
+                                              the format from the extension (.html .pdf .md .json,
+                                              .zip or DIR/ for CSV), written atomically`,
 }
+
+const REPORT = `  --whatif "KIND FLAGS"  a what-if for the report, as the words after \`buddyscope whatif\` without the
+                      snapshot: --whatif "compact --order 9" --whatif "cma --size 64M --pinned none";
+                      repeat it for several (each runs on the capture as it was)
+  --diff B            another snapshot: free blocks per zone and order, B's buddyinfo minus this one's
+  -o, --output FILE   report.html (self-contained, offline), report.pdf (headless Chromium), report.md,
+                      report.json (the CLI's JSON), tables.zip or DIR/ (CSV, one file per table)
+  --format F          html | pdf | md | json | csv, when the extension does not say`
 
 const CONTIG_TAIL = `         [--pinned P] [--migrate-before-pin on|off] [--movablecore SIZE|N% | --kernelcore SIZE|N%]
          [--seeds N] [--json]                 contiguous allocations (kernel 6.1 rules): the verdict,
@@ -70,6 +84,7 @@ ${LINES['whatif hugetlb']}
 ${LINES['whatif contig']}
 ${LINES['whatif thp']}
 ${CONTIG_TAIL}
+${LINES['report']}
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
                                               random access token in the URL it prints
   help [command]                              this text, or one command's
@@ -79,11 +94,12 @@ ${SNAPSHOT}
 ${OPTIONS}
 ${WHATIF_OPTIONS}
 ${STRATEGY}
+${REPORT}
 `
 
 /** One command's usage (a usage error prints this, not the whole help). */
 export function commandUsage(c: CommandName): string {
   const whatif = c.startsWith('whatif ')
   const contig = whatif && c !== 'whatif compact'
-  return `Usage: buddyscope ${c} …\n${LINES[c]}\n${contig ? CONTIG_TAIL + '\n' : ''}\n${SNAPSHOT}\n\n${OPTIONS}\n${whatif ? WHATIF_OPTIONS + '\n' : ''}${c === 'whatif compact' ? STRATEGY + '\n' : ''}(buddyscope help: every command)\n`
+  return `Usage: buddyscope ${c} …\n${LINES[c]}\n${contig ? CONTIG_TAIL + '\n' : ''}\n${SNAPSHOT}\n\n${OPTIONS}\n${whatif ? WHATIF_OPTIONS + '\n' : ''}${c === 'whatif compact' ? STRATEGY + '\n' : ''}${c === 'report' ? REPORT + '\n' : ''}(buddyscope help: every command)\n`
 }
