@@ -66,6 +66,10 @@ const orders = (n: number): string[] => Array.from({ length: n }, (_, o) => Stri
 const pad = (row: readonly number[] | undefined, n: number): number[] => Array.from({ length: n }, (_, o) => row?.[o] ?? 0)
 const idx = (v: number): string => (v / 1000).toFixed(3)
 const theme = chartTheme('light')
+/** how much of a what-if's window and blocker lists the tables show (the JSON has all) */
+const MAX_WINDOWS = 64
+const BLOCKERS_PER_WINDOW = 8
+const MAX_BLOCKER_ROWS = 128
 
 function table(t: ReportTable): ReportBlock {
   return { kind: 'table', table: t }
@@ -93,7 +97,7 @@ function machineSection(j: InspectJson): ReportSection {
   ]
   const zones: Cell[][] = j.zones.map((z) => [z.node, z.zone, z.startPfn, z.spanned, z.present, z.managed, z.freePages, z.pcpPages, z.watermarks.min, z.watermarks.low, z.watermarks.high, z.largestFreeOrder])
   const blocks: ReportBlock[] = [
-    table({ id: 'machine', caption: 'Machine and capture', columns: ['', ''], rows, source: 'captured', note: 'From the capture\'s files (uname, zoneinfo, pagetypeinfo, manifest); the layout line says how the model was built.' }),
+    table({ id: 'machine', caption: 'Machine and capture', columns: ['', ''], rows, source: 'captured', kv: true, note: 'From the capture\'s files (uname, zoneinfo, pagetypeinfo, manifest); the layout line says how the model was built.' }),
     table({
       id: 'zones', caption: 'Zones', columns: ['node', 'zone', 'start PFN', 'spanned', 'present', 'managed', 'free pages', 'per-cpu pages', 'min', 'low', 'high', 'largest free order'], rows: zones, source: 'model',
       note: 'Model: sizes and watermarks as zoneinfo gives them; free pages as the model counts them.',
@@ -167,19 +171,17 @@ function mapSection(j: InspectJson, map: PageblockMap): ReportSection {
   const zones = j.zones.map((z) => ({ label: zl(z), firstPb: idxOf(z.startPfn), lastPb: idxOf(z.startPfn + z.spanned - 1) }))
   const counts = new Map<number, number>()
   for (const v of map.mt) counts.set(v, (counts.get(v) ?? 0) + 1)
-  const rows: Cell[][] = j.zones.map((z) => {
-    const cells: Cell[] = [z.node, z.zone]
-    for (const mt of m.migratetypes) cells.push(z.pageblocks[mt] ?? 0, z.model ? (z.model.pageblocks[mt] ?? 0) : (z.pageblocks[mt] ?? 0), z.mixedPageblocks[mt] ?? 0)
-    return cells
-  })
-  const columns = ['node', 'zone', ...m.migratetypes.flatMap((mt) => [`${mt} (pagetypeinfo)`, `${mt} (model)`, `${mt} mixed (model)`])]
+  const rows: Cell[][] = j.zones.flatMap((z) => m.migratetypes
+    .filter((mt) => (z.pageblocks[mt] ?? 0) + (z.model?.pageblocks[mt] ?? 0) + (z.mixedPageblocks[mt] ?? 0) > 0)
+    .map((mt) => [z.node, z.zone, mt, z.pageblocks[mt] ?? 0, z.model ? (z.model.pageblocks[mt] ?? 0) : (z.pageblocks[mt] ?? 0), z.mixedPageblocks[mt] ?? 0] as Cell[]))
+  const columns = ['node', 'zone', 'migratetype', 'pagetypeinfo (captured)', 'model', 'mixed (model)']
   const src = j.zones[0]?.model?.captured.pageblocks ?? 'pagetypeinfo'
   return {
     id: 'pageblocks', title: 'The pageblock map', level: 2,
     blocks: [
       { kind: 'text', text: `Every pageblock (${pb} pages, ${formatBytes(pb * m.pageSize)}) in PFN order from PFN ${basePfn}, left to right and top to bottom, in the colour of its migratetype in the model (${j.layout.method} layout). ${map.mt.length} pageblocks.`, role: 'note' },
       { kind: 'map', title: 'Pageblocks by migratetype (model)', map, migratetypes: m.migratetypes, pagesPerBlock: pb, basePfn, pageSize: m.pageSize, zones },
-      table({ id: 'pageblocks', caption: 'Pageblocks per migratetype', columns, rows, source: 'mixed', note: `"pagetypeinfo" columns are the capture's "Number of blocks type" counts${src === 'model' ? ' (this capture has none: the model\'s)' : ''}; "model" columns count the map above; "mixed" are pageblocks holding a page whose mobility differs from the block's type.` }),
+      table({ id: 'pageblocks', caption: 'Pageblocks per migratetype', columns, rows, source: 'mixed', note: `"pagetypeinfo" is the capture's "Number of blocks type" count${src === 'model' ? ' (this capture has none: the model\'s)' : ''}; "model" counts the map above; "mixed" are pageblocks holding a page whose mobility differs from the block's type. Migratetypes with no pageblock are left out.` }),
     ],
   }
 }
@@ -194,7 +196,7 @@ function perOrderRows(before: ZoneSummaryDto[], after: ZoneSummaryDto[], n: numb
 }
 
 function compactVerdict(j: WhatifCompactJson): string {
-  const what = j.kind === 'full' ? 'Full compaction (as a write to compact_memory)' : j.kind === 'proactive' ? 'Proactive compaction (kcompactd)' : `Direct compaction for order ${j.order}`
+  const what = j.kind === 'full' ? 'Full compaction (as a write to compact_memory, or to a node\'s compact)' : j.kind === 'proactive' ? 'Proactive compaction (kcompactd)' : `Direct compaction for order ${j.order}`
   const alloc = j.allocationWouldSucceed === null ? '' : j.allocationWouldSucceed ? `; an order-${j.order} allocation would now succeed` : `; an order-${j.order} allocation would still fail`
   return `${what}, mode ${j.mode}: ${j.result}${alloc}. ${j.pagesMigrated} pages migrated (${formatBytes(j.bytesCopied)} copied)${j.band ? `, the median of ${j.band.seeds.length} seeds` : ''}.`
 }
@@ -204,7 +206,7 @@ function compactSection(i: number, w: Extract<ReportWhatif, { req: { kind: 'comp
   const id = `whatif-${i + 1}`
   const blocks: ReportBlock[] = [
     { kind: 'text', text: compactVerdict(j), role: 'verdict' },
-    table({ id: `${id}-parameters`, caption: 'Parameters', columns: ['parameter', 'value'], rows: [['command', cmd], ['kind', j.kind], ['order', j.kind === 'full' ? '−1 (full)' : j.order], ['mode', j.mode], ['layout', j.layout], ['seeds', j.band ? j.band.seeds.join(', ') : String(j.seed)]], source: 'mixed' }),
+    table({ id: `${id}-parameters`, caption: 'Parameters', kv: true, columns: ['parameter', 'value'], rows: [['command', cmd], ['kind', j.kind], ['order', j.kind === 'full' ? '−1 (full)' : j.order], ['mode', j.mode], ['layout', j.layout], ['seeds', j.band ? j.band.seeds.join(', ') : String(j.seed)]], source: 'mixed' }),
   ]
   if (j.notCompared) blocks.push({ kind: 'text', text: j.notCompared, role: 'warning' })
   const label = (z: { node: number; zone: string }): string => zl(z)
@@ -228,9 +230,10 @@ function compactSection(i: number, w: Extract<ReportWhatif, { req: { kind: 'comp
   }
   const counterRows: Cell[][] = Object.entries(j.counters).map(([k, v]) => {
     const b = typeof v === 'number' ? null : v
-    return [k, Math.round(counterValue(v)), b ? `${Math.round(b.p5)}..${Math.round(b.p95)}` : '', j.real?.counters[k] ?? '']
+    return [k, Math.round(counterValue(v)), ...(j.band ? [b ? `${Math.round(b.p5)}..${Math.round(b.p95)}` : ''] : []), ...(j.real ? [j.real.counters[k] ?? ''] : [])]
   })
-  blocks.push(table({ id: `${id}-counters`, caption: 'Counters (as /proc/vmstat deltas)', columns: ['counter', j.band ? 'predicted (median)' : 'predicted', '90 % band', 'real (captured)'], rows: counterRows, source: 'mixed' }))
+  const counterCols = ['counter', j.band ? 'predicted (median)' : 'predicted', ...(j.band ? ['90 % band'] : []), ...(j.real ? ['real (captured)'] : [])]
+  blocks.push(table({ id: `${id}-counters`, caption: 'Counters (as /proc/vmstat deltas)', columns: counterCols, rows: counterRows, source: j.real ? 'mixed' : 'predicted' }))
   if (j.real) blocks.push({ kind: 'text', text: `Predicted vs real: capture ${j.real.capture} was taken after a write to ${j.real.trigger.file === 'compact_memory' ? '/proc/sys/vm/compact_memory' : `/sys/devices/system/node/node${j.real.trigger.node ?? 0}/compact`}; its buddyinfo and vmstat deltas are the real rows above.`, role: 'note' })
   blocks.push({ kind: 'list', title: 'Assumptions', items: j.assumptions })
   return { id, title: `What-if ${i + 1}: ${whatifWords(w.req)}`, level: 2, blocks }
@@ -242,7 +245,7 @@ function contigSection(i: number, w: Extract<ReportWhatif, { req: { kind: 'conti
   const id = `whatif-${i + 1}`
   const blocks: ReportBlock[] = [
     { kind: 'text', text: r.verdict, role: 'verdict' },
-    table({ id: `${id}-parameters`, caption: 'Parameters', columns: ['parameter', 'value'], rows: [['command', cmd], ['kind', j.kind], ['capture', j.capture ?? '(single)'], ['layout', j.layout], ['seeds', j.seeds.join(', ')], ...(j.seeds.length > 1 ? [['per seed', j.perSeed.join(', ')] as Cell[]] : [])], source: 'mixed' }),
+    table({ id: `${id}-parameters`, caption: 'Parameters', kv: true, columns: ['parameter', 'value'], rows: [['command', cmd], ['kind', j.kind], ['capture', j.capture ?? '(single)'], ['layout', j.layout], ['seeds', j.seeds.join(', ')], ...(j.seeds.length > 1 ? [['per seed', j.perSeed.join(', ')] as Cell[]] : [])], source: 'mixed' }),
   ]
   if (j.baseline) blocks.push({ kind: 'text', text: `Without the ZONE_MOVABLE carve-out: ${j.baseline.verdict}`, role: 'note' })
   if (j.real) {
@@ -263,16 +266,19 @@ function contigSection(i: number, w: Extract<ReportWhatif, { req: { kind: 'conti
     blocks.push(table({ id: `${id}-thp`, caption: 'Every defrag mode, one fault', columns: ['defrag', 'madvised', 'huge page', 'via', 'compact_stall', 'migrated', 'migrate scanned', 'free scanned'], rows: r.table.map((t) => [t.defrag, t.madvised ? 'yes' : 'no', t.success ? 'yes' : 'no (fallback)', t.via, t.compactStall, t.pagesMigrated, t.migrateScanned, t.freeScanned]), source: 'predicted' }))
   }
   if ('windows' in r && r.windows.length) {
+    const shown = r.windows.slice(0, MAX_WINDOWS)
     blocks.push(table({
       id: `${id}-windows`, caption: 'Windows tried', columns: ['start PFN', 'end PFN', 'result', 'why', 'blocking pages', 'by kind', 'migrated'],
-      rows: r.windows.map((x) => [x.startPfn, x.endPfn - 1, x.result, x.why, x.blockersTotal, Object.entries(x.blockerCounts).map(([k, c]) => `${k === 'pinned' ? 'assumed pinned' : k} ${c}`).join(', '), x.migrated]), source: 'predicted',
+      rows: shown.map((x) => [x.startPfn, x.endPfn - 1, x.result, x.why, x.blockersTotal, Object.entries(x.blockerCounts).map(([k, c]) => `${k === 'pinned' ? 'assumed pinned' : k} ${c}`).join(', '), x.migrated]), source: 'predicted',
+      ...(r.windows.length > shown.length ? { note: `The first ${shown.length} of ${r.windows.length} windows listed; the JSON report has them all.` } : {}),
     }))
-    const blockers = r.windows.flatMap((x) => x.blockers.map((b) => [b.pfn, `0x${b.pfn.toString(16)}`, b.kind === 'pinned' ? 'assumed pinned' : b.kind, b.pfn - x.startPfn] as Cell[]))
-    if (blockers.length) blocks.push(table({ id: `${id}-blockers`, caption: 'Blocking pages (first of each window)', columns: ['PFN', 'PFN (hex)', 'kind', 'offset in window'], rows: blockers, source: 'predicted', note: '"assumed pinned" pages come from the pinned-page assumption (see the assumptions), never from the capture.' }))
+    const all = r.windows.flatMap((x) => x.blockers.slice(0, BLOCKERS_PER_WINDOW).map((b) => [b.pfn, `0x${b.pfn.toString(16)}`, b.kind === 'pinned' ? 'assumed pinned' : b.kind, x.startPfn, b.pfn - x.startPfn] as Cell[]))
+    const blockers = all.slice(0, MAX_BLOCKER_ROWS)
+    if (blockers.length) blocks.push(table({ id: `${id}-blockers`, caption: `Blocking pages (up to ${BLOCKERS_PER_WINDOW} of each window)`, columns: ['PFN', 'PFN (hex)', 'kind', 'window start PFN', 'offset in window'], rows: blockers, source: 'predicted', note: `${all.length > blockers.length ? `The first ${blockers.length} of ${all.length} listed; the JSON report has every window's. ` : ''}"assumed pinned" pages come from the pinned-page assumption (see the assumptions), never from the capture.` }))
   }
-  const counters = Object.entries(r.counters).filter(([k, v]) => v || j.real?.counters[k]).map(([k, v]) => [k, v, j.real?.counters[k] ?? ''] as Cell[])
+  const counters = Object.entries(r.counters).filter(([k, v]) => v || j.real?.counters[k]).map(([k, v]) => [k, v, ...(j.real ? [j.real.counters[k] ?? ''] : [])] as Cell[])
   blocks.push(counters.length
-    ? table({ id: `${id}-counters`, caption: 'Counters (as /proc/vmstat deltas)', columns: ['counter', 'predicted', 'real (captured)'], rows: counters, source: 'mixed' })
+    ? table({ id: `${id}-counters`, caption: 'Counters (as /proc/vmstat deltas)', columns: ['counter', 'predicted', ...(j.real ? ['real (captured)'] : [])], rows: counters, source: j.real ? 'mixed' : 'predicted' })
     : { kind: 'text', text: 'Counters: none changed (no compaction, migration or allocation counted).', role: 'note' })
   blocks.push({ kind: 'list', title: 'Assumptions', items: r.assumptions })
   return { id, title: `What-if ${i + 1}: ${whatifWords(w.req)}`, level: 2, blocks }
@@ -328,7 +334,7 @@ function provenanceSection(p: ReportProvenance): ReportSection {
   return {
     id: 'provenance', title: 'Provenance', level: 2,
     blocks: [
-      table({ id: 'provenance', caption: 'How this report was made', columns: ['', ''], source: 'mixed', rows: [
+      table({ id: 'provenance', caption: 'How this report was made', columns: ['', ''], source: 'mixed', kv: true, rows: [
         ['Buddyscope', p.version], ['Generated', p.generatedAt], ['Snapshot', p.snapshot.path], ['Capture', p.snapshot.capture ?? '(single capture)'],
         ...(p.bundle ? [['Bundle SHA-256', `${p.bundle.sha256} (${p.bundle.bytes} bytes)`] as Cell[]] : []),
         ['Layout', p.layout.method === 'exact' ? `exact, from ${p.layout.source}` : `synthesized, seed ${p.layout.seed}`],

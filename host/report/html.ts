@@ -14,14 +14,15 @@ export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 }
 
-const SOURCE_TEXT: Record<ReportTable['source'], string> = { captured: 'captured', model: 'model', predicted: 'predicted', mixed: 'captured, model and predicted: each row says' }
+const SOURCE_TEXT: Record<ReportTable['source'], string> = { captured: 'captured', model: 'model', predicted: 'predicted', mixed: 'mixed: each row says' }
 
 const isNum = (c: Cell): boolean => typeof c === 'number' || (typeof c === 'string' && /^[+−-]?\d[\d.,]*( %)?$/.test(c))
 
 function tableHtml(t: ReportTable): string {
   const head = t.columns.every((c) => c === '') ? '' : `<thead><tr>${t.columns.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead>`
-  const body = t.rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c === null ? '' : String(c))}</th>` : `<td${isNum(c) ? ' class="num"' : ''}>${esc(c === null ? '' : String(c))}</td>`)).join('')}</tr>`).join('\n')
-  return `<div class="table-wrap"><table id="t-${esc(t.id)}" data-source="${t.source}"${t.perOrder ? ' class="per-order"' : ''}>
+  const cls = (c: Cell, col: string | undefined): string => (col === 'SHA-256' ? ' class="hash"' : !t.kv && isNum(c) ? ' class="num"' : '')
+  const body = t.rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c === null ? '' : String(c))}</th>` : `<td${cls(c, t.columns[i])}>${esc(c === null ? '' : String(c))}</td>`)).join('')}</tr>`).join('\n')
+  return `<div class="table-wrap"><table id="t-${esc(t.id)}" data-source="${t.source}"${t.perOrder ? ' class="per-order"' : t.kv ? ' class="kv"' : ''}>
 <caption>${esc(t.caption)} <span class="src src-${t.source}">${esc(SOURCE_TEXT[t.source])}</span></caption>
 ${head}<tbody>
 ${body}
@@ -43,7 +44,7 @@ function blockHtml(b: ReportBlock): string {
       const counts = new Map<number, number>()
       for (const v of b.map.mt) counts.set(v, (counts.get(v) ?? 0) + 1)
       const legend = b.migratetypes.map((mt, i) => ({ color: migratetypeColor(mt, i), label: mt, n: counts.get(i) ?? 0 })).filter((x) => x.n > 0)
-      if (counts.get(MT_NONE)) legend.push({ color: noZoneColor('light'), label: 'not in a zone', n: counts.get(MT_NONE)! })
+      if (counts.get(MT_NONE)) legend.push({ color: noZoneColor('light'), label: 'hole or not initialised (outside the buddy allocator)', n: counts.get(MT_NONE)! })
       const pbBytes = b.pagesPerBlock * b.pageSize
       const rowBytes = pbBytes * img.cols
       const rowText = rowBytes >= 2 ** 30 ? `${rowBytes / 2 ** 30} GiB` : `${rowBytes / 2 ** 20} MiB`
@@ -80,12 +81,16 @@ thead th { background: var(--head); font-weight: 600; text-align: right; }
 thead th:first-child { text-align: left; }
 tbody th { text-align: left; font-weight: 500; background: #fafbfc; }
 td.num { text-align: right; white-space: nowrap; }
+td.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11px; word-break: break-all; }
+table.kv thead th { text-align: left; }
 td { overflow-wrap: anywhere; }
 .src { font-weight: 400; font-size: 11px; padding: 1px 6px; border-radius: 8px; margin-left: 6px; background: #eceff3; color: var(--muted); }
 .src-captured { background: #e3f4ea; color: #1d6b40; }
 .src-model { background: #eceaf8; color: #4b3f99; }
 .src-predicted { background: #e6effc; color: #1b4f9c; }
 figure { margin: 10px 0 16px; break-inside: avoid; }
+figure.map { break-inside: auto; }
+figure.map img, ul.legend { break-inside: avoid; }
 figure.chart svg { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 12.5px; color: var(--muted); margin-top: 4px; }
 figure.map img { image-rendering: pixelated; max-width: 100%; height: auto; border: 1px solid var(--line); display: block; }

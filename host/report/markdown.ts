@@ -8,7 +8,7 @@ import type { Cell, Report, ReportTable } from './model.ts'
 
 const text = (c: Cell): string => (c === null ? '' : String(c))
 
-const SOURCE: Record<ReportTable['source'], string> = { captured: 'captured', model: 'model', predicted: 'predicted', mixed: 'each row says' }
+const SOURCE: Record<ReportTable['source'], string> = { captured: 'captured', model: 'model', predicted: 'predicted', mixed: 'mixed: each row says' }
 
 /** A table as aligned plain text: labels left, numbers right. */
 export function fixedWidth(t: ReportTable): string {

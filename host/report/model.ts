@@ -27,6 +27,8 @@ export interface ReportTable {
   note?: string
   /** a per-order table: Markdown writes it as a fixed-width block (for cover letters) */
   perOrder?: boolean
+  /** a two-column list of names and values (no numeric alignment) */
+  kv?: boolean
 }
 
 export type ReportBlock =

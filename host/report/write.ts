@@ -10,8 +10,8 @@ import { basename, dirname, join, resolve } from 'node:path'
 
 export class ReportWriteError extends Error {}
 
-/** Write `data` to `path` atomically (temp file in the same directory, fsync, rename). */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+/** A temporary file beside `path`, synced: renamed over `path` to commit, removed to abort. */
+async function stage(path: string, data: Uint8Array | string): Promise<string> {
   const dir = dirname(resolve(path))
   const tmp = join(dir, `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
   try {
@@ -22,6 +22,17 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     } finally {
       await fh.close()
     }
+    return tmp
+  } catch (e) {
+    await rm(tmp, { force: true })
+    throw e
+  }
+}
+
+/** Write `data` to `path` atomically (temp file in the same directory, fsync, rename). */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = await stage(path, data)
+  try {
     await rename(tmp, path)
   } catch (e) {
     await rm(tmp, { force: true })
@@ -52,26 +63,26 @@ export async function writeReportFile(path: string, data: Uint8Array | string, i
 }
 
 /**
- * Several files into a directory (the CSV tables): created when missing; each file atomically;
- * when one fails, the ones this call wrote (and the directory, when this call made it) are removed.
+ * Several files into a directory (the CSV tables): created when missing. Every file is staged
+ * first (written and synced beside its target); only when all are staged are they renamed into
+ * place. When staging fails, the staged files (and the directory, when this call made it) are
+ * removed, and every file that was there before is untouched.
  */
 export async function writeReportDir(dir: string, files: Array<{ name: string; data: Uint8Array | string }>, inputs: readonly string[] = []): Promise<string[]> {
+  for (const f of files) if (basename(f.name) !== f.name || f.name.startsWith('.')) throw new ReportWriteError(`report file name ${f.name} is not a plain name`)
   const targets = files.map((f) => join(dir, f.name))
   checkNotInput(targets, inputs)
+  for (const t of targets) if (await isDir(t)) throw new ReportWriteError(`${t} is a directory; the report's ${basename(t)} cannot replace it`)
   const existed = await isDir(dir)
   if (!existed) await mkdir(dir, { recursive: true })
-  const written: string[] = []
+  const staged: string[] = []
   try {
-    for (const [i, f] of files.entries()) {
-      if (basename(f.name) !== f.name) throw new ReportWriteError(`report file name ${f.name} is not a plain name`)
-      await writeFileAtomic(targets[i]!, f.data)
-      written.push(targets[i]!)
-    }
+    for (const [i, f] of files.entries()) staged.push(await stage(targets[i]!, f.data))
   } catch (e) {
-    // the files of a failed export are not a report: take them away again
-    for (const p of written) await rm(p, { force: true })
+    for (const p of staged) await rm(p, { force: true })
     if (!existed) await rmdir(dir).catch(() => undefined)
     throw e
   }
-  return written
+  for (const [i, tmp] of staged.entries()) await rename(tmp, targets[i]!)
+  return targets
 }
