@@ -9,9 +9,9 @@
  * `run:done` / `whatif:done` / `whatif:contig-done` or `run:failed`; `cancelRun` stops it.
  */
 import { z } from 'zod'
-import type { MethodName, EventName, MenuCommand } from './names.ts'
+import { REPORT_FORMATS, type MethodName, type EventName, type MenuCommand } from './names.ts'
 import type {
-  AppInfo, SnapshotView, PageblockMapDto, PageblockDetailDto, RecentEntry, RunProgress, HostError, WhatifCompactView, ContigWhatifView,
+  AppInfo, SnapshotView, PageblockMapDto, PageblockDetailDto, RecentEntry, RunProgress, HostError, WhatifCompactView, ContigWhatifView, ExportReportResult,
 } from './dto.ts'
 
 // ------------------------------------------------------------------ what-if requests
@@ -86,6 +86,22 @@ export const whatifContigSchema = z.object({
 }).strict()
 export type WhatifContigRequest = z.infer<typeof whatifContigSchema>
 
+/** A what-if a report holds: the request the app sent (or the CLI's --whatif flags made); the host runs it again for the report. */
+export const reportWhatifSchema = z.union([
+  z.object({ kind: z.literal('compact'), request: whatifCompactSchema }).strict(),
+  z.object({ kind: z.literal('contig'), request: whatifContigSchema }).strict(),
+])
+export type ReportWhatifRequestDto = z.infer<typeof reportWhatifSchema>
+
+/** `exportReport`: a report of an open snapshot with the what-ifs of the session, in one format; `diffWith` another open snapshot. */
+export const exportReportSchema = z.object({
+  id: z.string().min(1).max(64),
+  format: z.enum(REPORT_FORMATS),
+  whatifs: z.array(reportWhatifSchema).max(32),
+  diffWith: z.string().min(1).max(64).optional(),
+}).strict()
+export type ExportReportRequest = z.infer<typeof exportReportSchema>
+
 // ------------------------------------------------------------------ methods
 
 const openArgs = z.object({
@@ -120,6 +136,7 @@ export const METHODS = {
   pickSnapshotPath: z.object({ kind: z.enum(['directory', 'file']) }).strict(),
   startWhatifContig: whatifContigSchema.safeExtend({ id: z.string().min(1).max(64) }),
   startWhatifCompact: whatifCompactSchema.safeExtend({ id: z.string().min(1).max(64) }),
+  exportReport: exportReportSchema,
 } as const satisfies { [M in MethodName]: z.ZodType }
 
 export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
@@ -140,6 +157,7 @@ export interface MethodResults {
   pickSnapshotPath: { path: string | null; supported: boolean }
   startWhatifCompact: { runId: string }
   startWhatifContig: { runId: string }
+  exportReport: ExportReportResult
 }
 
 // ------------------------------------------------------------------ events (host → renderer)

@@ -13,6 +13,7 @@ import { snapshotPathFromArgv } from './argv.ts'
 import { RendererEvents, isTrustedSender, registerIpc } from './ipc.ts'
 import { createMenuActions, menuTemplate, showOpenDialog, type MenuActions } from './menu.ts'
 import { installSessionSecurity } from './security.ts'
+import { printReportPdf, showReportSaveDialog } from './report.ts'
 import { createMainWindow, focusWindow, resolveAppPaths, type AppPaths } from './window.ts'
 
 /** What the app needs of the service (host/service.ts). */
@@ -142,6 +143,8 @@ export function startApp(opts: StartOptions): RunningApp | null {
       // opened with a path: that snapshot is what the renderer shows first, not the bundled one
       bundledSnapshot: pending.length > 0 ? null : bundledSnapshotPath(app.isPackaged, process.resourcesPath, app.getAppPath()),
       pickPath: (kind) => showOpenDialog(dialog, win, kind, process.platform),
+      printPdf: (html) => printReportPdf(BrowserWindow, html),
+      saveReportPath: (fileName, format) => showReportSaveDialog(dialog, win, fileName, format, app.getPath('documents')),
     })
     const h = host
     registerIpc(ipcMain, h, (event) => isTrustedSender(paths.renderer, event))

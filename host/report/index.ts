@@ -6,7 +6,7 @@
 import { computePageblockMap, fallbackRuleFor, sysctlInt } from '../../engine/index.ts'
 import { loadSnapshot, type LayoutChoice } from '../load.ts'
 import { OpenedPath } from '../snapshot.ts'
-import { inspectJson } from '../summary.ts'
+import { inspectJson, type InspectJson } from '../summary.ts'
 import { whatifCompact, type SeedRunner } from '../whatif/compact.ts'
 import { whatifContig } from '../whatif/contig.ts'
 import type { Target } from '../workers/jobs.ts'
@@ -105,8 +105,8 @@ export function writeRendered(out: string, rendered: Rendered, inputs: readonly 
 }
 
 /** A file name for a report: host, kernel and capture, then the format's extension. */
-export function reportFileName(r: Report, ext: string): string {
-  const m = r.json.inspect.machine
-  const parts = ['buddyscope-report', m.hostname, m.kernelRelease, r.json.inspect.snapshot.label].filter((x): x is string => !!x)
+export function reportFileName(inspect: InspectJson, ext: string): string {
+  const m = inspect.machine
+  const parts = ['buddyscope-report', m.hostname, m.kernelRelease, inspect.snapshot.label].filter((x): x is string => !!x)
   return `${parts.join('-').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 120)}.${ext}`
 }

@@ -8,7 +8,8 @@
 import type { ChartOption } from '../../charts/options/common.ts'
 import type { PageblockMap } from '../../engine/index.ts'
 import type { InspectJson } from '../summary.ts'
-import type { WhatifCompactRequest, WhatifContigRequest } from '../../contract/schemas.ts'
+import type { ReportWhatifRequestDto, WhatifCompactRequest, WhatifContigRequest } from '../../contract/schemas.ts'
+import { REPORT_FORMATS as FORMATS, type ReportFormatName } from '../../contract/names.ts'
 
 export type Cell = string | number | null
 
@@ -75,10 +76,8 @@ export interface ReportProvenance {
   command: string
 }
 
-/** A what-if the report holds: its request as the app and the CLI send it. */
-export type ReportWhatifRequest =
-  | { kind: 'compact'; request: WhatifCompactRequest }
-  | { kind: 'contig'; request: WhatifContigRequest }
+/** A what-if the report holds: its request as the app and the CLI send it (the contract's reportWhatifSchema). */
+export type ReportWhatifRequest = ReportWhatifRequestDto
 
 /** The JSON format: the CLI's own JSON (inspect --json, each whatif --json), with the provenance. */
 export interface ReportJson {
@@ -100,5 +99,5 @@ export interface Report {
   json: ReportJson
 }
 
-export type ReportFormat = 'html' | 'pdf' | 'md' | 'json' | 'csv'
-export const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'pdf', 'md', 'json', 'csv']
+export type ReportFormat = ReportFormatName
+export const REPORT_FORMATS: readonly ReportFormat[] = FORMATS

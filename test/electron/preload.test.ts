@@ -31,8 +31,8 @@ beforeEach(() => resetFake())
 /** The contract's methods as documented (docs/contract.md): written out, not derived from the code. */
 const DOCUMENTED_METHODS = [
   'appInfo', 'cancelRun', 'closeSnapshot', 'getPageblockDetail', 'getPageblockMap', 'getSnapshot', 'listRecent', 'listSnapshots',
-  'pickSnapshotPath', 'startOpenBundled', 'startOpenPath', 'startOpenUpload', 'startWhatifCompact', 'startWhatifContig',
-]
+  'pickSnapshotPath', 'startOpenBundled', 'startOpenPath', 'startOpenUpload', 'startWhatifCompact', 'startWhatifContig', 'exportReport',
+].sort()
 const DOCUMENTED_EVENTS = ['menu:command', 'run:done', 'run:failed', 'run:progress', 'snapshot:opening', 'whatif:contig-done', 'whatif:done']
 
 describe('contract: one set of method names everywhere', () => {
