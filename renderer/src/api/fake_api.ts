@@ -399,6 +399,9 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
     startWhatifContig: async () => {
       throw { code: 'unsupported', message: 'contiguous-allocation what-ifs need the real host (buddyscope serve)' } satisfies HostError
     },
+    exportReport: async () => {
+      throw { code: 'unsupported', message: 'reports are made by the real host (buddyscope serve or the desktop app)' } satisfies HostError
+    },
   }
 
   const api: Record<string, unknown> = { ...handlers }

@@ -12,3 +12,6 @@ export type {
 export type { BuddyscopeApi, EventPayloads, MethodArgs, MethodResults, WhatifCompactRequest, WhatifContigRequest, PinnedRequest } from '../../../contract/schemas.ts'
 export { isHostError, asHostError } from '../../../contract/dto.ts'
 export { PAGE_CLASSES, CONTRACT_VERSION, MT_NONE, METHOD_NAMES, EVENT_NAMES, type PageClassName, type EventName, type MethodName, type MenuCommand } from '../../../contract/names.ts'
+export type { ExportReportResult } from '../../../contract/dto.ts'
+export type { ExportReportRequest, ReportWhatifRequestDto } from '../../../contract/schemas.ts'
+export { REPORT_FORMATS, type ReportFormatName } from '../../../contract/names.ts'

@@ -14,6 +14,7 @@ import { usePageblockStore } from './pageblocks.ts'
 import { useUiStore } from './ui.ts'
 import { useWhatifStore } from './whatif.ts'
 import { useContigStore } from './contig.ts'
+import { useReportStore } from './report.ts'
 
 export interface RunState {
   runId: string
@@ -223,6 +224,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
       case 'about': ui.dialog = 'about'; break
       case 'how-to-capture': ui.dialog = 'how-to-capture'; break
       case 'open-dialog': void pickAndOpen('directory'); break
+      case 'export-report': if (currentId.value) useReportStore().open = true; break
     }
   }
 
