@@ -3,6 +3,7 @@
  * hash the files), `buildReport` (build.ts; the service calls it with what it already holds),
  * `renderReport` to a format's bytes and `writeRendered` to disk, atomically.
  */
+import { basename } from 'node:path'
 import { computePageblockMap, fallbackRuleFor, sysctlInt } from '../../engine/index.ts'
 import { loadSnapshot, type LayoutChoice } from '../load.ts'
 import { OpenedPath } from '../snapshot.ts'
@@ -107,6 +108,6 @@ export function writeRendered(out: string, rendered: Rendered, inputs: readonly 
 /** A file name for a report: host, kernel and capture, then the format's extension. */
 export function reportFileName(inspect: InspectJson, ext: string): string {
   const m = inspect.machine
-  const parts = ['buddyscope-report', m.hostname, m.kernelRelease, inspect.snapshot.label].filter((x): x is string => !!x)
+  const parts = ['buddyscope-report', m.hostname, m.kernelRelease, inspect.snapshot.label ?? basename(inspect.snapshot.path.replace(/[/\\]+$/, ''))].filter((x): x is string => !!x)
   return `${parts.join('-').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 120)}.${ext}`
 }

@@ -16,6 +16,7 @@ import { parseWhatifWords, splitWords } from '../../cli/commands/report.ts'
 import { whatifWords } from '../../host/report/flags.ts'
 import { writeReportDir, writeReportFile } from '../../host/report/write.ts'
 import { crc32 } from '../../host/report/zip.ts'
+import { findChromium, htmlToPdf } from '../../host/report/pdf.ts'
 import type { ReportJson } from '../../host/report/model.ts'
 
 const X86 = fixturePath('x86-512M-s1-compact')
@@ -194,5 +195,12 @@ describe('atomic writes', () => {
     const fresh = join(work, 'fresh')
     await expect(writeReportDir(fresh, [{ name: 'a.csv', data: 'a' }, { name: '../b.csv', data: 'b' }])).rejects.toThrow(/plain name/)
     expect(existsSync(fresh)).toBe(false)
+  })
+})
+
+describe('PDF without Chromium', () => {
+  it('says how to get one', async () => {
+    await expect(htmlToPdf('<p>x</p>', null)).rejects.toThrow(/apt install chromium.*CHROMIUM_PATH/)
+    expect(() => findChromium({ CHROMIUM_PATH: '/nonexistent/chromium' })).toThrow('CHROMIUM_PATH=/nonexistent/chromium does not exist')
   })
 })
