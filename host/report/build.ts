@@ -201,12 +201,12 @@ function compactVerdict(j: WhatifCompactJson): string {
   return `${what}, mode ${j.mode}: ${j.result}${alloc}. ${j.pagesMigrated} pages migrated (${formatBytes(j.bytesCopied)} copied)${j.band ? `, the median of ${j.band.seeds.length} seeds` : ''}.`
 }
 
-function compactSection(i: number, w: Extract<ReportWhatif, { req: { kind: 'compact' } }>, n: number, pageSize: number, cmd: string): ReportSection {
+function compactSection(i: number, w: Extract<ReportWhatif, { req: { kind: 'compact' } }>, n: number, pageSize: number, cmd: string, rules: string): ReportSection {
   const j = w.result
   const id = `whatif-${i + 1}`
   const blocks: ReportBlock[] = [
     { kind: 'text', text: compactVerdict(j), role: 'verdict' },
-    table({ id: `${id}-parameters`, caption: 'Parameters', kv: true, columns: ['parameter', 'value'], rows: [['command', cmd], ['kind', j.kind], ['order', j.kind === 'full' ? '−1 (full)' : j.order], ['mode', j.mode], ['layout', j.layout], ['seeds', j.band ? j.band.seeds.join(', ') : String(j.seed)]], source: 'mixed' }),
+    table({ id: `${id}-parameters`, caption: 'Parameters', kv: true, columns: ['parameter', 'value'], rows: [['command', cmd], ['kind', j.kind], ['order', j.kind === 'full' ? '−1 (full)' : j.order], ['mode', j.mode], ['layout', j.layout], ['seeds', j.band ? j.band.seeds.join(', ') : String(j.seed)], ['kernel rules', rules]], source: 'mixed' }),
   ]
   if (j.notCompared) blocks.push({ kind: 'text', text: j.notCompared, role: 'warning' })
   const label = (z: { node: number; zone: string }): string => zl(z)
@@ -239,13 +239,13 @@ function compactSection(i: number, w: Extract<ReportWhatif, { req: { kind: 'comp
   return { id, title: `What-if ${i + 1}: ${whatifWords(w.req)}`, level: 2, blocks }
 }
 
-function contigSection(i: number, w: Extract<ReportWhatif, { req: { kind: 'contig' } }>, n: number, cmd: string): ReportSection {
+function contigSection(i: number, w: Extract<ReportWhatif, { req: { kind: 'contig' } }>, n: number, cmd: string, rules: string): ReportSection {
   const j = w.result
   const r = j.result
   const id = `whatif-${i + 1}`
   const blocks: ReportBlock[] = [
     { kind: 'text', text: r.verdict, role: 'verdict' },
-    table({ id: `${id}-parameters`, caption: 'Parameters', kv: true, columns: ['parameter', 'value'], rows: [['command', cmd], ['kind', j.kind], ['capture', j.capture ?? '(single)'], ['layout', j.layout], ['seeds', j.seeds.join(', ')], ...(j.seeds.length > 1 ? [['per seed', j.perSeed.join(', ')] as Cell[]] : [])], source: 'mixed' }),
+    table({ id: `${id}-parameters`, caption: 'Parameters', kv: true, columns: ['parameter', 'value'], rows: [['command', cmd], ['kind', j.kind], ['capture', j.capture ?? '(single)'], ['layout', j.layout], ['seeds', j.seeds.join(', ')], ...(j.seeds.length > 1 ? [['per seed', j.perSeed.join(', ')] as Cell[]] : []), ['kernel rules', rules]], source: 'mixed' }),
   ]
   if (j.baseline) blocks.push({ kind: 'text', text: `Without the ZONE_MOVABLE carve-out: ${j.baseline.verdict}`, role: 'note' })
   if (j.real) {
@@ -313,12 +313,12 @@ export function buildReport(input: ReportInput): Report {
   const sections: ReportSection[] = [machineSection(j), ...freeAreaSections(j), ...indicesSection(j, input.extfragThreshold), mapSection(j, input.map)]
   if (input.whatifs.length) {
     sections.push({ id: 'whatifs', title: 'What-ifs', level: 2, blocks: [{ kind: 'text', text: `${input.whatifs.length} what-if${input.whatifs.length === 1 ? '' : 's'}, each on the capture as it was (not one after another). Before-states are the model's, after-states predicted; "real" rows come from the capture taken after the matching trigger.`, role: 'note' }] })
-    input.whatifs.forEach((w, i) => sections.push(w.req.kind === 'compact' ? compactSection(i, w as Extract<ReportWhatif, { req: { kind: 'compact' } }>, n, m.pageSize, whatifCmd(w)) : contigSection(i, w as Extract<ReportWhatif, { req: { kind: 'contig' } }>, n, whatifCmd(w))))
+    input.whatifs.forEach((w, i) => sections.push(w.req.kind === 'compact' ? compactSection(i, w as Extract<ReportWhatif, { req: { kind: 'compact' } }>, n, m.pageSize, whatifCmd(w), `Linux 6.1 compaction (mm/compaction.c); migratetype fallback: the ${input.fallbackRule} rule`) : contigSection(i, w as Extract<ReportWhatif, { req: { kind: 'contig' } }>, n, whatifCmd(w), `Linux 6.1 contiguous allocations (docs/contig.md); migratetype fallback: the ${input.fallbackRule} rule`)))
   }
   if (input.diff) sections.push(...input.diff.sections)
   if (input.timeline) sections.push(...input.timeline.sections)
   sections.push(provenanceSection(provenance))
-  const title = `Buddyscope report: ${m.hostname ?? 'unknown host'}, kernel ${m.kernelRelease ?? 'unknown'}`
+  const title = `Buddyscope report: ${m.hostname ? `${m.hostname}, ` : ''}kernel ${m.kernelRelease ?? 'unknown'}${m.arch ? ` (${m.arch})` : ''}`
   const subtitle = `${snap}${j.snapshot.label ? ` [${j.snapshot.label}]` : ''}${m.captureTime ? `, captured ${m.captureTime}` : ''}`
   return {
     title, subtitle, provenance, sections,

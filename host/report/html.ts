@@ -84,7 +84,7 @@ td.num { text-align: right; white-space: nowrap; }
 td.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11px; word-break: break-all; }
 table.kv thead th { text-align: left; }
 td { overflow-wrap: anywhere; }
-.src { font-weight: 400; font-size: 11px; padding: 1px 6px; border-radius: 8px; margin-left: 6px; background: #eceff3; color: var(--muted); }
+.src { white-space: nowrap; font-weight: 400; font-size: 11px; padding: 1px 6px; border-radius: 8px; margin-left: 6px; background: #eceff3; color: var(--muted); }
 .src-captured { background: #e3f4ea; color: #1d6b40; }
 .src-model { background: #eceaf8; color: #4b3f99; }
 .src-predicted { background: #e6effc; color: #1b4f9c; }
