@@ -63,7 +63,7 @@ export default tseslint.config(
         patterns: [
           { group: ['node:*'], message: 'engine/ is pure: no Node built-ins' },
           { group: ['electron/*', 'vue/*', '@vue/*', 'echarts/*'], message: 'engine/ is pure: no UI or Electron imports' },
-          ...['host', 'contract', 'cli', 'serve', 'electron', 'renderer'].map((f) => ({ group: folder(f), message: `engine/ imports nothing above it (no ${f}/)` })),
+          ...['host', 'contract', 'charts', 'cli', 'serve', 'electron', 'renderer'].map((f) => ({ group: folder(f), message: `engine/ imports nothing above it (no ${f}/)` })),
         ],
       }],
       'no-restricted-properties': ['error',
@@ -87,9 +87,13 @@ export default tseslint.config(
     },
   },
   // contract/: plain data, schemas and names; environment-free
-  layer(['contract/**/*.ts'], { folders: ['engine', 'host', 'cli', 'serve', 'electron', 'renderer'], modules: hostModules, node: true, why: 'contract/ is plain data: it imports only zod' }),
+  layer(['contract/**/*.ts'], { folders: ['engine', 'host', 'charts', 'cli', 'serve', 'electron', 'renderer'], modules: hostModules, node: true, why: 'contract/ is plain data: it imports only zod' }),
+  // charts/: the app's chart options, palette and map colouring, pure; the renderer and host/report draw them
+  layer(['charts/**/*.ts'], { folders: ['engine', 'host', 'cli', 'serve', 'electron', 'renderer'], modules: hostModules.filter((m) => m !== 'echarts'), node: true, why: 'charts/ is pure: contract/ and echarts types only' }),
   // host/: the Node layer over the engine
-  layer(['host/**/*.ts'], { folders: ['cli', 'serve', 'electron', 'renderer'], modules: ['electron', 'vue', 'pinia', 'echarts'], why: 'host/ is below the hosts: it imports engine/ and contract/ only' }),
+  layer(['host/**/*.ts'], { folders: ['cli', 'serve', 'electron', 'renderer'], modules: ['electron', 'vue', 'pinia', 'echarts'], why: 'host/ is below the hosts: it imports engine/, contract/ and charts/ only' }),
+  // host/report/ draws the app's chart options to SVG with ECharts' server-side renderer (echarts allowed there only)
+  layer(['host/report/**/*.ts'], { folders: ['cli', 'serve', 'electron', 'renderer'], modules: ['electron', 'vue', 'pinia'], why: 'host/report is host/: engine/, contract/, charts/ and echarts (server-side rendering) only' }),
   // the hosts: each over host/, none imports another
   layer(['cli/**/*.ts'], { folders: ['serve', 'electron', 'renderer'], modules: ['electron', 'vue', 'pinia', 'echarts', 'ws'], why: 'cli/ is a host: no other host, no renderer' }),
   layer(['serve/**/*.ts'], { folders: ['cli', 'electron', 'renderer', 'engine'], modules: ['electron', 'vue', 'pinia', 'echarts'], why: 'serve/ is a host over host/: no other host, no engine, no renderer' }),

@@ -18,6 +18,7 @@ import { COMMON_FLAGS, COMMAND_FLAGS, USAGE, commandUsage, type CommandName } fr
 import { parsePinned, parseStrategy, whatifCompactText, WhatifUsageError } from './commands/whatif.ts'
 import { contigRequest, whatifContigText } from './commands/whatif_contig.ts'
 import { timelineText } from './commands/timeline.ts'
+import { reportCommand } from './commands/report.ts'
 
 class UsageError extends Error {
   constructor(message: string, readonly command: CommandName | null) {
@@ -70,6 +71,9 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   csv: { type: 'boolean' },
   'summary-only': { type: 'boolean' },
+  whatif: { type: 'string', multiple: true },
+  diff: { type: 'string' },
+  format: { type: 'string' },
 } as const
 
 export async function main(argv: string[], io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
@@ -92,7 +96,7 @@ export async function main(argv: string[], io: Out = { out: (s) => process.stdou
 /** The command a positional list names (whatif takes its kind as the second word). */
 function commandOf(positionals: string[]): CommandName | null {
   const [cmd, kind] = positionals
-  if (cmd === 'inspect' || cmd === 'proc' || cmd === 'capture-script') return cmd
+  if (cmd === 'inspect' || cmd === 'proc' || cmd === 'capture-script' || cmd === 'report') return cmd
   if (cmd === 'diff' || cmd === 'timeline') return cmd
   if (cmd === 'whatif' && (kind === 'compact' || kind === 'cma' || kind === 'hugetlb' || kind === 'contig' || kind === 'thp')) return `whatif ${kind}`
   return null
@@ -137,7 +141,7 @@ async function run(argv: string[], io: Out): Promise<number> {
   // every flag given must be one of this command's
   const allowed = new Set([...COMMON_FLAGS, ...COMMAND_FLAGS[command]])
   for (const t of tokens ?? []) {
-    if (t.kind === 'option' && !allowed.has(t.name)) throw new UsageError(`${command} takes no --${t.name}`, command)
+    if (t.kind === 'option' && !allowed.has(t.name)) throw new UsageError(`${command} takes no --${t.name}${command === 'report' ? ` (a what-if's flags go inside --whatif's quotes: --whatif "cma --size 64M")` : ''}`, command)
   }
   if (command === 'timeline') return timelineCommand(rest, values, io)
   const layout = (values.layout ?? 'auto') as LayoutChoice
@@ -177,6 +181,15 @@ async function run(argv: string[], io: Out): Promise<number> {
         throw e
       }
       return 0
+    }
+    case 'report': {
+      if (rest.length !== 1) throw new UsageError(`report takes exactly one snapshot${rest.length > 1 ? ` (a what-if's flags go inside --whatif, e.g. --whatif "cma --size 64M")` : ''}`, command)
+      try {
+        return await reportCommand({ snapshot: rest[0]!, values, layout, seed, compactRequest, out: io.out })
+      } catch (e) {
+        if (e instanceof WhatifRequestError || e instanceof WhatifUsageError) throw new UsageError(e.message, command)
+        throw e
+      }
     }
     default: {
       const [, path, ...more] = rest
@@ -240,7 +253,7 @@ async function captureScript(rest: string[], output: string | undefined, tokens:
 }
 
 /** `buddyscope timeline <series> [<bundle> …] [--json | --csv] [--summary-only]` */
-async function timelineCommand(paths: string[], values: Record<string, string | boolean | undefined>, io: Out): Promise<number> {
+async function timelineCommand(paths: string[], values: Record<string, string | boolean | string[] | undefined>, io: Out): Promise<number> {
   for (const f of ['capture', 'layout', 'seed'] as const) {
     if (values[f] !== undefined) throw new UsageError(`timeline takes no --${f} (it reads every capture of the series)`, 'timeline')
   }
@@ -253,7 +266,7 @@ async function timelineCommand(paths: string[], values: Record<string, string | 
 }
 
 /** `whatif compact` flags as its request (ranges are the schema's to check). */
-function compactRequest(values: Record<string, string | boolean | undefined>): WhatifCompactRequest {
+function compactRequest(values: Record<string, string | boolean | string[] | undefined>): WhatifCompactRequest {
   const int = (name: string, max = 2 ** 31): number | undefined => {
     const v = values[name]
     if (typeof v !== 'string') return undefined

@@ -3,7 +3,7 @@
  * usage error here, never silently ignored).
  */
 
-export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff' | 'capture-script' | 'timeline'
+export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff' | 'capture-script' | 'timeline' | 'report'
 
 /** Flags every snapshot command takes. */
 export const COMMON_FLAGS = ['capture', 'layout', 'seed', 'help'] as const
@@ -21,6 +21,7 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'diff': ['to', 'json', 'text'],
   'capture-script': ['output'],
   'timeline': ['json', 'csv', 'summary-only'],
+  'report': ['whatif', 'diff', 'output', 'format'],
 }
 
 const LINES: Record<CommandName, string> = {
@@ -54,6 +55,11 @@ const LINES: Record<CommandName, string> = {
                                               score per zone, pageblocks per migratetype (mixed ones
                                               from kpageflags unless --summary-only), /proc/vmstat
                                               deltas and rates, the steps between the captures`,
+  'report': `  report <snapshot> [--whatif "KIND FLAGS"]… [--diff B] -o FILE|DIR/ [--format html|pdf|md|json|csv]
+                                              a report: machine, free areas, indices, pageblock map,
+                                              each what-if, a buddyinfo diff against B, provenance;
+                                              the format from the extension (.html .pdf .md .json,
+                                              .zip or DIR/ for CSV), written atomically`,
 }
 
 /** The CSV columns of timeline --csv (one row per capture × zone). */
@@ -66,6 +72,14 @@ extfrag_o0..oN (×1000), pageblocks_<migratetype>, mixed_<migratetype> (empty wh
 delta_<counter> for every followed /proc/vmstat counter (compact_*, pgmigrate_*, thp_*, htlb_*,
 cma_*, allocstall_*, kswapd*, pgscan_kswapd, pgsteal_*, pageoutrun; the capture's difference from
 the previous one, the same on each zone's row).`
+
+const REPORT = `  --whatif "KIND FLAGS"  a what-if for the report, as the words after \`buddyscope whatif\` without the
+                      snapshot: --whatif "compact --order 9" --whatif "cma --size 64M --pinned none";
+                      repeat it for several (each runs on the capture as it was)
+  --diff B            another snapshot: free blocks per zone and order, B's buddyinfo minus this one's
+  -o, --output FILE   report.html (self-contained, offline), report.pdf (headless Chromium), report.md,
+                      report.json (the CLI's JSON), tables.zip or DIR/ (CSV, one file per table)
+  --format F          html | pdf | md | json | csv, when the extension does not say`
 
 const CONTIG_TAIL = `         [--pinned P] [--migrate-before-pin on|off] [--movablecore SIZE|N% | --kernelcore SIZE|N%]
          [--seeds N] [--json]                 contiguous allocations (kernel 6.1 rules): the verdict,
@@ -106,6 +120,7 @@ ${CONTIG_TAIL}
 ${LINES['diff']}
 ${LINES['capture-script']}
 ${LINES['timeline']}
+${LINES['report']}
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
                                               random access token in the URL it prints
   help [command]                              this text, or one command's
@@ -116,6 +131,7 @@ ${OPTIONS}
 ${WHATIF_OPTIONS}
 ${STRATEGY}
 ${DIFF_OPTIONS}
+${REPORT}
 `
 
 /** One command's usage (a usage error prints this, not the whole help). */
@@ -129,5 +145,5 @@ else /proc/uptime's, else their order (the output says which).\n\n${TIMELINE_CSV
   }
   const whatif = c.startsWith('whatif ')
   const contig = whatif && c !== 'whatif compact'
-  return `Usage: buddyscope ${c} …\n${LINES[c]}\n${contig ? CONTIG_TAIL + '\n' : ''}\n${SNAPSHOT}\n\n${OPTIONS}\n${whatif ? WHATIF_OPTIONS + '\n' : ''}${c === 'whatif compact' ? STRATEGY + '\n' : ''}${c === 'diff' ? DIFF_OPTIONS + '\n' : ''}(buddyscope help: every command)\n`
+  return `Usage: buddyscope ${c} …\n${LINES[c]}\n${contig ? CONTIG_TAIL + '\n' : ''}\n${SNAPSHOT}\n\n${OPTIONS}\n${whatif ? WHATIF_OPTIONS + '\n' : ''}${c === 'whatif compact' ? STRATEGY + '\n' : ''}${c === 'diff' ? DIFF_OPTIONS + '\n' : ''}${c === 'report' ? REPORT + '\n' : ''}(buddyscope help: every command)\n`
 }

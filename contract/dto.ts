@@ -365,6 +365,20 @@ export interface ContigWhatifView {
   pageSize: number
 }
 
+/** A report made by exportReport: its bytes to download (browser mode), or where the host saved it (the desktop app's save dialog). */
+export interface ExportReportResult {
+  /** the suggested file name (host, kernel, capture; the format's extension) */
+  fileName: string
+  mime: string
+  bytes: number
+  /** the report itself when the renderer saves it (browser mode), else null */
+  data: Uint8Array | null
+  /** the path the host wrote it to (atomically), or null */
+  savedTo: string | null
+  /** the user closed the save dialog */
+  cancelled: boolean
+}
+
 export interface RunProgress {
   runId: string
   phase: string

@@ -28,13 +28,18 @@ export const METHOD_NAMES = [
   'getCaptureScript',
   'saveCaptureScript',
   'getTimeline',
+  'exportReport',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 
 export const EVENT_NAMES = ['run:progress', 'run:done', 'run:failed', 'whatif:done', 'whatif:contig-done', 'snapshot:opening', 'menu:command'] as const
 export type EventName = (typeof EVENT_NAMES)[number]
 
-export type MenuCommand = 'close-snapshot' | 'theme-light' | 'theme-dark' | 'about' | 'how-to-capture' | 'open-dialog'
+export type MenuCommand = 'close-snapshot' | 'theme-light' | 'theme-dark' | 'about' | 'how-to-capture' | 'open-dialog' | 'export-report'
+
+/** Formats of a report (exportReport, `buddyscope report`): csv is a zip of one file per table. */
+export const REPORT_FORMATS = ['html', 'pdf', 'md', 'json', 'csv'] as const
+export type ReportFormatName = (typeof REPORT_FORMATS)[number]
 
 /** Classes of the page-level view, index = PageblockDetailDto.classes value. */
 export const PAGE_CLASSES = ['hole', 'free', 'pcp', 'movable', 'file', 'unevictable', 'pinned', 'reclaimable', 'unmovable', 'pagetable', 'reserved', 'thp', 'hugetlb', 'other'] as const

@@ -9,10 +9,10 @@
  * `run:done` / `whatif:done` / `whatif:contig-done` or `run:failed`; `cancelRun` stops it.
  */
 import { z } from 'zod'
-import { MAX_PAGE_CLASS_BLOCKS, type MethodName, type EventName, type MenuCommand } from './names.ts'
+import { MAX_PAGE_CLASS_BLOCKS, REPORT_FORMATS, type MethodName, type EventName, type MenuCommand } from './names.ts'
 import type {
   AppInfo, SnapshotView, PageblockMapDto, PageblockDetailDto, PageClassesDto, RecentEntry, RunProgress, HostError, WhatifCompactView, ContigWhatifView,
-  CaptureDiffDto, PagesDiffDto,
+  CaptureDiffDto, PagesDiffDto, ExportReportResult,
 } from './dto.ts'
 import type { TimelineDto } from './dto.ts'
 
@@ -88,6 +88,22 @@ export const whatifContigSchema = z.object({
 }).strict()
 export type WhatifContigRequest = z.infer<typeof whatifContigSchema>
 
+/** A what-if a report holds: the request the app sent (or the CLI's --whatif flags made); the host runs it again for the report. */
+export const reportWhatifSchema = z.union([
+  z.object({ kind: z.literal('compact'), request: whatifCompactSchema }).strict(),
+  z.object({ kind: z.literal('contig'), request: whatifContigSchema }).strict(),
+])
+export type ReportWhatifRequestDto = z.infer<typeof reportWhatifSchema>
+
+/** `exportReport`: a report of an open snapshot with the what-ifs of the session, in one format; `diffWith` another open snapshot. */
+export const exportReportSchema = z.object({
+  id: z.string().min(1).max(64),
+  format: z.enum(REPORT_FORMATS),
+  whatifs: z.array(reportWhatifSchema).max(32),
+  diffWith: z.string().min(1).max(64).optional(),
+}).strict()
+export type ExportReportRequest = z.infer<typeof exportReportSchema>
+
 // ------------------------------------------------------------------ methods
 
 const openArgs = z.object({
@@ -131,6 +147,7 @@ export const METHODS = {
   saveCaptureScript: empty,
   /** a series (or several bundles of one machine) as a timeline; summaryOnly: no kpageflags read */
   getTimeline: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(256), summaryOnly: z.boolean().optional() }).strict(),
+  exportReport: exportReportSchema,
 } as const satisfies { [M in MethodName]: z.ZodType }
 
 export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
@@ -159,6 +176,7 @@ export interface MethodResults {
   /** the script saved through a native save dialog (mode 0755): the path, or null (cancelled); supported=false in browser mode, where the renderer downloads it */
   saveCaptureScript: { path: string | null; supported: boolean }
   getTimeline: TimelineDto
+  exportReport: ExportReportResult
 }
 
 // ------------------------------------------------------------------ events (host → renderer)

@@ -2,7 +2,7 @@
  * What the service needs from where it runs (Electron main, or the `buddyscope serve` process).
  * Plain Node module types; no electron import.
  */
-import type { EventName, EventPayloads, RecentEntry } from '../contract/index.ts'
+import type { EventName, EventPayloads, RecentEntry, ReportFormatName } from '../contract/index.ts'
 import type { EngineRunner } from './workers/pool.ts'
 
 export interface RecentStore {
@@ -28,4 +28,8 @@ export interface HostDeps {
   saveFile?: (defaultName: string, text: string, mode: number) => Promise<string | null>
   /** directory for uploaded files (browser mode) */
   uploadDir?: string
+  /** a report's HTML printed to PDF (Electron: webContents.printToPDF); absent: headless Chromium */
+  printPdf?: (html: string) => Promise<Uint8Array>
+  /** a native save dialog for a report (Electron): the path chosen, or null; absent: the renderer downloads the bytes */
+  saveReportPath?: (fileName: string, format: ReportFormatName) => Promise<string | null>
 }

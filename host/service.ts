@@ -23,6 +23,8 @@ import type { LayoutChoice } from './load.ts'
 import type { OpenResult, Target } from './workers/jobs.ts'
 import { diffCaptures, diffPageblockPages, type DiffSide } from './diff.ts'
 import { CAPTURE_SCRIPT_NAME, readCaptureScript } from './capture_script.ts'
+import type { InspectJson } from './summary.ts'
+import { exportReport, type ExportSource } from './report/export.ts'
 
 interface OpenSnapshot {
   view: SnapshotView
@@ -32,6 +34,11 @@ interface OpenSnapshot {
   transfer: ModelTransfer
   imported: { model: MemoryModel; allocator: PageAllocator } | null
   map: PageblockMap
+  /** the snapshot's inspect --json (what a report is made from) */
+  inspect: InspectJson
+  extfragThreshold: number
+  /** how it was asked to open (a report's regenerate command) */
+  request: { layout: LayoutChoice; seed: number; capture: string | null }
 }
 
 interface Run {
@@ -188,7 +195,10 @@ export class BuddyscopeService {
       extfragThreshold: msg.extfragThreshold, migratetypes: [...model.migratetypes], pageblockCount: model.nrPageblocks,
       pagesPerBlock: pbPages, basePfn, pageSize: model.geometry.pageSize, zoneBoundaries,
     }
-    this.snapshots.set(id, { view, opened, target, transfer: msg.model, imported: null, map: msg.map })
+    this.snapshots.set(id, {
+      view, opened, target, transfer: msg.model, imported: null, map: msg.map, inspect: i, extfragThreshold: msg.extfragThreshold,
+      request: { layout: target.layout, seed: target.seed, capture: target.capture ?? null },
+    })
     return view
   }
 
@@ -312,6 +322,17 @@ export class BuddyscopeService {
     return loadTimeline(a.paths, { summaryOnly: a.summaryOnly ?? false, countMixed })
   }
 
+  /** A report of an open snapshot with the session's what-ifs (run again on the pool), in one format. */
+  exportReport(a: MethodArgs<'exportReport'>): Promise<MethodResults['exportReport']> {
+    const source = (s: OpenSnapshot): ExportSource => ({ inspect: s.inspect, map: s.map, extfragThreshold: s.extfragThreshold, opened: s.opened, target: this.targetOf(s), open: s.request })
+    const s = this.snapshot(a.id)
+    const other = a.diffWith !== undefined ? this.snapshot(a.diffWith) : null
+    const d = this.deps
+    return exportReport(a, source(s), other ? source(other) : null, {
+      pool: d.pool, version: d.version, ...(d.printPdf ? { printPdf: d.printPdf } : {}), ...(d.saveReportPath ? { saveReportPath: d.saveReportPath } : {}),
+    })
+  }
+
   get deps_(): HostDeps {
     return this.deps
   }
@@ -346,6 +367,7 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
     if (!save) return { path: null, supported: false }
     return { path: await save(CAPTURE_SCRIPT_NAME, await readCaptureScript(h.deps_.captureScript), 0o755), supported: true }
   },
+  exportReport: (h, a) => h.exportReport(a),
   pickSnapshotPath: async (h, a) => {
     const pick = h.deps_.pickPath
     if (!pick) return { path: null, supported: false }

@@ -7,7 +7,7 @@ import type { ContigJson } from '../../host/whatif/contig.ts'
 import type { WhatifContigRequest } from '../../contract/schemas.ts'
 import { parsePinned, WhatifUsageError } from './whatif.ts'
 
-type Flags = Record<string, string | boolean | undefined>
+type Flags = Record<string, string | boolean | string[] | undefined>
 
 export function parseSizeArg(v: string, name: string): number {
   try {

@@ -13,6 +13,7 @@ import { snapshotPathFromArgv } from './argv.ts'
 import { RendererEvents, isTrustedSender, registerIpc } from './ipc.ts'
 import { createMenuActions, menuTemplate, showOpenDialog, showSaveDialog, type MenuActions } from './menu.ts'
 import { installSessionSecurity } from './security.ts'
+import { printReportPdf, showReportSaveDialog } from './report.ts'
 import { createMainWindow, focusWindow, resolveAppPaths, type AppPaths } from './window.ts'
 
 /** What the app needs of the service (host/service.ts). */
@@ -149,6 +150,8 @@ export function startApp(opts: StartOptions): RunningApp | null {
       pickPath: (kind) => showOpenDialog(dialog, win, kind, process.platform),
       captureScript: captureScriptPath(app.isPackaged, process.resourcesPath, app.getAppPath()),
       saveFile: (name, text, mode) => showSaveDialog(dialog, win, name, text, mode),
+      printPdf: (html) => printReportPdf(BrowserWindow, html),
+      saveReportPath: (fileName, format) => showReportSaveDialog(dialog, win, fileName, format, app.getPath('documents')),
     })
     const h = host
     registerIpc(ipcMain, h, (event) => isTrustedSender(paths.renderer, event))

@@ -87,6 +87,8 @@ export function menuTemplate(state: MenuState, actions: MenuActions): MenuItemCo
       },
       { id: 'open-recent', label: 'Open Recent', submenu: recentSubmenu(state.recent, actions) },
       { type: 'separator' },
+      { id: 'export-report', label: 'Export Report…', accelerator: 'CmdOrCtrl+E', click: () => actions.command('export-report') },
+      { type: 'separator' },
       { id: 'close-snapshot', label: 'Close Snapshot', accelerator: 'CmdOrCtrl+W', click: () => actions.command('close-snapshot') },
       ...(mac ? [] : [{ type: 'separator' } as const, { id: 'quit', label: 'Quit', accelerator: 'CmdOrCtrl+Q', role: 'quit' } as const]),
     ],

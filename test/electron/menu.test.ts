@@ -40,10 +40,11 @@ describe('menu template', () => {
     expect(template.map((i) => i.label?.replace(/&/g, ''))).toEqual(['File', 'Edit', 'View', 'Help'])
   })
 
-  it('File: Open Snapshot… (CmdOrCtrl+O), Open Recent, Close Snapshot, Quit', () => {
+  it('File: Open Snapshot… (CmdOrCtrl+O), Open Recent, Export Report…, Close Snapshot, Quit', () => {
     const { template } = setup()
     const file = submenu(template, 'File').filter((i) => i.type !== 'separator')
-    expect(file.map((i) => i.label)).toEqual(['Open Snapshot…', 'Open Snapshot Folder…', 'Open Recent', 'Close Snapshot', 'Quit'])
+    expect(file.map((i) => i.label)).toEqual(['Open Snapshot…', 'Open Snapshot Folder…', 'Open Recent', 'Export Report…', 'Close Snapshot', 'Quit'])
+    expect(findItem(template, 'export-report')!.accelerator).toBe('CmdOrCtrl+E')
     expect(findItem(template, 'open-snapshot')!.accelerator).toBe('CmdOrCtrl+O')
     expect(findItem(template, 'open-snapshot-folder')!.accelerator).toBe('CmdOrCtrl+Shift+O')
     expect(findItem(template, 'quit')!.role).toBe('quit')
@@ -158,10 +159,12 @@ describe('commands for the renderer', () => {
     click(findItem(template, 'close-snapshot'))
     click(findItem(template, 'about'))
     click(findItem(template, 'how-to-capture'))
+    click(findItem(template, 'export-report'))
     expect(emitted).toEqual([
       { event: 'menu:command', payload: { command: 'close-snapshot' } },
       { event: 'menu:command', payload: { command: 'about' } },
       { event: 'menu:command', payload: { command: 'how-to-capture' } },
+      { event: 'menu:command', payload: { command: 'export-report' } },
     ])
   })
 

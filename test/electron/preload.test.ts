@@ -32,8 +32,8 @@ beforeEach(() => resetFake())
 const DOCUMENTED_METHODS = [
   'appInfo', 'cancelRun', 'closeSnapshot', 'getCaptureScript', 'getDiff', 'getDiffPageblock', 'getPageClasses', 'getPageblockDetail', 'getPageblockMap', 'getSnapshot',
   'getTimeline', 'listRecent', 'listSnapshots', 'pickSnapshotPath', 'saveCaptureScript', 'startOpenBundled', 'startOpenPath', 'startOpenUpload', 'startWhatifCompact',
-  'startWhatifContig',
-]
+  'startWhatifContig', 'exportReport',
+].sort()
 const DOCUMENTED_EVENTS = ['menu:command', 'run:done', 'run:failed', 'run:progress', 'snapshot:opening', 'whatif:contig-done', 'whatif:done']
 
 describe('contract: one set of method names everywhere', () => {

@@ -423,6 +423,9 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
     getTimeline: async () => {
       throw { code: 'unsupported', message: 'timelines need the real host (buddyscope serve)' } satisfies HostError
     },
+    exportReport: async () => {
+      throw { code: 'unsupported', message: 'reports are made by the real host (buddyscope serve or the desktop app)' } satisfies HostError
+    },
   }
 
   const api: Record<string, unknown> = { ...handlers }

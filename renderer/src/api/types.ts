@@ -14,3 +14,6 @@ export type { BuddyscopeApi, EventPayloads, MethodArgs, MethodResults, WhatifCom
 export { isHostError, asHostError } from '../../../contract/dto.ts'
 export { PAGE_CLASSES, MAX_PAGE_CLASS_BLOCKS, PAGEBLOCK_CHANGES, PAGE_CHANGES, CONTRACT_VERSION, MT_NONE, METHOD_NAMES, EVENT_NAMES, type PageClassName, type EventName, type MethodName, type MenuCommand } from '../../../contract/names.ts'
 export type { TimelineDto, TimelinePointDto, TimelineZoneDto, TimelineMarkerDto, TimelineMarkerKind, CaptureRefDto } from '../../../contract/dto.ts'
+export type { ExportReportResult } from '../../../contract/dto.ts'
+export type { ExportReportRequest, ReportWhatifRequestDto } from '../../../contract/schemas.ts'
+export { REPORT_FORMATS, type ReportFormatName } from '../../../contract/names.ts'

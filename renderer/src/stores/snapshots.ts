@@ -15,6 +15,7 @@ import { useUiStore } from './ui.ts'
 import { useWhatifStore } from './whatif.ts'
 import { useContigStore } from './contig.ts'
 import { useDiffStore } from './diff.ts'
+import { useReportStore } from './report.ts'
 
 export interface RunState {
   runId: string
@@ -224,6 +225,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
       case 'about': ui.dialog = 'about'; break
       case 'how-to-capture': ui.dialog = 'how-to-capture'; break
       case 'open-dialog': void pickAndOpen('directory'); break
+      case 'export-report': if (currentId.value) useReportStore().open = true; break
     }
   }
 
