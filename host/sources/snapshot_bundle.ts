@@ -6,16 +6,22 @@
  * - symbolic and hard links must point inside the bundle (checked lexically per entry, and
  *   again once the whole tree is known, following chains of links);
  * - device files, FIFOs and unknown entry types are refused;
- * - at most `maxEntries` entries and `maxBytes` bytes of file content.
+ * - two entries of the same name (a file, link or folder given twice) are refused;
+ * - at most `maxEntries` entries and `maxBytes` bytes of file content, no more than
+ *   `maxRatio` times the bundle's own size once past `ratioFloorBytes` (a compression bomb), and
+ *   never more than the free space of the temporary folder.
  *
  * A bad entry rejects the whole bundle with a SnapshotError naming the bundle and the entry;
  * nothing is skipped silently. Regular files are written into a private directory made with
- * fs.mkdtemp under os.tmpdir(), under generated names (f1, f2, ...); directories and links are
- * kept in memory only (VirtualTree), so no name or link target from the archive ever reaches
- * the file system. The archive itself is only read.
+ * fs.mkdtemp under os.tmpdir() (mode 0700, named buddyscope-PID-…), under generated names (f1,
+ * f2, ...); directories and links are kept in memory only (VirtualTree), so no name or link
+ * target from the archive ever reaches the file system. The folder is removed on close, on any
+ * error, on cancel (an AbortSignal), at process exit, and (after a crash or a kill) by the next
+ * extraction, which sweeps the folders of processes that no longer run. The archive itself is
+ * only read.
  */
 import { createReadStream, createWriteStream, rmSync, type WriteStream } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { chmod, mkdtemp, readdir, rm, stat, statfs } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, posix } from 'node:path'
 import { once } from 'node:events'
@@ -28,9 +34,24 @@ export interface BundleLimits {
   maxBytes: number
   /** Number of tar entries (files, folders, links). */
   maxEntries: number
+  /** Unpacked bytes per byte of the bundle file, enforced once the content passes ratioFloorBytes. */
+  maxRatio: number
+  /** Content up to this size is never refused for its compression ratio. */
+  ratioFloorBytes: number
 }
 
-export const DEFAULT_LIMITS: BundleLimits = { maxBytes: 64 * 1024 ** 3, maxEntries: 100_000 }
+/**
+ * 64 GiB: kpageflags + kpagecount of an 4 TiB machine (8 bytes per 4 KiB page each) and its text
+ * files. 100 000 entries: a capture holds ~60 files and folders, a long series a few thousand.
+ * Ratio 200 past 4 GiB: kpageflags of an idle machine is mostly zero entries and gzip can reach
+ * ~1000:1 on them, so a bundle of a machine up to 256 GiB (4 GiB unpacked) may compress as well
+ * as gzip can; beyond that real captures hold enough used pages to stay far below 200:1, while a
+ * gzip bomb sits at ~1000:1.
+ */
+export const DEFAULT_LIMITS: BundleLimits = { maxBytes: 64 * 1024 ** 3, maxEntries: 100_000, maxRatio: 200, ratioFloorBytes: 4 * 1024 ** 3 }
+
+/** The message of the SnapshotError an extraction cancelled through its AbortSignal rejects with. */
+export const CANCELLED_MESSAGE = 'opening was cancelled'
 
 // ---------------------------------------------------------------------------------------------
 // Private temp directories: removed by close(), and on process exit if the caller forgot.
@@ -52,6 +73,43 @@ function trackTempDir(dir: string): void {
       }
     })
   }
+}
+
+/** The prefix of this process's temp folders: buddyscope-PID-. */
+const TEMP_PREFIX = `buddyscope-${process.pid}-`
+let swept = false
+
+/**
+ * Remove the temp folders that processes which no longer run left behind (killed, crashed):
+ * `buddyscope-PID-*` in os.tmpdir() whose PID is gone. Once per process, best effort.
+ */
+export async function sweepStaleTempDirs(dir = tmpdir()): Promise<string[]> {
+  const removed: string[] = []
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return removed
+  }
+  for (const name of names) {
+    const m = /^buddyscope-(\d+)-[A-Za-z0-9]{6}$/.exec(name)
+    if (!m || Number(m[1]) === process.pid) continue
+    try {
+      process.kill(Number(m[1]), 0)
+      continue // still running (or not ours to signal: EPERM)
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ESRCH') continue
+    }
+    try {
+      const st = await stat(join(dir, name))
+      if (!st.isDirectory() || (typeof process.getuid === 'function' && st.uid !== process.getuid())) continue
+      await rm(join(dir, name), { recursive: true, force: true })
+      removed.push(name)
+    } catch {
+      // another process swept it first, or it is not ours
+    }
+  }
+  return removed
 }
 
 export async function removeTempDir(dir: string): Promise<void> {
@@ -163,17 +221,36 @@ function isTarError(err: unknown): err is Error & { code?: string; tarCode?: str
   return err instanceof Error
 }
 
-export async function extractBundle(bundlePath: string, limits: BundleLimits = DEFAULT_LIMITS): Promise<ExtractedBundle> {
+export async function extractBundle(bundlePath: string, limits: BundleLimits = DEFAULT_LIMITS, signal?: AbortSignal): Promise<ExtractedBundle> {
+  if (signal?.aborted) throw new SnapshotError(bundlePath, `${bundlePath}: ${CANCELLED_MESSAGE}`)
+  if (!swept) {
+    swept = true
+    await sweepStaleTempDirs()
+  }
   let tempDir: string
   try {
-    tempDir = await mkdtemp(join(tmpdir(), 'buddyscope-'))
+    tempDir = await mkdtemp(join(tmpdir(), TEMP_PREFIX))
+    await chmod(tempDir, 0o700)
   } catch (err) {
     throw new SnapshotError(bundlePath, `${bundlePath}: cannot create a temporary folder to unpack the bundle in ${tmpdir()} (${ioReason(err)})`)
   }
   trackTempDir(tempDir)
   const tree = new VirtualTree(bundlePath)
   try {
-    await unpack(bundlePath, tempDir, tree, limits)
+    let compressed = 0
+    let free = Number.POSITIVE_INFINITY
+    try {
+      compressed = (await stat(bundlePath)).size
+    } catch (err) {
+      throw new SnapshotError(bundlePath, `${bundlePath}: cannot read the bundle (${ioReason(err)})`)
+    }
+    try {
+      const fs = await statfs(tempDir)
+      free = Number(fs.bavail) * Number(fs.bsize)
+    } catch {
+      // no statfs on this file system: the write fails with ENOSPC instead
+    }
+    await unpack(bundlePath, tempDir, tree, limits, { compressed, free, ...(signal ? { signal } : {}) })
   } catch (err) {
     await removeTempDir(tempDir).catch(() => undefined)
     if (err instanceof SnapshotError) throw err
@@ -182,7 +259,15 @@ export async function extractBundle(bundlePath: string, limits: BundleLimits = D
   return new ExtractedBundle(tree, tempDir)
 }
 
-function unpack(bundlePath: string, tempDir: string, tree: VirtualTree, limits: BundleLimits): Promise<void> {
+interface UnpackContext {
+  /** the bundle file's size */
+  compressed: number
+  /** bytes free in the temp folder's file system */
+  free: number
+  signal?: AbortSignal
+}
+
+function unpack(bundlePath: string, tempDir: string, tree: VirtualTree, limits: BundleLimits, ctx: UnpackContext): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let failure: SnapshotError | null = null
     let sawEof = false
@@ -212,10 +297,14 @@ function unpack(bundlePath: string, tempDir: string, tree: VirtualTree, limits: 
       src.destroy()
       for (const w of writers) w.destroy()
       for (const wake of wakeups.splice(0)) wake()
+      detach()
       Promise.allSettled(writesDone).then(() => reject(failure))
     }
     const unsafe = (name: string, why: string): void =>
       fail(`refusing to open the bundle: entry ${JSON.stringify(name)} is unsafe: ${why}`)
+    const onAbort = (): void => fail(CANCELLED_MESSAGE)
+    ctx.signal?.addEventListener('abort', onAbort, { once: true })
+    const detach = (): void => ctx.signal?.removeEventListener('abort', onAbort)
 
     const ensureDir = (rel: string, entryName: string): (VNode & { kind: 'dir' }) | null => {
       let cur: VNode = tree.root
@@ -248,6 +337,10 @@ function unpack(bundlePath: string, tempDir: string, tree: VirtualTree, limits: 
         return false
       }
       if (existing?.kind === 'dir' && node.kind === 'dir') return true
+      if (existing !== undefined) {
+        fail(`refusing to open the bundle: entry ${JSON.stringify(entryName)} appears twice (two entries of one name: which one is the capture's is ambiguous)`)
+        return false
+      }
       dir.children.set(base, node)
       return true
     }
@@ -287,6 +380,14 @@ function unpack(bundlePath: string, tempDir: string, tree: VirtualTree, limits: 
           if (totalBytes > limits.maxBytes) {
             entry.resume()
             return fail(`refusing to open the bundle: it unpacks to more than ${formatBytes(limits.maxBytes)} (at entry ${JSON.stringify(name)})`)
+          }
+          if (totalBytes > limits.ratioFloorBytes && totalBytes > limits.maxRatio * ctx.compressed) {
+            entry.resume()
+            return fail(`refusing to open the bundle: it unpacks to more than ${limits.maxRatio} times its own size of ${formatBytes(ctx.compressed)} (at entry ${JSON.stringify(name)}); a real capture compresses far less, so this looks like a compression bomb`)
+          }
+          if (totalBytes > ctx.free) {
+            entry.resume()
+            return fail(`cannot open the bundle: it unpacks to more than the ${formatBytes(ctx.free)} free in ${tmpdir()} (at entry ${JSON.stringify(name)}); free some space or set TMPDIR to a larger disk`)
           }
           const abs = join(tempDir, `f${++fileNo}`)
           if (!place(rel, { kind: 'file', abs, size }, name)) {
@@ -364,6 +465,7 @@ function unpack(bundlePath: string, tempDir: string, tree: VirtualTree, limits: 
         // bundle even when each link looks harmless on its own.
         const bad = findEscapingLink(tree)
         if (bad !== null) return unsafe(bad, 'following its symbolic link(s) leads outside the bundle')
+        detach()
         resolve()
       }, (err) => fail(`cannot unpack the bundle (${ioReason(err)})`))
     })
@@ -430,5 +532,8 @@ function describeTarError(err: unknown, lastEntry: string | null): string {
 function formatBytes(n: number): string {
   if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3} GiB`
   if (n >= 1024 ** 2 && n % 1024 ** 2 === 0) return `${n / 1024 ** 2} MiB`
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`
   return `${n} bytes`
 }
