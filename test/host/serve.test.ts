@@ -59,10 +59,11 @@ describe('buddyscope serve', () => {
   })
 
   it('serves the renderer with a strict CSP and refuses paths outside it', async () => {
-    const r = await fetch(`http://127.0.0.1:${srv.port}/`)
+    expect((await fetch(`http://127.0.0.1:${srv.port}/`)).status).toBe(401)
+    const r = await fetch(`http://127.0.0.1:${srv.port}/?token=${TOKEN}`)
     expect(r.status).toBe(200)
     expect(r.headers.get('content-security-policy')).toContain("script-src 'self'")
-    const bad = await fetch(`http://127.0.0.1:${srv.port}/..%2f..%2fpackage.json`)
+    const bad = await fetch(`http://127.0.0.1:${srv.port}/..%2f..%2fpackage.json?token=${TOKEN}`)
     expect([403, 404]).toContain(bad.status)
   })
 
