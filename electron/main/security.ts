@@ -94,10 +94,33 @@ export function installSessionSecurity(session: Session): void {
 }
 
 /**
- * Guards for one webContents: navigation only within the app (a file dropped on the window
- * would otherwise navigate to its file:// URL), no popups, no <webview>.
+ * Whether a link may leave the app for the user's browser: https only, with a host, no
+ * credentials in it (file:, http:, javascript:, custom schemes such as smb: or ms-msdt: that
+ * launch other programs are never handed to the desktop).
  */
-export function hardenWebContents(contents: WebContents, location: RendererLocation): void {
+export function isSafeExternalUrl(url: string): boolean {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return false
+  }
+  return u.protocol === 'https:' && u.hostname !== '' && u.username === '' && u.password === ''
+}
+
+/** Hand a link to the desktop's browser when it is safe (isSafeExternalUrl); true when it was. */
+export function openExternalSafely(openExternal: (url: string) => Promise<void>, url: string): boolean {
+  if (!isSafeExternalUrl(url)) return false
+  openExternal(url).catch(() => undefined)
+  return true
+}
+
+/**
+ * Guards for one webContents: navigation only within the app (a file dropped on the window
+ * would otherwise navigate to its file:// URL), no popups (an https link the page opens goes to
+ * the desktop's browser when `openExternal` is given: shell.openExternal), no <webview>.
+ */
+export function hardenWebContents(contents: WebContents, location: RendererLocation, openExternal?: (url: string) => Promise<void>): void {
   const guard = (event: { preventDefault(): void }, url: string): void => {
     if (!isAppUrl(location, url)) event.preventDefault()
   }
@@ -105,5 +128,8 @@ export function hardenWebContents(contents: WebContents, location: RendererLocat
   contents.on('will-redirect', (event, url) => guard(event, url))
   contents.on('will-frame-navigate', (event) => guard(event, event.url))
   contents.on('will-attach-webview', (event) => event.preventDefault())
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+  contents.setWindowOpenHandler(({ url }) => {
+    if (openExternal) openExternalSafely(openExternal, url)
+    return { action: 'deny' }
+  })
 }

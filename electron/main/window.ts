@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BrowserWindow as BrowserWindowType, BrowserWindowConstructorOptions } from 'electron'
-import { BrowserWindow } from 'electron'
+import { BrowserWindow, shell } from 'electron'
 import { hardenWebContents, secureWebPreferences, type RendererLocation } from './security.ts'
 
 export interface AppPaths {
@@ -50,7 +50,7 @@ export function windowOptions(paths: AppPaths): BrowserWindowConstructorOptions 
 
 export function createMainWindow(paths: AppPaths): BrowserWindowType {
   const win = new BrowserWindow(windowOptions(paths))
-  hardenWebContents(win.webContents, paths.renderer)
+  hardenWebContents(win.webContents, paths.renderer, (url) => shell.openExternal(url))
   win.once('ready-to-show', () => win.show())
   const loading = paths.renderer.kind === 'url' ? win.loadURL(paths.renderer.url) : win.loadFile(paths.renderer.file)
   loading.catch((e: unknown) => console.error(`buddyscope: the window could not load the renderer: ${e instanceof Error ? e.message : String(e)}`))

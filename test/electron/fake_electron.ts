@@ -187,6 +187,7 @@ export const fake = {
   rendererListeners: new Map<string, Array<(event: unknown, ...args: unknown[]) => void>>(),
   invokes: [] as Array<{ channel: string; args: unknown[] }>,
   invokeAnswer: (channel: string, ...args: unknown[]): unknown => ({ ok: true, value: { channel, args } }),
+  externalOpened: [] as string[],
 }
 
 export function resetFake(): void {
@@ -204,6 +205,7 @@ export function resetFake(): void {
   fake.rendererListeners = new Map()
   fake.invokes = []
   fake.invokeAnswer = (channel, ...args) => ({ ok: true, value: { channel, args } })
+  fake.externalOpened = []
   FakeBrowserWindow.all = []
 }
 
@@ -249,6 +251,11 @@ export const electronModule = {
   },
   get nativeTheme() {
     return fake.nativeTheme
+  },
+  shell: {
+    async openExternal(url: string): Promise<void> {
+      fake.externalOpened.push(url)
+    },
   },
   contextBridge: {
     exposeInMainWorld(key: string, api: unknown): void {

@@ -210,3 +210,26 @@ describe('events to the renderer', () => {
     expect(wc.sent).toHaveLength(EVENT_QUEUE_MAX)
   })
 })
+
+describe('every handler validates its input (property)', () => {
+  it('any value that is not an object (or nothing) is bad-argument on every channel; any answer is { ok, value } or { ok, error: { code, message } }', async () => {
+    const fc = (await import('fast-check')).default
+    register(realHost())
+    // (null and undefined are "no arguments", which the methods without arguments accept)
+    const notObject = fc.anything().filter((v) => v !== null && v !== undefined && (typeof v !== 'object' || Array.isArray(v)))
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...METHOD_NAMES), notObject, async (method, args) => {
+      const r = (await call(method, args)) as { ok: boolean; error?: { code: string; message: string } }
+      expect(r.ok).toBe(false)
+      expect(r.error!.code).toBe('bad-argument')
+      expect(Object.keys(r.error!).sort()).toEqual(['code', 'message'])
+    }), { numRuns: 300 })
+    const junkObject = fc.dictionary(fc.string({ maxLength: 12 }), fc.anything(), { minKeys: 1, maxKeys: 4 })
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...METHOD_NAMES), junkObject, async (method, args) => {
+      const r = (await call(method, args)) as { ok: boolean; error?: { code: string; message: string } }
+      if (!r.ok) {
+        expect(['bad-argument', 'not-found', 'bad-input', 'cancelled', 'unsupported']).toContain(r.error!.code)
+        expect(r.error!.message).not.toMatch(/\n\s+at /)
+      }
+    }), { numRuns: 300 })
+  })
+})

@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeEach, afterEach } from 'vitest'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, readdirSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RECENT_MAX, RecentFileStore, normalizeRecent } from '../../host/recent.ts'
@@ -18,12 +18,52 @@ describe('RecentFileStore', () => {
     expect(new RecentFileStore(join(dir, 'none', 'recent.json')).list()).toEqual([])
   })
 
-  it('reads a corrupt or foreign file as empty', () => {
+  it('reads a corrupt or foreign file as empty, resetting it with a message', () => {
     const f = join(dir, 'recent.json')
     for (const text of ['{not json', '', '{"path":"/x"}', 'null', '42', '"str"']) {
       writeFileSync(f, text)
-      expect(new RecentFileStore(f).list(), text).toEqual([])
+      const warnings: string[] = []
+      const store = new RecentFileStore(f, (m) => warnings.push(m))
+      expect(store.list(), text).toEqual([])
+      expect(warnings, text).toHaveLength(1)
+      expect(warnings[0]).toMatch(new RegExp(`^the recent-files list ${f} was unreadable: (not valid JSON \\(.+\\)|expected a JSON list of \\{path, label, openedAt\\}); it was reset \\(the old copy is ${f}\\.corrupt\\)$`))
+      expect(readFileSync(`${f}.corrupt`, 'utf8')).toBe(text)
+      expect(existsSync(f)).toBe(false)
+      // reported once: the store is empty now, and works
+      expect(store.list()).toEqual([])
+      store.add(entry('/after'))
+      expect(store.list().map((e) => e.path)).toEqual(['/after'])
+      expect(warnings).toHaveLength(1)
+      rmSync(f)
     }
+  })
+
+  it('a binary or truncated store is reset, never thrown', () => {
+    const f = join(dir, 'recent.json')
+    const good = JSON.stringify([entry('/a'), entry('/b', 1)], null, 2)
+    for (const text of [good.slice(0, good.length / 2), '\u0000\u0001\u00ff', good + 'x']) {
+      writeFileSync(f, text)
+      const warnings: string[] = []
+      expect(() => new RecentFileStore(f, (m) => warnings.push(m)).list()).not.toThrow()
+      expect(warnings).toHaveLength(1)
+    }
+    // a throwing warn does not break it either
+    writeFileSync(f, '{')
+    expect(new RecentFileStore(f, () => { throw new Error('x') }).list()).toEqual([])
+  })
+
+  it('writes atomically: a synced temp file renamed over the store; a failed write leaves the old store whole', () => {
+    const f = join(dir, 'recent.json')
+    const store = new RecentFileStore(f, () => undefined)
+    store.add(entry('/a'))
+    store.add(entry('/b', 1))
+    expect(readdirSync(dir)).toEqual(['recent.json'])
+    const before = readFileSync(f, 'utf8')
+    // the temp file cannot be created (a folder is in its way): the write fails, the store is untouched
+    mkdirSync(`${f}.${process.pid}.tmp`)
+    store.add(entry('/c', 2))
+    expect(readFileSync(f, 'utf8')).toBe(before)
+    expect(store.list().map((e) => e.path)).toEqual(['/b', '/a'])
   })
 
   it('skips malformed entries and keeps the good ones', () => {

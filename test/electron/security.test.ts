@@ -4,8 +4,8 @@ import type { Session, WebContents } from 'electron'
 
 vi.mock('electron', async () => (await import('./fake_electron.ts')).electronModule)
 
-import { FakeEvent, FakeSession, FakeWebContents, resetFake, FakeBrowserWindow } from './fake_electron.ts'
-import { CSP, hardenWebContents, installSessionSecurity, isAppUrl, withCsp, type RendererLocation } from '../../electron/main/security.ts'
+import { FakeEvent, FakeSession, FakeWebContents, resetFake, FakeBrowserWindow, fake } from './fake_electron.ts'
+import { CSP, hardenWebContents, installSessionSecurity, isAppUrl, isSafeExternalUrl, withCsp, type RendererLocation } from '../../electron/main/security.ts'
 import { createMainWindow, resolveAppPaths, windowOptions } from '../../electron/main/window.ts'
 
 const indexHtml = '/opt/Buddyscope/resources/app.asar/out/renderer/index.html'
@@ -29,6 +29,8 @@ describe('window options', () => {
     expect(wp.webviewTag).toBe(false)
     expect(wp.navigateOnDragDrop).toBe(false)
     expect(wp.experimentalFeatures).toBe(false)
+    expect(wp.enableBlinkFeatures).toBeUndefined()
+    expect(wp.allowRunningInsecureContent).toBe(false)
   })
 
   it('uses the CommonJS preload next to out/main and the built index.html', () => {
@@ -154,5 +156,41 @@ describe('navigation and new windows', () => {
     expect(isAppUrl(fileLocation, 'file://evil.example' + pathToFileURL(indexHtml).pathname)).toBe(false)
     expect(isAppUrl(fileLocation, pathToFileURL(indexHtml + '.x').href)).toBe(false)
     expect(isAppUrl({ kind: 'url', url: 'not a url' }, 'http://localhost/')).toBe(false)
+  })
+})
+
+describe('shell.openExternal', () => {
+  it('only https links go to the desktop browser; the app window never opens one itself', () => {
+    const paths = resolveAppPaths({ mainDir: '/app/out/main', appPath: '/app', isPackaged: true })
+    const win = createMainWindow(paths) as unknown as FakeBrowserWindow
+    const links = ['https://www.kernel.org/doc/html/latest/admin-guide/mm/', 'http://example.com/', 'file:///etc/passwd', 'javascript:alert(1)',
+      'smb://evil/share', 'ms-msdt:/id', 'https://user:pw@evil.example/', 'not a url', pathToFileURL(indexHtml).href]
+    for (const url of links) expect(win.webContents.windowOpenHandler!({ url }), url).toEqual({ action: 'deny' })
+    expect(fake.externalOpened).toEqual(['https://www.kernel.org/doc/html/latest/admin-guide/mm/'])
+  })
+
+  it('isSafeExternalUrl: https with a host and no credentials', () => {
+    expect(isSafeExternalUrl('https://example.com/a?b#c')).toBe(true)
+    for (const u of ['HTTP://example.com', 'ftp://x', 'file:///x', 'data:text/html,x', 'https://a:b@example.com', 'vscode://x']) expect(isSafeExternalUrl(u), u).toBe(false)
+  })
+
+  it('without a shell (tests, other hosts) links are only denied', () => {
+    const wc = new FakeWebContents()
+    hardenWebContents(wc as unknown as WebContents, fileLocation)
+    expect(wc.windowOpenHandler!({ url: 'https://example.com' })).toEqual({ action: 'deny' })
+    expect(fake.externalOpened).toEqual([])
+  })
+})
+
+describe('the shipped binary', () => {
+  it('electron-builder flips the fuses: no run-as-node, no NODE_OPTIONS, no --inspect, app code only from app.asar', async () => {
+    const { readFileSync } = await import('node:fs')
+    const yml = readFileSync(new URL('../../electron-builder.yml', import.meta.url), 'utf8')
+    const fuses = /^electronFuses:\n((?: {2}\w+: \w+\n)+)/m.exec(yml)?.[1] ?? ''
+    expect(fuses).toContain('runAsNode: false')
+    expect(fuses).toContain('enableNodeOptionsEnvironmentVariable: false')
+    expect(fuses).toContain('enableNodeCliInspectArguments: false')
+    expect(fuses).toContain('onlyLoadAppFromAsar: true')
+    expect(yml).toMatch(/^asar: true$/m)
   })
 })
