@@ -1,10 +1,12 @@
 /**
  * Recently opened snapshots, one store for every host: a small JSON file (Electron: in userData;
  * `serve`: ~/.config/buddyscope/recent.json), newest first,
- * at most RECENT_MAX entries, one entry per path. A missing, unreadable or corrupt file reads
- * as an empty list, and a failed write never breaks opening a snapshot.
+ * at most RECENT_MAX entries, one entry per path. A missing or unreadable file reads as an empty
+ * list; a corrupt one (not JSON, not a list) is reset: moved aside as `recent.json.corrupt` and
+ * reported once through `warn`, never a crash. Writes are atomic (a synced temp file renamed
+ * over the store), and a failed write never breaks opening a snapshot.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { RecentEntry } from '../contract/dto.ts'
@@ -33,26 +35,64 @@ export function normalizeRecent(entries: readonly RecentEntry[]): RecentEntry[] 
   return out
 }
 
+/** Where a store's messages go by default: one line on stderr. */
+const stderrWarn = (message: string): void => {
+  process.stderr.write(`buddyscope: ${message}\n`)
+}
+
 export class RecentFileStore implements RecentStore {
   private readonly listeners = new Set<() => void>()
 
-  constructor(readonly file: string) {}
+  /** `warn` hears of a corrupt store being reset (default: one line on stderr). */
+  constructor(readonly file: string, private readonly warn: (message: string) => void = stderrWarn) {}
 
   /** $XDG_CONFIG_HOME/buddyscope/recent.json, else ~/.config/buddyscope/recent.json (browser mode) */
-  static inConfigDir(env: Record<string, string | undefined> = process.env): RecentFileStore {
+  static inConfigDir(env: Record<string, string | undefined> = process.env, warn?: (message: string) => void): RecentFileStore {
     const base = env['XDG_CONFIG_HOME'] || join(homedir(), '.config')
-    return new RecentFileStore(join(base, 'buddyscope', RECENT_FILE_NAME))
+    return new RecentFileStore(join(base, 'buddyscope', RECENT_FILE_NAME), warn)
   }
 
   list(): RecentEntry[] {
-    let raw: unknown
+    let text: string
     try {
-      raw = JSON.parse(readFileSync(this.file, 'utf8'))
+      text = readFileSync(this.file, 'utf8')
     } catch {
+      return [] // missing or unreadable: nothing recent
+    }
+    let raw: unknown
+    let why: string | null = null
+    try {
+      raw = JSON.parse(text)
+      if (!Array.isArray(raw)) why = 'expected a JSON list of {path, label, openedAt}'
+    } catch (e) {
+      why = `not valid JSON (${e instanceof Error ? e.message : String(e)})`
+    }
+    if (why !== null) {
+      this.reset(why)
       return []
     }
-    if (!Array.isArray(raw)) return []
-    return normalizeRecent(raw.filter(isEntry))
+    return normalizeRecent((raw as unknown[]).filter(isEntry))
+  }
+
+  /** Move a corrupt store aside (kept for the curious) and start again with an empty list. */
+  private reset(why: string): void {
+    const aside = `${this.file}.corrupt`
+    let kept = true
+    try {
+      renameSync(this.file, aside)
+    } catch {
+      kept = false
+      try {
+        rmSync(this.file, { force: true })
+      } catch {
+        // read-only profile: the next list() will say it again
+      }
+    }
+    try {
+      this.warn(`the recent-files list ${this.file} was unreadable: ${why}; it was reset${kept ? ` (the old copy is ${aside})` : ''}`)
+    } catch {
+      // a broken warn must not break opening snapshots
+    }
   }
 
   add(entry: RecentEntry): void {
@@ -73,7 +113,13 @@ export class RecentFileStore implements RecentStore {
     try {
       mkdirSync(dirname(this.file), { recursive: true })
       const tmp = `${this.file}.${process.pid}.tmp`
-      writeFileSync(tmp, JSON.stringify(entries, null, 2) + '\n')
+      const fd = openSync(tmp, 'w', 0o600)
+      try {
+        writeSync(fd, JSON.stringify(entries, null, 2) + '\n')
+        fsyncSync(fd)
+      } finally {
+        closeSync(fd)
+      }
       renameSync(tmp, this.file)
     } catch {
       // a read-only profile must not break opening snapshots
