@@ -71,6 +71,8 @@ describe('fuzz harness', () => {
     expect(classifyCli(1, "buddyscope: /tmp/x: Cannot read properties of undefined (reading 'a')\n", ['/tmp/x']).verdict).toBe('crash')
     expect(classifyCli(1, 'buddyscope: boom\n    at run (/work/cli/main.ts:12:5)\n', ['/tmp/x']).verdict).toBe('crash')
     expect(classifyCli(1, 'buddyscope: something\n', ['/tmp/x']).verdict).toBe('crash')
+    expect(classifyCli(1, 'buddyscope: /tmp/x/meminfo:12: expected a decimal integer, found "NaN"\n', ['/tmp/x']).verdict).toBe('rejected')
+    expect(classifyCli(1, 'buddyscope: /tmp/x: zone NaN has undefined pages\n', ['/tmp/x']).verdict).toBe('crash')
     expect(classifyCli(134, '', ['/tmp/x']).verdict).toBe('crash')
   })
 
@@ -97,7 +99,7 @@ describe('fuzzing the importers', () => {
     const text = reportText(r)
     expect(r.crashes + r.hangs, text).toBe(0)
     expect(r.casesRun, text).toBeGreaterThanOrEqual(MIN_CASES)
-    for (const t of ['parser', 'model', 'load', 'bundle', 'cli'] as const) expect(r.byTarget[t].cases, `${t}\n${text}`).toBeGreaterThan(0)
+    for (const t of ['parser', 'capture', 'model', 'load', 'bundle', 'cli'] as const) expect(r.byTarget[t].cases, `${t}\n${text}`).toBeGreaterThan(0)
     // the mutations reach past the first line: most rejections are about the content, not emptiness
     expect(r.byTarget.parser.rejected).toBeGreaterThan(r.byTarget.parser.cases / 10)
     expect(r.byTarget.parser.ok).toBeGreaterThan(r.byTarget.parser.cases / 10)

@@ -6,7 +6,8 @@
  * the result to one target:
  *
  * - `parser`: one engine/procfs importer on one mutated file (in memory);
- * - `model`: parseCapture of a whole mutated capture, then its layout (exact from the mutated
+ * - `capture`: parseCapture of a whole mutated capture (every file, their agreement), in memory;
+ * - `model`: parseCapture, then the capture's layout (exact from the mutated
  *   kpageflags/kpagecount bytes, or synthesized), in memory;
  * - `load`: the host's loadSnapshot on a mutated capture folder on disk (gzip, manifest, links);
  * - `bundle`: the host's bundle reader on a mutated tarball (plain or gzip);
@@ -377,15 +378,19 @@ export function gzipBomb(): Buffer {
   return bombCache
 }
 
-export function mutateCapture(seeds: Seeds, rng: FuzzRng, opts: { smallOnly: boolean; bombs: boolean }): MutatedCapture {
+/**
+ * A capture with one to three mutations. `binaries: false`: kpageflags/kpagecount stay empty
+ * placeholders (parseCapture only needs to know they are there), so the case costs no gunzip.
+ */
+export function mutateCapture(seeds: Seeds, rng: FuzzRng, opts: { smallOnly: boolean; bombs: boolean; binaries: boolean }): MutatedCapture {
   const pool = opts.smallOnly ? seeds.captures.filter((c) => c.small) : seeds.captures
   const base = rng.pick(pool)
-  const files = seedFiles(base)
+  const files = opts.binaries ? seedFiles(base) : new Map([...base.files, ...[...base.binaries.keys()].map((n) => [n, Buffer.alloc(0)] as const)])
   const gz = new Map<string, Buffer>()
   const how: string[] = []
   const n = 1 + (rng.chance(0.3) ? rng.int(3) : 0)
   for (let i = 0; i < n; i++) {
-    const names = [...files.keys()]
+    const names = [...files.keys()].filter((n) => opts.binaries || !BINARY.has(n))
     if (names.length === 0) break
     const what = rng.int(20)
     if (what === 0) {
@@ -395,7 +400,7 @@ export function mutateCapture(seeds: Seeds, rng: FuzzRng, opts: { smallOnly: boo
     } else if (what === 1 || what === 2) {
       // mixed kernel versions: one file from another run's capture
       const other = rng.pick(pool)
-      const otherFiles = rng.chance(0.2) ? seedFiles(other) : other.files
+      const otherFiles = opts.binaries && rng.chance(0.2) ? seedFiles(other) : other.files
       const name = rng.pick([...otherFiles.keys()])
       files.set(name, otherFiles.get(name)!)
       how.push(`${name} taken from ${other.name}`)
@@ -449,7 +454,9 @@ export function classifyCli(code: number, stderr: string, mustName: string[]): O
   if (code !== 1) return { verdict: 'crash', detail: `exit code ${code}: ${stderr.slice(0, 500)}` }
   const first = stderr.split('\n')[0] ?? ''
   if (!mustName.some((n) => first.includes(n))) return { verdict: 'crash', detail: `message names no input file: ${first}` }
-  if (/\b(TypeError|RangeError|ReferenceError|SyntaxError)\b|Cannot read propert|is not a function|is not iterable|Invalid array length|Maximum call stack|undefined|NaN/.test(first)) {
+  // the words of the message, without what it quotes from the input (which may well say "NaN")
+  const own = first.replace(/"(?:[^"\\]|\\.)*"/g, '""')
+  if (/\b(TypeError|RangeError|ReferenceError|SyntaxError)\b|Cannot read propert|is not a function|is not iterable|Invalid array length|Maximum call stack|\bundefined\b|\bNaN\b/.test(own)) {
     return { verdict: 'crash', detail: `internal error shown to the user: ${first}` }
   }
   return { verdict: 'rejected', detail: first }
@@ -478,12 +485,12 @@ export const PARSERS: Record<string, Parser> = {
   uptime: parseUptime,
 }
 
-export type TargetName = 'parser' | 'model' | 'load' | 'bundle' | 'cli'
+export type TargetName = 'parser' | 'capture' | 'model' | 'load' | 'bundle' | 'cli'
 
 /** A fully described input, enough to replay it (a regression fixture holds the same). */
 export type FuzzInput =
   | { target: 'parser'; parser: string; bytes: Buffer }
-  | { target: 'model'; files: Map<string, Buffer>; layout: 'exact' | 'synthesized' }
+  | { target: 'model'; files: Map<string, Buffer>; layout: 'exact' | 'synthesized' | 'none' }
   | { target: 'load'; files: Map<string, Buffer>; gz: Map<string, Buffer>; layout: 'auto' | 'exact' | 'synthesized' }
   | { target: 'bundle'; tar: Buffer; gzip: boolean }
   | { target: 'cli'; files: Map<string, Buffer>; gz: Map<string, Buffer>; argv: string[] }
@@ -500,7 +507,7 @@ function runParser(parser: string, bytes: Buffer): Outcome {
   }
 }
 
-function runModel(files: Map<string, Buffer>, layout: 'exact' | 'synthesized'): Outcome {
+function runModel(files: Map<string, Buffer>, layout: 'exact' | 'synthesized' | 'none'): Outcome {
   const texts: Record<string, string> = {}
   const binaries: string[] = []
   for (const [n, b] of files) {
@@ -510,6 +517,7 @@ function runModel(files: Map<string, Buffer>, layout: 'exact' | 'synthesized'): 
   const input: CaptureInput = { source: 'fuzz-capture', label: 'fuzz', texts, binaries, describe: (n) => `fuzz-capture/${n}` }
   try {
     const c = parseCapture(input)
+    if (layout === 'none') return { verdict: 'ok', detail: '' }
     if (layout === 'exact' && files.has('kpageflags')) {
       const b = new ExactLayoutBuilder(c, { source: 'fuzz-capture/kpageflags' })
       const feed = (name: string, sink: (first: number, words: Uint32Array) => void): void => {
@@ -733,10 +741,13 @@ export function mutateTar(tar: Buffer, rng: FuzzRng): { tar: Buffer; how: string
 // ---------------------------------------------------------------------------------------------
 // Generating cases
 
-export interface Weights { parser: number; model: number; load: number; bundle: number; cli: number }
+export interface Weights { parser: number; capture: number; model: number; load: number; bundle: number; cli: number }
 
-/** npm test: mostly in-memory importers; a few cases through the disk, the bundle reader and the CLI. */
-export const TEST_WEIGHTS: Weights = { parser: 0.9, model: 0.07, load: 0.012, bundle: 0.01, cli: 0.008 }
+/**
+ * npm test: mostly the in-memory importers (~0.3 ms a case); a few dozen cases build a model,
+ * go through the disk, the bundle reader and the CLI (0.3 – 1.5 s each on this 2-core machine).
+ */
+export const TEST_WEIGHTS: Weights = { parser: 0.9, capture: 0.0959, model: 0.0015, load: 0.001, bundle: 0.0008, cli: 0.0008 }
 
 const CLI_COMMANDS: string[][] = [
   ['inspect', '@'], ['inspect', '@', '--json'], ['inspect', '@', '--layout', 'synthesized'], ['proc', '@', 'buddyinfo'],
@@ -747,10 +758,10 @@ const CLI_COMMANDS: string[][] = [
 export interface GeneratedCase { input: FuzzInput; how: string; seed?: SeedCapture }
 
 export function generateCase(seeds: Seeds, rng: FuzzRng, w: Weights): GeneratedCase {
-  const total = w.parser + w.model + w.load + w.bundle + w.cli
+  const total = w.parser + w.capture + w.model + w.load + w.bundle + w.cli
   let x = rng.next() * total
   const pickTarget = (): TargetName => {
-    for (const t of ['parser', 'model', 'load', 'bundle', 'cli'] as const) {
+    for (const t of ['parser', 'capture', 'model', 'load', 'bundle', 'cli'] as const) {
       if (x < w[t]) return t
       x -= w[t]
     }
@@ -773,9 +784,11 @@ export function generateCase(seeds: Seeds, rng: FuzzRng, w: Weights): GeneratedC
     const gzip = rng.chance(0.7)
     return { input: { target, tar: r.tar, gzip }, how: `${t.name}: ${r.how}${gzip ? '' : ' (plain .tar)'}` }
   }
-  const m = mutateCapture(seeds, rng, { smallOnly: target !== 'model' || rng.chance(0.9), bombs: target !== 'model' })
+  const inMemory = target === 'model' || target === 'capture'
+  const m = mutateCapture(seeds, rng, { smallOnly: !inMemory || rng.chance(0.9), bombs: !inMemory, binaries: target !== 'capture' })
   const seed = seeds.captures.find((c) => c.name === m.seed)
   const how = `${m.seed}: ${m.how.join('; ')}`
+  if (target === 'capture') return { input: { target: 'model', files: m.files, layout: 'none' }, how }
   if (target === 'model') return { input: { target, files: m.files, layout: rng.chance(0.4) ? 'exact' : 'synthesized' }, how }
   if (target === 'load') return { input: { target, files: m.files, gz: m.gz, layout: rng.pick(['auto', 'auto', 'synthesized', 'exact'] as const) }, how, ...(seed ? { seed } : {}) }
   const argv = rng.pick(CLI_COMMANDS)
@@ -880,7 +893,7 @@ export function saveRegression(input: FuzzInput, outcome: Outcome, how: string, 
 /** Read a kept regression back as an input. */
 export function readRegression(dir: string): { input: FuzzInput; meta: Record<string, unknown> } {
   const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Record<string, unknown>
-  const target = meta['target'] as TargetName
+  const target = meta['target'] as FuzzInput['target']
   if (target === 'parser') return { meta, input: { target, parser: String(meta['parser']), bytes: readFileSync(join(dir, 'input')) } }
   if (target === 'bundle') return { meta, input: { target, tar: readFileSync(join(dir, 'input.tar')), gzip: meta['gzip'] === true } }
   const files = new Map<string, Buffer>()
@@ -890,9 +903,9 @@ export function readRegression(dir: string): { input: FuzzInput; meta: Record<st
     if (f.endsWith('.gz') && target !== 'model') gz.set(f.slice(0, -3), b)
     else files.set(f, b)
   }
-  if (target === 'model') return { meta, input: { target, files, layout: meta['layout'] === 'exact' ? 'exact' : 'synthesized' } }
+  if (target === 'model') return { meta, input: { target, files, layout: meta['layout'] === 'exact' || meta['layout'] === 'none' ? meta['layout'] : 'synthesized' } }
   if (target === 'load') return { meta, input: { target, files, gz, layout: (meta['layout'] ?? 'auto') as 'auto' } }
-  return { meta, input: { target, files, gz, argv: meta['argv'] as string[] } }
+  return { meta, input: { target: 'cli', files, gz, argv: meta['argv'] as string[] } }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -937,7 +950,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const empty = { cases: 0, ok: 0, rejected: 0, crash: 0, hang: 0, slowestMs: 0, totalMs: 0 }
   const report: FuzzReport = {
     seed: opts.seed, casesRequested: opts.cases, casesRun: 0, elapsedMs: 0, stoppedBy: 'cases',
-    byTarget: { parser: { ...empty }, model: { ...empty }, load: { ...empty }, bundle: { ...empty }, cli: { ...empty } },
+    byTarget: { parser: { ...empty }, capture: { ...empty }, model: { ...empty }, load: { ...empty }, bundle: { ...empty }, cli: { ...empty } },
     crashes: 0, hangs: 0, failures: [], rejections: {},
   }
   const t0 = performance.now()
@@ -951,14 +964,15 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       const s = performance.now()
       const o = await runInput(c.input, opts.deadlineMs, scratch, c.seed)
       const took = performance.now() - s
-      const t = report.byTarget[c.input.target]
+      const kind: TargetName = c.input.target === 'model' && c.input.layout === 'none' ? 'capture' : c.input.target
+      const t = report.byTarget[kind]
       t.cases++
       t[o.verdict]++
       t.slowestMs = Math.max(t.slowestMs, Math.round(took))
       t.totalMs += took
       report.casesRun++
       if (o.verdict === 'rejected') {
-        const key = `${c.input.target}: ${o.detail.replace(/^(ParseError|SnapshotError|Error): /, '').replace(/[^:]*?(fuzz\/|fuzz-capture\/|cap-\w+\/?|capture\.tar(\.gz)?)/, '').replace(/\d+/g, 'N').slice(0, 90)}`
+        const key = `${kind}: ${o.detail.replace(/^(ParseError|SnapshotError|Error): /, '').replace(/[^:]*?(fuzz\/|fuzz-capture\/|cap-\w+\/?|capture\.tar(\.gz)?)/, '').replace(/\d+/g, 'N').slice(0, 90)}`
         report.rejections[key] = (report.rejections[key] ?? 0) + 1
       }
       if (o.verdict === 'crash' || o.verdict === 'hang') {
@@ -970,7 +984,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
           const again = await runInput(small, opts.deadlineMs, scratch, c.seed)
           kept = saveRegression(again.verdict === o.verdict ? small : c.input, again.verdict === o.verdict ? again : o, c.how, opts.keepDir)
         }
-        report.failures.push({ caseNo: i, target: c.input.target, verdict: o.verdict, how: c.how, detail: o.detail, kept })
+        report.failures.push({ caseNo: i, target: kind, verdict: o.verdict, how: c.how, detail: o.detail, kept })
       }
       if (opts.onProgress && report.casesRun % 1000 === 0) opts.onProgress(report.casesRun, report)
     }
