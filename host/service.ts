@@ -120,11 +120,11 @@ export class BuddyscopeService {
 
   startOpen(req: OpenRequest): string {
     return this.startRun(req.path, async (signal, runId) => {
-      const opened = new OpenedPath(req.path)
+      const opened = new OpenedPath(req.path, [], signal)
       try {
         const target: Target = { path: req.path, layout: req.layout ?? 'auto', seed: req.seed ?? 1, ...(req.capture ? { capture: req.capture } : {}) }
-        // unpack a bundle once, here: the open and every later what-if read this copy
-        await opened.prepare()
+        // unpack a bundle once, here: the open and every later what-if read this copy (a cancel stops the unpacking)
+        await opened.prepare(signal)
         const result = await this.deps.pool.run({ kind: 'open', target: { ...target, shared: opened.shared() } }, { signal, onProgress: this.progress(runId) })
         if (signal.aborted) throw hostError('cancelled', `opening ${req.path} was cancelled`)
         return (id) => {

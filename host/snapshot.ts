@@ -6,9 +6,11 @@
 import { BundleCache, openSeries, openSnapshot, type SharedExtraction, type SnapshotSeries, type SnapshotSource } from './sources/snapshot_source.ts'
 
 export class OpenedPath {
-  readonly cache = new BundleCache()
+  readonly cache: BundleCache
 
-  constructor(readonly path: string, shared: readonly SharedExtraction[] = []) {
+  /** `signal` cancels unpacking its bundle (the open was cancelled). */
+  constructor(readonly path: string, shared: readonly SharedExtraction[] = [], signal?: AbortSignal) {
+    this.cache = new BundleCache(signal)
     this.cache.adopt(shared)
   }
 
@@ -22,10 +24,11 @@ export class OpenedPath {
     return openSeries(this.path, { cache: this.cache })
   }
 
-  /** Unpack a bundle now (once), so the threads that read it next find it ready. */
-  async prepare(): Promise<void> {
+  /** Unpack a bundle now (once), so the threads that read it next find it ready. A cancel is an error; other failures are the worker's to report. */
+  async prepare(signal?: AbortSignal): Promise<void> {
     const s = await this.series().catch(() => null)
     await s?.close()
+    if (signal?.aborted) throw new Error(`${this.path}: opening was cancelled`)
   }
 
   /** The extractions as plain data, for a worker thread. */

@@ -163,11 +163,14 @@ export class BundleCache {
   /** how many times a bundle was unpacked through this cache (tests, bench) */
   extractions = 0
 
+  /** `signal` cancels the unpacking of this cache's bundles (an open the user cancelled). */
+  constructor(private readonly signal?: AbortSignal) {}
+
   async get(bundlePath: string, limits: BundleLimits): Promise<ExtractedBundle> {
     let p = this.bundles.get(bundlePath)
     if (!p) {
       this.extractions++
-      p = extractBundle(bundlePath, limits).then((b) => {
+      p = extractBundle(bundlePath, limits, this.signal).then((b) => {
         b.retain()
         this.done.set(bundlePath, b)
         return b

@@ -7,13 +7,18 @@
  * in a worker asks on it for its seeds to be run on the pool (`seeds` requests), so seeds run in
  * parallel wherever the ensemble was started. Cancelling (an AbortSignal) terminates the job's
  * worker.
+ *
+ * Crash isolation: each worker has a heap limit (resourceLimits), so a job that runs out of
+ * memory ends its own thread, not the process; a job whose worker throws, runs out of memory or
+ * exits fails with a HostError in plain words, and the pool starts a fresh thread for the next job.
  */
-import { availableParallelism } from 'node:os'
+import { availableParallelism, totalmem } from 'node:os'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 import type { EngineJob, EngineResult, SeedJob } from './jobs.ts'
 import type { CompactWhatIfResult } from '../../engine/index.ts'
+import { isHostError, type HostError } from '../../contract/dto.ts'
 
 /** Messages a job's worker posts on its port. */
 export type PortMessage =
@@ -39,6 +44,28 @@ export interface PoolOptions {
   minThreads?: number
   /** default: the CPUs + 1 (an ensemble's own thread waits on its seeds) */
   maxThreads?: number
+  /** each worker's heap limit (default: half the machine's memory, at least 2 GiB) */
+  maxOldGenerationSizeMb?: number
+}
+
+/** Half the machine's memory, at least 2 GiB: one open of a big capture fits, a runaway job stops. */
+export function defaultHeapLimitMb(): number {
+  return Math.max(2048, Math.floor(totalmem() / 1024 / 1024 / 2))
+}
+
+/** What a worker's failure says to the user: its own HostError, or a plain sentence for a thread that died. */
+export function workerFailure(e: unknown, heapLimitMb: number): HostError | unknown {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : ''
+  const msg = e instanceof Error ? e.message : String(e)
+  // (Node's worker errors carry a string code, so they look like HostErrors: check them first)
+  if (isHostError(e) && !code.startsWith('ERR_')) return e
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory|memory limit/i.test(msg)) {
+    return { code: 'internal', message: `the engine ran out of memory (its limit is ${heapLimitMb} MiB) and stopped this job; the app and its open snapshots are unaffected` } satisfies HostError
+  }
+  if (/worker exited|terminated|exit code/i.test(msg) && !(e instanceof Error && e.name === 'AbortError')) {
+    return { code: 'internal', message: `the engine's worker thread stopped unexpectedly (${msg}); the app and its open snapshots are unaffected` } satisfies HostError
+  }
+  return e
 }
 
 /** The tsx bootstrap of the TypeScript worker (CLI, `serve`, tests); the Electron build bundles its own. */
@@ -46,10 +73,13 @@ export const TSX_WORKER = fileURLToPath(new URL('./engine_worker.mjs', import.me
 
 export class EnginePool implements EngineRunner {
   private readonly pool: Piscina
+  readonly heapLimitMb: number
 
   constructor(filename: string = TSX_WORKER, opts: PoolOptions = {}) {
     const cpus = availableParallelism()
+    this.heapLimitMb = opts.maxOldGenerationSizeMb ?? defaultHeapLimitMb()
     this.pool = new Piscina({
+      resourceLimits: { maxOldGenerationSizeMb: this.heapLimitMb },
       filename,
       minThreads: opts.minThreads ?? Math.min(2, cpus + 1),
       maxThreads: Math.max(opts.minThreads ?? 2, opts.maxThreads ?? cpus + 1),
@@ -67,6 +97,8 @@ export class EnginePool implements EngineRunner {
     })
     try {
       return (await this.pool.run({ job, port: port2 }, { transferList: [port2], ...(opts.signal ? { signal: opts.signal } : {}) })) as EngineResult<J>
+    } catch (e) {
+      throw workerFailure(e, this.heapLimitMb)
     } finally {
       port1.close()
     }
