@@ -71,7 +71,12 @@ export async function findDmesg(path: string, src: SnapshotSource, series: Snaps
   return null
 }
 
-async function feed(src: SnapshotSource, name: string, sink: (first: number, words: Uint32Array) => void, onProgress?: LoadOptions['onProgress']): Promise<number> {
+/**
+ * Stream a kpage file into the builder. Reading stops once the entries reach `endPfn` (the last
+ * zone's end): nothing past it is used, so a file padded with junk, or a kpageflags.gz that
+ * inflates to terabytes of zeros, costs no more than the machine's own PFNs.
+ */
+async function feed(src: SnapshotSource, name: string, sink: (first: number, words: Uint32Array) => void, onProgress: LoadOptions['onProgress'], endPfn: number): Promise<number> {
   const dec = new KpageDecoder(sink, src.describe(name))
   const total = src.size(name) ?? 0
   let done = 0
@@ -79,6 +84,10 @@ async function feed(src: SnapshotSource, name: string, sink: (first: number, wor
   for await (const chunk of src.openStream(name)) {
     dec.push(chunk)
     done += chunk.length
+    if (dec.entries >= endPfn) {
+      onProgress?.(name, done, done)
+      return dec.entries
+    }
     if (onProgress && done - last >= 8 << 20) {
       last = done
       onProgress(name, done, total)
@@ -134,8 +143,8 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
     let built: { model: MemoryModel; allocator: PageAllocator }
     if (haveFlags && layout !== 'synthesized') {
       const b = new ExactLayoutBuilder(capture, { cmaBasePfn, cmaAreas, source: src.describe('kpageflags') })
-      await feed(src, 'kpageflags', b.flagsSink, opts.onProgress)
-      if (binaries.includes('kpagecount')) await feed(src, 'kpagecount', b.countSink, opts.onProgress)
+      await feed(src, 'kpageflags', b.flagsSink, opts.onProgress, b.model.endPfn)
+      if (binaries.includes('kpagecount')) await feed(src, 'kpagecount', b.countSink, opts.onProgress, b.model.endPfn)
       opts.onProgress?.('building layout', 0, 0)
       built = b.finish()
     } else {

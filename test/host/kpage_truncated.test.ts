@@ -72,6 +72,17 @@ describe('a truncated kpageflags or kpagecount is reported', () => {
     expect(m).toMatch(/truncated|ends too early|unexpected end/i)
   })
 
+  it('a kpageflags.gz that inflates to 16 GiB is read only as far as the zones reach', async () => {
+    // the real entries, then gzip members of 64 MiB of zeros each: 16 GiB inflated, 16 MiB on disk
+    const zeros = gzipSync(Buffer.alloc(64 * 1024 * 1024))
+    const dir = captureWith('flags-bomb', 'kpageflags', Buffer.concat([gzipSync(flags), ...new Array<Buffer>(256).fill(zeros)]), true)
+    let read = 0
+    const s = await loadSnapshot(dir, { onProgress: (phase, done) => { if (phase === 'kpageflags') read = Math.max(read, done) } })
+    expect(s.model.build.method).toBe('exact')
+    expect(read).toBeGreaterThanOrEqual(ZONES_END * 8)
+    expect(read).toBeLessThan(flags.length + 64 * 1024 * 1024)
+  }, 60_000)
+
   it('an empty kpageflags', async () => {
     const dir = captureWith('flags-empty', 'kpageflags', Buffer.alloc(0))
     expect(await rejection(loadSnapshot(dir))).toBe(`${join(dir, 'kpageflags')}: no entries; expected one u64 per PFN`)
