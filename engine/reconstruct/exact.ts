@@ -22,7 +22,7 @@ import { MemoryModel, MigratetypeTable, type Geometry, type Zone } from '../mm/m
 import { PageKind, THP_HEAD, HUGETLB_HEAD, FOLIO_HEAD, isFreeHead } from '../mm/page.ts'
 import { PageAllocator } from '../mm/page_alloc.ts'
 import type { Capture } from '../snapshot.ts'
-import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts } from './zones.ts'
+import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts, checkCountsFit } from './zones.ts'
 import { improveAssignment } from './migratetype_assign.ts'
 
 // kpageflags bits, low word
@@ -263,6 +263,7 @@ export class ExactLayoutBuilder {
     const nPb = last - first + 1
     const want = capturedBlockCounts(c, z.node, z.name, mts)
     const free = capturedFreeCounts(c, z.node, z.name, mts, this.notes)
+    checkCountsFit(c, z.node, z.name, z.startPfn, z.spanned, free, want)
     const type = new Int8Array(nPb).fill(-1)
     const cmaBlocks = mts.cma >= 0 ? (want ? want[mts.cma]! : Math.round(z.cmaPages / pbPages)) : 0
     const areas = (this.opts.cmaAreas ?? []).filter(([b, n]) => b < z.endPfn && b + n > z.startPfn)

@@ -20,7 +20,7 @@ import { PageKind, THP_HEAD, compoundHead } from '../mm/page.ts'
 import { PageAllocator } from '../mm/page_alloc.ts'
 import { Rng } from '../sim/rng.ts'
 import type { Capture } from '../snapshot.ts'
-import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts, type ZoneShape } from './zones.ts'
+import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts, checkCountsFit, type ZoneShape } from './zones.ts'
 
 export interface SynthesizeOptions {
   seed?: number
@@ -86,6 +86,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // 3. target counts
   const free = capturedFreeCounts(c, s.node, s.name, mts, notes)
   let blocks = capturedBlockCounts(c, s.node, s.name, mts)
+  checkCountsFit(c, s.node, s.name, s.startPfn, s.spanned, free, blocks)
   const cmaBlocks = mts.cma >= 0 ? Math.round(s.cma / pbPages) : 0
   if (!blocks) {
     blocks = new Array<number>(mts.count).fill(0)

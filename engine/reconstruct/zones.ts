@@ -4,6 +4,15 @@
  */
 import type { Capture } from '../snapshot.ts'
 import { ZONE_NAMES, Zone, MigratetypeTable, type PcpCpu } from '../mm/mmzone.ts'
+import { ParseError } from '../procfs/types.ts'
+
+/**
+ * The most PFNs, first zone's start to last zone's end, a model holds: 2^30 (4 TiB of 4 KiB
+ * pages, 64 TiB of 64 KiB pages). The model keeps a byte or more per PFN in several arrays and
+ * walks them; beyond this a capture is either not a real machine's (a damaged zoneinfo) or too
+ * big to model here.
+ */
+export const MAX_MODEL_PFNS = 2 ** 30
 
 export interface ZoneShape {
   node: number
@@ -34,8 +43,25 @@ export interface ZoneShape {
   spanSource: 'zoneinfo' | 'pagetypeinfo' | 'buddyinfo'
 }
 
-/** The populated zones of a capture, with spans from zoneinfo or, lacking it, pagetypeinfo/buddyinfo. */
+/**
+ * The populated zones of a capture, with spans from zoneinfo or, lacking it, pagetypeinfo/buddyinfo.
+ * A span past MAX_MODEL_PFNS is a ParseError of the file it came from.
+ */
 export function zoneShapes(c: Capture, notes: string[]): ZoneShape[] {
+  const out = zoneShapesOf(c, notes)
+  if (out.length === 0) return out
+  const lo = Math.min(...out.map((z) => z.startPfn))
+  const hi = Math.max(...out.map((z) => z.startPfn + z.spanned))
+  if (hi - lo > MAX_MODEL_PFNS) {
+    const widest = out.reduce((a, b) => (b.spanned > a.spanned ? b : a))
+    throw new ParseError(c.describe(out[0]!.spanSource), null,
+      `zones spanning at most ${MAX_MODEL_PFNS} PFNs (2^30: 4 TiB of 4 KiB pages), what one model can hold`,
+      `PFN ${lo} to ${hi} (${hi - lo} PFNs; node ${widest.node} zone ${widest.name} spans ${widest.spanned})`)
+  }
+  return out
+}
+
+function zoneShapesOf(c: Capture, notes: string[]): ZoneShape[] {
   const pbPages = 2 ** c.machine.pageblockOrder
   const out: ZoneShape[] = []
   if (c.zoneinfo) {
@@ -171,6 +197,27 @@ export function capturedBlockCounts(c: Capture, node: number, zone: string, mts:
     if (mt >= 0) out[mt] = row.counts[i] ?? 0
   })
   return out
+}
+
+/**
+ * Refuse captured counts a zone cannot hold: more free pages than the zone spans (the free
+ * lists of pagetypeinfo or buddyinfo), or more pageblocks than it covers (pagetypeinfo's block
+ * counts). Real captures, torn or not, never do; a damaged file would make a model build lists
+ * of billions of blocks.
+ */
+export function checkCountsFit(c: Capture, node: number, zone: string, startPfn: number, spanned: number, free: number[][], blocks: number[] | null): void {
+  const freePages = free.reduce((s, row) => s + row.reduce((t, v, o) => t + v * 2 ** o, 0), 0)
+  if (freePages > spanned) {
+    const file = c.pagetypeinfo?.free.some((r) => r.node === node && r.zone === zone) ? 'pagetypeinfo' : 'buddyinfo'
+    throw new ParseError(c.describe(file), null, `free blocks of Node ${node}, zone ${zone} adding up to at most the ${spanned} pages it spans`, `${freePages} free pages`)
+  }
+  if (blocks) {
+    const { first, last } = zonePageblockRange(startPfn, spanned, c.machine.pageblockOrder)
+    const sum = blocks.reduce((a, b) => a + b, 0)
+    if (sum > last - first + 2) {
+      throw new ParseError(c.describe('pagetypeinfo'), null, `at most ${last - first + 1} pageblocks in Node ${node}, zone ${zone} (PFN ${startPfn} to ${startPfn + spanned})`, `${sum} pageblocks`)
+    }
+  }
 }
 
 /** Pageblocks a zone covers, counted as the kernel does (stepping pageblock_nr_pages from zone_start_pfn). */

@@ -290,6 +290,25 @@ const TEXT_MUTATORS: Record<string, Mutator> = {
     ls.splice(k, 0, junk)
     return { bytes: join1(ls), how: `junk inserted at line ${k + 1}` }
   },
+  'zone-geometry': (b, rng) => {
+    // the numbers a model is built from: spans, counts, free blocks, watermarks
+    const text = b.toString('latin1')
+    const all = [...text.matchAll(/\b(spanned|present|managed|start_pfn:|pages free|min|low|high|nr_free_pages|count:|high:|batch:)\s+(\d+)/g)]
+    const rows = [...text.matchAll(/^Node\s+\d+,\s*zone\s+\S+(?:,\s*type\s+\S+)?\s+(\d+)/gm)]
+    // (not 2^26 .. 2^30 for a span: a real machine of 256 GiB – 4 TiB, slow to model by design, a bench item)
+    const v = rng.pick(['1073741825', '2147483648', '1099511627776', '4503599627370496', '9007199254740991', '0', '1', '4294967295', '123456789'])
+    if (all.length && (rows.length === 0 || rng.chance(0.6))) {
+      const m = rng.pick(all)
+      const i = m.index + m[0].length - m[2]!.length
+      return { bytes: Buffer.from(text.slice(0, i) + v + text.slice(i + m[2]!.length), 'latin1'), how: `${m[1]} ${m[2]} → ${v}` }
+    }
+    if (rows.length) {
+      const m = rng.pick(rows)
+      const i = m.index + m[0].length - m[1]!.length
+      return { bytes: Buffer.from(text.slice(0, i) + v + text.slice(i + m[1]!.length), 'latin1'), how: `first count of row at ${m.index} → ${v}` }
+    }
+    return { bytes: b, how: 'no geometry' }
+  },
   crlf: (b) => ({ bytes: Buffer.from(b.toString('latin1').replace(/\n/g, '\r\n'), 'latin1'), how: 'CRLF line ends' }),
   empty: () => ({ bytes: Buffer.alloc(0), how: 'emptied' }),
   'repeat-line': (b, rng) => {
