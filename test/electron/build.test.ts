@@ -201,10 +201,11 @@ export const ipcMain = { handle(ch, h) { state.handlers.set(ch, h) }, removeHand
 export const Menu = { buildFromTemplate: (t) => t, setApplicationMenu: (m) => { state.menu = m } }
 export const dialog = { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showErrorBox: (t, m) => { console.error(t, m) } }
 export const nativeTheme = { themeSource: 'system' }
+export const shell = { openExternal: async () => {} }
 export const session = { defaultSession: {
   webRequest: { onHeadersReceived() {} },
   setPermissionRequestHandler() {}, setPermissionCheckHandler() {}, setDevicePermissionHandler() {},
 } }
-export default { app, BrowserWindow, ipcMain, Menu, dialog, nativeTheme, session }
+export default { app, BrowserWindow, ipcMain, Menu, dialog, nativeTheme, session, shell }
 `
 }
