@@ -172,6 +172,13 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
     }
   }
   const placement = followsFullCompaction(ctx) ? 'after-compaction' as const : 'uniform' as const
+  // the CPU the captured trigger ran on (steps.log `cm@1`, `cpu=1`): its lists take the freed
+  // pages, so a full-compaction what-if runs there unless --cpu says otherwise
+  const cpusCaptured = new Set(s.model.zones.flatMap((z) => z.pcpCpus.map((c) => c.cpu)))
+  const triggerCpu = req.cpu === undefined && req.order === undefined && req.proactive === undefined && ctx?.trigger?.cpu != null && cpusCaptured.has(ctx.trigger.cpu) ? ctx.trigger.cpu : undefined
+  const cpu = req.cpu ?? triggerCpu
+  // a full compaction compared with the captured trigger is read when that capture was taken
+  const settle = req.order === undefined && req.proactive === undefined && ctx?.trigger && !ctx.otherSteps.length && ctx.secondsToNext !== null ? ctx.secondsToNext : undefined
   const options = async (seed: number): Promise<CompactWhatIfOptions> => {
     const pinned = await resolvePinned(req.pinned, ctx, seed)
     return {
@@ -185,7 +192,10 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       pinOptions: { placement, migrateBeforePin: req.pinned !== undefined && req.pinned !== 'auto' },
       unevictableAllowed: sysctlInt(s.capture, 'compact_unevictable_allowed', 1) !== 0,
       extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
-      ...(req.cpu !== undefined ? { pcpCpu: req.cpu } : {}),
+      ...(cpu !== undefined ? { pcpCpu: cpu } : {}),
+      ...(settle !== undefined ? { settleSeconds: settle } : {}),
+      // a capture taken right after a full compaction: that compaction's frees left the CPU's free run at its maximum
+      ...(placement === 'after-compaction' ? { pcpLongFreeRun: true } : {}),
       ...(req.proactive !== undefined ? { proactiveness: req.proactive === 'capture' ? sysctlInt(s.capture, 'compaction_proactiveness', 20) : req.proactive } : {}),
     }
   }
@@ -204,6 +214,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   const pending = jobs.length && env.runSeeds ? env.runSeeds(jobs) : null
   pending?.catch(() => undefined)
   const main = runCompactWhatIf(s.model, s.allocator, await options(target.seed), s.capture.machine.hpageOrder)
+  if (triggerCpu !== undefined) main.assumptions.push(`CPU ${triggerCpu} runs the compaction: the series' steps.log says the trigger that follows this capture ran there`)
   let bandOut: Band | null = null
   if (runs.length) {
     let results: CompactWhatIfResult[]
