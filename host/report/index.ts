@@ -1,7 +1,8 @@
 /**
  * Reports, as every host makes them: `reportFromSnapshot` (the CLI: load, run the what-ifs,
- * diff against another capture, read the series' timeline, hash the files), `buildReport` (build.ts; the service calls it with what it already holds),
- * `renderReport` to a format's bytes and `writeRendered` to disk, atomically.
+ * diff against another capture, read the series' timeline, hash the files), `buildReport`
+ * (build.ts; the service calls it with what it already holds), `renderReport` to a format's bytes
+ * and `writeRendered` to disk, atomically.
  */
 import { existsSync } from 'node:fs'
 import { basename } from 'node:path'
