@@ -55,6 +55,9 @@ function sidesTable(d: CaptureDiff): ReportBlock {
   }
 }
 
+/** "Movable → Unmovable", or one word when it stayed */
+const fromTo = (a: string, b: string): string => (a === b ? a : `${a} → ${b}`)
+
 function state(s: CaptureDiffJson['zones'][number]['pageblocks'][number]['before']): string {
   return s.migratetype === null ? 'outside the buddy allocator' : `${s.kind}${s.mixed ? ', mixed' : ''}`
 }
@@ -118,8 +121,8 @@ function zoneSection(d: CaptureDiff, z: CaptureDiffJson['zones'][number]): Repor
     blocks.push({
       kind: 'table', table: {
         id: `diff-${zid(z)}-changed`, caption: `${zl(z)}: changed pageblocks`, source: 'model',
-        columns: ['pageblock', 'PFN', 'migratetype before', 'migratetype after', 'state before', 'state after', 'free pages before', 'free pages after', 'changes'],
-        rows: shown.map((b) => [b.pageblock, hexPfn(b.pfn), b.before.migratetype ?? '—', b.after.migratetype ?? '—', state(b.before), state(b.after), b.before.freePages, b.after.freePages, b.changes.join(', ')]),
+        columns: ['pageblock', 'PFN', 'migratetype', 'state', 'free pages before', 'free pages after', 'changes'],
+        rows: shown.map((b) => [b.pageblock, hexPfn(b.pfn), fromTo(b.before.migratetype ?? '—', b.after.migratetype ?? '—'), fromTo(state(b.before), state(b.after)), b.before.freePages, b.after.freePages, b.changes.join(', ')]),
         note: `${z.pageblocks.length > shown.length ? `The first ${shown.length} of ${z.pageblocks.length} changed pageblocks, in PFN order; the JSON report lists them all. ` : ''}From the two captures' exact layouts (kpageflags); the main change first.`,
       },
     })

@@ -16,7 +16,7 @@ export function esc(s: string): string {
 
 const SOURCE_TEXT: Record<ReportTable['source'], string> = { captured: 'captured', model: 'model', predicted: 'predicted', mixed: 'mixed: each row says' }
 
-const isNum = (c: Cell): boolean => typeof c === 'number' || (typeof c === 'string' && /^[+−-]?\d[\d.,]*( %| [KMGT]?i?B)?$/.test(c))
+const isNum = (c: Cell): boolean => typeof c === 'number' || (typeof c === 'string' && (/^[+−-]?\d[\d.,]*( %| [KMGT]?i?B)?$/.test(c) || /^0x[0-9a-f]+$/.test(c)))
 
 function tableHtml(t: ReportTable): string {
   const head = t.columns.every((c) => c === '') ? '' : `<thead><tr>${t.columns.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead>`
