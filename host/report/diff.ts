@@ -106,14 +106,16 @@ function zoneSection(d: CaptureDiff, z: CaptureDiffJson['zones'][number]): Repor
       option: diffFreeOption({ zone: z, migratetypes: d.migratetypes, pageSize: d.pageSize, nrOrders: n, unit: 'pages', theme: chartTheme('light') }),
     })
   }
+  // mixed pageblocks are counted on the pages: only where both layouts are exact
+  const mixed = d.pageblocksCompared
   const mts = [...new Set([...d.migratetypes, ...Object.keys(z.pageblocksBefore), ...Object.keys(z.pageblocksAfter), ...Object.keys(z.mixedPageblocksDelta)])]
     .filter((mt) => (z.pageblocksBefore[mt] ?? 0) || (z.pageblocksAfter[mt] ?? 0) || (z.mixedPageblocksDelta[mt] ?? 0))
   blocks.push({
     kind: 'table', table: {
       id: `diff-${zid(z)}-pageblocks`, caption: `${zl(z)}: pageblocks per migratetype`, source: 'mixed',
-      columns: ['migratetype', `before (${capturedOr(z.sources.pageblocks, 'pagetypeinfo')})`, 'after', 'after − before', ...(md ? ['after − before (model)'] : []), 'mixed, after − before (model)'],
-      rows: mts.map((mt) => [mt, z.pageblocksBefore[mt] ?? 0, z.pageblocksAfter[mt] ?? 0, signed(z.pageblocksDelta[mt] ?? 0), ...(md ? [signed(md.pageblocksDelta[mt] ?? 0)] : []), signed(z.mixedPageblocksDelta[mt] ?? 0)]),
-      note: 'Mixed: pageblocks holding a page whose mobility differs from the block\'s type, counted on each capture\'s layout (the model).',
+      columns: ['migratetype', `before (${capturedOr(z.sources.pageblocks, 'pagetypeinfo')})`, 'after', 'after − before', ...(md ? ['after − before (model)'] : []), ...(mixed ? ['mixed, after − before (model)'] : [])],
+      rows: mts.map((mt) => [mt, z.pageblocksBefore[mt] ?? 0, z.pageblocksAfter[mt] ?? 0, signed(z.pageblocksDelta[mt] ?? 0), ...(md ? [signed(md.pageblocksDelta[mt] ?? 0)] : []), ...(mixed ? [signed(z.mixedPageblocksDelta[mt] ?? 0)] : [])]),
+      ...(mixed ? { note: 'Mixed: pageblocks holding a page whose mobility differs from the block\'s type, counted on each capture\'s exact layout (the model).' } : {}),
     },
   })
   if (z.changeCounts && z.pageblocks.length) {
@@ -135,7 +137,7 @@ export function diffExtra(r: ReportDiff, flags: string[]): ReportExtra {
   const d = r.diff
   const j = r.json
   const blocks: ReportBlock[] = [
-    { kind: 'text', role: 'note', text: `${sideName(d.after)} (after) compared with ${sideName(d.before)} (before): after − before. Free areas are each capture's own buddyinfo and pagetypeinfo (captured), with the model's deltas beside them where they differ; pageblocks are compared on the two captures' exact layouts (kpageflags on both sides).` },
+    { kind: 'text', role: 'note', text: `${sideName(d.after)} (after) compared with ${sideName(d.before)} (before): after − before. Free areas are each capture's own buddyinfo and pagetypeinfo (captured), with the model's deltas beside them where they differ${d.pageblocksCompared ? '; pageblocks are compared on the two captures\' exact layouts (kpageflags on both sides)' : ''}.` },
     sidesTable(d),
     ...d.notes.map((text): ReportBlock => ({ kind: 'text', role: 'warning', text })),
   ]
