@@ -58,9 +58,8 @@ const LINES: Record<CommandName, string> = {
   'report': `  report <snapshot> [--whatif "KIND FLAGS"]… [--diff B] [--timeline] -o FILE|DIR/ [--format html|pdf|md|json|csv]
                                               a report: machine, free areas, indices, pageblock map,
                                               each what-if, the diff against B, the series' timeline,
-                                              provenance;
-                                              the format from the extension (.html .pdf .md .json,
-                                              .zip or DIR/ for CSV), written atomically`,
+                                              provenance; the format from the extension (.html .pdf
+                                              .md .json, .zip or DIR/ for CSV), written atomically`,
 }
 
 /** The CSV columns of timeline --csv (one row per capture × zone). */
