@@ -99,9 +99,9 @@ export interface ReportJson {
   provenance: ReportProvenance
   inspect: InspectJson
   whatifs: Array<{ command: string; request: WhatifCompactRequest | WhatifContigRequest; result: Record<string, unknown> }>
-  /** filled by the diff's section function (see build.ts `ReportExtras`) */
+  /** `buddyscope diff --json`'s object (diff.ts), or null */
   diff: unknown
-  /** filled by the series timeline's section function */
+  /** `buddyscope timeline --json`'s object (timeline.ts), or null */
   timeline: unknown
 }
 
