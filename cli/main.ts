@@ -74,6 +74,7 @@ const OPTIONS = {
   whatif: { type: 'string', multiple: true },
   diff: { type: 'string' },
   format: { type: 'string' },
+  timeline: { type: 'boolean' },
 } as const
 
 export async function main(argv: string[], io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {

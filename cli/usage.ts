@@ -21,7 +21,7 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'diff': ['to', 'json', 'text'],
   'capture-script': ['output'],
   'timeline': ['json', 'csv', 'summary-only'],
-  'report': ['whatif', 'diff', 'output', 'format'],
+  'report': ['whatif', 'diff', 'output', 'format', 'timeline'],
 }
 
 const LINES: Record<CommandName, string> = {
@@ -55,11 +55,11 @@ const LINES: Record<CommandName, string> = {
                                               score per zone, pageblocks per migratetype (mixed ones
                                               from kpageflags unless --summary-only), /proc/vmstat
                                               deltas and rates, the steps between the captures`,
-  'report': `  report <snapshot> [--whatif "KIND FLAGS"]… [--diff B] -o FILE|DIR/ [--format html|pdf|md|json|csv]
+  'report': `  report <snapshot> [--whatif "KIND FLAGS"]… [--diff B] [--timeline] -o FILE|DIR/ [--format html|pdf|md|json|csv]
                                               a report: machine, free areas, indices, pageblock map,
-                                              each what-if, a buddyinfo diff against B, provenance;
-                                              the format from the extension (.html .pdf .md .json,
-                                              .zip or DIR/ for CSV), written atomically`,
+                                              each what-if, the diff against B, the series' timeline,
+                                              provenance; the format from the extension (.html .pdf
+                                              .md .json, .zip or DIR/ for CSV), written atomically`,
 }
 
 /** The CSV columns of timeline --csv (one row per capture × zone). */
@@ -76,7 +76,12 @@ the previous one, the same on each zone's row).`
 const REPORT = `  --whatif "KIND FLAGS"  a what-if for the report, as the words after \`buddyscope whatif\` without the
                       snapshot: --whatif "compact --order 9" --whatif "cma --size 64M --pinned none";
                       repeat it for several (each runs on the capture as it was)
-  --diff B            another snapshot: free blocks per zone and order, B's buddyinfo minus this one's
+  --diff B            another snapshot (or a capture of this series by its label): the diff of the two,
+                      as \`buddyscope diff\` makes it: free blocks per order and migratetype, B minus
+                      this one (captured numbers; the model's beside them), the changed pageblocks
+                      counted, listed and outlined on the map
+  --timeline          the snapshot is a series: its timeline, as \`buddyscope timeline\` makes it (the
+                      charts, the verdict, what each step changed, the /proc/vmstat deltas)
   -o, --output FILE   report.html (self-contained, offline), report.pdf (headless Chromium), report.md,
                       report.json (the CLI's JSON), tables.zip or DIR/ (CSV, one file per table)
   --format F          html | pdf | md | json | csv, when the extension does not say`

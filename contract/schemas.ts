@@ -95,12 +95,14 @@ export const reportWhatifSchema = z.union([
 ])
 export type ReportWhatifRequestDto = z.infer<typeof reportWhatifSchema>
 
-/** `exportReport`: a report of an open snapshot with the what-ifs of the session, in one format; `diffWith` another open snapshot. */
+/** `exportReport`: a report of an open snapshot with the what-ifs of the session, in one format; `diffWith` another open snapshot; `timeline` of its series. */
 export const exportReportSchema = z.object({
   id: z.string().min(1).max(64),
   format: z.enum(REPORT_FORMATS),
   whatifs: z.array(reportWhatifSchema).max(32),
   diffWith: z.string().min(1).max(64).optional(),
+  /** the timeline of the snapshot's series (a capture of a series only) */
+  timeline: z.boolean().optional(),
 }).strict()
 export type ExportReportRequest = z.infer<typeof exportReportSchema>
 

@@ -323,12 +323,17 @@ export class BuddyscopeService {
   }
 
   /** A report of an open snapshot with the session's what-ifs (run again on the pool), in one format. */
-  exportReport(a: MethodArgs<'exportReport'>): Promise<MethodResults['exportReport']> {
+  async exportReport(a: MethodArgs<'exportReport'>): Promise<MethodResults['exportReport']> {
     const source = (s: OpenSnapshot): ExportSource => ({ inspect: s.inspect, map: s.map, extfragThreshold: s.extfragThreshold, opened: s.opened, target: this.targetOf(s), open: s.request })
     const s = this.snapshot(a.id)
-    const other = a.diffWith !== undefined ? this.snapshot(a.diffWith) : null
+    if (a.diffWith !== undefined) this.snapshot(a.diffWith)
+    if (a.diffWith === a.id) throw hostError('bad-argument', 'a diff compares two different snapshots; diffWith names the report\'s own')
+    if (a.timeline && (s.view.series?.length ?? 0) < 2) throw hostError('bad-argument', `${s.view.path} is not a series: a timeline needs several captures of one machine`)
     const d = this.deps
-    return exportReport(a, source(s), other ? source(other) : null, {
+    return exportReport(a, source(s), {
+      diff: a.diffWith !== undefined ? { before: await this.diffSide(a.id), after: await this.diffSide(a.diffWith) } : null,
+      timeline: a.timeline ? () => this.timeline({ paths: [s.view.path] }) : null,
+    }, {
       pool: d.pool, version: d.version, ...(d.printPdf ? { printPdf: d.printPdf } : {}), ...(d.saveReportPath ? { saveReportPath: d.saveReportPath } : {}),
     })
   }
