@@ -64,3 +64,4 @@ export { parseExposition, captureFromScrape, captureFromSamples, seriesFromRange
 export { splitStamped, pairMonitorBlocks, mmtestsLogName, MMTESTS_MONITORS, type StampedBlock, type MmtestsCapture } from './importers/mmtests.ts'
 export { parseVmcoreText, looksLikeVmcoreText, type VmcoreText } from './importers/crash_kmem.ts'
 export { parseTraceText, summarizeTrace, fallbackOf, looksLikeTrace, migratetypeName, type TraceEvent, type FallbackEvent, type TraceSummary, type BlockSteal } from './importers/trace_events.ts'
+export { contiguityPotential, unmovableSpread, type RangeCount, type UnmovableSpread } from './metrics/contiguity.ts'

@@ -13,6 +13,7 @@ import { inspectJson } from '../summary.ts'
 import { runSeedJob, whatifCompact } from '../whatif/compact.ts'
 import { whatifContig } from '../whatif/contig.ts'
 import { countMixedHere } from '../timeline.ts'
+import { fleetRow } from '../fleet.ts'
 import { toHostError } from '../errors.ts'
 import type { EngineJob, OpenResult, SeedJob } from './jobs.ts'
 import type { PortMessage, PortReply } from './pool.ts'
@@ -72,6 +73,8 @@ async function runJob(job: EngineJob, port: MessagePort): Promise<object> {
         progress('counting mixed pageblocks', 0, 0)
         return await countMixedHere({ path: t.path, capture: t.capture ?? null }, [], opened)
       }
+      case 'fleet-row':
+        return await fleetRow(opened)
     }
   } finally {
     await opened.close()
