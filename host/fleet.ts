@@ -272,7 +272,8 @@ export async function fleetInputs(arg: string): Promise<string[]> {
     } finally {
       await o.close()
     }
-    const names = (await readdir(arg)).filter((n) => !n.startsWith('.')).sort()
+    // notes beside the captures (README.md, GENERATED.md) are not captures
+    const names = (await readdir(arg)).filter((n) => !n.startsWith('.') && !/\.(md|txt\.md)$/i.test(n)).sort()
     if (names.length === 0) throw new FleetInputError(`${arg}: the folder is empty (expected captures: folders, .tar.gz bundles, or other tools' files)`)
     return names.map((n) => join(arg, n))
   }
@@ -342,33 +343,41 @@ export async function runFleet(paths: string[], opts: FleetRunOptions): Promise<
   }
   const { EnginePool, TSX_WORKER } = await import('./workers/pool.ts')
   const pool = new EnginePool(TSX_WORKER, { minThreads: workers, maxThreads: workers })
+  // batches: one message per batch, not per capture; a few batches per worker in flight
+  const batch = Math.max(1, Math.min(64, Math.ceil(paths.length / (workers * 8))))
+  const batches: Array<{ start: number; paths: string[] }> = []
+  for (let i = 0; i < paths.length; i += batch) batches.push({ start: i, paths: paths.slice(i, i + batch) })
   try {
-    const window = workers * 8
-    const done = new Map<number, FleetRow>()
+    const window = workers * 3
+    const done = new Map<number, FleetRow[]>()
     let nextOut = 0
     let nextIn = 0
     await new Promise<void>((resolveAll) => {
       const flush = (): void => {
         while (done.has(nextOut)) {
-          emit(done.get(nextOut) as FleetRow, nextOut)
+          const b = batches[nextOut] as { start: number }
+          ;(done.get(nextOut) as FleetRow[]).forEach((r, j) => emit(r, b.start + j))
           done.delete(nextOut)
           nextOut++
         }
-        if (nextOut === paths.length) resolveAll()
+        if (nextOut === batches.length) resolveAll()
       }
       const start = (): void => {
-        while (nextIn < paths.length && nextIn - nextOut < window) {
-          const i = nextIn++
-          const path = paths[i] as string
-          pool.run({ kind: 'fleet-row', target: { path, layout: 'auto', seed: 1 } }).then(
-            (r) => done.set(i, r),
-            (e: unknown) => done.set(i, { ...emptyRow(path), error: e instanceof Error ? e.message : String((e as { message?: string })?.message ?? e) }),
+        while (nextIn < batches.length && nextIn - nextOut < window) {
+          const k = nextIn++
+          const b = batches[k] as { start: number; paths: string[] }
+          pool.run({ kind: 'fleet-rows', target: { path: b.paths[0] as string, layout: 'auto', seed: 1 }, paths: b.paths }).then(
+            (rows) => done.set(k, rows),
+            (e: unknown) => {
+              const msg = e instanceof Error ? e.message : String((e as { message?: string })?.message ?? e)
+              done.set(k, b.paths.map((p) => ({ ...emptyRow(p), error: `the worker failed on this batch: ${msg}` })))
+            },
           ).finally(() => {
             flush()
             start()
           })
         }
-        if (paths.length === 0) resolveAll()
+        if (batches.length === 0) resolveAll()
       }
       start()
     })

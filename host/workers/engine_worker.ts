@@ -73,8 +73,11 @@ async function runJob(job: EngineJob, port: MessagePort): Promise<object> {
         progress('counting mixed pageblocks', 0, 0)
         return await countMixedHere({ path: t.path, capture: t.capture ?? null }, [], opened)
       }
-      case 'fleet-row':
-        return await fleetRow(opened)
+      case 'fleet-rows': {
+        const rows = []
+        for (const p of job.paths) rows.push(await fleetRow(p))
+        return rows
+      }
     }
   } finally {
     await opened.close()

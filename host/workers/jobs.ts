@@ -67,10 +67,11 @@ export interface MixedJob {
 
 export type MixedResult = Array<{ node: number; zone: string; mixed: Record<string, number> }>
 
-/** One capture's row of the fleet view (host/fleet.ts). */
+/** Rows of the fleet view (host/fleet.ts) for a batch of captures (`target` is the first). */
 export interface FleetRowJob {
-  kind: 'fleet-row'
+  kind: 'fleet-rows'
   target: Target
+  paths: string[]
 }
 
 export type EngineJob = OpenJob | CompactJob | ContigJob | SeedJob | MixedJob | FleetRowJob
@@ -81,5 +82,5 @@ export type EngineResult<J extends EngineJob> =
       : J extends ContigJob ? ContigJson
         : J extends SeedJob ? CompactWhatIfResult[]
           : J extends MixedJob ? MixedResult
-            : J extends FleetRowJob ? FleetRow
+            : J extends FleetRowJob ? FleetRow[]
               : never
