@@ -67,7 +67,7 @@ const LINES: Record<CommandName, string> = {
                                               trace-cmd report, perf script; .gz too): fallbacks by
                                               migratetype pair, order and task, which pageblocks were
                                               stolen by whom and when, compaction runs, CMA`,
-  'fleet': `  fleet <dir|glob|list-file> [--json | --ndjson | --csv] [--workers N]
+  'fleet': `  fleet <dir|glob|list-file|-> [--json | --ndjson | --csv] [--workers N]
                                               one row per capture: host, kernel, uptime, free memory
                                               in ≥ 2 MiB blocks, clean 2 MiB/1 GiB ranges (kpageflags),
                                               fragmentation score, mixed blocks, unmovable spread,

@@ -249,9 +249,14 @@ async function expandGlob(pattern: string): Promise<string[]> {
  * The captures a fleet argument names: a folder whose entries are captures (folders, bundles,
  * files; a folder that is itself one capture or series is one row), a glob (`*`, `?`, `[…]` in
  * any path segment; quote it), or a list file (one path per line, `#` comments, relative paths
- * from the list's folder).
+ * from the list's folder), or `-`: paths on standard input, one a line.
  */
-export async function fleetInputs(arg: string): Promise<string[]> {
+export async function fleetInputs(arg: string, stdin: () => Promise<string> = readStdin): Promise<string[]> {
+  if (arg === '-') {
+    // paths on standard input, one a line: the map step of a batch engine (Spark's RDD.pipe)
+    const lines = (await stdin()).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
+    return lines
+  }
   if (/[*?[]/.test(arg) && !(await stat(arg).then(() => true, () => false))) {
     const list = await expandGlob(arg)
     if (list.length === 0) throw new FleetInputError(`${arg}: the pattern matches nothing`)
@@ -288,6 +293,12 @@ export async function fleetInputs(arg: string): Promise<string[]> {
     }
   }
   return [arg]
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const c of process.stdin) chunks.push(c as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -129,4 +130,18 @@ describe('buddyscope fleet', () => {
     expect((await runCli(['fleet', join(work, 'nothing-*.tgz')])).err).toContain('the pattern matches nothing')
     expect((await runCli(['fleet', list, '--csv', '--json'])).code).toBe(2)
   })
+
+  it('as the map step of a batch engine: paths on stdin, NDJSON rows on stdout (the RDD.pipe recipe of docs/fleet.md)', async () => {
+    const root = resolve(__dirname, '../..')
+    const input = `${join(IMPORTS, 'node_exporter', 'vm-k618.prom')}\n${join(IMPORTS, 'vmcore-text', 'crash-help-kmem-f.txt')}\n`
+    const out = await new Promise<string>((ok, fail) => {
+      const child = execFile(process.execPath, ['bin/buddyscope.mjs', 'fleet', '-', '--ndjson', '--workers', '0'], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+        if (err) fail(new Error(`${err.message}\n${stderr}`))
+        else ok(stdout)
+      })
+      child.stdin?.end(input)
+    })
+    const rows = out.trim().split('\n').map((l) => JSON.parse(l) as FleetRow)
+    expect(rows.map((r) => [r.host, r.layout, r.error])).toEqual([['vm', 'summary', null], [null, 'summary', null]])
+  }, 60_000)
 })
