@@ -18,7 +18,7 @@ import {
   looksLikeVmcoreText, parseVmcoreText, type PromCapture,
 } from '../../engine/index.ts'
 import { SnapshotError, ioReason } from './snapshot_error.ts'
-import { MANIFEST_FORMAT, type Manifest } from './snapshot_manifest.ts'
+import { MANIFEST_FORMAT, lineColumn, locateJsonError, type Manifest } from './snapshot_manifest.ts'
 
 export interface ForeignCapture {
   label: string
@@ -157,7 +157,15 @@ export async function importForeign(path: string, kind: 'dir' | 'file'): Promise
     return null
   }
   if (looksLikeRangeQuery(head)) {
-    const s = seriesFromRangeQuery(await readAll(path), path)
+    const json = await readAll(path)
+    try {
+      JSON.parse(json)
+    } catch {
+      const at = locateJsonError(json)
+      const lc = at ? lineColumn(json, at.offset) : null
+      throw new SnapshotError(path, `${path}${lc ? `:${lc.line}:${lc.column}` : ''}: expected the JSON of a Prometheus range query (/api/v1/query_range)${at ? `, found ${at.problem}` : ''}`)
+    }
+    const s = seriesFromRangeQuery(json, path)
     const tool = `Prometheus range query${s.instance ? ` (instance ${s.instance})` : ''}`
     const captures = s.captures.map((c, i) => promCapture(c.capture, `${pad2(i, s.captures.length)}-${isoOf(c.time)}`, `${path} @${c.time}`, tool))
     return { format: 'Prometheus range query', kind: 'file', captures, series: true }

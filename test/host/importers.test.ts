@@ -117,6 +117,10 @@ describe('node_exporter / Prometheus', () => {
     j.data.result[1].metric.instance = 'db17:9100'
     writeFileSync(two, JSON.stringify(j))
     expect((await errorOf(openSnapshot(two))).message).toContain('one host\'s samples (a series is one machine); add {instance="…"} to the query, found "instances 127.0.0.1:19100, db17:9100"')
+    const cut = join(work, 'cut.json')
+    const full = readFileSync(RANGE, 'utf8')
+    writeFileSync(cut, full.slice(0, 5000))
+    expect((await errorOf(openSnapshot(cut))).message).toMatch(new RegExp(`^${cut.replace(/[.]/g, '\\.')}:1:5001: expected the JSON of a Prometheus range query \\(/api/v1/query_range\\), found `))
     const noBuddy = join(work, 'vmstat-only.prom')
     writeFileSync(noBuddy, readFileSync(PROM, 'utf8').split('\n').filter((l) => !l.includes('node_buddyinfo')).join('\n'))
     expect((await errorOf(openSnapshot(noBuddy))).message).toContain('expected node_buddyinfo_blocks samples (node_exporter started with --collector.buddyinfo)')
