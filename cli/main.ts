@@ -75,6 +75,9 @@ const OPTIONS = {
   diff: { type: 'string' },
   format: { type: 'string' },
   timeline: { type: 'boolean' },
+  top: { type: 'string' },
+  ndjson: { type: 'boolean' },
+  workers: { type: 'string' },
 } as const
 
 export async function main(argv: string[], io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
@@ -99,6 +102,7 @@ function commandOf(positionals: string[]): CommandName | null {
   const [cmd, kind] = positionals
   if (cmd === 'inspect' || cmd === 'proc' || cmd === 'capture-script' || cmd === 'report') return cmd
   if (cmd === 'diff' || cmd === 'timeline') return cmd
+  if (cmd === 'trace' || cmd === 'fleet') return cmd
   if (cmd === 'whatif' && (kind === 'compact' || kind === 'cma' || kind === 'hugetlb' || kind === 'contig' || kind === 'thp')) return `whatif ${kind}`
   return null
 }
@@ -145,6 +149,8 @@ async function run(argv: string[], io: Out): Promise<number> {
     if (t.kind === 'option' && !allowed.has(t.name)) throw new UsageError(`${command} takes no --${t.name}${command === 'report' ? ` (a what-if's flags go inside --whatif's quotes: --whatif "cma --size 64M")` : ''}`, command)
   }
   if (command === 'timeline') return timelineCommand(rest, values, io)
+  if (command === 'trace') return traceCommand(rest, values, io)
+  if (command === 'fleet') return fleetCommand(rest, values, io)
   const layout = (values.layout ?? 'auto') as LayoutChoice
   if (!['auto', 'exact', 'synthesized'].includes(layout)) throw new UsageError(`--layout must be auto, exact or synthesized, not "${values.layout}"`, command)
   const seedText = values.seed ?? '1'
@@ -263,6 +269,55 @@ async function timelineCommand(paths: string[], values: Record<string, string | 
   const { loadTimeline, timelineCsv } = await import('../host/timeline.ts')
   const t = await loadTimeline(paths, { summaryOnly: values['summary-only'] === true })
   io.out(values['json'] ? JSON.stringify(t, null, 2) + '\n' : values['csv'] ? timelineCsv(t) : timelineText(t))
+  return 0
+}
+
+async function traceCommand(paths: string[], values: Record<string, string | boolean | string[] | undefined>, io: Out): Promise<number> {
+  for (const f of ['capture', 'layout', 'seed'] as const) if (values[f] !== undefined) throw new UsageError(`trace takes no --${f}`, 'trace')
+  if (paths.length !== 1) throw new UsageError('trace takes exactly one trace file', 'trace')
+  const topText = values['top']
+  if (topText !== undefined && (typeof topText !== 'string' || !/^\d+$/.test(topText) || Number(topText) < 1 || Number(topText) > 100000)) throw new UsageError(`--top must be an integer from 1 to 100000, not "${String(topText)}"`, 'trace')
+  const top = topText === undefined ? 10 : Number(topText)
+  const { loadTrace } = await import('../host/trace.ts')
+  const { traceText } = await import('./commands/trace.ts')
+  if (values['json']) {
+    const t = await loadTrace(paths[0]!, { maxBlocks: topText === undefined ? undefined : top })
+    io.out(JSON.stringify(t, null, 2) + '\n')
+  } else {
+    io.out(traceText(await loadTrace(paths[0]!), top))
+  }
+  return 0
+}
+
+async function fleetCommand(args: string[], values: Record<string, string | boolean | string[] | undefined>, io: Out): Promise<number> {
+  for (const f of ['capture', 'layout', 'seed'] as const) if (values[f] !== undefined) throw new UsageError(`fleet takes no --${f} (each capture opens as it would alone)`, 'fleet')
+  if (args.length !== 1) throw new UsageError('fleet takes one folder, glob (quote it) or list file', 'fleet')
+  const formats = (['json', 'ndjson', 'csv'] as const).filter((f) => values[f])
+  if (formats.length > 1) throw new UsageError(`--${formats.join(' and --')} exclude each other`, 'fleet')
+  const w = values['workers']
+  if (w !== undefined && (typeof w !== 'string' || !/^\d+$/.test(w) || Number(w) > 256)) throw new UsageError(`--workers must be an integer from 0 to 256, not "${String(w)}"`, 'fleet')
+  const { fleetInputs, runFleet, fleetCsvHeader, fleetCsvRow, fleetTextRow, FleetInputError } = await import('../host/fleet.ts')
+  let paths: string[]
+  try {
+    paths = await fleetInputs(args[0]!)
+  } catch (e) {
+    if (e instanceof FleetInputError) throw new Error(e.message, { cause: e })
+    throw e
+  }
+  const format = formats[0] ?? 'text'
+  if (format === 'csv') io.out(fleetCsvHeader())
+  if (format === 'json') io.out('[')
+  const res = await runFleet(paths, {
+    ...(w !== undefined ? { workers: Number(w) } : {}),
+    onRow: (r, i) => {
+      if (format === 'csv') io.out(fleetCsvRow(r))
+      else if (format === 'ndjson') io.out(JSON.stringify(r) + '\n')
+      else if (format === 'json') io.out(`${i ? ',' : ''}\n${JSON.stringify(r)}`)
+      else io.out(fleetTextRow(r))
+    },
+  })
+  if (format === 'json') io.out('\n]\n')
+  if (format === 'text') io.out(`${res.rows} captures, ${res.errors} failed\n`)
   return 0
 }
 

@@ -3,7 +3,7 @@
  * usage error here, never silently ignored).
  */
 
-export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff' | 'capture-script' | 'timeline' | 'report'
+export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff' | 'capture-script' | 'timeline' | 'report' | 'trace' | 'fleet'
 
 /** Flags every snapshot command takes. */
 export const COMMON_FLAGS = ['capture', 'layout', 'seed', 'help'] as const
@@ -22,6 +22,8 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'capture-script': ['output'],
   'timeline': ['json', 'csv', 'summary-only'],
   'report': ['whatif', 'diff', 'output', 'format', 'timeline'],
+  'trace': ['json', 'top'],
+  'fleet': ['json', 'ndjson', 'csv', 'workers'],
 }
 
 const LINES: Record<CommandName, string> = {
@@ -60,6 +62,17 @@ const LINES: Record<CommandName, string> = {
                                               each what-if, the diff against B, the series' timeline,
                                               provenance; the format from the extension (.html .pdf
                                               .md .json, .zip or DIR/ for CSV), written atomically`,
+  'trace': `  trace <file> [--json] [--top N]            a trace of mm_page_alloc_extfrag, mm_compaction_*,
+                                              mm_page_alloc/free and cma_* events (ftrace text,
+                                              trace-cmd report, perf script; .gz too): fallbacks by
+                                              migratetype pair, order and task, which pageblocks were
+                                              stolen by whom and when, compaction runs, CMA`,
+  'fleet': `  fleet <dir|glob|list-file|-> [--json | --ndjson | --csv] [--workers N]
+                                              one row per capture: host, kernel, uptime, free memory
+                                              in ≥ 2 MiB blocks, clean 2 MiB/1 GiB ranges (kpageflags),
+                                              fragmentation score, mixed blocks, unmovable spread,
+                                              findings; rows stream in input order, a capture that
+                                              fails is a row with its error (docs/fleet.md)`,
 }
 
 /** The CSV columns of timeline --csv (one row per capture × zone). */
@@ -126,6 +139,8 @@ ${LINES['diff']}
 ${LINES['capture-script']}
 ${LINES['timeline']}
 ${LINES['report']}
+${LINES['trace']}
+${LINES['fleet']}
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
                                               random access token in the URL it prints
   help [command]                              this text, or one command's
@@ -141,6 +156,7 @@ ${REPORT}
 
 /** One command's usage (a usage error prints this, not the whole help). */
 export function commandUsage(c: CommandName): string {
+  if (c === 'trace' || c === 'fleet') return `Usage: buddyscope ${c} …\n${LINES[c]}\n\n(buddyscope help: every command)\n`
   if (c === 'capture-script') return `Usage: buddyscope capture-script [-o FILE]\n${LINES[c]}\n\nOn the target machine: sh buddyscope-capture -h (its options), then open the bundle it writes.\n(buddyscope help: every command)\n`
   if (c === 'timeline') {
     return `Usage: buddyscope timeline …\n${LINES[c]}\n\nA <series> is a directory or bundle of numbered captures (01-boot/, 02-before/, …), a bundle

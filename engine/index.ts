@@ -59,3 +59,9 @@ export {
   computeTimeline, timelinePairDelta, describeStep, TIMELINE_COUNTERS,
   type Timeline, type TimelineInput, type TimelineCaptureInput, type TimelinePoint, type TimelineZone, type TimelineMarker, type TimelineAxis, type MarkerKind, type TimelinePairDelta,
 } from './metrics/timeline.ts'
+
+export { parseExposition, captureFromScrape, captureFromSamples, seriesFromRangeQuery, looksLikeExposition, looksLikeRangeQuery, type PromSample, type PromCapture, type RangeSeries } from './importers/prometheus.ts'
+export { splitStamped, pairMonitorBlocks, mmtestsLogName, MMTESTS_MONITORS, type StampedBlock, type MmtestsCapture } from './importers/mmtests.ts'
+export { parseVmcoreText, looksLikeVmcoreText, type VmcoreText } from './importers/crash_kmem.ts'
+export { parseTraceText, summarizeTrace, fallbackOf, looksLikeTrace, migratetypeName, type TraceEvent, type FallbackEvent, type TraceSummary, type BlockSteal } from './importers/trace_events.ts'
+export { contiguityPotential, unmovableSpread, type RangeCount, type UnmovableSpread } from './metrics/contiguity.ts'

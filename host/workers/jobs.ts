@@ -10,6 +10,7 @@ import type { LayoutChoice } from '../load.ts'
 import type { InspectJson } from '../summary.ts'
 import type { WhatifCompactJson } from '../whatif/compact.ts'
 import type { ContigJson } from '../whatif/contig.ts'
+import type { FleetRow } from '../fleet.ts'
 
 /** Which snapshot, which capture of it, which layout. */
 export interface Target {
@@ -66,7 +67,14 @@ export interface MixedJob {
 
 export type MixedResult = Array<{ node: number; zone: string; mixed: Record<string, number> }>
 
-export type EngineJob = OpenJob | CompactJob | ContigJob | SeedJob | MixedJob
+/** Rows of the fleet view (host/fleet.ts) for a batch of captures (`target` is the first). */
+export interface FleetRowJob {
+  kind: 'fleet-rows'
+  target: Target
+  paths: string[]
+}
+
+export type EngineJob = OpenJob | CompactJob | ContigJob | SeedJob | MixedJob | FleetRowJob
 
 export type EngineResult<J extends EngineJob> =
   J extends OpenJob ? OpenResult
@@ -74,4 +82,5 @@ export type EngineResult<J extends EngineJob> =
       : J extends ContigJob ? ContigJson
         : J extends SeedJob ? CompactWhatIfResult[]
           : J extends MixedJob ? MixedResult
-            : never
+            : J extends FleetRowJob ? FleetRow[]
+              : never
