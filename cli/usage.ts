@@ -4,6 +4,7 @@
  */
 
 export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff' | 'capture-script' | 'timeline' | 'report'
+  | 'polluters'
 
 /** Flags every snapshot command takes. */
 export const COMMON_FLAGS = ['capture', 'layout', 'seed', 'help'] as const
@@ -22,6 +23,7 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'capture-script': ['output'],
   'timeline': ['json', 'csv', 'summary-only'],
   'report': ['whatif', 'diff', 'output', 'format'],
+  'polluters': ['by', 'top', 'json', 'text'],
 }
 
 const LINES: Record<CommandName, string> = {
@@ -60,6 +62,12 @@ const LINES: Record<CommandName, string> = {
                                               each what-if, a buddyinfo diff against B, provenance;
                                               the format from the extension (.html .pdf .md .json,
                                               .zip or DIR/ for CSV), written atomically`,
+  'polluters': `  polluters <snapshot> [--by stack|comm] [--top N] [--json|--text]
+                                              who polluted the pageblocks (needs page_owner in the
+                                              capture): allocations whose migratetype differs from
+                                              their pageblock's, grouped by stack or comm, ranked by
+                                              the pageblocks they made mixed (default --top 20 in
+                                              the text, every group in the JSON unless --top)`,
 }
 
 /** The CSV columns of timeline --csv (one row per capture × zone). */
@@ -121,6 +129,7 @@ ${LINES['diff']}
 ${LINES['capture-script']}
 ${LINES['timeline']}
 ${LINES['report']}
+${LINES['polluters']}
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
                                               random access token in the URL it prints
   help [command]                              this text, or one command's

@@ -8,7 +8,7 @@ import type { ThemeName } from '../charts/palette.ts'
 import type { AxisScale, FreeAreaUnit } from '../charts/options/free_areas.ts'
 import type { MapOverlay } from '../charts/pageblock_render.ts'
 
-export type ViewId = 'overview' | 'free-areas' | 'indices' | 'pageblocks' | 'whatif' | 'diff' | 'timeline'
+export type ViewId = 'overview' | 'free-areas' | 'indices' | 'pageblocks' | 'whatif' | 'diff' | 'timeline' | 'polluters'
 
 export const VIEWS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'overview', label: 'Overview', key: '1' },
@@ -18,6 +18,7 @@ export const VIEWS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'whatif', label: 'What-if', key: '5' },
   { id: 'diff', label: 'Diff', key: '6' },
   { id: 'timeline', label: 'Timeline', key: '7' },
+  { id: 'polluters', label: 'Polluters', key: '8' },
 ]
 
 /** Views a snapshot has: the timeline only for a capture of a series. */
