@@ -251,6 +251,8 @@ export interface SnapshotView {
   basePfn: number
   pageSize: number
   zoneBoundaries: ZoneBoundary[]
+  /** the capture has debugfs page_owner (the Polluters view, getPolluters, getPageOwners) */
+  pageOwner?: boolean
 }
 
 /**

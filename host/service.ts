@@ -196,6 +196,7 @@ export class BuddyscopeService {
       findings: i.findings.map((f) => ({ severity: f.severity as 'info' | 'warning' | 'error', code: f.code, zone: f.zone, message: f.message })),
       extfragThreshold: msg.extfragThreshold, migratetypes: [...model.migratetypes], pageblockCount: model.nrPageblocks,
       pagesPerBlock: pbPages, basePfn, pageSize: model.geometry.pageSize, zoneBoundaries,
+      pageOwner: i.snapshot.files.includes('page_owner'),
     }
     this.snapshots.set(id, {
       view, opened, target, transfer: msg.model, imported: null, map: msg.map, inspect: i, extfragThreshold: msg.extfragThreshold,

@@ -21,9 +21,9 @@ export const VIEWS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'polluters', label: 'Polluters', key: '8' },
 ]
 
-/** Views a snapshot has: the timeline only for a capture of a series. */
-export function viewsFor(s: { series: string[] | null } | null): typeof VIEWS {
-  return VIEWS.filter((v) => v.id !== 'timeline' || (s?.series?.length ?? 0) > 1)
+/** Views a snapshot has: the timeline only for a capture of a series, Polluters only with page_owner. */
+export function viewsFor(s: { series: string[] | null; pageOwner?: boolean } | null): typeof VIEWS {
+  return VIEWS.filter((v) => (v.id !== 'timeline' || (s?.series?.length ?? 0) > 1) && (v.id !== 'polluters' || s?.pageOwner === true))
 }
 
 const THEME_KEY = 'buddyscope.theme'
