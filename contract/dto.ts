@@ -120,7 +120,8 @@ export interface WindowDto {
   result: string
   /** the kernel's words for the result */
   why: string
-  blockers: Array<{ pfn: number; kind: BlockerKindDto }>
+  /** owner: who allocated the page, where the capture has page_owner */
+  blockers: Array<{ pfn: number; kind: BlockerKindDto; owner?: { comm: string | null; pid: number | null; site: string; migratetype: string; order: number; gfp: string } }>
   blockersTotal: number
   blockerCounts: Partial<Record<BlockerKindDto, number>>
   migrated: number

@@ -4,7 +4,7 @@
  * usually gzipped) is decoded chunk by chunk and never held whole (engine/procfs/page_owner.ts).
  */
 import {
-  PageOwnerParser, PollutersBuilder, RangeOwners, parsePagetypeinfo,
+  PageOwnerParser, PollutersBuilder, RangeOwners, parsePagetypeinfo, stackSite,
   type MemoryModel, type PageOwnerRecord, type PolluterGrouping, type PollutersReport, type PageOwnerOfRange,
 } from '../engine/index.ts'
 import { SnapshotError, type SnapshotSource } from './sources/snapshot_source.ts'
@@ -84,4 +84,56 @@ export function loadPolluters(ref: SnapshotRef, opts: { capture?: string; by?: P
       await src.close()
     }
   })
+}
+
+/** Who allocated a page: the page_owner record covering it. */
+export interface PageOwnerBrief {
+  comm: string | null
+  pid: number | null
+  site: string
+  migratetype: string
+  order: number
+  gfp: string
+}
+
+/**
+ * Name the allocator of every listed blocking page (objects `{ pfn, kind }` in arrays called
+ * `blockers` anywhere in a what-if's result): `owner` is added where page_owner covers the PFN.
+ * Returns how many were named; a capture without page_owner is left as it is.
+ */
+export async function attachBlockerOwners(result: unknown, src: SnapshotSource): Promise<number> {
+  if (!src.has('page_owner')) return 0
+  const lists: Array<Array<{ pfn: number; owner?: PageOwnerBrief }>> = []
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 6 || v === null || typeof v !== 'object') return
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1)
+      return
+    }
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'blockers' && Array.isArray(x)) lists.push(x as Array<{ pfn: number }>)
+      else walk(x, depth + 1)
+    }
+  }
+  walk(result, 0)
+  const wanted = new Map<number, PageOwnerBrief | null>()
+  for (const l of lists) for (const b of l) if (typeof b.pfn === 'number') wanted.set(b.pfn, null)
+  if (wanted.size === 0) return 0
+  await streamPageOwner(src, (r) => {
+    const n = 2 ** r.order
+    for (let p = r.pfn; p < r.pfn + n; p++) {
+      if (wanted.has(p)) wanted.set(p, { comm: r.comm, pid: r.pid, site: stackSite(r.stack), migratetype: r.pageMigratetype, order: r.order, gfp: r.gfp })
+    }
+  })
+  let named = 0
+  for (const l of lists) {
+    for (const b of l) {
+      const o = wanted.get(b.pfn)
+      if (o) {
+        b.owner = o
+        named++
+      }
+    }
+  }
+  return named
 }
