@@ -13,7 +13,7 @@ ${['post_alloc_hook+0x1/0x2', '__alloc_pages+0x1/0x2', ...frames].map((f) => ` $
 }
 
 const PIPE = ['pipe_write+0x1e8/0x690', 'vfs_write+0x1/0x2']
-const SLAB = ['allocate_slab+0x1/0x2', 'kmem_cache_alloc+0x1/0x2']
+const SLAB = ['allocate_slab+0x1/0x2', 'kmem_cache_alloc+0x1/0x2', 'd_alloc+0x1/0x2']
 
 describe('polluters', () => {
   // 8 pageblocks of 512 pages (16 MiB at 4 KiB pages)
@@ -42,7 +42,7 @@ describe('polluters', () => {
     expect(p.polluters.map((g) => [g.site, g.pageblocks, g.pages, g.comm])).toEqual([
       ['pipe_write', 2, 3, 'fragwork'],
       // a tie on pageblocks goes to the one with more pages
-      ['allocate_slab', 1, 64, 'kworker/0:1'],
+      ['d_alloc', 1, 64, 'kworker/0:1'],
       ['do_anonymous_page', 1, 1, 'fragwork'],
     ])
     expect(p.polluters[0]!.blocks).toEqual([0, 1])
@@ -61,7 +61,7 @@ describe('polluters', () => {
     const p = b.finish()
     expect(p.polluters.map((g) => [g.comm, g.pageblocks, g.pages, g.site])).toEqual([
       ['fragwork', 2, 3, 'pipe_write'],
-      ['kworker/0:1', 1, 64, 'allocate_slab'],
+      ['kworker/0:1', 1, 64, 'd_alloc'],
       ['init', 1, 1, 'pipe_write'],
     ])
   })
@@ -74,6 +74,8 @@ describe('polluters', () => {
 
   it('names the site after the page allocator frames', () => {
     expect(stackSite(['post_alloc_hook+0x1/0x2', 'get_page_from_freelist+0x1', '__alloc_pages_noprof+0x2', 'alloc_pages_mpol_noprof+0x1', 'pipe_write+0x1/0x2'])).toBe('pipe_write')
+    expect(stackSite(['prep_new_page+0x17/0x43', 'alloc_slab_page+0x1/0x2', 'new_slab+0x1/0x2', '___slab_alloc+0x1/0x2', 'kmem_cache_alloc_lru+0x1/0x2', '__d_alloc+0x1/0x2'])).toBe('__d_alloc')
+    expect(stackSite(['prep_new_page+0x17/0x43', '__alloc_pages+0x1/0x2'])).toBe('__alloc_pages')
     expect(stackSite([])).toBe('(no stack)')
   })
 })

@@ -25,7 +25,7 @@ export type PolluterGrouping = 'stack' | 'comm'
 export interface PolluterGroup {
   /** The stack (innermost first); for --by comm, the stack behind most of the comm's polluting pages. */
   stack: string[]
-  /** First frame outside the page allocator (post_alloc_hook, __alloc_pages, …): where the allocation came from. */
+  /** First frame outside the page and slab allocators (post_alloc_hook, __alloc_pages, allocate_slab, kmem_cache_alloc, …): where the allocation came from. */
   site: string
   /** The comm; for --by stack, the comm behind most of the stack's polluting pages. */
   comm: string
@@ -93,8 +93,8 @@ export interface PollutersReport {
   polluters: PolluterGroup[]
 }
 
-/** Page-allocator internals skipped when naming a stack's site. */
-const ALLOCATOR = /^(post_alloc_hook|prep_new_page|get_page_from_freelist|__alloc_pages\w*|alloc_pages\w*|__alloc_frozen_pages\w*|alloc_frozen_pages\w*|__folio_alloc\w*|folio_alloc\w*|__alloc_pages_slowpath\w*|alloc_page_interleave|__get_free_pages|get_zeroed_page\w*|__page_cache_alloc\w*|vma_alloc_folio\w*|__vma_alloc_folio\w*|alloc_pages_mpol\w*|__alloc_pages_bulk\w*|alloc_pages_bulk\w*|stack_trace_save|save_stack|__set_page_owner|set_page_owner)\b/
+/** Page- and slab-allocator internals skipped when naming a stack's site. */
+const ALLOCATOR = /^(alloc_slab_page|allocate_slab|new_slab|___slab_alloc|__slab_alloc\w*|slab_alloc\w*|kmem_cache_alloc\w*|__kmem_cache_alloc\w*|kmalloc\w*|__kmalloc\w*|kmalloc_large\w*|kmalloc_order\w*|post_alloc_hook|prep_new_page|get_page_from_freelist|__alloc_pages\w*|alloc_pages\w*|__alloc_frozen_pages\w*|alloc_frozen_pages\w*|__folio_alloc\w*|folio_alloc\w*|__alloc_pages_slowpath\w*|alloc_page_interleave|__get_free_pages|get_zeroed_page\w*|__page_cache_alloc\w*|vma_alloc_folio\w*|__vma_alloc_folio\w*|alloc_pages_mpol\w*|__alloc_pages_bulk\w*|alloc_pages_bulk\w*|stack_trace_save|save_stack|__set_page_owner|set_page_owner)\b/
 
 /** Function name of a frame "name+0x1a/0x40 [module]". */
 export function frameFunction(frame: string): string {
@@ -102,10 +102,10 @@ export function frameFunction(frame: string): string {
   return m ? (m[1] as string) : frame
 }
 
-/** The first frame outside the page allocator (the whole first frame when all are inside). */
+/** The first frame outside the page and slab allocators (the last frame when all are inside). */
 export function stackSite(stack: readonly string[]): string {
   for (const f of stack) if (!ALLOCATOR.test(frameFunction(f))) return frameFunction(f)
-  return stack.length ? frameFunction(stack[0] as string) : '(no stack)'
+  return stack.length ? frameFunction(stack[stack.length - 1] as string) : '(no stack)'
 }
 
 interface GroupAcc {

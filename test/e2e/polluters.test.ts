@@ -9,7 +9,7 @@ import { startE2E, SHOTS, type E2E } from './browser.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 import { loadPolluters, type PollutersResult } from '../../host/polluters.ts'
 
-const RUN = join(FIXTURES, 'x86-512M-s24-k61-page-owner')
+const RUN = join(FIXTURES, 'x86-512M-s25-k61-page-owner-mix')
 let e: E2E
 let cli: PollutersResult
 
