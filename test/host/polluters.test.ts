@@ -49,7 +49,7 @@ describe('polluters of a real page_owner capture (6.1, 512 MiB, cma=64M)', () =>
     const mixed = new Set(records.filter((r) => r.type !== r.blockType).map((r) => r.block))
     expect(stack.report.mixedPageblocks).toBe(mixed.size)
     expect(stack.report.mixedByBlockType).toEqual({ CMA: 15, Movable: 33, Reclaimable: 1, Unmovable: 7 })
-    // pagetypeinfo, read ~15 s before page_owner: Unmovable 1, Movable 48 (the kernel counts CMA blocks under Movable), Reclaimable 1
+    // pagetypeinfo, read at the start of the capture, page_owner after kpageflags: Unmovable 1, Movable 48 (the kernel counts CMA blocks under Movable), Reclaimable 1
     expect(stack.kernelMixedPageblocks).toBe(50)
     const m = stack.report.mixedByBlockType
     expect(m['Movable']! + m['CMA']!).toBe(48)
