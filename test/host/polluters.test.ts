@@ -109,4 +109,25 @@ describe('polluters of a real page_owner capture (6.1, 512 MiB, cma=64M)', () =>
   })
 })
 
+describe('a what-if\'s blocking pages name who allocated them', () => {
+  it('whatif contig --json: owners from page_owner, as the file has them', async () => {
+    const r = await runCli(['whatif', 'contig', RUN, '--size', '64M', '--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.out) as { windows: Array<{ blockers: Array<{ pfn: number; kind: string; owner?: { comm: string | null; site: string; migratetype: string } }> }> }
+    const blockers = j.windows.flatMap((w) => w.blockers)
+    const owned = blockers.filter((b) => b.owner)
+    expect(owned.length).toBeGreaterThan(100)
+    const cover = (pfn: number) => records.find((x) => x.pfn <= pfn && pfn < x.pfn + 2 ** x.order)
+    for (const b of owned) {
+      const rec = cover(b.pfn)!
+      expect(rec, `PFN ${b.pfn}`).toBeDefined()
+      expect(b.owner!.migratetype).toBe(rec.type)
+      expect(rec.stack).toContain(b.owner!.site)
+    }
+    // a page page_owner does not list has no owner
+    for (const b of blockers.filter((x) => !x.owner)) expect(cover(b.pfn)).toBeUndefined()
+    expect(owned.some((b) => b.owner!.site === 'pipe_write' && b.owner!.comm === 'fragwork')).toBe(true)
+  }, 120000)
+})
+
 const ps0 = () => stack.report.polluters[0]!
