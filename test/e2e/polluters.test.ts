@@ -75,6 +75,19 @@ describe('the Polluters view', () => {
       expect(await owners.locator('tr.polluting').count()).toBeGreaterThan(0)
       expect(await owners.innerText()).toContain(top.site)
       await p.screenshot({ path: join(SHOTS, 'polluters-owners.png'), fullPage: true })
+
+      // the Pageblock map's page-level view of the same block names its pages' owners too
+      await p.getByTestId('tab-pageblocks').click()
+      const pcanvas = p.getByTestId('pageblock-canvas')
+      await p.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null } }).document.querySelector('[data-testid="pageblock-canvas"]')?.getAttribute('data-cols') != null, undefined, { timeout: 30000 })
+      const b = (n: string) => pcanvas.getAttribute(`data-${n}`).then(Number)
+      const pg = { cols: await b('cols'), scale: await b('scale'), ox: await b('ox'), oy: await b('oy'), gutter: await b('gutter') }
+      const pbox = (await pcanvas.boundingBox())!
+      await p.mouse.click(pbox.x + pg.gutter + pg.ox + (block % pg.cols) * pg.scale + pg.scale / 2, pbox.y + pg.oy + Math.floor(block / pg.cols) * pg.scale + pg.scale / 2)
+      const list = p.getByTestId('pageblock-owners').getByTestId('page-owners-list')
+      await list.waitFor({ timeout: 60000 })
+      expect(Number(await list.getAttribute('data-polluting'))).toBeGreaterThan(0)
+      await p.screenshot({ path: join(SHOTS, 'pageblocks-owners.png'), fullPage: true })
       expect(await p.getByTestId('error-banner').count()).toBe(0)
     } catch (err) {
       await p.screenshot({ path: join(SHOTS, 'polluters-failed.png'), fullPage: true })
