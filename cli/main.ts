@@ -78,6 +78,7 @@ const OPTIONS = {
   top: { type: 'string' },
   ndjson: { type: 'boolean' },
   workers: { type: 'string' },
+  by: { type: 'string' },
 } as const
 
 export async function main(argv: string[], io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
@@ -103,6 +104,7 @@ function commandOf(positionals: string[]): CommandName | null {
   if (cmd === 'inspect' || cmd === 'proc' || cmd === 'capture-script' || cmd === 'report') return cmd
   if (cmd === 'diff' || cmd === 'timeline') return cmd
   if (cmd === 'trace' || cmd === 'fleet') return cmd
+  if (cmd === 'polluters') return cmd
   if (cmd === 'whatif' && (kind === 'compact' || kind === 'cma' || kind === 'hugetlb' || kind === 'contig' || kind === 'thp')) return `whatif ${kind}`
   return null
 }
@@ -187,6 +189,21 @@ async function run(argv: string[], io: Out): Promise<number> {
         if (e instanceof DiffRequestError) throw new UsageError(e.message, command)
         throw e
       }
+      return 0
+    }
+    case 'polluters': {
+      if (values.json && values.text) throw new UsageError('--json and --text exclude each other', command)
+      if (rest.length !== 1) throw new UsageError('polluters takes exactly one snapshot', command)
+      const by = values.by ?? 'stack'
+      if (by !== 'stack' && by !== 'comm') throw new UsageError(`--by must be stack or comm, not "${by}"`, command)
+      const topText = values.top
+      if (topText !== undefined && (!/^\d+$/.test(topText) || Number(topText) < 1 || Number(topText) > 1e6)) throw new UsageError(`--top must be an integer from 1 to 1000000, not "${topText}"`, command)
+      if (layout === 'synthesized') throw new UsageError('polluters places page_owner on the exact layout; --layout synthesized has no PFNs to place it on', command)
+      const { loadPolluters } = await import('../host/polluters.ts')
+      const { pollutersJson, pollutersText } = await import('./commands/polluters.ts')
+      const r = await loadPolluters(rest[0]!, { by, ...(values.capture ? { capture: values.capture } : {}) })
+      const top = topText !== undefined ? Number(topText) : null
+      io.out(values.json ? JSON.stringify(pollutersJson(r, top), null, 2) + '\n' : pollutersText(r, top ?? 20))
       return 0
     }
     case 'report': {

@@ -4,6 +4,7 @@
  */
 
 export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff' | 'capture-script' | 'timeline' | 'report' | 'trace' | 'fleet'
+  | 'polluters'
 
 /** Flags every snapshot command takes. */
 export const COMMON_FLAGS = ['capture', 'layout', 'seed', 'help'] as const
@@ -24,6 +25,7 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'report': ['whatif', 'diff', 'output', 'format', 'timeline'],
   'trace': ['json', 'top'],
   'fleet': ['json', 'ndjson', 'csv', 'workers'],
+  'polluters': ['by', 'top', 'json', 'text'],
 }
 
 const LINES: Record<CommandName, string> = {
@@ -73,6 +75,12 @@ const LINES: Record<CommandName, string> = {
                                               fragmentation score, mixed blocks, unmovable spread,
                                               findings; rows stream in input order, a capture that
                                               fails is a row with its error (docs/fleet.md)`,
+  'polluters': `  polluters <snapshot> [--by stack|comm] [--top N] [--json|--text]
+                                              who polluted the pageblocks (needs page_owner in the
+                                              capture): allocations whose migratetype differs from
+                                              their pageblock's, grouped by stack or comm, ranked by
+                                              the pageblocks they made mixed (default --top 20 in
+                                              the text, every group in the JSON unless --top)`,
 }
 
 /** The CSV columns of timeline --csv (one row per capture × zone). */
@@ -141,6 +149,7 @@ ${LINES['timeline']}
 ${LINES['report']}
 ${LINES['trace']}
 ${LINES['fleet']}
+${LINES['polluters']}
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
                                               random access token in the URL it prints
   help [command]                              this text, or one command's

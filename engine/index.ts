@@ -13,6 +13,10 @@ export { parseFragIndex, formatExtfragIndex, formatUnusableIndex } from './procf
 export { parseCmdline, parseMemSize } from './procfs/cmdline.ts'
 export { parseSysctlVm, parseTransparentHugepage, parseHugepages } from './procfs/sysctl.ts'
 export { KpageDecoder, KPF, kpageflagNames, type KpageSink } from './procfs/kpageflags.ts'
+export {
+  PageOwnerParser, PageOwnerStacksParser, LineSplitter, parsePageOwner, parsePageOwnerStacks, parseHeader as parsePageOwnerHeader,
+  PAGE_OWNER_MAX_LINE, type PageOwnerRecord, type PageOwnerStack,
+} from './procfs/page_owner.ts'
 
 export { parseCapture, sysctlInt, type Capture, type CaptureInput, type CaptureManifest, type MachineInfo } from './snapshot.ts'
 export { captureFindings, modelFindings, type Finding } from './findings.ts'
@@ -32,6 +36,10 @@ export { summarizeZone, summarizeZones, nodeScores, modelBuddyinfo, modelPagetyp
 export { Rng } from './sim/rng.ts'
 export { exportModel, importModel, cloneModel, transferList, type ModelTransfer } from './mm/serialize.ts'
 export { computePageblockMap, pageblockDetail, PAGE_CLASS_NAMES, type PageblockMap, type PageblockDetail } from './metrics/pageblock_map.ts'
+export {
+  PollutersBuilder, RangeOwners, stackSite, frameFunction,
+  type PolluterGrouping, type PolluterGroup, type PollutersReport, type FallbackDirection, type PageOwnerOfRange,
+} from './metrics/polluters.ts'
 export { Compactor, EventLog, DEFAULT_STRATEGY, COMPACT_CLUSTER_MAX, compactGap, type CompactStrategy, type MigrateMode, type CompactResult, type CompactPriority, type CompactControl, type CompactionEvent, type ZoneCompactResult } from './mm/compaction.ts'
 export { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, type StepsLog, type StepsLogStep, type CompactionTrigger } from './procfs/steps_log.ts'
 export { applyPinned, type PinnedAssumption } from './whatif/assumptions.ts'

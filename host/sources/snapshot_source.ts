@@ -42,10 +42,14 @@ export const CANONICAL = [
   'buddyinfo', 'pagetypeinfo', 'zoneinfo', 'vmstat', 'meminfo', 'extfrag_index', 'unusable_index',
   'kpageflags', 'kpagecount', 'cmdline', 'iomem', 'slabinfo', 'uname_r', 'uptime',
   'sysctl_vm', 'transparent_hugepage', 'hugepages', 'uname_m', 'dmesg_cma',
+  'page_owner', 'page_owner_stacks',
 ] as const
 
-/** Binary files read with openStream (8 bytes per PFN). */
-export const BINARY_FILES: ReadonlySet<string> = new Set(['kpageflags', 'kpagecount'])
+/**
+ * Files read with openStream, never whole: kpageflags/kpagecount (binary, 8 bytes per PFN) and
+ * the debugfs page_owner texts (hundreds of MB on a large machine; engine/procfs/page_owner.ts).
+ */
+export const BINARY_FILES: ReadonlySet<string> = new Set(['kpageflags', 'kpagecount', 'page_owner', 'page_owner_stacks'])
 
 /** readText refuses files larger than this (decompressed); use openStream for those. */
 export const TEXT_MAX_BYTES = 64 * 1024 * 1024
@@ -135,6 +139,8 @@ const MACHINE_PATHS: ReadonlyArray<[string, string]> = [
   ['proc/sys/kernel/osrelease', 'uname_r'],
   ['sys/kernel/debug/extfrag/extfrag_index', 'extfrag_index'],
   ['sys/kernel/debug/extfrag/unusable_index', 'unusable_index'],
+  ['sys/kernel/debug/page_owner', 'page_owner'],
+  ['sys/kernel/debug/page_owner_stacks/show_stacks', 'page_owner_stacks'],
 ]
 
 const GZIP_MAGIC0 = 0x1f
