@@ -928,7 +928,7 @@ export class MapWords {
   constructor(readonly map: Uint8Array) {
     this.shift = (4 - (map.byteOffset & 3)) & 3
     const n = Math.max(0, Math.floor((map.length - this.shift) / 4))
-    this.words = new Uint32Array(map.buffer, map.byteOffset + Math.min(this.shift, map.length), n)
+    this.words = n > 0 ? new Uint32Array(map.buffer, map.byteOffset + this.shift, n) : new Uint32Array(0)
   }
 }
 
