@@ -16,6 +16,8 @@ export const OWN_CAPTURE = 'host-24G-k618-a'
 export interface CliStart {
   helpMs: number[]
   usageErrorMs: number[]
+  /** `node -e 0` in the same loop: what any node command costs to start on this machine now */
+  bareNodeMs: number[]
 }
 
 /** `buddyscope ARGS` with plain node; throws when it exits with another code than `want`. */
@@ -29,13 +31,16 @@ export async function benchCliStart(log: (l: string) => void, runs = 5): Promise
   await cli(['--help']) // warm the file cache
   const helpMs: number[] = []
   const usageErrorMs: number[] = []
+  const bareNodeMs: number[] = []
   for (let i = 0; i < runs; i++) {
     helpMs.push((await cli(['--help'])).ms)
     usageErrorMs.push((await cli(['no-such-command'], 2)).ms)
+    bareNodeMs.push((await runTimed(process.execPath, ['-e', '0'])).ms)
   }
   log(`  buddyscope --help: median ${median(helpMs).toFixed(0)} ms (${helpMs.map((x) => x.toFixed(0)).join(', ')}); ` +
-    `a usage error: median ${median(usageErrorMs).toFixed(0)} ms (${usageErrorMs.map((x) => x.toFixed(0)).join(', ')})`)
-  return { helpMs, usageErrorMs }
+    `a usage error: median ${median(usageErrorMs).toFixed(0)} ms (${usageErrorMs.map((x) => x.toFixed(0)).join(', ')}); ` +
+    `bare \`node -e 0\`: median ${median(bareNodeMs).toFixed(0)} ms`)
+  return { helpMs, usageErrorMs, bareNodeMs }
 }
 
 export interface OwnCapture {

@@ -422,6 +422,11 @@ async function main(): Promise<void> {
     rows.push(['CLI start: a usage error (median of 5)', fmtMs(u), '≤ 0.3 s', verdict(u <= 300)])
     fig('CLI start: buddyscope --help (median of 5)', h, 'ms', '≤ 0.3 s', h <= 300)
     fig('CLI start: a usage error (median of 5)', u, 'ms', '≤ 0.3 s', u <= 300)
+    const bare = median(cliStart.bareNodeMs)
+    rows.push(['bare `node -e 0` start, same loop (reference)', fmtMs(bare), '', ''])
+    rows.push(['CLI start: buddyscope --help / bare node start', `${(h / bare).toFixed(2)}×`, '', ''])
+    fig('bare node start (node -e 0, median of 5, same loop)', bare, 'ms')
+    fig('CLI start: buddyscope --help / bare node start', h / bare, '×')
   }
   if (own) {
     const rss = (x: number | null): string => (x === null ? 'n/a' : fmtMiB(x, 0))
