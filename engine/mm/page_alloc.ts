@@ -210,7 +210,11 @@ export class PageAllocator {
    * Whole aligned pageblocks of PCP pages are THP-order pcp entries.
    */
   pcpList(zone: Zone): number[] {
-    if (zone === this.pcpZone) return this.pcpZoneList!
+    // small enough to inline: freeUnrefPage calls it once per freed page
+    return zone === this.pcpZone ? this.pcpZoneList! : this.pcpListOf(zone)
+  }
+
+  private pcpListOf(zone: Zone): number[] {
     let l = this.pcp.get(zone)
     if (!l) {
       l = []
