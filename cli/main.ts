@@ -4,21 +4,34 @@
  * `buddyscope serve` is its own host (serve/main.ts); bin/buddyscope.mjs picks it.
  */
 import { parseArgs } from 'node:util'
-import { formatBuddyinfo, formatPagetypeinfo, formatExtfragIndex, formatUnusableIndex, modelBuddyinfo, modelPagetypeinfo, modelFragIndex, ParseError } from '../engine/index.ts'
-import { whatifCompactSchema, whatifContigSchema, type WhatifCompactRequest } from '../contract/schemas.ts'
-import { loadSnapshot, type LayoutChoice } from '../host/load.ts'
-import { SnapshotError } from '../host/sources/snapshot_source.ts'
-import { OpenedPath } from '../host/snapshot.ts'
+import type { WhatifCompactRequest } from '../contract/schemas.ts'
+import type { LayoutChoice } from '../host/load.ts'
 import { argvMessage } from '../host/argv_message.ts'
-import { inspectJson } from '../host/summary.ts'
-import { WhatifRequestError } from '../host/whatif/compact.ts'
 import type { Target } from '../host/workers/jobs.ts'
-import { inspectText } from './commands/inspect.ts'
 import { COMMON_FLAGS, COMMAND_FLAGS, USAGE, commandUsage, type CommandName } from './usage.ts'
-import { parsePinned, parseStrategy, whatifCompactText, WhatifUsageError } from './commands/whatif.ts'
-import { contigRequest, whatifContigText } from './commands/whatif_contig.ts'
-import { timelineText } from './commands/timeline.ts'
-import { reportCommand } from './commands/report.ts'
+
+/**
+ * The modules the commands run on, imported once a command is about to run: `--help` and usage
+ * errors load none of them (the CLI starts in a fraction of the time).
+ */
+async function commandModules() {
+  const [engine, schemas, load, snapshot, summary, compact, inspect, whatif, whatifContig, report] = await Promise.all([
+    import('../engine/index.ts'), import('../contract/schemas.ts'), import('../host/load.ts'), import('../host/snapshot.ts'),
+    import('../host/summary.ts'), import('../host/whatif/compact.ts'), import('./commands/inspect.ts'), import('./commands/whatif.ts'),
+    import('./commands/whatif_contig.ts'), import('./commands/report.ts'),
+  ])
+  return {
+    formatBuddyinfo: engine.formatBuddyinfo, formatPagetypeinfo: engine.formatPagetypeinfo, formatExtfragIndex: engine.formatExtfragIndex,
+    formatUnusableIndex: engine.formatUnusableIndex, modelBuddyinfo: engine.modelBuddyinfo, modelPagetypeinfo: engine.modelPagetypeinfo,
+    modelFragIndex: engine.modelFragIndex, whatifCompactSchema: schemas.whatifCompactSchema, whatifContigSchema: schemas.whatifContigSchema,
+    loadSnapshot: load.loadSnapshot, OpenedPath: snapshot.OpenedPath, inspectJson: summary.inspectJson, WhatifRequestError: compact.WhatifRequestError,
+    inspectText: inspect.inspectText, parsePinned: whatif.parsePinned, parseStrategy: whatif.parseStrategy, whatifCompactText: whatif.whatifCompactText,
+    WhatifUsageError: whatif.WhatifUsageError, contigRequest: whatifContig.contigRequest, whatifContigText: whatifContig.whatifContigText,
+    reportCommand: report.reportCommand,
+  }
+}
+
+type CommandModules = Awaited<ReturnType<typeof commandModules>>
 
 class UsageError extends Error {
   constructor(message: string, readonly command: CommandName | null) {
@@ -89,7 +102,7 @@ export async function main(argv: string[], io: Out = { out: (s) => process.stdou
       io.err(`buddyscope: ${e.message}\n\n${e.command ? commandUsage(e.command) : USAGE}`)
       return 2
     }
-    if (e instanceof ParseError || e instanceof SnapshotError || e instanceof Error) {
+    if (e instanceof Error) {
       io.err(`buddyscope: ${e.message}\n`)
       return 1
     }
@@ -153,6 +166,11 @@ async function run(argv: string[], io: Out): Promise<number> {
   if (command === 'timeline') return timelineCommand(rest, values, io)
   if (command === 'trace') return traceCommand(rest, values, io)
   if (command === 'fleet') return fleetCommand(rest, values, io)
+  const {
+    formatBuddyinfo, formatPagetypeinfo, formatExtfragIndex, formatUnusableIndex, modelBuddyinfo, modelPagetypeinfo, modelFragIndex,
+    whatifCompactSchema, whatifContigSchema, loadSnapshot, OpenedPath, inspectJson, WhatifRequestError, inspectText, whatifCompactText,
+    WhatifUsageError, contigRequest, whatifContigText, reportCommand,
+  } = modules = await commandModules()
   const layout = (values.layout ?? 'auto') as LayoutChoice
   if (!['auto', 'exact', 'synthesized'].includes(layout)) throw new UsageError(`--layout must be auto, exact or synthesized, not "${values.layout}"`, command)
   const seedText = values.seed ?? '1'
@@ -284,6 +302,7 @@ async function timelineCommand(paths: string[], values: Record<string, string | 
   if (paths.length === 0) throw new UsageError('timeline needs a series (or several bundles of one machine)', 'timeline')
   if (values['json'] && values['csv']) throw new UsageError('--json and --csv exclude each other', 'timeline')
   const { loadTimeline, timelineCsv } = await import('../host/timeline.ts')
+  const { timelineText } = await import('./commands/timeline.ts')
   const t = await loadTimeline(paths, { summaryOnly: values['summary-only'] === true })
   io.out(values['json'] ? JSON.stringify(t, null, 2) + '\n' : values['csv'] ? timelineCsv(t) : timelineText(t))
   return 0
@@ -338,8 +357,12 @@ async function fleetCommand(args: string[], values: Record<string, string | bool
   return 0
 }
 
+/** the command modules, once run() loaded them (compactRequest is called after that) */
+let modules: CommandModules | null = null
+
 /** `whatif compact` flags as its request (ranges are the schema's to check). */
 function compactRequest(values: Record<string, string | boolean | string[] | undefined>): WhatifCompactRequest {
+  const { parsePinned, parseStrategy, WhatifUsageError } = modules!
   const int = (name: string, max = 2 ** 31): number | undefined => {
     const v = values[name]
     if (typeof v !== 'string') return undefined

@@ -143,20 +143,22 @@ export class PageAllocator {
     const maxOrder = m.maxOrder
     const pbOrder = m.geometry.pageblockOrder
     const mts = m.migratetypes
+    const zoneStart = zone.startPfn
+    const zoneEnd = zone.endPfn
     // all pages of the block become buddy tails; the final head is set by addToFreeList
     if (order === 0) map[pfn - base] = PageKind.BUDDY_TAIL
     else map.fill(PageKind.BUDDY_TAIL, pfn - base, pfn - base + 2 ** order)
     while (order < maxOrder) {
-      const buddy = pfn ^ (2 ** order)
-      if (buddy < zone.startPfn || buddy >= zone.endPfn) break
+      const buddy = pfn ^ (1 << order)
+      if (buddy < zoneStart || buddy >= zoneEnd) break
       const b = map[buddy - base]!
-      if (!isFreeHead(b) || headOrder(b) !== order) break
-      const buddyMt = freeHeadMt(b)
+      // a free block's head of the same order: bit 0x80 set, order in the low nibble
+      if ((b & 0x8f) !== (0x80 | order)) break
       if (order >= pbOrder) {
         const buddyBlockMt = m.getPageblockMigratetype(buddy)
         if (mt !== buddyBlockMt && (!mts.isMergeable(mt) || !mts.isMergeable(buddyBlockMt))) break
       }
-      this.delFromFreeList(zone, buddy, order, buddyMt)
+      this.delFromFreeList(zone, buddy, order, freeHeadMt(b))
       pfn = pfn & buddy
       order++
     }
@@ -199,6 +201,7 @@ export class PageAllocator {
     if (this.policy.pcpCpu === cpu) return
     this.policy.pcpCpu = cpu
     this.pcp.clear()
+    this.pcpZone = null
     this.pcpLimits.clear()
     this.pcpOther.clear()
     this.pcpHighOrder.clear()
@@ -228,6 +231,11 @@ export class PageAllocator {
    * Whole aligned pageblocks of PCP pages are THP-order pcp entries.
    */
   pcpList(zone: Zone): number[] {
+    // small enough to inline: freeUnrefPage calls it once per freed page
+    return zone === this.pcpZone ? this.pcpZoneList! : this.pcpListOf(zone)
+  }
+
+  private pcpListOf(zone: Zone): number[] {
     let l = this.pcp.get(zone)
     if (!l) {
       l = []
@@ -284,8 +292,19 @@ export class PageAllocator {
       this.pcpHighOrder.set(zone, hi)
       zone.pcpPages = l.length + other.reduce((n, x) => n + x.length, 0) + hi.length * pb
     }
+    const lim = this.pcpLimits.get(zone)!
+    this.pcpZone = zone
+    this.pcpZoneList = l
+    this.pcpZoneHigh = lim.high
+    this.pcpZoneBatch = lim.batch
     return l
   }
+
+  /** the zone pcpList() last answered for, its list and limits (freeUnrefPage runs once per migrated page) */
+  private pcpZone: Zone | null = null
+  private pcpZoneList: number[] | null = null
+  private pcpZoneHigh = 0
+  private pcpZoneBatch = 0
 
   /** What the per-cpu lists hold for the simulation: the running CPU, its captured pages, the other CPUs' pages. */
   pcpState(zone: Zone): { cpu: number | null; own: number; others: number; high: number; batch: number } {
@@ -330,7 +349,8 @@ export class PageAllocator {
     const zone = knownZone ?? m.zoneOf(pfn)
     if (!zone) throw new Error(`free of pfn ${pfn} outside every zone`)
     const l = this.pcpList(zone)
-    const { high, batch } = this.pcpLimits.get(zone)!
+    const high = this.pcpZoneHigh
+    const batch = this.pcpZoneBatch
     if (high <= 0) {
       this.freePages(pfn, 0)
       return

@@ -57,6 +57,11 @@ export interface SeedJob {
   kind: 'compact-seeds'
   target: Target
   runs: Array<{ seed: number; options: CompactWhatIfOptions }>
+  /**
+   * An exact layout as the host loaded it (a copy made before its own run), so the worker starts
+   * from it instead of decoding kpageflags and inferring the layout again; with its THP order.
+   */
+  exact?: { model: ModelTransfer; hpageOrder: number }
 }
 
 /** The mixed pageblocks per zone of a capture's exact layout (a timeline's captures, side by side). */
