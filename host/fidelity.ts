@@ -36,6 +36,8 @@ export interface FidelityRow {
   perCpu: Array<{ cpu: number; hi: number }>
   /** the real value lies between the lowest and highest of perCpu (±10 %) */
   realInCpuRange: boolean
+  /** the CPU the trigger ran on when steps.log records it (the prediction then runs there), else null */
+  triggerCpu: number | null
 }
 
 /** The bounds issue #8 sets: ≥ 2 MiB pages ±10 %, shape ≤ 15 %, counters ±25 %. */
@@ -92,7 +94,7 @@ export async function fidelityRow(dir: string, run: string, cap: string, pool?: 
     run, capture: cap, next: ctx.next, kernel, trigger: ctx.trigger.file === 'compact_memory' ? 'compact_memory' : `node${ctx.trigger.node ?? 0}/compact`,
     pinned, seeds, hiBefore, hiReal, hiPredicted, hiError: rel(hiPredicted, hiReal), shapeError: realFree > 0 ? shape / realFree : 0, counters,
     second: followsFullCompaction(ctx),
-    perCpu, realInCpuRange: hiReal >= lo * 0.9 && hiReal <= up * 1.1,
+    perCpu, realInCpuRange: hiReal >= lo * 0.9 && hiReal <= up * 1.1, triggerCpu: ctx.trigger.cpu,
   }
 }
 

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import {
   parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaAreasFromBootLog, cmaAreasFromDebugfs,
-  setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, summarizeZones,
+  setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, kernelVersionCode, summarizeZones,
   type Capture, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
@@ -153,6 +153,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
     }
     const { model, allocator } = built
     allocator.policy.fallback = fallbackRuleFor(capture.machine.kernelRelease)
+    allocator.policy.kernel = kernelVersionCode(capture.machine.kernelRelease)
     allocator.policy.watermarkBoostFactor = sysctlInt(capture, 'watermark_boost_factor', 15000)
     if (!capture.zoneinfo) {
       // no captured watermarks: compute them as the kernel would from min_free_kbytes

@@ -28,6 +28,8 @@ export interface SeriesContext {
   otherSteps: StepsLogStep[]
   /** where the trigger came from: steps.log, the manifest ("steps", or the next capture's "trigger"), or the folder names (deltas from the two captures' vmstat) */
   triggerSource: 'steps.log' | 'manifest' | 'folder names' | null
+  /** seconds from this capture's uptime (or the trigger's start, steps.log) to the next capture's uptime, when known */
+  secondsToNext: number | null
 }
 
 /** Steps that leave memory as it was (the harness's pauses). */
@@ -106,7 +108,7 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       if (!trigger && next) {
         const t = nextSource?.manifest?.series?.find((c) => c.label === next)?.trigger
         if (t && (t['file'] === 'compact_memory' || t['file'] === 'node_compact')) {
-          trigger = { file: t['file'], node: typeof t['node'] === 'number' ? t['node'] : null, deltas: (t['deltas'] as Record<string, number>) ?? {} }
+          trigger = { file: t['file'], node: typeof t['node'] === 'number' ? t['node'] : null, deltas: (t['deltas'] as Record<string, number>) ?? {}, cpu: typeof t['cpu'] === 'number' ? t['cpu'] : null }
           triggerSource = 'manifest'
         }
       }
@@ -114,17 +116,30 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       if (!trigger && !stepsLog && next) {
         const byName = triggerFromLabel(next)
         if (byName) {
-          trigger = { ...byName, deltas: await vmstatDeltas(series.captures[i]?.source, nextSource) }
+          trigger = { ...byName, deltas: await vmstatDeltas(series.captures[i]?.source, nextSource), cpu: null }
           triggerSource = 'folder names'
         }
       }
       const triggerStep = steps.find((s) => compactionTrigger(s) !== null)
+      // seconds from this capture's uptime (read first, with zoneinfo's per-cpu counts) to the next
+      // capture's: how long the lists had to change; the trigger's start when this one has none
+      let secondsToNext: number | null = null
+      const uptimeOf = async (src: typeof nextSource): Promise<number | null> => {
+        if (!src?.has('uptime')) return null
+        const v = Number.parseFloat((await src.readText('uptime')).trim().split(/\s+/)[0] ?? '')
+        return Number.isFinite(v) ? v : null
+      }
+      if (triggerStep) {
+        const upNext = await uptimeOf(nextSource)
+        const from = (await uptimeOf(series.captures[i]?.source)) ?? triggerStep.start
+        if (upNext !== null && upNext >= from) secondsToNext = upNext - from
+      }
       const otherSteps = steps.filter((s) => s !== triggerStep && !QUIET_STEPS.test(s.name))
       let nextBuddyinfo: Buddyinfo | null = null
       if (nextSource?.has('buddyinfo')) nextBuddyinfo = parseBuddyinfo(await nextSource.readText('buddyinfo'), nextSource.describe('buddyinfo'))
       const workloadLog = await series.readFile('workload.log')
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext }
     } finally {
       await series.close()
     }

@@ -201,6 +201,8 @@ export interface PcpCpu {
   count: number
   high: number
   batch: number
+  /** pcp->high_min, when zoneinfo prints it */
+  highMin?: number
 }
 
 /** struct zone (the parts the allocator, compaction and reports use). */

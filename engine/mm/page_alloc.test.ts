@@ -193,3 +193,39 @@ describe('watermarks', () => {
     expect(z.boost).toBe(512)
   })
 })
+
+describe('per-cpu lists: how many pages a bulk free returns (nr_pcp_free by release)', () => {
+  /** list length after each of `n` consecutive frees on a list of high 3000, batch 63 */
+  function lengths(kernel: number, n = 9000): number[] {
+    const { model, allocator } = small(16384)
+    const z = model.zones[0]!
+    z.pcpHigh = 3000
+    z.pcpBatch = 63
+    allocator.policy.kernel = kernel
+    const pages: number[] = []
+    for (let i = 0; i < n; i++) pages.push(allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn)
+    const out: number[] = []
+    for (const p of pages) {
+      allocator.freeUnrefPage(p)
+      out.push(z.pcpPages)
+    }
+    expect(checkModel(model)).toEqual([])
+    return out
+  }
+
+  it('6.1: batch << free_factor, doubling with every bulk free, so a long run of frees empties the list down to batch', () => {
+    const l = lengths(6001)
+    // bulk frees of 63, 126, 252, 504, 1008, 2016, then high − batch = 2937
+    const drops: number[] = []
+    for (let i = 1; i < l.length; i++) if (l[i]! < l[i - 1]!) drops.push(l[i - 1]! + 1 - l[i]!)
+    expect(drops.slice(0, 7)).toEqual([63, 126, 252, 504, 1008, 2016, 2937])
+    expect(Math.min(...l.slice(6000))).toBe(63)
+  })
+
+  it('6.7+: free_count consecutive frees, capped at batch << CONFIG_PCP_BATCH_SCALE_MAX, so the list stays near high', () => {
+    const l = lengths(6012)
+    expect(Math.max(...l)).toBe(2999)
+    // once free_count has reached 63 << 5 = 2016 every bulk free returns 2016 pages
+    expect(Math.min(...l.slice(6000))).toBe(3000 - 2016)
+  })
+})

@@ -8,8 +8,10 @@
  *
  * Per-cpu lists: one order-0 list per captured CPU (zoneinfo pagesets); the CPU the simulation
  * runs on takes the frees (`free_unref_page`) and returns the oldest to buddy
- * (`free_pcppages_bulk`), the others only return theirs on a drain (`drain_all_pages`).
- * Left out: allocation from pcp lists (`rmqueue_pcplist`), the 6.7+ high autotuning, tail placement (FPI_TO_TAIL, shuffle, buddy_merge_likely: every free goes to the list head),
+ * (`free_pcppages_bulk`, as many as 6.1's or 6.7+'s `nr_pcp_free` says), the others only return
+ * theirs on a drain (`drain_all_pages`).
+ * Left out: allocation from pcp lists (`rmqueue_pcplist`), the 6.7+ high autotuning
+ * (`nr_pcp_high`, `decay_pcp_high`), tail placement (FPI_TO_TAIL, shuffle, buddy_merge_likely: every free goes to the list head),
  * compaction capture, locking. Reclaim and compaction in the slow path belong to later modules.
  * Kernel source: mm/page_alloc.c (`__free_one_page`, `__rmqueue`, `steal_suitable_fallback`, `free_pcppages_bulk`).
  */
@@ -33,16 +35,34 @@ export interface AllocPolicy {
    * first. -1: the CPU whose lists held the most pages at capture time.
    */
   pcpCpu: number
+  /**
+   * The kernel release whose rules apply, as major × 1000 + minor (6.1 → 6001, 6.12 → 6012): the
+   * pcp free batch (6.7 `nr_pcp_free` by `free_count`), the scanned-page accounting of compaction
+   * (6.4), the compaction of large folios (6.9). Releases below 6.1 follow 6.1.
+   */
+  kernel: number
 }
 
-export const DEFAULT_POLICY: AllocPolicy = { fallback: '6.1', watermarkBoostFactor: 15000, mobilityDisabled: false, pcpCpu: -1 }
+export const DEFAULT_POLICY: AllocPolicy = { fallback: '6.1', watermarkBoostFactor: 15000, mobilityDisabled: false, pcpCpu: -1, kernel: 6001 }
+
+/** "6.12.117+deb12-amd64" → 6012; null or unreadable → 6001 (the rules the model started from). */
+export function kernelVersionCode(release: string | null): number {
+  const m = release ? /^(\d+)\.(\d+)/.exec(release) : null
+  if (!m) return 6001
+  return Math.max(6001, Number(m[1]) * 1000 + Number(m[2]))
+}
 
 /** The fallback rule a kernel release follows ("6.1.0-56-amd64" → 6.1; ≥ 6.15 → 6.15). */
 export function fallbackRuleFor(release: string | null): FallbackRule {
-  const m = release ? /^(\d+)\.(\d+)/.exec(release) : null
-  if (!m) return '6.1'
-  const v = Number(m[1]) * 1000 + Number(m[2])
-  return v >= 6015 ? '6.15' : '6.1'
+  return kernelVersionCode(release) >= 6015 ? '6.15' : '6.1'
+}
+
+/** CONFIG_PCP_BATCH_SCALE_MAX (default 5, 6.7+): free_count stops growing at batch << 5 */
+export const PCP_BATCH_SCALE_MAX = 5
+
+/** A fixed permutation of PFNs that spreads neighbours far apart (Knuth's multiplicative hash). */
+function spreadKey(pfn: number): number {
+  return Math.imul(pfn, 0x9e3779b1) >>> 0
 }
 
 /** Allocation intent, as gfp_migratetype() derives it from the GFP mask. */
@@ -123,20 +143,22 @@ export class PageAllocator {
     const maxOrder = m.maxOrder
     const pbOrder = m.geometry.pageblockOrder
     const mts = m.migratetypes
+    const zoneStart = zone.startPfn
+    const zoneEnd = zone.endPfn
     // all pages of the block become buddy tails; the final head is set by addToFreeList
     if (order === 0) map[pfn - base] = PageKind.BUDDY_TAIL
     else map.fill(PageKind.BUDDY_TAIL, pfn - base, pfn - base + 2 ** order)
     while (order < maxOrder) {
-      const buddy = pfn ^ (2 ** order)
-      if (buddy < zone.startPfn || buddy >= zone.endPfn) break
+      const buddy = pfn ^ (1 << order)
+      if (buddy < zoneStart || buddy >= zoneEnd) break
       const b = map[buddy - base]!
-      if (!isFreeHead(b) || headOrder(b) !== order) break
-      const buddyMt = freeHeadMt(b)
+      // a free block's head of the same order: bit 0x80 set, order in the low nibble
+      if ((b & 0x8f) !== (0x80 | order)) break
       if (order >= pbOrder) {
         const buddyBlockMt = m.getPageblockMigratetype(buddy)
         if (mt !== buddyBlockMt && (!mts.isMergeable(mt) || !mts.isMergeable(buddyBlockMt))) break
       }
-      this.delFromFreeList(zone, buddy, order, buddyMt)
+      this.delFromFreeList(zone, buddy, order, freeHeadMt(b))
       pfn = pfn & buddy
       order++
     }
@@ -168,8 +190,8 @@ export class PageAllocator {
   private readonly pcpLimits = new Map<Zone, { high: number; batch: number }>()
   /** pageblock-order pages on pcp lists (head pfns): not touched by order-0 bulk frees */
   private readonly pcpHighOrder = new Map<Zone, number[]>()
-  /** order-0 pages that were on the other CPUs' pcp lists when the model was built */
-  private readonly pcpOther = new Map<Zone, number[]>()
+  /** per captured CPU (zone.pcpCpus index; the running CPU's slot stays empty): the order-0 pages on its list, oldest first */
+  private readonly pcpOther = new Map<Zone, number[][]>()
 
   /**
    * Run the simulation on another CPU: its pcp lists are dealt out again from the pages the
@@ -179,9 +201,11 @@ export class PageAllocator {
     if (this.policy.pcpCpu === cpu) return
     this.policy.pcpCpu = cpu
     this.pcp.clear()
+    this.pcpZone = null
     this.pcpLimits.clear()
     this.pcpOther.clear()
     this.pcpHighOrder.clear()
+    this.pcpFreeRun.clear()
   }
 
   /** Index in zone.pcpCpus of the CPU the simulation runs on, or -1 when the capture has no pagesets. */
@@ -207,10 +231,15 @@ export class PageAllocator {
    * Whole aligned pageblocks of PCP pages are THP-order pcp entries.
    */
   pcpList(zone: Zone): number[] {
+    // small enough to inline: freeUnrefPage calls it once per freed page
+    return zone === this.pcpZone ? this.pcpZoneList! : this.pcpListOf(zone)
+  }
+
+  private pcpListOf(zone: Zone): number[] {
     let l = this.pcp.get(zone)
     if (!l) {
       l = []
-      const other: number[] = []
+      const other: number[][] = zone.pcpCpus.map(() => [])
       const hi: number[] = []
       const m = this.model
       const pb = m.pageblockNrPages
@@ -244,41 +273,84 @@ export class PageAllocator {
         let k = 0
         for (const ci of order) {
           const take = ci === order[order.length - 1] ? ranked.length - k : Math.min(ranked.length - k, zone.pcpCpus[ci]!.count)
-          const dest = ci === run ? l : other
+          const dest = ci === run ? l : other[ci]!
           for (let j = 0; j < take; j++) dest.push(ranked[k + j]!)
           k += take
         }
         if (l.length > 1) l.sort((a, b) => a - b)
-      } else for (const p of old) other.push(p)
+        // The order a list's pages were freed in (its age order, which decay_pcp_high trims from
+        // the oldest end) is not captured either. A task's frees are spread over its memory (the
+        // x86-2G-s23 runs: the decay gave back about half of every block's pcp pages, whatever
+        // their density), so each other CPU's list is aged in an order spread evenly over the PFNs
+        // (a fixed multiplicative hash), never block by block.
+        for (const o of other) if (o.length > 1) o.sort((a, b) => spreadKey(a) - spreadKey(b) || a - b)
+      } else other.push(old)
       const limits = run >= 0 ? zone.pcpCpus[run]! : null
       this.pcpLimits.set(zone, { high: limits && limits.high > 0 ? limits.high : zone.pcpHigh, batch: limits && limits.batch > 0 ? limits.batch : zone.pcpBatch })
       this.pcp.set(zone, l)
       this.pcpOther.set(zone, other)
       this.pcpHighOrder.set(zone, hi)
-      zone.pcpPages = l.length + other.length + hi.length * pb
+      zone.pcpPages = l.length + other.reduce((n, x) => n + x.length, 0) + hi.length * pb
     }
+    const lim = this.pcpLimits.get(zone)!
+    this.pcpZone = zone
+    this.pcpZoneList = l
+    this.pcpZoneHigh = lim.high
+    this.pcpZoneBatch = lim.batch
     return l
   }
+
+  /** the zone pcpList() last answered for, its list and limits (freeUnrefPage runs once per migrated page) */
+  private pcpZone: Zone | null = null
+  private pcpZoneList: number[] | null = null
+  private pcpZoneHigh = 0
+  private pcpZoneBatch = 0
 
   /** What the per-cpu lists hold for the simulation: the running CPU, its captured pages, the other CPUs' pages. */
   pcpState(zone: Zone): { cpu: number | null; own: number; others: number; high: number; batch: number } {
     const l = this.pcpList(zone)
     const run = this.runningCpu(zone)
     const lim = this.pcpLimits.get(zone)!
-    return { cpu: run >= 0 ? zone.pcpCpus[run]!.cpu : null, own: l.length, others: (this.pcpOther.get(zone)?.length ?? 0) + (this.pcpHighOrder.get(zone)?.length ?? 0) * this.model.pageblockNrPages, high: lim.high, batch: lim.batch }
+    return { cpu: run >= 0 ? zone.pcpCpus[run]!.cpu : null, own: l.length, others: (this.pcpOther.get(zone) ?? []).reduce((n, x) => n + x.length, 0) + (this.pcpHighOrder.get(zone)?.length ?? 0) * this.model.pageblockNrPages, high: lim.high, batch: lim.batch }
+  }
+
+  /** the running CPU's consecutive frees per zone: free_factor (6.1) or free_count (6.7+) */
+  private readonly pcpFreeRun = new Map<Zone, { factor: number; count: number }>()
+  /** whether the running CPU starts in a long run of frees (its free_factor / free_count at their maximum) */
+  private longFreeRun = false
+
+  /**
+   * How the running CPU's free_factor (6.1) or free_count (6.7+) stands when the simulated work
+   * starts; neither is captured. By default 0: any allocation on the CPU halves it, and a capture
+   * allocates. After a long run of frees with no allocation between (a compaction just ran on this
+   * CPU: x86-1G-s12's second compaction returned 6000 pages of a 6782-page list in its first bulk
+   * free) they stand at their maximum, so the first bulk free already returns high − batch pages
+   * (6.1) or batch << CONFIG_PCP_BATCH_SCALE_MAX (6.7+). Call before the work starts.
+   */
+  assumeLongFreeRun(long: boolean): void {
+    this.longFreeRun = long
+    this.pcpFreeRun.clear()
   }
 
   /**
-   * free_unref_page() (6.1) for an order-0 page: it goes to the pcp list; once the list reaches
-   * `high`, free_pcppages_bulk() returns the oldest pages to the buddy allocator, keeping `batch`
-   * (nr_pcp_free with a grown free_factor frees up to high − batch).
+   * free_unref_page() for an order-0 page: it goes to the running CPU's pcp list; once the list
+   * reaches `high`, free_pcppages_bulk() returns the oldest pages to the buddy allocator. How many
+   * is the release's nr_pcp_free():
+   *  - 6.1: `batch << free_factor`, the factor growing by one with each bulk free while no page is
+   *    allocated, up to high − batch (a long run of frees empties the list down to `batch`);
+   *  - 6.7+: `free_count`, the number of consecutive frees, which stops growing at
+   *    batch << CONFIG_PCP_BATCH_SCALE_MAX, clamped to [batch, high − batch] (the list stays
+   *    within that many pages of `high`).
+   * The 6.7+ autotuning of `high` itself (nr_pcp_high raising it to free_count + batch,
+   * decay_pcp_high lowering it once a second) is not modelled: the captured high is used.
    */
   freeUnrefPage(pfn: number, knownZone?: Zone): void {
     const m = this.model
     const zone = knownZone ?? m.zoneOf(pfn)
     if (!zone) throw new Error(`free of pfn ${pfn} outside every zone`)
     const l = this.pcpList(zone)
-    const { high, batch } = this.pcpLimits.get(zone)!
+    const high = this.pcpZoneHigh
+    const batch = this.pcpZoneBatch
     if (high <= 0) {
       this.freePages(pfn, 0)
       return
@@ -287,7 +359,19 @@ export class PageAllocator {
     l.push(pfn)
     zone.pcpPages += 1
     this.events.count('pgfree')
-    if (l.length >= high) this.freePcppagesBulk(zone, Math.max(1, high - Math.max(1, batch)))
+    let run = this.pcpFreeRun.get(zone)
+    if (!run) this.pcpFreeRun.set(zone, (run = this.longFreeRun ? { factor: 32, count: 2 ** 30 } : { factor: 0, count: 0 }))
+    const b = Math.max(1, batch)
+    if (this.policy.kernel >= 6007) {
+      if (run.count < b * 2 ** PCP_BATCH_SCALE_MAX) run.count++
+      else run.count = b * 2 ** PCP_BATCH_SCALE_MAX
+      if (l.length >= high) this.freePcppagesBulk(zone, high < b ? 1 : Math.min(Math.max(run.count, b), Math.max(b, high - b)))
+    } else if (l.length >= high) {
+      let n = b * 2 ** run.factor
+      if (n < high - b) run.factor++
+      n = high < b ? 1 : Math.min(Math.max(n, b), Math.max(b, high - b))
+      this.freePcppagesBulk(zone, n)
+    }
   }
 
   /** free_pcppages_bulk(): return the `count` oldest pcp pages of a zone to the buddy allocator */
@@ -307,17 +391,58 @@ export class PageAllocator {
     return n
   }
 
+  /**
+   * decay_pcp_high() (6.7+), which vmstat_update runs on every CPU about once a second: a list
+   * whose high is above high_min gets high = max(count − (batch << CONFIG_PCP_BATCH_SCALE_MAX),
+   * high − high / 8, high_min) and is trimmed to it, oldest pages first (free_pcppages_bulk).
+   * `ticks` rounds on every captured CPU's list. high_min is zoneinfo's when the kernel prints it,
+   * else zone_highsize() with no high fraction: the low watermark split over the node's CPUs, at
+   * least 4 batches. Returns the pages given back to the buddy allocator. Before 6.7: nothing.
+   */
+  decayPcpHigh(zone: Zone, ticks: number): number {
+    if (this.policy.kernel < 6007 || ticks <= 0 || zone.pcpCpus.length === 0) return 0
+    const m = this.model
+    const l = this.pcpList(zone)
+    const run = this.runningCpu(zone)
+    const other = this.pcpOther.get(zone) ?? []
+    const lim = this.pcpLimits.get(zone)!
+    let freed = 0
+    zone.pcpCpus.forEach((c, i) => {
+      const batch = Math.max(1, c.batch)
+      const highMin = c.highMin ?? Math.max(Math.floor((zone.wmark.low + zone.boost) / zone.pcpCpus.length), batch * 4)
+      let high = i === run ? lim.high : c.high
+      const list = i === run ? l : other[i]!
+      for (let t = 0; t < ticks; t++) {
+        if (high > highMin) high = Math.max(list.length - batch * 2 ** PCP_BATCH_SCALE_MAX, high - Math.floor(high / 8), highMin)
+        const toDrain = list.length - high
+        if (toDrain <= 0) continue
+        if (i === run) freed += this.freePcppagesBulk(zone, toDrain)
+        else {
+          for (const p of list.splice(0, toDrain)) {
+            m.memMap[p - m.basePfn] = PageKind.BUDDY_TAIL
+            this.freeOnePage(zone, p, 0, m.getPageblockMigratetype(p))
+          }
+          zone.pcpPages -= toDrain
+          freed += toDrain
+        }
+      }
+      if (i === run) lim.high = high
+    })
+    return freed
+  }
+
   /** drain_all_pages(zone): every pcp page back to the buddy allocator */
   drainPages(zone: Zone): number {
     const m = this.model
     let n = this.freePcppagesBulk(zone, this.pcpList(zone).length)
-    const other = this.pcpOther.get(zone) ?? []
-    for (const p of other) {
-      m.memMap[p - m.basePfn] = PageKind.BUDDY_TAIL
-      this.freeOnePage(zone, p, 0, m.getPageblockMigratetype(p))
-      n++
+    for (const other of this.pcpOther.get(zone) ?? []) {
+      for (const p of other) {
+        m.memMap[p - m.basePfn] = PageKind.BUDDY_TAIL
+        this.freeOnePage(zone, p, 0, m.getPageblockMigratetype(p))
+        n++
+      }
+      other.length = 0
     }
-    other.length = 0
     const hi = this.pcpHighOrder.get(zone) ?? []
     for (const p of hi) {
       m.memMap.fill(PageKind.BUDDY_TAIL, p - m.basePfn, p - m.basePfn + m.pageblockNrPages)

@@ -96,13 +96,27 @@ export interface CompactionTrigger {
   file: 'compact_memory' | 'node_compact'
   node: number | null
   deltas: Record<string, number>
+  /**
+   * The CPU the write ran on, when the log says: `cm@1` pins the writing shell to CPU 1
+   * (`cpu=1`); an unpinned write logs the CPU the shell ran on before and after (`cpu=0..1`),
+   * taken as known only when the two agree. Its per-cpu lists take the compaction's freed pages.
+   */
+  cpu: number | null
 }
 
-/** `cn` = a write to /sys/devices/system/node/node0/compact, `cm` = /proc/sys/vm/compact_memory. */
+/**
+ * `cn` = a write to /sys/devices/system/node/node0/compact, `cm` = /proc/sys/vm/compact_memory;
+ * `cn@C` / `cm@C` the same from a shell pinned to CPU C.
+ */
 export function compactionTrigger(step: StepsLogStep): CompactionTrigger | null {
-  if (step.name === 'cm') return { file: 'compact_memory', node: null, deltas: step.deltas }
-  const cn = /^cn(\d*)$/.exec(step.name)
-  if (cn) return { file: 'node_compact', node: cn[1] ? Number(cn[1]) : 0, deltas: step.deltas }
+  const at = /^(.*)@(\d+)$/.exec(step.name)
+  const name = at ? at[1]! : step.name
+  let cpu: number | null = at ? Number(at[2]) : null
+  const logged = /\bcpu=(\d+)(?:\.\.(\d+))?\b/.exec(step.detail)
+  if (cpu === null && logged && (logged[2] === undefined || logged[2] === logged[1])) cpu = Number(logged[1])
+  if (name === 'cm') return { file: 'compact_memory', node: null, deltas: step.deltas, cpu }
+  const cn = /^cn(\d*)$/.exec(name)
+  if (cn) return { file: 'node_compact', node: cn[1] ? Number(cn[1]) : 0, deltas: step.deltas, cpu }
   return null
 }
 

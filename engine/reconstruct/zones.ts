@@ -95,7 +95,7 @@ function zoneShapesOf(c: Capture, notes: string[]): ZoneShape[] {
       const pcpBatch = z.pagesets.reduce((s, p) => Math.max(s, p.batch), 0)
       out.push({
         node: z.node, name: z.zone, idx: idx < 0 ? out.length : idx, startPfn, spanned: z.spanned, present: z.present,
-        managed: z.managed, cma: z.cma ?? 0, pcp, pcpHigh, pcpBatch, pcpCpus: z.pagesets.map((p) => ({ cpu: p.cpu, count: p.count, high: p.high, batch: p.batch })), boost: z.boost, min: z.min - z.boost, low: z.low - z.boost, high: z.high - z.boost,
+        managed: z.managed, cma: z.cma ?? 0, pcp, pcpHigh, pcpBatch, pcpCpus: z.pagesets.map((p) => ({ cpu: p.cpu, count: p.count, high: p.high, batch: p.batch, ...(p.highMin !== undefined ? { highMin: p.highMin } : {}) })), boost: z.boost, min: z.min - z.boost, low: z.low - z.boost, high: z.high - z.boost,
         promo: z.promo === null ? null : z.promo - z.boost, protection: remap(z.node, z.protection), reservedHighatomic: z.reservedHighatomic ?? 0,
         nrFreePages: z.stats['nr_free_pages'] ?? z.pagesFree, stats: { ...(z.nodeStats ?? {}), ...z.stats }, spanSource: 'zoneinfo',
       })

@@ -2,7 +2,8 @@
  * What-if compaction: run compaction on a copy of a snapshot's model and report the
  * after-state, /proc/vmstat-named counters, the result, and what changed — and, for a captured
  * trigger, how the prediction compares with what the real kernel produced.
- * Follows kernel 6.1 (see mm/compaction.ts).
+ * Follows kernel 6.1 (see mm/compaction.ts), with the release rules the allocator's policy
+ * carries (6.4 scanned-page accounting, 6.7+ pcp bulk frees and decay_pcp_high).
  */
 import type { MemoryModel } from '../mm/mmzone.ts'
 import type { PageAllocator } from '../mm/page_alloc.ts'
@@ -38,6 +39,19 @@ export interface CompactWhatIfOptions {
   proactiveness?: number
   /** the CPU the compaction runs on (AllocPolicy.pcpCpu); default: the one whose lists held the most pages */
   pcpCpu?: number
+  /**
+   * seconds from the moment the per-cpu counts were read (the capture) to the moment the
+   * after-state is read (a capture taken after the compaction): on 6.7+ every CPU's
+   * vmstat_update lowers its list's high once a second
+   * (decay_pcp_high) and gives the oldest pages back to the buddy allocator. Default 0.
+   */
+  settleSeconds?: number
+  /**
+   * the running CPU has just freed a long run of pages with no allocation (a compaction ran on it
+   * before this capture): its free_factor / free_count start at their maximum
+   * (PageAllocator.assumeLongFreeRun). Default false.
+   */
+  pcpLongFreeRun?: boolean
 }
 
 export interface CompactWhatIfResult {
@@ -71,8 +85,11 @@ export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, o
   const assumptions: string[] = []
   // before anything touches the per-cpu lists: they are dealt out for the running CPU when first used
   if (opts.pcpCpu !== undefined) allocator.setRunningCpu(opts.pcpCpu)
+  allocator.assumeLongFreeRun(opts.pcpLongFreeRun ?? false)
+  if (opts.pcpLongFreeRun) assumptions.push('the running CPU starts in a long run of frees (a compaction ran just before this capture): its first pcp bulk free is already the largest (free_factor / free_count at their maximum)')
   if (opts.pinOptions) assumptions.push(...placePins(model, allocator, opts.pinned ?? { kind: 'none' }, opts.pinOptions).says)
   else assumptions.push(applyPinned(model, opts.pinned ?? { kind: 'none' }).says)
+  assumptions.push(...releaseRulesNotModelled(model, allocator.policy.kernel))
   const unevictableAllowed = opts.unevictableAllowed ?? true
   assumptions.push(`compact_unevictable_allowed=${unevictableAllowed ? 1 : 0}: mlocked pages ${unevictableAllowed ? 'are' : 'are not'} migrated`)
   for (const z of model.zones) {
@@ -125,6 +142,12 @@ export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, o
     wouldSucceed = model.zones.some((z) => allocator.zoneWatermarkOk(z, order, z.wmark.min + z.boost, 4, 0x80))
     if (result !== 'skipped' && result !== 'deferred') allocator.events.count(wouldSucceed ? 'compact_success' : 'compact_fail')
   }
+  const ticks = Math.floor(opts.settleSeconds ?? 0)
+  if (ticks > 0) {
+    let back = 0
+    for (const z of model.zones) back += allocator.decayPcpHigh(z, ticks)
+    if (allocator.policy.kernel >= 6007) assumptions.push(`the after-state is read ${opts.settleSeconds!.toFixed(1)} s after this capture's per-cpu counts: in that time vmstat_update lowered each per-cpu list's high ${ticks} times (decay_pcp_high, 6.7+), giving its ${back} oldest pages back to the buddy allocator`)
+  }
   const endCounters = allocator.events.toJSON()
   const counters: Record<string, number> = {}
   for (const k of ['compact_migrate_scanned', 'compact_free_scanned', 'compact_isolated', 'pgmigrate_success', 'pgmigrate_fail', 'compact_stall', 'compact_fail', 'compact_success']) {
@@ -164,4 +187,18 @@ export function comparePredictedVsReal(after: ZoneSummary[], real: Array<{ node:
       highOrderPagesPredicted: d.highOrderPagesAfter, highOrderPagesReal: d.highOrderPagesBefore, highOrderError: d.highOrderChange,
     }
   })
+}
+
+/** The capture's release rules this what-if does not follow, in words (issue #8: each is named). */
+export function releaseRulesNotModelled(model: MemoryModel, kernel: number): string[] {
+  const out: string[] = []
+  const v = `${Math.floor(kernel / 1000)}.${kernel % 1000}`
+  if (kernel >= 6009) {
+    let folios = 0
+    const pbo = model.geometry.pageblockOrder
+    for (const b of model.memMap) if ((b & 0xf0) === 0x40 || (b & 0xf0) === 0x60) { if ((b & 0x0f) < pbo) folios++ }
+    out.push(`kernel ${v}: a full compaction migrates large folios below pageblock order whole (6.9, skip_isolation_on_order); the model steps over them, as 6.1 does (${folios} such folios in this capture)`)
+  }
+  if (kernel >= 6010) out.push(`kernel ${v}: free-list migratetype hygiene (6.10: a free block's list always follows its pageblock's type) is not modelled: the 6.1 lists are kept`)
+  return out
 }

@@ -48,6 +48,15 @@ describe('compaction fidelity (real kernels under QEMU and this machine)', () =>
     expect(inside / rows.length, rows.filter((r) => !r.realInCpuRange).map(key).join(', ')).toBeGreaterThanOrEqual(0.9)
   })
 
+  it('where steps.log records the CPU the trigger ran on, the prediction runs there and the ≥ 2 MiB pages hold ±10 % (the x86-1G-s22 pair: 2 pageblocks freed on one CPU, 172 on the other)', () => {
+    const known = rows.filter((r) => r.triggerCpu !== null)
+    expect(known.length).toBeGreaterThanOrEqual(4)
+    expect(new Set(known.map((r) => r.triggerCpu)).size).toBe(2)
+    for (const r of known) {
+      expect(Math.abs(r.hiError!), `${key(r)} (trigger on CPU ${r.triggerCpu}): predicted ${r.hiPredicted}, real ${r.hiReal}`).toBeLessThanOrEqual(0.10)
+    }
+  })
+
   it('the headline cases hold: no-pin compactions on 6.1, 6.12 and this machine\'s 6.18', () => {
     const hold = ['x86-2G-s13-fewpin/02-before', 'arm64-2G-s19-fewpin/02-before', 'x86-1G-s21-k612-pcp/04-after-sleep', 'host-24G-k618-a/01-before', 'x86-512M-s1-compact/02-before']
     for (const k of hold) {

@@ -11,6 +11,11 @@
 #   cap:LABEL              capture into NN-LABEL/
 #   cn                     echo 1 > /sys/devices/system/node/node0/compact
 #   cm                     echo 1 > /proc/sys/vm/compact_memory
+#   cn@C, cm@C             the same, written by a shell pinned to CPU C (taskset): the compaction
+#                          runs there, and its freed pages go to CPU C's per-cpu lists
+# Every trigger's steps.log line says which CPU ran it (cpu=C; for an unpinned trigger the CPU the
+# shell last ran on before and after, cpu=B..A).
+#   gt_wlcpu=C             pin the workload to CPU C (its frees fill CPU C's per-cpu lists)
 #   huge:SIZEKB:N          echo N > /sys/kernel/mm/hugepages/hugepages-SIZEKBkB/nr_hugepages
 #   vm:NAME:VALUE          echo VALUE > /proc/sys/vm/NAME
 #   thp:MODE               echo MODE > /sys/kernel/mm/transparent_hugepage/enabled
@@ -40,6 +45,7 @@ arg() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^$1=//p" | tail -1; }
 WL=$(arg gt_wl)
 PRE=$(arg gt_pre)
 SEQ=$(arg gt_seq)
+WLCPU=$(arg gt_wlcpu)
 
 S=/cap/steps.log
 n=0
@@ -49,6 +55,7 @@ cat /proc/version > /cap/version
 echo "gt_wl=$WL" > /cap/params
 echo "gt_pre=$PRE" >> /cap/params
 echo "gt_seq=$SEQ" >> /cap/params
+[ -n "$WLCPU" ] && echo "gt_wlcpu=$WLCPU" >> /cap/params
 
 vmsnap() { grep -E '^(compact_|cma_|thp_|pgmigrate_|htlb_|nr_free_pages|nr_free_cma|pgsteal|pgscan|kswapd|drop_|allocstall|nr_isolated)' /proc/vmstat; }
 
@@ -74,6 +81,9 @@ cap() {
 	cat /proc/zoneinfo > $d/after-kpage/zoneinfo
 	cat /proc/vmstat > $d/after-kpage/vmstat
 	[ -r /sys/kernel/debug/page_owner ] && cat /sys/kernel/debug/page_owner | gzip -1 > $d/page_owner.gz
+	# 6.10+: the allocated pages summed per stack
+	[ -r /sys/kernel/debug/page_owner_stacks/show_stacks ] &&
+		cat /sys/kernel/debug/page_owner_stacks/show_stacks | gzip -1 > $d/page_owner_stacks.gz
 	if [ -d /sys/kernel/debug/cma ]; then
 		for a in /sys/kernel/debug/cma/*; do
 			mkdir -p $d/cma/$(basename $a)
@@ -102,6 +112,9 @@ cap() {
 	echo "[$(cut -d' ' -f1 /proc/uptime)] cap $n-$1" >> $S
 }
 
+# the CPU this shell last ran on (field 39 of /proc/PID/stat; the comm field has no spaces here)
+shellcpu() { cut -d' ' -f39 /proc/$$/stat; }
+
 step() {
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	case "$1" in
@@ -117,8 +130,15 @@ step() {
 	vmsnap > /tmp/vm.before
 	res=""
 	case "$1" in
-	cn) echo 1 > /sys/devices/system/node/node0/compact; res="rc=$?" ;;
-	cm) echo 1 > /proc/sys/vm/compact_memory; res="rc=$?" ;;
+	cn|cm)
+		f=/proc/sys/vm/compact_memory; [ "$1" = cn ] && f=/sys/devices/system/node/node0/compact
+		c0=$(shellcpu); echo 1 > $f; rc=$?; c1=$(shellcpu)
+		res="rc=$rc cpu=$c0..$c1" ;;
+	cn@*|cm@*)
+		f=/proc/sys/vm/compact_memory; [ "${1%@*}" = cn ] && f=/sys/devices/system/node/node0/compact
+		c=${1#*@}
+		rc=$(taskset -c $c sh -c "echo 1 > $f; echo \$?")
+		res="rc=$rc cpu=$c" ;;
 	huge:*)
 		sz=$(echo $1 | cut -d: -f2); cnt=$(echo $1 | cut -d: -f3)
 		h=/sys/kernel/mm/hugepages/hugepages-${sz}kB
@@ -152,7 +172,11 @@ echo "=== gt: kernel $(uname -r), cmdline: $(cat /proc/cmdline)"
 for s in $(echo "$PRE" | tr ',' ' '); do step "$s"; done
 
 cd /tmp
-/fragwork $(echo "$WL" | tr ',' ' ') &
+if [ -n "$WLCPU" ]; then
+	taskset -c $WLCPU /fragwork $(echo "$WL" | tr ',' ' ') &
+else
+	/fragwork $(echo "$WL" | tr ',' ' ') &
+fi
 WLPID=$!
 i=0
 while [ ! -e /tmp/wl.ready ]; do

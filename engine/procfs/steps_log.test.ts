@@ -1,0 +1,31 @@
+import { describe, it, expect } from 'vitest'
+import { parseStepsLog, compactionTrigger } from './steps_log.ts'
+
+const LOG = `[2.63 -> 2.66] step vm:compaction_proactiveness:0: compaction_proactiveness=0
+[16.93] cap 2-before
+[16.93 -> 18.17] step cm: rc=0
+    pgmigrate_success +95722
+[19.79] cap 3-after
+[19.80 -> 19.86] step cn@1: rc=0 cpu=1
+    pgmigrate_success +2212
+[21.49] cap 4-after
+[21.50 -> 21.60] step cm: rc=0 cpu=0..0
+[22.49] cap 5-after
+[22.50 -> 22.60] step cn: rc=0 cpu=0..1
+[23.49] cap 6-after
+`
+
+describe('steps.log: compaction triggers and the CPU they ran on', () => {
+  const log = parseStepsLog(LOG)
+  const triggers = log.steps.map(compactionTrigger)
+
+  it('reads cm and cn, pinned (cn@C) or not', () => {
+    expect(triggers[0]).toBeNull()
+    expect(triggers[1]).toMatchObject({ file: 'compact_memory', node: null, deltas: { pgmigrate_success: 95722 } })
+    expect(triggers[2]).toMatchObject({ file: 'node_compact', node: 0, deltas: { pgmigrate_success: 2212 } })
+  })
+
+  it('the CPU: pinned, or the same CPU before and after the write; unknown when the log does not say or the shell moved', () => {
+    expect(triggers.slice(1).map((t) => t!.cpu)).toEqual([null, 1, 0, null])
+  })
+})
