@@ -311,11 +311,12 @@ export class PageAllocator {
   }
 
   /** What the per-cpu lists hold for the simulation: the running CPU, its captured pages, the other CPUs' pages. */
-  pcpState(zone: Zone): { cpu: number | null; own: number; others: number; high: number; batch: number } {
+  pcpState(zone: Zone): { cpu: number | null; own: number; ownMovable: number; others: number; high: number; batch: number } {
     const own = this.pcpCount(zone)
+    const ownMovable = this.pcpLists(zone)[1]!.length
     const run = this.runningCpu(zone)
     const lim = this.pcpLimits.get(zone)!
-    return { cpu: run >= 0 ? zone.pcpCpus[run]!.cpu : null, own, others: (this.pcpOther.get(zone) ?? []).reduce((n, x) => n + x.length, 0) + (this.pcpHighOrder.get(zone)?.length ?? 0) * this.model.pageblockNrPages, high: lim.high, batch: lim.batch }
+    return { cpu: run >= 0 ? zone.pcpCpus[run]!.cpu : null, own, ownMovable, others: (this.pcpOther.get(zone) ?? []).reduce((n, x) => n + x.length, 0) + (this.pcpHighOrder.get(zone)?.length ?? 0) * this.model.pageblockNrPages, high: lim.high, batch: lim.batch }
   }
 
   /** the running CPU's consecutive frees per zone: free_factor (6.1) or free_count (6.7+) */
