@@ -30,7 +30,7 @@ function layer(files, { folders = [], modules = [], node = false, why }) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'fixtures/**', 'test-results/**', '.scratch/**'] },
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'dist-cli/**', 'fixtures/**', 'test-results/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/essential'],

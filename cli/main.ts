@@ -4,21 +4,34 @@
  * `buddyscope serve` is its own host (serve/main.ts); bin/buddyscope.mjs picks it.
  */
 import { parseArgs } from 'node:util'
-import { formatBuddyinfo, formatPagetypeinfo, formatExtfragIndex, formatUnusableIndex, modelBuddyinfo, modelPagetypeinfo, modelFragIndex, ParseError } from '../engine/index.ts'
-import { whatifCompactSchema, whatifContigSchema, type WhatifCompactRequest } from '../contract/schemas.ts'
-import { loadSnapshot, type LayoutChoice } from '../host/load.ts'
-import { SnapshotError } from '../host/sources/snapshot_source.ts'
-import { OpenedPath } from '../host/snapshot.ts'
+import type { WhatifCompactRequest } from '../contract/schemas.ts'
+import type { LayoutChoice } from '../host/load.ts'
 import { argvMessage } from '../host/argv_message.ts'
-import { inspectJson } from '../host/summary.ts'
-import { WhatifRequestError } from '../host/whatif/compact.ts'
 import type { Target } from '../host/workers/jobs.ts'
-import { inspectText } from './commands/inspect.ts'
 import { COMMON_FLAGS, COMMAND_FLAGS, USAGE, commandUsage, type CommandName } from './usage.ts'
-import { parsePinned, parseStrategy, whatifCompactText, WhatifUsageError } from './commands/whatif.ts'
-import { contigRequest, whatifContigText } from './commands/whatif_contig.ts'
-import { timelineText } from './commands/timeline.ts'
-import { reportCommand } from './commands/report.ts'
+
+/**
+ * The modules the commands run on, imported once a command is about to run: `--help` and usage
+ * errors load none of them (the CLI starts in a fraction of the time).
+ */
+async function commandModules() {
+  const [engine, schemas, load, snapshot, summary, compact, inspect, whatif, whatifContig, report] = await Promise.all([
+    import('../engine/index.ts'), import('../contract/schemas.ts'), import('../host/load.ts'), import('../host/snapshot.ts'),
+    import('../host/summary.ts'), import('../host/whatif/compact.ts'), import('./commands/inspect.ts'), import('./commands/whatif.ts'),
+    import('./commands/whatif_contig.ts'), import('./commands/report.ts'),
+  ])
+  return {
+    formatBuddyinfo: engine.formatBuddyinfo, formatPagetypeinfo: engine.formatPagetypeinfo, formatExtfragIndex: engine.formatExtfragIndex,
+    formatUnusableIndex: engine.formatUnusableIndex, modelBuddyinfo: engine.modelBuddyinfo, modelPagetypeinfo: engine.modelPagetypeinfo,
+    modelFragIndex: engine.modelFragIndex, whatifCompactSchema: schemas.whatifCompactSchema, whatifContigSchema: schemas.whatifContigSchema,
+    loadSnapshot: load.loadSnapshot, OpenedPath: snapshot.OpenedPath, inspectJson: summary.inspectJson, WhatifRequestError: compact.WhatifRequestError,
+    inspectText: inspect.inspectText, parsePinned: whatif.parsePinned, parseStrategy: whatif.parseStrategy, whatifCompactText: whatif.whatifCompactText,
+    WhatifUsageError: whatif.WhatifUsageError, contigRequest: whatifContig.contigRequest, whatifContigText: whatifContig.whatifContigText,
+    reportCommand: report.reportCommand,
+  }
+}
+
+type CommandModules = Awaited<ReturnType<typeof commandModules>>
 
 class UsageError extends Error {
   constructor(message: string, readonly command: CommandName | null) {
@@ -74,6 +87,11 @@ const OPTIONS = {
   whatif: { type: 'string', multiple: true },
   diff: { type: 'string' },
   format: { type: 'string' },
+  timeline: { type: 'boolean' },
+  top: { type: 'string' },
+  ndjson: { type: 'boolean' },
+  workers: { type: 'string' },
+  by: { type: 'string' },
 } as const
 
 export async function main(argv: string[], io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
@@ -84,7 +102,7 @@ export async function main(argv: string[], io: Out = { out: (s) => process.stdou
       io.err(`buddyscope: ${e.message}\n\n${e.command ? commandUsage(e.command) : USAGE}`)
       return 2
     }
-    if (e instanceof ParseError || e instanceof SnapshotError || e instanceof Error) {
+    if (e instanceof Error) {
       io.err(`buddyscope: ${e.message}\n`)
       return 1
     }
@@ -98,6 +116,8 @@ function commandOf(positionals: string[]): CommandName | null {
   const [cmd, kind] = positionals
   if (cmd === 'inspect' || cmd === 'proc' || cmd === 'capture-script' || cmd === 'report') return cmd
   if (cmd === 'diff' || cmd === 'timeline') return cmd
+  if (cmd === 'trace' || cmd === 'fleet') return cmd
+  if (cmd === 'polluters') return cmd
   if (cmd === 'whatif' && (kind === 'compact' || kind === 'cma' || kind === 'hugetlb' || kind === 'contig' || kind === 'thp')) return `whatif ${kind}`
   return null
 }
@@ -144,6 +164,13 @@ async function run(argv: string[], io: Out): Promise<number> {
     if (t.kind === 'option' && !allowed.has(t.name)) throw new UsageError(`${command} takes no --${t.name}${command === 'report' ? ` (a what-if's flags go inside --whatif's quotes: --whatif "cma --size 64M")` : ''}`, command)
   }
   if (command === 'timeline') return timelineCommand(rest, values, io)
+  if (command === 'trace') return traceCommand(rest, values, io)
+  if (command === 'fleet') return fleetCommand(rest, values, io)
+  const {
+    formatBuddyinfo, formatPagetypeinfo, formatExtfragIndex, formatUnusableIndex, modelBuddyinfo, modelPagetypeinfo, modelFragIndex,
+    whatifCompactSchema, whatifContigSchema, loadSnapshot, OpenedPath, inspectJson, WhatifRequestError, inspectText, whatifCompactText,
+    WhatifUsageError, contigRequest, whatifContigText, reportCommand,
+  } = modules = await commandModules()
   const layout = (values.layout ?? 'auto') as LayoutChoice
   if (!['auto', 'exact', 'synthesized'].includes(layout)) throw new UsageError(`--layout must be auto, exact or synthesized, not "${values.layout}"`, command)
   const seedText = values.seed ?? '1'
@@ -180,6 +207,21 @@ async function run(argv: string[], io: Out): Promise<number> {
         if (e instanceof DiffRequestError) throw new UsageError(e.message, command)
         throw e
       }
+      return 0
+    }
+    case 'polluters': {
+      if (values.json && values.text) throw new UsageError('--json and --text exclude each other', command)
+      if (rest.length !== 1) throw new UsageError('polluters takes exactly one snapshot', command)
+      const by = values.by ?? 'stack'
+      if (by !== 'stack' && by !== 'comm') throw new UsageError(`--by must be stack or comm, not "${by}"`, command)
+      const topText = values.top
+      if (topText !== undefined && (!/^\d+$/.test(topText) || Number(topText) < 1 || Number(topText) > 1e6)) throw new UsageError(`--top must be an integer from 1 to 1000000, not "${topText}"`, command)
+      if (layout === 'synthesized') throw new UsageError('polluters places page_owner on the exact layout; --layout synthesized has no PFNs to place it on', command)
+      const { loadPolluters } = await import('../host/polluters.ts')
+      const { pollutersJson, pollutersText } = await import('./commands/polluters.ts')
+      const r = await loadPolluters(rest[0]!, { by, ...(values.capture ? { capture: values.capture } : {}) })
+      const top = topText !== undefined ? Number(topText) : null
+      io.out(values.json ? JSON.stringify(pollutersJson(r, top), null, 2) + '\n' : pollutersText(r, top ?? 20))
       return 0
     }
     case 'report': {
@@ -260,13 +302,67 @@ async function timelineCommand(paths: string[], values: Record<string, string | 
   if (paths.length === 0) throw new UsageError('timeline needs a series (or several bundles of one machine)', 'timeline')
   if (values['json'] && values['csv']) throw new UsageError('--json and --csv exclude each other', 'timeline')
   const { loadTimeline, timelineCsv } = await import('../host/timeline.ts')
+  const { timelineText } = await import('./commands/timeline.ts')
   const t = await loadTimeline(paths, { summaryOnly: values['summary-only'] === true })
   io.out(values['json'] ? JSON.stringify(t, null, 2) + '\n' : values['csv'] ? timelineCsv(t) : timelineText(t))
   return 0
 }
 
+async function traceCommand(paths: string[], values: Record<string, string | boolean | string[] | undefined>, io: Out): Promise<number> {
+  for (const f of ['capture', 'layout', 'seed'] as const) if (values[f] !== undefined) throw new UsageError(`trace takes no --${f}`, 'trace')
+  if (paths.length !== 1) throw new UsageError('trace takes exactly one trace file', 'trace')
+  const topText = values['top']
+  if (topText !== undefined && (typeof topText !== 'string' || !/^\d+$/.test(topText) || Number(topText) < 1 || Number(topText) > 100000)) throw new UsageError(`--top must be an integer from 1 to 100000, not "${String(topText)}"`, 'trace')
+  const top = topText === undefined ? 10 : Number(topText)
+  const { loadTrace } = await import('../host/trace.ts')
+  const { traceText } = await import('./commands/trace.ts')
+  if (values['json']) {
+    const t = await loadTrace(paths[0]!, { maxBlocks: topText === undefined ? undefined : top })
+    io.out(JSON.stringify(t, null, 2) + '\n')
+  } else {
+    io.out(traceText(await loadTrace(paths[0]!), top))
+  }
+  return 0
+}
+
+async function fleetCommand(args: string[], values: Record<string, string | boolean | string[] | undefined>, io: Out): Promise<number> {
+  for (const f of ['capture', 'layout', 'seed'] as const) if (values[f] !== undefined) throw new UsageError(`fleet takes no --${f} (each capture opens as it would alone)`, 'fleet')
+  if (args.length !== 1) throw new UsageError('fleet takes one folder, glob (quote it) or list file', 'fleet')
+  const formats = (['json', 'ndjson', 'csv'] as const).filter((f) => values[f])
+  if (formats.length > 1) throw new UsageError(`--${formats.join(' and --')} exclude each other`, 'fleet')
+  const w = values['workers']
+  if (w !== undefined && (typeof w !== 'string' || !/^\d+$/.test(w) || Number(w) > 256)) throw new UsageError(`--workers must be an integer from 0 to 256, not "${String(w)}"`, 'fleet')
+  const { fleetInputs, runFleet, fleetCsvHeader, fleetCsvRow, fleetTextRow, FleetInputError } = await import('../host/fleet.ts')
+  let paths: string[]
+  try {
+    paths = await fleetInputs(args[0]!)
+  } catch (e) {
+    if (e instanceof FleetInputError) throw new Error(e.message, { cause: e })
+    throw e
+  }
+  const format = formats[0] ?? 'text'
+  if (format === 'csv') io.out(fleetCsvHeader())
+  if (format === 'json') io.out('[')
+  const res = await runFleet(paths, {
+    ...(w !== undefined ? { workers: Number(w) } : {}),
+    onRow: (r, i) => {
+      if (format === 'csv') io.out(fleetCsvRow(r))
+      else if (format === 'ndjson') io.out(JSON.stringify(r) + '\n')
+      else if (format === 'json') io.out(`${i ? ',' : ''}\n${JSON.stringify(r)}`)
+      else io.out(fleetTextRow(r))
+    },
+  })
+  if (format === 'json') io.out('\n]\n')
+  if (format === 'text') io.out(`${res.rows} captures, ${res.errors} failed\n`)
+  return 0
+}
+
+/** the command modules, once run() loaded them (compactRequest is called after that) */
+let modules: CommandModules | null = null
+
 /** `whatif compact` flags as its request (ranges are the schema's to check). */
 function compactRequest(values: Record<string, string | boolean | string[] | undefined>): WhatifCompactRequest {
+  const { parsePinned, parseStrategy, WhatifUsageError } = modules!
   const int = (name: string, max = 2 ** 31): number | undefined => {
     const v = values[name]
     if (typeof v !== 'string') return undefined

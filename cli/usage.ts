@@ -3,7 +3,8 @@
  * usage error here, never silently ignored).
  */
 
-export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff' | 'capture-script' | 'timeline' | 'report'
+export type CommandName = 'inspect' | 'proc' | 'whatif compact' | 'whatif cma' | 'whatif hugetlb' | 'whatif contig' | 'whatif thp' | 'diff' | 'capture-script' | 'timeline' | 'report' | 'trace' | 'fleet'
+  | 'polluters'
 
 /** Flags every snapshot command takes. */
 export const COMMON_FLAGS = ['capture', 'layout', 'seed', 'help'] as const
@@ -21,7 +22,10 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'diff': ['to', 'json', 'text'],
   'capture-script': ['output'],
   'timeline': ['json', 'csv', 'summary-only'],
-  'report': ['whatif', 'diff', 'output', 'format'],
+  'report': ['whatif', 'diff', 'output', 'format', 'timeline'],
+  'trace': ['json', 'top'],
+  'fleet': ['json', 'ndjson', 'csv', 'workers'],
+  'polluters': ['by', 'top', 'json', 'text'],
 }
 
 const LINES: Record<CommandName, string> = {
@@ -55,11 +59,28 @@ const LINES: Record<CommandName, string> = {
                                               score per zone, pageblocks per migratetype (mixed ones
                                               from kpageflags unless --summary-only), /proc/vmstat
                                               deltas and rates, the steps between the captures`,
-  'report': `  report <snapshot> [--whatif "KIND FLAGS"]… [--diff B] -o FILE|DIR/ [--format html|pdf|md|json|csv]
+  'report': `  report <snapshot> [--whatif "KIND FLAGS"]… [--diff B] [--timeline] -o FILE|DIR/ [--format html|pdf|md|json|csv]
                                               a report: machine, free areas, indices, pageblock map,
-                                              each what-if, a buddyinfo diff against B, provenance;
-                                              the format from the extension (.html .pdf .md .json,
-                                              .zip or DIR/ for CSV), written atomically`,
+                                              each what-if, the diff against B, the series' timeline,
+                                              provenance; the format from the extension (.html .pdf
+                                              .md .json, .zip or DIR/ for CSV), written atomically`,
+  'trace': `  trace <file> [--json] [--top N]            a trace of mm_page_alloc_extfrag, mm_compaction_*,
+                                              mm_page_alloc/free and cma_* events (ftrace text,
+                                              trace-cmd report, perf script; .gz too): fallbacks by
+                                              migratetype pair, order and task, which pageblocks were
+                                              stolen by whom and when, compaction runs, CMA`,
+  'fleet': `  fleet <dir|glob|list-file|-> [--json | --ndjson | --csv] [--workers N]
+                                              one row per capture: host, kernel, uptime, free memory
+                                              in ≥ 2 MiB blocks, clean 2 MiB/1 GiB ranges (kpageflags),
+                                              fragmentation score, mixed blocks, unmovable spread,
+                                              findings; rows stream in input order, a capture that
+                                              fails is a row with its error (docs/fleet.md)`,
+  'polluters': `  polluters <snapshot> [--by stack|comm] [--top N] [--json|--text]
+                                              who polluted the pageblocks (needs page_owner in the
+                                              capture): allocations whose migratetype differs from
+                                              their pageblock's, grouped by stack or comm, ranked by
+                                              the pageblocks they made mixed (default --top 20 in
+                                              the text, every group in the JSON unless --top)`,
 }
 
 /** The CSV columns of timeline --csv (one row per capture × zone). */
@@ -76,7 +97,12 @@ the previous one, the same on each zone's row).`
 const REPORT = `  --whatif "KIND FLAGS"  a what-if for the report, as the words after \`buddyscope whatif\` without the
                       snapshot: --whatif "compact --order 9" --whatif "cma --size 64M --pinned none";
                       repeat it for several (each runs on the capture as it was)
-  --diff B            another snapshot: free blocks per zone and order, B's buddyinfo minus this one's
+  --diff B            another snapshot (or a capture of this series by its label): the diff of the two,
+                      as \`buddyscope diff\` makes it: free blocks per order and migratetype, B minus
+                      this one (captured numbers; the model's beside them), the changed pageblocks
+                      counted, listed and outlined on the map
+  --timeline          the snapshot is a series: its timeline, as \`buddyscope timeline\` makes it (the
+                      charts, the verdict, what each step changed, the /proc/vmstat deltas)
   -o, --output FILE   report.html (self-contained, offline), report.pdf (headless Chromium), report.md,
                       report.json (the CLI's JSON), tables.zip or DIR/ (CSV, one file per table)
   --format F          html | pdf | md | json | csv, when the extension does not say`
@@ -121,6 +147,9 @@ ${LINES['diff']}
 ${LINES['capture-script']}
 ${LINES['timeline']}
 ${LINES['report']}
+${LINES['trace']}
+${LINES['fleet']}
+${LINES['polluters']}
   serve [snapshot] [--port N]                 the app in a browser: a host on 127.0.0.1 only, with a
                                               random access token in the URL it prints
   help [command]                              this text, or one command's
@@ -136,6 +165,7 @@ ${REPORT}
 
 /** One command's usage (a usage error prints this, not the whole help). */
 export function commandUsage(c: CommandName): string {
+  if (c === 'trace' || c === 'fleet') return `Usage: buddyscope ${c} …\n${LINES[c]}\n\n(buddyscope help: every command)\n`
   if (c === 'capture-script') return `Usage: buddyscope capture-script [-o FILE]\n${LINES[c]}\n\nOn the target machine: sh buddyscope-capture -h (its options), then open the bundle it writes.\n(buddyscope help: every command)\n`
   if (c === 'timeline') {
     return `Usage: buddyscope timeline …\n${LINES[c]}\n\nA <series> is a directory or bundle of numbered captures (01-boot/, 02-before/, …), a bundle

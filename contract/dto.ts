@@ -120,7 +120,8 @@ export interface WindowDto {
   result: string
   /** the kernel's words for the result */
   why: string
-  blockers: Array<{ pfn: number; kind: BlockerKindDto }>
+  /** owner: who allocated the page, where the capture has page_owner */
+  blockers: Array<{ pfn: number; kind: BlockerKindDto; owner?: { comm: string | null; pid: number | null; site: string; migratetype: string; order: number; gfp: string } }>
   blockersTotal: number
   blockerCounts: Partial<Record<BlockerKindDto, number>>
   migrated: number
@@ -251,6 +252,8 @@ export interface SnapshotView {
   basePfn: number
   pageSize: number
   zoneBoundaries: ZoneBoundary[]
+  /** the capture has debugfs page_owner (the Polluters view, getPolluters, getPageOwners) */
+  pageOwner?: boolean
 }
 
 /**
@@ -594,4 +597,75 @@ export interface TimelineDto {
   points: TimelinePointDto[]
   markers: TimelineMarkerDto[]
   notes: string[]
+}
+
+/** One culprit of the Polluters view: a stack (or a comm) and the pageblocks its allocations made mixed. */
+export interface PolluterDto {
+  /** innermost frame first */
+  stack: string[]
+  /** first frame outside the page allocator */
+  site: string
+  comm: string
+  /** pageblocks made mixed (holding ≥1 of its allocations whose migratetype differs from the block's) */
+  pageblocks: number
+  pages: number
+  allocations: number
+  /** most frequent first */
+  orders: number[]
+  gfp: string[]
+  migratetypes: string[]
+  /** block migratetype → pageblocks of that type it polluted */
+  blockTypes: Record<string, number>
+  /** map indices (PageblockMapDto) of the pageblocks it made mixed, ascending */
+  blocks: number[]
+}
+
+/** getPolluters: page_owner joined to the layout (engine/metrics/polluters.ts). */
+export interface PollutersDto {
+  id: string
+  by: 'stack' | 'comm'
+  /** the page_owner file read */
+  file: string
+  records: number
+  /** records outside every zone */
+  unplaced: number
+  totalPages: number
+  totalPageblocks: number
+  unmovablePages: number
+  reclaimablePages: number
+  unmovablePageblocks: number
+  /** unmovable pages / total pages × 100; pageblocks holding an unmovable page / all × 100 */
+  unmovablePercent: number
+  unmovablePageblockPercent: number
+  mixedPageblocks: number
+  mixedByBlockType: Record<string, number>
+  /** pagetypeinfo's "Number of mixed blocks", summed, or null */
+  kernelMixedPageblocks: number | null
+  blockTypeDisagreements: number
+  fallbacks: Array<{ from: string; to: string; allocations: number; pages: number; pageblocks: number }>
+  polluters: PolluterDto[]
+}
+
+/** getPageOwners: who allocated the pages of one pageblock. */
+export interface PageOwnersDto {
+  id: string
+  pageblock: number
+  startPfn: number
+  file: string
+  owners: Array<{
+    pfn: number
+    order: number
+    pages: number
+    comm: string | null
+    pid: number | null
+    gfp: string
+    migratetype: string
+    blockMigratetype: string
+    /** its migratetype differs from the block's */
+    polluting: boolean
+    site: string
+    stack: string[]
+    tsNs: number | null
+    migrateReason: string | null
+  }>
 }

@@ -29,6 +29,8 @@ export const METHOD_NAMES = [
   'saveCaptureScript',
   'getTimeline',
   'exportReport',
+  'getPolluters',
+  'getPageOwners',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 

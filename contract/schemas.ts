@@ -15,6 +15,7 @@ import type {
   CaptureDiffDto, PagesDiffDto, ExportReportResult,
 } from './dto.ts'
 import type { TimelineDto } from './dto.ts'
+import type { PollutersDto, PageOwnersDto } from './dto.ts'
 
 // ------------------------------------------------------------------ what-if requests
 
@@ -95,12 +96,14 @@ export const reportWhatifSchema = z.union([
 ])
 export type ReportWhatifRequestDto = z.infer<typeof reportWhatifSchema>
 
-/** `exportReport`: a report of an open snapshot with the what-ifs of the session, in one format; `diffWith` another open snapshot. */
+/** `exportReport`: a report of an open snapshot with the what-ifs of the session, in one format; `diffWith` another open snapshot; `timeline` of its series. */
 export const exportReportSchema = z.object({
   id: z.string().min(1).max(64),
   format: z.enum(REPORT_FORMATS),
   whatifs: z.array(reportWhatifSchema).max(32),
   diffWith: z.string().min(1).max(64).optional(),
+  /** the timeline of the snapshot's series (a capture of a series only) */
+  timeline: z.boolean().optional(),
 }).strict()
 export type ExportReportRequest = z.infer<typeof exportReportSchema>
 
@@ -148,6 +151,10 @@ export const METHODS = {
   /** a series (or several bundles of one machine) as a timeline; summaryOnly: no kpageflags read */
   getTimeline: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(256), summaryOnly: z.boolean().optional() }).strict(),
   exportReport: exportReportSchema,
+  /** who polluted the pageblocks: the capture's page_owner joined to its layout, grouped by stack or comm */
+  getPolluters: z.object({ id: z.string().min(1).max(64), by: z.enum(['stack', 'comm']).optional() }).strict(),
+  /** who allocated each page of one pageblock (page_owner) */
+  getPageOwners: z.object({ id: z.string().min(1).max(64), pageblock: z.number().int().min(0) }).strict(),
 } as const satisfies { [M in MethodName]: z.ZodType }
 
 export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
@@ -177,6 +184,8 @@ export interface MethodResults {
   saveCaptureScript: { path: string | null; supported: boolean }
   getTimeline: TimelineDto
   exportReport: ExportReportResult
+  getPolluters: PollutersDto
+  getPageOwners: PageOwnersDto
 }
 
 // ------------------------------------------------------------------ events (host → renderer)

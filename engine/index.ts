@@ -13,6 +13,10 @@ export { parseFragIndex, formatExtfragIndex, formatUnusableIndex } from './procf
 export { parseCmdline, parseMemSize } from './procfs/cmdline.ts'
 export { parseSysctlVm, parseTransparentHugepage, parseHugepages } from './procfs/sysctl.ts'
 export { KpageDecoder, KPF, kpageflagNames, type KpageSink } from './procfs/kpageflags.ts'
+export {
+  PageOwnerParser, PageOwnerStacksParser, LineSplitter, parsePageOwner, parsePageOwnerStacks, parseHeader as parsePageOwnerHeader,
+  PAGE_OWNER_MAX_LINE, type PageOwnerRecord, type PageOwnerStack,
+} from './procfs/page_owner.ts'
 
 export { parseCapture, sysctlInt, type Capture, type CaptureInput, type CaptureManifest, type MachineInfo } from './snapshot.ts'
 export { captureFindings, modelFindings, type Finding } from './findings.ts'
@@ -32,6 +36,10 @@ export { summarizeZone, summarizeZones, nodeScores, modelBuddyinfo, modelPagetyp
 export { Rng } from './sim/rng.ts'
 export { exportModel, importModel, cloneModel, transferList, type ModelTransfer } from './mm/serialize.ts'
 export { computePageblockMap, pageblockDetail, PAGE_CLASS_NAMES, type PageblockMap, type PageblockDetail } from './metrics/pageblock_map.ts'
+export {
+  PollutersBuilder, RangeOwners, stackSite, frameFunction,
+  type PolluterGrouping, type PolluterGroup, type PollutersReport, type FallbackDirection, type PageOwnerOfRange,
+} from './metrics/polluters.ts'
 export { Compactor, EventLog, DEFAULT_STRATEGY, COMPACT_CLUSTER_MAX, compactGap, type CompactStrategy, type MigrateMode, type CompactResult, type CompactPriority, type CompactControl, type CompactionEvent, type ZoneCompactResult } from './mm/compaction.ts'
 export { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, type StepsLog, type StepsLogStep, type CompactionTrigger } from './procfs/steps_log.ts'
 export { applyPinned, type PinnedAssumption } from './whatif/assumptions.ts'
@@ -59,3 +67,9 @@ export {
   computeTimeline, timelinePairDelta, describeStep, TIMELINE_COUNTERS,
   type Timeline, type TimelineInput, type TimelineCaptureInput, type TimelinePoint, type TimelineZone, type TimelineMarker, type TimelineAxis, type MarkerKind, type TimelinePairDelta,
 } from './metrics/timeline.ts'
+
+export { parseExposition, captureFromScrape, captureFromSamples, seriesFromRangeQuery, looksLikeExposition, looksLikeRangeQuery, type PromSample, type PromCapture, type RangeSeries } from './importers/prometheus.ts'
+export { splitStamped, pairMonitorBlocks, mmtestsLogName, MMTESTS_MONITORS, type StampedBlock, type MmtestsCapture } from './importers/mmtests.ts'
+export { parseVmcoreText, looksLikeVmcoreText, type VmcoreText } from './importers/crash_kmem.ts'
+export { parseTraceText, summarizeTrace, fallbackOf, looksLikeTrace, migratetypeName, type TraceEvent, type FallbackEvent, type TraceSummary, type BlockSteal } from './importers/trace_events.ts'
+export { contiguityPotential, unmovableSpread, type RangeCount, type UnmovableSpread } from './metrics/contiguity.ts'

@@ -170,7 +170,7 @@ const modelCounts = (z: CapturedZone): FreeAreaCounts => ({
 const same = (x: unknown, y: unknown): boolean => JSON.stringify(x) === JSON.stringify(y)
 
 /** b's map with its migratetype indices renamed to a's (two kernels may number them differently). */
-function remapped(b: DiffSide, names: readonly string[]): PageblockMap {
+export function remapped(b: DiffSide, names: readonly string[]): PageblockMap {
   if (same(b.migratetypes, names)) return b.map
   const to = b.migratetypes.map((n) => {
     const i = names.indexOf(n)

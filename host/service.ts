@@ -25,6 +25,8 @@ import { diffCaptures, diffPageblockPages, type DiffSide } from './diff.ts'
 import { CAPTURE_SCRIPT_NAME, readCaptureScript } from './capture_script.ts'
 import type { InspectJson } from './summary.ts'
 import { exportReport, type ExportSource } from './report/export.ts'
+import { kernelMixedOfSource, ownersOfRange, pollutersOf } from './polluters.ts'
+import type { PollutersDto, PageOwnersDto } from '../contract/index.ts'
 
 interface OpenSnapshot {
   view: SnapshotView
@@ -194,6 +196,7 @@ export class BuddyscopeService {
       findings: i.findings.map((f) => ({ severity: f.severity as 'info' | 'warning' | 'error', code: f.code, zone: f.zone, message: f.message })),
       extfragThreshold: msg.extfragThreshold, migratetypes: [...model.migratetypes], pageblockCount: model.nrPageblocks,
       pagesPerBlock: pbPages, basePfn, pageSize: model.geometry.pageSize, zoneBoundaries,
+      pageOwner: i.snapshot.files.includes('page_owner'),
     }
     this.snapshots.set(id, {
       view, opened, target, transfer: msg.model, imported: null, map: msg.map, inspect: i, extfragThreshold: msg.extfragThreshold,
@@ -222,6 +225,7 @@ export class BuddyscopeService {
     const s = this.snapshots.get(id)
     if (!s) return false
     this.snapshots.delete(id)
+    for (const k of [...this.polluters.keys()]) if (k.startsWith(`${id}\u0000`)) this.polluters.delete(k)
     await s.opened.close()
     return true
   }
@@ -323,14 +327,68 @@ export class BuddyscopeService {
   }
 
   /** A report of an open snapshot with the session's what-ifs (run again on the pool), in one format. */
-  exportReport(a: MethodArgs<'exportReport'>): Promise<MethodResults['exportReport']> {
+  async exportReport(a: MethodArgs<'exportReport'>): Promise<MethodResults['exportReport']> {
     const source = (s: OpenSnapshot): ExportSource => ({ inspect: s.inspect, map: s.map, extfragThreshold: s.extfragThreshold, opened: s.opened, target: this.targetOf(s), open: s.request })
     const s = this.snapshot(a.id)
-    const other = a.diffWith !== undefined ? this.snapshot(a.diffWith) : null
+    if (a.diffWith !== undefined) this.snapshot(a.diffWith)
+    if (a.diffWith === a.id) throw hostError('bad-argument', 'a diff compares two different snapshots; diffWith names the report\'s own')
+    if (a.timeline && (s.view.series?.length ?? 0) < 2) throw hostError('bad-argument', `${s.view.path} is not a series: a timeline needs several captures of one machine`)
     const d = this.deps
-    return exportReport(a, source(s), other ? source(other) : null, {
+    return exportReport(a, source(s), {
+      diff: a.diffWith !== undefined ? { before: await this.diffSide(a.id), after: await this.diffSide(a.diffWith) } : null,
+      timeline: a.timeline ? () => this.timeline({ paths: [s.view.path] }) : null,
+    }, {
       pool: d.pool, version: d.version, ...(d.printPdf ? { printPdf: d.printPdf } : {}), ...(d.saveReportPath ? { saveReportPath: d.saveReportPath } : {}),
     })
+  }
+
+  private readonly polluters = new Map<string, Promise<PollutersDto>>()
+
+  /** page_owner of an open snapshot joined to its model (streamed once per grouping, then kept). */
+  pollutersDto(id: string, by: 'stack' | 'comm'): Promise<PollutersDto> {
+    const key = `${id}\u0000${by}`
+    let p = this.polluters.get(key)
+    if (!p) {
+      p = (async () => {
+        const s = this.snapshot(id)
+        const { model } = this.model(id)
+        const src = await s.opened.capture(s.view.label ?? undefined)
+        try {
+          const { report: r, file } = await pollutersOf(src, model, by)
+          return {
+            id, by, file, records: r.records, unplaced: r.unplaced, totalPages: r.totalPages, totalPageblocks: r.totalPageblocks,
+            unmovablePages: r.unmovablePages, reclaimablePages: r.reclaimablePages, unmovablePageblocks: r.unmovablePageblocks,
+            unmovablePercent: r.unmovablePercent, unmovablePageblockPercent: r.unmovablePageblockPercent,
+            mixedPageblocks: r.mixedPageblocks, mixedByBlockType: r.mixedByBlockType, kernelMixedPageblocks: await kernelMixedOfSource(src),
+            blockTypeDisagreements: r.blockTypeDisagreements, fallbacks: r.fallbacks,
+            polluters: r.polluters.map((g) => ({
+              stack: g.stack, site: g.site, comm: g.comm, pageblocks: g.pageblocks, pages: g.pages, allocations: g.allocations,
+              orders: g.orders, gfp: g.gfp, migratetypes: g.migratetypes, blockTypes: g.blockTypes, blocks: g.blocks,
+            })),
+          }
+        } finally {
+          await src.close()
+        }
+      })()
+      this.polluters.set(key, p)
+      p.catch(() => this.polluters.delete(key))
+    }
+    return p
+  }
+
+  /** Who allocated each page of one pageblock (page_owner, streamed). */
+  async pageOwnersDto(id: string, pb: number): Promise<PageOwnersDto> {
+    const s = this.snapshot(id)
+    const { model } = this.model(id)
+    if (pb >= model.nrPageblocks) throw hostError('bad-argument', `pageblock ${pb} is outside 0..${model.nrPageblocks - 1}`)
+    const startPfn = model.basePfn + pb * model.pageblockNrPages
+    const src = await s.opened.capture(s.view.label ?? undefined)
+    try {
+      const owners = await ownersOfRange(src, startPfn, startPfn + model.pageblockNrPages)
+      return { id, pageblock: pb, startPfn, file: src.describe('page_owner'), owners }
+    } finally {
+      await src.close()
+    }
   }
 
   get deps_(): HostDeps {
@@ -360,6 +418,8 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
   startWhatifContig: async (h, a) => ({ runId: h.startWhatifContig(a) }),
   getPageClasses: async (h, a) => h.pageClassesDto(a.id, a.pageblocks),
   getDiff: (h, a) => h.diffDto(a.a, a.b),
+  getPolluters: (h, a) => h.pollutersDto(a.id, a.by ?? 'stack'),
+  getPageOwners: (h, a) => h.pageOwnersDto(a.id, a.pageblock),
   getDiffPageblock: (h, a) => h.diffPagesDto(a.a, a.b, a.pageblock),
   getCaptureScript: async (h) => ({ name: CAPTURE_SCRIPT_NAME, text: await readCaptureScript(h.deps_.captureScript) }),
   saveCaptureScript: async (h) => {

@@ -1,9 +1,10 @@
 /**
- * `buddyscope report <snapshot> [--whatif "KIND FLAGS"]… [--diff B] -o FILE [--format F]`: the
- * report of a snapshot with the what-ifs asked for, written atomically as HTML, PDF, Markdown,
- * JSON or CSV (a zip, or one file per table with `-o DIR/`). Each `--whatif` takes the words of a
- * `buddyscope whatif` command without the snapshot (`--whatif "cma --size 64M"`), parsed by the
- * same flag parsers and schemas; repeat it for several.
+ * `buddyscope report <snapshot> [--whatif "KIND FLAGS"]… [--diff B] [--timeline] -o FILE [--format F]`:
+ * the report of a snapshot with the what-ifs asked for (and the diff against B, the timeline of
+ * the series), written atomically as HTML, PDF, Markdown, JSON or CSV (a zip, or one file per
+ * table with `-o DIR/`). Each `--whatif` takes the words of a `buddyscope whatif` command without
+ * the snapshot (`--whatif "cma --size 64M"`), parsed by the same flag parsers and schemas; repeat
+ * it for several.
  */
 import { parseArgs } from 'node:util'
 import { readFileSync, statSync } from 'node:fs'
@@ -104,16 +105,17 @@ export async function reportCommand(a: ReportArgs): Promise<number> {
   const whatifs = (Array.isArray(a.values['whatif']) ? a.values['whatif'] : []).map((w) => parseWhatifWords(w, a.compactRequest))
   const capture = typeof a.values['capture'] === 'string' ? a.values['capture'] : undefined
   const diff = typeof a.values['diff'] === 'string' ? a.values['diff'] : undefined
+  const timeline = a.values['timeline'] === true
   const seeds = whatifs.some((w) => w.kind === 'compact' && (w.request.seeds ?? 1) > 1)
   const pool = seeds ? new (await import('../../host/workers/pool.ts')).EnginePool() : null
   try {
     const { report, inputs } = await reportFromSnapshot({
-      path: a.snapshot, layout: a.layout, seed: a.seed, ...(capture ? { capture } : {}), whatifs, ...(diff ? { diff } : {}),
+      path: a.snapshot, layout: a.layout, seed: a.seed, ...(capture ? { capture } : {}), whatifs, ...(diff ? { diff } : {}), ...(timeline ? { timeline } : {}),
       version: version(), generatedAt: new Date().toISOString(), output, ...(pool ? { runSeeds: (jobs) => pool.runSeeds(jobs) } : {}),
     })
     const rendered = await renderReport(report, format, { csvFiles: csvDir })
     const written = await writeRendered(output, rendered, inputs)
-    a.out(`${written.length === 1 ? `wrote ${written[0]}` : `wrote ${written.length} files into ${output}`} (${format}${whatifs.length ? `, ${whatifs.length} what-if${whatifs.length === 1 ? '' : 's'}` : ''}${diff ? ', diff' : ''})\n`)
+    a.out(`${written.length === 1 ? `wrote ${written[0]}` : `wrote ${written.length} files into ${output}`} (${format}${whatifs.length ? `, ${whatifs.length} what-if${whatifs.length === 1 ? '' : 's'}` : ''}${diff ? ', diff' : ''}${timeline ? ', timeline' : ''})\n`)
     return 0
   } finally {
     await pool?.destroy()

@@ -27,7 +27,7 @@ function windowsText(ws: WindowJson[], pageSize: number, tried: number): string[
     const kinds = Object.entries(w.blockerCounts).map(([k, n]) => `${k} ${n}`).join(', ')
     L.push(`  PFN ${w.startPfn}..${w.endPfn - 1} (${hex(w.startPfn * pageSize)}): ${w.result}${w.blockersTotal ? ` — ${w.blockersTotal} blocking page${w.blockersTotal === 1 ? '' : 's'} (${kinds})` : ''}${w.migrated ? `; ${w.migrated} pages migrated` : ''}`)
     const show = w.blockers.slice(0, 8)
-    if (show.length) L.push(`      ${show.map((b) => `${b.pfn} ${b.kind === 'pinned' ? 'assumed-pinned' : b.kind}`).join(', ')}${w.blockersTotal > show.length ? ', …' : ''}`)
+    if (show.length) L.push(`      ${show.map((b) => `${b.pfn} ${b.kind === 'pinned' ? 'assumed-pinned' : b.kind}${b.owner ? ` [${b.owner.site} (${b.owner.comm ?? b.owner.pid ?? '?'})]` : ''}`).join(', ')}${w.blockersTotal > show.length ? ', …' : ''}`)
   }
   return L
 }

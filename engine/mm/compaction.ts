@@ -210,6 +210,14 @@ export class Compactor {
     this.events = opts.events ?? null
   }
 
+  private mapWords: MapWords | null = null
+
+  /** the model's memMap read 4 bytes at a time (made once) */
+  private words(): MapWords {
+    if (!this.mapWords || this.mapWords.map !== this.model.memMap) this.mapWords = new MapWords(this.model.memMap)
+    return this.mapWords
+  }
+
   private count(name: string, n = 1): void {
     if (n) this.alloc.events.count(name, n)
   }
@@ -555,6 +563,8 @@ export class Compactor {
     let nrScanned = 0
     let nrIsolated = 0
     let validPage = -1
+    const pbPages = m.pageblockNrPages
+    // the pages this call isolated, to put back on a failure (only when skipping on failure)
     const isolatedHere: number[] = []
     for (; lowPfn < endPfn; lowPfn++) {
       if (skipOnFailure && lowPfn >= nextSkipPfn) {
@@ -562,7 +572,7 @@ export class Compactor {
         nextSkipPfn = blockEndPfn(lowPfn, cc.order)
       }
       nrScanned++
-      if (validPage < 0 && lowPfn % m.pageblockNrPages === 0) {
+      if (validPage < 0 && lowPfn % pbPages === 0) {
         if (!cc.ignoreSkipHint && m.getPageblockSkip(lowPfn)) {
           lowPfn = endPfn
           break
@@ -592,7 +602,7 @@ export class Compactor {
       } else if (b === PageKind.MOVABLE_OPS) ok = true
       if (ok) {
         cc.migratepages.push(lowPfn)
-        isolatedHere.push(lowPfn)
+        if (skipOnFailure) isolatedHere.push(lowPfn)
         nrIsolated++
         if (cc.migratepages.length >= COMPACT_CLUSTER_MAX && !cc.rescan) {
           lowPfn++
@@ -671,17 +681,30 @@ export class Compactor {
     let total = 0
     let pfn = startPfn
     const countSkipped = this.alloc.policy.kernel >= 6004
+    // stride 1 on 6.4+ (every page passed over counts as scanned): a word-at-a-time search for the
+    // next free block's head; before 6.4 a compound page's tail pages are not counted, so page by page
+    const words = stride === 1 && countSkipped ? this.words() : null
     for (; pfn < endPfn; pfn += stride) {
-      nrScanned++
-      const b = map[pfn - base]!
-      if (!(b & 0x80)) {
-        // a compound page is stepped over whole (6.4+: its pages count as scanned)
-        if (b >= 0x40 && b < 0x70) {
-          const n = 2 ** (b & 0x0f)
-          pfn += n - 1
-          if (countSkipped) nrScanned += n - 1
+      let b: number
+      if (words) {
+        const i = nextFreeHead(map, words, pfn - base, endPfn - base)
+        nrScanned += i - (pfn - base)
+        pfn = i + base
+        if (pfn >= endPfn) break
+        nrScanned++
+        b = map[i]!
+      } else {
+        nrScanned++
+        b = map[pfn - base]!
+        if (!(b & 0x80)) {
+          // a compound page is stepped over whole (6.4+: its pages count as scanned)
+          if (b >= 0x40 && b < 0x70) {
+            const n = 2 ** (b & 0x0f)
+            pfn += n - 1
+            if (countSkipped) nrScanned += n - 1
+          }
+          continue
         }
-        continue
       }
       const order = b & 0x0f
       const isolated = this.isolateFreePage(cc.zone, pfn, order)
@@ -919,6 +942,36 @@ export class Compactor {
 }
 
 /** compact_gap(): 2 × 2^order (6.1, 6.12) */
+/**
+ * memMap seen as 32-bit words, for word-at-a-time scans: map index i is byte (i − shift) & 3 of
+ * word (i − shift) >> 2 (shift aligns the words to the map's buffer).
+ */
+export class MapWords {
+  readonly words: Uint32Array
+  readonly shift: number
+  constructor(readonly map: Uint8Array) {
+    this.shift = (4 - (map.byteOffset & 3)) & 3
+    const n = Math.max(0, Math.floor((map.length - this.shift) / 4))
+    this.words = n > 0 ? new Uint32Array(map.buffer, map.byteOffset + this.shift, n) : new Uint32Array(0)
+  }
+}
+
+/** The first index in [i, end) of the map whose byte is a free block's head (bit 0x80), or end. */
+export function nextFreeHead(map: Uint8Array, w: MapWords, i: number, end: number): number {
+  const shift = w.shift
+  while (i < end && ((i - shift) & 3) !== 0) {
+    if (map[i]! & 0x80) return i
+    i++
+  }
+  const words = w.words
+  let k = (i - shift) >> 2
+  const kEnd = Math.min(words.length, (end - shift) >> 2)
+  while (k < kEnd && (words[k]! & 0x80808080) === 0) k++
+  if (k > (i - shift) >> 2) i = shift + (k << 2)
+  for (; i < end; i++) if (map[i]! & 0x80) return i
+  return end
+}
+
 export function compactGap(order: number): number {
   return 2 * 2 ** order
 }

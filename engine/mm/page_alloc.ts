@@ -145,20 +145,22 @@ export class PageAllocator {
     const maxOrder = m.maxOrder
     const pbOrder = m.geometry.pageblockOrder
     const mts = m.migratetypes
+    const zoneStart = zone.startPfn
+    const zoneEnd = zone.endPfn
     // all pages of the block become buddy tails; the final head is set by addToFreeList
     if (order === 0) map[pfn - base] = PageKind.BUDDY_TAIL
     else map.fill(PageKind.BUDDY_TAIL, pfn - base, pfn - base + 2 ** order)
     while (order < maxOrder) {
-      const buddy = pfn ^ (2 ** order)
-      if (buddy < zone.startPfn || buddy >= zone.endPfn) break
+      const buddy = pfn ^ (1 << order)
+      if (buddy < zoneStart || buddy >= zoneEnd) break
       const b = map[buddy - base]!
-      if (!isFreeHead(b) || headOrder(b) !== order) break
-      const buddyMt = freeHeadMt(b)
+      // a free block's head of the same order: bit 0x80 set, order in the low nibble
+      if ((b & 0x8f) !== (0x80 | order)) break
       if (order >= pbOrder) {
         const buddyBlockMt = m.getPageblockMigratetype(buddy)
         if (mt !== buddyBlockMt && (!mts.isMergeable(mt) || !mts.isMergeable(buddyBlockMt))) break
       }
-      this.delFromFreeList(zone, buddy, order, buddyMt)
+      this.delFromFreeList(zone, buddy, order, freeHeadMt(b))
       pfn = pfn & buddy
       order++
     }

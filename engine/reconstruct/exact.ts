@@ -117,10 +117,19 @@ export class ExactLayoutBuilder {
     if (firstPfn < base) lo0 = Math.min(n, base - firstPfn)
     if (firstPfn + n > m.endPfn) hi0 = Math.max(lo0, m.endPfn - firstPfn)
     const lut = kindLut()
+    // neighbouring PFNs often carry the same flags (free runs, LRU runs): the last entry's kind is kept
+    let lastLo = -1
+    let lastHi = -1
+    let kind = 0
     for (let j = lo0; j < hi0; j++) {
       const lo = words[2 * j]!
       const hi = words[2 * j + 1]!
-      map[firstPfn + j - base] = hi !== 0 ? classifyKpageflags(lo, hi) : lo === 0 ? PageKind.PCP : lut[(lo & RELEVANT) >>> 5]!
+      if (lo !== lastLo || hi !== lastHi) {
+        kind = hi !== 0 ? classifyKpageflags(lo, hi) : lo === 0 ? PageKind.PCP : lut[(lo & RELEVANT) >>> 5]!
+        lastLo = lo
+        lastHi = hi
+      }
+      map[firstPfn + j - base] = kind
     }
   }
 

@@ -52,7 +52,8 @@ export interface WindowJson {
   result: string
   /** the kernel's words for the result */
   why: string
-  blockers: Array<{ pfn: number; kind: BlockerKind }>
+  /** owner: who allocated the page, filled in by the host where the capture has page_owner */
+  blockers: Array<{ pfn: number; kind: BlockerKind; owner?: { comm: string | null; pid: number | null; site: string; migratetype: string; order: number; gfp: string } }>
   blockersTotal: number
   blockerCounts: Partial<Record<BlockerKind, number>>
   migrated: number

@@ -30,8 +30,8 @@ export type ReportWhatif =
 
 /**
  * An optional part (a diff against another capture, a series timeline): its sections, its JSON,
- * and the CLI flags that asked for it (for the regenerate command). diff.ts builds the diff's;
- * a timeline builder returns the same shape.
+ * and the CLI flags that asked for it (for the regenerate command). diff.ts builds the diff's,
+ * timeline.ts the timeline's.
  */
 export interface ReportExtra {
   sections: ReportSection[]

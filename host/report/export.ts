@@ -1,10 +1,12 @@
 /**
  * exportReport as the service answers it: the report of an open snapshot with the what-ifs the
  * user ran in the session (their requests, run again on the worker pool: the same seeds give the
- * same answers), optionally a diff against another open snapshot, in one format. The desktop
- * app saves it through its save dialog (atomically, here); browser mode gets the bytes and the
- * browser downloads them.
+ * same answers), optionally a diff against another open snapshot and the timeline of the
+ * snapshot's series, in one format. The desktop app saves it through its save dialog
+ * (atomically, here); browser mode gets the bytes and the browser downloads them.
  */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { fallbackRuleFor, type PageblockMap } from '../../engine/index.ts'
 import type { ExportReportRequest, ExportReportResult, ReportFormatName } from '../../contract/index.ts'
 import type { OpenedPath } from '../snapshot.ts'
@@ -12,7 +14,10 @@ import type { InspectJson } from '../summary.ts'
 import type { EngineRunner } from '../workers/pool.ts'
 import type { CompactJob, ContigJob, Target } from '../workers/jobs.ts'
 import { buildReport, type ReportWhatif } from './build.ts'
-import { buddyinfoDiff } from './diff.ts'
+import { diffExtra, reportDiff } from './diff.ts'
+import { timelineExtra } from './timeline.ts'
+import type { DiffSide } from '../diff.ts'
+import type { TimelineJson } from '../timeline.ts'
 import { renderReport, reportFileName, writeRendered } from './index.ts'
 import { captureFiles } from './provenance.ts'
 
@@ -37,7 +42,23 @@ export interface ExportEnv {
   signal?: AbortSignal
 }
 
-export async function exportReport(req: ExportReportRequest, src: ExportSource, other: ExportSource | null, env: ExportEnv): Promise<ExportReportResult> {
+/** The optional parts the request asked for, as the service has them. */
+export interface ExportParts {
+  /** `diffWith`: this snapshot (before) and the other one (after), as sides of a diff */
+  diff: { before: DiffSide; after: DiffSide } | null
+  /** `timeline`: the timeline of this snapshot's series */
+  timeline: (() => Promise<TimelineJson>) | null
+}
+
+/** How `buddyscope report` names the other capture: its label when it is of this series, its folder when a series folder holds it, else its path. */
+function diffArg(path: string, other: { path: string; label: string | null }): string {
+  if (!other.label) return other.path
+  if (other.path === path) return other.label
+  const dir = join(other.path, other.label)
+  return existsSync(dir) ? dir : other.path
+}
+
+export async function exportReport(req: ExportReportRequest, src: ExportSource, parts: ExportParts, env: ExportEnv): Promise<ExportReportResult> {
   const whatifs: ReportWhatif[] = []
   for (const w of req.whatifs) {
     const opts = env.signal ? { signal: env.signal } : {}
@@ -51,7 +72,10 @@ export async function exportReport(req: ExportReportRequest, src: ExportSource, 
   }
   const { files, bundle } = await captureFiles(src.opened, src.inspect.snapshot.label)
   const ext = req.format === 'csv' ? 'zip' : req.format
-  const base = { inspect: src.inspect, map: src.map, extfragThreshold: src.extfragThreshold, fallbackRule: fallbackRuleFor(src.inspect.machine.kernelRelease), files, bundle, whatifs, version: env.version, open: src.open, diff: other ? buddyinfoDiff(src.inspect, other.inspect, other.inspect.snapshot.path) : null }
+  const other = parts.diff?.after
+  const diff = parts.diff && other ? diffExtra(await reportDiff(parts.diff.before, other), ['--diff', diffArg(src.inspect.snapshot.path, other)]) : null
+  const timeline = parts.timeline ? timelineExtra(await parts.timeline(), ['--timeline']) : null
+  const base = { inspect: src.inspect, map: src.map, extfragThreshold: src.extfragThreshold, fallbackRule: fallbackRuleFor(src.inspect.machine.kernelRelease), files, bundle, whatifs, version: env.version, open: src.open, diff, timeline }
   const name = reportFileName(src.inspect, ext)
   const report = buildReport({ ...base, generatedAt: new Date().toISOString(), output: name })
   const rendered = await renderReport(report, req.format, env.printPdf ? { pdf: env.printPdf } : {})

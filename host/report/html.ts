@@ -16,7 +16,7 @@ export function esc(s: string): string {
 
 const SOURCE_TEXT: Record<ReportTable['source'], string> = { captured: 'captured', model: 'model', predicted: 'predicted', mixed: 'mixed: each row says' }
 
-const isNum = (c: Cell): boolean => typeof c === 'number' || (typeof c === 'string' && /^[+−-]?\d[\d.,]*( %)?$/.test(c))
+const isNum = (c: Cell): boolean => typeof c === 'number' || (typeof c === 'string' && (/^[+−-]?\d[\d.,]*( %| [KMGT]?i?B)?$/.test(c) || /^0x[0-9a-f]+$/.test(c)))
 
 function tableHtml(t: ReportTable): string {
   const head = t.columns.every((c) => c === '') ? '' : `<thead><tr>${t.columns.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead>`
@@ -40,7 +40,8 @@ function blockHtml(b: ReportBlock): string {
     case 'chart':
       return `<figure class="chart" role="img" aria-label="${esc(b.title)}">${chartSvg(b.option, b.width, b.height)}<figcaption>${esc(b.title)}</figcaption></figure>`
     case 'map': {
-      const img = pageblockMapPng(b.map, b.migratetypes, b.pagesPerBlock)
+      const marks = b.marks ?? []
+      const img = pageblockMapPng(b.map, b.migratetypes, b.pagesPerBlock, { overlay: b.overlay ?? 'migratetype', marks: marks.filter((m) => m.drawn && m.cells.length) })
       const counts = new Map<number, number>()
       for (const v of b.map.mt) counts.set(v, (counts.get(v) ?? 0) + 1)
       const legend = b.migratetypes.map((mt, i) => ({ color: migratetypeColor(mt, i), label: mt, n: counts.get(i) ?? 0 })).filter((x) => x.n > 0)
@@ -51,7 +52,8 @@ function blockHtml(b: ReportBlock): string {
       const zones = b.zones.map((z) => `<tr><th scope="row">${esc(z.label)}</th><td class="num">${z.firstPb}</td><td class="num">${z.lastPb}</td><td class="num">${Math.floor(z.firstPb / img.cols)}</td><td class="num">${Math.floor(z.lastPb / img.cols)}</td></tr>`).join('')
       return `<figure class="map"><img src="data:image/png;base64,${Buffer.from(img.png).toString('base64')}" width="${img.width}" height="${img.height}" alt="${esc(b.title)}: ${b.map.mt.length} pageblocks, ${img.cols} per row">
 <figcaption>${esc(b.title)}: ${img.cols} pageblocks (${rowText}) per row, ${img.rows} rows, ${img.scale} px per pageblock.</figcaption>
-<ul class="legend">${legend.map((l) => `<li><span class="swatch" style="background:${l.color}"></span>${esc(l.label)} <span class="count">${l.n}</span></li>`).join('')}</ul>
+<ul class="legend">${legend.map((l) => `<li><span class="swatch" style="background:${l.color}"></span>${esc(l.label)} <span class="count">${l.n}</span></li>`).join('')}${b.overlay === 'free' ? '<li class="count">full colour: the whole pageblock free; paler: less of it free</li>' : ''}</ul>
+${marks.length ? `<ul class="legend marks">${marks.filter((m) => m.cells.length).map((m) => `<li><span class="swatch outline" style="border-color:${m.color}"></span>${esc(m.label)} <span class="count">${m.cells.length}${m.drawn ? '' : ' (not outlined)'}</span></li>`).join('')}</ul>` : ''}
 <div class="table-wrap"><table class="zones-map"><caption>Where each zone lies on the map</caption><thead><tr><th scope="col">zone</th><th scope="col">first pageblock</th><th scope="col">last pageblock</th><th scope="col">first row</th><th scope="col">last row</th></tr></thead><tbody>${zones}</tbody></table></div></figure>`
     }
   }
@@ -96,6 +98,7 @@ figcaption { font-size: 12.5px; color: var(--muted); margin-top: 4px; }
 figure.map img { image-rendering: pixelated; max-width: 100%; height: auto; border: 1px solid var(--line); display: block; }
 ul.legend { list-style: none; padding: 0; margin: 6px 0; display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 13px; }
 .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; border: 1px solid rgba(0,0,0,.2); }
+.swatch.outline { background: #fff; border: 2px solid; width: 13px; height: 13px; border-radius: 1px; }
 .count { color: var(--muted); }
 footer { max-width: 1100px; margin: 24px auto; padding: 8px 24px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); }
 @page { size: A4; margin: 14mm 12mm; }

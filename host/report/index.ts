@@ -1,8 +1,10 @@
 /**
  * Reports, as every host makes them: `reportFromSnapshot` (the CLI: load, run the what-ifs,
- * hash the files), `buildReport` (build.ts; the service calls it with what it already holds),
- * `renderReport` to a format's bytes and `writeRendered` to disk, atomically.
+ * diff against another capture, read the series' timeline, hash the files), `buildReport`
+ * (build.ts; the service calls it with what it already holds), `renderReport` to a format's bytes
+ * and `writeRendered` to disk, atomically.
  */
+import { existsSync } from 'node:fs'
 import { basename } from 'node:path'
 import { computePageblockMap, fallbackRuleFor, sysctlInt } from '../../engine/index.ts'
 import { loadSnapshot, type LayoutChoice } from '../load.ts'
@@ -13,7 +15,10 @@ import { whatifContig } from '../whatif/contig.ts'
 import type { Target } from '../workers/jobs.ts'
 import { buildReport, type ReportExtra, type ReportWhatif } from './build.ts'
 import { reportCsvFiles } from './csv.ts'
-import { buddyinfoDiff } from './diff.ts'
+import { diffExtra, reportDiff } from './diff.ts'
+import { timelineExtra } from './timeline.ts'
+import { sideOf } from '../diff.ts'
+import { loadTimeline } from '../timeline.ts'
 import { reportHtml } from './html.ts'
 import { reportMarkdown } from './markdown.ts'
 import type { Report, ReportFormat, ReportWhatifRequest } from './model.ts'
@@ -32,8 +37,10 @@ export interface SnapshotReportOptions {
   seed: number
   capture?: string
   whatifs: ReportWhatifRequest[]
-  /** another snapshot: the minimal buddyinfo diff (diff.ts) */
+  /** another snapshot, or another capture of this series by its label: the diff of the two (diff.ts) */
   diff?: string
+  /** the timeline of the series the snapshot is (timeline.ts) */
+  timeline?: boolean
   version: string
   generatedAt: string
   output?: string
@@ -55,20 +62,43 @@ export async function reportFromSnapshot(o: SnapshotReportOptions): Promise<{ re
     }
     let diff: ReportExtra | null = null
     if (o.diff) {
-      const b = await loadSnapshot(o.diff, { layout: 'synthesized', seed: o.seed })
-      diff = buddyinfoDiff(inspect, inspectJson(b), o.diff)
+      const ob = existsSync(o.diff) ? new OpenedPath(o.diff) : opened
+      try {
+        const capture = ob === opened ? await seriesCapture(opened, o.path, o.diff) : undefined
+        const b = await loadSnapshot(ob, { layout: o.layout, seed: o.seed, ...(capture !== undefined ? { capture } : {}) })
+        diff = diffExtra(await reportDiff(sideOf(s, opened), sideOf(b, ob)), ['--diff', o.diff])
+      } finally {
+        if (ob !== opened) await ob.close()
+      }
     }
+    const timeline = o.timeline ? timelineExtra(await loadTimeline([o.path]), ['--timeline']) : null
     const { files, bundle } = await captureFiles(opened, s.label)
     const report = buildReport({
       inspect, map: computePageblockMap(s.model), extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
       fallbackRule: s.allocator.policy.fallback ?? fallbackRuleFor(s.capture.machine.kernelRelease), files, bundle, whatifs,
-      version: o.version, generatedAt: o.generatedAt, open: { layout: o.layout, seed: o.seed, capture: o.capture ?? null }, diff,
+      version: o.version, generatedAt: o.generatedAt, open: { layout: o.layout, seed: o.seed, capture: o.capture ?? null }, diff, timeline,
       ...(o.output ? { output: o.output } : {}),
     })
     const inputs = [...files.filter((f) => f.hashOf === 'file').map((f) => f.source), ...(bundle ? [bundle.path] : [])]
     return { report, inputs }
   } finally {
     await opened.close()
+  }
+}
+
+/** `--diff LABEL` that is no path: a capture of the report's own series, by its label (as --capture takes it). */
+async function seriesCapture(opened: OpenedPath, path: string, label: string): Promise<string> {
+  const series = await opened.series()
+  const labels = series?.captures.map((c) => c.label) ?? null
+  await series?.close()
+  if (!labels) throw new Error(`--diff ${label}: no such file or directory (and ${path} is a single capture, so it is no capture of its series either)`)
+  try {
+    const src = await opened.capture(label)
+    const found = src.label!
+    await src.close()
+    return found
+  } catch {
+    throw new Error(`--diff ${label}: no such file or directory, and no capture of ${path} is called so (its captures: ${labels.join(', ')})`)
   }
 }
 

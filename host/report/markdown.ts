@@ -46,7 +46,7 @@ export function reportMarkdown(r: Report): string {
           break
         }
         case 'map':
-          L.push(`_${b.title}: ${b.map.mt.length} pageblocks; the map itself is in the HTML and PDF reports._`, '')
+          L.push(`_${b.title}: ${b.map.mt.length} pageblocks${b.marks?.length ? ` (outlined: ${b.marks.filter((m) => m.cells.length).map((m) => `${m.label} ${m.cells.length}${m.drawn ? '' : ', not outlined'}`).join('; ')})` : ''}; the map itself is in the HTML and PDF reports._`, '')
           break
         case 'chart':
           break

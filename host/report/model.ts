@@ -37,7 +37,21 @@ export type ReportBlock =
   | { kind: 'list'; title?: string; items: string[] }
   | { kind: 'table'; table: ReportTable }
   | { kind: 'chart'; title: string; option: ChartOption; width: number; height: number }
-  | { kind: 'map'; title: string; map: PageblockMap; migratetypes: string[]; pagesPerBlock: number; basePfn: number; pageSize: number; zones: Array<{ label: string; firstPb: number; lastPb: number }> }
+  | {
+    kind: 'map'; title: string; map: PageblockMap; migratetypes: string[]; pagesPerBlock: number; basePfn: number; pageSize: number; zones: Array<{ label: string; firstPb: number; lastPb: number }>
+    /** how the cells are coloured: by migratetype (default), or by migratetype with the free share as brightness */
+    overlay?: 'migratetype' | 'free'
+    /** pageblocks outlined over the map, one group per kind (a diff's changes), with their legend */
+    marks?: ReportMapMark[]
+  }
+
+/** Pageblocks marked on a map: outlined in `color` (drawn), or only counted in the legend. */
+export interface ReportMapMark {
+  label: string
+  color: string
+  cells: number[]
+  drawn: boolean
+}
 
 export interface ReportSection {
   /** stable id (HTML anchor, CSV name prefix) */
@@ -85,9 +99,9 @@ export interface ReportJson {
   provenance: ReportProvenance
   inspect: InspectJson
   whatifs: Array<{ command: string; request: WhatifCompactRequest | WhatifContigRequest; result: Record<string, unknown> }>
-  /** filled by the diff's section function (see build.ts `ReportExtras`) */
+  /** `buddyscope diff --json`'s object (diff.ts), or null */
   diff: unknown
-  /** filled by the series timeline's section function */
+  /** `buddyscope timeline --json`'s object (timeline.ts), or null */
   timeline: unknown
 }
 

@@ -5,7 +5,8 @@
  */
 import { deflateSync } from 'node:zlib'
 import { makeGrid } from '../../charts/pageblock_layout.ts'
-import { buildLut, fillCells } from '../../charts/pageblock_render.ts'
+import { buildLut, fillCells, packRgba, type MapOverlay } from '../../charts/pageblock_render.ts'
+import { parseHex } from '../../charts/palette.ts'
 import type { PageblockMap } from '../../engine/index.ts'
 import { crc32 } from './zip.ts'
 
@@ -44,24 +45,62 @@ export interface MapImage {
   scale: number
 }
 
+/** Pageblocks drawn over the map in one colour: outlined (a tint where cells are too small for an outline). */
+export interface MapMark {
+  cells: readonly number[]
+  color: string
+}
+
+export interface MapPngOptions {
+  /** how cells are coloured (charts/pageblock_render.ts overlays): 'migratetype' (default) or 'free' (brighter = more of it free) */
+  overlay?: MapOverlay
+  /** groups of cells to outline, drawn in order (the last on top) */
+  marks?: readonly MapMark[]
+}
+
+/** Cells of at least this many pixels get an outline; smaller ones are tinted whole. */
+export const OUTLINE_MIN_SCALE = 5
+
 /**
  * The map at a legible scale: power-of-two columns chosen as the app does for a 1000 × 500 area,
  * each pageblock a square of `scale` pixels (at most 16) with a one-pixel gap from 6 pixels up.
+ * Marked cells get an outline inside their square (1 px, 2 px from 10 px up) in the mark's
+ * colour, or are filled with it when the squares are smaller than OUTLINE_MIN_SCALE.
  */
-export function pageblockMapPng(map: PageblockMap, migratetypes: string[], pagesPerBlock: number): MapImage {
+export function pageblockMapPng(map: PageblockMap, migratetypes: string[], pagesPerBlock: number, opts: MapPngOptions = {}): MapImage {
+  const overlay = opts.overlay ?? 'migratetype'
   const grid = makeGrid(map.mt.length, 1000, 500)
   const scale = Math.max(1, Math.min(16, Math.floor(Math.min(1000 / grid.cols, 500 / grid.rows))))
   const gap = scale >= 6 ? 1 : 0
   const cells = new Uint32Array(grid.cols * grid.rows)
-  const lut = buildLut(migratetypes, 'migratetype', 'light')
-  fillCells(cells, { id: 'report', ...map }, grid, { c0: 0, c1: grid.cols, r0: 0, r1: grid.rows }, lut, 'migratetype', pagesPerBlock)
+  const lut = buildLut(migratetypes, overlay, 'light')
+  fillCells(cells, { id: 'report', ...map }, grid, { c0: 0, c1: grid.cols, r0: 0, r1: grid.rows }, lut, overlay, pagesPerBlock)
   const width = grid.cols * scale
   const height = grid.rows * scale
   const px = new Uint32Array(width * height)
+  const side = scale - gap
   for (let r = 0; r < grid.rows; r++) {
     for (let c = 0; c < grid.cols; c++) {
       const v = cells[r * grid.cols + c]!
-      for (let y = 0; y < scale - gap; y++) px.fill(v, (r * scale + y) * width + c * scale, (r * scale + y) * width + (c + 1) * scale - gap)
+      for (let y = 0; y < side; y++) px.fill(v, (r * scale + y) * width + c * scale, (r * scale + y) * width + c * scale + side)
+    }
+  }
+  const thick = scale >= 10 ? 2 : 1
+  for (const m of opts.marks ?? []) {
+    const [cr, cg, cb] = parseHex(m.color)
+    const v = packRgba(cr, cg, cb)
+    for (const i of m.cells) {
+      if (i < 0 || i >= grid.count) continue
+      const x0 = (i % grid.cols) * scale
+      const y0 = Math.floor(i / grid.cols) * scale
+      for (let y = 0; y < side; y++) {
+        const row = (y0 + y) * width + x0
+        if (scale < OUTLINE_MIN_SCALE || y < thick || y >= side - thick) px.fill(v, row, row + side)
+        else {
+          px.fill(v, row, row + thick)
+          px.fill(v, row + side - thick, row + side)
+        }
+      }
     }
   }
   // the LUT packs RGBA for this machine's byte order, so the bytes are R, G, B, A in memory

@@ -19,6 +19,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, posix } from 'node:path'
 import { once } from 'node:events'
+import { spawn } from 'node:child_process'
+import type { Readable } from 'node:stream'
 import { Parser, type ReadEntry } from 'tar'
 import { SnapshotError, ioReason } from './snapshot_error.ts'
 import { ESCAPES, VirtualTree, type VNode } from './snapshot_tree.ts'
@@ -196,7 +198,8 @@ function unpack(bundlePath: string, tempDir: string, tree: VirtualTree, limits: 
 
     // Small reads: the parser inflates each chunk synchronously, and zero runs in kpageflags
     // inflate ~1000:1, so this bounds the memory held while the disk catches up.
-    const src = createReadStream(bundlePath, { flags: 'r', highWaterMark: 16 * 1024 })
+    const xz = XZ_NAME.test(bundlePath) ? xzStream(bundlePath) : null
+    const src = xz ? xz.stream : createReadStream(bundlePath, { flags: 'r', highWaterMark: 16 * 1024 })
     const parser = new Parser({
       strict: true,
       file: bundlePath,
@@ -367,7 +370,7 @@ function unpack(bundlePath: string, tempDir: string, tree: VirtualTree, limits: 
         resolve()
       }, (err) => fail(`cannot unpack the bundle (${ioReason(err)})`))
     })
-    src.on('error', (err) => fail(`cannot read the bundle (${ioReason(err)})`))
+    src.on('error', (err: Error) => fail(`cannot read the bundle (${ioReason(err)})`))
 
     // Feed the parser with backpressure.
     ;(async () => {
@@ -380,9 +383,38 @@ function unpack(bundlePath: string, tempDir: string, tree: VirtualTree, limits: 
           })
         }
       }
+      if (xz) {
+        const problem = await xz.done
+        if (problem !== null) return fail(problem)
+      }
       if (!failure) parser.end()
     })().catch((err: unknown) => fail(`cannot read the bundle (${ioReason(err)})`))
   })
+}
+
+/** A .tar.xz (sosreport's default): Node has no xz decoder, so the `xz` program decompresses it (read-only, to a pipe). */
+export const XZ_NAME = /\.(tar\.xz|txz)$/i
+
+function xzStream(bundlePath: string): { stream: Readable; done: Promise<string | null> } {
+  const child = spawn('xz', ['--decompress', '--stdout', '--', bundlePath], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => {
+    if (stderr.length < 2000) stderr += d.toString('utf8')
+  })
+  const done = new Promise<string | null>((resolve) => {
+    child.on('error', (err: Error) => {
+      const code = (err as { code?: string }).code
+      resolve(code === 'ENOENT'
+        ? 'reading a .tar.xz needs the xz program, which is not installed (Debian/Ubuntu: apt install xz-utils; Fedora/RHEL: dnf install xz), or unpack it first (tar xJf FILE) and open the folder'
+        : `cannot run xz to decompress the bundle (${ioReason(err)})`)
+    })
+    child.on('close', (code) => {
+      resolve(code === 0 ? null : `xz could not decompress the bundle (${stderr.trim().replace(/^xz: /, '') || `exit code ${code}`}); expected a complete .tar.xz file`)
+    })
+  })
+  // a spawn failure leaves stdout empty: end it so the reader waits on `done`
+  child.on('error', () => child.stdout.destroy())
+  return { stream: child.stdout, done }
 }
 
 function findEscapingLink(tree: VirtualTree): string | null {

@@ -26,7 +26,9 @@ import { promisify } from 'node:util'
 import { SnapshotError, ioReason } from './snapshot_error.ts'
 import { MANIFEST_MAX_BYTES, parseManifest, type Manifest } from './snapshot_manifest.ts'
 import { FsTree, joinRel, type Tree, type TreeFile } from './snapshot_tree.ts'
-import { DEFAULT_LIMITS, ExtractedBundle, extractBundle, type BundleCache, type BundleLimits } from './snapshot_bundle.ts'
+import { sosreportExtras } from './sosreport.ts'
+import { importForeign, type ForeignImport } from './foreign.ts'
+import { DEFAULT_LIMITS, ExtractedBundle, XZ_NAME, extractBundle, type BundleCache, type BundleLimits } from './snapshot_bundle.ts'
 
 export { SnapshotError } from './snapshot_error.ts'
 export type { Manifest, ManifestCapture, ManifestStep, ManifestFile, ManifestSkip } from './snapshot_manifest.ts'
@@ -40,10 +42,14 @@ export const CANONICAL = [
   'buddyinfo', 'pagetypeinfo', 'zoneinfo', 'vmstat', 'meminfo', 'extfrag_index', 'unusable_index',
   'kpageflags', 'kpagecount', 'cmdline', 'iomem', 'slabinfo', 'uname_r', 'uptime',
   'sysctl_vm', 'transparent_hugepage', 'hugepages', 'uname_m', 'dmesg_cma',
+  'page_owner', 'page_owner_stacks',
 ] as const
 
-/** Binary files read with openStream (8 bytes per PFN). */
-export const BINARY_FILES: ReadonlySet<string> = new Set(['kpageflags', 'kpagecount'])
+/**
+ * Files read with openStream, never whole: kpageflags/kpagecount (binary, 8 bytes per PFN) and
+ * the debugfs page_owner texts (hundreds of MB on a large machine; engine/procfs/page_owner.ts).
+ */
+export const BINARY_FILES: ReadonlySet<string> = new Set(['kpageflags', 'kpagecount', 'page_owner', 'page_owner_stacks'])
 
 /** readText refuses files larger than this (decompressed); use openStream for those. */
 export const TEXT_MAX_BYTES = 64 * 1024 * 1024
@@ -133,6 +139,8 @@ const MACHINE_PATHS: ReadonlyArray<[string, string]> = [
   ['proc/sys/kernel/osrelease', 'uname_r'],
   ['sys/kernel/debug/extfrag/extfrag_index', 'extfrag_index'],
   ['sys/kernel/debug/extfrag/unusable_index', 'unusable_index'],
+  ['sys/kernel/debug/page_owner', 'page_owner'],
+  ['sys/kernel/debug/page_owner_stacks/show_stacks', 'page_owner_stacks'],
 ]
 
 const GZIP_MAGIC0 = 0x1f
@@ -339,13 +347,20 @@ async function indexCapture(tree: Tree, base: string): Promise<CaptureIndex> {
     }
   }
 
+  // a sosreport: its uname, sysctls and boot log, and a manifest saying what sos lacks
+  const sos = await sosreportExtras(tree, base, (n) => found.has(n) || texts.has(n), async (rel) => {
+    const file = await fileAt(rel)
+    return file ? readTreeText(file) : null
+  })
+  for (const [name, t] of sos?.texts ?? []) if (!found.has(name) && !texts.has(name)) texts.set(name, { kind: 'text', ...t })
+
   const entries = new Map<string, Entry>()
   const names = [...found.keys(), ...texts.keys()].sort(byName)
   for (const name of names) {
     const file = found.get(name)
     entries.set(name, file ? await fileEntry(file) : (texts.get(name) as Entry))
   }
-  return { entries, manifest: await readManifestAt(tree, base) }
+  return { entries, manifest: (await readManifestAt(tree, base)) ?? (entries.size > 0 ? sos?.manifest ?? null : null) }
 }
 
 async function readManifestAt(tree: Tree, base: string): Promise<Manifest | null> {
@@ -617,6 +632,28 @@ function makeSeries(path: string, opened: Opened & { located: { type: 'series' }
   }
 }
 
+/** The captures of another tool's output (foreign.ts) as a series of in-memory sources. */
+function foreignSeries(path: string, f: ForeignImport): SnapshotSeries {
+  const captures = f.captures.map((c) => {
+    const entries = new Map<string, Entry>()
+    for (const name of Object.keys(c.texts).sort(byName)) {
+      const t = c.texts[name] as { text: string; display: string }
+      entries.set(name, { kind: 'text', text: t.text, display: t.display })
+    }
+    return { label: c.label, source: new Source(path, f.kind, f.series ? c.label : null, c.manifest, entries, null) as SnapshotSource }
+  })
+  return {
+    path,
+    captures,
+    defaultIndex: f.series ? defaultCaptureIndex(captures.map((c) => c.label)) : 0,
+    readme: null,
+    readFile: async () => null,
+    close: async () => {
+      for (const c of captures) await c.source.close()
+    },
+  }
+}
+
 type PathKind = { kind: 'dir' } | { kind: 'bundle' } | { kind: 'file'; size: number }
 
 const TAR_NAME = /\.(tar\.gz|tgz|tar|taz|tar\.gzip)$/i
@@ -638,8 +675,9 @@ async function classify(path: string): Promise<PathKind> {
     throw new SnapshotError(path, `${path}: is neither a regular file nor a directory (expected a capture directory, a .tar.gz bundle or a captured file)`)
   }
   const name = basename(path)
+  if (XZ_NAME.test(name)) return { kind: 'bundle' }
   if (OTHER_ARCHIVE.test(name)) {
-    throw new SnapshotError(path, `${path}: this archive format is not supported; expected a .tar.gz, .tgz or .tar bundle (repack it with: tar czf snapshot.tar.gz <folder>)`)
+    throw new SnapshotError(path, `${path}: this archive format is not supported; expected a .tar.gz, .tgz, .tar or .tar.xz bundle (repack it with: tar czf snapshot.tar.gz <folder>)`)
   }
   if (TAR_NAME.test(name)) return { kind: 'bundle' }
   // Unknown name: a tarball if the (decompressed) content has the ustar magic.
@@ -741,6 +779,21 @@ function resolveLimits(opts?: OpenOptions): BundleLimits {
  */
 export async function openSnapshot(path: string, opts?: OpenOptions): Promise<SnapshotSource> {
   const pk = await classify(path)
+  const foreign = pk.kind === 'bundle' ? null : await importForeign(path, pk.kind)
+  if (foreign) {
+    const series = foreignSeries(path, foreign)
+    let chosen: number
+    try {
+      if (!foreign.series && opts?.capture !== undefined) {
+        throw new SnapshotError(path, `${path}: is a single capture (${foreign.format}), not a series; a capture (${JSON.stringify(opts.capture)}) cannot be chosen`)
+      }
+      chosen = opts?.capture === undefined ? series.defaultIndex : pickCapture(series.captures.map((c) => c.label), opts.capture, path)
+    } catch (err) {
+      await series.close()
+      throw err
+    }
+    return (series.captures[chosen] as { source: SnapshotSource }).source
+  }
   if (pk.kind === 'file') {
     if (opts?.capture !== undefined) {
       throw new SnapshotError(path, `${path}: is a single file, not a series of captures; a capture (${JSON.stringify(opts.capture)}) cannot be chosen`)
@@ -773,6 +826,8 @@ export async function openSnapshot(path: string, opts?: OpenOptions): Promise<Sn
 /** The captures of a series (numbered sub-folders, or a manifest "series"); null when `path` is not a series. */
 export async function openSeries(path: string, opts?: Pick<OpenOptions, 'limits' | 'cache'>): Promise<SnapshotSeries | null> {
   const pk = await classify(path)
+  const foreign = pk.kind === 'bundle' ? null : await importForeign(path, pk.kind)
+  if (foreign) return foreign.series ? foreignSeries(path, foreign) : null
   if (pk.kind === 'file') return null
   const opened = await openContainer(path, pk.kind === 'bundle', resolveLimits(opts), opts?.cache)
   if ('empty' in opened) return null

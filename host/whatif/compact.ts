@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os'
 import {
-  runCompactWhatIf, comparePredictedVsReal, sysctlInt, computePageblockMap, cloneModel, type PageblockMap,
+  runCompactWhatIf, comparePredictedVsReal, sysctlInt, computePageblockMap, cloneModel, exportModel, importModel, type PageblockMap,
   type CompactWhatIfOptions, type CompactWhatIfResult, type ZoneSummary, type PredictedVsReal,
 } from '../../engine/index.ts'
 import type { WhatifCompactRequest } from '../../contract/schemas.ts'
@@ -125,16 +125,24 @@ export function stepText(st: { name: string; detail: string }): string {
   return rest ? `${name} (${rest})` : name
 }
 
-/** A batch of seeds, as a worker runs it: an exact layout loaded once and copied per seed. */
+/**
+ * A batch of seeds, as a worker runs it: an exact layout (the host's copy, else loaded once) and
+ * copied per seed; a synthesized one made per seed.
+ */
 export async function runSeedJob(job: SeedJob, opened: OpenedPath): Promise<CompactWhatIfResult[]> {
   const t = job.target
   const load = (seed: number) => loadSnapshot(opened, { ...(t.capture ? { capture: t.capture } : {}), layout: t.layout, seed })
   const out: CompactWhatIfResult[] = []
-  const exact = t.layout === 'exact' ? await load(t.seed) : null
+  let exact: { model: LoadedModel['model']; allocator: LoadedModel['allocator']; hpageOrder: number } | null = null
+  if (job.exact) exact = { ...importModel(job.exact.model), hpageOrder: job.exact.hpageOrder }
+  else if (t.layout === 'exact') {
+    const s = await load(t.seed)
+    exact = { model: s.model, allocator: s.allocator, hpageOrder: s.capture.machine.hpageOrder }
+  }
   for (const run of job.runs) {
-    const s = exact ?? await load(run.seed)
-    const { model, allocator } = exact ? cloneModel(exact.model, exact.allocator.policy) : s
-    const r = runCompactWhatIf(model, allocator, run.options, s.capture.machine.hpageOrder)
+    const s = exact ? null : await load(run.seed)
+    const { model, allocator } = exact ? cloneModel(exact.model, exact.allocator.policy) : s!
+    const r = runCompactWhatIf(model, allocator, run.options, exact ? exact.hpageOrder : s!.capture.machine.hpageOrder)
     r.events = []
     r.timeline = []
     out.push(r)
@@ -148,6 +156,14 @@ export async function runSeedJob(job: SeedJob, opened: OpenedPath): Promise<Comp
  */
 function batches(seeds: number, layout: 'exact' | 'synthesized', parallel: number): number {
   return layout === 'exact' ? Math.max(1, Math.min(seeds, parallel - 1)) : seeds
+}
+
+type LoadedModel = Awaited<ReturnType<typeof loadSnapshot>>
+
+/** An exact layout for the seed jobs: its arrays copied (a job may be posted after this thread's own run began). */
+function exactCopy(model: LoadedModel['model'], policy: LoadedModel['allocator']['policy'], hpageOrder: number): NonNullable<SeedJob['exact']> {
+  const t = exportModel(model, policy)
+  return { model: { ...t, memMap: t.memMap.slice(), pageblockMt: t.pageblockMt.slice(), pageblockFlags: t.pageblockFlags.slice() }, hpageOrder }
 }
 
 export async function whatifCompact(target: Target, req: WhatifCompactRequest, env: CompactRunEnv = {}): Promise<WhatifCompactJson> {
@@ -206,10 +222,13 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   const seeds = Array.from({ length: seedCount }, (_, i) => target.seed + i)
   const runs = seedCount > 1 ? await Promise.all(seeds.map(async (seed) => ({ seed, options: await options(seed) }))) : []
   const n = batches(seeds.length, layout, env.parallel ?? availableParallelism())
+  // the pool's workers start from a copy of this exact layout, made before this thread's run changes it
+  const shared = runs.length && env.runSeeds && layout === 'exact' ? exactCopy(s.model, s.allocator.policy, s.capture.machine.hpageOrder) : null
   const jobs: SeedJob[] = runs.length ? Array.from({ length: n }, (_, b) => ({
     kind: 'compact-seeds' as const,
     target: { path: o.path, shared: o.shared(), ...(s.label ? { capture: s.label } : {}), layout, seed: target.seed },
     runs: runs.filter((_, i) => i % n === b),
+    ...(shared ? { exact: shared } : {}),
   })) : []
   const pending = jobs.length && env.runSeeds ? env.runSeeds(jobs) : null
   pending?.catch(() => undefined)

@@ -5,6 +5,7 @@
  * layout with ZONE_MOVABLE first (and reports the layout without it beside). For a capture
  * followed in its series by a real hugetlb step, predicted vs real.
  */
+import { attachBlockerOwners } from '../polluters.ts'
 import {
   cloneModel, sysctlInt,
   runCmaWhatIf, runHugetlbWhatIf, withCmaMigratetype, runContigWhatIf, runThpWhatIf, discoverCmaAreas, newCmaArea, DEFRAG_MODES,
@@ -241,6 +242,13 @@ async function run(o: OpenedPath, target: Target, a: WhatifContigRequest): Promi
       const got = st.obtained - st.before
       real = { ...st, predicted, error: got ? (predicted - got) / got : null }
     }
+  }
+  // where page_owner was captured, each blocking page says who allocated it
+  const src = await o.capture(s.label ?? undefined)
+  try {
+    await attachBlockerOwners(result, src)
+  } finally {
+    await src.close()
   }
   return { kind: a.kind, capture: s.label, layout: s.model.build.method, seeds, result, perSeed, baseline, real, ...result }
 }

@@ -13,6 +13,7 @@ import { inspectJson } from '../summary.ts'
 import { runSeedJob, whatifCompact } from '../whatif/compact.ts'
 import { whatifContig } from '../whatif/contig.ts'
 import { countMixedHere } from '../timeline.ts'
+import { fleetRow } from '../fleet.ts'
 import { toHostError } from '../errors.ts'
 import type { EngineJob, OpenResult, SeedJob } from './jobs.ts'
 import type { PortMessage, PortReply } from './pool.ts'
@@ -71,6 +72,11 @@ async function runJob(job: EngineJob, port: MessagePort): Promise<object> {
         const t = job.target
         progress('counting mixed pageblocks', 0, 0)
         return await countMixedHere({ path: t.path, capture: t.capture ?? null }, [], opened)
+      }
+      case 'fleet-rows': {
+        const rows = []
+        for (const p of job.paths) rows.push(await fleetRow(p))
+        return rows
       }
     }
   } finally {

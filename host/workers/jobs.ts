@@ -10,6 +10,7 @@ import type { LayoutChoice } from '../load.ts'
 import type { InspectJson } from '../summary.ts'
 import type { WhatifCompactJson } from '../whatif/compact.ts'
 import type { ContigJson } from '../whatif/contig.ts'
+import type { FleetRow } from '../fleet.ts'
 
 /** Which snapshot, which capture of it, which layout. */
 export interface Target {
@@ -56,6 +57,11 @@ export interface SeedJob {
   kind: 'compact-seeds'
   target: Target
   runs: Array<{ seed: number; options: CompactWhatIfOptions }>
+  /**
+   * An exact layout as the host loaded it (a copy made before its own run), so the worker starts
+   * from it instead of decoding kpageflags and inferring the layout again; with its THP order.
+   */
+  exact?: { model: ModelTransfer; hpageOrder: number }
 }
 
 /** The mixed pageblocks per zone of a capture's exact layout (a timeline's captures, side by side). */
@@ -66,7 +72,14 @@ export interface MixedJob {
 
 export type MixedResult = Array<{ node: number; zone: string; mixed: Record<string, number> }>
 
-export type EngineJob = OpenJob | CompactJob | ContigJob | SeedJob | MixedJob
+/** Rows of the fleet view (host/fleet.ts) for a batch of captures (`target` is the first). */
+export interface FleetRowJob {
+  kind: 'fleet-rows'
+  target: Target
+  paths: string[]
+}
+
+export type EngineJob = OpenJob | CompactJob | ContigJob | SeedJob | MixedJob | FleetRowJob
 
 export type EngineResult<J extends EngineJob> =
   J extends OpenJob ? OpenResult
@@ -74,4 +87,5 @@ export type EngineResult<J extends EngineJob> =
       : J extends ContigJob ? ContigJson
         : J extends SeedJob ? CompactWhatIfResult[]
           : J extends MixedJob ? MixedResult
-            : never
+            : J extends FleetRowJob ? FleetRow[]
+              : never

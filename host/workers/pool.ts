@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { Piscina } from 'piscina'
 import type { EngineJob, EngineResult, SeedJob } from './jobs.ts'
 import type { CompactWhatIfResult } from '../../engine/index.ts'
@@ -44,10 +45,22 @@ export interface PoolOptions {
 /** The tsx bootstrap of the TypeScript worker (CLI, `serve`, tests); the Electron build bundles its own. */
 export const TSX_WORKER = fileURLToPath(new URL('./engine_worker.mjs', import.meta.url))
 
+/** Defined (true) only in the CLI's precompiled bundle (scripts/build-cli.mjs). */
+declare const __BUDDYSCOPE_BUNDLE__: boolean | undefined
+
+/**
+ * The worker the pool starts by default: in the precompiled CLI (dist-cli/, built by npm's
+ * prepare step) its precompiled engine_worker.mjs, built from the same sources at the same time;
+ * from the TypeScript sources (tsx, tests) the tsx bootstrap.
+ */
+export const DEFAULT_WORKER = typeof __BUDDYSCOPE_BUNDLE__ !== 'undefined' && __BUDDYSCOPE_BUNDLE__
+  ? join(import.meta.dirname, 'engine_worker.mjs') // the bundle's own folder (its import.meta.url names this source file)
+  : TSX_WORKER
+
 export class EnginePool implements EngineRunner {
   private readonly pool: Piscina
 
-  constructor(filename: string = TSX_WORKER, opts: PoolOptions = {}) {
+  constructor(filename: string = DEFAULT_WORKER, opts: PoolOptions = {}) {
     const cpus = availableParallelism()
     this.pool = new Piscina({
       filename,

@@ -17,10 +17,15 @@ describe('contig_format', () => {
   it('blocker rows: one per page, address = pfn × page size, pageblock, windows it blocked', () => {
     const rows = blockerRows(sampleCma(), snap)
     expect(rows).toEqual([
-      { pfn: 1030, addr: '0x406000', kind: 'pinned', pageblock: 2, windows: [1] },
-      { pfn: 1600, addr: '0x640000', kind: 'pinned', pageblock: 3, windows: [1, 2] },
-      { pfn: 2100, addr: '0x834000', kind: 'slab', pageblock: 4, windows: [2] },
+      { pfn: 1030, addr: '0x406000', kind: 'pinned', pageblock: 2, windows: [1], owner: null },
+      { pfn: 1600, addr: '0x640000', kind: 'pinned', pageblock: 3, windows: [1, 2], owner: null },
+      { pfn: 2100, addr: '0x834000', kind: 'slab', pageblock: 4, windows: [2], owner: null },
     ])
+    // where the capture has page_owner, the row names the allocation's site and comm
+    const owned = sampleCma()
+    const w = (owned as unknown as { windows: Array<{ blockers: Array<{ pfn: number; owner?: unknown }> }> }).windows
+    for (const x of w) for (const b of x.blockers) if (b.pfn === 2100) b.owner = { comm: 'kworker/0:1', pid: 9, site: 'allocate_slab', migratetype: 'Unmovable', order: 0, gfp: 'GFP_KERNEL' }
+    expect(blockerRows(owned, snap).find((r) => r.pfn === 2100)?.owner).toBe('allocate_slab (kworker/0:1)')
     expect(blockerRows(sampleHugetlb(), snap)).toEqual([])
     expect(blockerTotals(sampleCma())).toEqual([{ kind: 'pinned', maxPerWindow: 2, windows: 2 }, { kind: 'slab', maxPerWindow: 1, windows: 1 }])
   })

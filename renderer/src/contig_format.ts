@@ -79,6 +79,8 @@ export interface BlockerRow {
   pageblock: number
   /** the windows (1-based, in the order tried) it blocked */
   windows: number[]
+  /** who allocated it (page_owner), e.g. "pipe_write (fragwork)", or null */
+  owner: string | null
 }
 
 /** One row per blocking page (a page blocking several overlapping windows is one row), in PFN order. */
@@ -90,7 +92,8 @@ export function blockerRows(r: ContigWhatifResult, g: Geo): BlockerRow[] {
       if (have) {
         if (!have.windows.includes(wi + 1)) have.windows.push(wi + 1)
       } else {
-        by.set(b.pfn, { pfn: b.pfn, addr: hex(b.pfn * g.pageSize), kind: b.kind, pageblock: pageblockOf(b.pfn, g), windows: [wi + 1] })
+        const o = b.owner
+        by.set(b.pfn, { pfn: b.pfn, addr: hex(b.pfn * g.pageSize), kind: b.kind, pageblock: pageblockOf(b.pfn, g), windows: [wi + 1], owner: o ? `${o.site} (${o.comm ?? (o.pid !== null ? `pid ${o.pid}` : '?')})` : null })
       }
     }
   })

@@ -1,8 +1,10 @@
 /**
  * `buddyscope report` in-process: every format from a real capture, the format from the
  * extension or --format, --whatif parsed by the what-if flag parsers (and written back the same
- * way), a buddyinfo diff, usage errors, atomic writes (an existing file is replaced whole or not
- * at all; a failed export leaves nothing), and the capture's files untouched (hashed before and after).
+ * way), --diff (the diff model, as `buddyscope diff --json`) and --timeline (as `buddyscope
+ * timeline --json`) on real series, usage errors, atomic writes (an existing file is replaced
+ * whole or not at all; a failed export leaves nothing), and the capture's files untouched (hashed
+ * before and after).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
@@ -18,10 +20,16 @@ import { writeReportDir, writeReportFile } from '../../host/report/write.ts'
 import { crc32 } from '../../host/report/zip.ts'
 import { findChromium, htmlToPdf } from '../../host/report/pdf.ts'
 import type { ReportJson } from '../../host/report/model.ts'
+import { MAX_CHANGED_ROWS } from '../../host/report/diff.ts'
+import type { CaptureDiffJson } from '../../host/diff.ts'
+import type { TimelineJson } from '../../host/timeline.ts'
 
 const X86 = fixturePath('x86-512M-s1-compact')
 const X86_BEFORE = fixturePath('x86-512M-s1-compact', '02-before')
-const X86_AFTER = fixturePath('x86-512M-s1-compact', '03-after-compact-node')
+const FEWPIN = fixturePath('x86-2G-s13-fewpin')
+const FEWPIN_BEFORE = fixturePath('x86-2G-s13-fewpin', '02-before')
+const FEWPIN_AFTER = fixturePath('x86-2G-s13-fewpin', '03-after-compact-memory')
+const HUGETLB = fixturePath('x86-1G-s2-hugetlb')
 
 let work: string
 beforeAll(() => {
@@ -113,16 +121,93 @@ describe('buddyscope report', () => {
     expect(readdirSync(work).filter((f) => f.startsWith('.'))).toEqual([])
   }, 240_000)
 
-  it('diff: B\'s buddyinfo minus A\'s, captured numbers', async () => {
+  it('--diff: the diff model of a real compaction, its JSON `buddyscope diff --json`\'s', async () => {
     const out = join(work, 'diff.json')
-    const r = await runCli(['report', X86_BEFORE, '--diff', X86_AFTER, '-o', out])
+    const r = await runCli(['report', FEWPIN_BEFORE, '--diff', FEWPIN_AFTER, '-o', out])
+    expect(r.code, r.err).toBe(0)
+    expect(r.out).toContain('(json, diff)')
+    const j = JSON.parse(readFileSync(out, 'utf8')) as ReportJson
+    const direct = await runCli(['diff', FEWPIN_BEFORE, FEWPIN_AFTER, '--json'])
+    expect(direct.code, direct.err).toBe(0)
+    const d = JSON.parse(direct.out) as CaptureDiffJson
+    expect(j.diff).toEqual(d)
+    const zone = (j.diff as CaptureDiffJson).zones.find((z) => z.zone === 'DMA32')!
+    // the captured numbers: B's buddyinfo minus A's
+    const a = parseBuddyinfo(readFileSync(join(FEWPIN_BEFORE, 'buddyinfo'), 'utf8')).rows.find((z) => z.zone === 'DMA32')!.nrFree
+    const b = parseBuddyinfo(readFileSync(join(FEWPIN_AFTER, 'buddyinfo'), 'utf8')).rows.find((z) => z.zone === 'DMA32')!.nrFree
+    expect(zone.freeBlocksDelta).toEqual(b.map((v, o) => v - a[o]!))
+    expect(zone.sources).toEqual({ freeBlocks: 'buddyinfo', freeBlocksByMigratetype: 'pagetypeinfo', pageblocks: 'pagetypeinfo' })
+    // a real compact_memory: hundreds of pageblocks became wholly free, every one listed in the JSON
+    expect(zone.changeCounts!['became-free']).toBeGreaterThan(100)
+    expect(zone.pageblocks.length).toBe(zone.changedPageblocks)
+    expect(zone.pageblocks.length).toBeGreaterThan(MAX_CHANGED_ROWS)
+
+    // the Markdown of the same: the per-order table in a fixed-width block, the counts per change as diff --json has them, the list capped
+    const md = join(work, 'diff.md')
+    const r2 = await runCli(['report', FEWPIN, '--capture', '02-before', '--diff', '03-after-compact-memory', '-o', md])
+    expect(r2.code, r2.err).toBe(0)
+    const text = readFileSync(md, 'utf8')
+    expect(text).toMatch(new RegExp(`\`\`\`text\\n +0 +1 .*\\nbefore \\(buddyinfo, captured\\) +${a.join(' +')}\\nafter \\(buddyinfo, captured\\) +${b.join(' +')}\\ndelta \\(buddyinfo, captured\\) +${b.map((v, o) => (v - a[o]! > 0 ? `\\+${v - a[o]!}` : String(v - a[o]!))).join(' +')}\\n`))
+    const dma = d.zones.findIndex((z) => z.zone === 'DMA32')
+    for (const c of ['became-free', 'filled', 'retyped', 'freed-pages', 'allocated-pages'] as const) {
+      expect(text, c).toMatch(new RegExp(`\\| ${c}: [^|]+ \\| ${d.zones.map((z) => z.changeCounts![c]).join(' \\| ')} \\|`))
+      expect(d.zones[dma]!.changeCounts![c]).toBe(zone.changeCounts![c])
+    }
+    expect(text).toContain(`The first ${MAX_CHANGED_ROWS} of ${zone.pageblocks.length} changed pageblocks`)
+    expect(text.match(/^\| \d+ \| 0x[0-9a-f]+ \|/gm)!.length).toBe(MAX_CHANGED_ROWS)
+    expect(text).toContain(`buddyscope report ${FEWPIN} --capture 02-before --diff 03-after-compact-memory -o ${md}`)
+  }, 180_000)
+
+  it('--timeline: the series\' timeline, its JSON `buddyscope timeline --json`\'s', async () => {
+    const out = join(work, 'timeline.json')
+    const r = await runCli(['report', HUGETLB, '--timeline', '-o', out])
     expect(r.code, r.err).toBe(0)
     const j = JSON.parse(readFileSync(out, 'utf8')) as ReportJson
-    const a = parseBuddyinfo(readFileSync(join(X86_BEFORE, 'buddyinfo'), 'utf8')).rows.find((z) => z.zone === 'DMA32')!.nrFree
-    const b = parseBuddyinfo(readFileSync(join(X86_AFTER, 'buddyinfo'), 'utf8')).rows.find((z) => z.zone === 'DMA32')!.nrFree
-    const zone = (j.diff as { zones: Array<{ zone: string; delta: number[]; source: { a: string; b: string } }> }).zones.find((z) => z.zone === 'DMA32')!
-    expect(zone.delta).toEqual(b.map((v, o) => v - a[o]!))
-    expect(zone.source).toEqual({ a: 'buddyinfo', b: 'buddyinfo' })
+    const direct = await runCli(['timeline', HUGETLB, '--json'])
+    expect(direct.code, direct.err).toBe(0)
+    const t = JSON.parse(direct.out) as TimelineJson
+    expect(j.timeline).toEqual(t)
+    expect(j.diff).toBeNull()
+
+    const dir = join(work, 'timeline-csv') + '/'
+    const r2 = await runCli(['report', HUGETLB, '--timeline', '-o', dir])
+    expect(r2.code, r2.err).toBe(0)
+    const files = readdirSync(dir)
+    expect(files).toEqual(expect.arrayContaining(['timeline-captures.csv', 'timeline-counters.csv', 'timeline-n0-dma32-steps.csv', 'timeline-n0-dma32-free.csv']))
+    // the counter deltas per capture: the timeline's own
+    const counters = readFileSync(join(dir, 'timeline-counters.csv'), 'utf8').split('\r\n')
+    expect(counters[0]).toBe(['counter', ...t.points.slice(1).map((p) => p.label)].join(','))
+    const pgm = counters.find((l) => l.startsWith('pgmigrate_success,'))!.split(',').slice(1)
+    expect(pgm).toEqual(t.points.slice(1).map((p) => { const v = p.deltas!['pgmigrate_success'] ?? 0; return v > 0 ? `+${v}` : String(v) }))
+    // the steps: the DMA32 free memory in blocks ≥ 2 MiB came back after the hugetlb release
+    const steps = readFileSync(join(dir, 'timeline-n0-dma32-steps.csv'), 'utf8')
+    expect(steps).toMatch(/hugetlb 2 MiB release,03-after-hugetlb-2M-fragmented → 04-after-hugetlb-release,\+196 MiB,/)
+    const free = readFileSync(join(dir, 'timeline-n0-dma32-free.csv'), 'utf8')
+    const bi = parseBuddyinfo(readFileSync(join(HUGETLB, '05-after-compact-memory', 'buddyinfo'), 'utf8')).rows.find((z) => z.zone === 'DMA32')!.nrFree
+    expect(free).toContain(`05-after-compact-memory,${bi.join(',')},`)
+
+    const md = join(work, 'timeline.md')
+    const r3 = await runCli(['report', HUGETLB, '--timeline', '-o', md])
+    expect(r3.code, r3.err).toBe(0)
+    const text = readFileSync(md, 'utf8')
+    expect(text).toContain('## Timeline of the series')
+    expect(text).toContain('**Verdict:** Contiguity (free memory in blocks ≥ 2 MiB, 0:DMA32) fell most at 02-before (−890 MiB, after workload (6s)); it came back most at 04-after-hugetlb-release (+196 MiB, after hugetlb 2 MiB release).')
+    expect(text).toContain(`buddyscope report ${HUGETLB} --timeline -o ${md}`)
+  }, 180_000)
+
+  it('--diff and --timeline refuse what they cannot show', async () => {
+    let r = await runCli(['report', X86_BEFORE, '--timeline', '-o', join(work, 'no.md')])
+    expect(r.code).toBe(1)
+    expect(r.err).toContain('is a single capture, not a series')
+    r = await runCli(['report', FEWPIN, '--diff', '07-nothing', '-o', join(work, 'no.md')])
+    expect(r.code).toBe(1)
+    expect(r.err).toContain('--diff 07-nothing: no such file or directory, and no capture of')
+    expect(r.err).toContain('01-boot, 02-before, 03-after-compact-memory')
+    // two machines: the diff names both files
+    r = await runCli(['report', X86_BEFORE, '--diff', FEWPIN_AFTER, '-o', join(work, 'no.md')])
+    expect(r.code).toBe(1)
+    expect(r.err).toMatch(/zoneinfo.*zoneinfo.*captures of two machines/)
+    expect(existsSync(join(work, 'no.md'))).toBe(false)
   }, 120_000)
 
   it('usage errors: the format, --whatif, a flag outside the quotes', async () => {

@@ -1,7 +1,8 @@
 /**
  * End to end: reports exported from the CLI and from browser mode, then opened in Chromium with
  * the network off. They render with no console error and no request, and their free-area tables
- * hold the capture's own buddyinfo numbers. The PDF is turned into PNGs with pdftoppm (poppler)
+ * hold the capture's own buddyinfo numbers; the diff and the timeline sections show their charts
+ * and the diff's map with its outlines. The PDF is turned into PNGs with pdftoppm (poppler)
  * for a person to look at; the screenshots go to test-results/e2e/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,6 +19,7 @@ import { runCli } from '../helpers/cli_harness.ts'
 
 const X86 = join(FIXTURES, 'x86-512M-s1-compact')
 const HOST = join(FIXTURES, 'host-24G-k618-a')
+const FEWPIN = join(FIXTURES, 'x86-2G-s13-fewpin')
 
 let work: string
 let browser: Browser
@@ -38,7 +40,7 @@ function buddyinfoOf(captureDir: string): Record<string, number[]> {
 }
 
 /** Open a report offline; its console errors, the requests it made, and each free-area table's buddyinfo row. */
-async function openReport(file: string, shot: string): Promise<{ errors: string[]; requests: string[]; rows: Record<string, number[]>; headings: string[] }> {
+async function openReport(file: string, shot: string, sections: Record<string, string> = {}): Promise<{ errors: string[]; requests: string[]; rows: Record<string, number[]>; headings: string[]; page: { charts: Record<string, number>; maps: Record<string, number>; marks: Record<string, string[]> } }> {
   const ctx = await browser.newContext({ offline: true, javaScriptEnabled: false, viewport: { width: 1200, height: 900 } })
   const page = await ctx.newPage()
   const errors: string[] = []
@@ -58,12 +60,28 @@ async function openReport(file: string, shot: string): Promise<{ errors: string[
     rows[`${node}:${zone}`] = cells.map(Number)
   }
   const headings = await page.locator('h2').allInnerTexts()
-  // images decoded (the pageblock map) and charts present
-  expect(await page.locator('figure.map img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0)
+  // per section (the diff's and the timeline's, by id prefix): its charts, its maps, the legend of a map's outlines
+  const charts: Record<string, number> = {}
+  const maps: Record<string, number> = {}
+  const marks: Record<string, string[]> = {}
+  for (const sec of await page.locator('section').all()) {
+    const id = (await sec.getAttribute('id'))!
+    charts[id] = await sec.locator('figure.chart svg').count()
+    maps[id] = await sec.locator('figure.map img').count()
+    marks[id] = await sec.locator('ul.legend.marks li').allInnerTexts()
+  }
+  // images decoded (the pageblock maps) and charts present
+  const widths = await page.locator('figure.map img').evaluateAll((imgs) => imgs.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth))
+  expect(widths.length).toBeGreaterThan(0)
+  for (const w of widths) expect(w).toBeGreaterThan(0)
   expect(await page.locator('figure.chart svg').count()).toBeGreaterThan(0)
   await page.screenshot({ path: join(SHOTS, shot), fullPage: false })
+  for (const [id, name] of Object.entries(sections)) {
+    await page.locator(`section#${id}`).scrollIntoViewIfNeeded()
+    await page.locator(`section#${id}`).screenshot({ path: join(SHOTS, name) })
+  }
   await ctx.close()
-  return { errors, requests, rows, headings }
+  return { errors, requests, rows, headings, page: { charts, maps, marks } }
 }
 
 function expectBuddyinfo(rows: Record<string, number[]>, captureDir: string): void {
@@ -84,6 +102,31 @@ describe('reports opened in a real browser, offline', () => {
     expect(o.requests).toEqual([])
     expectBuddyinfo(o.rows, join(X86, '02-before'))
     expect(o.headings).toEqual(expect.arrayContaining(['The machine and the capture', 'Free areas per zone and migratetype', 'Indices and fragmentation score', 'The pageblock map', 'What-if 1: compact', 'What-if 2: hugetlb --count 64', 'Provenance']))
+  }, 180_000)
+
+  it('CLI: HTML with the diff of a real compaction and the series\' timeline', async () => {
+    const file = join(work, 'diff-timeline.html')
+    const r = await runCli(['report', FEWPIN, '--capture', '02-before', '--diff', '03-after-compact-memory', '--timeline', '-o', file])
+    expect(r.code, r.err).toBe(0)
+    const o = await openReport(file, 'report-diff-timeline.png', { 'diff': 'report-diff.png', 'timeline-n0-dma32': 'report-timeline.png' })
+    expect(o.errors).toEqual([])
+    expect(o.requests).toEqual([])
+    expectBuddyinfo(o.rows, join(FEWPIN, '02-before'))
+    expect(o.headings).toEqual(expect.arrayContaining([`Diff: ${FEWPIN} [03-after-compact-memory] against this capture`, 'Timeline of the series']))
+    // the diff: its map with the changed pageblocks outlined, and a chart per zone that changed
+    expect(o.page.maps['diff']).toBe(1)
+    expect(o.page.marks['diff']!.find((m) => m.startsWith('became wholly free'))).toMatch(/became wholly free \d{3}/)
+    expect(o.page.charts['diff-n0-dma32']).toBe(1)
+    expect(o.page.charts['diff-n0-dma']).toBe(0)
+    // the timeline: the app's chart for each zone
+    expect(o.page.charts['timeline-n0-dma32']).toBe(1)
+    expect(o.page.charts['timeline-n0-dma']).toBe(1)
+    const html = readFileSync(file, 'utf8')
+    expect(html).toContain('fell most at 02-before')
+    // what the text says the map outlines is what the diff counted as its main change
+    const d = JSON.parse((await runCli(['diff', FEWPIN, '--capture', '02-before', '--to', '03-after-compact-memory', '--json'])).out) as { zones: Array<{ pageblocks: Array<{ changes: string[] }> }> }
+    const free = d.zones.flatMap((z) => z.pageblocks).filter((b) => b.changes[0] === 'became-free').length
+    expect(o.page.marks['diff']).toContain(`became wholly free ${free}`)
   }, 180_000)
 
   it('CLI: PDF of this machine\'s 24 GiB capture, pages as PNG', async () => {
@@ -117,6 +160,8 @@ describe('Export Report in browser mode', () => {
     await page.getByTestId('export-button').click()
     await page.getByTestId('export-panel').waitFor()
     expect(await page.getByTestId('export-whatif').count()).toBe(1)
+    // a capture of a series: the timeline is in, unless unticked
+    expect(await page.getByTestId('export-timeline').isChecked()).toBe(true)
     await page.getByTestId('export-format').selectOption('html')
     await page.screenshot({ path: join(SHOTS, 'report-export-panel.png') })
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.getByTestId('export-run').click()])
@@ -130,6 +175,8 @@ describe('Export Report in browser mode', () => {
     expect(o.requests).toEqual([])
     expectBuddyinfo(o.rows, join(X86, '02-before'))
     expect(o.headings.find((h) => h.startsWith('What-if 1: compact')), o.headings.join(' | ')).toBeDefined()
+    expect(o.headings).toContain('Timeline of the series')
+    expect(o.page.charts['timeline-n0-dma32']).toBe(1)
     const html = readFileSync(file, 'utf8')
     expect(html).toContain('buddyscope whatif compact')
 

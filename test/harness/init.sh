@@ -81,6 +81,9 @@ cap() {
 	cat /proc/zoneinfo > $d/after-kpage/zoneinfo
 	cat /proc/vmstat > $d/after-kpage/vmstat
 	[ -r /sys/kernel/debug/page_owner ] && cat /sys/kernel/debug/page_owner | gzip -1 > $d/page_owner.gz
+	# 6.10+: the allocated pages summed per stack
+	[ -r /sys/kernel/debug/page_owner_stacks/show_stacks ] &&
+		cat /sys/kernel/debug/page_owner_stacks/show_stacks | gzip -1 > $d/page_owner_stacks.gz
 	if [ -d /sys/kernel/debug/cma ]; then
 		for a in /sys/kernel/debug/cma/*; do
 			mkdir -p $d/cma/$(basename $a)

@@ -4,6 +4,10 @@
 #
 # Usage:  harness/run.sh all            # every run listed in runs.conf
 #         harness/run.sh RUN-NAME ...   # selected runs
+#         KERNEL=/path/bzImage harness/run.sh RUN-NAME   # boot that kernel image instead of the
+#                                       # run's Debian package (amd64; drivers built in, no modules;
+#                                       # kernel/build.sh builds the page_owner one)
+# KERNEL_APPEND adds kernel parameters to every selected run (e.g. "page_owner=on cma=64M").
 # Needs root on Debian 12 with apt access (packages are downloaded, never
 # copied into the repository). Cache dir: $GT_CACHE (default /tmp/gt-cache).
 set -euo pipefail
@@ -41,7 +45,8 @@ fetch_arch() {
 			apt-get update -q >&2
 		fi
 		rm -f ./*.deb
-		if ! apt-get download "$kpkg:$arch" >&2 2>/dev/null; then
+		if [ "$kpkg" = none ]; then :
+		elif ! apt-get download "$kpkg:$arch" >&2 2>/dev/null; then
 			# the exact ABI package may have left the mirror: take the one
 			# the metapackage points at now (recorded in the run's vm file)
 			kpkg=$(apt-cache depends "linux-image-$arch:$arch" | sed -n 's/.*Depends: \(linux-image-[^:]*\).*/\1/p' | head -1)
@@ -49,7 +54,7 @@ fetch_arch() {
 			apt-get download "$kpkg:$arch" >&2
 		fi
 		apt-get download "busybox-static:$arch" >&2
-		dpkg -x linux-image-*.deb root
+		[ "$kpkg" = none ] || dpkg -x linux-image-*.deb root
 		dpkg -x busybox-static_*.deb root
 		touch .done
 		cd - >/dev/null
@@ -61,13 +66,23 @@ fetch_arch() {
 # run NAME ARCH KPKG MEM_MB APPEND GT_WL GT_PRE GT_SEQ TIMEOUT_S
 do_run() {
 	local name=$1 arch=$2 kpkg=$3 mem=$4 append=$5 wl=$6 pre=$7 seq=$8 tmo=${9:-1800}
-	local root work out
-	root=$(fetch_arch "$arch" "$kpkg")
+	local root work out kimage=${KERNEL:-}
+	if [ -n "$kimage" ]; then
+		[ "$arch" = amd64 ] || { echo "[$name] KERNEL= is for amd64 runs only"; return 1; }
+		[ -f "$kimage" ] || { echo "[$name] KERNEL=$kimage: no such file"; return 1; }
+		kimage=$(readlink -f "$kimage")
+		root=$(fetch_arch "$arch" none)
+		append="$append ${KERNEL_APPEND:-}"
+	elif [ "$kpkg" = none ]; then
+		echo "[$name] this run boots a custom kernel: set KERNEL=/path/bzImage (kernel/build.sh)"; return 1
+	else
+		root=$(fetch_arch "$arch" "$kpkg")
+	fi
 	work="$CACHE/work/$name"
 	out="$OUTROOT/$name"
 	rm -rf "$work" && mkdir -p "$work/initramfs/lib/modules" "$work/initramfs/bin"
-	local kver
-	kver=$(ls "$root/lib/modules")
+	local kver=custom
+	[ -n "$kimage" ] || kver=$(ls "$root/lib/modules")
 	local cc mods qemu console
 	if [ "$arch" = amd64 ]; then
 		cc=gcc
@@ -87,6 +102,7 @@ do_run() {
 	cp "$HERE/init.sh" "$work/initramfs/init" && chmod +x "$work/initramfs/init"
 	cp "$HERE/../../capture/buddyscope-capture" "$work/initramfs/buddyscope-capture" # bsc: steps
 	: > "$work/initramfs/modules.order"
+	[ -z "$kimage" ] || mods="" # a custom image has its drivers built in
 	for m in $mods; do
 		f=$(find "$root/lib/modules/$kver" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
 		if [ -n "$f" ]; then
@@ -100,9 +116,11 @@ do_run() {
 	(cd "$work/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
 	truncate -s 256M "$work/out.img"
 	local cmdline="console=$console loglevel=4 panic=-1 $append gt_wl=$wl gt_pre=$pre gt_seq=$seq"
+	local kfile="$root/boot/vmlinuz-$kver"
+	if [ -n "$kimage" ]; then kfile=$kimage; kpkg="custom:$(basename "$kimage") sha256=$(sha256sum "$kimage" | cut -c1-16)"; fi
 	echo "[$name] booting $kpkg ($arch) mem=${mem}M: $cmdline"
 	local t0=$SECONDS
-	timeout "$tmo" "${qemu[@]}" -kernel "$root/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" \
+	timeout "$tmo" "${qemu[@]}" -kernel "$kfile" -initrd "$work/initrd.gz" \
 		-append "$cmdline" < /dev/null > "$work/console.log" 2>&1 || echo "[$name] qemu exit $?"
 	echo "[$name] VM ran $((SECONDS - t0)) s"
 	rm -rf "$out" && mkdir -p "$out"
@@ -117,7 +135,7 @@ do_run() {
 		if [ "$(gzip -dc "$f" | wc -c)" -le 2097152 ]; then gunzip -f "$f"; fi
 	done
 	tr -d '\r' < "$work/console.log" > "$out/console.log"
-	echo "vm: arch=$arch kernel_pkg=$kpkg mem_mb=$mem qemu=$(${qemu[0]} --version | head -1)" > "$out/vm"
+	echo "vm: arch=$arch kernel_pkg=${kpkg// /_} mem_mb=$mem qemu=$(${qemu[0]} --version | head -1)" > "$out/vm"
 	python3 "$HERE/summarize.py" "$out" > "$out/RUN.md"
 	echo "[$name] done -> captures/$name"
 }

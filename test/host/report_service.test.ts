@@ -2,7 +2,8 @@
  * exportReport through the service (as the desktop app and browser mode call it): the session's
  * what-if requests run again on the pool, the bytes back for a download, or the file saved
  * atomically where the save dialog says (nothing written when the dialog is cancelled), a diff
- * against another open snapshot, and bad arguments refused by the contract's schema.
+ * against another open snapshot (the diff model's), the timeline of a series, and bad arguments
+ * refused by the contract's schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -62,8 +63,28 @@ describe('exportReport', () => {
     expect(md).toContain('## What-if 1: compact --mode sync')
     expect(md).toContain('## What-if 2: hugetlb --count 16')
     expect(md).toContain('## Diff: ')
+    // the diff model's: both exact layouts, so the changed pageblocks are counted and listed
+    expect(md).toContain('**Changed pageblocks per zone, by change** (model)')
+    expect(md).toMatch(/```text\n +0 +1 .*\nbefore \(buddyinfo, captured\) /)
+    expect(md).not.toContain('## Timeline of the series')
     expect(md).toContain('| Buddyscope | 9.9.9 |')
     expect(readdirSync(work)).toEqual(['report.md'])
+  }, 120_000)
+
+  it('a capture of a series: its timeline; a timeline of a single capture or a diff with itself refused', async () => {
+    const series = await open(fixturePath('x86-512M-s1-compact'))
+    const single = await open(fixturePath('x86-512M-s1-compact', '02-before'))
+    saveTo = join(work, 'series.json')
+    const r = await service.handle('exportReport', { id: series.id, format: 'json', whatifs: [], timeline: true, diffWith: single.id }) as ExportReportResult
+    expect(r.savedTo).toBe(saveTo)
+    const j = JSON.parse(readFileSync(saveTo, 'utf8')) as { timeline: { points: Array<{ label: string }> }; diff: { zones: Array<{ changedPageblocks: number }> }; provenance: { command: string } }
+    expect(j.timeline.points.map((p) => p.label)).toEqual(series.series)
+    // the series opens on its before capture: the same capture as the other snapshot, so nothing changed
+    expect(j.diff.zones.every((z) => z.changedPageblocks === 0)).toBe(true)
+    expect(j.provenance.command).toContain(`--diff ${fixturePath('x86-512M-s1-compact', '02-before')} --timeline`)
+    await expect(service.handle('exportReport', { id: single.id, format: 'md', whatifs: [], timeline: true })).rejects.toMatchObject({ code: 'bad-argument', message: expect.stringContaining('is not a series') })
+    await expect(service.handle('exportReport', { id: single.id, format: 'md', whatifs: [], diffWith: single.id })).rejects.toMatchObject({ code: 'bad-argument' })
+    rmSync(saveTo)
   }, 120_000)
 
   it('without a save dialog (browser mode) the bytes come back; a bad format is refused', async () => {

@@ -674,9 +674,12 @@ describe('malformed inputs', () => {
     const g3 = join(d, 'empty.tar.gz')
     writeFileSync(g3, '')
     expect((await snapErr(openSnapshot(g3))).message).toContain('not a tar archive')
-    const g4 = join(d, 'snap.tar.xz')
+    const g4 = join(d, 'snap.tar.bz2')
     writeFileSync(g4, 'x')
     expect((await snapErr(openSnapshot(g4))).message).toContain('archive format is not supported')
+    const g5 = join(d, 'snap.tar.xz')
+    writeFileSync(g5, 'x')
+    expect((await snapErr(openSnapshot(g5))).message).toMatch(/snap\.tar\.xz: (xz could not decompress the bundle|reading a \.tar\.xz needs the xz program)/)
   })
 
   it('bundle limits: entry count and unpacked size', async () => {

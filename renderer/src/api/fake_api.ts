@@ -426,6 +426,12 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
     exportReport: async () => {
       throw { code: 'unsupported', message: 'reports are made by the real host (buddyscope serve or the desktop app)' } satisfies HostError
     },
+    getPolluters: async () => {
+      throw { code: 'unsupported', message: 'page_owner is read by the real host (buddyscope serve)' } satisfies HostError
+    },
+    getPageOwners: async () => {
+      throw { code: 'unsupported', message: 'page_owner is read by the real host (buddyscope serve)' } satisfies HostError
+    },
   }
 
   const api: Record<string, unknown> = { ...handlers }

@@ -17,3 +17,4 @@ export type { TimelineDto, TimelinePointDto, TimelineZoneDto, TimelineMarkerDto,
 export type { ExportReportResult } from '../../../contract/dto.ts'
 export type { ExportReportRequest, ReportWhatifRequestDto } from '../../../contract/schemas.ts'
 export { REPORT_FORMATS, type ReportFormatName } from '../../../contract/names.ts'
+export type { PollutersDto, PolluterDto, PageOwnersDto } from '../../../contract/dto.ts'

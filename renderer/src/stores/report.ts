@@ -1,7 +1,7 @@
 /**
  * Export Report (File › Export Report… in the desktop app, the header's Export button in both):
  * the panel's choices (format, which of the session's what-ifs, a diff against another open
- * snapshot), the export call and its answer. The report holds what the user ran: the requests of
+ * snapshot, the timeline of the snapshot's series), the export call and its answer. The report holds what the user ran: the requests of
  * the what-if results this session keeps (compaction and contiguous allocations, oldest first),
  * which the host runs again for the report. In browser mode the answer carries the bytes and
  * the panel downloads them; the desktop app saved the file through its own dialog.
@@ -45,6 +45,8 @@ export const useReportStore = defineStore('report', () => {
   /** runIds left out of the report (everything the session ran is in by default) */
   const excluded = ref<Record<string, boolean>>({})
   const diffWith = ref<string>('')
+  /** include the timeline of the series (asked only of a capture of a series) */
+  const timeline = ref(true)
   const busy = ref(false)
   const error = ref<string | null>(null)
   const done = ref<ExportReportResult | null>(null)
@@ -55,15 +57,15 @@ export const useReportStore = defineStore('report', () => {
     return sessionWhatifs([...w.resultsOf(snapshotId)].reverse(), [...c.resultsOf(snapshotId)].reverse())
   }
 
-  /** Export the snapshot's report; the answer (bytes in browser mode) or null when it failed or was cancelled. */
-  async function exportReport(snapshotId: string): Promise<ExportReportResult | null> {
+  /** Export the snapshot's report (with its series' timeline when `inSeries` and asked); the answer (bytes in browser mode) or null when it failed or was cancelled. */
+  async function exportReport(snapshotId: string, inSeries = false): Promise<ExportReportResult | null> {
     busy.value = true
     error.value = null
     done.value = null
     try {
       const api = await getApi()
       const whatifs = whatifsOf(snapshotId).filter((w) => !excluded.value[w.runId]).map((w) => w.request)
-      const r = await api.exportReport({ id: snapshotId, format: format.value, whatifs, ...(diffWith.value && diffWith.value !== snapshotId ? { diffWith: diffWith.value } : {}) })
+      const r = await api.exportReport({ id: snapshotId, format: format.value, whatifs, ...(diffWith.value && diffWith.value !== snapshotId ? { diffWith: diffWith.value } : {}), ...(inSeries && timeline.value ? { timeline: true } : {}) })
       if (r.cancelled) return null
       done.value = { ...r, data: null }
       return r
@@ -75,5 +77,5 @@ export const useReportStore = defineStore('report', () => {
     }
   }
 
-  return { open, format, excluded, diffWith, busy, error, done, whatifsOf, exportReport }
+  return { open, format, excluded, diffWith, timeline, busy, error, done, whatifsOf, exportReport }
 })

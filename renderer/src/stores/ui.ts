@@ -8,7 +8,7 @@ import type { ThemeName } from '../charts/palette.ts'
 import type { AxisScale, FreeAreaUnit } from '../charts/options/free_areas.ts'
 import type { MapOverlay } from '../charts/pageblock_render.ts'
 
-export type ViewId = 'overview' | 'free-areas' | 'indices' | 'pageblocks' | 'whatif' | 'diff' | 'timeline'
+export type ViewId = 'overview' | 'free-areas' | 'indices' | 'pageblocks' | 'whatif' | 'diff' | 'timeline' | 'polluters'
 
 export const VIEWS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'overview', label: 'Overview', key: '1' },
@@ -18,11 +18,12 @@ export const VIEWS: Array<{ id: ViewId; label: string; key: string }> = [
   { id: 'whatif', label: 'What-if', key: '5' },
   { id: 'diff', label: 'Diff', key: '6' },
   { id: 'timeline', label: 'Timeline', key: '7' },
+  { id: 'polluters', label: 'Polluters', key: '8' },
 ]
 
-/** Views a snapshot has: the timeline only for a capture of a series. */
-export function viewsFor(s: { series: string[] | null } | null): typeof VIEWS {
-  return VIEWS.filter((v) => v.id !== 'timeline' || (s?.series?.length ?? 0) > 1)
+/** Views a snapshot has: the timeline only for a capture of a series, Polluters only with page_owner. */
+export function viewsFor(s: { series: string[] | null; pageOwner?: boolean } | null): typeof VIEWS {
+  return VIEWS.filter((v) => (v.id !== 'timeline' || (s?.series?.length ?? 0) > 1) && (v.id !== 'polluters' || s?.pageOwner === true))
 }
 
 const THEME_KEY = 'buddyscope.theme'

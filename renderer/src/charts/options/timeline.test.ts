@@ -3,7 +3,7 @@ import type { TimelineDto } from '../../api/types.ts'
 import sample from '../../test-utils/timeline_sample.json'
 import { chartTheme } from '../palette.ts'
 import { timelineOption, timelineXRange, orderColor, drawnCounters } from './timeline.ts'
-import { pairDelta, pointXs, markerXs, contiguityStory, stepEffects, defaultTimelineZone } from '../../timeline_format.ts'
+import { pairDelta, pointXs, markerXs, contiguityStory, contiguityVerdict, stepEffects, defaultTimelineZone } from '../../timeline_format.ts'
 
 // `buddyscope timeline fixtures/x86-1G-s2-hugetlb --json`, its counters trimmed to those that changed
 const t = sample as unknown as TimelineDto
@@ -75,6 +75,10 @@ describe('timeline words and differences', () => {
     const z = (label: string) => t.points.find((p) => p.label === label)!.zones.find((x) => x.zone === 'DMA32')!
     expect(cm.highOrderFreePages).toBe(z('05-after-compact-memory').highOrderFreePages - z('04-after-hugetlb-release').highOrderFreePages)
     expect(cm.deltas[0]![0]).toBe('compact_free_scanned')
+    // the verdict in words (the report's)
+    expect(contiguityVerdict(t, '0:DMA32')).toBe('Contiguity (free memory in blocks ≥ 2 MiB, 0:DMA32) fell most at 02-before (−890 MiB, after workload (6s)); it came back most at 04-after-hugetlb-release (+196 MiB, after hugetlb 2 MiB release).')
+    const flat = { ...t, points: t.points.map((p) => ({ ...p, zones: p.zones.map((z) => ({ ...z, highOrderFreePages: 7 })) })) }
+    expect(contiguityVerdict(flat, '0:DMA32')).toBe(`Contiguity (free memory in blocks ≥ 2 MiB, 0:DMA32) did not change across the ${t.points.length} captures.`)
   })
 
   it('the difference of a pair sums the deltas between them, in either order', () => {

@@ -1,0 +1,44 @@
+/**
+ * The free scanner's word-at-a-time search (nextFreeHead over MapWords) against the plain
+ * byte-by-byte scan it replaces: the same index for every start, end and alignment of the map.
+ */
+import { describe, it, expect } from 'vitest'
+import fc from 'fast-check'
+import { MapWords, nextFreeHead } from './compaction.ts'
+
+function plain(map: Uint8Array, i: number, end: number): number {
+  for (; i < end; i++) if (map[i]! & 0x80) return i
+  return end
+}
+
+describe('nextFreeHead (isolate_freepages_block, stride 1)', () => {
+  it('finds the first free head as a byte-by-byte scan does, at every alignment of the map', () => {
+    fc.assert(fc.property(
+      fc.array(fc.oneof(fc.constantFrom(0, 2, 4, 5, 10, 18, 0x41), fc.constantFrom(0x80, 0x93, 0xa0, 0x89)), { minLength: 0, maxLength: 200 }),
+      fc.integer({ min: 0, max: 3 }), fc.nat(), fc.nat(),
+      (bytes, offset, a, b) => {
+        const buf = new Uint8Array(bytes.length + offset)
+        buf.set(bytes, offset)
+        const map = buf.subarray(offset)
+        const w = new MapWords(map)
+        const n = map.length
+        const i = n ? a % (n + 1) : 0
+        const end = n ? i + (b % (n - i + 1)) : 0
+        expect(nextFreeHead(map, w, i, end)).toBe(plain(map, i, end))
+      },
+    ), { numRuns: 3000 })
+  })
+
+  it('skips long runs of used pages word by word and stops inside a word', () => {
+    const map = new Uint8Array(4096).fill(4)
+    const w = new MapWords(map)
+    expect(nextFreeHead(map, w, 0, 4096)).toBe(4096)
+    for (const at of [0, 1, 2, 3, 4, 1021, 2047, 4095]) {
+      map[at] = 0x80
+      expect(nextFreeHead(map, w, 0, 4096)).toBe(at)
+      expect(nextFreeHead(map, w, at + 1, 4096)).toBe(4096)
+      expect(nextFreeHead(map, w, 0, at)).toBe(at)
+      map[at] = 4
+    }
+  })
+})
