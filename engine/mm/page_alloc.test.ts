@@ -229,3 +229,37 @@ describe('per-cpu lists: how many pages a bulk free returns (nr_pcp_free by rele
     expect(Math.min(...l.slice(6000))).toBe(3000 - 2016)
   })
 })
+
+describe('per-cpu lists: one per pcp migratetype, the freed page\'s list drained first (free_pcppages_bulk)', () => {
+  it('pages on the Unmovable list stay while a run of frees from Movable blocks pushes out the oldest Movable pages', () => {
+    const { model, allocator } = small(16384)
+    const z = model.zones[0]!
+    z.pcpHigh = 3000
+    z.pcpBatch = 63
+    allocator.policy.kernel = 6012
+    const mts = model.migratetypes
+    const pages: number[] = []
+    for (let i = 0; i < 9000; i++) pages.push(allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn)
+    // the pageblock of the first allocated page becomes Unmovable (a fallback claimed it)
+    const pb = model.pageblockNrPages
+    const ublock = Math.floor(pages[0]! / pb)
+    model.pageblockMt[ublock - model.pbBase] = mts.unmovable
+    const inU = pages.filter((p) => Math.floor(p / pb) === ublock)
+    const rest = pages.filter((p) => Math.floor(p / pb) !== ublock)
+    expect(inU.length).toBeGreaterThan(100)
+    // the Unmovable block's pages are freed first: the oldest pages on the CPU's lists
+    for (const p of inU) allocator.freeUnrefPage(p)
+    for (const p of rest) allocator.freeUnrefPage(p)
+    expect(checkModel(model)).toEqual([])
+    expect(z.pcpPages).toBeLessThan(3000)
+    // every bulk free was triggered by a Movable page and found enough on the Movable list
+    expect(inU.every((p) => model.memMap[p - model.basePfn] === PageKind.PCP)).toBe(true)
+    const st = allocator.pcpState(z)
+    expect(st.own).toBe(z.pcpPages)
+    // a drain empties every list
+    allocator.drainPages(z)
+    expect(z.pcpPages).toBe(0)
+    expect(inU.some((p) => model.memMap[p - model.basePfn] === PageKind.PCP)).toBe(false)
+    expect(checkModel(model)).toEqual([])
+  })
+})

@@ -6,10 +6,12 @@
  * ≥6.15 claim/steal fallback (`__rmqueue_claim`, `try_to_claim_block`, `__rmqueue_steal`) as a
  * switch (AllocPolicy.fallback).
  *
- * Per-cpu lists: one order-0 list per captured CPU (zoneinfo pagesets); the CPU the simulation
- * runs on takes the frees (`free_unref_page`) and returns the oldest to buddy
- * (`free_pcppages_bulk`, as many as 6.1's or 6.7+'s `nr_pcp_free` says), the others only return
- * theirs on a drain (`drain_all_pages`).
+ * Per-cpu lists: order-0 lists per captured CPU (zoneinfo pagesets); the CPU the simulation
+ * runs on has one per pcp migratetype (Unmovable, Movable, Reclaimable: a page goes on its
+ * pageblock's), takes the frees (`free_unref_page`) and returns the oldest of the freed page's
+ * list to buddy first (`free_pcppages_bulk` drains the requested list before the others; as
+ * many as 6.1's or 6.7+'s `nr_pcp_free` says); the other CPUs (one list each) only return
+ * theirs on a drain (`drain_all_pages`) or a decay.
  * Left out: allocation from pcp lists (`rmqueue_pcplist`), the 6.7+ high autotuning
  * (`nr_pcp_high`, `decay_pcp_high`), tail placement (FPI_TO_TAIL, shuffle, buddy_merge_likely: every free goes to the list head),
  * compaction capture, locking. Reclaim and compaction in the slow path belong to later modules.
@@ -184,8 +186,11 @@ export class PageAllocator {
 
   // ---------------------------------------------------------------- per-cpu lists
 
-  /** the running CPU's order-0 list per zone (oldest first) */
-  private readonly pcp = new Map<Zone, number[]>()
+  /**
+   * the running CPU's order-0 lists per zone, one per pcp migratetype as the kernel indexes them
+   * (order_to_pindex: 0 Unmovable, 1 Movable, 2 Reclaimable), each oldest first
+   */
+  private readonly pcp = new Map<Zone, number[][]>()
   /** the running CPU's pcp high and batch per zone */
   private readonly pcpLimits = new Map<Zone, { high: number; batch: number }>()
   /** pageblock-order pages on pcp lists (head pfns): not touched by order-0 bulk frees */
@@ -201,7 +206,6 @@ export class PageAllocator {
     if (this.policy.pcpCpu === cpu) return
     this.policy.pcpCpu = cpu
     this.pcp.clear()
-    this.pcpZone = null
     this.pcpLimits.clear()
     this.pcpOther.clear()
     this.pcpHighOrder.clear()
@@ -223,22 +227,18 @@ export class PageAllocator {
   }
 
   /**
-   * The order-0 pcp list of the CPU the simulation runs on (oldest first). Pages a
-   * reconstruction marked PCP are split between the captured CPUs in proportion to their
-   * zoneinfo counts (which page sits on which CPU's list is not captured: they are dealt out
-   * in PFN order). The running CPU's share starts its list, so the pages it frees push them
-   * out first (free_pcppages_bulk takes the oldest); the other CPUs' pages stay until a drain.
-   * Whole aligned pageblocks of PCP pages are THP-order pcp entries.
+   * The order-0 pcp lists of the CPU the simulation runs on ([Unmovable, Movable, Reclaimable],
+   * each oldest first). Pages a reconstruction marked PCP are split between the captured CPUs in
+   * proportion to their zoneinfo counts (which page sits on which CPU's list is not captured:
+   * they are dealt out in PFN order). The running CPU's share starts its lists, each page on the
+   * list of its pageblock's migratetype (where free_unref_page put it), so the pages it frees push
+   * them out first (free_pcppages_bulk takes the oldest of the freed page's list); the other
+   * CPUs' pages stay until a drain. Whole aligned pageblocks of PCP pages are THP-order pcp entries.
    */
-  pcpList(zone: Zone): number[] {
-    // small enough to inline: freeUnrefPage calls it once per freed page
-    return zone === this.pcpZone ? this.pcpZoneList! : this.pcpListOf(zone)
-  }
-
-  private pcpListOf(zone: Zone): number[] {
-    let l = this.pcp.get(zone)
-    if (!l) {
-      l = []
+  pcpLists(zone: Zone): number[][] {
+    let lists = this.pcp.get(zone)
+    if (!lists) {
+      const l: number[] = []
       const other: number[][] = zone.pcpCpus.map(() => [])
       const hi: number[] = []
       const m = this.model
@@ -287,31 +287,38 @@ export class PageAllocator {
       } else other.push(old)
       const limits = run >= 0 ? zone.pcpCpus[run]! : null
       this.pcpLimits.set(zone, { high: limits && limits.high > 0 ? limits.high : zone.pcpHigh, batch: limits && limits.batch > 0 ? limits.batch : zone.pcpBatch })
-      this.pcp.set(zone, l)
       this.pcpOther.set(zone, other)
       this.pcpHighOrder.set(zone, hi)
       zone.pcpPages = l.length + other.reduce((n, x) => n + x.length, 0) + hi.length * pb
+      lists = [[], [], []]
+      for (const p of l) lists[this.pcpIndex(m.getPageblockMigratetype(p))]!.push(p)
+      this.pcp.set(zone, lists)
     }
-    const lim = this.pcpLimits.get(zone)!
-    this.pcpZone = zone
-    this.pcpZoneList = l
-    this.pcpZoneHigh = lim.high
-    this.pcpZoneBatch = lim.batch
-    return l
+    return lists
   }
 
-  /** the zone pcpList() last answered for, its list and limits (freeUnrefPage runs once per migrated page) */
-  private pcpZone: Zone | null = null
-  private pcpZoneList: number[] | null = null
-  private pcpZoneHigh = 0
-  private pcpZoneBatch = 0
+  /** The running CPU's order-0 pcp pages of a zone, on all its lists. */
+  pcpCount(zone: Zone): number {
+    const lists = this.pcpLists(zone)
+    return lists[0]!.length + lists[1]!.length + lists[2]!.length
+  }
+
+  /**
+   * The order-0 pcp list a page freed from a pageblock of type `mt` goes on (free_unref_page:
+   * types above the pcp types, HighAtomic and CMA, go on the Movable list).
+   */
+  private pcpIndex(mt: number): number {
+    const mts = this.model.migratetypes
+    return mt === mts.unmovable ? 0 : mt === mts.reclaimable ? 2 : 1
+  }
 
   /** What the per-cpu lists hold for the simulation: the running CPU, its captured pages, the other CPUs' pages. */
-  pcpState(zone: Zone): { cpu: number | null; own: number; others: number; high: number; batch: number } {
-    const l = this.pcpList(zone)
+  pcpState(zone: Zone): { cpu: number | null; own: number; ownMovable: number; others: number; high: number; batch: number } {
+    const own = this.pcpCount(zone)
+    const ownMovable = this.pcpLists(zone)[1]!.length
     const run = this.runningCpu(zone)
     const lim = this.pcpLimits.get(zone)!
-    return { cpu: run >= 0 ? zone.pcpCpus[run]!.cpu : null, own: l.length, others: (this.pcpOther.get(zone) ?? []).reduce((n, x) => n + x.length, 0) + (this.pcpHighOrder.get(zone)?.length ?? 0) * this.model.pageblockNrPages, high: lim.high, batch: lim.batch }
+    return { cpu: run >= 0 ? zone.pcpCpus[run]!.cpu : null, own, ownMovable, others: (this.pcpOther.get(zone) ?? []).reduce((n, x) => n + x.length, 0) + (this.pcpHighOrder.get(zone)?.length ?? 0) * this.model.pageblockNrPages, high: lim.high, batch: lim.batch }
   }
 
   /** the running CPU's consecutive frees per zone: free_factor (6.1) or free_count (6.7+) */
@@ -348,16 +355,18 @@ export class PageAllocator {
     const m = this.model
     const zone = knownZone ?? m.zoneOf(pfn)
     if (!zone) throw new Error(`free of pfn ${pfn} outside every zone`)
-    const l = this.pcpList(zone)
-    const high = this.pcpZoneHigh
-    const batch = this.pcpZoneBatch
-    if (high <= 0) {
+    const lists = this.pcpLists(zone)
+    const { high, batch } = this.pcpLimits.get(zone)!
+    const mt = m.getPageblockMigratetype(pfn)
+    if (high <= 0 || mt === m.migratetypes.isolate) {
       this.freePages(pfn, 0)
       return
     }
+    const pindex = this.pcpIndex(mt)
     m.memMap[pfn - m.basePfn] = PageKind.PCP
-    l.push(pfn)
+    lists[pindex]!.push(pfn)
     zone.pcpPages += 1
+    const count = this.pcpCount(zone)
     this.events.count('pgfree')
     let run = this.pcpFreeRun.get(zone)
     if (!run) this.pcpFreeRun.set(zone, (run = this.longFreeRun ? { factor: 32, count: 2 ** 30 } : { factor: 0, count: 0 }))
@@ -365,28 +374,39 @@ export class PageAllocator {
     if (this.policy.kernel >= 6007) {
       if (run.count < b * 2 ** PCP_BATCH_SCALE_MAX) run.count++
       else run.count = b * 2 ** PCP_BATCH_SCALE_MAX
-      if (l.length >= high) this.freePcppagesBulk(zone, high < b ? 1 : Math.min(Math.max(run.count, b), Math.max(b, high - b)))
-    } else if (l.length >= high) {
+      if (count >= high) this.freePcppagesBulk(zone, high < b ? 1 : Math.min(Math.max(run.count, b), Math.max(b, high - b)), pindex)
+    } else if (count >= high) {
       let n = b * 2 ** run.factor
       if (n < high - b) run.factor++
       n = high < b ? 1 : Math.min(Math.max(n, b), Math.max(b, high - b))
-      this.freePcppagesBulk(zone, n)
+      this.freePcppagesBulk(zone, n, pindex)
     }
   }
 
-  /** free_pcppages_bulk(): return the `count` oldest pcp pages of a zone to the buddy allocator */
-  freePcppagesBulk(zone: Zone, count: number): number {
+  /**
+   * free_pcppages_bulk(): return `count` pcp pages of a zone to the buddy allocator, the oldest of
+   * list `pindex` first (the list of the page whose free triggered it; 0 for a drain or decay),
+   * then the next lists round-robin, each emptied before the next is taken. So while the freed
+   * pages' list holds enough, the pages on the other migratetypes' lists stay.
+   */
+  freePcppagesBulk(zone: Zone, count: number, pindex = 0): number {
     const m = this.model
-    const l = this.pcpList(zone)
-    const n = Math.min(count, l.length)
+    const lists = this.pcpLists(zone)
+    let left = Math.min(count, this.pcpCount(zone))
+    const n = left
     const pbMt = m.pageblockMt
     const pbPages = m.pageblockNrPages
     const pbBase = m.pbBase
-    for (let i = 0; i < n; i++) {
-      const pfn = l[i]!
-      this.freeOnePage(zone, pfn, 0, pbMt[Math.floor(pfn / pbPages) - pbBase]!)
+    for (let li = pindex; left > 0; li = (li + 1) % lists.length) {
+      const l = lists[li]!
+      const k = Math.min(left, l.length)
+      for (let i = 0; i < k; i++) {
+        const pfn = l[i]!
+        this.freeOnePage(zone, pfn, 0, pbMt[Math.floor(pfn / pbPages) - pbBase]!)
+      }
+      if (k) l.splice(0, k)
+      left -= k
     }
-    l.splice(0, n)
     zone.pcpPages -= n
     return n
   }
@@ -402,7 +422,6 @@ export class PageAllocator {
   decayPcpHigh(zone: Zone, ticks: number): number {
     if (this.policy.kernel < 6007 || ticks <= 0 || zone.pcpCpus.length === 0) return 0
     const m = this.model
-    const l = this.pcpList(zone)
     const run = this.runningCpu(zone)
     const other = this.pcpOther.get(zone) ?? []
     const lim = this.pcpLimits.get(zone)!
@@ -411,14 +430,14 @@ export class PageAllocator {
       const batch = Math.max(1, c.batch)
       const highMin = c.highMin ?? Math.max(Math.floor((zone.wmark.low + zone.boost) / zone.pcpCpus.length), batch * 4)
       let high = i === run ? lim.high : c.high
-      const list = i === run ? l : other[i]!
+      const len = (): number => (i === run ? this.pcpCount(zone) : other[i]!.length)
       for (let t = 0; t < ticks; t++) {
-        if (high > highMin) high = Math.max(list.length - batch * 2 ** PCP_BATCH_SCALE_MAX, high - Math.floor(high / 8), highMin)
-        const toDrain = list.length - high
+        if (high > highMin) high = Math.max(len() - batch * 2 ** PCP_BATCH_SCALE_MAX, high - Math.floor(high / 8), highMin)
+        const toDrain = len() - high
         if (toDrain <= 0) continue
         if (i === run) freed += this.freePcppagesBulk(zone, toDrain)
         else {
-          for (const p of list.splice(0, toDrain)) {
+          for (const p of other[i]!.splice(0, toDrain)) {
             m.memMap[p - m.basePfn] = PageKind.BUDDY_TAIL
             this.freeOnePage(zone, p, 0, m.getPageblockMigratetype(p))
           }
@@ -434,7 +453,7 @@ export class PageAllocator {
   /** drain_all_pages(zone): every pcp page back to the buddy allocator */
   drainPages(zone: Zone): number {
     const m = this.model
-    let n = this.freePcppagesBulk(zone, this.pcpList(zone).length)
+    let n = this.freePcppagesBulk(zone, this.pcpCount(zone))
     for (const other of this.pcpOther.get(zone) ?? []) {
       for (const p of other) {
         m.memMap[p - m.basePfn] = PageKind.BUDDY_TAIL

@@ -96,7 +96,7 @@ export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, o
     if (z.pcpCpus.length === 0) continue
     const st = allocator.pcpState(z)
     if (st.own + st.others === 0) continue
-    assumptions.push(`${z.label}: per-cpu lists: the compaction runs on CPU ${st.cpu}${opts.pcpCpu === undefined ? ' (the one whose lists held the most pages; --cpu picks another)' : ''}; the pages it frees go to its list (high ${st.high}, batch ${st.batch}) and push its ${st.own} captured pcp pages back to the buddy allocator oldest first; the other CPUs keep their ${st.others} (which captured page sat on which CPU's list is not captured: the sparsest-spread ones are dealt to the CPU holding the most)`)
+    assumptions.push(`${z.label}: per-cpu lists: the compaction runs on CPU ${st.cpu}${opts.pcpCpu === undefined ? ' (the one whose lists held the most pages; --cpu picks another)' : ''}; the pages it frees go to its lists (high ${st.high}, batch ${st.batch}) and push its ${st.own} captured pcp pages back to the buddy allocator oldest first, the freed page's list first (the ${st.own - st.ownMovable} on its Unmovable and Reclaimable lists stay while the frees from Movable pageblocks find enough on its Movable list); the other CPUs keep their ${st.others} (which captured page sat on which CPU's list is not captured: the sparsest-spread ones are dealt to the CPU holding the most)`)
   }
   const before = summarizeZones(model, hpageOrder)
   const mapBefore = computePageblockMap(model)
