@@ -27,6 +27,8 @@ import type { InspectJson } from './summary.ts'
 import { exportReport, type ExportSource } from './report/export.ts'
 import { kernelMixedOfSource, ownersOfRange, pollutersOf } from './polluters.ts'
 import type { PollutersDto, PageOwnersDto } from '../contract/index.ts'
+import type { FleetDto } from '../contract/index.ts'
+import { emptyRow, fleetInputs, FleetInputError, type FleetRow } from './fleet.ts'
 
 interface OpenSnapshot {
   view: SnapshotView
@@ -391,6 +393,33 @@ export class BuddyscopeService {
     }
   }
 
+  /**
+   * A fleet (docs/fleet.md): the captures a folder, glob or list file names, one row each, computed
+   * on the service's worker pool in batches (as `buddyscope fleet` does on its own pool).
+   */
+  async fleetDto(a: MethodArgs<'getFleet'>): Promise<FleetDto> {
+    if (a.path === '-') throw hostError('bad-argument', 'getFleet: "-" (paths on standard input) is for the CLI; name a folder, a glob or a list file')
+    let paths: string[]
+    try {
+      paths = await fleetInputs(a.path, () => Promise.resolve(''))
+    } catch (e) {
+      if (e instanceof FleetInputError) throw hostError('not-found', e.message)
+      throw e
+    }
+    if (paths.length > MAX_FLEET_ROWS) throw hostError('bad-argument', `${a.path}: ${paths.length} captures; the app shows at most ${MAX_FLEET_ROWS} (use \`buddyscope fleet\` for more)`)
+    const batch = 4
+    const jobs: Array<Promise<FleetRow[]>> = []
+    for (let i = 0; i < paths.length; i += batch) {
+      const b = paths.slice(i, i + batch)
+      jobs.push(this.deps.pool.run({ kind: 'fleet-rows', target: { path: b[0] as string, layout: 'auto', seed: 1 }, paths: b }).catch((e: unknown) => {
+        const msg = e instanceof Error ? e.message : String((e as { message?: string })?.message ?? e)
+        return b.map((p) => ({ ...emptyRow(p), error: `the worker failed on this batch: ${msg}` }))
+      }))
+    }
+    const rows = (await Promise.all(jobs)).flat()
+    return { input: a.path, rows, errors: rows.filter((r) => r.error !== null).length }
+  }
+
   get deps_(): HostDeps {
     return this.deps
   }
@@ -434,7 +463,11 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
     return { path: await pick(a.kind), supported: true }
   },
   getTimeline: (h, a) => h.timeline(a),
+  getFleet: (h, a) => h.fleetDto(a),
 }
+
+/** captures one getFleet answers at most (the CLI streams any number) */
+const MAX_FLEET_ROWS = 5000
 
 /** Method names the service answers: exactly the contract's (checked at start-up, and by type above). */
 export const SERVICE_METHODS: readonly MethodName[] = METHOD_NAMES.filter((m) => Object.prototype.hasOwnProperty.call(HANDLERS, m))
