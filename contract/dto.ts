@@ -715,3 +715,33 @@ export interface FleetDto {
   rows: FleetRowDto[]
   errors: number
 }
+
+// ------------------------------------------------------------------ a trace's fallbacks on the map (getTraceSteals)
+
+/** One fallback that took pages from a pageblock (mm_page_alloc_extfrag; engine BlockSteal's events). */
+export interface BlockStealEventDto {
+  /** trace timestamp (seconds since boot) */
+  ts: number
+  task: string
+  /** the free list's migratetype the pages came from, and the allocation's */
+  from: string
+  to: string
+  /** the order of the free block taken */
+  order: number
+  /** the whole pageblock was claimed for the allocation's migratetype */
+  claimed: boolean
+}
+
+export interface TraceStealsDto {
+  id: string
+  path: string
+  format: 'ftrace' | 'trace-cmd' | 'perf'
+  /** all mm_page_alloc_extfrag events of the trace */
+  fallbacks: number
+  /** the snapshot's pageblocks the trace's fallbacks took pages from, by map index, with every fallback oldest first */
+  blocks: Array<{ pageblock: number; pfn: number; events: BlockStealEventDto[] }>
+  /** stolen pageblocks outside the snapshot's PFN range (a trace of another machine?) */
+  outside: number
+  /** fallbacks without a PFN (they cannot be placed on the map) */
+  unplaced: number
+}

@@ -32,6 +32,7 @@ export const METHOD_NAMES = [
   'getPolluters',
   'getPageOwners',
   'getFleet',
+  'getTraceSteals',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 

@@ -27,7 +27,8 @@ import type { InspectJson } from './summary.ts'
 import { exportReport, type ExportSource } from './report/export.ts'
 import { kernelMixedOfSource, ownersOfRange, pollutersOf } from './polluters.ts'
 import type { PollutersDto, PageOwnersDto } from '../contract/index.ts'
-import type { FleetDto } from '../contract/index.ts'
+import type { FleetDto, TraceStealsDto } from '../contract/index.ts'
+import { loadTrace } from './trace.ts'
 import { emptyRow, fleetInputs, FleetInputError, type FleetRow } from './fleet.ts'
 
 interface OpenSnapshot {
@@ -420,6 +421,22 @@ export class BuddyscopeService {
     return { input: a.path, rows, errors: rows.filter((r) => r.error !== null).length }
   }
 
+  /** A trace's fallbacks on an open snapshot's map: each stolen pageblock (the events' PFNs) as a map index. */
+  async traceStealsDto(a: MethodArgs<'getTraceSteals'>): Promise<TraceStealsDto> {
+    const s = this.snapshot(a.id)
+    const t = await loadTrace(a.path, { maxBlocks: Number.MAX_SAFE_INTEGER })
+    const v = s.view
+    const blocks: TraceStealsDto['blocks'] = []
+    let outside = 0
+    for (const b of t.blocks) {
+      const pb = Math.floor((b.pfn - v.basePfn) / v.pagesPerBlock)
+      if (b.pfn < v.basePfn || pb >= v.pageblockCount) outside++
+      else blocks.push({ pageblock: pb, pfn: b.pfn, events: b.events.map((e) => ({ ...e })) })
+    }
+    blocks.sort((x, y) => x.pageblock - y.pageblock)
+    return { id: a.id, path: a.path, format: t.format, fallbacks: t.fallbacks.total, blocks, outside, unplaced: t.fallbackEvents.filter((f) => f.pfn === null).length }
+  }
+
   get deps_(): HostDeps {
     return this.deps
   }
@@ -464,6 +481,7 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
   },
   getTimeline: (h, a) => h.timeline(a),
   getFleet: (h, a) => h.fleetDto(a),
+  getTraceSteals: (h, a) => h.traceStealsDto(a),
 }
 
 /** captures one getFleet answers at most (the CLI streams any number) */
