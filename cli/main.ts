@@ -92,6 +92,7 @@ const OPTIONS = {
   ndjson: { type: 'boolean' },
   workers: { type: 'string' },
   by: { type: 'string' },
+  trace: { type: 'string' },
 } as const
 
 export async function main(argv: string[], io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
@@ -303,7 +304,17 @@ async function timelineCommand(paths: string[], values: Record<string, string | 
   if (values['json'] && values['csv']) throw new UsageError('--json and --csv exclude each other', 'timeline')
   const { loadTimeline, timelineCsv } = await import('../host/timeline.ts')
   const { timelineText } = await import('./commands/timeline.ts')
+  const tracePath = values['trace']
+  if (tracePath !== undefined && (typeof tracePath !== 'string' || tracePath === '')) throw new UsageError('--trace needs a trace file (ftrace, trace-cmd report or perf script text)', 'timeline')
+  if (tracePath !== undefined && values['csv']) throw new UsageError('--trace and --csv exclude each other (--json carries the fallbacks per interval)', 'timeline')
   const t = await loadTimeline(paths, { summaryOnly: values['summary-only'] === true })
+  if (tracePath !== undefined) {
+    const { loadTrace, traceOnTimeline } = await import('../host/trace.ts')
+    const { timelineTraceText } = await import('./commands/timeline.ts')
+    const tt = traceOnTimeline(t.points, await loadTrace(tracePath))
+    io.out(values['json'] ? JSON.stringify({ ...t, trace: tt }, null, 2) + '\n' : timelineText(t) + timelineTraceText(tt, t.pageSize))
+    return 0
+  }
   io.out(values['json'] ? JSON.stringify(t, null, 2) + '\n' : values['csv'] ? timelineCsv(t) : timelineText(t))
   return 0
 }

@@ -21,7 +21,7 @@ export const COMMAND_FLAGS: Record<CommandName, readonly string[]> = {
   'whatif thp': [...PIN_FLAGS, 'enabled', 'defrag', 'madvised', 'faults'],
   'diff': ['to', 'json', 'text'],
   'capture-script': ['output'],
-  'timeline': ['json', 'csv', 'summary-only'],
+  'timeline': ['json', 'csv', 'summary-only', 'trace'],
   'report': ['whatif', 'diff', 'output', 'format', 'timeline'],
   'trace': ['json', 'top'],
   'fleet': ['json', 'ndjson', 'csv', 'workers'],
@@ -54,11 +54,13 @@ const LINES: Record<CommandName, string> = {
   'capture-script': `  capture-script [-o FILE]                    print capture/buddyscope-capture, the sh script that
                                               captures a machine into a .tar.gz bundle (run it there
                                               as root); -o/--output saves it as FILE (mode 0755)`,
-  'timeline': `  timeline <series> [<bundle> …] [--json | --csv] [--summary-only]
+  'timeline': `  timeline <series> [<bundle> …] [--json | --csv] [--summary-only] [--trace FILE]
                                               a series over time: free pages per order, indices and
                                               score per zone, pageblocks per migratetype (mixed ones
                                               from kpageflags unless --summary-only), /proc/vmstat
-                                              deltas and rates, the steps between the captures`,
+                                              deltas and rates, the steps between the captures;
+                                              --trace: a trace's fallbacks between the captures (by
+                                              /proc/uptime), with who stole which pageblock, when`,
   'report': `  report <snapshot> [--whatif "KIND FLAGS"]… [--diff B] [--timeline] -o FILE|DIR/ [--format html|pdf|md|json|csv]
                                               a report: machine, free areas, indices, pageblock map,
                                               each what-if, the diff against B, the series' timeline,

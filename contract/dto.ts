@@ -669,3 +669,79 @@ export interface PageOwnersDto {
     migrateReason: string | null
   }>
 }
+
+// ------------------------------------------------------------------ a fleet of captures (getFleet)
+
+/** One capture of a fleet (host/fleet.ts FleetRow; `buddyscope fleet` prints the same as NDJSON). */
+export interface FleetRowDto {
+  path: string
+  /** the capture of a series the row is about (its default one), or null */
+  label: string | null
+  host: string | null
+  kernel: string | null
+  arch: string | null
+  captureTime: string | null
+  uptimeSeconds: number | null
+  /** exact: from kpageflags; summary: from the summary files only */
+  layout: 'exact' | 'summary' | null
+  memoryBytes: number | null
+  freeBytes: number | null
+  /** free memory in blocks of 2 MiB or more */
+  freeGe2MiBBytes: number | null
+  /** naturally aligned ranges with only free or movable pages (exact layouts only) */
+  clean2MiB: number | null
+  ranges2MiB: number | null
+  clean1GiB: number | null
+  ranges1GiB: number | null
+  /** the worst node's proactive-compaction fragmentation score (0..100) */
+  fragmentationScore: number | null
+  /** pageblocks holding a page of another mobility than the block's type / all pageblocks (exact only) */
+  mixedBlockShare: number | null
+  /** unmovable pages / present pages (exact only) */
+  unmovableMemoryShare: number | null
+  /** pageblocks with an unmovable page (exact), else pageblocks typed Unmovable / all */
+  unmovableBlockShare: number | null
+  /** the page_owner stack with the most unmovable pages in movable blocks; null: page_owner not captured */
+  topPolluter: string | null
+  findings: number | null
+  warnings: number | null
+  /** the capture could not be read: why (the other columns are null) */
+  error: string | null
+}
+
+/** A fleet: the captures the input named, one row each, in input order. */
+export interface FleetDto {
+  input: string
+  rows: FleetRowDto[]
+  errors: number
+}
+
+// ------------------------------------------------------------------ a trace's fallbacks on the map (getTraceSteals)
+
+/** One fallback that took pages from a pageblock (mm_page_alloc_extfrag; engine BlockSteal's events). */
+export interface BlockStealEventDto {
+  /** trace timestamp (seconds since boot) */
+  ts: number
+  task: string
+  /** the free list's migratetype the pages came from, and the allocation's */
+  from: string
+  to: string
+  /** the order of the free block taken */
+  order: number
+  /** the whole pageblock was claimed for the allocation's migratetype */
+  claimed: boolean
+}
+
+export interface TraceStealsDto {
+  id: string
+  path: string
+  format: 'ftrace' | 'trace-cmd' | 'perf'
+  /** all mm_page_alloc_extfrag events of the trace */
+  fallbacks: number
+  /** the snapshot's pageblocks the trace's fallbacks took pages from, by map index, with every fallback oldest first */
+  blocks: Array<{ pageblock: number; pfn: number; events: BlockStealEventDto[] }>
+  /** stolen pageblocks outside the snapshot's PFN range (a trace of another machine?) */
+  outside: number
+  /** fallbacks without a PFN (they cannot be placed on the map) */
+  unplaced: number
+}

@@ -31,13 +31,15 @@ export const METHOD_NAMES = [
   'exportReport',
   'getPolluters',
   'getPageOwners',
+  'getFleet',
+  'getTraceSteals',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 
 export const EVENT_NAMES = ['run:progress', 'run:done', 'run:failed', 'whatif:done', 'whatif:contig-done', 'snapshot:opening', 'menu:command'] as const
 export type EventName = (typeof EVENT_NAMES)[number]
 
-export type MenuCommand = 'close-snapshot' | 'theme-light' | 'theme-dark' | 'about' | 'how-to-capture' | 'open-dialog' | 'export-report'
+export type MenuCommand = 'close-snapshot' | 'theme-light' | 'theme-dark' | 'about' | 'how-to-capture' | 'open-dialog' | 'export-report' | 'open-fleet'
 
 /** Formats of a report (exportReport, `buddyscope report`): csv is a zip of one file per table. */
 export const REPORT_FORMATS = ['html', 'pdf', 'md', 'json', 'csv'] as const

@@ -16,6 +16,7 @@ import type {
 } from './dto.ts'
 import type { TimelineDto } from './dto.ts'
 import type { PollutersDto, PageOwnersDto } from './dto.ts'
+import type { FleetDto, TraceStealsDto } from './dto.ts'
 
 // ------------------------------------------------------------------ what-if requests
 
@@ -155,6 +156,10 @@ export const METHODS = {
   getPolluters: z.object({ id: z.string().min(1).max(64), by: z.enum(['stack', 'comm']).optional() }).strict(),
   /** who allocated each page of one pageblock (page_owner) */
   getPageOwners: z.object({ id: z.string().min(1).max(64), pageblock: z.number().int().min(0) }).strict(),
+  /** one row per capture of a fleet (docs/fleet.md): a folder of captures, a glob, or a list file of paths */
+  getFleet: z.object({ path: z.string().min(1).max(4096) }).strict(),
+  /** a trace's fallbacks on an open snapshot's pageblocks: who stole which block, when (docs/importers.md) */
+  getTraceSteals: z.object({ id: z.string().min(1).max(64), path: z.string().min(1).max(4096) }).strict(),
 } as const satisfies { [M in MethodName]: z.ZodType }
 
 export type MethodArgs<M extends MethodName> = z.infer<(typeof METHODS)[M]>
@@ -186,6 +191,8 @@ export interface MethodResults {
   exportReport: ExportReportResult
   getPolluters: PollutersDto
   getPageOwners: PageOwnersDto
+  getFleet: FleetDto
+  getTraceSteals: TraceStealsDto
 }
 
 // ------------------------------------------------------------------ events (host → renderer)

@@ -13,6 +13,9 @@ import type {
   CmaWhatIfDto, HugetlbWhatIfDto, ContigWhatIfDto, ThpWhatIfDto, WhatifCompactView, PageblockMapDto, ContigWhatifResult, BandDto,
   PageblockChangeName, PageChangeName, ZoneDiffDto, CaptureDiffDto, PagesDiffDto, DiffSideDto,
 } from '../contract/dto.ts'
+import type { FleetRowDto, BlockStealEventDto } from '../contract/dto.ts'
+import type { BlockSteal } from '../engine/index.ts'
+import type { FleetRow } from './fleet.ts'
 import type { PAGEBLOCK_CHANGES, PAGE_CHANGES } from '../contract/names.ts'
 import type { ZoneDiff, CaptureDiff, PagesDiffJson, SideInfo } from './diff.ts'
 import { counterValue, type WhatifCompactJson, type Band } from './whatif/compact.ts'
@@ -42,9 +45,12 @@ export const DTO_SHAPES_MATCH: {
   zoneDiff: Same<ZoneDiff, ZoneDiffDto>
   diff: Same<CaptureDiff & { a: string; b: string }, CaptureDiffDto>
   pagesDiff: Same<PagesDiffJson, PagesDiffDto>
+  fleetRow: Same<FleetRow, FleetRowDto>
+  blockSteal: Same<BlockSteal['events'][number], BlockStealEventDto>
 } = {
   zone: true, machine: true, event: true, zoneCompact: true, predictedVsReal: true, map: true, window: true, cma: true, hugetlb: true, contig: true, thp: true, band: true,
   pageblockChange: true, pageblockChangeList: true, pageChange: true, pageChangeList: true, diffSide: true, zoneDiff: true, diff: true, pagesDiff: true,
+  fleetRow: true, blockSteal: true,
 }
 
 export function mapDto(id: string, m: PageblockMap): PageblockMapDto {

@@ -63,7 +63,8 @@ export const FLEET_COLUMNS: ReadonlyArray<keyof FleetRow> = [
   'topPolluter', 'findings', 'warnings', 'error',
 ]
 
-function emptyRow(path: string): FleetRow {
+/** A row with every column null (an error row once `error` is set). */
+export function emptyRow(path: string): FleetRow {
   return {
     path, label: null, host: null, kernel: null, arch: null, captureTime: null, uptimeSeconds: null, layout: null, memoryBytes: null, freeBytes: null,
     freeGe2MiBBytes: null, clean2MiB: null, ranges2MiB: null, clean1GiB: null, ranges1GiB: null, fragmentationScore: null, mixedBlockShare: null,

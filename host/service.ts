@@ -27,6 +27,9 @@ import type { InspectJson } from './summary.ts'
 import { exportReport, type ExportSource } from './report/export.ts'
 import { kernelMixedOfSource, ownersOfRange, pollutersOf } from './polluters.ts'
 import type { PollutersDto, PageOwnersDto } from '../contract/index.ts'
+import type { FleetDto, TraceStealsDto } from '../contract/index.ts'
+import { loadTrace } from './trace.ts'
+import { emptyRow, fleetInputs, FleetInputError, type FleetRow } from './fleet.ts'
 
 interface OpenSnapshot {
   view: SnapshotView
@@ -391,6 +394,49 @@ export class BuddyscopeService {
     }
   }
 
+  /**
+   * A fleet (docs/fleet.md): the captures a folder, glob or list file names, one row each, computed
+   * on the service's worker pool in batches (as `buddyscope fleet` does on its own pool).
+   */
+  async fleetDto(a: MethodArgs<'getFleet'>): Promise<FleetDto> {
+    if (a.path === '-') throw hostError('bad-argument', 'getFleet: "-" (paths on standard input) is for the CLI; name a folder, a glob or a list file')
+    let paths: string[]
+    try {
+      paths = await fleetInputs(a.path, () => Promise.resolve(''))
+    } catch (e) {
+      if (e instanceof FleetInputError) throw hostError('not-found', e.message)
+      throw e
+    }
+    if (paths.length > MAX_FLEET_ROWS) throw hostError('bad-argument', `${a.path}: ${paths.length} captures; the app shows at most ${MAX_FLEET_ROWS} (use \`buddyscope fleet\` for more)`)
+    const batch = 4
+    const jobs: Array<Promise<FleetRow[]>> = []
+    for (let i = 0; i < paths.length; i += batch) {
+      const b = paths.slice(i, i + batch)
+      jobs.push(this.deps.pool.run({ kind: 'fleet-rows', target: { path: b[0] as string, layout: 'auto', seed: 1 }, paths: b }).catch((e: unknown) => {
+        const msg = e instanceof Error ? e.message : String((e as { message?: string })?.message ?? e)
+        return b.map((p) => ({ ...emptyRow(p), error: `the worker failed on this batch: ${msg}` }))
+      }))
+    }
+    const rows = (await Promise.all(jobs)).flat()
+    return { input: a.path, rows, errors: rows.filter((r) => r.error !== null).length }
+  }
+
+  /** A trace's fallbacks on an open snapshot's map: each stolen pageblock (the events' PFNs) as a map index. */
+  async traceStealsDto(a: MethodArgs<'getTraceSteals'>): Promise<TraceStealsDto> {
+    const s = this.snapshot(a.id)
+    const t = await loadTrace(a.path, { maxBlocks: Number.MAX_SAFE_INTEGER })
+    const v = s.view
+    const blocks: TraceStealsDto['blocks'] = []
+    let outside = 0
+    for (const b of t.blocks) {
+      const pb = Math.floor((b.pfn - v.basePfn) / v.pagesPerBlock)
+      if (b.pfn < v.basePfn || pb >= v.pageblockCount) outside++
+      else blocks.push({ pageblock: pb, pfn: b.pfn, events: b.events.map((e) => ({ ...e })) })
+    }
+    blocks.sort((x, y) => x.pageblock - y.pageblock)
+    return { id: a.id, path: a.path, format: t.format, fallbacks: t.fallbacks.total, blocks, outside, unplaced: t.fallbackEvents.filter((f) => f.pfn === null).length }
+  }
+
   get deps_(): HostDeps {
     return this.deps
   }
@@ -434,7 +480,12 @@ const HANDLERS: { [M in MethodName]: Handler<M> } = {
     return { path: await pick(a.kind), supported: true }
   },
   getTimeline: (h, a) => h.timeline(a),
+  getFleet: (h, a) => h.fleetDto(a),
+  getTraceSteals: (h, a) => h.traceStealsDto(a),
 }
+
+/** captures one getFleet answers at most (the CLI streams any number) */
+const MAX_FLEET_ROWS = 5000
 
 /** Method names the service answers: exactly the contract's (checked at start-up, and by type above). */
 export const SERVICE_METHODS: readonly MethodName[] = METHOD_NAMES.filter((m) => Object.prototype.hasOwnProperty.call(HANDLERS, m))

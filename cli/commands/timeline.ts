@@ -5,6 +5,7 @@
  * host's TimelineJson (host/timeline.ts) whole.
  */
 import type { TimelineJson } from '../../host/timeline.ts'
+import type { TimelineTraceJson } from '../../host/trace.ts'
 
 function mib(pages: number, pageSize: number): string {
   const m = (pages * pageSize) / (1 << 20)
@@ -51,5 +52,30 @@ export function timelineText(t: TimelineJson): string {
     out.push('')
     for (const n of t.notes) out.push(`Note: ${n}`)
   }
+  return out.join('\n') + '\n'
+}
+
+/** `timeline --trace FILE` as text: per interval between captures, the fallbacks and the pageblocks stolen (who, when). */
+export function timelineTraceText(tt: TimelineTraceJson, pageSize: number, maxBlocks = 8): string {
+  const out: string[] = ['', `Fallbacks from ${tt.path} (${tt.format}, ${tt.fallbacks} mm_page_alloc_extfrag events) between the captures, by /proc/uptime:`]
+  const hex = (n: number): string => `0x${n.toString(16)}`
+  for (const iv of tt.intervals) {
+    const edge = iv.after === null || iv.before === null
+    if (edge && iv.fallbacks === 0) continue
+    const where = iv.after === null ? `before ${iv.before}` : iv.before === null ? `after ${iv.after}` : `${iv.after} → ${iv.before}`
+    if (iv.fallbacks === 0) {
+      out.push(`  ${where}: no fallbacks`)
+      continue
+    }
+    const pairs = Object.entries(iv.byPair).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')
+    out.push(`  ${where}: ${iv.fallbacks} fallback${iv.fallbacks === 1 ? '' : 's'} (${iv.fragmenting} fragmenting, ${iv.claimed} claimed the whole pageblock): ${pairs}`)
+    const blocks = new Set(iv.stolen.map((s) => s.pfn))
+    if (blocks.size) out.push(`    ${blocks.size} pageblock${blocks.size === 1 ? '' : 's'} stolen from:`)
+    for (const s of iv.stolen.slice(0, maxBlocks)) {
+      out.push(`    pfn ${hex(s.pfn)} (${((s.pfn * pageSize) / 2 ** 20).toFixed(0)} MiB)  ${s.from} → ${s.to}  order ${s.order}${s.claimed ? '  claimed' : ''}  by ${s.task} at ${s.ts.toFixed(3)} s`)
+    }
+    if (iv.stolen.length > maxBlocks) out.push(`    … ${iv.stolen.length - maxBlocks} more (--json lists them all)`)
+  }
+  for (const n of tt.notes) out.push(`Note: ${n}`)
   return out.join('\n') + '\n'
 }

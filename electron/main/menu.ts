@@ -85,6 +85,7 @@ export function menuTemplate(state: MenuState, actions: MenuActions): MenuItemCo
         accelerator: 'CmdOrCtrl+Shift+O',
         click: () => void actions.open('directory'),
       },
+      { id: 'open-fleet', label: 'Open Fleet…', click: () => actions.command('open-fleet') },
       { id: 'open-recent', label: 'Open Recent', submenu: recentSubmenu(state.recent, actions) },
       { type: 'separator' },
       { id: 'export-report', label: 'Export Report…', accelerator: 'CmdOrCtrl+E', click: () => actions.command('export-report') },

@@ -115,6 +115,8 @@ describe('errors crossing IPC', () => {
       ['startOpenPath', { path: '/x', extra: true }],
       ['pickSnapshotPath', { kind: 'socket' }],
       ['getTimeline', { paths: [] }],
+      ['getFleet', { path: '' }],
+      ['getFleet', { paths: ['/x'] }],
       ['appInfo', 'not an object'],
     ]
     for (const [method, args] of cases) {

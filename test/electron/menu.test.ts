@@ -43,7 +43,7 @@ describe('menu template', () => {
   it('File: Open Snapshot… (CmdOrCtrl+O), Open Recent, Export Report…, Close Snapshot, Quit', () => {
     const { template } = setup()
     const file = submenu(template, 'File').filter((i) => i.type !== 'separator')
-    expect(file.map((i) => i.label)).toEqual(['Open Snapshot…', 'Open Snapshot Folder…', 'Open Recent', 'Export Report…', 'Close Snapshot', 'Quit'])
+    expect(file.map((i) => i.label)).toEqual(['Open Snapshot…', 'Open Snapshot Folder…', 'Open Fleet…', 'Open Recent', 'Export Report…', 'Close Snapshot', 'Quit'])
     expect(findItem(template, 'export-report')!.accelerator).toBe('CmdOrCtrl+E')
     expect(findItem(template, 'open-snapshot')!.accelerator).toBe('CmdOrCtrl+O')
     expect(findItem(template, 'open-snapshot-folder')!.accelerator).toBe('CmdOrCtrl+Shift+O')
@@ -160,11 +160,13 @@ describe('commands for the renderer', () => {
     click(findItem(template, 'about'))
     click(findItem(template, 'how-to-capture'))
     click(findItem(template, 'export-report'))
+    click(findItem(template, 'open-fleet'))
     expect(emitted).toEqual([
       { event: 'menu:command', payload: { command: 'close-snapshot' } },
       { event: 'menu:command', payload: { command: 'about' } },
       { event: 'menu:command', payload: { command: 'how-to-capture' } },
       { event: 'menu:command', payload: { command: 'export-report' } },
+      { event: 'menu:command', payload: { command: 'open-fleet' } },
     ])
   })
 

@@ -32,7 +32,7 @@ beforeEach(() => resetFake())
 const DOCUMENTED_METHODS = [
   'appInfo', 'cancelRun', 'closeSnapshot', 'getCaptureScript', 'getDiff', 'getDiffPageblock', 'getPageClasses', 'getPageblockDetail', 'getPageblockMap', 'getSnapshot',
   'getTimeline', 'listRecent', 'listSnapshots', 'pickSnapshotPath', 'saveCaptureScript', 'startOpenBundled', 'startOpenPath', 'startOpenUpload', 'startWhatifCompact',
-  'startWhatifContig', 'exportReport', 'getPolluters', 'getPageOwners',
+  'startWhatifContig', 'exportReport', 'getPolluters', 'getPageOwners', 'getFleet', 'getTraceSteals',
 ].sort()
 const DOCUMENTED_EVENTS = ['menu:command', 'run:done', 'run:failed', 'run:progress', 'snapshot:opening', 'whatif:contig-done', 'whatif:done']
 

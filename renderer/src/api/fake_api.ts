@@ -432,6 +432,12 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
     getPageOwners: async () => {
       throw { code: 'unsupported', message: 'page_owner is read by the real host (buddyscope serve)' } satisfies HostError
     },
+    getTraceSteals: async () => {
+      throw { code: 'unsupported', message: 'traces are read by the real host (buddyscope serve)' } satisfies HostError
+    },
+    getFleet: async () => {
+      throw { code: 'unsupported', message: 'a fleet of captures is read by the real host (buddyscope serve)' } satisfies HostError
+    },
   }
 
   const api: Record<string, unknown> = { ...handlers }

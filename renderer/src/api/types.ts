@@ -10,6 +10,7 @@ export type {
   ContigWhatIfDto as ContigWhatIfResult, ThpWhatIfDto as ThpWhatIfResult, WindowDto as WindowJson, BlockerKindDto,
   CaptureDiffDto, ZoneDiffDto, PagesDiffDto, DiffSideDto, PageblockChangeName, PageChangeName,
 } from '../../../contract/dto.ts'
+export type { FleetDto, FleetRowDto, TraceStealsDto, BlockStealEventDto } from '../../../contract/dto.ts'
 export type { BuddyscopeApi, EventPayloads, MethodArgs, MethodResults, WhatifCompactRequest, WhatifContigRequest, PinnedRequest } from '../../../contract/schemas.ts'
 export { isHostError, asHostError } from '../../../contract/dto.ts'
 export { PAGE_CLASSES, MAX_PAGE_CLASS_BLOCKS, PAGEBLOCK_CHANGES, PAGE_CHANGES, CONTRACT_VERSION, MT_NONE, METHOD_NAMES, EVENT_NAMES, type PageClassName, type EventName, type MethodName, type MenuCommand } from '../../../contract/names.ts'

@@ -16,6 +16,7 @@ import { useWhatifStore } from './whatif.ts'
 import { useContigStore } from './contig.ts'
 import { useDiffStore } from './diff.ts'
 import { useReportStore } from './report.ts'
+import { useFleetStore } from './fleet.ts'
 
 export interface RunState {
   runId: string
@@ -226,6 +227,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
       case 'how-to-capture': ui.dialog = 'how-to-capture'; break
       case 'open-dialog': void pickAndOpen('directory'); break
       case 'export-report': if (currentId.value) useReportStore().open = true; break
+      case 'open-fleet': void useFleetStore().pickAndLoad(); break
     }
   }
 
