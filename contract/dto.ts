@@ -597,6 +597,44 @@ export interface TimelineDto {
   points: TimelinePointDto[]
   markers: TimelineMarkerDto[]
   notes: string[]
+  /** getTimeline with a trace: its fallbacks per interval between the captures (host/trace.ts traceOnTimeline) */
+  trace?: TimelineTraceDto
+}
+
+/** A pageblock a trace's fallback took pages from (host/trace.ts StolenBlock). */
+export interface TimelineStolenBlockDto {
+  /** first PFN of the pageblock */
+  pfn: number
+  ts: number
+  task: string
+  from: string
+  to: string
+  order: number
+  claimed: boolean
+}
+
+/** The fallbacks (mm_page_alloc_extfrag) between two captures; after null: before the first, before null: after the last. */
+export interface TimelineTraceIntervalDto {
+  after: string | null
+  before: string | null
+  fallbacks: number
+  /** fallback order below the pageblock order (steal: the block ends up holding two mobilities) */
+  fragmenting: number
+  /** the whole pageblock claimed for the allocation's migratetype */
+  claimed: number
+  /** "Unmovable<-Movable" → count */
+  byPair: Record<string, number>
+  stolen: TimelineStolenBlockDto[]
+}
+
+/** A trace's fallbacks on a timeline (`buddyscope timeline --trace FILE --json` prints the same as "trace"). */
+export interface TimelineTraceDto {
+  path: string
+  format: 'ftrace' | 'trace-cmd' | 'perf'
+  fallbacks: number
+  /** in time order: before the first capture, between each pair, after the last */
+  intervals: TimelineTraceIntervalDto[]
+  notes: string[]
 }
 
 /** One culprit of the Polluters view: a stack (or a comm) and the pageblocks its allocations made mixed. */

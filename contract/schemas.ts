@@ -149,8 +149,8 @@ export const METHODS = {
   getDiffPageblock: z.object({ a: z.string().min(1).max(64), b: z.string().min(1).max(64), pageblock: z.number().int().min(0) }).strict(),
   getCaptureScript: empty,
   saveCaptureScript: empty,
-  /** a series (or several bundles of one machine) as a timeline; summaryOnly: no kpageflags read */
-  getTimeline: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(256), summaryOnly: z.boolean().optional() }).strict(),
+  /** a series (or several bundles of one machine) as a timeline; summaryOnly: no kpageflags read; trace: a trace file whose fallbacks go between the captures */
+  getTimeline: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(256), summaryOnly: z.boolean().optional(), trace: z.string().min(1).max(4096).optional() }).strict(),
   exportReport: exportReportSchema,
   /** who polluted the pageblocks: the capture's page_owner joined to its layout, grouped by stack or comm */
   getPolluters: z.object({ id: z.string().min(1).max(64), by: z.enum(['stack', 'comm']).optional() }).strict(),

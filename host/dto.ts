@@ -16,6 +16,9 @@ import type {
 import type { FleetRowDto, BlockStealEventDto } from '../contract/dto.ts'
 import type { BlockSteal } from '../engine/index.ts'
 import type { FleetRow } from './fleet.ts'
+import type { TimelineTraceDto, TimelineDto } from '../contract/dto.ts'
+import type { TimelineTraceJson } from './trace.ts'
+import type { TimelineJson } from './timeline.ts'
 import type { PAGEBLOCK_CHANGES, PAGE_CHANGES } from '../contract/names.ts'
 import type { ZoneDiff, CaptureDiff, PagesDiffJson, SideInfo } from './diff.ts'
 import { counterValue, type WhatifCompactJson, type Band } from './whatif/compact.ts'
@@ -47,10 +50,12 @@ export const DTO_SHAPES_MATCH: {
   pagesDiff: Same<PagesDiffJson, PagesDiffDto>
   fleetRow: Same<FleetRow, FleetRowDto>
   blockSteal: Same<BlockSteal['events'][number], BlockStealEventDto>
+  timelineTrace: Same<TimelineTraceJson, TimelineTraceDto>
+  timelineWithTrace: Same<TimelineJson & { trace?: TimelineTraceJson }, TimelineDto>
 } = {
   zone: true, machine: true, event: true, zoneCompact: true, predictedVsReal: true, map: true, window: true, cma: true, hugetlb: true, contig: true, thp: true, band: true,
   pageblockChange: true, pageblockChangeList: true, pageChange: true, pageChangeList: true, diffSide: true, zoneDiff: true, diff: true, pagesDiff: true,
-  fleetRow: true, blockSteal: true,
+  fleetRow: true, blockSteal: true, timelineTrace: true, timelineWithTrace: true,
 }
 
 export function mapDto(id: string, m: PageblockMap): PageblockMapDto {

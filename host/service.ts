@@ -28,7 +28,7 @@ import { exportReport, type ExportSource } from './report/export.ts'
 import { kernelMixedOfSource, ownersOfRange, pollutersOf } from './polluters.ts'
 import type { PollutersDto, PageOwnersDto } from '../contract/index.ts'
 import type { FleetDto, TraceStealsDto } from '../contract/index.ts'
-import { loadTrace } from './trace.ts'
+import { loadTrace, traceOnTimeline } from './trace.ts'
 import { emptyRow, fleetInputs, FleetInputError, type FleetRow } from './fleet.ts'
 
 interface OpenSnapshot {
@@ -326,7 +326,11 @@ export class BuddyscopeService {
     const countMixed: MixedCounter = (ref, shared) => this.deps.pool.run({
       kind: 'mixed-pageblocks', target: { path: ref.path, shared, layout: 'exact', seed: 1, ...(ref.capture !== null ? { capture: ref.capture } : {}) },
     })
-    return loadTimeline(a.paths, { summaryOnly: a.summaryOnly ?? false, countMixed })
+    const t = loadTimeline(a.paths, { summaryOnly: a.summaryOnly ?? false, countMixed })
+    const tracePath = a.trace
+    if (tracePath === undefined) return t
+    // with a trace: its fallbacks placed between the captures by /proc/uptime (as `buddyscope timeline --trace`)
+    return Promise.all([t, loadTrace(tracePath)]).then(([tl, tr]) => ({ ...tl, trace: traceOnTimeline(tl.points, tr) }))
   }
 
   /** A report of an open snapshot with the session's what-ifs (run again on the pool), in one format. */

@@ -6,11 +6,13 @@
  *  2. the fragmentation score (extfrag_for_order at the THP order) and the unusable / extfrag
  *     indices at the pageblock order, 0–100 %;
  *  3. pageblocks per migratetype (solid) and mixed pageblocks (dashed), log scale;
- *  4. the /proc/vmstat counter deltas from the previous capture, log scale.
+ *  4. the /proc/vmstat counter deltas from the previous capture, log scale; with a trace, its
+ *     fallbacks (mm_page_alloc_extfrag: steal or claim) per interval between captures, shaded and
+ *     counted half-way between the two captures.
  * A selected pair shades its range on every grid. Every series' data is in point order, so a
  * click's dataIndex is the capture's index. Pure.
  */
-import type { TimelineDto } from '../../contract/dto.ts'
+import type { TimelineDto, TimelineTraceDto } from '../../contract/dto.ts'
 import { formatBytes, formatCount } from '../format.ts'
 import { migratetypeColor, type ChartTheme } from '../palette.ts'
 import { axisCommon, compactNumber, escapeHtml, tooltipBase, type ChartOption } from './common.ts'
@@ -24,6 +26,8 @@ export interface TimelineChartInput {
   /** the selected pair (labels), or the first capture picked */
   pair: { a: string; b: string } | null
   pending: string | null
+  /** a trace's fallbacks per interval (getTimeline with trace), drawn on the counters' grid */
+  trace?: TimelineTraceDto | null
 }
 
 /** Layout of the grids in px (the view aligns its capture rail with LEFT/RIGHT). */
@@ -107,6 +111,64 @@ export function timelineXRange(t: TimelineDto, spacing: TimelineSpacing): [numbe
   if (even) return [lo - 0.5, hi + 0.5]
   const pad = Math.max((hi - lo) * 0.04, 0.05)
   return [lo - pad, hi + pad]
+}
+
+/** The name of the fallbacks' series (a click on it opens no capture). */
+export const FALLBACK_SERIES = 'fallbacks (steal/claim)'
+export const FALLBACK_COLOR = { light: '#c8188a', dark: '#ff5cc6' } as const
+
+/** One interval of a trace on a timeline, placed on the x axis, its migratetype pairs most frequent first. */
+export interface FallbackInterval {
+  after: string | null
+  before: string | null
+  /** from, to and half-way on the x axis (before the first capture / after the last: to the axis' end) */
+  x0: number
+  x1: number
+  x: number
+  fallbacks: number
+  /** the pageblock claimed for the allocation's migratetype (change_ownership) */
+  claimed: number
+  /** pages taken, the block kept its migratetype */
+  steals: number
+  fragmenting: number
+  /** "Unmovable<-Movable", count */
+  pairs: Array<[string, number]>
+  /** distinct pageblocks the events name (where they give a PFN) */
+  stolenBlocks: number
+}
+
+/** A trace's intervals placed on a timeline's x axis; an interval whose captures the timeline does not have is left out. */
+export function fallbackIntervals(t: TimelineDto, trace: TimelineTraceDto, spacing: TimelineSpacing): FallbackInterval[] {
+  const xs = pointXs(t, spacing)
+  const [xMin, xMax] = timelineXRange(t, spacing)
+  const at = (label: string | null): number | null => {
+    if (label === null) return null
+    const i = t.points.findIndex((p) => p.label === label)
+    return i < 0 ? NaN : xs[i]!
+  }
+  const out: FallbackInterval[] = []
+  for (const iv of trace.intervals) {
+    const a = at(iv.after)
+    const b = at(iv.before)
+    if (Number.isNaN(a) || Number.isNaN(b) || (a === null && b === null)) continue
+    const x0 = a ?? xMin
+    const x1 = b ?? xMax
+    out.push({
+      after: iv.after, before: iv.before, x0, x1, x: (x0 + x1) / 2,
+      fallbacks: iv.fallbacks, claimed: iv.claimed, steals: iv.fallbacks - iv.claimed, fragmenting: iv.fragmenting,
+      pairs: Object.entries(iv.byPair).sort((p, q) => q[1] - p[1] || p[0].localeCompare(q[0])),
+      stolenBlocks: new Set(iv.stolen.map((s) => s.pfn)).size,
+    })
+  }
+  return out
+}
+
+/** An interval's fallbacks in words: "3 fallbacks (2 steals, 1 claim) · Unmovable<-Movable 2, …". */
+export function fallbackText(f: FallbackInterval, maxPairs = 3): string {
+  if (!f.fallbacks) return 'no fallbacks'
+  const head = `${formatCount(f.fallbacks)} fallback${f.fallbacks === 1 ? '' : 's'} (${formatCount(f.steals)} steal${f.steals === 1 ? '' : 's'}, ${formatCount(f.claimed)} claim${f.claimed === 1 ? '' : 's'})`
+  const pairs = f.pairs.slice(0, maxPairs).map(([k, v]) => `${k} ${formatCount(v)}`)
+  return [head, ...pairs, ...(f.pairs.length > maxPairs ? [`… ${f.pairs.length - maxPairs} more`] : [])].join(' · ')
 }
 
 export function timelineOption(input: TimelineChartInput): ChartOption {
@@ -219,8 +281,26 @@ export function timelineOption(input: TimelineChartInput): ChartOption {
       data: t.points.map((p, i) => [xs[i]!, p.deltas && (p.deltas[c] ?? 0) > 0 ? p.deltas[c]! : null]), ...(k === 0 ? decor(3) : {}),
     })
   })
-  if (!counters.length) {
+  const fbs = input.trace ? fallbackIntervals(t, input.trace, spacing) : []
+  if (!counters.length && !fbs.length) {
     series.push({ type: 'line', name: 'no counter changed', xAxisIndex: 3, yAxisIndex: 3, symbol: 'none', data: [], ...decor(3) })
+  }
+  if (fbs.length) {
+    // a trace's fallbacks: each interval with any shaded (darker: more), its count half-way between its captures
+    const color = FALLBACK_COLOR[dark ? 'dark' : 'light']
+    const most = Math.max(1, ...fbs.map((f) => f.fallbacks))
+    series.push({
+      type: 'scatter', name: FALLBACK_SERIES, xAxisIndex: 3, yAxisIndex: 3, symbol: 'rect', symbolSize: [14, 9], z: 4, itemStyle: { color },
+      label: { show: true, position: 'top', color, fontSize: 11, fontWeight: 'bold', formatter: (p: { data?: unknown }) => { const v = (p.data as [number, number | null] | undefined)?.[1]; return v ? formatCount(v) : '' } },
+      data: fbs.map((f) => [f.x, f.fallbacks > 0 ? f.fallbacks : null]),
+      markArea: {
+        silent: true,
+        data: fbs.filter((f) => f.fallbacks > 0).map((f) => [
+          { xAxis: f.x0, itemStyle: { color, opacity: 0.05 + 0.15 * (Math.log1p(f.fallbacks) / Math.log1p(most)) } }, { xAxis: f.x1 },
+        ] as [{ xAxis: number; itemStyle: { color: string; opacity: number } }, { xAxis: number }]),
+      },
+      ...(counters.length ? {} : { markLine: markLineFor(3) }),
+    })
   }
 
   const legendBase = { orient: 'vertical' as const, right: 4, itemWidth: 12, itemHeight: 8, itemGap: 4, textStyle: { color: th.text, fontSize: 11 }, type: 'scroll' as const }
@@ -232,7 +312,7 @@ export function timelineOption(input: TimelineChartInput): ChartOption {
       { text: `Free memory per order, MiB · ${zone}`, left: L.left - 56, top: 6, textStyle: { color: th.text, fontSize: 13, fontWeight: 600 } },
       { text: `Fragmentation, % (extfrag index: gap = a free block of order ${t.pageblockOrder} exists)`, left: L.left - 56, top: L.grids[1]!.top - 24, textStyle: { color: th.text, fontSize: 12, fontWeight: 600 } },
       { text: 'Pageblocks per migratetype (dashed: mixed), log scale', left: L.left - 56, top: L.grids[2]!.top - 24, textStyle: { color: th.text, fontSize: 12, fontWeight: 600 } },
-      { text: '/proc/vmstat deltas since the previous capture, log scale', left: L.left - 56, top: L.grids[3]!.top - 24, textStyle: { color: th.text, fontSize: 12, fontWeight: 600 } },
+      { text: `/proc/vmstat deltas since the previous capture${fbs.length ? ', and the trace\'s fallbacks between captures' : ''}, log scale`, left: L.left - 56, top: L.grids[3]!.top - 24, textStyle: { color: th.text, fontSize: 12, fontWeight: 600 } },
     ],
     grid: L.grids.map((g) => ({ left: L.left, right: L.right, top: g.top, height: g.height })),
     xAxis: xAxes,
@@ -241,15 +321,20 @@ export function timelineOption(input: TimelineChartInput): ChartOption {
       { ...legendBase, top: L.grids[0]!.top, height: L.grids[0]!.height, data: [...freeNames, 'captures'] },
       { ...legendBase, top: L.grids[1]!.top, data: series.filter((s) => s.xAxisIndex === 1).map((s) => String(s.name)) },
       { ...legendBase, top: L.grids[2]!.top, height: L.grids[2]!.height, data: [...mts.map((m) => `${m} pageblocks`), ...mixedMts.map((m) => `mixed ${m}`)] },
-      { ...legendBase, top: L.grids[3]!.top, height: L.grids[3]!.height, data: counters },
+      { ...legendBase, top: L.grids[3]!.top, height: L.grids[3]!.height, data: [...counters, ...(fbs.length ? [FALLBACK_SERIES] : [])] },
     ],
     tooltip: {
       ...tooltipBase(th),
       trigger: 'axis',
       axisPointer: { type: 'line', lineStyle: { color: th.axisLine } },
       formatter: (params: unknown) => {
-        const list = (Array.isArray(params) ? params : [params]) as Array<{ dataIndex: number }>
-        return pointTooltip(t, list[0]?.dataIndex ?? 0, zone)
+        const list = (Array.isArray(params) ? params : [params]) as Array<{ dataIndex: number; seriesName?: string }>
+        const point = list.find((p) => p.seriesName !== FALLBACK_SERIES)
+        const fb = list.find((p) => p.seriesName === FALLBACK_SERIES)
+        const f = fb ? fbs[fb.dataIndex] : undefined
+        const fText = f ? `<b>${escapeHtml(f.after ?? 'start')} → ${escapeHtml(f.before ?? 'end')}</b>: ${escapeHtml(fallbackText(f))}` : ''
+        if (!point) return fText
+        return pointTooltip(t, point.dataIndex, zone) + (fText ? `<br/>${fText}` : '')
       },
     },
     series,

@@ -33,6 +33,28 @@ describe('useTimelineStore', () => {
     expect(asked).toHaveLength(2)
   })
 
+  it('a trace: asks for the timeline with it (summary only), keeps its intervals per series; a refusal in plain words; clear forgets it', async () => {
+    const asked: unknown[] = []
+    const trace = { path: '/t/trace.txt', format: 'ftrace' as const, fallbacks: 0, intervals: [], notes: [] }
+    host.handle('getTimeline', (a) => {
+      asked.push(a)
+      if ((a as { trace?: string }).trace === '/t/nope.txt') throw { code: 'bad-input', message: '/t/nope.txt: cannot read (no such file)' }
+      return { ...t, trace }
+    })
+    const s = useTimelineStore()
+    await s.loadTrace([PATH], ' /t/trace.txt ')
+    expect(asked).toEqual([{ paths: [PATH], summaryOnly: true, trace: '/t/trace.txt' }])
+    expect(s.traceOf([PATH])).toMatchObject({ status: 'ready', path: '/t/trace.txt', trace })
+    expect(s.traceOf(['/other'])).toBeNull()
+    await s.loadTrace([PATH], '/t/nope.txt')
+    expect(s.traceOf([PATH])).toMatchObject({ status: 'failed', trace: null, error: { message: '/t/nope.txt: cannot read (no such file)' } })
+    await s.loadTrace([PATH], '  ')
+    expect(s.traceOf([PATH])?.error?.message).toMatch(/enter the path of a trace/)
+    expect(asked).toHaveLength(2)
+    s.clearTrace([PATH])
+    expect(s.traceOf([PATH])).toBeNull()
+  })
+
   it('a failure shows in plain words', async () => {
     host.handle('getTimeline', () => { throw { code: 'bad-input', message: '/x: is a single capture, not a series' } })
     const s = useTimelineStore()

@@ -10,7 +10,7 @@
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import { getApi } from '../api/client.ts'
-import { asHostError, type CaptureRefDto, type HostError, type TimelineDto } from '../api/types.ts'
+import { asHostError, type CaptureRefDto, type HostError, type TimelineDto, type TimelineTraceDto } from '../api/types.ts'
 import { defaultTimelineZone, type TimelineSpacing } from '../timeline_format.ts'
 import { useSnapshotStore } from './snapshots.ts'
 
@@ -36,6 +36,14 @@ export interface TimelinePair {
   b: TimelinePairEnd
 }
 
+/** A trace opened on a series' timeline: its fallbacks per interval between the captures. */
+export interface TimelineTraceEntry {
+  path: string
+  status: 'loading' | 'ready' | 'failed'
+  trace: TimelineTraceDto | null
+  error: HostError | null
+}
+
 export type PairListener = (pair: TimelinePair) => void
 
 export const useTimelineStore = defineStore('timeline', () => {
@@ -51,6 +59,8 @@ export const useTimelineStore = defineStore('timeline', () => {
   const pending = ref<string | null>(null)
   const pair = shallowRef<TimelinePair | null>(null)
   const listeners = new Set<PairListener>()
+  /** the trace shown on each series' timeline, by series key */
+  const traces = shallowRef<Record<string, TimelineTraceEntry>>({})
 
   const keyOf = (paths: string[]): string => paths.join('\n')
 
@@ -82,6 +92,35 @@ export const useTimelineStore = defineStore('timeline', () => {
       const cur = entries.value[key]
       if (cur) set(key, { ...cur, detailed: true })
     }
+  }
+
+  /** Place a trace's fallbacks between the captures of a series (getTimeline with trace; summary files only, the uptimes are all it needs). */
+  async function loadTrace(paths: string[], path: string): Promise<void> {
+    const key = keyOf(paths)
+    const p = path.trim()
+    const put = (e: TimelineTraceEntry): void => {
+      traces.value = { ...traces.value, [key]: e }
+    }
+    if (!p) {
+      put({ path: p, status: 'failed', trace: null, error: { code: 'bad-argument', message: 'enter the path of a trace (ftrace, trace-cmd report or perf script text with mm_page_alloc_extfrag events)' } })
+      return
+    }
+    put({ path: p, status: 'loading', trace: null, error: null })
+    try {
+      const t = await (await getApi()).getTimeline({ paths, summaryOnly: true, trace: p })
+      if (traces.value[key]?.path !== p) return // another trace was asked for meanwhile
+      put({ path: p, status: 'ready', trace: t.trace ?? null, error: null })
+    } catch (e) {
+      if (traces.value[key]?.path === p) put({ path: p, status: 'failed', trace: null, error: asHostError(e) })
+    }
+  }
+  function traceOf(paths: string[]): TimelineTraceEntry | null {
+    return traces.value[keyOf(paths)] ?? null
+  }
+  function clearTrace(paths: string[]): void {
+    const next = { ...traces.value }
+    delete next[keyOf(paths)]
+    traces.value = next
   }
 
   function entry(paths: string[]): TimelineEntry | null {
@@ -155,6 +194,6 @@ export const useTimelineStore = defineStore('timeline', () => {
   }
 
   return {
-    entries, spacing, clickMode, pending, pair, load, entry, setZone, zoneOf, openPoint, selectPair, clickPoint, clearPair, onPairSelected, hasPairListener,
+    entries, spacing, clickMode, pending, pair, load, entry, traces, loadTrace, traceOf, clearTrace, setZone, zoneOf, openPoint, selectPair, clickPoint, clearPair, onPairSelected, hasPairListener,
   }
 })

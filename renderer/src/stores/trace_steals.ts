@@ -15,7 +15,7 @@ export interface TraceStealsEntry {
 
 export const useTraceStealsStore = defineStore('trace-steals', () => {
   const byId = shallowRef<Record<string, TraceStealsEntry>>({})
-  /** the trace path field of the Pageblock map's toolbar */
+  /** the trace path field of the Pageblock map's and the Timeline's toolbars (one draft: the trace last typed) */
   const pathDraft = ref('')
 
   function set(id: string, e: TraceStealsEntry | null): void {

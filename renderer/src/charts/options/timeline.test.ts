@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { TimelineDto } from '../../api/types.ts'
 import sample from '../../test-utils/timeline_sample.json'
 import { chartTheme } from '../palette.ts'
-import { timelineOption, timelineXRange, orderColor, drawnCounters } from './timeline.ts'
+import { timelineOption, timelineXRange, orderColor, drawnCounters, fallbackIntervals, fallbackText, FALLBACK_SERIES } from './timeline.ts'
+import type { TimelineTraceDto, TimelineTraceIntervalDto } from '../../api/types.ts'
 import { pairDelta, pointXs, markerXs, contiguityStory, contiguityVerdict, stepEffects, defaultTimelineZone } from '../../timeline_format.ts'
 
 // `buddyscope timeline fixtures/x86-1G-s2-hugetlb --json`, its counters trimmed to those that changed
@@ -58,6 +59,52 @@ describe('timeline option', () => {
     expect(orderColor(0, 9, 11, false)).toBe('#e4e7ec')
     expect(drawnCounters(t)[0]).toBe('pgmigrate_success')
     expect(drawnCounters(t).length).toBeLessThanOrEqual(6)
+  })
+})
+
+describe('a trace\'s fallbacks on the timeline', () => {
+  const labels = t.points.map((p) => p.label)
+  const iv = (after: string | null, before: string | null, byPair: Record<string, number>, claimed = 0, pfns: number[] = []): TimelineTraceIntervalDto => {
+    const n = Object.values(byPair).reduce((a, b) => a + b, 0)
+    return { after, before, fallbacks: n, fragmenting: n - claimed, claimed, byPair, stolen: pfns.map((pfn, i) => ({ pfn, ts: i, task: 'a', from: 'Movable', to: 'Unmovable', order: 3, claimed: false })) }
+  }
+  // before the first capture, between each pair of the six, after the last
+  const trace: TimelineTraceDto = {
+    path: '/t/trace.txt', format: 'ftrace', fallbacks: 9, notes: [],
+    intervals: [
+      iv(null, labels[0]!, { 'Unmovable<-Movable': 1 }),
+      ...labels.slice(1).map((b, i) => (i === 1 ? iv(labels[i]!, b, { 'Unmovable<-Movable': 3, 'Reclaimable<-Movable': 4, 'Movable<-Unmovable': 1 }, 2, [512, 512, 1024]) : iv(labels[i]!, b, {}))),
+      iv(labels[5]!, null, {}),
+    ],
+  }
+  const opt = (spacing: 'even' | 'time', tr: TimelineTraceDto | null) =>
+    timelineOption({ timeline: t, zone: '0:DMA32', spacing, theme: chartTheme('light'), pair: null, pending: null, trace: tr }) as unknown as { series: S[]; legend: Array<{ data: string[] }> }
+
+  it('places each interval between its captures, before the first and after the last to the axis\' ends', () => {
+    const f = fallbackIntervals(t, trace, 'even')
+    expect(f).toHaveLength(7)
+    const [lo, hi] = timelineXRange(t, 'even')
+    expect(f[0]).toMatchObject({ x0: lo, x1: 0, x: lo / 2, fallbacks: 1 })
+    expect(f[2]).toMatchObject({ after: labels[1], before: labels[2], x0: 1, x1: 2, x: 1.5, fallbacks: 8, steals: 6, claimed: 2, stolenBlocks: 2 })
+    expect(f[2]!.pairs).toEqual([['Reclaimable<-Movable', 4], ['Unmovable<-Movable', 3], ['Movable<-Unmovable', 1]])
+    expect(f[6]).toMatchObject({ x0: 5, x1: hi })
+    expect(fallbackText(f[2]!, 2)).toBe('8 fallbacks (6 steals, 2 claims) · Reclaimable<-Movable 4 · Unmovable<-Movable 3 · … 1 more')
+    expect(fallbackText(f[3]!)).toBe('no fallbacks')
+    // by time: half-way between the captures' seconds
+    const byTime = fallbackIntervals(t, trace, 'time')
+    expect(byTime[2]!.x).toBe((t.points[1]!.x + t.points[2]!.x) / 2)
+    // an interval of captures this timeline lacks (a trace placed on another series) is left out
+    expect(fallbackIntervals(t, { ...trace, intervals: [iv('nope', labels[0]!, { 'Unmovable<-Movable': 2 })] }, 'even')).toEqual([])
+  })
+
+  it('draws the counts on the counters\' grid, shades the intervals with any, and only with a trace', () => {
+    expect(opt('even', null).series.find((s) => s.name === FALLBACK_SERIES)).toBeUndefined()
+    const o = opt('even', trace)
+    const s = o.series.find((x) => x.name === FALLBACK_SERIES)!
+    expect(s.xAxisIndex).toBe(3)
+    expect(s.data).toEqual([[-0.5, 1], [0.5, null], [1.5, 8], [2.5, null], [3.5, null], [4.5, null], [5.25, null]])
+    expect(s.markArea!.data.map((d) => d.map((e) => e.xAxis))).toEqual([[-1, 0], [1, 2]])
+    expect(o.legend[3]!.data).toContain(FALLBACK_SERIES)
   })
 })
 
