@@ -177,6 +177,8 @@ export interface BigOpenResult {
   openMs: number | null
   /** child's peak RSS: the larger of resourceUsage().maxRSS and VmHWM polled from /proc */
   peakRss: number | null
+  /** milliseconds per loader phase (onProgress names; "start" is before the first report) */
+  phases: Record<string, number>
   /** the exact model's free blocks per zone and order equal buddyinfo's */
   countsMatch: boolean
   findings: string[]
@@ -193,7 +195,7 @@ function freeDisk(dir: string): number {
 
 /** Write the 1 TiB capture to a temporary folder, open it in a child, remove the folder. */
 export async function benchBigOpen(log: (l: string) => void, pages = TIB_PAGES, seed = 20261204): Promise<BigOpenResult> {
-  const base: BigOpenResult = { skipped: null, failure: null, writeMs: 0, openMs: null, peakRss: null, countsMatch: false, findings: [] }
+  const base: BigOpenResult = { skipped: null, failure: null, writeMs: 0, openMs: null, peakRss: null, phases: {}, countsMatch: false, findings: [] }
   const avail = freeDisk(os.tmpdir())
   if (avail < NEED_DISK) return { ...base, skipped: `only ${(avail / 2 ** 30).toFixed(1)} GiB free in ${os.tmpdir()}, the capture needs ${pages * 16 / 2 ** 30} GiB and the part asks for ≥ 6 GiB` }
   const dir = mkdtempSync(join(os.tmpdir(), 'buddyscope-bench-1t-'))
@@ -221,9 +223,9 @@ export async function benchBigOpen(log: (l: string) => void, pages = TIB_PAGES, 
     clearTimeout(timer)
     const line = out.split('\n').find((l) => l.startsWith('RESULT '))
     if (!line) return { ...base, writeMs: cap.writeMs, peakRss: hwm || null, failure: `child exited (${signal ?? code}): ${err.trim().split('\n').slice(-3).join(' | ')}` }
-    const r = JSON.parse(line.slice(7)) as { ms: number; maxRssBytes: number; buddy: Record<string, number[]>; findings: string[] }
+    const r = JSON.parse(line.slice(7)) as { ms: number; phases: Record<string, number>; maxRssBytes: number; buddy: Record<string, number[]>; findings: string[] }
     const countsMatch = Object.entries(cap.buddy).every(([z, want]) => (r.buddy[z] ?? []).join(' ') === want.join(' '))
-    return { ...base, writeMs: cap.writeMs, openMs: r.ms, peakRss: Math.max(hwm, r.maxRssBytes), countsMatch, findings: r.findings }
+    return { ...base, writeMs: cap.writeMs, openMs: r.ms, peakRss: Math.max(hwm, r.maxRssBytes), phases: r.phases, countsMatch, findings: r.findings }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

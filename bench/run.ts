@@ -289,6 +289,7 @@ async function main(): Promise<void> {
     else if (bigOpen.failure) log(`  FAILED: ${bigOpen.failure}`)
     else {
       log(`  loadSnapshot(layout exact): ${fmtMs(bigOpen.openMs!)}, child peak RSS ${fmtMiB(bigOpen.peakRss!, 0)}`)
+      log(`  phases: ${Object.entries(bigOpen.phases).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')}`)
       log(`  free blocks per zone and order equal buddyinfo's: ${bigOpen.countsMatch ? 'yes' : 'no'}; findings (not info): ${bigOpen.findings.length ? bigOpen.findings.join('; ') : 'none'}`)
     }
     log()
