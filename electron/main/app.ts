@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { BrowserWindow, Menu, app, dialog, ipcMain, nativeTheme, session } from 'electron'
+import { BrowserWindow, Menu, app, dialog, ipcMain, nativeTheme, protocol, session } from 'electron'
 import type { HostDeps } from '../../host/deps.ts'
 import type { EngineRunner } from '../../host/workers/pool.ts'
 import { RECENT_FILE_NAME, RecentFileStore } from '../../host/recent.ts'
@@ -13,6 +13,7 @@ import { snapshotPathFromArgv } from './argv.ts'
 import { RendererEvents, isTrustedSender, registerIpc } from './ipc.ts'
 import { createMenuActions, menuTemplate, showOpenDialog, showSaveDialog, type MenuActions } from './menu.ts'
 import { installSessionSecurity } from './security.ts'
+import { handleAppProtocol, registerAppScheme } from './protocol.ts'
 import { printReportPdf, showReportSaveDialog } from './report.ts'
 import { createMainWindow, focusWindow, resolveAppPaths, type AppPaths } from './window.ts'
 
@@ -66,6 +67,8 @@ export function startApp(opts: StartOptions): RunningApp | null {
     return null
   }
   app.enableSandbox()
+  // app://buddyscope/ must be privileged before ready (checklist item 17)
+  registerAppScheme(protocol)
   if (process.platform === 'win32') app.setAppUserModelId('dev.buddyscope.app')
 
   const env = opts.env ?? process.env
@@ -139,6 +142,7 @@ export function startApp(opts: StartOptions): RunningApp | null {
 
   const ready = app.whenReady().then(() => {
     installSessionSecurity(session.defaultSession)
+    if (paths.renderer.kind === 'app') handleAppProtocol(protocol, paths.renderer.root)
     host = opts.createHost({
       transport: 'electron',
       version: app.getVersion(),

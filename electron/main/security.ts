@@ -4,11 +4,10 @@
  * <webview>, no permissions. Plain functions over Electron objects, so the tests can drive them
  * with fakes.
  */
-import { pathToFileURL } from 'node:url'
 import type { Session, WebContents, WebPreferences } from 'electron'
 
-/** The renderer's policy. The renderer's index.html carries the same policy in a <meta>, because
- * response headers may not reach file:// documents on every Electron version. */
+/** The renderer's policy. The renderer's index.html carries the same policy in a <meta>, and the
+ * app:// handler (protocol.ts) sends it as a header on every file it serves. */
 export const CSP = [
   "default-src 'self'",
   "script-src 'self'",
@@ -20,16 +19,21 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-/** Where the renderer is loaded from: the dev server (electron-vite dev) or the built index.html. */
-export type RendererLocation = { kind: 'url'; url: string } | { kind: 'file'; file: string }
-
-function stripFragment(u: URL): string {
-  return `${u.protocol}//${u.host}${u.pathname}`
-}
+/** The renderer's own scheme and origin (electron/main/protocol.ts serves it; checklist item 17). */
+export const APP_SCHEME = 'app'
+export const APP_HOST = 'buddyscope'
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`
+export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`
 
 /**
- * Whether `url` is the app's own renderer: the dev server's origin, or exactly the built
- * index.html (query and fragment ignored; no other file:// path).
+ * Where the renderer is loaded from: the dev server (electron-vite dev), or the built renderer
+ * directory `root` served on app://buddyscope/ (the window loads APP_INDEX_URL).
+ */
+export type RendererLocation = { kind: 'url'; url: string } | { kind: 'app'; root: string }
+
+/**
+ * Whether `url` is the app's own renderer: the dev server's origin, or the app:// origin's
+ * index.html (query and fragment ignored; no file:// URL, no other scheme, host or path).
  */
 export function isAppUrl(location: RendererLocation, url: string): boolean {
   let u: URL
@@ -47,8 +51,8 @@ export function isAppUrl(location: RendererLocation, url: string): boolean {
     }
     return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === dev.origin
   }
-  if (u.protocol !== 'file:') return false
-  return stripFragment(u) === stripFragment(pathToFileURL(location.file))
+  if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST || u.username !== '' || u.password !== '') return false
+  return u.pathname === '/' || u.pathname === '/index.html'
 }
 
 /** The window's web preferences: isolated, sandboxed, no Node, nothing optional switched on. */

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BrowserWindow as BrowserWindowType, BrowserWindowConstructorOptions } from 'electron'
 import { BrowserWindow, shell } from 'electron'
-import { hardenWebContents, secureWebPreferences, type RendererLocation } from './security.ts'
+import { APP_INDEX_URL, hardenWebContents, secureWebPreferences, type RendererLocation } from './security.ts'
 
 export interface AppPaths {
   /** out/preload/index.cjs (CommonJS: sandboxed preloads cannot be ES modules) */
@@ -24,7 +24,7 @@ export interface AppPaths {
 export function resolveAppPaths(opts: { mainDir: string; appPath: string; isPackaged: boolean; devUrl?: string | undefined }): AppPaths {
   const renderer: RendererLocation = !opts.isPackaged && opts.devUrl
     ? { kind: 'url', url: opts.devUrl }
-    : { kind: 'file', file: join(opts.mainDir, '..', 'renderer', 'index.html') }
+    : { kind: 'app', root: join(opts.mainDir, '..', 'renderer') }
   const icon = join(opts.appPath, 'build', 'icon.png')
   return {
     preload: join(opts.mainDir, '..', 'preload', 'index.cjs'),
@@ -52,7 +52,8 @@ export function createMainWindow(paths: AppPaths): BrowserWindowType {
   const win = new BrowserWindow(windowOptions(paths))
   hardenWebContents(win.webContents, paths.renderer, (url) => shell.openExternal(url))
   win.once('ready-to-show', () => win.show())
-  const loading = paths.renderer.kind === 'url' ? win.loadURL(paths.renderer.url) : win.loadFile(paths.renderer.file)
+  // the built renderer is served on app://buddyscope/ (protocol.ts), never loaded from file://
+  const loading = win.loadURL(paths.renderer.kind === 'url' ? paths.renderer.url : APP_INDEX_URL)
   loading.catch((e: unknown) => console.error(`buddyscope: the window could not load the renderer: ${e instanceof Error ? e.message : String(e)}`))
   return win
 }

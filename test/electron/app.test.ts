@@ -110,7 +110,10 @@ describe('startup', () => {
     expect(FakeBrowserWindow.all).toHaveLength(1)
     const wp = win.options['webPreferences'] as Record<string, unknown>
     expect(wp).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, preload: '/app/out/preload/index.cjs' })
-    expect(win.loaded).toEqual({ kind: 'file', target: '/app/out/renderer/index.html' })
+    expect(win.loaded).toEqual({ kind: 'url', target: 'app://buddyscope/index.html' })
+    // app:// privileged before ready, handled after (checklist item 17)
+    expect(fake.privilegedSchemes).toEqual([{ schemes: [expect.objectContaining({ scheme: 'app' })], whenReady: false }])
+    expect([...fake.protocolHandlers.keys()]).toEqual(['app'])
   })
 
   it('installs the CSP header and denies permissions on the default session', async () => {
@@ -127,10 +130,12 @@ describe('startup', () => {
     const { host } = await started()
     expect([...fake.ipcHandlers.keys()].sort()).toEqual(Object.keys(METHODS).map(callChannel).sort())
     const h = fake.ipcHandlers.get(callChannel('listRecent'))!
-    const trusted = { senderFrame: { url: pathToFileURL('/app/out/renderer/index.html').href, parent: null } }
+    const trusted = { senderFrame: { url: 'app://buddyscope/index.html', parent: null } }
     expect(await h(trusted, {})).toEqual({ ok: true, value: { method: 'listRecent' } })
     const foreign = { senderFrame: { url: 'https://evil.example/', parent: null } }
     expect(await h(foreign, {})).toMatchObject({ ok: false, error: { code: 'unsupported' } })
+    const fromFile = { senderFrame: { url: pathToFileURL('/app/out/renderer/index.html').href, parent: null } }
+    expect(await h(fromFile, {})).toMatchObject({ ok: false, error: { code: 'unsupported' } })
     expect(host.handle).toHaveBeenCalledTimes(1)
   })
 
@@ -152,7 +157,7 @@ describe('startup', () => {
     try {
       const { host, win } = await started({ env: { ELECTRON_RENDERER_URL: 'https://evil.example/' } })
       expect(host.deps.bundledSnapshot).toBe(join(resources, 'fixtures', 'x86-512M-s1-compact'))
-      expect(win.loaded!.kind).toBe('file')
+      expect(win.loaded).toEqual({ kind: 'url', target: 'app://buddyscope/index.html' })
     } finally {
       proc.resourcesPath = before
     }

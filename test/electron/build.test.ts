@@ -32,6 +32,8 @@ beforeAll(async () => {
     const r = await resolveConfig({ configFile: join(root, 'electron.vite.config.ts'), logLevel: 'silent', build: { outDir } }, 'build', 'production')
     await build(r.config!.main!)
     await build(r.config!.preload!)
+    // the renderer too: the main process serves it on app://buddyscope/ (checklist item 17)
+    await build(r.config!.renderer!)
   } finally {
     process.env['NODE_ENV'] = nodeEnv
     delete process.env['NODE_ENV_ELECTRON_VITE']
@@ -98,7 +100,7 @@ describe('built main', () => {
     const work = join(outDir, 'run')
     mkdirSync(work, { recursive: true })
     const fakeElectron = join(work, 'fake-electron.mjs')
-    const rendererUrl = pathToFileURL(join(outDir, 'renderer', 'index.html')).href
+    const rendererUrl = 'app://buddyscope/index.html'
     writeFileSync(fakeElectron, FAKE_ELECTRON_ESM(root, join(work, 'userData')))
     writeFileSync(join(work, 'hooks.mjs'), `
       export async function resolve(specifier, context, next) {
@@ -124,12 +126,20 @@ describe('built main', () => {
       const map = end.event === 'run:done' ? await call('getPageblockMap', { id: end.payload.snapshot.id }) : null
       const bad = await call('getSnapshot', { id: 42 })
       const foreign = await state.handlers.get('bs:call:appInfo')({ senderFrame: { url: 'https://evil.example/', parent: null } }, {})
+      const fromFile = await state.handlers.get('bs:call:appInfo')({ senderFrame: { url: ${JSON.stringify(pathToFileURL(join(outDir, 'renderer', 'index.html')).href)}, parent: null } }, {})
+      const served = await state.protocols.app(new Request('app://buddyscope/index.html'))
+      const html = await served.text()
+      const script = /<script[^>]+src="([^"]+)"/.exec(html)?.[1] ?? null
+      const asset = script ? await state.protocols.app(new Request(new URL(script, 'app://buddyscope/index.html').href)) : null
+      const outside = await state.protocols.app(new Request('app://buddyscope/../main/index.js'))
       console.log(JSON.stringify({
         channels: [...state.handlers.keys()].sort(),
         loaded: win.loaded, preload: win.options.webPreferences.preload,
         info, started, event: end.event, label: end.payload?.snapshot?.label, error: end.payload?.error,
         pageblocks: end.payload?.snapshot?.pageblockCount, mapKind: map && map.value.mt.constructor.name, mapLength: map && map.value.mt.length,
-        bad, foreign, menu: state.menu.map((m) => m.label),
+        bad, foreign, fromFile, menu: state.menu.map((m) => m.label),
+        privileged: state.privileged, servedStatus: served.status, servedType: served.headers.get('content-type'), hasRoot: html.includes('id="app"'),
+        script, assetStatus: asset && asset.status, assetType: asset && asset.headers.get('content-type'), outsideStatus: outside.status,
       }))
       await state.quit()
       process.exit(0)
@@ -138,7 +148,16 @@ describe('built main', () => {
     expect(r.status, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown> & { info: { ok: boolean; value: Record<string, unknown> } }
     expect(out['channels']).toEqual(Object.keys(METHODS).map((m) => `bs:call:${m}`).sort())
-    expect(out['loaded']).toEqual({ kind: 'file', target: join(outDir, 'renderer', 'index.html') })
+    expect(out['loaded']).toEqual({ kind: 'url', target: 'app://buddyscope/index.html' })
+    expect(out['privileged']).toEqual([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])
+    expect(out['servedStatus']).toBe(200)
+    expect(out['servedType']).toBe('text/html; charset=utf-8')
+    expect(out['hasRoot']).toBe(true)
+    expect(out['script']).toMatch(/\.js$/)
+    expect(out['assetStatus']).toBe(200)
+    expect(out['assetType']).toBe('text/javascript; charset=utf-8')
+    expect(out['outsideStatus']).toBe(404)
+    expect(out['fromFile']).toMatchObject({ ok: false, error: { code: 'unsupported' } })
     expect(out['preload']).toBe(join(outDir, 'preload', 'index.cjs'))
     expect(out.info.ok).toBe(true)
     expect(out.info.value).toMatchObject({ transport: 'electron', bundledSnapshot: join(root, 'fixtures', 'x86-512M-s1-compact') })
@@ -202,10 +221,11 @@ export const Menu = { buildFromTemplate: (t) => t, setApplicationMenu: (m) => { 
 export const dialog = { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showErrorBox: (t, m) => { console.error(t, m) } }
 export const nativeTheme = { themeSource: 'system' }
 export const shell = { openExternal: async () => {} }
+export const protocol = { registerSchemesAsPrivileged(s) { state.privileged = s }, handle(scheme, h) { state.protocols = { ...(state.protocols ?? {}), [scheme]: h } } }
 export const session = { defaultSession: {
   webRequest: { onHeadersReceived() {} },
   setPermissionRequestHandler() {}, setPermissionCheckHandler() {}, setDevicePermissionHandler() {},
 } }
-export default { app, BrowserWindow, ipcMain, Menu, dialog, nativeTheme, session, shell }
+export default { app, BrowserWindow, ipcMain, Menu, dialog, nativeTheme, session, shell, protocol }
 `
 }

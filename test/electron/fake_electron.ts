@@ -188,6 +188,9 @@ export const fake = {
   invokes: [] as Array<{ channel: string; args: unknown[] }>,
   invokeAnswer: (channel: string, ...args: unknown[]): unknown => ({ ok: true, value: { channel, args } }),
   externalOpened: [] as string[],
+  /** protocol.registerSchemesAsPrivileged calls, with whether the app was ready at the time */
+  privilegedSchemes: [] as Array<{ schemes: unknown[]; whenReady: boolean }>,
+  protocolHandlers: new Map<string, (request: Request) => Promise<Response>>(),
 }
 
 export function resetFake(): void {
@@ -206,6 +209,8 @@ export function resetFake(): void {
   fake.invokes = []
   fake.invokeAnswer = (channel, ...args) => ({ ok: true, value: { channel, args } })
   fake.externalOpened = []
+  fake.privilegedSchemes = []
+  fake.protocolHandlers = new Map()
   FakeBrowserWindow.all = []
 }
 
@@ -251,6 +256,17 @@ export const electronModule = {
   },
   get nativeTheme() {
     return fake.nativeTheme
+  },
+  protocol: {
+    registerSchemesAsPrivileged(schemes: unknown[]): void {
+      if (fake.app.readyFlag) throw new Error('protocol.registerSchemesAsPrivileged should be called before app is ready')
+      fake.privilegedSchemes.push({ schemes, whenReady: fake.app.readyFlag })
+    },
+    handle(scheme: string, handler: (request: Request) => Promise<Response>): void {
+      if (!fake.app.readyFlag) throw new Error('protocol.handle before the app is ready')
+      if (fake.protocolHandlers.has(scheme)) throw new Error(`scheme ${scheme} is already handled`)
+      fake.protocolHandlers.set(scheme, handler)
+    },
   },
   shell: {
     async openExternal(url: string): Promise<void> {

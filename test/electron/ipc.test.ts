@@ -12,8 +12,8 @@ import { BuddyscopeService } from '../../host/service.ts'
 import type { RendererLocation } from '../../electron/main/security.ts'
 
 const indexHtml = '/app/out/renderer/index.html'
-const location: RendererLocation = { kind: 'file', file: indexHtml }
-const appUrl = pathToFileURL(indexHtml).href
+const location: RendererLocation = { kind: 'app', root: '/app/out/renderer' }
+const appUrl = 'app://buddyscope/index.html'
 
 type Frame = { url: string; parent: unknown } | null
 const eventFrom = (frame: Frame) => ({ senderFrame: frame }) as unknown as IpcMainInvokeEvent
@@ -86,6 +86,11 @@ describe('sender validation', () => {
     const foreign = [
       eventFrom({ url: 'https://evil.example/', parent: null }),
       eventFrom({ url: 'file:///tmp/dropped.html', parent: null }),
+      // the built index.html itself, but from file:// (item 17: only app://buddyscope/ is the app)
+      eventFrom({ url: pathToFileURL(indexHtml).href, parent: null }),
+      eventFrom({ url: 'app://evil/index.html', parent: null }),
+      eventFrom({ url: 'other://buddyscope/index.html', parent: null }),
+      eventFrom({ url: 'app://buddyscope/other.html', parent: null }),
       eventFrom({ url: appUrl, parent: {} }),
       eventFrom(null),
     ]

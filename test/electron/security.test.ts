@@ -9,7 +9,8 @@ import { CSP, hardenWebContents, installSessionSecurity, isAppUrl, isSafeExterna
 import { createMainWindow, resolveAppPaths, windowOptions } from '../../electron/main/window.ts'
 
 const indexHtml = '/opt/Buddyscope/resources/app.asar/out/renderer/index.html'
-const fileLocation: RendererLocation = { kind: 'file', file: indexHtml }
+const fileLocation: RendererLocation = { kind: 'app', root: '/opt/Buddyscope/resources/app.asar/out/renderer' }
+const APP_URL = 'app://buddyscope/index.html'
 const devLocation: RendererLocation = { kind: 'url', url: 'http://localhost:5173/' }
 
 beforeEach(() => resetFake())
@@ -35,7 +36,7 @@ describe('window options', () => {
 
   it('uses the CommonJS preload next to out/main and the built index.html', () => {
     expect(paths.preload).toBe('/app/out/preload/index.cjs')
-    expect(paths.renderer).toEqual({ kind: 'file', file: '/app/out/renderer/index.html' })
+    expect(paths.renderer).toEqual({ kind: 'app', root: '/app/out/renderer' })
     expect(windowOptions(paths).webPreferences!.preload).toBe('/app/out/preload/index.cjs')
   })
 
@@ -43,13 +44,13 @@ describe('window options', () => {
     const dev = resolveAppPaths({ mainDir: '/app/out/main', appPath: '/app', isPackaged: false, devUrl: 'http://localhost:5173' })
     expect(dev.renderer).toEqual({ kind: 'url', url: 'http://localhost:5173' })
     const packaged = resolveAppPaths({ mainDir: '/app/out/main', appPath: '/app', isPackaged: true, devUrl: 'https://evil.example/' })
-    expect(packaged.renderer).toEqual({ kind: 'file', file: '/app/out/renderer/index.html' })
+    expect(packaged.renderer).toEqual({ kind: 'app', root: '/app/out/renderer' })
   })
 
   it('creates the window hidden, loads the renderer and guards its webContents', () => {
     const win = createMainWindow(paths) as unknown as FakeBrowserWindow
     expect(win.options['show']).toBe(false)
-    expect(win.loaded).toEqual({ kind: 'file', target: '/app/out/renderer/index.html' })
+    expect(win.loaded).toEqual({ kind: 'url', target: APP_URL })
     expect(win.webContents.windowOpenHandler?.({ url: 'https://example.com' })).toEqual({ action: 'deny' })
     win.emit('ready-to-show')
     expect(win.visible).toBe(true)
@@ -107,7 +108,8 @@ describe('navigation and new windows', () => {
   it('blocks navigation away from the app, e.g. to a dropped file', () => {
     const wc = guarded(fileLocation)
     for (const url of ['file:///home/u/capture.tar.gz', 'file:///etc/passwd', 'https://example.com/', 'javascript:alert(1)', 'not a url',
-      pathToFileURL('/opt/Buddyscope/resources/app.asar/out/renderer/other.html').href]) {
+      pathToFileURL('/opt/Buddyscope/resources/app.asar/out/renderer/other.html').href, pathToFileURL(indexHtml).href,
+      'app://buddyscope/other.html', 'app://evil/index.html', 'app://buddyscope:1/index.html', 'foo://buddyscope/index.html']) {
       const e = new FakeEvent(url)
       wc.emit('will-navigate', e, url)
       expect(e.defaultPrevented, url).toBe(true)
@@ -122,8 +124,8 @@ describe('navigation and new windows', () => {
 
   it('lets the app navigate to itself (reload, query, fragment)', () => {
     const wc = guarded(fileLocation)
-    const self = pathToFileURL(indexHtml).href
-    for (const url of [self, `${self}#/zones`, `${self}?x=1`]) {
+    const self = APP_URL
+    for (const url of [self, `${self}#/zones`, `${self}?x=1`, 'app://buddyscope/']) {
       const e = new FakeEvent(url)
       wc.emit('will-navigate', e, url)
       expect(e.defaultPrevented, url).toBe(false)
@@ -151,10 +153,12 @@ describe('navigation and new windows', () => {
     expect(e.defaultPrevented).toBe(true)
   })
 
-  it('isAppUrl compares the whole file path', () => {
-    expect(isAppUrl(fileLocation, pathToFileURL(indexHtml).href)).toBe(true)
+  it('isAppUrl accepts only app://buddyscope/index.html, never file://', () => {
+    expect(isAppUrl(fileLocation, APP_URL)).toBe(true)
+    expect(isAppUrl(fileLocation, pathToFileURL(indexHtml).href)).toBe(false)
     expect(isAppUrl(fileLocation, 'file://evil.example' + pathToFileURL(indexHtml).pathname)).toBe(false)
-    expect(isAppUrl(fileLocation, pathToFileURL(indexHtml + '.x').href)).toBe(false)
+    expect(isAppUrl(fileLocation, 'app://buddyscope/index.html.x')).toBe(false)
+    expect(isAppUrl(fileLocation, 'app://user@buddyscope/index.html')).toBe(false)
     expect(isAppUrl({ kind: 'url', url: 'not a url' }, 'http://localhost/')).toBe(false)
   })
 })
