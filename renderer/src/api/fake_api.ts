@@ -299,6 +299,13 @@ function generateDetail(view: SnapshotView, map: PageblockMapDto, pbIndex: numbe
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
+/** A method only the real host answers: the fake host refuses it in words. */
+function needsRealHost(message: string): () => Promise<never> {
+  return async () => {
+    throw { code: 'unsupported', message } satisfies HostError
+  }
+}
+
 export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
   const listeners = new Map<string, Set<(p: unknown) => void>>()
   const snapshots = new Map<string, { view: SnapshotView; map: PageblockMapDto | null }>()
@@ -408,36 +415,16 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
     pickSnapshotPath: async () => ({ path: null, supported: false }),
     getCaptureScript: async () => ({ name: 'buddyscope-capture', text: '#!/bin/sh\n# buddyscope-capture (the fake host has no copy of the script)\n' }),
     saveCaptureScript: async () => ({ path: null, supported: false }),
-    startWhatifCompact: async () => {
-      throw { code: 'unsupported', message: 'what-if compaction needs the real host (buddyscope serve)' } satisfies HostError
-    },
-    startWhatifContig: async () => {
-      throw { code: 'unsupported', message: 'contiguous-allocation what-ifs need the real host (buddyscope serve)' } satisfies HostError
-    },
-    getDiff: async () => {
-      throw { code: 'unsupported', message: 'a diff of two captures needs the real host (buddyscope serve)' } satisfies HostError
-    },
-    getDiffPageblock: async () => {
-      throw { code: 'unsupported', message: 'a diff of two captures needs the real host (buddyscope serve)' } satisfies HostError
-    },
-    getTimeline: async () => {
-      throw { code: 'unsupported', message: 'timelines need the real host (buddyscope serve)' } satisfies HostError
-    },
-    exportReport: async () => {
-      throw { code: 'unsupported', message: 'reports are made by the real host (buddyscope serve or the desktop app)' } satisfies HostError
-    },
-    getPolluters: async () => {
-      throw { code: 'unsupported', message: 'page_owner is read by the real host (buddyscope serve)' } satisfies HostError
-    },
-    getPageOwners: async () => {
-      throw { code: 'unsupported', message: 'page_owner is read by the real host (buddyscope serve)' } satisfies HostError
-    },
-    getTraceSteals: async () => {
-      throw { code: 'unsupported', message: 'traces are read by the real host (buddyscope serve)' } satisfies HostError
-    },
-    getFleet: async () => {
-      throw { code: 'unsupported', message: 'a fleet of captures is read by the real host (buddyscope serve)' } satisfies HostError
-    },
+    startWhatifCompact: needsRealHost('what-if compaction needs the real host (buddyscope serve)'),
+    startWhatifContig: needsRealHost('contiguous-allocation what-ifs need the real host (buddyscope serve)'),
+    getDiff: needsRealHost('a diff of two captures needs the real host (buddyscope serve)'),
+    getDiffPageblock: needsRealHost('a diff of two captures needs the real host (buddyscope serve)'),
+    getTimeline: needsRealHost('timelines need the real host (buddyscope serve)'),
+    exportReport: needsRealHost('reports are made by the real host (buddyscope serve or the desktop app)'),
+    getPolluters: needsRealHost('page_owner is read by the real host (buddyscope serve)'),
+    getPageOwners: needsRealHost('page_owner is read by the real host (buddyscope serve)'),
+    getTraceSteals: needsRealHost('traces are read by the real host (buddyscope serve)'),
+    getFleet: needsRealHost('a fleet of captures is read by the real host (buddyscope serve)'),
   }
 
   const api: Record<string, unknown> = { ...handlers }
