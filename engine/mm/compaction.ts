@@ -105,7 +105,8 @@ export interface CompactOptions {
  * (lowest PFN of each block first, as split_map_pages leaves them).
  */
 export class FreePageList {
-  private pfns = new Float64Array(16)
+  /** 32-bit while every pfn fits (the usual case: V8 then indexes the map with small integers) */
+  private pfns: Int32Array | Float64Array = new Int32Array(16)
   private lens = new Int32Array(16)
   /** blocks added */
   private n = 0
@@ -117,8 +118,9 @@ export class FreePageList {
   addBlock(pfn: number, pages: number): void {
     // every page taken: start the arrays again (they hold what is not yet taken, not the history)
     if (this.length === 0) this.n = this.head = this.off = 0
+    if (pfn > 0x7fffffff && this.pfns instanceof Int32Array) this.pfns = Float64Array.from(this.pfns)
     if (this.n === this.pfns.length) {
-      const pfns = new Float64Array(this.n * 2)
+      const pfns = this.pfns instanceof Int32Array ? new Int32Array(this.n * 2) : new Float64Array(this.n * 2)
       pfns.set(this.pfns)
       this.pfns = pfns
       const lens = new Int32Array(this.n * 2)
@@ -233,7 +235,7 @@ export class Compactor {
 
   private mapWords: MapWords | null = null
   /** migratePages' run of sources waiting for freeUnrefPages (fast path) */
-  private freeBatch = new Float64Array(COMPACT_CLUSTER_MAX)
+  private freeBatch: Int32Array | Float64Array = new Int32Array(COMPACT_CLUSTER_MAX)
 
   /** the model's memMap read 4 bytes at a time (made once) */
   private words(): MapWords {
@@ -682,7 +684,7 @@ export class Compactor {
     if (blockMt !== m.migratetypes.isolate) {
       // zone_watermark_ok(zone, 0, min + 2^order, 0, ALLOC_CMA), order 0: only the free-page test
       const free = zone.nrFreePages - zone.nrReservedHighatomic
-      if (free <= zone.wmark.min + 2 ** order + (zone.protection[0] ?? 0)) return 0
+      if (free <= zone.wmark.min + (1 << order) + (zone.protection[0] ?? 0)) return 0
     }
     a.delFromFreeList(zone, pfn, order, listMt)
     if (order >= m.geometry.pageblockOrder - 1) {
@@ -854,9 +856,14 @@ export class Compactor {
     let result: 'ok' | 'failed' | 'nomem' = 'ok'
     // the fast path frees the sources a run at a time (freeUnrefPages), always before the free
     // scanner runs again, so the allocator sees the frees in the same order and at the same points
-    let batch: Float64Array | null = null
+    let batch: Int32Array | Float64Array | null = null
     if (!this.plain) {
-      if (this.freeBatch.length < cc.migratepages.length) this.freeBatch = new Float64Array(Math.max(cc.migratepages.length, 2 * this.freeBatch.length))
+      // 32-bit pfns unless the model reaches past 2^31
+      const wide = m.endPfn > 0x7fffffff
+      if (this.freeBatch.length < cc.migratepages.length || wide !== this.freeBatch instanceof Float64Array) {
+        const n = Math.max(cc.migratepages.length, 2 * this.freeBatch.length)
+        this.freeBatch = wide ? new Float64Array(n) : new Int32Array(n)
+      }
       batch = this.freeBatch
     }
     let pending = 0

@@ -395,8 +395,8 @@ export class PageAllocator {
     const base = m.basePfn
     const mts = m.migratetypes
     const pbMt = m.pageblockMt
-    const pbPages = m.pageblockNrPages
-    const pbBase = m.pbBase
+    // pageblock index (pfn − basePfn) >> pageblock_order: basePfn is pageblock-aligned and the model under 2^30 pages
+    const pbOrder = m.geometry.pageblockOrder
     const lists = this.pcpLists(zone)
     const lim = this.pcpLimits.get(zone)!
     const high = lim.high
@@ -410,7 +410,7 @@ export class PageAllocator {
     let freed = 0
     for (let i = 0; i < n; i++) {
       const pfn = pfns[i]!
-      const mt = pbMt[Math.floor(pfn / pbPages) - pbBase]!
+      const mt = pbMt[(pfn - base) >> pbOrder]!
       if (high <= 0 || mt === mts.isolate) {
         this.freePages(pfn, 0)
         continue
@@ -451,14 +451,14 @@ export class PageAllocator {
     let left = Math.min(count, this.pcpCount(zone))
     const n = left
     const pbMt = m.pageblockMt
-    const pbPages = m.pageblockNrPages
-    const pbBase = m.pbBase
+    const base = m.basePfn
+    const pbOrder = m.geometry.pageblockOrder
     for (let li = pindex; left > 0; li = (li + 1) % lists.length) {
       const l = lists[li]!
       const k = Math.min(left, l.length)
       for (let i = 0; i < k; i++) {
         const pfn = l[i]!
-        this.freeOnePage(zone, pfn, 0, pbMt[Math.floor(pfn / pbPages) - pbBase]!)
+        this.freeOnePage(zone, pfn, 0, pbMt[(pfn - base) >> pbOrder]!)
       }
       if (k) l.splice(0, k)
       left -= k
