@@ -92,6 +92,12 @@ export interface CompactOptions {
   /** vm.extfrag_threshold */
   extfragThreshold?: number
   events?: EventSink
+  /**
+   * The plain path: the scanners read the map page by page and every migrated page is freed on
+   * its own, as written first. Same results as the default fast path (word-at-a-time scans,
+   * batched frees); kept for the tests that compare the two.
+   */
+  plain?: boolean
 }
 
 /**
@@ -99,22 +105,36 @@ export interface CompactOptions {
  * (lowest PFN of each block first, as split_map_pages leaves them).
  */
 export class FreePageList {
-  private readonly pfns: number[] = []
-  private readonly lens: number[] = []
+  /** 32-bit while every pfn fits (the usual case: V8 then indexes the map with small integers) */
+  private pfns: Int32Array | Float64Array = new Int32Array(16)
+  private lens = new Int32Array(16)
+  /** blocks added */
+  private n = 0
   private head = 0
   private off = 0
   /** base pages not yet taken */
   length = 0
 
   addBlock(pfn: number, pages: number): void {
-    this.pfns.push(pfn)
-    this.lens.push(pages)
+    // every page taken: start the arrays again (they hold what is not yet taken, not the history)
+    if (this.length === 0) this.n = this.head = this.off = 0
+    if (pfn > 0x7fffffff && this.pfns instanceof Int32Array) this.pfns = Float64Array.from(this.pfns)
+    if (this.n === this.pfns.length) {
+      const pfns = this.pfns instanceof Int32Array ? new Int32Array(this.n * 2) : new Float64Array(this.n * 2)
+      pfns.set(this.pfns)
+      this.pfns = pfns
+      const lens = new Int32Array(this.n * 2)
+      lens.set(this.lens)
+      this.lens = lens
+    }
+    this.pfns[this.n] = pfn
+    this.lens[this.n++] = pages
     this.length += pages
   }
 
   /** the next target page, or -1 when none is left */
   take(): number {
-    while (this.head < this.pfns.length) {
+    while (this.head < this.n) {
       if (this.off < this.lens[this.head]!) {
         this.length--
         return this.pfns[this.head]! + this.off++
@@ -128,15 +148,14 @@ export class FreePageList {
   /** every page not yet taken */
   remaining(): number[] {
     const out: number[] = []
-    for (let i = this.head; i < this.pfns.length; i++) {
+    for (let i = this.head; i < this.n; i++) {
       for (let k = i === this.head ? this.off : 0; k < this.lens[i]!; k++) out.push(this.pfns[i]! + k)
     }
     return out
   }
 
   clear(): void {
-    this.pfns.length = 0
-    this.lens.length = 0
+    this.n = 0
     this.head = 0
     this.off = 0
     this.length = 0
@@ -208,9 +227,15 @@ export class Compactor {
     this.unevictableAllowed = opts.unevictableAllowed ?? true
     this.extfragThreshold = opts.extfragThreshold ?? 500
     this.events = opts.events ?? null
+    this.plain = opts.plain ?? false
   }
 
+  /** CompactOptions.plain */
+  readonly plain: boolean
+
   private mapWords: MapWords | null = null
+  /** migratePages' run of sources waiting for freeUnrefPages (fast path) */
+  private freeBatch: Int32Array | Float64Array = new Int32Array(COMPACT_CLUSTER_MAX)
 
   /** the model's memMap read 4 bytes at a time (made once) */
   private words(): MapWords {
@@ -585,14 +610,14 @@ export class Compactor {
         // free: skip the whole buddy block (from 6.4 its pages count as scanned)
         const o = b & 0x0f
         if (o > 0) {
-          lowPfn += 2 ** o - 1
-          if (countSkipped) nrScanned += 2 ** o - 1
+          lowPfn += (1 << o) - 1
+          if (countSkipped) nrScanned += (1 << o) - 1
         }
         continue
       } else if (b >= 0x40) {
         // compound page (THP, hugetlb, large folio): not compacted in 6.1 unless alloc_contig
-        lowPfn += 2 ** (b & 0x0f) - 1
-        if (countSkipped) nrScanned += 2 ** (b & 0x0f) - 1
+        lowPfn += (1 << (b & 0x0f)) - 1
+        if (countSkipped) nrScanned += (1 << (b & 0x0f)) - 1
       } else if (LRU_KINDS[b]) {
         if (b === PageKind.PINNED) ok = false // anon page with an extra reference: refcount − 1 > mapcount
         else if (b === PageKind.FILE && !cc.gfpFs) ok = false
@@ -659,7 +684,7 @@ export class Compactor {
     if (blockMt !== m.migratetypes.isolate) {
       // zone_watermark_ok(zone, 0, min + 2^order, 0, ALLOC_CMA), order 0: only the free-page test
       const free = zone.nrFreePages - zone.nrReservedHighatomic
-      if (free <= zone.wmark.min + 2 ** order + (zone.protection[0] ?? 0)) return 0
+      if (free <= zone.wmark.min + (1 << order) + (zone.protection[0] ?? 0)) return 0
     }
     a.delFromFreeList(zone, pfn, order, listMt)
     if (order >= m.geometry.pageblockOrder - 1) {
@@ -669,7 +694,7 @@ export class Compactor {
         if (m.migratetypes.isMergeable(mt)) m.setPageblockMigratetype(p, m.migratetypes.movable)
       }
     }
-    return 2 ** order
+    return 1 << order
   }
 
   /** isolate_freepages_block(): returns [isolated, pfn where the scan stopped] */
@@ -681,30 +706,35 @@ export class Compactor {
     let total = 0
     let pfn = startPfn
     const countSkipped = this.alloc.policy.kernel >= 6004
-    // stride 1 on 6.4+ (every page passed over counts as scanned): a word-at-a-time search for the
-    // next free block's head; before 6.4 a compound page's tail pages are not counted, so page by page
-    const words = stride === 1 && countSkipped ? this.words() : null
+    // stride 1: a word-at-a-time search for the next page that is not an order-0 kind (the pages
+    // passed over each count as scanned). On 6.4+ (every page passed over counts) that is the next
+    // free block's head; before 6.4 a compound page's tail pages are not counted, so the search
+    // also stops at compound heads, which are stepped over below
+    const words = stride === 1 && !this.plain ? this.words() : null
+    const headMask = countSkipped ? 0x80 : 0xc0
     for (; pfn < endPfn; pfn += stride) {
-      let b: number
       if (words) {
-        const i = nextFreeHead(map, words, pfn - base, endPfn - base)
+        const i = nextPageMarked(map, words, pfn - base, endPfn - base, headMask)
         nrScanned += i - (pfn - base)
         pfn = i + base
         if (pfn >= endPfn) break
-        nrScanned++
-        b = map[i]!
-      } else {
-        nrScanned++
-        b = map[pfn - base]!
-        if (!(b & 0x80)) {
-          // a compound page is stepped over whole (6.4+: its pages count as scanned)
-          if (b >= 0x40 && b < 0x70) {
-            const n = 2 ** (b & 0x0f)
-            pfn += n - 1
-            if (countSkipped) nrScanned += n - 1
-          }
-          continue
+      } else if (stride === 1 && countSkipped) {
+        // the plain path of the 6.4+ search above
+        const i = plainNextPageMarked(map, pfn - base, endPfn - base, 0x80)
+        nrScanned += i - (pfn - base)
+        pfn = i + base
+        if (pfn >= endPfn) break
+      }
+      nrScanned++
+      const b = map[pfn - base]!
+      if (!(b & 0x80)) {
+        // a compound page is stepped over whole (6.4+: its pages count as scanned)
+        if (b >= 0x40 && b < 0x70) {
+          const n = 1 << (b & 0x0f)
+          pfn += n - 1
+          if (countSkipped) nrScanned += n - 1
         }
+        continue
       }
       const order = b & 0x0f
       const isolated = this.isolateFreePage(cc.zone, pfn, order)
@@ -824,6 +854,19 @@ export class Compactor {
     let migrated = 0
     let failed = 0
     let result: 'ok' | 'failed' | 'nomem' = 'ok'
+    // the fast path frees the sources a run at a time (freeUnrefPages), always before the free
+    // scanner runs again, so the allocator sees the frees in the same order and at the same points
+    let batch: Int32Array | Float64Array | null = null
+    if (!this.plain) {
+      // 32-bit pfns unless the model reaches past 2^31
+      const wide = m.endPfn > 0x7fffffff
+      if (this.freeBatch.length < cc.migratepages.length || wide !== this.freeBatch instanceof Float64Array) {
+        const n = Math.max(cc.migratepages.length, 2 * this.freeBatch.length)
+        this.freeBatch = wide ? new Float64Array(n) : new Int32Array(n)
+      }
+      batch = this.freeBatch
+    }
+    let pending = 0
     for (let i = 0; i < cc.migratepages.length; i++) {
       const src = cc.migratepages[i]!
       const kind = map[src - base]!
@@ -833,6 +876,8 @@ export class Compactor {
         continue
       }
       if (cc.freepages.length === 0) {
+        if (pending) this.alloc.freeUnrefPages(cc.zone, batch!, pending)
+        pending = 0
         this.isolateFreepages(cc)
         if (cc.freepages.length === 0) {
           result = 'nomem'
@@ -841,9 +886,11 @@ export class Compactor {
       }
       const dst = cc.freepages.take()
       map[dst - base] = kind
-      this.alloc.freeUnrefPage(src, cc.zone)
+      if (batch) batch[pending++] = src
+      else this.alloc.freeUnrefPage(src, cc.zone)
       migrated++
     }
+    if (pending) this.alloc.freeUnrefPages(cc.zone, batch!, pending)
     // what was not tried (no target) goes back to the LRU untouched
     cc.migratepages.length = 0
     if (failed && result === 'ok') result = 'failed'
@@ -958,17 +1005,32 @@ export class MapWords {
 
 /** The first index in [i, end) of the map whose byte is a free block's head (bit 0x80), or end. */
 export function nextFreeHead(map: Uint8Array, w: MapWords, i: number, end: number): number {
+  return nextPageMarked(map, w, i, end, 0x80)
+}
+
+/**
+ * The first index in [i, end) of the map whose byte has a bit of `mask` set, or end, read a word
+ * at a time (mask 0x80: a free block's head; 0xc0: a free block's or a compound page's head).
+ */
+export function nextPageMarked(map: Uint8Array, w: MapWords, i: number, end: number, mask: number): number {
   const shift = w.shift
   while (i < end && ((i - shift) & 3) !== 0) {
-    if (map[i]! & 0x80) return i
+    if (map[i]! & mask) return i
     i++
   }
   const words = w.words
+  const wordMask = mask * 0x01010101
   let k = (i - shift) >> 2
   const kEnd = Math.min(words.length, (end - shift) >> 2)
-  while (k < kEnd && (words[k]! & 0x80808080) === 0) k++
+  while (k < kEnd && (words[k]! & wordMask) === 0) k++
   if (k > (i - shift) >> 2) i = shift + (k << 2)
-  for (; i < end; i++) if (map[i]! & 0x80) return i
+  for (; i < end; i++) if (map[i]! & mask) return i
+  return end
+}
+
+/** nextPageMarked() page by page (the plain path). */
+export function plainNextPageMarked(map: Uint8Array, i: number, end: number, mask: number): number {
+  for (; i < end; i++) if (map[i]! & mask) return i
   return end
 }
 

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
-import { MapWords, nextFreeHead } from './compaction.ts'
+import { MapWords, nextFreeHead, nextPageMarked, plainNextPageMarked } from './compaction.ts'
 
 function plain(map: Uint8Array, i: number, end: number): number {
   for (; i < end; i++) if (map[i]! & 0x80) return i
@@ -40,5 +40,24 @@ describe('nextFreeHead (isolate_freepages_block, stride 1)', () => {
       expect(nextFreeHead(map, w, 0, at)).toBe(at)
       map[at] = 4
     }
+  })
+})
+
+describe('nextPageMarked (the free scanner before 6.4 stops at free and compound heads)', () => {
+  it('finds the first byte with a bit of the mask as the byte-by-byte scan does, for mask 0x80 and 0xc0', () => {
+    fc.assert(fc.property(
+      fc.array(fc.oneof(fc.constantFrom(0, 2, 4, 5, 10, 16, 18), fc.constantFrom(0x41, 0x49, 0x52, 0x60, 0x80, 0x93, 0xa0)), { minLength: 0, maxLength: 200 }),
+      fc.integer({ min: 0, max: 3 }), fc.nat(), fc.nat(), fc.constantFrom(0x80, 0xc0),
+      (bytes, offset, a, b, mask) => {
+        const buf = new Uint8Array(bytes.length + offset)
+        buf.set(bytes, offset)
+        const map = buf.subarray(offset)
+        const w = new MapWords(map)
+        const n = map.length
+        const i = n ? a % (n + 1) : 0
+        const end = n ? i + (b % (n - i + 1)) : 0
+        expect(nextPageMarked(map, w, i, end, mask)).toBe(plainNextPageMarked(map, i, end, mask))
+      },
+    ), { numRuns: 3000 })
   })
 })

@@ -160,6 +160,18 @@ export class FreeArea {
     throw new Error(`free list (${order}, ${mt}) count ${this.nrFreeMt[i]} but no valid entry`)
   }
 
+  /**
+   * The blocks of list (order, mt) from its head down, as successive peeks would find them
+   * (stale entries left out, nothing dropped): for tests that compare two runs' lists.
+   */
+  validEntries(order: number, mt: number, memMap: Uint8Array, basePfn: number): number[] {
+    const l = this.lists[order * this.nrTypes + mt]!
+    const want = freeHead(mt, order)
+    const out: number[] = []
+    for (let k = l.length - 1; k >= 0; k--) if (memMap[l.items[k]! - basePfn] === want) out.push(l.items[k]!)
+    return out
+  }
+
   /** drop stale entries and duplicates from every list (bounded memory over long runs) */
   compactLists(memMap: Uint8Array, basePfn: number): void {
     for (let i = 0; i < this.lists.length; i++) {
@@ -324,18 +336,21 @@ export class MemoryModel {
     if (zones.length === 0) throw new Error('a memory model needs at least one populated zone')
     if (zones.length > 254) throw new Error('too many zones')
     this.geometry = geometry
-    this.pageblockNrPages = 2 ** geometry.pageblockOrder
+    // 1 << order rather than 2 ** order: an integer the engine's hot loops keep as a small integer
+    // (2 ** n is a heap number in V8, and every pfn % pageblock_nr_pages then divides in floating point)
+    const pbPages = 1 << geometry.pageblockOrder
+    this.pageblockNrPages = pbPages
     this.migratetypes = migratetypes
     this.zones = [...zones].sort((a, b) => a.node - b.node || a.idx - b.idx)
     const pbOrder = geometry.pageblockOrder
     const lo = Math.min(...zones.map((z) => z.startPfn))
     const hi = Math.max(...zones.map((z) => z.endPfn))
     // align to pageblocks so every pageblock of every zone is fully inside memMap
-    this.basePfn = Math.floor(lo / 2 ** pbOrder) * 2 ** pbOrder
-    this.endPfn = Math.ceil(hi / 2 ** pbOrder) * 2 ** pbOrder
+    this.basePfn = Math.floor(lo / pbPages) * pbPages
+    this.endPfn = Math.ceil(hi / pbPages) * pbPages
     this.memMap = new Uint8Array(this.endPfn - this.basePfn)
-    this.pbBase = this.basePfn / 2 ** pbOrder
-    const nrPb = (this.endPfn - this.basePfn) / 2 ** pbOrder
+    this.pbBase = this.basePfn / pbPages
+    const nrPb = (this.endPfn - this.basePfn) / pbPages
     this.pageblockMt = new Uint8Array(nrPb).fill(migratetypes.movable)
     this.pageblockFlags = new Uint8Array(nrPb)
     this.pbZone = new Uint8Array(nrPb).fill(255)

@@ -113,13 +113,13 @@ export class PageAllocator {
     const m = this.model
     m.memMap[pfn - m.basePfn] = freeHead(mt, order)
     zone.free.add(pfn, order, mt)
-    this.accountFree(zone, mt, 2 ** order)
+    this.accountFree(zone, mt, 1 << order)
   }
 
   /** del_page_from_free_list(): the head byte is left for the caller to overwrite. */
   delFromFreeList(zone: Zone, pfn: number, order: number, mt: number): void {
     zone.free.del(order, mt)
-    this.accountFree(zone, mt, -(2 ** order))
+    this.accountFree(zone, mt, -(1 << order))
     const m = this.model
     m.memMap[pfn - m.basePfn] = PageKind.BUDDY_TAIL
   }
@@ -149,7 +149,7 @@ export class PageAllocator {
     const zoneEnd = zone.endPfn
     // all pages of the block become buddy tails; the final head is set by addToFreeList
     if (order === 0) map[pfn - base] = PageKind.BUDDY_TAIL
-    else map.fill(PageKind.BUDDY_TAIL, pfn - base, pfn - base + 2 ** order)
+    else map.fill(PageKind.BUDDY_TAIL, pfn - base, pfn - base + (1 << order))
     while (order < maxOrder) {
       const buddy = pfn ^ (1 << order)
       if (buddy < zoneStart || buddy >= zoneEnd) break
@@ -384,6 +384,62 @@ export class PageAllocator {
   }
 
   /**
+   * free_unref_page() for pfns[0], …, pfns[n − 1] in turn, every one in `zone` (a compaction's
+   * migrated-from pages): what calling freeUnrefPage on each gives, with the per-zone lookups made
+   * once for the run.
+   */
+  freeUnrefPages(zone: Zone, pfns: ArrayLike<number>, n: number): void {
+    if (n <= 0) return
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const mts = m.migratetypes
+    const pbMt = m.pageblockMt
+    // pageblock index (pfn − basePfn) >> pageblock_order: basePfn is pageblock-aligned and the model under 2^30 pages
+    const pbOrder = m.geometry.pageblockOrder
+    const lists = this.pcpLists(zone)
+    const lim = this.pcpLimits.get(zone)!
+    const high = lim.high
+    const b = Math.max(1, lim.batch)
+    const l0 = lists[0]!
+    const l1 = lists[1]!
+    const l2 = lists[2]!
+    const since67 = this.policy.kernel >= 6007
+    const countMax = b * 2 ** PCP_BATCH_SCALE_MAX
+    let run: { factor: number; count: number } | undefined
+    let freed = 0
+    for (let i = 0; i < n; i++) {
+      const pfn = pfns[i]!
+      const mt = pbMt[(pfn - base) >> pbOrder]!
+      if (high <= 0 || mt === mts.isolate) {
+        this.freePages(pfn, 0)
+        continue
+      }
+      const pindex = mt === mts.unmovable ? 0 : mt === mts.reclaimable ? 2 : 1
+      map[pfn - base] = PageKind.PCP
+      ;(pindex === 0 ? l0 : pindex === 1 ? l1 : l2).push(pfn)
+      zone.pcpPages += 1
+      freed++
+      const count = l0.length + l1.length + l2.length
+      if (!run) {
+        run = this.pcpFreeRun.get(zone)
+        if (!run) this.pcpFreeRun.set(zone, (run = this.longFreeRun ? { factor: 32, count: 2 ** 30 } : { factor: 0, count: 0 }))
+      }
+      if (since67) {
+        if (run.count < countMax) run.count++
+        else run.count = countMax
+        if (count >= high) this.freePcppagesBulk(zone, high < b ? 1 : Math.min(Math.max(run.count, b), Math.max(b, high - b)), pindex)
+      } else if (count >= high) {
+        let k = b * 2 ** run.factor
+        if (k < high - b) run.factor++
+        k = high < b ? 1 : Math.min(Math.max(k, b), Math.max(b, high - b))
+        this.freePcppagesBulk(zone, k, pindex)
+      }
+    }
+    if (freed) this.events.count('pgfree', freed)
+  }
+
+  /**
    * free_pcppages_bulk(): return `count` pcp pages of a zone to the buddy allocator, the oldest of
    * list `pindex` first (the list of the page whose free triggered it; 0 for a drain or decay),
    * then the next lists round-robin, each emptied before the next is taken. So while the freed
@@ -395,14 +451,14 @@ export class PageAllocator {
     let left = Math.min(count, this.pcpCount(zone))
     const n = left
     const pbMt = m.pageblockMt
-    const pbPages = m.pageblockNrPages
-    const pbBase = m.pbBase
+    const base = m.basePfn
+    const pbOrder = m.geometry.pageblockOrder
     for (let li = pindex; left > 0; li = (li + 1) % lists.length) {
       const l = lists[li]!
       const k = Math.min(left, l.length)
       for (let i = 0; i < k; i++) {
         const pfn = l[i]!
-        this.freeOnePage(zone, pfn, 0, pbMt[Math.floor(pfn / pbPages) - pbBase]!)
+        this.freeOnePage(zone, pfn, 0, pbMt[(pfn - base) >> pbOrder]!)
       }
       if (k) l.splice(0, k)
       left -= k
