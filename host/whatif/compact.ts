@@ -256,9 +256,11 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   const runs = seedCount > 1 ? await Promise.all(seeds.map(async (seed) => ({ seed, options: await options(seed) }))) : []
   // On the pool, runs that cannot differ are run once: an exact layout's runs whose options are
   // the same (no seed in them: no pins, or pins at listed PFNs), and a synthesized layout's run of
-  // this thread's own seed, which is the main run below (same layout, same options).
-  const key = (r: { seed: number; options: CompactWhatIfOptions }): string => (layout === 'exact' ? JSON.stringify(r.options) : `seed ${r.seed}`)
-  const mainKey = layout === 'synthesized' ? `seed ${target.seed}` : null
+  // this thread's own seed with the main run's options, which is the main run below (the same
+  // layout, loaded the same way, and the same options).
+  const key = (r: { seed: number; options: CompactWhatIfOptions }): string => (layout === 'exact' ? '' : `seed ${r.seed} `) + JSON.stringify(r.options)
+  const mainOptions = await options(target.seed)
+  const mainKey = layout === 'synthesized' ? key({ seed: target.seed, options: mainOptions }) : null
   const todo: typeof runs = []
   const slot = new Map<string, number>()
   for (const r of runs) {
@@ -281,7 +283,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   }))
   const pending = jobs.length && env.runSeeds ? env.runSeeds(jobs) : null
   pending?.catch(() => undefined)
-  const main = runCompactWhatIf(s.model, s.allocator, await options(target.seed), s.capture.machine.hpageOrder)
+  const main = runCompactWhatIf(s.model, s.allocator, mainOptions, s.capture.machine.hpageOrder)
   if (triggerCpu !== undefined) main.assumptions.push(`CPU ${triggerCpu} runs the compaction: the series' steps.log says the trigger that follows this capture ran there`)
   let bandOut: Band | null = null
   if (runs.length) {
