@@ -52,8 +52,9 @@ export async function benchOwnCapture(log: (l: string) => void): Promise<OwnCapt
   const path = join(ROOT, 'fixtures', OWN_CAPTURE)
   const inspect = await cli(['inspect', path, '--layout', 'exact'])
   const mib = (b: number | null): string => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`)
-  log(`  ${OWN_CAPTURE} (exact, from kpageflags): inspect ${inspect.ms.toFixed(0)} ms, peak RSS ${mib(inspect.peakRss)}`)
+  const cpu = (ms: number | null): string => (ms === null ? 'n/a' : `${ms.toFixed(0)} ms`)
+  log(`  ${OWN_CAPTURE} (exact, from kpageflags): inspect ${inspect.ms.toFixed(0)} ms, peak RSS ${mib(inspect.peakRss)}, CPU ${cpu(inspect.cpuMs)}`)
   const whatif = await cli(['whatif', 'compact', path, '--layout', 'exact', '--seeds', '4', '--json'])
-  log(`  ${OWN_CAPTURE}: whatif compact --seeds 4 ${whatif.ms.toFixed(0)} ms, peak RSS ${mib(whatif.peakRss)}`)
+  log(`  ${OWN_CAPTURE}: whatif compact --seeds 4 ${whatif.ms.toFixed(0)} ms, peak RSS ${mib(whatif.peakRss)}, CPU ${cpu(whatif.cpuMs)}`)
   return { inspect, whatif }
 }

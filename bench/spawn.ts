@@ -1,7 +1,8 @@
 /**
- * Child processes of the benchmark: a command run to its end, its wall time and its peak RSS
+ * Child processes of the benchmark: a command run to its end, its wall time, its peak RSS
  * (VmHWM of /proc/PID/status, polled every 20 ms; worker threads share the process, so their
- * memory is in it).
+ * memory is in it) and the CPU time of all its threads (utime + stime of /proc/PID/stat, same
+ * polls: less sensitive than the wall time to other processes on a shared machine).
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -12,6 +13,8 @@ export interface ChildRun {
   code: number | null
   /** peak resident set seen, bytes (null where /proc is not readable) */
   peakRss: number | null
+  /** user + system CPU time of the process and its threads at the last poll, ms (null where /proc is not readable) */
+  cpuMs: number | null
   stdout: string
   stderr: string
 }
@@ -23,11 +26,16 @@ export function runTimed(cmd: string, args: string[], opts: { timeoutMs?: number
     let stdout = ''
     let stderr = ''
     let hwm: number | null = null
+    let cpuMs: number | null = null
     const statusFile = `/proc/${child.pid}/status`
+    const statFile = `/proc/${child.pid}/stat`
     const poll = (): void => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(statusFile, 'utf8'))
         if (m) hwm = Math.max(hwm ?? 0, Number(m[1]) * 1024)
+        // fields after the command name's closing parenthesis: utime and stime are the 12th and 13th (clock ticks, 100 a second)
+        const f = readFileSync(statFile, 'utf8').split(') ')[1]?.split(' ')
+        if (f && f.length > 12) cpuMs = Math.max(cpuMs ?? 0, (Number(f[11]) + Number(f[12])) * 10)
       } catch {
         // not started yet, or already gone
       }
@@ -43,7 +51,7 @@ export function runTimed(cmd: string, args: string[], opts: { timeoutMs?: number
       const ms = now() - t0
       clearInterval(timer)
       clearTimeout(killer)
-      resolve({ ms, code, peakRss: hwm, stdout, stderr })
+      resolve({ ms, code, peakRss: hwm, cpuMs, stdout, stderr })
     })
   })
 }

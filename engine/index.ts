@@ -34,7 +34,7 @@ export { ExactLayoutBuilder, classifyKpageflags, cmaBaseFromDmesg, type ExactOpt
 export { unusableFreeIndex, fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61, fillContigPageInfo, largestFreeOrder } from './metrics/fragmentation.ts'
 export { summarizeZone, summarizeZones, nodeScores, modelBuddyinfo, modelPagetypeinfo, modelFragIndex, zonePageblocks, pageMobility, type ZoneSummary } from './metrics/summary.ts'
 export { Rng } from './sim/rng.ts'
-export { exportModel, importModel, cloneModel, transferList, type ModelTransfer } from './mm/serialize.ts'
+export { exportModel, importModel, cloneModel, transferList, modelTemplate, instantiateModel, type ModelTransfer, type ModelTemplate } from './mm/serialize.ts'
 export { computePageblockMap, pageblockDetail, PAGE_CLASS_NAMES, type PageblockMap, type PageblockDetail } from './metrics/pageblock_map.ts'
 export {
   PollutersBuilder, RangeOwners, stackSite, frameFunction,
@@ -43,7 +43,7 @@ export {
 export { Compactor, EventLog, DEFAULT_STRATEGY, COMPACT_CLUSTER_MAX, compactGap, type CompactStrategy, type MigrateMode, type CompactResult, type CompactPriority, type CompactControl, type CompactionEvent, type ZoneCompactResult } from './mm/compaction.ts'
 export { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, type StepsLog, type StepsLogStep, type CompactionTrigger } from './procfs/steps_log.ts'
 export { applyPinned, type PinnedAssumption } from './whatif/assumptions.ts'
-export { runCompactWhatIf, comparePredictedVsReal, type CompactWhatIfOptions, type CompactWhatIfResult, type PredictedVsReal } from './whatif/compact.ts'
+export { runCompactWhatIf, runCompactSeed, comparePredictedVsReal, type CompactWhatIfOptions, type CompactWhatIfResult, type CompactSeedOutcome, type PredictedVsReal } from './whatif/compact.ts'
 export { ReclaimModel, SlowPath, padProtection, zonelistFor, getPageFromFreelist, drainAllPages, ZONE_IDX_MOVABLE, ZONE_IDX_NORMAL, MAX_RECLAIM_RETRIES, MAX_COMPACT_RETRIES, type SlowRequest, type SlowOutcome } from './mm/slowpath.ts'
 export { startIsolatePageRange, undoIsolatePageRange, testPagesIsolated, hasUnmovablePages, unmovablePagesIn, blockerKindOf, IsolatedRange, BLOCKER_KIND_TEXT, type Blocker, type BlockerKind, type IsolationUser } from './mm/page_isolation.ts'
 export { allocContigRange, allocContigPages, allocContigMigrateRange, allocMigrationTarget, pfnRangeValidContig, CONTIG_RESULT_TEXT, DEFAULT_BLOCKER_CAP, type ContigWindow, type ContigResult, type ContigPagesResult } from './mm/migrate.ts'

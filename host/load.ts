@@ -105,6 +105,69 @@ function skippedFindings(src: SnapshotSource): Finding[] {
   return [{ severity: 'info', code: 'not-captured', zone: null, message: `the capture tool did not capture: ${list}` }]
 }
 
+/** A capture's text files read and parsed, the names of its binary files, and its CMA areas. */
+async function parseFiles(path: string, series: SnapshotSeries | null, src: SnapshotSource): Promise<{ capture: Capture; binaries: string[]; cmaAreas: Array<[number, number]> }> {
+  const texts: Record<string, string> = {}
+  const binaries: string[] = []
+  for (const name of src.files) {
+    if (BINARY_FILES.has(name)) binaries.push(name)
+    else texts[name] = await src.readText(name)
+  }
+  const capture = parseCapture({
+    source: path, label: src.label, texts, binaries, describe: (n) => src.describe(n),
+    manifest: src.manifest ? { hostname: src.manifest.hostname, kernelRelease: src.manifest.kernelRelease, arch: src.manifest.arch, pageSize: src.manifest.pageSize, captureTime: src.manifest.captureTime } : null,
+  })
+  const hasCma = capture.machine.migratetypes.includes('CMA')
+  const cmaAreas = hasCma ? await findCmaAreas(path, src, series, capture.machine.pageSize) : []
+  return { capture, binaries, cmaAreas }
+}
+
+/** A model's allocator rules and watermarks from its capture: the release's rules, the sysctls, watermarks when zoneinfo is missing. */
+function withCaptureRules(capture: Capture, built: { model: MemoryModel; allocator: PageAllocator }): { model: MemoryModel; allocator: PageAllocator } {
+  const { model, allocator } = built
+  allocator.policy.fallback = fallbackRuleFor(capture.machine.kernelRelease)
+  allocator.policy.kernel = kernelVersionCode(capture.machine.kernelRelease)
+  allocator.policy.watermarkBoostFactor = sysctlInt(capture, 'watermark_boost_factor', 15000)
+  if (!capture.zoneinfo) {
+    // no captured watermarks: compute them as the kernel would from min_free_kbytes
+    setupPerZoneWmarks(model, sysctlInt(capture, 'min_free_kbytes', 0) || calculateMinFreeKbytes(model), sysctlInt(capture, 'watermark_scale_factor', 10))
+  }
+  return built
+}
+
+/** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
+function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null): { model: MemoryModel; allocator: PageAllocator } {
+  return withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn }))
+}
+
+/**
+ * A capture read and parsed once, to synthesize its layout for many seeds (an ensemble's seeds):
+ * `layout(seed)` is the model loadSnapshot(…, { layout: 'synthesized', seed }) gives, without
+ * reading and parsing the files again, nor the summaries and findings a seed does not need.
+ */
+export interface SynthesisSource {
+  capture: Capture
+  layout(seed: number): { model: MemoryModel; allocator: PageAllocator }
+}
+
+export function openForSynthesis(ref: SnapshotRef, opts: { capture?: string } = {}): Promise<SynthesisSource> {
+  return withOpened(ref, async (o) => {
+    const series = await o.series().catch(() => null)
+    try {
+      const src = await o.capture(opts.capture)
+      try {
+        const { capture, cmaAreas } = await parseFiles(o.path, series, src)
+        const cmaBasePfn = cmaAreas[0]?.[0] ?? null
+        return { capture, layout: (seed: number) => synthesizedLayout(capture, seed, cmaBasePfn) }
+      } finally {
+        await src.close()
+      }
+    } finally {
+      await series?.close()
+    }
+  })
+}
+
 /**
  * Open, parse and model one capture. Errors are SnapshotError or ParseError (both say where).
  * `ref` is a path, or an opened snapshot whose unpacked bundle is reused.
@@ -124,18 +187,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
   const labels = series ? series.captures.map((c) => c.label) : null
   try {
     opts.onProgress?.('reading files', 0, src.files.length)
-    const texts: Record<string, string> = {}
-    const binaries: string[] = []
-    for (const name of src.files) {
-      if (BINARY_FILES.has(name)) binaries.push(name)
-      else texts[name] = await src.readText(name)
-    }
-    const capture = parseCapture({
-      source: path, label: src.label, texts, binaries, describe: (n) => src.describe(n),
-      manifest: src.manifest ? { hostname: src.manifest.hostname, kernelRelease: src.manifest.kernelRelease, arch: src.manifest.arch, pageSize: src.manifest.pageSize, captureTime: src.manifest.captureTime } : null,
-    })
-    const hasCma = capture.machine.migratetypes.includes('CMA')
-    const cmaAreas = hasCma ? await findCmaAreas(path, src, series, capture.machine.pageSize) : []
+    const { capture, binaries, cmaAreas } = await parseFiles(path, series, src)
     const cmaBasePfn = cmaAreas[0]?.[0] ?? null
     const layout = opts.layout ?? 'auto'
     const haveFlags = binaries.includes('kpageflags')
@@ -146,19 +198,12 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       await feed(src, 'kpageflags', b.flagsSink, opts.onProgress, b.model.endPfn)
       if (binaries.includes('kpagecount')) await feed(src, 'kpagecount', b.countSink, opts.onProgress, b.model.endPfn)
       opts.onProgress?.('building layout', 0, 0)
-      built = b.finish()
+      built = withCaptureRules(capture, b.finish())
     } else {
       opts.onProgress?.('synthesizing layout', 0, 0)
-      built = synthesizeModel(capture, { seed: opts.seed ?? 1, cmaBasePfn })
+      built = synthesizedLayout(capture, opts.seed ?? 1, cmaBasePfn)
     }
     const { model, allocator } = built
-    allocator.policy.fallback = fallbackRuleFor(capture.machine.kernelRelease)
-    allocator.policy.kernel = kernelVersionCode(capture.machine.kernelRelease)
-    allocator.policy.watermarkBoostFactor = sysctlInt(capture, 'watermark_boost_factor', 15000)
-    if (!capture.zoneinfo) {
-      // no captured watermarks: compute them as the kernel would from min_free_kbytes
-      setupPerZoneWmarks(model, sysctlInt(capture, 'min_free_kbytes', 0) || calculateMinFreeKbytes(model), sysctlInt(capture, 'watermark_scale_factor', 10))
-    }
     const zones = summarizeZones(model, capture.machine.hpageOrder)
     const findings = [...captureFindings(capture), ...modelFindings(capture, model, zones), ...skippedFindings(src)]
     return { path, label: src.label, series: labels, capture, model, allocator, findings, zones }

@@ -46,6 +46,41 @@ export function transferList(t: ModelTransfer): ArrayBuffer[] {
 }
 
 export function importModel(t: ModelTransfer): { model: MemoryModel; allocator: PageAllocator } {
+  return instantiateModel(modelTemplate(t))
+}
+
+/**
+ * A model's state to make many identical copies of (the seeds of an ensemble): its transfer,
+ * whose arrays may sit in shared memory and are only read, and each zone's free blocks (head
+ * PFNs), found once instead of for every copy.
+ */
+export interface ModelTemplate {
+  transfer: ModelTransfer
+  /** per zone, the free blocks' head PFNs in PFN order */
+  freeHeads: Float64Array[]
+}
+
+export function modelTemplate(t: ModelTransfer): ModelTemplate {
+  const geometry = t.geometry
+  const pbPages = 2 ** geometry.pageblockOrder
+  const basePfn = Math.floor(Math.min(...t.zones.map((z) => z.startPfn)) / pbPages) * pbPages
+  const freeHeads = t.zones.map((z) => {
+    const heads: number[] = []
+    for (let p = z.startPfn; p < z.startPfn + z.spanned;) {
+      const b = t.memMap[p - basePfn]!
+      if (isFreeHead(b)) {
+        heads.push(p)
+        p += 2 ** headOrder(b)
+      } else p++
+    }
+    return Float64Array.from(heads)
+  })
+  return { transfer: t, freeHeads }
+}
+
+/** A new model from a template: its arrays copied from the template's, its free lists as importModel makes them (lowest PFN at the head of each list). */
+export function instantiateModel(tpl: ModelTemplate): { model: MemoryModel; allocator: PageAllocator } {
+  const t = tpl.transfer
   const mts = new MigratetypeTable(t.migratetypes)
   const zones = t.zones.map((s) => {
     const z = new Zone({ node: s.node, name: s.name, idx: s.idx, startPfn: s.startPfn, spanned: s.spanned, present: s.present, managed: s.managed, cmaPages: s.cmaPages, nrOrders: t.geometry.nrOrders, nrTypes: mts.count })
@@ -59,27 +94,19 @@ export function importModel(t: ModelTransfer): { model: MemoryModel; allocator: 
     z.pcpCpus = (s.pcpCpus ?? []).map((c) => ({ ...c }))
     return z
   })
-  const model = new MemoryModel(t.geometry, mts, zones, t.build)
+  const model = new MemoryModel(t.geometry, mts, zones, structuredCloneBuild(t.build))
   if (t.memMap.length !== model.memMap.length) throw new Error(`model transfer: memMap has ${t.memMap.length} pages, the zones need ${model.memMap.length}`)
   model.memMap.set(t.memMap)
   model.pageblockMt.set(t.pageblockMt)
   model.pageblockFlags.set(t.pageblockFlags)
   const allocator = new PageAllocator(model, t.policy)
-  for (const z of model.zones) {
-    const heads: number[] = []
-    for (let p = z.startPfn; p < z.endPfn;) {
-      const b = model.memMap[p - model.basePfn]!
-      if (isFreeHead(b)) {
-        heads.push(p)
-        p += 2 ** headOrder(b)
-      } else p++
-    }
+  zones.forEach((z, zi) => {
+    const heads = tpl.freeHeads[zi]!
     for (let i = heads.length - 1; i >= 0; i--) {
       const p = heads[i]!
-      const b = model.memMap[p - model.basePfn]!
-      allocator.addToFreeList(z, p, headOrder(b), freeHeadMt(b))
+      allocator.addToFreeList(z, p, headOrder(model.memMap[p - model.basePfn]!), freeHeadMt(model.memMap[p - model.basePfn]!))
     }
-  }
+  })
   return { model, allocator }
 }
 

@@ -81,7 +81,31 @@ export interface CompactWhatIfResult {
 
 const PRIO: Record<MigrateMode, CompactPriority> = { async: 'async', 'sync-light': 'sync-light', sync: 'sync-full' }
 
+/**
+ * What one seed of an ensemble reports (host/whatif/compact.ts band()): the free blocks per order
+ * of every zone after the run, and the counters. runCompactSeed() computes exactly these, as
+ * runCompactWhatIf() would, without the summaries, maps and events only a full report needs.
+ */
+export interface CompactSeedOutcome {
+  after: Array<{ node: number; zone: string; freeBlocks: number[] }>
+  counters: Record<string, number>
+}
+
 export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: CompactWhatIfOptions, hpageOrder: number): CompactWhatIfResult {
+  return compactWhatIf(model, allocator, opts, hpageOrder, true) as CompactWhatIfResult
+}
+
+/**
+ * The same run as runCompactWhatIf() (same steps in the same order, so the same after-state and
+ * counters), for a seed of an ensemble: it skips only what reads the model without changing it
+ * (the before/after zone summaries, pageblock maps and their diff, the event log, the release
+ * rules' page count) and reports the free blocks and counters.
+ */
+export function runCompactSeed(model: MemoryModel, allocator: PageAllocator, opts: CompactWhatIfOptions, hpageOrder: number): CompactSeedOutcome {
+  return compactWhatIf(model, allocator, opts, hpageOrder, false) as CompactSeedOutcome
+}
+
+function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: CompactWhatIfOptions, hpageOrder: number, report: boolean): CompactWhatIfResult | CompactSeedOutcome {
   const assumptions: string[] = []
   // before anything touches the per-cpu lists: they are dealt out for the running CPU when first used
   if (opts.pcpCpu !== undefined) allocator.setRunningCpu(opts.pcpCpu)
@@ -89,7 +113,7 @@ export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, o
   if (opts.pcpLongFreeRun) assumptions.push('the running CPU starts in a long run of frees (a compaction ran just before this capture): its first pcp bulk free is already the largest (free_factor / free_count at their maximum)')
   if (opts.pinOptions) assumptions.push(...placePins(model, allocator, opts.pinned ?? { kind: 'none' }, opts.pinOptions).says)
   else assumptions.push(applyPinned(model, opts.pinned ?? { kind: 'none' }).says)
-  assumptions.push(...releaseRulesNotModelled(model, allocator.policy.kernel))
+  if (report) assumptions.push(...releaseRulesNotModelled(model, allocator.policy.kernel))
   const unevictableAllowed = opts.unevictableAllowed ?? true
   assumptions.push(`compact_unevictable_allowed=${unevictableAllowed ? 1 : 0}: mlocked pages ${unevictableAllowed ? 'are' : 'are not'} migrated`)
   for (const z of model.zones) {
@@ -98,10 +122,10 @@ export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, o
     if (st.own + st.others === 0) continue
     assumptions.push(`${z.label}: per-cpu lists: the compaction runs on CPU ${st.cpu}${opts.pcpCpu === undefined ? ' (the one whose lists held the most pages; --cpu picks another)' : ''}; the pages it frees go to its lists (high ${st.high}, batch ${st.batch}) and push its ${st.own} captured pcp pages back to the buddy allocator oldest first, the freed page's list first (the ${st.own - st.ownMovable} on its Unmovable and Reclaimable lists stay while the frees from Movable pageblocks find enough on its Movable list); the other CPUs keep their ${st.others} (which captured page sat on which CPU's list is not captured: the sparsest-spread ones are dealt to the CPU holding the most)`)
   }
-  const before = summarizeZones(model, hpageOrder)
-  const mapBefore = computePageblockMap(model)
-  const log = new EventLog(opts.eventLimit ?? 20000)
-  const c = new Compactor(allocator, { strategy: opts.strategy ?? {}, unevictableAllowed, extfragThreshold: opts.extfragThreshold ?? 500, events: log })
+  const before = report ? summarizeZones(model, hpageOrder) : []
+  const mapBefore = report ? computePageblockMap(model) : null
+  const log = report ? new EventLog(opts.eventLimit ?? 20000) : null
+  const c = new Compactor(allocator, { strategy: opts.strategy ?? {}, unevictableAllowed, extfragThreshold: opts.extfragThreshold ?? 500, ...(log ? { events: log } : {}) })
   const startCounters = allocator.events.toJSON()
   const proactive = opts.proactiveness !== undefined
   const full = !proactive && (opts.order === undefined || opts.order < 0)
@@ -152,6 +176,9 @@ export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, o
   const counters: Record<string, number> = {}
   for (const k of ['compact_migrate_scanned', 'compact_free_scanned', 'compact_isolated', 'pgmigrate_success', 'pgmigrate_fail', 'compact_stall', 'compact_fail', 'compact_success']) {
     counters[k] = (endCounters[k] ?? 0) - (startCounters[k] ?? 0)
+  }
+  if (!report || !mapBefore || !log) {
+    return { after: model.zones.map((z) => ({ node: z.node, zone: z.name, freeBlocks: Array.from({ length: model.geometry.nrOrders }, (_, o) => z.free.nrFree(o)) })), counters }
   }
   const after = summarizeZones(model, hpageOrder)
   const mapAfter = computePageblockMap(model)

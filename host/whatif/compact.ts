@@ -7,15 +7,15 @@
  */
 import { availableParallelism } from 'node:os'
 import {
-  runCompactWhatIf, comparePredictedVsReal, sysctlInt, computePageblockMap, cloneModel, exportModel, importModel, type PageblockMap,
-  type CompactWhatIfOptions, type CompactWhatIfResult, type ZoneSummary, type PredictedVsReal,
+  runCompactWhatIf, runCompactSeed, comparePredictedVsReal, sysctlInt, computePageblockMap, cloneModel, exportModel, modelTemplate, instantiateModel, type PageblockMap,
+  type CompactWhatIfOptions, type CompactWhatIfResult, type CompactSeedOutcome, type ZoneSummary, type PredictedVsReal,
 } from '../../engine/index.ts'
 import type { WhatifCompactRequest } from '../../contract/schemas.ts'
-import { loadSnapshot } from '../load.ts'
+import { loadSnapshot, openForSynthesis } from '../load.ts'
 import { seriesContext } from '../series.ts'
 import { OpenedPath } from '../snapshot.ts'
 import { followsFullCompaction, resolvePinned } from './pinned.ts'
-import type { SeedJob, Target } from '../workers/jobs.ts'
+import type { SeedDone, SeedJob, Target } from '../workers/jobs.ts'
 
 /** A request the snapshot cannot answer (a CPU it has no lists for): a usage error in the CLI. */
 export class WhatifRequestError extends Error {}
@@ -89,7 +89,7 @@ export function stats(values: number[]): Stat {
   return { median: quantile(s, 0.5), p5: quantile(s, 0.05), p95: quantile(s, 0.95) }
 }
 
-export function band(results: CompactWhatIfResult[], seeds: number[], pageblockOrder: number): Band {
+export function band(results: CompactSeedOutcome[], seeds: number[], pageblockOrder: number): Band {
   const zones: Band['zones'] = {}
   const first = results[0]!
   first.after.forEach((z, zi) => {
@@ -103,8 +103,8 @@ export function band(results: CompactWhatIfResult[], seeds: number[], pageblockO
   return { seeds, zones, counters }
 }
 
-/** Runs the seeds of an ensemble (on the worker pool; in one thread when absent). */
-export type SeedRunner = (jobs: SeedJob[]) => Promise<CompactWhatIfResult[][]>
+/** Runs the seeds of an ensemble on the worker pool: each job's answer, in the order of the jobs. */
+export type SeedRunner = (jobs: SeedJob[]) => Promise<SeedDone[]>
 
 export interface CompactRunEnv {
   runSeeds?: SeedRunner
@@ -125,45 +125,79 @@ export function stepText(st: { name: string; detail: string }): string {
   return rest ? `${name} (${rest})` : name
 }
 
+type Built = { model: LoadedModel['model']; allocator: LoadedModel['allocator'] }
+
 /**
- * A batch of seeds, as a worker runs it: an exact layout (the host's copy, else loaded once) and
- * copied per seed; a synthesized one made per seed.
+ * A seed job, as a worker runs it: it takes its ensemble's runs one at a time from the shared
+ * queue until none is left, each on a fresh model: a copy of the exact layout (the host's, in
+ * shared memory; else loaded here once), or the synthesized layout of the run's seed (the capture
+ * read and parsed once). It reports what the band reads (runCompactSeed).
  */
-export async function runSeedJob(job: SeedJob, opened: OpenedPath): Promise<CompactWhatIfResult[]> {
+export async function runSeedJob(job: SeedJob, opened: OpenedPath): Promise<SeedDone> {
+  const queue = new Int32Array(job.queue)
+  const out: SeedDone = []
+  let i = Atomics.add(queue, 0, 1)
+  if (i >= job.runs.length) return out
   const t = job.target
-  const load = (seed: number) => loadSnapshot(opened, { ...(t.capture ? { capture: t.capture } : {}), layout: t.layout, seed })
-  const out: CompactWhatIfResult[] = []
-  let exact: { model: LoadedModel['model']; allocator: LoadedModel['allocator']; hpageOrder: number } | null = null
-  if (job.exact) exact = { ...importModel(job.exact.model), hpageOrder: job.exact.hpageOrder }
-  else if (t.layout === 'exact') {
-    const s = await load(t.seed)
-    exact = { model: s.model, allocator: s.allocator, hpageOrder: s.capture.machine.hpageOrder }
+  const capture = t.capture ? { capture: t.capture } : {}
+  let make: (seed: number) => Built
+  let hpageOrder: number
+  if (job.exact || t.layout === 'exact') {
+    let exact = job.exact
+    if (!exact) {
+      const s = await loadSnapshot(opened, { ...capture, layout: 'exact', seed: t.seed })
+      exact = { model: exportModel(s.model, s.allocator.policy), hpageOrder: s.capture.machine.hpageOrder }
+    }
+    const template = modelTemplate(exact.model)
+    make = () => instantiateModel(template)
+    hpageOrder = exact.hpageOrder
+  } else {
+    const src = await openForSynthesis(opened, capture)
+    make = (seed) => src.layout(seed)
+    hpageOrder = src.capture.machine.hpageOrder
   }
-  for (const run of job.runs) {
-    const s = exact ? null : await load(run.seed)
-    const { model, allocator } = exact ? cloneModel(exact.model, exact.allocator.policy) : s!
-    const r = runCompactWhatIf(model, allocator, run.options, exact ? exact.hpageOrder : s!.capture.machine.hpageOrder)
-    r.events = []
-    r.timeline = []
-    out.push(r)
+  for (; i < job.runs.length; i = Atomics.add(queue, 0, 1)) {
+    const run = job.runs[i]!
+    const { model, allocator } = make(run.seed)
+    out.push({ index: i, outcome: runCompactSeed(model, allocator, run.options, hpageOrder) })
   }
   return out
 }
 
-/**
- * How many batches an ensemble is cut into: for an exact layout one per core but the one this
- * thread's main seed runs on (each batch loads the layout once); one per seed when synthesized.
- */
-function batches(seeds: number, layout: 'exact' | 'synthesized', parallel: number): number {
-  return layout === 'exact' ? Math.max(1, Math.min(seeds, parallel - 1)) : seeds
-}
-
 type LoadedModel = Awaited<ReturnType<typeof loadSnapshot>>
 
-/** An exact layout for the seed jobs: its arrays copied (a job may be posted after this thread's own run began). */
-function exactCopy(model: LoadedModel['model'], policy: LoadedModel['allocator']['policy'], hpageOrder: number): NonNullable<SeedJob['exact']> {
+/** An exact layout for the seed jobs, in shared memory: one copy, made before this thread's own run changes the model, read by every job. */
+function sharedExact(model: LoadedModel['model'], policy: LoadedModel['allocator']['policy'], hpageOrder: number): NonNullable<SeedJob['exact']> {
+  const shared = (a: Uint8Array): Uint8Array => {
+    const b = new Uint8Array(new SharedArrayBuffer(a.length))
+    b.set(a)
+    return b
+  }
   const t = exportModel(model, policy)
-  return { model: { ...t, memMap: t.memMap.slice(), pageblockMt: t.pageblockMt.slice(), pageblockFlags: t.pageblockFlags.slice() }, hpageOrder }
+  return { model: { ...t, memMap: shared(t.memMap), pageblockMt: shared(t.pageblockMt), pageblockFlags: shared(t.pageblockFlags) }, hpageOrder }
+}
+
+/** What the band reads of a full run. */
+function outcomeOf(r: CompactWhatIfResult): CompactSeedOutcome {
+  return { after: r.after.map((z) => ({ node: z.node, zone: z.zone, freeBlocks: z.freeBlocks })), counters: r.counters }
+}
+
+/**
+ * The seeds of an ensemble, one after the other in this thread, as plainly as possible: each
+ * exact run on a copy of a copy of the layout made before the main run, each synthesized run on
+ * a layout loaded for its seed; every run the full what-if. The pool's answer is checked against
+ * this one (test/host/ensemble.test.ts).
+ */
+async function seedsSerially(o: OpenedPath, s: LoadedModel, pristine: Built | null, runs: Array<{ seed: number; options: CompactWhatIfOptions }>): Promise<CompactWhatIfResult[]> {
+  const hpageOrder = s.capture.machine.hpageOrder
+  const results: CompactWhatIfResult[] = []
+  for (const run of runs) {
+    const { model, allocator } = pristine
+      ? cloneModel(pristine.model, pristine.allocator.policy)
+      : await loadSnapshot(o, { ...(s.label ? { capture: s.label } : {}), layout: 'synthesized', seed: run.seed })
+    results.push(runCompactWhatIf(model, allocator, run.options, hpageOrder))
+  }
+  return results
 }
 
 export async function whatifCompact(target: Target, req: WhatifCompactRequest, env: CompactRunEnv = {}): Promise<WhatifCompactJson> {
@@ -218,38 +252,51 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   // the model's own before-state: the after-state is the model's, so the two compare like with like
   const before = s.zones
   const pristine = seedCount > 1 && !env.runSeeds && layout === 'exact' ? cloneModel(s.model, s.allocator.policy) : null
-  // an ensemble's seeds start on the pool first, so they run while this thread runs the main seed
   const seeds = Array.from({ length: seedCount }, (_, i) => target.seed + i)
   const runs = seedCount > 1 ? await Promise.all(seeds.map(async (seed) => ({ seed, options: await options(seed) }))) : []
-  const n = batches(seeds.length, layout, env.parallel ?? availableParallelism())
-  // the pool's workers start from a copy of this exact layout, made before this thread's run changes it
-  const shared = runs.length && env.runSeeds && layout === 'exact' ? exactCopy(s.model, s.allocator.policy, s.capture.machine.hpageOrder) : null
-  const jobs: SeedJob[] = runs.length ? Array.from({ length: n }, (_, b) => ({
+  // On the pool, runs that cannot differ are run once: an exact layout's runs whose options are
+  // the same (no seed in them: no pins, or pins at listed PFNs), and a synthesized layout's run of
+  // this thread's own seed with the main run's options, which is the main run below (the same
+  // layout, loaded the same way, and the same options).
+  const key = (r: { seed: number; options: CompactWhatIfOptions }): string => (layout === 'exact' ? '' : `seed ${r.seed} `) + JSON.stringify(r.options)
+  const mainOptions = await options(target.seed)
+  const mainKey = layout === 'synthesized' ? key({ seed: target.seed, options: mainOptions }) : null
+  const todo: typeof runs = []
+  const slot = new Map<string, number>()
+  for (const r of runs) {
+    const k = key(r)
+    if (k !== mainKey && !slot.has(k)) {
+      slot.set(k, todo.length)
+      todo.push(r)
+    }
+  }
+  // the seeds start on the pool first (one job per thread, sharing one queue), so they run while this thread runs the main seed
+  const n = Math.min(todo.length, env.parallel ?? availableParallelism())
+  const exact = n && env.runSeeds && layout === 'exact' ? sharedExact(s.model, s.allocator.policy, s.capture.machine.hpageOrder) : null
+  const queue = new SharedArrayBuffer(4)
+  const jobs: SeedJob[] = Array.from({ length: env.runSeeds ? n : 0 }, () => ({
     kind: 'compact-seeds' as const,
     target: { path: o.path, shared: o.shared(), ...(s.label ? { capture: s.label } : {}), layout, seed: target.seed },
-    runs: runs.filter((_, i) => i % n === b),
-    ...(shared ? { exact: shared } : {}),
-  })) : []
+    runs: todo,
+    queue,
+    ...(exact ? { exact } : {}),
+  }))
   const pending = jobs.length && env.runSeeds ? env.runSeeds(jobs) : null
   pending?.catch(() => undefined)
-  const main = runCompactWhatIf(s.model, s.allocator, await options(target.seed), s.capture.machine.hpageOrder)
+  const main = runCompactWhatIf(s.model, s.allocator, mainOptions, s.capture.machine.hpageOrder)
   if (triggerCpu !== undefined) main.assumptions.push(`CPU ${triggerCpu} runs the compaction: the series' steps.log says the trigger that follows this capture ran there`)
   let bandOut: Band | null = null
   if (runs.length) {
-    let results: CompactWhatIfResult[]
-    if (pending) {
-      const per = await pending
-      // back in seed order: run i went to batch i % n
-      results = runs.map((_, i) => per[i % n]![Math.floor(i / n)]!)
-    } else if (pristine) {
+    let results: CompactSeedOutcome[]
+    if (env.runSeeds) {
+      const done: CompactSeedOutcome[] = []
+      for (const part of pending ? await pending : []) for (const d of part) done[d.index] = d.outcome
+      const mainOutcome = outcomeOf(main)
       results = runs.map((r) => {
-        const c = cloneModel(pristine.model, pristine.allocator.policy)
-        return runCompactWhatIf(c.model, c.allocator, r.options, s.capture.machine.hpageOrder)
+        const k = key(r)
+        return k === mainKey ? mainOutcome : done[slot.get(k)!]!
       })
-    } else {
-      results = []
-      for (const job of jobs) results.push(...(await runSeedJob(job, o)))
-    }
+    } else results = await seedsSerially(o, s, pristine, runs)
     bandOut = band(results, seeds, s.capture.machine.pageblockOrder)
   }
   let real: WhatifCompactJson['real'] = null

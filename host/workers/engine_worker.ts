@@ -6,7 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
-import { exportModel, transferList, computePageblockMap, sysctlInt, type CompactWhatIfResult } from '../../engine/index.ts'
+import { exportModel, transferList, computePageblockMap, sysctlInt } from '../../engine/index.ts'
 import { loadSnapshot } from '../load.ts'
 import { OpenedPath } from '../snapshot.ts'
 import { inspectJson } from '../summary.ts'
@@ -15,7 +15,7 @@ import { whatifContig } from '../whatif/contig.ts'
 import { countMixedHere } from '../timeline.ts'
 import { fleetRow } from '../fleet.ts'
 import { toHostError } from '../errors.ts'
-import type { EngineJob, OpenResult, SeedJob } from './jobs.ts'
+import type { EngineJob, OpenResult, SeedDone, SeedJob } from './jobs.ts'
 import type { PortMessage, PortReply } from './pool.ts'
 
 /** A result whose typed arrays move to the caller instead of being copied. */
@@ -28,7 +28,7 @@ function mapBuffers(m: { mt: Uint8Array; free: Uint16Array; movable: Uint16Array
 }
 
 /** Asks the pool, through the job's port, to run an ensemble's seeds. */
-function seedRunner(port: MessagePort): (jobs: SeedJob[]) => Promise<CompactWhatIfResult[][]> {
+function seedRunner(port: MessagePort): (jobs: SeedJob[]) => Promise<SeedDone[]> {
   let next = 0
   return (jobs) => new Promise((ok, fail) => {
     const id = next++

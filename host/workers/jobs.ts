@@ -3,7 +3,7 @@
  * one answers. A job names its snapshot by path plus the snapshot's unpacked bundles
  * (`shared`), so a worker never unpacks a `.tar.gz` the host already has open.
  */
-import type { CompactWhatIfOptions, CompactWhatIfResult, ModelTransfer, PageblockMap } from '../../engine/index.ts'
+import type { CompactSeedOutcome, CompactWhatIfOptions, ModelTransfer, PageblockMap } from '../../engine/index.ts'
 import type { WhatifCompactRequest, WhatifContigRequest } from '../../contract/schemas.ts'
 import type { SharedExtraction } from '../sources/snapshot_source.ts'
 import type { LayoutChoice } from '../load.ts'
@@ -50,19 +50,25 @@ export interface ContigJob {
 }
 
 /**
- * Seeds of a compaction ensemble: an exact layout is loaded once and each seed runs on a copy
- * of it; a synthesized layout is made again for each seed (the seed is the layout's).
+ * Seeds of a compaction ensemble. Every job of one ensemble carries all its runs and takes them
+ * one at a time from a shared counter (`queue`), so the threads that run its jobs share the
+ * seeds between them however busy each is. An exact layout comes as the host loaded it, in
+ * shared memory that every job reads and none changes; each run starts from a copy of it. A
+ * synthesized layout is read and parsed once per job and made for each seed (the seed is the
+ * layout's).
  */
 export interface SeedJob {
   kind: 'compact-seeds'
   target: Target
   runs: Array<{ seed: number; options: CompactWhatIfOptions }>
-  /**
-   * An exact layout as the host loaded it (a copy made before its own run), so the worker starts
-   * from it instead of decoding kpageflags and inferring the layout again; with its THP order.
-   */
+  /** an Int32 at 0: the index of the next run to take (Atomics.add) */
+  queue: SharedArrayBuffer
+  /** the exact layout as the host loaded it (memMap and the pageblock arrays in SharedArrayBuffers), with its THP order */
   exact?: { model: ModelTransfer; hpageOrder: number }
 }
+
+/** What a seed job answers: the outcome of each run it took, by the run's index. */
+export type SeedDone = Array<{ index: number; outcome: CompactSeedOutcome }>
 
 /** The mixed pageblocks per zone of a capture's exact layout (a timeline's captures, side by side). */
 export interface MixedJob {
@@ -85,7 +91,7 @@ export type EngineResult<J extends EngineJob> =
   J extends OpenJob ? OpenResult
     : J extends CompactJob ? WhatifCompactJson
       : J extends ContigJob ? ContigJson
-        : J extends SeedJob ? CompactWhatIfResult[]
+        : J extends SeedJob ? SeedDone
           : J extends MixedJob ? MixedResult
             : J extends FleetRowJob ? FleetRow[]
               : never

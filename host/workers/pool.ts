@@ -17,8 +17,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { Piscina } from 'piscina'
-import type { EngineJob, EngineResult, SeedJob } from './jobs.ts'
-import type { CompactWhatIfResult } from '../../engine/index.ts'
+import type { EngineJob, EngineResult, SeedDone, SeedJob } from './jobs.ts'
 import { isHostError, type HostError } from '../../contract/dto.ts'
 
 /** Messages a job's worker posts on its port. */
@@ -27,7 +26,7 @@ export type PortMessage =
   | { type: 'seeds'; id: number; jobs: SeedJob[] }
 
 /** Answers to a `seeds` request. */
-export type PortReply = { type: 'seeds'; id: number; results: CompactWhatIfResult[][] } | { type: 'seeds'; id: number; error: string }
+export type PortReply = { type: 'seeds'; id: number; results: SeedDone[] } | { type: 'seeds'; id: number; error: string }
 
 export interface RunOptions {
   signal?: AbortSignal
@@ -133,7 +132,7 @@ export class EnginePool implements EngineRunner {
   }
 
   /** Seeds of an ensemble, run on the pool from this thread. */
-  runSeeds(jobs: SeedJob[]): Promise<CompactWhatIfResult[][]> {
+  runSeeds(jobs: SeedJob[]): Promise<SeedDone[]> {
     return Promise.all(jobs.map((j) => this.run(j)))
   }
 
