@@ -226,6 +226,29 @@ describe('per-cpu lists: how many pages a bulk free returns (nr_pcp_free by rele
     expect(drops(1500).slice(0, 7)).toEqual([63, 126, 252, 504, 1008, 1437, 1437])
   })
 
+  it('6.1: an order-1 free after a run of frees (free_high) returns the whole list; 6.7+ and a CPU with no free run keep theirs', () => {
+    const run = (kernel: number, frees: number): { before: number; back: number; after: number } => {
+      const { model, allocator } = small(16384)
+      const z = model.zones[0]!
+      z.pcpHigh = 3000
+      z.pcpBatch = 63
+      allocator.policy.kernel = kernel
+      const pages: number[] = []
+      for (let i = 0; i < frees; i++) pages.push(allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn)
+      for (const p of pages) allocator.freeUnrefPage(p)
+      const before = allocator.pcpCount(z)
+      const back = allocator.freeHighOrderAfterFreeRun(z)
+      expect(checkModel(model)).toEqual([])
+      return { before, back, after: allocator.pcpCount(z) }
+    }
+    const r61 = run(6001, 5000)
+    expect(r61.before).toBeGreaterThan(900)
+    expect(r61).toEqual({ before: r61.before, back: r61.before, after: 0 })
+    // below high no bulk free ran yet: free_factor is still 0
+    expect(run(6001, 2000).back).toBe(0)
+    expect(run(6012, 5000).back).toBe(0)
+  })
+
   it('6.7+: free_count consecutive frees, capped at batch << CONFIG_PCP_BATCH_SCALE_MAX, so the list stays near high', () => {
     const l = lengths(6012)
     expect(Math.max(...l)).toBe(2999)

@@ -10,7 +10,9 @@
  * runs on has one per pcp migratetype (Unmovable, Movable, Reclaimable: a page goes on its
  * pageblock's), takes the frees (`free_unref_page`) and returns the oldest of the freed page's
  * list to buddy first (`free_pcppages_bulk` drains the requested list before the others; as
- * many as 6.1's or 6.7+'s `nr_pcp_free` says); the other CPUs (one list each) only return
+ * many as 6.1's or 6.7+'s `nr_pcp_free` says; 6.1's free_factor stops at CONFIG_PCP_BATCH_SCALE_MAX
+ * as in the 6.1 stable series, and an order 1–3 free after a run of frees returns the whole list,
+ * the free_high path of `free_unref_page_commit`); the other CPUs (one list each) only return
  * theirs on a drain (`drain_all_pages`) or a decay.
  * Left out: allocation from pcp lists (`rmqueue_pcplist`), the 6.7+ high autotuning
  * (`nr_pcp_high`, `decay_pcp_high`), tail placement (FPI_TO_TAIL, shuffle, buddy_merge_likely: every free goes to the list head),
@@ -451,6 +453,24 @@ export class PageAllocator {
       if (i === run) lim.high = high
     })
     return freed
+  }
+
+  /**
+   * The first free of an order 1–3 page on the running CPU after a run of frees (6.1: the
+   * page-global directory of the process that wrote the trigger and exited, order 1 on x86-64 with
+   * page-table isolation, freed when that CPU next switches to a user task and drops the exited
+   * process's lazily kept mm): free_unref_page_commit sees free_factor > 0 and a high-order page
+   * (free_high), so nr_pcp_high is 0 and nr_pcp_free returns the whole count: the running CPU's
+   * lists go back to the buddy allocator, oldest first. 6.7+ frees at most
+   * batch << CONFIG_PCP_BATCH_SCALE_MAX that way, and only after two such frees in a row
+   * (PCPF_PREV_FREE_HIGH_ORDER): not modelled there. Returns the pages freed (0 when the CPU's
+   * free run was broken by an allocation, or on 6.7+).
+   */
+  freeHighOrderAfterFreeRun(zone: Zone): number {
+    if (this.policy.kernel >= 6007) return 0
+    const run = this.pcpFreeRun.get(zone)
+    if (!run || run.factor === 0) return 0
+    return this.freePcppagesBulk(zone, this.pcpCount(zone))
   }
 
   /** drain_all_pages(zone): every pcp page back to the buddy allocator */
