@@ -30,6 +30,8 @@ export interface SeriesContext {
   triggerSource: 'steps.log' | 'manifest' | 'folder names' | null
   /** seconds from this capture's uptime (or the trigger's start, steps.log) to the next capture's uptime, when known */
   secondsToNext: number | null
+  /** the CPU the next capture's tools ran on (steps.log `cap N-label cpu=C`, harness runs with gt_capcpu), when logged */
+  nextCaptureCpu?: number | null
 }
 
 /** Steps that leave memory as it was (the harness's pauses). */
@@ -139,7 +141,9 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       if (nextSource?.has('buddyinfo')) nextBuddyinfo = parseBuddyinfo(await nextSource.readText('buddyinfo'), nextSource.describe('buddyinfo'))
       const workloadLog = await series.readFile('workload.log')
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext }
+      const nb = next !== null ? numberOf(next) : null
+      const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu }
     } finally {
       await series.close()
     }

@@ -10,7 +10,9 @@
  * runs on has one per pcp migratetype (Unmovable, Movable, Reclaimable: a page goes on its
  * pageblock's), takes the frees (`free_unref_page`) and returns the oldest of the freed page's
  * list to buddy first (`free_pcppages_bulk` drains the requested list before the others; as
- * many as 6.1's or 6.7+'s `nr_pcp_free` says); the other CPUs (one list each) only return
+ * many as 6.1's or 6.7+'s `nr_pcp_free` says; 6.1's free_factor stops at CONFIG_PCP_BATCH_SCALE_MAX
+ * as in the 6.1 stable series, and an order 1–3 free after a run of frees returns the whole list,
+ * the free_high path of `free_unref_page_commit`); the other CPUs (one list each) only return
  * theirs on a drain (`drain_all_pages`) or a decay.
  * Left out: allocation from pcp lists (`rmqueue_pcplist`), the 6.7+ high autotuning
  * (`nr_pcp_high`, `decay_pcp_high`), tail placement (FPI_TO_TAIL, shuffle, buddy_merge_likely: every free goes to the list head),
@@ -59,7 +61,7 @@ export function fallbackRuleFor(release: string | null): FallbackRule {
   return kernelVersionCode(release) >= 6015 ? '6.15' : '6.1'
 }
 
-/** CONFIG_PCP_BATCH_SCALE_MAX (default 5, 6.7+): free_count stops growing at batch << 5 */
+/** CONFIG_PCP_BATCH_SCALE_MAX (default 5; 6.7, and the 6.1 stable series): free_count (6.7+) stops growing at batch << 5, free_factor (6.1) at 5 */
 export const PCP_BATCH_SCALE_MAX = 5
 
 /** A fixed permutation of PFNs that spreads neighbours far apart (Knuth's multiplicative hash). */
@@ -330,9 +332,8 @@ export class PageAllocator {
    * How the running CPU's free_factor (6.1) or free_count (6.7+) stands when the simulated work
    * starts; neither is captured. By default 0: any allocation on the CPU halves it, and a capture
    * allocates. After a long run of frees with no allocation between (a compaction just ran on this
-   * CPU: x86-1G-s12's second compaction returned 6000 pages of a 6782-page list in its first bulk
-   * free) they stand at their maximum, so the first bulk free already returns high − batch pages
-   * (6.1) or batch << CONFIG_PCP_BATCH_SCALE_MAX (6.7+). Call before the work starts.
+   * CPU) they stand at their maximum, so the first bulk free already returns
+   * batch << CONFIG_PCP_BATCH_SCALE_MAX pages (at most high − batch). Call before the work starts.
    */
   assumeLongFreeRun(long: boolean): void {
     this.longFreeRun = long
@@ -344,7 +345,11 @@ export class PageAllocator {
    * reaches `high`, free_pcppages_bulk() returns the oldest pages to the buddy allocator. How many
    * is the release's nr_pcp_free():
    *  - 6.1: `batch << free_factor`, the factor growing by one with each bulk free while no page is
-   *    allocated, up to high − batch (a long run of frees empties the list down to `batch`);
+   *    allocated, clamped to [batch, high − batch]; the factor stops at CONFIG_PCP_BATCH_SCALE_MAX
+   *    (6.7's "restrict the pcp batch scale factor to avoid too long latency", which the 6.1 stable
+   *    series carries: the Debian 6.1.192 kernel of the fixtures bulk-frees 63, 126, 252, 504, 1008,
+   *    then 2016 = batch << 5 pages at a time through a whole compaction, fixtures/x86-1G-s27-trace),
+   *    so a long run of frees keeps the list within batch << 5 pages of `high`;
    *  - 6.7+: `free_count`, the number of consecutive frees, which stops growing at
    *    batch << CONFIG_PCP_BATCH_SCALE_MAX, clamped to [batch, high − batch] (the list stays
    *    within that many pages of `high`).
@@ -369,7 +374,7 @@ export class PageAllocator {
     const count = this.pcpCount(zone)
     this.events.count('pgfree')
     let run = this.pcpFreeRun.get(zone)
-    if (!run) this.pcpFreeRun.set(zone, (run = this.longFreeRun ? { factor: 32, count: 2 ** 30 } : { factor: 0, count: 0 }))
+    if (!run) this.pcpFreeRun.set(zone, (run = this.longFreeRun ? { factor: PCP_BATCH_SCALE_MAX, count: 2 ** 30 } : { factor: 0, count: 0 }))
     const b = Math.max(1, batch)
     if (this.policy.kernel >= 6007) {
       if (run.count < b * 2 ** PCP_BATCH_SCALE_MAX) run.count++
@@ -377,7 +382,7 @@ export class PageAllocator {
       if (count >= high) this.freePcppagesBulk(zone, high < b ? 1 : Math.min(Math.max(run.count, b), Math.max(b, high - b)), pindex)
     } else if (count >= high) {
       let n = b * 2 ** run.factor
-      if (n < high - b) run.factor++
+      if (n < high - b && run.factor < PCP_BATCH_SCALE_MAX) run.factor++
       n = high < b ? 1 : Math.min(Math.max(n, b), Math.max(b, high - b))
       this.freePcppagesBulk(zone, n, pindex)
     }
@@ -504,6 +509,24 @@ export class PageAllocator {
       if (i === run) lim.high = high
     })
     return freed
+  }
+
+  /**
+   * The first free of an order 1–3 page on the running CPU after a run of frees (6.1: the
+   * page-global directory of the process that wrote the trigger and exited, order 1 on x86-64 with
+   * page-table isolation, freed when that CPU next switches to a user task and drops the exited
+   * process's lazily kept mm): free_unref_page_commit sees free_factor > 0 and a high-order page
+   * (free_high), so nr_pcp_high is 0 and nr_pcp_free returns the whole count: the running CPU's
+   * lists go back to the buddy allocator, oldest first. 6.7+ frees at most
+   * batch << CONFIG_PCP_BATCH_SCALE_MAX that way, and only after two such frees in a row
+   * (PCPF_PREV_FREE_HIGH_ORDER): not modelled there. Returns the pages freed (0 when the CPU's
+   * free run was broken by an allocation, or on 6.7+).
+   */
+  freeHighOrderAfterFreeRun(zone: Zone): number {
+    if (this.policy.kernel >= 6007) return 0
+    const run = this.pcpFreeRun.get(zone)
+    if (!run || run.factor === 0) return 0
+    return this.freePcppagesBulk(zone, this.pcpCount(zone))
   }
 
   /** drain_all_pages(zone): every pcp page back to the buddy allocator */

@@ -29,3 +29,22 @@ describe('steps.log: compaction triggers and the CPU they ran on', () => {
     expect(triggers.slice(1).map((t) => t!.cpu)).toEqual([null, 1, 0, null])
   })
 })
+
+describe('steps.log: the CPU a capture ran on', () => {
+  it('reads `cap N-label cpu=C` (gt_capcpu runs) and leaves it unset on older lines', () => {
+    const log = parseStepsLog(`[5.10] note shell pinned to cpu 0 (gt_capcpu)
+[5.20] cap 2-before cpu=0
+[6.00 -> 6.50] step cm@1: rc=0 cpu=1
+    pgmigrate_success +100
+[7.10] cap 3-after-compact-memory-cpu1 cpu=0
+[8.00] cap 4-old
+`)
+    expect(log.captures).toEqual([
+      { label: '2-before', index: 2, time: 5.2, cpu: 0 },
+      { label: '3-after-compact-memory-cpu1', index: 3, time: 7.1, cpu: 0 },
+      { label: '4-old', index: 4, time: 8 },
+    ])
+    expect(log.steps).toHaveLength(1)
+    expect(log.notes).toHaveLength(1)
+  })
+})

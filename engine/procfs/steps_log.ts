@@ -4,7 +4,7 @@
  * compact_memory, hugetlb pool changes `huge:SIZE:N`, sysctl writes …) with the /proc/vmstat
  * deltas of each step.
  *
- *   [9.71] cap 2-before
+ *   [9.71] cap 2-before            (newer harness runs: `cap 2-before cpu=0`, the capturing shell's CPU)
  *   [11.70 -> 11.97] step cm: rc=0
  *       pgmigrate_success +17849
  */
@@ -16,6 +16,8 @@ export interface StepsLogCapture {
   label: string
   index: number
   time: number
+  /** the CPU the capturing shell ran on (`cap 2-before cpu=0`; the harness logs it since gt_capcpu), when logged */
+  cpu?: number
 }
 
 export interface StepsLogStep {
@@ -52,10 +54,10 @@ export function parseStepsLog(text: string, file = 'steps.log'): StepsLog {
   splitLines(text).forEach((line, i) => {
     const n = i + 1
     if (line.trim() === '') return
-    const cap = /^\[(\d+(?:\.\d+)?)\] cap (\d+)-(\S+)$/.exec(line)
+    const cap = /^\[(\d+(?:\.\d+)?)\] cap (\d+)-(\S+)(?: cpu=(\d+))?$/.exec(line)
     if (cap) {
       current = null
-      captures.push({ label: `${cap[2]}-${cap[3]}`, index: Number(cap[2]), time: Number(cap[1]) })
+      captures.push({ label: `${cap[2]}-${cap[3]}`, index: Number(cap[2]), time: Number(cap[1]), ...(cap[4] !== undefined ? { cpu: Number(cap[4]) } : {}) })
       return
     }
     const st = /^\[(\d+(?:\.\d+)?) -> (\d+(?:\.\d+)?)\] step ([^:]+):\s*(.*)$/.exec(line)

@@ -16,6 +16,10 @@
  *  - per-cpu free pages: flagless pages with map count 0 look the same as kernel allocations
  *    (pipe buffers, vmalloc); as many as zoneinfo's pageset counts are taken as pcp pages,
  *    those next to a free buddy first;
+ *  - torn reads: kpagecount is read seconds after kpageflags, and the capture's own tools
+ *    allocate in between; a page free (KPF_BUDDY) in kpageflags with a map count in kpagecount
+ *    was allocated then (kpagecount reads 0 for a PageBuddy page: `kpagecount_read` skips pages
+ *    with a page type), and is taken as a held user page that compaction does not move (PINNED);
  *  - pins: invisible.
  */
 import { MemoryModel, MigratetypeTable, type Geometry, type Zone } from '../mm/mmzone.ts'
@@ -92,6 +96,8 @@ export class ExactLayoutBuilder {
   private flagEntries = 0
   private countEntries = 0
   private outside = 0
+  /** pages free in kpageflags and mapped in kpagecount (allocated between the two reads) */
+  private tornBuddy = 0
 
   constructor(capture: Capture, opts: ExactOptions = {}) {
     this.capture = capture
@@ -133,7 +139,16 @@ export class ExactLayoutBuilder {
     }
   }
 
-  /** KpageSink for /proc/kpagecount: flagless pages with a map count are kernel pages, not pcp */
+  /**
+   * KpageSink for /proc/kpagecount: flagless pages with a map count are kernel pages, not pcp; a
+   * page that was a free buddy page when kpageflags was read but has a map count here (kpagecount
+   * reads 0 for every PageBuddy page: page_has_type) was allocated and mapped in the seconds between
+   * the two reads, by the capture's own tools. It is taken as a held user page (PINNED: movable, but
+   * compaction does not move it), not free: such pages join the tools' working set, which cycles
+   * through the per-cpu lists and the next tools' mappings, and stays out of the buddy allocator
+   * across a compaction (docs/fidelity.md: x86-512M-s11-nopin 31 of 31, x86-4G-s14-nopin 27 of 27
+   * flagless after the trigger).
+   */
   readonly countSink = (firstPfn: number, words: Uint32Array): void => {
     const m = this.model
     const map = m.memMap
@@ -144,7 +159,13 @@ export class ExactLayoutBuilder {
     const to = Math.min(n, m.endPfn - firstPfn)
     for (let j = from; j < to; j++) {
       const i = firstPfn + j - base
-      if (map[i] === PageKind.PCP && (words[2 * j]! | words[2 * j + 1]!) !== 0) map[i] = PageKind.KERNEL
+      if ((words[2 * j]! | words[2 * j + 1]!) === 0) continue
+      const k = map[i]
+      if (k === PageKind.PCP) map[i] = PageKind.KERNEL
+      else if (k === PageKind.BUDDY_TAIL) {
+        map[i] = PageKind.PINNED
+        this.tornBuddy++
+      }
     }
   }
 
@@ -174,6 +195,7 @@ export class ExactLayoutBuilder {
       }
     }
     if (this.outside) this.notes.push(`${this.outside} PFNs with a struct page lie outside every populated zone; shown as holes`)
+    if (this.tornBuddy) this.notes.push(`${this.tornBuddy} pages free (KPF_BUDDY) in kpageflags have a map count in kpagecount, read later: allocated in between (by the capture's own tools, whose working set stays out of the buddy allocator through a compaction); taken as held user pages that compaction does not move (pinned)`)
     fixCompoundOrders(m)
     for (const z of m.zones) {
       this.markUninitialised(z)
@@ -332,7 +354,7 @@ export class ExactLayoutBuilder {
         if (b === PageKind.SLAB) { slab[i]!++; unmov[i]!++; kern[i]!++ }
         else if (b === PageKind.PCP) unmov[i]!++
         else if (b === PageKind.KERNEL || b === PageKind.PAGETABLE || b === PageKind.RESERVED || b === PageKind.ZERO) { unmov[i]!++; kern[i]!++ }
-        else if (b >= 0x40 || b === PageKind.COMPOUND_TAIL || b === PageKind.ANON || b === PageKind.FILE || b === PageKind.UNEVICTABLE || b === PageKind.WRITEBACK) mov[i]!++
+        else if (b >= 0x40 || b === PageKind.COMPOUND_TAIL || b === PageKind.ANON || b === PageKind.FILE || b === PageKind.UNEVICTABLE || b === PageKind.WRITEBACK || b === PageKind.PINNED) mov[i]!++
       }
     }
     // the free blocks as buildFreeLists will cut them (merges across pageblocks refused between a

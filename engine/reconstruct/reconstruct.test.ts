@@ -129,6 +129,45 @@ describe('exact layout from kpageflags', () => {
     expect(model.build.method).toBe('exact')
   })
 
+  it('takes a page that is free in kpageflags but mapped in kpagecount as allocated between the reads', () => {
+    const original = fragmented(Array.from({ length: 200 }, (_, i) => ({ alloc: i % 4 !== 3, order: i % 3, gfp: 'movable' as GfpIntent, pick: i * 13 })))
+    const capture = captureOfModel(original)
+    const n = original.endPfn
+    const flags: Array<[number, number]> = []
+    const counts: Array<[number, number]> = []
+    let torn = -1
+    for (let pfn = 0; pfn < n; pfn++) {
+      const b = pfn >= original.basePfn ? original.page(pfn) : PageKind.HOLE
+      const z = original.zoneOf(pfn)
+      const free = !!z && (b === PageKind.BUDDY_TAIL || b >= 0x80)
+      flags.push(!z ? [1 << 20, 0] : free ? [1 << 10, 0] : b === PageKind.RESERVED ? [0, 1] : b === PageKind.ANON ? [(1 << 5) | (1 << 12), 0] : [1 << 3, 0])
+      // the first free page of an order ≥ 1 block gets a map count: allocated after kpageflags was read
+      if (torn < 0 && b >= 0x80 && (b & 0x0f) >= 1) torn = pfn
+      counts.push([b === PageKind.ANON || pfn === torn ? 1 : 0, 0])
+    }
+    expect(torn).toBeGreaterThan(0)
+    const build = (withCounts: boolean) => {
+      const builder = new ExactLayoutBuilder(capture)
+      const d = new KpageDecoder(builder.flagsSink)
+      d.push(kpageFile(flags))
+      d.end()
+      if (withCounts) {
+        const d2 = new KpageDecoder(builder.countSink)
+        d2.push(kpageFile(counts))
+        d2.end()
+      }
+      return builder.finish().model
+    }
+    const plain = build(false)
+    const model = build(true)
+    expect(plain.page(torn) >= 0x80 || plain.page(torn) === PageKind.BUDDY_TAIL).toBe(true)
+    expect(model.page(torn)).toBe(PageKind.PINNED)
+    expect(checkModel(model)).toEqual([])
+    const freePages = (m: typeof model) => modelBuddyinfo(m).rows.reduce((s, z) => s + z.nrFree.reduce((t, c, o) => t + c * 2 ** o, 0), 0)
+    expect(freePages(model)).toBe(freePages(plain) - 1)
+    expect(model.build.notes.some((x) => /1 pages free \(KPF_BUDDY\) in kpageflags have a map count/.test(x))).toBe(true)
+  })
+
   it('rejects a kpageflags whose length is not whole entries', () => {
     const d = new KpageDecoder(() => {}, 'x/kpageflags')
     d.push(new Uint8Array(13))

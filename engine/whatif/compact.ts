@@ -52,6 +52,16 @@ export interface CompactWhatIfOptions {
    * (PageAllocator.assumeLongFreeRun). Default false.
    */
   pcpLongFreeRun?: boolean
+  /**
+   * the compaction was run by a process that then exited (a shell started for the write), and a
+   * user task ran on this CPU before the after-state was read (a capture's tools). On 6.1, when it
+   * is the CPU the compaction ran on, switching to that task drops the exited process's mm, and the
+   * order-1 page-global directory it frees empties that CPU's pcp lists
+   * (PageAllocator.freeHighOrderAfterFreeRun; fixtures/x86-1G-s27-tools0 and -tools1: the trigger
+   * CPU's list ends at 6417 pages with the capture's tools on the other CPU, at 288 with them on
+   * the trigger's). Default: none.
+   */
+  readerCpu?: number
 }
 
 export interface CompactWhatIfResult {
@@ -165,6 +175,11 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
     if (result !== 'skipped' && result !== 'deferred') allocator.events.count('compact_stall')
     wouldSucceed = model.zones.some((z) => allocator.zoneWatermarkOk(z, order, z.wmark.min + z.boost, 4, 0x80))
     if (result !== 'skipped' && result !== 'deferred') allocator.events.count(wouldSucceed ? 'compact_success' : 'compact_fail')
+  }
+  if (opts.readerCpu !== undefined && allocator.policy.kernel < 6007) {
+    let back = 0
+    for (const z of model.zones) if (z.pcpCpus.length && allocator.pcpState(z).cpu === opts.readerCpu) back += allocator.freeHighOrderAfterFreeRun(z)
+    if (back > 0) assumptions.push(`the process that ran the compaction exited, and tasks on CPU ${opts.readerCpu}, the compaction's, read the after-state: switching to them drops the exited process's mm, whose order-1 page-global directory, freed while the CPU's free_factor is above 0, makes 6.1's free_unref_page_commit return the CPU's whole pcp list (free_high): ${back} pages back to the buddy allocator`)
   }
   const ticks = Math.floor(opts.settleSeconds ?? 0)
   if (ticks > 0) {

@@ -244,6 +244,9 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
       ...(cpu !== undefined ? { pcpCpu: cpu } : {}),
       ...(settle !== undefined ? { settleSeconds: settle } : {}),
+      // a trigger written by a shell started for it (`cm@C`, which exits), and the CPU the next
+      // capture's tools ran on, when steps.log says (gt_capcpu runs)
+      ...(settle !== undefined && ctx?.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
       // a capture taken right after a full compaction: that compaction's frees left the CPU's free run at its maximum
       ...(placement === 'after-compaction' ? { pcpLongFreeRun: true } : {}),
       ...(req.proactive !== undefined ? { proactiveness: req.proactive === 'capture' ? sysctlInt(s.capture, 'compaction_proactiveness', 20) : req.proactive } : {}),

@@ -16,6 +16,15 @@
 # Every trigger's steps.log line says which CPU ran it (cpu=C; for an unpinned trigger the CPU the
 # shell last ran on before and after, cpu=B..A).
 #   gt_wlcpu=C             pin the workload to CPU C (its frees fill CPU C's per-cpu lists)
+#   gt_capcpu=C            pin this shell, so every capture's tools (cat, gzip) and every step's helpers,
+#                          to CPU C from the first gt_seq step on: their short-lived pages are freed to,
+#                          and taken again from, CPU C's per-cpu lists (a trigger cn@C/cm@C still runs
+#                          where it says)
+#   trace:C                (in gt_pre, before the workload: the ring buffer is allocated then) set up
+#                          tracing of kmem:mm_page_alloc (with a kernel stack per event) and
+#                          kmem:mm_page_pcpu_drain (every page free_pcppages_bulk returns) on CPU C only
+#   tron / troff           start tracing / stop it and save the trace as /cap/trace-N.txt.gz (N = the
+#                          number of the next capture); put them around a trigger
 #   huge:SIZEKB:N          echo N > /sys/kernel/mm/hugepages/hugepages-SIZEKBkB/nr_hugepages
 #   vm:NAME:VALUE          echo VALUE > /proc/sys/vm/NAME
 #   thp:MODE               echo MODE > /sys/kernel/mm/transparent_hugepage/enabled
@@ -46,6 +55,7 @@ WL=$(arg gt_wl)
 PRE=$(arg gt_pre)
 SEQ=$(arg gt_seq)
 WLCPU=$(arg gt_wlcpu)
+CAPCPU=$(arg gt_capcpu)
 
 S=/cap/steps.log
 n=0
@@ -56,6 +66,7 @@ echo "gt_wl=$WL" > /cap/params
 echo "gt_pre=$PRE" >> /cap/params
 echo "gt_seq=$SEQ" >> /cap/params
 [ -n "$WLCPU" ] && echo "gt_wlcpu=$WLCPU" >> /cap/params
+[ -n "$CAPCPU" ] && echo "gt_capcpu=$CAPCPU" >> /cap/params
 
 vmsnap() { grep -E '^(compact_|cma_|thp_|pgmigrate_|htlb_|nr_free_pages|nr_free_cma|pgsteal|pgscan|kswapd|drop_|allocstall|nr_isolated)' /proc/vmstat; }
 
@@ -109,7 +120,7 @@ cap() {
 	[ -r /sys/devices/system/node/node0/vmstat ] && cat /sys/devices/system/node/node0/vmstat > $d/node0_vmstat
 	uname -r > $d/uname_r
 	cat /proc/cmdline > $d/cmdline
-	echo "[$(cut -d' ' -f1 /proc/uptime)] cap $n-$1" >> $S
+	echo "[$(cut -d' ' -f1 /proc/uptime)] cap $n-$1 cpu=$(shellcpu)" >> $S
 }
 
 # the CPU this shell last ran on (field 39 of /proc/PID/stat; the comm field has no spaces here)
@@ -155,6 +166,24 @@ step() {
 	vm:*)
 		k=$(echo $1 | cut -d: -f2); v=$(echo $1 | cut -d: -f3)
 		echo $v > /proc/sys/vm/$k; res="$k=$(cat /proc/sys/vm/$k)" ;;
+	trace:*)
+		T=/sys/kernel/debug/tracing
+		[ -d $T/events ] || { mkdir -p /sys/kernel/tracing; mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; T=/sys/kernel/tracing; }
+		echo 0 > $T/tracing_on; echo > $T/trace
+		printf '%x\n' $((1 << ${1#trace:})) > $T/tracing_cpumask
+		echo 16384 > $T/per_cpu/cpu${1#trace:}/buffer_size_kb
+		echo 1 > $T/events/kmem/mm_page_alloc/enable
+		echo 1 > $T/events/kmem/mm_page_pcpu_drain/enable
+		echo stacktrace > $T/events/kmem/mm_page_alloc/trigger
+		res="cpu=${1#trace:} mask=$(cat $T/tracing_cpumask) buffer_kb=$(cat $T/per_cpu/cpu${1#trace:}/buffer_size_kb)" ;;
+	tron)
+		T=/sys/kernel/debug/tracing; [ -d $T/events ] || T=/sys/kernel/tracing
+		echo 1 > $T/tracing_on; res="on" ;;
+	troff)
+		T=/sys/kernel/debug/tracing; [ -d $T/events ] || T=/sys/kernel/tracing
+		echo 0 > $T/tracing_on
+		gzip -1 < $T/trace > /cap/trace-$((n + 1)).txt.gz
+		res="saved trace-$((n + 1)).txt.gz ($(gzip -dc /cap/trace-$((n + 1)).txt.gz | grep -c mm_page_pcpu_drain) pcpu_drain, $(gzip -dc /cap/trace-$((n + 1)).txt.gz | grep -c 'mm_page_alloc:') alloc events)" ;;
 	unpin)
 		kill -USR1 $WLPID
 		i=0; while [ ! -e /tmp/wl.unpinned ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
@@ -189,6 +218,10 @@ echo "[$(cut -d' ' -f1 /proc/uptime)] workload ready after ${i}s" >> $S
 cp /tmp/wl.log /cap/workload.log
 echo "=== gt: workload ready"; cat /tmp/wl.log
 
+if [ -n "$CAPCPU" ]; then
+	taskset -p -c $CAPCPU $$ > /dev/null
+	echo "[$(cut -d' ' -f1 /proc/uptime)] note shell pinned to cpu $CAPCPU (gt_capcpu)" >> $S
+fi
 for s in $(echo "$SEQ" | tr ',' ' '); do
 	echo "=== gt: step $s"
 	step "$s"
