@@ -371,21 +371,34 @@ export class PageAllocator {
     m.memMap[pfn - m.basePfn] = PageKind.PCP
     lists[pindex]!.push(pfn)
     zone.pcpPages += 1
-    const count = this.pcpCount(zone)
     this.events.count('pgfree')
+    const n = this.nrPcpFree(this.pcpFreeRunOf(zone), this.pcpCount(zone), high, batch)
+    if (n > 0) this.freePcppagesBulk(zone, n, pindex)
+  }
+
+  /** the running CPU's free run on `zone` (free_factor on 6.1, free_count on 6.7+), made on first use */
+  private pcpFreeRunOf(zone: Zone): { factor: number; count: number } {
     let run = this.pcpFreeRun.get(zone)
     if (!run) this.pcpFreeRun.set(zone, (run = this.longFreeRun ? { factor: PCP_BATCH_SCALE_MAX, count: 2 ** 30 } : { factor: 0, count: 0 }))
+    return run
+  }
+
+  /**
+   * nr_pcp_free() after one more free onto a list now holding `count` pages: how many pages
+   * free_pcppages_bulk() returns (0 while count < high), advancing the run as the release does.
+   */
+  private nrPcpFree(run: { factor: number; count: number }, count: number, high: number, batch: number): number {
     const b = Math.max(1, batch)
     if (this.policy.kernel >= 6007) {
-      if (run.count < b * 2 ** PCP_BATCH_SCALE_MAX) run.count++
-      else run.count = b * 2 ** PCP_BATCH_SCALE_MAX
-      if (count >= high) this.freePcppagesBulk(zone, high < b ? 1 : Math.min(Math.max(run.count, b), Math.max(b, high - b)), pindex)
-    } else if (count >= high) {
-      let n = b * 2 ** run.factor
-      if (n < high - b && run.factor < PCP_BATCH_SCALE_MAX) run.factor++
-      n = high < b ? 1 : Math.min(Math.max(n, b), Math.max(b, high - b))
-      this.freePcppagesBulk(zone, n, pindex)
+      const countMax = b << PCP_BATCH_SCALE_MAX
+      if (run.count < countMax) run.count++
+      else run.count = countMax
+      return count >= high ? (high < b ? 1 : Math.min(Math.max(run.count, b), Math.max(b, high - b))) : 0
     }
+    if (count < high) return 0
+    const n = b * 2 ** run.factor
+    if (n < high - b && run.factor < PCP_BATCH_SCALE_MAX) run.factor++
+    return high < b ? 1 : Math.min(Math.max(n, b), Math.max(b, high - b))
   }
 
   /**
@@ -409,8 +422,6 @@ export class PageAllocator {
     const l0 = lists[0]!
     const l1 = lists[1]!
     const l2 = lists[2]!
-    const since67 = this.policy.kernel >= 6007
-    const countMax = b * 2 ** PCP_BATCH_SCALE_MAX
     let run: { factor: number; count: number } | undefined
     let freed = 0
     for (let i = 0; i < n; i++) {
@@ -425,21 +436,9 @@ export class PageAllocator {
       ;(pindex === 0 ? l0 : pindex === 1 ? l1 : l2).push(pfn)
       zone.pcpPages += 1
       freed++
-      const count = l0.length + l1.length + l2.length
-      if (!run) {
-        run = this.pcpFreeRun.get(zone)
-        if (!run) this.pcpFreeRun.set(zone, (run = this.longFreeRun ? { factor: 32, count: 2 ** 30 } : { factor: 0, count: 0 }))
-      }
-      if (since67) {
-        if (run.count < countMax) run.count++
-        else run.count = countMax
-        if (count >= high) this.freePcppagesBulk(zone, high < b ? 1 : Math.min(Math.max(run.count, b), Math.max(b, high - b)), pindex)
-      } else if (count >= high) {
-        let k = b * 2 ** run.factor
-        if (k < high - b) run.factor++
-        k = high < b ? 1 : Math.min(Math.max(k, b), Math.max(b, high - b))
-        this.freePcppagesBulk(zone, k, pindex)
-      }
+      run ??= this.pcpFreeRunOf(zone)
+      const k = this.nrPcpFree(run, l0.length + l1.length + l2.length, high, b)
+      if (k > 0) this.freePcppagesBulk(zone, k, pindex)
     }
     if (freed) this.events.count('pgfree', freed)
   }
