@@ -16,7 +16,9 @@
  *  - per-cpu free pages: flagless pages with map count 0 look the same as kernel allocations
  *    (pipe buffers, vmalloc); as many as zoneinfo's pageset counts are taken as pcp pages,
  *    those next to a free buddy first;
- *  - pins: invisible.
+ *  - pins: invisible;
+ *  - a large folio's split fails (MemoryModel.unsplittable) when its head is under writeback, or
+ *    is dirty page cache with fs-private data (KPF_DIRTY, KPF_PRIVATE).
  */
 import { MemoryModel, MigratetypeTable, type Geometry, type Zone } from '../mm/mmzone.ts'
 import { PageKind, THP_HEAD, HUGETLB_HEAD, FOLIO_HEAD, isFreeHead } from '../mm/page.ts'
@@ -30,7 +32,8 @@ const LRU = 1 << 5, SLAB = 1 << 7, WRITEBACK = 1 << 8, BUDDY = 1 << 10, ANON = 1
 const HEAD = 1 << 15, TAIL = 1 << 16, HUGE = 1 << 17, UNEVICTABLE = 1 << 18, HWPOISON = 1 << 19
 const NOPAGE = 1 << 20, THP = 1 << 22, OFFLINE = 1 << 23, ZERO_PAGE = 1 << 24, PGTABLE = 1 << 26
 // high word
-const RESERVED_HI = 1 << 0, MLOCKED_HI = 1 << 1
+const RESERVED_HI = 1 << 0, MLOCKED_HI = 1 << 1, PRIVATE_HI = 1 << 3
+const DIRTY = 1 << 4
 
 /** Kind of one page from its kpageflags entry (compound heads get their order later). */
 export function classifyKpageflags(lo: number, hi: number): number {
@@ -130,6 +133,8 @@ export class ExactLayoutBuilder {
         lastHi = hi
       }
       map[firstPfn + j - base] = kind
+      // a large folio whose split would fail: under writeback, or dirty page cache with fs-private data
+      if ((kind === THP_HEAD || kind === FOLIO_HEAD) && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) m.unsplittable.add(firstPfn + j)
     }
   }
 
