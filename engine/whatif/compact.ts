@@ -3,7 +3,8 @@
  * after-state, /proc/vmstat-named counters, the result, and what changed — and, for a captured
  * trigger, how the prediction compares with what the real kernel produced.
  * Follows kernel 6.1 (see mm/compaction.ts), with the release rules the allocator's policy
- * carries (6.4 scanned-page accounting, 6.7+ pcp bulk frees and decay_pcp_high).
+ * carries (6.4 scanned-page accounting, 6.7+ pcp bulk frees and decay_pcp_high, 6.9+ large folios
+ * and per-order targets in compaction).
  */
 import type { MemoryModel } from '../mm/mmzone.ts'
 import type { PageAllocator } from '../mm/page_alloc.ts'
