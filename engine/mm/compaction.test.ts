@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { bootModel } from './memblock.ts'
 import { checkModel } from './debug.ts'
 import { PageKind, isFreeHead, headOrder } from './page.ts'
-import { Compactor, compactGap, EventLog } from './compaction.ts'
+import { Compactor, compactGap, EventLog, PerOrderFreePages } from './compaction.ts'
 import type { PageAllocator } from './page_alloc.ts'
 import type { MemoryModel } from './mmzone.ts'
 
@@ -113,7 +113,7 @@ describe('compaction: full (compact_memory)', () => {
       return { scanned: r!.migrateScanned, migrated: r!.migrated }
     }
     const old = scanned(6001)
-    const now = scanned(6012)
+    const now = scanned(6008)
     expect(now.migrated).toBe(old.migrated)
     // the order-4 compound page adds 15 pages; free blocks of order > 0 add theirs
     expect(now.scanned - old.scanned).toBeGreaterThanOrEqual(15)
@@ -130,6 +130,99 @@ describe('compaction: full (compact_memory)', () => {
     expect(c.timeline.length).toBeGreaterThan(4)
     const end = log.events.at(-1)!
     expect(end).toMatchObject({ name: 'mm_compaction_end', status: 'complete' })
+  })
+})
+
+describe('compaction: 6.9+ large folios', () => {
+  it('cc->freepages per order: the lowest order that has a block, split in halves, upper halves at the list heads', () => {
+    const f = new PerOrderFreePages(11)
+    f.addBlock(100, 4)
+    f.addBlock(200, 1)
+    expect(f.length).toBe(5)
+    expect(f.hasOrder(3)).toBe(false)
+    expect(f.take()).toBe(200)
+    // the order-2 block: 100 is taken, 102 (order 1) and 101 (order 0) go to the heads of their lists
+    expect(f.take()).toBe(100)
+    expect(f.blocks()).toEqual([[101, 0], [102, 1]])
+    expect(f.alloc(1)).toBe(102)
+    expect(f.alloc(1)).toBe(-1)
+    expect(f.take()).toBe(101)
+    expect(f.length).toBe(0)
+    expect(() => f.addBlock(300, 3)).toThrow(/no buddy block/)
+  })
+
+  /**
+   * block 0: an order-2 folio at PFN 0, the rest free; block 1: kernel pages; blocks 2 and 3:
+   * every other page free (with `targets`), so the free scanner finds nothing but order-0 targets
+   */
+  function folioWithoutTarget(kernel = 6018, targets = true) {
+    const { model, allocator } = bootModel(X86, [{ name: 'Normal', startPfn: 0, spanned: 4 * 512 }])
+    const z = model.zones[0]!
+    z.wmark = { min: 0, low: 0, high: 0, promo: 0 }
+    z.pcpHigh = 0
+    allocator.policy.watermarkBoostFactor = 0
+    allocator.policy.kernel = kernel
+    for (let i = 0; i < 4 * 512; i++) allocator.allocPages({ order: 0, gfp: 'movable', kind: PageKind.ANON })
+    for (let p = 512; p < 1024; p++) model.memMap[p] = PageKind.KERNEL
+    model.memMap[0] = 0x40 | 2
+    model.memMap.fill(PageKind.COMPOUND_TAIL, 1, 4)
+    for (let p = 4; p < 512; p++) allocator.freePages(p, 0)
+    if (targets) for (let p = 1024; p < 2048; p++) if (p % 2 === 1) allocator.freePages(p, 0)
+    return { model, allocator }
+  }
+
+  it('a full compaction migrates a large folio below pageblock order whole from 6.9, steps over it before', () => {
+    const run = (kernel: number) => {
+      const { model, allocator } = folioWithoutTarget(kernel, false)
+      // one free order-2 block at the top: the folio's target
+      for (let p = 1536 + 4; p < 1536 + 8; p++) allocator.freePages(p, 0)
+      const [r] = new Compactor(allocator).compactMemory()
+      expect(checkModel(model)).toEqual([])
+      return { r: r!, at0: model.memMap[0], atTop: model.memMap[1536 + 4] }
+    }
+    const old = run(6008)
+    // 6.8 steps over the folio: the free block takes pages of block 2
+    expect(old.at0).toBe(0x40 | 2)
+    expect(old.atTop).toBe(PageKind.ANON)
+    const now = run(6009)
+    expect(now.at0).not.toBe(0x40 | 2)
+    expect(now.atTop).toBe(0x40 | 2)
+    expect(now.r.migrated).toBeGreaterThanOrEqual(4)
+    expect(now.r.isolated).toBeGreaterThanOrEqual(8)
+  })
+
+  it('a large folio with no free block of its order is split and its pages migrated one by one', () => {
+    const { model, allocator } = folioWithoutTarget()
+    const [r] = new Compactor(allocator).compactMemory()
+    expect(r!.result).toBe('complete')
+    // its 4 pages, and pages of blocks 2 and 3 before the scanners meet
+    expect(r!.migrated).toBeGreaterThanOrEqual(4)
+    for (let p = 0; p < 4; p++) expect(model.memMap[p]).not.toBe(PageKind.ANON)
+    expect(model.memMap.includes(0x40 | 2)).toBe(false)
+    expect(checkModel(model)).toEqual([])
+  })
+
+  it('one whose split fails (dirty page cache with fs-private data) ends the compaction: -ENOMEM, COMPACT_CONTENDED', () => {
+    const { model, allocator } = folioWithoutTarget()
+    model.unsplittable.add(0)
+    const log = new EventLog()
+    const [r] = new Compactor(allocator, { events: log }).compactMemory()
+    expect(r!.result).toBe('contended')
+    expect(r!.migrated).toBe(0)
+    expect(r!.failed).toBe(4)
+    expect(model.memMap[0]).toBe(0x40 | 2)
+    expect(log.events.filter((e) => e.name === 'mm_compaction_migratepages')).toEqual([expect.objectContaining({ nrMigrated: 0, nrFailed: 4 })])
+    // the isolated targets went back
+    expect(model.memMap.includes(PageKind.ISOLATED_FREE)).toBe(false)
+    expect(checkModel(model)).toEqual([])
+  })
+
+  it('a zone whose top is not initialised yet ends, for compaction, where its initialised part ends', () => {
+    const { model, allocator } = folioWithoutTarget()
+    model.memMap.fill(PageKind.UNINIT, 1536, 2048)
+    const log = new EventLog()
+    new Compactor(allocator, { events: log }).compactMemory()
+    expect(log.events[0]).toMatchObject({ name: 'mm_compaction_begin', zoneEnd: 1536, freePfn: 1024 })
   })
 })
 

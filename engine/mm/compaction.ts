@@ -20,14 +20,26 @@
  * By release (AllocPolicy.kernel): from 6.4 the free blocks and compound pages either scanner
  * steps over count as scanned page by page (compact_migrate_scanned, compact_free_scanned;
  * Baolin Wang's "consider the number of scanning compound pages in isolate fail path").
- * Not modelled, and named in the fidelity causes where it shows: 6.9's migration of large folios
- * below pageblock order in a full compaction (skip_isolation_on_order) with per-order
- * cc->freepages; 6.10's freelist migratetype hygiene; compaction capture.
+ * From 6.9 (Zi Yan's "enable compacting >0 order folios"): isolate_migratepages_block() takes a
+ * large folio whole unless skip_isolation_on_order() says no (its order at or above the
+ * request's, or at or above pageblock order; hugetlb only for alloc_contig); the free scanner
+ * keeps each isolated block whole on cc->freepages[order] (PerOrderFreePages) and
+ * compaction_alloc() gives a folio the first block of the lowest order that fits, split in
+ * halves; release_free_list() returns the unused blocks. A large folio that finds no block of its
+ * order is split (try_split_folio in migrate_pages_batch) and its pages migrated after the batch;
+ * one whose split fails (MemoryModel.unsplittable) makes migrate_pages() return -ENOMEM and the
+ * zone's compaction end COMPACT_CONTENDED (migrateFolios).
+ * Every release: pageblock_pfn_to_page() passes over a pageblock with a hole at either end
+ * uncounted, and a zone whose top is not initialised yet (deferred_init=lazy) ends for both
+ * scanners where its initialised part ends (zoneEnd).
+ * Not modelled, and named in the what-if's assumptions: 6.10's freelist migratetype hygiene;
+ * the per-order pcp lists (orders 1–3) that freed large folios and released targets go to;
+ * compaction capture.
  */
 import type { MemoryModel, Zone } from './mmzone.ts'
 import { PAGE_ALLOC_COSTLY_ORDER } from './mmzone.ts'
 import { PageAllocator, ALLOC_CMA, ALLOC_WMARK_MASK, ALLOC_WMARK_LOW } from './page_alloc.ts'
-import { PageKind, isFreeHead, headOrder, freeHeadMt, freeHead } from './page.ts'
+import { PageKind, isFreeHead, headOrder, freeHeadMt, freeHead, HUGETLB_HEAD, FOLIO_HEAD } from './page.ts'
 import { fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61 } from '../metrics/fragmentation.ts'
 
 /** COMPACT_CLUSTER_MAX = SWAP_CLUSTER_MAX */
@@ -162,6 +174,100 @@ export class FreePageList {
   }
 }
 
+/**
+ * cc->freepages[NR_PAGE_ORDERS] (6.9+, Zi Yan's "add support for >0 order folio memory
+ * compaction"): the free scanner keeps every isolated free block whole on the list of its order
+ * (list_add_tail); compaction_alloc() takes the first block of the lowest order ≥ the folio's,
+ * splits it in halves and puts each upper half at the head of the list of its order.
+ */
+export class PerOrderFreePages {
+  /** per order: blocks added at the head (a stack, head last) and at the tail (a queue from qHead) */
+  private readonly front: number[][]
+  private readonly back: number[][]
+  private readonly qHead: number[]
+  /** base pages not yet taken (cc->nr_freepages) */
+  length = 0
+
+  constructor(readonly nrOrders: number) {
+    this.front = Array.from({ length: nrOrders }, () => [])
+    this.back = Array.from({ length: nrOrders }, () => [])
+    this.qHead = new Array<number>(nrOrders).fill(0)
+  }
+
+  /** a free block of 2^order pages from the free scanner: the tail of its order's list */
+  addBlock(pfn: number, pages: number): void {
+    const order = Math.round(Math.log2(pages))
+    if (2 ** order !== pages || order >= this.nrOrders) throw new RangeError(`isolated free block of ${pages} pages at pfn ${pfn} is no buddy block`)
+    this.back[order]!.push(pfn)
+    this.length += pages
+  }
+
+  private isEmpty(order: number): boolean {
+    return this.front[order]!.length === 0 && this.qHead[order]! >= this.back[order]!.length
+  }
+
+  private popHead(order: number): number {
+    const f = this.front[order]!
+    if (f.length) return f.pop()!
+    return this.back[order]![this.qHead[order]!++]!
+  }
+
+  /** true when a block of at least this order is on the lists */
+  hasOrder(order: number): boolean {
+    for (let o = order; o < this.nrOrders; o++) if (!this.isEmpty(o)) return true
+    return false
+  }
+
+  /** compaction_alloc()'s pick for a folio of 2^order pages: its first pfn, or -1 when no block is large enough */
+  alloc(order: number): number {
+    let start = order
+    while (start < this.nrOrders && this.isEmpty(start)) start++
+    if (start >= this.nrOrders) return -1
+    const pfn = this.popHead(start)
+    let size = 2 ** start
+    while (start > order) {
+      start--
+      size /= 2
+      this.front[start]!.push(pfn + size)
+    }
+    this.length -= 2 ** order
+    return pfn
+  }
+
+  /** an order-0 target */
+  take(): number {
+    return this.alloc(0)
+  }
+
+  /** every block not yet taken, as [pfn, order], by order and list position (release_free_list) */
+  blocks(): Array<[number, number]> {
+    const out: Array<[number, number]> = []
+    for (let o = 0; o < this.nrOrders; o++) {
+      const f = this.front[o]!
+      for (let i = f.length - 1; i >= 0; i--) out.push([f[i]!, o])
+      const b = this.back[o]!
+      for (let i = this.qHead[o]!; i < b.length; i++) out.push([b[i]!, o])
+    }
+    return out
+  }
+
+  /** every page not yet taken */
+  remaining(): number[] {
+    const out: number[] = []
+    for (const [pfn, o] of this.blocks()) for (let k = 0; k < 2 ** o; k++) out.push(pfn + k)
+    return out
+  }
+
+  clear(): void {
+    for (let o = 0; o < this.nrOrders; o++) {
+      this.front[o]!.length = 0
+      this.back[o]!.length = 0
+      this.qHead[o] = 0
+    }
+    this.length = 0
+  }
+}
+
 /** struct compact_control */
 export interface CompactControl {
   zone: Zone
@@ -184,9 +290,12 @@ export interface CompactControl {
   fastStartPfn: number
   fastSearchFail: number
   rescan: boolean
-  /** isolated pages waiting for migration (pfns), and free target pages (order-0 pfns) */
+  /** isolated pages waiting for migration (pfns; a large folio by its head), and free target pages */
   migratepages: number[]
-  freepages: FreePageList
+  /** cc->nr_migratepages: base pages isolated for migration (from 6.9 less those given a target) */
+  nrMigratepages: number
+  /** split to order-0 targets (6.1), or kept whole per order (6.9+) */
+  freepages: FreePageList | PerOrderFreePages
   totalMigrateScanned: number
   totalFreeScanned: number
 }
@@ -243,8 +352,47 @@ export class Compactor {
     return this.mapWords
   }
 
+  /**
+   * 6.9+: compaction migrates large folios below pageblock order (skip_isolation_on_order) into
+   * free blocks of their order (cc->freepages per order, compaction_alloc)
+   */
+  largeFolios(): boolean {
+    return this.alloc.policy.kernel >= 6009
+  }
+
   private count(name: string, n = 1): void {
     if (n) this.alloc.events.count(name, n)
+  }
+
+  private readonly zoneEnds = new Map<Zone, number>()
+
+  /**
+   * The end of the zone as compaction sees it: a zone whose top the kernel has not initialised
+   * yet (PageKind.UNINIT, deferred_init=lazy) ends where its initialised part ends. The 6.18
+   * captures' mm_compaction_begin events say so (zone_end 0x3f0000 for a zone that spans to
+   * 0x640000, 0x3f0000 − 0x100000 being its managed pages); the scanners never enter the rest.
+   */
+  zoneEnd(zone: Zone): number {
+    let end = this.zoneEnds.get(zone)
+    if (end === undefined) {
+      const m = this.model
+      end = zone.endPfn
+      while (end > zone.startPfn && m.memMap[end - 1 - m.basePfn] === PageKind.UNINIT) end--
+      if (end === zone.startPfn) end = zone.endPfn
+      this.zoneEnds.set(zone, end)
+    }
+    return end
+  }
+
+  /**
+   * pageblock_pfn_to_page(): a pageblock whose first or last page has no struct page (a hole in
+   * the zone's span, e.g. the PCI hole below 4 GiB) is passed over by both scanners, uncounted
+   */
+  private pageblockPfnToPage(start: number, end: number): boolean {
+    const m = this.model
+    const first = m.memMap[start - m.basePfn]!
+    const last = m.memMap[end - 1 - m.basePfn]!
+    return first !== PageKind.HOLE && last !== PageKind.HOLE
   }
 
   private pb(pfn: number): number {
@@ -270,7 +418,8 @@ export class Compactor {
       highestZoneIdx: o.highestZoneIdx ?? 4, wholeZone: o.wholeZone ?? false,
       ignoreSkipHint: (o.ignoreSkipHint ?? false) || !this.strategy.honourSkipBits, ignoreBlockSuitable: o.ignoreBlockSuitable ?? false,
       directCompaction: o.directCompaction ?? false, proactiveCompaction: o.proactiveCompaction ?? false, gfpFs: o.gfpFs ?? true,
-      migratePfn: 0, freePfn: 0, fastStartPfn: 0, fastSearchFail: 0, rescan: false, migratepages: [], freepages: new FreePageList(),
+      migratePfn: 0, freePfn: 0, fastStartPfn: 0, fastSearchFail: 0, rescan: false, migratepages: [], nrMigratepages: 0,
+      freepages: this.largeFolios() ? new PerOrderFreePages(this.model.geometry.nrOrders) : new FreePageList(),
       totalMigrateScanned: 0, totalFreeScanned: 0,
     }
   }
@@ -337,7 +486,7 @@ export class Compactor {
 
   private resetCachedPositions(zone: Zone): void {
     zone.compactCachedMigratePfn = [zone.startPfn, zone.startPfn]
-    zone.compactCachedFreePfn = this.pageblockStart(zone.endPfn - 1)
+    zone.compactCachedFreePfn = this.pageblockStart(this.zoneEnd(zone) - 1)
   }
 
   // ---------------------------------------------------------------- compact_zone
@@ -356,7 +505,7 @@ export class Compactor {
     }
     if (zone.compactCachedFreePfn === 0) this.resetCachedPositions(zone)
     const start = zone.startPfn
-    const end = zone.endPfn
+    const end = this.zoneEnd(zone)
     if (cc.wholeZone) {
       cc.migratePfn = start
       cc.freePfn = this.pageblockStart(end - 1)
@@ -554,12 +703,13 @@ export class Compactor {
     let fastFindBlock = lowPfn !== cc.migratePfn && !cc.fastSearchFail
     let blockEnd = this.pageblockStart(lowPfn) + pbPages
     for (; blockEnd <= cc.freePfn; fastFindBlock = false, cc.migratePfn = lowPfn = blockEnd, blockStart = blockEnd, blockEnd += pbPages) {
+      if (!this.pageblockPfnToPage(blockStart, Math.min(blockEnd, this.zoneEnd(zone)))) continue
       if ((lowPfn % pbPages === 0 || lowPfn === zone.startPfn) && !fastFindBlock && !cc.ignoreSkipHint && m.getPageblockSkip(blockStart)) continue
       if (!this.suitableMigrationSource(cc, blockStart)) {
         this.updateCachedMigrate(cc, blockEnd)
         continue
       }
-      this.isolateMigratepagesBlock(cc, lowPfn, Math.min(blockEnd, zone.endPfn))
+      this.isolateMigratepagesBlock(cc, lowPfn, Math.min(blockEnd, this.zoneEnd(zone)))
       break
     }
     return cc.migratepages.length > 0 ? 'success' : 'none'
@@ -585,6 +735,8 @@ export class Compactor {
     // 6.4 (Baolin Wang, "consider the number of scanning compound pages in isolate fail path"):
     // free blocks and compound pages the scanner steps over count as scanned, page by page
     const countSkipped = this.alloc.policy.kernel >= 6004
+    // 6.9+: a large folio below pageblock order is isolated whole (isolateLargeFolio)
+    const largeFolios = this.largeFolios()
     let nrScanned = 0
     let nrIsolated = 0
     let validPage = -1
@@ -606,6 +758,7 @@ export class Compactor {
       }
       const b = map[lowPfn - base]!
       let ok = false
+      let folioPages = 1
       if (b & 0x80) {
         // free: skip the whole buddy block (from 6.4 its pages count as scanned)
         const o = b & 0x0f
@@ -615,9 +768,15 @@ export class Compactor {
         }
         continue
       } else if (b >= 0x40) {
-        // compound page (THP, hugetlb, large folio): not compacted in 6.1 unless alloc_contig
-        lowPfn += (1 << (b & 0x0f)) - 1
-        if (countSkipped) nrScanned += (1 << (b & 0x0f)) - 1
+        // compound page (THP, hugetlb, large folio): not compacted in 6.1 unless alloc_contig;
+        // 6.9+ takes a large folio whole when its order is below the target's (or pageblock order)
+        if (largeFolios && this.largeFolioIsolatable(cc, b)) {
+          ok = true
+          folioPages = (1 << (b & 0x0f))
+        } else {
+          lowPfn += (1 << (b & 0x0f)) - 1
+          if (countSkipped) nrScanned += (1 << (b & 0x0f)) - 1
+        }
       } else if (LRU_KINDS[b]) {
         if (b === PageKind.PINNED) ok = false // anon page with an extra reference: refcount − 1 > mapcount
         else if (b === PageKind.FILE && !cc.gfpFs) ok = false
@@ -628,8 +787,14 @@ export class Compactor {
       if (ok) {
         cc.migratepages.push(lowPfn)
         if (skipOnFailure) isolatedHere.push(lowPfn)
-        nrIsolated++
-        if (cc.migratepages.length >= COMPACT_CLUSTER_MAX && !cc.rescan) {
+        if (folioPages > 1) {
+          // the whole folio is taken off the LRU: its tail pages count as scanned
+          lowPfn += folioPages - 1
+          nrScanned += folioPages - 1
+        }
+        nrIsolated += folioPages
+        cc.nrMigratepages += folioPages
+        if (cc.nrMigratepages >= COMPACT_CLUSTER_MAX && !cc.rescan) {
           lowPfn++
           break
         }
@@ -640,6 +805,7 @@ export class Compactor {
       if (nrIsolated) {
         // we cannot form the cc->order block anyway: put back what this chunk isolated
         cc.migratepages.length -= isolatedHere.length
+        cc.nrMigratepages -= nrIsolated
         isolatedHere.length = 0
         nrIsolated = 0
       }
@@ -745,7 +911,7 @@ export class Compactor {
       cc.freepages.addBlock(pfn, isolated)
       nrScanned += isolated - 1
       total += isolated
-      if (cc.migratepages.length <= cc.freepages.length) {
+      if (cc.nrMigratepages <= cc.freepages.length) {
         pfn += isolated
         break
       }
@@ -813,11 +979,12 @@ export class Compactor {
     if (cc.freepages.length) return
     let isolateStart = cc.freePfn
     let blockStart = this.pageblockStart(isolateStart)
-    let blockEnd = Math.min(blockStart + pbPages, zone.endPfn)
+    let blockEnd = Math.min(blockStart + pbPages, this.zoneEnd(zone))
     const lowPfn = this.pageblockStart(cc.migratePfn) + pbPages
     let stride = cc.mode === 'async' ? COMPACT_CLUSTER_MAX : 1
     for (; blockStart >= lowPfn; blockEnd = blockStart, blockStart -= pbPages, isolateStart = blockStart) {
       if (blockStart < zone.startPfn) break
+      if (!this.pageblockPfnToPage(blockStart, blockEnd)) continue
       if (!this.suitableMigrationTarget(cc, blockStart)) continue
       if (!cc.ignoreSkipHint && m.getPageblockSkip(blockStart)) continue
       const [nrIsolated, stopped] = this.isolateFreepagesBlock(cc, isolateStart, blockEnd, stride)
@@ -827,7 +994,7 @@ export class Compactor {
         m.setPageblockSkip(blockStart, true)
         if (blockStart < zone.compactCachedFreePfn) zone.compactCachedFreePfn = blockStart
       }
-      if (cc.freepages.length >= cc.migratepages.length) {
+      if (cc.freepages.length >= cc.nrMigratepages) {
         if (isolateStart >= blockEnd) isolateStart = blockStart - pbPages
         break
       } else if (isolateStart < blockEnd) break
@@ -848,6 +1015,7 @@ export class Compactor {
    * Returns 'ok', 'failed' (some pages could not migrate) or 'nomem' (no target left).
    */
   migratePages(cc: CompactControl): 'ok' | 'failed' | 'nomem' {
+    if (cc.freepages instanceof PerOrderFreePages) return this.migrateFolios(cc, cc.freepages)
     const m = this.model
     const map = m.memMap
     const base = m.basePfn
@@ -893,6 +1061,7 @@ export class Compactor {
     if (pending) this.alloc.freeUnrefPages(cc.zone, batch!, pending)
     // what was not tried (no target) goes back to the LRU untouched
     cc.migratepages.length = 0
+    cc.nrMigratepages = 0
     if (failed && result === 'ok') result = 'failed'
     this.count('pgmigrate_success', migrated)
     this.count('pgmigrate_fail', failed)
@@ -901,13 +1070,145 @@ export class Compactor {
     return result
   }
 
+  /**
+   * 6.9+ isolate_migratepages_block(): may this compound page be isolated whole? Not hugetlb
+   * (only alloc_contig takes those), not when skip_isolation_on_order() says so (its order at or
+   * above the request's, or at or above pageblock order), not a file folio without __GFP_FS.
+   */
+  private largeFolioIsolatable(cc: CompactControl, b: number): boolean {
+    const kind = b & 0xf0
+    if (kind === HUGETLB_HEAD) return false
+    const order = b & 0x0f
+    if ((cc.order !== -1 && order >= cc.order) || order >= this.model.geometry.pageblockOrder) return false
+    if (kind === FOLIO_HEAD && !cc.gfpFs) return false
+    return true
+  }
+
+  /**
+   * migrate_pages() with 6.9+'s compaction_alloc(): the isolated folios in list order (the last
+   * isolated first: isolate_migratepages_block list_add()s them), each into a free block of its
+   * order taken from cc->freepages (the lowest order that has one, split in halves). When none is
+   * large enough, compaction_alloc() runs the free scanner once, and isolate_freepages() returns
+   * at once while any target is left (cc->nr_freepages): so a large folio can meet -ENOMEM while
+   * smaller targets remain. migrate_pages_batch() then splits it (try_split_folio) and migrates
+   * its pages one by one after the batch (one MIGRATE_ASYNC pass); if the split fails
+   * (MemoryModel.unsplittable) migrate_pages() returns -ENOMEM and compact_zone() ends with
+   * COMPACT_CONTENDED. Seen on this machine's 6.18 (fixtures/host-24G-k618-c): each full
+   * compaction ended so, on a batch whose last isolated folio was a dirty page-cache folio with
+   * fs-private data (mTHP split_failed +1 of its size), with no page of that batch migrated and
+   * no free scan after it, while other large folios were split (mTHP split counters) and
+   * compaction went on.
+   * A migrated source of order 0 goes through the per-cpu list; a larger one straight to the
+   * buddy allocator (the per-order pcp lists of orders 1–3 are not modelled).
+   */
+  private migrateFolios(cc: CompactControl, free: PerOrderFreePages): 'ok' | 'failed' | 'nomem' {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const nrStart = cc.nrMigratepages
+    let migrated = 0
+    let failed = 0
+    let result: 'ok' | 'failed' | 'nomem' = 'ok'
+    const list = cc.migratepages
+    /** pages of large folios split for want of a target, migrated after the batch */
+    const split: number[] = []
+    // compaction_alloc(): a block of the order, else one free scan, else none
+    const target = (order: number): number => {
+      let dst = free.alloc(order)
+      if (dst < 0) {
+        this.isolateFreepages(cc)
+        dst = free.alloc(order)
+      }
+      return dst
+    }
+    const move = (src: number, dst: number, kind: number, order: number): void => {
+      const pages = 2 ** order
+      cc.nrMigratepages -= pages
+      map[dst - base] = kind
+      if (pages > 1) {
+        map.fill(PageKind.COMPOUND_TAIL, dst - base + 1, dst - base + pages)
+        if (m.unsplittable.delete(src)) m.unsplittable.add(dst)
+        this.alloc.freePages(src, order)
+      } else this.alloc.freeUnrefPage(src, cc.zone)
+      migrated += pages
+    }
+    for (let i = list.length - 1; i >= 0; i--) {
+      const src = list[i]!
+      const kind = map[src - base]!
+      const order = kind >= 0x40 && kind < 0x70 ? kind & 0x0f : 0
+      const pages = 2 ** order
+      // a page under writeback fails in sync-light (it would have to wait), migrates in sync
+      if (kind === PageKind.WRITEBACK && cc.mode !== 'sync') {
+        failed += pages
+        continue
+      }
+      const dst = target(order)
+      if (dst >= 0) {
+        move(src, dst, kind, order)
+        continue
+      }
+      if (order > 0 && !m.unsplittable.has(src)) {
+        // split_folio_to_list(): its pages become order-0 LRU pages where they are
+        map.fill((kind & 0xf0) === FOLIO_HEAD ? PageKind.FILE : PageKind.ANON, src - base, src - base + pages)
+        for (let k = 0; k < pages; k++) split.push(src + k)
+        continue
+      }
+      failed += pages
+      result = 'nomem'
+      break
+    }
+    if (result !== 'nomem') {
+      for (const src of split) {
+        const dst = target(0)
+        if (dst < 0) {
+          // -ENOMEM in the pass over the split pages: the rest stay, compaction goes on
+          failed++
+          break
+        }
+        move(src, dst, map[src - base]!, 0)
+      }
+    }
+    list.length = 0
+    cc.nrMigratepages = 0
+    if (failed && result === 'ok') result = 'failed'
+    this.count('pgmigrate_success', migrated)
+    this.count('pgmigrate_fail', failed)
+    this.events?.emit({ name: 'mm_compaction_migratepages', nrMigrated: migrated, nrFailed: Math.max(0, nrStart - migrated), migratePfn: cc.migratePfn, freePfn: cc.freePfn })
+    this.recordPositions(cc)
+    return result
+  }
+
+  /**
+   * release_free_list() (6.9+): unused targets go back block by block, order 0 through the
+   * per-cpu list, larger blocks to the buddy allocator (free_frozen_pages puts orders 1–3 on
+   * per-order pcp lists, not modelled)
+   */
+  private releaseFreeList(cc: CompactControl, free: PerOrderFreePages): void {
+    const m = this.model
+    for (const [pfn, order] of free.blocks()) {
+      if (order === 0) {
+        m.memMap[pfn - m.basePfn] = PageKind.KERNEL
+        this.alloc.freeUnrefPage(pfn, cc.zone)
+      } else {
+        m.memMap.fill(PageKind.KERNEL, pfn - m.basePfn, pfn - m.basePfn + 2 ** order)
+        this.alloc.freePages(pfn, order)
+      }
+    }
+    free.clear()
+  }
+
   private putbackMigratepages(cc: CompactControl): void {
     cc.migratepages.length = 0
+    cc.nrMigratepages = 0
   }
 
   /** release_freepages(): unused targets go back through free_unref_page */
   private releaseFreepages(cc: CompactControl): void {
     const m = this.model
+    if (cc.freepages instanceof PerOrderFreePages) {
+      this.releaseFreeList(cc, cc.freepages)
+      return
+    }
     for (const p of cc.freepages.remaining()) {
       m.memMap[p - m.basePfn] = PageKind.KERNEL // briefly "allocated", as the split pages are
       this.alloc.freeUnrefPage(p, cc.zone)

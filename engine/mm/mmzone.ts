@@ -326,6 +326,13 @@ export class MemoryModel {
   readonly pageblockMt: Uint8Array
   /** per pageblock: PB_migrate_skip in bit 0 */
   readonly pageblockFlags: Uint8Array
+  /**
+   * Head PFNs of the large folios whose split fails (split_huge_page_to_list_to_order: a folio
+   * under writeback, or a dirty page-cache folio with fs-private data that release_folio
+   * keeps): from the exact layout's kpageflags (KPF_WRITEBACK, or KPF_DIRTY with KPF_PRIVATE on
+   * a non-anonymous head); empty when the layout cannot tell
+   */
+  readonly unsplittable = new Set<number>()
   /** populated zones, ordered by node then zone index */
   readonly zones: Zone[]
   build: BuildMethod

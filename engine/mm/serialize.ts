@@ -18,6 +18,8 @@ export interface ModelTransfer {
   memMap: Uint8Array
   pageblockMt: Uint8Array
   pageblockFlags: Uint8Array
+  /** MemoryModel.unsplittable */
+  unsplittable?: number[]
 }
 
 export function exportModel(m: MemoryModel, policy: AllocPolicy): ModelTransfer {
@@ -33,6 +35,7 @@ export function exportModel(m: MemoryModel, policy: AllocPolicy): ModelTransfer 
     memMap: m.memMap,
     pageblockMt: m.pageblockMt,
     pageblockFlags: m.pageblockFlags,
+    unsplittable: [...m.unsplittable],
   }
 }
 
@@ -99,6 +102,7 @@ export function instantiateModel(tpl: ModelTemplate): { model: MemoryModel; allo
   model.memMap.set(t.memMap)
   model.pageblockMt.set(t.pageblockMt)
   model.pageblockFlags.set(t.pageblockFlags)
+  for (const p of t.unsplittable ?? []) model.unsplittable.add(p)
   const allocator = new PageAllocator(model, t.policy)
   zones.forEach((z, zi) => {
     const heads = tpl.freeHeads[zi]!

@@ -20,7 +20,9 @@
  *    allocate in between; a page free (KPF_BUDDY) in kpageflags with a map count in kpagecount
  *    was allocated then (kpagecount reads 0 for a PageBuddy page: `kpagecount_read` skips pages
  *    with a page type), and is taken as a held user page that compaction does not move (PINNED);
- *  - pins: invisible.
+ *  - pins: invisible;
+ *  - a large folio's split fails (MemoryModel.unsplittable) when its head is under writeback, or
+ *    is dirty page cache with fs-private data (KPF_DIRTY, KPF_PRIVATE).
  */
 import { MemoryModel, MigratetypeTable, type Geometry, type Zone } from '../mm/mmzone.ts'
 import { PageKind, THP_HEAD, HUGETLB_HEAD, FOLIO_HEAD, isFreeHead } from '../mm/page.ts'
@@ -34,7 +36,8 @@ const LRU = 1 << 5, SLAB = 1 << 7, WRITEBACK = 1 << 8, BUDDY = 1 << 10, ANON = 1
 const HEAD = 1 << 15, TAIL = 1 << 16, HUGE = 1 << 17, UNEVICTABLE = 1 << 18, HWPOISON = 1 << 19
 const NOPAGE = 1 << 20, THP = 1 << 22, OFFLINE = 1 << 23, ZERO_PAGE = 1 << 24, PGTABLE = 1 << 26
 // high word
-const RESERVED_HI = 1 << 0, MLOCKED_HI = 1 << 1
+const RESERVED_HI = 1 << 0, MLOCKED_HI = 1 << 1, PRIVATE_HI = 1 << 3
+const DIRTY = 1 << 4
 
 /** Kind of one page from its kpageflags entry (compound heads get their order later). */
 export function classifyKpageflags(lo: number, hi: number): number {
@@ -136,6 +139,8 @@ export class ExactLayoutBuilder {
         lastHi = hi
       }
       map[firstPfn + j - base] = kind
+      // a large folio whose split would fail: under writeback, or dirty page cache with fs-private data
+      if ((kind === THP_HEAD || kind === FOLIO_HEAD) && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) m.unsplittable.add(firstPfn + j)
     }
   }
 

@@ -3,7 +3,8 @@
  * after-state, /proc/vmstat-named counters, the result, and what changed — and, for a captured
  * trigger, how the prediction compares with what the real kernel produced.
  * Follows kernel 6.1 (see mm/compaction.ts), with the release rules the allocator's policy
- * carries (6.4 scanned-page accounting, 6.7+ pcp bulk frees and decay_pcp_high).
+ * carries (6.4 scanned-page accounting, 6.7+ pcp bulk frees and decay_pcp_high, 6.9+ large folios
+ * and per-order targets in compaction).
  */
 import type { MemoryModel } from '../mm/mmzone.ts'
 import type { PageAllocator } from '../mm/page_alloc.ts'
@@ -239,7 +240,7 @@ export function releaseRulesNotModelled(model: MemoryModel, kernel: number): str
     let folios = 0
     const pbo = model.geometry.pageblockOrder
     for (const b of model.memMap) if ((b & 0xf0) === 0x40 || (b & 0xf0) === 0x60) { if ((b & 0x0f) < pbo) folios++ }
-    out.push(`kernel ${v}: a full compaction migrates large folios below pageblock order whole (6.9, skip_isolation_on_order); the model steps over them, as 6.1 does (${folios} such folios in this capture)`)
+    out.push(`kernel ${v}: a full compaction migrates large folios below pageblock order whole (6.9, skip_isolation_on_order) into free blocks of their order (${folios} such folios in this capture); one that finds none is split, and one whose split fails ends the zone's compaction (-ENOMEM, COMPACT_CONTENDED): ${model.unsplittable.size} of them are dirty page cache with fs-private data or under writeback in the capture (their state when the compaction runs may differ). Freed folios of order 1–3 and unused targets go to the buddy allocator directly (the per-order per-cpu lists are not modelled)`)
   }
   if (kernel >= 6010) out.push(`kernel ${v}: free-list migratetype hygiene (6.10: a free block's list always follows its pageblock's type) is not modelled: the 6.1 lists are kept`)
   return out
