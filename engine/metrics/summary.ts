@@ -63,6 +63,13 @@ export function pageMobility(m: MemoryModel, b: number): number {
   }
 }
 
+/** pageMobility() of each of the 256 page bytes: -1 for free heads and buddy tails, as for holes */
+export function mobilityTable(m: MemoryModel): Int16Array {
+  const t = new Int16Array(256)
+  for (let b = 0; b < 256; b++) t[b] = isFreeHead(b) || b === PageKind.BUDDY_TAIL ? -1 : pageMobility(m, b)
+  return t
+}
+
 export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): ZoneSummary {
   const mts = m.migratetypes
   const nrOrders = m.geometry.nrOrders
@@ -77,19 +84,20 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): Zone
   const pageblocks: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
   const pbPages = m.pageblockNrPages
   const mixed: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
+  // pageMobility of every page byte (free heads and buddy tails are -1), looked up per page
+  const mobility = mobilityTable(m)
+  const map = m.memMap
   for (const pb of zonePageblocks(m, z)) {
     // pagetypeinfo_showblockcount_print() skips a block whose first page is not online
     // (pfn_to_online_page) or not initialised into this zone (page_zone)
-    if (isOutsideBuddy(m.memMap[Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn]!)) continue
+    if (isOutsideBuddy(map[Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn]!)) continue
     const mt = m.pageblockMt[pb]!
     pageblocks[mts.names[mt]!]! += 1
     const start = Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn
     const end = Math.min((pb + m.pbBase + 1) * pbPages, z.endPfn) - m.basePfn
     const expect = mt === mts.cma ? mts.movable : mt
     for (let i = start; i < end; i++) {
-      const b = m.memMap[i]!
-      if (isFreeHead(b) || b === PageKind.BUDDY_TAIL) continue
-      const mob = pageMobility(m, b)
+      const mob = mobility[map[i]!]!
       if (mob >= 0 && mob !== expect) {
         // pagetypeinfo_showmixedcount_print counts a CMA block with foreign pages under Movable
         const key = mt === mts.cma ? 'Movable' : mts.names[mt]!
@@ -113,7 +121,8 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): Zone
 function countKind(m: MemoryModel, z: Zone, kind: number): number {
   let n = 0
   const map = m.memMap
-  for (let i = z.startPfn - m.basePfn; i < z.endPfn - m.basePfn; i++) if (map[i] === kind) n++
+  const end = z.endPfn - m.basePfn
+  for (let i = z.startPfn - m.basePfn; i < end; i++) if (map[i] === kind) n++
   return n
 }
 

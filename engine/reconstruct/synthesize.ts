@@ -202,8 +202,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const others = unassigned.filter((i) => touched[i] !== 1)
   const ordered = [...reservedBlocks, ...others]
   let bi = 0
+  // no Unmovable entry lies in [bi, scanFrom): a search resumes past the entries already passed
+  let scanFrom = 0
   const unmovableFirst = (): number => {
-    const j = bag.indexOf(mts.unmovable, bi)
+    const j = bag.indexOf(mts.unmovable, Math.max(bi, scanFrom))
+    scanFrom = j < 0 ? bag.length : j + 1
     if (j < 0) return bag[bi++] ?? mts.movable
     const t = bag[j]!
     bag[j] = bag[bi]!

@@ -8,12 +8,19 @@
  * implementation gave (synthesized_layout.hashes.json, recorded before the fast path existed).
  *
  * RECORD_SYNTH_HASHES=1 rewrites the file: only ever from the plain implementation.
+ *
+ * The open's other passes over every page (the pageblock map, the zone summaries' mixed
+ * pageblocks) are table-driven; they are compared with plain page-by-page versions kept here.
  */
 import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { synthesizeModel, type MemoryModel } from '../../engine/index.ts'
+import {
+  computePageblockMap, isFreeHead, pageMobility, summarizeZone, synthesizeModel, zonePageblocks, PageKind,
+  type MemoryModel, type PageblockMap,
+} from '../../engine/index.ts'
+import { isOutsideBuddy } from '../../engine/mm/page.ts'
 import { loadSnapshot } from '../../host/load.ts'
 import { captureOf, syntheticMachine } from '../../bench/capture.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
@@ -88,4 +95,76 @@ describe('synthesized layouts are those of the plain implementation (same captur
     }
     expect(Object.keys(got).sort()).toEqual(Object.keys(recorded).sort())
   })
+})
+
+/** the pageblock map as the plain page-by-page classification computed it (the reference of the table-driven one) */
+function plainPageblockMap(m: MemoryModel): PageblockMap {
+  const n = m.nrPageblocks
+  const out: PageblockMap = {
+    mt: new Uint8Array(n), free: new Uint16Array(n), movable: new Uint16Array(n), unmovable: new Uint16Array(n),
+    reclaimable: new Uint16Array(n), pinned: new Uint16Array(n), mixed: new Uint8Array(n),
+  }
+  const pbPages = m.pageblockNrPages
+  const mts = m.migratetypes
+  for (let pb = 0; pb < n; pb++) {
+    const zi = m.zoneIndexOfPageblock(pb)
+    if (zi < 0 || isOutsideBuddy(m.memMap[Math.max(pb * pbPages, m.zones[zi]!.startPfn - m.basePfn)]!)) { out.mt[pb] = 255; continue }
+    const mt = m.pageblockMt[pb]!
+    out.mt[pb] = mt
+    const expect = mt === mts.cma ? mts.movable : mt
+    let free = 0, movable = 0, unmovable = 0, reclaimable = 0, pinned = 0, mixed = 0
+    for (let i = pb * pbPages; i < (pb + 1) * pbPages; i++) {
+      const b = m.memMap[i]!
+      const mob = pageMobility(m, b)
+      if (isFreeHead(b) || b === PageKind.BUDDY_TAIL || b === PageKind.PCP) free++
+      else if (b === PageKind.PINNED) { pinned++; movable++ }
+      else if (b === PageKind.SLAB_RECLAIMABLE) reclaimable++
+      else if (mob === mts.movable) movable++
+      else if (mob === mts.unmovable || b === PageKind.RESERVED) unmovable++
+      if (mob >= 0 && mob !== expect) mixed = 1
+    }
+    out.free[pb] = free; out.movable[pb] = movable; out.unmovable[pb] = unmovable; out.reclaimable[pb] = reclaimable; out.pinned[pb] = pinned; out.mixed[pb] = mixed
+  }
+  return out
+}
+
+/** mixed pageblocks per migratetype of a zone, page by page (pagetypeinfo_showmixedcount_print) */
+function plainMixed(m: MemoryModel, z: MemoryModel['zones'][number]): Record<string, number> {
+  const mts = m.migratetypes
+  const mixed: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
+  const pbPages = m.pageblockNrPages
+  for (const pb of zonePageblocks(m, z)) {
+    if (isOutsideBuddy(m.memMap[Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn]!)) continue
+    const mt = m.pageblockMt[pb]!
+    const expect = mt === mts.cma ? mts.movable : mt
+    for (let i = Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn; i < Math.min((pb + m.pbBase + 1) * pbPages, z.endPfn) - m.basePfn; i++) {
+      const b = m.memMap[i]!
+      if (isFreeHead(b) || b === PageKind.BUDDY_TAIL) continue
+      const mob = pageMobility(m, b)
+      if (mob >= 0 && mob !== expect) { const key = mt === mts.cma ? 'Movable' : mts.names[mt]!; mixed[key] = (mixed[key] ?? 0) + 1; break }
+    }
+  }
+  return mixed
+}
+
+describe('the pageblock map and the zone summaries equal the plain page-by-page counts', () => {
+  const cases: Array<[string, 'exact' | 'synthesized']> = [
+    ['x86-512M-s1-compact/02-before', 'exact'], ['arm64-1G-s6-cma-compact/02-before', 'exact'], ['x86-1G-s2-hugetlb/03-after-hugetlb-2M-fragmented', 'exact'],
+    ['x86-512M-s25-k61-page-owner-mix/01-before', 'exact'], ['arm64-1G-s6-cma-compact/02-before', 'synthesized'],
+  ]
+  for (const [key, layout] of cases) {
+    it(`fixtures/${key} (${layout})`, async () => {
+      const dir = join(FIXTURES, key)
+      if (!existsSync(dir)) throw new Error(`${dir} is missing`)
+      const s = await loadSnapshot(dir, { layout, seed: 1 })
+      expect(computePageblockMap(s.model)).toEqual(plainPageblockMap(s.model))
+      for (const z of s.model.zones) expect(summarizeZone(s.model, z, s.capture.machine.hpageOrder).mixedPageblocks, z.label).toEqual(plainMixed(s.model, z))
+    }, 60_000)
+  }
+  it("the bench's generated 64 GiB machine (synthesized, with THPs and pcp pages)", () => {
+    const c = captureOf(syntheticMachine(64 * 2 ** 30, 20240611))
+    const { model } = synthesizeModel(c, { seed: 3 })
+    expect(computePageblockMap(model)).toEqual(plainPageblockMap(model))
+    for (const z of model.zones) expect(summarizeZone(model, z, 9).mixedPageblocks).toEqual(plainMixed(model, z))
+  }, 120_000)
 })
