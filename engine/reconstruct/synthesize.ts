@@ -250,6 +250,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const overflow = new Map<number, Array<[number, number]>>() // pageblock → [order, mt][] placed on another type's block
   const byType: number[][] = mts.names.map(() => [])
   for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3) byType[pbType[i]!]!.push(i)
+  const candI = new Int32Array(nPb)
+  const candRoom = new Float64Array(nPb)
   // whole-capable nodes per pageblock and order, counted once
   const wholeCnt = new Uint16Array(nPb * lowOrders)
   for (const [i, l] of wholes) for (const [, wo] of l) if (wo < lowOrders) wholeCnt[i * lowOrders + wo]! += 1
@@ -258,19 +260,19 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     for (let mt = 0; mt < mts.count; mt++) {
       let need = free[mt]?.[o] ?? 0
       if (need === 0) continue
+      // the candidates and their room left, side by side (no lookups of P and wholeCnt per block)
       const ofType = byType[mt]!
-      const cands: number[] = []
+      let nc = 0
       for (let k = 0; k < ofType.length; k++) {
         const i = ofType[k]!
-        if (P[i]! + wholeCnt[i * lowOrders + o]! - quota[i * lowOrders + o]! > 0) cands.push(i)
+        const room = P[i]! + wholeCnt[i * lowOrders + o]! - quota[i * lowOrders + o]!
+        if (room > 0) { candI[nc] = i; candRoom[nc] = room; nc++ }
       }
-      while (need > 0 && cands.length > 0) {
-        const j = rng.int(cands.length)
-        const i = cands[j]!
-        const q = i * lowOrders + o
-        quota[q]! += 1
+      while (need > 0 && nc > 0) {
+        const j = rng.int(nc)
+        quota[candI[j]! * lowOrders + o]! += 1
         need--
-        if (P[i]! + wholeCnt[q]! - quota[q]! <= 0) { cands[j] = cands[cands.length - 1]!; cands.pop() }
+        if (--candRoom[j]! <= 0) { nc--; candI[j] = candI[nc]!; candRoom[j] = candRoom[nc]! }
       }
       if (need > 0) {
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
@@ -312,7 +314,13 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
 
 /** Put a free block on the lists (memMap head + list + counters) without merging. */
 function placeFree(m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, pfn: number, order: number, mt: number): void {
-  m.memMap.fill(PageKind.BUDDY_TAIL, pfn - m.basePfn, pfn - m.basePfn + (1 << order))
+  // (the head byte is written by addToFreeList; short tails without a fill() call)
+  const a = pfn - m.basePfn
+  const n = 1 << order
+  if (n <= 16) {
+    const map = m.memMap
+    for (let k = 1; k < n; k++) map[a + k] = PageKind.BUDDY_TAIL
+  } else m.memMap.fill(PageKind.BUDDY_TAIL, a, a + n)
   allocator.addToFreeList(zone, pfn, order, mt)
 }
 
@@ -428,6 +436,14 @@ function layoutPageblock(
   if (untouched) { runA[0] = start; runC[0] = 1; nRuns = 1 }
   for (let o = pbo - 1; o >= 0; o--) {
     const n = quota[qOff + o]!
+    let nW = 0
+    for (let w = 0; w < wholes.length; w++) if (wholes[w]![1] === o) wholeP[nW++] = wholes[w]![0]
+    if (n === 0 && nW === 0) {
+      // nothing placed, no whole-capable node: every parent splits in two, and so does each run
+      if (o === 0) break
+      for (let r = 0; r < nRuns; r++) runC[r]! *= 2
+      continue
+    }
     const half = 1 << o
     runStride = 2 * half
     nextStride = half
@@ -436,8 +452,6 @@ function layoutPageblock(
     for (let r = 0; r < nRuns; r++) { runPre[r] = nP; nP += runC[r]! }
     runPre[nRuns] = nP
     nParents = nP
-    let nW = 0
-    for (const [p, wo] of wholes) if (wo === o) wholeP[nW++] = p
     const nH = nP + nW
     const chosen = n < nH ? n : nH
     if (gen === 0xffffffff) { movedGen.fill(0); gen = 0 }
@@ -455,7 +469,7 @@ function layoutPageblock(
     let types: number[] | null = null
     if (overflow.length > 0) {
       types = []
-      for (const [oo, mt] of overflow) if (oo === o) types.push(mt)
+      for (let v = 0; v < overflow.length; v++) if (overflow[v]![0] === o) types.push(overflow[v]![1])
     }
     nNext = 0
     for (let k = 0; k < chosen; k++) {
