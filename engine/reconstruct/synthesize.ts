@@ -192,15 +192,20 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   }
 
   // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest shuffled
-  const unassigned: number[] = []
-  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) unassigned.push(i)
-  const bag: number[] = []
-  for (let mt = 0; mt < mts.count; mt++) for (let k = 0; k < (remainingType[mt] ?? 0); k++) bag.push(mt)
+  // (typed arrays: the same entries in the same order as plain arrays, without boxing half a million numbers)
+  let nBag = 0
+  for (let mt = 0; mt < mts.count; mt++) nBag += Math.max(0, remainingType[mt] ?? 0)
+  const bag = new Int32Array(nBag)
+  nBag = 0
+  for (let mt = 0; mt < mts.count; mt++) for (let k = 0; k < (remainingType[mt] ?? 0); k++) bag[nBag++] = mt
   rng.shuffle(bag)
   // reserved pages live in Unmovable blocks: move Unmovable entries to the front for those
-  const reservedBlocks = unassigned.filter((i) => touched[i] === 1)
-  const others = unassigned.filter((i) => touched[i] !== 1)
-  const ordered = [...reservedBlocks, ...others]
+  let nOrdered = 0
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) nOrdered++
+  const ordered = new Int32Array(nOrdered)
+  nOrdered = 0
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] === 1) ordered[nOrdered++] = i
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] !== 1) ordered[nOrdered++] = i
   let bi = 0
   // no Unmovable entry lies in [bi, scanFrom): a search resumes past the entries already passed
   let scanFrom = 0
@@ -219,8 +224,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // THPs of pageblock size occupy whole Movable pageblocks: set them aside before small free blocks
   const thpCount = thpPagesOfZone(c, m, zone, s)
   if (thpCount > 0) {
-    const cands: number[] = []
-    for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) cands.push(i)
+    let nc = 0
+    for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) nc++
+    const cands = new Int32Array(nc)
+    nc = 0
+    for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) cands[nc++] = i
     rng.shuffle(cands)
     const take = Math.min(thpCount, cands.length)
     for (let k = 0; k < take; k++) {
@@ -246,6 +254,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     collectUntouched(map, base, pbStart(i), pbo, list)
     if (list.length) wholes.set(i, list)
   }
+  // per order, per pageblock (order-major: one order's counts sit together)
   const quota = new Uint16Array(nPb * lowOrders)
   const overflow = new Map<number, Array<[number, number]>>() // pageblock → [order, mt][] placed on another type's block
   const byType: number[][] = mts.names.map(() => [])
@@ -254,9 +263,9 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const candRoom = new Float64Array(nPb)
   // whole-capable nodes per pageblock and order, counted once
   const wholeCnt = new Uint16Array(nPb * lowOrders)
-  for (const [i, l] of wholes) for (const [, wo] of l) if (wo < lowOrders) wholeCnt[i * lowOrders + wo]! += 1
+  for (const [i, l] of wholes) for (const [, wo] of l) if (wo < lowOrders) wholeCnt[wo * nPb + i]! += 1
   for (let o = lowOrders - 1; o >= 0; o--) {
-    // capacity of pageblock i at this order: P[i] + wholeCnt[i·lowOrders + o] − quota[i·lowOrders + o]
+    // capacity of pageblock i at this order: P[i] + wholeCnt[o·nPb + i] − quota[o·nPb + i]
     for (let mt = 0; mt < mts.count; mt++) {
       let need = free[mt]?.[o] ?? 0
       if (need === 0) continue
@@ -265,23 +274,23 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       let nc = 0
       for (let k = 0; k < ofType.length; k++) {
         const i = ofType[k]!
-        const room = P[i]! + wholeCnt[i * lowOrders + o]! - quota[i * lowOrders + o]!
+        const room = P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
         if (room > 0) { candI[nc] = i; candRoom[nc] = room; nc++ }
       }
       while (need > 0 && nc > 0) {
         const j = rng.int(nc)
-        quota[candI[j]! * lowOrders + o]! += 1
+        quota[o * nPb + candI[j]!]! += 1
         need--
         if (--candRoom[j]! <= 0) { nc--; candI[j] = candI[nc]!; candRoom[j] = candRoom[nc]! }
       }
       if (need > 0) {
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
         const any: number[] = []
-        for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && P[i]! + wholeCnt[i * lowOrders + o]! - quota[i * lowOrders + o]! > 0) any.push(i)
+        for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]! > 0) any.push(i)
         while (need > 0 && any.length > 0) {
           const j = rng.int(any.length)
           const i = any[j]!
-          const q = i * lowOrders + o
+          const q = o * nPb + i
           quota[q]! += 1
           const ov = overflow.get(i) ?? []
           ov.push([o, mt])
@@ -296,16 +305,16 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     // next order: P' = 2P + W − n
     for (let i = 0; i < nPb; i++) {
       if (touched[i] === 2 || touched[i] === 3) continue
-      P[i] = 2 * P[i]! + wholeCnt[i * lowOrders + o]! - quota[i * lowOrders + o]!
+      P[i] = 2 * P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
     }
   }
   // layout inside each pageblock
   for (let i = 0; i < nPb; i++) {
     if (touched[i] === 2 || touched[i] === 3) continue
     let any = false
-    for (let o = 0; o < lowOrders; o++) if (quota[i * lowOrders + o]) { any = true; break }
+    for (let o = 0; o < lowOrders; o++) if (quota[o * nPb + i]) { any = true; break }
     if (!any) continue
-    layoutPageblock(m, allocator, zone, rng, pbStart(i), pbo, quota, i * lowOrders, pbType[i]!, overflow.get(i) ?? NO_PAIRS, wholes.get(i) ?? NO_PAIRS, touched[i] === 0)
+    layoutPageblock(m, allocator, zone, rng, pbStart(i), pbo, quota, i, nPb, pbType[i]!, overflow.get(i) ?? NO_PAIRS, wholes.get(i) ?? NO_PAIRS, touched[i] === 0)
   }
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
@@ -422,7 +431,7 @@ function pushBase(lo: number, hi: number): void {
  */
 function layoutPageblock(
   m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, rng: Rng, start: number, pbo: number,
-  quota: Uint16Array, qOff: number, blockMt: number, overflow: Array<[number, number]>, wholes: Array<[number, number]>, untouched: boolean,
+  quota: Uint16Array, pb: number, nPb: number, blockMt: number, overflow: Array<[number, number]>, wholes: Array<[number, number]>, untouched: boolean,
 ): void {
   const need = 2 * (1 << pbo) + wholes.length + 2
   if (runA.length < need) {
@@ -435,7 +444,7 @@ function layoutPageblock(
   nRuns = 0
   if (untouched) { runA[0] = start; runC[0] = 1; nRuns = 1 }
   for (let o = pbo - 1; o >= 0; o--) {
-    const n = quota[qOff + o]!
+    const n = quota[o * nPb + pb]!
     let nW = 0
     for (let w = 0; w < wholes.length; w++) if (wholes[w]![1] === o) wholeP[nW++] = wholes[w]![0]
     if (n === 0 && nW === 0) {
