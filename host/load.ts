@@ -7,8 +7,8 @@ import { existsSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import {
   parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaAreasFromBootLog, cmaAreasFromDebugfs,
-  setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, kernelVersionCode, summarizeZones,
-  type Capture, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
+  setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, kernelVersionCode, summarizeZones, computePageblockMap,
+  type Capture, type PageblockMap, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
 import { withOpened, type SnapshotRef } from './snapshot.ts'
@@ -23,6 +23,8 @@ export interface LoadOptions {
   seed?: number
   /** progress of the long phases: phase name, units done, units in total (0 = unknown) */
   onProgress?: (phase: string, done: number, total: number) => void
+  /** also compute the pageblock map (LoadedSnapshot.map); the zone summaries then take their mixed pageblocks from it */
+  withMap?: boolean
 }
 
 export interface LoadedSnapshot {
@@ -36,6 +38,8 @@ export interface LoadedSnapshot {
   findings: Finding[]
   /** the model's per-zone summaries at load time */
   zones: ZoneSummary[]
+  /** the pageblock map, when asked for (LoadOptions.withMap) */
+  map?: PageblockMap
 }
 
 /**
@@ -204,9 +208,10 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       built = synthesizedLayout(capture, opts.seed ?? 1, cmaBasePfn)
     }
     const { model, allocator } = built
-    const zones = summarizeZones(model, capture.machine.hpageOrder)
+    const map = opts.withMap ? computePageblockMap(model) : undefined
+    const zones = summarizeZones(model, capture.machine.hpageOrder, map)
     const findings = [...captureFindings(capture), ...modelFindings(capture, model, zones), ...skippedFindings(src)]
-    return { path, label: src.label, series: labels, capture, model, allocator, findings, zones }
+    return { path, label: src.label, series: labels, capture, model, allocator, findings, zones, ...(map ? { map } : {}) }
   } finally {
     await src.close()
   }

@@ -40,6 +40,18 @@ export function computePageblockMap(m: MemoryModel): PageblockMap {
     else if (mob[b] === mts.unmovable || b === PageKind.RESERVED) cls[b] = 3
     else cls[b] = 0
   }
+  // per page: one count per class, and the mixed flag from a table for the block's expected mobility
+  const cnt = new Int32Array(8)
+  const mixedOf = new Map<number, Uint8Array>()
+  const mixedTable = (expect: number): Uint8Array => {
+    let t = mixedOf.get(expect)
+    if (!t) {
+      t = new Uint8Array(256)
+      for (let b = 0; b < 256; b++) t[b] = mob[b]! >= 0 && mob[b] !== expect ? 1 : 0
+      mixedOf.set(expect, t)
+    }
+    return t
+  }
   for (let pb = 0; pb < n; pb++) {
     const zi = m.zoneIndexOfPageblock(pb)
     // as pagetypeinfo: a block whose first page in the zone is a hole or uninitialised is in no zone's view
@@ -49,26 +61,22 @@ export function computePageblockMap(m: MemoryModel): PageblockMap {
     }
     const mt = m.pageblockMt[pb]!
     out.mt[pb] = mt
-    const expect = mt === mts.cma ? mts.movable : mt
-    let free = 0, movable = 0, unmovable = 0, reclaimable = 0, pinned = 0, mixed = 0
+    const mx = mixedTable(mt === mts.cma ? mts.movable : mt)
+    cnt.fill(0)
+    let mixed = 0
     const start = pb * pbPages
-    for (let i = start; i < start + pbPages; i++) {
+    const end = start + pbPages
+    for (let i = start; i < end; i++) {
       const b = map[i]!
-      switch (cls[b]) {
-        case 1: free++; break
-        case 2: movable++; break
-        case 3: unmovable++; break
-        case 4: reclaimable++; break
-        case 5: pinned++; movable++; break
-      }
-      const mb = mob[b]!
-      if (mb >= 0 && mb !== expect) mixed = 1
+      cnt[cls[b]!]! += 1
+      mixed |= mx[b]!
     }
-    out.free[pb] = Math.min(free, 65535)
-    out.movable[pb] = Math.min(movable, 65535)
-    out.unmovable[pb] = Math.min(unmovable, 65535)
-    out.reclaimable[pb] = Math.min(reclaimable, 65535)
-    out.pinned[pb] = Math.min(pinned, 65535)
+    // class 5 (pinned) counts as movable too
+    out.free[pb] = Math.min(cnt[1]!, 65535)
+    out.movable[pb] = Math.min(cnt[2]! + cnt[5]!, 65535)
+    out.unmovable[pb] = Math.min(cnt[3]!, 65535)
+    out.reclaimable[pb] = Math.min(cnt[4]!, 65535)
+    out.pinned[pb] = Math.min(cnt[5]!, 65535)
     out.mixed[pb] = mixed
   }
   return out

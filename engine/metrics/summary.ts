@@ -8,6 +8,7 @@
 import type { MemoryModel, Zone } from '../mm/mmzone.ts'
 import { PageKind, FREE_HEAD, HUGETLB_HEAD, isFreeHead, isOutsideBuddy } from '../mm/page.ts'
 import type { Buddyinfo, Pagetypeinfo, FragIndexRow } from '../procfs/types.ts'
+import type { PageblockMap } from './pageblock_map.ts'
 import { unusableFreeIndex, fragmentationIndex, extfragForOrder, fragmentationScoreNode, largestFreeOrder } from './fragmentation.ts'
 
 export interface ZoneSummary {
@@ -63,7 +64,19 @@ export function pageMobility(m: MemoryModel, b: number): number {
   }
 }
 
-export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): ZoneSummary {
+/** pageMobility() of each of the 256 page bytes: -1 for free heads and buddy tails, as for holes */
+export function mobilityTable(m: MemoryModel): Int16Array {
+  const t = new Int16Array(256)
+  for (let b = 0; b < 256; b++) t[b] = isFreeHead(b) || b === PageKind.BUDDY_TAIL ? -1 : pageMobility(m, b)
+  return t
+}
+
+/**
+ * `map` (computePageblockMap of the same model), when given, answers whether a pageblock that
+ * lies wholly inside the zone is mixed, instead of another pass over its pages (same answer:
+ * both look for a page whose mobility differs from the block's expected one).
+ */
+export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number, map?: PageblockMap): ZoneSummary {
   const mts = m.migratetypes
   const nrOrders = m.geometry.nrOrders
   const freeBlocks = Array.from({ length: nrOrders }, (_, o) => z.free.nrFree(o))
@@ -77,19 +90,28 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): Zone
   const pageblocks: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
   const pbPages = m.pageblockNrPages
   const mixed: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
+  // pageMobility of every page byte (free heads and buddy tails are -1), looked up per page
+  const mobility = mobilityTable(m)
+  const mem = m.memMap
+  const zi = m.zones.indexOf(z)
   for (const pb of zonePageblocks(m, z)) {
     // pagetypeinfo_showblockcount_print() skips a block whose first page is not online
     // (pfn_to_online_page) or not initialised into this zone (page_zone)
-    if (isOutsideBuddy(m.memMap[Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn]!)) continue
+    if (isOutsideBuddy(mem[Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn]!)) continue
     const mt = m.pageblockMt[pb]!
     pageblocks[mts.names[mt]!]! += 1
     const start = Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn
     const end = Math.min((pb + m.pbBase + 1) * pbPages, z.endPfn) - m.basePfn
     const expect = mt === mts.cma ? mts.movable : mt
+    if (map && end - start === pbPages && m.zoneIndexOfPageblock(pb) === zi && map.mt[pb] !== 255) {
+      if (map.mixed[pb]) {
+        const key = mt === mts.cma ? 'Movable' : mts.names[mt]!
+        mixed[key] = (mixed[key] ?? 0) + 1
+      }
+      continue
+    }
     for (let i = start; i < end; i++) {
-      const b = m.memMap[i]!
-      if (isFreeHead(b) || b === PageKind.BUDDY_TAIL) continue
-      const mob = pageMobility(m, b)
+      const mob = mobility[mem[i]!]!
       if (mob >= 0 && mob !== expect) {
         // pagetypeinfo_showmixedcount_print counts a CMA block with foreign pages under Movable
         const key = mt === mts.cma ? 'Movable' : mts.names[mt]!
@@ -113,12 +135,13 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): Zone
 function countKind(m: MemoryModel, z: Zone, kind: number): number {
   let n = 0
   const map = m.memMap
-  for (let i = z.startPfn - m.basePfn; i < z.endPfn - m.basePfn; i++) if (map[i] === kind) n++
+  const end = z.endPfn - m.basePfn
+  for (let i = z.startPfn - m.basePfn; i < end; i++) if (map[i] === kind) n++
   return n
 }
 
-export function summarizeZones(m: MemoryModel, hpageOrder: number): ZoneSummary[] {
-  return m.zones.map((z) => summarizeZone(m, z, hpageOrder))
+export function summarizeZones(m: MemoryModel, hpageOrder: number, map?: PageblockMap): ZoneSummary[] {
+  return m.zones.map((z) => summarizeZone(m, z, hpageOrder, map))
 }
 
 /** fragmentation_score_node() for every node of the model */

@@ -16,7 +16,7 @@
  * may hold one block of its own order; the other halves become the candidates of the next order.
  */
 import { MemoryModel, MigratetypeTable, type Geometry } from '../mm/mmzone.ts'
-import { PageKind, THP_HEAD, compoundHead } from '../mm/page.ts'
+import { PageKind, THP_HEAD, compoundHead, headOrder, isFreeHead } from '../mm/page.ts'
 import { PageAllocator } from '../mm/page_alloc.ts'
 import { Rng } from '../sim/rng.ts'
 import type { Capture } from '../snapshot.ts'
@@ -30,6 +30,8 @@ export interface SynthesizeOptions {
 
 /** Marker for pages that are free-able but not yet decided, during construction only. */
 const UNDECIDED = 0x3f
+/** an empty [pfn|order, order|mt] list (layoutPageblock only reads its lists) */
+const NO_PAIRS: Array<[number, number]> = []
 
 export function synthesizeModel(c: Capture, opts: SynthesizeOptions = {}): { model: MemoryModel; allocator: PageAllocator } {
   const seed = opts.seed ?? 1
@@ -190,18 +192,26 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   }
 
   // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest shuffled
-  const unassigned: number[] = []
-  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) unassigned.push(i)
-  const bag: number[] = []
-  for (let mt = 0; mt < mts.count; mt++) for (let k = 0; k < (remainingType[mt] ?? 0); k++) bag.push(mt)
+  // (typed arrays: the same entries in the same order as plain arrays, without boxing half a million numbers)
+  let nBag = 0
+  for (let mt = 0; mt < mts.count; mt++) nBag += Math.max(0, remainingType[mt] ?? 0)
+  const bag = new Int32Array(nBag)
+  nBag = 0
+  for (let mt = 0; mt < mts.count; mt++) for (let k = 0; k < (remainingType[mt] ?? 0); k++) bag[nBag++] = mt
   rng.shuffle(bag)
   // reserved pages live in Unmovable blocks: move Unmovable entries to the front for those
-  const reservedBlocks = unassigned.filter((i) => touched[i] === 1)
-  const others = unassigned.filter((i) => touched[i] !== 1)
-  const ordered = [...reservedBlocks, ...others]
+  let nOrdered = 0
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) nOrdered++
+  const ordered = new Int32Array(nOrdered)
+  nOrdered = 0
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] === 1) ordered[nOrdered++] = i
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] !== 1) ordered[nOrdered++] = i
   let bi = 0
+  // no Unmovable entry lies in [bi, scanFrom): a search resumes past the entries already passed
+  let scanFrom = 0
   const unmovableFirst = (): number => {
-    const j = bag.indexOf(mts.unmovable, bi)
+    const j = bag.indexOf(mts.unmovable, Math.max(bi, scanFrom))
+    scanFrom = j < 0 ? bag.length : j + 1
     if (j < 0) return bag[bi++] ?? mts.movable
     const t = bag[j]!
     bag[j] = bag[bi]!
@@ -214,8 +224,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // THPs of pageblock size occupy whole Movable pageblocks: set them aside before small free blocks
   const thpCount = thpPagesOfZone(c, m, zone, s)
   if (thpCount > 0) {
-    const cands: number[] = []
-    for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) cands.push(i)
+    let nc = 0
+    for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) nc++
+    const cands = new Int32Array(nc)
+    nc = 0
+    for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) cands[nc++] = i
     rng.shuffle(cands)
     const take = Math.min(thpCount, cands.length)
     for (let k = 0; k < take; k++) {
@@ -241,43 +254,49 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     collectUntouched(map, base, pbStart(i), pbo, list)
     if (list.length) wholes.set(i, list)
   }
+  // per order, per pageblock (order-major: one order's counts sit together)
   const quota = new Uint16Array(nPb * lowOrders)
   const overflow = new Map<number, Array<[number, number]>>() // pageblock → [order, mt][] placed on another type's block
   const byType: number[][] = mts.names.map(() => [])
   for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3) byType[pbType[i]!]!.push(i)
-  const wholeCount = (i: number, o: number): number => {
-    const l = wholes.get(i)
-    if (!l) return 0
-    let n = 0
-    for (const [, wo] of l) if (wo === o) n++
-    return n
-  }
+  const candI = new Int32Array(nPb)
+  const candRoom = new Float64Array(nPb)
+  // whole-capable nodes per pageblock and order, counted once
+  const wholeCnt = new Uint16Array(nPb * lowOrders)
+  for (const [i, l] of wholes) for (const [, wo] of l) if (wo < lowOrders) wholeCnt[wo * nPb + i]! += 1
   for (let o = lowOrders - 1; o >= 0; o--) {
-    const cap = (i: number): number => P[i]! + wholeCount(i, o) - quota[i * lowOrders + o]!
+    // capacity of pageblock i at this order: P[i] + wholeCnt[o·nPb + i] − quota[o·nPb + i]
     for (let mt = 0; mt < mts.count; mt++) {
       let need = free[mt]?.[o] ?? 0
       if (need === 0) continue
-      const cands = byType[mt]!.filter((i) => cap(i) > 0)
-      while (need > 0 && cands.length > 0) {
-        const j = rng.int(cands.length)
-        const i = cands[j]!
-        quota[i * lowOrders + o]! += 1
+      // the candidates and their room left, side by side (no lookups of P and wholeCnt per block)
+      const ofType = byType[mt]!
+      let nc = 0
+      for (let k = 0; k < ofType.length; k++) {
+        const i = ofType[k]!
+        const room = P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
+        if (room > 0) { candI[nc] = i; candRoom[nc] = room; nc++ }
+      }
+      while (need > 0 && nc > 0) {
+        const j = rng.int(nc)
+        quota[o * nPb + candI[j]!]! += 1
         need--
-        if (cap(i) <= 0) { cands[j] = cands[cands.length - 1]!; cands.pop() }
+        if (--candRoom[j]! <= 0) { nc--; candI[j] = candI[nc]!; candRoom[j] = candRoom[nc]! }
       }
       if (need > 0) {
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
         const any: number[] = []
-        for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && cap(i) > 0) any.push(i)
+        for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]! > 0) any.push(i)
         while (need > 0 && any.length > 0) {
           const j = rng.int(any.length)
           const i = any[j]!
-          quota[i * lowOrders + o]! += 1
+          const q = o * nPb + i
+          quota[q]! += 1
           const ov = overflow.get(i) ?? []
           ov.push([o, mt])
           overflow.set(i, ov)
           need--
-          if (cap(i) <= 0) { any[j] = any[any.length - 1]!; any.pop() }
+          if (P[i]! + wholeCnt[q]! - quota[q]! <= 0) { any[j] = any[any.length - 1]!; any.pop() }
         }
         if (need > 0) notes.push(`${label}: ${need} free blocks of order ${o} (${mts.names[mt]}) did not fit and were left out`)
         else notes.push(`${label}: some ${mts.names[mt]} free blocks of order ${o} sit in pageblocks of another type (allowed since a 6.1 steal may leave list and block type different)`)
@@ -286,25 +305,31 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     // next order: P' = 2P + W − n
     for (let i = 0; i < nPb; i++) {
       if (touched[i] === 2 || touched[i] === 3) continue
-      P[i] = 2 * P[i]! + wholeCount(i, o) - quota[i * lowOrders + o]!
+      P[i] = 2 * P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
     }
   }
   // layout inside each pageblock
   for (let i = 0; i < nPb; i++) {
     if (touched[i] === 2 || touched[i] === 3) continue
     let any = false
-    for (let o = 0; o < lowOrders; o++) if (quota[i * lowOrders + o]) { any = true; break }
+    for (let o = 0; o < lowOrders; o++) if (quota[o * nPb + i]) { any = true; break }
     if (!any) continue
-    layoutPageblock(m, allocator, zone, rng, pbStart(i), pbo, quota, i * lowOrders, pbType[i]!, overflow.get(i) ?? [], wholes.get(i) ?? [], touched[i] === 0)
+    layoutPageblock(m, allocator, zone, rng, pbStart(i), pbo, quota, i, nPb, pbType[i]!, overflow.get(i) ?? NO_PAIRS, wholes.get(i) ?? NO_PAIRS, touched[i] === 0)
   }
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
-  fillUsed(m, zone, s, rng, firstPb, nPb, pbType)
+  fillUsed(m, zone, s, rng, firstPb, nPb, pbType, touched)
 }
 
 /** Put a free block on the lists (memMap head + list + counters) without merging. */
 function placeFree(m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, pfn: number, order: number, mt: number): void {
-  m.memMap.fill(PageKind.BUDDY_TAIL, pfn - m.basePfn, pfn - m.basePfn + 2 ** order)
+  // (the head byte is written by addToFreeList; short tails without a fill() call)
+  const a = pfn - m.basePfn
+  const n = 1 << order
+  if (n <= 16) {
+    const map = m.memMap
+    for (let k = 1; k < n; k++) map[a + k] = PageKind.BUDDY_TAIL
+  } else m.memMap.fill(PageKind.BUDDY_TAIL, a, a + n)
   allocator.addToFreeList(zone, pfn, order, mt)
 }
 
@@ -324,62 +349,175 @@ function collectUntouched(map: Uint8Array, base: number, pfn: number, order: num
   return false
 }
 
-/** scratch of layoutPageblock: host pfns, whole flags, next parents (grown on demand) */
-let scratchH = new Int32Array(1024)
-let scratchW = new Uint8Array(1024)
-let scratchP = new Int32Array(1024)
-let scratchN = new Int32Array(1024)
+/**
+ * State of layoutPageblock (module-level, grown on demand, no closures on the hot path). The
+ * hosts of one order are kept as runs instead of one entry per node: run r stands for the
+ * parents runA[r], runA[r] + 2·2^o, … (runC[r] of them), in list order, runPre[r] entries before
+ * it. Unchosen parents split into two halves, and the halves of a run of parents are again one
+ * run, so a pageblock costs what its free blocks cost, not what its 2^pageblock_order nodes do.
+ */
+let runA = new Int32Array(0)
+let runC = new Int32Array(0)
+let runPre = new Int32Array(1)
+let nextA = new Int32Array(0)
+let nextC = new Int32Array(0)
+let nRuns = 0
+let nNext = 0
+/** the order's whole-capable nodes (W = 1 entries, after the parents) */
+let wholeP = new Int32Array(64)
+let nParents = 0
+/** entry stride of the runs (2^(o+1)) and the next order's (2^o) */
+let runStride = 0
+let nextStride = 0
+/** positions the partial shuffle moved: value (pfn · 2 + W) valid where movedGen[i] === gen */
+let movedVal = new Float64Array(0)
+let movedGen = new Uint32Array(0)
+let gen = 0
+/** positions past the chosen ones that the shuffle moved */
+let movedKeys = new Int32Array(0)
 
-/** Place one pageblock's quota of small free blocks, largest first, by the buddy-tree rule. */
+/** the entry at position i before the shuffle, as pfn · 2 + W */
+function baseAt(i: number): number {
+  if (i >= nParents) return wholeP[i - nParents]! * 2 + 1
+  const r = runOf(i)
+  return (runA[r]! + (i - runPre[r]!) * runStride) * 2
+}
+
+/** the run holding parent position i */
+function runOf(i: number): number {
+  let lo = 0, hi = nRuns - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (runPre[mid]! <= i) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}
+
+function entryAt(i: number): number {
+  return movedGen[i] === gen ? movedVal[i]! : baseAt(i)
+}
+
+/** append c next-order parents from pfn p on, merging with the last run where they continue it */
+function pushNext(p: number, c: number): void {
+  if (nNext > 0 && nextA[nNext - 1]! + nextC[nNext - 1]! * nextStride === p) nextC[nNext - 1]! += c
+  else { nextA[nNext] = p; nextC[nNext] = c; nNext++ }
+}
+
+/** the unchosen entries at unmoved positions [lo, hi), split into the next order's parents */
+function pushBase(lo: number, hi: number): void {
+  if (lo >= hi) return
+  if (lo < nParents) {
+    let r = runOf(lo)
+    const end = hi < nParents ? hi : nParents
+    let i = lo
+    while (i < end) {
+      const runEnd = runPre[r + 1]! < end ? runPre[r + 1]! : end
+      pushNext(runA[r]! + (i - runPre[r]!) * runStride, 2 * (runEnd - i))
+      i = runEnd
+      r++
+    }
+    lo = end
+  }
+  for (let i = lo; i < hi; i++) pushNext(wholeP[i - nParents]!, 1)
+}
+
+/**
+ * Place one pageblock's quota of small free blocks, largest first, by the buddy-tree rule. Per
+ * order: the hosts are the parents (untouched nodes of order o+1, one block in either half) and
+ * then the whole-capable nodes of order o; the first n of a partial Fisher-Yates shuffle of them
+ * get a block, in that order; the unchosen (and each chosen parent's other half) become the next
+ * order's parents: the chosen ones' halves first, then the rest in their shuffled order.
+ */
 function layoutPageblock(
   m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, rng: Rng, start: number, pbo: number,
-  quota: Uint16Array, qOff: number, blockMt: number, overflow: Array<[number, number]>, wholes: Array<[number, number]>, untouched: boolean,
+  quota: Uint16Array, pb: number, nPb: number, blockMt: number, overflow: Array<[number, number]>, wholes: Array<[number, number]>, untouched: boolean,
 ): void {
-  const need = 2 * (2 ** pbo) + wholes.length + 2
-  if (scratchH.length < need) {
-    scratchH = new Int32Array(need); scratchW = new Uint8Array(need); scratchP = new Int32Array(need); scratchN = new Int32Array(need)
+  const need = 2 * (1 << pbo) + wholes.length + 2
+  if (runA.length < need) {
+    runA = new Int32Array(need); runC = new Int32Array(need); runPre = new Int32Array(need + 1)
+    nextA = new Int32Array(need); nextC = new Int32Array(need)
+    movedVal = new Float64Array(need); movedGen = new Uint32Array(need); movedKeys = new Int32Array(need)
+    gen = 0
   }
-  const H = scratchH, W = scratchW
-  let P = scratchP, N = scratchN
-  let nP = 0
-  if (untouched) P[nP++] = start
+  if (wholeP.length < wholes.length + 1) wholeP = new Int32Array(wholes.length + 1)
+  nRuns = 0
+  if (untouched) { runA[0] = start; runC[0] = 1; nRuns = 1 }
   for (let o = pbo - 1; o >= 0; o--) {
-    const n = quota[qOff + o]!
-    let nH = 0
-    for (let k = 0; k < nP; k++) { H[nH] = P[k]!; W[nH] = 0; nH++ }
-    for (const [p, wo] of wholes) if (wo === o) { H[nH] = p; W[nH] = 1; nH++ }
+    const n = quota[o * nPb + pb]!
+    let nW = 0
+    for (let w = 0; w < wholes.length; w++) if (wholes[w]![1] === o) wholeP[nW++] = wholes[w]![0]
+    if (n === 0 && nW === 0) {
+      // nothing placed, no whole-capable node: every parent splits in two, and so does each run
+      if (o === 0) break
+      for (let r = 0; r < nRuns; r++) runC[r]! *= 2
+      continue
+    }
+    const half = 1 << o
+    runStride = 2 * half
+    nextStride = half
+    // entries: the parents' runs, then this order's whole-capable nodes
+    let nP = 0
+    for (let r = 0; r < nRuns; r++) { runPre[r] = nP; nP += runC[r]! }
+    runPre[nRuns] = nP
+    nParents = nP
+    const nH = nP + nW
+    const chosen = n < nH ? n : nH
+    if (gen === 0xffffffff) { movedGen.fill(0); gen = 0 }
+    gen++
+    let nKeys = 0
+    for (let k = 0; k < chosen; k++) {
+      const j = k + rng.int(nH - k)
+      const vk = entryAt(k)
+      if (movedGen[j] !== gen && j >= chosen) movedKeys[nKeys++] = j
+      movedVal[k] = entryAt(j)
+      movedGen[k] = gen
+      movedVal[j] = vk
+      movedGen[j] = gen
+    }
     let types: number[] | null = null
     if (overflow.length > 0) {
       types = []
-      for (const [oo, mt] of overflow) if (oo === o) types.push(mt)
+      for (let v = 0; v < overflow.length; v++) if (overflow[v]![0] === o) types.push(overflow[v]![1])
     }
-    for (let k = 0; k < n && k < nH; k++) {
-      const j = k + rng.int(nH - k)
-      const t = H[k]!; H[k] = H[j]!; H[j] = t
-      const w = W[k]!; W[k] = W[j]!; W[j] = w
+    nNext = 0
+    for (let k = 0; k < chosen; k++) {
+      const v = movedVal[k]!
+      const p = Math.floor(v / 2)
+      const mt = types !== null && k < types.length ? types[k]! : blockMt
+      if (v % 2 === 1) placeFree(m, allocator, zone, p, o, mt)
+      else {
+        const pick = rng.int(2)
+        placeFree(m, allocator, zone, p + pick * half, o, mt)
+        pushNext(p + (1 - pick) * half, 1)
+      }
     }
-    let nN = 0
-    const half = 2 ** o
-    for (let k = 0; k < nH; k++) {
-      const p = H[k]!
-      if (k < n) {
-        const mt = types !== null && k < types.length ? types[k]! : blockMt
-        if (W[k]) placeFree(m, allocator, zone, p, o, mt)
-        else {
-          const pick = rng.int(2)
-          placeFree(m, allocator, zone, p + pick * half, o, mt)
-          N[nN++] = p + (1 - pick) * half
-        }
-      } else if (W[k]) N[nN++] = p
-      else { N[nN++] = p; N[nN++] = p + half }
+    if (o === 0) break
+    // the unchosen, in order: runs of unmoved positions, cut where the shuffle moved an entry
+    // (few keys: an insertion sort)
+    for (let a = 1; a < nKeys; a++) {
+      const key = movedKeys[a]!
+      let b = a - 1
+      while (b >= 0 && movedKeys[b]! > key) { movedKeys[b + 1] = movedKeys[b]!; b-- }
+      movedKeys[b + 1] = key
     }
-    const t = P; P = N; N = t
-    nP = nN
+    let pos = chosen
+    for (let q = 0; q < nKeys; q++) {
+      const at = movedKeys[q]!
+      pushBase(pos, at)
+      const v = movedVal[at]!
+      pushNext(Math.floor(v / 2), v % 2 === 1 ? 1 : 2)
+      pos = at + 1
+    }
+    pushBase(pos, nH)
+    let t = runA; runA = nextA; nextA = t
+    t = runC; runC = nextC; nextC = t
+    nRuns = nNext
   }
 }
 
 /** Turn every still-undecided page into a used page of a kind that suits its pageblock. */
-function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array): void {
+function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array, touched: Uint8Array): void {
   const mts = m.migratetypes
   const map = m.memMap
   const base = m.basePfn
@@ -398,25 +536,33 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   const pSlab = kernelish > 0 ? slabU / (kernelish * 2) : 0.3
   const pPgtable = kernelish > 0 ? pgtable / (kernelish * 2) : 0.1
   // runs of one kind, 1..64 pages long, so neighbouring pages tend to share a kind
+  // (pageblocks that are wholly free or a THP hold no undecided page; a free block is skipped whole)
+  const UNEVICTABLE = PageKind.UNEVICTABLE, ANON = PageKind.ANON, FILE = PageKind.FILE, SLAB_RECLAIMABLE = PageKind.SLAB_RECLAIMABLE
+  const SLAB = PageKind.SLAB, PAGETABLE = PageKind.PAGETABLE, KERNEL = PageKind.KERNEL
   let candidates = 0
   for (let i = 0; i < nPb; i++) {
+    if (touched[i] === 2 || touched[i] === 3) continue
     const mt = pbType[i]!
+    const lru = mt === mts.movable || mt === mts.cma
+    const reclaimable = mt === mts.reclaimable
+    const counted = mt === mts.movable || mt === mts.unmovable
     const start = Math.max((firstPb + i) * pbPages, zone.startPfn)
     const end = Math.min((firstPb + i + 1) * pbPages, zone.endPfn)
     let p = start - base
     const e = end - base
     while (p < e) {
-      if (map[p] !== UNDECIDED) { p++; continue }
+      const b = map[p]!
+      if (b !== UNDECIDED) { p += isFreeHead(b) ? 1 << headOrder(b) : 1; continue }
       const len = 1 + rng.int(64)
       const r = rng.next()
       let kind: number
-      if (mt === mts.movable || mt === mts.cma) kind = r < pUnevictable ? PageKind.UNEVICTABLE : r < pUnevictable + (1 - pUnevictable) * pAnon ? PageKind.ANON : PageKind.FILE
-      else if (mt === mts.reclaimable) kind = PageKind.SLAB_RECLAIMABLE
-      else kind = r < pSlab ? PageKind.SLAB : r < pSlab + pPgtable ? PageKind.PAGETABLE : PageKind.KERNEL
-      for (let k = 0; k < len && p < e && map[p] === UNDECIDED; k++, p++) {
-        map[p] = kind
-        if (kind !== PageKind.UNEVICTABLE && (mt === mts.movable || mt === mts.unmovable)) candidates++
-      }
+      if (lru) kind = r < pUnevictable ? UNEVICTABLE : r < pUnevictable + (1 - pUnevictable) * pAnon ? ANON : FILE
+      else if (reclaimable) kind = SLAB_RECLAIMABLE
+      else kind = r < pSlab ? SLAB : r < pSlab + pPgtable ? PAGETABLE : KERNEL
+      const lim = p + len < e ? p + len : e
+      const from = p
+      while (p < lim && map[p] === UNDECIDED) map[p++] = kind
+      if (counted && kind !== UNEVICTABLE) candidates += p - from
     }
   }
   // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable blocks

@@ -50,9 +50,10 @@ async function runJob(job: EngineJob, port: MessagePort): Promise<object> {
     switch (job.kind) {
       case 'open': {
         const t = job.target
-        const s = await loadSnapshot(opened, { ...(t.capture ? { capture: t.capture } : {}), layout: t.layout, seed: t.seed, onProgress: progress })
+        // the map first: the zone summaries take their mixed pageblocks from it (one pass over the pages less)
+        const s = await loadSnapshot(opened, { ...(t.capture ? { capture: t.capture } : {}), layout: t.layout, seed: t.seed, onProgress: progress, withMap: true })
         progress('summarizing', 0, 0)
-        const map = computePageblockMap(s.model)
+        const map = s.map ?? computePageblockMap(s.model)
         const model = exportModel(s.model, s.allocator.policy)
         const out: OpenResult = { inspect: inspectJson(s), extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500), model, map }
         return moving(out, [...(transferList(model) as ArrayBuffer[]), ...mapBuffers(map)])
