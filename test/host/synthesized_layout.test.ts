@@ -7,7 +7,9 @@
  * notes) plus the load's zone summaries and findings is compared with the hashes the plain
  * implementation gave (synthesized_layout.hashes.json, recorded before the fast path existed).
  *
- * RECORD_SYNTH_HASHES=1 rewrites the file: only ever from the plain implementation.
+ * RECORD_SYNTH_HASHES=1 rewrites the file. The hashes of the captures that existed then were
+ * recorded from the plain implementation; those of captures added later (x86-1G-s27-*,
+ * host-24G-k618-c…e) from the fast one, which gave every older capture's plain hash.
  *
  * The open's other passes over every page (the pageblock map, the zone summaries' mixed
  * pageblocks) are table-driven; they are compared with plain page-by-page versions kept here.
