@@ -55,19 +55,29 @@ export function classifyKpageflags(lo: number, hi: number): number {
 }
 
 const RELEVANT = LRU | SLAB | WRITEBACK | BUDDY | ANON | HEAD | TAIL | HUGE | UNEVICTABLE | HWPOISON | NOPAGE | THP | OFFLINE | ZERO_PAGE | PGTABLE
+/** bit 9 (KPF_RECLAIM) is not relevant: in a key it says the low word is not zero */
+const NONZERO = 1 << 9
 let LUT: Uint8Array | null = null
-/** kind by the relevant low-word bits (high word 0, low word non-zero): 4 MiB, built once */
+/**
+ * kind by the relevant low-word bits (high word 0): 4 MiB, built once. Key: the relevant bits,
+ * plus NONZERO when the low word is not zero at all, which tells a flagless entry (per-cpu free
+ * page or kernel page) from one with only irrelevant bits (a kernel page), shifted down by 5.
+ * One table load per page and no branch on the flags: the flags of neighbouring pages differ
+ * at random (referenced, active, dirty), so a branch on "same as the last entry" mispredicts
+ * about every other page.
+ */
 function kindLut(): Uint8Array {
   if (LUT) return LUT
-  const t = new Uint8Array((RELEVANT >>> 5) + 1)
+  const t = new Uint8Array(((RELEVANT | NONZERO) >>> 5) + 1)
   const bits: number[] = []
   for (let b = 0; b < 32; b++) if (RELEVANT & (1 << b)) bits.push(b)
   for (let c = 0; c < 1 << bits.length; c++) {
     let lo = 0
     bits.forEach((b, k) => { if (c & (1 << k)) lo |= 1 << b })
-    // key 0 = only irrelevant bits set (not flagless): classify as such
-    t[lo >>> 5] = classifyKpageflags(lo === 0 ? 1 << 2 : lo, 0)
+    // a non-zero low word: these relevant bits, or (lo = 0) only irrelevant ones (bit 2 stands for them)
+    t[(lo | NONZERO) >>> 5] = classifyKpageflags(lo === 0 ? 1 << 2 : lo, 0)
   }
+  t[0] = classifyKpageflags(0, 0)
   return (LUT = t)
 }
 
@@ -117,19 +127,11 @@ export class ExactLayoutBuilder {
     if (firstPfn < base) lo0 = Math.min(n, base - firstPfn)
     if (firstPfn + n > m.endPfn) hi0 = Math.max(lo0, m.endPfn - firstPfn)
     const lut = kindLut()
-    // neighbouring PFNs often carry the same flags (free runs, LRU runs): the last entry's kind is kept
-    let lastLo = -1
-    let lastHi = -1
-    let kind = 0
+    const off = firstPfn - base
     for (let j = lo0; j < hi0; j++) {
       const lo = words[2 * j]!
       const hi = words[2 * j + 1]!
-      if (lo !== lastLo || hi !== lastHi) {
-        kind = hi !== 0 ? classifyKpageflags(lo, hi) : lo === 0 ? PageKind.PCP : lut[(lo & RELEVANT) >>> 5]!
-        lastLo = lo
-        lastHi = hi
-      }
-      map[firstPfn + j - base] = kind
+      map[off + j] = hi === 0 ? lut[((lo & RELEVANT) | (lo === 0 ? 0 : NONZERO)) >>> 5]! : classifyKpageflags(lo, hi)
     }
   }
 
@@ -176,10 +178,11 @@ export class ExactLayoutBuilder {
     if (this.outside) this.notes.push(`${this.outside} PFNs with a struct page lie outside every populated zone; shown as holes`)
     fixCompoundOrders(m)
     for (const z of m.zones) {
-      this.markUninitialised(z)
-      this.inferPageblockTypes(z)
+      const census = zoneCensus(m, z)
+      this.markUninitialised(z, census)
+      this.inferPageblockTypes(z, census)
       this.buildFreeLists(z)
-      this.settlePcp(z)
+      this.settlePcp(z, census)
     }
     return { model: m, allocator: this.allocator }
   }
@@ -192,14 +195,13 @@ export class ExactLayoutBuilder {
    * zone. Initialisation runs from the start of the zone, so they are the zone's top blocks
    * that hold nothing but flagless unmapped pages.
    */
-  private markUninitialised(z: Zone): void {
+  private markUninitialised(z: Zone, census: Census): void {
     const m = this.model
     const map = m.memMap
     const base = m.basePfn
     const pbPages = m.pageblockNrPages
-    this.markZeroHoles(z)
-    let reserved = 0
-    for (let p = z.startPfn; p < z.endPfn; p++) if (map[p - base] === PageKind.RESERVED) reserved++
+    this.markZeroHoles(z, census)
+    const reserved = census.reserved
     const unmanaged = z.present - z.managed - reserved
     if (unmanaged < pbPages) return
     let want = Math.floor(unmanaged / pbPages)
@@ -218,6 +220,7 @@ export class ExactLayoutBuilder {
       if (!flagless) break
       if (holes === e - s) continue
       map.fill(PageKind.UNINIT, s - base, e - base)
+      census.pcp[pb - census.first] = 0
       marked += e - s
       want--
     }
@@ -229,13 +232,12 @@ export class ExactLayoutBuilder {
    * memmap exists read as all-zero entries in newer kernels rather than KPF_NOPAGE: the longest
    * runs of wholly flagless, unmapped pageblocks are taken as those holes.
    */
-  private markZeroHoles(z: Zone): void {
+  private markZeroHoles(z: Zone, census: Census): void {
     const m = this.model
     const map = m.memMap
     const base = m.basePfn
     const pbPages = m.pageblockNrPages
-    let known = 0
-    for (let p = z.startPfn; p < z.endPfn; p++) if (map[p - base] === PageKind.HOLE) known++
+    const known = census.holes
     let want = Math.floor((z.spanned - z.present - known) / pbPages)
     if (want <= 0) return
     const runs: Array<[number, number]> = []
@@ -243,8 +245,8 @@ export class ExactLayoutBuilder {
     const first = Math.ceil(z.startPfn / pbPages)
     const last = Math.floor(z.endPfn / pbPages)
     for (let pb = first; pb <= last; pb++) {
-      let all = pb < last
-      for (let p = pb * pbPages; all && p < (pb + 1) * pbPages; p++) if (map[p - base] !== PageKind.PCP) all = false
+      // pageblocks first..last−1 lie wholly in the zone: all flagless when every page is
+      const all = pb < last && census.pcp[pb - census.first] === pbPages
       if (all && runStart < 0) runStart = pb
       if (!all && runStart >= 0) { runs.push([runStart, pb - runStart]); runStart = -1 }
     }
@@ -254,13 +256,14 @@ export class ExactLayoutBuilder {
       if (want <= 0 || len < 2) break
       const n = Math.min(len, want)
       map.fill(PageKind.HOLE, start * pbPages - base, (start + n) * pbPages - base)
+      census.pcp.fill(0, start - census.first, start + n - census.first)
       marked += n * pbPages
       want -= n
     }
     if (marked > 0) this.notes.push(`${z.label}: ${marked} all-zero kpageflags entries inside the zone's span taken as its holes (spanned ${z.spanned} − present ${z.present})`)
   }
 
-  private inferPageblockTypes(z: Zone): void {
+  private inferPageblockTypes(z: Zone, census: Census): void {
     const m = this.model
     const c = this.capture
     const mts = m.migratetypes
@@ -317,52 +320,29 @@ export class ExactLayoutBuilder {
       if (type[i] === -1 && (map[first0] === PageKind.HOLE || map[first0] === PageKind.UNINIT)) type[i] = mts.movable
     }
     const fixedPb = Uint8Array.from(type, (t) => (t >= 0 ? 1 : 0))
-    // per pageblock: unmovable-looking pages (flagless ones included), slab pages, kernel pages
-    // that are certainly in use (not flagless), movable (LRU, compound) pages
+    // per pageblock (zoneCensus): unmovable-looking pages (flagless ones included), slab pages,
+    // kernel pages that are certainly in use (not flagless), movable (LRU, compound) pages
+    const { slab, kern, mov } = census
     const unmov = new Int32Array(nPb)
-    const slab = new Int32Array(nPb)
-    const kern = new Int32Array(nPb)
-    const mov = new Int32Array(nPb)
-    for (let i = 0; i < nPb; i++) {
-      const s = Math.max((first + i) * pbPages, z.startPfn) - base
-      const e = Math.min((first + i + 1) * pbPages, z.endPfn) - base
-      for (let p = s; p < e; p++) {
-        const b = map[p]!
-        if (b === PageKind.BUDDY_TAIL || b === PageKind.HOLE || b === PageKind.UNINIT) continue
-        if (b === PageKind.SLAB) { slab[i]!++; unmov[i]!++; kern[i]!++ }
-        else if (b === PageKind.PCP) unmov[i]!++
-        else if (b === PageKind.KERNEL || b === PageKind.PAGETABLE || b === PageKind.RESERVED || b === PageKind.ZERO) { unmov[i]!++; kern[i]!++ }
-        else if (b >= 0x40 || b === PageKind.COMPOUND_TAIL || b === PageKind.ANON || b === PageKind.FILE || b === PageKind.UNEVICTABLE || b === PageKind.WRITEBACK) mov[i]!++
-      }
-    }
+    for (let i = 0; i < nPb; i++) unmov[i] = kern[i]! + census.pcp[i]!
     // the free blocks as buildFreeLists will cut them (merges across pageblocks refused between a
     // CMA block and another), grouped into units: a free block larger than a pageblock with the
     // pageblocks it covers, or one pageblock with the free blocks whose head lies in it
     const unitOf = new Int32Array(nPb).fill(-1)
     const unitWeight: number[] = []
     const unitFirst: number[] = []
-    const freeBlocks: number[] = []
-    for (let p = z.startPfn; p < z.endPfn;) {
-      if (map[p - base] !== PageKind.BUDDY_TAIL) { p++; continue }
-      let order = 0
-      while (order < m.maxOrder) {
-        const size = 2 ** (order + 1)
-        if (p % size !== 0 || p + size > z.endPfn) break
-        let ok = true
-        for (let q = p + 2 ** order; q < p + size; q++) if (map[q - base] !== PageKind.BUDDY_TAIL) { ok = false; break }
-        if (!ok) break
-        if (order + 1 > pbo && (type[Math.floor(p / pbPages) - first] === mts.cma) !== (type[Math.floor((p + 2 ** order) / pbPages) - first] === mts.cma)) break
-        order++
-      }
-      freeBlocks.push(p, order)
+    const cma = mts.cma
+    const freeBlocks = cutFreeRuns(m, z, (a, b) => (type[Math.floor(a / pbPages) - first] === cma) !== (type[Math.floor(b / pbPages) - first] === cma))
+    for (let k = 0; k < freeBlocks.length; k += 2) {
+      const p = freeBlocks[k]!
+      const order = freeBlocks[k + 1]!
       if (order > pbo) {
         const i0 = Math.floor(p / pbPages) - first
         const u = unitWeight.length
         unitWeight.push(2 ** (order - pbo))
         unitFirst.push(i0)
-        for (let k = 0; k < 2 ** (order - pbo); k++) unitOf[i0 + k] = u
+        for (let q = 0; q < 2 ** (order - pbo); q++) unitOf[i0 + q] = u
       }
-      p += 2 ** order
     }
     for (let i = 0; i < nPb; i++) {
       if (unitOf[i]! >= 0) continue
@@ -420,10 +400,15 @@ export class ExactLayoutBuilder {
     }
     // the rest by unmovable content: the blocks with the most unmovable pages become
     // Unmovable/Reclaimable (the slab-heaviest of them Reclaimable)
-    const rest: number[] = []
-    for (let u = 0; u < nU; u++) if (uType[u] === -1) rest.push(u)
     const un = (u: number): number => unmov[unitFirst[u]!]!
-    rest.sort((a, b) => un(b) - un(a) || a - b)
+    // by unmovable pages, most first, then by unit: one numeric sort of (pbPages − un)·2^32 + u
+    let nRest = 0
+    for (let u = 0; u < nU; u++) if (uType[u] === -1) nRest++
+    const keys = new Float64Array(nRest)
+    for (let u = 0, k = 0; u < nU; u++) if (uType[u] === -1) keys[k++] = (pbPages - un(u)) * 4294967296 + u
+    keys.sort()
+    const rest: number[] = new Array<number>(nRest)
+    for (let k = 0; k < nRest; k++) rest[k] = keys[k]! % 4294967296
     const nonMov = Math.min(rest.length, Math.max(0, remaining[mts.unmovable] ?? 0) + Math.max(0, remaining[mts.reclaimable] ?? 0))
     const nonMovUnits = rest.slice(0, nonMov)
     const slabRatio = (u: number): number => (un(u) > 0 ? slab[unitFirst[u]!]! / un(u) : 0)
@@ -471,33 +456,13 @@ export class ExactLayoutBuilder {
 
   private buildFreeLists(z: Zone): void {
     const m = this.model
-    const map = m.memMap
-    const base = m.basePfn
-    const maxOrder = m.maxOrder
-    const pbo = m.geometry.pageblockOrder
     const mts = m.migratetypes
-    const blocks: number[] = []
-    let p = z.startPfn
-    while (p < z.endPfn) {
-      if (map[p - base] !== PageKind.BUDDY_TAIL) { p++; continue }
-      let order = 0
-      while (order < maxOrder) {
-        const size = 2 ** (order + 1)
-        if (p % size !== 0 || p + size > z.endPfn) break
-        let ok = true
-        for (let q = p + 2 ** order; q < p + size; q++) if (map[q - base] !== PageKind.BUDDY_TAIL) { ok = false; break }
-        if (!ok) break
-        if (order + 1 > pbo) {
-          // __free_one_page refuses merges across pageblocks of different types if either is not mergeable
-          const a = m.getPageblockMigratetype(p)
-          const b = m.getPageblockMigratetype(p + 2 ** order)
-          if (a !== b && (!mts.isMergeable(a) || !mts.isMergeable(b))) break
-        }
-        order++
-      }
-      blocks.push(p, order)
-      p += 2 ** order
-    }
+    // __free_one_page refuses merges across pageblocks of different types if either is not mergeable
+    const blocks = cutFreeRuns(m, z, (pa, pb) => {
+      const a = m.getPageblockMigratetype(pa)
+      const b = m.getPageblockMigratetype(pb)
+      return a !== b && (!mts.isMergeable(a) || !mts.isMergeable(b))
+    })
     for (let i = blocks.length - 2; i >= 0; i -= 2) {
       const pfn = blocks[i]!
       const order = blocks[i + 1]!
@@ -505,65 +470,228 @@ export class ExactLayoutBuilder {
     }
   }
 
-  private settlePcp(z: Zone): void {
+  private settlePcp(z: Zone, census: Census): void {
     const m = this.model
     const map = m.memMap
     const base = m.basePfn
-    const near: number[] = []
-    const far: number[] = []
-    const whole: number[] = []
     const pbPages = m.pageblockNrPages
+    const { pcp, first, nPb } = census
     // a whole aligned pageblock of flagless, unmapped pages: a THP-order page on a pcp list
     // (6.1 keeps pcp lists for the PMD order too; freed hugetlb pages and THPs land there)
+    const isWhole = new Uint8Array(nPb)
+    const wholePbs: number[] = []
     for (let p = z.startPfn - (z.startPfn % pbPages); p + pbPages <= z.endPfn; p += pbPages) {
       if (p < z.startPfn) continue
-      let all = true
-      for (let q = p; q < p + pbPages; q++) if (map[q - base] !== PageKind.PCP) { all = false; break }
-      if (all) for (let q = p; q < p + pbPages; q++) whole.push(q)
+      const i = p / pbPages - first
+      if (pcp[i] === pbPages) { isWhole[i] = 1; wholePbs.push(p) }
     }
-    const inWhole = new Set(whole)
+    const wholePages = wholePbs.length * pbPages
     // Kernel allocations without flags (pipe buffers, vmalloc, kernel stacks) cluster in the
     // blocks the fallback rules gave to unmovable allocations; pages on pcp lists lie wherever
     // pages were freed, a few in each block among LRU and buddy pages. So the flagless pages of
     // the blocks holding the fewest of them are taken as pcp pages first (those beside a free
-    // buddy first within one block density).
-    const density = new Map<number, number>()
-    for (let p = z.startPfn; p < z.endPfn; p++) {
-      if (map[p - base] !== PageKind.PCP || inWhole.has(p)) continue
-      const b = Math.floor(p / pbPages)
-      density.set(b, (density.get(b) ?? 0) + 1)
+    // buddy first within one block density): sorted by (2·density + not beside a free buddy, PFN).
+    let nCand = 0
+    for (let i = 0; i < nPb; i++) if (!isWhole[i]) nCand += pcp[i]!
+    const keys = new Float64Array(nCand)
+    let k = 0
+    for (let i = 0; i < nPb && k < nCand; i++) {
+      const d = pcp[i]!
+      if (d === 0 || isWhole[i]) continue
+      const s = Math.max((first + i) * pbPages, z.startPfn)
+      const e = Math.min((first + i + 1) * pbPages, z.endPfn)
+      for (let p = s; p < e; p++) {
+        if (map[p - base] !== PageKind.PCP) continue
+        const buddy = p ^ 1
+        const bb = buddy >= z.startPfn && buddy < z.endPfn ? map[buddy - base]! : 0
+        keys[k++] = (d * 2 + (isFreeHead(bb) || bb === PageKind.BUDDY_TAIL ? 0 : 1)) * 4294967296 + p
+      }
     }
-    const cand: Array<[number, number]> = []
-    for (let p = z.startPfn; p < z.endPfn; p++) {
-      if (map[p - base] !== PageKind.PCP || inWhole.has(p)) continue
-      const buddy = p ^ 1
-      const bb = buddy >= z.startPfn && buddy < z.endPfn ? map[buddy - base]! : 0
-      const d = density.get(Math.floor(p / pbPages))!
-      cand.push([p, d * 2 + (isFreeHead(bb) || bb === PageKind.BUDDY_TAIL ? 0 : 1)])
-    }
-    cand.sort((a, b) => a[1] - b[1] || a[0] - b[0])
-    for (const [p] of cand) near.push(p)
+    keys.sort()
     const want = z.pcpPages
-    const all = whole.length <= want ? [...whole, ...near, ...far] : [...near, ...far, ...whole]
-    for (let k = want; k < all.length; k++) map[all[k]! - base] = PageKind.KERNEL
-    if (all.length < want) this.notes.push(`${z.label}: zoneinfo counts ${want} per-cpu free pages but only ${all.length} flagless pages exist`)
+    const total = wholePages + nCand
+    // the order pages are kept in: whole blocks first when they fit, else the candidates first;
+    // every page past the first `want` is a kernel page
+    const nearFrom = wholePages <= want ? Math.max(0, want - wholePages) : want
+    for (let j = nearFrom; j < nCand; j++) map[(keys[j]! % 4294967296) - base] = PageKind.KERNEL
+    const wholeFrom = wholePages <= want ? wholePages : Math.max(0, want - nCand)
+    for (let j = wholeFrom; j < wholePages;) {
+      const p = wholePbs[Math.floor(j / pbPages)]! + (j % pbPages)
+      const end = wholePbs[Math.floor(j / pbPages)]! + pbPages
+      map.fill(PageKind.KERNEL, p - base, end - base)
+      j += end - p
+    }
+    if (total < want) this.notes.push(`${z.label}: zoneinfo counts ${want} per-cpu free pages but only ${total} flagless pages exist`)
   }
+}
+
+/** Per pageblock of a zone (index pb − first, the pageblock's pages in the zone): page counts. */
+interface Census {
+  first: number
+  nPb: number
+  /** flagless unmapped pages (per-cpu free pages or kernel pages, settled later) */
+  pcp: Int32Array
+  /** slab pages */
+  slab: Int32Array
+  /** kernel pages certainly in use: slab, page tables, reserved, zero page, flagless mapped */
+  kern: Int32Array
+  /** movable pages: LRU, compound heads and tails */
+  mov: Int32Array
+  /** the zone's KPF_NOPAGE pages, and its PG_reserved ones */
+  holes: number
+  reserved: number
+}
+
+/**
+ * Packed per-page increments of the census, 8 bits a field: pcp | slab << 8 | kern << 16 | mov
+ * << 24 (CENSUS_A), holes | reserved << 16 (CENSUS_B). A pass adds one entry of each per page
+ * and unpacks every 255 pages, so one table load and one add count four kinds at once.
+ */
+const CENSUS_A = new Int32Array(256)
+const CENSUS_B = new Int32Array(256)
+for (let b = 0; b < 256; b++) {
+  if (b === PageKind.PCP) CENSUS_A[b] = 1
+  else if (b === PageKind.SLAB) CENSUS_A[b] = (1 << 8) | (1 << 16)
+  else if (b === PageKind.KERNEL || b === PageKind.PAGETABLE || b === PageKind.RESERVED || b === PageKind.ZERO) CENSUS_A[b] = 1 << 16
+  else if (b >= 0x40 || b === PageKind.COMPOUND_TAIL || b === PageKind.ANON || b === PageKind.FILE || b === PageKind.UNEVICTABLE || b === PageKind.WRITEBACK) CENSUS_A[b] = 1 << 24
+  if (b === PageKind.HOLE) CENSUS_B[b] = 1
+  else if (b === PageKind.RESERVED) CENSUS_B[b] = 1 << 16
+}
+
+/** One pass over a zone's pages: the counts every later step of the exact layout needs. */
+function zoneCensus(m: MemoryModel, z: Zone): Census {
+  const map = m.memMap
+  const base = m.basePfn
+  const pbPages = m.pageblockNrPages
+  const first = Math.floor(z.startPfn / pbPages)
+  const nPb = Math.floor((z.endPfn - 1) / pbPages) - first + 1
+  const pcp = new Int32Array(nPb)
+  const slab = new Int32Array(nPb)
+  const kern = new Int32Array(nPb)
+  const mov = new Int32Array(nPb)
+  let holes = 0
+  let reserved = 0
+  const A = CENSUS_A
+  const B = CENSUS_B
+  for (let i = 0; i < nPb; i++) {
+    const s = Math.max((first + i) * pbPages, z.startPfn) - base
+    const e = Math.min((first + i + 1) * pbPages, z.endPfn) - base
+    let np = 0, ns = 0, nk = 0, nm = 0
+    for (let c = s; c < e;) {
+      const ce = Math.min(e, c + 255)
+      let a = 0
+      let h = 0
+      for (; c < ce; c++) {
+        const b = map[c]!
+        a = (a + A[b]!) | 0
+        h = (h + B[b]!) | 0
+      }
+      np += a & 0xff
+      ns += (a >>> 8) & 0xff
+      nk += (a >>> 16) & 0xff
+      nm += a >>> 24
+      holes += h & 0xffff
+      reserved += h >>> 16
+    }
+    pcp[i] = np
+    slab[i] = ns
+    kern[i] = nk
+    mov[i] = nm
+  }
+  return { first, nPb, pcp, slab, kern, mov, holes, reserved }
+}
+
+/** A 32-bit view of memMap (its buffer is its own, so 4-byte aligned), for word-at-a-time scans. */
+function words32(map: Uint8Array): Uint32Array {
+  return new Uint32Array(map.buffer, map.byteOffset, map.length >> 2)
+}
+
+/** First index in [from, to) whose byte is `v`, or `to`; four bytes at a time. */
+function findByte(map: Uint8Array, w32: Uint32Array, from: number, to: number, v: number): number {
+  let i = from
+  for (; i < to && (i & 3) !== 0; i++) if (map[i] === v) return i
+  const pat = v * 0x01010101
+  let w = i >> 2
+  const wEnd = to >> 2
+  // a byte of x is zero where the word holds v (the classic has-zero-byte test)
+  while (w < wEnd) {
+    const x = w32[w]! ^ pat
+    if ((((x - 0x01010101) & ~x) & 0x80808080) !== 0) break
+    w++
+  }
+  for (i = w << 2; i < to; i++) if (map[i] === v) return i
+  return to
+}
+
+/** First index in [from, to) whose byte is not `v`, or `to`; four bytes at a time. */
+function runEnd(map: Uint8Array, w32: Uint32Array, from: number, to: number, v: number): number {
+  let i = from
+  for (; i < to && (i & 3) !== 0; i++) if (map[i] !== v) return i
+  const pat = v * 0x01010101
+  let w = i >> 2
+  const wEnd = to >> 2
+  while (w < wEnd && w32[w] === pat) w++
+  for (i = w << 2; i < to; i++) if (map[i] !== v) return i
+  return to
+}
+
+/**
+ * The zone's free blocks as the kernel's merging leaves them: each run of KPF_BUDDY pages cut
+ * into the largest aligned blocks of at most MAX_ORDER, from its start; a merge above the
+ * pageblock order is refused where `refuse(lower half, upper half)` says. Flat [pfn, order, …].
+ */
+function cutFreeRuns(m: MemoryModel, z: Zone, refuse: (lower: number, upper: number) => boolean): number[] {
+  const map = m.memMap
+  const w32 = words32(map)
+  const base = m.basePfn
+  const maxOrder = m.maxOrder
+  const pbo = m.geometry.pageblockOrder
+  const end = z.endPfn - base
+  const blocks: number[] = []
+  let i = z.startPfn - base
+  while (i < end) {
+    i = findByte(map, w32, i, end, PageKind.BUDDY_TAIL)
+    if (i >= end) break
+    const runE = runEnd(map, w32, i, end, PageKind.BUDDY_TAIL) + base
+    let p = i + base
+    while (p < runE) {
+      let order = 0
+      while (order < maxOrder) {
+        const size = 2 ** (order + 1)
+        if (p % size !== 0 || p + size > runE) break
+        if (order + 1 > pbo && refuse(p, p + 2 ** order)) break
+        order++
+      }
+      blocks.push(p, order)
+      p += 2 ** order
+    }
+    i = runE - base
+  }
+  return blocks
 }
 
 /** Set the order of every compound head from the run of tails that follows it. */
 export function fixCompoundOrders(m: MemoryModel): void {
   const map = m.memMap
+  const w32 = words32(map)
   const n = map.length
-  for (let i = 0; i < n; i++) {
+  const nw = w32.length
+  let i = 0
+  while (i < n) {
+    if ((i & 3) === 0) {
+      // heads are the only bytes with bit 6 set before the free lists are built
+      let w = i >> 2
+      while (w < nw && (w32[w]! & 0x40404040) === 0) w++
+      if (w << 2 !== i) { i = w << 2; continue }
+    }
     const b = map[i]!
-    if (b !== THP_HEAD && b !== HUGETLB_HEAD && b !== FOLIO_HEAD) continue
-    let j = i + 1
-    while (j < n && map[j] === PageKind.COMPOUND_TAIL && j - i < 2 ** 15) j++
+    if (b !== THP_HEAD && b !== HUGETLB_HEAD && b !== FOLIO_HEAD) { i++; continue }
+    const j = runEnd(map, w32, i + 1, Math.min(n, i + 2 ** 15), PageKind.COMPOUND_TAIL)
     const len = j - i
     let order = 0
     while (2 ** (order + 1) <= len && order < 15) order++
     map[i] = b | order
-    i = j - 1
+    i = j
   }
 }
 
