@@ -6,7 +6,7 @@
  * Also re-creates the Buddyinfo / Pagetypeinfo records the procfs formatters print.
  */
 import type { MemoryModel, Zone } from '../mm/mmzone.ts'
-import { PageKind, FREE_HEAD, HUGETLB_HEAD, isFreeHead, isOutsideBuddy } from '../mm/page.ts'
+import { PageKind, FREE_HEAD, HUGETLB_HEAD, isOutsideBuddy } from '../mm/page.ts'
 import type { Buddyinfo, Pagetypeinfo, FragIndexRow } from '../procfs/types.ts'
 import { unusableFreeIndex, fragmentationIndex, extfragForOrder, fragmentationScoreNode, largestFreeOrder } from './fragmentation.ts'
 
@@ -77,6 +77,21 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): Zone
   const pageblocks: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
   const pbPages = m.pageblockNrPages
   const mixed: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
+  // per expected type: 1 for a page byte whose mobility is known and differs (free pages have none)
+  const foreign: Uint8Array[] = []
+  const foreignTo = (expect: number): Uint8Array => {
+    let t = foreign[expect]
+    if (!t) {
+      t = new Uint8Array(256)
+      for (let b = 0; b < 256; b++) {
+        const mob = pageMobility(m, b)
+        t[b] = mob >= 0 && mob !== expect ? 1 : 0
+      }
+      foreign[expect] = t
+    }
+    return t
+  }
+  const map = m.memMap
   for (const pb of zonePageblocks(m, z)) {
     // pagetypeinfo_showblockcount_print() skips a block whose first page is not online
     // (pfn_to_online_page) or not initialised into this zone (page_zone)
@@ -86,11 +101,9 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): Zone
     const start = Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn
     const end = Math.min((pb + m.pbBase + 1) * pbPages, z.endPfn) - m.basePfn
     const expect = mt === mts.cma ? mts.movable : mt
+    const isForeign = foreignTo(expect)
     for (let i = start; i < end; i++) {
-      const b = m.memMap[i]!
-      if (isFreeHead(b) || b === PageKind.BUDDY_TAIL) continue
-      const mob = pageMobility(m, b)
-      if (mob >= 0 && mob !== expect) {
+      if (isForeign[map[i]!]) {
         // pagetypeinfo_showmixedcount_print counts a CMA block with foreign pages under Movable
         const key = mt === mts.cma ? 'Movable' : mts.names[mt]!
         mixed[key] = (mixed[key] ?? 0) + 1
@@ -110,10 +123,27 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): Zone
   }
 }
 
+/** Pages of one kind in a zone, four bytes at a time (words without the kind are skipped whole). */
 function countKind(m: MemoryModel, z: Zone, kind: number): number {
   let n = 0
   const map = m.memMap
-  for (let i = z.startPfn - m.basePfn; i < z.endPfn - m.basePfn; i++) if (map[i] === kind) n++
+  const from = z.startPfn - m.basePfn
+  const to = z.endPfn - m.basePfn
+  let i = from
+  for (; i < to && (i & 3) !== 0; i++) if (map[i] === kind) n++
+  if (map.byteOffset % 4 === 0) {
+    const w32 = new Uint32Array(map.buffer, map.byteOffset, map.length >> 2)
+    const pat = kind * 0x01010101
+    const wEnd = to >> 2
+    for (let w = i >> 2; w < wEnd; w++) {
+      // a zero byte of x marks the kind (the has-zero-byte test); only such words are looked into
+      const x = w32[w]! ^ pat
+      if ((((x - 0x01010101) & ~x) & 0x80808080) === 0) continue
+      for (let j = w << 2; j < (w << 2) + 4; j++) if (map[j] === kind) n++
+    }
+    i = Math.max(i, wEnd << 2)
+  }
+  for (; i < to; i++) if (map[i] === kind) n++
   return n
 }
 
