@@ -77,21 +77,25 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): Zone
   const pageblocks: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
   const pbPages = m.pageblockNrPages
   const mixed: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
-  // per expected type: 1 for a page byte whose mobility is known and differs (free pages have none)
+  // per expected type: 1 for a pair of page bytes (one 16-bit word) holding a page whose mobility
+  // is known and differs from it (free pages have none)
   const foreign: Uint8Array[] = []
   const foreignTo = (expect: number): Uint8Array => {
     let t = foreign[expect]
     if (!t) {
-      t = new Uint8Array(256)
+      const one = new Uint8Array(256)
       for (let b = 0; b < 256; b++) {
         const mob = pageMobility(m, b)
-        t[b] = mob >= 0 && mob !== expect ? 1 : 0
+        one[b] = mob >= 0 && mob !== expect ? 1 : 0
       }
+      t = new Uint8Array(65536)
+      for (let h = 0; h < 65536; h++) t[h] = one[h & 0xff]! | one[h >>> 8]!
       foreign[expect] = t
     }
     return t
   }
   const map = m.memMap
+  const u16 = new Uint16Array(map.buffer, map.byteOffset, map.length >> 1)
   for (const pb of zonePageblocks(m, z)) {
     // pagetypeinfo_showblockcount_print() skips a block whose first page is not online
     // (pfn_to_online_page) or not initialised into this zone (page_zone)
@@ -102,13 +106,14 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number): Zone
     const end = Math.min((pb + m.pbBase + 1) * pbPages, z.endPfn) - m.basePfn
     const expect = mt === mts.cma ? mts.movable : mt
     const isForeign = foreignTo(expect)
-    for (let i = start; i < end; i++) {
-      if (isForeign[map[i]!]) {
-        // pagetypeinfo_showmixedcount_print counts a CMA block with foreign pages under Movable
-        const key = mt === mts.cma ? 'Movable' : mts.names[mt]!
-        mixed[key] = (mixed[key] ?? 0) + 1
-        break
-      }
+    // a byte b alone is the word b | b << 8; the rest two page bytes at a time
+    let hit = (start & 1) !== 0 && isForeign[map[start]! * 257]! !== 0
+    hit ||= (end & 1) !== 0 && end - 1 >= start + (start & 1) && isForeign[map[end - 1]! * 257]! !== 0
+    for (let w = (start + 1) >> 1, wEnd = end >> 1; !hit && w < wEnd; w++) if (isForeign[u16[w]!]) hit = true
+    if (hit) {
+      // pagetypeinfo_showmixedcount_print counts a CMA block with foreign pages under Movable
+      const key = mt === mts.cma ? 'Movable' : mts.names[mt]!
+      mixed[key] = (mixed[key] ?? 0) + 1
     }
   }
   return {

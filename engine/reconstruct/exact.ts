@@ -181,7 +181,7 @@ export class ExactLayoutBuilder {
       const census = zoneCensus(m, z)
       this.markUninitialised(z, census)
       this.inferPageblockTypes(z, census)
-      this.buildFreeLists(z)
+      this.buildFreeLists(z, census)
       this.settlePcp(z, census)
     }
     return { model: m, allocator: this.allocator }
@@ -319,7 +319,8 @@ export class ExactLayoutBuilder {
       const first0 = Math.max((first + i) * pbPages, z.startPfn) - base
       if (type[i] === -1 && (map[first0] === PageKind.HOLE || map[first0] === PageKind.UNINIT)) type[i] = mts.movable
     }
-    const fixedPb = Uint8Array.from(type, (t) => (t >= 0 ? 1 : 0))
+    const fixedPb = new Uint8Array(nPb)
+    for (let i = 0; i < nPb; i++) fixedPb[i] = type[i]! >= 0 ? 1 : 0
     // per pageblock (zoneCensus): unmovable-looking pages (flagless ones included), slab pages,
     // kernel pages that are certainly in use (not flagless), movable (LRU, compound) pages
     const { slab, kern, mov } = census
@@ -332,7 +333,7 @@ export class ExactLayoutBuilder {
     const unitWeight: number[] = []
     const unitFirst: number[] = []
     const cma = mts.cma
-    const freeBlocks = cutFreeRuns(m, z, (a, b) => (type[Math.floor(a / pbPages) - first] === cma) !== (type[Math.floor(b / pbPages) - first] === cma))
+    const freeBlocks = cutFreeRuns(m, z, census, (a, b) => (type[Math.floor(a / pbPages) - first] === cma) !== (type[Math.floor(b / pbPages) - first] === cma))
     for (let k = 0; k < freeBlocks.length; k += 2) {
       const p = freeBlocks[k]!
       const order = freeBlocks[k + 1]!
@@ -363,7 +364,8 @@ export class ExactLayoutBuilder {
       uType[u] = ft
       for (let o = 0; o < nrOrders; o++) fixed[ft]![o]! += hist[u * nrOrders + o]!
     }
-    const fixedUnit = Uint8Array.from(uType, (t) => (t >= 0 ? 1 : 0))
+    const fixedUnit = new Uint8Array(nU)
+    for (let u = 0; u < nU; u++) fixedUnit[u] = uType[u]! >= 0 ? 1 : 0
     // whole free units: to the types whose lists hold free blocks of their order (the lowest PFNs
     // to the unmovable types, where early kernel allocations cluster)
     const wholeOrder = (u: number): number => {
@@ -428,7 +430,8 @@ export class ExactLayoutBuilder {
     }
     for (let u = 0; u < nU; u++) if (uType[u] === -1) uType[u] = mts.movable
     // then swaps that bring the free lists closer to pagetypeinfo's (migratetype_assign.ts)
-    const search = Int8Array.from(uType, (t, u) => (fixedUnit[u] ? -1 : t))
+    const search = new Int8Array(nU)
+    for (let u = 0; u < nU; u++) search[u] = fixedUnit[u] ? -1 : uType[u]!
     const searchable = mts.names.map((_, mt) => mt !== mts.cma)
     const res = improveAssignment({
       nrOrders, nrTypes: mts.count, hist, weight: Int32Array.from(unitWeight), type: search, fixed, target: free, searchable,
@@ -454,11 +457,11 @@ export class ExactLayoutBuilder {
     this.notes.push(`${z.label}: pageblock migratetypes inferred from page contents and pagetypeinfo's free lists, keeping its counts per type (page_owner not captured): ${res.after} free pages on other lists than pagetypeinfo's (${res.before} by page contents alone; ${res.swaps} pairs of pageblock types swapped)`)
   }
 
-  private buildFreeLists(z: Zone): void {
+  private buildFreeLists(z: Zone, census: Census): void {
     const m = this.model
     const mts = m.migratetypes
     // __free_one_page refuses merges across pageblocks of different types if either is not mergeable
-    const blocks = cutFreeRuns(m, z, (pa, pb) => {
+    const blocks = cutFreeRuns(m, z, census, (pa, pb) => {
       const a = m.getPageblockMigratetype(pa)
       const b = m.getPageblockMigratetype(pb)
       return a !== b && (!mts.isMergeable(a) || !mts.isMergeable(b))
@@ -537,6 +540,8 @@ interface Census {
   kern: Int32Array
   /** movable pages: LRU, compound heads and tails */
   mov: Int32Array
+  /** KPF_BUDDY pages (free block tails before the free lists are built) */
+  buddy: Int32Array
   /** the zone's KPF_NOPAGE pages, and its PG_reserved ones */
   holes: number
   reserved: number
@@ -544,8 +549,9 @@ interface Census {
 
 /**
  * Packed per-page increments of the census, 8 bits a field: pcp | slab << 8 | kern << 16 | mov
- * << 24 (CENSUS_A), holes | reserved << 16 (CENSUS_B). A pass adds one entry of each per page
- * and unpacks every 255 pages, so one table load and one add count four kinds at once.
+ * << 24 (CENSUS_A), holes | reserved << 8 | buddy << 16 (CENSUS_B); CENSUS_A2/B2 hold the sums for two page
+ * bytes read as one 16-bit word. A pass adds one entry of each per two pages and unpacks every
+ * 254 pages, so two table loads and two adds count six kinds on two pages.
  */
 const CENSUS_A = new Int32Array(256)
 const CENSUS_B = new Int32Array(256)
@@ -555,8 +561,11 @@ for (let b = 0; b < 256; b++) {
   else if (b === PageKind.KERNEL || b === PageKind.PAGETABLE || b === PageKind.RESERVED || b === PageKind.ZERO) CENSUS_A[b] = 1 << 16
   else if (b >= 0x40 || b === PageKind.COMPOUND_TAIL || b === PageKind.ANON || b === PageKind.FILE || b === PageKind.UNEVICTABLE || b === PageKind.WRITEBACK) CENSUS_A[b] = 1 << 24
   if (b === PageKind.HOLE) CENSUS_B[b] = 1
-  else if (b === PageKind.RESERVED) CENSUS_B[b] = 1 << 16
+  else if (b === PageKind.RESERVED) CENSUS_B[b] = 1 << 8
+  else if (b === PageKind.BUDDY_TAIL) CENSUS_B[b] = 1 << 16
 }
+let CENSUS_A2: Int32Array | null = null
+let CENSUS_B2: Int32Array | null = null
 
 /** One pass over a zone's pages: the counts every later step of the exact layout needs. */
 function zoneCensus(m: MemoryModel, z: Zone): Census {
@@ -569,36 +578,64 @@ function zoneCensus(m: MemoryModel, z: Zone): Census {
   const slab = new Int32Array(nPb)
   const kern = new Int32Array(nPb)
   const mov = new Int32Array(nPb)
+  const buddy = new Int32Array(nPb)
   let holes = 0
   let reserved = 0
   const A = CENSUS_A
   const B = CENSUS_B
+  if (!CENSUS_A2 || !CENSUS_B2) {
+    CENSUS_A2 = new Int32Array(65536)
+    CENSUS_B2 = new Int32Array(65536)
+    for (let h = 0; h < 65536; h++) {
+      CENSUS_A2[h] = (A[h & 0xff]! + A[h >>> 8]!) | 0
+      CENSUS_B2[h] = (B[h & 0xff]! + B[h >>> 8]!) | 0
+    }
+  }
+  const A2 = CENSUS_A2
+  const B2 = CENSUS_B2
+  const u16 = new Uint16Array(map.buffer, map.byteOffset, map.length >> 1)
   for (let i = 0; i < nPb; i++) {
     const s = Math.max((first + i) * pbPages, z.startPfn) - base
     const e = Math.min((first + i + 1) * pbPages, z.endPfn) - base
-    let np = 0, ns = 0, nk = 0, nm = 0
-    for (let c = s; c < e;) {
-      const ce = Math.min(e, c + 255)
-      let a = 0
-      let h = 0
-      for (; c < ce; c++) {
-        const b = map[c]!
-        a = (a + A[b]!) | 0
-        h = (h + B[b]!) | 0
+    let np = 0, ns = 0, nk = 0, nm = 0, nb = 0
+    let a = 0
+    let h = 0
+    // an odd first or last byte alone, the rest two bytes at a time
+    if (s & 1) { a = A[map[s]!]!; h = B[map[s]!]! }
+    if (e & 1 && e - 1 >= s + (s & 1)) { a = (a + A[map[e - 1]!]!) | 0; h = (h + B[map[e - 1]!]!) | 0 }
+    const w0 = (s + 1) >> 1
+    const w1 = e >> 1
+    for (let w = w0; w < w1;) {
+      const we = Math.min(w1, w + 126)
+      for (; w < we; w++) {
+        const x = u16[w]!
+        a = (a + A2[x]!) | 0
+        h = (h + B2[x]!) | 0
       }
       np += a & 0xff
       ns += (a >>> 8) & 0xff
       nk += (a >>> 16) & 0xff
       nm += a >>> 24
-      holes += h & 0xffff
-      reserved += h >>> 16
+      holes += h & 0xff
+      reserved += (h >>> 8) & 0xff
+      nb += h >>> 16
+      a = 0
+      h = 0
     }
+    np += a & 0xff
+    ns += (a >>> 8) & 0xff
+    nk += (a >>> 16) & 0xff
+    nm += a >>> 24
+    holes += h & 0xff
+    reserved += (h >>> 8) & 0xff
+    nb += h >>> 16
     pcp[i] = np
     slab[i] = ns
     kern[i] = nk
     mov[i] = nm
+    buddy[i] = nb
   }
-  return { first, nPb, pcp, slab, kern, mov, holes, reserved }
+  return { first, nPb, pcp, slab, kern, mov, buddy, holes, reserved }
 }
 
 /** A 32-bit view of memMap (its buffer is its own, so 4-byte aligned), for word-at-a-time scans. */
@@ -640,18 +677,24 @@ function runEnd(map: Uint8Array, w32: Uint32Array, from: number, to: number, v: 
  * into the largest aligned blocks of at most MAX_ORDER, from its start; a merge above the
  * pageblock order is refused where `refuse(lower half, upper half)` says. Flat [pfn, order, …].
  */
-function cutFreeRuns(m: MemoryModel, z: Zone, refuse: (lower: number, upper: number) => boolean): number[] {
+function cutFreeRuns(m: MemoryModel, z: Zone, census: Census, refuse: (lower: number, upper: number) => boolean): number[] {
   const map = m.memMap
   const w32 = words32(map)
   const base = m.basePfn
   const maxOrder = m.maxOrder
   const pbo = m.geometry.pageblockOrder
+  const pbPages = m.pageblockNrPages
   const end = z.endPfn - base
   const blocks: number[] = []
   let i = z.startPfn - base
   while (i < end) {
-    i = findByte(map, w32, i, end, PageKind.BUDDY_TAIL)
-    if (i >= end) break
+    // pageblocks without a free page are stepped over whole
+    let pb = Math.floor((i + base) / pbPages) - census.first
+    while (pb < census.nPb && census.buddy[pb] === 0) pb++
+    if (pb >= census.nPb) break
+    i = Math.max(i, (census.first + pb) * pbPages - base)
+    i = findByte(map, w32, i, Math.min(end, (census.first + pb + 1) * pbPages - base), PageKind.BUDDY_TAIL)
+    if (i >= Math.min(end, (census.first + pb + 1) * pbPages - base)) continue
     const runE = runEnd(map, w32, i, end, PageKind.BUDDY_TAIL) + base
     let p = i + base
     while (p < runE) {
@@ -670,7 +713,6 @@ function cutFreeRuns(m: MemoryModel, z: Zone, refuse: (lower: number, upper: num
   return blocks
 }
 
-/** Set the order of every compound head from the run of tails that follows it. */
 export function fixCompoundOrders(m: MemoryModel): void {
   const map = m.memMap
   const w32 = words32(map)

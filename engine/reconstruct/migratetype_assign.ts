@@ -90,6 +90,10 @@ export function improveAssignment(p: AssignProblem): AssignResult {
   const before = dist()
   const types: number[] = []
   for (let t = 0; t < T; t++) if (p.searchable[t]) types.push(t)
+  // a swap needs units of two searchable types
+  const held = new Uint8Array(T)
+  for (let u = 0; u < n; u++) if (type[u]! >= 0 && p.searchable[type[u]!]) held[type[u]!] = 1
+  if (types.filter((t) => held[t]).length < 2) return { type, swaps: 0, before, after: before }
   // per unit: its histogram as (order, count) pairs, a signature, and its content cost per type
   const sparse: Array<Array<[number, number]>> = []
   const sigOf: string[] = []
