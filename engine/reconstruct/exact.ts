@@ -210,17 +210,14 @@ export class ExactLayoutBuilder {
       const s = Math.max(pb * pbPages, z.startPfn)
       const e = Math.min((pb + 1) * pbPages, z.endPfn)
       if (s >= e) break
-      let flagless = true
-      let holes = 0
-      for (let p = s; p < e; p++) {
-        const b = map[p - base]
-        if (b === PageKind.HOLE) holes++
-        else if (b !== PageKind.PCP) { flagless = false; break }
-      }
-      if (!flagless) break
+      // flagless: every page a hole or flagless and unmapped (census counts, kept up to date)
+      const i = pb - census.first
+      const holes = census.hole[i]!
+      if (holes + census.pcp[i]! !== e - s) break
       if (holes === e - s) continue
       map.fill(PageKind.UNINIT, s - base, e - base)
-      census.pcp[pb - census.first] = 0
+      census.pcp[i] = 0
+      census.hole[i] = 0
       marked += e - s
       want--
     }
@@ -257,6 +254,7 @@ export class ExactLayoutBuilder {
       const n = Math.min(len, want)
       map.fill(PageKind.HOLE, start * pbPages - base, (start + n) * pbPages - base)
       census.pcp.fill(0, start - census.first, start + n - census.first)
+      census.hole.fill(pbPages, start - census.first, start + n - census.first)
       marked += n * pbPages
       want -= n
     }
@@ -542,6 +540,8 @@ interface Census {
   mov: Int32Array
   /** KPF_BUDDY pages (free block tails before the free lists are built) */
   buddy: Int32Array
+  /** holes (KPF_NOPAGE, or outside every zone) */
+  hole: Int32Array
   /** the zone's KPF_NOPAGE pages, and its PG_reserved ones */
   holes: number
   reserved: number
@@ -579,6 +579,7 @@ function zoneCensus(m: MemoryModel, z: Zone): Census {
   const kern = new Int32Array(nPb)
   const mov = new Int32Array(nPb)
   const buddy = new Int32Array(nPb)
+  const hole = new Int32Array(nPb)
   let holes = 0
   let reserved = 0
   const A = CENSUS_A
@@ -597,7 +598,7 @@ function zoneCensus(m: MemoryModel, z: Zone): Census {
   for (let i = 0; i < nPb; i++) {
     const s = Math.max((first + i) * pbPages, z.startPfn) - base
     const e = Math.min((first + i + 1) * pbPages, z.endPfn) - base
-    let np = 0, ns = 0, nk = 0, nm = 0, nb = 0
+    let np = 0, ns = 0, nk = 0, nm = 0, nb = 0, nh = 0
     let a = 0
     let h = 0
     // an odd first or last byte alone, the rest two bytes at a time
@@ -616,7 +617,7 @@ function zoneCensus(m: MemoryModel, z: Zone): Census {
       ns += (a >>> 8) & 0xff
       nk += (a >>> 16) & 0xff
       nm += a >>> 24
-      holes += h & 0xff
+      nh += h & 0xff
       reserved += (h >>> 8) & 0xff
       nb += h >>> 16
       a = 0
@@ -626,16 +627,18 @@ function zoneCensus(m: MemoryModel, z: Zone): Census {
     ns += (a >>> 8) & 0xff
     nk += (a >>> 16) & 0xff
     nm += a >>> 24
-    holes += h & 0xff
+    nh += h & 0xff
     reserved += (h >>> 8) & 0xff
     nb += h >>> 16
+    holes += nh
+    hole[i] = nh
     pcp[i] = np
     slab[i] = ns
     kern[i] = nk
     mov[i] = nm
     buddy[i] = nb
   }
-  return { first, nPb, pcp, slab, kern, mov, buddy, holes, reserved }
+  return { first, nPb, pcp, slab, kern, mov, buddy, hole, holes, reserved }
 }
 
 /** A 32-bit view of memMap (its buffer is its own, so 4-byte aligned), for word-at-a-time scans. */
