@@ -144,9 +144,17 @@ export class ExactLayoutBuilder {
     this.countEntries = Math.max(this.countEntries, firstPfn + n)
     const from = Math.max(0, base - firstPfn)
     const to = Math.min(n, m.endPfn - firstPfn)
-    for (let j = from; j < to; j++) {
-      const i = firstPfn + j - base
+    const w32 = words32(map)
+    const off = firstPfn - base
+    for (let j = from; j < to;) {
+      const i = off + j
+      if ((i & 3) === 0 && j + 4 <= to) {
+        // four pages none of which is flagless: their counts are not read
+        const x = w32[i >> 2]! ^ 0x03030303
+        if ((((x - 0x01010101) & ~x) & 0x80808080) === 0) { j += 4; continue }
+      }
       if (map[i] === PageKind.PCP && (words[2 * j]! | words[2 * j + 1]!) !== 0) map[i] = PageKind.KERNEL
+      j++
     }
   }
 
