@@ -15,10 +15,10 @@ import { COMMON_FLAGS, COMMAND_FLAGS, USAGE, commandUsage, type CommandName } fr
  * errors load none of them (the CLI starts in a fraction of the time).
  */
 async function commandModules() {
-  const [engine, schemas, load, snapshot, summary, compact, inspect, whatif, whatifContig, report] = await Promise.all([
+  const [engine, schemas, load, snapshot, summary, compact, inspect, whatif, whatifContig] = await Promise.all([
     import('../engine/index.ts'), import('../contract/schemas.ts'), import('../host/load.ts'), import('../host/snapshot.ts'),
     import('../host/summary.ts'), import('../host/whatif/compact.ts'), import('./commands/inspect.ts'), import('./commands/whatif.ts'),
-    import('./commands/whatif_contig.ts'), import('./commands/report.ts'),
+    import('./commands/whatif_contig.ts'),
   ])
   return {
     formatBuddyinfo: engine.formatBuddyinfo, formatPagetypeinfo: engine.formatPagetypeinfo, formatExtfragIndex: engine.formatExtfragIndex,
@@ -27,7 +27,8 @@ async function commandModules() {
     loadSnapshot: load.loadSnapshot, OpenedPath: snapshot.OpenedPath, inspectJson: summary.inspectJson, WhatifRequestError: compact.WhatifRequestError,
     inspectText: inspect.inspectText, parsePinned: whatif.parsePinned, parseStrategy: whatif.parseStrategy, whatifCompactText: whatif.whatifCompactText,
     WhatifUsageError: whatif.WhatifUsageError, contigRequest: whatifContig.contigRequest, whatifContigText: whatifContig.whatifContigText,
-    reportCommand: report.reportCommand,
+    // the report and its charts (echarts) load only for `report`
+    reportCommand: async (a: Parameters<typeof import('./commands/report.ts').reportCommand>[0]) => (await import('./commands/report.ts')).reportCommand(a),
   }
 }
 

@@ -46,7 +46,7 @@ export interface LoadedSnapshot {
  * The CMA areas as [base PFN, pages]: from CMA debugfs files in the capture, else from the boot
  * log's `cma: Reserved N MiB at 0x…` lines in a dmesg beside the capture (or its series).
  */
-async function findCmaAreas(path: string, src: SnapshotSource, series: SnapshotSeries | null, pageSize: number): Promise<Array<[number, number]>> {
+export async function findCmaAreas(path: string, src: SnapshotSource, series: SnapshotSeries | null, pageSize: number): Promise<Array<[number, number]>> {
   const debugfs: Record<string, string> = {}
   for (const f of src.files) if (f.startsWith('cma/')) debugfs[f] = await src.readText(f)
   const fromDebugfs = cmaAreasFromDebugfs(debugfs)

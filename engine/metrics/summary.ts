@@ -90,10 +90,28 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number, map?:
   const pageblocks: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
   const pbPages = m.pageblockNrPages
   const mixed: Record<string, number> = Object.fromEntries(mts.names.map((n) => [n, 0]))
-  // pageMobility of every page byte (free heads and buddy tails are -1), looked up per page
+  // pageMobility of every page byte (free heads and buddy tails are -1)
   const mobility = mobilityTable(m)
-  const mem = m.memMap
   const zi = m.zones.indexOf(z)
+  // per expected type: 1 for a pair of page bytes (one 16-bit word) holding a page whose mobility
+  // is known and differs from it (free pages have none)
+  const foreign: Uint8Array[] = []
+  const foreignTo = (expect: number): Uint8Array => {
+    let t = foreign[expect]
+    if (!t) {
+      const one = new Uint8Array(256)
+      for (let b = 0; b < 256; b++) {
+        const mob = mobility[b]!
+        one[b] = mob >= 0 && mob !== expect ? 1 : 0
+      }
+      t = new Uint8Array(65536)
+      for (let h = 0; h < 65536; h++) t[h] = one[h & 0xff]! | one[h >>> 8]!
+      foreign[expect] = t
+    }
+    return t
+  }
+  const mem = m.memMap
+  const u16 = new Uint16Array(mem.buffer, mem.byteOffset, mem.length >> 1)
   for (const pb of zonePageblocks(m, z)) {
     // pagetypeinfo_showblockcount_print() skips a block whose first page is not online
     // (pfn_to_online_page) or not initialised into this zone (page_zone)
@@ -110,14 +128,15 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number, map?:
       }
       continue
     }
-    for (let i = start; i < end; i++) {
-      const mob = mobility[mem[i]!]!
-      if (mob >= 0 && mob !== expect) {
-        // pagetypeinfo_showmixedcount_print counts a CMA block with foreign pages under Movable
-        const key = mt === mts.cma ? 'Movable' : mts.names[mt]!
-        mixed[key] = (mixed[key] ?? 0) + 1
-        break
-      }
+    const isForeign = foreignTo(expect)
+    // a byte b alone is the word b | b << 8; the rest two page bytes at a time
+    let hit = (start & 1) !== 0 && isForeign[mem[start]! * 257]! !== 0
+    hit ||= (end & 1) !== 0 && end - 1 >= start + (start & 1) && isForeign[mem[end - 1]! * 257]! !== 0
+    for (let w = (start + 1) >> 1, wEnd = end >> 1; !hit && w < wEnd; w++) if (isForeign[u16[w]!]) hit = true
+    if (hit) {
+      // pagetypeinfo_showmixedcount_print counts a CMA block with foreign pages under Movable
+      const key = mt === mts.cma ? 'Movable' : mts.names[mt]!
+      mixed[key] = (mixed[key] ?? 0) + 1
     }
   }
   return {
@@ -132,11 +151,27 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number, map?:
   }
 }
 
+/** Pages of one kind in a zone, four bytes at a time (words without the kind are skipped whole). */
 function countKind(m: MemoryModel, z: Zone, kind: number): number {
   let n = 0
   const map = m.memMap
-  const end = z.endPfn - m.basePfn
-  for (let i = z.startPfn - m.basePfn; i < end; i++) if (map[i] === kind) n++
+  const from = z.startPfn - m.basePfn
+  const to = z.endPfn - m.basePfn
+  let i = from
+  for (; i < to && (i & 3) !== 0; i++) if (map[i] === kind) n++
+  if (map.byteOffset % 4 === 0) {
+    const w32 = new Uint32Array(map.buffer, map.byteOffset, map.length >> 2)
+    const pat = kind * 0x01010101
+    const wEnd = to >> 2
+    for (let w = i >> 2; w < wEnd; w++) {
+      // a zero byte of x marks the kind (the has-zero-byte test); only such words are looked into
+      const x = w32[w]! ^ pat
+      if ((((x - 0x01010101) & ~x) & 0x80808080) === 0) continue
+      for (let j = w << 2; j < (w << 2) + 4; j++) if (map[j] === kind) n++
+    }
+    i = Math.max(i, wEnd << 2)
+  }
+  for (; i < to; i++) if (map[i] === kind) n++
   return n
 }
 

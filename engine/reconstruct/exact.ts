@@ -62,19 +62,29 @@ export function classifyKpageflags(lo: number, hi: number): number {
 }
 
 const RELEVANT = LRU | SLAB | WRITEBACK | BUDDY | ANON | HEAD | TAIL | HUGE | UNEVICTABLE | HWPOISON | NOPAGE | THP | OFFLINE | ZERO_PAGE | PGTABLE
+/** bit 9 (KPF_RECLAIM) is not relevant: in a key it says the low word is not zero */
+const NONZERO = 1 << 9
 let LUT: Uint8Array | null = null
-/** kind by the relevant low-word bits (high word 0, low word non-zero): 4 MiB, built once */
+/**
+ * kind by the relevant low-word bits (high word 0): 4 MiB, built once. Key: the relevant bits,
+ * plus NONZERO when the low word is not zero at all, which tells a flagless entry (per-cpu free
+ * page or kernel page) from one with only irrelevant bits (a kernel page), shifted down by 5.
+ * One table load per page and no branch on the flags: the flags of neighbouring pages differ
+ * at random (referenced, active, dirty), so a branch on "same as the last entry" mispredicts
+ * about every other page.
+ */
 function kindLut(): Uint8Array {
   if (LUT) return LUT
-  const t = new Uint8Array((RELEVANT >>> 5) + 1)
+  const t = new Uint8Array(((RELEVANT | NONZERO) >>> 5) + 1)
   const bits: number[] = []
   for (let b = 0; b < 32; b++) if (RELEVANT & (1 << b)) bits.push(b)
   for (let c = 0; c < 1 << bits.length; c++) {
     let lo = 0
     bits.forEach((b, k) => { if (c & (1 << k)) lo |= 1 << b })
-    // key 0 = only irrelevant bits set (not flagless): classify as such
-    t[lo >>> 5] = classifyKpageflags(lo === 0 ? 1 << 2 : lo, 0)
+    // a non-zero low word: these relevant bits, or (lo = 0) only irrelevant ones (bit 2 stands for them)
+    t[(lo | NONZERO) >>> 5] = classifyKpageflags(lo === 0 ? 1 << 2 : lo, 0)
   }
+  t[0] = classifyKpageflags(0, 0)
   return (LUT = t)
 }
 
@@ -126,19 +136,12 @@ export class ExactLayoutBuilder {
     if (firstPfn < base) lo0 = Math.min(n, base - firstPfn)
     if (firstPfn + n > m.endPfn) hi0 = Math.max(lo0, m.endPfn - firstPfn)
     const lut = kindLut()
-    // neighbouring PFNs often carry the same flags (free runs, LRU runs): the last entry's kind is kept
-    let lastLo = -1
-    let lastHi = -1
-    let kind = 0
+    const off = firstPfn - base
     for (let j = lo0; j < hi0; j++) {
       const lo = words[2 * j]!
       const hi = words[2 * j + 1]!
-      if (lo !== lastLo || hi !== lastHi) {
-        kind = hi !== 0 ? classifyKpageflags(lo, hi) : lo === 0 ? PageKind.PCP : lut[(lo & RELEVANT) >>> 5]!
-        lastLo = lo
-        lastHi = hi
-      }
-      map[firstPfn + j - base] = kind
+      const kind = hi === 0 ? lut[((lo & RELEVANT) | (lo === 0 ? 0 : NONZERO)) >>> 5]! : classifyKpageflags(lo, hi)
+      map[off + j] = kind
       // a large folio whose split would fail: under writeback, or dirty page cache with fs-private data
       if ((kind === THP_HEAD || kind === FOLIO_HEAD) && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) m.unsplittable.add(firstPfn + j)
     }
@@ -162,15 +165,25 @@ export class ExactLayoutBuilder {
     this.countEntries = Math.max(this.countEntries, firstPfn + n)
     const from = Math.max(0, base - firstPfn)
     const to = Math.min(n, m.endPfn - firstPfn)
-    for (let j = from; j < to; j++) {
-      const i = firstPfn + j - base
-      if ((words[2 * j]! | words[2 * j + 1]!) === 0) continue
-      const k = map[i]
-      if (k === PageKind.PCP) map[i] = PageKind.KERNEL
-      else if (k === PageKind.BUDDY_TAIL) {
-        map[i] = PageKind.PINNED
-        this.tornBuddy++
+    const w32 = words32(map)
+    const off = firstPfn - base
+    for (let j = from; j < to;) {
+      const i = off + j
+      if ((i & 3) === 0 && j + 4 <= to) {
+        // four pages none of which is flagless (PCP, 3) or free (BUDDY_TAIL, 2): their counts are
+        // not read. A byte is 2 or 3 when it is 2 with bit 0 cleared: a zero byte of x marks one
+        const x = (w32[i >> 2]! & 0xfefefefe) ^ 0x02020202
+        if ((((x - 0x01010101) & ~x) & 0x80808080) === 0) { j += 4; continue }
       }
+      if ((words[2 * j]! | words[2 * j + 1]!) !== 0) {
+        const k = map[i]
+        if (k === PageKind.PCP) map[i] = PageKind.KERNEL
+        else if (k === PageKind.BUDDY_TAIL) {
+          map[i] = PageKind.PINNED
+          this.tornBuddy++
+        }
+      }
+      j++
     }
   }
 
@@ -203,10 +216,11 @@ export class ExactLayoutBuilder {
     if (this.tornBuddy) this.notes.push(`${this.tornBuddy} pages free (KPF_BUDDY) in kpageflags have a map count in kpagecount, read later: allocated in between (by the capture's own tools, whose working set stays out of the buddy allocator through a compaction); taken as held user pages that compaction does not move (pinned)`)
     fixCompoundOrders(m)
     for (const z of m.zones) {
-      this.markUninitialised(z)
-      this.inferPageblockTypes(z)
-      this.buildFreeLists(z)
-      this.settlePcp(z)
+      const census = zoneCensus(m, z)
+      this.markUninitialised(z, census)
+      this.inferPageblockTypes(z, census)
+      this.buildFreeLists(z, census)
+      this.settlePcp(z, census)
     }
     return { model: m, allocator: this.allocator }
   }
@@ -219,14 +233,13 @@ export class ExactLayoutBuilder {
    * zone. Initialisation runs from the start of the zone, so they are the zone's top blocks
    * that hold nothing but flagless unmapped pages.
    */
-  private markUninitialised(z: Zone): void {
+  private markUninitialised(z: Zone, census: Census): void {
     const m = this.model
     const map = m.memMap
     const base = m.basePfn
     const pbPages = m.pageblockNrPages
-    this.markZeroHoles(z)
-    let reserved = 0
-    for (let p = z.startPfn; p < z.endPfn; p++) if (map[p - base] === PageKind.RESERVED) reserved++
+    this.markZeroHoles(z, census)
+    const reserved = census.reserved
     const unmanaged = z.present - z.managed - reserved
     if (unmanaged < pbPages) return
     let want = Math.floor(unmanaged / pbPages)
@@ -235,16 +248,14 @@ export class ExactLayoutBuilder {
       const s = Math.max(pb * pbPages, z.startPfn)
       const e = Math.min((pb + 1) * pbPages, z.endPfn)
       if (s >= e) break
-      let flagless = true
-      let holes = 0
-      for (let p = s; p < e; p++) {
-        const b = map[p - base]
-        if (b === PageKind.HOLE) holes++
-        else if (b !== PageKind.PCP) { flagless = false; break }
-      }
-      if (!flagless) break
+      // flagless: every page a hole or flagless and unmapped (census counts, kept up to date)
+      const i = pb - census.first
+      const holes = census.hole[i]!
+      if (holes + census.pcp[i]! !== e - s) break
       if (holes === e - s) continue
       map.fill(PageKind.UNINIT, s - base, e - base)
+      census.pcp[i] = 0
+      census.hole[i] = 0
       marked += e - s
       want--
     }
@@ -256,13 +267,12 @@ export class ExactLayoutBuilder {
    * memmap exists read as all-zero entries in newer kernels rather than KPF_NOPAGE: the longest
    * runs of wholly flagless, unmapped pageblocks are taken as those holes.
    */
-  private markZeroHoles(z: Zone): void {
+  private markZeroHoles(z: Zone, census: Census): void {
     const m = this.model
     const map = m.memMap
     const base = m.basePfn
     const pbPages = m.pageblockNrPages
-    let known = 0
-    for (let p = z.startPfn; p < z.endPfn; p++) if (map[p - base] === PageKind.HOLE) known++
+    const known = census.holes
     let want = Math.floor((z.spanned - z.present - known) / pbPages)
     if (want <= 0) return
     const runs: Array<[number, number]> = []
@@ -270,8 +280,8 @@ export class ExactLayoutBuilder {
     const first = Math.ceil(z.startPfn / pbPages)
     const last = Math.floor(z.endPfn / pbPages)
     for (let pb = first; pb <= last; pb++) {
-      let all = pb < last
-      for (let p = pb * pbPages; all && p < (pb + 1) * pbPages; p++) if (map[p - base] !== PageKind.PCP) all = false
+      // pageblocks first..last−1 lie wholly in the zone: all flagless when every page is
+      const all = pb < last && census.pcp[pb - census.first] === pbPages
       if (all && runStart < 0) runStart = pb
       if (!all && runStart >= 0) { runs.push([runStart, pb - runStart]); runStart = -1 }
     }
@@ -281,13 +291,15 @@ export class ExactLayoutBuilder {
       if (want <= 0 || len < 2) break
       const n = Math.min(len, want)
       map.fill(PageKind.HOLE, start * pbPages - base, (start + n) * pbPages - base)
+      census.pcp.fill(0, start - census.first, start + n - census.first)
+      census.hole.fill(pbPages, start - census.first, start + n - census.first)
       marked += n * pbPages
       want -= n
     }
     if (marked > 0) this.notes.push(`${z.label}: ${marked} all-zero kpageflags entries inside the zone's span taken as its holes (spanned ${z.spanned} − present ${z.present})`)
   }
 
-  private inferPageblockTypes(z: Zone): void {
+  private inferPageblockTypes(z: Zone, census: Census): void {
     const m = this.model
     const c = this.capture
     const mts = m.migratetypes
@@ -343,53 +355,31 @@ export class ExactLayoutBuilder {
       const first0 = Math.max((first + i) * pbPages, z.startPfn) - base
       if (type[i] === -1 && (map[first0] === PageKind.HOLE || map[first0] === PageKind.UNINIT)) type[i] = mts.movable
     }
-    const fixedPb = Uint8Array.from(type, (t) => (t >= 0 ? 1 : 0))
-    // per pageblock: unmovable-looking pages (flagless ones included), slab pages, kernel pages
-    // that are certainly in use (not flagless), movable (LRU, compound) pages
+    const fixedPb = new Uint8Array(nPb)
+    for (let i = 0; i < nPb; i++) fixedPb[i] = type[i]! >= 0 ? 1 : 0
+    // per pageblock (zoneCensus): unmovable-looking pages (flagless ones included), slab pages,
+    // kernel pages that are certainly in use (not flagless), movable (LRU, compound) pages
+    const { slab, kern, mov } = census
     const unmov = new Int32Array(nPb)
-    const slab = new Int32Array(nPb)
-    const kern = new Int32Array(nPb)
-    const mov = new Int32Array(nPb)
-    for (let i = 0; i < nPb; i++) {
-      const s = Math.max((first + i) * pbPages, z.startPfn) - base
-      const e = Math.min((first + i + 1) * pbPages, z.endPfn) - base
-      for (let p = s; p < e; p++) {
-        const b = map[p]!
-        if (b === PageKind.BUDDY_TAIL || b === PageKind.HOLE || b === PageKind.UNINIT) continue
-        if (b === PageKind.SLAB) { slab[i]!++; unmov[i]!++; kern[i]!++ }
-        else if (b === PageKind.PCP) unmov[i]!++
-        else if (b === PageKind.KERNEL || b === PageKind.PAGETABLE || b === PageKind.RESERVED || b === PageKind.ZERO) { unmov[i]!++; kern[i]!++ }
-        else if (b >= 0x40 || b === PageKind.COMPOUND_TAIL || b === PageKind.ANON || b === PageKind.FILE || b === PageKind.UNEVICTABLE || b === PageKind.WRITEBACK || b === PageKind.PINNED) mov[i]!++
-      }
-    }
+    for (let i = 0; i < nPb; i++) unmov[i] = kern[i]! + census.pcp[i]!
     // the free blocks as buildFreeLists will cut them (merges across pageblocks refused between a
     // CMA block and another), grouped into units: a free block larger than a pageblock with the
     // pageblocks it covers, or one pageblock with the free blocks whose head lies in it
     const unitOf = new Int32Array(nPb).fill(-1)
     const unitWeight: number[] = []
     const unitFirst: number[] = []
-    const freeBlocks: number[] = []
-    for (let p = z.startPfn; p < z.endPfn;) {
-      if (map[p - base] !== PageKind.BUDDY_TAIL) { p++; continue }
-      let order = 0
-      while (order < m.maxOrder) {
-        const size = 2 ** (order + 1)
-        if (p % size !== 0 || p + size > z.endPfn) break
-        let ok = true
-        for (let q = p + 2 ** order; q < p + size; q++) if (map[q - base] !== PageKind.BUDDY_TAIL) { ok = false; break }
-        if (!ok) break
-        if (order + 1 > pbo && (type[Math.floor(p / pbPages) - first] === mts.cma) !== (type[Math.floor((p + 2 ** order) / pbPages) - first] === mts.cma)) break
-        order++
-      }
-      freeBlocks.push(p, order)
+    const cma = mts.cma
+    const freeBlocks = cutFreeRuns(m, z, census, (a, b) => (type[Math.floor(a / pbPages) - first] === cma) !== (type[Math.floor(b / pbPages) - first] === cma))
+    for (let k = 0; k < freeBlocks.length; k += 2) {
+      const p = freeBlocks[k]!
+      const order = freeBlocks[k + 1]!
       if (order > pbo) {
         const i0 = Math.floor(p / pbPages) - first
         const u = unitWeight.length
         unitWeight.push(2 ** (order - pbo))
         unitFirst.push(i0)
-        for (let k = 0; k < 2 ** (order - pbo); k++) unitOf[i0 + k] = u
+        for (let q = 0; q < 2 ** (order - pbo); q++) unitOf[i0 + q] = u
       }
-      p += 2 ** order
     }
     for (let i = 0; i < nPb; i++) {
       if (unitOf[i]! >= 0) continue
@@ -410,7 +400,8 @@ export class ExactLayoutBuilder {
       uType[u] = ft
       for (let o = 0; o < nrOrders; o++) fixed[ft]![o]! += hist[u * nrOrders + o]!
     }
-    const fixedUnit = Uint8Array.from(uType, (t) => (t >= 0 ? 1 : 0))
+    const fixedUnit = new Uint8Array(nU)
+    for (let u = 0; u < nU; u++) fixedUnit[u] = uType[u]! >= 0 ? 1 : 0
     // whole free units: to the types whose lists hold free blocks of their order (the lowest PFNs
     // to the unmovable types, where early kernel allocations cluster)
     const wholeOrder = (u: number): number => {
@@ -447,10 +438,15 @@ export class ExactLayoutBuilder {
     }
     // the rest by unmovable content: the blocks with the most unmovable pages become
     // Unmovable/Reclaimable (the slab-heaviest of them Reclaimable)
-    const rest: number[] = []
-    for (let u = 0; u < nU; u++) if (uType[u] === -1) rest.push(u)
     const un = (u: number): number => unmov[unitFirst[u]!]!
-    rest.sort((a, b) => un(b) - un(a) || a - b)
+    // by unmovable pages, most first, then by unit: one numeric sort of (pbPages − un)·2^32 + u
+    let nRest = 0
+    for (let u = 0; u < nU; u++) if (uType[u] === -1) nRest++
+    const keys = new Float64Array(nRest)
+    for (let u = 0, k = 0; u < nU; u++) if (uType[u] === -1) keys[k++] = (pbPages - un(u)) * 4294967296 + u
+    keys.sort()
+    const rest: number[] = new Array<number>(nRest)
+    for (let k = 0; k < nRest; k++) rest[k] = keys[k]! % 4294967296
     const nonMov = Math.min(rest.length, Math.max(0, remaining[mts.unmovable] ?? 0) + Math.max(0, remaining[mts.reclaimable] ?? 0))
     const nonMovUnits = rest.slice(0, nonMov)
     const slabRatio = (u: number): number => (un(u) > 0 ? slab[unitFirst[u]!]! / un(u) : 0)
@@ -470,7 +466,8 @@ export class ExactLayoutBuilder {
     }
     for (let u = 0; u < nU; u++) if (uType[u] === -1) uType[u] = mts.movable
     // then swaps that bring the free lists closer to pagetypeinfo's (migratetype_assign.ts)
-    const search = Int8Array.from(uType, (t, u) => (fixedUnit[u] ? -1 : t))
+    const search = new Int8Array(nU)
+    for (let u = 0; u < nU; u++) search[u] = fixedUnit[u] ? -1 : uType[u]!
     const searchable = mts.names.map((_, mt) => mt !== mts.cma)
     const res = improveAssignment({
       nrOrders, nrTypes: mts.count, hist, weight: Int32Array.from(unitWeight), type: search, fixed, target: free, searchable,
@@ -496,35 +493,15 @@ export class ExactLayoutBuilder {
     this.notes.push(`${z.label}: pageblock migratetypes inferred from page contents and pagetypeinfo's free lists, keeping its counts per type (page_owner not captured): ${res.after} free pages on other lists than pagetypeinfo's (${res.before} by page contents alone; ${res.swaps} pairs of pageblock types swapped)`)
   }
 
-  private buildFreeLists(z: Zone): void {
+  private buildFreeLists(z: Zone, census: Census): void {
     const m = this.model
-    const map = m.memMap
-    const base = m.basePfn
-    const maxOrder = m.maxOrder
-    const pbo = m.geometry.pageblockOrder
     const mts = m.migratetypes
-    const blocks: number[] = []
-    let p = z.startPfn
-    while (p < z.endPfn) {
-      if (map[p - base] !== PageKind.BUDDY_TAIL) { p++; continue }
-      let order = 0
-      while (order < maxOrder) {
-        const size = 2 ** (order + 1)
-        if (p % size !== 0 || p + size > z.endPfn) break
-        let ok = true
-        for (let q = p + 2 ** order; q < p + size; q++) if (map[q - base] !== PageKind.BUDDY_TAIL) { ok = false; break }
-        if (!ok) break
-        if (order + 1 > pbo) {
-          // __free_one_page refuses merges across pageblocks of different types if either is not mergeable
-          const a = m.getPageblockMigratetype(p)
-          const b = m.getPageblockMigratetype(p + 2 ** order)
-          if (a !== b && (!mts.isMergeable(a) || !mts.isMergeable(b))) break
-        }
-        order++
-      }
-      blocks.push(p, order)
-      p += 2 ** order
-    }
+    // __free_one_page refuses merges across pageblocks of different types if either is not mergeable
+    const blocks = cutFreeRuns(m, z, census, (pa, pb) => {
+      const a = m.getPageblockMigratetype(pa)
+      const b = m.getPageblockMigratetype(pb)
+      return a !== b && (!mts.isMergeable(a) || !mts.isMergeable(b))
+    })
     for (let i = blocks.length - 2; i >= 0; i -= 2) {
       const pfn = blocks[i]!
       const order = blocks[i + 1]!
@@ -532,65 +509,272 @@ export class ExactLayoutBuilder {
     }
   }
 
-  private settlePcp(z: Zone): void {
+  private settlePcp(z: Zone, census: Census): void {
     const m = this.model
     const map = m.memMap
     const base = m.basePfn
-    const near: number[] = []
-    const far: number[] = []
-    const whole: number[] = []
     const pbPages = m.pageblockNrPages
+    const { pcp, first, nPb } = census
     // a whole aligned pageblock of flagless, unmapped pages: a THP-order page on a pcp list
     // (6.1 keeps pcp lists for the PMD order too; freed hugetlb pages and THPs land there)
+    const isWhole = new Uint8Array(nPb)
+    const wholePbs: number[] = []
     for (let p = z.startPfn - (z.startPfn % pbPages); p + pbPages <= z.endPfn; p += pbPages) {
       if (p < z.startPfn) continue
-      let all = true
-      for (let q = p; q < p + pbPages; q++) if (map[q - base] !== PageKind.PCP) { all = false; break }
-      if (all) for (let q = p; q < p + pbPages; q++) whole.push(q)
+      const i = p / pbPages - first
+      if (pcp[i] === pbPages) { isWhole[i] = 1; wholePbs.push(p) }
     }
-    const inWhole = new Set(whole)
+    const wholePages = wholePbs.length * pbPages
     // Kernel allocations without flags (pipe buffers, vmalloc, kernel stacks) cluster in the
     // blocks the fallback rules gave to unmovable allocations; pages on pcp lists lie wherever
     // pages were freed, a few in each block among LRU and buddy pages. So the flagless pages of
     // the blocks holding the fewest of them are taken as pcp pages first (those beside a free
-    // buddy first within one block density).
-    const density = new Map<number, number>()
-    for (let p = z.startPfn; p < z.endPfn; p++) {
-      if (map[p - base] !== PageKind.PCP || inWhole.has(p)) continue
-      const b = Math.floor(p / pbPages)
-      density.set(b, (density.get(b) ?? 0) + 1)
+    // buddy first within one block density): sorted by (2·density + not beside a free buddy, PFN).
+    let nCand = 0
+    for (let i = 0; i < nPb; i++) if (!isWhole[i]) nCand += pcp[i]!
+    const keys = new Float64Array(nCand)
+    let k = 0
+    for (let i = 0; i < nPb && k < nCand; i++) {
+      const d = pcp[i]!
+      if (d === 0 || isWhole[i]) continue
+      const s = Math.max((first + i) * pbPages, z.startPfn)
+      const e = Math.min((first + i + 1) * pbPages, z.endPfn)
+      for (let p = s; p < e; p++) {
+        if (map[p - base] !== PageKind.PCP) continue
+        const buddy = p ^ 1
+        const bb = buddy >= z.startPfn && buddy < z.endPfn ? map[buddy - base]! : 0
+        keys[k++] = (d * 2 + (isFreeHead(bb) || bb === PageKind.BUDDY_TAIL ? 0 : 1)) * 4294967296 + p
+      }
     }
-    const cand: Array<[number, number]> = []
-    for (let p = z.startPfn; p < z.endPfn; p++) {
-      if (map[p - base] !== PageKind.PCP || inWhole.has(p)) continue
-      const buddy = p ^ 1
-      const bb = buddy >= z.startPfn && buddy < z.endPfn ? map[buddy - base]! : 0
-      const d = density.get(Math.floor(p / pbPages))!
-      cand.push([p, d * 2 + (isFreeHead(bb) || bb === PageKind.BUDDY_TAIL ? 0 : 1)])
-    }
-    cand.sort((a, b) => a[1] - b[1] || a[0] - b[0])
-    for (const [p] of cand) near.push(p)
+    keys.sort()
     const want = z.pcpPages
-    const all = whole.length <= want ? [...whole, ...near, ...far] : [...near, ...far, ...whole]
-    for (let k = want; k < all.length; k++) map[all[k]! - base] = PageKind.KERNEL
-    if (all.length < want) this.notes.push(`${z.label}: zoneinfo counts ${want} per-cpu free pages but only ${all.length} flagless pages exist`)
+    const total = wholePages + nCand
+    // the order pages are kept in: whole blocks first when they fit, else the candidates first;
+    // every page past the first `want` is a kernel page
+    const nearFrom = wholePages <= want ? Math.max(0, want - wholePages) : want
+    for (let j = nearFrom; j < nCand; j++) map[(keys[j]! % 4294967296) - base] = PageKind.KERNEL
+    const wholeFrom = wholePages <= want ? wholePages : Math.max(0, want - nCand)
+    for (let j = wholeFrom; j < wholePages;) {
+      const p = wholePbs[Math.floor(j / pbPages)]! + (j % pbPages)
+      const end = wholePbs[Math.floor(j / pbPages)]! + pbPages
+      map.fill(PageKind.KERNEL, p - base, end - base)
+      j += end - p
+    }
+    if (total < want) this.notes.push(`${z.label}: zoneinfo counts ${want} per-cpu free pages but only ${total} flagless pages exist`)
   }
 }
 
-/** Set the order of every compound head from the run of tails that follows it. */
+/** Per pageblock of a zone (index pb − first, the pageblock's pages in the zone): page counts. */
+interface Census {
+  first: number
+  nPb: number
+  /** flagless unmapped pages (per-cpu free pages or kernel pages, settled later) */
+  pcp: Int32Array
+  /** slab pages */
+  slab: Int32Array
+  /** kernel pages certainly in use: slab, page tables, reserved, zero page, flagless mapped */
+  kern: Int32Array
+  /** movable pages: LRU, compound heads and tails, pinned (free in kpageflags, mapped in kpagecount) */
+  mov: Int32Array
+  /** KPF_BUDDY pages (free block tails before the free lists are built) */
+  buddy: Int32Array
+  /** holes (KPF_NOPAGE, or outside every zone) */
+  hole: Int32Array
+  /** the zone's KPF_NOPAGE pages, and its PG_reserved ones */
+  holes: number
+  reserved: number
+}
+
+/**
+ * Packed per-page increments of the census, 8 bits a field: pcp | slab << 8 | kern << 16 | mov
+ * << 24 (CENSUS_A), holes | reserved << 8 | buddy << 16 (CENSUS_B); CENSUS_A2/B2 hold the sums for two page
+ * bytes read as one 16-bit word. A pass adds one entry of each per two pages and unpacks every
+ * 254 pages, so two table loads and two adds count six kinds on two pages.
+ */
+const CENSUS_A = new Int32Array(256)
+const CENSUS_B = new Int32Array(256)
+for (let b = 0; b < 256; b++) {
+  if (b === PageKind.PCP) CENSUS_A[b] = 1
+  else if (b === PageKind.SLAB) CENSUS_A[b] = (1 << 8) | (1 << 16)
+  else if (b === PageKind.KERNEL || b === PageKind.PAGETABLE || b === PageKind.RESERVED || b === PageKind.ZERO) CENSUS_A[b] = 1 << 16
+  else if (b >= 0x40 || b === PageKind.COMPOUND_TAIL || b === PageKind.ANON || b === PageKind.FILE || b === PageKind.UNEVICTABLE || b === PageKind.WRITEBACK || b === PageKind.PINNED) CENSUS_A[b] = 1 << 24
+  if (b === PageKind.HOLE) CENSUS_B[b] = 1
+  else if (b === PageKind.RESERVED) CENSUS_B[b] = 1 << 8
+  else if (b === PageKind.BUDDY_TAIL) CENSUS_B[b] = 1 << 16
+}
+let CENSUS_A2: Int32Array | null = null
+let CENSUS_B2: Int32Array | null = null
+
+/** One pass over a zone's pages: the counts every later step of the exact layout needs. */
+function zoneCensus(m: MemoryModel, z: Zone): Census {
+  const map = m.memMap
+  const base = m.basePfn
+  const pbPages = m.pageblockNrPages
+  const first = Math.floor(z.startPfn / pbPages)
+  const nPb = Math.floor((z.endPfn - 1) / pbPages) - first + 1
+  const pcp = new Int32Array(nPb)
+  const slab = new Int32Array(nPb)
+  const kern = new Int32Array(nPb)
+  const mov = new Int32Array(nPb)
+  const buddy = new Int32Array(nPb)
+  const hole = new Int32Array(nPb)
+  let holes = 0
+  let reserved = 0
+  const A = CENSUS_A
+  const B = CENSUS_B
+  if (!CENSUS_A2 || !CENSUS_B2) {
+    CENSUS_A2 = new Int32Array(65536)
+    CENSUS_B2 = new Int32Array(65536)
+    for (let h = 0; h < 65536; h++) {
+      CENSUS_A2[h] = (A[h & 0xff]! + A[h >>> 8]!) | 0
+      CENSUS_B2[h] = (B[h & 0xff]! + B[h >>> 8]!) | 0
+    }
+  }
+  const A2 = CENSUS_A2
+  const B2 = CENSUS_B2
+  const u16 = new Uint16Array(map.buffer, map.byteOffset, map.length >> 1)
+  for (let i = 0; i < nPb; i++) {
+    const s = Math.max((first + i) * pbPages, z.startPfn) - base
+    const e = Math.min((first + i + 1) * pbPages, z.endPfn) - base
+    let np = 0, ns = 0, nk = 0, nm = 0, nb = 0, nh = 0
+    let a = 0
+    let h = 0
+    // an odd first or last byte alone, the rest two bytes at a time
+    if (s & 1) { a = A[map[s]!]!; h = B[map[s]!]! }
+    if (e & 1 && e - 1 >= s + (s & 1)) { a = (a + A[map[e - 1]!]!) | 0; h = (h + B[map[e - 1]!]!) | 0 }
+    const w0 = (s + 1) >> 1
+    const w1 = e >> 1
+    for (let w = w0; w < w1;) {
+      const we = Math.min(w1, w + 126)
+      for (; w < we; w++) {
+        const x = u16[w]!
+        a = (a + A2[x]!) | 0
+        h = (h + B2[x]!) | 0
+      }
+      np += a & 0xff
+      ns += (a >>> 8) & 0xff
+      nk += (a >>> 16) & 0xff
+      nm += a >>> 24
+      nh += h & 0xff
+      reserved += (h >>> 8) & 0xff
+      nb += h >>> 16
+      a = 0
+      h = 0
+    }
+    np += a & 0xff
+    ns += (a >>> 8) & 0xff
+    nk += (a >>> 16) & 0xff
+    nm += a >>> 24
+    nh += h & 0xff
+    reserved += (h >>> 8) & 0xff
+    nb += h >>> 16
+    holes += nh
+    hole[i] = nh
+    pcp[i] = np
+    slab[i] = ns
+    kern[i] = nk
+    mov[i] = nm
+    buddy[i] = nb
+  }
+  return { first, nPb, pcp, slab, kern, mov, buddy, hole, holes, reserved }
+}
+
+/** A 32-bit view of memMap (its buffer is its own, so 4-byte aligned), for word-at-a-time scans. */
+function words32(map: Uint8Array): Uint32Array {
+  return new Uint32Array(map.buffer, map.byteOffset, map.length >> 2)
+}
+
+/** First index in [from, to) whose byte is `v`, or `to`; four bytes at a time. */
+function findByte(map: Uint8Array, w32: Uint32Array, from: number, to: number, v: number): number {
+  let i = from
+  for (; i < to && (i & 3) !== 0; i++) if (map[i] === v) return i
+  const pat = v * 0x01010101
+  let w = i >> 2
+  const wEnd = to >> 2
+  // a byte of x is zero where the word holds v (the classic has-zero-byte test)
+  while (w < wEnd) {
+    const x = w32[w]! ^ pat
+    if ((((x - 0x01010101) & ~x) & 0x80808080) !== 0) break
+    w++
+  }
+  for (i = w << 2; i < to; i++) if (map[i] === v) return i
+  return to
+}
+
+/** First index in [from, to) whose byte is not `v`, or `to`; four bytes at a time. */
+function runEnd(map: Uint8Array, w32: Uint32Array, from: number, to: number, v: number): number {
+  let i = from
+  for (; i < to && (i & 3) !== 0; i++) if (map[i] !== v) return i
+  const pat = v * 0x01010101
+  let w = i >> 2
+  const wEnd = to >> 2
+  while (w < wEnd && w32[w] === pat) w++
+  for (i = w << 2; i < to; i++) if (map[i] !== v) return i
+  return to
+}
+
+/**
+ * The zone's free blocks as the kernel's merging leaves them: each run of KPF_BUDDY pages cut
+ * into the largest aligned blocks of at most MAX_ORDER, from its start; a merge above the
+ * pageblock order is refused where `refuse(lower half, upper half)` says. Flat [pfn, order, …].
+ */
+function cutFreeRuns(m: MemoryModel, z: Zone, census: Census, refuse: (lower: number, upper: number) => boolean): number[] {
+  const map = m.memMap
+  const w32 = words32(map)
+  const base = m.basePfn
+  const maxOrder = m.maxOrder
+  const pbo = m.geometry.pageblockOrder
+  const pbPages = m.pageblockNrPages
+  const end = z.endPfn - base
+  const blocks: number[] = []
+  let i = z.startPfn - base
+  while (i < end) {
+    // pageblocks without a free page are stepped over whole
+    let pb = Math.floor((i + base) / pbPages) - census.first
+    while (pb < census.nPb && census.buddy[pb] === 0) pb++
+    if (pb >= census.nPb) break
+    i = Math.max(i, (census.first + pb) * pbPages - base)
+    i = findByte(map, w32, i, Math.min(end, (census.first + pb + 1) * pbPages - base), PageKind.BUDDY_TAIL)
+    if (i >= Math.min(end, (census.first + pb + 1) * pbPages - base)) continue
+    const runE = runEnd(map, w32, i, end, PageKind.BUDDY_TAIL) + base
+    let p = i + base
+    while (p < runE) {
+      let order = 0
+      while (order < maxOrder) {
+        const size = 2 ** (order + 1)
+        if (p % size !== 0 || p + size > runE) break
+        if (order + 1 > pbo && refuse(p, p + 2 ** order)) break
+        order++
+      }
+      blocks.push(p, order)
+      p += 2 ** order
+    }
+    i = runE - base
+  }
+  return blocks
+}
+
 export function fixCompoundOrders(m: MemoryModel): void {
   const map = m.memMap
+  const w32 = words32(map)
   const n = map.length
-  for (let i = 0; i < n; i++) {
+  const nw = w32.length
+  let i = 0
+  while (i < n) {
+    if ((i & 3) === 0) {
+      // heads are the only bytes with bit 6 set before the free lists are built
+      let w = i >> 2
+      while (w < nw && (w32[w]! & 0x40404040) === 0) w++
+      if (w << 2 !== i) { i = w << 2; continue }
+    }
     const b = map[i]!
-    if (b !== THP_HEAD && b !== HUGETLB_HEAD && b !== FOLIO_HEAD) continue
-    let j = i + 1
-    while (j < n && map[j] === PageKind.COMPOUND_TAIL && j - i < 2 ** 15) j++
+    if (b !== THP_HEAD && b !== HUGETLB_HEAD && b !== FOLIO_HEAD) { i++; continue }
+    const j = runEnd(map, w32, i + 1, Math.min(n, i + 2 ** 15), PageKind.COMPOUND_TAIL)
     const len = j - i
     let order = 0
     while (2 ** (order + 1) <= len && order < 15) order++
     map[i] = b | order
-    i = j - 1
+    i = j
   }
 }
 

@@ -90,6 +90,10 @@ export function improveAssignment(p: AssignProblem): AssignResult {
   const before = dist()
   const types: number[] = []
   for (let t = 0; t < T; t++) if (p.searchable[t]) types.push(t)
+  // a swap needs units of two searchable types
+  const held = new Uint8Array(T)
+  for (let u = 0; u < n; u++) if (type[u]! >= 0 && p.searchable[type[u]!]) held[type[u]!] = 1
+  if (types.filter((t) => held[t]).length < 2) return { type, swaps: 0, before, after: before }
   // per unit: its histogram as (order, count) pairs, a signature, and its content cost per type
   const sparse: Array<Array<[number, number]>> = []
   const sigOf: string[] = []
@@ -113,19 +117,28 @@ export function improveAssignment(p: AssignProblem): AssignResult {
   // units grouped by (type, weight, histogram): one swap per pair of groups is evaluated, with
   // the member whose contents fit the other type best (kept up to date as units move)
   interface Rep { u: number; c: number; v: number }
-  interface Group { sig: string; members: Set<number>; reps: Array<Rep | null> }
-  const groups: Array<Map<string, Group>> = Array.from({ length: T }, () => new Map())
+  interface Group { id: number; members: Set<number>; reps: Array<Rep | null>; mask: number }
+  const sigIds = new Map<string, number>()
+  const sigId = new Int32Array(n)
+  const maskOf = new Int32Array(n)
+  for (let u = 0; u < n; u++) {
+    let id = sigIds.get(sigOf[u]!)
+    if (id === undefined) { id = sigIds.size; sigIds.set(sigOf[u]!, id) }
+    sigId[u] = id
+    for (const [o] of sparse[u]!) maskOf[u]! |= 1 << o
+  }
+  const groups: Array<Map<number, Group>> = Array.from({ length: T }, () => new Map())
   const addTo = (u: number, t: number): void => {
-    let g = groups[t]!.get(sigOf[u]!)
-    if (!g) { g = { sig: sigOf[u]!, members: new Set(), reps: [] }; groups[t]!.set(sigOf[u]!, g) }
+    let g = groups[t]!.get(sigId[u]!)
+    if (!g) { g = { id: sigId[u]!, members: new Set(), reps: [], mask: maskOf[u]! }; groups[t]!.set(sigId[u]!, g) }
     g.members.add(u)
     g.reps = []
   }
   const removeFrom = (u: number, t: number): void => {
-    const g = groups[t]!.get(sigOf[u]!)!
+    const g = groups[t]!.get(sigId[u]!)!
     g.members.delete(u)
     g.reps = []
-    if (g.members.size === 0) groups[t]!.delete(sigOf[u]!)
+    if (g.members.size === 0) groups[t]!.delete(sigId[u]!)
   }
   for (let u = 0; u < n; u++) if (type[u]! >= 0 && p.searchable[type[u]!]) addTo(u, type[u]!)
   const rep = (g: Group, from: number, to: number): Rep => {
@@ -142,8 +155,19 @@ export function improveAssignment(p: AssignProblem): AssignResult {
   }
   const maxSwaps = p.maxSwaps ?? 20 * n + 100
   let swaps = 0
-  const d = new Float64Array(nrOrders)
-  const touched: number[] = []
+  // A swap of a (type A) and b (type B) moves v_o = hist(a)_o − hist(b)_o free blocks of each
+  // order o from A's lists to B's: the distance changes by Σ_o g_o(v_o), with
+  // g_o(v) = (|D_A,o − v| − |D_A,o| + |D_B,o + v| − |D_B,o|)·2^o. Per group, the sum over its own
+  // orders is taken once per step (SA for a's side, SB for b's); a pair then adds only the
+  // correction on the orders both histograms hold. All terms are integers: the sums are exact
+  // in any order, so this is the same value the order-by-order sum gives.
+  const gain = (DA: Float64Array, DB: Float64Array, o: number, v: number): number =>
+    (Math.abs(DA[o]! - v) - Math.abs(DA[o]!) + Math.abs(DB[o]! + v) - Math.abs(DB[o]!)) * pw[o]!
+  const side = (sp: Array<[number, number]>, DA: Float64Array, DB: Float64Array, sign: number): number => {
+    let s = 0
+    for (const [o, c] of sp) s += gain(DA, DB, o, sign * c)
+    return s
+  }
   while (swaps < maxSwaps) {
     let best: { dF: number; dC: number; a: number; b: number } | null = null
     for (let ia = 0; ia < types.length; ia++) {
@@ -153,27 +177,26 @@ export function improveAssignment(p: AssignProblem): AssignResult {
         const B = types[ib]!
         if (groups[B]!.size === 0) continue
         const DA = D[A]!, DB = D[B]!
+        const gbs = [...groups[B]!.values()]
+        const ys = gbs.map((gb) => rep(gb, B, A))
+        const sbs = ys.map((y) => side(sparse[y.u]!, DA, DB, -1))
         for (const ga of groups[A]!.values()) {
           const x = rep(ga, A, B)
-          const sa = sparse[x.u]!
-          for (const gb of groups[B]!.values()) {
-            if (ga.sig === gb.sig) continue
-            const y = rep(gb, B, A)
-            if (weight[x.u] !== weight[y.u] || x.v + y.v > 0) continue
-            const sb = sparse[y.u]!
-            // d = hist(a) − hist(b): what moves from A to B
-            for (const [o, c] of sa) { if (d[o] === 0) touched.push(o); d[o]! += c }
-            for (const [o, c] of sb) { if (d[o] === 0 && !touched.includes(o)) touched.push(o); d[o]! -= c }
-            let dF = 0
-            for (const o of touched) {
-              const v = d[o]!
-              if (v !== 0) {
-                const a = DA[o]!, b = DB[o]!
-                dF += (Math.abs(a - v) - Math.abs(a) + Math.abs(b + v) - Math.abs(b)) * pw[o]!
-              }
-              d[o] = 0
+          const sa = side(sparse[x.u]!, DA, DB, 1)
+          const xw = weight[x.u]!
+          for (let k = 0; k < gbs.length; k++) {
+            const gb = gbs[k]!
+            if (ga.id === gb.id) continue
+            const y = ys[k]!
+            if (xw !== weight[y.u] || x.v + y.v > 0) continue
+            let dF = sa + sbs[k]!
+            let common = ga.mask & gb.mask
+            while (common !== 0) {
+              const o = 31 - Math.clz32(common & -common)
+              common &= common - 1
+              const a = hist[x.u * nrOrders + o]!, b = hist[y.u * nrOrders + o]!
+              dF += gain(DA, DB, o, a - b) - gain(DA, DB, o, a) - gain(DA, DB, o, -b)
             }
-            touched.length = 0
             if (dF >= 0) continue
             const dC = x.c + y.c
             if (!best || dF < best.dF || (dF === best.dF && (dC < best.dC || (dC === best.dC && (Math.min(x.u, y.u) < Math.min(best.a, best.b) || (Math.min(x.u, y.u) === Math.min(best.a, best.b) && Math.max(x.u, y.u) < Math.max(best.a, best.b))))))) {
