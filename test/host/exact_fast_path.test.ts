@@ -12,7 +12,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { loadSnapshot, findCmaAreas } from '../../host/load.ts'
 import { withOpened } from '../../host/snapshot.ts'
-import { KpageDecoder, synthesizeModel, summarizeZone, type MemoryModel } from '../../engine/index.ts'
+import { KpageDecoder, computePageblockMap, synthesizeModel, summarizeZone, type MemoryModel } from '../../engine/index.ts'
 import { ReferenceExactLayoutBuilder } from '../helpers/exact_reference/exact.ts'
 import { referenceZoneCounts } from '../helpers/exact_reference/summary.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
@@ -66,12 +66,16 @@ function layoutDiff(a: MemoryModel, b: MemoryModel): string[] {
       if (x !== y) out.push(`${za.label}: free list ${i} (order ${Math.floor(i / a.migratetypes.count)}, type ${i % a.migratetypes.count}) differs in content or order`)
     })
   })
-  // the zone summaries' page counts (word-at-a-time and table-driven) against the plain loops
+  // the zone summaries' page counts (word-at-a-time and table-driven, and mixed flags from a
+  // precomputed pageblock map as the app's open passes it) against the plain loops
+  const pbMap = computePageblockMap(a)
   for (const z of a.zones) {
     const s = summarizeZone(a, z, a.geometry.pageblockOrder)
     const r = referenceZoneCounts(a, z)
     if (s.pcpPages !== r.pcpPages) out.push(`${z.label}: summary pcp pages ${s.pcpPages} vs ${r.pcpPages}`)
     if (JSON.stringify(s.mixedPageblocks) !== JSON.stringify(r.mixed)) out.push(`${z.label}: summary mixed pageblocks ${JSON.stringify(s.mixedPageblocks)} vs ${JSON.stringify(r.mixed)}`)
+    const sm = summarizeZone(a, z, a.geometry.pageblockOrder, pbMap).mixedPageblocks
+    if (JSON.stringify(sm) !== JSON.stringify(r.mixed)) out.push(`${z.label}: summary mixed pageblocks from the pageblock map ${JSON.stringify(sm)} vs ${JSON.stringify(r.mixed)}`)
   }
   const na = a.build.notes.join('\n')
   const nb = b.build.notes.join('\n')
