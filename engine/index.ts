@@ -49,7 +49,7 @@ export { startIsolatePageRange, undoIsolatePageRange, testPagesIsolated, hasUnmo
 export { allocContigRange, allocContigPages, allocContigMigrateRange, allocMigrationTarget, pfnRangeValidContig, CONTIG_RESULT_TEXT, DEFAULT_BLOCKER_CAP, type ContigWindow, type ContigResult, type ContigPagesResult } from './mm/migrate.ts'
 export { cmaAlloc, withCmaMigratetype, newCmaArea, discoverCmaAreas, applyCmaAreas, inferCmaBitmap, unlistZone, relistZone, cmaAreasFromBootLog, cmaAreasFromDebugfs, cmaPageblockRuns, findNextZeroAreaOff, bitmapAlignedMask, bitmapAlignedOffset, type CmaArea, type CmaAllocResult } from './mm/cma.ts'
 export { growHugetlbPool, countHugetlbPages, type HugetlbGrowResult, type HugetlbGrowOptions } from './mm/hugetlb.ts'
-export { placePins, compactionStragglers, type PinPlacement, type PinOptions } from './whatif/pins.ts'
+export { placePins, compactionStragglers, StragglerMemo, type PinPlacement, type PinOptions } from './whatif/pins.ts'
 export { carveZoneMovable, findZoneMovablePfns, setupLowmemReserve, type MovableSpec, type MovableResult, type CoreSize } from './whatif/movable.ts'
 export {
   runCmaWhatIf, runHugetlbWhatIf, runContigWhatIf, runThpWhatIf, thpGfp, thpEligible, defaultCmaAlign, describeBlockers, summarizeBlockers, DEFRAG_MODES, CONTIG_COUNTERS,

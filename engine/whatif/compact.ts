@@ -14,7 +14,7 @@ import { fragmentationScoreWmark61 } from '../metrics/fragmentation.ts'
 import { computePageblockMap } from '../metrics/pageblock_map.ts'
 import { diffPageblocks, diffFreeArea, type PageblockDiff } from '../metrics/diff.ts'
 import { applyPinned, type PinnedAssumption } from './assumptions.ts'
-import { placePins, type PinOptions } from './pins.ts'
+import { placePins, type PinOptions, type StragglerMemo } from './pins.ts'
 
 export interface CompactWhatIfOptions {
   /** only this node (compact_node); default every node (compact_memory) */
@@ -110,19 +110,21 @@ export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, o
  * The same run as runCompactWhatIf() (same steps in the same order, so the same after-state and
  * counters), for a seed of an ensemble: it skips only what reads the model without changing it
  * (the before/after zone summaries, pageblock maps and their diff, the event log, the release
- * rules' page count) and reports the free blocks and counters.
+ * rules' page count) and reports the free blocks and counters. `memo`: the runs are all on copies
+ * of one layout, so the pages a full compaction would still move (pins placed after a compaction)
+ * are found once for them.
  */
-export function runCompactSeed(model: MemoryModel, allocator: PageAllocator, opts: CompactWhatIfOptions, hpageOrder: number): CompactSeedOutcome {
-  return compactWhatIf(model, allocator, opts, hpageOrder, false) as CompactSeedOutcome
+export function runCompactSeed(model: MemoryModel, allocator: PageAllocator, opts: CompactWhatIfOptions, hpageOrder: number, memo?: StragglerMemo): CompactSeedOutcome {
+  return compactWhatIf(model, allocator, opts, hpageOrder, false, memo) as CompactSeedOutcome
 }
 
-function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: CompactWhatIfOptions, hpageOrder: number, report: boolean): CompactWhatIfResult | CompactSeedOutcome {
+function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: CompactWhatIfOptions, hpageOrder: number, report: boolean, memo?: StragglerMemo): CompactWhatIfResult | CompactSeedOutcome {
   const assumptions: string[] = []
   // before anything touches the per-cpu lists: they are dealt out for the running CPU when first used
   if (opts.pcpCpu !== undefined) allocator.setRunningCpu(opts.pcpCpu)
   allocator.assumeLongFreeRun(opts.pcpLongFreeRun ?? false)
   if (opts.pcpLongFreeRun) assumptions.push('the running CPU starts in a long run of frees (a compaction ran just before this capture): its first pcp bulk free is already the largest (free_factor / free_count at their maximum)')
-  if (opts.pinOptions) assumptions.push(...placePins(model, allocator, opts.pinned ?? { kind: 'none' }, opts.pinOptions).says)
+  if (opts.pinOptions) assumptions.push(...placePins(model, allocator, opts.pinned ?? { kind: 'none' }, opts.pinOptions, memo).says)
   else assumptions.push(applyPinned(model, opts.pinned ?? { kind: 'none' }).says)
   if (report) assumptions.push(...releaseRulesNotModelled(model, allocator.policy.kernel))
   const unevictableAllowed = opts.unevictableAllowed ?? true

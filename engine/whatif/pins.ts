@@ -48,10 +48,29 @@ export function compactionStragglers(m: MemoryModel, alloc: PageAllocator): Set<
 }
 
 /**
- * Mark the assumption's pinned pages in the model. Returns how many and the sentences the
- * verdict must carry.
+ * compactionStragglers() found once for many models in the same state (an ensemble's runs, each
+ * on a copy of one layout, placing their pins first): one answer per allocator policy (the
+ * running CPU is in it; the copy the stragglers are found on takes only the policy).
  */
-export function placePins(m: MemoryModel, alloc: PageAllocator, a: PinnedAssumption, opts: PinOptions): { pinned: number; says: string[] } {
+export class StragglerMemo {
+  private readonly found = new Map<string, Set<number>>()
+
+  get(m: MemoryModel, alloc: PageAllocator): Set<number> {
+    const key = JSON.stringify(alloc.policy)
+    let s = this.found.get(key)
+    if (!s) {
+      s = compactionStragglers(m, alloc)
+      this.found.set(key, s)
+    }
+    return s
+  }
+}
+
+/**
+ * Mark the assumption's pinned pages in the model. Returns how many and the sentences the
+ * verdict must carry. `memo`: only for models that are all copies of one layout, not yet changed.
+ */
+export function placePins(m: MemoryModel, alloc: PageAllocator, a: PinnedAssumption, opts: PinOptions, memo?: StragglerMemo): { pinned: number; says: string[] } {
   const base = m.basePfn
   const says: string[] = []
   const mb = opts.migrateBeforePin
@@ -90,7 +109,7 @@ export function placePins(m: MemoryModel, alloc: PageAllocator, a: PinnedAssumpt
   const rng = new Rng(a.seed ?? 1)
   let first = 0
   if (opts.placement === 'after-compaction') {
-    const strag = compactionStragglers(m, alloc)
+    const strag = memo ? memo.get(m, alloc) : compactionStragglers(m, alloc)
     // stragglers to the front (keeping PFN order), then the seeded partial shuffle within each group
     const s: number[] = []
     const r: number[] = []

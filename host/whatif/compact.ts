@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os'
 import {
-  runCompactWhatIf, runCompactSeed, comparePredictedVsReal, sysctlInt, computePageblockMap, cloneModel, exportModel, modelTemplate, instantiateModel, type PageblockMap,
+  runCompactWhatIf, runCompactSeed, StragglerMemo, comparePredictedVsReal, sysctlInt, computePageblockMap, cloneModel, exportModel, modelTemplate, instantiateModel, type PageblockMap,
   type CompactWhatIfOptions, type CompactWhatIfResult, type CompactSeedOutcome, type ZoneSummary, type PredictedVsReal,
 } from '../../engine/index.ts'
 import type { WhatifCompactRequest } from '../../contract/schemas.ts'
@@ -131,7 +131,8 @@ type Built = { model: LoadedModel['model']; allocator: LoadedModel['allocator'] 
  * A seed job, as a worker runs it: it takes its ensemble's runs one at a time from the shared
  * queue until none is left, each on a fresh model: a copy of the exact layout (the host's, in
  * shared memory; else loaded here once), or the synthesized layout of the run's seed (the capture
- * read and parsed once). It reports what the band reads (runCompactSeed).
+ * read and parsed once). It reports what the band reads (runCompactSeed). Pins placed after a
+ * compaction on an exact layout find the pages that compaction would still move once per job.
  */
 export async function runSeedJob(job: SeedJob, opened: OpenedPath): Promise<SeedDone> {
   const queue = new Int32Array(job.queue)
@@ -142,7 +143,10 @@ export async function runSeedJob(job: SeedJob, opened: OpenedPath): Promise<Seed
   const capture = t.capture ? { capture: t.capture } : {}
   let make: (seed: number) => Built
   let hpageOrder: number
+  // every run on a copy of one exact layout: pins placed after a compaction need its stragglers found once
+  let memo: StragglerMemo | undefined
   if (job.exact || t.layout === 'exact') {
+    memo = new StragglerMemo()
     let exact = job.exact
     if (!exact) {
       const s = await loadSnapshot(opened, { ...capture, layout: 'exact', seed: t.seed })
@@ -159,7 +163,7 @@ export async function runSeedJob(job: SeedJob, opened: OpenedPath): Promise<Seed
   for (; i < job.runs.length; i = Atomics.add(queue, 0, 1)) {
     const run = job.runs[i]!
     const { model, allocator } = make(run.seed)
-    out.push({ index: i, outcome: runCompactSeed(model, allocator, run.options, hpageOrder) })
+    out.push({ index: i, outcome: runCompactSeed(model, allocator, run.options, hpageOrder, memo) })
   }
   return out
 }

@@ -1,6 +1,7 @@
 /**
  * An ensemble on the worker pool (one job per thread sharing a queue of runs, an exact layout in
- * shared memory copied per run, a synthesized layout's capture parsed once per job, runs that
+ * shared memory copied per run, the pages a compaction would still move found once per job for
+ * pins placed after a compaction, a synthesized layout's capture parsed once per job, runs that
  * cannot differ run once, each seed's run reporting only what the band reads) answers exactly
  * what the plain serial path answers: every run the full what-if, one after the other, on a copy
  * of the layout or on the layout loaded for its seed.
