@@ -11,7 +11,9 @@ import {
   type Capture, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
-import { withOpened, type SnapshotRef } from './snapshot.ts'
+import { withOpened, type SnapshotRef, type OpenedPath } from './snapshot.ts'
+import { seriesContext } from './series.ts'
+import { followsFullCompaction } from './whatif/pinned.ts'
 
 export type LayoutChoice = 'auto' | 'exact' | 'synthesized'
 
@@ -113,14 +115,14 @@ export function loadSnapshot(ref: SnapshotRef, opts: LoadOptions = {}): Promise<
   return withOpened(ref, async (o) => {
     const series = await o.series().catch(() => null)
     try {
-      return await loadFrom(o.path, series, await o.capture(opts.capture), opts)
+      return await loadFrom(o.path, series, await o.capture(opts.capture), opts, o)
     } finally {
       await series?.close()
     }
   })
 }
 
-async function loadFrom(path: string, series: SnapshotSeries | null, src: SnapshotSource, opts: LoadOptions): Promise<LoadedSnapshot> {
+async function loadFrom(path: string, series: SnapshotSeries | null, src: SnapshotSource, opts: LoadOptions, opened: OpenedPath): Promise<LoadedSnapshot> {
   const labels = series ? series.captures.map((c) => c.label) : null
   try {
     opts.onProgress?.('reading files', 0, src.files.length)
@@ -149,7 +151,9 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       built = b.finish()
     } else {
       opts.onProgress?.('synthesizing layout', 0, 0)
-      built = synthesizeModel(capture, { seed: opts.seed ?? 1, cmaBasePfn })
+      // a capture its series takes after a full compaction is synthesized packed, as compaction leaves a zone
+      const afterCompaction = series ? followsFullCompaction(await seriesContext(opened, src.label).catch(() => null)) : false
+      built = synthesizeModel(capture, { seed: opts.seed ?? 1, cmaBasePfn, afterCompaction })
     }
     const { model, allocator } = built
     allocator.policy.fallback = fallbackRuleFor(capture.machine.kernelRelease)

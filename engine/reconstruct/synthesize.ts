@@ -16,7 +16,7 @@
  * may hold one block of its own order; the other halves become the candidates of the next order.
  */
 import { MemoryModel, MigratetypeTable, type Geometry } from '../mm/mmzone.ts'
-import { PageKind, THP_HEAD, compoundHead } from '../mm/page.ts'
+import { PageKind, THP_HEAD, compoundHead, isBuddyPage } from '../mm/page.ts'
 import { PageAllocator } from '../mm/page_alloc.ts'
 import { Rng } from '../sim/rng.ts'
 import type { Capture } from '../snapshot.ts'
@@ -26,6 +26,45 @@ export interface SynthesizeOptions {
   seed?: number
   /** first PFN of each CMA area, when known (from CMA debugfs, cma=size@base or the boot log) */
   cmaBasePfn?: number | null
+  /**
+   * the capture was taken after a full compaction (its series says so): compaction leaves the
+   * zone packed, the migrate scanner's low end emptied and the free scanner's high end filled
+   * (isolate_migratepages from zone_start_pfn up, isolate_freepages from the zone end down), so
+   * free blocks are placed preferring low PFNs and used pages fill the high end. How complete the
+   * packing is, is not in the counts: each seed draws it (see freeGradient).
+   */
+  afterCompaction?: boolean
+}
+
+export interface ClusterShape {
+  /** share of the non-Movable pageblocks at the zone's high end (the rest at its low end) */
+  topShare: number
+  /** how far they mix into the Movable ones, as a share of the zone (0: contiguous runs) */
+  spread: number
+}
+
+/**
+ * Where the Unmovable, Reclaimable and other non-Movable pageblocks sit: at both ends of a
+ * zone, split and mixed as the seed draws (its own stream, like freeGradient). The corpus's
+ * kpageflags put most at the high end, some at the low end, a few in mid-zone runs; the draw
+ * covers every split (5–95 % at the top) and mixing from contiguous runs to half the zone.
+ */
+export function clusterShape(seed: number): ClusterShape {
+  const r = new Rng((Math.imul(seed, 0x9e3779b1) ^ 0x27d4eb2f) >>> 0)
+  return { topShare: 0.05 + 0.9 * r.next(), spread: 0.5 * r.next() }
+}
+
+/**
+ * How strongly free memory prefers low PFNs in a zone: free blocks are placed with weight
+ * exp(−g·x), x the relative position in the zone (0 at zone_start_pfn, 1 at the end); 0 is a
+ * uniform placement. Drawn per seed from its own stream, so the rest of a seed's layout stays
+ * as it was: after a full compaction between 2 (a packing cut short where the scanners met, or
+ * pins left in place) and 8 (nearly all free memory below the meeting point); otherwise 0.
+ */
+export function freeGradient(seed: number, afterCompaction: boolean): number {
+  if (!afterCompaction) return 0
+  const r = new Rng((seed ^ 0x5bd1e995) >>> 0)
+  return 2 + 6 * r.next()
 }
 
 /** Marker for pages that are free-able but not yet decided, during construction only. */
@@ -42,14 +81,17 @@ export function synthesizeModel(c: Capture, opts: SynthesizeOptions = {}): { mod
   const model = new MemoryModel(geometry, mts, zones, { method: 'synthesized', seed, notes })
   const allocator = new PageAllocator(model)
   const rng = new Rng(seed)
+  const gradient = freeGradient(seed, opts.afterCompaction ?? false)
+  const shape = clusterShape(seed)
+  if (gradient > 0) notes.push(`the capture follows a full compaction: free blocks placed preferring low PFNs (weight exp(−${gradient.toFixed(2)}·x) over the zone), used pages at the high end, as compaction leaves a zone`)
   for (const s of shapes) {
     const zone = model.findZone(s.node, s.name)!
-    synthesizeZone(c, model, allocator, s, zone, rng, notes, opts)
+    synthesizeZone(c, model, allocator, s, zone, rng, notes, opts, gradient, shape)
   }
   return { model, allocator }
 }
 
-function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s: ZoneShape, zone: import('../mm/mmzone.ts').Zone, rng: Rng, notes: string[], opts: SynthesizeOptions): void {
+function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s: ZoneShape, zone: import('../mm/mmzone.ts').Zone, rng: Rng, notes: string[], opts: SynthesizeOptions, gradient: number, shape: ClusterShape): void {
   const mts = m.migratetypes
   const pbo = m.geometry.pageblockOrder
   const pbPages = 2 ** pbo
@@ -74,6 +116,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const lastPb = Math.floor((zone.endPfn - 1) / pbPages)
   const nPb = lastPb - firstPb + 1
   const pbStart = (i: number): number => (firstPb + i) * pbPages
+  /** weight of a free block in pageblock i (1 when the placement is uniform) */
+  const weight = (i: number): number => (gradient > 0 ? Math.exp(-gradient * (i + 0.5) / nPb) : 1)
   /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page) */
   const touched = new Uint8Array(nPb)
   // inside the zone only [start, start + reserved + holes) is decided so far
@@ -146,6 +190,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       for (const mt of wantTypes) for (let k = 0; k < (free[mt]?.[o] ?? 0); k++) demand.push(mt)
       rng.shuffle(demand)
       rng.shuffle(pool)
+      if (gradient > 0) weightedOrder(pool, (node) => weight(node.i), rng)
       const next: Node[] = []
       let d = 0
       for (const node of pool) {
@@ -189,7 +234,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     }
   }
 
-  // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest shuffled
+  // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest clustered
   const unassigned: number[] = []
   for (let i = 0; i < nPb; i++) if (pbType[i] === -1) unassigned.push(i)
   const bag: number[] = []
@@ -198,7 +243,6 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // reserved pages live in Unmovable blocks: move Unmovable entries to the front for those
   const reservedBlocks = unassigned.filter((i) => touched[i] === 1)
   const others = unassigned.filter((i) => touched[i] !== 1)
-  const ordered = [...reservedBlocks, ...others]
   let bi = 0
   const unmovableFirst = (): number => {
     const j = bag.indexOf(mts.unmovable, bi)
@@ -208,7 +252,24 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     bag[bi] = t
     return bag[bi++]!
   }
-  for (const i of ordered) pbType[i] = touched[i] === 1 ? unmovableFirst() : (bag[bi++] ?? mts.movable)
+  for (const i of reservedBlocks) pbType[i] = unmovableFirst()
+  // the other types cluster at the zone's ends (isolated Movable pageblocks between them), as
+  // kpageflags shows on every capture of fixtures/: the kernel's own early allocations take
+  // the first pageblocks of the free lists and memblock's top-down boot allocations the last,
+  // and later Unmovable/Reclaimable allocations steal next to those (steal_suitable_fallback
+  // keeps filling a stolen pageblock). How they split between the ends and how tightly they
+  // cluster is not in the counts: each seed draws both (clusterShape).
+  const rest = bag.slice(bi)
+  const other = rest.filter((mt) => mt !== mts.movable)
+  const movableLeft = rest.length - other.length
+  const { topShare, spread } = shape
+  const key = (i: number): number => {
+    const x = (i + 0.5) / nPb
+    return Math.min(x / (1 - topShare), (1 - x) / topShare) + spread * rng.next()
+  }
+  const byKey = others.map((i) => ({ i, k: key(i) })).sort((a, b) => a.k - b.k)
+  byKey.forEach(({ i }, r) => { pbType[i] = r < other.length ? other[r]! : mts.movable })
+  if (movableLeft + other.length < others.length) notes.push(`${label}: ${others.length - movableLeft - other.length} pageblocks beyond pagetypeinfo's counts taken as Movable`)
   for (let i = 0; i < nPb; i++) m.pageblockMt[firstPb + i - m.pbBase] = pbType[i]!
 
   // THPs of pageblock size occupy whole Movable pageblocks: set them aside before small free blocks
@@ -261,6 +322,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       while (need > 0 && cands.length > 0) {
         const j = rng.int(cands.length)
         const i = cands[j]!
+        if (gradient > 0 && rng.next() >= weight(i)) continue
         quota[i * lowOrders + o]! += 1
         need--
         if (cap(i) <= 0) { cands[j] = cands[cands.length - 1]!; cands.pop() }
@@ -272,6 +334,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
         while (need > 0 && any.length > 0) {
           const j = rng.int(any.length)
           const i = any[j]!
+          if (gradient > 0 && rng.next() >= weight(i)) continue
           quota[i * lowOrders + o]! += 1
           const ov = overflow.get(i) ?? []
           ov.push([o, mt])
@@ -299,7 +362,14 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   }
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
-  fillUsed(m, zone, s, rng, firstPb, nPb, pbType)
+  fillUsed(m, zone, s, rng, firstPb, nPb, pbType, gradient > 0)
+}
+
+/** Order items by weighted sampling without replacement (Efraimidis–Spirakis keys u^(1/w)). */
+function weightedOrder<T>(items: T[], w: (t: T) => number, rng: Rng): void {
+  const keyed = items.map((t) => ({ t, k: Math.log(rng.next() || Number.MIN_VALUE) / w(t) }))
+  keyed.sort((a, b) => b.k - a.k)
+  keyed.forEach((x, i) => { items[i] = x.t })
 }
 
 /** Put a free block on the lists (memMap head + list + counters) without merging. */
@@ -379,7 +449,7 @@ function layoutPageblock(
 }
 
 /** Turn every still-undecided page into a used page of a kind that suits its pageblock. */
-function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array): void {
+function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array, afterCompaction: boolean): void {
   const mts = m.migratetypes
   const map = m.memMap
   const base = m.basePfn
@@ -405,12 +475,21 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     const end = Math.min((firstPb + i + 1) * pbPages, zone.endPfn)
     let p = start - base
     const e = end - base
+    // after a full compaction (sync, whole zone, skip bits ignored) a Movable pageblock that
+    // still holds used pages beside free ones holds pages the compaction could not move
+    // (isolate_migratepages_block skips pages with extra references; migrate_pages fails on
+    // pinned ones): its LRU pages are taken as pinned
+    let keep = false
+    if (afterCompaction && (mt === mts.movable || mt === mts.cma)) {
+      for (let q = p; q < e; q++) if (isBuddyPage(map[q]!)) { keep = true; break }
+    }
     while (p < e) {
       if (map[p] !== UNDECIDED) { p++; continue }
       const len = 1 + rng.int(64)
       const r = rng.next()
       let kind: number
-      if (mt === mts.movable || mt === mts.cma) kind = r < pUnevictable ? PageKind.UNEVICTABLE : r < pUnevictable + (1 - pUnevictable) * pAnon ? PageKind.ANON : PageKind.FILE
+      if (keep) kind = PageKind.PINNED
+      else if (mt === mts.movable || mt === mts.cma) kind = r < pUnevictable ? PageKind.UNEVICTABLE : r < pUnevictable + (1 - pUnevictable) * pAnon ? PageKind.ANON : PageKind.FILE
       else if (mt === mts.reclaimable) kind = PageKind.SLAB_RECLAIMABLE
       else kind = r < pSlab ? PageKind.SLAB : r < pSlab + pPgtable ? PageKind.PAGETABLE : PageKind.KERNEL
       for (let k = 0; k < len && p < e && map[p] === UNDECIDED; k++, p++) {
