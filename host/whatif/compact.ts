@@ -31,6 +31,8 @@ export interface Band {
   /** per zone label: free blocks per order after, median / 5th / 95th percentile */
   zones: Record<string, { median: number[]; p5: number[]; p95: number[]; highOrderPages: Stat }>
   counters: Record<string, Stat>
+  /** free pages in blocks ≥ pageblock order over every zone compacted, per seed's total */
+  highOrderPages?: Stat
 }
 
 export interface WhatifCompactJson {
@@ -100,7 +102,8 @@ export function band(results: CompactWhatIfResult[], seeds: number[], pageblockO
   })
   const counters: Band['counters'] = {}
   for (const k of Object.keys(first.counters)) counters[k] = stats(results.map((r) => r.counters[k] ?? 0))
-  return { seeds, zones, counters }
+  const highOrderPages = stats(results.map((r) => r.after.reduce((t, z) => t + z.freeBlocks.reduce((s, n, o) => s + (o >= pageblockOrder ? n * 2 ** o : 0), 0), 0)))
+  return { seeds, zones, counters, highOrderPages }
 }
 
 /** Runs the seeds of an ensemble (on the worker pool; in one thread when absent). */
