@@ -100,31 +100,55 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const base = m.basePfn
   const label = zone.label
 
-  // 1. holes at the zone end, reserved pages at the zone start; everything else undecided
+  // 1. what is not in the buddy allocator's view: holes, pages not yet initialised, reserved pages
   map.fill(UNDECIDED, zone.startPfn - base, zone.endPfn - base)
-  // (x86's 640 KiB–1 MiB hole and the early memblock reservations both sit low in DMA)
-  const reserved = s.present - s.managed
-  if (reserved > 0) map.fill(PageKind.RESERVED, zone.startPfn - base, zone.startPfn + reserved - base)
-  const holes = s.spanned - s.present
-  if (holes > 0) {
-    map.fill(PageKind.HOLE, zone.startPfn + reserved - base, zone.startPfn + reserved + holes - base)
-    notes.push(`${label}: ${holes} hole pages (spanned − present) placed after the ${reserved} reserved pages at the zone start`)
-  }
-
-  // 2. pageblocks of the zone (stepping from zone_start_pfn, as pagetypeinfo counts them)
   const firstPb = Math.floor(zone.startPfn / pbPages)
   const lastPb = Math.floor((zone.endPfn - 1) / pbPages)
   const nPb = lastPb - firstPb + 1
   const pbStart = (i: number): number => (firstPb + i) * pbPages
   /** weight of a free block in pageblock i (1 when the placement is uniform) */
-  const weight = (i: number): number => (gradient > 0 ? Math.exp(-gradient * (i + 0.5) / nPb) : 1)
-  /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page) */
+  const W = freeDensity(rng.seed, zone.idx + 16 * zone.node, nPb, gradient)
+  const weight = (i: number): number => W[i]!
+  const holes = Math.max(0, s.spanned - s.present)
+  // memory the kernel has not initialised yet (deferred struct page init, deferred_init=lazy) is
+  // present but neither managed nor in pagetypeinfo's block counts: the pageblocks the span has
+  // beyond those counts and the holes, at the zone's top (deferred_init_memmap works upwards)
+  const counted = capturedBlockCounts(c, s.node, s.name, mts)
+  const countedBlocks = counted ? counted.reduce((x, y) => x + y, 0) : nPb
+  const uninitPb = Math.max(0, Math.min(nPb - countedBlocks - Math.floor(holes / pbPages), Math.floor((s.present - s.managed) / pbPages)))
+  let top = zone.endPfn
+  if (uninitPb > 0) {
+    top = Math.max(zone.startPfn, pbStart(nPb - uninitPb))
+    map.fill(PageKind.UNINIT, top - base, zone.endPfn - base)
+    notes.push(`${label}: ${zone.endPfn - top} pages at the top of the zone not yet initialised (present − managed, and pagetypeinfo counts ${countedBlocks} of the span's ${nPb} pageblocks)`)
+  }
+  const reserved = Math.max(0, s.present - s.managed - (zone.endPfn - top))
+  if (top - zone.startPfn < 64 * pbPages || s.cma > 0) {
+    // a small zone (x86's DMA): the early reservations low, then the 640 KiB–1 MiB hole; so too
+    // in a zone with a CMA area, whose place (known or at the top) the reserved runs must not take
+    if (reserved > 0) map.fill(PageKind.RESERVED, zone.startPfn - base, zone.startPfn + reserved - base)
+    if (holes > 0) {
+      map.fill(PageKind.HOLE, zone.startPfn + reserved - base, zone.startPfn + reserved + holes - base)
+      notes.push(`${label}: ${holes} hole pages (spanned − present) placed after the ${reserved} reserved pages at the zone start`)
+    }
+  } else {
+    // a large zone: its hole at the top (x86's PCI hole below 4 GiB ends DMA32), its reserved
+    // pages where memblock put them
+    if (holes > 0) {
+      map.fill(PageKind.HOLE, top - holes - base, top - base)
+      top -= holes
+      notes.push(`${label}: ${holes} hole pages (spanned − present) placed at the top of the zone`)
+    }
+    if (reserved > 0) placeReserved(map, base, zone.startPfn, top, reserved, pbPages, rng.seed, label, notes)
+  }
+  /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page), 4 = not counted (starts in a hole or memory not initialised) */
   const touched = new Uint8Array(nPb)
-  // inside the zone only [start, start + reserved + holes) is decided so far
-  const decidedEnd = zone.startPfn + Math.max(0, reserved) + Math.max(0, holes)
   for (let i = 0; i < nPb; i++) {
     const lo = pbStart(i)
-    if (lo < zone.startPfn || lo + pbPages > zone.endPfn || lo < decidedEnd) touched[i] = 1
+    if (lo < zone.startPfn || lo + pbPages > zone.endPfn) { touched[i] = 1; continue }
+    // pagetypeinfo counts a pageblock by its first page (pfn_to_online_page): none when that is a hole or not initialised
+    if (map[lo - base] === PageKind.HOLE || map[lo - base] === PageKind.UNINIT) { touched[i] = 4; continue }
+    for (let p = lo - base; p < lo + pbPages - base; p++) if (map[p] !== UNDECIDED) { touched[i] = 1; break }
   }
 
   // 3. target counts
@@ -139,7 +163,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     notes.push(`${label}: pageblock types unknown (no pagetypeinfo); all pageblocks Movable${cmaBlocks ? ` except ${cmaBlocks} CMA` : ''}`)
   }
   const totalBlocks = blocks.reduce((a, b) => a + b, 0)
-  if (totalBlocks !== nPb) notes.push(`${label}: pagetypeinfo counts ${totalBlocks} pageblocks, the zone span covers ${nPb}`)
+  if (totalBlocks !== nPb - uninitPb) notes.push(`${label}: pagetypeinfo counts ${totalBlocks} pageblocks, the zone span covers ${nPb}`)
 
   // pageblock types: -1 = not yet assigned
   const pbType = new Int8Array(nPb).fill(-1)
@@ -190,7 +214,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       for (const mt of wantTypes) for (let k = 0; k < (free[mt]?.[o] ?? 0); k++) demand.push(mt)
       rng.shuffle(demand)
       rng.shuffle(pool)
-      if (gradient > 0) weightedOrder(pool, (node) => weight(node.i), rng)
+      weightedOrder(pool, (node) => weight(node.i), rng)
       const next: Node[] = []
       let d = 0
       for (const node of pool) {
@@ -236,6 +260,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
 
   // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest clustered
   const unassigned: number[] = []
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] === 4) pbType[i] = mts.movable
   for (let i = 0; i < nPb; i++) if (pbType[i] === -1) unassigned.push(i)
   const bag: number[] = []
   for (let mt = 0; mt < mts.count; mt++) for (let k = 0; k < (remainingType[mt] ?? 0); k++) bag.push(mt)
@@ -322,7 +347,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       while (need > 0 && cands.length > 0) {
         const j = rng.int(cands.length)
         const i = cands[j]!
-        if (gradient > 0 && rng.next() >= weight(i)) continue
+        if (rng.next() >= weight(i)) continue
         quota[i * lowOrders + o]! += 1
         need--
         if (cap(i) <= 0) { cands[j] = cands[cands.length - 1]!; cands.pop() }
@@ -334,7 +359,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
         while (need > 0 && any.length > 0) {
           const j = rng.int(any.length)
           const i = any[j]!
-          if (gradient > 0 && rng.next() >= weight(i)) continue
+          if (rng.next() >= weight(i)) continue
           quota[i * lowOrders + o]! += 1
           const ov = overflow.get(i) ?? []
           ov.push([o, mt])
@@ -365,11 +390,66 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   fillUsed(m, zone, s, rng, firstPb, nPb, pbType, gradient > 0)
 }
 
+/** Segments of a zone over which the free-page density is drawn. */
+const DENSITY_SEGMENTS = 8
+
+/**
+ * The free-page density along a zone, per pageblock, relative to its largest (weights in
+ * (0, 1], at least 1/1000): free blocks are placed in proportion. The counts give none of it, and
+ * real zones are far from uniform: in the kpageflags of fixtures/ the log-odds of free against
+ * used pages in Movable pageblocks, over eighths of a zone, spread with a standard deviation of
+ * 0.35–2 (about 1 typically), mostly used at the low end (the boot frees memory to the free lists
+ * in ascending PFN order, to their tails, so the first allocations take the lowest pageblocks)
+ * and in runs of a workload's pages elsewhere. Each seed draws, from its own stream: a rise from
+ * the low end to the high end (slope 0–2 in log-odds over the zone), and for every eighth of the
+ * zone an offset ~ N(0, 1); after a full compaction the fall exp(−g·x) of freeGradient on top.
+ */
+export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient: number): Float64Array {
+  const r = new Rng((Math.imul(seed, 0xc2b2ae35) ^ Math.imul(zoneKey + 1, 0x27d4eb2f) ^ 0x3c6ef372) >>> 0)
+  const slope = 2 * r.next()
+  const seg: number[] = []
+  for (let k = 0; k < DENSITY_SEGMENTS; k++) {
+    // Box–Muller
+    const u = r.next() || Number.MIN_VALUE
+    seg.push(Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.next()))
+  }
+  const w = new Float64Array(nPb)
+  let max = -Infinity
+  for (let i = 0; i < nPb; i++) {
+    const x = (i + 0.5) / nPb
+    const v = slope * (x - 0.5) + seg[Math.min(DENSITY_SEGMENTS - 1, Math.floor(x * DENSITY_SEGMENTS))]! - gradient * x
+    w[i] = v
+    if (v > max) max = v
+  }
+  for (let i = 0; i < nPb; i++) w[i] = Math.max(1e-3, Math.exp(w[i]! - max))
+  return w
+}
+
 /** Order items by weighted sampling without replacement (Efraimidis–Spirakis keys u^(1/w)). */
 function weightedOrder<T>(items: T[], w: (t: T) => number, rng: Rng): void {
   const keyed = items.map((t) => ({ t, k: Math.log(rng.next() || Number.MIN_VALUE) / w(t) }))
   keyed.sort((a, b) => b.k - a.k)
   keyed.forEach((x, i) => { items[i] = x.t })
+}
+
+/**
+ * Reserved pages (present − managed) of a large zone where memblock leaves them: one run at the top of the
+ * usable zone (memblock allocates top-down: the memmap, page tables, per-cpu areas) and one at a
+ * position the seed draws (the kernel image, randomised by KASLR on x86, at the start of RAM on
+ * arm64; swiotlb). The split and the position are not in the counts: each seed draws them from
+ * its own stream.
+ */
+function placeReserved(map: Uint8Array, base: number, lo: number, hi: number, reserved: number, pbPages: number, seed: number, label: string, notes: string[]): void {
+  const n = Math.min(reserved, hi - lo)
+  const r = new Rng((Math.imul(seed, 0x85ebca6b) ^ 0x165667b1) >>> 0)
+  const atTop = Math.floor(n * r.next())
+  const rest = n - atTop
+  map.fill(PageKind.RESERVED, hi - atTop - base, hi - base)
+  // the other run: pageblock-aligned, anywhere below the top run
+  const room = hi - atTop - lo - rest
+  const at = lo + Math.floor((room > 0 ? r.int(Math.floor(room / pbPages) + 1) : 0) * pbPages)
+  map.fill(PageKind.RESERVED, at - base, at + rest - base)
+  notes.push(`${label}: ${n} reserved pages in two runs, ${atTop} at the top of the zone and ${rest} from PFN ${at} (memblock's top-down allocations and the kernel image; their split and place drawn by the seed)`)
 }
 
 /** Put a free block on the lists (memMap head + list + counters) without merging. */
