@@ -196,6 +196,11 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   const cpusCaptured = new Set(s.model.zones.flatMap((z) => z.pcpCpus.map((c) => c.cpu)))
   const triggerCpu = req.cpu === undefined && req.order === undefined && req.proactive === undefined && ctx?.trigger?.cpu != null && cpusCaptured.has(ctx.trigger.cpu) ? ctx.trigger.cpu : undefined
   const cpu = req.cpu ?? triggerCpu
+  // a synthesized ensemble draws every unknown per seed: when neither --cpu nor steps.log says
+  // which CPU ran a full compaction, each seed runs it on one of the capture's CPUs in turn
+  const cpuList = [...cpusCaptured].sort((x, y) => x - y)
+  const drawCpu = cpu === undefined && layout === 'synthesized' && seedCount > 1 && req.order === undefined && req.proactive === undefined && cpuList.length > 1
+  const cpuOf = (seed: number): number | undefined => (drawCpu ? cpuList[(seed - target.seed) % cpuList.length] : cpu)
   // a full compaction compared with the captured trigger is read when that capture was taken
   const settle = req.order === undefined && req.proactive === undefined && ctx?.trigger && !ctx.otherSteps.length && ctx.secondsToNext !== null ? ctx.secondsToNext : undefined
   const options = async (seed: number): Promise<CompactWhatIfOptions> => {
@@ -211,7 +216,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       pinOptions: { placement, migrateBeforePin: req.pinned !== undefined && req.pinned !== 'auto' },
       unevictableAllowed: sysctlInt(s.capture, 'compact_unevictable_allowed', 1) !== 0,
       extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
-      ...(cpu !== undefined ? { pcpCpu: cpu } : {}),
+      ...(cpuOf(seed) !== undefined ? { pcpCpu: cpuOf(seed)! } : {}),
       ...(settle !== undefined ? { settleSeconds: settle } : {}),
       // a capture taken right after a full compaction: that compaction's frees left the CPU's free run at its maximum
       ...(placement === 'after-compaction' ? { pcpLongFreeRun: true } : {}),
@@ -236,6 +241,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   const pending = jobs.length && env.runSeeds ? env.runSeeds(jobs) : null
   pending?.catch(() => undefined)
   const main = runCompactWhatIf(s.model, s.allocator, await options(target.seed), s.capture.machine.hpageOrder)
+  if (drawCpu) main.assumptions.push(`which CPU runs the compaction is not known (no --cpu, steps.log does not say): the ${seedCount} seeds run it on CPU ${cpuList.join(', ')} in turn`)
   if (triggerCpu !== undefined) main.assumptions.push(`CPU ${triggerCpu} runs the compaction: the series' steps.log says the trigger that follows this capture ran there`)
   let bandOut: Band | null = null
   if (runs.length) {
