@@ -55,16 +55,18 @@ export function clusterShape(seed: number): ClusterShape {
 }
 
 /**
- * How strongly free memory prefers low PFNs in a zone: free blocks are placed with weight
- * exp(−g·x), x the relative position in the zone (0 at zone_start_pfn, 1 at the end); 0 is a
- * uniform placement. Drawn per seed from its own stream, so the rest of a seed's layout stays
- * as it was: after a full compaction between 2 (a packing cut short where the scanners met, or
- * pins left in place) and 8 (nearly all free memory below the meeting point); otherwise 0.
+ * How strongly free memory keeps to low PFNs in a zone after a full compaction: pageblocks are
+ * filled with free blocks in weighted order, weight exp(−g·x), x the relative position in the
+ * zone (0 at zone_start_pfn, 1 at the end), so a packed zone's free memory lies below the point
+ * where the scanners met and its free scanner side is full (the first compaction took every free
+ * page there). Drawn per seed from its own stream, between 10 (a boundary blurred over a tenth
+ * of the zone) and 40 (sharp); 0 (no full compaction before the capture) leaves the density to
+ * freeDensity.
  */
 export function freeGradient(seed: number, afterCompaction: boolean): number {
   if (!afterCompaction) return 0
   const r = new Rng((seed ^ 0x5bd1e995) >>> 0)
-  return 2 + 6 * r.next()
+  return 10 + 30 * r.next()
 }
 
 /** Marker for pages that are free-able but not yet decided, during construction only. */
@@ -344,6 +346,14 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       let need = free[mt]?.[o] ?? 0
       if (need === 0) continue
       const cands = byType[mt]!.filter((i) => cap(i) > 0)
+      if (gradient > 0) {
+        // packed (after a full compaction): fill the pageblocks lowest first, in weighted order
+        for (const i of packedOrder(cands, weight, rng)) {
+          while (need > 0 && cap(i) > 0) { quota[i * lowOrders + o]! += 1; need-- }
+          if (need === 0) break
+        }
+        cands.length = 0
+      }
       while (need > 0 && cands.length > 0) {
         const j = rng.int(cands.length)
         const i = cands[j]!
@@ -356,6 +366,19 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
         const any: number[] = []
         for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && cap(i) > 0) any.push(i)
+        if (gradient > 0) {
+          for (const i of packedOrder(any, weight, rng)) {
+            while (need > 0 && cap(i) > 0) {
+              quota[i * lowOrders + o]! += 1
+              const ov = overflow.get(i) ?? []
+              ov.push([o, mt])
+              overflow.set(i, ov)
+              need--
+            }
+            if (need === 0) break
+          }
+          any.length = 0
+        }
         while (need > 0 && any.length > 0) {
           const j = rng.int(any.length)
           const i = any[j]!
@@ -402,9 +425,15 @@ const DENSITY_SEGMENTS = 8
  * in ascending PFN order, to their tails, so the first allocations take the lowest pageblocks)
  * and in runs of a workload's pages elsewhere. Each seed draws, from its own stream: a rise from
  * the low end to the high end (slope 0–2 in log-odds over the zone), and for every eighth of the
- * zone an offset ~ N(0, 1); after a full compaction the fall exp(−g·x) of freeGradient on top.
+ * zone an offset ~ N(0, 1). After a full compaction only the fall exp(−g·x) of freeGradient.
  */
 export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient: number): Float64Array {
+  if (gradient > 0) {
+    // a packed zone: the compaction's own order, not the boot's or the workload's
+    const w = new Float64Array(nPb)
+    for (let i = 0; i < nPb; i++) w[i] = Math.max(Number.MIN_VALUE, Math.exp(-gradient * (i + 0.5) / nPb))
+    return w
+  }
   const r = new Rng((Math.imul(seed, 0xc2b2ae35) ^ Math.imul(zoneKey + 1, 0x27d4eb2f) ^ 0x3c6ef372) >>> 0)
   const slope = 2 * r.next()
   const seg: number[] = []
@@ -423,6 +452,13 @@ export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient
   }
   for (let i = 0; i < nPb; i++) w[i] = Math.max(1e-3, Math.exp(w[i]! - max))
   return w
+}
+
+/** Pageblocks in the order a packed zone fills them: weighted sampling without replacement. */
+function packedOrder(list: number[], w: (i: number) => number, rng: Rng): number[] {
+  const out = [...list]
+  weightedOrder(out, w, rng)
+  return out
 }
 
 /** Order items by weighted sampling without replacement (Efraimidis–Spirakis keys u^(1/w)). */
