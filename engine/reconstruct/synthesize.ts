@@ -59,14 +59,15 @@ export function clusterShape(seed: number): ClusterShape {
  * filled with free blocks in weighted order, weight exp(−g·x), x the relative position in the
  * zone (0 at zone_start_pfn, 1 at the end), so a packed zone's free memory lies below the point
  * where the scanners met and its free scanner side is full (the first compaction took every free
- * page there). Drawn per seed from its own stream, between 10 (a boundary blurred over a tenth
- * of the zone) and 40 (sharp); 0 (no full compaction before the capture) leaves the density to
- * freeDensity.
+ * page there). The scanners meet at one pageblock, so the boundary is sharp: drawn per seed from
+ * its own stream between 40 (blurred over a fortieth of the zone) and 160; 0 (no full compaction
+ * before the capture) leaves the density to freeDensity. (A blur of a tenth of the zone left
+ * blocks of movable pages below the boundary and doubled the second compaction's migrations.)
  */
 export function freeGradient(seed: number, afterCompaction: boolean): number {
   if (!afterCompaction) return 0
   const r = new Rng((seed ^ 0x5bd1e995) >>> 0)
-  return 10 + 30 * r.next()
+  return 40 + 120 * r.next()
 }
 
 /** Marker for pages that are free-able but not yet decided, during construction only. */
