@@ -522,11 +522,28 @@ function weightedOrder(list: ArrayLike<number>, n: number, W: Float64Array, rng:
  * difference is not a number: two −∞) in position order: what a stable sort of the keyed entries gives.
  */
 function sortedByKey(keys: Float64Array, descending: boolean): Int32Array {
-  const perm = new Int32Array(keys.length)
-  for (let k = 0; k < perm.length; k++) perm[k] = k
-  if (descending) perm.sort((a, b) => (keys[b]! - keys[a]!) || a - b)
-  else perm.sort((a, b) => (keys[a]! - keys[b]!) || a - b)
-  return perm
+  const n = keys.length
+  let a = new Int32Array(n)
+  let b = new Int32Array(n)
+  for (let k = 0; k < n; k++) a[k] = k
+  // a bottom-up merge sort (stable: on a tie the left run's entry goes first), no comparator calls
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = lo + width < n ? lo + width : n
+      const hi = lo + 2 * width < n ? lo + 2 * width : n
+      let i = lo, j = mid, o = lo
+      while (i < mid && j < hi) {
+        const ki = keys[a[i]!]!, kj = keys[a[j]!]!
+        // the right entry goes first only when its key strictly precedes
+        if (descending ? kj > ki : kj < ki) b[o++] = a[j++]!
+        else b[o++] = a[i++]!
+      }
+      while (i < mid) b[o++] = a[i++]!
+      while (j < hi) b[o++] = a[j++]!
+    }
+    const t = a; a = b; b = t
+  }
+  return a
 }
 
 /**
