@@ -304,6 +304,8 @@ export interface BandDto {
   /** per zone label: free blocks per order after, median / 5th / 95th percentile */
   zones: Record<string, { median: number[]; p5: number[]; p95: number[]; highOrderPages: { median: number; p5: number; p95: number } }>
   counters: Record<string, { median: number; p5: number; p95: number }>
+  /** free pages in blocks ≥ pageblock order over every zone, each seed's total */
+  highOrderPages?: { median: number; p5: number; p95: number }
 }
 
 export interface RealOutcomeDto {

@@ -11,7 +11,9 @@ import {
   type Capture, type PageblockMap, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
-import { withOpened, type SnapshotRef } from './snapshot.ts'
+import { withOpened, type SnapshotRef, type OpenedPath } from './snapshot.ts'
+import { seriesContext } from './series.ts'
+import { followsFullCompaction } from './whatif/pinned.ts'
 
 export type LayoutChoice = 'auto' | 'exact' | 'synthesized'
 
@@ -139,9 +141,14 @@ function withCaptureRules(capture: Capture, built: { model: MemoryModel; allocat
   return built
 }
 
+/** Does the capture's series take it after a full compaction? Then it is synthesized packed, as compaction leaves a zone. */
+async function afterFullCompaction(o: OpenedPath, series: SnapshotSeries | null, label: string | null): Promise<boolean> {
+  return series ? followsFullCompaction(await seriesContext(o, label).catch(() => null)) : false
+}
+
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
-function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null): { model: MemoryModel; allocator: PageAllocator } {
-  return withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn }))
+function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, afterCompaction: boolean): { model: MemoryModel; allocator: PageAllocator } {
+  return withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction }))
 }
 
 /**
@@ -162,7 +169,8 @@ export function openForSynthesis(ref: SnapshotRef, opts: { capture?: string } = 
       try {
         const { capture, cmaAreas } = await parseFiles(o.path, series, src)
         const cmaBasePfn = cmaAreas[0]?.[0] ?? null
-        return { capture, layout: (seed: number) => synthesizedLayout(capture, seed, cmaBasePfn) }
+        const afterCompaction = await afterFullCompaction(o, series, src.label)
+        return { capture, layout: (seed: number) => synthesizedLayout(capture, seed, cmaBasePfn, afterCompaction) }
       } finally {
         await src.close()
       }
@@ -180,14 +188,14 @@ export function loadSnapshot(ref: SnapshotRef, opts: LoadOptions = {}): Promise<
   return withOpened(ref, async (o) => {
     const series = await o.series().catch(() => null)
     try {
-      return await loadFrom(o.path, series, await o.capture(opts.capture), opts)
+      return await loadFrom(o.path, series, await o.capture(opts.capture), opts, o)
     } finally {
       await series?.close()
     }
   })
 }
 
-async function loadFrom(path: string, series: SnapshotSeries | null, src: SnapshotSource, opts: LoadOptions): Promise<LoadedSnapshot> {
+async function loadFrom(path: string, series: SnapshotSeries | null, src: SnapshotSource, opts: LoadOptions, opened: OpenedPath): Promise<LoadedSnapshot> {
   const labels = series ? series.captures.map((c) => c.label) : null
   try {
     opts.onProgress?.('reading files', 0, src.files.length)
@@ -205,7 +213,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       built = withCaptureRules(capture, b.finish())
     } else {
       opts.onProgress?.('synthesizing layout', 0, 0)
-      built = synthesizedLayout(capture, opts.seed ?? 1, cmaBasePfn)
+      built = synthesizedLayout(capture, opts.seed ?? 1, cmaBasePfn, await afterFullCompaction(opened, series, src.label))
     }
     const { model, allocator } = built
     const map = opts.withMap ? computePageblockMap(model) : undefined

@@ -16,7 +16,7 @@
  * may hold one block of its own order; the other halves become the candidates of the next order.
  */
 import { MemoryModel, MigratetypeTable, type Geometry } from '../mm/mmzone.ts'
-import { PageKind, THP_HEAD, compoundHead, headOrder, isFreeHead } from '../mm/page.ts'
+import { PageKind, THP_HEAD, compoundHead, headOrder, isBuddyPage, isFreeHead } from '../mm/page.ts'
 import { PageAllocator } from '../mm/page_alloc.ts'
 import { Rng } from '../sim/rng.ts'
 import type { Capture } from '../snapshot.ts'
@@ -26,6 +26,48 @@ export interface SynthesizeOptions {
   seed?: number
   /** first PFN of each CMA area, when known (from CMA debugfs, cma=size@base or the boot log) */
   cmaBasePfn?: number | null
+  /**
+   * the capture was taken after a full compaction (its series says so): compaction leaves the
+   * zone packed, the migrate scanner's low end emptied and the free scanner's high end filled
+   * (isolate_migratepages from zone_start_pfn up, isolate_freepages from the zone end down), so
+   * free blocks are placed preferring low PFNs and used pages fill the high end. How complete the
+   * packing is, is not in the counts: each seed draws it (see freeGradient).
+   */
+  afterCompaction?: boolean
+}
+
+export interface ClusterShape {
+  /** share of the non-Movable pageblocks at the zone's high end (the rest at its low end) */
+  topShare: number
+  /** how far they mix into the Movable ones, as a share of the zone (0: contiguous runs) */
+  spread: number
+}
+
+/**
+ * Where the Unmovable, Reclaimable and other non-Movable pageblocks sit: at both ends of a
+ * zone, split and mixed as the seed draws (its own stream, like freeGradient). The corpus's
+ * kpageflags put most at the high end, some at the low end, a few in mid-zone runs; the draw
+ * covers every split (5–95 % at the top) and mixing from contiguous runs to half the zone.
+ */
+export function clusterShape(seed: number): ClusterShape {
+  const r = new Rng((Math.imul(seed, 0x9e3779b1) ^ 0x27d4eb2f) >>> 0)
+  return { topShare: 0.05 + 0.9 * r.next(), spread: 0.5 * r.next() }
+}
+
+/**
+ * How strongly free memory keeps to low PFNs in a zone after a full compaction: pageblocks are
+ * filled with free blocks in weighted order, weight exp(−g·x), x the relative position in the
+ * zone (0 at zone_start_pfn, 1 at the end), so a packed zone's free memory lies below the point
+ * where the scanners met and its free scanner side is full (the first compaction took every free
+ * page there). The scanners meet at one pageblock, so the boundary is sharp: drawn per seed from
+ * its own stream between 40 (blurred over a fortieth of the zone) and 160; 0 (no full compaction
+ * before the capture) leaves the density to freeDensity. (A blur of a tenth of the zone left
+ * blocks of movable pages below the boundary and doubled the second compaction's migrations.)
+ */
+export function freeGradient(seed: number, afterCompaction: boolean): number {
+  if (!afterCompaction) return 0
+  const r = new Rng((seed ^ 0x5bd1e995) >>> 0)
+  return 40 + 120 * r.next()
 }
 
 /** Marker for pages that are free-able but not yet decided, during construction only. */
@@ -44,14 +86,17 @@ export function synthesizeModel(c: Capture, opts: SynthesizeOptions = {}): { mod
   const model = new MemoryModel(geometry, mts, zones, { method: 'synthesized', seed, notes })
   const allocator = new PageAllocator(model)
   const rng = new Rng(seed)
+  const gradient = freeGradient(seed, opts.afterCompaction ?? false)
+  const shape = clusterShape(seed)
+  if (gradient > 0) notes.push(`the capture follows a full compaction: free blocks placed preferring low PFNs (weight exp(−${gradient.toFixed(2)}·x) over the zone), used pages at the high end, as compaction leaves a zone`)
   for (const s of shapes) {
     const zone = model.findZone(s.node, s.name)!
-    synthesizeZone(c, model, allocator, s, zone, rng, notes, opts)
+    synthesizeZone(c, model, allocator, s, zone, rng, notes, opts, gradient, shape)
   }
   return { model, allocator }
 }
 
-function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s: ZoneShape, zone: import('../mm/mmzone.ts').Zone, rng: Rng, notes: string[], opts: SynthesizeOptions): void {
+function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s: ZoneShape, zone: import('../mm/mmzone.ts').Zone, rng: Rng, notes: string[], opts: SynthesizeOptions, gradient: number, shape: ClusterShape): void {
   const mts = m.migratetypes
   const pbo = m.geometry.pageblockOrder
   const pbPages = 2 ** pbo
@@ -60,29 +105,66 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const base = m.basePfn
   const label = zone.label
 
-  // 1. holes at the zone end, reserved pages at the zone start; everything else undecided
+  // 1. what is not in the buddy allocator's view: holes, pages not yet initialised, reserved pages
   map.fill(UNDECIDED, zone.startPfn - base, zone.endPfn - base)
-  // (x86's 640 KiB–1 MiB hole and the early memblock reservations both sit low in DMA)
-  const reserved = s.present - s.managed
-  if (reserved > 0) map.fill(PageKind.RESERVED, zone.startPfn - base, zone.startPfn + reserved - base)
-  const holes = s.spanned - s.present
-  if (holes > 0) {
-    map.fill(PageKind.HOLE, zone.startPfn + reserved - base, zone.startPfn + reserved + holes - base)
-    notes.push(`${label}: ${holes} hole pages (spanned − present) placed after the ${reserved} reserved pages at the zone start`)
-  }
-
-  // 2. pageblocks of the zone (stepping from zone_start_pfn, as pagetypeinfo counts them)
   const firstPb = Math.floor(zone.startPfn / pbPages)
   const lastPb = Math.floor((zone.endPfn - 1) / pbPages)
   const nPb = lastPb - firstPb + 1
   const pbStart = (i: number): number => (firstPb + i) * pbPages
-  /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page) */
+  /** weight of a free block in pageblock i (1 when the placement is uniform) */
+  const W = freeDensity(rng.seed, zone.idx + 16 * zone.node, nPb, gradient)
+  const holes = Math.max(0, s.spanned - s.present)
+  // memory the kernel has not initialised yet (deferred struct page init, deferred_init=lazy) is
+  // present but neither managed nor in pagetypeinfo's block counts: the pageblocks the span has
+  // beyond those counts and the holes, at the zone's top (deferred_init_memmap works upwards)
+  const counted = capturedBlockCounts(c, s.node, s.name, mts)
+  const countedBlocks = counted ? counted.reduce((x, y) => x + y, 0) : nPb
+  const uninitPb = Math.max(0, Math.min(nPb - countedBlocks - Math.floor(holes / pbPages), Math.floor((s.present - s.managed) / pbPages)))
+  // the runs of pages decided here, [from, to) pairs (the rest of the zone is undecided)
+  const decided: number[] = []
+  let top = zone.endPfn
+  if (uninitPb > 0) {
+    top = Math.max(zone.startPfn, pbStart(nPb - uninitPb))
+    map.fill(PageKind.UNINIT, top - base, zone.endPfn - base)
+    decided.push(top, zone.endPfn)
+    notes.push(`${label}: ${zone.endPfn - top} pages at the top of the zone not yet initialised (present − managed, and pagetypeinfo counts ${countedBlocks} of the span's ${nPb} pageblocks)`)
+  }
+  const reserved = Math.max(0, s.present - s.managed - (zone.endPfn - top))
+  if (top - zone.startPfn < 64 * pbPages || s.cma > 0) {
+    // a small zone (x86's DMA): the early reservations low, then the 640 KiB–1 MiB hole; so too
+    // in a zone with a CMA area, whose place (known or at the top) the reserved runs must not take
+    if (reserved > 0) {
+      map.fill(PageKind.RESERVED, zone.startPfn - base, zone.startPfn + reserved - base)
+      decided.push(zone.startPfn, zone.startPfn + reserved)
+    }
+    if (holes > 0) {
+      map.fill(PageKind.HOLE, zone.startPfn + reserved - base, zone.startPfn + reserved + holes - base)
+      decided.push(zone.startPfn + reserved, zone.startPfn + reserved + holes)
+      notes.push(`${label}: ${holes} hole pages (spanned − present) placed after the ${reserved} reserved pages at the zone start`)
+    }
+  } else {
+    // a large zone: its hole at the top (x86's PCI hole below 4 GiB ends DMA32), its reserved
+    // pages where memblock put them
+    if (holes > 0) {
+      map.fill(PageKind.HOLE, top - holes - base, top - base)
+      decided.push(top - holes, top)
+      top -= holes
+      notes.push(`${label}: ${holes} hole pages (spanned − present) placed at the top of the zone`)
+    }
+    if (reserved > 0) placeReserved(map, base, zone.startPfn, top, reserved, pbPages, rng.seed, label, notes, decided)
+  }
+  /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page), 4 = not counted (starts in a hole or memory not initialised) */
   const touched = new Uint8Array(nPb)
-  // inside the zone only [start, start + reserved + holes) is decided so far
-  const decidedEnd = zone.startPfn + Math.max(0, reserved) + Math.max(0, holes)
   for (let i = 0; i < nPb; i++) {
     const lo = pbStart(i)
-    if (lo < zone.startPfn || lo + pbPages > zone.endPfn || lo < decidedEnd) touched[i] = 1
+    if (lo < zone.startPfn || lo + pbPages > zone.endPfn) { touched[i] = 1; continue }
+    // pagetypeinfo counts a pageblock by its first page (pfn_to_online_page): none when that is a hole or not initialised
+    if (map[lo - base] === PageKind.HOLE || map[lo - base] === PageKind.UNINIT) { touched[i] = 4; continue }
+    // any decided page in it (the few runs above, not a scan of its pages)
+    for (let r = 0; r < decided.length; r += 2) {
+      const from = decided[r]!, to = decided[r + 1]!
+      if (from < to && from < lo + pbPages && to > lo) { touched[i] = 1; break }
+    }
   }
 
   // 3. target counts
@@ -97,7 +179,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     notes.push(`${label}: pageblock types unknown (no pagetypeinfo); all pageblocks Movable${cmaBlocks ? ` except ${cmaBlocks} CMA` : ''}`)
   }
   const totalBlocks = blocks.reduce((a, b) => a + b, 0)
-  if (totalBlocks !== nPb) notes.push(`${label}: pagetypeinfo counts ${totalBlocks} pageblocks, the zone span covers ${nPb}`)
+  if (totalBlocks !== nPb - uninitPb) notes.push(`${label}: pagetypeinfo counts ${totalBlocks} pageblocks, the zone span covers ${nPb}`)
 
   // pageblock types: -1 = not yet assigned
   const pbType = new Int8Array(nPb).fill(-1)
@@ -148,6 +230,14 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       for (const mt of wantTypes) for (let k = 0; k < (free[mt]?.[o] ?? 0); k++) demand.push(mt)
       rng.shuffle(demand)
       rng.shuffle(pool)
+      {
+        const ids = new Int32Array(pool.length)
+        for (let k = 0; k < pool.length; k++) ids[k] = pool[k]!.i
+        const order = weightedOrder(ids, ids.length, W, rng)
+        const sorted: Node[] = new Array<Node>(pool.length)
+        for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
+        pool = sorted
+      }
       const next: Node[] = []
       let d = 0
       for (const node of pool) {
@@ -191,8 +281,9 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     }
   }
 
-  // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest shuffled
+  // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest clustered
   // (typed arrays: the same entries in the same order as plain arrays, without boxing half a million numbers)
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] === 4) pbType[i] = mts.movable
   let nBag = 0
   for (let mt = 0; mt < mts.count; mt++) nBag += Math.max(0, remainingType[mt] ?? 0)
   const bag = new Int32Array(nBag)
@@ -200,12 +291,12 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   for (let mt = 0; mt < mts.count; mt++) for (let k = 0; k < (remainingType[mt] ?? 0); k++) bag[nBag++] = mt
   rng.shuffle(bag)
   // reserved pages live in Unmovable blocks: move Unmovable entries to the front for those
-  let nOrdered = 0
-  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) nOrdered++
-  const ordered = new Int32Array(nOrdered)
-  nOrdered = 0
-  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] === 1) ordered[nOrdered++] = i
-  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] !== 1) ordered[nOrdered++] = i
+  let nReserved = 0, nOthers = 0
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) { if (touched[i] === 1) nReserved++; else nOthers++ }
+  const reservedBlocks = new Int32Array(nReserved)
+  const others = new Int32Array(nOthers)
+  nReserved = 0; nOthers = 0
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) { if (touched[i] === 1) reservedBlocks[nReserved++] = i; else others[nOthers++] = i }
   let bi = 0
   // no Unmovable entry lies in [bi, scanFrom): a search resumes past the entries already passed
   let scanFrom = 0
@@ -218,7 +309,30 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     bag[bi] = t
     return bag[bi++]!
   }
-  for (const i of ordered) pbType[i] = touched[i] === 1 ? unmovableFirst() : (bag[bi++] ?? mts.movable)
+  for (let k = 0; k < reservedBlocks.length; k++) pbType[reservedBlocks[k]!] = unmovableFirst()
+  // the other types cluster at the zone's ends (isolated Movable pageblocks between them), as
+  // kpageflags shows on every capture of fixtures/: the kernel's own early allocations take
+  // the first pageblocks of the free lists and memblock's top-down boot allocations the last,
+  // and later Unmovable/Reclaimable allocations steal next to those (steal_suitable_fallback
+  // keeps filling a stolen pageblock). How they split between the ends and how tightly they
+  // cluster is not in the counts: each seed draws both (clusterShape).
+  // the bag's entries left, the non-Movable ones in bag order
+  let nOther = 0
+  for (let k = bi; k < bag.length; k++) if (bag[k] !== mts.movable) nOther++
+  const other = new Int32Array(nOther)
+  nOther = 0
+  for (let k = bi; k < bag.length; k++) if (bag[k] !== mts.movable) other[nOther++] = bag[k]!
+  const movableLeft = bag.length - bi - other.length
+  const { topShare, spread } = shape
+  // each pageblock's key: its distance from the nearer end (scaled by that end's share), plus the mixing
+  const keys = new Float64Array(others.length)
+  for (let k = 0; k < others.length; k++) {
+    const x = (others[k]! + 0.5) / nPb
+    keys[k] = Math.min(x / (1 - topShare), (1 - x) / topShare) + spread * rng.next()
+  }
+  const byKey = sortedByKey(keys, false)
+  for (let r = 0; r < byKey.length; r++) pbType[others[byKey[r]!]!] = r < other.length ? other[r]! : mts.movable
+  if (movableLeft + other.length < others.length) notes.push(`${label}: ${others.length - movableLeft - other.length} pageblocks beyond pagetypeinfo's counts taken as Movable`)
   for (let i = 0; i < nPb; i++) m.pageblockMt[firstPb + i - m.pbBase] = pbType[i]!
 
   // THPs of pageblock size occupy whole Movable pageblocks: set them aside before small free blocks
@@ -277,8 +391,22 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
         const room = P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
         if (room > 0) { candI[nc] = i; candRoom[nc] = room; nc++ }
       }
+      if (gradient > 0) {
+        // packed (after a full compaction): fill the pageblocks lowest first, in weighted order
+        const order = weightedOrder(candI, nc, W, rng)
+        for (let r = 0; r < nc && need > 0; r++) {
+          const j = order[r]!
+          const q = o * nPb + candI[j]!
+          const take = candRoom[j]! < need ? candRoom[j]! : need
+          quota[q]! += take
+          need -= take
+        }
+        nc = 0
+      }
       while (need > 0 && nc > 0) {
         const j = rng.int(nc)
+        // placed in proportion to the free-page density (rejection: the draw is the seed's)
+        if (rng.next() >= W[candI[j]!]!) continue
         quota[o * nPb + candI[j]!]! += 1
         need--
         if (--candRoom[j]! <= 0) { nc--; candI[j] = candI[nc]!; candRoom[j] = candRoom[nc]! }
@@ -287,9 +415,25 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
         const any: number[] = []
         for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]! > 0) any.push(i)
+        if (gradient > 0) {
+          const order = weightedOrder(any, any.length, W, rng)
+          for (let r = 0; r < order.length && need > 0; r++) {
+            const i = any[order[r]!]!
+            const q = o * nPb + i
+            let ov = overflow.get(i)
+            if (!ov) { ov = []; overflow.set(i, ov) }
+            while (need > 0 && P[i]! + wholeCnt[q]! - quota[q]! > 0) {
+              quota[q]! += 1
+              ov.push([o, mt])
+              need--
+            }
+          }
+          any.length = 0
+        }
         while (need > 0 && any.length > 0) {
           const j = rng.int(any.length)
           const i = any[j]!
+          if (rng.next() >= W[i]!) continue
           const q = o * nPb + i
           quota[q]! += 1
           const ov = overflow.get(i) ?? []
@@ -318,7 +462,110 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   }
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
-  fillUsed(m, zone, s, rng, firstPb, nPb, pbType, touched)
+  fillUsed(m, zone, s, rng, firstPb, nPb, pbType, touched, gradient > 0)
+}
+
+/** Segments of a zone over which the free-page density is drawn. */
+const DENSITY_SEGMENTS = 8
+
+/**
+ * The free-page density along a zone, per pageblock, relative to its largest (weights in
+ * (0, 1], at least 1/1000): free blocks are placed in proportion. The counts give none of it, and
+ * real zones are far from uniform: in the kpageflags of fixtures/ the log-odds of free against
+ * used pages in Movable pageblocks, over eighths of a zone, spread with a standard deviation of
+ * 0.35–2 (about 1 typically), mostly used at the low end (the boot frees memory to the free lists
+ * in ascending PFN order, to their tails, so the first allocations take the lowest pageblocks)
+ * and in runs of a workload's pages elsewhere. Each seed draws, from its own stream: a rise from
+ * the low end to the high end (slope 0–2 in log-odds over the zone), and for every eighth of the
+ * zone an offset ~ N(0, 1). After a full compaction only the fall exp(−g·x) of freeGradient.
+ */
+export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient: number): Float64Array {
+  if (gradient > 0) {
+    // a packed zone: the compaction's own order, not the boot's or the workload's
+    const w = new Float64Array(nPb)
+    for (let i = 0; i < nPb; i++) w[i] = Math.max(Number.MIN_VALUE, Math.exp(-gradient * (i + 0.5) / nPb))
+    return w
+  }
+  const r = new Rng((Math.imul(seed, 0xc2b2ae35) ^ Math.imul(zoneKey + 1, 0x27d4eb2f) ^ 0x3c6ef372) >>> 0)
+  const slope = 2 * r.next()
+  const seg: number[] = []
+  for (let k = 0; k < DENSITY_SEGMENTS; k++) {
+    // Box–Muller
+    const u = r.next() || Number.MIN_VALUE
+    seg.push(Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.next()))
+  }
+  const w = new Float64Array(nPb)
+  let max = -Infinity
+  for (let i = 0; i < nPb; i++) {
+    const x = (i + 0.5) / nPb
+    const v = slope * (x - 0.5) + seg[Math.min(DENSITY_SEGMENTS - 1, Math.floor(x * DENSITY_SEGMENTS))]! - gradient * x
+    w[i] = v
+    if (v > max) max = v
+  }
+  for (let i = 0; i < nPb; i++) w[i] = Math.max(1e-3, Math.exp(w[i]! - max))
+  return w
+}
+
+/**
+ * The order in which a packed zone fills pageblocks: weighted sampling without replacement
+ * (Efraimidis–Spirakis keys u^(1/w)) of the first n pageblock indices of `list`, weights W by
+ * pageblock; one draw per entry, in list order. Returns positions in `list`.
+ */
+function weightedOrder(list: ArrayLike<number>, n: number, W: Float64Array, rng: Rng): Int32Array {
+  const keys = new Float64Array(n)
+  for (let k = 0; k < n; k++) keys[k] = Math.log(rng.next() || Number.MIN_VALUE) / W[list[k]!]!
+  return sortedByKey(keys, true)
+}
+
+/**
+ * Positions 0…n−1 sorted by their keys (ascending, or descending), equal keys (and keys whose
+ * difference is not a number: two −∞) in position order: what a stable sort of the keyed entries gives.
+ */
+function sortedByKey(keys: Float64Array, descending: boolean): Int32Array {
+  const n = keys.length
+  let a = new Int32Array(n)
+  let b = new Int32Array(n)
+  for (let k = 0; k < n; k++) a[k] = k
+  // a bottom-up merge sort (stable: on a tie the left run's entry goes first), no comparator calls
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = lo + width < n ? lo + width : n
+      const hi = lo + 2 * width < n ? lo + 2 * width : n
+      let i = lo, j = mid, o = lo
+      while (i < mid && j < hi) {
+        const ki = keys[a[i]!]!, kj = keys[a[j]!]!
+        // the right entry goes first only when its key strictly precedes
+        if (descending ? kj > ki : kj < ki) b[o++] = a[j++]!
+        else b[o++] = a[i++]!
+      }
+      while (i < mid) b[o++] = a[i++]!
+      while (j < hi) b[o++] = a[j++]!
+    }
+    const t = a; a = b; b = t
+  }
+  return a
+}
+
+/**
+ * Reserved pages (present − managed) of a large zone where memblock leaves them: one run at the top of the
+ * usable zone (memblock allocates top-down: the memmap, page tables, per-cpu areas) and one at a
+ * position the seed draws (the kernel image, randomised by KASLR on x86, at the start of RAM on
+ * arm64; swiotlb). The split and the position are not in the counts: each seed draws them from
+ * its own stream.
+ */
+function placeReserved(map: Uint8Array, base: number, lo: number, hi: number, reserved: number, pbPages: number, seed: number, label: string, notes: string[], decided: number[]): void {
+  const n = Math.min(reserved, hi - lo)
+  const r = new Rng((Math.imul(seed, 0x85ebca6b) ^ 0x165667b1) >>> 0)
+  const atTop = Math.floor(n * r.next())
+  const rest = n - atTop
+  map.fill(PageKind.RESERVED, hi - atTop - base, hi - base)
+  decided.push(hi - atTop, hi)
+  // the other run: pageblock-aligned, anywhere below the top run
+  const room = hi - atTop - lo - rest
+  const at = lo + Math.floor((room > 0 ? r.int(Math.floor(room / pbPages) + 1) : 0) * pbPages)
+  map.fill(PageKind.RESERVED, at - base, at + rest - base)
+  decided.push(at, at + rest)
+  notes.push(`${label}: ${n} reserved pages in two runs, ${atTop} at the top of the zone and ${rest} from PFN ${at} (memblock's top-down allocations and the kernel image; their split and place drawn by the seed)`)
 }
 
 /** Put a free block on the lists (memMap head + list + counters) without merging. */
@@ -517,7 +764,7 @@ function layoutPageblock(
 }
 
 /** Turn every still-undecided page into a used page of a kind that suits its pageblock. */
-function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array, touched: Uint8Array): void {
+function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array, touched: Uint8Array, afterCompaction: boolean): void {
   const mts = m.migratetypes
   const map = m.memMap
   const base = m.basePfn
@@ -538,7 +785,7 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   // runs of one kind, 1..64 pages long, so neighbouring pages tend to share a kind
   // (pageblocks that are wholly free or a THP hold no undecided page; a free block is skipped whole)
   const UNEVICTABLE = PageKind.UNEVICTABLE, ANON = PageKind.ANON, FILE = PageKind.FILE, SLAB_RECLAIMABLE = PageKind.SLAB_RECLAIMABLE
-  const SLAB = PageKind.SLAB, PAGETABLE = PageKind.PAGETABLE, KERNEL = PageKind.KERNEL
+  const SLAB = PageKind.SLAB, PAGETABLE = PageKind.PAGETABLE, KERNEL = PageKind.KERNEL, PINNED = PageKind.PINNED
   let candidates = 0
   for (let i = 0; i < nPb; i++) {
     if (touched[i] === 2 || touched[i] === 3) continue
@@ -550,13 +797,22 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     const end = Math.min((firstPb + i + 1) * pbPages, zone.endPfn)
     let p = start - base
     const e = end - base
+    // after a full compaction (sync, whole zone, skip bits ignored) a Movable pageblock that
+    // still holds used pages beside free ones holds pages the compaction could not move
+    // (isolate_migratepages_block skips pages with extra references; migrate_pages fails on
+    // pinned ones): its LRU pages are taken as pinned
+    let keep = false
+    if (afterCompaction && (mt === mts.movable || mt === mts.cma)) {
+      for (let q = p; q < e; q++) if (isBuddyPage(map[q]!)) { keep = true; break }
+    }
     while (p < e) {
       const b = map[p]!
       if (b !== UNDECIDED) { p += isFreeHead(b) ? 1 << headOrder(b) : 1; continue }
       const len = 1 + rng.int(64)
       const r = rng.next()
       let kind: number
-      if (lru) kind = r < pUnevictable ? UNEVICTABLE : r < pUnevictable + (1 - pUnevictable) * pAnon ? ANON : FILE
+      if (keep) kind = PINNED
+      else if (lru) kind = r < pUnevictable ? UNEVICTABLE : r < pUnevictable + (1 - pUnevictable) * pAnon ? ANON : FILE
       else if (reclaimable) kind = SLAB_RECLAIMABLE
       else kind = r < pSlab ? SLAB : r < pSlab + pPgtable ? PAGETABLE : KERNEL
       const lim = p + len < e ? p + len : e

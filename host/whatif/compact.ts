@@ -31,6 +31,8 @@ export interface Band {
   /** per zone label: free blocks per order after, median / 5th / 95th percentile */
   zones: Record<string, { median: number[]; p5: number[]; p95: number[]; highOrderPages: Stat }>
   counters: Record<string, Stat>
+  /** free pages in blocks ≥ pageblock order over every zone compacted, per seed's total */
+  highOrderPages?: Stat
 }
 
 export interface WhatifCompactJson {
@@ -100,7 +102,8 @@ export function band(results: CompactSeedOutcome[], seeds: number[], pageblockOr
   })
   const counters: Band['counters'] = {}
   for (const k of Object.keys(first.counters)) counters[k] = stats(results.map((r) => r.counters[k] ?? 0))
-  return { seeds, zones, counters }
+  const highOrderPages = stats(results.map((r) => r.after.reduce((t, z) => t + z.freeBlocks.reduce((s, n, o) => s + (o >= pageblockOrder ? n * 2 ** o : 0), 0), 0)))
+  return { seeds, zones, counters, highOrderPages }
 }
 
 /** Runs the seeds of an ensemble on the worker pool: each job's answer, in the order of the jobs. */
@@ -231,6 +234,11 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   const cpusCaptured = new Set(s.model.zones.flatMap((z) => z.pcpCpus.map((c) => c.cpu)))
   const triggerCpu = req.cpu === undefined && req.order === undefined && req.proactive === undefined && ctx?.trigger?.cpu != null && cpusCaptured.has(ctx.trigger.cpu) ? ctx.trigger.cpu : undefined
   const cpu = req.cpu ?? triggerCpu
+  // a synthesized ensemble draws every unknown per seed: when neither --cpu nor steps.log says
+  // which CPU ran a full compaction, each seed runs it on one of the capture's CPUs in turn
+  const cpuList = [...cpusCaptured].sort((x, y) => x - y)
+  const drawCpu = cpu === undefined && layout === 'synthesized' && seedCount > 1 && req.order === undefined && req.proactive === undefined && cpuList.length > 1
+  const cpuOf = (seed: number): number | undefined => (drawCpu ? cpuList[(seed - target.seed) % cpuList.length] : cpu)
   // a full compaction compared with the captured trigger is read when that capture was taken
   const settle = req.order === undefined && req.proactive === undefined && ctx?.trigger && !ctx.otherSteps.length && ctx.secondsToNext !== null ? ctx.secondsToNext : undefined
   const options = async (seed: number): Promise<CompactWhatIfOptions> => {
@@ -246,7 +254,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       pinOptions: { placement, migrateBeforePin: req.pinned !== undefined && req.pinned !== 'auto' },
       unevictableAllowed: sysctlInt(s.capture, 'compact_unevictable_allowed', 1) !== 0,
       extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
-      ...(cpu !== undefined ? { pcpCpu: cpu } : {}),
+      ...(cpuOf(seed) !== undefined ? { pcpCpu: cpuOf(seed)! } : {}),
       ...(settle !== undefined ? { settleSeconds: settle } : {}),
       // a trigger written by a shell started for it (`cm@C`, which exits), and the CPU the next
       // capture's tools ran on, when steps.log says (gt_capcpu runs)
@@ -291,6 +299,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   const pending = jobs.length && env.runSeeds ? env.runSeeds(jobs) : null
   pending?.catch(() => undefined)
   const main = runCompactWhatIf(s.model, s.allocator, mainOptions, s.capture.machine.hpageOrder)
+  if (drawCpu) main.assumptions.push(`which CPU runs the compaction is not known (no --cpu, steps.log does not say): the ${seedCount} seeds run it on CPU ${cpuList.join(', ')} in turn`)
   if (triggerCpu !== undefined) main.assumptions.push(`CPU ${triggerCpu} runs the compaction: the series' steps.log says the trigger that follows this capture ran there`)
   let bandOut: Band | null = null
   if (runs.length) {

@@ -40,6 +40,7 @@ const CASES: Case[] = [
   { what: 'exact, no pins: every seed the same run', run: 'x86-1G-s12-nopin-cm', capture: '02-before', layout: 'exact', request: { seeds: 4 }, poolRuns: 1 },
   { what: 'synthesized with CMA (a layout per seed; the first is the main run)', run: 'arm64-1G-s6-cma-compact', capture: '02-before', layout: 'synthesized', request: { seeds: 4 }, poolRuns: 3 },
   { what: 'exact, node 0 only, a share of pins', run: 'x86-1G-s22-cpu0', capture: '02-before', layout: 'exact', request: { seeds: 3, node: 0, pinned: { fraction: 0.05 } }, poolRuns: 3 },
+  { what: 'synthesized after a full compaction (packed layouts; the trigger CPU, not in steps.log, taken in turn)', run: 'x86-512M-s11-nopin', capture: '03-after-compact-node', layout: 'synthesized', request: { seeds: 3 }, poolRuns: 2 },
 ]
 
 describe('a what-if ensemble on the pool', () => {

@@ -5,7 +5,11 @@
  * generated 4 GiB and 64 GiB machines are synthesized, and a sha256 of the whole model (page map,
  * pageblock types and flags, every free list in list order, the per-zone counters, the build
  * notes) plus the load's zone summaries and findings is compared with the hashes the plain
- * implementation gave (synthesized_layout.hashes.json, recorded before the fast path existed).
+ * implementation gave (synthesized_layout.hashes.json, recorded before the fast path existed;
+ * recorded again when the layouts changed on purpose (non-Movable pageblocks at the zone ends,
+ * the free-page density, packed layouts after a full compaction, memory not yet initialised):
+ * from that change's own plain implementation, before it was merged into the fast one, and the
+ * fast one then gave the same hashes).
  *
  * RECORD_SYNTH_HASHES=1 rewrites the file. The hashes of the captures that existed then were
  * recorded from the plain implementation; those of captures added later (x86-1G-s27-*,
