@@ -11,9 +11,8 @@
  * from that change's own plain implementation, before it was merged into the fast one, and the
  * fast one then gave the same hashes).
  *
- * RECORD_SYNTH_HASHES=1 rewrites the file. The hashes of the captures that existed then were
- * recorded from the plain implementation; those of captures added later (x86-1G-s27-*,
- * host-24G-k618-c…e) from the fast one, which gave every older capture's plain hash.
+ * RECORD_SYNTH_HASHES=1 rewrites the file: only from a plain implementation of the rules, never
+ * to make the fast path pass.
  *
  * The open's other passes over every page (the pageblock map, the zone summaries' mixed
  * pageblocks) are table-driven; they are compared with plain page-by-page versions kept here.
