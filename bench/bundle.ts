@@ -64,7 +64,7 @@ export async function benchBundle(fixtures: string, log: (l: string) => void): P
   try {
     const tgz = join(tmp, `${RUN}.tar.gz`)
     await tarCreate({ gzip: true, file: tgz, cwd: fixtures, portable: true }, [RUN])
-    const copies = (): number => readdirSync(tmpdir()).filter((n) => /^buddyscope-[A-Za-z0-9]{6}$/.test(n)).length
+    const copies = (): number => readdirSync(tmpdir()).filter((n) => /^buddyscope-\d+-[A-Za-z0-9]{6}$/.test(n)).length
     const base = copies()
     const runs = { bundle: [] as Array<Awaited<ReturnType<typeof measure>>>, directory: [] as Array<Awaited<ReturnType<typeof measure>>> }
     for (let i = 0; i < 2; i++) {
