@@ -384,6 +384,24 @@ export interface ExportReportResult {
   cancelled: boolean
 }
 
+/** A zone's free areas as the capture's buddyinfo and pagetypeinfo have them (the free-area chart's numbers). */
+export type FreeAreaZoneDto = Pick<ZoneSummaryDto, 'node' | 'zone' | 'startPfn' | 'spanned' | 'present' | 'managed' | 'freeBlocks' | 'freeBlocksByMigratetype' | 'model'>
+
+/**
+ * What a snapshot being opened shows from its capture's text files alone (run:summary), before
+ * its model (pageblock map, mixed counts, indices, what-ifs) is built: the machine and each
+ * zone's captured free areas. The same numbers come back in run:done's SnapshotView.zones.
+ */
+export interface OpenSummaryDto {
+  path: string
+  label: string | null
+  machine: MachineDto
+  /** migratetype names (the same as the SnapshotView's) */
+  migratetypes: string[]
+  pageSize: number
+  zones: FreeAreaZoneDto[]
+}
+
 export interface RunProgress {
   runId: string
   phase: string

@@ -36,7 +36,7 @@ export const METHOD_NAMES = [
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 
-export const EVENT_NAMES = ['run:progress', 'run:done', 'run:failed', 'whatif:done', 'whatif:contig-done', 'snapshot:opening', 'menu:command'] as const
+export const EVENT_NAMES = ['run:progress', 'run:done', 'run:failed', 'whatif:done', 'whatif:contig-done', 'snapshot:opening', 'menu:command', 'run:summary'] as const
 export type EventName = (typeof EVENT_NAMES)[number]
 
 export type MenuCommand = 'close-snapshot' | 'theme-light' | 'theme-dark' | 'about' | 'how-to-capture' | 'open-dialog' | 'export-report' | 'open-fleet'

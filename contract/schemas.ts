@@ -6,7 +6,8 @@
  * Every method takes one argument object and returns a promise of its result; failures reject
  * with a HostError `{ code, message }`. Long work (opening a snapshot, a what-if) is a run:
  * `start*` returns `{ runId }` at once, then the host emits `run:progress` events and finally
- * `run:done` / `whatif:done` / `whatif:contig-done` or `run:failed`; `cancelRun` stops it.
+ * `run:done` / `whatif:done` / `whatif:contig-done` or `run:failed`; `cancelRun` stops it. An open
+ * may first emit `run:summary` (its free areas from the capture's text, before the model exists).
  */
 import { z } from 'zod'
 import { MAX_PAGE_CLASS_BLOCKS, REPORT_FORMATS, type MethodName, type EventName, type MenuCommand } from './names.ts'
@@ -14,6 +15,7 @@ import type {
   AppInfo, SnapshotView, PageblockMapDto, PageblockDetailDto, PageClassesDto, RecentEntry, RunProgress, HostError, WhatifCompactView, ContigWhatifView,
   CaptureDiffDto, PagesDiffDto, ExportReportResult,
 } from './dto.ts'
+import type { OpenSummaryDto } from './dto.ts'
 import type { TimelineDto } from './dto.ts'
 import type { PollutersDto, PageOwnersDto } from './dto.ts'
 import type { FleetDto, TraceStealsDto } from './dto.ts'
@@ -209,6 +211,11 @@ export interface EventPayloads {
   'snapshot:opening': { runId: string; path: string }
   /** a menu command the renderer carries out */
   'menu:command': { command: MenuCommand }
+  /**
+   * an open's first stage: the capture's free areas, from its text files, before the model is
+   * built (not sent when the capture lacks buddyinfo or pagetypeinfo); run:done or run:failed follows
+   */
+  'run:summary': { runId: string; summary: OpenSummaryDto }
 }
 
 /** The API the renderer sees (window.buddyscope in Electron; a WebSocket client in browser mode). */

@@ -25,6 +25,8 @@ export interface LoadOptions {
   seed?: number
   /** progress of the long phases: phase name, units done, units in total (0 = unknown) */
   onProgress?: (phase: string, done: number, total: number) => void
+  /** the capture is parsed; called before the layout is read or synthesized (the open's summary stage) */
+  onParsed?: (capture: Capture, label: string | null, series: string[] | null) => void
   /** also compute the pageblock map (LoadedSnapshot.map); the zone summaries then take their mixed pageblocks from it */
   withMap?: boolean
 }
@@ -200,6 +202,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
   try {
     opts.onProgress?.('reading files', 0, src.files.length)
     const { capture, binaries, cmaAreas } = await parseFiles(path, series, src)
+    opts.onParsed?.(capture, src.label, labels)
     const cmaBasePfn = cmaAreas[0]?.[0] ?? null
     const layout = opts.layout ?? 'auto'
     const haveFlags = binaries.includes('kpageflags')

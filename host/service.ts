@@ -28,6 +28,7 @@ import { exportReport, type ExportSource } from './report/export.ts'
 import { kernelMixedOfSource, ownersOfRange, pollutersOf } from './polluters.ts'
 import type { PollutersDto, PageOwnersDto } from '../contract/index.ts'
 import type { FleetDto, TraceStealsDto } from '../contract/index.ts'
+import type { OpenSummaryDto } from '../contract/index.ts'
 import { loadTrace, traceOnTimeline } from './trace.ts'
 import { emptyRow, fleetInputs, FleetInputError, type FleetRow } from './fleet.ts'
 
@@ -130,7 +131,11 @@ export class BuddyscopeService {
         const target: Target = { path: req.path, layout: req.layout ?? 'auto', seed: req.seed ?? 1, ...(req.capture ? { capture: req.capture } : {}) }
         // unpack a bundle once, here: the open and every later what-if read this copy (a cancel stops the unpacking)
         await opened.prepare(signal)
-        const result = await this.deps.pool.run({ kind: 'open', target: { ...target, shared: opened.shared() } }, { signal, onProgress: this.progress(runId) })
+        // the capture's free areas (run:summary) come before the model: the app draws them while the model is built
+        const onSummary = (summary: OpenSummaryDto): void => {
+          if (!signal.aborted && this.runs.has(runId)) this.deps.emit('run:summary', { runId, summary })
+        }
+        const result = await this.deps.pool.run({ kind: 'open', target: { ...target, shared: opened.shared() } }, { signal, onProgress: this.progress(runId), onSummary })
         if (signal.aborted) throw hostError('cancelled', `opening ${req.path} was cancelled`)
         return (id) => {
           const view = this.register(result, target, opened)

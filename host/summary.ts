@@ -3,7 +3,8 @@
  * pageblocks, indices and fragmentation score of its model, then the consistency findings.
  * `inspect --json` prints it; the app's snapshot view is made from it.
  */
-import { summarizeZones, nodeScores, type Capture, type MachineInfo, type ZoneSummary } from '../engine/index.ts'
+import { summarizeZones, nodeScores, zoneShapes, type Capture, type MachineInfo, type ZoneSummary } from '../engine/index.ts'
+import type { OpenSummaryDto } from '../contract/index.ts'
 import type { LoadedSnapshot } from './load.ts'
 
 export interface InspectJson {
@@ -112,4 +113,43 @@ function exactReason(captured: number[], model: number[], file: string): string 
     return `torn capture: kpageflags, read moments after these files, shows other free blocks than ${file} (${shown}), so no pageblock migratetypes reproduce every list; the model's lists follow pageblock types inferred to come closest`
   }
   return `the free blocks per order agree with ${file}; the pageblock migratetypes are inferred (page_owner not captured) and the closest assignment that fits the page contents leaves some blocks on another list`
+}
+
+/**
+ * An open's first stage (the service's run:summary): the machine and every zone's free areas
+ * from the capture's buddyinfo and pagetypeinfo alone, before any layout is read or
+ * synthesized. The zones are the ones the model will have (zoneShapes), in its order, and their
+ * free areas the captured numbers capturedZones puts in the snapshot view. Null when a zone's
+ * buddyinfo row or pagetypeinfo free lists are missing: there the view shows the model's own
+ * numbers, which only the model can tell.
+ */
+export function openSummary(path: string, c: Capture, label: string | null): OpenSummaryDto | null {
+  const pti = c.pagetypeinfo
+  if (!c.buddyinfo || !pti) return null
+  let shapes
+  try {
+    shapes = zoneShapes(c, [])
+  } catch {
+    return null // the model build reports it, with the file and line
+  }
+  const zones: OpenSummaryDto['zones'] = []
+  for (const z of shapes) {
+    const bi = c.buddyinfo.rows.find((r) => r.node === z.node && r.zone === z.name)
+    const free = pti.free.filter((r) => r.node === z.node && r.zone === z.name)
+    if (!bi || free.length === 0) return null
+    const byMt: Record<string, number[]> = {}
+    for (const r of free) byMt[r.migratetype] = [...r.counts]
+    zones.push({ node: z.node, zone: z.name, startPfn: z.startPfn, spanned: z.spanned, present: z.present, managed: z.managed, freeBlocks: [...bi.nrFree], freeBlocksByMigratetype: byMt })
+  }
+  if (zones.length === 0) return null
+  const m = c.machine
+  return {
+    path, label,
+    machine: {
+      hostname: m.hostname, kernelRelease: m.kernelRelease, arch: m.arch, pageSize: m.pageSize, pageSizeSource: m.pageSizeSource,
+      pageblockOrder: m.pageblockOrder, pageblockOrderSource: m.pageblockOrderSource, nrOrders: m.nrOrders, migratetypes: [...m.migratetypes],
+      nodes: [...m.nodes], hpageOrder: m.hpageOrder, captureTime: m.captureTime,
+    },
+    migratetypes: [...m.migratetypes], pageSize: m.pageSize, zones,
+  }
 }

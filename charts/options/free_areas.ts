@@ -2,7 +2,7 @@
  * Free areas of one zone: free blocks per order stacked by migratetype (the pagetypeinfo "Free
  * pages count per migrate type at order" table), in blocks, pages or bytes, linear or log. Pure.
  */
-import type { ZoneSummaryDto as ZoneSummary } from '../../contract/dto.ts'
+import type { FreeAreaZoneDto as ZoneSummary } from '../../contract/dto.ts'
 import { formatBytes, formatCount, formatShortSize, orderLabel, zoneLabel } from '../format.ts'
 import { migratetypeColor, type ChartTheme } from '../palette.ts'
 import { axisCommon, compactNumber, escapeHtml, tooltipBase, type ChartOption } from './common.ts'

@@ -6,10 +6,10 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
-import { exportModel, transferList, computePageblockMap, sysctlInt } from '../../engine/index.ts'
+import { exportModel, transferList, computePageblockMap, sysctlInt, type Capture } from '../../engine/index.ts'
 import { loadSnapshot } from '../load.ts'
 import { OpenedPath } from '../snapshot.ts'
-import { inspectJson } from '../summary.ts'
+import { inspectJson, openSummary } from '../summary.ts'
 import { runSeedJob, whatifCompact } from '../whatif/compact.ts'
 import { whatifContig } from '../whatif/contig.ts'
 import { countMixedHere } from '../timeline.ts'
@@ -51,7 +51,12 @@ async function runJob(job: EngineJob, port: MessagePort): Promise<object> {
       case 'open': {
         const t = job.target
         // the map first: the zone summaries take their mixed pageblocks from it (one pass over the pages less)
-        const s = await loadSnapshot(opened, { ...(t.capture ? { capture: t.capture } : {}), layout: t.layout, seed: t.seed, onProgress: progress, withMap: true })
+        // the summary stage first: the capture's free areas go to the app before the model is built
+        const onParsed = (c: Capture, label: string | null): void => {
+          const summary = openSummary(t.path, c, label)
+          if (summary) port.postMessage({ type: 'summary', summary } satisfies PortMessage)
+        }
+        const s = await loadSnapshot(opened, { ...(t.capture ? { capture: t.capture } : {}), layout: t.layout, seed: t.seed, onProgress: progress, onParsed, withMap: true })
         progress('summarizing', 0, 0)
         const map = s.map ?? computePageblockMap(s.model)
         const model = exportModel(s.model, s.allocator.policy)

@@ -18,12 +18,14 @@ import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { Piscina } from 'piscina'
 import type { EngineJob, EngineResult, SeedDone, SeedJob } from './jobs.ts'
-import { isHostError, type HostError } from '../../contract/dto.ts'
+import { isHostError, type HostError, type OpenSummaryDto } from '../../contract/dto.ts'
 
 /** Messages a job's worker posts on its port. */
 export type PortMessage =
   | { type: 'progress'; phase: string; done: number; total: number }
   | { type: 'seeds'; id: number; jobs: SeedJob[] }
+  /** an open's capture-derived summary, before its model is built */
+  | { type: 'summary'; summary: OpenSummaryDto }
 
 /** Answers to a `seeds` request. */
 export type PortReply = { type: 'seeds'; id: number; results: SeedDone[] } | { type: 'seeds'; id: number; error: string }
@@ -31,6 +33,8 @@ export type PortReply = { type: 'seeds'; id: number; results: SeedDone[] } | { t
 export interface RunOptions {
   signal?: AbortSignal
   onProgress?: (phase: string, done: number, total: number) => void
+  /** an open job's summary stage (see PortMessage 'summary') */
+  onSummary?: (summary: OpenSummaryDto) => void
 }
 
 /** What a host needs of the pool (tests pass their own). */
@@ -106,6 +110,7 @@ export class EnginePool implements EngineRunner {
     port1.on('message', (m: PortMessage) => {
       if (m.type === 'progress') opts.onProgress?.(m.phase, m.done, m.total)
       else if (m.type === 'seeds') void this.answerSeeds(port1, m, opts.signal)
+      else if (m.type === 'summary') opts.onSummary?.(m.summary)
     })
     try {
       return (await this.pool.run({ job, port: port2 }, { transferList: [port2], ...(opts.signal ? { signal: opts.signal } : {}) })) as EngineResult<J>

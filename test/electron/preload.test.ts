@@ -34,7 +34,7 @@ const DOCUMENTED_METHODS = [
   'getTimeline', 'listRecent', 'listSnapshots', 'pickSnapshotPath', 'saveCaptureScript', 'startOpenBundled', 'startOpenPath', 'startOpenUpload', 'startWhatifCompact',
   'startWhatifContig', 'exportReport', 'getPolluters', 'getPageOwners', 'getFleet', 'getTraceSteals',
 ].sort()
-const DOCUMENTED_EVENTS = ['menu:command', 'run:done', 'run:failed', 'run:progress', 'snapshot:opening', 'whatif:contig-done', 'whatif:done']
+const DOCUMENTED_EVENTS = ['menu:command', 'run:done', 'run:failed', 'run:progress', 'run:summary', 'snapshot:opening', 'whatif:contig-done', 'whatif:done']
 
 describe('contract: one set of method names everywhere', () => {
   it('the preload, IPC, the schemas and the service have exactly the documented methods', () => {

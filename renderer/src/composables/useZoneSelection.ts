@@ -1,16 +1,19 @@
 /** The zone the free-area and indices views show: the UI store's choice, else the biggest zone. */
 import { computed, type Ref } from 'vue'
-import type { SnapshotView, ZoneSummary } from '../api/types.ts'
 import { zoneKey } from '../format.ts'
 import { useUiStore } from '../stores/ui.ts'
 
-export function defaultZone(zones: ZoneSummary[]): ZoneSummary | null {
-  let best: ZoneSummary | null = null
+/** what picking a zone needs of one */
+type Pickable = { node: number; zone: string; present: number }
+
+export function defaultZone<Z extends Pickable>(zones: Z[]): Z | null {
+  let best: Z | null = null
   for (const z of zones) if (!best || z.present > best.present) best = z
   return best
 }
 
-export function useZoneSelection(snap: Ref<SnapshotView>, allowAll: boolean) {
+/** `snap`: a snapshot view, or an opening snapshot's summary (its free areas before the model) */
+export function useZoneSelection<Z extends Pickable>(snap: Ref<{ zones: Z[] }>, allowAll: boolean) {
   const ui = useUiStore()
   const key = computed<string>({
     get() {
@@ -24,6 +27,6 @@ export function useZoneSelection(snap: Ref<SnapshotView>, allowAll: boolean) {
       ui.zoneKey = v
     },
   })
-  const shown = computed<ZoneSummary[]>(() => (key.value === 'all' ? snap.value.zones : snap.value.zones.filter((z) => zoneKey(z) === key.value)))
+  const shown = computed<Z[]>(() => (key.value === 'all' ? snap.value.zones : snap.value.zones.filter((z) => zoneKey(z) === key.value)))
   return { key, shown }
 }

@@ -275,3 +275,59 @@ describe('snapshot titles', () => {
     expect(s.titleOf(s.current!)).toBe('db7 · 6.12.48+deb13-amd64 · 2026-11-30 08:15:02')
   })
 })
+
+describe('an open in two stages: the summary, then the model', () => {
+  const summary = (path: string) => ({
+    path, label: null, migratetypes: ['Unmovable', 'Movable'], pageSize: 4096,
+    machine: { ...sampleView('x').machine },
+    zones: [{ node: 0, zone: 'Normal', startPfn: 0, spanned: 1024, present: 1024, managed: 1000, freeBlocks: [3, 2, 1], freeBlocksByMigratetype: { Unmovable: [1, 0, 0], Movable: [2, 2, 1] } }],
+  })
+
+  it('shows the summary of its own open until run:done brings the snapshot', async () => {
+    host.handle('listSnapshots', () => [{ id: 's1', path: '/captures/s1', label: null }])
+    host.handle('getSnapshot', () => sampleView('s1'))
+    const s = useSnapshotStore()
+    await s.init()
+    const runId = await s.openPath('/data/big')
+    host.emit('run:summary', { runId: runId!, summary: summary('/data/big') })
+    expect(s.preview?.summary.path).toBe('/data/big')
+    expect(s.preview?.run.runId).toBe(runId)
+    expect(s.current?.id).toBe('s1')
+    host.emit('run:progress', { runId: runId!, phase: 'synthesizing layout', done: 0, total: 0 })
+    expect(s.preview?.run.phase).toBe('synthesizing layout')
+    host.emit('run:done', { runId: runId!, snapshot: sampleView('s2') })
+    expect(s.preview).toBeNull()
+    expect(s.current?.id).toBe('s2')
+  })
+
+  it('a summary that comes before the start call answers is shown once the run is known; a failure drops it', async () => {
+    host.handle('listSnapshots', () => [])
+    host.handle('startOpenBundled', () => ({ runId: 'r0' }))
+    host.handle('startOpenPath', () => {
+      host.emit('run:summary', { runId: 'r5', summary: summary('/data/early') })
+      return { runId: 'r5' }
+    })
+    const s = useSnapshotStore()
+    await s.init()
+    await s.openPath('/data/early')
+    expect(s.preview?.summary.path).toBe('/data/early')
+    host.emit('run:failed', { runId: 'r5', error: { code: 'bad-input', message: '/data/early/zoneinfo line 9: expected a number' } })
+    expect(s.preview).toBeNull()
+    expect(s.errors.at(-1)?.title).toBe('Could not open /data/early')
+  })
+
+  it('another window\'s open is not shown, and picking a tab leaves the preview', async () => {
+    host.handle('listSnapshots', () => [{ id: 's1', path: '/captures/s1', label: null }])
+    host.handle('getSnapshot', () => sampleView('s1'))
+    const s = useSnapshotStore()
+    await s.init()
+    host.emit('run:summary', { runId: 'r99', summary: summary('/elsewhere') })
+    expect(s.preview).toBeNull()
+    const runId = await s.openPath('/data/big')
+    host.emit('run:summary', { runId: runId!, summary: summary('/data/big') })
+    expect(s.preview).not.toBeNull()
+    s.select('s1')
+    expect(s.preview).toBeNull()
+    expect(s.runs.map((r) => r.runId)).toContain(runId)
+  })
+})

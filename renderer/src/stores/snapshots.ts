@@ -9,6 +9,7 @@ import { getApi } from '../api/client.ts'
 import {
   asHostError, CONTRACT_VERSION, type AppInfo, type BuddyscopeApi, type EventPayloads, type HostError, type RecentEntry, type SnapshotView,
 } from '../api/types.ts'
+import type { OpenSummaryDto } from '../api/types.ts'
 import { readUploads, uploadTitle } from '../files.ts'
 import { usePageblockStore } from './pageblocks.ts'
 import { useUiStore } from './ui.ts'
@@ -73,6 +74,8 @@ export function shortPath(path: string, max = 48): string {
   return `…/${parts.slice(-2).join('/')}`
 }
 
+type Early = { progress?: EventPayloads['run:progress']; summary?: EventPayloads['run:summary']; failed?: EventPayloads['run:failed'] }
+
 export const useSnapshotStore = defineStore('snapshots', () => {
   /** open snapshots, in the order they were opened */
   const snapshots = shallowRef<SnapshotView[]>([])
@@ -104,8 +107,18 @@ export const useSnapshotStore = defineStore('snapshots', () => {
   const uploadRuns = new Map<string, string>()
   /** run id → id of the snapshot it opened */
   const openedBy = new Map<string, string>()
-  /** progress/failure of runs not known here yet (see remember) */
-  const early = new Map<string, { progress?: EventPayloads['run:progress']; failed?: EventPayloads['run:failed'] }>()
+  /** progress/summary/failure of runs not known here yet (see remember) */
+  const early = new Map<string, Early>()
+  /** run id → the capture-derived summary of the snapshot it opens (run:summary), until the run ends */
+  const previews = shallowRef<Record<string, OpenSummaryDto>>({})
+  /** the opening snapshot shown in place of the current one: its free areas while its model is built */
+  const previewRunId = ref<string | null>(null)
+  const preview = computed(() => {
+    const id = previewRunId.value
+    const summary = id ? previews.value[id] : undefined
+    const run = id ? runs.value.find((r) => r.runId === id) : undefined
+    return summary && run ? { summary, run } : null
+  })
   const unsubscribe: Array<() => void> = []
 
   // ---------------------------------------------------------------- errors
@@ -133,6 +146,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
     if (e) {
       early.delete(runId)
       if (e.progress) onProgress(e.progress)
+      if (e.summary) onSummary(e.summary)
       if (e.failed) onFailed(e.failed)
     }
   }
@@ -141,6 +155,11 @@ export const useSnapshotStore = defineStore('snapshots', () => {
     ended.add(runId)
     const r = runs.value.find((x) => x.runId === runId)
     runs.value = runs.value.filter((x) => x.runId !== runId)
+    if (previews.value[runId]) {
+      const { [runId]: _gone, ...rest } = previews.value
+      previews.value = rest
+    }
+    if (previewRunId.value === runId) previewRunId.value = null
     return r
   }
 
@@ -151,8 +170,23 @@ export const useSnapshotStore = defineStore('snapshots', () => {
     else remember(p.runId, { progress: p })
   }
 
+  /**
+   * An open's first stage: the capture's free areas, before the model. An open of ours shows them
+   * (the free-area chart) until run:done brings the snapshot, or the user picks a tab.
+   */
+  function onSummary(p: EventPayloads['run:summary']): void {
+    if (ended.has(p.runId)) return
+    if (!runs.value.some((x) => x.runId === p.runId)) {
+      remember(p.runId, { summary: p })
+      return
+    }
+    previews.value = { ...previews.value, [p.runId]: markRaw(p.summary) }
+    previewRunId.value = p.runId
+    useUiStore().openPanel = false
+  }
+
   /** Keep the latest event of a run not (yet) known here: its start call may not have returned. */
-  function remember(runId: string, e: { progress?: EventPayloads['run:progress']; failed?: EventPayloads['run:failed'] }): void {
+  function remember(runId: string, e: Early): void {
     early.set(runId, { ...early.get(runId), ...e })
     if (early.size > 64) early.delete(early.keys().next().value!)
   }
@@ -272,6 +306,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
       unsubscribe.push(
         a.on('run:progress', onProgress),
         a.on('run:done', onDone),
+        a.on('run:summary', onSummary),
         a.on('run:failed', onFailed),
         a.on('whatif:done', onWhatifDone),
         a.on('whatif:contig-done', onWhatifDone),
@@ -438,7 +473,9 @@ export const useSnapshotStore = defineStore('snapshots', () => {
   }
 
   function select(id: string): void {
-    if (snapshots.value.some((s) => s.id === id)) currentId.value = id
+    if (!snapshots.value.some((s) => s.id === id)) return
+    currentId.value = id
+    previewRunId.value = null
   }
 
   async function close(id: string): Promise<void> {
@@ -478,7 +515,7 @@ export const useSnapshotStore = defineStore('snapshots', () => {
   }
 
   return {
-    snapshots, currentId, current, runs, errors, notice, recent, appInfo, status, pickerSupported,
+    snapshots, currentId, current, runs, preview, errors, notice, recent, appInfo, status, pickerSupported,
     uploadTitles, titleOf, init, openBundled, openPath, openCapture, openUpload, openFiles, pickAndOpen, cancelRun, select, close, refreshRecent,
     reportError, dismissError, dismissAllErrors, dispose,
   }
