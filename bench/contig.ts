@@ -49,6 +49,25 @@ function onlyMovable(m: MemoryModel, start: number, end: number): void {
   }
 }
 
+/**
+ * Where the bench's CMA area goes: the highest pageblock-aligned run of `pages` in `zone`, at least
+ * 64 pageblocks below its end, holding no reserved, hole or uninitialised page (memblock reserves a
+ * CMA area at boot, so none of those can lie inside one; the synthesizer puts reserved runs at the
+ * zone top).
+ */
+function cmaAreaBase(m: MemoryModel, zone: { startPfn: number; endPfn: number }, pages: number): number {
+  const pb = m.pageblockNrPages
+  const outside = (b: number): boolean => b === PageKind.RESERVED || b === PageKind.HOLE || b === PageKind.UNINIT
+  let end = Math.floor((zone.endPfn - 64 * pb) / pb) * pb
+  while (end - pages >= zone.startPfn) {
+    let bad = -1
+    for (let p = end - 1; p >= end - pages; p--) if (outside(m.memMap[p - m.basePfn]!)) { bad = p; break }
+    if (bad < 0) return end - pages
+    end = Math.floor(bad / pb) * pb
+  }
+  throw new Error(`bench: no ${pages}-page run without reserved pages in zone ${zone.startPfn}–${zone.endPfn}`)
+}
+
 /** Take every free block of order ≥ pageblock order off the free lists (as hugetlb pages). */
 function takeFreePageblocks(alloc: PageAllocator): number {
   const m = alloc.model
@@ -78,9 +97,8 @@ export async function benchContig(log: (line: string) => void = console.log, byt
   log(`  ${sizeLabel(bytes)} machine synthesized in ${fmtMs(now() - t0)} (${fmtCount(base.model.memMap.length)} PFNs; zones ${base.model.zones.map((z) => `${z.name} ${fmtCount(z.spanned)}`).join(', ')})`)
   const top = base.model.zones.reduce((a, z) => (z.spanned > a.spanned ? z : a))
   // a 512 MiB CMA area high in the largest zone (pageblock aligned)
-  const pb = base.model.pageblockNrPages
   const areaPages = (512 * 2 ** 20) / base.model.geometry.pageSize
-  const areaBase = Math.floor((top.endPfn - areaPages - 64 * pb) / pb) * pb
+  const areaBase = cmaAreaBase(base.model, top, areaPages)
   const checks: string[] = []
   const copy = (withCma: boolean): { model: MemoryModel; allocator: PageAllocator } => {
     const c = cloneModel(base.model, base.allocator.policy)
