@@ -88,6 +88,33 @@ function kindLut(): Uint8Array {
   return (LUT = t)
 }
 
+/**
+ * Page kinds of kpageflags entries firstPfn .. firstPfn + n − 1 (`words`: lo, hi per PFN) into
+ * `map` (map[pfn − basePfn]); PFNs outside [basePfn, endPfn) are skipped. Returns the large-folio
+ * heads whose split would fail (under writeback, or dirty page cache with fs-private data), in
+ * PFN order, or null when there are none. Ranges are independent: the file may be decoded in
+ * pieces, in any order and on several threads, into the same map (ExactLayoutBuilder.flagsDecoded).
+ */
+export function decodeKpageflags(words: Uint32Array, firstPfn: number, map: Uint8Array, basePfn: number, endPfn: number): number[] | null {
+  const n = words.length >> 1
+  let lo0 = 0
+  let hi0 = n
+  if (firstPfn < basePfn) lo0 = Math.min(n, basePfn - firstPfn)
+  if (firstPfn + n > endPfn) hi0 = Math.max(lo0, endPfn - firstPfn)
+  const lut = kindLut()
+  const off = firstPfn - basePfn
+  let heads: number[] | null = null
+  for (let j = lo0; j < hi0; j++) {
+    const lo = words[2 * j]!
+    const hi = words[2 * j + 1]!
+    const kind = hi === 0 ? lut[((lo & RELEVANT) | (lo === 0 ? 0 : NONZERO)) >>> 5]! : classifyKpageflags(lo, hi)
+    map[off + j] = kind
+    // a large folio whose split would fail: under writeback, or dirty page cache with fs-private data
+    if ((kind === THP_HEAD || kind === FOLIO_HEAD) && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) (heads ??= []).push(firstPfn + j)
+  }
+  return heads
+}
+
 export interface ExactOptions {
   /** first PFN of the CMA area, when known */
   cmaBasePfn?: number | null
@@ -127,24 +154,21 @@ export class ExactLayoutBuilder {
   /** KpageSink for /proc/kpageflags */
   readonly flagsSink = (firstPfn: number, words: Uint32Array): void => {
     const m = this.model
-    const map = m.memMap
-    const base = m.basePfn
     const n = words.length >> 1
     this.flagEntries = Math.max(this.flagEntries, firstPfn + n)
-    let lo0 = 0
-    let hi0 = n
-    if (firstPfn < base) lo0 = Math.min(n, base - firstPfn)
-    if (firstPfn + n > m.endPfn) hi0 = Math.max(lo0, m.endPfn - firstPfn)
-    const lut = kindLut()
-    const off = firstPfn - base
-    for (let j = lo0; j < hi0; j++) {
-      const lo = words[2 * j]!
-      const hi = words[2 * j + 1]!
-      const kind = hi === 0 ? lut[((lo & RELEVANT) | (lo === 0 ? 0 : NONZERO)) >>> 5]! : classifyKpageflags(lo, hi)
-      map[off + j] = kind
-      // a large folio whose split would fail: under writeback, or dirty page cache with fs-private data
-      if ((kind === THP_HEAD || kind === FOLIO_HEAD) && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) m.unsplittable.add(firstPfn + j)
-    }
+    const heads = decodeKpageflags(words, firstPfn, m.memMap, m.basePfn, m.endPfn)
+    if (heads !== null) for (const pfn of heads) m.unsplittable.add(pfn)
+  }
+
+  /**
+   * kpageflags decoded elsewhere (the host's decode of ranges of the file on worker threads,
+   * each through decodeKpageflags into this model's memMap): `entries` PFNs were read, and
+   * `unsplittable` are the large-folio heads whose split fails, in PFN order. The same state as
+   * flagsSink fed the file's first `entries` PFNs.
+   */
+  flagsDecoded(entries: number, unsplittable: Iterable<number>): void {
+    this.flagEntries = Math.max(this.flagEntries, entries)
+    for (const pfn of unsplittable) this.model.unsplittable.add(pfn)
   }
 
   /**
