@@ -12,6 +12,7 @@ import {
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
 import { withOpened, type SnapshotRef } from './snapshot.ts'
+import { decodeKpageflagsSplit } from './workers/kpage_split.ts'
 
 export type LayoutChoice = 'auto' | 'exact' | 'synthesized'
 
@@ -199,7 +200,14 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
     let built: { model: MemoryModel; allocator: PageAllocator }
     if (haveFlags && layout !== 'synthesized') {
       const b = new ExactLayoutBuilder(capture, { cmaBasePfn, cmaAreas, source: src.describe('kpageflags') })
-      await feed(src, 'kpageflags', b.flagsSink, opts.onProgress, b.model.endPfn)
+      // a plain file is decoded over ranges on several threads (workers/kpage_split.ts), else streamed
+      const plain = src.plainFile?.('kpageflags') ?? null
+      const size = src.size('kpageflags')
+      const split = plain !== null && size !== null
+        ? await decodeKpageflagsSplit(plain, src.describe('kpageflags'), size, b.model, { onProgress: (d, t) => opts.onProgress?.('kpageflags', d, t) })
+        : null
+      if (split) b.flagsDecoded(split.entries, split.unsplittable)
+      else await feed(src, 'kpageflags', b.flagsSink, opts.onProgress, b.model.endPfn)
       if (binaries.includes('kpagecount')) await feed(src, 'kpagecount', b.countSink, opts.onProgress, b.model.endPfn)
       opts.onProgress?.('building layout', 0, 0)
       built = withCaptureRules(capture, b.finish())
