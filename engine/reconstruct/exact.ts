@@ -104,13 +104,17 @@ export function decodeKpageflags(words: Uint32Array, firstPfn: number, map: Uint
   const lut = kindLut()
   const off = firstPfn - basePfn
   let heads: number[] | null = null
+  // the head kinds as locals: an imported binding read per page costs a getter call where the
+  // module is loaded through a CommonJS shim (tsx: the bench, the CLI from sources), 4× the loop
+  const thpHead = THP_HEAD
+  const folioHead = FOLIO_HEAD
   for (let j = lo0; j < hi0; j++) {
     const lo = words[2 * j]!
     const hi = words[2 * j + 1]!
     const kind = hi === 0 ? lut[((lo & RELEVANT) | (lo === 0 ? 0 : NONZERO)) >>> 5]! : classifyKpageflags(lo, hi)
     map[off + j] = kind
     // a large folio whose split would fail: under writeback, or dirty page cache with fs-private data
-    if ((kind === THP_HEAD || kind === FOLIO_HEAD) && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) (heads ??= []).push(firstPfn + j)
+    if ((kind === thpHead || kind === folioHead) && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) (heads ??= []).push(firstPfn + j)
   }
   return heads
 }
