@@ -63,7 +63,8 @@ export function classifyKpageflags(lo: number, hi: number): number {
 
 const RELEVANT = LRU | SLAB | WRITEBACK | BUDDY | ANON | HEAD | TAIL | HUGE | UNEVICTABLE | HWPOISON | NOPAGE | THP | OFFLINE | ZERO_PAGE | PGTABLE
 /** bit 9 (KPF_RECLAIM) is not relevant: in a key it says the low word is not zero */
-const NONZERO = 1 << 9
+const NONZERO_SHIFT = 9
+const NONZERO = 1 << NONZERO_SHIFT
 let LUT: Uint8Array | null = null
 /**
  * kind by the relevant low-word bits (high word 0): 4 MiB, built once. Key: the relevant bits,
@@ -106,15 +107,17 @@ export function decodeKpageflags(words: Uint32Array, firstPfn: number, map: Uint
   let heads: number[] | null = null
   // the head kinds as locals: an imported binding read per page costs a getter call where the
   // module is loaded through a CommonJS shim (tsx: the bench, the CLI from sources), 4× the loop
-  const thpHead = THP_HEAD
   const folioHead = FOLIO_HEAD
+  // THP_HEAD (0x40) and FOLIO_HEAD (0x60) differ in this bit alone: (kind | it) === FOLIO_HEAD for those two kinds only
+  const eitherHead = THP_HEAD ^ FOLIO_HEAD
   for (let j = lo0; j < hi0; j++) {
     const lo = words[2 * j]!
     const hi = words[2 * j + 1]!
-    const kind = hi === 0 ? lut[((lo & RELEVANT) | (lo === 0 ? 0 : NONZERO)) >>> 5]! : classifyKpageflags(lo, hi)
+    // NONZERO without a branch: lo | −lo has bit 31 set for every non-zero lo
+    const kind = hi === 0 ? lut[((lo & RELEVANT) | (((lo | -lo) >>> 31) << NONZERO_SHIFT)) >>> 5]! : classifyKpageflags(lo, hi)
     map[off + j] = kind
     // a large folio whose split would fail: under writeback, or dirty page cache with fs-private data
-    if ((kind === thpHead || kind === folioHead) && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) (heads ??= []).push(firstPfn + j)
+    if ((kind | eitherHead) === folioHead && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) (heads ??= []).push(firstPfn + j)
   }
   return heads
 }
