@@ -5,8 +5,10 @@
  *
  *  synth       synthesized reconstruction: synthesizeModel() on summary captures of 4 GiB, 64 GiB
  *              and 1 TiB (time, cost per page, model bytes per page, counts reproduced, checkModel);
- *  kpage       kpageflags throughput on the 64 GiB machine: raw read vs KpageDecoder +
- *              ExactLayoutBuilder classification, every run's ratio (and finish() separately);
+ *  kpage       kpageflags throughput on the 64 GiB machine: raw read vs the loader's decode +
+ *              classification split over threads (host/workers/kpage_split.ts), every run's
+ *              ratio, the single-thread decode beside it, the split's crossover by file size
+ *              (and finish() separately);
  *  compaction  full compaction of the largest zone vs a bare two-pointer sweep, 4 GiB to 1 TiB
  *              (and the cost per zone page, to show how it grows);
  *  app         the app in headless Chromium (open → first chart, the 1 TiB map), and a real
