@@ -14,7 +14,7 @@ export default defineConfig({
   main: {
     build: {
       // the app and the engine worker the pool starts (out/main/engine_worker.js)
-      lib: { entry: { index: resolve(root, 'electron/main/index.ts'), engine_worker: resolve(root, 'host/workers/engine_worker.ts') }, formats: ['es'] },
+      lib: { entry: { index: resolve(root, 'electron/main/index.ts'), engine_worker: resolve(root, 'host/workers/engine_worker.ts'), kpage_worker: resolve(root, 'host/workers/kpage_worker.ts') }, formats: ['es'] },
       // package.json dependencies (tar, zod, ws, tsx, piscina) stay external and ship in node_modules;
       // everything imported by relative path (engine/, host/, contract/, electron/) is bundled
       externalizeDeps: true,

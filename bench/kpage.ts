@@ -6,7 +6,8 @@
  * the same stream setup.
  */
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs'
-import { ExactLayoutBuilder, KpageDecoder, type Capture, type MemoryModel } from '../engine/index.ts'
+import { ExactLayoutBuilder, KpageDecoder, decodeKpageflags, type Capture, type MemoryModel } from '../engine/index.ts'
+import { decodeKpageflagsSplit } from '../host/workers/kpage_split.ts'
 import { gc, median, now } from './util.ts'
 
 // KPF_* bits (include/uapi/linux/kernel-page-flags.h), low word
@@ -132,10 +133,29 @@ function streamFile(path: string, onChunk: (chunk: Buffer) => void): Promise<num
   })
 }
 
+/** Stream the first `bytes` of a file (1 MiB reads). */
+function streamPrefix(path: string, bytes: number, onChunk: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = createReadStream(path, { highWaterMark: 1 << 20, start: 0, end: bytes - 1 })
+    s.on('data', (chunk) => onChunk(chunk as Buffer))
+    s.on('error', reject)
+    s.on('end', () => resolve())
+  })
+}
+
 export interface KpageResult {
   bytes: number
   rawMs: number[]
+  /** the loader's decode: split over threads (host/workers/kpage_split.ts) */
   decodeMs: number[]
+  /** the single-thread stream decode (KpageDecoder → flagsSink), for reference */
+  singleMs: number[]
+  /** the first split decode, decode threads starting */
+  coldMs: number
+  /** the share of chunks the decode threads decoded (median of the runs) */
+  elsewhereShare: number
+  /** [PFNs, single-thread ms, split ms] for prefixes of the file (median of 3) */
+  crossover: Array<[number, number, number]>
   countMs: number[]
   finishMs: number[]
   unalignedChunks: number
@@ -143,26 +163,40 @@ export interface KpageResult {
   rawMBps: number
   decodeMBps: number
   ratio: number
+  singleRatio: number
   /** the exact model's buddyinfo equals the one of the model the file was written from */
   roundTrip: boolean
 }
 
+/** The loader's kpageflags decode (host/load.ts): split over threads into the builder's model. */
+async function splitDecode(path: string, bytes: number, b: ExactLayoutBuilder): Promise<{ entries: number; elsewhere: number; here: number }> {
+  const r = await decodeKpageflagsSplit(path, path, bytes, b.model)
+  if (!r) throw new Error(`the split decode declined ${path} (${bytes} bytes)`)
+  b.flagsDecoded(r.entries, r.unsplittable)
+  return { entries: r.entries, elsewhere: r.chunksElsewhere, here: r.chunksHere }
+}
+
 /**
- * Median of `runs` of: (a) raw read, summing chunk lengths; (b) the same stream into
- * KpageDecoder(builder.flagsSink) of a fresh ExactLayoutBuilder. Interleaved (a, b, a, b, ...)
- * so both see the same page-cache and heap state. kpagecount decoding and finish() are timed
- * separately and are not part of the ratio.
+ * Median of `runs` of: (a) raw read, summing chunk lengths; (b) the loader's decode of the same
+ * file into a fresh ExactLayoutBuilder, split over threads (host/workers/kpage_split.ts: this
+ * thread and the decode threads read 1 MiB chunks at their offsets and decode them); (c) the
+ * single-thread stream decode, KpageDecoder(builder.flagsSink), for reference. Interleaved (a,
+ * b, c, a, b, c, ...) so all see the same page-cache and heap state. The decode threads are
+ * started by an untimed pass first (their start is timed on its own: `coldMs`). kpagecount
+ * decoding and finish() are timed separately and are not part of the ratio.
  */
 export async function benchKpage(files: KpageFiles, capture: Capture, source: MemoryModel, runs: number, log: (l: string) => void): Promise<KpageResult> {
   const rawMs: number[] = []
   const decodeMs: number[] = []
+  const singleMs: number[] = []
   const countMs: number[] = []
   const finishMs: number[] = []
+  const shares: number[] = []
   let unalignedChunks = 0
   let chunks = 0
   let roundTrip = true
   const want = source.zones.map((z) => Array.from({ length: source.geometry.nrOrders }, (_, o) => z.free.nrFree(o)).join(' '))
-  // one untimed pass of each to warm the page cache and the JIT
+  // one untimed pass of each to warm the page cache and the JIT; the first split decode starts the threads
   await streamFile(files.flags, () => {})
   {
     const b = new ExactLayoutBuilder(capture)
@@ -170,9 +204,13 @@ export async function benchKpage(files: KpageFiles, capture: Capture, source: Me
     await streamFile(files.flags, (c) => d.push(c))
     d.end()
   }
+  let t0 = now()
+  await splitDecode(files.flags, files.bytes, new ExactLayoutBuilder(capture))
+  const coldMs = now() - t0
+  for (let w = 0; w < 3; w++) await splitDecode(files.flags, files.bytes, new ExactLayoutBuilder(capture))
   for (let i = 0; i < runs; i++) {
     gc()
-    let t0 = now()
+    t0 = now()
     let sum = 0
     const n = await streamFile(files.flags, (c) => {
       sum += c.length
@@ -184,12 +222,21 @@ export async function benchKpage(files: KpageFiles, capture: Capture, source: Me
 
     gc()
     const builder = new ExactLayoutBuilder(capture)
-    const dec = new KpageDecoder(builder.flagsSink)
+    t0 = now()
+    const s = await splitDecode(files.flags, files.bytes, builder)
+    decodeMs.push(now() - t0)
+    if (s.entries !== files.entries) throw new Error(`split decode saw ${s.entries} PFNs, expected ${files.entries}`)
+    shares.push(s.elsewhere / (s.here + s.elsewhere))
+
+    gc()
+    const single = new ExactLayoutBuilder(capture)
+    const dec = new KpageDecoder(single.flagsSink)
     t0 = now()
     await streamFile(files.flags, (c) => dec.push(c))
     const pfns = dec.end()
-    decodeMs.push(now() - t0)
+    singleMs.push(now() - t0)
     if (pfns !== files.entries) throw new Error(`decoder saw ${pfns} PFNs, expected ${files.entries}`)
+    if (Buffer.compare(Buffer.from(single.model.memMap.buffer), Buffer.from(builder.model.memMap.buffer)) !== 0) throw new Error('the split decode\'s page map differs from the single-thread decode\'s')
 
     const cdec = new KpageDecoder(builder.countSink, 'kpagecount')
     t0 = now()
@@ -202,10 +249,32 @@ export async function benchKpage(files: KpageFiles, capture: Capture, source: Me
     finishMs.push(now() - t0)
     const got = model.zones.map((z) => Array.from({ length: model.geometry.nrOrders }, (_, o) => z.free.nrFree(o)).join(' '))
     if (got.join('|') !== want.join('|')) roundTrip = false
-    log(`  run ${i + 1}/${runs}: raw ${rawMs[i]!.toFixed(0)} ms, decode+classify ${decodeMs[i]!.toFixed(0)} ms, kpagecount ${countMs[i]!.toFixed(0)} ms, finish() ${finishMs[i]!.toFixed(0)} ms`)
+    log(`  run ${i + 1}/${runs}: raw ${rawMs[i]!.toFixed(0)} ms, decode+classify split ${decodeMs[i]!.toFixed(0)} ms (${(100 * shares[i]!).toFixed(0)} % of chunks on the decode threads), single-thread ${singleMs[i]!.toFixed(0)} ms, kpagecount ${countMs[i]!.toFixed(0)} ms, finish() ${finishMs[i]!.toFixed(0)} ms`)
+  }
+  // where splitting starts to pay (decode threads already started): prefixes of the file
+  const crossover: Array<[number, number, number]> = []
+  const scratch = new Uint8Array(files.entries)
+  for (let pfns = 1 << 17; pfns <= files.entries; pfns *= 4) {
+    const one: number[] = []
+    const two: number[] = []
+    for (let r = 0; r < 3; r++) {
+      t0 = now()
+      const dec = new KpageDecoder((first, words) => { decodeKpageflags(words, first, scratch, 0, pfns) })
+      await streamPrefix(files.flags, pfns * 8, (c) => dec.push(c))
+      one.push(now() - t0)
+      t0 = now()
+      const res = await decodeKpageflagsSplit(files.flags, files.flags, files.bytes, { memMap: scratch, basePfn: 0, endPfn: pfns }, { minEntries: 0 })
+      if (!res) throw new Error('split declined')
+      two.push(now() - t0)
+    }
+    crossover.push([pfns, median(one), median(two)])
   }
   const mb = files.bytes / 1e6
   const rawMBps = mb / (median(rawMs) / 1000)
   const decodeMBps = mb / (median(decodeMs) / 1000)
-  return { bytes: files.bytes, rawMs, decodeMs, countMs, finishMs, unalignedChunks, chunks, rawMBps, decodeMBps, ratio: decodeMBps / rawMBps, roundTrip }
+  const singleMBps = mb / (median(singleMs) / 1000)
+  return {
+    bytes: files.bytes, rawMs, decodeMs, singleMs, coldMs, elsewhereShare: median(shares), crossover, countMs, finishMs, unalignedChunks, chunks,
+    rawMBps, decodeMBps, ratio: decodeMBps / rawMBps, singleRatio: singleMBps / rawMBps, roundTrip,
+  }
 }

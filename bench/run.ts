@@ -5,8 +5,10 @@
  *
  *  synth       synthesized reconstruction: synthesizeModel() on summary captures of 4 GiB, 64 GiB
  *              and 1 TiB (time, cost per page, model bytes per page, counts reproduced, checkModel);
- *  kpage       kpageflags throughput on the 64 GiB machine: raw read vs KpageDecoder +
- *              ExactLayoutBuilder classification, every run's ratio (and finish() separately);
+ *  kpage       kpageflags throughput on the 64 GiB machine: raw read vs the loader's decode +
+ *              classification split over threads (host/workers/kpage_split.ts), every run's
+ *              ratio, the single-thread decode beside it, the split's crossover by file size
+ *              (and finish() separately);
  *  compaction  full compaction of the largest zone vs a bare two-pointer sweep, 4 GiB to 1 TiB
  *              (and the cost per zone page, to show how it grows);
  *  app         the app in headless Chromium (open → first chart, the 1 TiB map), and a real
@@ -33,6 +35,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { captureOf, sizeLabel, syntheticMachine } from './capture.ts'
 import { benchKpage, writeKpageFiles, type KpageResult } from './kpage.ts'
+import { MIN_SPLIT_ENTRIES } from '../host/workers/kpage_split.ts'
 import { benchSynthesis, describeSynth, projectedMemoryBytes, warmUp, MACHINE_SEED, type SynthResult } from './synth.ts'
 import { fmtCount, fmtMiB, fmtMs, fmtSignedMiB, gc, gcExposed, median, now, peakRss, verdict } from './util.ts'
 import { benchCompactionSize, type CompactionBench } from './compaction.ts'
@@ -178,8 +181,11 @@ async function main(): Promise<void> {
       gc()
       kp = await benchKpage(files, capture, src.model, 5, log)
       log(`  (a) raw read, createReadStream highWaterMark 1 MiB:  median ${fmtMs(median(kp.rawMs))} = ${kp.rawMBps.toFixed(0)} MB/s`)
-      log(`  (b) decode + classify, KpageDecoder → ExactLayoutBuilder.flagsSink: median ${fmtMs(median(kp.decodeMs))} = ${kp.decodeMBps.toFixed(0)} MB/s`)
+      log(`  (b) decode + classify as the loader runs it, split over threads (host/workers/kpage_split.ts, ${os.availableParallelism()} CPUs): median ${fmtMs(median(kp.decodeMs))} = ${kp.decodeMBps.toFixed(0)} MB/s; ${(100 * kp.elsewhereShare).toFixed(0)} % of the chunks decoded on the decode threads`)
+      log(`  (c) single-thread decode, KpageDecoder → ExactLayoutBuilder.flagsSink (files below ${fmtCount(MIN_SPLIT_ENTRIES)} PFNs): median ${fmtMs(median(kp.singleMs))} = ${(100 * kp.singleRatio).toFixed(1)} % of the raw read`)
       log(`  decode / raw = ${(100 * kp.ratio).toFixed(1)} % (target ≥ ${100 * TARGET_DECODE_RATIO} %): ${verdict(kp.ratio >= TARGET_DECODE_RATIO)}; worst run ${(100 * worstRatio(kp)).toFixed(1)} %`)
+      log(`  first split decode, the decode threads starting: ${fmtMs(kp.coldMs)}`)
+      log(`  split crossover (threads started; single-thread vs split, median of 3): ${kp.crossover.map(([n, a, b]) => `${fmtCount(n)} PFNs ${a.toFixed(1)} / ${b.toFixed(1)} ms`).join('; ')}`)
       log(`  kpagecount decode (countSink): median ${fmtMs(median(kp.countMs))}; builder.finish(): median ${fmtMs(median(kp.finishMs))} (not in the ratio)`)
       log(`  stream chunks not 4-byte aligned (decoder copies those): ${kp.unalignedChunks} of ${kp.chunks}`)
       log(`  exact model's buddyinfo equals the source model's: ${kp.roundTrip ? 'yes' : 'no'}`)
@@ -350,6 +356,8 @@ async function main(): Promise<void> {
     fig('kpageflags decode + classification / raw read of the same file (worst run)', 100 * worst, '%', `≥ ${100 * TARGET_DECODE_RATIO} % in every run`, worst >= TARGET_DECODE_RATIO)
     fig('kpagecount decode, 64 GiB (median of 5)', median(kp.countMs), 'ms')
     fig('ExactLayoutBuilder.finish(), 64 GiB (median of 5)', median(kp.finishMs), 'ms')
+    fig('kpageflags single-thread decode / raw read (medians)', 100 * kp.singleRatio, '%')
+    fig('kpageflags split decode, first run with the decode threads starting', kp.coldMs, 'ms')
     fig('exact model round trip (buddyinfo of the decoded model equals the source)', kp.roundTrip ? 1 : 0, 'bool', '1', kp.roundTrip)
   } else if (want('kpage')) {
     rows.push(['kpageflags decode / raw read', `n/a (${kpError})`, `≥ ${100 * TARGET_DECODE_RATIO} %`, 'FAIL'])

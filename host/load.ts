@@ -14,6 +14,7 @@ import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './source
 import { withOpened, type SnapshotRef, type OpenedPath } from './snapshot.ts'
 import { seriesContext } from './series.ts'
 import { followsFullCompaction } from './whatif/pinned.ts'
+import { decodeKpageflagsSplit } from './workers/kpage_split.ts'
 
 export type LayoutChoice = 'auto' | 'exact' | 'synthesized'
 
@@ -210,7 +211,14 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
     let built: { model: MemoryModel; allocator: PageAllocator }
     if (haveFlags && layout !== 'synthesized') {
       const b = new ExactLayoutBuilder(capture, { cmaBasePfn, cmaAreas, source: src.describe('kpageflags') })
-      await feed(src, 'kpageflags', b.flagsSink, opts.onProgress, b.model.endPfn)
+      // a plain file is decoded over ranges on several threads (workers/kpage_split.ts), else streamed
+      const plain = src.plainFile?.('kpageflags') ?? null
+      const size = src.size('kpageflags')
+      const split = plain !== null && size !== null
+        ? await decodeKpageflagsSplit(plain, src.describe('kpageflags'), size, b.model, { onProgress: (d, t) => opts.onProgress?.('kpageflags', d, t) })
+        : null
+      if (split) b.flagsDecoded(split.entries, split.unsplittable)
+      else await feed(src, 'kpageflags', b.flagsSink, opts.onProgress, b.model.endPfn)
       if (binaries.includes('kpagecount')) await feed(src, 'kpagecount', b.countSink, opts.onProgress, b.model.endPfn)
       opts.onProgress?.('building layout', 0, 0)
       built = withCaptureRules(capture, b.finish())

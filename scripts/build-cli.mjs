@@ -1,5 +1,6 @@
 // Builds the `buddyscope` command ahead of time (npm's `prepare` step, and `npm run build`):
-// esbuild bundles cli/main.ts, serve/main.ts and the worker pool's engine_worker.ts into
+// esbuild bundles cli/main.ts, serve/main.ts, the worker pool's engine_worker.ts and the
+// kpageflags decode thread's kpage_worker.ts into
 // dist-cli/ (ES modules, code-split, so a command loads only the chunks it imports). Packages
 // from node_modules stay imports. bin/buddyscope.mjs runs the bundle when dist-cli/inputs.json
 // says no source changed since; otherwise it runs the TypeScript through tsx as before.
@@ -45,7 +46,7 @@ export async function buildCli(OUT = OUT_DIR) {
   mkdirSync(OUT, { recursive: true })
   const r = await build({
     absWorkingDir: ROOT,
-    entryPoints: { cli: 'cli/main.ts', serve: 'serve/main.ts', engine_worker: 'host/workers/engine_worker.ts' },
+    entryPoints: { cli: 'cli/main.ts', serve: 'serve/main.ts', engine_worker: 'host/workers/engine_worker.ts', kpage_worker: 'host/workers/kpage_worker.ts' },
     outdir: OUT,
     outExtension: { '.js': '.mjs' },
     chunkNames: '[name]-[hash]',

@@ -63,7 +63,8 @@ export function classifyKpageflags(lo: number, hi: number): number {
 
 const RELEVANT = LRU | SLAB | WRITEBACK | BUDDY | ANON | HEAD | TAIL | HUGE | UNEVICTABLE | HWPOISON | NOPAGE | THP | OFFLINE | ZERO_PAGE | PGTABLE
 /** bit 9 (KPF_RECLAIM) is not relevant: in a key it says the low word is not zero */
-const NONZERO = 1 << 9
+const NONZERO_SHIFT = 9
+const NONZERO = 1 << NONZERO_SHIFT
 let LUT: Uint8Array | null = null
 /**
  * kind by the relevant low-word bits (high word 0): 4 MiB, built once. Key: the relevant bits,
@@ -86,6 +87,39 @@ function kindLut(): Uint8Array {
   }
   t[0] = classifyKpageflags(0, 0)
   return (LUT = t)
+}
+
+/**
+ * Page kinds of kpageflags entries firstPfn .. firstPfn + n − 1 (`words`: lo, hi per PFN) into
+ * `map` (map[pfn − basePfn]); PFNs outside [basePfn, endPfn) are skipped. Returns the large-folio
+ * heads whose split would fail (under writeback, or dirty page cache with fs-private data), in
+ * PFN order, or null when there are none. Ranges are independent: the file may be decoded in
+ * pieces, in any order and on several threads, into the same map (ExactLayoutBuilder.flagsDecoded).
+ */
+export function decodeKpageflags(words: Uint32Array, firstPfn: number, map: Uint8Array, basePfn: number, endPfn: number): number[] | null {
+  const n = words.length >> 1
+  let lo0 = 0
+  let hi0 = n
+  if (firstPfn < basePfn) lo0 = Math.min(n, basePfn - firstPfn)
+  if (firstPfn + n > endPfn) hi0 = Math.max(lo0, endPfn - firstPfn)
+  const lut = kindLut()
+  const off = firstPfn - basePfn
+  let heads: number[] | null = null
+  // the head kinds as locals: an imported binding read per page costs a getter call where the
+  // module is loaded through a CommonJS shim (tsx: the bench, the CLI from sources), 4× the loop
+  const folioHead = FOLIO_HEAD
+  // THP_HEAD (0x40) and FOLIO_HEAD (0x60) differ in this bit alone: (kind | it) === FOLIO_HEAD for those two kinds only
+  const eitherHead = THP_HEAD ^ FOLIO_HEAD
+  for (let j = lo0; j < hi0; j++) {
+    const lo = words[2 * j]!
+    const hi = words[2 * j + 1]!
+    // NONZERO without a branch: lo | −lo has bit 31 set for every non-zero lo
+    const kind = hi === 0 ? lut[((lo & RELEVANT) | (((lo | -lo) >>> 31) << NONZERO_SHIFT)) >>> 5]! : classifyKpageflags(lo, hi)
+    map[off + j] = kind
+    // a large folio whose split would fail: under writeback, or dirty page cache with fs-private data
+    if ((kind | eitherHead) === folioHead && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) (heads ??= []).push(firstPfn + j)
+  }
+  return heads
 }
 
 export interface ExactOptions {
@@ -127,24 +161,21 @@ export class ExactLayoutBuilder {
   /** KpageSink for /proc/kpageflags */
   readonly flagsSink = (firstPfn: number, words: Uint32Array): void => {
     const m = this.model
-    const map = m.memMap
-    const base = m.basePfn
     const n = words.length >> 1
     this.flagEntries = Math.max(this.flagEntries, firstPfn + n)
-    let lo0 = 0
-    let hi0 = n
-    if (firstPfn < base) lo0 = Math.min(n, base - firstPfn)
-    if (firstPfn + n > m.endPfn) hi0 = Math.max(lo0, m.endPfn - firstPfn)
-    const lut = kindLut()
-    const off = firstPfn - base
-    for (let j = lo0; j < hi0; j++) {
-      const lo = words[2 * j]!
-      const hi = words[2 * j + 1]!
-      const kind = hi === 0 ? lut[((lo & RELEVANT) | (lo === 0 ? 0 : NONZERO)) >>> 5]! : classifyKpageflags(lo, hi)
-      map[off + j] = kind
-      // a large folio whose split would fail: under writeback, or dirty page cache with fs-private data
-      if ((kind === THP_HEAD || kind === FOLIO_HEAD) && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) m.unsplittable.add(firstPfn + j)
-    }
+    const heads = decodeKpageflags(words, firstPfn, m.memMap, m.basePfn, m.endPfn)
+    if (heads !== null) for (const pfn of heads) m.unsplittable.add(pfn)
+  }
+
+  /**
+   * kpageflags decoded elsewhere (the host's decode of ranges of the file on worker threads,
+   * each through decodeKpageflags into this model's memMap): `entries` PFNs were read, and
+   * `unsplittable` are the large-folio heads whose split fails, in PFN order. The same state as
+   * flagsSink fed the file's first `entries` PFNs.
+   */
+  flagsDecoded(entries: number, unsplittable: Iterable<number>): void {
+    this.flagEntries = Math.max(this.flagEntries, entries)
+    for (const pfn of unsplittable) this.model.unsplittable.add(pfn)
   }
 
   /**

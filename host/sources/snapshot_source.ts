@@ -74,6 +74,8 @@ export interface SnapshotSource {
   openStream(name: string): AsyncIterable<Uint8Array>
   /** Uncompressed size in bytes when known without reading (null for gzip-compressed files). */
   size(name: string): number | null
+  /** Where the file's bytes are on disk, uncompressed (the user's file or the unpacked bundle's copy), for positional reads; null for gzip-compressed and inline files. */
+  plainFile?(name: string): string | null
   /** Human path for messages, e.g. '/x/02-before/kpageflags.gz' or 'snap.tar.gz:proc/buddyinfo'. */
   describe(name: string): string
   /** Releases the bundle's temporary copy, if any. Further reads fail. Idempotent. */
@@ -407,6 +409,11 @@ class Source implements SnapshotSource {
     if (e === undefined) return null
     if (e.kind === 'text') return Buffer.byteLength(e.text, 'utf8')
     return e.gzip ? null : e.file.size
+  }
+
+  plainFile(name: string): string | null {
+    const e = this.entries.get(name)
+    return e !== undefined && e.kind === 'file' && !e.gzip && !this.closed ? e.file.abs : null
   }
 
   private entry(name: string): Entry {
