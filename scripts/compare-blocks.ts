@@ -57,6 +57,11 @@ const r = runCompactWhatIf(m, s.allocator, {
   ...(ctx.trigger.node !== null ? { node: ctx.trigger.node } : {}),
   pinned, pinOptions: { placement: followsFullCompaction(ctx) ? 'after-compaction' : 'uniform', migrateBeforePin: false },
   ...(cpu !== undefined ? { pcpCpu: cpu } : {}),
+  // as host/whatif/compact.ts runs a captured trigger: read when the next capture was taken, by its tools
+  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length ? { settleSeconds: ctx.secondsToNext } : {}),
+  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
+  ...(followsFullCompaction(ctx) ? { pcpLongFreeRun: true } : {}),
+  ...(ctx.captureCpu != null ? { captureCpu: ctx.captureCpu } : {}),
 }, s.capture.machine.hpageOrder)
 await o.close()
 const pb = m.pageblockNrPages
