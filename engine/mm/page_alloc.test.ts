@@ -323,7 +323,7 @@ describe('per-cpu lists: the capture\'s tools\' pages go on the list of the CPU 
     expect(r.kinds.some((k) => k === PageKind.PCP || k === PageKind.ANON || k === PageKind.KERNEL)).toBe(false)
   })
 
-  it('on another CPU\'s list they stay through the run of frees; -1 (not recorded) takes a CPU other than the running one', () => {
+  it('on another CPU\'s list they stay through the run of frees; -1 (not recorded) takes the lowest-numbered CPU', () => {
     expect(run(0).kinds).toEqual([PageKind.PCP, PageKind.PCP, PageKind.PCP])
     expect(run(-1).kinds).toEqual([PageKind.PCP, PageKind.PCP, PageKind.PCP])
   })

@@ -15,7 +15,8 @@
  * the free_high path of `free_unref_page_commit`); the other CPUs (one list each) only return
  * theirs on a drain (`drain_all_pages`) or a decay.
  * The capture's tools' pages (MemoryModel.captureToolPages: mapped by the tools that read the
- * capture, freed when they exited) go on the list of the CPU the tools ran on, as its newest
+ * capture, freed when they exited) go on the list of the CPU the tools ran on (not recorded: the
+ * lowest-numbered CPU), as its newest
  * (`free_unref_page_list` on 6.1, `free_unref_folios` on 6.10+ free to the current CPU's list):
  * churned out by a compaction that runs there, kept by the other CPUs' lists (every release alike).
  * Left out: allocation from pcp lists (`rmqueue_pcplist`), the 6.7+ high autotuning
@@ -205,7 +206,7 @@ export class PageAllocator {
   private readonly pcpOther = new Map<Zone, number[][]>()
   /**
    * The capture's tools' pages made free per-cpu pages (captureToolPagesFreed), and the CPU whose
-   * list takes them (-1: the first captured CPU other than the running one); null: none.
+   * list takes them (-1: the lowest-numbered captured CPU); null: none.
    */
   private toolPages: { cpu: number; pfns: Set<number> } | null = null
 
@@ -213,8 +214,9 @@ export class PageAllocator {
    * The capture's tools exited after the capture, on CPU `cpu`, and freed their pages
    * (MemoryModel.captureToolPages) to that CPU's per-cpu list: they become PCP pages that the
    * dealing puts on that CPU's list, as its newest (free_unref_page_list / free_unref_folios free
-   * to the current CPU). `cpu` -1: not recorded; a CPU other than the running one is taken (the
-   * tools' pages then stay through the compaction). Call before the per-cpu lists are first used.
+   * to the current CPU). `cpu` -1: not recorded; the lowest-numbered captured CPU is taken (where
+   * the harness captures that do not record it had their tools' pages: the what-if's assumptions
+   * say so). Call before the per-cpu lists are first used.
    * Returns how many pages were freed so.
    */
   captureToolPagesFreed(cpu: number): number {
@@ -306,8 +308,7 @@ export class PageAllocator {
       let toolCi = -1
       if (toolList.length && run >= 0) {
         const want = this.toolPages!.cpu
-        toolCi = want >= 0 ? zone.pcpCpus.findIndex((c) => c.cpu === want) : zone.pcpCpus.findIndex((_, i) => i !== run)
-        if (toolCi < 0 && want < 0) toolCi = run
+        toolCi = want >= 0 ? zone.pcpCpus.findIndex((c) => c.cpu === want) : zone.pcpCpus.reduce((b, c, i) => (c.cpu < zone.pcpCpus[b]!.cpu ? i : b), 0)
       }
       if (toolCi < 0) old.push(...toolList)
       if (run >= 0) {
