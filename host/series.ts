@@ -32,6 +32,8 @@ export interface SeriesContext {
   secondsToNext: number | null
   /** the CPU the next capture's tools ran on (steps.log `cap N-label cpu=C`, harness runs with gt_capcpu), when logged */
   nextCaptureCpu?: number | null
+  /** the CPU this capture's tools ran on (steps.log `cap N-label cpu=C`), when logged */
+  captureCpu?: number | null
 }
 
 /** Steps that leave memory as it was (the harness's pauses). */
@@ -143,7 +145,9 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
       const nb = next !== null ? numberOf(next) : null
       const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu }
+      const na = numberOf(me)
+      const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu }
     } finally {
       await series.close()
     }

@@ -5,7 +5,7 @@
  * workload log, the given CPU), and prints which pageblocks each made wholly free, and what the
  * pageblocks the model frees but the kernel did not still hold in the real after-capture.
  *
- *   node --import tsx scripts/compare-blocks.ts fixtures/<run> <capture> [--cpu N] [--seed S] [--list]
+ *   node --import tsx scripts/compare-blocks.ts fixtures/<run> <capture> [--cpu N] [--tools-cpu N] [--seed S] [--list]
  */
 import { join } from 'node:path'
 import { readFileSync, existsSync } from 'node:fs'
@@ -22,6 +22,8 @@ const [runDir, cap] = args
 if (!runDir || !cap) throw new Error('usage: compare-blocks.ts <run dir> <capture> [--cpu N] [--seed S] [--list]')
 const cpu = flag('--cpu') !== undefined ? Number(flag('--cpu')) : undefined
 const seed = Number(flag('--seed') ?? 1)
+/** the CPU the capture's tools ran on (default: steps.log's `cap … cpu=C`, else the what-if's default) */
+const toolsCpu = flag('--tools-cpu') !== undefined ? Number(flag('--tools-cpu')) : undefined
 
 function readBin(dir: string, name: string): BigUint64Array {
   const p = join(dir, name)
@@ -57,6 +59,11 @@ const r = runCompactWhatIf(m, s.allocator, {
   ...(ctx.trigger.node !== null ? { node: ctx.trigger.node } : {}),
   pinned, pinOptions: { placement: followsFullCompaction(ctx) ? 'after-compaction' : 'uniform', migrateBeforePin: false },
   ...(cpu !== undefined ? { pcpCpu: cpu } : {}),
+  // as host/whatif/compact.ts runs a captured trigger: read when the next capture was taken, by its tools
+  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length ? { settleSeconds: ctx.secondsToNext } : {}),
+  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
+  ...(followsFullCompaction(ctx) ? { pcpLongFreeRun: true } : {}),
+  ...(toolsCpu !== undefined ? { captureCpu: toolsCpu } : ctx.captureCpu != null ? { captureCpu: ctx.captureCpu } : {}),
 }, s.capture.machine.hpageOrder)
 await o.close()
 const pb = m.pageblockNrPages

@@ -333,6 +333,14 @@ export class MemoryModel {
    * a non-anonymous head); empty when the layout cannot tell
    */
   readonly unsplittable = new Set<number>()
+  /**
+   * The capture's own tools' pages (exact layout, with kpagecount): anonymous LRU pages mapped
+   * when kpageflags was read and with map count 0 when kpagecount was, and flagless pages that had
+   * a map count by then. The tools that read the capture had them mapped and freed them when they
+   * exited, to the per-cpu list of the CPU they ran on (PageAllocator.captureToolPagesFreed); the
+   * layout keeps them as it read them (anonymous, kernel pages). Empty when the layout cannot tell.
+   */
+  readonly captureToolPages = new Set<number>()
   /** populated zones, ordered by node then zone index */
   readonly zones: Zone[]
   build: BuildMethod

@@ -290,3 +290,50 @@ describe('per-cpu lists: one per pcp migratetype, the freed page\'s list drained
     expect(checkModel(model)).toEqual([])
   })
 })
+
+describe('per-cpu lists: the capture\'s tools\' pages go on the list of the CPU the tools ran on', () => {
+  /**
+   * Two captured CPUs; the simulation runs on CPU 1 and frees a long run of pages (as a compaction
+   * does). Three pages the capture's tools had mapped (two anonymous, one flagless kernel page)
+   * were freed by the exiting tools on `toolCpu`'s list. Returns whether they are free buddy pages
+   * at the end (the running CPU's churn pushed them out) or still per-cpu pages.
+   */
+  function run(toolCpu: number): { tools: number[]; kinds: number[]; freedSo: number } {
+    const { model, allocator } = small(16384)
+    const z = model.zones[0]!
+    z.pcpHigh = 3000
+    z.pcpBatch = 63
+    z.pcpCpus = [{ cpu: 0, count: 0, high: 3000, batch: 63 }, { cpu: 1, count: 0, high: 3000, batch: 63 }]
+    allocator.policy.kernel = 6001
+    allocator.setRunningCpu(1)
+    const pages: number[] = []
+    for (let i = 0; i < 9000; i++) pages.push(allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn)
+    const tools = [pages[10]!, pages[600]!, pages[1200]!]
+    model.memMap[tools[2]! - model.basePfn] = PageKind.KERNEL
+    for (const p of tools) model.captureToolPages.add(p)
+    const freedSo = allocator.captureToolPagesFreed(toolCpu)
+    for (const p of pages) if (!tools.includes(p)) allocator.freeUnrefPage(p)
+    expect(checkModel(model)).toEqual([])
+    return { tools, kinds: tools.map((p) => model.memMap[p - model.basePfn]!), freedSo }
+  }
+
+  it('on the running CPU\'s list they are the newest pages and a long run of frees pushes them out to the buddy allocator', () => {
+    const r = run(1)
+    expect(r.freedSo).toBe(3)
+    expect(r.kinds.some((k) => k === PageKind.PCP || k === PageKind.ANON || k === PageKind.KERNEL)).toBe(false)
+  })
+
+  it('on another CPU\'s list they stay through the run of frees; -1 (not recorded) takes the lowest-numbered CPU', () => {
+    expect(run(0).kinds).toEqual([PageKind.PCP, PageKind.PCP, PageKind.PCP])
+    expect(run(-1).kinds).toEqual([PageKind.PCP, PageKind.PCP, PageKind.PCP])
+  })
+
+  it('a page the layout no longer holds as it was read (a pin placed on it) is left alone', () => {
+    const { model, allocator } = small(4096)
+    const p = allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn
+    model.memMap[p - model.basePfn] = PageKind.PINNED
+    model.captureToolPages.add(p)
+    expect(allocator.captureToolPagesFreed(0)).toBe(0)
+    expect(model.memMap[p - model.basePfn]).toBe(PageKind.PINNED)
+  })
+})

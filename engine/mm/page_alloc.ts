@@ -14,6 +14,11 @@
  * as in the 6.1 stable series, and an order 1–3 free after a run of frees returns the whole list,
  * the free_high path of `free_unref_page_commit`); the other CPUs (one list each) only return
  * theirs on a drain (`drain_all_pages`) or a decay.
+ * The capture's tools' pages (MemoryModel.captureToolPages: mapped by the tools that read the
+ * capture, freed when they exited) go on the list of the CPU the tools ran on (not recorded: the
+ * lowest-numbered CPU), as its newest
+ * (`free_unref_page_list` on 6.1, `free_unref_folios` on 6.10+ free to the current CPU's list):
+ * churned out by a compaction that runs there, kept by the other CPUs' lists (every release alike).
  * Left out: allocation from pcp lists (`rmqueue_pcplist`), the 6.7+ high autotuning
  * (`nr_pcp_high`, `decay_pcp_high`), tail placement (FPI_TO_TAIL, shuffle, buddy_merge_likely: every free goes to the list head),
  * compaction capture, locking. Reclaim and compaction in the slow path belong to later modules.
@@ -199,6 +204,40 @@ export class PageAllocator {
   private readonly pcpHighOrder = new Map<Zone, number[]>()
   /** per captured CPU (zone.pcpCpus index; the running CPU's slot stays empty): the order-0 pages on its list, oldest first */
   private readonly pcpOther = new Map<Zone, number[][]>()
+  /**
+   * The capture's tools' pages made free per-cpu pages (captureToolPagesFreed), and the CPU whose
+   * list takes them (-1: the lowest-numbered captured CPU); null: none.
+   */
+  private toolPages: { cpu: number; pfns: Set<number> } | null = null
+
+  /**
+   * The capture's tools exited after the capture, on CPU `cpu`, and freed their pages
+   * (MemoryModel.captureToolPages) to that CPU's per-cpu list: they become PCP pages that the
+   * dealing puts on that CPU's list, as its newest (free_unref_page_list / free_unref_folios free
+   * to the current CPU). `cpu` -1: not recorded; the lowest-numbered captured CPU is taken (where
+   * the harness captures that do not record it had their tools' pages: the what-if's assumptions
+   * say so). Call before the per-cpu lists are first used.
+   * Returns how many pages were freed so.
+   */
+  captureToolPagesFreed(cpu: number): number {
+    const m = this.model
+    const pfns = new Set<number>()
+    for (const p of m.captureToolPages) {
+      const i = p - m.basePfn
+      const k = m.memMap[i]
+      // as the layout read them (a pin placed on one, or another what-if's change, keeps it)
+      if (k !== PageKind.ANON && k !== PageKind.KERNEL) continue
+      if (!m.zoneOf(p)) continue
+      m.memMap[i] = PageKind.PCP
+      pfns.add(p)
+    }
+    this.toolPages = pfns.size ? { cpu, pfns } : null
+    this.pcp.clear()
+    this.pcpLimits.clear()
+    this.pcpOther.clear()
+    this.pcpHighOrder.clear()
+    return pfns.size
+  }
 
   /**
    * Run the simulation on another CPU: its pcp lists are dealt out again from the pages the
@@ -248,6 +287,8 @@ export class PageAllocator {
       const map = m.memMap
       const endIdx = zone.endPfn - m.basePfn
       const old: number[] = []
+      const tools = this.toolPages?.pfns
+      const toolList: number[] = []
       for (let i = map.indexOf(PageKind.PCP, zone.startPfn - m.basePfn); i >= 0 && i < endIdx; i = map.indexOf(PageKind.PCP, i + 1)) {
         const p = i + m.basePfn
         if (p % pb === 0 && p + pb <= zone.endPfn) {
@@ -259,9 +300,17 @@ export class PageAllocator {
             continue
           }
         }
-        old.push(p)
+        if (tools?.has(p)) toolList.push(p)
+        else old.push(p)
       }
       const run = this.runningCpu(zone)
+      // the CPU whose list takes the capture's tools' pages (zone.pcpCpus index)
+      let toolCi = -1
+      if (toolList.length && run >= 0) {
+        const want = this.toolPages!.cpu
+        toolCi = want >= 0 ? zone.pcpCpus.findIndex((c) => c.cpu === want) : zone.pcpCpus.reduce((b, c, i) => (c.cpu < zone.pcpCpus[b]!.cpu ? i : b), 0)
+      }
+      if (toolCi < 0) old.push(...toolList)
       if (run >= 0) {
         // Which page sits on which CPU's list is not captured. A CPU's list holds what that CPU
         // freed, and one task's frees look alike: the workload's freed anonymous pages lie a few
@@ -286,6 +335,8 @@ export class PageAllocator {
         // their density), so each other CPU's list is aged in an order spread evenly over the PFNs
         // (a fixed multiplicative hash), never block by block.
         for (const o of other) if (o.length > 1) o.sort((a, b) => spreadKey(a) - spreadKey(b) || a - b)
+        // the capture's tools' pages, freed after the capture: the newest on their CPU's list
+        if (toolCi >= 0) (toolCi === run ? l : other[toolCi]!).push(...toolList)
       } else other.push(old)
       const limits = run >= 0 ? zone.pcpCpus[run]! : null
       this.pcpLimits.set(zone, { high: limits && limits.high > 0 ? limits.high : zone.pcpHigh, batch: limits && limits.batch > 0 ? limits.batch : zone.pcpBatch })

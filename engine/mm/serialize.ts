@@ -20,6 +20,8 @@ export interface ModelTransfer {
   pageblockFlags: Uint8Array
   /** MemoryModel.unsplittable */
   unsplittable?: number[]
+  /** MemoryModel.captureToolPages */
+  captureToolPages?: number[]
 }
 
 export function exportModel(m: MemoryModel, policy: AllocPolicy): ModelTransfer {
@@ -36,6 +38,7 @@ export function exportModel(m: MemoryModel, policy: AllocPolicy): ModelTransfer 
     pageblockMt: m.pageblockMt,
     pageblockFlags: m.pageblockFlags,
     unsplittable: [...m.unsplittable],
+    captureToolPages: [...m.captureToolPages],
   }
 }
 
@@ -103,6 +106,7 @@ export function instantiateModel(tpl: ModelTemplate): { model: MemoryModel; allo
   model.pageblockMt.set(t.pageblockMt)
   model.pageblockFlags.set(t.pageblockFlags)
   for (const p of t.unsplittable ?? []) model.unsplittable.add(p)
+  for (const p of t.captureToolPages ?? []) model.captureToolPages.add(p)
   const allocator = new PageAllocator(model, t.policy)
   zones.forEach((z, zi) => {
     const heads = tpl.freeHeads[zi]!

@@ -20,6 +20,12 @@
  *    allocate in between; a page free (KPF_BUDDY) in kpageflags with a map count in kpagecount
  *    was allocated then (kpagecount reads 0 for a PageBuddy page: `kpagecount_read` skips pages
  *    with a page type), and is taken as a held user page that compaction does not move (PINNED);
+ *  - the capture's tools' pages: an anonymous LRU page with a map count 0 in kpagecount was mapped
+ *    when kpageflags was read and unmapped since, and a flagless page with a map count was free
+ *    then (on the per-cpu list of the CPU the tools ran on) and mapped since: the tools' own
+ *    pages, freed when they exit (`exit_mmap` → `free_unref_page_list` on 6.1, `free_unref_folios`
+ *    on 6.10+: onto the exiting CPU's per-cpu list). The layout keeps them as read (anonymous,
+ *    kernel pages) and lists them in MemoryModel.captureToolPages for the what-ifs;
  *  - pins: invisible;
  *  - a large folio's split fails (MemoryModel.unsplittable) when its head is under writeback, or
  *    is dirty page cache with fs-private data (KPF_DIRTY, KPF_PRIVATE).
@@ -201,19 +207,24 @@ export class ExactLayoutBuilder {
     for (let j = from; j < to;) {
       const i = off + j
       if ((i & 3) === 0 && j + 4 <= to) {
-        // four pages none of which is flagless (PCP, 3) or free (BUDDY_TAIL, 2): their counts are
-        // not read. A byte is 2 or 3 when it is 2 with bit 0 cleared: a zero byte of x marks one
-        const x = (w32[i >> 2]! & 0xfefefefe) ^ 0x02020202
-        if ((((x - 0x01010101) & ~x) & 0x80808080) === 0) { j += 4; continue }
+        // four pages none of which is flagless (PCP, 3), free (BUDDY_TAIL, 2) or anonymous (ANON, 4):
+        // their counts are not read. A byte is 2 or 3 when it is 2 with bit 0 cleared: a zero byte
+        // of x marks one; a zero byte of y marks a 4
+        const w = w32[i >> 2]!
+        const x = (w & 0xfefefefe) ^ 0x02020202
+        const y = w ^ 0x04040404
+        if (((((x - 0x01010101) & ~x) | ((y - 0x01010101) & ~y)) & 0x80808080) === 0) { j += 4; continue }
       }
       if ((words[2 * j]! | words[2 * j + 1]!) !== 0) {
         const k = map[i]
-        if (k === PageKind.PCP) map[i] = PageKind.KERNEL
-        else if (k === PageKind.BUDDY_TAIL) {
+        if (k === PageKind.PCP) {
+          map[i] = PageKind.KERNEL
+          m.captureToolPages.add(firstPfn + j)
+        } else if (k === PageKind.BUDDY_TAIL) {
           map[i] = PageKind.PINNED
           this.tornBuddy++
         }
-      }
+      } else if (map[i] === PageKind.ANON) m.captureToolPages.add(firstPfn + j)
       j++
     }
   }

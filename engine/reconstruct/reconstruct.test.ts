@@ -168,6 +168,42 @@ describe('exact layout from kpageflags', () => {
     expect(model.build.notes.some((x) => /1 pages free \(KPF_BUDDY\) in kpageflags have a map count/.test(x))).toBe(true)
   })
 
+  it('lists the capture\'s tools\' pages: anonymous pages unmapped by the kpagecount read, flagless pages mapped by it', () => {
+    const original = fragmented(Array.from({ length: 200 }, (_, i) => ({ alloc: i % 4 !== 3, order: i % 3, gfp: 'movable' as GfpIntent, pick: i * 13 })))
+    const capture = captureOfModel(original)
+    const n = original.endPfn
+    const flags: Array<[number, number]> = []
+    const counts: Array<[number, number]> = []
+    const anon: number[] = []
+    for (let pfn = 0; pfn < n; pfn++) {
+      const b = pfn >= original.basePfn ? original.page(pfn) : PageKind.HOLE
+      const z = original.zoneOf(pfn)
+      const free = !!z && (b === PageKind.BUDDY_TAIL || b >= 0x80)
+      if (z && b === PageKind.ANON) anon.push(pfn)
+      flags.push(!z ? [1 << 20, 0] : free ? [1 << 10, 0] : b === PageKind.RESERVED ? [0, 1] : b === PageKind.ANON ? [(1 << 5) | (1 << 12) | (1 << 11), 0] : [1 << 3, 0])
+      counts.push([b === PageKind.ANON ? 1 : 0, 0])
+    }
+    // three mapped anonymous pages have map count 0 (unmapped between the reads), one of them at
+    // an odd PFN; one anonymous page becomes flagless in kpageflags and keeps its map count
+    const gone = [anon[5]!, anon[6]!, anon[41]!]
+    const flagless = anon[77]!
+    for (const p of gone) counts[p] = [0, 0]
+    flags[flagless] = [0, 0]
+    const builder = new ExactLayoutBuilder(capture)
+    const d = new KpageDecoder(builder.flagsSink)
+    d.push(kpageFile(flags))
+    d.end()
+    const d2 = new KpageDecoder(builder.countSink)
+    d2.push(kpageFile(counts))
+    d2.end()
+    const { model } = builder.finish()
+    expect([...model.captureToolPages].sort((a, b) => a - b)).toEqual([...gone, flagless].sort((a, b) => a - b))
+    // the layout keeps them as it read them
+    expect(gone.map((p) => model.page(p))).toEqual([PageKind.ANON, PageKind.ANON, PageKind.ANON])
+    expect(model.page(flagless)).toBe(PageKind.KERNEL)
+    expect(checkModel(model)).toEqual([])
+  })
+
   it('rejects a kpageflags whose length is not whole entries', () => {
     const d = new KpageDecoder(() => {}, 'x/kpageflags')
     d.push(new Uint8Array(13))

@@ -63,6 +63,17 @@ export interface CompactWhatIfOptions {
    * the trigger's). Default: none.
    */
   readerCpu?: number
+  /**
+   * the CPU the capture's own tools ran on (steps.log `cap N-label cpu=C`, harness runs with
+   * gt_capcpu): they exited after the capture and freed their pages (MemoryModel.captureToolPages)
+   * to that CPU's per-cpu list, where a compaction running on that CPU churns them out to the
+   * buddy allocator and the other CPUs keep them (fixtures/x86-1G-s27-tools1: tools and trigger
+   * on CPU 1, their pageblocks merge; x86-1G-s27-trace: tools on CPU 0, trigger on CPU 1, the
+   * pages stay and the next capture's tools map them again). Default: the lowest-numbered CPU
+   * with a per-cpu list, where the captures that do not record it had them (the x86-1G-s22 pair:
+   * with the trigger on CPU 1 they stay, on CPU 0 most merge).
+   */
+  captureCpu?: number
 }
 
 export interface CompactWhatIfResult {
@@ -122,6 +133,8 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
   const assumptions: string[] = []
   // before anything touches the per-cpu lists: they are dealt out for the running CPU when first used
   if (opts.pcpCpu !== undefined) allocator.setRunningCpu(opts.pcpCpu)
+  const toolPages = allocator.captureToolPagesFreed(opts.captureCpu ?? -1)
+  if (toolPages > 0) assumptions.push(`the capture's own tools mapped ${toolPages} pages while it was read (anonymous pages unmapped by the kpagecount read, flagless pages mapped by it) and freed them when they exited, to the per-cpu list of the CPU they ran on (free_unref_page_list / free_unref_folios): ${opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}, as steps.log records` : 'not recorded in this capture: taken as the lowest-numbered CPU (where the harness captures that do not record it had them); a compaction on that CPU churns them out to the buddy allocator, the other CPUs keep them'}`)
   allocator.assumeLongFreeRun(opts.pcpLongFreeRun ?? false)
   if (opts.pcpLongFreeRun) assumptions.push('the running CPU starts in a long run of frees (a compaction ran just before this capture): its first pcp bulk free is already the largest (free_factor / free_count at their maximum)')
   if (opts.pinOptions) assumptions.push(...placePins(model, allocator, opts.pinned ?? { kind: 'none' }, opts.pinOptions, memo).says)

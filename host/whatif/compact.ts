@@ -255,6 +255,8 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       unevictableAllowed: sysctlInt(s.capture, 'compact_unevictable_allowed', 1) !== 0,
       extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
       ...(cpuOf(seed) !== undefined ? { pcpCpu: cpuOf(seed)! } : {}),
+      // the CPU this capture's tools ran on, which took their pages when they exited (gt_capcpu runs)
+      ...(ctx?.captureCpu != null && cpusCaptured.has(ctx.captureCpu) ? { captureCpu: ctx.captureCpu } : {}),
       ...(settle !== undefined ? { settleSeconds: settle } : {}),
       // a trigger written by a shell started for it (`cm@C`, which exits), and the CPU the next
       // capture's tools ran on, when steps.log says (gt_capcpu runs)
