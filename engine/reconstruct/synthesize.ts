@@ -18,7 +18,7 @@
 import { MemoryModel, MigratetypeTable, type Geometry } from '../mm/mmzone.ts'
 import { PageKind, THP_HEAD, compoundHead, headOrder, isBuddyPage, isFreeHead } from '../mm/page.ts'
 import { PageAllocator } from '../mm/page_alloc.ts'
-import { Rng } from '../sim/rng.ts'
+import { Rng, rngAdvance, rngOutput } from '../sim/rng.ts'
 import type { Capture } from '../snapshot.ts'
 import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts, checkCountsFit, type ZoneShape } from './zones.ts'
 
@@ -374,7 +374,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const byType: number[][] = mts.names.map(() => [])
   for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3) byType[pbType[i]!]!.push(i)
   const candI = new Int32Array(nPb)
-  const candRoom = new Float64Array(nPb)
+  // per candidate, side by side: the acceptance bound of its pageblock's weight W (see below)
+  // and its room left: the rejection loop's draw touches nothing else until a block is taken
+  const candWR = new Uint32Array(2 * nPb)
+  // room at the start of the order's draws: the quota taken is what the room lost
+  const candRoom0 = new Float64Array(nPb)
   // whole-capable nodes per pageblock and order, counted once
   const wholeCnt = new Uint16Array(nPb * lowOrders)
   for (const [i, l] of wholes) for (const [, wo] of l) if (wo < lowOrders) wholeCnt[wo * nPb + i]! += 1
@@ -389,7 +393,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       for (let k = 0; k < ofType.length; k++) {
         const i = ofType[k]!
         const room = P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
-        if (room > 0) { candI[nc] = i; candRoom[nc] = room; nc++ }
+        if (room > 0) { candI[nc] = i; candWR[2 * nc] = acceptBound(W[i]!); candWR[2 * nc + 1] = room; candRoom0[nc] = room; nc++ }
       }
       if (gradient > 0) {
         // packed (after a full compaction): fill the pageblocks lowest first, in weighted order
@@ -397,20 +401,33 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
         for (let r = 0; r < nc && need > 0; r++) {
           const j = order[r]!
           const q = o * nPb + candI[j]!
-          const take = candRoom[j]! < need ? candRoom[j]! : need
+          const room = candWR[2 * j + 1]!
+          const take = room < need ? room : need
           quota[q]! += take
           need -= take
         }
         nc = 0
       }
+      const qo = o * nPb
+      // placed in proportion to the free-page density (rejection: the draw is the seed's):
+      // rng.int(nc), then rng.next() < W to take one, with the generator stepped inline
+      let st = rng.getState()
       while (need > 0 && nc > 0) {
-        const j = rng.int(nc)
-        // placed in proportion to the free-page density (rejection: the draw is the seed's)
-        if (rng.next() >= W[candI[j]!]!) continue
-        quota[o * nPb + candI[j]!]! += 1
+        st = rngAdvance(st)
+        const j = Math.floor((rngOutput(st) / 4294967296) * nc)
+        st = rngAdvance(st)
+        if (rngOutput(st) > candWR[2 * j]!) continue
         need--
-        if (--candRoom[j]! <= 0) { nc--; candI[j] = candI[nc]!; candRoom[j] = candRoom[nc]! }
+        if (--candWR[2 * j + 1]! <= 0) {
+          // full: its quota is the room it had; the last candidate takes its place
+          quota[qo + candI[j]!]! += candRoom0[j]!
+          nc--
+          candI[j] = candI[nc]!; candWR[2 * j] = candWR[2 * nc]!; candWR[2 * j + 1] = candWR[2 * nc + 1]!; candRoom0[j] = candRoom0[nc]!
+        }
       }
+      rng.setState(st)
+      // the candidates left took what their room lost
+      for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candWR[2 * j + 1]!
       if (need > 0) {
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
         const any: number[] = []
@@ -504,6 +521,15 @@ export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient
   }
   for (let i = 0; i < nPb; i++) w[i] = Math.max(1e-3, Math.exp(w[i]! - max))
   return w
+}
+
+/**
+ * The largest 32-bit draw u that a weight w in (0, 1] accepts: u / 2^32 < w (rng.next() < w)
+ * exactly when u < w·2^32 (exact in doubles: w·2^32 is a power-of-two scaling), that is when
+ * u ≤ ceil(w·2^32) − 1; w = 1 accepts every draw (2^32 − 1).
+ */
+function acceptBound(w: number): number {
+  return Math.min(4294967295, Math.ceil(w * 4294967296) - 1)
 }
 
 /**
