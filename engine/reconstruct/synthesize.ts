@@ -551,6 +551,10 @@ function sortedByKey(keys: Float64Array, descending: boolean): Int32Array {
   const n = keys.length
   let a = new Int32Array(n)
   let b = new Int32Array(n)
+  // the keys travel with their positions: the merges read both arrays in order (no lookups of
+  // keys[a[i]] scattered over the whole array)
+  let ka = Float64Array.from(keys)
+  let kb = new Float64Array(n)
   for (let k = 0; k < n; k++) a[k] = k
   // a bottom-up merge sort (stable: on a tie the left run's entry goes first), no comparator calls
   for (let width = 1; width < n; width *= 2) {
@@ -559,15 +563,15 @@ function sortedByKey(keys: Float64Array, descending: boolean): Int32Array {
       const hi = lo + 2 * width < n ? lo + 2 * width : n
       let i = lo, j = mid, o = lo
       while (i < mid && j < hi) {
-        const ki = keys[a[i]!]!, kj = keys[a[j]!]!
+        const ki = ka[i]!, kj = ka[j]!
         // the right entry goes first only when its key strictly precedes
-        if (descending ? kj > ki : kj < ki) b[o++] = a[j++]!
-        else b[o++] = a[i++]!
+        if (descending ? kj > ki : kj < ki) { kb[o] = kj; b[o++] = a[j++]! } else { kb[o] = ki; b[o++] = a[i++]! }
       }
-      while (i < mid) b[o++] = a[i++]!
-      while (j < hi) b[o++] = a[j++]!
+      while (i < mid) { kb[o] = ka[i]!; b[o++] = a[i++]! }
+      while (j < hi) { kb[o] = ka[j]!; b[o++] = a[j++]! }
     }
     const t = a; a = b; b = t
+    const tk = ka; ka = kb; kb = tk
   }
   return a
 }
@@ -831,11 +835,15 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     if (afterCompaction && (mt === mts.movable || mt === mts.cma)) {
       for (let q = p; q < e; q++) if (isBuddyPage(map[q]!)) { keep = true; break }
     }
+    // the runs' draws: rng.int(64) then rng.next(), the generator stepped inline
+    let st = rng.getState()
     while (p < e) {
       const b = map[p]!
       if (b !== UNDECIDED) { p += isFreeHead(b) ? 1 << headOrder(b) : 1; continue }
-      const len = 1 + rng.int(64)
-      const r = rng.next()
+      st = rngAdvance(st)
+      const len = 1 + Math.floor((rngOutput(st) / 4294967296) * 64)
+      st = rngAdvance(st)
+      const r = rngOutput(st) / 4294967296
       let kind: number
       if (keep) kind = PINNED
       else if (lru) kind = r < pUnevictable ? UNEVICTABLE : r < pUnevictable + (1 - pUnevictable) * pAnon ? ANON : FILE
@@ -846,6 +854,7 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
       while (p < lim && map[p] === UNDECIDED) map[p++] = kind
       if (counted && kind !== UNEVICTABLE) candidates += p - from
     }
+    rng.setState(st)
   }
   // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable blocks
   let pcp = Math.min(s.pcp, candidates)
