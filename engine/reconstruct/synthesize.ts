@@ -614,10 +614,16 @@ function placeFree(m: MemoryModel, allocator: PageAllocator, zone: import('../mm
 function collectUntouched(map: Uint8Array, base: number, pfn: number, order: number, out: Array<[number, number]>): boolean {
   const a = pfn - base
   const n = 2 ** order
-  let all = true
-  for (let p = a; p < a + n; p++) if (map[p] !== UNDECIDED) { all = false; break }
-  if (all) return true
-  if (order === 0) return false
+  // one scan tells all undecided, none (no node below is all undecided: nothing to collect), or mixed
+  let undecided = 0
+  let decided = 0
+  for (let p = a; p < a + n; p++) {
+    if (map[p] === UNDECIDED) undecided++
+    else decided++
+    if (undecided > 0 && decided > 0) break
+  }
+  if (decided === 0) return true
+  if (undecided === 0 || order === 0) return false
   const half = n / 2
   const l = collectUntouched(map, base, pfn, order - 1, out)
   const r = collectUntouched(map, base, pfn + half, order - 1, out)
@@ -743,8 +749,11 @@ function layoutPageblock(
     if (gen === 0xffffffff) { movedGen.fill(0); gen = 0 }
     gen++
     let nKeys = 0
+    // the draws (rng.int(nH − k) per chosen entry, then rng.int(2) per chosen parent) step the generator inline
+    let st = rng.getState()
     for (let k = 0; k < chosen; k++) {
-      const j = k + rng.int(nH - k)
+      st = rngAdvance(st)
+      const j = k + Math.floor((rngOutput(st) / 4294967296) * (nH - k))
       const vk = entryAt(k)
       if (movedGen[j] !== gen && j >= chosen) movedKeys[nKeys++] = j
       movedVal[k] = entryAt(j)
@@ -764,11 +773,13 @@ function layoutPageblock(
       const mt = types !== null && k < types.length ? types[k]! : blockMt
       if (v % 2 === 1) placeFree(m, allocator, zone, p, o, mt)
       else {
-        const pick = rng.int(2)
+        st = rngAdvance(st)
+        const pick = Math.floor((rngOutput(st) / 4294967296) * 2)
         placeFree(m, allocator, zone, p + pick * half, o, mt)
         pushNext(p + (1 - pick) * half, 1)
       }
     }
+    rng.setState(st)
     if (o === 0) break
     // the unchosen, in order: runs of unmoved positions, cut where the shuffle moved an entry
     // (few keys: an insertion sort)
