@@ -203,8 +203,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // 4. free blocks of order ≥ pageblock order: choose aligned runs of untouched pageblocks
   const bigOrders: number[] = []
   for (let o = maxOrder; o >= pbo; o--) bigOrders.push(o)
-  // candidate nodes at pageblock granularity: [index of first pageblock, order, canHostWhole]
-  type Node = { i: number; order: number; whole: boolean }
+  // candidate nodes at pageblock granularity, packed as index of the first pageblock · 2 + canHostWhole
+  // (small integers: no objects to allocate, shuffle and collect)
   const nodeOk = (i: number, order: number, group: 'cma' | 'other'): boolean => {
     const n = 2 ** (order - pbo)
     if (i < 0 || i + n > nPb) return false
@@ -218,11 +218,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     const wantTypes = group === 'cma' ? [mts.cma] : mts.names.map((_, i) => i).filter((mt) => mt !== mts.cma)
     if (group === 'cma' && nCma === 0) continue
     // top level: every aligned max-order node can hold a max-order block
-    let pool: Node[] = []
+    let pool: number[] = []
     const topN = 2 ** (maxOrder - pbo)
     for (let i = 0; i < nPb; i++) {
       if ((firstPb + i) % topN !== 0) continue
-      if (nodeOk(i, maxOrder, group)) pool.push({ i, order: maxOrder, whole: true })
+      if (nodeOk(i, maxOrder, group)) pool.push(i * 2 + 1)
     }
     for (const o of bigOrders) {
       // hosts at this order: whole nodes of order o and parents of order o+1
@@ -232,24 +232,26 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       rng.shuffle(pool)
       {
         const ids = new Int32Array(pool.length)
-        for (let k = 0; k < pool.length; k++) ids[k] = pool[k]!.i
+        for (let k = 0; k < pool.length; k++) ids[k] = pool[k]! >> 1
         const order = weightedOrder(ids, ids.length, W, rng)
-        const sorted: Node[] = new Array<Node>(pool.length)
+        const sorted: number[] = new Array<number>(pool.length)
         for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
         pool = sorted
       }
-      const next: Node[] = []
+      const next: number[] = []
       let d = 0
       for (const node of pool) {
+        const nodeI = node >> 1
+        const whole = (node & 1) === 1
         if (d < demand.length) {
           const mt = demand[d++]!
-          let at = node.i
-          if (!node.whole) {
+          let at = nodeI
+          if (!whole) {
             // parent of order o+1: one of its halves
             const half = 2 ** (o - pbo)
             const pick = rng.int(2)
-            at = node.i + pick * half
-            next.push({ i: node.i + (1 - pick) * half, order: o, whole: false })
+            at = nodeI + pick * half
+            next.push((nodeI + (1 - pick) * half) * 2)
           }
           placeFree(m, allocator, zone, pbStart(at), o, mt)
           const n = 2 ** (o - pbo)
@@ -260,10 +262,10 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
           if (remainingType[mt]! > 0) remainingType[mt] = Math.max(0, remainingType[mt]! - n)
         } else if (o > pbo) {
           // unchosen: its halves (or itself, if it could host whole) are parents at the next order
-          if (node.whole) next.push({ i: node.i, order: o, whole: false })
+          if (whole) next.push(nodeI * 2)
           else {
             const half = 2 ** (o - pbo)
-            next.push({ i: node.i, order: o, whole: false }, { i: node.i + half, order: o, whole: false })
+            next.push(nodeI * 2, (nodeI + half) * 2)
           }
         }
       }
@@ -276,7 +278,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       for (let i = 0; i < nPb; i++) {
         if ((firstPb + i) % n !== 0 || !nodeOk(i, o - 1, group)) continue
         const parentI = Math.min(i, ((firstPb + i) ^ n) - firstPb)
-        if (!nodeOk(parentI, o, group)) pool.push({ i, order: o - 1, whole: true })
+        if (!nodeOk(parentI, o, group)) pool.push(i * 2 + 1)
       }
     }
   }
