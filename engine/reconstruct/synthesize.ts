@@ -18,7 +18,7 @@
 import { MemoryModel, MigratetypeTable, type Geometry } from '../mm/mmzone.ts'
 import { PageKind, THP_HEAD, compoundHead, headOrder, isBuddyPage, isFreeHead } from '../mm/page.ts'
 import { PageAllocator } from '../mm/page_alloc.ts'
-import { Rng } from '../sim/rng.ts'
+import { Rng, rngAdvance, rngOutput } from '../sim/rng.ts'
 import type { Capture } from '../snapshot.ts'
 import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts, checkCountsFit, type ZoneShape } from './zones.ts'
 
@@ -203,8 +203,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // 4. free blocks of order ≥ pageblock order: choose aligned runs of untouched pageblocks
   const bigOrders: number[] = []
   for (let o = maxOrder; o >= pbo; o--) bigOrders.push(o)
-  // candidate nodes at pageblock granularity: [index of first pageblock, order, canHostWhole]
-  type Node = { i: number; order: number; whole: boolean }
+  // candidate nodes at pageblock granularity, packed as index of the first pageblock · 2 + canHostWhole
+  // (small integers: no objects to allocate, shuffle and collect)
   const nodeOk = (i: number, order: number, group: 'cma' | 'other'): boolean => {
     const n = 2 ** (order - pbo)
     if (i < 0 || i + n > nPb) return false
@@ -218,11 +218,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     const wantTypes = group === 'cma' ? [mts.cma] : mts.names.map((_, i) => i).filter((mt) => mt !== mts.cma)
     if (group === 'cma' && nCma === 0) continue
     // top level: every aligned max-order node can hold a max-order block
-    let pool: Node[] = []
+    let pool: number[] = []
     const topN = 2 ** (maxOrder - pbo)
     for (let i = 0; i < nPb; i++) {
       if ((firstPb + i) % topN !== 0) continue
-      if (nodeOk(i, maxOrder, group)) pool.push({ i, order: maxOrder, whole: true })
+      if (nodeOk(i, maxOrder, group)) pool.push(i * 2 + 1)
     }
     for (const o of bigOrders) {
       // hosts at this order: whole nodes of order o and parents of order o+1
@@ -232,24 +232,26 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       rng.shuffle(pool)
       {
         const ids = new Int32Array(pool.length)
-        for (let k = 0; k < pool.length; k++) ids[k] = pool[k]!.i
+        for (let k = 0; k < pool.length; k++) ids[k] = pool[k]! >> 1
         const order = weightedOrder(ids, ids.length, W, rng)
-        const sorted: Node[] = new Array<Node>(pool.length)
+        const sorted: number[] = new Array<number>(pool.length)
         for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
         pool = sorted
       }
-      const next: Node[] = []
+      const next: number[] = []
       let d = 0
       for (const node of pool) {
+        const nodeI = node >> 1
+        const whole = (node & 1) === 1
         if (d < demand.length) {
           const mt = demand[d++]!
-          let at = node.i
-          if (!node.whole) {
+          let at = nodeI
+          if (!whole) {
             // parent of order o+1: one of its halves
             const half = 2 ** (o - pbo)
             const pick = rng.int(2)
-            at = node.i + pick * half
-            next.push({ i: node.i + (1 - pick) * half, order: o, whole: false })
+            at = nodeI + pick * half
+            next.push((nodeI + (1 - pick) * half) * 2)
           }
           placeFree(m, allocator, zone, pbStart(at), o, mt)
           const n = 2 ** (o - pbo)
@@ -260,10 +262,10 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
           if (remainingType[mt]! > 0) remainingType[mt] = Math.max(0, remainingType[mt]! - n)
         } else if (o > pbo) {
           // unchosen: its halves (or itself, if it could host whole) are parents at the next order
-          if (node.whole) next.push({ i: node.i, order: o, whole: false })
+          if (whole) next.push(nodeI * 2)
           else {
             const half = 2 ** (o - pbo)
-            next.push({ i: node.i, order: o, whole: false }, { i: node.i + half, order: o, whole: false })
+            next.push(nodeI * 2, (nodeI + half) * 2)
           }
         }
       }
@@ -276,7 +278,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       for (let i = 0; i < nPb; i++) {
         if ((firstPb + i) % n !== 0 || !nodeOk(i, o - 1, group)) continue
         const parentI = Math.min(i, ((firstPb + i) ^ n) - firstPb)
-        if (!nodeOk(parentI, o, group)) pool.push({ i, order: o - 1, whole: true })
+        if (!nodeOk(parentI, o, group)) pool.push(i * 2 + 1)
       }
     }
   }
@@ -374,7 +376,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const byType: number[][] = mts.names.map(() => [])
   for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3) byType[pbType[i]!]!.push(i)
   const candI = new Int32Array(nPb)
-  const candRoom = new Float64Array(nPb)
+  // per candidate, side by side: the acceptance bound of its pageblock's weight W (see below)
+  // and its room left: the rejection loop's draw touches nothing else until a block is taken
+  const candWR = new Uint32Array(2 * nPb)
+  // room at the start of the order's draws: the quota taken is what the room lost
+  const candRoom0 = new Float64Array(nPb)
   // whole-capable nodes per pageblock and order, counted once
   const wholeCnt = new Uint16Array(nPb * lowOrders)
   for (const [i, l] of wholes) for (const [, wo] of l) if (wo < lowOrders) wholeCnt[wo * nPb + i]! += 1
@@ -389,7 +395,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       for (let k = 0; k < ofType.length; k++) {
         const i = ofType[k]!
         const room = P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
-        if (room > 0) { candI[nc] = i; candRoom[nc] = room; nc++ }
+        if (room > 0) { candI[nc] = i; candWR[2 * nc] = acceptBound(W[i]!); candWR[2 * nc + 1] = room; candRoom0[nc] = room; nc++ }
       }
       if (gradient > 0) {
         // packed (after a full compaction): fill the pageblocks lowest first, in weighted order
@@ -397,20 +403,33 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
         for (let r = 0; r < nc && need > 0; r++) {
           const j = order[r]!
           const q = o * nPb + candI[j]!
-          const take = candRoom[j]! < need ? candRoom[j]! : need
+          const room = candWR[2 * j + 1]!
+          const take = room < need ? room : need
           quota[q]! += take
           need -= take
         }
         nc = 0
       }
+      const qo = o * nPb
+      // placed in proportion to the free-page density (rejection: the draw is the seed's):
+      // rng.int(nc), then rng.next() < W to take one, with the generator stepped inline
+      let st = rng.getState()
       while (need > 0 && nc > 0) {
-        const j = rng.int(nc)
-        // placed in proportion to the free-page density (rejection: the draw is the seed's)
-        if (rng.next() >= W[candI[j]!]!) continue
-        quota[o * nPb + candI[j]!]! += 1
+        st = rngAdvance(st)
+        const j = Math.floor((rngOutput(st) / 4294967296) * nc)
+        st = rngAdvance(st)
+        if (rngOutput(st) > candWR[2 * j]!) continue
         need--
-        if (--candRoom[j]! <= 0) { nc--; candI[j] = candI[nc]!; candRoom[j] = candRoom[nc]! }
+        if (--candWR[2 * j + 1]! <= 0) {
+          // full: its quota is the room it had; the last candidate takes its place
+          quota[qo + candI[j]!]! += candRoom0[j]!
+          nc--
+          candI[j] = candI[nc]!; candWR[2 * j] = candWR[2 * nc]!; candWR[2 * j + 1] = candWR[2 * nc + 1]!; candRoom0[j] = candRoom0[nc]!
+        }
       }
+      rng.setState(st)
+      // the candidates left took what their room lost
+      for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candWR[2 * j + 1]!
       if (need > 0) {
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
         const any: number[] = []
@@ -507,6 +526,15 @@ export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient
 }
 
 /**
+ * The largest 32-bit draw u that a weight w in (0, 1] accepts: u / 2^32 < w (rng.next() < w)
+ * exactly when u < w·2^32 (exact in doubles: w·2^32 is a power-of-two scaling), that is when
+ * u ≤ ceil(w·2^32) − 1; w = 1 accepts every draw (2^32 − 1).
+ */
+function acceptBound(w: number): number {
+  return Math.min(4294967295, Math.ceil(w * 4294967296) - 1)
+}
+
+/**
  * The order in which a packed zone fills pageblocks: weighted sampling without replacement
  * (Efraimidis–Spirakis keys u^(1/w)) of the first n pageblock indices of `list`, weights W by
  * pageblock; one draw per entry, in list order. Returns positions in `list`.
@@ -525,6 +553,10 @@ function sortedByKey(keys: Float64Array, descending: boolean): Int32Array {
   const n = keys.length
   let a = new Int32Array(n)
   let b = new Int32Array(n)
+  // the keys travel with their positions: the merges read both arrays in order (no lookups of
+  // keys[a[i]] scattered over the whole array)
+  let ka = Float64Array.from(keys)
+  let kb = new Float64Array(n)
   for (let k = 0; k < n; k++) a[k] = k
   // a bottom-up merge sort (stable: on a tie the left run's entry goes first), no comparator calls
   for (let width = 1; width < n; width *= 2) {
@@ -533,15 +565,15 @@ function sortedByKey(keys: Float64Array, descending: boolean): Int32Array {
       const hi = lo + 2 * width < n ? lo + 2 * width : n
       let i = lo, j = mid, o = lo
       while (i < mid && j < hi) {
-        const ki = keys[a[i]!]!, kj = keys[a[j]!]!
+        const ki = ka[i]!, kj = ka[j]!
         // the right entry goes first only when its key strictly precedes
-        if (descending ? kj > ki : kj < ki) b[o++] = a[j++]!
-        else b[o++] = a[i++]!
+        if (descending ? kj > ki : kj < ki) { kb[o] = kj; b[o++] = a[j++]! } else { kb[o] = ki; b[o++] = a[i++]! }
       }
-      while (i < mid) b[o++] = a[i++]!
-      while (j < hi) b[o++] = a[j++]!
+      while (i < mid) { kb[o] = ka[i]!; b[o++] = a[i++]! }
+      while (j < hi) { kb[o] = ka[j]!; b[o++] = a[j++]! }
     }
     const t = a; a = b; b = t
+    const tk = ka; ka = kb; kb = tk
   }
   return a
 }
@@ -584,10 +616,16 @@ function placeFree(m: MemoryModel, allocator: PageAllocator, zone: import('../mm
 function collectUntouched(map: Uint8Array, base: number, pfn: number, order: number, out: Array<[number, number]>): boolean {
   const a = pfn - base
   const n = 2 ** order
-  let all = true
-  for (let p = a; p < a + n; p++) if (map[p] !== UNDECIDED) { all = false; break }
-  if (all) return true
-  if (order === 0) return false
+  // one scan tells all undecided, none (no node below is all undecided: nothing to collect), or mixed
+  let undecided = 0
+  let decided = 0
+  for (let p = a; p < a + n; p++) {
+    if (map[p] === UNDECIDED) undecided++
+    else decided++
+    if (undecided > 0 && decided > 0) break
+  }
+  if (decided === 0) return true
+  if (undecided === 0 || order === 0) return false
   const half = n / 2
   const l = collectUntouched(map, base, pfn, order - 1, out)
   const r = collectUntouched(map, base, pfn + half, order - 1, out)
@@ -713,8 +751,11 @@ function layoutPageblock(
     if (gen === 0xffffffff) { movedGen.fill(0); gen = 0 }
     gen++
     let nKeys = 0
+    // the draws (rng.int(nH − k) per chosen entry, then rng.int(2) per chosen parent) step the generator inline
+    let st = rng.getState()
     for (let k = 0; k < chosen; k++) {
-      const j = k + rng.int(nH - k)
+      st = rngAdvance(st)
+      const j = k + Math.floor((rngOutput(st) / 4294967296) * (nH - k))
       const vk = entryAt(k)
       if (movedGen[j] !== gen && j >= chosen) movedKeys[nKeys++] = j
       movedVal[k] = entryAt(j)
@@ -734,11 +775,13 @@ function layoutPageblock(
       const mt = types !== null && k < types.length ? types[k]! : blockMt
       if (v % 2 === 1) placeFree(m, allocator, zone, p, o, mt)
       else {
-        const pick = rng.int(2)
+        st = rngAdvance(st)
+        const pick = Math.floor((rngOutput(st) / 4294967296) * 2)
         placeFree(m, allocator, zone, p + pick * half, o, mt)
         pushNext(p + (1 - pick) * half, 1)
       }
     }
+    rng.setState(st)
     if (o === 0) break
     // the unchosen, in order: runs of unmoved positions, cut where the shuffle moved an entry
     // (few keys: an insertion sort)
@@ -805,11 +848,15 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     if (afterCompaction && (mt === mts.movable || mt === mts.cma)) {
       for (let q = p; q < e; q++) if (isBuddyPage(map[q]!)) { keep = true; break }
     }
+    // the runs' draws: rng.int(64) then rng.next(), the generator stepped inline
+    let st = rng.getState()
     while (p < e) {
       const b = map[p]!
       if (b !== UNDECIDED) { p += isFreeHead(b) ? 1 << headOrder(b) : 1; continue }
-      const len = 1 + rng.int(64)
-      const r = rng.next()
+      st = rngAdvance(st)
+      const len = 1 + Math.floor((rngOutput(st) / 4294967296) * 64)
+      st = rngAdvance(st)
+      const r = rngOutput(st) / 4294967296
       let kind: number
       if (keep) kind = PINNED
       else if (lru) kind = r < pUnevictable ? UNEVICTABLE : r < pUnevictable + (1 - pUnevictable) * pAnon ? ANON : FILE
@@ -820,6 +867,7 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
       while (p < lim && map[p] === UNDECIDED) map[p++] = kind
       if (counted && kind !== UNEVICTABLE) candidates += p - from
     }
+    rng.setState(st)
   }
   // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable blocks
   let pcp = Math.min(s.pcp, candidates)

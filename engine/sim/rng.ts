@@ -20,6 +20,18 @@ export class Rng {
     return (t ^ (t >>> 14)) >>> 0
   }
 
+  /**
+   * The generator's state, for a hot loop that steps it inline (see mulberryStep): take it with
+   * getState(), step a local copy, put it back with setState() before any other draw.
+   */
+  getState(): number {
+    return this.state
+  }
+
+  setState(state: number): void {
+    this.state = state >>> 0
+  }
+
   /** Uniform float in [0, 1). */
   next(): number {
     return this.nextU32() / 4294967296
@@ -39,4 +51,16 @@ export class Rng {
       a[j] = t
     }
   }
+}
+
+/** The state after one step of the generator (nextU32's first line). */
+export function rngAdvance(state: number): number {
+  return (state + 0x6d2b79f5) >>> 0
+}
+
+/** The 32-bit output for an advanced state (nextU32's value): rngOutput(rngAdvance(s)). */
+export function rngOutput(t: number): number {
+  t = Math.imul(t ^ (t >>> 15), t | 1)
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+  return (t ^ (t >>> 14)) >>> 0
 }
