@@ -205,8 +205,8 @@ async function main(): Promise<void> {
     log('== 3. Full compaction of the largest zone vs a bare two-pointer sweep of the same size ==')
     // untimed: the first compactions in a process run while V8 still compiles the hot loops, which
     // would make the 4 GiB figure (and the per-page growth from 4 GiB) a measure of the JIT
-    benchCompactionSize(1 * GiB, 2)
-    log('   (warmed up: two untimed 1 GiB compactions and sweeps first)')
+    benchCompactionSize(4 * GiB, 2)
+    log('   (warmed up: two untimed 4 GiB compactions and sweeps first)')
     for (const gib of [4, 64, 256, 1024]) {
       const bytes = gib * GiB
       try {
