@@ -3,6 +3,7 @@ import type { ComposeOption } from 'echarts/core'
 import type { BarSeriesOption, LineSeriesOption, ScatterSeriesOption } from 'echarts/charts'
 import type { GridComponentOption, LegendComponentOption, TitleComponentOption, TooltipComponentOption } from 'echarts/components'
 import type { ChartTheme } from '../palette.ts'
+import { formatShortSize } from '../format.ts'
 
 export type ChartOption = ComposeOption<
   BarSeriesOption | LineSeriesOption | ScatterSeriesOption | GridComponentOption | LegendComponentOption | TitleComponentOption | TooltipComponentOption
@@ -32,6 +33,20 @@ export function axisCommon(t: ChartTheme): { axisLine: object; axisTick: object;
     axisLabel: { color: t.textMuted, fontSize: 11 },
     splitLine: { lineStyle: { color: t.splitLine } },
     nameTextStyle: { color: t.textMuted, fontSize: 11 },
+  }
+}
+
+/** The category axis of the free-area charts: one bar group per order, labelled with the order and its block size. */
+export function orderAxis(t: ChartTheme, orders: number[], pageSize: number, compact = false): object {
+  return {
+    type: 'category',
+    data: orders.map((o) => `${o}\n${formatShortSize(2 ** o * pageSize)}`),
+    name: compact ? '' : 'order',
+    nameLocation: 'middle',
+    nameGap: 34,
+    ...axisCommon(t),
+    splitLine: { show: false },
+    axisLabel: { color: t.textMuted, fontSize: 11, lineHeight: 13 },
   }
 }
 

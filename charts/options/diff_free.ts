@@ -4,9 +4,9 @@
  * with the total per order (buddyinfo's) as a marker, in blocks or pages. Pure.
  */
 import type { ZoneDiffDto } from '../../contract/dto.ts'
-import { formatCount, formatShortSize, orderLabel } from '../format.ts'
+import { formatCount, orderLabel } from '../format.ts'
 import { migratetypeColor, type ChartTheme } from '../palette.ts'
-import { axisCommon, compactNumber, escapeHtml, tooltipBase, type ChartOption } from './common.ts'
+import { axisCommon, compactNumber, escapeHtml, orderAxis, tooltipBase, type ChartOption } from './common.ts'
 
 export type DiffUnit = 'blocks' | 'pages'
 
@@ -79,16 +79,7 @@ export function diffFreeOption(input: DiffFreeInput): ChartOption {
       data: [...rows.map((r) => r.name), TOTAL_SERIES],
     },
     tooltip: { ...tooltipBase(t), trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: tooltipFormatter },
-    xAxis: {
-      type: 'category',
-      data: orders.map((o) => `${o}\n${formatShortSize(2 ** o * pageSize)}`),
-      name: compact ? '' : 'order',
-      nameLocation: 'middle',
-      nameGap: 34,
-      ...ax,
-      splitLine: { show: false },
-      axisLabel: { color: t.textMuted, fontSize: 11, lineHeight: 13 },
-    },
+    xAxis: orderAxis(t, orders, pageSize, compact ?? false),
     yAxis: {
       type: 'value',
       name: compact ? '' : unitName,

@@ -5,7 +5,7 @@
 import type { FreeAreaZoneDto as ZoneSummary } from '../../contract/dto.ts'
 import { formatBytes, formatCount, formatShortSize, orderLabel, zoneLabel } from '../format.ts'
 import { migratetypeColor, type ChartTheme } from '../palette.ts'
-import { axisCommon, compactNumber, escapeHtml, tooltipBase, type ChartOption } from './common.ts'
+import { axisCommon, compactNumber, escapeHtml, orderAxis, tooltipBase, type ChartOption } from './common.ts'
 
 export type FreeAreaUnit = 'blocks' | 'pages' | 'bytes'
 export type AxisScale = 'linear' | 'log'
@@ -98,16 +98,7 @@ export function freeAreaOption(input: FreeAreaInput): ChartOption {
     grid: compact ? { left: 52, right: 12, top: 30, bottom: 36 } : { left: 64, right: 20, top: 40, bottom: 48 },
     legend: compact ? undefined : { top: 6, left: 'center', itemWidth: 12, itemHeight: 10, textStyle: { color: t.text, fontSize: 12 }, data: rows.map((r) => r.name) },
     tooltip: { ...tooltipBase(t), trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: tooltipFormatter },
-    xAxis: {
-      type: 'category',
-      data: orders.map((o) => `${o}\n${formatShortSize(2 ** o * pageSize)}`),
-      name: compact ? '' : 'order',
-      nameLocation: 'middle',
-      nameGap: 34,
-      ...ax,
-      splitLine: { show: false },
-      axisLabel: { color: t.textMuted, fontSize: 11, lineHeight: 13 },
-    },
+    xAxis: orderAxis(t, orders, pageSize, compact ?? false),
     yAxis: {
       type: log ? 'log' : 'value',
       logBase: 10,
