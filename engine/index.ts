@@ -29,7 +29,7 @@ export { bootModel, freeAllInZone, type ZoneSpec } from './mm/memblock.ts'
 export { checkModel } from './mm/debug.ts'
 
 export { synthesizeModel, type SynthesizeOptions } from './reconstruct/synthesize.ts'
-export { zoneShapes, type ZoneShape } from './reconstruct/zones.ts'
+export { zoneShapes, capturedFreeCounts, type ZoneShape } from './reconstruct/zones.ts'
 export { ExactLayoutBuilder, classifyKpageflags, decodeKpageflags, cmaBaseFromDmesg, type ExactOptions } from './reconstruct/exact.ts'
 
 export { unusableFreeIndex, fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61, fillContigPageInfo, largestFreeOrder } from './metrics/fragmentation.ts'

@@ -3,7 +3,7 @@
  * pageblocks, indices and fragmentation score of its model, then the consistency findings.
  * `inspect --json` prints it; the app's snapshot view is made from it.
  */
-import { summarizeZones, nodeScores, zoneShapes, type Capture, type MachineInfo, type ZoneSummary } from '../engine/index.ts'
+import { summarizeZones, nodeScores, zoneShapes, capturedFreeCounts, MigratetypeTable, type Capture, type MachineInfo, type ZoneSummary } from '../engine/index.ts'
 import type { OpenSummaryDto } from '../contract/index.ts'
 import type { LoadedSnapshot } from './load.ts'
 
@@ -68,6 +68,22 @@ export type CapturedZone = ZoneSummary & { model?: ZoneModelNumbers }
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
 
 /**
+ * pagetypeinfo's free lists of one zone by migratetype, each list's `>100000` (the kernel's print
+ * cap) resolved from buddyinfo's order total as the model's build resolves it, so the numbers
+ * shown before and after the model is built are the same; a migratetype only the file names
+ * (not in the model's table) keeps its printed counts.
+ */
+function capturedFreeLists(c: Capture, node: number, zone: string): Record<string, number[]> {
+  const rows = c.pagetypeinfo!.free.filter((r) => r.node === node && r.zone === zone)
+  const out: Record<string, number[]> = {}
+  for (const r of rows) out[r.migratetype] = [...r.counts]
+  if (!rows.some((r) => r.capped.some(Boolean))) return out
+  const mts = new MigratetypeTable(c.machine.migratetypes)
+  capturedFreeCounts(c, node, zone, mts, []).forEach((counts, mt) => { if (out[mts.names[mt]!]) out[mts.names[mt]!] = counts })
+  return out
+}
+
+/**
  * A zone as captured: buddyinfo's free blocks per order, pagetypeinfo's free lists per
  * migratetype and its pageblock counts, in place of the model's; the model's numbers go under
  * `model` (with the reason) wherever they differ. Everything else is the model's.
@@ -80,9 +96,7 @@ export function capturedZones(c: Capture, zones: ZoneSummary[], layout: 'exact' 
     const free = pti?.free.filter((r) => r.node === z.node && r.zone === z.zone) ?? []
     const blocks = pti?.blocks.find((r) => r.node === z.node && r.zone === z.zone)
     const freeBlocks = bi ? [...bi.nrFree] : z.freeBlocks
-    const byMt: Record<string, number[]> = {}
-    if (free.length) for (const r of free) byMt[r.migratetype] = [...r.counts]
-    const freeBlocksByMigratetype = free.length ? byMt : z.freeBlocksByMigratetype
+    const freeBlocksByMigratetype = free.length ? capturedFreeLists(c, z.node, z.zone) : z.freeBlocksByMigratetype
     const pageblocks: Record<string, number> = {}
     if (blocks && pti) pti.migratetypes.forEach((mt, i) => { pageblocks[mt] = blocks.counts[i] ?? 0 })
     const pbs = blocks ? pageblocks : z.pageblocks
@@ -137,9 +151,7 @@ export function openSummary(path: string, c: Capture, label: string | null): Ope
     const bi = c.buddyinfo.rows.find((r) => r.node === z.node && r.zone === z.name)
     const free = pti.free.filter((r) => r.node === z.node && r.zone === z.name)
     if (!bi || free.length === 0) return null
-    const byMt: Record<string, number[]> = {}
-    for (const r of free) byMt[r.migratetype] = [...r.counts]
-    zones.push({ node: z.node, zone: z.name, startPfn: z.startPfn, spanned: z.spanned, present: z.present, managed: z.managed, freeBlocks: [...bi.nrFree], freeBlocksByMigratetype: byMt })
+    zones.push({ node: z.node, zone: z.name, startPfn: z.startPfn, spanned: z.spanned, present: z.present, managed: z.managed, freeBlocks: [...bi.nrFree], freeBlocksByMigratetype: capturedFreeLists(c, z.node, z.name) })
   }
   if (zones.length === 0) return null
   const m = c.machine

@@ -81,6 +81,17 @@ describe('opening a snapshot: the capture-derived summary first, then the model'
     }, 60000)
   }
 
+  it('pagetypeinfo\'s ">100000": the summary and the view show the list resolved from buddyinfo, not the print cap', async () => {
+    // x86-4G-s14-nopin/02-before: DMA32 Movable order 0 printed ">100000", buddyinfo's order-0 total 108509
+    const { summary, view } = await open({ path: join(FIXTURES, 'x86-4G-s14-nopin', '02-before') })
+    const z = summary!.zones.find((x) => x.zone === 'DMA32')!
+    const others = Object.entries(z.freeBlocksByMigratetype).filter(([mt]) => mt !== 'Movable').reduce((s, [, c]) => s + c[0]!, 0)
+    expect(z.freeBlocksByMigratetype.Movable![0]).toBe(108509 - others)
+    expect(z.freeBlocksByMigratetype.Movable![0]).toBeGreaterThan(100000)
+    expect(z.freeBlocksByMigratetype.Movable![1]).toBe(88371) // uncapped counts stay as printed
+    expectSameNumbers(summary!, view)
+  }, 60000)
+
   it('a generated 64 GiB machine: the summary comes before the layout is synthesized, long before the model', async () => {
     const m = syntheticMachine(64 * 2 ** 30, 7)
     const dir = join(tmp, 'synthetic-64G')
