@@ -337,19 +337,30 @@ export function createFakeApi(params: URLSearchParams): BuddyscopeApi {
     const stepMs = /slow/i.test(path) ? 200 : delay
     void (async () => {
       const phases = ['reading files', 'parsing', 'building the layout', 'summarizing']
+      const j = resolveInspect(path, opts.capture)
+      const id = `fs${next++}`
+      const view = 'code' in j ? null : viewFromInspect(j, id, /1T|big/i.test(path) ? 'fake/1T-synthesized' : j.snapshot.path, opts)
       for (let i = 0; i <= steps; i++) {
         await sleep(stepMs)
         if (run.cancelled) return
         emit('run:progress', { runId, phase: phases[Math.min(phases.length - 1, Math.floor((i / steps) * phases.length))]!, done: i, total: steps })
+        // as the service does: the captured free areas once the text files are parsed, before the model
+        if (view && i === 1) {
+          emit('run:summary', {
+            runId,
+            summary: {
+              path: view.path, label: view.label, machine: view.machine, migratetypes: view.migratetypes, pageSize: view.pageSize,
+              zones: view.zones.map((z) => ({ node: z.node, zone: z.zone, startPfn: z.startPfn, spanned: z.spanned, present: z.present, managed: z.managed, freeBlocks: z.freeBlocks, freeBlocksByMigratetype: z.freeBlocksByMigratetype })),
+            },
+          })
+        }
       }
       runs.delete(runId)
-      const j = resolveInspect(path, opts.capture)
       if ('code' in j) {
         emit('run:failed', { runId, error: j })
         return
       }
-      const id = `fs${next++}`
-      const view = viewFromInspect(j, id, /1T|big/i.test(path) ? 'fake/1T-synthesized' : j.snapshot.path, opts)
+      if (!view) return
       snapshots.set(id, { view, map: null })
       recent.unshift({ path: view.path, label: view.label, openedAt: new Date().toISOString() })
       emit('run:done', { runId, snapshot: view })
