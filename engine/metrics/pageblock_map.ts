@@ -61,7 +61,8 @@ export function computePageblockMap(m: MemoryModel): PageblockMap {
     }
     const mt = m.pageblockMt[pb]!
     out.mt[pb] = mt
-    const mx = mixedTable(mt === mts.cma ? mts.movable : mt)
+    // as pagetypeinfo_showmixedcount_print: a CMA block holding any allocated page is mixed (no gfp_migratetype() is CMA)
+    const mx = mixedTable(mt)
     cnt.fill(0)
     let mixed = 0
     const start = pb * pbPages

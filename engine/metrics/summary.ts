@@ -120,7 +120,9 @@ export function summarizeZone(m: MemoryModel, z: Zone, hpageOrder: number, map?:
     pageblocks[mts.names[mt]!]! += 1
     const start = Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn
     const end = Math.min((pb + m.pbBase + 1) * pbPages, z.endPfn) - m.basePfn
-    const expect = mt === mts.cma ? mts.movable : mt
+    // pagetypeinfo_showmixedcount_print: a page mixes its block when gfp_migratetype() differs from the
+    // block's type; no allocation's is MIGRATE_CMA, so any allocated page mixes a CMA block (counted under Movable)
+    const expect = mt
     if (map && end - start === pbPages && m.zoneIndexOfPageblock(pb) === zi && map.mt[pb] !== 255) {
       if (map.mixed[pb]) {
         const key = mt === mts.cma ? 'Movable' : mts.names[mt]!

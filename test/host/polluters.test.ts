@@ -11,6 +11,8 @@ import { gunzipSync } from 'node:zlib'
 import { FIXTURES } from '../helpers/fixtures.ts'
 import { loadPolluters, type PollutersResult } from '../../host/polluters.ts'
 import { runCli } from '../helpers/cli_harness.ts'
+import { loadSnapshot } from '../../host/load.ts'
+import { computePageblockMap } from '../../engine/metrics/pageblock_map.ts'
 
 const RUN = join(FIXTURES, 'x86-512M-s25-k61-page-owner-mix')
 const TEXT = gunzipSync(readFileSync(join(RUN, '01-before', 'page_owner.gz'))).toString('utf8')
@@ -44,6 +46,17 @@ describe('polluters of a real page_owner capture (6.1, 512 MiB, cma=64M)', () =>
     expect(stack.report.unplaced).toBe(0)
     expect(stack.report.pagesPerBlock).toBe(512)
   })
+
+  it('the pageblock map marks as mixed the CMA blocks page_owner shows mixed: any allocated page mixes a CMA block, as in the kernel\'s count', async () => {
+    const s = await loadSnapshot(join(RUN, '01-before'), { layout: 'exact' })
+    const m = s.model
+    const map = computePageblockMap(m)
+    const cmaMixedInMap = new Set<number>()
+    for (let pb = 0; pb < m.nrPageblocks; pb++) if (m.pageblockMt[pb] === m.migratetypes.cma && map.mixed[pb]) cmaMixedInMap.add((pb + m.pbBase))
+    const cmaMixedInFile = new Set(records.filter((r) => r.blockType === 'CMA' && r.type !== 'CMA').map((r) => r.block))
+    expect(cmaMixedInFile.size).toBe(15)
+    expect([...cmaMixedInMap].sort((a, b) => a - b)).toEqual([...cmaMixedInFile].sort((a, b) => a - b))
+  }, 60000)
 
   it('counts the mixed pageblocks as the kernel does; the difference from pagetypeinfo\'s count is the blocks retyped in between', () => {
     const mixed = new Set(records.filter((r) => r.type !== r.blockType).map((r) => r.block))

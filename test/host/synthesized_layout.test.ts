@@ -116,7 +116,7 @@ function plainPageblockMap(m: MemoryModel): PageblockMap {
     if (zi < 0 || isOutsideBuddy(m.memMap[Math.max(pb * pbPages, m.zones[zi]!.startPfn - m.basePfn)]!)) { out.mt[pb] = 255; continue }
     const mt = m.pageblockMt[pb]!
     out.mt[pb] = mt
-    const expect = mt === mts.cma ? mts.movable : mt
+    const expect = mt // any allocated page mixes a CMA block (no gfp_migratetype() is CMA)
     let free = 0, movable = 0, unmovable = 0, reclaimable = 0, pinned = 0, mixed = 0
     for (let i = pb * pbPages; i < (pb + 1) * pbPages; i++) {
       const b = m.memMap[i]!
@@ -141,7 +141,7 @@ function plainMixed(m: MemoryModel, z: MemoryModel['zones'][number]): Record<str
   for (const pb of zonePageblocks(m, z)) {
     if (isOutsideBuddy(m.memMap[Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn]!)) continue
     const mt = m.pageblockMt[pb]!
-    const expect = mt === mts.cma ? mts.movable : mt
+    const expect = mt
     for (let i = Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn; i < Math.min((pb + m.pbBase + 1) * pbPages, z.endPfn) - m.basePfn; i++) {
       const b = m.memMap[i]!
       if (isFreeHead(b) || b === PageKind.BUDDY_TAIL) continue

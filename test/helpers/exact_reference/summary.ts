@@ -16,7 +16,7 @@ export function referenceZoneCounts(m: MemoryModel, z: Zone): { pcpPages: number
     const mt = m.pageblockMt[pb]!
     const start = Math.max((pb + m.pbBase) * pbPages, z.startPfn) - m.basePfn
     const end = Math.min((pb + m.pbBase + 1) * pbPages, z.endPfn) - m.basePfn
-    const expect = mt === mts.cma ? mts.movable : mt
+    const expect = mt // no allocation's gfp_migratetype is CMA: any allocated page mixes a CMA block
     for (let i = start; i < end; i++) {
       const b = m.memMap[i]!
       if (isFreeHead(b) || b === PageKind.BUDDY_TAIL) continue
