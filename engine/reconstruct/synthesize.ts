@@ -337,7 +337,13 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   if (movableLeft + other.length < others.length) notes.push(`${label}: ${others.length - movableLeft - other.length} pageblocks beyond pagetypeinfo's counts taken as Movable`)
   for (let i = 0; i < nPb; i++) m.pageblockMt[firstPb + i - m.pbBase] = pbType[i]!
 
-  // THPs of pageblock size occupy whole Movable pageblocks: set them aside before small free blocks
+  // THPs of pageblock size occupy whole Movable pageblocks: set them aside before small free
+  // blocks, in the lowest untouched Movable pageblocks. The boot frees memory to the tails of the
+  // free lists in ascending PFN order (__free_pages_core, FPI_TO_TAIL) and rmqueue takes a list's
+  // head, so a workload's THP faults (order-9 blocks) take the lowest free pageblocks first; the
+  // kpageflags of every capture in fixtures/ have their THPs there, just above the low cluster of
+  // non-Movable pageblocks. Compaction does not move them (isolate_migratepages_block skips
+  // compound pages), so where they sit decides where its scanners find pages to move.
   const thpCount = thpPagesOfZone(c, m, zone, s)
   if (thpCount > 0) {
     let nc = 0
@@ -345,7 +351,6 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     const cands = new Int32Array(nc)
     nc = 0
     for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) cands[nc++] = i
-    rng.shuffle(cands)
     const take = Math.min(thpCount, cands.length)
     for (let k = 0; k < take; k++) {
       const i = cands[k]!
@@ -486,17 +491,25 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
 
 /** Segments of a zone over which the free-page density is drawn. */
 const DENSITY_SEGMENTS = 8
+/** the range of the free-page log-odds' slope over a zone, as measured (freeDensity) */
+const DENSITY_SLOPE = [-6.5, 4] as const
+/** the largest scatter of the log-odds about that slope per eighth, as measured (freeDensity) */
+const DENSITY_SCATTER = 1.1
 
 /**
  * The free-page density along a zone, per pageblock, relative to its largest (weights in
- * (0, 1], at least 1/1000): free blocks are placed in proportion. The counts give none of it, and
- * real zones are far from uniform: in the kpageflags of fixtures/ the log-odds of free against
- * used pages in Movable pageblocks, over eighths of a zone, spread with a standard deviation of
- * 0.35–2 (about 1 typically), mostly used at the low end (the boot frees memory to the free lists
- * in ascending PFN order, to their tails, so the first allocations take the lowest pageblocks)
- * and in runs of a workload's pages elsewhere. Each seed draws, from its own stream: a rise from
- * the low end to the high end (slope 0–2 in log-odds over the zone), and for every eighth of the
- * zone an offset ~ N(0, 1). After a full compaction only the fall exp(−g·x) of freeGradient.
+ * (0, 1], at least 1/1000): free blocks are placed in proportion. The counts give none of it.
+ * Measured on the kpageflags of fixtures/ (every capture a compaction follows, not after a full
+ * compaction; 20 zones), over the Movable pageblocks that are neither a THP nor wholly free (the
+ * THPs are placed apart, lowest first, and the wholly free blocks come from the order ≥ 9 counts):
+ * the log-odds of free against used pages over eighths of a zone fall along the zone in most
+ * (slope −6.4 to +4.0 over the zone, −0.5 typically: the workload's memory lies above the boot's
+ * early allocations and is freed in a pattern that spans it), and scatter about that line with a
+ * standard deviation of 0.01–1.06 (0.2 typically). (An earlier measure that counted the THPs at a
+ * zone's low end as used drew a rise of 0–2 and offsets of 1: free memory at the wrong end, and a
+ * compaction's migrate scanner then met more used pages.) Each seed draws, from its own stream:
+ * the slope, uniform over the measured range, a scatter σ uniform over 0–1.1, and for every
+ * eighth an offset ~ N(0, σ). After a full compaction only the fall exp(−g·x) of freeGradient.
  */
 export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient: number): Float64Array {
   if (gradient > 0) {
@@ -506,12 +519,13 @@ export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient
     return w
   }
   const r = new Rng((Math.imul(seed, 0xc2b2ae35) ^ Math.imul(zoneKey + 1, 0x27d4eb2f) ^ 0x3c6ef372) >>> 0)
-  const slope = 2 * r.next()
+  const slope = DENSITY_SLOPE[0] + (DENSITY_SLOPE[1] - DENSITY_SLOPE[0]) * r.next()
+  const sigma = DENSITY_SCATTER * r.next()
   const seg: number[] = []
   for (let k = 0; k < DENSITY_SEGMENTS; k++) {
     // Box–Muller
     const u = r.next() || Number.MIN_VALUE
-    seg.push(Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.next()))
+    seg.push(sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.next()))
   }
   const w = new Float64Array(nPb)
   let max = -Infinity
