@@ -113,6 +113,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const pbStart = (i: number): number => (firstPb + i) * pbPages
   /** weight of a free block in pageblock i (1 when the placement is uniform) */
   const W = freeDensity(rng.seed, zone.idx + 16 * zone.node, nPb, gradient)
+  /** weight of a wholly free block (order ≥ pageblock order) in pageblock i */
+  const Wwhole = gradient > 0 ? W : wholeFreeDensity(rng.seed, zone.idx + 16 * zone.node, nPb)
   const holes = Math.max(0, s.spanned - s.present)
   // memory the kernel has not initialised yet (deferred struct page init, deferred_init=lazy) is
   // present but neither managed nor in pagetypeinfo's block counts: the pageblocks the span has
@@ -233,7 +235,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       {
         const ids = new Int32Array(pool.length)
         for (let k = 0; k < pool.length; k++) ids[k] = pool[k]! >> 1
-        const order = weightedOrder(ids, ids.length, W, rng)
+        const order = weightedOrder(ids, ids.length, Wwhole, rng)
         const sorted: number[] = new Array<number>(pool.length)
         for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
         pool = sorted
@@ -536,6 +538,26 @@ export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient
     if (v > max) max = v
   }
   for (let i = 0; i < nPb; i++) w[i] = Math.max(1e-3, Math.exp(w[i]! - max))
+  return w
+}
+
+/**
+ * Where the wholly free pageblocks (free blocks of pageblock order and above) sit, when no full
+ * compaction came before the capture: the memory no allocation has touched since boot. The boot
+ * frees memory to the tails of the free lists in ascending PFN order (__free_pages_core,
+ * FPI_TO_TAIL) and rmqueue takes the heads, so the lowest pageblocks are handed out first and the
+ * untouched ones are the highest. In the kpageflags of fixtures/ (the harness runs' captures
+ * before a compaction) they form one run in the top three sixteenths of the zone in 20 of 22 zones
+ * (the others: a capture after a hugetlb pool's release, whose freed pages lie where the pool
+ * was, and this machine's zone whose memory is initialised on demand). Weights rise to the top
+ * as exp(g·(x − 1)), x the relative position in the zone; how sharply (how far below the top the
+ * run may reach: a tenth to a fortieth of the zone) is drawn per seed from its own stream.
+ */
+export function wholeFreeDensity(seed: number, zoneKey: number, nPb: number): Float64Array {
+  const r = new Rng((Math.imul(seed, 0x7feb352d) ^ Math.imul(zoneKey + 1, 0x846ca68b) ^ 0x1b873593) >>> 0)
+  const g = 10 + 30 * r.next()
+  const w = new Float64Array(nPb)
+  for (let i = 0; i < nPb; i++) w[i] = Math.max(Number.MIN_VALUE, Math.exp(g * ((i + 0.5) / nPb - 1)))
   return w
 }
 
