@@ -500,18 +500,19 @@ const DENSITY_SCATTER = 1.1
 
 /**
  * The free-page density along a zone, per pageblock, relative to its largest (weights in
- * (0, 1], at least 1/1000): free blocks are placed in proportion. The counts give none of it.
- * Measured on the kpageflags of fixtures/ (every capture a compaction follows, not after a full
- * compaction; 20 zones), over the Movable pageblocks that are neither a THP nor wholly free (the
- * THPs are placed apart, lowest first, and the wholly free blocks come from the order ≥ 9 counts):
- * the log-odds of free against used pages over eighths of a zone fall along the zone in most
- * (slope −6.4 to +4.0 over the zone, −0.5 typically: the workload's memory lies above the boot's
- * early allocations and is freed in a pattern that spans it), and scatter about that line with a
- * standard deviation of 0.01–1.06 (0.2 typically). (An earlier measure that counted the THPs at a
- * zone's low end as used drew a rise of 0–2 and offsets of 1: free memory at the wrong end, and a
- * compaction's migrate scanner then met more used pages.) Each seed draws, from its own stream:
- * the slope, uniform over the measured range, a scatter σ uniform over 0–1.1, and for every
- * eighth an offset ~ N(0, σ). After a full compaction only the fall exp(−g·x) of freeGradient.
+ * (0, 1], at least 1/1000): free blocks below pageblock order are placed in proportion. The
+ * counts give none of it. Measured on the kpageflags of fixtures/ (every capture a compaction
+ * follows, not after a full compaction; 24 zones), over the Movable pageblocks that are neither a
+ * THP nor wholly free (those are placed apart: the THPs lowest first, the wholly free ones by
+ * wholeFreeDensity): the log-odds of free against used pages over eighths of a zone fall along
+ * the zone in 21 of 24 zones (slope −6.4 to +4.0 over the zone, −0.5 typically: the workload's
+ * memory lies above the boot's early allocations and is freed in a pattern that spans it), and
+ * scatter about that line with a standard deviation of 0.01–1.06 (0.2 typically). (An earlier
+ * measure that counted the THP run at a zone's low end as used pages drew a rise of 0–2 and
+ * offsets of 1: free memory at the wrong end, and a compaction's migrate scanner then met more
+ * used pages.) Each seed draws, from its own stream: the slope, uniform over the measured range,
+ * a scatter σ uniform over 0–1.1, and for every eighth an offset ~ N(0, σ). After a full
+ * compaction only the fall exp(−g·x) of freeGradient.
  */
 export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient: number): Float64Array {
   if (gradient > 0) {
@@ -547,9 +548,10 @@ export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient
  * frees memory to the tails of the free lists in ascending PFN order (__free_pages_core,
  * FPI_TO_TAIL) and rmqueue takes the heads, so the lowest pageblocks are handed out first and the
  * untouched ones are the highest. In the kpageflags of fixtures/ (the harness runs' captures
- * before a compaction) they form one run in the top three sixteenths of the zone in 20 of 22 zones
- * (the others: a capture after a hugetlb pool's release, whose freed pages lie where the pool
- * was, and this machine's zone whose memory is initialised on demand). Weights rise to the top
+ * before a compaction, 19 zones with such blocks) they form one run in the upper part of the zone:
+ * in its top three sixteenths in 14 zones, in its top seven sixteenths in 18 (the other: a capture
+ * after a hugetlb pool's release, whose freed pages lie where the pool was; this machine's 6.18
+ * zones, initialised on demand, have theirs low). Weights rise to the top
  * as exp(g·(x − 1)), x the relative position in the zone; how sharply (how far below the top the
  * run may reach: a tenth to a fortieth of the zone) is drawn per seed from its own stream.
  */
