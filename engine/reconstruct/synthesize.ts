@@ -113,6 +113,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const pbStart = (i: number): number => (firstPb + i) * pbPages
   /** weight of a free block in pageblock i (1 when the placement is uniform) */
   const W = freeDensity(rng.seed, zone.idx + 16 * zone.node, nPb, gradient)
+  /** weight of a wholly free block (order ≥ pageblock order) in pageblock i */
+  const Wwhole = gradient > 0 ? W : wholeFreeDensity(rng.seed, zone.idx + 16 * zone.node, nPb)
   const holes = Math.max(0, s.spanned - s.present)
   // memory the kernel has not initialised yet (deferred struct page init, deferred_init=lazy) is
   // present but neither managed nor in pagetypeinfo's block counts: the pageblocks the span has
@@ -233,7 +235,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       {
         const ids = new Int32Array(pool.length)
         for (let k = 0; k < pool.length; k++) ids[k] = pool[k]! >> 1
-        const order = weightedOrder(ids, ids.length, W, rng)
+        const order = weightedOrder(ids, ids.length, Wwhole, rng)
         const sorted: number[] = new Array<number>(pool.length)
         for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
         pool = sorted
@@ -337,7 +339,13 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   if (movableLeft + other.length < others.length) notes.push(`${label}: ${others.length - movableLeft - other.length} pageblocks beyond pagetypeinfo's counts taken as Movable`)
   for (let i = 0; i < nPb; i++) m.pageblockMt[firstPb + i - m.pbBase] = pbType[i]!
 
-  // THPs of pageblock size occupy whole Movable pageblocks: set them aside before small free blocks
+  // THPs of pageblock size occupy whole Movable pageblocks: set them aside before small free
+  // blocks, in the lowest untouched Movable pageblocks. The boot frees memory to the tails of the
+  // free lists in ascending PFN order (__free_pages_core, FPI_TO_TAIL) and rmqueue takes a list's
+  // head, so a workload's THP faults (order-9 blocks) take the lowest free pageblocks first; the
+  // kpageflags of every capture in fixtures/ have their THPs there, just above the low cluster of
+  // non-Movable pageblocks. Compaction does not move them (isolate_migratepages_block skips
+  // compound pages), so where they sit decides where its scanners find pages to move.
   const thpCount = thpPagesOfZone(c, m, zone, s)
   if (thpCount > 0) {
     let nc = 0
@@ -345,7 +353,6 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     const cands = new Int32Array(nc)
     nc = 0
     for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) cands[nc++] = i
-    rng.shuffle(cands)
     const take = Math.min(thpCount, cands.length)
     for (let k = 0; k < take; k++) {
       const i = cands[k]!
@@ -486,17 +493,26 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
 
 /** Segments of a zone over which the free-page density is drawn. */
 const DENSITY_SEGMENTS = 8
+/** the range of the free-page log-odds' slope over a zone, as measured (freeDensity) */
+const DENSITY_SLOPE = [-6.5, 4] as const
+/** the largest scatter of the log-odds about that slope per eighth, as measured (freeDensity) */
+const DENSITY_SCATTER = 1.1
 
 /**
  * The free-page density along a zone, per pageblock, relative to its largest (weights in
- * (0, 1], at least 1/1000): free blocks are placed in proportion. The counts give none of it, and
- * real zones are far from uniform: in the kpageflags of fixtures/ the log-odds of free against
- * used pages in Movable pageblocks, over eighths of a zone, spread with a standard deviation of
- * 0.35–2 (about 1 typically), mostly used at the low end (the boot frees memory to the free lists
- * in ascending PFN order, to their tails, so the first allocations take the lowest pageblocks)
- * and in runs of a workload's pages elsewhere. Each seed draws, from its own stream: a rise from
- * the low end to the high end (slope 0–2 in log-odds over the zone), and for every eighth of the
- * zone an offset ~ N(0, 1). After a full compaction only the fall exp(−g·x) of freeGradient.
+ * (0, 1], at least 1/1000): free blocks below pageblock order are placed in proportion. The
+ * counts give none of it. Measured on the kpageflags of fixtures/ (every capture a compaction
+ * follows, not after a full compaction; 24 zones), over the Movable pageblocks that are neither a
+ * THP nor wholly free (those are placed apart: the THPs lowest first, the wholly free ones by
+ * wholeFreeDensity): the log-odds of free against used pages over eighths of a zone fall along
+ * the zone in 21 of 24 zones (slope −6.4 to +4.0 over the zone, −0.5 typically: the workload's
+ * memory lies above the boot's early allocations and is freed in a pattern that spans it), and
+ * scatter about that line with a standard deviation of 0.01–1.06 (0.2 typically). (An earlier
+ * measure that counted the THP run at a zone's low end as used pages drew a rise of 0–2 and
+ * offsets of 1: free memory at the wrong end, and a compaction's migrate scanner then met more
+ * used pages.) Each seed draws, from its own stream: the slope, uniform over the measured range,
+ * a scatter σ uniform over 0–1.1, and for every eighth an offset ~ N(0, σ). After a full
+ * compaction only the fall exp(−g·x) of freeGradient.
  */
 export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient: number): Float64Array {
   if (gradient > 0) {
@@ -506,12 +522,13 @@ export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient
     return w
   }
   const r = new Rng((Math.imul(seed, 0xc2b2ae35) ^ Math.imul(zoneKey + 1, 0x27d4eb2f) ^ 0x3c6ef372) >>> 0)
-  const slope = 2 * r.next()
+  const slope = DENSITY_SLOPE[0] + (DENSITY_SLOPE[1] - DENSITY_SLOPE[0]) * r.next()
+  const sigma = DENSITY_SCATTER * r.next()
   const seg: number[] = []
   for (let k = 0; k < DENSITY_SEGMENTS; k++) {
     // Box–Muller
     const u = r.next() || Number.MIN_VALUE
-    seg.push(Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.next()))
+    seg.push(sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.next()))
   }
   const w = new Float64Array(nPb)
   let max = -Infinity
@@ -522,6 +539,27 @@ export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient
     if (v > max) max = v
   }
   for (let i = 0; i < nPb; i++) w[i] = Math.max(1e-3, Math.exp(w[i]! - max))
+  return w
+}
+
+/**
+ * Where the wholly free pageblocks (free blocks of pageblock order and above) sit, when no full
+ * compaction came before the capture: the memory no allocation has touched since boot. The boot
+ * frees memory to the tails of the free lists in ascending PFN order (__free_pages_core,
+ * FPI_TO_TAIL) and rmqueue takes the heads, so the lowest pageblocks are handed out first and the
+ * untouched ones are the highest. In the kpageflags of fixtures/ (the harness runs' captures
+ * before a compaction, 19 zones with such blocks) they form one run in the upper part of the zone:
+ * in its top three sixteenths in 14 zones, in its top seven sixteenths in 18 (the other: a capture
+ * after a hugetlb pool's release, whose freed pages lie where the pool was; this machine's 6.18
+ * zones, initialised on demand, have theirs low). Weights rise to the top
+ * as exp(g·(x − 1)), x the relative position in the zone; how sharply (how far below the top the
+ * run may reach: a tenth to a fortieth of the zone) is drawn per seed from its own stream.
+ */
+export function wholeFreeDensity(seed: number, zoneKey: number, nPb: number): Float64Array {
+  const r = new Rng((Math.imul(seed, 0x7feb352d) ^ Math.imul(zoneKey + 1, 0x846ca68b) ^ 0x1b873593) >>> 0)
+  const g = 10 + 30 * r.next()
+  const w = new Float64Array(nPb)
+  for (let i = 0; i < nPb; i++) w[i] = Math.max(Number.MIN_VALUE, Math.exp(g * ((i + 0.5) / nPb - 1)))
   return w
 }
 
