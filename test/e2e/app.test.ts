@@ -92,6 +92,23 @@ describe('the app in Chromium (browser mode)', () => {
     await e.page.screenshot({ path: join(SHOTS, 'page-detail.png'), fullPage: true })
   })
 
+  it('zooms the map from its toolbar (+, −, Fit)', async () => {
+    await mapBlockCounts(e.page)
+    const canvas = e.page.getByTestId('pageblock-canvas')
+    const scale = async (): Promise<number> => Number(await canvas.getAttribute('data-scale'))
+    // one step at a time: each waits for the canvas to publish its new scale
+    const step = async (title: string, expectMore: boolean): Promise<void> => {
+      const was = await scale()
+      await e.page.getByTitle(title).click()
+      if (expectMore) await expect.poll(scale).toBeGreaterThan(was)
+      else await expect.poll(scale).toBeLessThan(was)
+    }
+    await step('Zoom in (+)', true)
+    await step('Zoom out (−)', false)
+    await step('Zoom in (+)', true)
+    await step('Show the whole map (0)', false)
+  })
+
   it('shows a clear error for a malformed snapshot and keeps the previous one usable', async () => {
     const bad = mkdtempSync(join(tmpdir(), 'bs-e2e-bad-'))
     for (const f of ['zoneinfo', 'pagetypeinfo', 'meminfo']) copyFileSync(join(CAPTURE, f), join(bad, f))
