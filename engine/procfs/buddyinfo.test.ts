@@ -61,6 +61,12 @@ describe('parseBuddyinfo', () => {
     expect(e.expected).toContain('3 numeric columns')
   })
 
+  it('names the first bad line: a bad count on line 1 before a malformed row on line 3', () => {
+    const e = parseError(() => parseBuddyinfo('Node 0, zone      DMA      1 x \nNode 0, zone    DMA32      1      2 \nnot a row\n'))
+    expect(e.line).toBe(1)
+    expect(e.found).toBe('x')
+  })
+
   it.each([
     ['1e5'], ['-3'], ['12abc'], ['1.5'], ['0x10'], ['+4'],
   ])('rejects the count %s', (tok) => {

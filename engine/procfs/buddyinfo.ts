@@ -3,35 +3,15 @@
  * `Node %d, zone %8s ` then `%6lu ` per order, one line per populated zone.
  */
 import { ParseError, type Buddyinfo, type BuddyinfoRow } from './types.ts'
-import { fields, padLeft, parseUint, requireNonEmpty, requireText, splitLines } from './text.ts'
-
-const ROW = /^Node\s+([^\s,]+),\s+zone\s+([^\s,]+)(?:\s+(.*))?$/
+import { padLeft, parseUint, zoneOrderRows } from './text.ts'
 
 /** Parse /proc/buddyinfo. All rows must have the same number of orders. */
 export function parseBuddyinfo(text: string, file = 'buddyinfo'): Buddyinfo {
-  requireText(text, file)
-  requireNonEmpty(text, file)
   const rows: BuddyinfoRow[] = []
   let nrOrders = -1
-  let firstLine = 0
   const seen = new Map<string, number>()
-  const lines = splitLines(text)
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i] as string
-    const no = i + 1
-    if (raw.trim() === '') continue
-    const m = ROW.exec(raw.trim())
-    if (m === null) throw new ParseError(file, no, "a 'Node N, zone NAME' row followed by free-block counts", raw)
-    const node = parseUint(m[1] as string, file, no, 'a node number')
-    const zone = m[2] as string
-    const cols = fields(m[3] ?? '')
-    if (cols.length === 0) throw new ParseError(file, no, 'free-block counts (one per order) after the zone name', raw)
-    if (nrOrders < 0) {
-      nrOrders = cols.length
-      firstLine = no
-    } else if (cols.length !== nrOrders) {
-      throw new ParseError(file, no, `${nrOrders} numeric columns after the zone name (as on line ${firstLine})`, raw)
-    }
+  for (const { no, raw, node, zone, cols } of zoneOrderRows(text, file, 'free-block counts', 'numeric columns')) {
+    nrOrders = cols.length
     const key = `${node}/${zone}`
     const prev = seen.get(key)
     if (prev !== undefined) throw new ParseError(file, no, `each zone once (node ${node} zone ${zone} is already on line ${prev})`, raw)

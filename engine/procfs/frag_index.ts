@@ -5,35 +5,14 @@
  * C's truncating `index / 1000` and `index % 1000`. Values are kept as integers ×1000.
  */
 import { ParseError, type FragIndexFile, type FragIndexRow } from './types.ts'
-import { fields, padLeft, parseUint, requireNonEmpty, requireText, splitLines } from './text.ts'
+import { padLeft, parseUint, zoneOrderRows } from './text.ts'
 
-const ROW = /^Node\s+([^\s,]+),\s+zone\s+([^\s,]+)(?:\s+(.*))?$/
 const VALUE = /^(-?)(\d+)\.(\d{3})$/
 
 /** Parse either index file ("-1.000" → -1000, "0.987" → 987, "1.000" → 1000). */
 export function parseFragIndex(text: string, file = 'extfrag_index'): FragIndexFile {
-  requireText(text, file)
-  requireNonEmpty(text, file)
   const rows: FragIndexRow[] = []
-  let nrOrders = -1
-  let firstLine = 0
-  const lines = splitLines(text)
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i] as string
-    const no = i + 1
-    if (raw.trim() === '') continue
-    const m = ROW.exec(raw.trim())
-    if (m === null) throw new ParseError(file, no, "a 'Node N, zone NAME' row followed by index values", raw)
-    const node = parseUint(m[1] as string, file, no, 'a node number')
-    const zone = m[2] as string
-    const cols = fields(m[3] ?? '')
-    if (cols.length === 0) throw new ParseError(file, no, 'index values (one per order) after the zone name', raw)
-    if (nrOrders < 0) {
-      nrOrders = cols.length
-      firstLine = no
-    } else if (cols.length !== nrOrders) {
-      throw new ParseError(file, no, `${nrOrders} index values after the zone name (as on line ${firstLine})`, raw)
-    }
+  for (const { no, node, zone, cols } of zoneOrderRows(text, file, 'index values', 'index values')) {
     const values = cols.map((c, o) => {
       const v = VALUE.exec(c)
       if (v === null) throw new ParseError(file, no, `the index of order ${o} as a decimal with 3 digits after the point, like 0.987 or -1.000`, c)

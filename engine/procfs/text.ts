@@ -62,6 +62,70 @@ export function parseInt10(tok: string, file: string, line: number | null, what:
   return toSafe(tok, file, line, what)
 }
 
+/** A line that matched: its 1-based number, the line as read, and the match (of the trimmed line). */
+export interface MatchedLine {
+  no: number
+  raw: string
+  m: RegExpExecArray
+}
+
+/**
+ * The non-blank lines of a file of one kind of line (meminfo, vmstat, buddyinfo, the extfrag
+ * indices), each matched by `line` once trimmed, one at a time (so a caller's error on line 3 comes
+ * before this one's on line 5). Checks the file is text and not empty; a line that does not match
+ * is a ParseError naming the file, the line and `expected`.
+ */
+export function* matchLines(text: string, file: string, line: RegExp, expected: string): Generator<MatchedLine> {
+  requireText(text, file)
+  requireNonEmpty(text, file)
+  const lines = splitLines(text)
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] as string
+    const no = i + 1
+    const t = raw.trim()
+    if (t === '') continue
+    const m = line.exec(t)
+    if (m === null) throw new ParseError(file, no, expected, raw)
+    yield { no, raw, m }
+  }
+}
+
+/** A `Node N, zone NAME v0 v1 …` row of a per-zone, per-order file: the node, the zone and one value token per order. */
+export interface ZoneOrderRow {
+  no: number
+  raw: string
+  node: number
+  zone: string
+  cols: string[]
+}
+
+const ZONE_ROW = /^Node\s+([^\s,]+),\s+zone\s+([^\s,]+)(?:\s+(.*))?$/
+
+/**
+ * The rows of a file printed one `Node %d, zone %8s ` row per populated zone followed by one
+ * value per order (buddyinfo's frag_show_print, the extfrag indices' extfrag_show_print and
+ * unusable_show_print), one at a time. Every row must hold as many values as the first. `values`
+ * names them in the errors ("free-block counts"), `columns` in the one for a row of another
+ * length ("numeric columns").
+ */
+export function* zoneOrderRows(text: string, file: string, values: string, columns: string): Generator<ZoneOrderRow> {
+  let nrOrders = -1
+  let firstLine = 0
+  for (const { no, raw, m } of matchLines(text, file, ZONE_ROW, `a 'Node N, zone NAME' row followed by ${values}`)) {
+    const node = parseUint(m[1] as string, file, no, 'a node number')
+    const zone = m[2] as string
+    const cols = fields(m[3] ?? '')
+    if (cols.length === 0) throw new ParseError(file, no, `${values} (one per order) after the zone name`, raw)
+    if (nrOrders < 0) {
+      nrOrders = cols.length
+      firstLine = no
+    } else if (cols.length !== nrOrders) {
+      throw new ParseError(file, no, `${nrOrders} ${columns} after the zone name (as on line ${firstLine})`, raw)
+    }
+    yield { no, raw, node, zone, cols }
+  }
+}
+
 /** Split on runs of blanks, without empty pieces. */
 export function fields(s: string): string[] {
   const t = s.trim()

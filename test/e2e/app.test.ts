@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startE2E, SHOTS, mapBlockCounts, pagetypeinfoBlockCounts, type E2E, type Win } from './browser.ts'
+import { cellCentre, mapGeometry, startE2E, SHOTS, mapBlockCounts, pagetypeinfoBlockCounts, type E2E, type Win } from './browser.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 import { kpageflagNames, parseBuddyinfo } from '../../engine/index.ts'
 
@@ -65,12 +65,9 @@ describe('the app in Chromium (browser mode)', () => {
     const canvas = e.page.getByTestId('pageblock-canvas')
     for (const [mt, n] of Object.entries(pagetypeinfoBlockCounts(CAPTURE))) expect(counts[mt] ?? 0, mt).toBe(n)
     // hover the cell of pageblock 100 (geometry published by the canvas)
-    const attr = async (n: string): Promise<number> => Number(await canvas.getAttribute(n))
-    const [cols, scale, ox, oy, gutter] = await Promise.all(['data-cols', 'data-scale', 'data-ox', 'data-oy', 'data-gutter'].map(attr))
     const pb = 100
-    const x = gutter! + ox! + (pb % cols!) * scale! + scale! / 2
-    const y = oy! + Math.floor(pb / cols!) * scale! + scale! / 2
-    await canvas.hover({ position: { x, y } })
+    const at = cellCentre(await mapGeometry(canvas), pb)
+    await canvas.hover({ position: at })
     const tip = e.page.getByTestId('pageblock-tooltip')
     await tip.waitFor()
     expect(await tip.getAttribute('data-pageblock')).toBe(String(pb))
@@ -78,7 +75,7 @@ describe('the app in Chromium (browser mode)', () => {
     expect(text.toLowerCase()).toContain('0xc800') // pageblock 100 starts at PFN 100 × 512 = 0xc800
     expect(text.toLowerCase()).toContain('0xc800000') // physical address 0xc800 × 4096
     await e.page.screenshot({ path: join(SHOTS, 'pageblocks-hover.png') })
-    await canvas.click({ position: { x, y } })
+    await canvas.click({ position: at })
     const detail = e.page.getByTestId('page-detail')
     await detail.waitFor()
     expect(await detail.getAttribute('data-start-pfn')).toBe('51200')
@@ -93,6 +90,23 @@ describe('the app in Chromium (browser mode)', () => {
     expect(await e.page.getByTestId('page-kpageflags').innerText()).toBe(`kpageflags ${kpageflagNames(lo, hi).join(' ') || 'no flags'}`)
     expect(await e.page.getByTestId('page-kpagecount').innerText()).toBe(`kpagecount ${count}`)
     await e.page.screenshot({ path: join(SHOTS, 'page-detail.png'), fullPage: true })
+  })
+
+  it('zooms the map from its toolbar (+, −, Fit)', async () => {
+    await mapBlockCounts(e.page)
+    const canvas = e.page.getByTestId('pageblock-canvas')
+    const scale = async (): Promise<number> => Number(await canvas.getAttribute('data-scale'))
+    // one step at a time: each waits for the canvas to publish its new scale
+    const step = async (title: string, expectMore: boolean): Promise<void> => {
+      const was = await scale()
+      await e.page.getByTitle(title).click()
+      if (expectMore) await expect.poll(scale).toBeGreaterThan(was)
+      else await expect.poll(scale).toBeLessThan(was)
+    }
+    await step('Zoom in (+)', true)
+    await step('Zoom out (−)', false)
+    await step('Zoom in (+)', true)
+    await step('Show the whole map (0)', false)
   })
 
   it('shows a clear error for a malformed snapshot and keeps the previous one usable', async () => {

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import { serve, type RunningServer } from '../../serve/server.ts'
 import { parsePagetypeinfo } from '../../engine/index.ts'
 
@@ -87,4 +87,48 @@ export function pagetypeinfoBlockCounts(captureDir: string): Record<string, numb
   const want: Record<string, number> = {}
   for (const r of pti.blocks) pti.migratetypes.forEach((mt, i) => { want[mt] = (want[mt] ?? 0) + r.counts[i]! })
   return want
+}
+
+/** The geometry a pageblock canvas publishes on itself (data-cols, -scale, -ox, -oy, -gutter; CSS px). */
+export interface MapGeometry {
+  cols: number
+  scale: number
+  ox: number
+  oy: number
+  gutter: number
+}
+
+export async function mapGeometry(canvas: Locator): Promise<MapGeometry> {
+  const a = async (n: string): Promise<number> => Number(await canvas.getAttribute(`data-${n}`))
+  return { cols: await a('cols'), scale: await a('scale'), ox: await a('ox'), oy: await a('oy'), gutter: await a('gutter') }
+}
+
+/** The centre of pageblock `pb`'s cell, in CSS px from the canvas's top left (a `position` for hover or click). */
+export function cellCentre(g: MapGeometry, pb: number): { x: number; y: number } {
+  return { x: g.gutter + g.ox + (pb % g.cols) * g.scale + g.scale / 2, y: g.oy + Math.floor(pb / g.cols) * g.scale + g.scale / 2 }
+}
+
+/** Click pageblock `pb`'s cell with the mouse where the canvas is on screen now (nothing scrolls). */
+export async function clickCell(page: Page, canvas: Locator, g: MapGeometry, pb: number): Promise<void> {
+  const box = (await canvas.boundingBox())!
+  const c = cellCentre(g, pb)
+  await page.mouse.click(box.x + c.x, box.y + c.y)
+}
+
+type Rgb = [number, number, number]
+
+/** How many device pixels of pageblock `pb`'s cell have (within 40, summed over R, G and B) the colour `rgb` gives for the page's theme. */
+export function cellPixelsOf(canvas: Locator, g: MapGeometry, pb: number, rgb: { light: Rgb; dark: Rgb }): Promise<number> {
+  return canvas.evaluate((el, { pb, g, rgb }) => {
+    const d = (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document
+    const cv = el as unknown as { getContext(k: string): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } }; width: number; clientWidth: number }
+    const dpr = cv.width / cv.clientWidth
+    const x = g.gutter + g.ox + (pb % g.cols) * g.scale
+    const y = g.oy + Math.floor(pb / g.cols) * g.scale
+    const img = cv.getContext('2d').getImageData(Math.round(x * dpr), Math.round(y * dpr), Math.round(g.scale * dpr), Math.round(g.scale * dpr)).data
+    const want = d.documentElement.dataset['theme'] === 'dark' ? rgb.dark : rgb.light
+    let n = 0
+    for (let k = 0; k < img.length; k += 4) if (Math.abs(img[k]! - want[0]) + Math.abs(img[k + 1]! - want[1]) + Math.abs(img[k + 2]! - want[2]) < 40) n++
+    return n
+  }, { pb, g, rgb })
 }

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { join } from 'node:path'
-import { startE2E, SHOTS, type E2E } from './browser.ts'
+import { cellPixelsOf, clickCell, mapGeometry, startE2E, SHOTS, type E2E } from './browser.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 import { diffPaths, type CaptureDiffJson } from '../../host/diff.ts'
 
@@ -75,27 +75,13 @@ async function run(p: E2E['page']): Promise<void> {
 
     // the canvas draws the became-free outline colour over such a block, and not over an unchanged one
     const canvas = p.getByTestId('diff-map-canvas')
-    const geo = async () => {
-      const a = (n: string) => canvas.getAttribute(`data-${n}`).then(Number)
-      return { cols: await a('cols'), scale: await a('scale'), ox: await a('ox'), oy: await a('oy'), gutter: await a('gutter') }
-    }
     await canvas.scrollIntoViewIfNeeded()
-    const g = await geo()
+    const g = await mapGeometry(canvas)
     expect(g.scale).toBeGreaterThanOrEqual(5)
     const block = freedCli[Math.floor(freedCli.length / 2)]!.pageblock
     const unchanged = Array.from({ length: 1024 }, (_, i) => i).find((i) => i > 8 && !cli.zones.some((z) => z.pageblocks.some((b) => b.pageblock === i)))!
-    const colourAt = (i: number) => p.evaluate(({ i, g }) => {
-      const d = (globalThis as unknown as { document: { querySelector(s: string): unknown; documentElement: { dataset: Record<string, string> } } }).document
-      const cv = d.querySelector('[data-testid="diff-map-canvas"]') as { getContext(k: string): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } }; width: number; clientWidth: number }
-      const dpr = cv.width / cv.clientWidth
-      const x = g.gutter + g.ox + (i % g.cols) * g.scale
-      const y = g.oy + Math.floor(i / g.cols) * g.scale
-      const img = cv.getContext('2d').getImageData(Math.round(x * dpr), Math.round(y * dpr), Math.round(g.scale * dpr), Math.round(g.scale * dpr)).data
-      const want = d.documentElement.dataset['theme'] === 'dark' ? [0xff, 0xd4, 0x3b] : [0x0b, 0x63, 0xd8]
-      let n = 0
-      for (let k = 0; k < img.length; k += 4) if (Math.abs(img[k]! - want[0]!) + Math.abs(img[k + 1]! - want[1]!) + Math.abs(img[k + 2]! - want[2]!) < 40) n++
-      return n
-    }, { i, g })
+    // the became-free outline colour
+    const colourAt = (i: number) => cellPixelsOf(canvas, g, i, { light: [0x0b, 0x63, 0xd8], dark: [0xff, 0xd4, 0x3b] })
     expect(await colourAt(block)).toBeGreaterThan(0)
     expect(await colourAt(unchanged)).toBe(0)
     await p.getByTestId('diff-pick').scrollIntoViewIfNeeded()
@@ -103,8 +89,7 @@ async function run(p: E2E['page']): Promise<void> {
 
     // click the block: its pages were freed, none allocated
     await p.getByTestId('diff-block').scrollIntoViewIfNeeded()
-    const box = (await canvas.boundingBox())!
-    await p.mouse.click(box.x + g.gutter + g.ox + (block % g.cols) * g.scale + g.scale / 2, box.y + g.oy + Math.floor(block / g.cols) * g.scale + g.scale / 2)
+    await clickCell(p, canvas, g, block)
     await p.locator(`[data-testid="diff-block"][data-pageblock="${block}"]`).waitFor()
     expect(await p.getByTestId('diff-block-changes').innerText()).toMatch(/^became wholly free/)
     const pages = p.locator(`[data-testid="diff-pages"][data-pageblock="${block}"]`)

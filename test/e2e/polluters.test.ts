@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { join } from 'node:path'
-import { startE2E, SHOTS, type E2E } from './browser.ts'
+import { cellPixelsOf, clickCell, mapGeometry, startE2E, SHOTS, type E2E } from './browser.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 import { loadPolluters, type PollutersResult } from '../../host/polluters.ts'
 
@@ -45,30 +45,18 @@ describe('the Polluters view', () => {
       // the mark colour is drawn over a marked block and not over an unmarked one
       const canvas = p.getByTestId('polluters-map-canvas')
       await canvas.scrollIntoViewIfNeeded()
-      const a = (n: string) => canvas.getAttribute(`data-${n}`).then(Number)
-      const g = { cols: await a('cols'), scale: await a('scale'), ox: await a('ox'), oy: await a('oy'), gutter: await a('gutter') }
+      const g = await mapGeometry(canvas)
       const marked = new Set(top.blocks)
       const block = top.blocks[Math.floor(top.blocks.length / 2)]!
       const plain = Array.from({ length: 256 }, (_, i) => i).find((i) => i > 4 && !marked.has(i) && !marked.has(i - 1) && !marked.has(i + 1) && !marked.has(i - g.cols) && !marked.has(i + g.cols))!
-      const colourAt = (i: number) => p.evaluate(({ i, g }) => {
-        const d = (globalThis as unknown as { document: { querySelector(s: string): unknown; documentElement: { dataset: Record<string, string> } } }).document
-        const cv = d.querySelector('[data-testid="polluters-map-canvas"]') as { getContext(k: string): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } }; width: number; clientWidth: number }
-        const dpr = cv.width / cv.clientWidth
-        const x = g.gutter + g.ox + (i % g.cols) * g.scale
-        const y = g.oy + Math.floor(i / g.cols) * g.scale
-        const img = cv.getContext('2d').getImageData(Math.round(x * dpr), Math.round(y * dpr), Math.round(g.scale * dpr), Math.round(g.scale * dpr)).data
-        const want = d.documentElement.dataset['theme'] === 'dark' ? [0xff, 0x4d, 0x6d] : [0xd0, 0x02, 0x1b]
-        let n = 0
-        for (let k = 0; k < img.length; k += 4) if (Math.abs(img[k]! - want[0]!) + Math.abs(img[k + 1]! - want[1]!) + Math.abs(img[k + 2]! - want[2]!) < 40) n++
-        return n
-      }, { i, g })
+      // the mark colour
+      const colourAt = (i: number) => cellPixelsOf(canvas, g, i, { light: [0xd0, 0x02, 0x1b], dark: [0xff, 0x4d, 0x6d] })
       expect(await colourAt(block)).toBeGreaterThan(0)
       expect(await colourAt(plain)).toBe(0)
       await p.screenshot({ path: join(SHOTS, 'polluters.png'), fullPage: true })
 
       // click a marked block: page_owner names its pages' owners, the polluting ones among them
-      const box = (await canvas.boundingBox())!
-      await p.mouse.click(box.x + g.gutter + g.ox + (block % g.cols) * g.scale + g.scale / 2, box.y + g.oy + Math.floor(block / g.cols) * g.scale + g.scale / 2)
+      await clickCell(p, canvas, g, block)
       const owners = p.locator(`[data-testid="page-owners"][data-pageblock="${block}"]`)
       await owners.waitFor()
       await owners.getByTestId('page-owner-row').first().waitFor({ timeout: 60000 })
@@ -80,10 +68,7 @@ describe('the Polluters view', () => {
       await p.getByTestId('tab-pageblocks').click()
       const pcanvas = p.getByTestId('pageblock-canvas')
       await p.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null } }).document.querySelector('[data-testid="pageblock-canvas"]')?.getAttribute('data-cols') != null, undefined, { timeout: 30000 })
-      const b = (n: string) => pcanvas.getAttribute(`data-${n}`).then(Number)
-      const pg = { cols: await b('cols'), scale: await b('scale'), ox: await b('ox'), oy: await b('oy'), gutter: await b('gutter') }
-      const pbox = (await pcanvas.boundingBox())!
-      await p.mouse.click(pbox.x + pg.gutter + pg.ox + (block % pg.cols) * pg.scale + pg.scale / 2, pbox.y + pg.oy + Math.floor(block / pg.cols) * pg.scale + pg.scale / 2)
+      await clickCell(p, pcanvas, await mapGeometry(pcanvas), block)
       const list = p.getByTestId('pageblock-owners').getByTestId('page-owners-list')
       await list.waitFor({ timeout: 60000 })
       expect(Number(await list.getAttribute('data-polluting'))).toBeGreaterThan(0)

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { join } from 'node:path'
-import { startE2E, SHOTS, type E2E } from './browser.ts'
+import { cellCentre, mapGeometry, startE2E, SHOTS, type E2E } from './browser.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 import { loadTrace } from '../../host/trace.ts'
 
@@ -41,9 +41,7 @@ describe('a trace on the pageblock map', () => {
       expect(stolen + outside).toBe(t.blocks.length)
       const blocks = JSON.parse((await legend.getAttribute('data-blocks'))!) as Array<[number, number]>
       const [pb, n] = blocks[0]!
-      const attr = async (a: string): Promise<number> => Number(await canvas.getAttribute(a))
-      const [cols, scale, ox, oy, gutter] = await Promise.all(['data-cols', 'data-scale', 'data-ox', 'data-oy', 'data-gutter'].map(attr))
-      await canvas.click({ position: { x: gutter! + ox! + (pb % cols!) * scale! + scale! / 2, y: oy! + Math.floor(pb / cols!) * scale! + scale! / 2 } })
+      await canvas.click({ position: cellCentre(await mapGeometry(canvas), pb) })
       const side = p.getByTestId('pageblock-stolen')
       await side.waitFor()
       expect(Number(await side.getAttribute('data-events'))).toBe(n)

@@ -55,6 +55,14 @@ describe('contiguous what-if requests', () => {
     expect(contigDraftToArgs(snap, draft({ seeds: 0 }))).toMatchObject({ ok: false })
   })
 
+  it('says the first thing wrong among the common options: pinned pages, then movablecore, then seeds', () => {
+    const bad = { pinned: 'pages', pinnedValue: 1.5, movable: 'percent', movablePercent: 150, seeds: 0 } as const
+    expect(contigDraftToArgs(snap, draft(bad))).toEqual({ ok: false, error: 'pinned pages must be a whole number, 0 or more' })
+    expect(contigDraftToArgs(snap, draft({ ...bad, pinned: 'percent', pinnedValue: 101 }))).toEqual({ ok: false, error: 'the pinned share must be between 0 and 100 %' })
+    expect(contigDraftToArgs(snap, draft({ ...bad, pinned: 'none' }))).toEqual({ ok: false, error: 'movablecore must be between 0 and 100 %' })
+    expect(contigDraftToArgs(snap, draft({ ...bad, pinned: 'none', movable: 'none' }))).toEqual({ ok: false, error: 'seeds must be a whole number from 1 to 32' })
+  })
+
   it('titles', () => {
     expect(contigTitle({ id: 's1', kind: 'cma', sizeBytes: 64 << 20 }, 4096)).toBe('a 64 MiB CMA allocation')
     expect(contigTitle({ id: 's1', kind: 'hugetlb', count: 64, hugeSizeBytes: 2 << 20 }, 4096)).toBe('growing the 2 MiB hugetlb pool by 64')

@@ -6,11 +6,11 @@
  * (whatif.ts); the draft → startWhatifContig arguments are pure and tested.
  */
 import { defineStore } from 'pinia'
-import { markRaw, ref } from 'vue'
+import { ref } from 'vue'
 import type { ContigWhatifView, MethodArgs, SnapshotView } from '../api/types.ts'
 import { formatBytes } from '../format.ts'
-import { useRunTracker, without, type RunError, type TrackedRun } from './run_tracker.ts'
-import { MAX_SEEDS, type PinnedChoice } from './whatif.ts'
+import { runEntry, useRunTracker, without, type RunEntry, type RunError, type TrackedRun } from './run_tracker.ts'
+import { pinnedArg, seedsError, type PinnedChoice } from './whatif.ts'
 
 export type ContigArgs = MethodArgs<'startWhatifContig'>
 export type ContigKind = ContigArgs['kind']
@@ -190,18 +190,9 @@ export function contigDraftToArgs(snap: Pick<SnapshotView, 'id' | 'machine' | 'p
       if (d.faults > 1) args.faults = d.faults
       break
   }
-  switch (d.pinned) {
-    case 'auto': args.pinned = 'auto'; break
-    case 'none': args.pinned = 'none'; break
-    case 'pages':
-      if (!whole(d.pinnedValue, 0)) return { ok: false, error: 'pinned pages must be a whole number, 0 or more' }
-      args.pinned = { pages: d.pinnedValue }
-      break
-    case 'percent':
-      if (!Number.isFinite(d.pinnedValue) || d.pinnedValue < 0 || d.pinnedValue > 100) return { ok: false, error: 'the pinned share must be between 0 and 100 %' }
-      args.pinned = { fraction: d.pinnedValue / 100 }
-      break
-  }
+  const pinned = pinnedArg(d)
+  if (!pinned.ok) return pinned
+  args.pinned = pinned.pinned
   if (d.movable === 'size') {
     const b = parseSize(d.movableSize)
     if (b === null) return { ok: false, error: `movablecore: "${d.movableSize}" is not a size (e.g. 1G)` }
@@ -210,7 +201,8 @@ export function contigDraftToArgs(snap: Pick<SnapshotView, 'id' | 'machine' | 'p
     if (!Number.isFinite(d.movablePercent) || d.movablePercent < 0 || d.movablePercent > 100) return { ok: false, error: 'movablecore must be between 0 and 100 %' }
     args.movablecore = { percent: d.movablePercent }
   }
-  if (!whole(d.seeds, 1) || d.seeds > MAX_SEEDS) return { ok: false, error: `seeds must be a whole number from 1 to ${MAX_SEEDS}` }
+  const seeds = seedsError(d.seeds)
+  if (seeds !== null) return { ok: false, error: seeds }
   args.seeds = d.seeds
   return { ok: true, args }
 }
@@ -219,14 +211,8 @@ export interface ContigRun extends TrackedRun<ContigArgs> {
   kind: ContigKind
 }
 
-export interface ContigEntry {
-  runId: string
-  snapshotId: string
+export interface ContigEntry extends RunEntry<ContigArgs, ContigWhatifView> {
   kind: ContigKind
-  title: string
-  args: ContigArgs
-  view: ContigWhatifView
-  ms: number
 }
 
 export type ContigError = RunError
@@ -241,9 +227,7 @@ export const useContigStore = defineStore('contig', () => {
     doneEvent: 'whatif:contig-done',
     startCall: (a, args) => a.startWhatifContig(args),
     history: HISTORY,
-    entry: (r, p) => ({
-      runId: p.runId, snapshotId: r.snapshotId, kind: p.whatif.kind, title: r.title, args: r.args, view: markRaw(p.whatif), ms: Date.now() - r.startedAt,
-    }),
+    entry: (r, p) => ({ ...runEntry(r, p), kind: p.whatif.kind }),
     shownKey: (e) => `${e.snapshotId}:${e.kind}`,
     hasEarlier: (r) => resultsOf(r.snapshotId, r.kind).length > 0,
   })

@@ -6,7 +6,7 @@
  * notice per snapshot. Called from inside a setup store; the store says what a finished run's entry
  * is and under which key its shown result is kept.
  */
-import { ref, shallowRef, type Ref } from 'vue'
+import { markRaw, ref, shallowRef, type Ref } from 'vue'
 import { getApi } from '../api/client.ts'
 import { asHostError, type BuddyscopeApi, type EventPayloads, type HostError } from '../api/types.ts'
 
@@ -30,6 +30,23 @@ export interface RunError {
   title: string
   message: string
   code: HostError['code']
+}
+
+/** A finished run as a store keeps it in its history. */
+export interface RunEntry<A, V> {
+  runId: string
+  snapshotId: string
+  title: string
+  args: A
+  /** the host's view of the result */
+  view: V
+  /** ms the run took, as seen here */
+  ms: number
+}
+
+/** The entry of a finished run (both what-if stores): its words and arguments, the host's view of the result (kept raw, never deeply reactive), how long it took as seen here. */
+export function runEntry<A, V extends object>(run: TrackedRun<A>, done: { runId: string; whatif: V }): RunEntry<A, V> {
+  return { runId: done.runId, snapshotId: run.snapshotId, title: run.title, args: run.args, view: markRaw(done.whatif), ms: Date.now() - run.startedAt }
 }
 
 export type DoneEvent = 'whatif:done' | 'whatif:contig-done'

@@ -5,10 +5,10 @@
  * snapshot or the results already shown.
  */
 import { defineStore } from 'pinia'
-import { markRaw, ref } from 'vue'
-import type { MethodArgs, SnapshotView, WhatifCompactView } from '../api/types.ts'
+import { ref } from 'vue'
+import type { MethodArgs, PinnedRequest, SnapshotView, WhatifCompactView } from '../api/types.ts'
 import { zoneLabel } from '../format.ts'
-import { useRunTracker, without, type RunError, type TrackedRun } from './run_tracker.ts'
+import { runEntry, useRunTracker, without, type RunEntry, type RunError, type TrackedRun } from './run_tracker.ts'
 
 export type WhatifArgs = MethodArgs<'startWhatifCompact'>
 export type WhatifMode = 'async' | 'sync-light' | 'sync'
@@ -96,6 +96,25 @@ export function requestTitle(args: WhatifArgs): string {
   return args.order === undefined ? `${what} (compact_memory)` : what
 }
 
+/** A draft's pinned-page assumption as the host's `pinned` argument (both what-if panels), or what is wrong with it. */
+export function pinnedArg(d: { pinned: PinnedChoice; pinnedValue: number }): { ok: true; pinned: PinnedRequest } | { ok: false; error: string } {
+  switch (d.pinned) {
+    case 'auto': return { ok: true, pinned: 'auto' }
+    case 'none': return { ok: true, pinned: 'none' }
+    case 'pages':
+      if (!Number.isInteger(d.pinnedValue) || d.pinnedValue < 0) return { ok: false, error: 'pinned pages must be a whole number, 0 or more' }
+      return { ok: true, pinned: { pages: d.pinnedValue } }
+    case 'percent':
+      if (!Number.isFinite(d.pinnedValue) || d.pinnedValue < 0 || d.pinnedValue > 100) return { ok: false, error: 'the pinned share must be between 0 and 100 %' }
+      return { ok: true, pinned: { fraction: d.pinnedValue / 100 } }
+  }
+}
+
+/** What is wrong with a draft's seed count (both what-if panels), or null. */
+export function seedsError(seeds: number): string | null {
+  return Number.isInteger(seeds) && seeds >= 1 && seeds <= MAX_SEEDS ? null : `seeds must be a whole number from 1 to ${MAX_SEEDS}`
+}
+
 /** The panel's draft as startWhatifCompact arguments, or what is wrong with it. */
 export function draftToArgs(snap: Pick<SnapshotView, 'id' | 'machine' | 'zones'>, d: WhatifDraft): { ok: true; args: WhatifArgs } | { ok: false; error: string } {
   const args: WhatifArgs = { id: snap.id }
@@ -115,19 +134,11 @@ export function draftToArgs(snap: Pick<SnapshotView, 'id' | 'machine' | 'zones'>
   }
   args.mode = d.mode
   args.strategy = { ...d.strategy }
-  switch (d.pinned) {
-    case 'auto': args.pinned = 'auto'; break
-    case 'none': args.pinned = 'none'; break
-    case 'pages':
-      if (!Number.isInteger(d.pinnedValue) || d.pinnedValue < 0) return { ok: false, error: 'pinned pages must be a whole number, 0 or more' }
-      args.pinned = { pages: d.pinnedValue }
-      break
-    case 'percent':
-      if (!Number.isFinite(d.pinnedValue) || d.pinnedValue < 0 || d.pinnedValue > 100) return { ok: false, error: 'the pinned share must be between 0 and 100 %' }
-      args.pinned = { fraction: d.pinnedValue / 100 }
-      break
-  }
-  if (!Number.isInteger(d.seeds) || d.seeds < 1 || d.seeds > MAX_SEEDS) return { ok: false, error: `seeds must be a whole number from 1 to ${MAX_SEEDS}` }
+  const pinned = pinnedArg(d)
+  if (!pinned.ok) return pinned
+  args.pinned = pinned.pinned
+  const seeds = seedsError(d.seeds)
+  if (seeds !== null) return { ok: false, error: seeds }
   args.seeds = d.seeds
   return { ok: true, args }
 }
@@ -135,15 +146,7 @@ export function draftToArgs(snap: Pick<SnapshotView, 'id' | 'machine' | 'zones'>
 /** A what-if run on the host (the host's runId is null until startWhatifCompact answers). */
 export type WhatifRun = TrackedRun<WhatifArgs>
 
-export interface WhatifEntry {
-  runId: string
-  snapshotId: string
-  title: string
-  args: WhatifArgs
-  view: WhatifCompactView
-  /** ms the run took, as seen here */
-  ms: number
-}
+export type WhatifEntry = RunEntry<WhatifArgs, WhatifCompactView>
 
 export type WhatifError = RunError
 
@@ -155,9 +158,7 @@ export const useWhatifStore = defineStore('whatif', () => {
     doneEvent: 'whatif:done',
     startCall: (a, args) => a.startWhatifCompact(args),
     history: HISTORY,
-    entry: (r, p) => ({
-      runId: p.runId, snapshotId: r.snapshotId, title: r.title, args: r.args, view: markRaw(p.whatif), ms: Date.now() - r.startedAt,
-    }),
+    entry: runEntry,
     shownKey: (e) => e.snapshotId,
     hasEarlier: (r) => resultsOf(r.snapshotId).length > 0,
   })

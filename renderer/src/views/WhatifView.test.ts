@@ -124,6 +124,29 @@ describe('What-if view', () => {
     expect($('whatif-error').exists()).toBe(false)
   })
 
+  it('earlier results: numbered newest first with their mode and seeds; picking one shows it', async () => {
+    await openWhatif()
+    await $('whatif-run').trigger('click')
+    await flushPromises()
+    host.emit('whatif:done', { runId: 'w1', whatif: sampleWhatif() })
+    await flushPromises()
+    expect($('whatif-history').exists()).toBe(false)
+    host.handle('startWhatifCompact', () => ({ runId: 'w2' }))
+    await $('whatif-seeds').setValue('3')
+    await $('whatif-run').trigger('click')
+    await flushPromises()
+    host.emit('whatif:done', { runId: 'w2', whatif: sampleWhatif({ band: { seeds: [1, 2, 3], zones: {}, counters: {} } }) })
+    await flushPromises()
+    const options = $('whatif-history').findAll('option')
+    expect(options.map((o) => o.attributes('value'))).toEqual(['w2', 'w1'])
+    expect(options.map((o) => o.text())).toEqual([
+      'latest: full compaction (compact_memory) · sync · 3 seeds',
+      '#1: full compaction (compact_memory) · sync',
+    ])
+    await $('whatif-history').setValue('w1')
+    expect(($('whatif-history').element as HTMLSelectElement).value).toBe('w1')
+  })
+
   it('without a captured trigger there is no predicted-vs-real table; with seeds the band shows', async () => {
     await openWhatif()
     await $('whatif-run').trigger('click')
