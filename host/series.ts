@@ -6,7 +6,9 @@
  */
 import { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, parseBuddyinfo, parseVmstat, type CompactionTrigger, type StepsLogStep, type StepsLog, type Buddyinfo } from '../engine/index.ts'
 import type { Manifest, SnapshotSource } from './sources/snapshot_source.ts'
-import { withOpened, type SnapshotRef } from './snapshot.ts'
+import { stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { OpenedPath, withOpened, type SnapshotRef } from './snapshot.ts'
 
 export interface SeriesContext {
   /** labels in order */
@@ -88,7 +90,7 @@ export function stepsLogFromManifest(m: Manifest | null): StepsLog | null {
 export function seriesContext(ref: SnapshotRef, label: string | null): Promise<SeriesContext | null> {
   return withOpened(ref, async (o) => {
     const series = await o.series().catch(() => null)
-    if (!series) return null
+    if (!series) return label === null ? enclosingSeriesContext(o.path) : null
     try {
       const labels = series.captures.map((c) => c.label)
       const me = label ?? labels[series.defaultIndex]!
@@ -152,4 +154,28 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       await series.close()
     }
   })
+}
+
+/**
+ * A capture folder opened on its own whose parent folder is the series it belongs to (a harness
+ * run, or `test/harness/capture-host.sh OUTDIR cm@1`: OUTDIR/steps.log beside OUTDIR/01-before):
+ * the series' context for it, as if the series had been opened with that capture chosen, so the
+ * what-if knows the trigger that followed (its CPU, its vmstat deltas) either way. Null when the
+ * folder is not a member of a series with a steps.log.
+ */
+async function enclosingSeriesContext(path: string): Promise<SeriesContext | null> {
+  const dir = resolve(path)
+  const parent = dirname(dir)
+  if (parent === dir) return null
+  const isDir = await stat(dir).then((st) => st.isDirectory(), () => false)
+  const hasSteps = await stat(join(parent, 'steps.log')).then((st) => st.isFile(), () => false)
+  if (!isDir || !hasSteps) return null
+  const o = new OpenedPath(parent)
+  try {
+    const series = await o.series().catch(() => null)
+    if (!series || !series.captures.some((c) => c.label === basename(dir))) return null
+    return await seriesContext(o, basename(dir))
+  } finally {
+    await o.close()
+  }
 }
