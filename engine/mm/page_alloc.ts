@@ -475,6 +475,8 @@ export class PageAllocator {
     const l2 = lists[2]!
     let run: { factor: number; count: number } | undefined
     let freed = 0
+    // before 6.7 nr_pcp_free() changes nothing and frees nothing while the list is below high
+    const countsEveryFree = this.policy.kernel >= 6007
     for (let i = 0; i < n; i++) {
       const pfn = pfns[i]!
       const mt = pbMt[(pfn - base) >> pbOrder]!
@@ -487,9 +489,11 @@ export class PageAllocator {
       ;(pindex === 0 ? l0 : pindex === 1 ? l1 : l2).push(pfn)
       zone.pcpPages += 1
       freed++
+      const count = l0.length + l1.length + l2.length
+      if (count < high && !countsEveryFree) continue
       run ??= this.pcpFreeRunOf(zone)
-      const k = this.nrPcpFree(run, l0.length + l1.length + l2.length, high, b)
-      if (k > 0) this.freePcppagesBulk(zone, k, pindex)
+      const k = this.nrPcpFree(run, count, high, b)
+      if (k > 0) this.freePcppagesBulk(zone, k, pindex, true)
     }
     if (freed) this.events.count('pgfree', freed)
   }
@@ -500,7 +504,7 @@ export class PageAllocator {
    * then the next lists round-robin, each emptied before the next is taken. So while the freed
    * pages' list holds enough, the pages on the other migratetypes' lists stay.
    */
-  freePcppagesBulk(zone: Zone, count: number, pindex = 0): number {
+  freePcppagesBulk(zone: Zone, count: number, pindex = 0, batched = false): number {
     const m = this.model
     const lists = this.pcpLists(zone)
     let left = Math.min(count, this.pcpCount(zone))
@@ -511,15 +515,122 @@ export class PageAllocator {
     for (let li = pindex; left > 0; li = (li + 1) % lists.length) {
       const l = lists[li]!
       const k = Math.min(left, l.length)
-      for (let i = 0; i < k; i++) {
-        const pfn = l[i]!
-        this.freeOnePage(zone, pfn, 0, pbMt[(pfn - base) >> pbOrder]!)
+      if (batched) {
+        if (k) {
+          this.freeOrder0Run(zone, l, k)
+          // l.splice(0, k) without the array of the removed pages
+          const len = l.length
+          for (let j = k; j < len; j++) l[j - k] = l[j]!
+          l.length = len - k
+        }
+      } else {
+        for (let i = 0; i < k; i++) {
+          const pfn = l[i]!
+          this.freeOnePage(zone, pfn, 0, pbMt[(pfn - base) >> pbOrder]!)
+        }
+        if (k) l.splice(0, k)
       }
-      if (k) l.splice(0, k)
       left -= k
     }
     zone.pcpPages -= n
     return n
+  }
+
+  /** freeOrder0Run's blocks pushed, in order: head pfn and free-list index (order × nrTypes + mt) */
+  private runPfns: Int32Array | Float64Array = new Int32Array(0)
+  private runLists: Uint8Array = new Uint8Array(0)
+
+  /**
+   * __free_one_page() (freeOnePage) for the order-0 pages pfns[0], …, pfns[n − 1] in turn, each
+   * on its pageblock's list, none of them on a free list or isolated: the page map, the counts and
+   * the free lists that freeing them one by one gives, in one pass. Freeing one by one pushes
+   * every block it ends with and leaves stale the ones a later page of the run merges away (no
+   * peek returns a stale entry); here only the blocks still free at the end of the run are pushed,
+   * in the order their frees pushed them.
+   */
+  private freeOrder0Run(zone: Zone, pfns: readonly number[], n: number): void {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const maxOrder = m.maxOrder
+    const pbOrder = m.geometry.pageblockOrder
+    const pbMt = m.pageblockMt
+    const mts = m.migratetypes
+    const isolate = mts.isolate
+    const cma = mts.cma
+    const unmovable = mts.unmovable
+    const movable = mts.movable
+    const reclaimable = mts.reclaimable
+    const zoneStart = zone.startPfn
+    const zoneEnd = zone.endPfn
+    const free = zone.free
+    const nrFreeMt = free.nrFreeMt
+    const nt = free.nrTypes
+    if (this.runPfns.length < n) {
+      const size = Math.max(n, 2 * this.runPfns.length, 64)
+      this.runPfns = m.endPfn > 0x7fffffff ? new Float64Array(size) : new Int32Array(size)
+      this.runLists = new Uint8Array(size)
+    }
+    const outPfn = this.runPfns
+    const outList = this.runLists
+    const maxChunk = Math.min(pbOrder, maxOrder)
+    let freeDelta = 0
+    let cmaDelta = 0
+    let pushed = 0
+    let runEnd = 0
+    let runEndPfn = 0
+    for (let i = 0; i < n;) {
+      let pfn = pfns[i]!
+      if (i >= runEnd) {
+        // the run of consecutive pfns that starts here
+        runEnd = i + 1
+        while (runEnd < n && pfns[runEnd] === pfn + (runEnd - i)) runEnd++
+        runEndPfn = pfn + (runEnd - i)
+      }
+      // The largest aligned block of 2^order pages of the run from here, within one pageblock:
+      // none of its pages is free, and freeing them one after the other merges them among
+      // themselves into that block (every buddy below its order lies inside it), the last free
+      // then merging on as freeing the whole block at once would
+      let order = 0
+      while (order < maxChunk && (pfn & ((2 << order) - 1)) === 0 && pfn + (2 << order) <= runEndPfn) order++
+      const pages = 1 << order
+      i += pages
+      const mt = pbMt[(pfn - base) >> pbOrder]!
+      const mergeable = mt === unmovable || mt === movable || mt === reclaimable
+      if (pages === 1) map[pfn - base] = PageKind.BUDDY_TAIL
+      else map.fill(PageKind.BUDDY_TAIL, pfn - base, pfn - base + pages)
+      while (order < maxOrder) {
+        const buddy = pfn ^ (1 << order)
+        if (buddy < zoneStart || buddy >= zoneEnd) break
+        const b = map[buddy - base]!
+        if ((b & 0x8f) !== (0x80 | order)) break
+        if (order >= pbOrder) {
+          const bmt = pbMt[(buddy - base) >> pbOrder]!
+          if (mt !== bmt && (!mergeable || !(bmt === unmovable || bmt === movable || bmt === reclaimable))) break
+        }
+        // del_page_from_free_list of the buddy (its entry is left stale)
+        const lmt = (b >> 4) & 7
+        nrFreeMt[order * nt + lmt]! -= 1
+        if (lmt !== isolate) {
+          freeDelta -= 1 << order
+          if (lmt === cma) cmaDelta -= 1 << order
+        }
+        map[buddy - base] = PageKind.BUDDY_TAIL
+        pfn &= buddy
+        order++
+      }
+      map[pfn - base] = 0x80 | (mt << 4) | order
+      nrFreeMt[order * nt + mt]! += 1
+      if (mt !== isolate) {
+        freeDelta += 1 << order
+        if (mt === cma) cmaDelta += 1 << order
+      }
+      outPfn[pushed] = pfn
+      outList[pushed++] = order * nt + mt
+    }
+    zone.nrFreePages += freeDelta
+    zone.nrFreeCmaPages += cmaDelta
+    free.pushStillFree(outPfn, outList, pushed, map, base)
   }
 
   /**
