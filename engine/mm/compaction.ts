@@ -39,7 +39,7 @@
 import type { MemoryModel, Zone } from './mmzone.ts'
 import { PAGE_ALLOC_COSTLY_ORDER } from './mmzone.ts'
 import { PageAllocator, ALLOC_CMA, ALLOC_WMARK_MASK, ALLOC_WMARK_LOW } from './page_alloc.ts'
-import { PageKind, isFreeHead, headOrder, freeHeadMt, freeHead, HUGETLB_HEAD, FOLIO_HEAD } from './page.ts'
+import { PageKind, isFreeHead, headOrder, freeHeadMt, freeHead, HUGETLB_HEAD, FOLIO_HEAD, fillPages } from './page.ts'
 import { fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61 } from '../metrics/fragmentation.ts'
 
 /** COMPACT_CLUSTER_MAX = SWAP_CLUSTER_MAX */
@@ -175,6 +175,40 @@ export class FreePageList {
 }
 
 /**
+ * cc->migratepages: the isolated pages (a large folio by its head) in the order isolated, in a
+ * typed array kept from batch to batch (32-bit while every pfn fits), so that isolating and
+ * emptying it allocates nothing once it has grown. `length` may be set lower to drop the newest.
+ */
+export class PfnList {
+  private items: Int32Array | Float64Array = new Int32Array(COMPACT_CLUSTER_MAX)
+  private n = 0
+
+  get length(): number {
+    return this.n
+  }
+
+  set length(n: number) {
+    if (n < 0 || n > this.n) throw new RangeError(`PfnList length ${n} outside 0..${this.n}`)
+    this.n = n
+  }
+
+  /** the i-th isolated page */
+  at(i: number): number {
+    return this.items[i]!
+  }
+
+  push(pfn: number): void {
+    if (this.n === this.items.length) {
+      const items = this.items instanceof Int32Array ? new Int32Array(2 * this.n) : new Float64Array(2 * this.n)
+      items.set(this.items)
+      this.items = items
+    }
+    if (pfn > 0x7fffffff && this.items instanceof Int32Array) this.items = Float64Array.from(this.items)
+    this.items[this.n++] = pfn
+  }
+}
+
+/**
  * cc->freepages[NR_PAGE_ORDERS] (6.9+, Zi Yan's "add support for >0 order folio memory
  * compaction"): the free scanner keeps every isolated free block whole on the list of its order
  * (list_add_tail); compaction_alloc() takes the first block of the lowest order ≥ the folio's,
@@ -291,7 +325,7 @@ export interface CompactControl {
   fastSearchFail: number
   rescan: boolean
   /** isolated pages waiting for migration (pfns; a large folio by its head), and free target pages */
-  migratepages: number[]
+  migratepages: PfnList
   /** cc->nr_migratepages: base pages isolated for migration (from 6.9 less those given a target) */
   nrMigratepages: number
   /** split to order-0 targets (6.1), or kept whole per order (6.9+) */
@@ -418,7 +452,7 @@ export class Compactor {
       highestZoneIdx: o.highestZoneIdx ?? 4, wholeZone: o.wholeZone ?? false,
       ignoreSkipHint: (o.ignoreSkipHint ?? false) || !this.strategy.honourSkipBits, ignoreBlockSuitable: o.ignoreBlockSuitable ?? false,
       directCompaction: o.directCompaction ?? false, proactiveCompaction: o.proactiveCompaction ?? false, gfpFs: o.gfpFs ?? true,
-      migratePfn: 0, freePfn: 0, fastStartPfn: 0, fastSearchFail: 0, rescan: false, migratepages: [], nrMigratepages: 0,
+      migratePfn: 0, freePfn: 0, fastStartPfn: 0, fastSearchFail: 0, rescan: false, migratepages: new PfnList(), nrMigratepages: 0,
       freepages: this.largeFolios() ? new PerOrderFreePages(this.model.geometry.nrOrders) : new FreePageList(),
       totalMigrateScanned: 0, totalFreeScanned: 0,
     }
@@ -906,8 +940,7 @@ export class Compactor {
       const isolated = this.isolateFreePage(cc.zone, pfn, order)
       if (!isolated) break
       // split_map_pages(): the block becomes order-0 targets, lowest PFN first
-      if (isolated === 1) map[pfn - base] = PageKind.ISOLATED_FREE
-      else map.fill(PageKind.ISOLATED_FREE, pfn - base, pfn - base + isolated)
+      fillPages(map, PageKind.ISOLATED_FREE, pfn - base, pfn - base + isolated)
       cc.freepages.addBlock(pfn, isolated)
       nrScanned += isolated - 1
       total += isolated
@@ -1036,7 +1069,7 @@ export class Compactor {
     }
     let pending = 0
     for (let i = 0; i < cc.migratepages.length; i++) {
-      const src = cc.migratepages[i]!
+      const src = cc.migratepages.at(i)
       const kind = map[src - base]!
       // a page under writeback fails in sync-light (it would have to wait), migrates in sync
       if (kind === PageKind.WRITEBACK && cc.mode !== 'sync') {
@@ -1133,7 +1166,7 @@ export class Compactor {
       migrated += pages
     }
     for (let i = list.length - 1; i >= 0; i--) {
-      const src = list[i]!
+      const src = list.at(i)
       const kind = map[src - base]!
       const order = kind >= 0x40 && kind < 0x70 ? kind & 0x0f : 0
       const pages = 2 ** order
@@ -1323,6 +1356,8 @@ export function nextPageMarked(map: Uint8Array, w: MapWords, i: number, end: num
   const wordMask = mask * 0x01010101
   let k = (i - shift) >> 2
   const kEnd = Math.min(words.length, (end - shift) >> 2)
+  // four words a step while none is marked, then the word that is
+  while (k + 4 <= kEnd && ((words[k]! | words[k + 1]! | words[k + 2]! | words[k + 3]!) & wordMask) === 0) k += 4
   while (k < kEnd && (words[k]! & wordMask) === 0) k++
   if (k > (i - shift) >> 2) i = shift + (k << 2)
   for (; i < end; i++) if (map[i]! & mask) return i

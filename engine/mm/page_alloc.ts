@@ -25,7 +25,7 @@
  * Kernel source: mm/page_alloc.c (`__free_one_page`, `__rmqueue`, `steal_suitable_fallback`, `free_pcppages_bulk`).
  */
 import { MemoryModel, Zone, PAGE_ALLOC_COSTLY_ORDER, ZONE_NAMES } from './mmzone.ts'
-import { PageKind, freeHead, isFreeHead, headOrder, freeHeadMt, compoundHead, THP_HEAD, pageClass, PageClass } from './page.ts'
+import { PageKind, freeHead, isFreeHead, headOrder, freeHeadMt, compoundHead, THP_HEAD, pageClass, PageClass, fillPages } from './page.ts'
 import { VmEvents } from './vmstat.ts'
 
 /** Which kernel's fallback rule to follow. */
@@ -72,6 +72,53 @@ export const PCP_BATCH_SCALE_MAX = 5
 /** A fixed permutation of PFNs that spreads neighbours far apart (Knuth's multiplicative hash). */
 function spreadKey(pfn: number): number {
   return Math.imul(pfn, 0x9e3779b1) >>> 0
+}
+
+/**
+ * One order-0 per-cpu list of the running CPU, oldest first: a queue of pfns in a typed array
+ * (32-bit while every pfn fits), so that freeing the oldest pages and pushing new ones allocates
+ * nothing once it has grown. Iterable, oldest first.
+ */
+export class PcpList {
+  private items: Int32Array | Float64Array = new Int32Array(64)
+  private head = 0
+  private tail = 0
+
+  get length(): number {
+    return this.tail - this.head
+  }
+
+  /** the i-th oldest page */
+  at(i: number): number {
+    return this.items[this.head + i]!
+  }
+
+  /** a page freed to the list: the newest */
+  push(pfn: number): void {
+    if (this.tail === this.items.length) {
+      const n = this.tail - this.head
+      if (this.head > 0 && n <= this.items.length >> 1) this.items.copyWithin(0, this.head, this.tail)
+      else {
+        const items = this.items instanceof Int32Array ? new Int32Array(2 * this.items.length) : new Float64Array(2 * this.items.length)
+        items.set(this.items.subarray(this.head, this.tail))
+        this.items = items
+      }
+      this.head = 0
+      this.tail = n
+    }
+    if (pfn > 0x7fffffff && this.items instanceof Int32Array) this.items = Float64Array.from(this.items)
+    this.items[this.tail++] = pfn
+  }
+
+  /** the k oldest pages leave the list */
+  drop(k: number): void {
+    this.head += Math.min(k, this.length)
+    if (this.head === this.tail) this.head = this.tail = 0
+  }
+
+  *[Symbol.iterator](): IterableIterator<number> {
+    for (let i = this.head; i < this.tail; i++) yield this.items[i]!
+  }
 }
 
 /** Allocation intent, as gfp_migratetype() derives it from the GFP mask. */
@@ -155,8 +202,7 @@ export class PageAllocator {
     const zoneStart = zone.startPfn
     const zoneEnd = zone.endPfn
     // all pages of the block become buddy tails; the final head is set by addToFreeList
-    if (order === 0) map[pfn - base] = PageKind.BUDDY_TAIL
-    else map.fill(PageKind.BUDDY_TAIL, pfn - base, pfn - base + (1 << order))
+    fillPages(map, PageKind.BUDDY_TAIL, pfn - base, pfn - base + (1 << order))
     while (order < maxOrder) {
       const buddy = pfn ^ (1 << order)
       if (buddy < zoneStart || buddy >= zoneEnd) break
@@ -197,7 +243,7 @@ export class PageAllocator {
    * the running CPU's order-0 lists per zone, one per pcp migratetype as the kernel indexes them
    * (order_to_pindex: 0 Unmovable, 1 Movable, 2 Reclaimable), each oldest first
    */
-  private readonly pcp = new Map<Zone, number[][]>()
+  private readonly pcp = new Map<Zone, PcpList[]>()
   /** the running CPU's pcp high and batch per zone */
   private readonly pcpLimits = new Map<Zone, { high: number; batch: number }>()
   /** pageblock-order pages on pcp lists (head pfns): not touched by order-0 bulk frees */
@@ -276,7 +322,7 @@ export class PageAllocator {
    * them out first (free_pcppages_bulk takes the oldest of the freed page's list); the other
    * CPUs' pages stay until a drain. Whole aligned pageblocks of PCP pages are THP-order pcp entries.
    */
-  pcpLists(zone: Zone): number[][] {
+  pcpLists(zone: Zone): PcpList[] {
     let lists = this.pcp.get(zone)
     if (!lists) {
       const l: number[] = []
@@ -343,7 +389,7 @@ export class PageAllocator {
       this.pcpOther.set(zone, other)
       this.pcpHighOrder.set(zone, hi)
       zone.pcpPages = l.length + other.reduce((n, x) => n + x.length, 0) + hi.length * pb
-      lists = [[], [], []]
+      lists = [new PcpList(), new PcpList(), new PcpList()]
       for (const p of l) lists[this.pcpIndex(m.getPageblockMigratetype(p))]!.push(p)
       this.pcp.set(zone, lists)
     }
@@ -516,20 +562,14 @@ export class PageAllocator {
       const l = lists[li]!
       const k = Math.min(left, l.length)
       if (batched) {
-        if (k) {
-          this.freeOrder0Run(zone, l, k)
-          // l.splice(0, k) without the array of the removed pages
-          const len = l.length
-          for (let j = k; j < len; j++) l[j - k] = l[j]!
-          l.length = len - k
-        }
+        if (k) this.freeOrder0Run(zone, l, k)
       } else {
         for (let i = 0; i < k; i++) {
-          const pfn = l[i]!
+          const pfn = l.at(i)
           this.freeOnePage(zone, pfn, 0, pbMt[(pfn - base) >> pbOrder]!)
         }
-        if (k) l.splice(0, k)
       }
+      l.drop(k)
       left -= k
     }
     zone.pcpPages -= n
@@ -548,7 +588,7 @@ export class PageAllocator {
    * peek returns a stale entry); here only the blocks still free at the end of the run are pushed,
    * in the order their frees pushed them.
    */
-  private freeOrder0Run(zone: Zone, pfns: readonly number[], n: number): void {
+  private freeOrder0Run(zone: Zone, pfns: PcpList, n: number): void {
     const m = this.model
     const map = m.memMap
     const base = m.basePfn
@@ -580,11 +620,11 @@ export class PageAllocator {
     let runEnd = 0
     let runEndPfn = 0
     for (let i = 0; i < n;) {
-      let pfn = pfns[i]!
+      let pfn = pfns.at(i)
       if (i >= runEnd) {
         // the run of consecutive pfns that starts here
         runEnd = i + 1
-        while (runEnd < n && pfns[runEnd] === pfn + (runEnd - i)) runEnd++
+        while (runEnd < n && pfns.at(runEnd) === pfn + (runEnd - i)) runEnd++
         runEndPfn = pfn + (runEnd - i)
       }
       // The largest aligned block of 2^order pages of the run from here, within one pageblock:
@@ -597,8 +637,7 @@ export class PageAllocator {
       i += pages
       const mt = pbMt[(pfn - base) >> pbOrder]!
       const mergeable = mt === unmovable || mt === movable || mt === reclaimable
-      if (pages === 1) map[pfn - base] = PageKind.BUDDY_TAIL
-      else map.fill(PageKind.BUDDY_TAIL, pfn - base, pfn - base + pages)
+      fillPages(map, PageKind.BUDDY_TAIL, pfn - base, pfn - base + pages)
       while (order < maxOrder) {
         const buddy = pfn ^ (1 << order)
         if (buddy < zoneStart || buddy >= zoneEnd) break
