@@ -775,6 +775,7 @@ export class Compactor {
     let nrIsolated = 0
     let validPage = -1
     const pbPages = m.pageblockNrPages
+    const migratepages = cc.migratepages
     // the pages this call isolated, to put back on a failure (only when skipping on failure)
     const isolatedHere: number[] = []
     for (; lowPfn < endPfn; lowPfn++) {
@@ -783,7 +784,7 @@ export class Compactor {
         nextSkipPfn = blockEndPfn(lowPfn, cc.order)
       }
       nrScanned++
-      if (validPage < 0 && lowPfn % pbPages === 0) {
+      if (validPage < 0 && (lowPfn & (pbPages - 1)) === 0) {
         if (!cc.ignoreSkipHint && m.getPageblockSkip(lowPfn)) {
           lowPfn = endPfn
           break
@@ -819,7 +820,7 @@ export class Compactor {
         else ok = true
       } else if (b === PageKind.MOVABLE_OPS) ok = true
       if (ok) {
-        cc.migratepages.push(lowPfn)
+        migratepages.push(lowPfn)
         if (skipOnFailure) isolatedHere.push(lowPfn)
         if (folioPages > 1) {
           // the whole folio is taken off the LRU: its tail pages count as scanned
@@ -1068,24 +1069,28 @@ export class Compactor {
       batch = this.freeBatch
     }
     let pending = 0
-    for (let i = 0; i < cc.migratepages.length; i++) {
-      const src = cc.migratepages.at(i)
+    const list = cc.migratepages
+    const n = list.length
+    const freepages = cc.freepages
+    const waitWriteback = cc.mode === 'sync'
+    for (let i = 0; i < n; i++) {
+      const src = list.at(i)
       const kind = map[src - base]!
       // a page under writeback fails in sync-light (it would have to wait), migrates in sync
-      if (kind === PageKind.WRITEBACK && cc.mode !== 'sync') {
+      if (kind === PageKind.WRITEBACK && !waitWriteback) {
         failed++
         continue
       }
-      if (cc.freepages.length === 0) {
+      if (freepages.length === 0) {
         if (pending) this.alloc.freeUnrefPages(cc.zone, batch!, pending)
         pending = 0
         this.isolateFreepages(cc)
-        if (cc.freepages.length === 0) {
+        if (freepages.length === 0) {
           result = 'nomem'
           break
         }
       }
-      const dst = cc.freepages.take()
+      const dst = freepages.take()
       map[dst - base] = kind
       if (batch) batch[pending++] = src
       else this.alloc.freeUnrefPage(src, cc.zone)

@@ -75,6 +75,71 @@ function spreadKey(pfn: number): number {
 }
 
 /**
+ * pfns.sort((a, b) => spreadKey(a) − spreadKey(b) || a − b), in place: the keys are distinct while
+ * every pfn is below 2^32 (a permutation of 32-bit numbers), so they sort as numbers with each
+ * pfn's position along
+ */
+function sortBySpreadKey(pfns: number[]): void {
+  const n = pfns.length
+  if (n >= 2 ** 21 || pfns.some((p) => p >= 2 ** 32)) {
+    pfns.sort((a, b) => spreadKey(a) - spreadKey(b) || a - b)
+    return
+  }
+  const keys = new Float64Array(n)
+  for (let i = 0; i < n; i++) keys[i] = spreadKey(pfns[i]!) * 2 ** 21 + i
+  keys.sort()
+  const from = pfns.slice()
+  for (let i = 0; i < n; i++) pfns[i] = from[keys[i]! % 2 ** 21]!
+}
+
+/**
+ * The pfns ordered by how many of them share their pageblock (fewest first), then by pfn: a
+ * counting sort by that number over the pfns in increasing order
+ */
+function rankByBlockCount(pfns: readonly number[], pbPages: number): number[] {
+  const n = pfns.length
+  const sorted = Float64Array.from(pfns).sort()
+  const count = new Int32Array(n)
+  for (let i = 0; i < n;) {
+    const block = Math.floor(sorted[i]! / pbPages)
+    let j = i + 1
+    while (j < n && Math.floor(sorted[j]! / pbPages) === block) j++
+    count.fill(j - i, i, j)
+    i = j
+  }
+  const start = new Int32Array(pbPages + 2)
+  for (let i = 0; i < n; i++) start[count[i]! + 1]!++
+  for (let c = 1; c < start.length; c++) start[c]! += start[c - 1]!
+  const out = new Array<number>(n)
+  for (let i = 0; i < n; i++) out[start[count[i]!]!++] = sorted[i]!
+  return out
+}
+
+/** The map's bytes as 32-bit words: byte i of the map is byte (i − shift) & 3 of word (i − shift) >> 2. */
+function mapWords(map: Uint8Array): { words: Uint32Array; shift: number } {
+  const shift = (4 - (map.byteOffset & 3)) & 3
+  return { words: new Uint32Array(map.buffer, map.byteOffset + shift, Math.max(0, Math.floor((map.length - shift) / 4))), shift }
+}
+
+/** The first index in [i, end) of the map whose byte is `kind`, or end: a word at a time (w: mapWords(map)). */
+function nextPageOfKind(map: Uint8Array, w: { words: Uint32Array; shift: number }, i: number, end: number, kind: number): number {
+  // bytes up to a word boundary, then words, then the bytes of the word that holds it (or the tail)
+  const { words, shift } = w
+  for (; i < end && ((i - shift) & 3) !== 0; i++) if (map[i] === kind) return i
+  if (i >= end) return end
+  const pattern = kind * 0x01010101
+  const kEnd = Math.min(words.length, (end - shift) >> 2)
+  let k = (i - shift) >> 2
+  // a word holds the byte when (w ^ pattern) has a zero byte
+  for (; k < kEnd; k++) {
+    const x = words[k]! ^ pattern
+    if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break
+  }
+  for (i = shift + (k << 2); i < end; i++) if (map[i] === kind) return i
+  return end
+}
+
+/**
  * One order-0 per-cpu list of the running CPU, oldest first: a queue of pfns in a typed array
  * (32-bit while every pfn fits), so that freeing the oldest pages and pushing new ones allocates
  * nothing once it has grown. Iterable, oldest first.
@@ -335,7 +400,8 @@ export class PageAllocator {
       const old: number[] = []
       const tools = this.toolPages?.pfns
       const toolList: number[] = []
-      for (let i = map.indexOf(PageKind.PCP, zone.startPfn - m.basePfn); i >= 0 && i < endIdx; i = map.indexOf(PageKind.PCP, i + 1)) {
+      const w = mapWords(map)
+      for (let i = nextPageOfKind(map, w, zone.startPfn - m.basePfn, endIdx, PageKind.PCP); i < endIdx; i = nextPageOfKind(map, w, i + 1, endIdx, PageKind.PCP)) {
         const p = i + m.basePfn
         if (p % pb === 0 && p + pb <= zone.endPfn) {
           let all = true
@@ -363,9 +429,7 @@ export class PageAllocator {
         // in each block among LRU pages, kernel frees cluster in the unmovable blocks. So the
         // pages are ranked by how many pcp pages their pageblock holds (fewest first) and dealt
         // out in that order, the CPU holding the most pages first.
-        const perBlock = new Map<number, number>()
-        for (const p of old) perBlock.set(Math.floor(p / pb), (perBlock.get(Math.floor(p / pb)) ?? 0) + 1)
-        const ranked = [...old].sort((a, b) => perBlock.get(Math.floor(a / pb))! - perBlock.get(Math.floor(b / pb))! || a - b)
+        const ranked = rankByBlockCount(old, pb)
         const order = zone.pcpCpus.map((c, i) => i).sort((a, b) => zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
         let k = 0
         for (const ci of order) {
@@ -380,7 +444,7 @@ export class PageAllocator {
         // x86-2G-s23 runs: the decay gave back about half of every block's pcp pages, whatever
         // their density), so each other CPU's list is aged in an order spread evenly over the PFNs
         // (a fixed multiplicative hash), never block by block.
-        for (const o of other) if (o.length > 1) o.sort((a, b) => spreadKey(a) - spreadKey(b) || a - b)
+        for (const o of other) if (o.length > 1) sortBySpreadKey(o)
         // the capture's tools' pages, freed after the capture: the newest on their CPU's list
         if (toolCi >= 0) (toolCi === run ? l : other[toolCi]!).push(...toolList)
       } else other.push(old)
@@ -523,24 +587,33 @@ export class PageAllocator {
     let freed = 0
     // before 6.7 nr_pcp_free() changes nothing and frees nothing while the list is below high
     const countsEveryFree = this.policy.kernel >= 6007
+    // pages on the three lists
+    let count = l0.length + l1.length + l2.length
+    const isolate = mts.isolate
+    const unmovable = mts.unmovable
+    const reclaimable = mts.reclaimable
     for (let i = 0; i < n; i++) {
       const pfn = pfns[i]!
       const mt = pbMt[(pfn - base) >> pbOrder]!
-      if (high <= 0 || mt === mts.isolate) {
+      if (high <= 0 || mt === isolate) {
         this.freePages(pfn, 0)
         continue
       }
-      const pindex = mt === mts.unmovable ? 0 : mt === mts.reclaimable ? 2 : 1
+      const pindex = mt === unmovable ? 0 : mt === reclaimable ? 2 : 1
       map[pfn - base] = PageKind.PCP
       ;(pindex === 0 ? l0 : pindex === 1 ? l1 : l2).push(pfn)
-      zone.pcpPages += 1
+      // zone.pcpPages grows by `freed` at the end (free_pcppages_bulk only subtracts)
       freed++
-      const count = l0.length + l1.length + l2.length
+      count++
       if (count < high && !countsEveryFree) continue
       run ??= this.pcpFreeRunOf(zone)
       const k = this.nrPcpFree(run, count, high, b)
-      if (k > 0) this.freePcppagesBulk(zone, k, pindex, true)
+      if (k > 0) {
+        this.freePcppagesBulk(zone, k, pindex, true)
+        count = l0.length + l1.length + l2.length
+      }
     }
+    zone.pcpPages += freed
     if (freed) this.events.count('pgfree', freed)
   }
 
