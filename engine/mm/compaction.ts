@@ -1347,24 +1347,40 @@ export function nextFreeHead(map: Uint8Array, w: MapWords, i: number, end: numbe
   return nextPageMarked(map, w, i, end, 0x80)
 }
 
+/** Uint32Array words read their bytes lowest first (every platform Node runs on but s390x) */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
 /**
  * The first index in [i, end) of the map whose byte has a bit of `mask` set, or end, read a word
  * at a time (mask 0x80: a free block's head; 0xc0: a free block's or a compound page's head).
  */
 export function nextPageMarked(map: Uint8Array, w: MapWords, i: number, end: number, mask: number): number {
   const shift = w.shift
-  while (i < end && ((i - shift) & 3) !== 0) {
-    if (map[i]! & mask) return i
-    i++
-  }
+  if (!LITTLE_ENDIAN) return plainNextPageMarked(map, i, end, mask)
+  // the bytes before the map's first word
+  for (; i < end && i < shift; i++) if (map[i]! & mask) return i
   const words = w.words
   const wordMask = mask * 0x01010101
+  // the words that hold a byte of [i, end)
+  const kEnd = Math.min(words.length, (end - shift + 3) >> 2)
   let k = (i - shift) >> 2
-  const kEnd = Math.min(words.length, (end - shift) >> 2)
-  // four words a step while none is marked, then the word that is
-  while (k + 4 <= kEnd && ((words[k]! | words[k + 1]! | words[k + 2]! | words[k + 3]!) & wordMask) === 0) k += 4
-  while (k < kEnd && (words[k]! & wordMask) === 0) k++
-  if (k > (i - shift) >> 2) i = shift + (k << 2)
+  if (i < end && k < kEnd) {
+    // the first word without its bytes below i
+    let x = words[k]! & wordMask & (-1 << (((i - shift) & 3) << 3))
+    if (x === 0) {
+      k++
+      // four words a step while none is marked, then word by word
+      while (k + 4 <= kEnd && ((words[k]! | words[k + 1]! | words[k + 2]! | words[k + 3]!) & wordMask) === 0) k += 4
+      while (k < kEnd && (x = words[k]! & wordMask) === 0) k++
+    }
+    if (x !== 0) {
+      // the lowest marked byte of the word
+      const j = shift + (k << 2) + ((31 - Math.clz32(x & -x)) >> 3)
+      return j < end ? j : end
+    }
+    i = shift + (kEnd << 2)
+  }
+  // the bytes after the map's last word
   for (; i < end; i++) if (map[i]! & mask) return i
   return end
 }
