@@ -157,6 +157,38 @@ export class FreePageList {
     return -1
   }
 
+  /** takeRun()'s pages */
+  run = 0
+
+  /**
+   * The next target pages at once, as successive take()s would give them, up to `max` of them
+   * and within one isolated block (consecutive pfns): the first, or -1 when none is left; how
+   * many in `run`
+   */
+  takeRun(max: number): number {
+    while (this.head < this.n) {
+      const left = this.lens[this.head]! - this.off
+      if (left > 0) {
+        const k = left < max ? left : max
+        const pfn = this.pfns[this.head]! + this.off
+        this.off += k
+        this.length -= k
+        this.run = k
+        return pfn
+      }
+      this.head++
+      this.off = 0
+    }
+    this.run = 0
+    return -1
+  }
+
+  /** the last `k` pages of the last takeRun() were not used: they are the next to take again */
+  untake(k: number): void {
+    this.off -= k
+    this.length += k
+  }
+
   /** every page not yet taken */
   remaining(): number[] {
     const out: number[] = []
@@ -776,6 +808,9 @@ export class Compactor {
     let validPage = -1
     const pbPages = m.pageblockNrPages
     const migratepages = cc.migratepages
+    const rescan = cc.rescan
+    // cc->nr_migratepages, kept here while the loop runs
+    let nrMigrate = cc.nrMigratepages
     // the pages this call isolated, to put back on a failure (only when skipping on failure)
     const isolatedHere: number[] = []
     for (; lowPfn < endPfn; lowPfn++) {
@@ -828,8 +863,8 @@ export class Compactor {
           nrScanned += folioPages - 1
         }
         nrIsolated += folioPages
-        cc.nrMigratepages += folioPages
-        if (cc.nrMigratepages >= COMPACT_CLUSTER_MAX && !cc.rescan) {
+        nrMigrate += folioPages
+        if (nrMigrate >= COMPACT_CLUSTER_MAX && !rescan) {
           lowPfn++
           break
         }
@@ -840,7 +875,7 @@ export class Compactor {
       if (nrIsolated) {
         // we cannot form the cc->order block anyway: put back what this chunk isolated
         cc.migratepages.length -= isolatedHere.length
-        cc.nrMigratepages -= nrIsolated
+        nrMigrate -= nrIsolated
         isolatedHere.length = 0
         nrIsolated = 0
       }
@@ -849,6 +884,7 @@ export class Compactor {
         nextSkipPfn += 2 ** Math.max(cc.order, 0)
       }
     }
+    cc.nrMigratepages = nrMigrate
     if (lowPfn > endPfn) lowPfn = endPfn
     if (lowPfn === endPfn && (!nrIsolated || cc.rescan)) {
       if (validPage >= 0) m.setPageblockSkip(validPage, true)
@@ -1073,28 +1109,59 @@ export class Compactor {
     const n = list.length
     const freepages = cc.freepages
     const waitWriteback = cc.mode === 'sync'
-    for (let i = 0; i < n; i++) {
-      const src = list.at(i)
-      const kind = map[src - base]!
-      // a page under writeback fails in sync-light (it would have to wait), migrates in sync
-      if (kind === PageKind.WRITEBACK && !waitWriteback) {
-        failed++
-        continue
-      }
-      if (freepages.length === 0) {
-        if (pending) this.alloc.freeUnrefPages(cc.zone, batch!, pending)
-        pending = 0
-        this.isolateFreepages(cc)
-        if (freepages.length === 0) {
-          result = 'nomem'
-          break
+    if (batch) {
+      // the targets a run at a time (FreePageList.takeRun: consecutive pages of one block)
+      let dst = 0
+      let dstLeft = 0
+      for (let i = 0; i < n; i++) {
+        const src = list.at(i)
+        const kind = map[src - base]!
+        // a page under writeback fails in sync-light (it would have to wait), migrates in sync
+        if (kind === PageKind.WRITEBACK && !waitWriteback) {
+          failed++
+          continue
         }
+        if (dstLeft === 0) {
+          if (freepages.length === 0) {
+            if (pending) this.alloc.freeUnrefPages(cc.zone, batch, pending)
+            pending = 0
+            this.isolateFreepages(cc)
+            if (freepages.length === 0) {
+              result = 'nomem'
+              break
+            }
+          }
+          dst = freepages.takeRun(n - i)
+          dstLeft = freepages.run
+        }
+        map[dst++ - base] = kind
+        dstLeft--
+        batch[pending++] = src
+        migrated++
       }
-      const dst = freepages.take()
-      map[dst - base] = kind
-      if (batch) batch[pending++] = src
-      else this.alloc.freeUnrefPage(src, cc.zone)
-      migrated++
+      // targets taken for pages that then failed stay on cc->freepages
+      if (dstLeft) freepages.untake(dstLeft)
+    } else {
+      for (let i = 0; i < n; i++) {
+        const src = list.at(i)
+        const kind = map[src - base]!
+        // a page under writeback fails in sync-light (it would have to wait), migrates in sync
+        if (kind === PageKind.WRITEBACK && !waitWriteback) {
+          failed++
+          continue
+        }
+        if (freepages.length === 0) {
+          this.isolateFreepages(cc)
+          if (freepages.length === 0) {
+            result = 'nomem'
+            break
+          }
+        }
+        const dst = freepages.take()
+        map[dst - base] = kind
+        this.alloc.freeUnrefPage(src, cc.zone)
+        migrated++
+      }
     }
     if (pending) this.alloc.freeUnrefPages(cc.zone, batch!, pending)
     // what was not tried (no target) goes back to the LRU untouched
