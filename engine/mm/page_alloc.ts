@@ -79,7 +79,7 @@ function spreadKey(pfn: number): number {
  * every pfn is below 2^32 (a permutation of 32-bit numbers), so they sort as numbers with each
  * pfn's position along
  */
-function sortBySpreadKey(pfns: number[]): void {
+export function sortBySpreadKey(pfns: number[]): void {
   const n = pfns.length
   if (n >= 2 ** 21 || pfns.some((p) => p >= 2 ** 32)) {
     pfns.sort((a, b) => spreadKey(a) - spreadKey(b) || a - b)
@@ -96,7 +96,7 @@ function sortBySpreadKey(pfns: number[]): void {
  * The pfns ordered by how many of them share their pageblock (fewest first), then by pfn: a
  * counting sort by that number over the pfns in increasing order
  */
-function rankByBlockCount(pfns: readonly number[], pbPages: number): number[] {
+export function rankByBlockCount(pfns: readonly number[], pbPages: number): number[] {
   const n = pfns.length
   const sorted = Float64Array.from(pfns).sort()
   const count = new Int32Array(n)
@@ -116,13 +116,14 @@ function rankByBlockCount(pfns: readonly number[], pbPages: number): number[] {
 }
 
 /** The map's bytes as 32-bit words: byte i of the map is byte (i − shift) & 3 of word (i − shift) >> 2. */
-function mapWords(map: Uint8Array): { words: Uint32Array; shift: number } {
+export function mapWords(map: Uint8Array): { words: Uint32Array; shift: number } {
   const shift = (4 - (map.byteOffset & 3)) & 3
-  return { words: new Uint32Array(map.buffer, map.byteOffset + shift, Math.max(0, Math.floor((map.length - shift) / 4))), shift }
+  const n = Math.max(0, Math.floor((map.length - shift) / 4))
+  return { words: n > 0 ? new Uint32Array(map.buffer, map.byteOffset + shift, n) : new Uint32Array(0), shift }
 }
 
 /** The first index in [i, end) of the map whose byte is `kind`, or end: a word at a time (w: mapWords(map)). */
-function nextPageOfKind(map: Uint8Array, w: { words: Uint32Array; shift: number }, i: number, end: number, kind: number): number {
+export function nextPageOfKind(map: Uint8Array, w: { words: Uint32Array; shift: number }, i: number, end: number, kind: number): number {
   // bytes up to a word boundary, then words, then the bytes of the word that holds it (or the tail)
   const { words, shift } = w
   for (; i < end && ((i - shift) & 3) !== 0; i++) if (map[i] === kind) return i
