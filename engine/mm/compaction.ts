@@ -949,6 +949,9 @@ export class Compactor {
     // also stops at compound heads, which are stepped over below
     const words = stride === 1 && !this.plain ? this.words() : null
     const headMask = countSkipped ? 0x80 : 0xc0
+    const zone = cc.zone
+    const freepages = cc.freepages
+    const nrMigratepages = cc.nrMigratepages
     for (; pfn < endPfn; pfn += stride) {
       if (words) {
         const i = nextPageMarked(map, words, pfn - base, endPfn - base, headMask)
@@ -974,14 +977,14 @@ export class Compactor {
         continue
       }
       const order = b & 0x0f
-      const isolated = this.isolateFreePage(cc.zone, pfn, order)
+      const isolated = this.isolateFreePage(zone, pfn, order)
       if (!isolated) break
       // split_map_pages(): the block becomes order-0 targets, lowest PFN first
       fillPages(map, PageKind.ISOLATED_FREE, pfn - base, pfn - base + isolated)
-      cc.freepages.addBlock(pfn, isolated)
+      freepages.addBlock(pfn, isolated)
       nrScanned += isolated - 1
       total += isolated
-      if (cc.nrMigratepages <= cc.freepages.length) {
+      if (nrMigratepages <= freepages.length) {
         pfn += isolated
         break
       }
