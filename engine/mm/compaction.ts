@@ -39,7 +39,7 @@
 import type { MemoryModel, Zone } from './mmzone.ts'
 import { PAGE_ALLOC_COSTLY_ORDER } from './mmzone.ts'
 import { PageAllocator, ALLOC_CMA, ALLOC_WMARK_MASK, ALLOC_WMARK_LOW } from './page_alloc.ts'
-import { PageKind, isFreeHead, headOrder, freeHeadMt, freeHead, HUGETLB_HEAD, FOLIO_HEAD } from './page.ts'
+import { PageKind, isFreeHead, headOrder, freeHeadMt, freeHead, HUGETLB_HEAD, FOLIO_HEAD, fillPages } from './page.ts'
 import { fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61 } from '../metrics/fragmentation.ts'
 
 /** COMPACT_CLUSTER_MAX = SWAP_CLUSTER_MAX */
@@ -157,6 +157,38 @@ export class FreePageList {
     return -1
   }
 
+  /** takeRun()'s pages */
+  run = 0
+
+  /**
+   * The next target pages at once, as successive take()s would give them, up to `max` of them
+   * and within one isolated block (consecutive pfns): the first, or -1 when none is left; how
+   * many in `run`
+   */
+  takeRun(max: number): number {
+    while (this.head < this.n) {
+      const left = this.lens[this.head]! - this.off
+      if (left > 0) {
+        const k = left < max ? left : max
+        const pfn = this.pfns[this.head]! + this.off
+        this.off += k
+        this.length -= k
+        this.run = k
+        return pfn
+      }
+      this.head++
+      this.off = 0
+    }
+    this.run = 0
+    return -1
+  }
+
+  /** the last `k` pages of the last takeRun() were not used: they are the next to take again */
+  untake(k: number): void {
+    this.off -= k
+    this.length += k
+  }
+
   /** every page not yet taken */
   remaining(): number[] {
     const out: number[] = []
@@ -171,6 +203,40 @@ export class FreePageList {
     this.head = 0
     this.off = 0
     this.length = 0
+  }
+}
+
+/**
+ * cc->migratepages: the isolated pages (a large folio by its head) in the order isolated, in a
+ * typed array kept from batch to batch (32-bit while every pfn fits), so that isolating and
+ * emptying it allocates nothing once it has grown. `length` may be set lower to drop the newest.
+ */
+export class PfnList {
+  private items: Int32Array | Float64Array = new Int32Array(COMPACT_CLUSTER_MAX)
+  private n = 0
+
+  get length(): number {
+    return this.n
+  }
+
+  set length(n: number) {
+    if (n < 0 || n > this.n) throw new RangeError(`PfnList length ${n} outside 0..${this.n}`)
+    this.n = n
+  }
+
+  /** the i-th isolated page */
+  at(i: number): number {
+    return this.items[i]!
+  }
+
+  push(pfn: number): void {
+    if (this.n === this.items.length) {
+      const items = this.items instanceof Int32Array ? new Int32Array(2 * this.n) : new Float64Array(2 * this.n)
+      items.set(this.items)
+      this.items = items
+    }
+    if (pfn > 0x7fffffff && this.items instanceof Int32Array) this.items = Float64Array.from(this.items)
+    this.items[this.n++] = pfn
   }
 }
 
@@ -291,7 +357,7 @@ export interface CompactControl {
   fastSearchFail: number
   rescan: boolean
   /** isolated pages waiting for migration (pfns; a large folio by its head), and free target pages */
-  migratepages: number[]
+  migratepages: PfnList
   /** cc->nr_migratepages: base pages isolated for migration (from 6.9 less those given a target) */
   nrMigratepages: number
   /** split to order-0 targets (6.1), or kept whole per order (6.9+) */
@@ -418,7 +484,7 @@ export class Compactor {
       highestZoneIdx: o.highestZoneIdx ?? 4, wholeZone: o.wholeZone ?? false,
       ignoreSkipHint: (o.ignoreSkipHint ?? false) || !this.strategy.honourSkipBits, ignoreBlockSuitable: o.ignoreBlockSuitable ?? false,
       directCompaction: o.directCompaction ?? false, proactiveCompaction: o.proactiveCompaction ?? false, gfpFs: o.gfpFs ?? true,
-      migratePfn: 0, freePfn: 0, fastStartPfn: 0, fastSearchFail: 0, rescan: false, migratepages: [], nrMigratepages: 0,
+      migratePfn: 0, freePfn: 0, fastStartPfn: 0, fastSearchFail: 0, rescan: false, migratepages: new PfnList(), nrMigratepages: 0,
       freepages: this.largeFolios() ? new PerOrderFreePages(this.model.geometry.nrOrders) : new FreePageList(),
       totalMigrateScanned: 0, totalFreeScanned: 0,
     }
@@ -741,6 +807,10 @@ export class Compactor {
     let nrIsolated = 0
     let validPage = -1
     const pbPages = m.pageblockNrPages
+    const migratepages = cc.migratepages
+    const rescan = cc.rescan
+    // cc->nr_migratepages, kept here while the loop runs
+    let nrMigrate = cc.nrMigratepages
     // the pages this call isolated, to put back on a failure (only when skipping on failure)
     const isolatedHere: number[] = []
     for (; lowPfn < endPfn; lowPfn++) {
@@ -749,7 +819,7 @@ export class Compactor {
         nextSkipPfn = blockEndPfn(lowPfn, cc.order)
       }
       nrScanned++
-      if (validPage < 0 && lowPfn % pbPages === 0) {
+      if (validPage < 0 && (lowPfn & (pbPages - 1)) === 0) {
         if (!cc.ignoreSkipHint && m.getPageblockSkip(lowPfn)) {
           lowPfn = endPfn
           break
@@ -785,7 +855,7 @@ export class Compactor {
         else ok = true
       } else if (b === PageKind.MOVABLE_OPS) ok = true
       if (ok) {
-        cc.migratepages.push(lowPfn)
+        migratepages.push(lowPfn)
         if (skipOnFailure) isolatedHere.push(lowPfn)
         if (folioPages > 1) {
           // the whole folio is taken off the LRU: its tail pages count as scanned
@@ -793,8 +863,8 @@ export class Compactor {
           nrScanned += folioPages - 1
         }
         nrIsolated += folioPages
-        cc.nrMigratepages += folioPages
-        if (cc.nrMigratepages >= COMPACT_CLUSTER_MAX && !cc.rescan) {
+        nrMigrate += folioPages
+        if (nrMigrate >= COMPACT_CLUSTER_MAX && !rescan) {
           lowPfn++
           break
         }
@@ -805,7 +875,7 @@ export class Compactor {
       if (nrIsolated) {
         // we cannot form the cc->order block anyway: put back what this chunk isolated
         cc.migratepages.length -= isolatedHere.length
-        cc.nrMigratepages -= nrIsolated
+        nrMigrate -= nrIsolated
         isolatedHere.length = 0
         nrIsolated = 0
       }
@@ -814,6 +884,7 @@ export class Compactor {
         nextSkipPfn += 2 ** Math.max(cc.order, 0)
       }
     }
+    cc.nrMigratepages = nrMigrate
     if (lowPfn > endPfn) lowPfn = endPfn
     if (lowPfn === endPfn && (!nrIsolated || cc.rescan)) {
       if (validPage >= 0) m.setPageblockSkip(validPage, true)
@@ -878,6 +949,9 @@ export class Compactor {
     // also stops at compound heads, which are stepped over below
     const words = stride === 1 && !this.plain ? this.words() : null
     const headMask = countSkipped ? 0x80 : 0xc0
+    const zone = cc.zone
+    const freepages = cc.freepages
+    const nrMigratepages = cc.nrMigratepages
     for (; pfn < endPfn; pfn += stride) {
       if (words) {
         const i = nextPageMarked(map, words, pfn - base, endPfn - base, headMask)
@@ -903,15 +977,14 @@ export class Compactor {
         continue
       }
       const order = b & 0x0f
-      const isolated = this.isolateFreePage(cc.zone, pfn, order)
+      const isolated = this.isolateFreePage(zone, pfn, order)
       if (!isolated) break
       // split_map_pages(): the block becomes order-0 targets, lowest PFN first
-      if (isolated === 1) map[pfn - base] = PageKind.ISOLATED_FREE
-      else map.fill(PageKind.ISOLATED_FREE, pfn - base, pfn - base + isolated)
-      cc.freepages.addBlock(pfn, isolated)
+      fillPages(map, PageKind.ISOLATED_FREE, pfn - base, pfn - base + isolated)
+      freepages.addBlock(pfn, isolated)
       nrScanned += isolated - 1
       total += isolated
-      if (cc.nrMigratepages <= cc.freepages.length) {
+      if (nrMigratepages <= freepages.length) {
         pfn += isolated
         break
       }
@@ -1035,28 +1108,63 @@ export class Compactor {
       batch = this.freeBatch
     }
     let pending = 0
-    for (let i = 0; i < cc.migratepages.length; i++) {
-      const src = cc.migratepages[i]!
-      const kind = map[src - base]!
-      // a page under writeback fails in sync-light (it would have to wait), migrates in sync
-      if (kind === PageKind.WRITEBACK && cc.mode !== 'sync') {
-        failed++
-        continue
-      }
-      if (cc.freepages.length === 0) {
-        if (pending) this.alloc.freeUnrefPages(cc.zone, batch!, pending)
-        pending = 0
-        this.isolateFreepages(cc)
-        if (cc.freepages.length === 0) {
-          result = 'nomem'
-          break
+    const list = cc.migratepages
+    const n = list.length
+    const freepages = cc.freepages
+    const waitWriteback = cc.mode === 'sync'
+    if (batch) {
+      // the targets a run at a time (FreePageList.takeRun: consecutive pages of one block)
+      let dst = 0
+      let dstLeft = 0
+      for (let i = 0; i < n; i++) {
+        const src = list.at(i)
+        const kind = map[src - base]!
+        // a page under writeback fails in sync-light (it would have to wait), migrates in sync
+        if (kind === PageKind.WRITEBACK && !waitWriteback) {
+          failed++
+          continue
         }
+        if (dstLeft === 0) {
+          if (freepages.length === 0) {
+            if (pending) this.alloc.freeUnrefPages(cc.zone, batch, pending)
+            pending = 0
+            this.isolateFreepages(cc)
+            if (freepages.length === 0) {
+              result = 'nomem'
+              break
+            }
+          }
+          dst = freepages.takeRun(n - i)
+          dstLeft = freepages.run
+        }
+        map[dst++ - base] = kind
+        dstLeft--
+        batch[pending++] = src
+        migrated++
       }
-      const dst = cc.freepages.take()
-      map[dst - base] = kind
-      if (batch) batch[pending++] = src
-      else this.alloc.freeUnrefPage(src, cc.zone)
-      migrated++
+      // targets taken for pages that then failed stay on cc->freepages
+      if (dstLeft) freepages.untake(dstLeft)
+    } else {
+      for (let i = 0; i < n; i++) {
+        const src = list.at(i)
+        const kind = map[src - base]!
+        // a page under writeback fails in sync-light (it would have to wait), migrates in sync
+        if (kind === PageKind.WRITEBACK && !waitWriteback) {
+          failed++
+          continue
+        }
+        if (freepages.length === 0) {
+          this.isolateFreepages(cc)
+          if (freepages.length === 0) {
+            result = 'nomem'
+            break
+          }
+        }
+        const dst = freepages.take()
+        map[dst - base] = kind
+        this.alloc.freeUnrefPage(src, cc.zone)
+        migrated++
+      }
     }
     if (pending) this.alloc.freeUnrefPages(cc.zone, batch!, pending)
     // what was not tried (no target) goes back to the LRU untouched
@@ -1133,7 +1241,7 @@ export class Compactor {
       migrated += pages
     }
     for (let i = list.length - 1; i >= 0; i--) {
-      const src = list[i]!
+      const src = list.at(i)
       const kind = map[src - base]!
       const order = kind >= 0x40 && kind < 0x70 ? kind & 0x0f : 0
       const pages = 2 ** order
@@ -1309,22 +1417,40 @@ export function nextFreeHead(map: Uint8Array, w: MapWords, i: number, end: numbe
   return nextPageMarked(map, w, i, end, 0x80)
 }
 
+/** Uint32Array words read their bytes lowest first (every platform Node runs on but s390x) */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
 /**
  * The first index in [i, end) of the map whose byte has a bit of `mask` set, or end, read a word
  * at a time (mask 0x80: a free block's head; 0xc0: a free block's or a compound page's head).
  */
 export function nextPageMarked(map: Uint8Array, w: MapWords, i: number, end: number, mask: number): number {
   const shift = w.shift
-  while (i < end && ((i - shift) & 3) !== 0) {
-    if (map[i]! & mask) return i
-    i++
-  }
+  if (!LITTLE_ENDIAN) return plainNextPageMarked(map, i, end, mask)
+  // the bytes before the map's first word
+  for (; i < end && i < shift; i++) if (map[i]! & mask) return i
   const words = w.words
   const wordMask = mask * 0x01010101
+  // the words that hold a byte of [i, end)
+  const kEnd = Math.min(words.length, (end - shift + 3) >> 2)
   let k = (i - shift) >> 2
-  const kEnd = Math.min(words.length, (end - shift) >> 2)
-  while (k < kEnd && (words[k]! & wordMask) === 0) k++
-  if (k > (i - shift) >> 2) i = shift + (k << 2)
+  if (i < end && k < kEnd) {
+    // the first word without its bytes below i
+    let x = words[k]! & wordMask & (-1 << (((i - shift) & 3) << 3))
+    if (x === 0) {
+      k++
+      // four words a step while none is marked, then word by word
+      while (k + 4 <= kEnd && ((words[k]! | words[k + 1]! | words[k + 2]! | words[k + 3]!) & wordMask) === 0) k += 4
+      while (k < kEnd && (x = words[k]! & wordMask) === 0) k++
+    }
+    if (x !== 0) {
+      // the lowest marked byte of the word
+      const j = shift + (k << 2) + ((31 - Math.clz32(x & -x)) >> 3)
+      return j < end ? j : end
+    }
+    i = shift + (kEnd << 2)
+  }
+  // the bytes after the map's last word
   for (; i < end; i++) if (map[i]! & mask) return i
   return end
 }

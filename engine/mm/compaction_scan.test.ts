@@ -60,4 +60,20 @@ describe('nextPageMarked (the free scanner before 6.4 stops at free and compound
       },
     ), { numRuns: 3000 })
   })
+
+  it('finds the same byte in long sparse maps (the four-words-a-step search), for mask 0x80 and 0xc0', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 3000 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(0x41, 0x52, 0x80, 0x93)), { maxLength: 6 }),
+      fc.integer({ min: 0, max: 3 }), fc.nat(), fc.nat(), fc.constantFrom(0x80, 0xc0),
+      (n, marks, offset, a, b, mask) => {
+        const buf = new Uint8Array(n + offset).fill(4)
+        const map = buf.subarray(offset)
+        for (const [at, v] of marks) if (n) map[at % n] = v
+        const w = new MapWords(map)
+        const i = n ? a % (n + 1) : 0
+        const end = n ? i + (b % (n - i + 1)) : 0
+        expect(nextPageMarked(map, w, i, end, mask)).toBe(plainNextPageMarked(map, i, end, mask))
+      },
+    ), { numRuns: 3000 })
+  })
 })

@@ -135,6 +135,19 @@ export class FreeArea {
     this.nrFreeMt[i]! += 1
   }
 
+  /**
+   * For each j < n, pfns[j] onto list lists[j] (order × nrTypes + mt) when memMap still says it
+   * heads a free block of that list (PageAllocator.freeOrder0Run: the counts are already made)
+   */
+  pushStillFree(pfns: ArrayLike<number>, lists: Uint8Array, n: number, memMap: Uint8Array, basePfn: number): void {
+    const nt = this.nrTypes
+    for (let j = 0; j < n; j++) {
+      const i = lists[j]!
+      const pfn = pfns[j]!
+      if (memMap[pfn - basePfn] === (0x80 | ((i % nt) << 4) | ((i / nt) | 0))) this.lists[i]!.push(pfn)
+    }
+  }
+
   /** account the removal of a block whose memMap entry the caller has changed or will change */
   del(order: number, mt: number): void {
     this.nrFreeMt[order * this.nrTypes + mt]! -= 1
@@ -162,13 +175,21 @@ export class FreeArea {
 
   /**
    * The blocks of list (order, mt) from its head down, as successive peeks would find them
-   * (stale entries left out, nothing dropped): for tests that compare two runs' lists.
+   * (stale entries left out, and the older entries of a block pushed again, which no peek
+   * reaches first; nothing dropped): for tests that compare two runs' lists.
    */
   validEntries(order: number, mt: number, memMap: Uint8Array, basePfn: number): number[] {
     const l = this.lists[order * this.nrTypes + mt]!
     const want = freeHead(mt, order)
     const out: number[] = []
-    for (let k = l.length - 1; k >= 0; k--) if (memMap[l.items[k]! - basePfn] === want) out.push(l.items[k]!)
+    const seen = new Set<number>()
+    for (let k = l.length - 1; k >= 0; k--) {
+      const pfn = l.items[k]!
+      if (memMap[pfn - basePfn] === want && !seen.has(pfn)) {
+        seen.add(pfn)
+        out.push(pfn)
+      }
+    }
     return out
   }
 
@@ -355,6 +376,7 @@ export class MemoryModel {
     // (2 ** n is a heap number in V8, and every pfn % pageblock_nr_pages then divides in floating point)
     const pbPages = 1 << geometry.pageblockOrder
     this.pageblockNrPages = pbPages
+    this.pbOrder = geometry.pageblockOrder
     this.migratetypes = migratetypes
     this.zones = [...zones].sort((a, b) => a.node - b.node || a.idx - b.idx)
     const pbOrder = geometry.pageblockOrder
@@ -379,6 +401,8 @@ export class MemoryModel {
 
   /** pageblock_nr_pages */
   readonly pageblockNrPages: number
+  /** pageblock_order */
+  private readonly pbOrder: number
 
   get maxOrder(): number {
     return this.geometry.nrOrders - 1
@@ -390,7 +414,9 @@ export class MemoryModel {
 
   /** index into pageblockMt for a pfn */
   pbIndex(pfn: number): number {
-    return Math.floor(pfn / this.pageblockNrPages) - this.pbBase
+    // basePfn is pageblock-aligned: a shift while the distance fits 32 bits (a division otherwise)
+    const d = pfn - this.basePfn
+    return d >= 0 && d <= 0x7fffffff ? d >> this.pbOrder : Math.floor(pfn / this.pageblockNrPages) - this.pbBase
   }
 
   /** get_pageblock_migratetype() */

@@ -90,6 +90,15 @@ export function compoundHead(kind: number, order: number): number {
   return kind | order
 }
 
+/**
+ * map.fill(v, from, to) for page bytes: a loop for a few pages, where a call of
+ * TypedArray.prototype.fill costs more than the stores it makes
+ */
+export function fillPages(map: Uint8Array, v: number, from: number, to: number): void {
+  if (to - from > 16) map.fill(v, from, to)
+  else for (let i = from; i < to; i++) map[i] = v
+}
+
 /** Kinds that the buddy allocator counts as free (PageBuddy head or tail). */
 export function isBuddyPage(b: number): boolean {
   return isFreeHead(b) || b === PageKind.BUDDY_TAIL

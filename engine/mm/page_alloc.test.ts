@@ -2,7 +2,8 @@ import { describe, it, expect } from 'vitest'
 import { bootModel } from './memblock.ts'
 import { checkModel } from './debug.ts'
 import { PageKind, freeHead } from './page.ts'
-import { calculateMinFreeKbytes, setupPerZoneWmarks, fallbackRuleFor, PageAllocator } from './page_alloc.ts'
+import fc from 'fast-check'
+import { calculateMinFreeKbytes, setupPerZoneWmarks, fallbackRuleFor, PageAllocator, nextPageOfKind, mapWords, rankByBlockCount, sortBySpreadKey } from './page_alloc.ts'
 
 const X86 = { pageSize: 4096, pageblockOrder: 9, nrOrders: 11 }
 
@@ -335,5 +336,37 @@ describe('per-cpu lists: the capture\'s tools\' pages go on the list of the CPU 
     model.captureToolPages.add(p)
     expect(allocator.captureToolPagesFreed(0)).toBe(0)
     expect(model.memMap[p - model.basePfn]).toBe(PageKind.PINNED)
+  })
+})
+
+describe('per-cpu lists as dealt: the search and sorts give what the plain ones give', () => {
+  const spread = (p: number): number => Math.imul(p, 0x9e3779b1) >>> 0
+
+  it('nextPageOfKind finds the first PCP byte as a byte-by-byte scan does, at every alignment of the map', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 600 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(PageKind.PCP, 0x83, 0x13, 7, 0)), { maxLength: 12 }),
+      fc.integer({ min: 0, max: 3 }), fc.nat(), fc.nat(),
+      (n, marks, offset, a, b) => {
+        const buf = new Uint8Array(n + offset).fill(PageKind.ANON)
+        const map = buf.subarray(offset)
+        for (const [at, v] of marks) if (n) map[at % n] = v
+        const i = n ? a % (n + 1) : 0
+        const end = n ? i + (b % (n - i + 1)) : 0
+        let want = i
+        while (want < end && map[want] !== PageKind.PCP) want++
+        expect(nextPageOfKind(map, mapWords(map), i, end, PageKind.PCP)).toBe(want)
+      },
+    ), { numRuns: 3000 })
+  })
+
+  it('rankByBlockCount orders by pages per pageblock then pfn, sortBySpreadKey by spreadKey then pfn', () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.oneof(fc.nat({ max: 5000 }), fc.nat({ max: 2 ** 33 })), { maxLength: 400 }), (pfns) => {
+      const per = new Map<number, number>()
+      for (const p of pfns) per.set(Math.floor(p / 512), (per.get(Math.floor(p / 512)) ?? 0) + 1)
+      expect(rankByBlockCount(pfns, 512)).toEqual([...pfns].sort((a, b) => per.get(Math.floor(a / 512))! - per.get(Math.floor(b / 512))! || a - b))
+      const s = [...pfns]
+      sortBySpreadKey(s)
+      expect(s).toEqual([...pfns].sort((a, b) => spread(a) - spread(b) || a - b))
+    }), { numRuns: 1000 })
   })
 })

@@ -25,7 +25,7 @@
  * Kernel source: mm/page_alloc.c (`__free_one_page`, `__rmqueue`, `steal_suitable_fallback`, `free_pcppages_bulk`).
  */
 import { MemoryModel, Zone, PAGE_ALLOC_COSTLY_ORDER, ZONE_NAMES } from './mmzone.ts'
-import { PageKind, freeHead, isFreeHead, headOrder, freeHeadMt, compoundHead, THP_HEAD, pageClass, PageClass } from './page.ts'
+import { PageKind, freeHead, isFreeHead, headOrder, freeHeadMt, compoundHead, THP_HEAD, pageClass, PageClass, fillPages } from './page.ts'
 import { VmEvents } from './vmstat.ts'
 
 /** Which kernel's fallback rule to follow. */
@@ -72,6 +72,119 @@ export const PCP_BATCH_SCALE_MAX = 5
 /** A fixed permutation of PFNs that spreads neighbours far apart (Knuth's multiplicative hash). */
 function spreadKey(pfn: number): number {
   return Math.imul(pfn, 0x9e3779b1) >>> 0
+}
+
+/**
+ * pfns.sort((a, b) => spreadKey(a) − spreadKey(b) || a − b), in place: the keys are distinct while
+ * every pfn is below 2^32 (a permutation of 32-bit numbers), so they sort as numbers with each
+ * pfn's position along
+ */
+export function sortBySpreadKey(pfns: number[]): void {
+  const n = pfns.length
+  if (n >= 2 ** 21 || pfns.some((p) => p >= 2 ** 32)) {
+    pfns.sort((a, b) => spreadKey(a) - spreadKey(b) || a - b)
+    return
+  }
+  const keys = new Float64Array(n)
+  for (let i = 0; i < n; i++) keys[i] = spreadKey(pfns[i]!) * 2 ** 21 + i
+  keys.sort()
+  const from = pfns.slice()
+  for (let i = 0; i < n; i++) pfns[i] = from[keys[i]! % 2 ** 21]!
+}
+
+/**
+ * The pfns ordered by how many of them share their pageblock (fewest first), then by pfn: a
+ * counting sort by that number over the pfns in increasing order
+ */
+export function rankByBlockCount(pfns: readonly number[], pbPages: number): number[] {
+  const n = pfns.length
+  const sorted = Float64Array.from(pfns).sort()
+  const count = new Int32Array(n)
+  for (let i = 0; i < n;) {
+    const block = Math.floor(sorted[i]! / pbPages)
+    let j = i + 1
+    while (j < n && Math.floor(sorted[j]! / pbPages) === block) j++
+    count.fill(j - i, i, j)
+    i = j
+  }
+  const start = new Int32Array(pbPages + 2)
+  for (let i = 0; i < n; i++) start[count[i]! + 1]!++
+  for (let c = 1; c < start.length; c++) start[c]! += start[c - 1]!
+  const out = new Array<number>(n)
+  for (let i = 0; i < n; i++) out[start[count[i]!]!++] = sorted[i]!
+  return out
+}
+
+/** The map's bytes as 32-bit words: byte i of the map is byte (i − shift) & 3 of word (i − shift) >> 2. */
+export function mapWords(map: Uint8Array): { words: Uint32Array; shift: number } {
+  const shift = (4 - (map.byteOffset & 3)) & 3
+  const n = Math.max(0, Math.floor((map.length - shift) / 4))
+  return { words: n > 0 ? new Uint32Array(map.buffer, map.byteOffset + shift, n) : new Uint32Array(0), shift }
+}
+
+/** The first index in [i, end) of the map whose byte is `kind`, or end: a word at a time (w: mapWords(map)). */
+export function nextPageOfKind(map: Uint8Array, w: { words: Uint32Array; shift: number }, i: number, end: number, kind: number): number {
+  // bytes up to a word boundary, then words, then the bytes of the word that holds it (or the tail)
+  const { words, shift } = w
+  for (; i < end && ((i - shift) & 3) !== 0; i++) if (map[i] === kind) return i
+  if (i >= end) return end
+  const pattern = kind * 0x01010101
+  const kEnd = Math.min(words.length, (end - shift) >> 2)
+  let k = (i - shift) >> 2
+  // a word holds the byte when (w ^ pattern) has a zero byte
+  for (; k < kEnd; k++) {
+    const x = words[k]! ^ pattern
+    if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break
+  }
+  for (i = shift + (k << 2); i < end; i++) if (map[i] === kind) return i
+  return end
+}
+
+/**
+ * One order-0 per-cpu list of the running CPU, oldest first: a queue of pfns in a typed array
+ * (32-bit while every pfn fits), so that freeing the oldest pages and pushing new ones allocates
+ * nothing once it has grown. Iterable, oldest first.
+ */
+export class PcpList {
+  private items: Int32Array | Float64Array = new Int32Array(64)
+  private head = 0
+  private tail = 0
+
+  get length(): number {
+    return this.tail - this.head
+  }
+
+  /** the i-th oldest page */
+  at(i: number): number {
+    return this.items[this.head + i]!
+  }
+
+  /** a page freed to the list: the newest */
+  push(pfn: number): void {
+    if (this.tail === this.items.length) {
+      const n = this.tail - this.head
+      if (this.head > 0 && n <= this.items.length >> 1) this.items.copyWithin(0, this.head, this.tail)
+      else {
+        const items = this.items instanceof Int32Array ? new Int32Array(2 * this.items.length) : new Float64Array(2 * this.items.length)
+        items.set(this.items.subarray(this.head, this.tail))
+        this.items = items
+      }
+      this.head = 0
+      this.tail = n
+    }
+    if (pfn > 0x7fffffff && this.items instanceof Int32Array) this.items = Float64Array.from(this.items)
+    this.items[this.tail++] = pfn
+  }
+
+  /** the k oldest pages leave the list */
+  drop(k: number): void {
+    this.head += Math.min(k, this.length)
+    if (this.head === this.tail) this.head = this.tail = 0
+  }
+
+  *[Symbol.iterator](): IterableIterator<number> {
+    for (let i = this.head; i < this.tail; i++) yield this.items[i]!
+  }
 }
 
 /** Allocation intent, as gfp_migratetype() derives it from the GFP mask. */
@@ -155,8 +268,7 @@ export class PageAllocator {
     const zoneStart = zone.startPfn
     const zoneEnd = zone.endPfn
     // all pages of the block become buddy tails; the final head is set by addToFreeList
-    if (order === 0) map[pfn - base] = PageKind.BUDDY_TAIL
-    else map.fill(PageKind.BUDDY_TAIL, pfn - base, pfn - base + (1 << order))
+    fillPages(map, PageKind.BUDDY_TAIL, pfn - base, pfn - base + (1 << order))
     while (order < maxOrder) {
       const buddy = pfn ^ (1 << order)
       if (buddy < zoneStart || buddy >= zoneEnd) break
@@ -197,7 +309,7 @@ export class PageAllocator {
    * the running CPU's order-0 lists per zone, one per pcp migratetype as the kernel indexes them
    * (order_to_pindex: 0 Unmovable, 1 Movable, 2 Reclaimable), each oldest first
    */
-  private readonly pcp = new Map<Zone, number[][]>()
+  private readonly pcp = new Map<Zone, PcpList[]>()
   /** the running CPU's pcp high and batch per zone */
   private readonly pcpLimits = new Map<Zone, { high: number; batch: number }>()
   /** pageblock-order pages on pcp lists (head pfns): not touched by order-0 bulk frees */
@@ -276,7 +388,7 @@ export class PageAllocator {
    * them out first (free_pcppages_bulk takes the oldest of the freed page's list); the other
    * CPUs' pages stay until a drain. Whole aligned pageblocks of PCP pages are THP-order pcp entries.
    */
-  pcpLists(zone: Zone): number[][] {
+  pcpLists(zone: Zone): PcpList[] {
     let lists = this.pcp.get(zone)
     if (!lists) {
       const l: number[] = []
@@ -289,7 +401,8 @@ export class PageAllocator {
       const old: number[] = []
       const tools = this.toolPages?.pfns
       const toolList: number[] = []
-      for (let i = map.indexOf(PageKind.PCP, zone.startPfn - m.basePfn); i >= 0 && i < endIdx; i = map.indexOf(PageKind.PCP, i + 1)) {
+      const w = mapWords(map)
+      for (let i = nextPageOfKind(map, w, zone.startPfn - m.basePfn, endIdx, PageKind.PCP); i < endIdx; i = nextPageOfKind(map, w, i + 1, endIdx, PageKind.PCP)) {
         const p = i + m.basePfn
         if (p % pb === 0 && p + pb <= zone.endPfn) {
           let all = true
@@ -317,9 +430,7 @@ export class PageAllocator {
         // in each block among LRU pages, kernel frees cluster in the unmovable blocks. So the
         // pages are ranked by how many pcp pages their pageblock holds (fewest first) and dealt
         // out in that order, the CPU holding the most pages first.
-        const perBlock = new Map<number, number>()
-        for (const p of old) perBlock.set(Math.floor(p / pb), (perBlock.get(Math.floor(p / pb)) ?? 0) + 1)
-        const ranked = [...old].sort((a, b) => perBlock.get(Math.floor(a / pb))! - perBlock.get(Math.floor(b / pb))! || a - b)
+        const ranked = rankByBlockCount(old, pb)
         const order = zone.pcpCpus.map((c, i) => i).sort((a, b) => zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
         let k = 0
         for (const ci of order) {
@@ -334,7 +445,7 @@ export class PageAllocator {
         // x86-2G-s23 runs: the decay gave back about half of every block's pcp pages, whatever
         // their density), so each other CPU's list is aged in an order spread evenly over the PFNs
         // (a fixed multiplicative hash), never block by block.
-        for (const o of other) if (o.length > 1) o.sort((a, b) => spreadKey(a) - spreadKey(b) || a - b)
+        for (const o of other) if (o.length > 1) sortBySpreadKey(o)
         // the capture's tools' pages, freed after the capture: the newest on their CPU's list
         if (toolCi >= 0) (toolCi === run ? l : other[toolCi]!).push(...toolList)
       } else other.push(old)
@@ -343,7 +454,7 @@ export class PageAllocator {
       this.pcpOther.set(zone, other)
       this.pcpHighOrder.set(zone, hi)
       zone.pcpPages = l.length + other.reduce((n, x) => n + x.length, 0) + hi.length * pb
-      lists = [[], [], []]
+      lists = [new PcpList(), new PcpList(), new PcpList()]
       for (const p of l) lists[this.pcpIndex(m.getPageblockMigratetype(p))]!.push(p)
       this.pcp.set(zone, lists)
     }
@@ -475,22 +586,35 @@ export class PageAllocator {
     const l2 = lists[2]!
     let run: { factor: number; count: number } | undefined
     let freed = 0
+    // before 6.7 nr_pcp_free() changes nothing and frees nothing while the list is below high
+    const countsEveryFree = this.policy.kernel >= 6007
+    // pages on the three lists
+    let count = l0.length + l1.length + l2.length
+    const isolate = mts.isolate
+    const unmovable = mts.unmovable
+    const reclaimable = mts.reclaimable
     for (let i = 0; i < n; i++) {
       const pfn = pfns[i]!
       const mt = pbMt[(pfn - base) >> pbOrder]!
-      if (high <= 0 || mt === mts.isolate) {
+      if (high <= 0 || mt === isolate) {
         this.freePages(pfn, 0)
         continue
       }
-      const pindex = mt === mts.unmovable ? 0 : mt === mts.reclaimable ? 2 : 1
+      const pindex = mt === unmovable ? 0 : mt === reclaimable ? 2 : 1
       map[pfn - base] = PageKind.PCP
       ;(pindex === 0 ? l0 : pindex === 1 ? l1 : l2).push(pfn)
-      zone.pcpPages += 1
+      // zone.pcpPages grows by `freed` at the end (free_pcppages_bulk only subtracts)
       freed++
+      count++
+      if (count < high && !countsEveryFree) continue
       run ??= this.pcpFreeRunOf(zone)
-      const k = this.nrPcpFree(run, l0.length + l1.length + l2.length, high, b)
-      if (k > 0) this.freePcppagesBulk(zone, k, pindex)
+      const k = this.nrPcpFree(run, count, high, b)
+      if (k > 0) {
+        this.freePcppagesBulk(zone, k, pindex, true)
+        count = l0.length + l1.length + l2.length
+      }
     }
+    zone.pcpPages += freed
     if (freed) this.events.count('pgfree', freed)
   }
 
@@ -500,7 +624,7 @@ export class PageAllocator {
    * then the next lists round-robin, each emptied before the next is taken. So while the freed
    * pages' list holds enough, the pages on the other migratetypes' lists stay.
    */
-  freePcppagesBulk(zone: Zone, count: number, pindex = 0): number {
+  freePcppagesBulk(zone: Zone, count: number, pindex = 0, batched = false): number {
     const m = this.model
     const lists = this.pcpLists(zone)
     let left = Math.min(count, this.pcpCount(zone))
@@ -511,15 +635,115 @@ export class PageAllocator {
     for (let li = pindex; left > 0; li = (li + 1) % lists.length) {
       const l = lists[li]!
       const k = Math.min(left, l.length)
-      for (let i = 0; i < k; i++) {
-        const pfn = l[i]!
-        this.freeOnePage(zone, pfn, 0, pbMt[(pfn - base) >> pbOrder]!)
+      if (batched) {
+        if (k) this.freeOrder0Run(zone, l, k)
+      } else {
+        for (let i = 0; i < k; i++) {
+          const pfn = l.at(i)
+          this.freeOnePage(zone, pfn, 0, pbMt[(pfn - base) >> pbOrder]!)
+        }
       }
-      if (k) l.splice(0, k)
+      l.drop(k)
       left -= k
     }
     zone.pcpPages -= n
     return n
+  }
+
+  /** freeOrder0Run's blocks pushed, in order: head pfn and free-list index (order × nrTypes + mt) */
+  private runPfns: Int32Array | Float64Array = new Int32Array(0)
+  private runLists: Uint8Array = new Uint8Array(0)
+
+  /**
+   * __free_one_page() (freeOnePage) for the order-0 pages pfns[0], …, pfns[n − 1] in turn, each
+   * on its pageblock's list, none of them on a free list or isolated: the page map, the counts and
+   * the free lists that freeing them one by one gives, in one pass. Freeing one by one pushes
+   * every block it ends with and leaves stale the ones a later page of the run merges away (no
+   * peek returns a stale entry); here only the blocks still free at the end of the run are pushed,
+   * in the order their frees pushed them.
+   */
+  private freeOrder0Run(zone: Zone, pfns: PcpList, n: number): void {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const maxOrder = m.maxOrder
+    const pbOrder = m.geometry.pageblockOrder
+    const pbMt = m.pageblockMt
+    const mts = m.migratetypes
+    const isolate = mts.isolate
+    const cma = mts.cma
+    const unmovable = mts.unmovable
+    const movable = mts.movable
+    const reclaimable = mts.reclaimable
+    const zoneStart = zone.startPfn
+    const zoneEnd = zone.endPfn
+    const free = zone.free
+    const nrFreeMt = free.nrFreeMt
+    const nt = free.nrTypes
+    if (this.runPfns.length < n) {
+      const size = Math.max(n, 2 * this.runPfns.length, 64)
+      this.runPfns = m.endPfn > 0x7fffffff ? new Float64Array(size) : new Int32Array(size)
+      this.runLists = new Uint8Array(size)
+    }
+    const outPfn = this.runPfns
+    const outList = this.runLists
+    const maxChunk = Math.min(pbOrder, maxOrder)
+    let freeDelta = 0
+    let cmaDelta = 0
+    let pushed = 0
+    let runEnd = 0
+    let runEndPfn = 0
+    for (let i = 0; i < n;) {
+      let pfn = pfns.at(i)
+      if (i >= runEnd) {
+        // the run of consecutive pfns that starts here
+        runEnd = i + 1
+        while (runEnd < n && pfns.at(runEnd) === pfn + (runEnd - i)) runEnd++
+        runEndPfn = pfn + (runEnd - i)
+      }
+      // The largest aligned block of 2^order pages of the run from here, within one pageblock:
+      // none of its pages is free, and freeing them one after the other merges them among
+      // themselves into that block (every buddy below its order lies inside it), the last free
+      // then merging on as freeing the whole block at once would
+      let order = 0
+      while (order < maxChunk && (pfn & ((2 << order) - 1)) === 0 && pfn + (2 << order) <= runEndPfn) order++
+      const pages = 1 << order
+      i += pages
+      const mt = pbMt[(pfn - base) >> pbOrder]!
+      const mergeable = mt === unmovable || mt === movable || mt === reclaimable
+      fillPages(map, PageKind.BUDDY_TAIL, pfn - base, pfn - base + pages)
+      while (order < maxOrder) {
+        const buddy = pfn ^ (1 << order)
+        if (buddy < zoneStart || buddy >= zoneEnd) break
+        const b = map[buddy - base]!
+        if ((b & 0x8f) !== (0x80 | order)) break
+        if (order >= pbOrder) {
+          const bmt = pbMt[(buddy - base) >> pbOrder]!
+          if (mt !== bmt && (!mergeable || !(bmt === unmovable || bmt === movable || bmt === reclaimable))) break
+        }
+        // del_page_from_free_list of the buddy (its entry is left stale)
+        const lmt = (b >> 4) & 7
+        nrFreeMt[order * nt + lmt]! -= 1
+        if (lmt !== isolate) {
+          freeDelta -= 1 << order
+          if (lmt === cma) cmaDelta -= 1 << order
+        }
+        map[buddy - base] = PageKind.BUDDY_TAIL
+        pfn &= buddy
+        order++
+      }
+      map[pfn - base] = 0x80 | (mt << 4) | order
+      nrFreeMt[order * nt + mt]! += 1
+      if (mt !== isolate) {
+        freeDelta += 1 << order
+        if (mt === cma) cmaDelta += 1 << order
+      }
+      outPfn[pushed] = pfn
+      outList[pushed++] = order * nt + mt
+    }
+    zone.nrFreePages += freeDelta
+    zone.nrFreeCmaPages += cmaDelta
+    free.pushStillFree(outPfn, outList, pushed, map, base)
   }
 
   /**

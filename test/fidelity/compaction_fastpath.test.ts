@@ -4,7 +4,9 @@
  * the same models before, the same free lists (in list order), page map, pageblock bits, per-cpu
  * lists, /proc/vmstat counters, tracepoint events, scanner timeline and results after — for full
  * compaction on the capture's release and on the other accounting (before / from 6.4), async and
- * sync-light direct compaction, and proactive compaction.
+ * sync-light direct compaction, and proactive compaction; and on the fragmented synthetic machine
+ * of `npm run bench -- --only compaction` (bench/compaction.ts) at 4 GiB, whose full compaction
+ * runs the fast path's bulk frees on long runs of migrated pages.
  */
 import { describe, it, expect, beforeAll } from 'vitest'
 import { join } from 'node:path'
@@ -15,6 +17,9 @@ import type { MemoryModel } from '../../engine/mm/mmzone.ts'
 import type { PageAllocator } from '../../engine/mm/page_alloc.ts'
 import { PageKind } from '../../engine/mm/page.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
+import { synthesizeModel } from '../../engine/index.ts'
+import { captureOf, syntheticMachine } from '../../bench/capture.ts'
+import { MACHINE_SEED } from '../../bench/synth.ts'
 
 type Scenario = (c: Compactor) => unknown
 
@@ -104,5 +109,23 @@ describe('compaction: the fast path gives what the plain path gives, on real cap
         }
       }, 120_000)
     }
+  }
+})
+
+describe('compaction: the fast path gives what the plain path gives, on the bench\'s fragmented synthetic zone (4 GiB)', () => {
+  let bench: { model: MemoryModel; allocator: PageAllocator }
+  beforeAll(() => {
+    bench = synthesizeModel(captureOf(syntheticMachine(4 * 2 ** 30, MACHINE_SEED)), { seed: 7 })
+  }, 300_000)
+
+  for (const name of ['compact_memory', 'compact_memory, then again'] as const) {
+    it(`${name}, before 6.4 and from 6.4`, () => {
+      for (const kernel of [6001, 6012]) {
+        const fast = run(bench.model, bench.allocator, kernel, false, SCENARIOS[name]!)
+        const plain = run(bench.model, bench.allocator, kernel, true, SCENARIOS[name]!)
+        expect(fast, `kernel ${kernel}`).toEqual(plain)
+        expect((fast as { counters: Record<string, number> }).counters['pgmigrate_success'], 'the scenario migrates pages').toBeGreaterThan(50_000)
+      }
+    }, 300_000)
   }
 })
