@@ -72,6 +72,8 @@ export function freeGradient(seed: number, afterCompaction: boolean): number {
 
 /** Marker for pages that are free-able but not yet decided, during construction only. */
 const UNDECIDED = 0x3f
+/** four undecided pages in one word of the map */
+const UNDECIDED4 = 0x3f3f3f3f
 /** an empty [pfn|order, order|mt] list (layoutPageblock only reads its lists) */
 const NO_PAIRS: Array<[number, number]> = []
 
@@ -413,14 +415,19 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       const qo = o * nPb
       // placed in proportion to the free-page density (rejection: the draw is the seed's):
       // rng.int(nc), then rng.next() < W to take one, with the generator stepped inline
+      // (no branch on the draw: acc is 1 when it takes one, 0 when not, so that the candidates'
+      // random reads overlap instead of waiting on a mispredicted branch each)
       let st = rng.getState()
       while (need > 0 && nc > 0) {
         st = rngAdvance(st)
         const j = Math.floor((rngOutput(st) / 4294967296) * nc)
         st = rngAdvance(st)
-        if (rngOutput(st) > candWR[2 * j]!) continue
-        need--
-        if (--candWR[2 * j + 1]! <= 0) {
+        // rngOutput ≤ bound: (bound − u) / 2^32 lies in [0, 1) when it takes, in (−1, 0) when not
+        const acc = Math.floor((candWR[2 * j]! - rngOutput(st)) / 4294967296) + 1
+        need -= acc
+        const left = candWR[2 * j + 1]! - acc
+        candWR[2 * j + 1] = left
+        if (left <= 0) {
           // full: its quota is the room it had; the last candidate takes its place
           quota[qo + candI[j]!]! += candRoom0[j]!
           nc--
@@ -773,7 +780,8 @@ function layoutPageblock(
       const v = movedVal[k]!
       const p = Math.floor(v / 2)
       const mt = types !== null && k < types.length ? types[k]! : blockMt
-      if (v % 2 === 1) placeFree(m, allocator, zone, p, o, mt)
+      // (v − 2p, not v % 2: the values are doubles, and a double's % is a call)
+      if (v - 2 * p === 1) placeFree(m, allocator, zone, p, o, mt)
       else {
         st = rngAdvance(st)
         const pick = Math.floor((rngOutput(st) / 4294967296) * 2)
@@ -796,7 +804,8 @@ function layoutPageblock(
       const at = movedKeys[q]!
       pushBase(pos, at)
       const v = movedVal[at]!
-      pushNext(Math.floor(v / 2), v % 2 === 1 ? 1 : 2)
+      const p = Math.floor(v / 2)
+      pushNext(p, v - 2 * p === 1 ? 1 : 2)
       pos = at + 1
     }
     pushBase(pos, nH)
@@ -829,7 +838,12 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   // (pageblocks that are wholly free or a THP hold no undecided page; a free block is skipped whole)
   const UNEVICTABLE = PageKind.UNEVICTABLE, ANON = PageKind.ANON, FILE = PageKind.FILE, SLAB_RECLAIMABLE = PageKind.SLAB_RECLAIMABLE
   const SLAB = PageKind.SLAB, PAGETABLE = PageKind.PAGETABLE, KERNEL = PageKind.KERNEL, PINNED = PageKind.PINNED
+  // the map as words (four pages each) where it starts at a word boundary of its buffer
+  const words = map.byteOffset % 4 === 0 ? new Uint32Array(map.buffer, map.byteOffset, Math.floor(map.length / 4)) : null
   let candidates = 0
+  const kinds = new Uint8Array(3)
+  const countedKind = new Uint8Array(3)
+  let x1: number, x2: number
   for (let i = 0; i < nPb; i++) {
     if (touched[i] === 2 || touched[i] === 3) continue
     const mt = pbType[i]!
@@ -848,24 +862,42 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     if (afterCompaction && (mt === mts.movable || mt === mts.cma)) {
       for (let q = p; q < e; q++) if (isBuddyPage(map[q]!)) { keep = true; break }
     }
+    // a run's kind is kinds[ge(r, x1) + ge(r, x2)], x1 ≤ x2 (r < x1 ? kinds[0] : r < x2 ? kinds[1] : kinds[2], without a branch on the draw)
+    if (keep) { x1 = 0; x2 = 0; kinds[0] = PINNED; kinds[1] = PINNED; kinds[2] = PINNED }
+    else if (lru) { x1 = pUnevictable; x2 = pUnevictable + (1 - pUnevictable) * pAnon; kinds[0] = UNEVICTABLE; kinds[1] = ANON; kinds[2] = FILE }
+    else if (reclaimable) { x1 = 0; x2 = 0; kinds[0] = SLAB_RECLAIMABLE; kinds[1] = SLAB_RECLAIMABLE; kinds[2] = SLAB_RECLAIMABLE }
+    else { x1 = pSlab; x2 = pSlab + pPgtable; kinds[0] = SLAB; kinds[1] = PAGETABLE; kinds[2] = KERNEL }
+    for (let k = 0; k < 3; k++) countedKind[k] = counted && kinds[k] !== UNEVICTABLE ? 1 : 0
     // the runs' draws: rng.int(64) then rng.next(), the generator stepped inline
     let st = rng.getState()
     while (p < e) {
       const b = map[p]!
       if (b !== UNDECIDED) { p += isFreeHead(b) ? 1 << headOrder(b) : 1; continue }
-      st = rngAdvance(st)
-      const len = 1 + Math.floor((rngOutput(st) / 4294967296) * 64)
-      st = rngAdvance(st)
-      const r = rngOutput(st) / 4294967296
-      let kind: number
-      if (keep) kind = PINNED
-      else if (lru) kind = r < pUnevictable ? UNEVICTABLE : r < pUnevictable + (1 - pUnevictable) * pAnon ? ANON : FILE
-      else if (reclaimable) kind = SLAB_RECLAIMABLE
-      else kind = r < pSlab ? SLAB : r < pSlab + pPgtable ? PAGETABLE : KERNEL
-      const lim = p + len < e ? p + len : e
-      const from = p
-      while (p < lim && map[p] === UNDECIDED) map[p++] = kind
-      if (counted && kind !== UNEVICTABLE) candidates += p - from
+      // the stretch of undecided pages [p, u): a run ends at its length or at u, whichever comes first
+      let u = p + 1
+      while (u < e && (u & 3) !== 0 && map[u] === UNDECIDED) u++
+      if (words !== null && (u & 3) === 0) while (u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+      while (u < e && map[u] === UNDECIDED) u++
+      while (p < u) {
+        st = rngAdvance(st)
+        const len = 1 + Math.floor((rngOutput(st) / 4294967296) * 64)
+        st = rngAdvance(st)
+        const r = rngOutput(st) / 4294967296
+        // ge(r, x) = 1 when r ≥ x, else 0: r − x lies in (−1, 1) and is negative exactly when r < x
+        const k = Math.floor(r - x1) + Math.floor(r - x2) + 2
+        const kind = kinds[k]!
+        const lim = p + len < u ? p + len : u
+        if (words !== null && p + 72 <= u) {
+          // a fixed 67 pages from p (the run is at most 64, and 72 ≤ u − p): the pages past the run
+          // are undecided pages of this stretch, written again by the runs that follow
+          map[p] = kind; map[p + 1] = kind; map[p + 2] = kind
+          const k4 = kind * 0x01010101
+          const w0 = (p + 3) >>> 2
+          for (let w = w0; w < w0 + 16; w++) words[w] = k4
+        } else for (let q = p; q < lim; q++) map[q] = kind
+        candidates += (lim - p) * countedKind[k]!
+        p = lim
+      }
     }
     rng.setState(st)
   }
