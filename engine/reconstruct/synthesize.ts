@@ -642,25 +642,20 @@ function collectUntouched(map: Uint8Array, base: number, pfn: number, order: num
 }
 
 /**
- * State of layoutPageblock (module-level, grown on demand, no closures on the hot path). The
- * hosts of one order are kept as runs instead of one entry per node: run r stands for the
- * parents runA[r], runA[r] + 2·2^o, … (runC[r] of them), in list order, runPre[r] entries before
- * it. Unchosen parents split into two halves, and the halves of a run of parents are again one
- * run, so a pageblock costs what its free blocks cost, not what its 2^pageblock_order nodes do.
+ * Buffers of layoutPageblock (module-level, grown on demand; the function works on them through
+ * locals, no closures or module bindings on the hot path). The hosts of one order are kept as
+ * runs instead of one entry per node: run r stands for the parents runA[r], runA[r] + 2·2^o, …
+ * (runC[r] of them), in list order, runPre[r] entries before it. Unchosen parents split into two
+ * halves, and the halves of a run of parents are again one run, so a pageblock costs what its
+ * free blocks cost, not what its 2^pageblock_order nodes do.
  */
 let runA = new Int32Array(0)
 let runC = new Int32Array(0)
 let runPre = new Int32Array(1)
 let nextA = new Int32Array(0)
 let nextC = new Int32Array(0)
-let nRuns = 0
-let nNext = 0
 /** the order's whole-capable nodes (W = 1 entries, after the parents) */
 let wholeP = new Int32Array(64)
-let nParents = 0
-/** entry stride of the runs (2^(o+1)) and the next order's (2^o) */
-let runStride = 0
-let nextStride = 0
 /** positions the partial shuffle moved: value (pfn · 2 + W) valid where movedGen[i] === gen */
 let movedVal = new Float64Array(0)
 let movedGen = new Uint32Array(0)
@@ -668,58 +663,15 @@ let gen = 0
 /** positions past the chosen ones that the shuffle moved */
 let movedKeys = new Int32Array(0)
 
-/** the entry at position i before the shuffle, as pfn · 2 + W */
-function baseAt(i: number): number {
-  if (i >= nParents) return wholeP[i - nParents]! * 2 + 1
-  const r = runOf(i)
-  return (runA[r]! + (i - runPre[r]!) * runStride) * 2
-}
-
-/** the run holding parent position i */
-function runOf(i: number): number {
-  let lo = 0, hi = nRuns - 1
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1
-    if (runPre[mid]! <= i) lo = mid
-    else hi = mid - 1
-  }
-  return lo
-}
-
-function entryAt(i: number): number {
-  return movedGen[i] === gen ? movedVal[i]! : baseAt(i)
-}
-
-/** append c next-order parents from pfn p on, merging with the last run where they continue it */
-function pushNext(p: number, c: number): void {
-  if (nNext > 0 && nextA[nNext - 1]! + nextC[nNext - 1]! * nextStride === p) nextC[nNext - 1]! += c
-  else { nextA[nNext] = p; nextC[nNext] = c; nNext++ }
-}
-
-/** the unchosen entries at unmoved positions [lo, hi), split into the next order's parents */
-function pushBase(lo: number, hi: number): void {
-  if (lo >= hi) return
-  if (lo < nParents) {
-    let r = runOf(lo)
-    const end = hi < nParents ? hi : nParents
-    let i = lo
-    while (i < end) {
-      const runEnd = runPre[r + 1]! < end ? runPre[r + 1]! : end
-      pushNext(runA[r]! + (i - runPre[r]!) * runStride, 2 * (runEnd - i))
-      i = runEnd
-      r++
-    }
-    lo = end
-  }
-  for (let i = lo; i < hi; i++) pushNext(wholeP[i - nParents]!, 1)
-}
-
 /**
  * Place one pageblock's quota of small free blocks, largest first, by the buddy-tree rule. Per
  * order: the hosts are the parents (untouched nodes of order o+1, one block in either half) and
  * then the whole-capable nodes of order o; the first n of a partial Fisher-Yates shuffle of them
  * get a block, in that order; the unchosen (and each chosen parent's other half) become the next
  * order's parents: the chosen ones' halves first, then the rest in their shuffled order.
+ *
+ * The entry at an unmoved position i < nP (the parents) is (runA[r] + (i − runPre[r])·2^(o+1))·2
+ * for the run r holding i, at nP ≤ i the whole-capable node wholeP[i − nP]·2 + 1.
  */
 function layoutPageblock(
   m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, rng: Rng, start: number, pbo: number,
@@ -733,51 +685,76 @@ function layoutPageblock(
     gen = 0
   }
   if (wholeP.length < wholes.length + 1) wholeP = new Int32Array(wholes.length + 1)
-  nRuns = 0
-  if (untouched) { runA[0] = start; runC[0] = 1; nRuns = 1 }
+  let rA = runA, rC = runC, nA = nextA, nC = nextC
+  const rP = runPre, wP = wholeP, mv = movedVal, mg = movedGen, mk = movedKeys
+  let g = gen
+  let nR = 0
+  if (untouched) { rA[0] = start; rC[0] = 1; nR = 1 }
   for (let o = pbo - 1; o >= 0; o--) {
     const n = quota[o * nPb + pb]!
     let nW = 0
-    for (let w = 0; w < wholes.length; w++) if (wholes[w]![1] === o) wholeP[nW++] = wholes[w]![0]
+    for (let w = 0; w < wholes.length; w++) if (wholes[w]![1] === o) wP[nW++] = wholes[w]![0]
     if (n === 0 && nW === 0) {
       // nothing placed, no whole-capable node: every parent splits in two, and so does each run
       if (o === 0) break
-      for (let r = 0; r < nRuns; r++) runC[r]! *= 2
+      for (let r = 0; r < nR; r++) rC[r]! *= 2
       continue
     }
     const half = 1 << o
-    runStride = 2 * half
-    nextStride = half
+    const stride = 2 * half
     // entries: the parents' runs, then this order's whole-capable nodes
     let nP = 0
-    for (let r = 0; r < nRuns; r++) { runPre[r] = nP; nP += runC[r]! }
-    runPre[nRuns] = nP
-    nParents = nP
+    for (let r = 0; r < nR; r++) { rP[r] = nP; nP += rC[r]! }
+    rP[nR] = nP
     const nH = nP + nW
     const chosen = n < nH ? n : nH
-    if (gen === 0xffffffff) { movedGen.fill(0); gen = 0 }
-    gen++
+    if (g === 0xffffffff) { mg.fill(0); g = 0 }
+    g++
     let nKeys = 0
     // the draws (rng.int(nH − k) per chosen entry, then rng.int(2) per chosen parent) step the generator inline
     let st = rng.getState()
+    // the run holding position k (k only grows)
+    let rk = 0
     for (let k = 0; k < chosen; k++) {
       st = rngAdvance(st)
       const j = k + Math.floor((rngOutput(st) / 4294967296) * (nH - k))
-      const vk = entryAt(k)
-      if (movedGen[j] !== gen && j >= chosen) movedKeys[nKeys++] = j
-      movedVal[k] = entryAt(j)
-      movedGen[k] = gen
-      movedVal[j] = vk
-      movedGen[j] = gen
+      let vk: number
+      if (mg[k] === g) vk = mv[k]!
+      else if (k >= nP) vk = wP[k - nP]! * 2 + 1
+      else {
+        while (rP[rk + 1]! <= k) rk++
+        vk = (rA[rk]! + (k - rP[rk]!) * stride) * 2
+      }
+      let vj: number
+      if (mg[j] === g) vj = mv[j]!
+      else {
+        if (j >= chosen) mk[nKeys++] = j
+        if (j >= nP) vj = wP[j - nP]! * 2 + 1
+        else {
+          // the last run r with runPre[r] ≤ j
+          let lo = 0, hi = nR - 1
+          while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1
+            if (rP[mid]! <= j) lo = mid
+            else hi = mid - 1
+          }
+          vj = (rA[lo]! + (j - rP[lo]!) * stride) * 2
+        }
+      }
+      mv[k] = vj
+      mg[k] = g
+      mv[j] = vk
+      mg[j] = g
     }
     let types: number[] | null = null
     if (overflow.length > 0) {
       types = []
       for (let v = 0; v < overflow.length; v++) if (overflow[v]![0] === o) types.push(overflow[v]![1])
     }
-    nNext = 0
+    // the next order's parents as runs of stride 2^o: a node continuing the last run joins it
+    let nN = 0
     for (let k = 0; k < chosen; k++) {
-      const v = movedVal[k]!
+      const v = mv[k]!
       const p = Math.floor(v / 2)
       const mt = types !== null && k < types.length ? types[k]! : blockMt
       // (v − 2p, not v % 2: the values are doubles, and a double's % is a call)
@@ -786,7 +763,9 @@ function layoutPageblock(
         st = rngAdvance(st)
         const pick = Math.floor((rngOutput(st) / 4294967296) * 2)
         placeFree(m, allocator, zone, p + pick * half, o, mt)
-        pushNext(p + (1 - pick) * half, 1)
+        const q = p + (1 - pick) * half
+        if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === q) nC[nN - 1]! += 1
+        else { nA[nN] = q; nC[nN] = 1; nN++ }
       }
     }
     rng.setState(st)
@@ -794,25 +773,49 @@ function layoutPageblock(
     // the unchosen, in order: runs of unmoved positions, cut where the shuffle moved an entry
     // (few keys: an insertion sort)
     for (let a = 1; a < nKeys; a++) {
-      const key = movedKeys[a]!
+      const key = mk[a]!
       let b = a - 1
-      while (b >= 0 && movedKeys[b]! > key) { movedKeys[b + 1] = movedKeys[b]!; b-- }
-      movedKeys[b + 1] = key
+      while (b >= 0 && mk[b]! > key) { mk[b + 1] = mk[b]!; b-- }
+      mk[b + 1] = key
     }
     let pos = chosen
-    for (let q = 0; q < nKeys; q++) {
-      const at = movedKeys[q]!
-      pushBase(pos, at)
-      const v = movedVal[at]!
+    // the run holding pos (pos only grows)
+    let rp = 0
+    for (let q = 0; q <= nKeys; q++) {
+      // unmoved positions [pos, to), split into the next order's parents, then the moved entry at to
+      const to = q < nKeys ? mk[q]! : nH
+      if (pos < to) {
+        const end = to < nP ? to : nP
+        let i = pos
+        while (i < end) {
+          while (rP[rp + 1]! <= i) rp++
+          const runEnd = rP[rp + 1]! < end ? rP[rp + 1]! : end
+          const p = rA[rp]! + (i - rP[rp]!) * stride
+          const c = 2 * (runEnd - i)
+          if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === p) nC[nN - 1]! += c
+          else { nA[nN] = p; nC[nN] = c; nN++ }
+          i = runEnd
+        }
+        for (let w = end > pos ? end : pos; w < to; w++) {
+          const p = wP[w - nP]!
+          if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === p) nC[nN - 1]! += 1
+          else { nA[nN] = p; nC[nN] = 1; nN++ }
+        }
+      }
+      if (q === nKeys) break
+      const v = mv[to]!
       const p = Math.floor(v / 2)
-      pushNext(p, v - 2 * p === 1 ? 1 : 2)
-      pos = at + 1
+      const c = v - 2 * p === 1 ? 1 : 2
+      if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === p) nC[nN - 1]! += c
+      else { nA[nN] = p; nC[nN] = c; nN++ }
+      pos = to + 1
     }
-    pushBase(pos, nH)
-    let t = runA; runA = nextA; nextA = t
-    t = runC; runC = nextC; nextC = t
-    nRuns = nNext
+    let t = rA; rA = nA; nA = t
+    t = rC; rC = nC; nC = t
+    nR = nN
   }
+  runA = rA; runC = rC; nextA = nA; nextC = nC
+  gen = g
 }
 
 /** Turn every still-undecided page into a used page of a kind that suits its pageblock. */
