@@ -383,6 +383,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const candWR = new Uint32Array(2 * nPb)
   // room at the start of the order's draws: the quota taken is what the room lost
   const candRoom0 = new Float64Array(nPb)
+  // the top 8 bits of each candidate's bound (quotaDraws reads the bound itself only on a tie)
+  const candQ = new Uint8Array(nPb)
   // whole-capable nodes per pageblock and order, counted once
   const wholeCnt = new Uint16Array(nPb * lowOrders)
   for (const [i, l] of wholes) for (const [, wo] of l) if (wo < lowOrders) wholeCnt[wo * nPb + i]! += 1
@@ -397,7 +399,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       for (let k = 0; k < ofType.length; k++) {
         const i = ofType[k]!
         const room = P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
-        if (room > 0) { candI[nc] = i; candWR[2 * nc] = acceptBound(W[i]!); candWR[2 * nc + 1] = room; candRoom0[nc] = room; nc++ }
+        if (room > 0) { const bound = acceptBound(W[i]!); candI[nc] = i; candWR[2 * nc] = bound; candWR[2 * nc + 1] = room; candQ[nc] = bound >>> 24; candRoom0[nc] = room; nc++ }
       }
       if (gradient > 0) {
         // packed (after a full compaction): fill the pageblocks lowest first, in weighted order
@@ -414,27 +416,9 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       }
       const qo = o * nPb
       // placed in proportion to the free-page density (rejection: the draw is the seed's):
-      // rng.int(nc), then rng.next() < W to take one, with the generator stepped inline
-      // (no branch on the draw: acc is 1 when it takes one, 0 when not, so that the candidates'
-      // random reads overlap instead of waiting on a mispredicted branch each)
-      let st = rng.getState()
-      while (need > 0 && nc > 0) {
-        st = rngAdvance(st)
-        const j = Math.floor((rngOutput(st) / 4294967296) * nc)
-        st = rngAdvance(st)
-        // rngOutput ≤ bound: (bound − u) / 2^32 lies in [0, 1) when it takes, in (−1, 0) when not
-        const acc = Math.floor((candWR[2 * j]! - rngOutput(st)) / 4294967296) + 1
-        need -= acc
-        const left = candWR[2 * j + 1]! - acc
-        candWR[2 * j + 1] = left
-        if (left <= 0) {
-          // full: its quota is the room it had; the last candidate takes its place
-          quota[qo + candI[j]!]! += candRoom0[j]!
-          nc--
-          candI[j] = candI[nc]!; candWR[2 * j] = candWR[2 * nc]!; candWR[2 * j + 1] = candWR[2 * nc + 1]!; candRoom0[j] = candRoom0[nc]!
-        }
-      }
-      rng.setState(st)
+      // rng.int(nc), then rng.next() < W to take one (quotaDraws)
+      need = quotaDraws(rng, need, nc, candI, candWR, candQ, candRoom0, quota, qo)
+      nc = drawsLeft
       // the candidates left took what their room lost
       for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candWR[2 * j + 1]!
       if (need > 0) {
@@ -489,6 +473,41 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
   fillUsed(m, zone, s, rng, firstPb, nPb, pbType, touched, gradient > 0)
+}
+
+/** candidates left by the last quotaDraws call */
+let drawsLeft = 0
+
+/**
+ * The rejection draws of one order and list (step 6): a candidate j = rng.int(nc), taken when
+ * rng.next() < its weight, that is when the draw u ≤ candWR[2j], the bound of its weight
+ * (acceptBound); candWR[2j + 1] is its room left. A candidate whose room runs out leaves with its
+ * quota, the last one taking its place. Returns the blocks still to place; the candidates left
+ * are in drawsLeft. Most draws are refused: u's top 8 bits above those of the bound (candQ)
+ * refuse it, below them take it, and only on a tie is the bound itself read; the room is read
+ * only when a block is taken (the candidates' arrays are too large for the cache, candQ fits).
+ */
+function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candWR: Uint32Array, candQ: Uint8Array, candRoom0: Float64Array, quota: Uint16Array, qo: number): number {
+  let st = rng.getState()
+  while (need > 0 && nc > 0) {
+    st = rngAdvance(st)
+    const j = Math.floor((rngOutput(st) / 4294967296) * nc)
+    st = rngAdvance(st)
+    const u = rngOutput(st)
+    const uq = u >>> 24
+    const q = candQ[j]!
+    if (uq > q || (uq === q && u > candWR[2 * j]!)) continue
+    need--
+    if (--candWR[2 * j + 1]! <= 0) {
+      // full: its quota is the room it had; the last candidate takes its place
+      quota[qo + candI[j]!]! += candRoom0[j]!
+      nc--
+      candI[j] = candI[nc]!; candWR[2 * j] = candWR[2 * nc]!; candWR[2 * j + 1] = candWR[2 * nc + 1]!; candQ[j] = candQ[nc]!; candRoom0[j] = candRoom0[nc]!
+    }
+  }
+  rng.setState(st)
+  drawsLeft = nc
+  return need
 }
 
 /** Segments of a zone over which the free-page density is drawn. */
