@@ -573,9 +573,65 @@ function weightedOrder(list: ArrayLike<number>, n: number, W: Float64Array, rng:
 
 /**
  * Positions 0…n−1 sorted by their keys (ascending, or descending), equal keys (and keys whose
- * difference is not a number: two −∞) in position order: what a stable sort of the keyed entries gives.
+ * difference is not a number: two −∞) in position order: what a stable sort of the keyed entries
+ * gives. A least-significant-digit radix sort of the keys' 64-bit images, 11 bits a pass (a pass
+ * whose digit all keys share is skipped), as an ordered integer: the sign bit flipped for a
+ * positive key, every bit for a negative one, then every bit again for descending; −0 is taken
+ * as +0. Keys with a NaN (which no caller makes) and short lists go to the merge sort, the
+ * reference it equals (sorted_by_key.test.ts).
  */
-function sortedByKey(keys: Float64Array, descending: boolean): Int32Array {
+export function sortedByKey(keys: Float64Array, descending: boolean): Int32Array {
+  const n = keys.length
+  if (n < 256) return mergeSortedByKey(keys, descending)
+  let hi = new Uint32Array(n)
+  let lo = new Uint32Array(n)
+  const f = new Float64Array(1)
+  const w = new Uint32Array(f.buffer)
+  const H = LITTLE_ENDIAN ? 1 : 0
+  const L = 1 - H
+  const flip = descending ? 0xffffffff : 0
+  for (let k = 0; k < n; k++) {
+    const v = keys[k]!
+    if (v !== v) return mergeSortedByKey(keys, descending)
+    f[0] = v + 0
+    let h = w[H]!, l = w[L]!
+    if (h >= 0x80000000) { h = ~h; l = ~l } else h = h | 0x80000000
+    hi[k] = h ^ flip
+    lo[k] = l ^ flip
+  }
+  let a = new Int32Array(n)
+  for (let k = 0; k < n; k++) a[k] = k
+  let b = new Int32Array(n)
+  let hi2 = new Uint32Array(n)
+  let lo2 = new Uint32Array(n)
+  const count = new Int32Array(2048)
+  for (let pass = 0; pass < 6; pass++) {
+    const src = pass < 3 ? lo : hi
+    const shift = (pass % 3) * 11
+    count.fill(0)
+    for (let k = 0; k < n; k++) count[(src[k]! >>> shift) & 2047]! += 1
+    let same = false
+    for (let d = 0; d < 2048; d++) if (count[d] === n) { same = true; break }
+    if (same) continue
+    let at = 0
+    for (let d = 0; d < 2048; d++) { const c = count[d]!; count[d] = at; at += c }
+    for (let k = 0; k < n; k++) {
+      const t = count[(src[k]! >>> shift) & 2047]!++
+      b[t] = a[k]!
+      hi2[t] = hi[k]!
+      lo2[t] = lo[k]!
+    }
+    const t32 = a; a = b; b = t32
+    let u = hi; hi = hi2; hi2 = u
+    u = lo; lo = lo2; lo2 = u
+  }
+  return a
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
+/** sortedByKey by a stable merge sort of the keys (its reference; short lists) */
+function mergeSortedByKey(keys: Float64Array, descending: boolean): Int32Array {
   const n = keys.length
   let a = new Int32Array(n)
   let b = new Int32Array(n)
