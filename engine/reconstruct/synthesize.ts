@@ -378,9 +378,10 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const byType: number[][] = mts.names.map(() => [])
   for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3) byType[pbType[i]!]!.push(i)
   const candI = new Int32Array(nPb)
-  // per candidate, side by side: the acceptance bound of its pageblock's weight W (see below)
-  // and its room left: the rejection loop's draw touches nothing else until a block is taken
-  const candWR = new Uint32Array(2 * nPb)
+  // per candidate: the acceptance bound of its pageblock's weight W (see below) and its room left
+  // (blocks of the order, at most 2^pageblock_order, as quota's)
+  const candB = new Uint32Array(nPb)
+  const candRoom = new Uint16Array(nPb)
   // room at the start of the order's draws: the quota taken is what the room lost
   const candRoom0 = new Float64Array(nPb)
   // the top 8 bits of each candidate's bound (quotaDraws reads the bound itself only on a tie)
@@ -399,7 +400,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       for (let k = 0; k < ofType.length; k++) {
         const i = ofType[k]!
         const room = P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
-        if (room > 0) { const bound = acceptBound(W[i]!); candI[nc] = i; candWR[2 * nc] = bound; candWR[2 * nc + 1] = room; candQ[nc] = bound >>> 24; candRoom0[nc] = room; nc++ }
+        if (room > 0) { const bound = acceptBound(W[i]!); candI[nc] = i; candB[nc] = bound; candRoom[nc] = room; candQ[nc] = bound >>> 24; candRoom0[nc] = room; nc++ }
       }
       if (gradient > 0) {
         // packed (after a full compaction): fill the pageblocks lowest first, in weighted order
@@ -407,7 +408,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
         for (let r = 0; r < nc && need > 0; r++) {
           const j = order[r]!
           const q = o * nPb + candI[j]!
-          const room = candWR[2 * j + 1]!
+          const room = candRoom[j]!
           const take = room < need ? room : need
           quota[q]! += take
           need -= take
@@ -417,10 +418,10 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       const qo = o * nPb
       // placed in proportion to the free-page density (rejection: the draw is the seed's):
       // rng.int(nc), then rng.next() < W to take one (quotaDraws)
-      need = quotaDraws(rng, need, nc, candI, candWR, candQ, candRoom0, quota, qo)
+      need = quotaDraws(rng, need, nc, candI, candB, candRoom, candQ, candRoom0, quota, qo)
       nc = drawsLeft
       // the candidates left took what their room lost
-      for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candWR[2 * j + 1]!
+      for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candRoom[j]!
       if (need > 0) {
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
         const any: number[] = []
@@ -480,14 +481,14 @@ let drawsLeft = 0
 
 /**
  * The rejection draws of one order and list (step 6): a candidate j = rng.int(nc), taken when
- * rng.next() < its weight, that is when the draw u ≤ candWR[2j], the bound of its weight
- * (acceptBound); candWR[2j + 1] is its room left. A candidate whose room runs out leaves with its
+ * rng.next() < its weight, that is when the draw u ≤ candB[j], the bound of its weight
+ * (acceptBound); candRoom[j] is its room left. A candidate whose room runs out leaves with its
  * quota, the last one taking its place. Returns the blocks still to place; the candidates left
  * are in drawsLeft. Most draws are refused: u's top 8 bits above those of the bound (candQ)
  * refuse it, below them take it, and only on a tie is the bound itself read; the room is read
- * only when a block is taken (the candidates' arrays are too large for the cache, candQ fits).
+ * only when a block is taken (candQ and candRoom stay in the cache, candB and candI need not).
  */
-function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candWR: Uint32Array, candQ: Uint8Array, candRoom0: Float64Array, quota: Uint16Array, qo: number): number {
+function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB: Uint32Array, candRoom: Uint16Array, candQ: Uint8Array, candRoom0: Float64Array, quota: Uint16Array, qo: number): number {
   let st = rng.getState()
   while (need > 0 && nc > 0) {
     st = rngAdvance(st)
@@ -496,13 +497,13 @@ function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candW
     const u = rngOutput(st)
     const uq = u >>> 24
     const q = candQ[j]!
-    if (uq > q || (uq === q && u > candWR[2 * j]!)) continue
+    if (uq > q || (uq === q && u > candB[j]!)) continue
     need--
-    if (--candWR[2 * j + 1]! <= 0) {
+    if (--candRoom[j]! <= 0) {
       // full: its quota is the room it had; the last candidate takes its place
       quota[qo + candI[j]!]! += candRoom0[j]!
       nc--
-      candI[j] = candI[nc]!; candWR[2 * j] = candWR[2 * nc]!; candWR[2 * j + 1] = candWR[2 * nc + 1]!; candQ[j] = candQ[nc]!; candRoom0[j] = candRoom0[nc]!
+      candI[j] = candI[nc]!; candB[j] = candB[nc]!; candRoom[j] = candRoom[nc]!; candQ[j] = candQ[nc]!; candRoom0[j] = candRoom0[nc]!
     }
   }
   rng.setState(st)
