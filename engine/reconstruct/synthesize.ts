@@ -807,12 +807,13 @@ function layoutPageblock(
         if (j >= chosen) mk[nKeys++] = j
         if (j >= nP) vj = wP[j - nP]! * 2 + 1
         else {
-          // the last run r with runPre[r] ≤ j
-          let lo = 0, hi = nR - 1
-          while (lo < hi) {
-            const mid = (lo + hi + 1) >> 1
-            if (rP[mid]! <= j) lo = mid
-            else hi = mid - 1
+          // the last run r with runPre[r] ≤ j (a search without a branch on the comparisons:
+          // (j − runPre[x]) >>> 31 is 1 when runPre[x] > j)
+          let lo = 0, len = nR
+          while (len > 1) {
+            const h = len >> 1
+            lo += (1 - ((j - rP[lo + h]!) >>> 31)) * h
+            len -= h
           }
           vj = (rA[lo]! + (j - rP[lo]!) * stride) * 2
         }
