@@ -52,6 +52,9 @@ export function computePageblockMap(m: MemoryModel): PageblockMap {
     }
     return t
   }
+  // the page bytes four at a time where pageblocks are whole words (a pageblock of at least 4
+  // pages, the map at a 4-byte boundary of its buffer); the counts are those of the byte loop
+  const words = pbPages % 4 === 0 && map.byteOffset % 4 === 0 ? new Uint32Array(map.buffer, map.byteOffset, Math.floor(map.length / 4)) : null
   for (let pb = 0; pb < n; pb++) {
     const zi = m.zoneIndexOfPageblock(pb)
     // as pagetypeinfo: a block whose first page in the zone is a hole or uninitialised is in no zone's view
@@ -67,10 +70,36 @@ export function computePageblockMap(m: MemoryModel): PageblockMap {
     let mixed = 0
     const start = pb * pbPages
     const end = start + pbPages
-    for (let i = start; i < end; i++) {
-      const b = map[i]!
-      cnt[cls[b]!]! += 1
-      mixed |= mx[b]!
+    if (words !== null) {
+      // four pages per word: a run of equal words (four equal bytes each: free blocks, THPs,
+      // runs of one kind of used page) is counted at once, other words byte by byte
+      const we = end / 4
+      let w = start / 4
+      while (w < we) {
+        const v = words[w]!
+        if (v >>> 8 === (v & 0xffffff)) {
+          let j = w + 1
+          while (j < we && words[j] === v) j++
+          const b = v & 0xff
+          cnt[cls[b]!]! += 4 * (j - w)
+          mixed |= mx[b]!
+          w = j
+        } else {
+          const b0 = v & 0xff, b1 = (v >>> 8) & 0xff, b2 = (v >>> 16) & 0xff, b3 = v >>> 24
+          cnt[cls[b0]!]! += 1
+          cnt[cls[b1]!]! += 1
+          cnt[cls[b2]!]! += 1
+          cnt[cls[b3]!]! += 1
+          mixed |= mx[b0]! | mx[b1]! | mx[b2]! | mx[b3]!
+          w++
+        }
+      }
+    } else {
+      for (let i = start; i < end; i++) {
+        const b = map[i]!
+        cnt[cls[b]!]! += 1
+        mixed |= mx[b]!
+      }
     }
     // class 5 (pinned) counts as movable too
     out.free[pb] = Math.min(cnt[1]!, 65535)

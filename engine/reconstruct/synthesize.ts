@@ -72,6 +72,8 @@ export function freeGradient(seed: number, afterCompaction: boolean): number {
 
 /** Marker for pages that are free-able but not yet decided, during construction only. */
 const UNDECIDED = 0x3f
+/** four undecided pages in one word of the map */
+const UNDECIDED4 = 0x3f3f3f3f
 /** an empty [pfn|order, order|mt] list (layoutPageblock only reads its lists) */
 const NO_PAIRS: Array<[number, number]> = []
 
@@ -383,11 +385,14 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const byType: number[][] = mts.names.map(() => [])
   for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3) byType[pbType[i]!]!.push(i)
   const candI = new Int32Array(nPb)
-  // per candidate, side by side: the acceptance bound of its pageblock's weight W (see below)
-  // and its room left: the rejection loop's draw touches nothing else until a block is taken
-  const candWR = new Uint32Array(2 * nPb)
+  // per candidate: the acceptance bound of its pageblock's weight W (see below) and its room left
+  // (blocks of the order, at most 2^pageblock_order, as quota's)
+  const candB = new Uint32Array(nPb)
+  const candRoom = new Uint16Array(nPb)
   // room at the start of the order's draws: the quota taken is what the room lost
   const candRoom0 = new Float64Array(nPb)
+  // the top 8 bits of each candidate's bound (quotaDraws reads the bound itself only on a tie)
+  const candQ = new Uint8Array(nPb)
   // whole-capable nodes per pageblock and order, counted once
   const wholeCnt = new Uint16Array(nPb * lowOrders)
   for (const [i, l] of wholes) for (const [, wo] of l) if (wo < lowOrders) wholeCnt[wo * nPb + i]! += 1
@@ -402,7 +407,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       for (let k = 0; k < ofType.length; k++) {
         const i = ofType[k]!
         const room = P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
-        if (room > 0) { candI[nc] = i; candWR[2 * nc] = acceptBound(W[i]!); candWR[2 * nc + 1] = room; candRoom0[nc] = room; nc++ }
+        if (room > 0) { const bound = acceptBound(W[i]!); candI[nc] = i; candB[nc] = bound; candRoom[nc] = room; candQ[nc] = bound >>> 24; candRoom0[nc] = room; nc++ }
       }
       if (gradient > 0) {
         // packed (after a full compaction): fill the pageblocks lowest first, in weighted order
@@ -410,7 +415,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
         for (let r = 0; r < nc && need > 0; r++) {
           const j = order[r]!
           const q = o * nPb + candI[j]!
-          const room = candWR[2 * j + 1]!
+          const room = candRoom[j]!
           const take = room < need ? room : need
           quota[q]! += take
           need -= take
@@ -419,24 +424,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       }
       const qo = o * nPb
       // placed in proportion to the free-page density (rejection: the draw is the seed's):
-      // rng.int(nc), then rng.next() < W to take one, with the generator stepped inline
-      let st = rng.getState()
-      while (need > 0 && nc > 0) {
-        st = rngAdvance(st)
-        const j = Math.floor((rngOutput(st) / 4294967296) * nc)
-        st = rngAdvance(st)
-        if (rngOutput(st) > candWR[2 * j]!) continue
-        need--
-        if (--candWR[2 * j + 1]! <= 0) {
-          // full: its quota is the room it had; the last candidate takes its place
-          quota[qo + candI[j]!]! += candRoom0[j]!
-          nc--
-          candI[j] = candI[nc]!; candWR[2 * j] = candWR[2 * nc]!; candWR[2 * j + 1] = candWR[2 * nc + 1]!; candRoom0[j] = candRoom0[nc]!
-        }
-      }
-      rng.setState(st)
+      // rng.int(nc), then rng.next() < W to take one (quotaDraws)
+      need = quotaDraws(rng, need, nc, candI, candB, candRoom, candQ, candRoom0, quota, qo)
+      nc = drawsLeft
       // the candidates left took what their room lost
-      for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candWR[2 * j + 1]!
+      for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candRoom[j]!
       if (need > 0) {
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
         const any: number[] = []
@@ -489,6 +481,41 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
   fillUsed(m, zone, s, rng, firstPb, nPb, pbType, touched, gradient > 0)
+}
+
+/** candidates left by the last quotaDraws call */
+let drawsLeft = 0
+
+/**
+ * The rejection draws of one order and list (step 6): a candidate j = rng.int(nc), taken when
+ * rng.next() < its weight, that is when the draw u ≤ candB[j], the bound of its weight
+ * (acceptBound); candRoom[j] is its room left. A candidate whose room runs out leaves with its
+ * quota, the last one taking its place. Returns the blocks still to place; the candidates left
+ * are in drawsLeft. Most draws are refused: u's top 8 bits above those of the bound (candQ)
+ * refuse it, below them take it, and only on a tie is the bound itself read; the room is read
+ * only when a block is taken (candQ and candRoom stay in the cache, candB and candI need not).
+ */
+function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB: Uint32Array, candRoom: Uint16Array, candQ: Uint8Array, candRoom0: Float64Array, quota: Uint16Array, qo: number): number {
+  let st = rng.getState()
+  while (need > 0 && nc > 0) {
+    st = rngAdvance(st)
+    const j = Math.floor((rngOutput(st) / 4294967296) * nc)
+    st = rngAdvance(st)
+    const u = rngOutput(st)
+    const uq = u >>> 24
+    const q = candQ[j]!
+    if (uq > q || (uq === q && u > candB[j]!)) continue
+    need--
+    if (--candRoom[j]! <= 0) {
+      // full: its quota is the room it had; the last candidate takes its place
+      quota[qo + candI[j]!]! += candRoom0[j]!
+      nc--
+      candI[j] = candI[nc]!; candB[j] = candB[nc]!; candRoom[j] = candRoom[nc]!; candQ[j] = candQ[nc]!; candRoom0[j] = candRoom0[nc]!
+    }
+  }
+  rng.setState(st)
+  drawsLeft = nc
+  return need
 }
 
 /** Segments of a zone over which the free-page density is drawn. */
@@ -585,9 +612,65 @@ function weightedOrder(list: ArrayLike<number>, n: number, W: Float64Array, rng:
 
 /**
  * Positions 0…n−1 sorted by their keys (ascending, or descending), equal keys (and keys whose
- * difference is not a number: two −∞) in position order: what a stable sort of the keyed entries gives.
+ * difference is not a number: two −∞) in position order: what a stable sort of the keyed entries
+ * gives. A least-significant-digit radix sort of the keys' 64-bit images, 11 bits a pass (a pass
+ * whose digit all keys share is skipped), as an ordered integer: the sign bit flipped for a
+ * positive key, every bit for a negative one, then every bit again for descending; −0 is taken
+ * as +0. Keys with a NaN (which no caller makes) and short lists go to the merge sort, the
+ * reference it equals (sorted_by_key.test.ts).
  */
-function sortedByKey(keys: Float64Array, descending: boolean): Int32Array {
+export function sortedByKey(keys: Float64Array, descending: boolean): Int32Array {
+  const n = keys.length
+  if (n < 256) return mergeSortedByKey(keys, descending)
+  let hi = new Uint32Array(n)
+  let lo = new Uint32Array(n)
+  const f = new Float64Array(1)
+  const w = new Uint32Array(f.buffer)
+  const H = LITTLE_ENDIAN ? 1 : 0
+  const L = 1 - H
+  const flip = descending ? 0xffffffff : 0
+  for (let k = 0; k < n; k++) {
+    const v = keys[k]!
+    if (v !== v) return mergeSortedByKey(keys, descending)
+    f[0] = v + 0
+    let h = w[H]!, l = w[L]!
+    if (h >= 0x80000000) { h = ~h; l = ~l } else h = h | 0x80000000
+    hi[k] = h ^ flip
+    lo[k] = l ^ flip
+  }
+  let a = new Int32Array(n)
+  for (let k = 0; k < n; k++) a[k] = k
+  let b = new Int32Array(n)
+  let hi2 = new Uint32Array(n)
+  let lo2 = new Uint32Array(n)
+  const count = new Int32Array(2048)
+  for (let pass = 0; pass < 6; pass++) {
+    const src = pass < 3 ? lo : hi
+    const shift = (pass % 3) * 11
+    count.fill(0)
+    for (let k = 0; k < n; k++) count[(src[k]! >>> shift) & 2047]! += 1
+    let same = false
+    for (let d = 0; d < 2048; d++) if (count[d] === n) { same = true; break }
+    if (same) continue
+    let at = 0
+    for (let d = 0; d < 2048; d++) { const c = count[d]!; count[d] = at; at += c }
+    for (let k = 0; k < n; k++) {
+      const t = count[(src[k]! >>> shift) & 2047]!++
+      b[t] = a[k]!
+      hi2[t] = hi[k]!
+      lo2[t] = lo[k]!
+    }
+    const t32 = a; a = b; b = t32
+    let u = hi; hi = hi2; hi2 = u
+    u = lo; lo = lo2; lo2 = u
+  }
+  return a
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
+/** sortedByKey by a stable merge sort of the keys (its reference; short lists) */
+function mergeSortedByKey(keys: Float64Array, descending: boolean): Int32Array {
   const n = keys.length
   let a = new Int32Array(n)
   let b = new Int32Array(n)
@@ -673,25 +756,20 @@ function collectUntouched(map: Uint8Array, base: number, pfn: number, order: num
 }
 
 /**
- * State of layoutPageblock (module-level, grown on demand, no closures on the hot path). The
- * hosts of one order are kept as runs instead of one entry per node: run r stands for the
- * parents runA[r], runA[r] + 2·2^o, … (runC[r] of them), in list order, runPre[r] entries before
- * it. Unchosen parents split into two halves, and the halves of a run of parents are again one
- * run, so a pageblock costs what its free blocks cost, not what its 2^pageblock_order nodes do.
+ * Buffers of layoutPageblock (module-level, grown on demand; the function works on them through
+ * locals, no closures or module bindings on the hot path). The hosts of one order are kept as
+ * runs instead of one entry per node: run r stands for the parents runA[r], runA[r] + 2·2^o, …
+ * (runC[r] of them), in list order, runPre[r] entries before it. Unchosen parents split into two
+ * halves, and the halves of a run of parents are again one run, so a pageblock costs what its
+ * free blocks cost, not what its 2^pageblock_order nodes do.
  */
 let runA = new Int32Array(0)
 let runC = new Int32Array(0)
 let runPre = new Int32Array(1)
 let nextA = new Int32Array(0)
 let nextC = new Int32Array(0)
-let nRuns = 0
-let nNext = 0
 /** the order's whole-capable nodes (W = 1 entries, after the parents) */
 let wholeP = new Int32Array(64)
-let nParents = 0
-/** entry stride of the runs (2^(o+1)) and the next order's (2^o) */
-let runStride = 0
-let nextStride = 0
 /** positions the partial shuffle moved: value (pfn · 2 + W) valid where movedGen[i] === gen */
 let movedVal = new Float64Array(0)
 let movedGen = new Uint32Array(0)
@@ -699,58 +777,15 @@ let gen = 0
 /** positions past the chosen ones that the shuffle moved */
 let movedKeys = new Int32Array(0)
 
-/** the entry at position i before the shuffle, as pfn · 2 + W */
-function baseAt(i: number): number {
-  if (i >= nParents) return wholeP[i - nParents]! * 2 + 1
-  const r = runOf(i)
-  return (runA[r]! + (i - runPre[r]!) * runStride) * 2
-}
-
-/** the run holding parent position i */
-function runOf(i: number): number {
-  let lo = 0, hi = nRuns - 1
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1
-    if (runPre[mid]! <= i) lo = mid
-    else hi = mid - 1
-  }
-  return lo
-}
-
-function entryAt(i: number): number {
-  return movedGen[i] === gen ? movedVal[i]! : baseAt(i)
-}
-
-/** append c next-order parents from pfn p on, merging with the last run where they continue it */
-function pushNext(p: number, c: number): void {
-  if (nNext > 0 && nextA[nNext - 1]! + nextC[nNext - 1]! * nextStride === p) nextC[nNext - 1]! += c
-  else { nextA[nNext] = p; nextC[nNext] = c; nNext++ }
-}
-
-/** the unchosen entries at unmoved positions [lo, hi), split into the next order's parents */
-function pushBase(lo: number, hi: number): void {
-  if (lo >= hi) return
-  if (lo < nParents) {
-    let r = runOf(lo)
-    const end = hi < nParents ? hi : nParents
-    let i = lo
-    while (i < end) {
-      const runEnd = runPre[r + 1]! < end ? runPre[r + 1]! : end
-      pushNext(runA[r]! + (i - runPre[r]!) * runStride, 2 * (runEnd - i))
-      i = runEnd
-      r++
-    }
-    lo = end
-  }
-  for (let i = lo; i < hi; i++) pushNext(wholeP[i - nParents]!, 1)
-}
-
 /**
  * Place one pageblock's quota of small free blocks, largest first, by the buddy-tree rule. Per
  * order: the hosts are the parents (untouched nodes of order o+1, one block in either half) and
  * then the whole-capable nodes of order o; the first n of a partial Fisher-Yates shuffle of them
  * get a block, in that order; the unchosen (and each chosen parent's other half) become the next
  * order's parents: the chosen ones' halves first, then the rest in their shuffled order.
+ *
+ * The entry at an unmoved position i < nP (the parents) is (runA[r] + (i − runPre[r])·2^(o+1))·2
+ * for the run r holding i, at nP ≤ i the whole-capable node wholeP[i − nP]·2 + 1.
  */
 function layoutPageblock(
   m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, rng: Rng, start: number, pbo: number,
@@ -764,59 +799,88 @@ function layoutPageblock(
     gen = 0
   }
   if (wholeP.length < wholes.length + 1) wholeP = new Int32Array(wholes.length + 1)
-  nRuns = 0
-  if (untouched) { runA[0] = start; runC[0] = 1; nRuns = 1 }
+  let rA = runA, rC = runC, nA = nextA, nC = nextC
+  const rP = runPre, wP = wholeP, mv = movedVal, mg = movedGen, mk = movedKeys
+  let g = gen
+  let nR = 0
+  if (untouched) { rA[0] = start; rC[0] = 1; nR = 1 }
   for (let o = pbo - 1; o >= 0; o--) {
     const n = quota[o * nPb + pb]!
     let nW = 0
-    for (let w = 0; w < wholes.length; w++) if (wholes[w]![1] === o) wholeP[nW++] = wholes[w]![0]
+    for (let w = 0; w < wholes.length; w++) if (wholes[w]![1] === o) wP[nW++] = wholes[w]![0]
     if (n === 0 && nW === 0) {
       // nothing placed, no whole-capable node: every parent splits in two, and so does each run
       if (o === 0) break
-      for (let r = 0; r < nRuns; r++) runC[r]! *= 2
+      for (let r = 0; r < nR; r++) rC[r]! *= 2
       continue
     }
     const half = 1 << o
-    runStride = 2 * half
-    nextStride = half
+    const stride = 2 * half
     // entries: the parents' runs, then this order's whole-capable nodes
     let nP = 0
-    for (let r = 0; r < nRuns; r++) { runPre[r] = nP; nP += runC[r]! }
-    runPre[nRuns] = nP
-    nParents = nP
+    for (let r = 0; r < nR; r++) { rP[r] = nP; nP += rC[r]! }
+    rP[nR] = nP
     const nH = nP + nW
     const chosen = n < nH ? n : nH
-    if (gen === 0xffffffff) { movedGen.fill(0); gen = 0 }
-    gen++
+    if (g === 0xffffffff) { mg.fill(0); g = 0 }
+    g++
     let nKeys = 0
     // the draws (rng.int(nH − k) per chosen entry, then rng.int(2) per chosen parent) step the generator inline
     let st = rng.getState()
+    // the run holding position k (k only grows)
+    let rk = 0
     for (let k = 0; k < chosen; k++) {
       st = rngAdvance(st)
       const j = k + Math.floor((rngOutput(st) / 4294967296) * (nH - k))
-      const vk = entryAt(k)
-      if (movedGen[j] !== gen && j >= chosen) movedKeys[nKeys++] = j
-      movedVal[k] = entryAt(j)
-      movedGen[k] = gen
-      movedVal[j] = vk
-      movedGen[j] = gen
+      let vk: number
+      if (mg[k] === g) vk = mv[k]!
+      else if (k >= nP) vk = wP[k - nP]! * 2 + 1
+      else {
+        while (rP[rk + 1]! <= k) rk++
+        vk = (rA[rk]! + (k - rP[rk]!) * stride) * 2
+      }
+      let vj: number
+      if (mg[j] === g) vj = mv[j]!
+      else {
+        if (j >= chosen) mk[nKeys++] = j
+        if (j >= nP) vj = wP[j - nP]! * 2 + 1
+        else {
+          // the last run r with runPre[r] ≤ j (a search without a branch on the comparisons:
+          // (j − runPre[x]) >>> 31 is 1 when runPre[x] > j)
+          let lo = 0, len = nR
+          while (len > 1) {
+            const h = len >> 1
+            lo += (1 - ((j - rP[lo + h]!) >>> 31)) * h
+            len -= h
+          }
+          vj = (rA[lo]! + (j - rP[lo]!) * stride) * 2
+        }
+      }
+      mv[k] = vj
+      mg[k] = g
+      mv[j] = vk
+      mg[j] = g
     }
     let types: number[] | null = null
     if (overflow.length > 0) {
       types = []
       for (let v = 0; v < overflow.length; v++) if (overflow[v]![0] === o) types.push(overflow[v]![1])
     }
-    nNext = 0
+    // the next order's parents as runs of stride 2^o: a node continuing the last run joins it
+    let nN = 0
     for (let k = 0; k < chosen; k++) {
-      const v = movedVal[k]!
+      const v = mv[k]!
       const p = Math.floor(v / 2)
       const mt = types !== null && k < types.length ? types[k]! : blockMt
-      if (v % 2 === 1) placeFree(m, allocator, zone, p, o, mt)
+      // (v − 2p, not v % 2: the values are doubles, and a double's % is a call)
+      if (v - 2 * p === 1) placeFree(m, allocator, zone, p, o, mt)
       else {
         st = rngAdvance(st)
         const pick = Math.floor((rngOutput(st) / 4294967296) * 2)
         placeFree(m, allocator, zone, p + pick * half, o, mt)
-        pushNext(p + (1 - pick) * half, 1)
+        const q = p + (1 - pick) * half
+        if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === q) nC[nN - 1]! += 1
+        else { nA[nN] = q; nC[nN] = 1; nN++ }
       }
     }
     rng.setState(st)
@@ -824,24 +888,49 @@ function layoutPageblock(
     // the unchosen, in order: runs of unmoved positions, cut where the shuffle moved an entry
     // (few keys: an insertion sort)
     for (let a = 1; a < nKeys; a++) {
-      const key = movedKeys[a]!
+      const key = mk[a]!
       let b = a - 1
-      while (b >= 0 && movedKeys[b]! > key) { movedKeys[b + 1] = movedKeys[b]!; b-- }
-      movedKeys[b + 1] = key
+      while (b >= 0 && mk[b]! > key) { mk[b + 1] = mk[b]!; b-- }
+      mk[b + 1] = key
     }
     let pos = chosen
-    for (let q = 0; q < nKeys; q++) {
-      const at = movedKeys[q]!
-      pushBase(pos, at)
-      const v = movedVal[at]!
-      pushNext(Math.floor(v / 2), v % 2 === 1 ? 1 : 2)
-      pos = at + 1
+    // the run holding pos (pos only grows)
+    let rp = 0
+    for (let q = 0; q <= nKeys; q++) {
+      // unmoved positions [pos, to), split into the next order's parents, then the moved entry at to
+      const to = q < nKeys ? mk[q]! : nH
+      if (pos < to) {
+        const end = to < nP ? to : nP
+        let i = pos
+        while (i < end) {
+          while (rP[rp + 1]! <= i) rp++
+          const runEnd = rP[rp + 1]! < end ? rP[rp + 1]! : end
+          const p = rA[rp]! + (i - rP[rp]!) * stride
+          const c = 2 * (runEnd - i)
+          if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === p) nC[nN - 1]! += c
+          else { nA[nN] = p; nC[nN] = c; nN++ }
+          i = runEnd
+        }
+        for (let w = end > pos ? end : pos; w < to; w++) {
+          const p = wP[w - nP]!
+          if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === p) nC[nN - 1]! += 1
+          else { nA[nN] = p; nC[nN] = 1; nN++ }
+        }
+      }
+      if (q === nKeys) break
+      const v = mv[to]!
+      const p = Math.floor(v / 2)
+      const c = v - 2 * p === 1 ? 1 : 2
+      if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === p) nC[nN - 1]! += c
+      else { nA[nN] = p; nC[nN] = c; nN++ }
+      pos = to + 1
     }
-    pushBase(pos, nH)
-    let t = runA; runA = nextA; nextA = t
-    t = runC; runC = nextC; nextC = t
-    nRuns = nNext
+    let t = rA; rA = nA; nA = t
+    t = rC; rC = nC; nC = t
+    nR = nN
   }
+  runA = rA; runC = rC; nextA = nA; nextC = nC
+  gen = g
 }
 
 /** Turn every still-undecided page into a used page of a kind that suits its pageblock. */
@@ -867,7 +956,12 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   // (pageblocks that are wholly free or a THP hold no undecided page; a free block is skipped whole)
   const UNEVICTABLE = PageKind.UNEVICTABLE, ANON = PageKind.ANON, FILE = PageKind.FILE, SLAB_RECLAIMABLE = PageKind.SLAB_RECLAIMABLE
   const SLAB = PageKind.SLAB, PAGETABLE = PageKind.PAGETABLE, KERNEL = PageKind.KERNEL, PINNED = PageKind.PINNED
+  // the map as words (four pages each) where it starts at a word boundary of its buffer
+  const words = map.byteOffset % 4 === 0 ? new Uint32Array(map.buffer, map.byteOffset, Math.floor(map.length / 4)) : null
   let candidates = 0
+  const kinds = new Uint8Array(3)
+  const countedKind = new Uint8Array(3)
+  let x1: number, x2: number
   for (let i = 0; i < nPb; i++) {
     if (touched[i] === 2 || touched[i] === 3) continue
     const mt = pbType[i]!
@@ -886,24 +980,42 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     if (afterCompaction && (mt === mts.movable || mt === mts.cma)) {
       for (let q = p; q < e; q++) if (isBuddyPage(map[q]!)) { keep = true; break }
     }
+    // a run's kind is kinds[ge(r, x1) + ge(r, x2)], x1 ≤ x2 (r < x1 ? kinds[0] : r < x2 ? kinds[1] : kinds[2], without a branch on the draw)
+    if (keep) { x1 = 0; x2 = 0; kinds[0] = PINNED; kinds[1] = PINNED; kinds[2] = PINNED }
+    else if (lru) { x1 = pUnevictable; x2 = pUnevictable + (1 - pUnevictable) * pAnon; kinds[0] = UNEVICTABLE; kinds[1] = ANON; kinds[2] = FILE }
+    else if (reclaimable) { x1 = 0; x2 = 0; kinds[0] = SLAB_RECLAIMABLE; kinds[1] = SLAB_RECLAIMABLE; kinds[2] = SLAB_RECLAIMABLE }
+    else { x1 = pSlab; x2 = pSlab + pPgtable; kinds[0] = SLAB; kinds[1] = PAGETABLE; kinds[2] = KERNEL }
+    for (let k = 0; k < 3; k++) countedKind[k] = counted && kinds[k] !== UNEVICTABLE ? 1 : 0
     // the runs' draws: rng.int(64) then rng.next(), the generator stepped inline
     let st = rng.getState()
     while (p < e) {
       const b = map[p]!
       if (b !== UNDECIDED) { p += isFreeHead(b) ? 1 << headOrder(b) : 1; continue }
-      st = rngAdvance(st)
-      const len = 1 + Math.floor((rngOutput(st) / 4294967296) * 64)
-      st = rngAdvance(st)
-      const r = rngOutput(st) / 4294967296
-      let kind: number
-      if (keep) kind = PINNED
-      else if (lru) kind = r < pUnevictable ? UNEVICTABLE : r < pUnevictable + (1 - pUnevictable) * pAnon ? ANON : FILE
-      else if (reclaimable) kind = SLAB_RECLAIMABLE
-      else kind = r < pSlab ? SLAB : r < pSlab + pPgtable ? PAGETABLE : KERNEL
-      const lim = p + len < e ? p + len : e
-      const from = p
-      while (p < lim && map[p] === UNDECIDED) map[p++] = kind
-      if (counted && kind !== UNEVICTABLE) candidates += p - from
+      // the stretch of undecided pages [p, u): a run ends at its length or at u, whichever comes first
+      let u = p + 1
+      while (u < e && (u & 3) !== 0 && map[u] === UNDECIDED) u++
+      if (words !== null && (u & 3) === 0) while (u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+      while (u < e && map[u] === UNDECIDED) u++
+      while (p < u) {
+        st = rngAdvance(st)
+        const len = 1 + Math.floor((rngOutput(st) / 4294967296) * 64)
+        st = rngAdvance(st)
+        const r = rngOutput(st) / 4294967296
+        // ge(r, x) = 1 when r ≥ x, else 0: r − x lies in (−1, 1) and is negative exactly when r < x
+        const k = Math.floor(r - x1) + Math.floor(r - x2) + 2
+        const kind = kinds[k]!
+        const lim = p + len < u ? p + len : u
+        if (words !== null && p + 72 <= u) {
+          // a fixed 67 pages from p (the run is at most 64, and 72 ≤ u − p): the pages past the run
+          // are undecided pages of this stretch, written again by the runs that follow
+          map[p] = kind; map[p + 1] = kind; map[p + 2] = kind
+          const k4 = kind * 0x01010101
+          const w0 = (p + 3) >>> 2
+          for (let w = w0; w < w0 + 16; w++) words[w] = k4
+        } else for (let q = p; q < lim; q++) map[q] = kind
+        candidates += (lim - p) * countedKind[k]!
+        p = lim
+      }
     }
     rng.setState(st)
   }
