@@ -82,6 +82,20 @@ export type CompactionEvent =
   | { name: 'mm_compaction_deferred'; zone: string; order: number; considered: number; deferShift: number }
   | { name: 'mm_compaction_suitable'; zone: string; order: number; ret: CompactResult }
 
+/**
+ * DEFAULT_STRATEGY with `s`'s fields, every field written by this one literal in one order (not
+ * by spreading: see allocPolicy in page_alloc.ts)
+ */
+export function compactStrategy(s: Partial<CompactStrategy> = {}): CompactStrategy {
+  const d = DEFAULT_STRATEGY
+  return {
+    fastIsolateFreepages: 'fastIsolateFreepages' in s ? s.fastIsolateFreepages! : d.fastIsolateFreepages,
+    fastFindMigrateblock: 'fastFindMigrateblock' in s ? s.fastFindMigrateblock! : d.fastFindMigrateblock,
+    honourSkipBits: 'honourSkipBits' in s ? s.honourSkipBits! : d.honourSkipBits,
+    scanUnmovableForSmallOrders: 'scanUnmovableForSmallOrders' in s ? s.scanUnmovableForSmallOrders! : d.scanUnmovableForSmallOrders,
+  }
+}
+
 export interface EventSink {
   emit(e: CompactionEvent): void
 }
@@ -398,7 +412,7 @@ export class Compactor {
   constructor(alloc: PageAllocator, opts: CompactOptions = {}) {
     this.alloc = alloc
     this.model = alloc.model
-    this.strategy = { ...DEFAULT_STRATEGY, ...opts.strategy }
+    this.strategy = compactStrategy(opts.strategy)
     this.unevictableAllowed = opts.unevictableAllowed ?? true
     this.extfragThreshold = opts.extfragThreshold ?? 500
     this.events = opts.events ?? null

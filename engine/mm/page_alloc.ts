@@ -54,6 +54,23 @@ export interface AllocPolicy {
 
 export const DEFAULT_POLICY: AllocPolicy = { fallback: '6.1', watermarkBoostFactor: 15000, mobilityDisabled: false, pcpCpu: -1, kernel: 6001 }
 
+/**
+ * DEFAULT_POLICY with `p`'s fields, every field written by this one literal in one order. Not
+ * `{ ...DEFAULT_POLICY, ...p }`: objects made by spreading got a new hidden class after a few
+ * models in one process (the 5th 64 GiB compaction of the benchmark), and every compiled
+ * function that reads the policy on a hot path (the free scanner, the pcp frees) was thrown away.
+ */
+export function allocPolicy(p: Partial<AllocPolicy> = {}): AllocPolicy {
+  const d = DEFAULT_POLICY
+  return {
+    fallback: 'fallback' in p ? p.fallback! : d.fallback,
+    watermarkBoostFactor: 'watermarkBoostFactor' in p ? p.watermarkBoostFactor! : d.watermarkBoostFactor,
+    mobilityDisabled: 'mobilityDisabled' in p ? p.mobilityDisabled! : d.mobilityDisabled,
+    pcpCpu: 'pcpCpu' in p ? p.pcpCpu! : d.pcpCpu,
+    kernel: 'kernel' in p ? p.kernel! : d.kernel,
+  }
+}
+
 /** "6.12.117+deb12-amd64" → 6012; null or unreadable → 6001 (the rules the model started from). */
 export function kernelVersionCode(release: string | null): number {
   const m = release ? /^(\d+)\.(\d+)/.exec(release) : null
@@ -244,7 +261,7 @@ export class PageAllocator {
 
   constructor(model: MemoryModel, policy: Partial<AllocPolicy> = {}, events = new VmEvents()) {
     this.model = model
-    this.policy = { ...DEFAULT_POLICY, ...policy }
+    this.policy = allocPolicy(policy)
     this.events = events
   }
 
