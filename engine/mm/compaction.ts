@@ -243,6 +243,16 @@ export class PfnList {
     return this.items[i]!
   }
 
+  /** push(pfn), push(pfn + 1), …, push(pfn + k − 1) */
+  pushRun(pfn: number, k: number): void {
+    if (this.n + k > this.items.length || pfn + k - 1 > 0x7fffffff) {
+      for (let i = 0; i < k; i++) this.push(pfn + i)
+      return
+    }
+    const items = this.items
+    for (let i = 0; i < k; i++) items[this.n++] = pfn + i
+  }
+
   push(pfn: number): void {
     if (this.n === this.items.length) {
       const items = this.items instanceof Int32Array ? new Int32Array(2 * this.n) : new Float64Array(2 * this.n)
@@ -827,6 +837,15 @@ export class Compactor {
     let nrMigrate = cc.nrMigratepages
     // the pages this call isolated, to put back on a failure (only when skipping on failure)
     const isolatedHere: number[] = []
+    // fast path: four pages at a time where a word of the map holds four pages isolated as they
+    // come (anonymous pages; page-cache pages too with __GFP_FS), as the loop below would take
+    // them one by one. Not when skipping on failure (isolatedHere), nor with pageblocks of fewer
+    // than four pages (the pageblock-start test below runs for the first page of the four only)
+    const words = !this.plain && !skipOnFailure && pbPages >= 4 ? this.words() : null
+    const quadWords = words ? words.words : null
+    const quadShift = words ? words.shift : 0
+    const quadMask = cc.gfpFs ? 0xfefefefe | 0 : -1
+    const quadWant = PageKind.ANON * 0x01010101
     for (; lowPfn < endPfn; lowPfn++) {
       if (skipOnFailure && lowPfn >= nextSkipPfn) {
         if (nrIsolated) break
@@ -840,7 +859,23 @@ export class Compactor {
         }
         validPage = lowPfn
       }
-      const b = map[lowPfn - base]!
+      const idx = lowPfn - base
+      if (quadWords && ((idx - quadShift) & 3) === 0 && (lowPfn & 3) === 0 && lowPfn + 4 <= endPfn && (rescan || nrMigrate + 4 <= COMPACT_CLUSTER_MAX)) {
+        const k = (idx - quadShift) >> 2
+        if (k < quadWords.length && (quadWords[k]! & quadMask) === quadWant) {
+          migratepages.pushRun(lowPfn, 4)
+          nrScanned += 3
+          nrIsolated += 4
+          nrMigrate += 4
+          if (nrMigrate >= COMPACT_CLUSTER_MAX && !rescan) {
+            lowPfn += 4
+            break
+          }
+          lowPfn += 3
+          continue
+        }
+      }
+      const b = map[idx]!
       let ok = false
       let folioPages = 1
       if (b & 0x80) {
