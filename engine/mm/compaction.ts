@@ -836,7 +836,8 @@ export class Compactor {
     // cc->nr_migratepages, kept here while the loop runs
     let nrMigrate = cc.nrMigratepages
     // the pages this call isolated, to put back on a failure (only when skipping on failure)
-    const isolatedHere: number[] = []
+    // (only counted: they are the newest of cc->migratepages; no array made per call)
+    let isolatedHere = 0
     // fast path: four pages at a time where a word of the map holds four pages isolated as they
     // come (anonymous pages; page-cache pages too with __GFP_FS), as the loop below would take
     // them one by one. Not when skipping on failure (isolatedHere), nor with pageblocks of fewer
@@ -905,7 +906,7 @@ export class Compactor {
       } else if (b === PageKind.MOVABLE_OPS) ok = true
       if (ok) {
         migratepages.push(lowPfn)
-        if (skipOnFailure) isolatedHere.push(lowPfn)
+        if (skipOnFailure) isolatedHere++
         if (folioPages > 1) {
           // the whole folio is taken off the LRU: its tail pages count as scanned
           lowPfn += folioPages - 1
@@ -923,9 +924,9 @@ export class Compactor {
       if (!skipOnFailure) continue
       if (nrIsolated) {
         // we cannot form the cc->order block anyway: put back what this chunk isolated
-        cc.migratepages.length -= isolatedHere.length
+        cc.migratepages.length -= isolatedHere
         nrMigrate -= nrIsolated
-        isolatedHere.length = 0
+        isolatedHere = 0
         nrIsolated = 0
       }
       if (lowPfn < nextSkipPfn) {
@@ -983,8 +984,11 @@ export class Compactor {
     return 1 << order
   }
 
-  /** isolate_freepages_block(): returns [isolated, pfn where the scan stopped] */
-  private isolateFreepagesBlock(cc: CompactControl, startPfn: number, endPfn: number, stride: number): [number, number] {
+  /** isolateFreepagesBlock()'s pfn where the scan stopped (a field: no pair made per pageblock) */
+  private freeScanStop = 0
+
+  /** isolate_freepages_block(): returns the pages isolated; the pfn where the scan stopped in freeScanStop */
+  private isolateFreepagesBlock(cc: CompactControl, startPfn: number, endPfn: number, stride: number): number {
     const m = this.model
     const map = m.memMap
     const base = m.basePfn
@@ -1043,7 +1047,8 @@ export class Compactor {
     this.events?.emit({ name: 'mm_compaction_isolate_freepages', startPfn, endPfn: pfn, nrScanned, nrTaken: total })
     cc.totalFreeScanned += nrScanned
     this.count('compact_isolated', total)
-    return [total, pfn]
+    this.freeScanStop = pfn
+    return total
   }
 
   /**
@@ -1109,8 +1114,8 @@ export class Compactor {
       if (!this.pageblockPfnToPage(blockStart, blockEnd)) continue
       if (!this.suitableMigrationTarget(cc, blockStart)) continue
       if (!cc.ignoreSkipHint && m.getPageblockSkip(blockStart)) continue
-      const [nrIsolated, stopped] = this.isolateFreepagesBlock(cc, isolateStart, blockEnd, stride)
-      isolateStart = stopped
+      const nrIsolated = this.isolateFreepagesBlock(cc, isolateStart, blockEnd, stride)
+      isolateStart = this.freeScanStop
       if (isolateStart === blockEnd) {
         // update_pageblock_skip
         m.setPageblockSkip(blockStart, true)
