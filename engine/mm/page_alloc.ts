@@ -148,7 +148,15 @@ export function nextPageOfKind(map: Uint8Array, w: { words: Uint32Array; shift: 
   const pattern = kind * 0x01010101
   const kEnd = Math.min(words.length, (end - shift) >> 2)
   let k = (i - shift) >> 2
-  // a word holds the byte when (w ^ pattern) has a zero byte
+  // a word holds the byte when (w ^ pattern) has a zero byte: four words a step while none does,
+  // then word by word
+  for (; k + 4 <= kEnd; k += 4) {
+    const a = words[k]! ^ pattern
+    const b = words[k + 1]! ^ pattern
+    const c = words[k + 2]! ^ pattern
+    const d = words[k + 3]! ^ pattern
+    if (((((a - 0x01010101) & ~a) | ((b - 0x01010101) & ~b) | ((c - 0x01010101) & ~c) | ((d - 0x01010101) & ~d)) & 0x80808080) !== 0) break
+  }
   for (; k < kEnd; k++) {
     const x = words[k]! ^ pattern
     if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break
