@@ -41,6 +41,7 @@ import { PAGE_ALLOC_COSTLY_ORDER } from './mmzone.ts'
 import { PageAllocator, ALLOC_CMA, ALLOC_WMARK_MASK, ALLOC_WMARK_LOW } from './page_alloc.ts'
 import { PageKind, isFreeHead, headOrder, freeHeadMt, freeHead, HUGETLB_HEAD, FOLIO_HEAD, fillPages } from './page.ts'
 import { fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61 } from '../metrics/fragmentation.ts'
+import { bootModel } from './memblock.ts'
 
 /** COMPACT_CLUSTER_MAX = SWAP_CLUSTER_MAX */
 export const COMPACT_CLUSTER_MAX = 32
@@ -427,6 +428,7 @@ export class Compactor {
     this.extfragThreshold = opts.extfragThreshold ?? 500
     this.events = opts.events ?? null
     this.plain = opts.plain ?? false
+    keepShapes()
   }
 
   /** CompactOptions.plain */
@@ -1535,4 +1537,32 @@ function freeBlocks(z: Zone): number[] {
 const RANK: CompactResult[] = ['not_suitable_zone', 'skipped', 'deferred', 'no_suitable_page', 'continue', 'complete', 'partial_skipped', 'contended', 'success']
 function rank(r: CompactResult): number {
   return RANK.indexOf(r)
+}
+
+/**
+ * A small compacted model kept for the life of the process (made on the first Compactor), so that
+ * the hidden classes of the model's objects (model, zones, free areas, allocator, pcp lists,
+ * compactor, compact_control, target lists) outlive the models a caller builds and drops. V8 keeps
+ * a hidden class only while some object has it: when the last model of a run became garbage, the
+ * next collection took its classes with it and threw away every compiled function that checks them
+ * ("weak objects" in --trace-deopt: the free and migrate scanners, migration, the pcp frees), and
+ * the next model's compaction ran unoptimized at first (the benchmark's first 64 GiB run, 1.5×).
+ */
+let shapes: unknown[] | null = null
+
+function keepShapes(): void {
+  if (shapes) return
+  shapes = []
+  // four pageblocks: the low two every other page in use, the high two a page in use each
+  const { model, allocator } = bootModel({ pageSize: 4096, pageblockOrder: 9, nrOrders: 11 }, [{ name: 'Normal', startPfn: 0, spanned: 4 * 512 }])
+  const zone = model.zones[0]!
+  zone.pcpHigh = 64
+  zone.pcpBatch = 8
+  const used: number[] = []
+  for (let r = allocator.allocPages({ order: 0, gfp: 'movable', kind: PageKind.ANON }); r; r = allocator.allocPages({ order: 0, gfp: 'movable', kind: PageKind.ANON })) used.push(r.pfn)
+  for (const p of used) if ((p >= 1024 && p % 512 !== 0) || (p < 1024 && p % 2 === 1)) allocator.freePages(p, 0)
+  const c = new Compactor(allocator)
+  const cc = c.fullControl(zone)
+  c.compactZone(cc)
+  shapes.push(model, allocator, c, cc, new PerOrderFreePages(11))
 }
