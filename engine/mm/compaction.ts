@@ -41,6 +41,7 @@ import { PAGE_ALLOC_COSTLY_ORDER } from './mmzone.ts'
 import { PageAllocator, ALLOC_CMA, ALLOC_WMARK_MASK, ALLOC_WMARK_LOW } from './page_alloc.ts'
 import { PageKind, isFreeHead, headOrder, freeHeadMt, freeHead, HUGETLB_HEAD, FOLIO_HEAD, fillPages } from './page.ts'
 import { fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61 } from '../metrics/fragmentation.ts'
+import { bootModel } from './memblock.ts'
 
 /** COMPACT_CLUSTER_MAX = SWAP_CLUSTER_MAX */
 export const COMPACT_CLUSTER_MAX = 32
@@ -81,6 +82,20 @@ export type CompactionEvent =
   | { name: 'mm_compaction_end'; zone: string; zoneStart: number; migratePfn: number; freePfn: number; zoneEnd: number; sync: boolean; status: CompactResult }
   | { name: 'mm_compaction_deferred'; zone: string; order: number; considered: number; deferShift: number }
   | { name: 'mm_compaction_suitable'; zone: string; order: number; ret: CompactResult }
+
+/**
+ * DEFAULT_STRATEGY with `s`'s fields, every field written by this one literal in one order (not
+ * by spreading: see allocPolicy in page_alloc.ts)
+ */
+export function compactStrategy(s: Partial<CompactStrategy> = {}): CompactStrategy {
+  const d = DEFAULT_STRATEGY
+  return {
+    fastIsolateFreepages: 'fastIsolateFreepages' in s ? s.fastIsolateFreepages! : d.fastIsolateFreepages,
+    fastFindMigrateblock: 'fastFindMigrateblock' in s ? s.fastFindMigrateblock! : d.fastFindMigrateblock,
+    honourSkipBits: 'honourSkipBits' in s ? s.honourSkipBits! : d.honourSkipBits,
+    scanUnmovableForSmallOrders: 'scanUnmovableForSmallOrders' in s ? s.scanUnmovableForSmallOrders! : d.scanUnmovableForSmallOrders,
+  }
+}
 
 export interface EventSink {
   emit(e: CompactionEvent): void
@@ -227,6 +242,16 @@ export class PfnList {
   /** the i-th isolated page */
   at(i: number): number {
     return this.items[i]!
+  }
+
+  /** push(pfn), push(pfn + 1), …, push(pfn + k − 1) */
+  pushRun(pfn: number, k: number): void {
+    if (this.n + k > this.items.length || pfn + k - 1 > 0x7fffffff) {
+      for (let i = 0; i < k; i++) this.push(pfn + i)
+      return
+    }
+    const items = this.items
+    for (let i = 0; i < k; i++) items[this.n++] = pfn + i
   }
 
   push(pfn: number): void {
@@ -398,11 +423,12 @@ export class Compactor {
   constructor(alloc: PageAllocator, opts: CompactOptions = {}) {
     this.alloc = alloc
     this.model = alloc.model
-    this.strategy = { ...DEFAULT_STRATEGY, ...opts.strategy }
+    this.strategy = compactStrategy(opts.strategy)
     this.unevictableAllowed = opts.unevictableAllowed ?? true
     this.extfragThreshold = opts.extfragThreshold ?? 500
     this.events = opts.events ?? null
     this.plain = opts.plain ?? false
+    keepShapes()
   }
 
   /** CompactOptions.plain */
@@ -812,7 +838,17 @@ export class Compactor {
     // cc->nr_migratepages, kept here while the loop runs
     let nrMigrate = cc.nrMigratepages
     // the pages this call isolated, to put back on a failure (only when skipping on failure)
-    const isolatedHere: number[] = []
+    // (only counted: they are the newest of cc->migratepages; no array made per call)
+    let isolatedHere = 0
+    // fast path: four pages at a time where a word of the map holds four pages isolated as they
+    // come (anonymous pages; page-cache pages too with __GFP_FS), as the loop below would take
+    // them one by one. Not when skipping on failure (isolatedHere), nor with pageblocks of fewer
+    // than four pages (the pageblock-start test below runs for the first page of the four only)
+    const words = !this.plain && !skipOnFailure && pbPages >= 4 ? this.words() : null
+    const quadWords = words ? words.words : null
+    const quadShift = words ? words.shift : 0
+    const quadMask = cc.gfpFs ? 0xfefefefe | 0 : -1
+    const quadWant = PageKind.ANON * 0x01010101
     for (; lowPfn < endPfn; lowPfn++) {
       if (skipOnFailure && lowPfn >= nextSkipPfn) {
         if (nrIsolated) break
@@ -826,7 +862,23 @@ export class Compactor {
         }
         validPage = lowPfn
       }
-      const b = map[lowPfn - base]!
+      const idx = lowPfn - base
+      if (quadWords && ((idx - quadShift) & 3) === 0 && (lowPfn & 3) === 0 && lowPfn + 4 <= endPfn && (rescan || nrMigrate + 4 <= COMPACT_CLUSTER_MAX)) {
+        const k = (idx - quadShift) >> 2
+        if (k < quadWords.length && (quadWords[k]! & quadMask) === quadWant) {
+          migratepages.pushRun(lowPfn, 4)
+          nrScanned += 3
+          nrIsolated += 4
+          nrMigrate += 4
+          if (nrMigrate >= COMPACT_CLUSTER_MAX && !rescan) {
+            lowPfn += 4
+            break
+          }
+          lowPfn += 3
+          continue
+        }
+      }
+      const b = map[idx]!
       let ok = false
       let folioPages = 1
       if (b & 0x80) {
@@ -856,7 +908,7 @@ export class Compactor {
       } else if (b === PageKind.MOVABLE_OPS) ok = true
       if (ok) {
         migratepages.push(lowPfn)
-        if (skipOnFailure) isolatedHere.push(lowPfn)
+        if (skipOnFailure) isolatedHere++
         if (folioPages > 1) {
           // the whole folio is taken off the LRU: its tail pages count as scanned
           lowPfn += folioPages - 1
@@ -874,9 +926,9 @@ export class Compactor {
       if (!skipOnFailure) continue
       if (nrIsolated) {
         // we cannot form the cc->order block anyway: put back what this chunk isolated
-        cc.migratepages.length -= isolatedHere.length
+        cc.migratepages.length -= isolatedHere
         nrMigrate -= nrIsolated
-        isolatedHere.length = 0
+        isolatedHere = 0
         nrIsolated = 0
       }
       if (lowPfn < nextSkipPfn) {
@@ -934,8 +986,11 @@ export class Compactor {
     return 1 << order
   }
 
-  /** isolate_freepages_block(): returns [isolated, pfn where the scan stopped] */
-  private isolateFreepagesBlock(cc: CompactControl, startPfn: number, endPfn: number, stride: number): [number, number] {
+  /** isolateFreepagesBlock()'s pfn where the scan stopped (a field: no pair made per pageblock) */
+  private freeScanStop = 0
+
+  /** isolate_freepages_block(): returns the pages isolated; the pfn where the scan stopped in freeScanStop */
+  private isolateFreepagesBlock(cc: CompactControl, startPfn: number, endPfn: number, stride: number): number {
     const m = this.model
     const map = m.memMap
     const base = m.basePfn
@@ -994,7 +1049,8 @@ export class Compactor {
     this.events?.emit({ name: 'mm_compaction_isolate_freepages', startPfn, endPfn: pfn, nrScanned, nrTaken: total })
     cc.totalFreeScanned += nrScanned
     this.count('compact_isolated', total)
-    return [total, pfn]
+    this.freeScanStop = pfn
+    return total
   }
 
   /**
@@ -1060,8 +1116,8 @@ export class Compactor {
       if (!this.pageblockPfnToPage(blockStart, blockEnd)) continue
       if (!this.suitableMigrationTarget(cc, blockStart)) continue
       if (!cc.ignoreSkipHint && m.getPageblockSkip(blockStart)) continue
-      const [nrIsolated, stopped] = this.isolateFreepagesBlock(cc, isolateStart, blockEnd, stride)
-      isolateStart = stopped
+      const nrIsolated = this.isolateFreepagesBlock(cc, isolateStart, blockEnd, stride)
+      isolateStart = this.freeScanStop
       if (isolateStart === blockEnd) {
         // update_pageblock_skip
         m.setPageblockSkip(blockStart, true)
@@ -1481,4 +1537,32 @@ function freeBlocks(z: Zone): number[] {
 const RANK: CompactResult[] = ['not_suitable_zone', 'skipped', 'deferred', 'no_suitable_page', 'continue', 'complete', 'partial_skipped', 'contended', 'success']
 function rank(r: CompactResult): number {
   return RANK.indexOf(r)
+}
+
+/**
+ * A small compacted model kept for the life of the process (made on the first Compactor), so that
+ * the hidden classes of the model's objects (model, zones, free areas, allocator, pcp lists,
+ * compactor, compact_control, target lists) outlive the models a caller builds and drops. V8 keeps
+ * a hidden class only while some object has it: when the last model of a run became garbage, the
+ * next collection took its classes with it and threw away every compiled function that checks them
+ * ("weak objects" in --trace-deopt: the free and migrate scanners, migration, the pcp frees), and
+ * the next model's compaction ran unoptimized at first (the benchmark's first 64 GiB run, 1.5×).
+ */
+let shapes: unknown[] | null = null
+
+function keepShapes(): void {
+  if (shapes) return
+  shapes = []
+  // four pageblocks: the low two every other page in use, the high two a page in use each
+  const { model, allocator } = bootModel({ pageSize: 4096, pageblockOrder: 9, nrOrders: 11 }, [{ name: 'Normal', startPfn: 0, spanned: 4 * 512 }])
+  const zone = model.zones[0]!
+  zone.pcpHigh = 64
+  zone.pcpBatch = 8
+  const used: number[] = []
+  for (let r = allocator.allocPages({ order: 0, gfp: 'movable', kind: PageKind.ANON }); r; r = allocator.allocPages({ order: 0, gfp: 'movable', kind: PageKind.ANON })) used.push(r.pfn)
+  for (const p of used) if ((p >= 1024 && p % 512 !== 0) || (p < 1024 && p % 2 === 1)) allocator.freePages(p, 0)
+  const c = new Compactor(allocator)
+  const cc = c.fullControl(zone)
+  c.compactZone(cc)
+  shapes.push(model, allocator, c, cc, new PerOrderFreePages(11))
 }

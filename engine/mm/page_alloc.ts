@@ -54,6 +54,23 @@ export interface AllocPolicy {
 
 export const DEFAULT_POLICY: AllocPolicy = { fallback: '6.1', watermarkBoostFactor: 15000, mobilityDisabled: false, pcpCpu: -1, kernel: 6001 }
 
+/**
+ * DEFAULT_POLICY with `p`'s fields, every field written by this one literal in one order. Not
+ * `{ ...DEFAULT_POLICY, ...p }`: objects made by spreading got a new hidden class after a few
+ * models in one process (the 5th 64 GiB compaction of the benchmark), and every compiled
+ * function that reads the policy on a hot path (the free scanner, the pcp frees) was thrown away.
+ */
+export function allocPolicy(p: Partial<AllocPolicy> = {}): AllocPolicy {
+  const d = DEFAULT_POLICY
+  return {
+    fallback: 'fallback' in p ? p.fallback! : d.fallback,
+    watermarkBoostFactor: 'watermarkBoostFactor' in p ? p.watermarkBoostFactor! : d.watermarkBoostFactor,
+    mobilityDisabled: 'mobilityDisabled' in p ? p.mobilityDisabled! : d.mobilityDisabled,
+    pcpCpu: 'pcpCpu' in p ? p.pcpCpu! : d.pcpCpu,
+    kernel: 'kernel' in p ? p.kernel! : d.kernel,
+  }
+}
+
 /** "6.12.117+deb12-amd64" → 6012; null or unreadable → 6001 (the rules the model started from). */
 export function kernelVersionCode(release: string | null): number {
   const m = release ? /^(\d+)\.(\d+)/.exec(release) : null
@@ -131,13 +148,46 @@ export function nextPageOfKind(map: Uint8Array, w: { words: Uint32Array; shift: 
   const pattern = kind * 0x01010101
   const kEnd = Math.min(words.length, (end - shift) >> 2)
   let k = (i - shift) >> 2
-  // a word holds the byte when (w ^ pattern) has a zero byte
+  // a word holds the byte when (w ^ pattern) has a zero byte: four words a step while none does,
+  // then word by word
+  for (; k + 4 <= kEnd; k += 4) {
+    const a = words[k]! ^ pattern
+    const b = words[k + 1]! ^ pattern
+    const c = words[k + 2]! ^ pattern
+    const d = words[k + 3]! ^ pattern
+    if (((((a - 0x01010101) & ~a) | ((b - 0x01010101) & ~b) | ((c - 0x01010101) & ~c) | ((d - 0x01010101) & ~d)) & 0x80808080) !== 0) break
+  }
   for (; k < kEnd; k++) {
     const x = words[k]! ^ pattern
     if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break
   }
   for (i = shift + (k << 2); i < end; i++) if (map[i] === kind) return i
   return end
+}
+
+/**
+ * The PCP pages of map indices [start, end) in PFN order (pfn = index + base), a word at a time:
+ * `hi` the first pfns of the whole pageblocks of PCP pages (THP-order pcp entries), `pages` the
+ * others. A function of its own (a loop over the whole zone, run once per model) so that V8
+ * compiles the loop by itself, without the cold code around it.
+ */
+export function pcpPagesOf(map: Uint8Array, start: number, end: number, base: number, pb: number): { pages: number[]; hi: number[] } {
+  const pages: number[] = []
+  const hi: number[] = []
+  const w = mapWords(map)
+  for (let i = nextPageOfKind(map, w, start, end, PageKind.PCP); i < end; i = nextPageOfKind(map, w, i + 1, end, PageKind.PCP)) {
+    const p = i + base
+    if (p % pb === 0 && i + pb <= end && wholeBlockOfKind(map, i, pb, PageKind.PCP)) {
+      hi.push(p)
+      i += pb - 1
+    } else pages.push(p)
+  }
+  return { pages, hi }
+}
+
+function wholeBlockOfKind(map: Uint8Array, i: number, n: number, kind: number): boolean {
+  for (let q = i; q < i + n; q++) if (map[q] !== kind) return false
+  return true
 }
 
 /**
@@ -178,8 +228,12 @@ export class PcpList {
 
   /** the k oldest pages leave the list */
   drop(k: number): void {
-    this.head += Math.min(k, this.length)
-    if (this.head === this.tail) this.head = this.tail = 0
+    // no stores in a branch: a bulk free that empties the list (first seen on a big zone, after
+    // V8 has compiled this from the smaller ones) then needs no feedback the compiled code lacks
+    const head = this.head + Math.min(k, this.tail - this.head)
+    const empty = head === this.tail
+    this.head = empty ? 0 : head
+    this.tail = empty ? 0 : this.tail
   }
 
   *[Symbol.iterator](): IterableIterator<number> {
@@ -215,7 +269,7 @@ export class PageAllocator {
 
   constructor(model: MemoryModel, policy: Partial<AllocPolicy> = {}, events = new VmEvents()) {
     this.model = model
-    this.policy = { ...DEFAULT_POLICY, ...policy }
+    this.policy = allocPolicy(policy)
     this.events = events
   }
 
@@ -389,75 +443,68 @@ export class PageAllocator {
    * CPUs' pages stay until a drain. Whole aligned pageblocks of PCP pages are THP-order pcp entries.
    */
   pcpLists(zone: Zone): PcpList[] {
-    let lists = this.pcp.get(zone)
-    if (!lists) {
-      const l: number[] = []
-      const other: number[][] = zone.pcpCpus.map(() => [])
-      const hi: number[] = []
-      const m = this.model
-      const pb = m.pageblockNrPages
-      const map = m.memMap
-      const endIdx = zone.endPfn - m.basePfn
-      const old: number[] = []
-      const tools = this.toolPages?.pfns
-      const toolList: number[] = []
-      const w = mapWords(map)
-      for (let i = nextPageOfKind(map, w, zone.startPfn - m.basePfn, endIdx, PageKind.PCP); i < endIdx; i = nextPageOfKind(map, w, i + 1, endIdx, PageKind.PCP)) {
-        const p = i + m.basePfn
-        if (p % pb === 0 && p + pb <= zone.endPfn) {
-          let all = true
-          for (let q = p; q < p + pb; q++) if (m.memMap[q - m.basePfn] !== PageKind.PCP) { all = false; break }
-          if (all) {
-            hi.push(p)
-            i += pb - 1
-            continue
-          }
-        }
-        if (tools?.has(p)) toolList.push(p)
-        else old.push(p)
-      }
-      const run = this.runningCpu(zone)
-      // the CPU whose list takes the capture's tools' pages (zone.pcpCpus index)
-      let toolCi = -1
-      if (toolList.length && run >= 0) {
-        const want = this.toolPages!.cpu
-        toolCi = want >= 0 ? zone.pcpCpus.findIndex((c) => c.cpu === want) : zone.pcpCpus.reduce((b, c, i) => (c.cpu < zone.pcpCpus[b]!.cpu ? i : b), 0)
-      }
-      if (toolCi < 0) old.push(...toolList)
-      if (run >= 0) {
-        // Which page sits on which CPU's list is not captured. A CPU's list holds what that CPU
-        // freed, and one task's frees look alike: the workload's freed anonymous pages lie a few
-        // in each block among LRU pages, kernel frees cluster in the unmovable blocks. So the
-        // pages are ranked by how many pcp pages their pageblock holds (fewest first) and dealt
-        // out in that order, the CPU holding the most pages first.
-        const ranked = rankByBlockCount(old, pb)
-        const order = zone.pcpCpus.map((c, i) => i).sort((a, b) => zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
-        let k = 0
-        for (const ci of order) {
-          const take = ci === order[order.length - 1] ? ranked.length - k : Math.min(ranked.length - k, zone.pcpCpus[ci]!.count)
-          const dest = ci === run ? l : other[ci]!
-          for (let j = 0; j < take; j++) dest.push(ranked[k + j]!)
-          k += take
-        }
-        if (l.length > 1) l.sort((a, b) => a - b)
-        // The order a list's pages were freed in (its age order, which decay_pcp_high trims from
-        // the oldest end) is not captured either. A task's frees are spread over its memory (the
-        // x86-2G-s23 runs: the decay gave back about half of every block's pcp pages, whatever
-        // their density), so each other CPU's list is aged in an order spread evenly over the PFNs
-        // (a fixed multiplicative hash), never block by block.
-        for (const o of other) if (o.length > 1) sortBySpreadKey(o)
-        // the capture's tools' pages, freed after the capture: the newest on their CPU's list
-        if (toolCi >= 0) (toolCi === run ? l : other[toolCi]!).push(...toolList)
-      } else other.push(old)
-      const limits = run >= 0 ? zone.pcpCpus[run]! : null
-      this.pcpLimits.set(zone, { high: limits && limits.high > 0 ? limits.high : zone.pcpHigh, batch: limits && limits.batch > 0 ? limits.batch : zone.pcpBatch })
-      this.pcpOther.set(zone, other)
-      this.pcpHighOrder.set(zone, hi)
-      zone.pcpPages = l.length + other.reduce((n, x) => n + x.length, 0) + hi.length * pb
-      lists = [new PcpList(), new PcpList(), new PcpList()]
-      for (const p of l) lists[this.pcpIndex(m.getPageblockMigratetype(p))]!.push(p)
-      this.pcp.set(zone, lists)
+    // the lookup alone, called on every free: the build, run once per zone of each model, is a
+    // function of its own, so that V8's code for this one never holds the build's feedback (the
+    // arrays of a new model's build have other element kinds: "wrong map", and the lookup ran
+    // unoptimized for a while after every new model)
+    return this.pcp.get(zone) ?? this.buildPcpLists(zone)
+  }
+
+  /** pcpLists() of a zone the first time: the running CPU's share of the model's PCP pages */
+  private buildPcpLists(zone: Zone): PcpList[] {
+    const l: number[] = []
+    const other: number[][] = zone.pcpCpus.map(() => [])
+    const m = this.model
+    const pb = m.pageblockNrPages
+    const tools = this.toolPages?.pfns
+    const toolList: number[] = []
+    const { pages, hi } = pcpPagesOf(m.memMap, zone.startPfn - m.basePfn, zone.endPfn - m.basePfn, m.basePfn, pb)
+    let old = pages
+    if (tools?.size) {
+      old = []
+      for (const p of pages) (tools.has(p) ? toolList : old).push(p)
     }
+    const run = this.runningCpu(zone)
+    // the CPU whose list takes the capture's tools' pages (zone.pcpCpus index)
+    let toolCi = -1
+    if (toolList.length && run >= 0) {
+      const want = this.toolPages!.cpu
+      toolCi = want >= 0 ? zone.pcpCpus.findIndex((c) => c.cpu === want) : zone.pcpCpus.reduce((b, c, i) => (c.cpu < zone.pcpCpus[b]!.cpu ? i : b), 0)
+    }
+    if (toolCi < 0) old.push(...toolList)
+    if (run >= 0) {
+      // Which page sits on which CPU's list is not captured. A CPU's list holds what that CPU
+      // freed, and one task's frees look alike: the workload's freed anonymous pages lie a few
+      // in each block among LRU pages, kernel frees cluster in the unmovable blocks. So the
+      // pages are ranked by how many pcp pages their pageblock holds (fewest first) and dealt
+      // out in that order, the CPU holding the most pages first.
+      const ranked = rankByBlockCount(old, pb)
+      const order = zone.pcpCpus.map((c, i) => i).sort((a, b) => zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
+      let k = 0
+      for (const ci of order) {
+        const take = ci === order[order.length - 1] ? ranked.length - k : Math.min(ranked.length - k, zone.pcpCpus[ci]!.count)
+        const dest = ci === run ? l : other[ci]!
+        for (let j = 0; j < take; j++) dest.push(ranked[k + j]!)
+        k += take
+      }
+      if (l.length > 1) l.sort((a, b) => a - b)
+      // The order a list's pages were freed in (its age order, which decay_pcp_high trims from
+      // the oldest end) is not captured either. A task's frees are spread over its memory (the
+      // x86-2G-s23 runs: the decay gave back about half of every block's pcp pages, whatever
+      // their density), so each other CPU's list is aged in an order spread evenly over the PFNs
+      // (a fixed multiplicative hash), never block by block.
+      for (const o of other) if (o.length > 1) sortBySpreadKey(o)
+      // the capture's tools' pages, freed after the capture: the newest on their CPU's list
+      if (toolCi >= 0) (toolCi === run ? l : other[toolCi]!).push(...toolList)
+    } else other.push(old)
+    const limits = run >= 0 ? zone.pcpCpus[run]! : null
+    this.pcpLimits.set(zone, { high: limits && limits.high > 0 ? limits.high : zone.pcpHigh, batch: limits && limits.batch > 0 ? limits.batch : zone.pcpBatch })
+    this.pcpOther.set(zone, other)
+    this.pcpHighOrder.set(zone, hi)
+    zone.pcpPages = l.length + other.reduce((n, x) => n + x.length, 0) + hi.length * pb
+    const lists = [new PcpList(), new PcpList(), new PcpList()]
+    for (const p of l) lists[this.pcpIndex(m.getPageblockMigratetype(p))]!.push(p)
+    this.pcp.set(zone, lists)
     return lists
   }
 

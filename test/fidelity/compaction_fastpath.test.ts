@@ -4,7 +4,8 @@
  * the same models before, the same free lists (in list order), page map, pageblock bits, per-cpu
  * lists, /proc/vmstat counters, tracepoint events, scanner timeline and results after — for full
  * compaction on the capture's release and on the other accounting (before / from 6.4), async and
- * sync-light direct compaction, and proactive compaction; and on the fragmented synthetic machine
+ * sync-light direct compaction, proactive compaction, and full compaction without __GFP_FS (the
+ * migrate scanner's four-page step then takes anonymous pages only); and on the fragmented synthetic machine
  * of `npm run bench -- --only compaction` (bench/compaction.ts) at 4 GiB, whose full compaction
  * runs the fast path's bulk frees on long runs of migrated pages.
  */
@@ -37,6 +38,8 @@ const SCENARIOS: Record<string, Scenario> = {
     return [c.tryToCompactPages(4, 'async'), c.tryToCompactPages(4, 'sync-light'), c.tryToCompactPages(4, 'sync-light')]
   },
   'proactive compaction (proactiveness 100)': (c) => c.proactiveCompactNode(0, 100),
+  'full compaction of every zone without __GFP_FS (page-cache pages are not isolated)': (c) =>
+    c.model.zones.filter((z) => z.managed > 0).map((z) => c.compactZone(c.control(z, -1, 'sync', { wholeZone: true, ignoreSkipHint: true, gfpFs: false }))),
 }
 
 /** Allocate movable blocks of `order` while any zone has a free block of that order or above, so direct compaction has work. */
