@@ -849,6 +849,14 @@ export class Compactor {
     const quadShift = words ? words.shift : 0
     const quadMask = cc.gfpFs ? 0xfefefefe | 0 : -1
     const quadWant = PageKind.ANON * 0x01010101
+    // the page kinds the loop tests, in locals (a const enum read across modules is a property load
+    // when each file is compiled on its own, as tsx does)
+    const kPinned: number = PageKind.PINNED
+    const kFile: number = PageKind.FILE
+    const kUnevictable: number = PageKind.UNEVICTABLE
+    const kWriteback: number = PageKind.WRITEBACK
+    const kMovableOps: number = PageKind.MOVABLE_OPS
+    const gfpFs = cc.gfpFs
     for (; lowPfn < endPfn; lowPfn++) {
       if (skipOnFailure && lowPfn >= nextSkipPfn) {
         if (nrIsolated) break
@@ -900,12 +908,12 @@ export class Compactor {
           if (countSkipped) nrScanned += (1 << (b & 0x0f)) - 1
         }
       } else if (LRU_KINDS[b]) {
-        if (b === PageKind.PINNED) ok = false // anon page with an extra reference: refcount − 1 > mapcount
-        else if (b === PageKind.FILE && !cc.gfpFs) ok = false
-        else if (b === PageKind.UNEVICTABLE && !this.unevictableAllowed) ok = false
-        else if (b === PageKind.WRITEBACK && asyncMigrate) ok = false
+        if (b === kPinned) ok = false // anon page with an extra reference: refcount − 1 > mapcount
+        else if (b === kFile && !gfpFs) ok = false
+        else if (b === kUnevictable && !this.unevictableAllowed) ok = false
+        else if (b === kWriteback && asyncMigrate) ok = false
         else ok = true
-      } else if (b === PageKind.MOVABLE_OPS) ok = true
+      } else if (b === kMovableOps) ok = true
       if (ok) {
         migratepages.push(lowPfn)
         if (skipOnFailure) isolatedHere++
@@ -1007,6 +1015,7 @@ export class Compactor {
     const zone = cc.zone
     const freepages = cc.freepages
     const nrMigratepages = cc.nrMigratepages
+    const isolatedFree: number = PageKind.ISOLATED_FREE
     for (; pfn < endPfn; pfn += stride) {
       if (words) {
         const i = nextPageMarked(map, words, pfn - base, endPfn - base, headMask)
@@ -1035,7 +1044,7 @@ export class Compactor {
       const isolated = this.isolateFreePage(zone, pfn, order)
       if (!isolated) break
       // split_map_pages(): the block becomes order-0 targets, lowest PFN first
-      fillPages(map, PageKind.ISOLATED_FREE, pfn - base, pfn - base + isolated)
+      fillPages(map, isolatedFree, pfn - base, pfn - base + isolated)
       freepages.addBlock(pfn, isolated)
       nrScanned += isolated - 1
       total += isolated
@@ -1168,6 +1177,7 @@ export class Compactor {
     const n = list.length
     const freepages = cc.freepages
     const waitWriteback = cc.mode === 'sync'
+    const writeback: number = PageKind.WRITEBACK
     if (batch) {
       // the targets a run at a time (FreePageList.takeRun: consecutive pages of one block)
       let dst = 0
@@ -1176,7 +1186,7 @@ export class Compactor {
         const src = list.at(i)
         const kind = map[src - base]!
         // a page under writeback fails in sync-light (it would have to wait), migrates in sync
-        if (kind === PageKind.WRITEBACK && !waitWriteback) {
+        if (kind === writeback && !waitWriteback) {
           failed++
           continue
         }
@@ -1205,7 +1215,7 @@ export class Compactor {
         const src = list.at(i)
         const kind = map[src - base]!
         // a page under writeback fails in sync-light (it would have to wait), migrates in sync
-        if (kind === PageKind.WRITEBACK && !waitWriteback) {
+        if (kind === writeback && !waitWriteback) {
           failed++
           continue
         }

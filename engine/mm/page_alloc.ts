@@ -175,9 +175,10 @@ export function pcpPagesOf(map: Uint8Array, start: number, end: number, base: nu
   const pages: number[] = []
   const hi: number[] = []
   const w = mapWords(map)
-  for (let i = nextPageOfKind(map, w, start, end, PageKind.PCP); i < end; i = nextPageOfKind(map, w, i + 1, end, PageKind.PCP)) {
+  const pcp: number = PageKind.PCP
+  for (let i = nextPageOfKind(map, w, start, end, pcp); i < end; i = nextPageOfKind(map, w, i + 1, end, pcp)) {
     const p = i + base
-    if (p % pb === 0 && i + pb <= end && wholeBlockOfKind(map, i, pb, PageKind.PCP)) {
+    if (p % pb === 0 && i + pb <= end && wholeBlockOfKind(map, i, pb, pcp)) {
       hi.push(p)
       i += pb - 1
     } else pages.push(p)
@@ -640,6 +641,7 @@ export class PageAllocator {
     const isolate = mts.isolate
     const unmovable = mts.unmovable
     const reclaimable = mts.reclaimable
+    const pcpKind: number = PageKind.PCP
     for (let i = 0; i < n; i++) {
       const pfn = pfns[i]!
       const mt = pbMt[(pfn - base) >> pbOrder]!
@@ -648,7 +650,7 @@ export class PageAllocator {
         continue
       }
       const pindex = mt === unmovable ? 0 : mt === reclaimable ? 2 : 1
-      map[pfn - base] = PageKind.PCP
+      map[pfn - base] = pcpKind
       ;(pindex === 0 ? l0 : pindex === 1 ? l1 : l2).push(pfn)
       // zone.pcpPages grows by `freed` at the end (free_pcppages_bulk only subtracts)
       freed++
@@ -740,6 +742,7 @@ export class PageAllocator {
     let pushed = 0
     let runEnd = 0
     let runEndPfn = 0
+    const buddyTail: number = PageKind.BUDDY_TAIL
     for (let i = 0; i < n;) {
       let pfn = pfns.at(i)
       if (i >= runEnd) {
@@ -758,7 +761,7 @@ export class PageAllocator {
       i += pages
       const mt = pbMt[(pfn - base) >> pbOrder]!
       const mergeable = mt === unmovable || mt === movable || mt === reclaimable
-      fillPages(map, PageKind.BUDDY_TAIL, pfn - base, pfn - base + pages)
+      fillPages(map, buddyTail, pfn - base, pfn - base + pages)
       while (order < maxOrder) {
         const buddy = pfn ^ (1 << order)
         if (buddy < zoneStart || buddy >= zoneEnd) break
@@ -775,7 +778,7 @@ export class PageAllocator {
           freeDelta -= 1 << order
           if (lmt === cma) cmaDelta -= 1 << order
         }
-        map[buddy - base] = PageKind.BUDDY_TAIL
+        map[buddy - base] = buddyTail
         pfn &= buddy
         order++
       }
