@@ -20,6 +20,17 @@ export interface CliStart {
   bareNodeMs: number[]
 }
 
+/**
+ * dist-cli/ brought up to date first (scripts/build-cli.mjs, as `npm install`'s prepare step and
+ * `npm run build` do): with a source edited after the last build, bin/buddyscope.mjs would run the
+ * TypeScript through tsx, and the bench would time that fallback instead of the command users run.
+ */
+export async function buildCli(log: (l: string) => void): Promise<void> {
+  const r = await runTimed(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs')])
+  if (r.code !== 0) throw new Error(`scripts/build-cli.mjs exited ${r.code}: ${r.stderr.trim().split('\n').slice(0, 2).join(' | ')}`)
+  log(`  dist-cli/ built (scripts/build-cli.mjs, as npm install does) in ${r.ms.toFixed(0)} ms`)
+}
+
 /** `buddyscope ARGS` with plain node; throws when it exits with another code than `want`. */
 export async function cli(args: string[], want = 0): Promise<ChildRun> {
   const r = await runTimed(process.execPath, [BIN, ...args])

@@ -42,7 +42,7 @@ import { benchCompactionSize, type CompactionBench } from './compaction.ts'
 import { benchUi, type UiBench } from './ui.ts'
 import { benchContig, type ContigBench } from './contig.ts'
 import { benchEnsemble, type EnsembleBench } from './ensemble.ts'
-import { benchCliStart, benchOwnCapture, OWN_CAPTURE, type CliStart, type OwnCapture } from './cli.ts'
+import { benchCliStart, benchOwnCapture, buildCli, OWN_CAPTURE, type CliStart, type OwnCapture } from './cli.ts'
 import { benchBundle, type BundleBench } from './bundle.ts'
 import { benchBigOpen, type BigOpenResult } from './bigopen.ts'
 
@@ -261,6 +261,10 @@ async function main(): Promise<void> {
   }
 
   // ---------------------------------------------------------------- part 6
+  // the ensemble and the CLI parts run the command as users have it: precompiled, built from these sources
+  if (want('ensemble') || want('cli')) {
+    await buildCli(log).catch((e: unknown) => log(`  dist-cli/ not built (${e instanceof Error ? e.message : String(e)}): the CLI figures time the tsx fallback`))
+  }
   let ensemble: EnsembleBench | null = null
   let ensembleError: string | null = null
   if (want('ensemble')) {
