@@ -32,8 +32,9 @@
  * Every release: pageblock_pfn_to_page() passes over a pageblock with a hole at either end
  * uncounted, and a zone whose top is not initialised yet (deferred_init=lazy) ends for both
  * scanners where its initialised part ends (zoneEnd).
+ * Migrated large folios and released targets of orders 1–3 go to the running CPU's per-order pcp
+ * lists (free_frozen_pages; PageAllocator.freeUnrefPage), larger ones to the buddy allocator.
  * Not modelled, and named in the what-if's assumptions: 6.10's freelist migratetype hygiene;
- * the per-order pcp lists (orders 1–3) that freed large folios and released targets go to;
  * compaction capture.
  */
 import type { MemoryModel, Zone } from './mmzone.ts'
@@ -1272,8 +1273,11 @@ export class Compactor {
    * fs-private data (mTHP split_failed +1 of its size), with no page of that batch migrated and
    * no free scan after it, while other large folios were split (mTHP split counters) and
    * compaction went on.
-   * A migrated source of order 0 goes through the per-cpu list; a larger one straight to the
-   * buddy allocator (the per-order pcp lists of orders 1–3 are not modelled).
+   * A migrated source of order 0 to PAGE_ALLOC_COSTLY_ORDER goes to the per-cpu list of its order
+   * (free_frozen_pages: 5.13+ keeps lists for orders 1–3), a larger one straight to the buddy
+   * allocator. The per-order lists are what keeps the last-migrated pageblocks broken on 6.18
+   * (fixtures/host-24G-k618-g: 4336 order-1, 731 order-2 and 40 order-3 folios migrated from the
+   * last fifth of the migrate scanner's walk are flagless whole folios in the after-capture).
    */
   private migrateFolios(cc: CompactControl, free: PerOrderFreePages): 'ok' | 'failed' | 'nomem' {
     const m = this.model
@@ -1302,7 +1306,9 @@ export class Compactor {
       if (pages > 1) {
         map.fill(PageKind.COMPOUND_TAIL, dst - base + 1, dst - base + pages)
         if (m.unsplittable.delete(src)) m.unsplittable.add(dst)
-        this.alloc.freePages(src, order)
+        // free_frozen_pages(): orders 1–3 on the running CPU's per-order pcp list, larger ones to the buddy allocator
+        if (order <= PAGE_ALLOC_COSTLY_ORDER) this.alloc.freeUnrefPage(src, cc.zone, order)
+        else this.alloc.freePages(src, order)
       } else this.alloc.freeUnrefPage(src, cc.zone)
       migrated += pages
     }
@@ -1353,9 +1359,8 @@ export class Compactor {
   }
 
   /**
-   * release_free_list() (6.9+): unused targets go back block by block, order 0 through the
-   * per-cpu list, larger blocks to the buddy allocator (free_frozen_pages puts orders 1–3 on
-   * per-order pcp lists, not modelled)
+   * release_free_list() (6.9+): unused targets go back block by block, orders 0–3 through the
+   * per-cpu list of their order (free_frozen_pages), larger blocks to the buddy allocator
    */
   private releaseFreeList(cc: CompactControl, free: PerOrderFreePages): void {
     const m = this.model
@@ -1365,7 +1370,8 @@ export class Compactor {
         this.alloc.freeUnrefPage(pfn, cc.zone)
       } else {
         m.memMap.fill(PageKind.KERNEL, pfn - m.basePfn, pfn - m.basePfn + 2 ** order)
-        this.alloc.freePages(pfn, order)
+        if (order <= PAGE_ALLOC_COSTLY_ORDER) this.alloc.freeUnrefPage(pfn, cc.zone, order)
+        else this.alloc.freePages(pfn, order)
       }
     }
     free.clear()

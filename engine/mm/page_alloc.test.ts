@@ -292,6 +292,67 @@ describe('per-cpu lists: one per pcp migratetype, the freed page\'s list drained
   })
 })
 
+describe('per-cpu lists of orders 1–3 (5.13+; what 6.9+ compaction frees its large folios to)', () => {
+  /**
+   * One CPU (high 3000, batch 63, high_min as given) on 6.18: 20 order-2 pages are freed first,
+   * then 9000 order-0 pages from Movable pageblocks, then order-2 pages one at a time until one
+   * triggers a bulk free.
+   */
+  function run(highMin: number) {
+    const { model, allocator } = small(65536)
+    const z = model.zones[0]!
+    z.pcpHigh = 3000
+    z.pcpBatch = 63
+    z.pcpCpus = [{ cpu: 0, count: 0, high: 3000, batch: 63, highMin }]
+    allocator.policy.kernel = 6018
+    const pcp = (p: number): boolean => model.memMap[p - model.basePfn] === PageKind.PCP
+    const order2: number[] = []
+    for (let i = 0; i < 600; i++) order2.push(allocator.allocPages({ order: 2, gfp: 'movable' })!.pfn)
+    const order0: number[] = []
+    for (let i = 0; i < 9000; i++) order0.push(allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn)
+    const early = order2.slice(0, 20)
+    for (const p of early) allocator.freeUnrefPage(p, z, 2)
+    const afterEarly = allocator.pcpCount(z)
+    for (const p of order0) allocator.freeUnrefPage(p, z)
+    const earlyKeptThroughOrder0 = early.every((p) => [0, 1, 2, 3].every((k) => pcp(p + k)))
+    let trigger = -1
+    let before = 0
+    for (let i = 20; i < order2.length; i++) {
+      before = allocator.pcpCount(z)
+      allocator.freeUnrefPage(order2[i]!, z, 2)
+      if (allocator.pcpCount(z) < before) { trigger = i; break }
+    }
+    expect(checkModel(model)).toEqual([])
+    expect(z.pcpPages).toBe(allocator.pcpCount(z))
+    return { model, allocator, z, early, afterEarly, earlyKeptThroughOrder0, trigger, before, pcp, order2 }
+  }
+
+  it('an order-2 page waits on its own list, which the order-0 frees\' bulk frees leave alone; the order-2 free that triggers one drains that list first, oldest first', () => {
+    const r = run(8000)
+    expect(r.afterEarly).toBe(80)
+    expect(r.earlyKeptThroughOrder0).toBe(true)
+    expect(r.trigger).toBeGreaterThan(20)
+    // the bulk started on the order-2 Movable list and took its oldest pages: the early ones, then
+    // on in the order they were freed (a prefix of the order-2 pages freed so far)
+    const gone = r.order2.slice(0, r.trigger + 1).map((p) => !r.pcp(p))
+    const k = gone.indexOf(false) < 0 ? gone.length : gone.indexOf(false)
+    expect(k).toBeGreaterThanOrEqual(20)
+    expect(gone.slice(k).some((g) => g)).toBe(false)
+    expect(k * 4).toBeGreaterThanOrEqual(Math.min(2016, (r.trigger + 1) * 4))
+  })
+
+  it('6.7+ free_high: two order 1–3 frees in a row with free_count at batch + high_min / 2 lower high by batch << 5 (to high_min at least) and return up to that many pages; with high_min above 2 × (batch << 5) it never happens (this machine\'s 6.18)', () => {
+    const lowMin = run(1000)
+    // the first order-2 free after the order-0 run only sets PCPF_PREV_FREE_HIGH_ORDER; the second frees
+    expect(lowMin.trigger).toBe(21)
+    expect(lowMin.before + 4 - lowMin.allocator.pcpCount(lowMin.z)).toBe(Math.min(lowMin.before + 4, 2016))
+    expect(lowMin.allocator.pcpState(lowMin.z).high).toBe(1000)
+    const highMin = run(8000)
+    expect(highMin.trigger).toBeGreaterThan(21)
+    expect(highMin.allocator.pcpState(highMin.z).high).toBe(3000)
+  })
+})
+
 describe('per-cpu lists: the capture\'s tools\' pages go on the list of the CPU the tools ran on', () => {
   /**
    * Two captured CPUs; the simulation runs on CPU 1 and frees a long run of pages (as a compaction

@@ -14,6 +14,12 @@
  * as in the 6.1 stable series, and an order 1–3 free after a run of frees returns the whole list,
  * the free_high path of `free_unref_page_commit`); the other CPUs (one list each) only return
  * theirs on a drain (`drain_all_pages`) or a decay.
+ * The running CPU also has the per-order lists of orders 1 to PAGE_ALLOC_COSTLY_ORDER (5.13+; pindex
+ * order × 3 + migratetype), which 6.9+ compaction fills with the large folios it migrated and the
+ * targets it did not use (`free_frozen_pages`): `free_pcppages_bulk` takes the freed page's list
+ * first and goes round the others in pindex order, so the bulk frees of order-0 pages (whose
+ * Movable list holds thousands) leave them, and only a bulk free that an order 1–3 free triggers
+ * drains them (6.7+'s free_high, which drains more, needs free_count at batch + high_min / 2).
  * The capture's tools' pages (MemoryModel.captureToolPages: mapped by the tools that read the
  * capture, freed when they exited) go on the list of the CPU the tools ran on (not recorded: the
  * lowest-numbered CPU), as its newest
@@ -85,6 +91,14 @@ export function fallbackRuleFor(release: string | null): FallbackRule {
 
 /** CONFIG_PCP_BATCH_SCALE_MAX (default 5; 6.7, and the 6.1 stable series): free_count (6.7+) stops growing at batch << 5, free_factor (6.1) at 5 */
 export const PCP_BATCH_SCALE_MAX = 5
+
+/** MIGRATE_PCPTYPES: the migratetypes with per-cpu lists (Unmovable, Movable, Reclaimable) */
+const MIGRATE_PCPTYPES = 3
+/** NR_LOWORDER_PCP_LISTS: one list per pcp migratetype for each order 0 to PAGE_ALLOC_COSTLY_ORDER (5.13+) */
+export const PCP_LOW_LISTS = MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1)
+
+/** The running CPU's free run: free_factor (6.1), free_count (6.7+), PCPF_PREV_FREE_HIGH_ORDER (6.7+). */
+interface PcpFreeRun { factor: number; count: number; prevHigh: boolean }
 
 /** A fixed permutation of PFNs that spreads neighbours far apart (Knuth's multiplicative hash). */
 function spreadKey(pfn: number): number {
@@ -367,6 +381,8 @@ export class PageAllocator {
   private readonly pcp = new Map<Zone, PcpList[]>()
   /** the running CPU's pcp high and batch per zone */
   private readonly pcpLimits = new Map<Zone, { high: number; batch: number }>()
+  /** pages on the running CPU's order 1–3 lists (pcpLists' lists 3 to 11), per zone */
+  private readonly pcpHigherPages = new Map<Zone, { pages: number }>()
   /** pageblock-order pages on pcp lists (head pfns): not touched by order-0 bulk frees */
   private readonly pcpHighOrder = new Map<Zone, number[]>()
   /** per captured CPU (zone.pcpCpus index; the running CPU's slot stays empty): the order-0 pages on its list, oldest first */
@@ -400,6 +416,7 @@ export class PageAllocator {
     }
     this.toolPages = pfns.size ? { cpu, pfns } : null
     this.pcp.clear()
+    this.pcpHigherPages.clear()
     this.pcpLimits.clear()
     this.pcpOther.clear()
     this.pcpHighOrder.clear()
@@ -414,6 +431,7 @@ export class PageAllocator {
     if (this.policy.pcpCpu === cpu) return
     this.policy.pcpCpu = cpu
     this.pcp.clear()
+    this.pcpHigherPages.clear()
     this.pcpLimits.clear()
     this.pcpOther.clear()
     this.pcpHighOrder.clear()
@@ -503,8 +521,10 @@ export class PageAllocator {
     this.pcpOther.set(zone, other)
     this.pcpHighOrder.set(zone, hi)
     zone.pcpPages = l.length + other.reduce((n, x) => n + x.length, 0) + hi.length * pb
-    const lists = [new PcpList(), new PcpList(), new PcpList()]
+    // order_to_pindex(): order × MIGRATE_PCPTYPES + migratetype, orders 0 to PAGE_ALLOC_COSTLY_ORDER
+    const lists = Array.from({ length: PCP_LOW_LISTS }, () => new PcpList())
     for (const p of l) lists[this.pcpIndex(m.getPageblockMigratetype(p))]!.push(p)
+    this.pcpHigherPages.set(zone, { pages: 0 })
     this.pcp.set(zone, lists)
     return lists
   }
@@ -512,7 +532,7 @@ export class PageAllocator {
   /** The running CPU's order-0 pcp pages of a zone, on all its lists. */
   pcpCount(zone: Zone): number {
     const lists = this.pcpLists(zone)
-    return lists[0]!.length + lists[1]!.length + lists[2]!.length
+    return lists[0]!.length + lists[1]!.length + lists[2]!.length + this.pcpHigherPages.get(zone)!.pages
   }
 
   /**
@@ -534,7 +554,7 @@ export class PageAllocator {
   }
 
   /** the running CPU's consecutive frees per zone: free_factor (6.1) or free_count (6.7+) */
-  private readonly pcpFreeRun = new Map<Zone, { factor: number; count: number }>()
+  private readonly pcpFreeRun = new Map<Zone, PcpFreeRun>()
   /** whether the running CPU starts in a long run of frees (its free_factor / free_count at their maximum) */
   private longFreeRun = false
 
@@ -551,9 +571,11 @@ export class PageAllocator {
   }
 
   /**
-   * free_unref_page() for an order-0 page: it goes to the running CPU's pcp list; once the list
-   * reaches `high`, free_pcppages_bulk() returns the oldest pages to the buddy allocator. How many
-   * is the release's nr_pcp_free():
+   * free_unref_page() (free_frozen_pages on 6.15+) for a page of `order` 0 to
+   * PAGE_ALLOC_COSTLY_ORDER: it goes to the running CPU's pcp list of its order and pageblock's
+   * migratetype; once the lists hold `high` pages, free_pcppages_bulk() returns the oldest pages to
+   * the buddy allocator, the freed page's list first (orders 1–3: nrPcpFreeHigher). How many is
+   * the release's nr_pcp_free():
    *  - 6.1: `batch << free_factor`, the factor growing by one with each bulk free while no page is
    *    allocated, clamped to [batch, high − batch]; the factor stops at CONFIG_PCP_BATCH_SCALE_MAX
    *    (6.7's "restrict the pcp batch scale factor to avoid too long latency", which the 6.1 stable
@@ -566,30 +588,71 @@ export class PageAllocator {
    * The 6.7+ autotuning of `high` itself (nr_pcp_high raising it to free_count + batch,
    * decay_pcp_high lowering it once a second) is not modelled: the captured high is used.
    */
-  freeUnrefPage(pfn: number, knownZone?: Zone): void {
+  freeUnrefPage(pfn: number, knownZone?: Zone, order = 0): void {
     const m = this.model
     const zone = knownZone ?? m.zoneOf(pfn)
     if (!zone) throw new Error(`free of pfn ${pfn} outside every zone`)
     const lists = this.pcpLists(zone)
-    const { high, batch } = this.pcpLimits.get(zone)!
+    const lim = this.pcpLimits.get(zone)!
+    const { high, batch } = lim
     const mt = m.getPageblockMigratetype(pfn)
     if (high <= 0 || mt === m.migratetypes.isolate) {
-      this.freePages(pfn, 0)
+      this.freePages(pfn, order)
       return
     }
-    const pindex = this.pcpIndex(mt)
-    m.memMap[pfn - m.basePfn] = PageKind.PCP
+    const pages = 1 << order
+    const pindex = order * MIGRATE_PCPTYPES + this.pcpIndex(mt)
+    if (order === 0) m.memMap[pfn - m.basePfn] = PageKind.PCP
+    else {
+      fillPages(m.memMap, PageKind.PCP, pfn - m.basePfn, pfn - m.basePfn + pages)
+      this.pcpHigherPages.get(zone)!.pages += pages
+    }
     lists[pindex]!.push(pfn)
-    zone.pcpPages += 1
-    this.events.count('pgfree')
-    const n = this.nrPcpFree(this.pcpFreeRunOf(zone), this.pcpCount(zone), high, batch)
+    zone.pcpPages += pages
+    this.events.count('pgfree', pages)
+    const run = this.pcpFreeRunOf(zone)
+    const count = this.pcpCount(zone)
+    const n = order === 0 ? this.nrPcpFree(run, count, high, batch) : this.nrPcpFreeHigher(zone, run, count, lim, order)
+    if (order === 0) run.prevHigh = false
     if (n > 0) this.freePcppagesBulk(zone, n, pindex)
   }
 
+  /**
+   * free_frozen_page_commit() for a page of order 1 to PAGE_ALLOC_COSTLY_ORDER (on its own
+   * per-order list, 5.13+): how many pages free_pcppages_bulk() returns. 6.7+: free_count grows by
+   * the page's size; two such frees in a row with free_count at batch + high_min / 2 or more
+   * (free_high: a CPU freeing high-order pages without allocating) lower `high` by
+   * batch << CONFIG_PCP_BATCH_SCALE_MAX and return up to that many pages (nr_pcp_high returns 0);
+   * otherwise as an order-0 free (nr_pcp_free once count reaches high). Where high_min is half of
+   * `high` or more (this machine's 6.18: high_min 8941, batch 63) free_count, which stops at
+   * batch << 5 = 2016, never gets there. Before 6.7: free_high whenever free_factor is above 0,
+   * and the whole list goes back.
+   */
+  private nrPcpFreeHigher(zone: Zone, run: PcpFreeRun, count: number, lim: { high: number; batch: number }, order: number): number {
+    const b = Math.max(1, lim.batch)
+    const costly = order <= PAGE_ALLOC_COSTLY_ORDER
+    if (this.policy.kernel < 6007) {
+      if (costly && run.factor > 0) return count
+      return this.nrPcpFree(run, count, lim.high, lim.batch)
+    }
+    let freeHigh = false
+    if (costly) {
+      const c = zone.pcpCpus[this.runningCpu(zone)]
+      const highMin = c?.highMin ?? Math.max(Math.floor((zone.wmark.low + zone.boost) / Math.max(1, zone.pcpCpus.length)), b * 4)
+      freeHigh = run.count >= b + Math.floor(highMin / 2) && run.prevHigh && count >= b
+      run.prevHigh = true
+      if (freeHigh) lim.high = Math.max(lim.high - (b << PCP_BATCH_SCALE_MAX), highMin)
+    } else run.prevHigh = false
+    const countMax = b << PCP_BATCH_SCALE_MAX
+    if (run.count < countMax) run.count += 1 << order
+    if (freeHigh) return Math.min(count, countMax)
+    return count >= lim.high ? (lim.high < b ? 1 : Math.min(Math.max(run.count, b), Math.max(b, lim.high - b))) : 0
+  }
+
   /** the running CPU's free run on `zone` (free_factor on 6.1, free_count on 6.7+), made on first use */
-  private pcpFreeRunOf(zone: Zone): { factor: number; count: number } {
+  private pcpFreeRunOf(zone: Zone): PcpFreeRun {
     let run = this.pcpFreeRun.get(zone)
-    if (!run) this.pcpFreeRun.set(zone, (run = this.longFreeRun ? { factor: PCP_BATCH_SCALE_MAX, count: 2 ** 30 } : { factor: 0, count: 0 }))
+    if (!run) this.pcpFreeRun.set(zone, (run = this.longFreeRun ? { factor: PCP_BATCH_SCALE_MAX, count: 2 ** 30, prevHigh: false } : { factor: 0, count: 0, prevHigh: false }))
     return run
   }
 
@@ -597,7 +660,7 @@ export class PageAllocator {
    * nr_pcp_free() after one more free onto a list now holding `count` pages: how many pages
    * free_pcppages_bulk() returns (0 while count < high), advancing the run as the release does.
    */
-  private nrPcpFree(run: { factor: number; count: number }, count: number, high: number, batch: number): number {
+  private nrPcpFree(run: PcpFreeRun, count: number, high: number, batch: number): number {
     const b = Math.max(1, batch)
     if (this.policy.kernel >= 6007) {
       const countMax = b << PCP_BATCH_SCALE_MAX
@@ -632,12 +695,13 @@ export class PageAllocator {
     const l0 = lists[0]!
     const l1 = lists[1]!
     const l2 = lists[2]!
-    let run: { factor: number; count: number } | undefined
+    let run: PcpFreeRun | undefined
     let freed = 0
     // before 6.7 nr_pcp_free() changes nothing and frees nothing while the list is below high
     const countsEveryFree = this.policy.kernel >= 6007
     // pages on the three lists
-    let count = l0.length + l1.length + l2.length
+    const higher = this.pcpHigherPages.get(zone)!
+    let count = l0.length + l1.length + l2.length + higher.pages
     const isolate = mts.isolate
     const unmovable = mts.unmovable
     const reclaimable = mts.reclaimable
@@ -660,29 +724,52 @@ export class PageAllocator {
       const k = this.nrPcpFree(run, count, high, b)
       if (k > 0) {
         this.freePcppagesBulk(zone, k, pindex, true)
-        count = l0.length + l1.length + l2.length
+        count = l0.length + l1.length + l2.length + higher.pages
       }
     }
     zone.pcpPages += freed
-    if (freed) this.events.count('pgfree', freed)
+    if (freed) {
+      this.events.count('pgfree', freed)
+      // an order-0 free clears PCPF_PREV_FREE_HIGH_ORDER
+      this.pcpFreeRunOf(zone).prevHigh = false
+    }
   }
 
   /**
    * free_pcppages_bulk(): return `count` pcp pages of a zone to the buddy allocator, the oldest of
    * list `pindex` first (the list of the page whose free triggered it; 0 for a drain or decay),
-   * then the next lists round-robin, each emptied before the next is taken. So while the freed
-   * pages' list holds enough, the pages on the other migratetypes' lists stay.
+   * then the next lists round-robin in pindex order (order 0 Unmovable, Movable, Reclaimable, then
+   * orders 1, 2 and 3 the same), each emptied before the next is taken. So while the freed pages'
+   * list holds enough, the pages on the other lists stay: order-0 frees, whose Movable list holds
+   * thousands, leave the order 1–3 lists alone, which only a bulk free that an order 1–3 free
+   * triggers (or a drain, or a decay that empties the order-0 lists) reaches. A page of order k
+   * counts 2^k pages, and the last one taken may take the count below 0, as in the kernel.
+   * Returns the pages freed.
    */
   freePcppagesBulk(zone: Zone, count: number, pindex = 0, batched = false): number {
     const m = this.model
     const lists = this.pcpLists(zone)
     let left = Math.min(count, this.pcpCount(zone))
-    const n = left
+    let n = left
     const pbMt = m.pageblockMt
     const base = m.basePfn
     const pbOrder = m.geometry.pageblockOrder
     for (let li = pindex; left > 0; li = (li + 1) % lists.length) {
       const l = lists[li]!
+      if (li >= MIGRATE_PCPTYPES) {
+        // an order 1–3 list: whole pages, oldest first
+        const order = Math.floor(li / MIGRATE_PCPTYPES)
+        const higher = this.pcpHigherPages.get(zone)!
+        let k = 0
+        while (left > 0 && k < l.length) {
+          const pfn = l.at(k++)
+          this.freeOnePage(zone, pfn, order, pbMt[(pfn - base) >> pbOrder]!)
+          left -= 1 << order
+          higher.pages -= 1 << order
+        }
+        l.drop(k)
+        continue
+      }
       const k = Math.min(left, l.length)
       if (batched) {
         if (k) this.freeOrder0Run(zone, l, k)
@@ -695,6 +782,7 @@ export class PageAllocator {
       l.drop(k)
       left -= k
     }
+    n -= left
     zone.pcpPages -= n
     return n
   }
