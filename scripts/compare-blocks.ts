@@ -5,7 +5,7 @@
  * workload log, the given CPU), and prints which pageblocks each made wholly free, and what the
  * pageblocks the model frees but the kernel did not still hold in the real after-capture.
  *
- *   node --import tsx scripts/compare-blocks.ts fixtures/<run> <capture> [--cpu N] [--tools-cpu N] [--seed S] [--list]
+ *   node --import tsx scripts/compare-blocks.ts fixtures/<run> <capture> [--cpu N] [--tools-cpu N] [--seed S] [--list] [--list-kernel]
  */
 import { join } from 'node:path'
 import { readFileSync, existsSync } from 'node:fs'
@@ -138,6 +138,10 @@ if (args.includes('--list')) {
     }
     console.log(`  block ${st / pb} (pfn ${st}): ${ks.join(' ')}`)
   }
+}
+if (args.includes('--list-kernel')) {
+  // the blocks the kernel made wholly free and the model did not: what the model still holds there
+  for (const st of realOnly) console.log(`  kernel-only block ${st / pb} (pfn ${st}): model ${JSON.stringify(modelClasses(st))}; before (real) ${JSON.stringify(classesOf(before, st))}`)
 }
 // the kernel's own view, independent of the model: pageblocks it nearly vacated (≥ pb − 8 buddy
 // pages after, fewer before) and what their leftover pages were before and are after
