@@ -6,7 +6,9 @@
  *  - free blocks per order per migratetype list equal pagetypeinfo (and so buddyinfo);
  *  - pageblocks per migratetype equal pagetypeinfo's block counts;
  *  - spanned/present/managed, CMA pages and pcp pages per zone equal zoneinfo;
- *  - the free blocks obey the buddy invariant: no two free buddies of one order (§2.3).
+ *  - the free blocks obey the buddy invariant: no two free buddies of one order (§2.3);
+ *  - the order-0 LRU pages do not exceed zoneinfo's LRU counters less the THPs (before a full
+ *    compaction): the Movable pageblocks' used pages beyond them are whole pageblocks of kernel pages.
  * Chosen by the seed: where each pageblock type and each free block sits, and which kind each
  * used page is (in proportions taken from the zone's LRU/slab/page-table counters).
  *
