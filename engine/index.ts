@@ -30,7 +30,7 @@ export { checkModel } from './mm/debug.ts'
 
 export { synthesizeModel, type SynthesizeOptions } from './reconstruct/synthesize.ts'
 export { zoneShapes, capturedFreeCounts, type ZoneShape } from './reconstruct/zones.ts'
-export { ExactLayoutBuilder, classifyKpageflags, decodeKpageflags, cmaBaseFromDmesg, type ExactOptions } from './reconstruct/exact.ts'
+export { ExactLayoutBuilder, classifyKpageflags, decodeKpageflags, kpageKindTable, KPAGE_KEY, cmaBaseFromDmesg, type ExactOptions } from './reconstruct/exact.ts'
 
 export { unusableFreeIndex, fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61, fillContigPageInfo, largestFreeOrder } from './metrics/fragmentation.ts'
 export { summarizeZone, summarizeZones, nodeScores, modelBuddyinfo, modelPagetypeinfo, modelFragIndex, zonePageblocks, pageMobility, type ZoneSummary } from './metrics/summary.ts'

@@ -1,0 +1,22 @@
+/**
+ * decodeKpageflags (one table load per page, the high word folded into the key) gives the kind
+ * classifyKpageflags gives each entry, and the same unsplittable large-folio heads, for any flag
+ * words, at any offset and with PFNs clipped to [basePfn, endPfn).
+ */
+import { describe, it, expect } from 'vitest'
+import fc from 'fast-check'
+import { decodeKpageflags } from './exact.ts'
+import { kpageWords, plainDecode } from '../../test/helpers/kpage_reference.ts'
+
+describe('decodeKpageflags', () => {
+  it('equals the plain entry-by-entry classification', () => {
+    fc.assert(fc.property(kpageWords(300), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 400 }), (words, firstPfn, base, span) => {
+      const endPfn = base + span
+      const got = new Uint8Array(span).fill(0xee)
+      const want = new Uint8Array(span).fill(0xee)
+      const heads = decodeKpageflags(words, firstPfn, got, base, endPfn) ?? []
+      expect(heads).toEqual(plainDecode(words, firstPfn, want, base, endPfn))
+      expect(Array.from(got)).toEqual(Array.from(want))
+    }), { numRuns: 2000, seed: 16 })
+  })
+})
