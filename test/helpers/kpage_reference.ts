@@ -24,12 +24,19 @@ export function plainDecode(words: Uint32Array, firstPfn: number, map: Uint8Arra
   return heads
 }
 
-/** low words: any u32, the bits the classification reads in any mix (plus any others), or none */
+const bitsOf = (bs: number[]): number => bs.reduce((a, b) => (a | (1 << b)) >>> 0, 0)
+/**
+ * low words: any u32, the bits the classification reads in any mix (plus any others), none, an
+ * LRU page with or without anon, writeback, unevictable, or a large folio's head (LRU or THP)
+ * with or without writeback, dirty, anon
+ */
 const BITS = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 31]
 export const loWord = fc.oneof(
   fc.constant(0),
   fc.integer({ min: 0, max: 0xffffffff }),
-  fc.subarray(BITS).map((bs) => bs.reduce((a, b) => (a | (1 << b)) >>> 0, 0)),
+  fc.subarray(BITS).map(bitsOf),
+  fc.subarray([2, 3, 4, 6, 8, 11, 12, 13, 14, 18, 21, 25]).map((bs) => (bitsOf(bs) | (1 << 5)) >>> 0),
+  fc.tuple(fc.constantFrom(5, 22), fc.subarray([2, 3, 4, 5, 6, 8, 11, 12, 14, 18, 22])).map(([b, bs]) => (bitsOf(bs) | (1 << 15) | (1 << b)) >>> 0),
 )
 /** high words: 0 most often, KPF_RESERVED / KPF_MLOCKED / KPF_PRIVATE / KPF_MAPPEDTODISK, or any */
 export const hiWord = fc.oneof(

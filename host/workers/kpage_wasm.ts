@@ -1,0 +1,211 @@
+/**
+ * The kpageflags decode of the split loader (kpage_split.ts, kpage_worker.ts) as a small
+ * WebAssembly function: the engine's decodeKpageflags, step for step (the same table,
+ * kpageKindTable(), and the same key, KPAGE_KEY), at about a third of its cost per page, since
+ * V8's JavaScript loop checks every typed-array access and re-tags every value. The file's
+ * bytes are read straight into the module's memory (`input`), the kinds come out in it and are
+ * copied into the page map, 1 byte a page.
+ *
+ * The module is assembled here from its instructions (no toolchain, no binary in the
+ * repository); where WebAssembly is missing or refuses it, kpageWasmDecoder() returns null and
+ * the callers decode with decodeKpageflags. Tests compare the two on fixtures and on random flags.
+ *
+ * Memory: [kind table][input: capacity × 8 bytes][kinds: capacity bytes][heads: capacity × 4 bytes].
+ * decode(in, n, out, heads) → the number of unsplittable folio heads, as entry indices from `in`.
+ */
+import { FOLIO_HEAD, KPAGE_KEY, KPF, PageKind, THP_HEAD, decodeKpageflags, kpageKindTable } from '../../engine/index.ts'
+
+const bit = (b: number): number => 2 ** b
+
+/** unsigned LEB128 */
+function uleb(v: number): number[] {
+  const out: number[] = []
+  do {
+    let b = v & 0x7f
+    v = Math.floor(v / 128)
+    if (v !== 0) b |= 0x80
+    out.push(b)
+  } while (v !== 0)
+  return out
+}
+
+/** signed LEB128 of an i32 */
+function sleb(v: number): number[] {
+  v |= 0
+  const out: number[] = []
+  for (;;) {
+    const b = v & 0x7f
+    v >>= 7
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b)
+      return out
+    }
+    out.push(b | 0x80)
+  }
+}
+
+// opcodes (WebAssembly core spec, binary format)
+const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR_IF = 0x0d, VOID = 0x40
+const GET = 0x20, SET = 0x21, TEE = 0x22
+const LOAD = 0x28, LOAD8_U = 0x2d, STORE = 0x36, STORE8 = 0x3a
+const CONST = 0x41, EQZ = 0x45, EQ = 0x46, NE = 0x47, LT_U = 0x49
+const ADD = 0x6a, SUB = 0x6b, AND = 0x71, OR = 0x72, SHL = 0x74, SHR_U = 0x76, SELECT = 0x1b
+const I32 = 0x7f
+
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body]
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()]
+const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]))
+
+/** The module's bytes: one memory of `pages` 64 KiB pages, and decode(). */
+function moduleBytes(pages: number): Uint8Array {
+  // params 0..3: in, n, out, heads; locals 4..: p, q, end, lo, hi, key, kind, h
+  const IN = 0, N = 1, OUT = 2, HEADS = 3, P = 4, Q = 5, E = 6, LO = 7, HI = 8, KEY = 9, KIND = 10, H = 11
+  const c = (v: number): number[] => [CONST, ...sleb(v)]
+  const get = (l: number): number[] => [GET, l]
+  const set = (l: number): number[] => [SET, l]
+  const mem = (op: number, align: number, offset: number): number[] => [op, align, ...uleb(offset)]
+  const headBit = bit(KPF.COMPOUND_HEAD), writeback = bit(KPF.WRITEBACK), dirty = bit(KPF.DIRTY), anon = bit(KPF.ANON)
+  const privateHi = bit(KPF.PRIVATE - 32)
+  const eitherHead = THP_HEAD ^ FOLIO_HEAD
+  const code: number[] = [
+    ...get(IN), ...set(P), ...get(OUT), ...set(Q), ...get(OUT), ...get(N), ADD, ...set(E),
+    BLOCK, VOID,
+    ...get(N), EQZ, BR_IF, 0,
+    LOOP, VOID,
+    // lo, hi of the entry at p
+    ...get(P), ...mem(LOAD, 2, 0), ...set(LO),
+    ...get(P), ...mem(LOAD, 2, 4), ...set(HI),
+    // key = ((lo & relevant) | ((hi & hiMask) << hiShift)) >>> shift; kind = table[key]
+    ...get(LO), ...c(KPAGE_KEY.relevant), AND,
+    ...get(HI), ...c(KPAGE_KEY.hiMask), AND, ...c(KPAGE_KEY.hiShift), SHL, OR,
+    ...c(KPAGE_KEY.shift), SHR_U, TEE, KEY,
+    ...mem(LOAD8_U, 0, 0), ...set(KIND),
+    // key 0 with some bit set: a kernel page (select: no branch)
+    ...c(PageKind.KERNEL), ...get(KIND),
+    ...get(KEY), EQZ, ...get(LO), ...get(HI), OR, ...c(0), NE, AND,
+    SELECT, ...set(KIND),
+    ...get(Q), ...get(KIND), ...mem(STORE8, 0, 0),
+    // a large folio head whose split fails: under writeback, or dirty page cache with fs-private data
+    ...get(LO), ...c(headBit), AND,
+    IF, VOID,
+    ...get(KIND), ...c(eitherHead), OR, ...c(FOLIO_HEAD), EQ,
+    ...get(LO), ...c(writeback), AND, ...c(0), NE,
+    ...get(LO), ...c(dirty | anon), AND, ...c(dirty), EQ,
+    ...get(HI), ...c(privateHi), AND, ...c(0), NE, AND,
+    OR, AND,
+    IF, VOID,
+    ...get(HEADS), ...get(H), ...c(2), SHL, ADD, ...get(Q), ...get(OUT), SUB, ...mem(STORE, 2, 0),
+    ...get(H), ...c(1), ADD, ...set(H),
+    END,
+    END,
+    ...get(P), ...c(8), ADD, ...set(P),
+    ...get(Q), ...c(1), ADD, TEE, Q, ...get(E), LT_U, BR_IF, 0,
+    END,
+    END,
+    ...get(H),
+    END,
+  ]
+  const body = [...vec([[8, I32]]), ...code]
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])]])),
+    ...section(3, vec([[0]])),
+    ...section(5, vec([[0x00, ...uleb(pages)]])),
+    ...section(7, vec([[...name('decode'), 0x00, 0], [...name('memory'), 0x02, 0]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ])
+}
+
+/** the part of the WebAssembly JS API used here (Node's types leave the global out) */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object, imports: object) => { exports: { memory: { buffer: ArrayBuffer }; decode: (inPtr: number, n: number, out: number, heads: number) => number } }
+}
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+
+let compiled: object | null | undefined
+let compiledPages = 0
+
+/** A decoder of up to `capacity` entries a call, with its own memory. */
+export interface KpageWasmDecoder {
+  readonly capacity: number
+  /** where to read a chunk's bytes: `capacity` × 8 bytes, 8-aligned */
+  readonly input: Uint8Array
+  /**
+   * Decode the first `n` entries of `input` (PFNs firstPfn ..) into map[pfn − basePfn] for the
+   * PFNs in [basePfn, endPfn); the unsplittable large-folio heads in PFN order, or null.
+   */
+  decode(n: number, firstPfn: number, map: Uint8Array, basePfn: number, endPfn: number): number[] | null
+}
+
+/** A WebAssembly kpageflags decoder, or null where WebAssembly is not available. */
+export function kpageWasmDecoder(capacity: number): KpageWasmDecoder | null {
+  if (!wasmApi) return null
+  const table = kpageKindTable()
+  const inAt = Math.ceil(table.length / 64) * 64
+  const outAt = inAt + capacity * 8
+  const headsAt = Math.ceil((outAt + capacity) / 64) * 64
+  const pages = Math.ceil((headsAt + capacity * 4) / 65_536)
+  let exports: InstanceType<WasmApi['Instance']>['exports']
+  try {
+    if (!compiled || compiledPages !== pages) {
+      compiled = new wasmApi.Module(moduleBytes(pages))
+      compiledPages = pages
+    }
+    exports = new wasmApi.Instance(compiled, {}).exports
+  } catch {
+    compiled = null
+    return null
+  }
+  const { memory, decode: decodeFn } = exports
+  const bytes = new Uint8Array(memory.buffer)
+  bytes.set(table, 0)
+  const heads32 = new Int32Array(memory.buffer, headsAt, capacity)
+  return {
+    capacity,
+    input: bytes.subarray(inAt, inAt + capacity * 8),
+    decode(n, firstPfn, map, basePfn, endPfn) {
+      if (n > capacity) throw new RangeError(`kpageflags decode: ${n} entries, room for ${capacity}`)
+      let lo0 = 0
+      let hi0 = n
+      if (firstPfn < basePfn) lo0 = Math.min(n, basePfn - firstPfn)
+      if (firstPfn + n > endPfn) hi0 = Math.max(lo0, endPfn - firstPfn)
+      if (hi0 === lo0) return null
+      const nh = decodeFn(inAt + lo0 * 8, hi0 - lo0, outAt, headsAt)
+      map.set(bytes.subarray(outAt, outAt + hi0 - lo0), firstPfn + lo0 - basePfn)
+      if (nh === 0) return null
+      const heads: number[] = []
+      for (let i = 0; i < nh; i++) heads.push(firstPfn + lo0 + heads32[i]!)
+      return heads
+    },
+  }
+}
+
+/** The decoders this thread keeps, by kind and capacity (one of each: the chunk size rarely changes). */
+const kept: { wasm: KpageWasmDecoder | null; js: KpageWasmDecoder | null } = { wasm: null, js: null }
+
+/** decodeKpageflags behind the same interface (where WebAssembly is missing, and for tests). */
+function jsDecoder(capacity: number): KpageWasmDecoder {
+  const input = new Uint8Array(capacity * 8)
+  const words = new Uint32Array(input.buffer)
+  return {
+    capacity,
+    input,
+    decode: (n, firstPfn, map, basePfn, endPfn) => decodeKpageflags(words.subarray(0, n * 2), firstPfn, map, basePfn, endPfn),
+  }
+}
+
+export type ChunkDecoder = KpageWasmDecoder
+
+/**
+ * This thread's decoder of chunks of up to `capacity` entries: the WebAssembly one unless `kind`
+ * is 'js' or WebAssembly is not available, then decodeKpageflags.
+ */
+export function chunkDecoder(capacity: number, kind: 'wasm' | 'js' = 'wasm'): ChunkDecoder {
+  if (kind === 'wasm' && compiled !== null) {
+    if (kept.wasm?.capacity !== capacity) kept.wasm = kpageWasmDecoder(capacity)
+    if (kept.wasm) return kept.wasm
+  }
+  if (kept.js?.capacity !== capacity) kept.js = jsDecoder(capacity)
+  return kept.js
+}
