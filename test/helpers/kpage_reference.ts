@@ -45,4 +45,4 @@ export const hiWord = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffffffff }) },
 )
 /** kpageflags entries as (lo, hi) words */
-export const kpageWords = (maxEntries: number) => fc.array(fc.tuple(loWord, hiWord), { minLength: 0, maxLength: maxEntries }).map((es) => Uint32Array.from(es.flat()))
+export const kpageWords = (maxEntries: number, minEntries = 0) => fc.array(fc.tuple(loWord, hiWord), { minLength: minEntries, maxLength: maxEntries }).map((es) => Uint32Array.from(es.flat()))
