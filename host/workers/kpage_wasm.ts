@@ -11,7 +11,9 @@
  * the callers decode with decodeKpageflags. Tests compare the two on fixtures and on random flags.
  *
  * Memory: [kind table][input: capacity × 8 bytes][kinds: capacity bytes][heads: capacity × 4 bytes].
- * decode(in, n, out, heads) → the number of unsplittable folio heads, as entry indices from `in`.
+ * decode(in, n, out, heads) → the number of unsplittable folio heads, as entry indices from `in`;
+ * four entries a step (their kinds stored as one word, the head test only when one of them is a
+ * compound head), the last n mod 4 one by one.
  */
 import { FOLIO_HEAD, KPAGE_KEY, KPF, PageKind, THP_HEAD, decodeKpageflags, kpageKindTable } from '../../engine/index.ts'
 
@@ -58,8 +60,8 @@ const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]))
 
 /** The module's bytes: one memory of `pages` 64 KiB pages, and decode(). */
 function moduleBytes(pages: number): Uint8Array {
-  // params 0..3: in, n, out, heads; locals 4..: p, q, end, lo, hi, key, kind, h
-  const IN = 0, N = 1, OUT = 2, HEADS = 3, P = 4, Q = 5, E = 6, LO = 7, HI = 8, KEY = 9, KIND = 10, H = 11
+  // params 0..3: in, n, out, heads; locals 4..: p, q, end, lo, hi, key, kind, h, end4, w, any
+  const IN = 0, N = 1, OUT = 2, HEADS = 3, P = 4, Q = 5, E = 6, LO = 7, HI = 8, KEY = 9, KIND = 10, H = 11, E4 = 12, W = 13, ANY = 14
   const c = (v: number): number[] => [CONST, ...sleb(v)]
   const get = (l: number): number[] => [GET, l]
   const set = (l: number): number[] => [SET, l]
@@ -67,14 +69,11 @@ function moduleBytes(pages: number): Uint8Array {
   const headBit = bit(KPF.COMPOUND_HEAD), writeback = bit(KPF.WRITEBACK), dirty = bit(KPF.DIRTY), anon = bit(KPF.ANON)
   const privateHi = bit(KPF.PRIVATE - 32)
   const eitherHead = THP_HEAD ^ FOLIO_HEAD
-  const code: number[] = [
-    ...get(IN), ...set(P), ...get(OUT), ...set(Q), ...get(OUT), ...get(N), ADD, ...set(E),
-    BLOCK, VOID,
-    ...get(N), EQZ, BR_IF, 0,
-    LOOP, VOID,
-    // lo, hi of the entry at p
-    ...get(P), ...mem(LOAD, 2, 0), ...set(LO),
-    ...get(P), ...mem(LOAD, 2, 4), ...set(HI),
+  /** lo, hi of the entry at p + 8u into LO, HI */
+  const entry = (u: number): number[] => [...get(P), ...mem(LOAD, 2, 8 * u), ...set(LO), ...get(P), ...mem(LOAD, 2, 8 * u + 4), ...set(HI)]
+  /** the kind of the entry at p + 8u into KIND */
+  const kindOf = (u: number): number[] => [
+    ...entry(u),
     // key = ((lo & relevant) | ((hi & hiMask) << hiShift)) >>> shift; kind = table[key]
     ...get(LO), ...c(KPAGE_KEY.relevant), AND,
     ...get(HI), ...c(KPAGE_KEY.hiMask), AND, ...c(KPAGE_KEY.hiShift), SHL, OR,
@@ -84,8 +83,9 @@ function moduleBytes(pages: number): Uint8Array {
     ...c(PageKind.KERNEL), ...get(KIND),
     ...get(KEY), EQZ, ...get(LO), ...get(HI), OR, ...c(0), NE, AND,
     SELECT, ...set(KIND),
-    ...get(Q), ...get(KIND), ...mem(STORE8, 0, 0),
-    // a large folio head whose split fails: under writeback, or dirty page cache with fs-private data
+  ]
+  /** the entry (LO, HI, KIND) at q + u a large folio head whose split fails (under writeback, or dirty page cache with fs-private data): heads[h++] = q + u − out */
+  const headCheck = (u: number): number[] => [
     ...get(LO), ...c(headBit), AND,
     IF, VOID,
     ...get(KIND), ...c(eitherHead), OR, ...c(FOLIO_HEAD), EQ,
@@ -94,10 +94,39 @@ function moduleBytes(pages: number): Uint8Array {
     ...get(HI), ...c(privateHi), AND, ...c(0), NE, AND,
     OR, AND,
     IF, VOID,
-    ...get(HEADS), ...get(H), ...c(2), SHL, ADD, ...get(Q), ...get(OUT), SUB, ...mem(STORE, 2, 0),
+    ...get(HEADS), ...get(H), ...c(2), SHL, ADD, ...get(Q), ...c(u), ADD, ...get(OUT), SUB, ...mem(STORE, 2, 0),
     ...get(H), ...c(1), ADD, ...set(H),
     END,
     END,
+  ]
+  const GE_U = 0x4f
+  const code: number[] = [
+    ...get(IN), ...set(P), ...get(OUT), ...set(Q), ...get(OUT), ...get(N), ADD, ...set(E),
+    ...get(OUT), ...get(N), ...c(-4), AND, ADD, ...set(E4),
+    // four entries a step: their kinds stored as one word; the head test only when one of them is a compound head
+    BLOCK, VOID,
+    ...get(Q), ...get(E4), GE_U, BR_IF, 0,
+    LOOP, VOID,
+    ...[0, 1, 2, 3].flatMap((u) => [
+      ...kindOf(u),
+      ...(u === 0 ? [...get(KIND), ...set(W), ...get(LO), ...set(ANY)] : [...get(W), ...get(KIND), ...c(8 * u), SHL, OR, ...set(W), ...get(ANY), ...get(LO), OR, ...set(ANY)]),
+    ]),
+    ...get(Q), ...get(W), ...mem(STORE, 2, 0),
+    ...get(ANY), ...c(headBit), AND,
+    IF, VOID,
+    ...[0, 1, 2, 3].flatMap((u) => [...entry(u), ...get(Q), ...mem(LOAD8_U, 0, u), ...set(KIND), ...headCheck(u)]),
+    END,
+    ...get(P), ...c(32), ADD, ...set(P),
+    ...get(Q), ...c(4), ADD, TEE, Q, ...get(E4), LT_U, BR_IF, 0,
+    END,
+    END,
+    // the last n mod 4 entries one by one
+    BLOCK, VOID,
+    ...get(Q), ...get(E), GE_U, BR_IF, 0,
+    LOOP, VOID,
+    ...kindOf(0),
+    ...get(Q), ...get(KIND), ...mem(STORE8, 0, 0),
+    ...headCheck(0),
     ...get(P), ...c(8), ADD, ...set(P),
     ...get(Q), ...c(1), ADD, TEE, Q, ...get(E), LT_U, BR_IF, 0,
     END,
@@ -105,7 +134,7 @@ function moduleBytes(pages: number): Uint8Array {
     ...get(H),
     END,
   ]
-  const body = [...vec([[8, I32]]), ...code]
+  const body = [...vec([[11, I32]]), ...code]
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])]])),
