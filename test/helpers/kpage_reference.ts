@@ -44,5 +44,5 @@ export const hiWord = fc.oneof(
   { weight: 3, arbitrary: fc.subarray([0, 1, 2, 3, 6, 8]).map((bs) => bs.reduce((a, b) => a | (1 << b), 0)) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffffffff }) },
 )
-/** kpageflags entries as (lo, hi) words */
-export const kpageWords = (maxEntries: number, minEntries = 0) => fc.array(fc.tuple(loWord, hiWord), { minLength: minEntries, maxLength: maxEntries }).map((es) => Uint32Array.from(es.flat()))
+/** kpageflags entries as (lo, hi) words; lengths spread over the whole range (fast-check's default keeps arrays short) */
+export const kpageWords = (maxEntries: number, minEntries = 0) => fc.array(fc.tuple(loWord, hiWord), { minLength: minEntries, maxLength: maxEntries, size: 'max' }).map((es) => Uint32Array.from(es.flat()))

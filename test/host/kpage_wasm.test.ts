@@ -37,8 +37,8 @@ function firstDiff(a: Uint8Array, b: Uint8Array): string | null {
 }
 
 /** decode `flags` (whole file) in chunks of `chunk` entries through the WebAssembly decoder */
-function wasmDecode(flags: Uint8Array, chunk: number, map: Uint8Array, basePfn: number, endPfn: number): number[] {
-  const d = kpageWasmDecoder(chunk)
+function wasmDecode(flags: Uint8Array, chunk: number, map: Uint8Array, basePfn: number, endPfn: number, simd: boolean): number[] {
+  const d = kpageWasmDecoder(chunk, { simd })
   if (!d) throw new Error('WebAssembly is not available')
   const total = flags.length / 8
   const heads: number[] = []
@@ -51,9 +51,11 @@ function wasmDecode(flags: Uint8Array, chunk: number, map: Uint8Array, basePfn: 
 }
 
 describe('the WebAssembly kpageflags decode', () => {
-  it('is the one the split loader picks here', () => {
-    expect(kpageWasmDecoder(16)).not.toBeNull()
-    expect(chunkDecoder(16)).not.toBe(chunkDecoder(16, 'js'))
+  it('is the one the split loader picks here, with SIMD', () => {
+    expect(kpageWasmDecoder(16)?.kind).toBe('simd')
+    expect(kpageWasmDecoder(16, { simd: false })?.kind).toBe('wasm')
+    expect(chunkDecoder(16).kind).toBe('simd')
+    expect(chunkDecoder(16, 'js').kind).toBe('js')
   })
 
   const files = fixtureFlags()
@@ -74,20 +76,20 @@ describe('the WebAssembly kpageflags decode', () => {
       const js = new Uint8Array(total - basePfn).fill(0xee)
       expect(decodeKpageflags(words, 0, js, basePfn, total) ?? [], cap).toEqual(wantHeads)
       expect(firstDiff(js, want), `${cap}: decodeKpageflags`).toBeNull()
-      for (const chunk of [131_072, 40_009, 4_093]) {
+      for (const [chunk, simd] of [[131_072, true], [40_009, true], [4_093, true], [131_072, false], [4_093, false]] as const) {
         const got = new Uint8Array(total - basePfn).fill(0xee)
-        expect(wasmDecode(flags, chunk, got, basePfn, total), `${cap} chunk ${chunk}`).toEqual(wantHeads)
-        expect(firstDiff(got, want), `${cap} chunk ${chunk}`).toBeNull()
+        expect(wasmDecode(flags, chunk, got, basePfn, total, simd), `${cap} chunk ${chunk} simd ${simd}`).toEqual(wantHeads)
+        expect(firstDiff(got, want), `${cap} chunk ${chunk} simd ${simd}`).toBeNull()
       }
     }
   }, 300_000)
 
-  it('equals the plain classification on any flag words, at any offset, clipped', () => {
+  it.each([true, false])('equals the plain classification on any flag words, at any offset, clipped (SIMD %s)', (simd) => {
     let heads = 0
+    const d = kpageWasmDecoder(300, { simd })!
     fc.assert(fc.property(kpageWords(300), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 400 }), (words, firstPfn, base, span) => {
       const endPfn = base + span
       const n = words.length / 2
-      const d = kpageWasmDecoder(Math.max(1, n))!
       d.input.set(new Uint8Array(words.buffer, words.byteOffset, words.byteLength))
       const got = new Uint8Array(span).fill(0xee)
       const want = new Uint8Array(span).fill(0xee)
