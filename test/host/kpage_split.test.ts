@@ -151,6 +151,27 @@ describe('the kpageflags decode split over threads equals the single-thread deco
     expect(heads).toBeGreaterThan(100)
   }, 120_000)
 
+  it('files of one size back to back (the shared map is reused): nothing of the last file shows in the next', async () => {
+    const n = 20_000
+    const [a, b] = [1, 2].map((seed) => fc.sample(kpageWords(n, n), { numRuns: 1, seed })[0]!)
+    const files = [a!, b!].map((w, i) => {
+      const path = join(tmp, `same-size-${i}`)
+      writeFileSync(path, new Uint8Array(w.buffer, w.byteOffset, w.byteLength))
+      return path
+    })
+    // b's map is longer than b: the PFNs past its end keep the page map's bytes
+    for (const [i, w] of [a!, b!, a!, b!].entries()) {
+      const endPfn = n + 3_000
+      const want = new Uint8Array(endPfn).fill(0xee)
+      const wantHeads = plainDecode(w, 0, want, 0, endPfn)
+      const memMap = new Uint8Array(endPfn).fill(0xee)
+      const r = await decodeKpageflagsSplit(files[i % 2]!, files[i % 2]!, w.byteLength, { memMap, basePfn: 0, endPfn }, { minEntries: 0, chunkPfns: 999, thisThread: false, threads: 2 })
+      expect(r!.chunksElsewhere).toBe(Math.ceil(n / 999))
+      expect(r!.unsplittable).toEqual(wantHeads)
+      expect(firstDiff(memMap, want), `file ${i}`).toBeNull()
+    }
+  })
+
   it('a file shorter than its stated size: an error naming the file, from this thread or a decode thread', async () => {
     const path = join(tmp, 'shrunk')
     writeFileSync(path, new Uint8Array(8 * 1000))
