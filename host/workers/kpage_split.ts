@@ -88,11 +88,14 @@ let nextId = 1
  * series' captures, a timeline, a diff: the same size): a fresh 16 MiB (64 GiB machine) to 256 MiB
  * (1 TiB) SharedArrayBuffer costs its allocation, which may start a garbage collection, and a
  * page fault per 4 KiB page on the decode threads. No stale byte is ever read from it: only the
- * chunks a decode thread wrote in full are copied out.
+ * chunks a decode thread wrote in full are copied out. Maps above SPARE_MAX_BYTES (machines above
+ * 256 GiB) are not kept: held through the rest of the load they would add to its peak memory
+ * (bench bigopen: 1 TiB, +77 MiB).
  */
 let spareMap: SharedArrayBuffer | null = null
 let spareTimer: ReturnType<typeof setTimeout> | null = null
 const SPARE_MS = 10_000
+const SPARE_MAX_BYTES = 64 * 2 ** 20
 
 function takeMap(bytes: number): SharedArrayBuffer {
   if (spareMap?.byteLength === bytes) {
@@ -104,6 +107,7 @@ function takeMap(bytes: number): SharedArrayBuffer {
 }
 
 function keepMap(m: SharedArrayBuffer): void {
+  if (m.byteLength > SPARE_MAX_BYTES) return
   spareMap = m
   if (spareTimer) clearTimeout(spareTimer)
   spareTimer = setTimeout(() => { spareMap = null }, SPARE_MS)
