@@ -7,7 +7,9 @@
  * WebAssembly is missing) and decode it, this thread into the model's memMap, the decode threads into a SharedArrayBuffer the size of memMap whose chunks are then
  * copied in. A decode thread that is still starting claims nothing and is not waited for, so
  * the split never costs more than the single-thread decode by more than the copy; a chunk a
- * failed thread claimed is decoded here. The large-folio heads whose split fails
+ * decode thread claimed and has not finished when this thread is done (the thread is off the
+ * CPU, or failed) is decoded here too, and the threads' replies are awaited only for the
+ * large-folio heads of chunks they finished. The large-folio heads whose split fails
  * (MemoryModel.unsplittable) come back per chunk and are put in PFN order.
  *
  * The threads are started once, on the first file at least MIN_SPLIT_ENTRIES long, and kept
@@ -33,7 +35,7 @@ export interface SplitJob {
   map: SharedArrayBuffer
   /** Int32: [next chunk, then one started-count per thread] */
   ctl: SharedArrayBuffer
-  /** Uint8 per chunk: 1 once decoded (by whichever thread) */
+  /** Uint8 per chunk: once decoded by a decode thread, 1, or 2 when it holds large-folio heads whose split fails (in the reply) */
   done: SharedArrayBuffer
   basePfn: number
   endPfn: number
@@ -173,6 +175,8 @@ export interface SplitResult {
   /** chunks decoded by this thread, and by the decode threads */
   chunksHere: number
   chunksElsewhere: number
+  /** of chunksHere, those a decode thread had claimed and not finished when this thread was done with its own */
+  chunksRedone: number
 }
 
 /** Read entries first .. first + n − 1 of the file into the start of `buf`. */
@@ -234,24 +238,43 @@ export async function decodeKpageflagsSplit(path: string, display: string, bytes
       decodeHere(fd, k)
       if (opts.onProgress && (k & 15) === 0) opts.onProgress(Math.min(nChunks, k) * C * 8, bytes)
     }
-    // every chunk is claimed now: wait only for the threads that may hold some
+    // Every chunk is claimed now. One a decode thread claimed and has not finished (it may be
+    // waiting for a CPU the machine's other processes hold, or have failed) is decoded here too
+    // rather than waited for: a chunk is a fraction of a millisecond here, a wait for a thread
+    // off the CPU is a scheduler time slice or more. Its copy in the shared map is not used.
+    const steal = opts.thisThread !== false
+    let redone = 0
+    if (steal) {
+      for (let k = 0; k < nChunks; k++) {
+        if (mine[k] || Atomics.load(doneBy, k) !== 0) continue
+        decodeHere(fd, k)
+        redone++
+      }
+    }
+    // the decode threads' replies carry the large-folio heads of their chunks: awaited only when
+    // a chunk they finished has some (done = 2), or when this thread decoded nothing
+    let awaitReplies = !steal
+    for (let k = 0; k < nChunks && !awaitReplies; k++) if (!mine[k] && Atomics.load(doneBy, k) === 2) awaitReplies = true
+    // the shared map is kept for the next file only when no thread may still write to it
+    let quiet = true
     for (const [w, r] of replies.entries()) {
-      if (opts.thisThread !== false && Atomics.load(cursor, 1 + w) === 0) {
-        // still starting: it will find the cursor past the end; its reply is not awaited
+      if (!awaitReplies) {
+        // a thread still starting (its started count 0) will find the cursor past the end and write nothing
+        if (Atomics.load(cursor, 1 + w) !== 0) quiet = false
         r.slot.waiting.set(r.id, () => {})
         if (r.slot.waiting.size === 1) r.slot.worker.unref()
         continue
       }
       // (a thread that failed leaves its chunks undone: they are decoded below)
       const reply = await r.p
-      for (const [k, h] of reply.heads) heads.set(k, h)
+      for (const [k, h] of reply.heads) if (!mine[k]) heads.set(k, h)
     }
     let elsewhere = 0
     const shared = new Uint8Array(map)
     for (let k = 0; k < nChunks; k++) {
       if (mine[k]) continue
       if (!Atomics.load(doneBy, k)) {
-        // claimed by a thread that failed: decoded here (a read error recurs and is thrown)
+        // (thisThread false) claimed by a thread that failed: decoded here (a read error recurs and is thrown)
         decodeHere(fd, k)
         continue
       }
@@ -263,8 +286,8 @@ export async function decodeKpageflagsSplit(path: string, display: string, bytes
     const unsplittable: number[] = []
     for (const k of [...heads.keys()].sort((x, y) => x - y)) unsplittable.push(...heads.get(k)!)
     opts.onProgress?.(endEntries * 8, endEntries * 8)
-    keepMap(map)
-    return { entries: endEntries, unsplittable, chunksHere: here, chunksElsewhere: elsewhere }
+    if (quiet) keepMap(map)
+    return { entries: endEntries, unsplittable, chunksHere: here, chunksElsewhere: elsewhere, chunksRedone: redone }
   } finally {
     closeSync(fd)
   }

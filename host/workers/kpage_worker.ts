@@ -34,7 +34,7 @@ function run(job: SplitJob): SplitReply {
       }
       const h = dec.decode(n, first, map, job.basePfn, job.endPfn)
       if (h) heads.push([k, h])
-      Atomics.store(done, k, 1)
+      Atomics.store(done, k, h ? 2 : 1)
     }
     return { id: job.id, heads }
   } catch (e) {

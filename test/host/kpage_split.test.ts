@@ -172,6 +172,26 @@ describe('the kpageflags decode split over threads equals the single-thread deco
     }
   })
 
+  it('chunks a decode thread has not finished when this thread is done are decoded here too, the same', async () => {
+    const n = 6_000
+    const w = fc.sample(kpageWords(n, n), { numRuns: 1, seed: 5 })[0]!
+    const path = join(tmp, 'redo')
+    writeFileSync(path, new Uint8Array(w.buffer, w.byteOffset, w.byteLength))
+    const want = new Uint8Array(n).fill(0xee)
+    const wantHeads = plainDecode(w, 0, want, 0, n)
+    expect(wantHeads.length).toBeGreaterThan(10)
+    let redone = 0
+    // chunks of 1 PFN: when this thread runs out, a decode thread is most often inside one
+    for (let run = 0; run < 30 && redone < 3; run++) {
+      const memMap = new Uint8Array(n).fill(0xee)
+      const r = await decodeKpageflagsSplit(path, path, w.byteLength, { memMap, basePfn: 0, endPfn: n }, { minEntries: 0, chunkPfns: 1, threads: 2 })
+      redone += r!.chunksRedone
+      expect(r!.unsplittable).toEqual(wantHeads)
+      expect(firstDiff(memMap, want), `run ${run}`).toBeNull()
+    }
+    expect(redone).toBeGreaterThan(0)
+  }, 60_000)
+
   it('a file shorter than its stated size: an error naming the file, from this thread or a decode thread', async () => {
     const path = join(tmp, 'shrunk')
     writeFileSync(path, new Uint8Array(8 * 1000))
