@@ -22,7 +22,7 @@ export { parseCapture, sysctlInt, type Capture, type CaptureInput, type CaptureM
 export { captureFindings, modelFindings, type Finding } from './findings.ts'
 
 export { MemoryModel, Zone, FreeArea, MigratetypeTable, ZONE_NAMES, PAGE_ALLOC_COSTLY_ORDER, type Geometry, type BuildMethod, type Watermarks } from './mm/mmzone.ts'
-export { PageKind, PageClass, pageClass, pageKindName, PAGE_KIND_NAMES, isFreeHead, headOrder, freeHeadMt, isBuddyPage } from './mm/page.ts'
+export { PageKind, THP_HEAD, FOLIO_HEAD, PageClass, pageClass, pageKindName, PAGE_KIND_NAMES, isFreeHead, headOrder, freeHeadMt, isBuddyPage } from './mm/page.ts'
 export { PageAllocator, calculateMinFreeKbytes, setupPerZoneWmarks, fallbackRuleFor, kernelVersionCode, PCP_BATCH_SCALE_MAX, DEFAULT_POLICY, type AllocPolicy, type AllocRequest, type AllocResult, type GfpIntent, type FallbackRule } from './mm/page_alloc.ts'
 export { VmEvents } from './mm/vmstat.ts'
 export { bootModel, freeAllInZone, type ZoneSpec } from './mm/memblock.ts'
@@ -30,7 +30,7 @@ export { checkModel } from './mm/debug.ts'
 
 export { synthesizeModel, type SynthesizeOptions } from './reconstruct/synthesize.ts'
 export { zoneShapes, capturedFreeCounts, type ZoneShape } from './reconstruct/zones.ts'
-export { ExactLayoutBuilder, classifyKpageflags, decodeKpageflags, cmaBaseFromDmesg, type ExactOptions } from './reconstruct/exact.ts'
+export { ExactLayoutBuilder, classifyKpageflags, decodeKpageflags, kpageKindTable, KPAGE_KEY, cmaBaseFromDmesg, type ExactOptions } from './reconstruct/exact.ts'
 
 export { unusableFreeIndex, fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61, fillContigPageInfo, largestFreeOrder } from './metrics/fragmentation.ts'
 export { summarizeZone, summarizeZones, nodeScores, modelBuddyinfo, modelPagetypeinfo, modelFragIndex, zonePageblocks, pageMobility, type ZoneSummary } from './metrics/summary.ts'

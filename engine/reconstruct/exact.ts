@@ -68,30 +68,36 @@ export function classifyKpageflags(lo: number, hi: number): number {
 }
 
 const RELEVANT = LRU | SLAB | WRITEBACK | BUDDY | ANON | HEAD | TAIL | HUGE | UNEVICTABLE | HWPOISON | NOPAGE | THP | OFFLINE | ZERO_PAGE | PGTABLE
-/** bit 9 (KPF_RECLAIM) is not relevant: in a key it says the low word is not zero */
-const NONZERO_SHIFT = 9
-const NONZERO = 1 << NONZERO_SHIFT
+/** the high word's bits classifyKpageflags reads (KPF_RESERVED, KPF_MLOCKED) go to low-word bits 13 and 14 of a key (KPF_SWAPCACHE, KPF_SWAPBACKED: not relevant) */
+const HI_SHIFT = 13
+/** a key's bits start at KPF_LRU (bit 5): the bits below it are not relevant */
+const KEY_SHIFT = 5
+/**
+ * The key of a kpageflags entry in kpageKindTable(): its relevant low-word bits and its high
+ * word's KPF_RESERVED and KPF_MLOCKED, shifted down. Key 0 is a page with none of them: flagless
+ * (lo = hi = 0: a per-cpu free page or a kernel page, settled later) or with only irrelevant
+ * bits (a kernel page); the table holds the flagless kind there and the decoders tell the two
+ * apart. host/workers/kpage_wasm.ts computes the same key.
+ */
+export const KPAGE_KEY = { relevant: RELEVANT, hiMask: RESERVED_HI | MLOCKED_HI, hiShift: HI_SHIFT, shift: KEY_SHIFT } as const
 let LUT: Uint8Array | null = null
 /**
- * kind by the relevant low-word bits (high word 0): 4 MiB, built once. Key: the relevant bits,
- * plus NONZERO when the low word is not zero at all, which tells a flagless entry (per-cpu free
- * page or kernel page) from one with only irrelevant bits (a kernel page), shifted down by 5.
- * One table load per page and no branch on the flags: the flags of neighbouring pages differ
- * at random (referenced, active, dirty), so a branch on "same as the last entry" mispredicts
- * about every other page.
+ * Kind by key (KPAGE_KEY), 4 MiB, built once. One table load per page and no branch on the
+ * flags: the flags of neighbouring pages differ at random (referenced, active, dirty), so a
+ * branch on "same as the last entry" mispredicts about every other page; neither does the high
+ * word take a slower path (page-cache pages often carry KPF_MAPPEDTODISK or KPF_PRIVATE there).
  */
-function kindLut(): Uint8Array {
+export function kpageKindTable(): Uint8Array {
   if (LUT) return LUT
-  const t = new Uint8Array(((RELEVANT | NONZERO) >>> 5) + 1)
+  const t = new Uint8Array(((RELEVANT | ((RESERVED_HI | MLOCKED_HI) << HI_SHIFT)) >>> KEY_SHIFT) + 1)
   const bits: number[] = []
   for (let b = 0; b < 32; b++) if (RELEVANT & (1 << b)) bits.push(b)
-  for (let c = 0; c < 1 << bits.length; c++) {
+  for (let c = 0; c < 1 << (bits.length + 2); c++) {
     let lo = 0
     bits.forEach((b, k) => { if (c & (1 << k)) lo |= 1 << b })
-    // a non-zero low word: these relevant bits, or (lo = 0) only irrelevant ones (bit 2 stands for them)
-    t[(lo | NONZERO) >>> 5] = classifyKpageflags(lo === 0 ? 1 << 2 : lo, 0)
+    const hi = c >>> bits.length
+    t[(lo | (hi << HI_SHIFT)) >>> KEY_SHIFT] = classifyKpageflags(lo, hi)
   }
-  t[0] = classifyKpageflags(0, 0)
   return (LUT = t)
 }
 
@@ -108,22 +114,26 @@ export function decodeKpageflags(words: Uint32Array, firstPfn: number, map: Uint
   let hi0 = n
   if (firstPfn < basePfn) lo0 = Math.min(n, basePfn - firstPfn)
   if (firstPfn + n > endPfn) hi0 = Math.max(lo0, endPfn - firstPfn)
-  const lut = kindLut()
+  const lut = kpageKindTable()
   const off = firstPfn - basePfn
   let heads: number[] | null = null
-  // the head kinds as locals: an imported binding read per page costs a getter call where the
+  // the kinds as locals: an imported binding read per page costs a getter call where the
   // module is loaded through a CommonJS shim (tsx: the bench, the CLI from sources), 4× the loop
   const folioHead = FOLIO_HEAD
+  const kernel = PageKind.KERNEL
   // THP_HEAD (0x40) and FOLIO_HEAD (0x60) differ in this bit alone: (kind | it) === FOLIO_HEAD for those two kinds only
   const eitherHead = THP_HEAD ^ FOLIO_HEAD
+  // signed words: V8 keeps an Int32Array element in a register as is (a Uint32Array's may not fit an int32)
+  const w = new Int32Array(words.buffer, words.byteOffset, n * 2)
   for (let j = lo0; j < hi0; j++) {
-    const lo = words[2 * j]!
-    const hi = words[2 * j + 1]!
-    // NONZERO without a branch: lo | −lo has bit 31 set for every non-zero lo
-    const kind = hi === 0 ? lut[((lo & RELEVANT) | (((lo | -lo) >>> 31) << NONZERO_SHIFT)) >>> 5]! : classifyKpageflags(lo, hi)
+    const lo = w[2 * j]!
+    const hi = w[2 * j + 1]!
+    const key = ((lo & RELEVANT) | ((hi & (RESERVED_HI | MLOCKED_HI)) << HI_SHIFT)) >>> KEY_SHIFT
+    // key 0 with some bit set: a kernel page with only irrelevant flags (rare, and in runs)
+    const kind = key === 0 && (lo | hi) !== 0 ? kernel : lut[key]!
     map[off + j] = kind
     // a large folio whose split would fail: under writeback, or dirty page cache with fs-private data
-    if ((kind | eitherHead) === folioHead && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) (heads ??= []).push(firstPfn + j)
+    if (lo & HEAD && (kind | eitherHead) === folioHead && (lo & WRITEBACK || (lo & DIRTY && hi & PRIVATE_HI && !(lo & ANON)))) (heads ??= []).push(firstPfn + j)
   }
   return heads
 }

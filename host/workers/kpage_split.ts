@@ -2,11 +2,14 @@
  * The kpageflags decode split over threads (issue 16: decode at read speed). A plain kpageflags
  * file is cut into 1 MiB chunks; this thread and up to (CPUs − 1) decode threads
  * (kpage_worker.ts) claim chunks from one shared cursor (Atomics), read each with positional
- * reads and decode it through the engine's decodeKpageflags, this thread into the model's
- * memMap, the decode threads into a SharedArrayBuffer the size of memMap whose chunks are then
+ * reads straight into the memory of a WebAssembly decoder (kpage_wasm.ts: the engine's
+ * decodeKpageflags step for step, with SIMD about 3.5× faster; decodeKpageflags itself where
+ * WebAssembly is missing) and decode it, this thread into the model's memMap, the decode threads into a SharedArrayBuffer the size of memMap whose chunks are then
  * copied in. A decode thread that is still starting claims nothing and is not waited for, so
  * the split never costs more than the single-thread decode by more than the copy; a chunk a
- * failed thread claimed is decoded here. The large-folio heads whose split fails
+ * decode thread claimed and has not finished when this thread is done (the thread is off the
+ * CPU, or failed) is decoded here too, and the threads' replies are awaited only for the
+ * large-folio heads of chunks they finished. The large-folio heads whose split fails
  * (MemoryModel.unsplittable) come back per chunk and are put in PFN order.
  *
  * The threads are started once, on the first file at least MIN_SPLIT_ENTRIES long, and kept
@@ -19,7 +22,7 @@ import { availableParallelism } from 'node:os'
 import { closeSync, existsSync, openSync, readSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { decodeKpageflags } from '../../engine/index.ts'
+import { chunkDecoder } from './kpage_wasm.ts'
 
 /** One job of a decode thread: the file, the shared map and the shared cursor. */
 export interface SplitJob {
@@ -32,7 +35,7 @@ export interface SplitJob {
   map: SharedArrayBuffer
   /** Int32: [next chunk, then one started-count per thread] */
   ctl: SharedArrayBuffer
-  /** Uint8 per chunk: 1 once decoded (by whichever thread) */
+  /** Uint8 per chunk: once decoded by a decode thread, 1, or 2 when it holds large-folio heads whose split fails (in the reply) */
   done: SharedArrayBuffer
   basePfn: number
   endPfn: number
@@ -41,6 +44,8 @@ export interface SplitJob {
   endEntries: number
   chunkPfns: number
   nChunks: number
+  /** the decode: WebAssembly (host/workers/kpage_wasm.ts) or the engine's decodeKpageflags */
+  decoder: 'wasm' | 'js'
 }
 
 export interface SplitReply {
@@ -80,6 +85,37 @@ interface Slot {
 let slots: Slot[] = []
 let nextId = 1
 
+/**
+ * The last split's shared map, kept a few seconds for the next file of the same machine (a
+ * series' captures, a timeline, a diff: the same size): a fresh 16 MiB (64 GiB machine) to 256 MiB
+ * (1 TiB) SharedArrayBuffer costs its allocation, which may start a garbage collection, and a
+ * page fault per 4 KiB page on the decode threads. No stale byte is ever read from it: only the
+ * chunks a decode thread wrote in full are copied out. Maps above SPARE_MAX_BYTES (machines above
+ * 256 GiB) are not kept: held through the rest of the load they would add to its peak memory
+ * (bench bigopen: 1 TiB, +77 MiB).
+ */
+let spareMap: SharedArrayBuffer | null = null
+let spareTimer: ReturnType<typeof setTimeout> | null = null
+const SPARE_MS = 10_000
+const SPARE_MAX_BYTES = 64 * 2 ** 20
+
+function takeMap(bytes: number): SharedArrayBuffer {
+  if (spareMap?.byteLength === bytes) {
+    const m = spareMap
+    spareMap = null
+    return m
+  }
+  return new SharedArrayBuffer(bytes)
+}
+
+function keepMap(m: SharedArrayBuffer): void {
+  if (m.byteLength > SPARE_MAX_BYTES) return
+  spareMap = m
+  if (spareTimer) clearTimeout(spareTimer)
+  spareTimer = setTimeout(() => { spareMap = null }, SPARE_MS)
+  spareTimer.unref()
+}
+
 function startSlot(file: string): Slot {
   const worker = new Worker(file)
   const slot: Slot = { worker, waiting: new Map(), dead: false }
@@ -113,6 +149,7 @@ function decodeThreads(n: number): Slot[] {
 export async function stopDecodeThreads(): Promise<void> {
   const old = slots
   slots = []
+  spareMap = null
   await Promise.all(old.map((s) => s.worker.terminate()))
 }
 
@@ -126,6 +163,8 @@ export interface SplitOptions {
   chunkPfns?: number
   /** this thread decodes chunks too (default true; false: the decode threads do every chunk, for tests) */
   thisThread?: boolean
+  /** 'js': the engine's decodeKpageflags on every thread, not the WebAssembly decode (tests) */
+  decoder?: 'wasm' | 'js'
 }
 
 export interface SplitResult {
@@ -136,16 +175,18 @@ export interface SplitResult {
   /** chunks decoded by this thread, and by the decode threads */
   chunksHere: number
   chunksElsewhere: number
+  /** of chunksHere, those a decode thread had claimed and not finished when this thread was done with its own */
+  chunksRedone: number
 }
 
-function readChunk(fd: number, buf: Uint8Array, first: number, n: number, display: string): Uint32Array {
+/** Read entries first .. first + n − 1 of the file into the start of `buf`. */
+export function readChunk(fd: number, buf: Uint8Array, first: number, n: number, display: string): void {
   let got = 0
   while (got < n * 8) {
     const r = readSync(fd, buf, got, n * 8 - got, first * 8 + got)
     if (r === 0) throw new Error(`${display}: ended at byte ${first * 8 + got} while reading PFN ${first + Math.floor(got / 8)}; the file shrank while it was read`)
     got += r
   }
-  return new Uint32Array(buf.buffer, 0, n * 2)
 }
 
 /**
@@ -163,14 +204,14 @@ export async function decodeKpageflagsSplit(path: string, display: string, bytes
   if (threads.length === 0) return null
   const C = opts.chunkPfns ?? CHUNK_PFNS
   const nChunks = Math.ceil((endEntries - startPfn) / C)
-  const map = new SharedArrayBuffer(memMap.length)
+  const map = takeMap(memMap.length)
   const ctl = new SharedArrayBuffer(4 * (1 + threads.length))
   const done = new SharedArrayBuffer(nChunks)
   const cursor = new Int32Array(ctl)
   const doneBy = new Uint8Array(done)
   const replies = threads.map((s, w) => {
     const id = nextId++
-    const job: SplitJob = { id, worker: w, path, display, map, ctl, done, basePfn, endPfn, startPfn, endEntries, chunkPfns: C, nChunks }
+    const job: SplitJob = { id, worker: w, path, display, map, ctl, done, basePfn, endPfn, startPfn, endEntries, chunkPfns: C, nChunks, decoder: opts.decoder ?? 'wasm' }
     s.worker.ref()
     const p = new Promise<SplitReply>((ok) => s.waiting.set(id, ok))
     s.worker.postMessage(job)
@@ -179,11 +220,12 @@ export async function decodeKpageflagsSplit(path: string, display: string, bytes
   const heads = new Map<number, number[]>()
   const mine = new Uint8Array(nChunks)
   let here = 0
-  const buf = new Uint8Array(C * 8)
+  const dec = chunkDecoder(C, opts.decoder)
   const decodeHere = (fd: number, k: number): void => {
     const first = startPfn + k * C
     const n = Math.min(C, endEntries - first)
-    const h = decodeKpageflags(readChunk(fd, buf, first, n, display), first, memMap, basePfn, endPfn)
+    readChunk(fd, dec.input, first, n, display)
+    const h = dec.decode(n, first, memMap, basePfn, endPfn)
     if (h) heads.set(k, h)
     mine[k] = 1
     here++
@@ -196,24 +238,43 @@ export async function decodeKpageflagsSplit(path: string, display: string, bytes
       decodeHere(fd, k)
       if (opts.onProgress && (k & 15) === 0) opts.onProgress(Math.min(nChunks, k) * C * 8, bytes)
     }
-    // every chunk is claimed now: wait only for the threads that may hold some
+    // Every chunk is claimed now. One a decode thread claimed and has not finished (it may be
+    // waiting for a CPU the machine's other processes hold, or have failed) is decoded here too
+    // rather than waited for: a chunk is a fraction of a millisecond here, a wait for a thread
+    // off the CPU is a scheduler time slice or more. Its copy in the shared map is not used.
+    const steal = opts.thisThread !== false
+    let redone = 0
+    if (steal) {
+      for (let k = 0; k < nChunks; k++) {
+        if (mine[k] || Atomics.load(doneBy, k) !== 0) continue
+        decodeHere(fd, k)
+        redone++
+      }
+    }
+    // the decode threads' replies carry the large-folio heads of their chunks: awaited only when
+    // a chunk they finished has some (done = 2), or when this thread decoded nothing
+    let awaitReplies = !steal
+    for (let k = 0; k < nChunks && !awaitReplies; k++) if (!mine[k] && Atomics.load(doneBy, k) === 2) awaitReplies = true
+    // the shared map is kept for the next file only when no thread may still write to it
+    let quiet = true
     for (const [w, r] of replies.entries()) {
-      if (opts.thisThread !== false && Atomics.load(cursor, 1 + w) === 0) {
-        // still starting: it will find the cursor past the end; its reply is not awaited
+      if (!awaitReplies) {
+        // a thread still starting (its started count 0) will find the cursor past the end and write nothing
+        if (Atomics.load(cursor, 1 + w) !== 0) quiet = false
         r.slot.waiting.set(r.id, () => {})
         if (r.slot.waiting.size === 1) r.slot.worker.unref()
         continue
       }
       // (a thread that failed leaves its chunks undone: they are decoded below)
       const reply = await r.p
-      for (const [k, h] of reply.heads) heads.set(k, h)
+      for (const [k, h] of reply.heads) if (!mine[k]) heads.set(k, h)
     }
     let elsewhere = 0
     const shared = new Uint8Array(map)
     for (let k = 0; k < nChunks; k++) {
       if (mine[k]) continue
       if (!Atomics.load(doneBy, k)) {
-        // claimed by a thread that failed: decoded here (a read error recurs and is thrown)
+        // (thisThread false) claimed by a thread that failed: decoded here (a read error recurs and is thrown)
         decodeHere(fd, k)
         continue
       }
@@ -225,7 +286,8 @@ export async function decodeKpageflagsSplit(path: string, display: string, bytes
     const unsplittable: number[] = []
     for (const k of [...heads.keys()].sort((x, y) => x - y)) unsplittable.push(...heads.get(k)!)
     opts.onProgress?.(endEntries * 8, endEntries * 8)
-    return { entries: endEntries, unsplittable, chunksHere: here, chunksElsewhere: elsewhere }
+    if (quiet) keepMap(map)
+    return { entries: endEntries, unsplittable, chunksHere: here, chunksElsewhere: elsewhere, chunksRedone: redone }
   } finally {
     closeSync(fd)
   }

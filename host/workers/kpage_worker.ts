@@ -1,15 +1,14 @@
 /**
  * A kpageflags decode thread (host/workers/kpage_split.ts): claims chunks of a plain kpageflags
- * file from a shared cursor, reads each with positional reads and decodes it into the shared
- * page map through the engine's decodeKpageflags (the same function the single-thread path runs).
+ * file from a shared cursor, reads each with positional reads into its decoder's buffer and
+ * decodes it into the shared page map (kpage_wasm.ts: the WebAssembly twin of the engine's
+ * decodeKpageflags, which the single-thread path runs).
  * Replies, per job, with the large-folio heads it found (by chunk) or the error that stopped it.
  */
 import { parentPort } from 'node:worker_threads'
 import { closeSync, openSync, readSync } from 'node:fs'
-import { decodeKpageflags } from '../../engine/index.ts'
 import type { SplitJob, SplitReply } from './kpage_split.ts'
-
-let buf = new Uint8Array(0)
+import { chunkDecoder } from './kpage_wasm.ts'
 
 function run(job: SplitJob): SplitReply {
   const ctl = new Int32Array(job.ctl)
@@ -26,16 +25,16 @@ function run(job: SplitJob): SplitReply {
       if (fd < 0) fd = openSync(job.path, 'r')
       const first = job.startPfn + k * job.chunkPfns
       const n = Math.min(job.chunkPfns, job.endEntries - first)
-      if (buf.length < n * 8) buf = new Uint8Array(n * 8)
+      const dec = chunkDecoder(job.chunkPfns, job.decoder)
       let got = 0
       while (got < n * 8) {
-        const r = readSync(fd, buf, got, n * 8 - got, first * 8 + got)
+        const r = readSync(fd, dec.input, got, n * 8 - got, first * 8 + got)
         if (r === 0) throw new Error(`${job.display}: ended at byte ${first * 8 + got} while reading PFN ${first + Math.floor(got / 8)}; the file shrank while it was read`)
         got += r
       }
-      const h = decodeKpageflags(new Uint32Array(buf.buffer, 0, n * 2), first, map, job.basePfn, job.endPfn)
+      const h = dec.decode(n, first, map, job.basePfn, job.endPfn)
       if (h) heads.push([k, h])
-      Atomics.store(done, k, 1)
+      Atomics.store(done, k, h ? 2 : 1)
     }
     return { id: job.id, heads }
   } catch (e) {

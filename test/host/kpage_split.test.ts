@@ -6,6 +6,7 @@
  * writeback or dirty with fs-private data, cut into chunks that align with nothing.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import fc from 'fast-check'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import os from 'node:os'
@@ -13,6 +14,7 @@ import { join } from 'node:path'
 import { ExactLayoutBuilder, KpageDecoder, parseCapture, synthesizeModel, type Capture } from '../../engine/index.ts'
 import { decodeKpageflagsSplit, stopDecodeThreads, type SplitOptions } from '../../host/workers/kpage_split.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
+import { kpageWords, plainDecode } from '../helpers/kpage_reference.ts'
 import { writeKpageFiles } from '../../bench/kpage.ts'
 import { syntheticMachine, captureOf } from '../../bench/capture.ts'
 
@@ -69,14 +71,15 @@ async function expectSame(capture: Capture, flags: Uint8Array, name: string, chu
   const ref = single(capture, flags)
   const refModel = ref.b.finish().model
   for (const chunkPfns of chunks) {
-    for (const thisThread of [false, true]) {
-      const s = await split(capture, path, flags.length, { chunkPfns, thisThread, threads: 2 })
+    // the WebAssembly decode (the default) on the decode threads only, and with this thread; the engine's decodeKpageflags
+    for (const [thisThread, decoder] of [[false, 'wasm'], [true, 'wasm'], [true, 'js']] as const) {
+      const s = await split(capture, path, flags.length, { chunkPfns, thisThread, threads: 2, decoder })
       if (!thisThread) {
         // every chunk decoded on the decode threads
         expect(s.here).toBe(0)
         expect(s.elsewhere).toBeGreaterThan(0)
       }
-      expect(firstDiff(s.map, ref.map), `${name} chunk ${chunkPfns} thisThread ${thisThread}`).toBeNull()
+      expect(firstDiff(s.map, ref.map), `${name} chunk ${chunkPfns} thisThread ${thisThread} ${decoder}`).toBeNull()
       expect(s.unsplittable).toEqual(ref.unsplittable)
       const m = s.b.finish().model
       expect(firstDiff(m.memMap, refModel.memMap)).toBeNull()
@@ -115,6 +118,90 @@ describe('the kpageflags decode split over threads equals the single-thread deco
     expect(ref.unsplittable.length).toBeGreaterThan(10)
     await expectSame(capture, flags, 'synthetic', [1 << 17, 12_345, 999_999])
   }, 120_000)
+
+  it('tiny files, chunks of any size, a page map that starts after PFN 0 and ends before or after the file', async () => {
+    // random flag words (seeded), against the plain entry-by-entry classification
+    const words = [1, 2, 3, 9, 100, 999, 5_003].map((n, i) => fc.sample(kpageWords(n, n), { numRuns: 1, seed: 16 + i })[0]!)
+    words.push(Uint32Array.from([0, 0]), Uint32Array.from([1 << 5, 2, (1 << 15) | (1 << 5) | (1 << 8), 0]))
+    let cases = 0
+    let heads = 0
+    for (const [i, w] of words.entries()) {
+      const entries = w.length / 2
+      const path = join(tmp, `edge-${i}`)
+      writeFileSync(path, new Uint8Array(w.buffer, w.byteOffset, w.byteLength))
+      for (const [basePfn, endPfn] of [[0, entries], [3, entries + 11], [1, Math.max(2, entries - 5)]] as const) {
+        const want = new Uint8Array(endPfn - basePfn).fill(0xee)
+        const wantHeads = plainDecode(w, 0, want, basePfn, endPfn)
+        heads += wantHeads.length
+        for (const chunkPfns of [1, 7, 13, 4_096]) {
+          for (const [thisThread, decoder] of [[false, 'wasm'], [true, 'wasm'], [true, 'js']] as const) {
+            const memMap = new Uint8Array(endPfn - basePfn).fill(0xee)
+            const r = await decodeKpageflagsSplit(path, path, w.byteLength, { memMap, basePfn, endPfn }, { minEntries: 0, chunkPfns, thisThread, threads: 2, decoder })
+            const what = `${entries} entries, map ${basePfn}..${endPfn}, chunk ${chunkPfns}, thisThread ${thisThread} ${decoder}`
+            expect(r, what).not.toBeNull()
+            expect(r!.entries, what).toBe(Math.min(entries, endPfn))
+            expect(r!.unsplittable, what).toEqual(wantHeads)
+            expect(firstDiff(memMap, want), what).toBeNull()
+            cases++
+          }
+        }
+      }
+    }
+    expect(cases).toBe(9 * 3 * 4 * 3)
+    expect(heads).toBeGreaterThan(100)
+  }, 120_000)
+
+  it('files of one size back to back (the shared map is reused): nothing of the last file shows in the next', async () => {
+    const n = 20_000
+    const [a, b] = [1, 2].map((seed) => fc.sample(kpageWords(n, n), { numRuns: 1, seed })[0]!)
+    const files = [a!, b!].map((w, i) => {
+      const path = join(tmp, `same-size-${i}`)
+      writeFileSync(path, new Uint8Array(w.buffer, w.byteOffset, w.byteLength))
+      return path
+    })
+    // b's map is longer than b: the PFNs past its end keep the page map's bytes
+    for (const [i, w] of [a!, b!, a!, b!].entries()) {
+      const endPfn = n + 3_000
+      const want = new Uint8Array(endPfn).fill(0xee)
+      const wantHeads = plainDecode(w, 0, want, 0, endPfn)
+      const memMap = new Uint8Array(endPfn).fill(0xee)
+      const r = await decodeKpageflagsSplit(files[i % 2]!, files[i % 2]!, w.byteLength, { memMap, basePfn: 0, endPfn }, { minEntries: 0, chunkPfns: 999, thisThread: false, threads: 2 })
+      expect(r!.chunksElsewhere).toBe(Math.ceil(n / 999))
+      expect(r!.unsplittable).toEqual(wantHeads)
+      expect(firstDiff(memMap, want), `file ${i}`).toBeNull()
+    }
+  })
+
+  it('chunks a decode thread has not finished when this thread is done are decoded here too, the same', async () => {
+    const n = 6_000
+    const w = fc.sample(kpageWords(n, n), { numRuns: 1, seed: 5 })[0]!
+    const path = join(tmp, 'redo')
+    writeFileSync(path, new Uint8Array(w.buffer, w.byteOffset, w.byteLength))
+    const want = new Uint8Array(n).fill(0xee)
+    const wantHeads = plainDecode(w, 0, want, 0, n)
+    expect(wantHeads.length).toBeGreaterThan(10)
+    let redone = 0
+    // chunks of 1 PFN: when this thread runs out, a decode thread is most often inside one
+    for (let run = 0; run < 30 && redone < 3; run++) {
+      const memMap = new Uint8Array(n).fill(0xee)
+      const r = await decodeKpageflagsSplit(path, path, w.byteLength, { memMap, basePfn: 0, endPfn: n }, { minEntries: 0, chunkPfns: 1, threads: 2 })
+      redone += r!.chunksRedone
+      expect(r!.unsplittable).toEqual(wantHeads)
+      expect(firstDiff(memMap, want), `run ${run}`).toBeNull()
+    }
+    expect(redone).toBeGreaterThan(0)
+  }, 60_000)
+
+  it('a file shorter than its stated size: an error naming the file, from this thread or a decode thread', async () => {
+    const path = join(tmp, 'shrunk')
+    writeFileSync(path, new Uint8Array(8 * 1000))
+    for (const thisThread of [true, false]) {
+      for (const decoder of ['wasm', 'js'] as const) {
+        await expect(decodeKpageflagsSplit(path, 'capture/kpageflags', 8 * 1500, { memMap: new Uint8Array(1500), basePfn: 0, endPfn: 1500 }, { minEntries: 0, chunkPfns: 256, thisThread, threads: 2, decoder }))
+          .rejects.toThrow(/^capture\/kpageflags: ended at byte (8000|8192|10240) while reading PFN (1000|1024|1280); the file shrank while it was read/)
+      }
+    }
+  })
 
   it('falls back (null) for a short file, or one that does not hold whole entries', async () => {
     const { capture, flags } = fixture('x86-512M-s1-compact/02-before')
