@@ -127,3 +127,17 @@ export function pinnedPagesFromWorkloadLog(text: string): number | null {
   const m = /vmsplice_pinned_pages=(\d+)/.exec(text)
   return m ? Number(m[1]) : null
 }
+
+/**
+ * The CPU the harness's workload made its last frees on (workload.log `cpu phase4=C last=L
+ * switches=S frees=N0/N1`, fragwork since it logs sched_getcpu() per phase): L, the CPU of the
+ * last madvise(MADV_DONTNEED) of its final free phase, whose pages (a few in each pageblock) sit
+ * on that CPU's per-cpu list. null when the log does not record it.
+ */
+export function workloadCpuFromWorkloadLog(text: string): number | null {
+  const m = /^cpu phase4=(-?\d+)(?: last=(-?\d+))?/m.exec(text)
+  if (!m) return null
+  const last = m[2] !== undefined ? Number(m[2]) : -1
+  const cpu = last >= 0 ? last : Number(m[1])
+  return cpu >= 0 ? cpu : null
+}
