@@ -42,7 +42,7 @@ export {
   type PolluterGrouping, type PolluterGroup, type PollutersReport, type FallbackDirection, type PageOwnerOfRange,
 } from './metrics/polluters.ts'
 export { Compactor, EventLog, DEFAULT_STRATEGY, COMPACT_CLUSTER_MAX, compactGap, type CompactStrategy, type MigrateMode, type CompactResult, type CompactPriority, type CompactControl, type CompactionEvent, type ZoneCompactResult } from './mm/compaction.ts'
-export { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, type StepsLog, type StepsLogStep, type CompactionTrigger } from './procfs/steps_log.ts'
+export { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, workloadCpuFromWorkloadLog, type StepsLog, type StepsLogStep, type CompactionTrigger } from './procfs/steps_log.ts'
 export { applyPinned, type PinnedAssumption } from './whatif/assumptions.ts'
 export { runCompactWhatIf, runCompactSeed, comparePredictedVsReal, type CompactWhatIfOptions, type CompactWhatIfResult, type CompactSeedOutcome, type PredictedVsReal } from './whatif/compact.ts'
 export { ReclaimModel, SlowPath, padProtection, zonelistFor, getPageFromFreelist, drainAllPages, ZONE_IDX_MOVABLE, ZONE_IDX_NORMAL, MAX_RECLAIM_RETRIES, MAX_COMPACT_RETRIES, type SlowRequest, type SlowOutcome } from './mm/slowpath.ts'

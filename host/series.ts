@@ -4,7 +4,7 @@
  * manifest's "trigger" on the next capture), the next capture, and the workload log's pin count.
  * Lets a what-if be compared with what the real kernel produced.
  */
-import { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, parseBuddyinfo, parseVmstat, type CompactionTrigger, type StepsLogStep, type StepsLog, type Buddyinfo } from '../engine/index.ts'
+import { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, workloadCpuFromWorkloadLog, parseBuddyinfo, parseVmstat, type CompactionTrigger, type StepsLogStep, type StepsLog, type Buddyinfo } from '../engine/index.ts'
 import type { Manifest, SnapshotSource } from './sources/snapshot_source.ts'
 import { stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
@@ -36,6 +36,8 @@ export interface SeriesContext {
   nextCaptureCpu?: number | null
   /** the CPU this capture's tools ran on (steps.log `cap N-label cpu=C`), when logged */
   captureCpu?: number | null
+  /** the CPU the workload made its last frees on (workload.log `cpu phase4=C last=L`), when logged */
+  workloadCpu?: number | null
 }
 
 /** Steps that leave memory as it was (the harness's pauses). */
@@ -145,11 +147,12 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       if (nextSource?.has('buddyinfo')) nextBuddyinfo = parseBuddyinfo(await nextSource.readText('buddyinfo'), nextSource.describe('buddyinfo'))
       const workloadLog = await series.readFile('workload.log')
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
+      const workloadCpu = workloadLog === null ? null : workloadCpuFromWorkloadLog(workloadLog)
       const nb = next !== null ? numberOf(next) : null
       const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
       const na = numberOf(me)
       const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu, workloadCpu }
     } finally {
       await series.close()
     }

@@ -24,6 +24,8 @@ const cpu = flag('--cpu') !== undefined ? Number(flag('--cpu')) : undefined
 const seed = Number(flag('--seed') ?? 1)
 /** the CPU the capture's tools ran on (default: steps.log's `cap … cpu=C`, else the what-if's default) */
 const toolsCpu = flag('--tools-cpu') !== undefined ? Number(flag('--tools-cpu')) : undefined
+/** the CPU the workload made its last frees on (default: workload.log's `cpu phase4=… last=L`) */
+const wlCpu = flag('--workload-cpu') !== undefined ? Number(flag('--workload-cpu')) : undefined
 
 function readBin(dir: string, name: string): BigUint64Array {
   const p = join(dir, name)
@@ -64,6 +66,8 @@ const r = runCompactWhatIf(m, s.allocator, {
   ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
   ...(followsFullCompaction(ctx) ? { pcpLongFreeRun: true } : {}),
   ...(toolsCpu !== undefined ? { captureCpu: toolsCpu } : ctx.captureCpu != null ? { captureCpu: ctx.captureCpu } : {}),
+  // the CPU the workload made its last frees on (workload.log; --workload-cpu -1: deal as if not logged)
+  ...(wlCpu !== undefined ? (wlCpu >= 0 ? { workloadCpu: wlCpu } : {}) : ctx.workloadCpu != null && !followsFullCompaction(ctx) ? { workloadCpu: ctx.workloadCpu } : {}),
 }, s.capture.machine.hpageOrder)
 await o.close()
 const pb = m.pageblockNrPages

@@ -431,3 +431,46 @@ describe('per-cpu lists as dealt: the search and sorts give what the plain ones 
     }), { numRuns: 1000 })
   })
 })
+
+describe('per-cpu lists: the sparsest-spread captured pcp pages go to the CPU the workload last freed on', () => {
+  /**
+   * Two captured CPUs, CPU 0 holding 30 pcp pages and CPU 1 10. The capture holds 10 sparse pcp
+   * pages (one in each of ten pageblocks) and 30 dense ones (one pageblock). The simulation runs on
+   * CPU 0 and frees a long run of pages: CPU 0's captured pages go back to the buddy allocator,
+   * CPU 1's stay. Returns the kinds of the sparse pages at the end.
+   */
+  function run(sparseCpu: number | null): number[] {
+    const { model, allocator } = small(16384)
+    const z = model.zones[0]!
+    z.pcpHigh = 3000
+    z.pcpBatch = 63
+    z.pcpCpus = [{ cpu: 0, count: 30, high: 3000, batch: 63 }, { cpu: 1, count: 10, high: 3000, batch: 63 }]
+    allocator.policy.kernel = 6001
+    allocator.setRunningCpu(0)
+    const pages: number[] = []
+    for (let i = 0; i < 9000; i++) pages.push(allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn)
+    const held = new Set(pages)
+    const sparse = Array.from({ length: 10 }, (_, b) => (b + 1) * 512 + 5)
+    const dense = Array.from({ length: 30 }, (_, i) => 12 * 512 + 100 + i)
+    for (const p of [...sparse, ...dense]) {
+      expect(held.has(p)).toBe(true)
+      model.memMap[p - model.basePfn] = PageKind.PCP
+    }
+    // the lists are dealt again from the PCP pages (no capture-tool pages here)
+    expect(allocator.captureToolPagesFreed(-1)).toBe(0)
+    if (sparseCpu !== null) allocator.setSparsePcpCpu(sparseCpu)
+    for (const p of pages) if (!sparse.includes(p) && !dense.includes(p)) allocator.freeUnrefPage(p)
+    expect(checkModel(model)).toEqual([])
+    return sparse.map((p) => model.memMap[p - model.basePfn]!)
+  }
+
+  it('not known: dealt to the CPU holding the most (here the running one), whose frees push them out', () => {
+    expect(run(null).some((k) => k === PageKind.PCP)).toBe(false)
+    expect(run(-1).some((k) => k === PageKind.PCP)).toBe(false)
+    expect(run(0).some((k) => k === PageKind.PCP)).toBe(false)
+  })
+
+  it('the workload\'s CPU is the other one: they are dealt to its list first and stay', () => {
+    expect(run(1)).toEqual(Array(10).fill(PageKind.PCP))
+  })
+})

@@ -423,6 +423,25 @@ export class PageAllocator {
     return pfns.size
   }
 
+  /** the CPU (zone.pcpCpus[].cpu) the workload made its last frees on, which the dealing serves first; -1: not known */
+  private sparseCpu = -1
+
+  /**
+   * The workload made its last frees (a few pages in each pageblock, among its mapped ones) on CPU
+   * `cpu`, as its log records (host/series.ts workloadCpu): the sparsest-spread pcp pages are dealt
+   * to that CPU's list first, instead of to the CPU holding the most. -1: not known. Call before
+   * the per-cpu lists are first used.
+   */
+  setSparsePcpCpu(cpu: number): void {
+    if (this.sparseCpu === cpu) return
+    this.sparseCpu = cpu
+    this.pcp.clear()
+    this.pcpHigherPages.clear()
+    this.pcpLimits.clear()
+    this.pcpOther.clear()
+    this.pcpHighOrder.clear()
+  }
+
   /**
    * Run the simulation on another CPU: its pcp lists are dealt out again from the pages the
    * model holds as PCP (call before the simulated work, while they are still the captured ones).
@@ -496,9 +515,12 @@ export class PageAllocator {
       // freed, and one task's frees look alike: the workload's freed anonymous pages lie a few
       // in each block among LRU pages, kernel frees cluster in the unmovable blocks. So the
       // pages are ranked by how many pcp pages their pageblock holds (fewest first) and dealt
-      // out in that order, the CPU holding the most pages first.
+      // out in that order, the CPU holding the most pages first, or the CPU the workload made its
+      // last frees on when its log says (setSparsePcpCpu: in the harness runs that log it, the
+      // sparse pages sat on that CPU's list whichever CPU held more, docs/fidelity.md).
       const ranked = rankByBlockCount(old, pb)
-      const order = zone.pcpCpus.map((c, i) => i).sort((a, b) => zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
+      const first = (i: number): number => (zone.pcpCpus[i]!.cpu === this.sparseCpu ? 0 : 1)
+      const order = zone.pcpCpus.map((c, i) => i).sort((a, b) => first(a) - first(b) || zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
       let k = 0
       for (const ci of order) {
         const take = ci === order[order.length - 1] ? ranked.length - k : Math.min(ranked.length - k, zone.pcpCpus[ci]!.count)

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { parseStepsLog, compactionTrigger } from './steps_log.ts'
+import { parseStepsLog, compactionTrigger, workloadCpuFromWorkloadLog } from './steps_log.ts'
 
 const LOG = `[2.63 -> 2.66] step vm:compaction_proactiveness:0: compaction_proactiveness=0
 [16.93] cap 2-before
@@ -25,8 +25,8 @@ describe('steps.log: compaction triggers and the CPU they ran on', () => {
     expect(triggers[2]).toMatchObject({ file: 'node_compact', node: 0, deltas: { pgmigrate_success: 2212 } })
   })
 
-  it('the CPU: pinned, or the same CPU before and after the write; unknown when the log does not say or the shell moved', () => {
-    expect(triggers.slice(1).map((t) => t!.cpu)).toEqual([null, 1, 0, null])
+  it('the CPU: pinned, or the one the shell was on after the write (it moved in cpu=0..1); unknown when the log does not say', () => {
+    expect(triggers.slice(1).map((t) => t!.cpu)).toEqual([null, 1, 0, 1])
   })
 })
 
@@ -46,5 +46,23 @@ describe('steps.log: the CPU a capture ran on', () => {
     ])
     expect(log.steps).toHaveLength(1)
     expect(log.notes).toHaveLength(1)
+  })
+})
+
+describe('the workload log\'s CPU of its last frees', () => {
+  const WL = `phase4 freed 57814 pages; MemFree=455484 kB
+cpu phase4=0 last=1 switches=3 frees=20000/37814
+phase5 mlock=16 MB vmsplice_pinned_pages=0 in 0 pipes; MemFree=455484 kB
+cpu phase5=0
+`
+  it('takes the CPU of the last free of phase 4, else the one the phase ended on', () => {
+    expect(workloadCpuFromWorkloadLog(WL)).toBe(1)
+    expect(workloadCpuFromWorkloadLog('cpu phase4=1 last=-1 switches=0 frees=\n')).toBe(1)
+    expect(workloadCpuFromWorkloadLog('cpu phase4=0\n')).toBe(0)
+  })
+
+  it('is null for a log that does not record it (fragwork before the cpu lines)', () => {
+    expect(workloadCpuFromWorkloadLog('phase4 freed 5 pages; MemFree=1 kB\ncpu phase5=1\n')).toBeNull()
+    expect(workloadCpuFromWorkloadLog('')).toBeNull()
   })
 })

@@ -100,8 +100,11 @@ export interface CompactionTrigger {
   deltas: Record<string, number>
   /**
    * The CPU the write ran on, when the log says: `cm@1` pins the writing shell to CPU 1
-   * (`cpu=1`); an unpinned write logs the CPU the shell ran on before and after (`cpu=0..1`),
-   * taken as known only when the two agree. Its per-cpu lists take the compaction's freed pages.
+   * (`cpu=1`); an unpinned write logs the CPU the shell ran on before and after (`cpu=0..1`).
+   * Where the two differ the scheduler moved the writer while compact_nodes() ran, and the CPU it
+   * returned on is taken: in the 7 harness runs whose shell moved (x86 1 GiB, 2 GiB and 4 GiB,
+   * 6.1 and 6.12), the after-capture's per-cpu lists show the compaction's freed pages on that
+   * CPU's list. Its per-cpu lists take the compaction's freed pages.
    */
   cpu: number | null
 }
@@ -115,7 +118,7 @@ export function compactionTrigger(step: StepsLogStep): CompactionTrigger | null 
   const name = at ? at[1]! : step.name
   let cpu: number | null = at ? Number(at[2]) : null
   const logged = /\bcpu=(\d+)(?:\.\.(\d+))?\b/.exec(step.detail)
-  if (cpu === null && logged && (logged[2] === undefined || logged[2] === logged[1])) cpu = Number(logged[1])
+  if (cpu === null && logged) cpu = Number(logged[2] ?? logged[1])
   if (name === 'cm') return { file: 'compact_memory', node: null, deltas: step.deltas, cpu }
   const cn = /^cn(\d*)$/.exec(name)
   if (cn) return { file: 'node_compact', node: cn[1] ? Number(cn[1]) : 0, deltas: step.deltas, cpu }
@@ -126,4 +129,18 @@ export function compactionTrigger(step: StepsLogStep): CompactionTrigger | null 
 export function pinnedPagesFromWorkloadLog(text: string): number | null {
   const m = /vmsplice_pinned_pages=(\d+)/.exec(text)
   return m ? Number(m[1]) : null
+}
+
+/**
+ * The CPU the harness's workload made its last frees on (workload.log `cpu phase4=C last=L
+ * switches=S frees=N0/N1`, fragwork since it logs sched_getcpu() per phase): L, the CPU of the
+ * last madvise(MADV_DONTNEED) of its final free phase, whose pages (a few in each pageblock) sit
+ * on that CPU's per-cpu list. null when the log does not record it.
+ */
+export function workloadCpuFromWorkloadLog(text: string): number | null {
+  const m = /^cpu phase4=(-?\d+)(?: last=(-?\d+))?/m.exec(text)
+  if (!m) return null
+  const last = m[2] !== undefined ? Number(m[2]) : -1
+  const cpu = last >= 0 ? last : Number(m[1])
+  return cpu >= 0 ? cpu : null
 }

@@ -74,6 +74,12 @@ export interface CompactWhatIfOptions {
    * with the trigger on CPU 1 they stay, on CPU 0 most merge).
    */
   captureCpu?: number
+  /**
+   * the CPU the workload made its last frees on (the harness's workload.log `cpu phase4=C
+   * last=L`): the sparsest-spread captured pcp pages are dealt to its list first
+   * (PageAllocator.setSparsePcpCpu). Default: the CPU holding the most.
+   */
+  workloadCpu?: number
 }
 
 export interface CompactWhatIfResult {
@@ -133,6 +139,7 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
   const assumptions: string[] = []
   // before anything touches the per-cpu lists: they are dealt out for the running CPU when first used
   if (opts.pcpCpu !== undefined) allocator.setRunningCpu(opts.pcpCpu)
+  if (opts.workloadCpu !== undefined) allocator.setSparsePcpCpu(opts.workloadCpu)
   const toolPages = allocator.captureToolPagesFreed(opts.captureCpu ?? -1)
   if (toolPages > 0) assumptions.push(`the capture's own tools mapped ${toolPages} pages while it was read (anonymous pages unmapped by the kpagecount read, flagless pages mapped by it) and freed them when they exited, to the per-cpu list of the CPU they ran on (free_unref_page_list / free_unref_folios): ${opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}, as steps.log records` : 'not recorded in this capture: taken as the lowest-numbered CPU (where the harness captures that do not record it had them); a compaction on that CPU churns them out to the buddy allocator, the other CPUs keep them'}`)
   allocator.assumeLongFreeRun(opts.pcpLongFreeRun ?? false)
@@ -146,7 +153,7 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
     if (z.pcpCpus.length === 0) continue
     const st = allocator.pcpState(z)
     if (st.own + st.others === 0) continue
-    assumptions.push(`${z.label}: per-cpu lists: the compaction runs on CPU ${st.cpu}${opts.pcpCpu === undefined ? ' (the one whose lists held the most pages; --cpu picks another)' : ''}; the pages it frees go to its lists (high ${st.high}, batch ${st.batch}) and push its ${st.own} captured pcp pages back to the buddy allocator oldest first, the freed page's list first (the ${st.own - st.ownMovable} on its Unmovable and Reclaimable lists stay while the frees from Movable pageblocks find enough on its Movable list); the other CPUs keep their ${st.others} (which captured page sat on which CPU's list is not captured: the sparsest-spread ones are dealt to the CPU holding the most)`)
+    assumptions.push(`${z.label}: per-cpu lists: the compaction runs on CPU ${st.cpu}${opts.pcpCpu === undefined ? ' (the one whose lists held the most pages; --cpu picks another)' : ''}; the pages it frees go to its lists (high ${st.high}, batch ${st.batch}) and push its ${st.own} captured pcp pages back to the buddy allocator oldest first, the freed page's list first (the ${st.own - st.ownMovable} on its Unmovable and Reclaimable lists stay while the frees from Movable pageblocks find enough on its Movable list); the other CPUs keep their ${st.others} (which captured page sat on which CPU's list is not captured: the sparsest-spread ones are dealt to ${opts.workloadCpu !== undefined ? `CPU ${opts.workloadCpu}, where the workload log says the workload made its last frees` : 'the CPU holding the most'})`)
   }
   const before = report ? summarizeZones(model, hpageOrder) : []
   const mapBefore = report ? computePageblockMap(model) : null

@@ -257,6 +257,9 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       ...(cpuOf(seed) !== undefined ? { pcpCpu: cpuOf(seed)! } : {}),
       // the CPU this capture's tools ran on, which took their pages when they exited (gt_capcpu runs)
       ...(ctx?.captureCpu != null && cpusCaptured.has(ctx.captureCpu) ? { captureCpu: ctx.captureCpu } : {}),
+      // the CPU the workload made its last frees on (workload.log), whose list holds the sparse
+      // pcp pages, while no compaction has churned the lists since
+      ...(ctx?.workloadCpu != null && cpusCaptured.has(ctx.workloadCpu) && placement !== 'after-compaction' ? { workloadCpu: ctx.workloadCpu } : {}),
       ...(settle !== undefined ? { settleSeconds: settle } : {}),
       // a trigger written by a shell started for it (`cm@C`, which exits), and the CPU the next
       // capture's tools ran on, when steps.log says (gt_capcpu runs)
