@@ -999,6 +999,7 @@ export class Compactor {
 
   /** isolate_freepages_block(): returns the pages isolated; the pfn where the scan stopped in freeScanStop */
   private isolateFreepagesBlock(cc: CompactControl, startPfn: number, endPfn: number, stride: number): number {
+    if (stride === 1 && !this.plain && LITTLE_ENDIAN) return this.isolateFreepagesChunks(cc, startPfn, endPfn)
     const m = this.model
     const map = m.memMap
     const base = m.basePfn
@@ -1006,23 +1007,13 @@ export class Compactor {
     let total = 0
     let pfn = startPfn
     const countSkipped = this.alloc.policy.kernel >= 6004
-    // stride 1: a word-at-a-time search for the next page that is not an order-0 kind (the pages
-    // passed over each count as scanned). On 6.4+ (every page passed over counts) that is the next
-    // free block's head; before 6.4 a compound page's tail pages are not counted, so the search
-    // also stops at compound heads, which are stepped over below
-    const words = stride === 1 && !this.plain ? this.words() : null
-    const headMask = countSkipped ? 0x80 : 0xc0
+    // (the fast path, stride 1: isolateFreepagesChunks)
     const zone = cc.zone
     const freepages = cc.freepages
     const nrMigratepages = cc.nrMigratepages
     const isolatedFree: number = PageKind.ISOLATED_FREE
     for (; pfn < endPfn; pfn += stride) {
-      if (words) {
-        const i = nextPageMarked(map, words, pfn - base, endPfn - base, headMask)
-        nrScanned += i - (pfn - base)
-        pfn = i + base
-        if (pfn >= endPfn) break
-      } else if (stride === 1 && countSkipped) {
+      if (stride === 1 && countSkipped) {
         // the plain path of the 6.4+ search above
         const i = plainNextPageMarked(map, pfn - base, endPfn - base, 0x80)
         nrScanned += i - (pfn - base)
@@ -1054,6 +1045,121 @@ export class Compactor {
       }
       pfn += isolated - 1
     }
+    if (pfn > endPfn) pfn = endPfn
+    this.events?.emit({ name: 'mm_compaction_isolate_freepages', startPfn, endPfn: pfn, nrScanned, nrTaken: total })
+    cc.totalFreeScanned += nrScanned
+    this.count('compact_isolated', total)
+    this.freeScanStop = pfn
+    return total
+  }
+
+  /**
+   * isolateFreepagesBlock() with stride 1, the fast path: the same blocks isolated, the same pages
+   * counted as scanned, the same stop. The map is read 32 pages at a time (eight words folded into
+   * a 32-bit mask of the pages that stop the scan: free blocks' heads, and before 6.4 compound
+   * heads, whose tail pages are not counted), and each stop is found in that mask; a free block of
+   * order below pageblock_order − 1 is isolated here (__isolate_free_page()'s watermark test, then
+   * del_page_from_free_list), larger ones by isolateFreePage(). Nothing but this loop changes the
+   * map while it runs, and the bytes of a block it steps over hold no stop, so a mask stays valid
+   * for the pages above the scan position.
+   */
+  private isolateFreepagesChunks(cc: CompactControl, startPfn: number, endPfn: number): number {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const a = this.alloc
+    const countSkipped = a.policy.kernel >= 6004
+    const w = this.words()
+    const words = w.words
+    const shift = w.shift
+    const nWords = words.length
+    // 6.4+: free heads (bit 7); before: free or compound heads (bit 7 or 6, folded onto bit 7)
+    const headMask = countSkipped ? 0x80 : 0xc0
+    const fold = countSkipped ? 0 : -1
+    const zone = cc.zone
+    const freepages = cc.freepages
+    const nrMigratepages = cc.nrMigratepages
+    const isolatedFree: number = PageKind.ISOLATED_FREE
+    const isolate = m.migratetypes.isolate
+    const largeOrder = m.geometry.pageblockOrder - 1
+    // __isolate_free_page()'s zone_watermark_ok(): free pages above min + protection + 2^order
+    const wmark = zone.wmark.min + (zone.protection[0] ?? 0)
+    const end = endPfn - base
+    // pos: the next page to scan (map index); the mask: bit i set when page chunk + i stops the
+    // scan, for the 32 pages from chunk (a page of the map's words), those below pos cleared
+    let pos = startPfn - base
+    let chunk = -64
+    let mask = 0
+    let nrScanned = 0
+    let total = 0
+    for (;;) {
+      if (pos >= end) break
+      // the next stop at or above pos, or end
+      let j = end
+      if (pos >= chunk + 32 || pos < chunk) {
+        const k = (pos - shift) >> 2
+        if (pos < shift || k + 8 > nWords) {
+          // the bytes outside the map's words, one by one (those before its first word, then on)
+          const lim = pos < shift && end > shift ? shift : end
+          j = plainNextPageMarked(map, pos, lim, headMask)
+          chunk = -64
+          if (j === lim && lim < end) {
+            nrScanned += j - pos
+            pos = j
+            continue
+          }
+        } else {
+          chunk = shift + (k << 2)
+          mask = stopMask(words, k, fold)
+        }
+      }
+      if (chunk >= 0) {
+        mask &= -1 << (pos - chunk)
+        while (mask === 0) {
+          chunk += 32
+          if (chunk >= end) break
+          const k = (chunk - shift) >> 2
+          if (k + 8 > nWords) {
+            j = plainNextPageMarked(map, chunk, end, headMask)
+            chunk = -64
+            break
+          }
+          mask = stopMask(words, k, fold)
+        }
+        if (mask !== 0 && chunk >= 0) {
+          j = chunk + (31 - Math.clz32(mask & -mask))
+          if (j > end) j = end
+        }
+      }
+      nrScanned += j - pos
+      pos = j
+      if (pos >= end) break
+      nrScanned++
+      const b = map[pos]!
+      if (!(b & 0x80)) {
+        // a compound head (before 6.4): stepped over whole, its tail pages not counted
+        pos += b >= 0x40 && b < 0x70 ? 1 << (b & 0x0f) : 1
+        continue
+      }
+      const order = b & 0x0f
+      const pfn = pos + base
+      let isolated = 1 << order
+      if (order >= largeOrder) isolated = this.isolateFreePage(zone, pfn, order)
+      else {
+        if (m.getPageblockMigratetype(pfn) !== isolate && zone.nrFreePages - zone.nrReservedHighatomic <= wmark + isolated) isolated = 0
+        else a.delFromFreeList(zone, pfn, order, (b >> 4) & 7)
+      }
+      if (!isolated) break
+      // split_map_pages(): the block becomes order-0 targets, lowest PFN first
+      if (isolated === 1) map[pos] = isolatedFree
+      else fillPages(map, isolatedFree, pos, pos + isolated)
+      freepages.addBlock(pfn, isolated)
+      nrScanned += isolated - 1
+      total += isolated
+      pos += isolated
+      if (nrMigratepages <= freepages.length) break
+    }
+    let pfn = pos + base
     if (pfn > endPfn) pfn = endPfn
     this.events?.emit({ name: 'mm_compaction_isolate_freepages', startPfn, endPfn: pfn, nrScanned, nrTaken: total })
     cc.totalFreeScanned += nrScanned
@@ -1519,6 +1625,30 @@ export function nextPageMarked(map: Uint8Array, w: MapWords, i: number, end: num
   // the bytes after the map's last word
   for (; i < end; i++) if (map[i]! & mask) return i
   return end
+}
+
+/**
+ * The pages of words[k … k + 7] (32 pages, the lowest first) that stop the free scanner, as the
+ * bits of a 32-bit mask: bit 7 of each byte (a free block's head), and with fold −1 bit 6 too
+ * (a compound head). (x & 0x80808080) × 0x00204081 gathers the four bytes' bit 7 in bits 28–31.
+ */
+export function stopMask(words: Uint32Array, k: number, fold: number): number {
+  const x0 = words[k]!
+  const x1 = words[k + 1]!
+  const x2 = words[k + 2]!
+  const x3 = words[k + 3]!
+  const x4 = words[k + 4]!
+  const x5 = words[k + 5]!
+  const x6 = words[k + 6]!
+  const x7 = words[k + 7]!
+  return (Math.imul((x0 | ((x0 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) |
+    ((Math.imul((x1 | ((x1 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 4) |
+    ((Math.imul((x2 | ((x2 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 8) |
+    ((Math.imul((x3 | ((x3 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 12) |
+    ((Math.imul((x4 | ((x4 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 16) |
+    ((Math.imul((x5 | ((x5 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 20) |
+    ((Math.imul((x6 | ((x6 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 24) |
+    ((Math.imul((x7 | ((x7 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 28)
 }
 
 /** nextPageMarked() page by page (the plain path). */
