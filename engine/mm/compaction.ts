@@ -251,7 +251,9 @@ export class PfnList {
       return
     }
     const items = this.items
-    for (let i = 0; i < k; i++) items[this.n++] = pfn + i
+    const n = this.n
+    for (let i = 0; i < k; i++) items[n + i] = pfn + i
+    this.n = n + k
   }
 
   push(pfn: number): void {
@@ -874,15 +876,24 @@ export class Compactor {
       if (quadWords && ((idx - quadShift) & 3) === 0 && (lowPfn & 3) === 0 && lowPfn + 4 <= endPfn && (rescan || nrMigrate + 4 <= COMPACT_CLUSTER_MAX)) {
         const k = (idx - quadShift) >> 2
         if (k < quadWords.length && (quadWords[k]! & quadMask) === quadWant) {
-          migratepages.pushRun(lowPfn, 4)
-          nrScanned += 3
-          nrIsolated += 4
-          nrMigrate += 4
+          // and the words after it that hold four such pages each, as many as the loop would
+          // take four at a time: below endPfn and the end of this pageblock (whose first page the
+          // loop tests above), and within the batch unless rescanning
+          let lim = (Math.min(endPfn, lowPfn - (lowPfn & (pbPages - 1)) + pbPages) - lowPfn) >> 2
+          if (!rescan && lim > (COMPACT_CLUSTER_MAX - nrMigrate) >> 2) lim = (COMPACT_CLUSTER_MAX - nrMigrate) >> 2
+          if (lim > quadWords.length - k) lim = quadWords.length - k
+          let q = 1
+          while (q < lim && (quadWords[k + q]! & quadMask) === quadWant) q++
+          const pages = q << 2
+          migratepages.pushRun(lowPfn, pages)
+          nrScanned += pages - 1
+          nrIsolated += pages
+          nrMigrate += pages
           if (nrMigrate >= COMPACT_CLUSTER_MAX && !rescan) {
-            lowPfn += 4
+            lowPfn += pages
             break
           }
-          lowPfn += 3
+          lowPfn += pages - 1
           continue
         }
       }
