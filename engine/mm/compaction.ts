@@ -1652,6 +1652,9 @@ export function stopMask(words: Uint32Array, k: number, fold: number): number {
   const x5 = words[k + 5]!
   const x6 = words[k + 6]!
   const x7 = words[k + 7]!
+  // none of the 32 pages stops the scan (the usual case between sparse free blocks)
+  const any = x0 | x1 | x2 | x3 | x4 | x5 | x6 | x7
+  if (((any | ((any << 1) & fold)) & 0x80808080) === 0) return 0
   return (Math.imul((x0 | ((x0 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) |
     ((Math.imul((x1 | ((x1 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 4) |
     ((Math.imul((x2 | ((x2 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 8) |
