@@ -859,6 +859,7 @@ export class Compactor {
     const kWriteback: number = PageKind.WRITEBACK
     const kMovableOps: number = PageKind.MOVABLE_OPS
     const gfpFs = cc.gfpFs
+    const wordClass = quadWords && LITTLE_ENDIAN ? this.migrateWordClass(gfpFs, this.unevictableAllowed, asyncMigrate) : null
     for (; lowPfn < endPfn; lowPfn++) {
       if (skipOnFailure && lowPfn >= nextSkipPfn) {
         if (nrIsolated) break
@@ -873,9 +874,10 @@ export class Compactor {
         validPage = lowPfn
       }
       const idx = lowPfn - base
-      if (quadWords && ((idx - quadShift) & 3) === 0 && (lowPfn & 3) === 0 && lowPfn + 4 <= endPfn && (rescan || nrMigrate + 4 <= COMPACT_CLUSTER_MAX)) {
+      if (quadWords && ((idx - quadShift) & 3) === 0 && (lowPfn & 3) === 0 && lowPfn + 4 <= endPfn && (idx - quadShift) >> 2 < quadWords.length) {
         const k = (idx - quadShift) >> 2
-        if (k < quadWords.length && (quadWords[k]! & quadMask) === quadWant) {
+        const x = quadWords[k]!
+        if ((rescan || nrMigrate + 4 <= COMPACT_CLUSTER_MAX) && (x & quadMask) === quadWant) {
           // and the words after it that hold four such pages each, as many as the loop would
           // take four at a time: below endPfn and the end of this pageblock (whose first page the
           // loop tests above), and within the batch unless rescanning
@@ -895,6 +897,27 @@ export class Compactor {
           }
           lowPfn += pages - 1
           continue
+        }
+        // a word of four pages each taken or passed over on its own (no free block's or compound
+        // page's head among them), when taking them leaves the batch short of full: as the loop
+        // below would take them, in pfn order (byte i of the word is page lowPfn + i)
+        if (wordClass) {
+          const c0 = wordClass[x & 0xff]!
+          const c1 = wordClass[(x >>> 8) & 0xff]!
+          const c2 = wordClass[(x >>> 16) & 0xff]!
+          const c3 = wordClass[x >>> 24]!
+          const t = c0 + c1 + c2 + c3
+          if (((c0 | c1 | c2 | c3) & 2) === 0 && (rescan || nrMigrate + t < COMPACT_CLUSTER_MAX)) {
+            if (c0) migratepages.push(lowPfn)
+            if (c1) migratepages.push(lowPfn + 1)
+            if (c2) migratepages.push(lowPfn + 2)
+            if (c3) migratepages.push(lowPfn + 3)
+            nrScanned += 3
+            nrIsolated += t
+            nrMigrate += t
+            lowPfn += 3
+            continue
+          }
         }
       }
       const b = map[idx]!
@@ -965,6 +988,32 @@ export class Compactor {
     cc.totalMigrateScanned += nrScanned
     this.count('compact_isolated', nrIsolated)
     cc.migratePfn = lowPfn
+  }
+
+  /** migrateWordClass()'s tables, by gfpFs | unevictableAllowed << 1 | asyncMigrate << 2 */
+  private readonly wordClasses: Array<Uint8Array | undefined> = []
+
+  /**
+   * Per page byte, what isolateMigratepagesBlock()'s page-by-page loop does with the page when it
+   * does not skip on failure: 1 isolates it, 0 passes over it (isolate_fail), 2 anything else (a
+   * free block's or compound page's head, which the loop steps over or takes whole)
+   */
+  private migrateWordClass(gfpFs: boolean, unevictableAllowed: boolean, asyncMigrate: boolean): Uint8Array {
+    const key = (gfpFs ? 1 : 0) | (unevictableAllowed ? 2 : 0) | (asyncMigrate ? 4 : 0)
+    let t = this.wordClasses[key]
+    if (!t) {
+      t = new Uint8Array(256)
+      for (let b = 0; b < 256; b++) {
+        if (b & 0x80 || b >= 0x40) t[b] = 2
+        else if (b === PageKind.ANON || b === PageKind.MOVABLE_OPS) t[b] = 1
+        else if (b === PageKind.FILE) t[b] = gfpFs ? 1 : 0
+        else if (b === PageKind.UNEVICTABLE) t[b] = unevictableAllowed ? 1 : 0
+        else if (b === PageKind.WRITEBACK) t[b] = asyncMigrate ? 0 : 1
+        else t[b] = 0
+      }
+      this.wordClasses[key] = t
+    }
+    return t
   }
 
   // ---------------------------------------------------------------- free scanner

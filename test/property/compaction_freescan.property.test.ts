@@ -1,11 +1,13 @@
 /**
- * The free scanner's fast path (isolateFreepagesChunks: the map read 32 pages at a time into a mask
- * of the pages that stop the scan) against the plain path (CompactOptions.plain: page by page), on
- * random zones of free blocks, anonymous, page-cache and kernel pages and compound pages of every
- * order (THPs, large folios, hugetlb: before 6.4 the scan stops at a compound head and steps over
- * its tail pages uncounted), in pageblocks of every type, with the zone's start at every alignment
- * of the map's words (fast-check): the same page map, free lists in list order, counts, per-cpu
- * lists, /proc/vmstat counters, tracepoint events and results after a full compaction and a
+ * The scanners' fast paths (the free scanner's isolateFreepagesChunks: the map read 32 pages at a
+ * time into a mask of the pages that stop the scan; the migrate scanner's word steps) against the
+ * plain path (CompactOptions.plain: page by page), on random zones of free blocks, anonymous,
+ * page-cache, unevictable, pinned, writeback, movable_ops and kernel pages and compound pages of
+ * every order (THPs, large folios, hugetlb: before 6.4 the free scan stops at a compound head and
+ * steps over its tail pages uncounted), in pageblocks of every type, with the zone's start and the
+ * map's words at every alignment, with and without __GFP_FS and compact_unevictable_allowed
+ * (fast-check): the same page map, free lists in list order, counts, per-cpu lists, /proc/vmstat
+ * counters, tracepoint events and results after a sync and a sync-light full compaction and a
  * sync-light direct compaction, before 6.4 and from 6.4.
  */
 import { describe, it, expect } from 'vitest'
@@ -33,6 +35,10 @@ interface Case {
   kernel: number
   high: number
   batch: number
+  /** vm.compact_unevictable_allowed */
+  unevictable: boolean
+  /** __GFP_FS in the full compactions' request (without it page-cache pages are not isolated) */
+  gfpFs: boolean
 }
 
 function setUp(c: Case): { model: MemoryModel; allocator: PageAllocator } {
@@ -76,7 +82,8 @@ function setUp(c: Case): { model: MemoryModel; allocator: PageAllocator } {
       }
     }
     const r = rng.next()
-    map[p - base] = r < 0.6 ? PageKind.ANON : r < 0.8 ? PageKind.FILE : r < 0.9 ? PageKind.KERNEL : PageKind.SLAB
+    map[p - base] = r < 0.55 ? PageKind.ANON : r < 0.75 ? PageKind.FILE : r < 0.85 ? PageKind.KERNEL : r < 0.9 ? PageKind.SLAB
+      : [PageKind.WRITEBACK, PageKind.UNEVICTABLE, PageKind.PINNED, PageKind.MOVABLE_OPS][rng.int(4)]!
     singles.push(p)
     p++
   }
@@ -104,13 +111,14 @@ function state(model: MemoryModel, alloc: PageAllocator, log: EventLog, result: 
 function run(c: Case, plain: boolean): unknown {
   const { model, allocator } = setUp(c)
   const log = new EventLog(10_000_000)
-  const comp = new Compactor(allocator, { events: log, plain })
+  const comp = new Compactor(allocator, { events: log, plain, unevictableAllowed: c.unevictable })
   const z = model.zones[0]!
-  const result = [comp.compactZone(comp.fullControl(z)), comp.tryToCompactPages(4, 'sync-light'), comp.compactZone(comp.fullControl(z, 'sync-light'))]
+  const full = (mode: 'sync' | 'sync-light'): unknown => comp.compactZone(comp.control(z, -1, mode, { wholeZone: true, ignoreSkipHint: true, gfpFs: c.gfpFs }))
+  const result = [full('sync'), comp.tryToCompactPages(4, 'sync-light'), full('sync-light')]
   return state(model, allocator, log, result)
 }
 
-describe('compaction: the free scanner\'s fast path gives what the plain path gives', () => {
+describe('compaction: the scanners\' fast paths give what the plain path gives', () => {
   it('on random zones with compound pages, before 6.4 and from 6.4, at every alignment of the map', () => {
     fc.assert(fc.property(
       fc.record({
@@ -122,6 +130,8 @@ describe('compaction: the free scanner\'s fast path gives what the plain path gi
         kernel: fc.constantFrom(6001, 6012),
         high: fc.integer({ min: 0, max: 400 }),
         batch: fc.integer({ min: 1, max: 63 }),
+        unevictable: fc.boolean(),
+        gfpFs: fc.boolean(),
       }),
       (c) => {
         const fast = run(c, false)
