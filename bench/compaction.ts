@@ -4,12 +4,13 @@
  * moves "used" bytes from the bottom into "free" bytes from the top until the pointers meet,
  * the least work any compactor must do. Target at 64 GiB: compaction ≤ 3 × the sweep; the other
  * sizes show how the cost grows. Each size runs in this process when small, in a child for
- * 256 GiB and 1 TiB (see compaction-child.ts).
+ * 256 GiB and 1 TiB (see compaction-child.ts). The garbage of the runs before is collected before
+ * each timed pair (with --expose-gc, as npm run bench runs).
  */
 import { Compactor, synthesizeModel } from '../engine/index.ts'
 import { captureOf, syntheticMachine } from './capture.ts'
 import { MACHINE_SEED } from './synth.ts'
-import { median, now } from './util.ts'
+import { gc, median, now } from './util.ts'
 
 export interface CompactionBench {
   bytes: number
@@ -58,6 +59,10 @@ export function benchCompactionSize(bytes: number, runs: number): CompactionBenc
       const b = model.memMap[zone.startPfn + i - model.basePfn]!
       state[i] = b & 0x80 || b === 2 ? 0 : b >= 4 && b <= 8 ? 1 : 2
     }
+    // the models of the runs before are garbage by now: collected here, so that no major GC of
+    // theirs (V8 finishes one when its incremental marking completes) lands in the timed sweep or
+    // compaction, which themselves allocate next to nothing
+    gc()
     let t0 = now()
     bareSweep(state)
     sweepMs.push(now() - t0)

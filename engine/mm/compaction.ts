@@ -252,7 +252,9 @@ export class PfnList {
       return
     }
     const items = this.items
-    for (let i = 0; i < k; i++) items[this.n++] = pfn + i
+    const n = this.n
+    for (let i = 0; i < k; i++) items[n + i] = pfn + i
+    this.n = n + k
   }
 
   push(pfn: number): void {
@@ -858,6 +860,7 @@ export class Compactor {
     const kWriteback: number = PageKind.WRITEBACK
     const kMovableOps: number = PageKind.MOVABLE_OPS
     const gfpFs = cc.gfpFs
+    const wordClass = quadWords && LITTLE_ENDIAN ? this.migrateWordClass(gfpFs, this.unevictableAllowed, asyncMigrate) : null
     for (; lowPfn < endPfn; lowPfn++) {
       if (skipOnFailure && lowPfn >= nextSkipPfn) {
         if (nrIsolated) break
@@ -872,19 +875,50 @@ export class Compactor {
         validPage = lowPfn
       }
       const idx = lowPfn - base
-      if (quadWords && ((idx - quadShift) & 3) === 0 && (lowPfn & 3) === 0 && lowPfn + 4 <= endPfn && (rescan || nrMigrate + 4 <= COMPACT_CLUSTER_MAX)) {
+      if (quadWords && ((idx - quadShift) & 3) === 0 && (lowPfn & 3) === 0 && lowPfn + 4 <= endPfn && (idx - quadShift) >> 2 < quadWords.length) {
         const k = (idx - quadShift) >> 2
-        if (k < quadWords.length && (quadWords[k]! & quadMask) === quadWant) {
-          migratepages.pushRun(lowPfn, 4)
-          nrScanned += 3
-          nrIsolated += 4
-          nrMigrate += 4
+        const x = quadWords[k]!
+        if ((rescan || nrMigrate + 4 <= COMPACT_CLUSTER_MAX) && (x & quadMask) === quadWant) {
+          // and the words after it that hold four such pages each, as many as the loop would
+          // take four at a time: below endPfn and the end of this pageblock (whose first page the
+          // loop tests above), and within the batch unless rescanning
+          let lim = (Math.min(endPfn, lowPfn - (lowPfn & (pbPages - 1)) + pbPages) - lowPfn) >> 2
+          if (!rescan && lim > (COMPACT_CLUSTER_MAX - nrMigrate) >> 2) lim = (COMPACT_CLUSTER_MAX - nrMigrate) >> 2
+          if (lim > quadWords.length - k) lim = quadWords.length - k
+          let q = 1
+          while (q < lim && (quadWords[k + q]! & quadMask) === quadWant) q++
+          const pages = q << 2
+          migratepages.pushRun(lowPfn, pages)
+          nrScanned += pages - 1
+          nrIsolated += pages
+          nrMigrate += pages
           if (nrMigrate >= COMPACT_CLUSTER_MAX && !rescan) {
-            lowPfn += 4
+            lowPfn += pages
             break
           }
-          lowPfn += 3
+          lowPfn += pages - 1
           continue
+        }
+        // a word of four pages each taken or passed over on its own (no free block's or compound
+        // page's head among them), when taking them leaves the batch short of full: as the loop
+        // below would take them, in pfn order (byte i of the word is page lowPfn + i)
+        if (wordClass) {
+          const c0 = wordClass[x & 0xff]!
+          const c1 = wordClass[(x >>> 8) & 0xff]!
+          const c2 = wordClass[(x >>> 16) & 0xff]!
+          const c3 = wordClass[x >>> 24]!
+          const t = c0 + c1 + c2 + c3
+          if (((c0 | c1 | c2 | c3) & 2) === 0 && (rescan || nrMigrate + t < COMPACT_CLUSTER_MAX)) {
+            if (c0) migratepages.push(lowPfn)
+            if (c1) migratepages.push(lowPfn + 1)
+            if (c2) migratepages.push(lowPfn + 2)
+            if (c3) migratepages.push(lowPfn + 3)
+            nrScanned += 3
+            nrIsolated += t
+            nrMigrate += t
+            lowPfn += 3
+            continue
+          }
         }
       }
       const b = map[idx]!
@@ -957,6 +991,32 @@ export class Compactor {
     cc.migratePfn = lowPfn
   }
 
+  /** migrateWordClass()'s tables, by gfpFs | unevictableAllowed << 1 | asyncMigrate << 2 */
+  private readonly wordClasses: Array<Uint8Array | undefined> = []
+
+  /**
+   * Per page byte, what isolateMigratepagesBlock()'s page-by-page loop does with the page when it
+   * does not skip on failure: 1 isolates it, 0 passes over it (isolate_fail), 2 anything else (a
+   * free block's or compound page's head, which the loop steps over or takes whole)
+   */
+  private migrateWordClass(gfpFs: boolean, unevictableAllowed: boolean, asyncMigrate: boolean): Uint8Array {
+    const key = (gfpFs ? 1 : 0) | (unevictableAllowed ? 2 : 0) | (asyncMigrate ? 4 : 0)
+    let t = this.wordClasses[key]
+    if (!t) {
+      t = new Uint8Array(256)
+      for (let b = 0; b < 256; b++) {
+        if (b & 0x80 || b >= 0x40) t[b] = 2
+        else if (b === PageKind.ANON || b === PageKind.MOVABLE_OPS) t[b] = 1
+        else if (b === PageKind.FILE) t[b] = gfpFs ? 1 : 0
+        else if (b === PageKind.UNEVICTABLE) t[b] = unevictableAllowed ? 1 : 0
+        else if (b === PageKind.WRITEBACK) t[b] = asyncMigrate ? 0 : 1
+        else t[b] = 0
+      }
+      this.wordClasses[key] = t
+    }
+    return t
+  }
+
   // ---------------------------------------------------------------- free scanner
 
   /** suitable_migration_target() (6.1) */
@@ -1000,6 +1060,7 @@ export class Compactor {
 
   /** isolate_freepages_block(): returns the pages isolated; the pfn where the scan stopped in freeScanStop */
   private isolateFreepagesBlock(cc: CompactControl, startPfn: number, endPfn: number, stride: number): number {
+    if (stride === 1 && !this.plain && LITTLE_ENDIAN) return this.isolateFreepagesChunks(cc, startPfn, endPfn)
     const m = this.model
     const map = m.memMap
     const base = m.basePfn
@@ -1007,23 +1068,13 @@ export class Compactor {
     let total = 0
     let pfn = startPfn
     const countSkipped = this.alloc.policy.kernel >= 6004
-    // stride 1: a word-at-a-time search for the next page that is not an order-0 kind (the pages
-    // passed over each count as scanned). On 6.4+ (every page passed over counts) that is the next
-    // free block's head; before 6.4 a compound page's tail pages are not counted, so the search
-    // also stops at compound heads, which are stepped over below
-    const words = stride === 1 && !this.plain ? this.words() : null
-    const headMask = countSkipped ? 0x80 : 0xc0
+    // (the fast path, stride 1: isolateFreepagesChunks)
     const zone = cc.zone
     const freepages = cc.freepages
     const nrMigratepages = cc.nrMigratepages
     const isolatedFree: number = PageKind.ISOLATED_FREE
     for (; pfn < endPfn; pfn += stride) {
-      if (words) {
-        const i = nextPageMarked(map, words, pfn - base, endPfn - base, headMask)
-        nrScanned += i - (pfn - base)
-        pfn = i + base
-        if (pfn >= endPfn) break
-      } else if (stride === 1 && countSkipped) {
+      if (stride === 1 && countSkipped) {
         // the plain path of the 6.4+ search above
         const i = plainNextPageMarked(map, pfn - base, endPfn - base, 0x80)
         nrScanned += i - (pfn - base)
@@ -1055,6 +1106,121 @@ export class Compactor {
       }
       pfn += isolated - 1
     }
+    if (pfn > endPfn) pfn = endPfn
+    this.events?.emit({ name: 'mm_compaction_isolate_freepages', startPfn, endPfn: pfn, nrScanned, nrTaken: total })
+    cc.totalFreeScanned += nrScanned
+    this.count('compact_isolated', total)
+    this.freeScanStop = pfn
+    return total
+  }
+
+  /**
+   * isolateFreepagesBlock() with stride 1, the fast path: the same blocks isolated, the same pages
+   * counted as scanned, the same stop. The map is read 32 pages at a time (eight words folded into
+   * a 32-bit mask of the pages that stop the scan: free blocks' heads, and before 6.4 compound
+   * heads, whose tail pages are not counted), and each stop is found in that mask; a free block of
+   * order below pageblock_order − 1 is isolated here (__isolate_free_page()'s watermark test, then
+   * del_page_from_free_list), larger ones by isolateFreePage(). Nothing but this loop changes the
+   * map while it runs, and the bytes of a block it steps over hold no stop, so a mask stays valid
+   * for the pages above the scan position.
+   */
+  private isolateFreepagesChunks(cc: CompactControl, startPfn: number, endPfn: number): number {
+    const m = this.model
+    const map = m.memMap
+    const base = m.basePfn
+    const a = this.alloc
+    const countSkipped = a.policy.kernel >= 6004
+    const w = this.words()
+    const words = w.words
+    const shift = w.shift
+    const nWords = words.length
+    // 6.4+: free heads (bit 7); before: free or compound heads (bit 7 or 6, folded onto bit 7)
+    const headMask = countSkipped ? 0x80 : 0xc0
+    const fold = countSkipped ? 0 : -1
+    const zone = cc.zone
+    const freepages = cc.freepages
+    const nrMigratepages = cc.nrMigratepages
+    const isolatedFree: number = PageKind.ISOLATED_FREE
+    const isolate = m.migratetypes.isolate
+    const largeOrder = m.geometry.pageblockOrder - 1
+    // __isolate_free_page()'s zone_watermark_ok(): free pages above min + protection + 2^order
+    const wmark = zone.wmark.min + (zone.protection[0] ?? 0)
+    const end = endPfn - base
+    // pos: the next page to scan (map index); the mask: bit i set when page chunk + i stops the
+    // scan, for the 32 pages from chunk (a page of the map's words), those below pos cleared
+    let pos = startPfn - base
+    let chunk = -64
+    let mask = 0
+    let nrScanned = 0
+    let total = 0
+    for (;;) {
+      if (pos >= end) break
+      // the next stop at or above pos, or end
+      let j = end
+      if (pos >= chunk + 32 || pos < chunk) {
+        const k = (pos - shift) >> 2
+        if (pos < shift || k + 8 > nWords) {
+          // the bytes outside the map's words, one by one (those before its first word, then on)
+          const lim = pos < shift && end > shift ? shift : end
+          j = plainNextPageMarked(map, pos, lim, headMask)
+          chunk = -64
+          if (j === lim && lim < end) {
+            nrScanned += j - pos
+            pos = j
+            continue
+          }
+        } else {
+          chunk = shift + (k << 2)
+          mask = stopMask(words, k, fold)
+        }
+      }
+      if (chunk >= 0) {
+        mask &= -1 << (pos - chunk)
+        while (mask === 0) {
+          chunk += 32
+          if (chunk >= end) break
+          const k = (chunk - shift) >> 2
+          if (k + 8 > nWords) {
+            j = plainNextPageMarked(map, chunk, end, headMask)
+            chunk = -64
+            break
+          }
+          mask = stopMask(words, k, fold)
+        }
+        if (mask !== 0 && chunk >= 0) {
+          j = chunk + (31 - Math.clz32(mask & -mask))
+          if (j > end) j = end
+        }
+      }
+      nrScanned += j - pos
+      pos = j
+      if (pos >= end) break
+      nrScanned++
+      const b = map[pos]!
+      if (!(b & 0x80)) {
+        // a compound head (before 6.4): stepped over whole, its tail pages not counted
+        pos += b >= 0x40 && b < 0x70 ? 1 << (b & 0x0f) : 1
+        continue
+      }
+      const order = b & 0x0f
+      const pfn = pos + base
+      let isolated = 1 << order
+      if (order >= largeOrder) isolated = this.isolateFreePage(zone, pfn, order)
+      else {
+        if (m.getPageblockMigratetype(pfn) !== isolate && zone.nrFreePages - zone.nrReservedHighatomic <= wmark + isolated) isolated = 0
+        else a.delFromFreeList(zone, pfn, order, (b >> 4) & 7)
+      }
+      if (!isolated) break
+      // split_map_pages(): the block becomes order-0 targets, lowest PFN first
+      if (isolated === 1) map[pos] = isolatedFree
+      else fillPages(map, isolatedFree, pos, pos + isolated)
+      freepages.addBlock(pfn, isolated)
+      nrScanned += isolated - 1
+      total += isolated
+      pos += isolated
+      if (nrMigratepages <= freepages.length) break
+    }
+    let pfn = pos + base
     if (pfn > endPfn) pfn = endPfn
     this.events?.emit({ name: 'mm_compaction_isolate_freepages', startPfn, endPfn: pfn, nrScanned, nrTaken: total })
     cc.totalFreeScanned += nrScanned
@@ -1525,6 +1691,33 @@ export function nextPageMarked(map: Uint8Array, w: MapWords, i: number, end: num
   // the bytes after the map's last word
   for (; i < end; i++) if (map[i]! & mask) return i
   return end
+}
+
+/**
+ * The pages of words[k … k + 7] (32 pages, the lowest first) that stop the free scanner, as the
+ * bits of a 32-bit mask: bit 7 of each byte (a free block's head), and with fold −1 bit 6 too
+ * (a compound head). (x & 0x80808080) × 0x00204081 gathers the four bytes' bit 7 in bits 28–31.
+ */
+export function stopMask(words: Uint32Array, k: number, fold: number): number {
+  const x0 = words[k]!
+  const x1 = words[k + 1]!
+  const x2 = words[k + 2]!
+  const x3 = words[k + 3]!
+  const x4 = words[k + 4]!
+  const x5 = words[k + 5]!
+  const x6 = words[k + 6]!
+  const x7 = words[k + 7]!
+  // none of the 32 pages stops the scan (the usual case between sparse free blocks)
+  const any = x0 | x1 | x2 | x3 | x4 | x5 | x6 | x7
+  if (((any | ((any << 1) & fold)) & 0x80808080) === 0) return 0
+  return (Math.imul((x0 | ((x0 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) |
+    ((Math.imul((x1 | ((x1 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 4) |
+    ((Math.imul((x2 | ((x2 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 8) |
+    ((Math.imul((x3 | ((x3 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 12) |
+    ((Math.imul((x4 | ((x4 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 16) |
+    ((Math.imul((x5 | ((x5 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 20) |
+    ((Math.imul((x6 | ((x6 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 24) |
+    ((Math.imul((x7 | ((x7 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 28)
 }
 
 /** nextPageMarked() page by page (the plain path). */

@@ -241,6 +241,26 @@ export class PcpList {
     this.items[this.tail++] = pfn
   }
 
+  /** push(pfns[from]), …, push(pfns[to − 1]) */
+  pushFrom(pfns: ArrayLike<number>, from: number, to: number): void {
+    if (this.tail + (to - from) > this.items.length) {
+      for (let q = from; q < to; q++) this.push(pfns[q]!)
+      return
+    }
+    const items = this.items
+    let t = this.tail
+    for (let q = from; q < to; q++) {
+      const pfn = pfns[q]!
+      if (pfn > 0x7fffffff) {
+        this.tail = t
+        for (; q < to; q++) this.push(pfns[q]!)
+        return
+      }
+      items[t++] = pfn
+    }
+    this.tail = t
+  }
+
   /** the k oldest pages leave the list */
   drop(k: number): void {
     // no stores in a branch: a bulk free that empties the list (first seen on a big zone, after
@@ -728,19 +748,43 @@ export class PageAllocator {
     const unmovable = mts.unmovable
     const reclaimable = mts.reclaimable
     const pcpKind: number = PageKind.PCP
-    for (let i = 0; i < n; i++) {
+    const countMax = b << PCP_BATCH_SCALE_MAX
+    for (let i = 0; i < n;) {
       const pfn = pfns[i]!
-      const mt = pbMt[(pfn - base) >> pbOrder]!
+      const pb = (pfn - base) >> pbOrder
+      const mt = pbMt[pb]!
       if (high <= 0 || mt === isolate) {
         this.freePages(pfn, 0)
+        i++
         continue
       }
       const pindex = mt === unmovable ? 0 : mt === reclaimable ? 2 : 1
+      const list = pindex === 0 ? l0 : pindex === 1 ? l1 : l2
+      // the pages from i on in this pageblock (the same list) that leave the count below high:
+      // nr_pcp_free() frees nothing for them (from 6.7 it counts each free), so they go on the
+      // list at once
+      let j = i + 1
+      const room = i + (high - 1 - count)
+      while (j < n && j < room && ((pfns[j]! - base) >> pbOrder) === pb) j++
+      if (j <= room) {
+        for (let q = i; q < j; q++) map[pfns[q]! - base] = pcpKind
+        list.pushFrom(pfns, i, j)
+        freed += j - i
+        count += j - i
+        if (countsEveryFree) {
+          run ??= this.pcpFreeRunOf(zone)
+          run.count = run.count < countMax ? Math.min(run.count + (j - i), countMax) : countMax
+        }
+        i = j
+        continue
+      }
+      // one page that brings the count to high
       map[pfn - base] = pcpKind
-      ;(pindex === 0 ? l0 : pindex === 1 ? l1 : l2).push(pfn)
+      list.push(pfn)
       // zone.pcpPages grows by `freed` at the end (free_pcppages_bulk only subtracts)
       freed++
       count++
+      i++
       if (count < high && !countsEveryFree) continue
       run ??= this.pcpFreeRunOf(zone)
       const k = this.nrPcpFree(run, count, high, b)

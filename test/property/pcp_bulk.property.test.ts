@@ -3,8 +3,8 @@
  * consecutive pages an aligned block at a time and push only the blocks still free at the end)
  * against free_unref_page one page at a time (freeUnrefPage: each bulk-freed page through
  * __free_one_page), over random runs of frees, pcp limits, releases and pageblock types (fast-check):
- * the same page map, counts, free lists in list order, per-cpu lists and counters, and the same
- * blocks for the allocations that follow.
+ * the same page map, counts, free lists in list order, per-cpu lists, counters and free run
+ * (free_factor / free_count), and the same blocks for the allocations that follow.
  */
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
@@ -73,6 +73,9 @@ function state(model: MemoryModel, allocator: PageAllocator): unknown {
   return {
     memMap: Buffer.from(model.memMap).toString('base64'), nrFreeMt: [...z.free.nrFreeMt], lists, nrFreePages: z.nrFreePages, nrFreeCmaPages: z.nrFreeCmaPages,
     pcpPages: z.pcpPages, pcp: allocator.pcpLists(z).map((l) => [...l]), counters: allocator.events.toJSON(),
+    // nr_pcp_free()'s run of frees (free_factor, free_count): it sets the size of the bulk frees to
+    // come (made on first use: the batched frees before 6.7 make it at the first bulk free only)
+    freeRun: { factor: 0, count: 0, ...(allocator as unknown as { pcpFreeRun: Map<unknown, object> }).pcpFreeRun.get(z) },
   }
 }
 
