@@ -36,6 +36,8 @@ export interface SeriesContext {
   nextCaptureCpu?: number | null
   /** the CPU this capture's tools ran on (steps.log `cap N-label cpu=C`), when logged */
   captureCpu?: number | null
+  /** this capture's buddyinfo read again after its kpageflags and kpagecount (the harness's `after-kpage/buddyinfo`), when captured */
+  rereadBuddyinfo?: Buddyinfo | null
 }
 
 /** Steps that leave memory as it was (the harness's pauses). */
@@ -143,13 +145,17 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const otherSteps = steps.filter((s) => s !== triggerStep && !QUIET_STEPS.test(s.name))
       let nextBuddyinfo: Buddyinfo | null = null
       if (nextSource?.has('buddyinfo')) nextBuddyinfo = parseBuddyinfo(await nextSource.readText('buddyinfo'), nextSource.describe('buddyinfo'))
+      // the harness re-reads buddyinfo right after kpageflags/kpagecount (what moved while they were read)
+      const rereadName = `${me}/after-kpage/buddyinfo`
+      const rereadText = await series.readFile(rereadName)
+      const rereadBuddyinfo = rereadText === null ? null : parseBuddyinfo(rereadText, `${o.path} (${rereadName})`)
       const workloadLog = await series.readFile('workload.log')
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
       const nb = next !== null ? numberOf(next) : null
       const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
       const na = numberOf(me)
       const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu, rereadBuddyinfo }
     } finally {
       await series.close()
     }

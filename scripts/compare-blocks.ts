@@ -5,7 +5,7 @@
  * workload log, the given CPU), and prints which pageblocks each made wholly free, and what the
  * pageblocks the model frees but the kernel did not still hold in the real after-capture.
  *
- *   node --import tsx scripts/compare-blocks.ts fixtures/<run> <capture> [--cpu N] [--tools-cpu N] [--seed S] [--list] [--list-kernel]
+ *   node --import tsx scripts/compare-blocks.ts fixtures/<run> <capture> [--cpu N] [--tools-cpu N] [--seed S] [--list] [--list-kernel] [--no-reread]
  */
 import { join } from 'node:path'
 import { readFileSync, existsSync } from 'node:fs'
@@ -64,6 +64,7 @@ const r = runCompactWhatIf(m, s.allocator, {
   ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
   ...(followsFullCompaction(ctx) ? { pcpLongFreeRun: true } : {}),
   ...(toolsCpu !== undefined ? { captureCpu: toolsCpu } : ctx.captureCpu != null ? { captureCpu: ctx.captureCpu } : {}),
+  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.rereadBuddyinfo && !args.includes('--no-reread') ? { rereadFree: ctx.rereadBuddyinfo.rows.map((r) => ({ node: r.node, zone: r.zone, nrFree: r.nrFree })) } : {}),
 }, s.capture.machine.hpageOrder)
 await o.close()
 const pb = m.pageblockNrPages

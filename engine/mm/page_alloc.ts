@@ -424,6 +424,69 @@ export class PageAllocator {
   }
 
   /**
+   * rmqueue_bulk() between the page-flags read and the trigger: the capture's tools kept running
+   * after kpageflags was read (the kpagecount read, the shell that wrote the trigger), and when a
+   * CPU's Movable pcp list ran empty its refill took `batch` order-0 blocks off the buddy
+   * allocator's order-0 Movable list (__rmqueue_smallest starts at order 0). Those pages are free
+   * in kpageflags but sat on a per-cpu list (or in the tools' hands) when the trigger ran, so they
+   * keep their pageblocks from merging. How many: a later read of buddyinfo (the harness's
+   * after-kpage/ re-read, `reread`: its free blocks per order per zone) lists fewer order-0 blocks
+   * than the layout holds, while its order 1–3 blocks moved by fewer pages (a zone churned in
+   * between, its order 1–3 blocks taken and merged by hundreds as on the arm64 runs and on this
+   * machine's captures, is left alone), and by no more than a refill per CPU. Which ones (the head of that free list, the blocks freed
+   * last) is not captured: they are taken spread evenly over the zone's order-0 Movable blocks (a
+   * fixed multiplicative hash of the PFN, as the other unknown orders here). They go on the list
+   * of the CPU the capture's tools ran on (`cpu`, -1: not recorded, as captureToolPagesFreed; call
+   * after it), whose allocations the refill served. Returns how many pages were taken so.
+   */
+  pcpRefilledAfterCapture(reread: readonly { node: number; zone: string; nrFree: readonly number[] }[], cpu: number): number {
+    const m = this.model
+    const movable = m.migratetypes.movable
+    const pfns = this.toolPages?.pfns ?? new Set<number>()
+    let taken = 0
+    for (const r of reread) {
+      const zone = m.zones.find((z) => z.node === r.node && z.name === r.zone)
+      if (!zone) continue
+      const n = zone.free.nrFree(0) - (r.nrFree[0] ?? 0)
+      if (n <= 0) continue
+      // refills alone take order-0 blocks and leave the other pcp orders (1 to
+      // PAGE_ALLOC_COSTLY_ORDER) as they were; frees that merge and allocations that split pass
+      // through them: where their blocks moved by as many pages as order 0 lost, the zone was
+      // churned in between and the drop does not say which pages were taken and kept
+      let moved = 0
+      for (let o = 1; o <= PAGE_ALLOC_COSTLY_ORDER && o < zone.free.nrOrders; o++) moved += Math.abs(zone.free.nrFree(o) - (r.nrFree[o] ?? 0)) << o
+      if (moved >= n) continue
+      // and no more than one refill per CPU (`batch` pages each): more came off the free lists
+      // than the capture's tools' lists take, so other allocations served in between took them
+      const refills = zone.pcpCpus.reduce((t, c) => t + (c.batch > 0 ? c.batch : zone.pcpBatch), 0)
+      if (n > refills) continue
+      const cand: number[] = []
+      for (let i = zone.startPfn - m.basePfn, end = zone.endPfn - m.basePfn; i < end; i++) {
+        const b = m.memMap[i]!
+        if (isFreeHead(b) && headOrder(b) === 0 && freeHeadMt(b) === movable) cand.push(i + m.basePfn)
+      }
+      sortBySpreadKey(cand)
+      const k = Math.min(n, cand.length)
+      for (let j = 0; j < k; j++) {
+        const p = cand[j]!
+        this.delFromFreeList(zone, p, 0, movable)
+        m.memMap[p - m.basePfn] = PageKind.PCP
+        pfns.add(p)
+      }
+      taken += k
+    }
+    if (taken > 0) {
+      this.toolPages = { cpu: this.toolPages?.cpu ?? cpu, pfns }
+      this.pcp.clear()
+      this.pcpHigherPages.clear()
+      this.pcpLimits.clear()
+      this.pcpOther.clear()
+      this.pcpHighOrder.clear()
+    }
+    return taken
+  }
+
+  /**
    * Run the simulation on another CPU: its pcp lists are dealt out again from the pages the
    * model holds as PCP (call before the simulated work, while they are still the captured ones).
    */
