@@ -65,6 +65,7 @@ const r = runCompactWhatIf(m, s.allocator, {
   ...(followsFullCompaction(ctx) ? { pcpLongFreeRun: true } : {}),
   ...(toolsCpu !== undefined ? { captureCpu: toolsCpu } : ctx.captureCpu != null ? { captureCpu: ctx.captureCpu } : {}),
   ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.rereadBuddyinfo && !args.includes('--no-reread') ? { rereadFree: ctx.rereadBuddyinfo.rows.map((r) => ({ node: r.node, zone: r.zone, nrFree: r.nrFree })) } : {}),
+  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.rereadBuddyinfo && ctx.rereadGrowthCpu != null && !args.includes('--no-reread') ? { rereadCpu: ctx.rereadGrowthCpu } : {}),
 }, s.capture.machine.hpageOrder)
 await o.close()
 const pb = m.pageblockNrPages

@@ -392,6 +392,8 @@ export class PageAllocator {
    * list takes them (-1: the lowest-numbered captured CPU); null: none.
    */
   private toolPages: { cpu: number; pfns: Set<number> } | null = null
+  /** the order-0 blocks pcp refills took after the page-flags read (pcpRefilledAfterCapture), and the CPU whose list holds them (-1: the lowest-numbered); null: none */
+  private refillPages: { cpu: number; pfns: Set<number> } | null = null
 
   /**
    * The capture's tools exited after the capture, on CPU `cpu`, and freed their pages
@@ -415,6 +417,7 @@ export class PageAllocator {
       pfns.add(p)
     }
     this.toolPages = pfns.size ? { cpu, pfns } : null
+    this.refillPages = null
     this.pcp.clear()
     this.pcpHigherPages.clear()
     this.pcpLimits.clear()
@@ -436,13 +439,14 @@ export class PageAllocator {
    * machine's captures, is left alone), and by no more than a refill per CPU. Which ones (the head of that free list, the blocks freed
    * last) is not captured: they are taken spread evenly over the zone's order-0 Movable blocks (a
    * fixed multiplicative hash of the PFN, as the other unknown orders here). They go on the list
-   * of the CPU the capture's tools ran on (`cpu`, -1: not recorded, as captureToolPagesFreed; call
-   * after it), whose allocations the refill served. Returns how many pages were taken so.
+   * of CPU `cpu` (the one whose list the re-read found grown, else the tools'; -1: the
+   * lowest-numbered), as its oldest pages (rmqueue_bulk adds them at the tail). Call after
+   * captureToolPagesFreed. Returns how many pages were taken so.
    */
   pcpRefilledAfterCapture(reread: readonly { node: number; zone: string; nrFree: readonly number[] }[], cpu: number): number {
     const m = this.model
     const movable = m.migratetypes.movable
-    const pfns = this.toolPages?.pfns ?? new Set<number>()
+    const pfns = new Set<number>()
     let taken = 0
     for (const r of reread) {
       const zone = m.zones.find((z) => z.node === r.node && z.name === r.zone)
@@ -476,7 +480,7 @@ export class PageAllocator {
       taken += k
     }
     if (taken > 0) {
-      this.toolPages = { cpu: this.toolPages?.cpu ?? cpu, pfns }
+      this.refillPages = { cpu, pfns }
       this.pcp.clear()
       this.pcpHigherPages.clear()
       this.pcpLimits.clear()
@@ -539,19 +543,29 @@ export class PageAllocator {
     const m = this.model
     const pb = m.pageblockNrPages
     const tools = this.toolPages?.pfns
+    const refills = this.refillPages?.pfns
     const toolList: number[] = []
+    const refillList: number[] = []
     const { pages, hi } = pcpPagesOf(m.memMap, zone.startPfn - m.basePfn, zone.endPfn - m.basePfn, m.basePfn, pb)
     let old = pages
-    if (tools?.size) {
+    if (tools?.size || refills?.size) {
       old = []
-      for (const p of pages) (tools.has(p) ? toolList : old).push(p)
+      for (const p of pages) (tools?.has(p) ? toolList : refills?.has(p) ? refillList : old).push(p)
     }
     const run = this.runningCpu(zone)
+    const lowestCi = (): number => zone.pcpCpus.reduce((b, c, i) => (c.cpu < zone.pcpCpus[b]!.cpu ? i : b), 0)
+    // the CPU whose list holds the refilled blocks (zone.pcpCpus index)
+    let refillCi = -1
+    if (refillList.length && run >= 0) {
+      const want = this.refillPages!.cpu
+      refillCi = want >= 0 ? zone.pcpCpus.findIndex((c) => c.cpu === want) : lowestCi()
+    }
+    if (refillCi < 0) old.push(...refillList)
     // the CPU whose list takes the capture's tools' pages (zone.pcpCpus index)
     let toolCi = -1
     if (toolList.length && run >= 0) {
       const want = this.toolPages!.cpu
-      toolCi = want >= 0 ? zone.pcpCpus.findIndex((c) => c.cpu === want) : zone.pcpCpus.reduce((b, c, i) => (c.cpu < zone.pcpCpus[b]!.cpu ? i : b), 0)
+      toolCi = want >= 0 ? zone.pcpCpus.findIndex((c) => c.cpu === want) : lowestCi()
     }
     if (toolCi < 0) old.push(...toolList)
     if (run >= 0) {
@@ -578,6 +592,8 @@ export class PageAllocator {
       for (const o of other) if (o.length > 1) sortBySpreadKey(o)
       // the capture's tools' pages, freed after the capture: the newest on their CPU's list
       if (toolCi >= 0) (toolCi === run ? l : other[toolCi]!).push(...toolList)
+      // the refilled blocks: the oldest on their CPU's list
+      if (refillCi >= 0) (refillCi === run ? l : other[refillCi]!).unshift(...refillList)
     } else other.push(old)
     const limits = run >= 0 ? zone.pcpCpus[run]! : null
     this.pcpLimits.set(zone, { high: limits && limits.high > 0 ? limits.high : zone.pcpHigh, batch: limits && limits.batch > 0 ? limits.batch : zone.pcpBatch })
