@@ -4,7 +4,7 @@
  * manifest's "trigger" on the next capture), the next capture, and the workload log's pin count.
  * Lets a what-if be compared with what the real kernel produced.
  */
-import { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, workloadCpuFromWorkloadLog, parseBuddyinfo, parseVmstat, type CompactionTrigger, type StepsLogStep, type StepsLog, type Buddyinfo } from '../engine/index.ts'
+import { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, workloadCpuFromWorkloadLog, parseBuddyinfo, parseVmstat, parseZoneinfo, type CompactionTrigger, type StepsLogStep, type StepsLog, type Buddyinfo } from '../engine/index.ts'
 import type { Manifest, SnapshotSource } from './sources/snapshot_source.ts'
 import { stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
@@ -38,6 +38,34 @@ export interface SeriesContext {
   captureCpu?: number | null
   /** the CPU the workload made its last frees on (workload.log `cpu phase4=C last=L`), when logged */
   workloadCpu?: number | null
+  /** this capture's buddyinfo read again after its kpageflags and kpagecount (the harness's `after-kpage/buddyinfo`), when captured */
+  rereadBuddyinfo?: Buddyinfo | null
+  /**
+   * the CPU whose per-cpu lists grew most (summed over the zones) from this capture's zoneinfo to
+   * its re-read after kpageflags and kpagecount (`after-kpage/zoneinfo`): the capture's tools
+   * exited there and freed their pages to its lists; null when no list grew or two grew alike
+   */
+  rereadGrowthCpu?: number | null
+}
+
+/** Per-cpu list pages per CPU, summed over the zones of a zoneinfo. */
+function pcpPagesPerCpu(text: string, file: string): Map<number, number> {
+  const per = new Map<number, number>()
+  for (const z of parseZoneinfo(text, file).zones) for (const p of z.pagesets) per.set(p.cpu, (per.get(p.cpu) ?? 0) + p.count)
+  return per
+}
+
+/** SeriesContext.rereadGrowthCpu: the CPU whose lists grew most from a capture's zoneinfo to its re-read. */
+async function listGrowthCpu(src: SnapshotSource | undefined, reread: string | null): Promise<number | null> {
+  if (!src?.has('zoneinfo') || reread === null) return null
+  const a = pcpPagesPerCpu(await src.readText('zoneinfo'), src.describe('zoneinfo'))
+  const b = pcpPagesPerCpu(reread, 'after-kpage/zoneinfo')
+  let best: number | null = null, bestGrowth = 0, tie = false
+  for (const [cpu, n] of b) {
+    const g = n - (a.get(cpu) ?? n)
+    if (g > bestGrowth) { best = cpu; bestGrowth = g; tie = false } else if (g === bestGrowth && g > 0) tie = true
+  }
+  return tie ? null : best
 }
 
 /** Steps that leave memory as it was (the harness's pauses). */
@@ -145,6 +173,11 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const otherSteps = steps.filter((s) => s !== triggerStep && !QUIET_STEPS.test(s.name))
       let nextBuddyinfo: Buddyinfo | null = null
       if (nextSource?.has('buddyinfo')) nextBuddyinfo = parseBuddyinfo(await nextSource.readText('buddyinfo'), nextSource.describe('buddyinfo'))
+      // the harness re-reads buddyinfo right after kpageflags/kpagecount (what moved while they were read)
+      const rereadName = `${me}/after-kpage/buddyinfo`
+      const rereadText = await series.readFile(rereadName)
+      const rereadBuddyinfo = rereadText === null ? null : parseBuddyinfo(rereadText, `${o.path} (${rereadName})`)
+      const rereadGrowthCpu = await listGrowthCpu(series.captures[i]?.source, await series.readFile(`${me}/after-kpage/zoneinfo`))
       const workloadLog = await series.readFile('workload.log')
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
       const workloadCpu = workloadLog === null ? null : workloadCpuFromWorkloadLog(workloadLog)
@@ -152,7 +185,7 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
       const na = numberOf(me)
       const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu, workloadCpu }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadGrowthCpu }
     } finally {
       await series.close()
     }

@@ -5,7 +5,7 @@
  * workload log, the given CPU), and prints which pageblocks each made wholly free, and what the
  * pageblocks the model frees but the kernel did not still hold in the real after-capture.
  *
- *   node --import tsx scripts/compare-blocks.ts fixtures/<run> <capture> [--cpu N] [--tools-cpu N] [--seed S] [--list] [--list-kernel]
+ *   node --import tsx scripts/compare-blocks.ts fixtures/<run> <capture> [--cpu N] [--tools-cpu N] [--seed S] [--list] [--list-kernel] [--no-reread]
  */
 import { join } from 'node:path'
 import { readFileSync, existsSync } from 'node:fs'
@@ -68,6 +68,8 @@ const r = runCompactWhatIf(m, s.allocator, {
   ...(toolsCpu !== undefined ? { captureCpu: toolsCpu } : ctx.captureCpu != null ? { captureCpu: ctx.captureCpu } : {}),
   // the CPU the workload made its last frees on (workload.log; --workload-cpu -1: deal as if not logged)
   ...(wlCpu !== undefined ? (wlCpu >= 0 ? { workloadCpu: wlCpu } : {}) : ctx.workloadCpu != null && !followsFullCompaction(ctx) ? { workloadCpu: ctx.workloadCpu } : {}),
+  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.rereadBuddyinfo && !args.includes('--no-reread') ? { rereadFree: ctx.rereadBuddyinfo.rows.map((r) => ({ node: r.node, zone: r.zone, nrFree: r.nrFree })) } : {}),
+  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.rereadBuddyinfo && ctx.rereadGrowthCpu != null && !args.includes('--no-reread') ? { rereadCpu: ctx.rereadGrowthCpu } : {}),
 }, s.capture.machine.hpageOrder)
 await o.close()
 const pb = m.pageblockNrPages

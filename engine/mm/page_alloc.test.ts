@@ -400,6 +400,59 @@ describe('per-cpu lists: the capture\'s tools\' pages go on the list of the CPU 
   })
 })
 
+describe('per-cpu lists: pcp refills between the page-flags read and the trigger (rmqueue_bulk)', () => {
+  /**
+   * A pageblock-sized zone region with every other page allocated leaves order-0 free blocks; a
+   * buddyinfo re-read lists `taken` fewer of them. The simulation runs on CPU 1, the capture's
+   * tools ran on CPU 0; then every allocated page is freed on CPU 1 (as a compaction frees the
+   * pages it migrated).
+   */
+  function run(taken: number, churn = false): { model: ReturnType<typeof small>['model']; took: number; refilled: number[] } {
+    const { model, allocator } = small(16384)
+    const z = model.zones[0]!
+    z.pcpHigh = 3000
+    z.pcpBatch = 63
+    z.pcpCpus = [{ cpu: 0, count: 0, high: 3000, batch: 63 }, { cpu: 1, count: 0, high: 3000, batch: 63 }]
+    allocator.policy.kernel = 6001
+    allocator.setRunningCpu(1)
+    const pages: number[] = []
+    for (let i = 0; i < 8192; i++) pages.push(allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn)
+    // every odd page back to the buddy allocator: 4096 order-0 free blocks
+    for (const p of pages) if (p % 2 === 1) allocator.freePages(p, 0)
+    const o0 = z.free.nrFree(0)
+    expect(o0).toBe(4096)
+    allocator.captureToolPagesFreed(0)
+    const took = allocator.pcpRefilledAfterCapture([{ node: 0, zone: 'Normal', nrFree: [o0 - taken, ...Array.from({ length: 10 }, (_, o) => z.free.nrFree(o + 1) + (churn && o === 1 ? -20 : 0))] }], 0)
+    const refilled: number[] = []
+    for (let i = 0; i < 16384; i++) if (model.memMap[i] === PageKind.PCP) refilled.push(i + model.basePfn)
+    expect(z.free.nrFree(0)).toBe(o0 - took)
+    for (const p of pages) if (p % 2 === 0) allocator.freeUnrefPage(p)
+    expect(checkModel(model)).toEqual([])
+    return { model, took, refilled }
+  }
+
+  it('takes as many order-0 blocks as the re-read lacks, spread over the zone, onto the tools\' CPU list, where they keep their pageblocks broken through the running CPU\'s frees', () => {
+    const { model, took, refilled } = run(63)
+    expect(took).toBe(63)
+    expect(refilled).toHaveLength(63)
+    // spread: not the lowest 63 PFNs, and in more than a few pageblocks
+    expect(new Set(refilled.map((p) => p >> 9)).size).toBeGreaterThan(8)
+    // still on CPU 0's list after CPU 1's run of frees: their blocks do not merge
+    for (const p of refilled) expect(model.memMap[p - model.basePfn]).toBe(PageKind.PCP)
+    const z = model.zones[0]!
+    expect(z.free.nrFree(10) * 1024 + z.free.nrFree(9) * 512).toBeLessThanOrEqual(16384 - 512 * new Set(refilled.map((p) => p >> 9)).size)
+  })
+
+  it('a re-read with as many order-0 blocks or more takes none', () => {
+    expect(run(0).took).toBe(0)
+    expect(run(-5).took).toBe(0)
+  })
+
+  it('a zone churned in between (its order 1–3 blocks moved by more pages than order 0 lost) is left alone', () => {
+    expect(run(63, true).took).toBe(0)
+  })
+})
+
 describe('per-cpu lists as dealt: the search and sorts give what the plain ones give', () => {
   const spread = (p: number): number => Math.imul(p, 0x9e3779b1) >>> 0
 

@@ -412,6 +412,8 @@ export class PageAllocator {
    * list takes them (-1: the lowest-numbered captured CPU); null: none.
    */
   private toolPages: { cpu: number; pfns: Set<number> } | null = null
+  /** the order-0 blocks pcp refills took after the page-flags read (pcpRefilledAfterCapture), and the CPU whose list holds them (-1: the lowest-numbered); null: none */
+  private refillPages: { cpu: number; pfns: Set<number> } | null = null
 
   /**
    * The capture's tools exited after the capture, on CPU `cpu`, and freed their pages
@@ -435,6 +437,7 @@ export class PageAllocator {
       pfns.add(p)
     }
     this.toolPages = pfns.size ? { cpu, pfns } : null
+    this.refillPages = null
     this.pcp.clear()
     this.pcpHigherPages.clear()
     this.pcpLimits.clear()
@@ -460,6 +463,70 @@ export class PageAllocator {
     this.pcpLimits.clear()
     this.pcpOther.clear()
     this.pcpHighOrder.clear()
+  }
+
+  /**
+   * rmqueue_bulk() between the page-flags read and the trigger: the capture's tools kept running
+   * after kpageflags was read (the kpagecount read, the shell that wrote the trigger), and when a
+   * CPU's Movable pcp list ran empty its refill took `batch` order-0 blocks off the buddy
+   * allocator's order-0 Movable list (__rmqueue_smallest starts at order 0). Those pages are free
+   * in kpageflags but sat on a per-cpu list (or in the tools' hands) when the trigger ran, so they
+   * keep their pageblocks from merging. How many: a later read of buddyinfo (the harness's
+   * after-kpage/ re-read, `reread`: its free blocks per order per zone) lists fewer order-0 blocks
+   * than the layout holds, while its order 1–3 blocks moved by fewer pages (a zone churned in
+   * between, its order 1–3 blocks taken and merged by hundreds as on the arm64 runs and on this
+   * machine's captures, is left alone), and by no more than a refill per CPU. Which ones (the head of that free list, the blocks freed
+   * last) is not captured: they are taken spread evenly over the zone's order-0 Movable blocks (a
+   * fixed multiplicative hash of the PFN, as the other unknown orders here). They go on the list
+   * of CPU `cpu` (the one whose list the re-read found grown, else the tools'; -1: the
+   * lowest-numbered), as its oldest pages (rmqueue_bulk adds them at the tail). Call after
+   * captureToolPagesFreed. Returns how many pages were taken so.
+   */
+  pcpRefilledAfterCapture(reread: readonly { node: number; zone: string; nrFree: readonly number[] }[], cpu: number): number {
+    const m = this.model
+    const movable = m.migratetypes.movable
+    const pfns = new Set<number>()
+    let taken = 0
+    for (const r of reread) {
+      const zone = m.zones.find((z) => z.node === r.node && z.name === r.zone)
+      if (!zone) continue
+      const n = zone.free.nrFree(0) - (r.nrFree[0] ?? 0)
+      if (n <= 0) continue
+      // refills alone take order-0 blocks and leave the other pcp orders (1 to
+      // PAGE_ALLOC_COSTLY_ORDER) as they were; frees that merge and allocations that split pass
+      // through them: where their blocks moved by as many pages as order 0 lost, the zone was
+      // churned in between and the drop does not say which pages were taken and kept
+      let moved = 0
+      for (let o = 1; o <= PAGE_ALLOC_COSTLY_ORDER && o < zone.free.nrOrders; o++) moved += Math.abs(zone.free.nrFree(o) - (r.nrFree[o] ?? 0)) << o
+      if (moved >= n) continue
+      // and no more than one refill per CPU (`batch` pages each): more came off the free lists
+      // than the capture's tools' lists take, so other allocations served in between took them
+      const refills = zone.pcpCpus.reduce((t, c) => t + (c.batch > 0 ? c.batch : zone.pcpBatch), 0)
+      if (n > refills) continue
+      const cand: number[] = []
+      for (let i = zone.startPfn - m.basePfn, end = zone.endPfn - m.basePfn; i < end; i++) {
+        const b = m.memMap[i]!
+        if (isFreeHead(b) && headOrder(b) === 0 && freeHeadMt(b) === movable) cand.push(i + m.basePfn)
+      }
+      sortBySpreadKey(cand)
+      const k = Math.min(n, cand.length)
+      for (let j = 0; j < k; j++) {
+        const p = cand[j]!
+        this.delFromFreeList(zone, p, 0, movable)
+        m.memMap[p - m.basePfn] = PageKind.PCP
+        pfns.add(p)
+      }
+      taken += k
+    }
+    if (taken > 0) {
+      this.refillPages = { cpu, pfns }
+      this.pcp.clear()
+      this.pcpHigherPages.clear()
+      this.pcpLimits.clear()
+      this.pcpOther.clear()
+      this.pcpHighOrder.clear()
+    }
+    return taken
   }
 
   /**
@@ -515,19 +582,29 @@ export class PageAllocator {
     const m = this.model
     const pb = m.pageblockNrPages
     const tools = this.toolPages?.pfns
+    const refills = this.refillPages?.pfns
     const toolList: number[] = []
+    const refillList: number[] = []
     const { pages, hi } = pcpPagesOf(m.memMap, zone.startPfn - m.basePfn, zone.endPfn - m.basePfn, m.basePfn, pb)
     let old = pages
-    if (tools?.size) {
+    if (tools?.size || refills?.size) {
       old = []
-      for (const p of pages) (tools.has(p) ? toolList : old).push(p)
+      for (const p of pages) (tools?.has(p) ? toolList : refills?.has(p) ? refillList : old).push(p)
     }
     const run = this.runningCpu(zone)
+    const lowestCi = (): number => zone.pcpCpus.reduce((b, c, i) => (c.cpu < zone.pcpCpus[b]!.cpu ? i : b), 0)
+    // the CPU whose list holds the refilled blocks (zone.pcpCpus index)
+    let refillCi = -1
+    if (refillList.length && run >= 0) {
+      const want = this.refillPages!.cpu
+      refillCi = want >= 0 ? zone.pcpCpus.findIndex((c) => c.cpu === want) : lowestCi()
+    }
+    if (refillCi < 0) old.push(...refillList)
     // the CPU whose list takes the capture's tools' pages (zone.pcpCpus index)
     let toolCi = -1
     if (toolList.length && run >= 0) {
       const want = this.toolPages!.cpu
-      toolCi = want >= 0 ? zone.pcpCpus.findIndex((c) => c.cpu === want) : zone.pcpCpus.reduce((b, c, i) => (c.cpu < zone.pcpCpus[b]!.cpu ? i : b), 0)
+      toolCi = want >= 0 ? zone.pcpCpus.findIndex((c) => c.cpu === want) : lowestCi()
     }
     if (toolCi < 0) old.push(...toolList)
     if (run >= 0) {
@@ -557,6 +634,8 @@ export class PageAllocator {
       for (const o of other) if (o.length > 1) sortBySpreadKey(o)
       // the capture's tools' pages, freed after the capture: the newest on their CPU's list
       if (toolCi >= 0) (toolCi === run ? l : other[toolCi]!).push(...toolList)
+      // the refilled blocks: the oldest on their CPU's list
+      if (refillCi >= 0) (refillCi === run ? l : other[refillCi]!).unshift(...refillList)
     } else other.push(old)
     const limits = run >= 0 ? zone.pcpCpus[run]! : null
     this.pcpLimits.set(zone, { high: limits && limits.high > 0 ? limits.high : zone.pcpHigh, batch: limits && limits.batch > 0 ? limits.batch : zone.pcpBatch })

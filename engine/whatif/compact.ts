@@ -80,6 +80,16 @@ export interface CompactWhatIfOptions {
    * (PageAllocator.setSparsePcpCpu). Default: the CPU holding the most.
    */
   workloadCpu?: number
+  /**
+   * the capture's buddyinfo read again after its kpageflags and kpagecount (the harness's
+   * after-kpage/ re-read): per zone, its free blocks per order. Fewer order-0 blocks than the
+   * layout holds, the other orders nearly as they were: the capture's tools' pcp refills took the
+   * difference off the buddy allocator before the trigger (PageAllocator.pcpRefilledAfterCapture).
+   * Default: none.
+   */
+  rereadFree?: { node: number; zone: string; nrFree: number[] }[]
+  /** the CPU whose per-cpu lists grew from the capture's zoneinfo to that re-read's: the refills' (default: captureCpu's) */
+  rereadCpu?: number
 }
 
 export interface CompactWhatIfResult {
@@ -142,6 +152,9 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
   if (opts.workloadCpu !== undefined) allocator.setSparsePcpCpu(opts.workloadCpu)
   const toolPages = allocator.captureToolPagesFreed(opts.captureCpu ?? -1)
   if (toolPages > 0) assumptions.push(`the capture's own tools mapped ${toolPages} pages while it was read (anonymous pages unmapped by the kpagecount read, flagless pages mapped by it) and freed them when they exited, to the per-cpu list of the CPU they ran on (free_unref_page_list / free_unref_folios): ${opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}, as steps.log records` : 'not recorded in this capture: taken as the lowest-numbered CPU (where the harness captures that do not record it had them); a compaction on that CPU churns them out to the buddy allocator, the other CPUs keep them'}`)
+  const refillCpu = opts.rereadCpu ?? opts.captureCpu ?? -1
+  const refilled = opts.rereadFree ? allocator.pcpRefilledAfterCapture(opts.rereadFree, refillCpu) : 0
+  if (refilled > 0) assumptions.push(`buddyinfo read again after kpageflags and kpagecount lists ${refilled} fewer order-0 free blocks than kpageflags: the capture's tools' pcp refills (rmqueue_bulk, batch pages at a time) took them before the trigger; which ones is not captured (taken spread evenly over the order-0 Movable blocks), and they sit on the list of ${opts.rereadCpu !== undefined ? `CPU ${opts.rereadCpu}, whose list the re-read found grown` : opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}, the tools'` : 'the lowest-numbered CPU (not recorded)'}, as its oldest pages`)
   allocator.assumeLongFreeRun(opts.pcpLongFreeRun ?? false)
   if (opts.pcpLongFreeRun) assumptions.push('the running CPU starts in a long run of frees (a compaction ran just before this capture): its first pcp bulk free is already the largest (free_factor / free_count at their maximum)')
   if (opts.pinOptions) assumptions.push(...placePins(model, allocator, opts.pinned ?? { kind: 'none' }, opts.pinOptions, memo).says)

@@ -261,6 +261,10 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       // pcp pages, while no compaction has churned the lists since
       ...(ctx?.workloadCpu != null && cpusCaptured.has(ctx.workloadCpu) && placement !== 'after-compaction' ? { workloadCpu: ctx.workloadCpu } : {}),
       ...(settle !== undefined ? { settleSeconds: settle } : {}),
+      // the exact layout of a capture whose buddyinfo was read again after kpageflags/kpagecount
+      // (harness runs' after-kpage/): the order-0 blocks the capture's tools' pcp refills took since
+      ...(settle !== undefined && layout === 'exact' && ctx?.rereadBuddyinfo ? { rereadFree: ctx.rereadBuddyinfo.rows.map((r) => ({ node: r.node, zone: r.zone, nrFree: r.nrFree })) } : {}),
+      ...(settle !== undefined && layout === 'exact' && ctx?.rereadBuddyinfo && ctx.rereadGrowthCpu != null && cpusCaptured.has(ctx.rereadGrowthCpu) ? { rereadCpu: ctx.rereadGrowthCpu } : {}),
       // a trigger written by a shell started for it (`cm@C`, which exits), and the CPU the next
       // capture's tools ran on, when steps.log says (gt_capcpu runs)
       ...(settle !== undefined && ctx?.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
