@@ -542,7 +542,7 @@ export class ExactLayoutBuilder {
       for (let k = 0; k < unitWeight[u]!; k++) type[unitFirst[u]! + k] = t
     }
     for (let i = 0; i < nPb; i++) m.pageblockMt[first + i - m.pbBase] = type[i]!
-    this.notes.push(`${z.label}: pageblock migratetypes inferred from page contents and pagetypeinfo's free lists, keeping its counts per type (page_owner not captured): ${res.after} free pages on other lists than pagetypeinfo's (${res.before} by page contents alone; ${res.swaps} pairs of pageblock types swapped)`)
+    this.notes.push(`${z.label}: pageblock migratetypes inferred from page contents and pagetypeinfo's free lists, keeping its counts per type (page_owner not captured): ${res.after} free pages on other lists than pagetypeinfo's (${res.before} by page contents alone; ${res.swaps} pairs of pageblock types swapped${res.stopped ? ', where the search stopped at its work limit (2e8 pairs of pageblock groups weighed) with swaps maybe left that would bring them closer' : ''})`)
   }
 
   private buildFreeLists(z: Zone, census: Census): void {

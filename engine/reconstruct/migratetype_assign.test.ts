@@ -41,4 +41,26 @@ describe('improveAssignment', () => {
     expect(res.after).toBe(0)
     expect(freeListDistance([[2], [1]], [[1], [0]])).toBe(2)
   })
+
+  it('stops at its work limit with the swaps made so far, and says so', () => {
+    // 12 Unmovable units with free blocks the captured lists put on Movable, 12 Movable ones without
+    const n = 24
+    const hist = new Int32Array(n * 3)
+    for (let u = 0; u < 12; u++) hist[u * 3 + (u % 3)] = 1 + u
+    const type = Int8Array.from({ length: n }, (_, u) => (u < 12 ? U : M))
+    const target = [[0, 0, 0], [0, 0, 0]]
+    for (let u = 0; u < 12; u++) target[M]![u % 3]! += 1 + u
+    const problem = { nrOrders: 3, nrTypes: 2, hist, weight: new Int32Array(n).fill(1), type, fixed: [[0, 0, 0], [0, 0, 0]], target, searchable: [true, true], cost: () => 0, ruledOut: () => 0 }
+    const full = improveAssignment(problem)
+    expect(full.stopped).toBe(false)
+    expect(full.after).toBe(0)
+    expect(full.swaps).toBe(12)
+    // each step weighs (Unmovable groups) × (Movable groups) pairs: a budget of about three steps
+    const cut = improveAssignment({ ...problem, maxPairs: 3 * 12 * 2 })
+    expect(cut.stopped).toBe(true)
+    expect(cut.swaps).toBeGreaterThan(0)
+    expect(cut.swaps).toBeLessThan(12)
+    expect(cut.after).toBeLessThan(cut.before)
+    expect(cut.after).toBeGreaterThan(0)
+  })
 })

@@ -46,11 +46,20 @@ export interface AssignProblem {
   ruledOut: (unit: number, type: number) => number
   /** at most this many swaps (the search stops earlier when no swap helps) */
   maxSwaps?: number
+  /**
+   * at most this many pairs of groups evaluated over the whole search: each step weighs every
+   * pair, so a zone that needs thousands of swaps among thousands of groups costs their product
+   * per step (a 64 GiB zone: minutes). The search then keeps the swaps made so far. Default 2e8
+   * (about 2 s; the captures in fixtures/ stay far below it).
+   */
+  maxPairs?: number
 }
 
 export interface AssignResult {
   type: Int8Array
   swaps: number
+  /** the search stopped at maxPairs with a helpful swap maybe left */
+  stopped: boolean
   /** Σ over (type, order) of 2^order·|model − captured| free pages, before and after */
   before: number
   after: number
@@ -93,7 +102,7 @@ export function improveAssignment(p: AssignProblem): AssignResult {
   // a swap needs units of two searchable types
   const held = new Uint8Array(T)
   for (let u = 0; u < n; u++) if (type[u]! >= 0 && p.searchable[type[u]!]) held[type[u]!] = 1
-  if (types.filter((t) => held[t]).length < 2) return { type, swaps: 0, before, after: before }
+  if (types.filter((t) => held[t]).length < 2) return { type, swaps: 0, stopped: false, before, after: before }
   // per unit: its histogram as (order, count) pairs, a signature, and its content cost per type
   const sparse: Array<Array<[number, number]>> = []
   const sigOf: string[] = []
@@ -154,6 +163,9 @@ export function improveAssignment(p: AssignProblem): AssignResult {
     return r
   }
   const maxSwaps = p.maxSwaps ?? 20 * n + 100
+  const maxPairs = p.maxPairs ?? 2e8
+  let pairs = 0
+  let stopped = false
   let swaps = 0
   // A swap of a (type A) and b (type B) moves v_o = hist(a)_o − hist(b)_o free blocks of each
   // order o from A's lists to B's: the distance changes by Σ_o g_o(v_o), with
@@ -169,6 +181,11 @@ export function improveAssignment(p: AssignProblem): AssignResult {
     return s
   }
   while (swaps < maxSwaps) {
+    // the pairs this step weighs: stop before a step that would pass the budget
+    let stepPairs = 0
+    for (let ia = 0; ia < types.length; ia++) for (let ib = ia + 1; ib < types.length; ib++) stepPairs += groups[types[ia]!]!.size * groups[types[ib]!]!.size
+    if (pairs + stepPairs > maxPairs) { stopped = true; break }
+    pairs += stepPairs
     let best: { dF: number; dC: number; a: number; b: number } | null = null
     for (let ia = 0; ia < types.length; ia++) {
       const A = types[ia]!
@@ -221,5 +238,5 @@ export function improveAssignment(p: AssignProblem): AssignResult {
     addTo(best.b, A)
     swaps++
   }
-  return { type, swaps, before, after: dist() }
+  return { type, swaps, stopped, before, after: dist() }
 }
