@@ -72,6 +72,22 @@ export function freeGradient(seed: number, afterCompaction: boolean): number {
   return 40 + 120 * r.next()
 }
 
+/**
+ * After a full compaction, the pages a per-cpu list held while the free scanner filled the top
+ * of the zone, returned to the buddy allocator since (synthesizeZone): their share of the
+ * Movable list's order-0 free pages, and the mean number per pageblock. Measured on the
+ * kpageflags of the after-compaction captures of fixtures/ (14 zones): 0–15 % of the order-0
+ * free pages, spread over orders of magnitude (0–0.8 % in seven, where the trigger ran on a CPU
+ * other than the workload's or the zone is small; 1.8–8.2 % in six; 15 % in one), 2.4–5.2 pages
+ * a pageblock in most (1–14 in all). Drawn per seed from its own stream: the share log-uniform
+ * over 0.05–15 % (uniform over 0–15 % left the seven near 0 below every band), the mean uniform
+ * over 2–6.
+ */
+export function sparseFreeShape(seed: number, zoneKey: number): { share: number; perBlock: number } {
+  const r = new Rng((Math.imul(seed, 0x68e31da4) ^ Math.imul(zoneKey + 1, 0x1b56c4e9) ^ 0x2f8a1c3d) >>> 0)
+  return { share: 0.0005 * Math.pow(300, r.next()), perBlock: 2 + 4 * r.next() }
+}
+
 /** Marker for pages that are free-able but not yet decided, during construction only. */
 const UNDECIDED = 0x3f
 /** four undecided pages in one word of the map */
@@ -159,7 +175,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     }
     if (reserved > 0) placeReserved(map, base, zone.startPfn, top, reserved, pbPages, rng.seed, label, notes, decided)
   }
-  /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page), 2 = wholly free, 3 = a THP, 4 = not counted (starts in a hole or memory not initialised), 5 = Movable, kernel pages only (below) */
+  /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page), 2 = wholly free, 3 = a THP, 4 = not counted (starts in a hole or memory not initialised), 5 = Movable, kernel pages only (below), 6 = Movable, used but for a few scattered free order-0 pages (after a full compaction, below) */
   const touched = new Uint8Array(nPb)
   for (let i = 0; i < nPb; i++) {
     const lo = pbStart(i)
@@ -423,6 +439,53 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     if (taken > 0) notes.push(`${label}: ${taken} Movable pageblocks of kernel pages without a free page, below the top of the zone (the Movable pageblocks' used pages exceed the order-0 LRU pages zoneinfo counts by ${Math.round(excess)})`)
   }
 
+  // After a full compaction: the few free pages the first compaction's free scanner left behind.
+  // It fills Movable pageblocks from the top of the zone down (isolate_freepages), taking every
+  // free page it finds there; the pages then on a per-cpu list are not PageBuddy and stay, a few
+  // in every pageblock of a workload's memory, and come back to the buddy allocator when the list
+  // is drained or decays (6.7+), scattered over the filled pageblocks. The kpageflags of every
+  // after-compaction capture in fixtures/ show them: 1–9 free order-0 pages in each of the topmost
+  // used Movable pageblocks, pages that were flagless (on a pcp list) in the capture before the
+  // compaction (x86-1G-s12-nopin-cm: 150 pages in 29 of 247 used Movable pageblocks;
+  // x86-2G-s16-k612: 734 in 289 of 394). A second compaction's free scanner finds a target in
+  // each and keeps its stride at 1 (isolate_freepages), scanning the whole pageblock, where in a
+  // packed top of the zone its stride doubles to 32. How many pageblocks hold them is not in the
+  // counts (the list's age order and its drains): each seed draws how many of the Movable order-0
+  // free pages they are, and how many to a pageblock (sparseFreeShape).
+  if (gradient > 0) {
+    const { share, perBlock } = sparseFreeShape(rng.seed, zone.idx + 16 * zone.node)
+    // the pages: a share of the Movable list's order-0 free pages, which they are part of
+    let pagesLeft = Math.round(share * (free[mts.movable]?.[0] ?? 0))
+    // in the used Movable pageblocks only: not in those the packed free memory needs
+    let smallFree = 0
+    for (let mt = 0; mt < mts.count; mt++) if (mt === mts.movable || mt === mts.cma) for (let o = 0; o < pbo; o++) smallFree += (free[mt]?.[o] ?? 0) * 2 ** o
+    let openBlocks = 0
+    for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) openBlocks++
+    const usedBlocks = Math.max(0, openBlocks - Math.ceil(smallFree / pbPages))
+    const r = new Rng((Math.imul(rng.seed, 0x2545f491) ^ Math.imul(zone.idx + 16 * zone.node + 1, 0x61c88647) ^ 0x9e3779b9) >>> 0)
+    let placed = 0, blocksUsed = 0
+    for (let i = nPb - 1; i >= 0 && pagesLeft > 0 && blocksUsed < usedBlocks; i--) {
+      if (touched[i] !== 0 || pbType[i] !== mts.movable) continue
+      // 1 … 2·perBlock − 1 pages, no two of them buddies (they would have merged)
+      const k = Math.min(pagesLeft, 1 + r.int(Math.max(1, Math.round(2 * perBlock - 1))))
+      const pairs = new Set<number>()
+      for (let n = 0; n < k; n++) {
+        let off = r.int(pbPages)
+        while (pairs.has(off >> 1)) off = r.int(pbPages)
+        pairs.add(off >> 1)
+        placeFree(m, allocator, zone, pbStart(i) + off, 0, mts.movable)
+      }
+      touched[i] = 6
+      placed += k
+      pagesLeft -= k
+      blocksUsed++
+    }
+    if (placed > 0) {
+      free[mts.movable]![0] = free[mts.movable]![0]! - placed
+      notes.push(`${label}: ${placed} free order-0 pages scattered over the ${blocksUsed} topmost used Movable pageblocks (pages a per-cpu list held while the compaction's free scanner filled them, since returned)`)
+    }
+  }
+
   // 6. free blocks below pageblock order: quotas per pageblock, then a layout per pageblock
   const lowOrders = Math.min(pbo, m.geometry.nrOrders)
   // capacity state per pageblock at the current order: P = parents (untouched nodes of order k+1)
@@ -430,7 +493,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // whole-capable nodes per pageblock per order (maximal untouched nodes with a touched parent)
   const wholes = new Map<number, Array<[number, number]>>() // pageblock → [pfn, order][]
   for (let i = 0; i < nPb; i++) {
-    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5) continue
+    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6) continue
     if (touched[i] === 0) { P[i] = 1; continue }
     const list: Array<[number, number]> = []
     collectUntouched(map, base, pbStart(i), pbo, list)
@@ -440,7 +503,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const quota = new Uint16Array(nPb * lowOrders)
   const overflow = new Map<number, Array<[number, number]>>() // pageblock → [order, mt][] placed on another type's block
   const byType: number[][] = mts.names.map(() => [])
-  for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && touched[i] !== 5) byType[pbType[i]!]!.push(i)
+  for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && touched[i] !== 5 && touched[i] !== 6) byType[pbType[i]!]!.push(i)
   const candI = new Int32Array(nPb)
   // per candidate: the acceptance bound of its pageblock's weight W (see below) and its room left
   // (blocks of the order, at most 2^pageblock_order, as quota's)
@@ -489,7 +552,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       if (need > 0) {
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
         const any: number[] = []
-        for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && touched[i] !== 5 && P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]! > 0) any.push(i)
+        for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && touched[i] !== 5 && touched[i] !== 6 && P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]! > 0) any.push(i)
         if (gradient > 0) {
           const order = weightedOrder(any, any.length, W, rng)
           for (let r = 0; r < order.length && need > 0; r++) {
@@ -523,13 +586,13 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     }
     // next order: P' = 2P + W − n
     for (let i = 0; i < nPb; i++) {
-      if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5) continue
+      if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6) continue
       P[i] = 2 * P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
     }
   }
   // layout inside each pageblock
   for (let i = 0; i < nPb; i++) {
-    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5) continue
+    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6) continue
     let any = false
     for (let o = 0; o < lowOrders; o++) if (quota[o * nPb + i]) { any = true; break }
     if (!any) continue
@@ -1034,7 +1097,7 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     // (isolate_migratepages_block skips pages with extra references; migrate_pages fails on
     // pinned ones): its LRU pages are taken as pinned
     let keep = false
-    if (afterCompaction && (mt === mts.movable || mt === mts.cma)) {
+    if (afterCompaction && touched[i] !== 6 && (mt === mts.movable || mt === mts.cma)) {
       for (let q = p; q < e; q++) if (isBuddyPage(map[q]!)) { keep = true; break }
     }
     // a run's kind is kinds[ge(r, x1) + ge(r, x2)], x1 ≤ x2 (r < x1 ? kinds[0] : r < x2 ? kinds[1] : kinds[2], without a branch on the draw)

@@ -162,3 +162,49 @@ describe('synthesized layouts: THPs and wholly free pageblocks where the exact l
     expect(falls).toBeLessThan(180)
   })
 })
+
+/** Movable pageblocks of a zone holding 1–15 free pages beside ≥ 400 used ones: their count, the highest of the others with ≥ 16 free pages below them, and whether their used pages are movable (LRU, not taken as pinned) */
+function sparseBlocks(m: MemoryModel, zoneLabel: string): { n: number; lowest: number; highestPacked: number; movable: boolean } {
+  const z = m.zones.find((x) => x.label === zoneLabel)!
+  const pb = m.pageblockNrPages
+  let n = 0, lowest = Infinity, highestPacked = -1, movable = true
+  for (let b = Math.ceil(z.startPfn / pb); (b + 1) * pb <= z.endPfn; b++) {
+    if (m.pageblockMt[b - m.pbBase] !== m.migratetypes.movable) continue
+    let free = 0, lru = 0, pinned = 0
+    for (let p = b * pb; p < (b + 1) * pb; p++) {
+      const k = m.memMap[p - m.basePfn]!
+      if (isFreeHead(k)) free += 2 ** headOrder(k)
+      else if (k === PageKind.ANON || k === PageKind.FILE || k === PageKind.UNEVICTABLE) lru++
+      else if (k === PageKind.PINNED) pinned++
+    }
+    if (free > 0 && free < 16 && lru + pinned >= 400) {
+      n++
+      lowest = Math.min(lowest, b)
+      if (pinned > 0) movable = false
+    } else if (free >= 16 && free < pb) highestPacked = Math.max(highestPacked, b)
+  }
+  return { n, lowest, highestPacked, movable }
+}
+
+describe('synthesized layouts after a full compaction: the free pages its free scanner left behind', () => {
+  it('a few free pages sit in the topmost used Movable pageblocks, as kpageflags has them, and those pageblocks stay movable', async () => {
+    const zone = 'Node 0, zone DMA32'
+    const run = fixturePath('x86-1G-s12-nopin-cm')
+    // kpageflags: 150 free order-0 pages in 29 used Movable pageblocks at the top, flagless (on a pcp list) before the compaction
+    const exact = sparseBlocks((await loadSnapshot(run, { capture: '03-after-compact-memory', layout: 'exact' })).model, zone)
+    expect(exact.n).toBeGreaterThanOrEqual(20)
+    const counts: number[] = []
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const s = await loadSnapshot(run, { capture: '03-after-compact-memory', layout: 'synthesized', seed })
+      const syn = sparseBlocks(s.model, zone)
+      counts.push(syn.n)
+      if (syn.n === 0) continue
+      expect(syn.movable, `seed ${seed}`).toBe(true)
+      // above the packed free memory (the free scanner's side)
+      expect(syn.lowest, `seed ${seed}`).toBeGreaterThan(syn.highestPacked)
+    }
+    // the seeds draw how many: none in at most a few, and more than a handful in some
+    expect(counts.filter((n) => n > 0).length, counts.join(',')).toBeGreaterThanOrEqual(6)
+    expect(Math.max(...counts), counts.join(',')).toBeGreaterThanOrEqual(20)
+  })
+})
