@@ -11,6 +11,10 @@
 # CPU the trigger ran on (cpu=C, or cpu=B..A for an unpinned shell: before and after).
 # TRACE=1 also records the compaction tracepoints of each trigger (a private tracefs instance,
 # removed at the end) in OUTDIR/trace/NN-STEP.txt.gz (NN: the capture the trigger follows).
+# For a ground-truth pair: run `sync` first and put OUTDIR on tmpfs (e.g. /dev/shm/NAME, copied
+# out afterwards). A 6.18 full compaction ends at the first dirty page-cache large folio it cannot
+# split, and the capture's own gzip output on ext4 makes such folios (fixtures/host-24G-k618-f
+# ended so; -g, made this way, ran to the end).
 set -eu
 out=$1; shift
 mkdir -p "$out"
