@@ -1106,11 +1106,15 @@ export class Compactor {
       }
       pfn += isolated - 1
     }
-    if (pfn > endPfn) pfn = endPfn
-    this.events?.emit({ name: 'mm_compaction_isolate_freepages', startPfn, endPfn: pfn, nrScanned, nrTaken: total })
+    return this.freeBlockScanned(cc, startPfn, Math.min(pfn, endPfn), nrScanned, total)
+  }
+
+  /** The end of isolateFreepagesBlock(): its tracepoint, the counters, and where the scan stopped. */
+  private freeBlockScanned(cc: CompactControl, startPfn: number, stopPfn: number, nrScanned: number, total: number): number {
+    this.events?.emit({ name: 'mm_compaction_isolate_freepages', startPfn, endPfn: stopPfn, nrScanned, nrTaken: total })
     cc.totalFreeScanned += nrScanned
     this.count('compact_isolated', total)
-    this.freeScanStop = pfn
+    this.freeScanStop = stopPfn
     return total
   }
 
@@ -1220,13 +1224,7 @@ export class Compactor {
       pos += isolated
       if (nrMigratepages <= freepages.length) break
     }
-    let pfn = pos + base
-    if (pfn > endPfn) pfn = endPfn
-    this.events?.emit({ name: 'mm_compaction_isolate_freepages', startPfn, endPfn: pfn, nrScanned, nrTaken: total })
-    cc.totalFreeScanned += nrScanned
-    this.count('compact_isolated', total)
-    this.freeScanStop = pfn
-    return total
+    return this.freeBlockScanned(cc, startPfn, Math.min(pos + base, endPfn), nrScanned, total)
   }
 
   /**

@@ -11,6 +11,18 @@ function small(pages = 4096) {
   return bootModel(X86, [{ name: 'Normal', startPfn: 0, spanned: pages }])
 }
 
+/** A 16384-page 6.1 zone with two CPUs' per-cpu lists (high 3000, batch 63), running on CPU 1. */
+function twoCpuZone(): ReturnType<typeof small> {
+  const m = small(16384)
+  const z = m.model.zones[0]!
+  z.pcpHigh = 3000
+  z.pcpBatch = 63
+  z.pcpCpus = [{ cpu: 0, count: 0, high: 3000, batch: 63 }, { cpu: 1, count: 0, high: 3000, batch: 63 }]
+  m.allocator.policy.kernel = 6001
+  m.allocator.setRunningCpu(1)
+  return m
+}
+
 describe('buddy allocator: split and merge', () => {
   it('boots a zone into max-order blocks', () => {
     const { model } = small(4096)
@@ -361,13 +373,7 @@ describe('per-cpu lists: the capture\'s tools\' pages go on the list of the CPU 
    * at the end (the running CPU's churn pushed them out) or still per-cpu pages.
    */
   function run(toolCpu: number): { tools: number[]; kinds: number[]; freedSo: number } {
-    const { model, allocator } = small(16384)
-    const z = model.zones[0]!
-    z.pcpHigh = 3000
-    z.pcpBatch = 63
-    z.pcpCpus = [{ cpu: 0, count: 0, high: 3000, batch: 63 }, { cpu: 1, count: 0, high: 3000, batch: 63 }]
-    allocator.policy.kernel = 6001
-    allocator.setRunningCpu(1)
+    const { model, allocator } = twoCpuZone()
     const pages: number[] = []
     for (let i = 0; i < 9000; i++) pages.push(allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn)
     const tools = [pages[10]!, pages[600]!, pages[1200]!]
@@ -408,13 +414,8 @@ describe('per-cpu lists: pcp refills between the page-flags read and the trigger
    * pages it migrated).
    */
   function run(taken: number, churn = false): { model: ReturnType<typeof small>['model']; took: number; refilled: number[] } {
-    const { model, allocator } = small(16384)
+    const { model, allocator } = twoCpuZone()
     const z = model.zones[0]!
-    z.pcpHigh = 3000
-    z.pcpBatch = 63
-    z.pcpCpus = [{ cpu: 0, count: 0, high: 3000, batch: 63 }, { cpu: 1, count: 0, high: 3000, batch: 63 }]
-    allocator.policy.kernel = 6001
-    allocator.setRunningCpu(1)
     const pages: number[] = []
     for (let i = 0; i < 8192; i++) pages.push(allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn)
     // every odd page back to the buddy allocator: 4096 order-0 free blocks
