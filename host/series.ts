@@ -56,10 +56,10 @@ function pcpPagesPerCpu(text: string, file: string): Map<number, number> {
 }
 
 /** SeriesContext.rereadGrowthCpu: the CPU whose lists grew most from a capture's zoneinfo to its re-read. */
-async function listGrowthCpu(src: SnapshotSource | undefined, reread: string | null): Promise<number | null> {
+async function listGrowthCpu(src: SnapshotSource | undefined, reread: string | null, rereadFile: string): Promise<number | null> {
   if (!src?.has('zoneinfo') || reread === null) return null
   const a = pcpPagesPerCpu(await src.readText('zoneinfo'), src.describe('zoneinfo'))
-  const b = pcpPagesPerCpu(reread, 'after-kpage/zoneinfo')
+  const b = pcpPagesPerCpu(reread, rereadFile)
   let best: number | null = null, bestGrowth = 0, tie = false
   for (const [cpu, n] of b) {
     const g = n - (a.get(cpu) ?? n)
@@ -177,7 +177,7 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const rereadName = `${me}/after-kpage/buddyinfo`
       const rereadText = await series.readFile(rereadName)
       const rereadBuddyinfo = rereadText === null ? null : parseBuddyinfo(rereadText, `${o.path} (${rereadName})`)
-      const rereadGrowthCpu = await listGrowthCpu(series.captures[i]?.source, await series.readFile(`${me}/after-kpage/zoneinfo`))
+      const rereadGrowthCpu = await listGrowthCpu(series.captures[i]?.source, await series.readFile(`${me}/after-kpage/zoneinfo`), `${o.path} (${me}/after-kpage/zoneinfo)`)
       const workloadLog = await series.readFile('workload.log')
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
       const workloadCpu = workloadLog === null ? null : workloadCpuFromWorkloadLog(workloadLog)

@@ -7,6 +7,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { join } from 'node:path'
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { seriesContext } from '../../host/series.ts'
 import { whatifCompact } from '../../host/whatif/compact.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
@@ -24,4 +26,15 @@ describe('after the page-flags read', () => {
     const hi = j.after.zones.reduce((s, z) => s + z.freeBlocks.reduce((t, n, o) => t + (o >= 9 ? n * 2 ** o : 0), 0), 0)
     expect(Math.abs(hi - 30720) / 30720).toBeLessThanOrEqual(0.1)
   }, 120000)
+
+  it('a malformed zoneinfo re-read is an error naming the series, the file and the line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bs-reread-'))
+    try {
+      cpSync(join(FIXTURES, 'x86-512M-s11-nopin'), dir, { recursive: true })
+      writeFileSync(join(dir, '02-before', 'after-kpage', 'zoneinfo'), 'Node 0, zone  Normal\n  pages free garbage\n')
+      await expect(seriesContext(dir, '02-before')).rejects.toThrow(`${dir} (02-before/after-kpage/zoneinfo):2: expected the 'pages free' value as a non-negative decimal integer, found "garbage"`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
