@@ -30,6 +30,7 @@ export { checkModel } from './mm/debug.ts'
 
 export { synthesizeModel, type SynthesizeOptions } from './reconstruct/synthesize.ts'
 export { zoneShapes, capturedFreeCounts, type ZoneShape } from './reconstruct/zones.ts'
+export { captureAtReread, type CaptureReread, type RereadCapture } from './reconstruct/reread.ts'
 export { ExactLayoutBuilder, classifyKpageflags, decodeKpageflags, kpageKindTable, KPAGE_KEY, cmaBaseFromDmesg, type ExactOptions } from './reconstruct/exact.ts'
 
 export { unusableFreeIndex, fragmentationIndex, extfragForOrder, fragmentationScoreNode, fragmentationScoreWmark61, fillContigPageInfo, largestFreeOrder } from './metrics/fragmentation.ts'

@@ -50,7 +50,7 @@ export function sideOf(s: LoadedSnapshot, opened: OpenedPath): DiffSide {
   return {
     path: s.path, label: s.label, machine: s.capture.machine, layout: m.build.method,
     files: { buddyinfo: !!s.capture.buddyinfo, pagetypeinfo: !!s.capture.pagetypeinfo },
-    zones: capturedZones(s.capture, s.zones, m.build.method), map: computePageblockMap(m), migratetypes: [...m.migratetypes.names],
+    zones: capturedZones(s.capture, s.zones, m.build.method, s.reread), map: computePageblockMap(m), migratetypes: [...m.migratetypes.names],
     basePfn: m.basePfn, pagesPerBlock: m.pageblockNrPages, zoneBoundaries: zoneBoundariesOf(m), opened,
   }
 }

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path'
 import {
   parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaAreasFromBootLog, cmaAreasFromDebugfs,
   setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, kernelVersionCode, summarizeZones, computePageblockMap,
+  captureAtReread, parseBuddyinfo, parseZoneinfo, type CaptureReread,
   type Capture, type PageblockMap, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
@@ -45,6 +46,11 @@ export interface LoadedSnapshot {
   zones: ZoneSummary[]
   /** the pageblock map, when asked for (LoadOptions.withMap) */
   map?: PageblockMap
+  /**
+   * a synthesized layout built from the capture's re-read after kpageflags and kpagecount
+   * (after-kpage/, engine/reconstruct/reread.ts): what it took from it, in plain words
+   */
+  reread?: string
 }
 
 /**
@@ -149,9 +155,47 @@ async function afterFullCompaction(o: OpenedPath, series: SnapshotSeries | null,
   return series ? followsFullCompaction(await seriesContext(o, label).catch(() => null)) : false
 }
 
+/**
+ * The capture's buddyinfo and zoneinfo read again after its kpageflags and kpagecount (the
+ * harness's and capture-host.sh's `after-kpage/`), when captured: in a series by its label, or
+ * inside a capture folder opened on its own. Null when there is none.
+ */
+async function rereadOf(path: string, series: SnapshotSeries | null, label: string | null): Promise<CaptureReread | null> {
+  const read = async (name: string): Promise<{ text: string; file: string } | null> => {
+    if (series) {
+      if (label === null) return null
+      const text = await series.readFile(`${label}/after-kpage/${name}`)
+      return text === null ? null : { text, file: `${path} (${label}/after-kpage/${name})` }
+    }
+    const file = join(path, 'after-kpage', name)
+    try {
+      if (!statSync(path).isDirectory() || !statSync(file).isFile()) return null
+    } catch {
+      return null
+    }
+    return { text: await readFile(file, 'utf8'), file }
+  }
+  const b = await read('buddyinfo')
+  if (!b) return null
+  const z = await read('zoneinfo')
+  return {
+    buddyinfo: parseBuddyinfo(b.text, b.file), buddyinfoFile: b.file,
+    zoneinfo: z ? parseZoneinfo(z.text, z.file) : null, ...(z ? { zoneinfoFile: z.file } : {}),
+  }
+}
+
+/** The capture a synthesized layout is built from: as of its re-read after kpageflags (after-kpage/) when it holds one, else as first read. */
+async function captureForSynthesis(path: string, series: SnapshotSeries | null, label: string | null, capture: Capture): Promise<{ capture: Capture; reread: string | null }> {
+  const r = await rereadOf(path, series, label)
+  const at = r ? captureAtReread(capture, r) : null
+  return at ? { capture: at.capture, reread: at.note } : { capture, reread: null }
+}
+
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
-function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, afterCompaction: boolean): { model: MemoryModel; allocator: PageAllocator } {
-  return withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction }))
+function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, afterCompaction: boolean, reread: string | null): { model: MemoryModel; allocator: PageAllocator } {
+  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction }))
+  if (reread) built.model.build.notes.push(reread)
+  return built
 }
 
 /**
@@ -173,7 +217,8 @@ export function openForSynthesis(ref: SnapshotRef, opts: { capture?: string } = 
         const { capture, cmaAreas } = await parseFiles(o.path, series, src)
         const cmaBasePfn = cmaAreas[0]?.[0] ?? null
         const afterCompaction = await afterFullCompaction(o, series, src.label)
-        return { capture, layout: (seed: number) => synthesizedLayout(capture, seed, cmaBasePfn, afterCompaction) }
+        const at = await captureForSynthesis(o.path, series, src.label, capture)
+        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, afterCompaction, at.reread) }
       } finally {
         await src.close()
       }
@@ -209,6 +254,9 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
     const haveFlags = binaries.includes('kpageflags')
     if (layout === 'exact' && !haveFlags) throw new Error(`${path}: --layout exact needs kpageflags, and this capture has none`)
     let built: { model: MemoryModel; allocator: PageAllocator }
+    // the capture the model holds: a synthesized layout's is the newest read of it (after-kpage/)
+    let modelled = capture
+    let reread: string | null = null
     if (haveFlags && layout !== 'synthesized') {
       const b = new ExactLayoutBuilder(capture, { cmaBasePfn, cmaAreas, source: src.describe('kpageflags') })
       // a plain file is decoded over ranges on several threads (workers/kpage_split.ts), else streamed
@@ -224,13 +272,14 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       built = withCaptureRules(capture, b.finish())
     } else {
       opts.onProgress?.('synthesizing layout', 0, 0)
-      built = synthesizedLayout(capture, opts.seed ?? 1, cmaBasePfn, await afterFullCompaction(opened, series, src.label))
+      ;({ capture: modelled, reread } = await captureForSynthesis(path, series, src.label, capture))
+      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await afterFullCompaction(opened, series, src.label), reread)
     }
     const { model, allocator } = built
     const map = opts.withMap ? computePageblockMap(model) : undefined
     const zones = summarizeZones(model, capture.machine.hpageOrder, map)
-    const findings = [...captureFindings(capture), ...modelFindings(capture, model, zones), ...skippedFindings(src)]
-    return { path, label: src.label, series: labels, capture, model, allocator, findings, zones, ...(map ? { map } : {}) }
+    const findings = [...captureFindings(capture), ...modelFindings(modelled, model, zones), ...skippedFindings(src)]
+    return { path, label: src.label, series: labels, capture, model, allocator, findings, zones, ...(map ? { map } : {}), ...(reread ? { reread } : {}) }
   } finally {
     await src.close()
   }

@@ -45,7 +45,7 @@ export function inspectJson(s: LoadedSnapshot): InspectJson {
     },
     snapshot: { path: s.path, label: s.label, series: s.series, files: s.capture.files },
     layout: { method: b.method, seed: b.method === 'synthesized' ? b.seed : null, source: b.method === 'exact' ? b.source : null },
-    zones: capturedZones(s.capture, s.zones ?? summarizeZones(s.model, m.hpageOrder), b.method),
+    zones: capturedZones(s.capture, s.zones ?? summarizeZones(s.model, m.hpageOrder), b.method, s.reread),
     nodes: Object.entries(scores).map(([node, score]) => ({ node: Number(node), fragmentationScore: score })),
     findings: s.findings.map((f) => ({ ...f })),
   }
@@ -88,7 +88,7 @@ function capturedFreeLists(c: Capture, node: number, zone: string): Record<strin
  * migratetype and its pageblock counts, in place of the model's; the model's numbers go under
  * `model` (with the reason) wherever they differ. Everything else is the model's.
  */
-export function capturedZones(c: Capture, zones: ZoneSummary[], layout: 'exact' | 'synthesized'): CapturedZone[] {
+export function capturedZones(c: Capture, zones: ZoneSummary[], layout: 'exact' | 'synthesized', reread?: string): CapturedZone[] {
   const exact = layout === 'exact'
   return zones.map((z) => {
     const bi = c.buddyinfo?.rows.find((r) => r.node === z.node && r.zone === z.zone)
@@ -104,7 +104,9 @@ export function capturedZones(c: Capture, zones: ZoneSummary[], layout: 'exact' 
     if (!same(freeBlocks, z.freeBlocks) || !same(freeBlocksByMigratetype, z.freeBlocksByMigratetype) || !same(pbs, z.pageblocks)) {
       out.model = {
         freeBlocks: z.freeBlocks, freeBlocksByMigratetype: z.freeBlocksByMigratetype, pageblocks: z.pageblocks,
-        reason: exact ? exactReason(freeBlocks, z.freeBlocks, bi ? 'buddyinfo' : 'pagetypeinfo') : 'the model is a layout synthesized from these summaries; it keeps their totals, not every list',
+        reason: exact ? exactReason(freeBlocks, z.freeBlocks, bi ? 'buddyinfo' : 'pagetypeinfo')
+          : reread ? 'the model is a layout synthesized from buddyinfo and zoneinfo read again after kpageflags and kpagecount (after-kpage/), the state nearest a trigger that follows; these are the first read\'s numbers'
+            : 'the model is a layout synthesized from these summaries; it keeps their totals, not every list',
         captured: { freeBlocks: bi ? 'buddyinfo' : 'model', freeBlocksByMigratetype: free.length ? 'pagetypeinfo' : 'model', pageblocks: blocks ? 'pagetypeinfo' : 'model' },
       }
     }

@@ -310,6 +310,8 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   const main = runCompactWhatIf(s.model, s.allocator, mainOptions, s.capture.machine.hpageOrder)
   if (drawCpu) main.assumptions.push(`which CPU runs the compaction is not known (no --cpu, steps.log does not say): the ${seedCount} seeds run it on CPU ${cpuList.join(', ')} in turn`)
   if (triggerCpu !== undefined) main.assumptions.push(`CPU ${triggerCpu} runs the compaction: the series' steps.log says the trigger that follows this capture ran there`)
+  // the synthesized layout of a capture read again after kpageflags (after-kpage/) starts from that newest read (host/load.ts)
+  if (s.reread) main.assumptions.push(s.reread)
   let bandOut: Band | null = null
   if (runs.length) {
     let results: CompactSeedOutcome[]
