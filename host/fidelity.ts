@@ -170,7 +170,7 @@ export interface SynthBandRow {
   pinned: number
   seeds: number
   second: boolean
-  /** free pages in ≥ pageblock-order blocks before the trigger (captured buddyinfo) */
+  /** free pages in ≥ pageblock-order blocks before the trigger: the layout's own (buddyinfo, as re-read after kpageflags where the capture holds after-kpage/) */
   hiBefore: number
   cells: Record<(typeof BAND_METRICS)[number], BandCell>
   /** every value of the row lies inside its band */
@@ -190,7 +190,7 @@ export async function synthBandRow(dir: string, run: string, cap: string, seeds 
   const hi = (row: number[]): number => row.reduce((s, n, o) => s + (o >= pbo ? n * 2 ** o : 0), 0)
   const band = j.band!
   const hiReal = j.after.zones.reduce((s, z) => s + hi(ctx.nextBuddyinfo!.rows.find((x) => x.node === z.node && x.zone === z.zone)?.nrFree ?? []), 0)
-  // the synthesized layout keeps every captured free count, so the model's before is the capture's
+  // the synthesized layout keeps every captured free count of the capture's newest read (after-kpage/ where captured), so the model's before is that read's
   const hiBefore = j.before.zones.reduce((s, z) => s + hi(z.freeBlocks), 0)
   const cell = (real: number, s: Stat): BandCell => ({ real, median: s.median, p5: s.p5, p95: s.p95, inBand: real >= s.p5 && real <= s.p95 })
   const cells = { '≥2MiB': cell(hiReal, band.highOrderPages!) } as SynthBandRow['cells']

@@ -41,6 +41,12 @@ export interface SeriesContext {
   /** this capture's buddyinfo read again after its kpageflags and kpagecount (the harness's `after-kpage/buddyinfo`), when captured */
   rereadBuddyinfo?: Buddyinfo | null
   /**
+   * seconds from that re-read to the next capture's uptime, when known: the re-read is the
+   * capture's last read of the summaries, and steps.log's `cap N-label` line, written when the
+   * capture ends, times it (a bound from above: the few small files read after it)
+   */
+  rereadSecondsToNext?: number | null
+  /**
    * the CPU whose per-cpu lists grew most (summed over the zones) from this capture's zoneinfo to
    * its re-read after kpageflags and kpagecount (`after-kpage/zoneinfo`): the capture's tools
    * exited there and freed their pages to its lists; null when no list grew or two grew alike
@@ -171,21 +177,27 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
         if (upNext !== null && upNext >= from) secondsToNext = upNext - from
       }
       const otherSteps = steps.filter((s) => s !== triggerStep && !QUIET_STEPS.test(s.name))
+      const na = numberOf(me)
+      const capEnd = na !== null && stepsText !== null ? (stepsLog?.captures.find((c) => c.index === na)?.time ?? null) : null
       let nextBuddyinfo: Buddyinfo | null = null
       if (nextSource?.has('buddyinfo')) nextBuddyinfo = parseBuddyinfo(await nextSource.readText('buddyinfo'), nextSource.describe('buddyinfo'))
       // the harness re-reads buddyinfo right after kpageflags/kpagecount (what moved while they were read)
       const rereadName = `${me}/after-kpage/buddyinfo`
       const rereadText = await series.readFile(rereadName)
       const rereadBuddyinfo = rereadText === null ? null : parseBuddyinfo(rereadText, `${o.path} (${rereadName})`)
+      let rereadSecondsToNext: number | null = null
+      if (rereadBuddyinfo && secondsToNext !== null && capEnd !== null) {
+        const upNext = await uptimeOf(nextSource)
+        if (upNext !== null && upNext >= capEnd && upNext - capEnd <= secondsToNext) rereadSecondsToNext = upNext - capEnd
+      }
       const rereadGrowthCpu = await listGrowthCpu(series.captures[i]?.source, await series.readFile(`${me}/after-kpage/zoneinfo`), `${o.path} (${me}/after-kpage/zoneinfo)`)
       const workloadLog = await series.readFile('workload.log')
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
       const workloadCpu = workloadLog === null ? null : workloadCpuFromWorkloadLog(workloadLog)
       const nb = next !== null ? numberOf(next) : null
       const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
-      const na = numberOf(me)
       const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadGrowthCpu }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadGrowthCpu }
     } finally {
       await series.close()
     }

@@ -240,7 +240,10 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   const drawCpu = cpu === undefined && layout === 'synthesized' && seedCount > 1 && req.order === undefined && req.proactive === undefined && cpuList.length > 1
   const cpuOf = (seed: number): number | undefined => (drawCpu ? cpuList[(seed - target.seed) % cpuList.length] : cpu)
   // a full compaction compared with the captured trigger is read when that capture was taken
-  const settle = req.order === undefined && req.proactive === undefined && ctx?.trigger && !ctx.otherSteps.length && ctx.secondsToNext !== null ? ctx.secondsToNext : undefined
+  // (a synthesized layout made from the capture's re-read after kpageflags holds the per-cpu
+  // counts of that re-read: from there, seconds before the next capture, when steps.log times it)
+  const fromReread = layout === 'synthesized' && s.reread !== undefined && ctx?.rereadSecondsToNext != null
+  const settle = req.order === undefined && req.proactive === undefined && ctx?.trigger && !ctx.otherSteps.length && ctx.secondsToNext !== null ? (fromReread ? ctx.rereadSecondsToNext! : ctx.secondsToNext) : undefined
   const options = async (seed: number): Promise<CompactWhatIfOptions> => {
     const pinned = await resolvePinned(req.pinned, ctx, seed)
     return {

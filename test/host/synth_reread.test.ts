@@ -11,6 +11,7 @@ import { captureAtReread, capturedFreeCounts, parseBuddyinfo, parseZoneinfo, Mig
 import { loadSnapshot } from '../../host/load.ts'
 import { whatifCompact } from '../../host/whatif/compact.ts'
 import { inspectJson } from '../../host/summary.ts'
+import { seriesContext } from '../../host/series.ts'
 import { FIXTURES, loadCapture } from '../helpers/fixtures.ts'
 
 const reread = (run: string, cap: string, zoneinfo: string | null = null): Parameters<typeof captureAtReread>[1] => {
@@ -107,5 +108,20 @@ describe('the synthesized layout of a capture that holds a re-read', () => {
     expect(j.assumptions.some((a) => /read again after kpageflags and kpagecount \(after-kpage\/\).*176128 → 175104/.test(a))).toBe(true)
     expect(j.band!.highOrderPages!.p5).toBe(175104)
     expect(j.band!.highOrderPages!.p95).toBe(175104)
+  }, 120_000)
+})
+
+describe('the per-cpu lists of a layout made from the re-read settle from the re-read, not from the first read', () => {
+  it('6.12: decay_pcp_high ticks counted from the capture\'s end (steps.log) for the synthesized layout, from its first read for the exact one', async () => {
+    const path = join(FIXTURES, 'x86-1G-s15-k612-nopin')
+    const ctx = (await seriesContext(path, '02-before'))!
+    // uptime 12.12 at the first read, steps.log `[14.74] cap 2-before` at its end, the next capture at 16.03
+    expect(ctx.secondsToNext).toBeCloseTo(3.91, 2)
+    expect(ctx.rereadSecondsToNext).toBeCloseTo(1.29, 2)
+    const decay = (a: string[]): string | undefined => a.find((x) => /decay_pcp_high/.test(x))
+    const syn = await whatifCompact({ path, capture: '02-before', layout: 'synthesized', seed: 1 }, { node: 0, pinned: 'auto' })
+    expect(decay(syn.assumptions)).toMatch(/read 1\.3 s after this capture's per-cpu counts: in that time vmstat_update lowered each per-cpu list's high 1 times/)
+    const exact = await whatifCompact({ path, capture: '02-before', layout: 'exact', seed: 1 }, { node: 0, pinned: 'auto' })
+    expect(decay(exact.assumptions)).toMatch(/read 3\.9 s after this capture's per-cpu counts: in that time vmstat_update lowered each per-cpu list's high 3 times/)
   }, 120_000)
 })
