@@ -106,11 +106,12 @@ export function captureAtReread(c: Capture, r: CaptureReread): RereadCapture | n
   const zoneinfo = r.zoneinfo && c.zoneinfo && sameZones(c.zoneinfo, r.zoneinfo) ? r.zoneinfo : c.zoneinfo
   const describe = (name: string): string => (name === 'buddyinfo' ? r.buddyinfoFile : name === 'zoneinfo' && zoneinfo !== c.zoneinfo && r.zoneinfoFile ? r.zoneinfoFile : c.describe(name))
   const highOrderPages = { first: hi(first), reread: hi(r.buddyinfo) }
+  const blocks = (n: number): string => `${n} free block${n === 1 ? '' : 's'}`
   const pcp = (z: Zoneinfo | null): number => z?.zones.reduce((s, x) => s + x.pagesets.reduce((t, p) => t + p.count, 0), 0) ?? 0
   const parts = [
     `free blocks per order from buddyinfo read again after kpageflags and kpagecount (after-kpage/), the state nearest the trigger, not from its first read: free pages in blocks of order ≥ ${pbo} ${highOrderPages.first} → ${highOrderPages.reread}`,
   ]
-  if (c.pagetypeinfo) parts.push(`pagetypeinfo (not read again) moved to match it: ${added} free blocks added to the Movable lists, ${removed} taken off (Movable first); its pageblock counts as first read`)
+  if (c.pagetypeinfo) parts.push(`pagetypeinfo (not read again) moved to match it: ${blocks(added)} added to the Movable lists, ${blocks(removed)} taken off (Movable first); its pageblock counts as first read`)
   if (zoneinfo !== c.zoneinfo) parts.push(`zoneinfo read again too: per-cpu list pages ${pcp(c.zoneinfo)} → ${pcp(zoneinfo)}, and its free and LRU counters`)
   else if (r.zoneinfo) parts.push('zoneinfo as first read (the re-read lists other zones or zone sizes)')
   return {
