@@ -32,6 +32,8 @@ const rows: Row[] = []
 const KNOWN_MISSES: Record<string, string> = {
   'arm64-1G-s6-cma-compact/04-after-compact-memory': 'predicts 64 of 64, real 54 (57 when every captured pcp page stayed on its list): the running CPU\'s captured pcp pages now return to buddy and complete blocks',
   'x86-1G-s2-hugetlb/02-before': 'predicts 128, real 115 on a fragmented box with one pinned MiB',
+  'x86-1G-s2-hugetlb-cpu0/02-before': 'another boot of x86-1G-s2-hugetlb/02-before: predicts 122, real 70. Six boots of this config obtained 70, 87, 91, 97, 115 and 128 huge pages; on the three kept the model predicts 121–128: the direct compactions of the growth (their CPUs not recorded) vary between boots more than the captures show; not found',
+  'x86-1G-s2-hugetlb-cpu1/02-before': 'another boot of x86-1G-s2-hugetlb/02-before: predicts 121, real 87 (see x86-1G-s2-hugetlb-cpu0/02-before)',
   'x86-2G-s13-fewpin/03-after-compact-memory': 'predicts 400, real 362: after the compaction the real blocks keep single LRU pages and pages taken after the trigger (docs/fidelity.md)',
   'x86-512M-s17-k612-hugetlb/02-before': '6.12: predicts 88, real 71; the 6.12 direct-compaction rules are not modelled',
 }
@@ -63,9 +65,15 @@ beforeAll(async () => {
 describe('hugetlb pool growth and CMA fidelity (real 6.1 kernels under QEMU)', () => {
   it('finds every hugetlb growth step of the fixtures', () => {
     expect(rows.map((r) => `${r.capture} ${r.step}`).sort()).toEqual([
+      'arm64-1G-s6-cma-compact-cpu0/04-after-compact-memory huge:2048:64',
+      'arm64-1G-s6-cma-compact-cpu1/04-after-compact-memory huge:2048:64',
       'arm64-1G-s6-cma-compact/04-after-compact-memory huge:2048:64',
       'arm64-2G-s19-fewpin/03-after-compact-memory huge:2048:500',
       'arm64-2G-s7-hugetlb-cma/02-before huge:32768:24',
+      'x86-1G-s2-hugetlb-cpu0/02-before huge:2048:128',
+      'x86-1G-s2-hugetlb-cpu0/05-after-compact-memory huge:2048:128',
+      'x86-1G-s2-hugetlb-cpu1/02-before huge:2048:128',
+      'x86-1G-s2-hugetlb-cpu1/05-after-compact-memory huge:2048:128',
       'x86-1G-s2-hugetlb/02-before huge:2048:128',
       'x86-1G-s2-hugetlb/05-after-compact-memory huge:2048:128',
       'x86-1G-s20-nopin-hugetlb/02-before huge:2048:250',
