@@ -46,6 +46,8 @@ export interface SeriesContext {
    * exited there and freed their pages to its lists; null when no list grew or two grew alike
    */
   rereadGrowthCpu?: number | null
+  /** per zone, each CPU's pcp count and high in this capture's zoneinfo read again after kpageflags and kpagecount (`after-kpage/zoneinfo`), when captured */
+  rereadPcp?: { node: number; zone: string; pagesets: { cpu: number; count: number; high: number }[] }[] | null
 }
 
 /** Per-cpu list pages per CPU, summed over the zones of a zoneinfo. */
@@ -177,7 +179,11 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const rereadName = `${me}/after-kpage/buddyinfo`
       const rereadText = await series.readFile(rereadName)
       const rereadBuddyinfo = rereadText === null ? null : parseBuddyinfo(rereadText, `${o.path} (${rereadName})`)
-      const rereadGrowthCpu = await listGrowthCpu(series.captures[i]?.source, await series.readFile(`${me}/after-kpage/zoneinfo`), `${o.path} (${me}/after-kpage/zoneinfo)`)
+      const rereadZoneinfo = await series.readFile(`${me}/after-kpage/zoneinfo`)
+      const rereadGrowthCpu = await listGrowthCpu(series.captures[i]?.source, rereadZoneinfo, `${o.path} (${me}/after-kpage/zoneinfo)`)
+      const rereadPcp = rereadZoneinfo === null ? null : parseZoneinfo(rereadZoneinfo, `${o.path} (${me}/after-kpage/zoneinfo)`).zones
+        .filter((z) => z.pagesets.length > 0)
+        .map((z) => ({ node: z.node, zone: z.zone, pagesets: z.pagesets.map((p) => ({ cpu: p.cpu, count: p.count, high: p.high })) }))
       const workloadLog = await series.readFile('workload.log')
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
       const workloadCpu = workloadLog === null ? null : workloadCpuFromWorkloadLog(workloadLog)
@@ -185,7 +191,7 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
       const na = numberOf(me)
       const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadGrowthCpu }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadGrowthCpu, rereadPcp }
     } finally {
       await series.close()
     }
