@@ -52,6 +52,8 @@ export interface SeriesContext {
    * exited there and freed their pages to its lists; null when no list grew or two grew alike
    */
   rereadGrowthCpu?: number | null
+  /** per zone, each CPU's pcp count and high in this capture's zoneinfo read again after kpageflags and kpagecount (`after-kpage/zoneinfo`), when captured */
+  rereadPcp?: { node: number; zone: string; pagesets: { cpu: number; count: number; high: number }[] }[] | null
 }
 
 /** Per-cpu list pages per CPU, summed over the zones of a zoneinfo. */
@@ -190,14 +192,18 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
         const upNext = await uptimeOf(nextSource)
         if (upNext !== null && upNext >= capEnd && upNext - capEnd <= secondsToNext) rereadSecondsToNext = upNext - capEnd
       }
-      const rereadGrowthCpu = await listGrowthCpu(series.captures[i]?.source, await series.readFile(`${me}/after-kpage/zoneinfo`), `${o.path} (${me}/after-kpage/zoneinfo)`)
+      const rereadZoneinfo = await series.readFile(`${me}/after-kpage/zoneinfo`)
+      const rereadGrowthCpu = await listGrowthCpu(series.captures[i]?.source, rereadZoneinfo, `${o.path} (${me}/after-kpage/zoneinfo)`)
+      const rereadPcp = rereadZoneinfo === null ? null : parseZoneinfo(rereadZoneinfo, `${o.path} (${me}/after-kpage/zoneinfo)`).zones
+        .filter((z) => z.pagesets.length > 0)
+        .map((z) => ({ node: z.node, zone: z.zone, pagesets: z.pagesets.map((p) => ({ cpu: p.cpu, count: p.count, high: p.high })) }))
       const workloadLog = await series.readFile('workload.log')
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
       const workloadCpu = workloadLog === null ? null : workloadCpuFromWorkloadLog(workloadLog)
       const nb = next !== null ? numberOf(next) : null
       const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
       const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadGrowthCpu }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadGrowthCpu, rereadPcp }
     } finally {
       await series.close()
     }

@@ -70,6 +70,7 @@ const r = runCompactWhatIf(m, s.allocator, {
   ...(wlCpu !== undefined ? (wlCpu >= 0 ? { workloadCpu: wlCpu } : {}) : ctx.workloadCpu != null && !followsFullCompaction(ctx) ? { workloadCpu: ctx.workloadCpu } : {}),
   ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.rereadBuddyinfo && !args.includes('--no-reread') ? { rereadFree: ctx.rereadBuddyinfo.rows.map((r) => ({ node: r.node, zone: r.zone, nrFree: r.nrFree })) } : {}),
   ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.rereadBuddyinfo && ctx.rereadGrowthCpu != null && !args.includes('--no-reread') ? { rereadCpu: ctx.rereadGrowthCpu } : {}),
+  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.rereadPcp && !args.includes('--no-reread') ? { rereadPcp: ctx.rereadPcp } : {}),
 }, s.capture.machine.hpageOrder)
 await o.close()
 const pb = m.pageblockNrPages

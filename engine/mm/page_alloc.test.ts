@@ -454,6 +454,71 @@ describe('per-cpu lists: pcp refills between the page-flags read and the trigger
   })
 })
 
+describe('per-cpu lists: decay_pcp_high between the capture and the trigger, as a zoneinfo re-read shows it (6.7+)', () => {
+  /**
+   * 8192 pages allocated, every odd one a captured per-cpu page (4096, one in every other page of
+   * 16 pageblocks) on CPU 0's list (captured count 4096, high 5000); the simulation runs on CPU 1.
+   * Returns what pcpDecayedBeforeTrigger gave back for the re-read of CPU 0's list.
+   */
+  function run(kernel: number, reread: { cpu: number; count: number; high: number }): { back: number; pcp: number; free0: number; blocks: number } {
+    const { model, allocator } = twoCpuZone()
+    allocator.policy.kernel = kernel
+    const z = model.zones[0]!
+    for (let i = 0; i < 8192; i++) {
+      const p = allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn
+      if (p % 2 === 1) model.memMap[p - model.basePfn] = PageKind.PCP
+    }
+    z.pcpCpus = [{ cpu: 0, count: 4096, high: 5000, batch: 63 }, { cpu: 1, count: 0, high: 5000, batch: 63 }]
+    const free0 = z.free.nrFree(0)
+    const back = allocator.pcpDecayedBeforeTrigger(z, [reread, { cpu: 1, count: 0, high: 5000 }])
+    let pcp = 0
+    const blocks = new Set<number>()
+    for (let i = 0; i < 16384; i++) {
+      if (model.memMap[i] === PageKind.PCP) pcp++
+      else if (i % 2 === 1 && i < 8192) blocks.add(i >> 9)
+    }
+    expect(checkModel(model)).toEqual([])
+    return { back, pcp, free0: z.free.nrFree(0) - free0, blocks: blocks.size }
+  }
+
+  it('a CPU whose high fell gave back its captured count less the re-read high (or count, if higher), oldest first, to the buddy allocator', () => {
+    // high 5000 → 3000, count 4096 → 2900: decay trimmed to 3000, the CPU's own allocations took 100 more
+    const r = run(6012, { cpu: 0, count: 2900, high: 3000 })
+    expect(r.back).toBe(1096)
+    expect(r.pcp).toBe(4096 - 1096)
+    // each given-back page sits between two allocated pages: an order-0 free block
+    expect(r.free0).toBe(1096)
+    // spread over the list's pageblocks, not the lowest PFNs first (the age order is not captured)
+    const few = run(6012, { cpu: 0, count: 3500, high: 3500 })
+    expect(few.back).toBe(596)
+    expect(few.blocks).toBe(16)
+  })
+
+  it('the decay after the compaction goes on from the re-read\'s high, the ticks before it not counted twice', () => {
+    const { model, allocator } = twoCpuZone()
+    allocator.policy.kernel = 6012
+    const z = model.zones[0]!
+    for (let i = 0; i < 8192; i++) {
+      const p = allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn
+      if (p % 2 === 1) model.memMap[p - model.basePfn] = PageKind.PCP
+    }
+    // high 5000, batch 63: decay_pcp_high takes it to 4375, then 3828 (high − high / 8 each tick)
+    z.pcpCpus = [{ cpu: 0, count: 4096, high: 5000, batch: 63, highMin: 1000 }, { cpu: 1, count: 0, high: 5000, batch: 63, highMin: 1000 }]
+    // the re-read after two ticks: 3828 (the count trimmed to it)
+    expect(allocator.pcpDecayedBeforeTrigger(z, [{ cpu: 0, count: 3828, high: 3828 }])).toBe(4096 - 3828)
+    // two ticks counted from the capture are the two the re-read already shows: nothing more
+    expect(allocator.decayPcpHigh(z, 2)).toBe(0)
+    // a third goes on from 3828: high max(3828 − 63 × 32, 3828 − 478) = 3350
+    expect(allocator.decayPcpHigh(z, 3)).toBe(3828 - 3350)
+  })
+
+  it('a count that fell under an unchanged high is the CPU\'s own allocations: nothing given back; nor before 6.7, nor for a grown list', () => {
+    expect(run(6012, { cpu: 0, count: 3000, high: 5000 }).back).toBe(0)
+    expect(run(6001, { cpu: 0, count: 2900, high: 3000 }).back).toBe(0)
+    expect(run(6012, { cpu: 0, count: 4200, high: 4500 }).back).toBe(0)
+  })
+})
+
 describe('per-cpu lists as dealt: the search and sorts give what the plain ones give', () => {
   const spread = (p: number): number => Math.imul(p, 0x9e3779b1) >>> 0
 

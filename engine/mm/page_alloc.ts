@@ -13,7 +13,8 @@
  * many as 6.1's or 6.7+'s `nr_pcp_free` says; 6.1's free_factor stops at CONFIG_PCP_BATCH_SCALE_MAX
  * as in the 6.1 stable series, and an order 1–3 free after a run of frees returns the whole list,
  * the free_high path of `free_unref_page_commit`); the other CPUs (one list each) only return
- * theirs on a drain (`drain_all_pages`) or a decay.
+ * theirs on a drain (`drain_all_pages`) or a decay (`decay_pcp_high`, 6.7+: after the simulated
+ * work, and before it as far as a zoneinfo re-read shows: pcpDecayedBeforeTrigger).
  * The running CPU also has the per-order lists of orders 1 to PAGE_ALLOC_COSTLY_ORDER (5.13+; pindex
  * order × 3 + migratetype), which 6.9+ compaction fills with the large folios it migrated and the
  * targets it did not use (`free_frozen_pages`): `free_pcppages_bulk` takes the freed page's list
@@ -407,6 +408,8 @@ export class PageAllocator {
   private readonly pcpHighOrder = new Map<Zone, number[]>()
   /** per captured CPU (zone.pcpCpus index; the running CPU's slot stays empty): the order-0 pages on its list, oldest first */
   private readonly pcpOther = new Map<Zone, number[][]>()
+  /** per zone, the other CPUs' lists pcpDecayedBeforeTrigger trimmed: the high then, and the decay ticks it took */
+  private readonly pcpDecayed = new Map<Zone, Map<number, { high: number; ticks: number }>>()
   /**
    * The capture's tools' pages made free per-cpu pages (captureToolPagesFreed), and the CPU whose
    * list takes them (-1: the lowest-numbered captured CPU); null: none.
@@ -1039,7 +1042,6 @@ export class PageAllocator {
    */
   decayPcpHigh(zone: Zone, ticks: number): number {
     if (this.policy.kernel < 6007 || ticks <= 0 || zone.pcpCpus.length === 0) return 0
-    const m = this.model
     const run = this.runningCpu(zone)
     const other = this.pcpOther.get(zone) ?? []
     const lim = this.pcpLimits.get(zone)!
@@ -1047,25 +1049,80 @@ export class PageAllocator {
     zone.pcpCpus.forEach((c, i) => {
       const batch = Math.max(1, c.batch)
       const highMin = c.highMin ?? Math.max(Math.floor((zone.wmark.low + zone.boost) / zone.pcpCpus.length), batch * 4)
-      let high = i === run ? lim.high : c.high
+      // a list already trimmed before the trigger (pcpDecayedBeforeTrigger) goes on from the high
+      // the re-read showed, the ticks before it spent
+      const done = i === run ? undefined : this.pcpDecayed.get(zone)?.get(i)
+      let high = i === run ? lim.high : (done?.high ?? c.high)
       const len = (): number => (i === run ? this.pcpCount(zone) : other[i]!.length)
-      for (let t = 0; t < ticks; t++) {
+      for (let t = done?.ticks ?? 0; t < ticks; t++) {
         if (high > highMin) high = Math.max(len() - batch * 2 ** PCP_BATCH_SCALE_MAX, high - Math.floor(high / 8), highMin)
         const toDrain = len() - high
         if (toDrain <= 0) continue
         if (i === run) freed += this.freePcppagesBulk(zone, toDrain)
-        else {
-          for (const p of other[i]!.splice(0, toDrain)) {
-            m.memMap[p - m.basePfn] = PageKind.BUDDY_TAIL
-            this.freeOnePage(zone, p, 0, m.getPageblockMigratetype(p))
-          }
-          zone.pcpPages -= toDrain
-          freed += toDrain
-        }
+        else freed += this.giveBackOldest(zone, other[i]!, toDrain)
       }
       if (i === run) lim.high = high
     })
     return freed
+  }
+
+  /**
+   * decay_pcp_high() (6.7+) between the capture and the trigger, as a later read of zoneinfo shows
+   * it: `reread` holds the zone's per-cpu counts and highs read again after kpageflags (the
+   * harness's after-kpage/zoneinfo). Only decay_pcp_high lowers pcp->high (the free path raises it,
+   * nr_pcp_high), so a CPU other than the running one whose high fell had its oldest pages trimmed
+   * to the buddy allocator (free_pcppages_bulk) down to that high, each tick: the captured count
+   * less the re-read's high (or count, if higher) went back; they are free, and free-scanner
+   * targets, when the compaction starts. A count that fell below the re-read's high (or under an
+   * unchanged high) went to the CPU's own allocations (rmqueue_pcplist takes the newest pages),
+   * which stay used. The running CPU's list is left alone (its frees churn it anyway).
+   * Returns the pages given back; before 6.7 nothing.
+   */
+  pcpDecayedBeforeTrigger(zone: Zone, reread: ReadonlyArray<{ cpu: number; count: number; high: number }>): number {
+    if (this.policy.kernel < 6007 || zone.pcpCpus.length === 0) return 0
+    this.pcpLists(zone)
+    const run = this.runningCpu(zone)
+    const other = this.pcpOther.get(zone) ?? []
+    let freed = 0
+    zone.pcpCpus.forEach((c, i) => {
+      if (i === run || !other[i]) return
+      const r = reread.find((x) => x.cpu === c.cpu)
+      // each tick trims the count to the lowered high; a count below the re-read's high went to
+      // the CPU's own allocations (newest pages, still in use)
+      if (!r || r.high >= c.high || Math.max(r.count, r.high) >= c.count) return
+      freed += this.giveBackOldest(zone, other[i]!, c.count - Math.max(r.count, r.high))
+      // the ticks that took high from the captured value down to the re-read's (decayPcpHigh's
+      // recurrence), so that the decay after the compaction (settleSeconds, counted from the
+      // capture) does not trim this list for them again
+      const batch = Math.max(1, c.batch)
+      const highMin = c.highMin ?? Math.max(Math.floor((zone.wmark.low + zone.boost) / zone.pcpCpus.length), batch * 4)
+      let high = c.high
+      let count = c.count
+      let ticks = 0
+      for (;;) {
+        const next = Math.max(count - batch * 2 ** PCP_BATCH_SCALE_MAX, high - Math.floor(high / 8), highMin)
+        if (high <= highMin || next < r.high || ticks >= 1000) break
+        high = next
+        count = Math.min(count, high)
+        ticks++
+      }
+      let done = this.pcpDecayed.get(zone)
+      if (!done) this.pcpDecayed.set(zone, (done = new Map()))
+      done.set(i, { high: r.high, ticks })
+    })
+    return freed
+  }
+
+  /** free_pcppages_bulk() on another CPU's list: its `n` oldest pages back to the buddy allocator */
+  private giveBackOldest(zone: Zone, list: number[], n: number): number {
+    const m = this.model
+    const pages = list.splice(0, Math.min(n, list.length))
+    for (const p of pages) {
+      m.memMap[p - m.basePfn] = PageKind.BUDDY_TAIL
+      this.freeOnePage(zone, p, 0, m.getPageblockMigratetype(p))
+    }
+    zone.pcpPages -= pages.length
+    return pages.length
   }
 
   /**

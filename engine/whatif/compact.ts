@@ -4,7 +4,9 @@
  * trigger, how the prediction compares with what the real kernel produced.
  * Follows kernel 6.1 (see mm/compaction.ts), with the release rules the allocator's policy
  * carries (6.4 scanned-page accounting, 6.7+ pcp bulk frees and decay_pcp_high, 6.9+ large folios
- * and per-order targets in compaction).
+ * and per-order targets in compaction). decay_pcp_high runs twice: before the trigger, as far as a
+ * zoneinfo re-read after the capture shows another CPU's high fallen (rereadPcp), and after the
+ * compaction until the after-state is read (settleSeconds).
  */
 import type { MemoryModel } from '../mm/mmzone.ts'
 import type { PageAllocator } from '../mm/page_alloc.ts'
@@ -90,6 +92,13 @@ export interface CompactWhatIfOptions {
   rereadFree?: { node: number; zone: string; nrFree: number[] }[]
   /** the CPU whose per-cpu lists grew from the capture's zoneinfo to that re-read's: the refills' (default: captureCpu's) */
   rereadCpu?: number
+  /**
+   * the capture's zoneinfo read again after its kpageflags and kpagecount (the harness's
+   * after-kpage/zoneinfo): per zone, each CPU's pcp count and high then. On 6.7+ a CPU other than
+   * the compaction's whose high and count fell had its oldest pages given back by decay_pcp_high
+   * before the trigger (PageAllocator.pcpDecayedBeforeTrigger). Default: none.
+   */
+  rereadPcp?: { node: number; zone: string; pagesets: { cpu: number; count: number; high: number }[] }[]
 }
 
 export interface CompactWhatIfResult {
@@ -155,6 +164,16 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
   const refillCpu = opts.rereadCpu ?? opts.captureCpu ?? -1
   const refilled = opts.rereadFree ? allocator.pcpRefilledAfterCapture(opts.rereadFree, refillCpu) : 0
   if (refilled > 0) assumptions.push(`buddyinfo read again after kpageflags and kpagecount lists ${refilled} fewer order-0 free blocks than kpageflags: the capture's tools' pcp refills (rmqueue_bulk, batch pages at a time) took them before the trigger; which ones is not captured (taken spread evenly over the order-0 Movable blocks), and they sit on the list of ${opts.rereadCpu !== undefined ? `CPU ${opts.rereadCpu}, whose list the re-read found grown` : opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}, the tools'` : 'the lowest-numbered CPU (not recorded)'}, as its oldest pages`)
+  if (opts.rereadPcp && allocator.policy.kernel >= 6007) {
+    const back: string[] = []
+    for (const r of opts.rereadPcp) {
+      const z = model.findZone(r.node, r.zone)
+      if (!z) continue
+      const n = allocator.pcpDecayedBeforeTrigger(z, r.pagesets)
+      if (n > 0) back.push(`${z.label}: ${n}`)
+    }
+    if (back.length) assumptions.push(`zoneinfo read again after kpageflags and kpagecount shows another CPU's per-cpu high and count fallen: decay_pcp_high (6.7+, once a second from vmstat_update) gave that many of its oldest pages back to the buddy allocator before the trigger (${back.join('; ')}), where the compaction's free scanner finds them; which pages are a list's oldest is not captured (taken spread evenly over its pageblocks)`)
+  }
   allocator.assumeLongFreeRun(opts.pcpLongFreeRun ?? false)
   if (opts.pcpLongFreeRun) assumptions.push('the running CPU starts in a long run of frees (a compaction ran just before this capture): its first pcp bulk free is already the largest (free_factor / free_count at their maximum)')
   if (opts.pinOptions) assumptions.push(...placePins(model, allocator, opts.pinned ?? { kind: 'none' }, opts.pinOptions, memo).says)

@@ -268,6 +268,8 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       // (harness runs' after-kpage/): the order-0 blocks the capture's tools' pcp refills took since
       ...(settle !== undefined && layout === 'exact' && ctx?.rereadBuddyinfo ? { rereadFree: ctx.rereadBuddyinfo.rows.map((r) => ({ node: r.node, zone: r.zone, nrFree: r.nrFree })) } : {}),
       ...(settle !== undefined && layout === 'exact' && ctx?.rereadBuddyinfo && ctx.rereadGrowthCpu != null && cpusCaptured.has(ctx.rereadGrowthCpu) ? { rereadCpu: ctx.rereadGrowthCpu } : {}),
+      // and its zoneinfo read again then: the other CPUs' lists decay_pcp_high trimmed since (6.7+)
+      ...(settle !== undefined && layout === 'exact' && ctx?.rereadPcp ? { rereadPcp: ctx.rereadPcp } : {}),
       // a trigger written by a shell started for it (`cm@C`, which exits), and the CPU the next
       // capture's tools ran on, when steps.log says (gt_capcpu runs)
       ...(settle !== undefined && ctx?.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
