@@ -236,6 +236,31 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     }
     return true
   }
+  // Without a full compaction before the capture, the wholly free pageblocks are the memory no
+  // allocation has touched since boot, one run (wholeFreeDensity), and in a CMA area one run of
+  // its own: where each lies is one draw from the weights over its untouched pageblocks, and its
+  // blocks are the untouched nodes nearest that point. Not in a zone the kernel initialises on
+  // demand (deferred_init=lazy: memory not yet initialised above): its memory came to the buddy
+  // allocator section by section as allocations needed it, and the kpageflags of this machine's
+  // captures show its wholly free pageblocks scattered over the initialised part (fixtures/
+  // host-24G-k618-*, zone Normal: 230–3223 pageblocks with free and used pages among them, where
+  // its DMA32 zone, initialised at boot, has its 1506 in one run with 2 among them).
+  const runAnchor = { cma: -1, other: -1 }
+  if (gradient === 0 && uninitPb === 0) {
+    const draw = wholeFreeRunDraw(rng.seed, zone.idx + 16 * zone.node)
+    for (const group of ['cma', 'other'] as const) {
+      const inGroup = (i: number): boolean => !touched[i] && (mts.cma >= 0 && pbType[i] === mts.cma) === (group === 'cma')
+      let total = 0
+      for (let i = 0; i < nPb; i++) if (inGroup(i)) total += Wwhole[i]!
+      let u = draw * total
+      for (let i = 0; i < nPb && total > 0; i++) {
+        if (!inGroup(i)) continue
+        runAnchor[group] = i
+        u -= Wwhole[i]!
+        if (u <= 0) break
+      }
+    }
+  }
   for (const group of ['cma', 'other'] as const) {
     const wantTypes = group === 'cma' ? [mts.cma] : mts.names.map((_, i) => i).filter((mt) => mt !== mts.cma)
     if (group === 'cma' && nCma === 0) continue
@@ -255,7 +280,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       {
         const ids = new Int32Array(pool.length)
         for (let k = 0; k < pool.length; k++) ids[k] = pool[k]! >> 1
-        const order = weightedOrder(ids, ids.length, Wwhole, rng)
+        // the untouched run (no full compaction before the capture): the nodes nearest its anchor first
+        const order = runAnchor[group] >= 0 ? byDistance(ids, 2 ** (o - pbo), runAnchor[group]) : weightedOrder(ids, ids.length, Wwhole, rng)
         const sorted: number[] = new Array<number>(pool.length)
         for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
         pool = sorted
@@ -708,6 +734,26 @@ export function wholeFreeDensity(seed: number, zoneKey: number, nPb: number): Fl
   const w = new Float64Array(nPb)
   for (let i = 0; i < nPb; i++) w[i] = Math.max(Number.MIN_VALUE, Math.exp(g * ((i + 0.5) / nPb - 1)))
   return w
+}
+
+/**
+ * Where the run of wholly free pageblocks lies (see wholeFreeDensity): a draw in [0, 1) from the
+ * zone's own stream, taken as a quantile of the weights over the untouched pageblocks.
+ */
+export function wholeFreeRunDraw(seed: number, zoneKey: number): number {
+  const r = new Rng((Math.imul(seed, 0x1b873593) ^ Math.imul(zoneKey + 1, 0x7feb352d) ^ 0x846ca68b) >>> 0)
+  return r.next()
+}
+
+/**
+ * Positions 0…n−1 of `ids` (nodes of `span` pageblocks, by first pageblock) sorted by the
+ * distance of their middle from pageblock `anchor`, nearest first (equal distances: the lower
+ * node first).
+ */
+function byDistance(ids: Int32Array, span: number, anchor: number): Int32Array {
+  const keys = new Float64Array(ids.length)
+  for (let k = 0; k < ids.length; k++) keys[k] = Math.abs(ids[k]! + span / 2 - (anchor + 0.5)) * 4294967296 + ids[k]!
+  return sortedByKey(keys, false)
 }
 
 /**
