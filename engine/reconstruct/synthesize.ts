@@ -452,7 +452,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     }
     const usedMovable = Math.max(0, openMovable - freeMovable)
     const usedOther = Math.max(0, openOther - freeOther)
-    const pcpMovable = usedMovable + usedOther > 0 ? (s.pcp * usedMovable) / (usedMovable + usedOther) : 0
+    // the pcp pages drawn over the Movable pageblocks' used pages (fillUsed): those the non-Movable ones do not take
+    const pcpMovable = Math.max(0, s.pcp - Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * s.pcp), usedOther))
     const excess = lruAll > 0 ? usedMovable - pcpMovable - Math.max(0, lruAll - thpPages) : 0
     let nK = Math.floor(excess / pbPages)
     let taken = 0
@@ -1124,7 +1125,9 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   const SLAB = PageKind.SLAB, PAGETABLE = PageKind.PAGETABLE, KERNEL = PageKind.KERNEL, PINNED = PageKind.PINNED
   // the map as words (four pages each) where it starts at a word boundary of its buffer
   const words = map.byteOffset % 4 === 0 ? new Uint32Array(map.buffer, map.byteOffset, Math.floor(map.length / 4)) : null
+  // used pages a pcp page may replace, in the Unmovable pageblocks and in the Movable ones
   let candidates = 0
+  let candMovable = 0
   const kinds = new Uint8Array(3)
   const countedKind = new Uint8Array(3)
   let x1: number, x2: number
@@ -1180,25 +1183,56 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
           const w0 = (p + 3) >>> 2
           for (let w = w0; w < w0 + 16; w++) words[w] = k4
         } else for (let q = p; q < lim; q++) map[q] = kind
-        candidates += (lim - p) * countedKind[k]!
+        if (mt === mts.movable) candMovable += (lim - p) * countedKind[k]!
+        else candidates += (lim - p) * countedKind[k]!
         p = lim
       }
     }
     rng.setState(st)
   }
-  // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable blocks
-  let pcp = Math.min(s.pcp, candidates)
+  // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable
+  // blocks. After a full compaction over both at random; else the share in the Unmovable ones is
+  // drawn (pcpNonMovableShare), the rest in the Movable ones
   const z0 = zone.startPfn - base
   const zn = zone.endPfn - zone.startPfn
-  while (pcp > 0) {
-    const p = z0 + rng.int(zn)
-    const b = map[p]!
-    if (b !== PageKind.ANON && b !== PageKind.FILE && b !== PageKind.SLAB && b !== PageKind.PAGETABLE && b !== PageKind.KERNEL) continue
-    const t = pbType[Math.floor((p + base) / pbPages) - firstPb]!
-    if (t !== mts.movable && t !== mts.unmovable) continue
-    map[p] = PageKind.PCP
-    pcp--
+  const place = (n: number, accept: (t: number) => boolean): void => {
+    while (n > 0) {
+      const p = z0 + rng.int(zn)
+      const b = map[p]!
+      if (b !== PageKind.ANON && b !== PageKind.FILE && b !== PageKind.SLAB && b !== PageKind.PAGETABLE && b !== PageKind.KERNEL) continue
+      if (!accept(pbType[Math.floor((p + base) / pbPages) - firstPb]!)) continue
+      map[p] = PageKind.PCP
+      n--
+    }
   }
+  if (afterCompaction) place(Math.min(s.pcp, candidates + candMovable), (t) => t === mts.movable || t === mts.unmovable)
+  else {
+    const nonMovable = Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * s.pcp), candidates)
+    const movable = Math.min(s.pcp - nonMovable, candMovable)
+    place(nonMovable + Math.min(candidates - nonMovable, s.pcp - nonMovable - movable), (t) => t === mts.unmovable)
+    place(movable, (t) => t === mts.movable)
+  }
+}
+
+/**
+ * The share of a zone's per-cpu pages (zoneinfo's count) that sit in non-Movable pageblocks: the
+ * pcp lists are per migratetype, the Unmovable and Reclaimable ones filled by the kernel's own
+ * frees (the capture's tools' slab, page tables, pipe buffers), the Movable one by the
+ * workload's. Not in the counts. The kpageflags of fixtures/ bound it from below: the flagless
+ * unmapped pages that can be Movable pcp pages (those in Movable pageblocks holding LRU pages, and
+ * whole pageblocks of them, the pageblock-order pcp entries) are at most 5 % of zoneinfo's count
+ * in x86-512M-s11-nopin, 38–64 % in x86-1G-s12-wl1-cpu1, -wl0-cpu0 and x86-2G-s13-fewpin, 74–90 %
+ * in x86-1G-s12-nopin-cm, x86-1G-s22-cpu0, x86-1G-s15-k612 and x86-2G-s23-k612-cpu1: so at
+ * least 95 %, 36–62 % and 10–26 % of them sit in non-Movable pageblocks, where drawing them over
+ * all used pages put 19–29 % there (the Movable pageblocks holding the most used pages), and the
+ * free scanner then met that many more non-free pages among the LRU pages it has to make room
+ * for (isolate_freepages scans a pageblock whole for the free pages among them). Drawn per
+ * seed, uniform over 10–100 %, from its own stream (before a full compaction; after one the pages
+ * stay drawn over all used pages, see the sparse free pages of sparseFreeShape).
+ */
+export function pcpNonMovableShare(seed: number, zoneKey: number): number {
+  const r = new Rng((Math.imul(seed, 0x4cf5ad43) ^ Math.imul(zoneKey + 1, 0x2545f491) ^ 0x68e31da4) >>> 0)
+  return 0.1 + 0.9 * r.next()
 }
 
 /** THP pages (in units of THPs) that belong in this zone: the node's count shared by managed pages. */
