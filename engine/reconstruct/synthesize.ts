@@ -727,7 +727,10 @@ export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient
  * after a hugetlb pool's release, whose freed pages lie where the pool was; this machine's 6.18
  * zones, initialised on demand, have theirs low). Weights rise to the top
  * as exp(g·(x − 1)), x the relative position in the zone; how sharply (how far below the top the
- * run may reach: a tenth to a fortieth of the zone) is drawn per seed from its own stream.
+ * run may reach: a tenth to a fortieth of the zone) is drawn per seed from its own stream. The run
+ * itself is one draw from these weights (wholeFreeRunDraw) and the untouched nodes nearest it
+ * (synthesizeZone), not one draw per block: blocks drawn one by one lay scattered among
+ * pageblocks with free pages, where kpageflags show none among them in 15 of 21 zones.
  */
 export function wholeFreeDensity(seed: number, zoneKey: number, nPb: number): Float64Array {
   const r = new Rng((Math.imul(seed, 0x7feb352d) ^ Math.imul(zoneKey + 1, 0x846ca68b) ^ 0x1b873593) >>> 0)
