@@ -236,6 +236,31 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     }
     return true
   }
+  // Without a full compaction before the capture, the wholly free pageblocks are the memory no
+  // allocation has touched since boot, one run (wholeFreeDensity), and in a CMA area one run of
+  // its own: where each lies is one draw from the weights over its untouched pageblocks, and its
+  // blocks are the untouched nodes nearest that point. Not in a zone the kernel initialises on
+  // demand (deferred_init=lazy: memory not yet initialised above): its memory came to the buddy
+  // allocator section by section as allocations needed it, and the kpageflags of this machine's
+  // captures show its wholly free pageblocks scattered over the initialised part (fixtures/
+  // host-24G-k618-*, zone Normal: 230–3223 pageblocks with free and used pages among them, where
+  // its DMA32 zone, initialised at boot, has its 1506 in one run with 2 among them).
+  const runAnchor = { cma: -1, other: -1 }
+  if (gradient === 0 && uninitPb === 0) {
+    const draw = wholeFreeRunDraw(rng.seed, zone.idx + 16 * zone.node)
+    for (const group of ['cma', 'other'] as const) {
+      const inGroup = (i: number): boolean => !touched[i] && (mts.cma >= 0 && pbType[i] === mts.cma) === (group === 'cma')
+      let total = 0
+      for (let i = 0; i < nPb; i++) if (inGroup(i)) total += Wwhole[i]!
+      let u = draw * total
+      for (let i = 0; i < nPb && total > 0; i++) {
+        if (!inGroup(i)) continue
+        runAnchor[group] = i
+        u -= Wwhole[i]!
+        if (u <= 0) break
+      }
+    }
+  }
   for (const group of ['cma', 'other'] as const) {
     const wantTypes = group === 'cma' ? [mts.cma] : mts.names.map((_, i) => i).filter((mt) => mt !== mts.cma)
     if (group === 'cma' && nCma === 0) continue
@@ -255,7 +280,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       {
         const ids = new Int32Array(pool.length)
         for (let k = 0; k < pool.length; k++) ids[k] = pool[k]! >> 1
-        const order = weightedOrder(ids, ids.length, Wwhole, rng)
+        // the untouched run (no full compaction before the capture): the nodes nearest its anchor first
+        const order = runAnchor[group] >= 0 ? byDistance(ids, 2 ** (o - pbo), runAnchor[group]) : weightedOrder(ids, ids.length, Wwhole, rng)
         const sorted: number[] = new Array<number>(pool.length)
         for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
         pool = sorted
@@ -426,7 +452,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     }
     const usedMovable = Math.max(0, openMovable - freeMovable)
     const usedOther = Math.max(0, openOther - freeOther)
-    const pcpMovable = usedMovable + usedOther > 0 ? (s.pcp * usedMovable) / (usedMovable + usedOther) : 0
+    // the pcp pages drawn over the Movable pageblocks' used pages (fillUsed): those the non-Movable ones do not take
+    const pcpMovable = Math.max(0, s.pcp - Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * s.pcp), usedOther))
     const excess = lruAll > 0 ? usedMovable - pcpMovable - Math.max(0, lruAll - thpPages) : 0
     let nK = Math.floor(excess / pbPages)
     let taken = 0
@@ -700,7 +727,10 @@ export function freeDensity(seed: number, zoneKey: number, nPb: number, gradient
  * after a hugetlb pool's release, whose freed pages lie where the pool was; this machine's 6.18
  * zones, initialised on demand, have theirs low). Weights rise to the top
  * as exp(g·(x − 1)), x the relative position in the zone; how sharply (how far below the top the
- * run may reach: a tenth to a fortieth of the zone) is drawn per seed from its own stream.
+ * run may reach: a tenth to a fortieth of the zone) is drawn per seed from its own stream. The run
+ * itself is one draw from these weights (wholeFreeRunDraw) and the untouched nodes nearest it
+ * (synthesizeZone), not one draw per block: blocks drawn one by one lay scattered among
+ * pageblocks with free pages, where kpageflags show none among them in 15 of 21 zones.
  */
 export function wholeFreeDensity(seed: number, zoneKey: number, nPb: number): Float64Array {
   const r = new Rng((Math.imul(seed, 0x7feb352d) ^ Math.imul(zoneKey + 1, 0x846ca68b) ^ 0x1b873593) >>> 0)
@@ -708,6 +738,26 @@ export function wholeFreeDensity(seed: number, zoneKey: number, nPb: number): Fl
   const w = new Float64Array(nPb)
   for (let i = 0; i < nPb; i++) w[i] = Math.max(Number.MIN_VALUE, Math.exp(g * ((i + 0.5) / nPb - 1)))
   return w
+}
+
+/**
+ * Where the run of wholly free pageblocks lies (see wholeFreeDensity): a draw in [0, 1) from the
+ * zone's own stream, taken as a quantile of the weights over the untouched pageblocks.
+ */
+export function wholeFreeRunDraw(seed: number, zoneKey: number): number {
+  const r = new Rng((Math.imul(seed, 0x1b873593) ^ Math.imul(zoneKey + 1, 0x7feb352d) ^ 0x846ca68b) >>> 0)
+  return r.next()
+}
+
+/**
+ * Positions 0…n−1 of `ids` (nodes of `span` pageblocks, by first pageblock) sorted by the
+ * distance of their middle from pageblock `anchor`, nearest first (equal distances: the lower
+ * node first).
+ */
+function byDistance(ids: Int32Array, span: number, anchor: number): Int32Array {
+  const keys = new Float64Array(ids.length)
+  for (let k = 0; k < ids.length; k++) keys[k] = Math.abs(ids[k]! + span / 2 - (anchor + 0.5)) * 4294967296 + ids[k]!
+  return sortedByKey(keys, false)
 }
 
 /**
@@ -1078,7 +1128,9 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   const SLAB = PageKind.SLAB, PAGETABLE = PageKind.PAGETABLE, KERNEL = PageKind.KERNEL, PINNED = PageKind.PINNED
   // the map as words (four pages each) where it starts at a word boundary of its buffer
   const words = map.byteOffset % 4 === 0 ? new Uint32Array(map.buffer, map.byteOffset, Math.floor(map.length / 4)) : null
+  // used pages a pcp page may replace, in the Unmovable pageblocks and in the Movable ones
   let candidates = 0
+  let candMovable = 0
   const kinds = new Uint8Array(3)
   const countedKind = new Uint8Array(3)
   let x1: number, x2: number
@@ -1134,25 +1186,56 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
           const w0 = (p + 3) >>> 2
           for (let w = w0; w < w0 + 16; w++) words[w] = k4
         } else for (let q = p; q < lim; q++) map[q] = kind
-        candidates += (lim - p) * countedKind[k]!
+        if (mt === mts.movable) candMovable += (lim - p) * countedKind[k]!
+        else candidates += (lim - p) * countedKind[k]!
         p = lim
       }
     }
     rng.setState(st)
   }
-  // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable blocks
-  let pcp = Math.min(s.pcp, candidates)
+  // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable
+  // blocks. After a full compaction over both at random; else the share in the Unmovable ones is
+  // drawn (pcpNonMovableShare), the rest in the Movable ones
   const z0 = zone.startPfn - base
   const zn = zone.endPfn - zone.startPfn
-  while (pcp > 0) {
-    const p = z0 + rng.int(zn)
-    const b = map[p]!
-    if (b !== PageKind.ANON && b !== PageKind.FILE && b !== PageKind.SLAB && b !== PageKind.PAGETABLE && b !== PageKind.KERNEL) continue
-    const t = pbType[Math.floor((p + base) / pbPages) - firstPb]!
-    if (t !== mts.movable && t !== mts.unmovable) continue
-    map[p] = PageKind.PCP
-    pcp--
+  const place = (n: number, accept: (t: number) => boolean): void => {
+    while (n > 0) {
+      const p = z0 + rng.int(zn)
+      const b = map[p]!
+      if (b !== PageKind.ANON && b !== PageKind.FILE && b !== PageKind.SLAB && b !== PageKind.PAGETABLE && b !== PageKind.KERNEL) continue
+      if (!accept(pbType[Math.floor((p + base) / pbPages) - firstPb]!)) continue
+      map[p] = PageKind.PCP
+      n--
+    }
   }
+  if (afterCompaction) place(Math.min(s.pcp, candidates + candMovable), (t) => t === mts.movable || t === mts.unmovable)
+  else {
+    const nonMovable = Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * s.pcp), candidates)
+    const movable = Math.min(s.pcp - nonMovable, candMovable)
+    place(nonMovable + Math.min(candidates - nonMovable, s.pcp - nonMovable - movable), (t) => t === mts.unmovable)
+    place(movable, (t) => t === mts.movable)
+  }
+}
+
+/**
+ * The share of a zone's per-cpu pages (zoneinfo's count) that sit in non-Movable pageblocks: the
+ * pcp lists are per migratetype, the Unmovable and Reclaimable ones filled by the kernel's own
+ * frees (the capture's tools' slab, page tables, pipe buffers), the Movable one by the
+ * workload's. Not in the counts. The kpageflags of fixtures/ bound it from below: the flagless
+ * unmapped pages that can be Movable pcp pages (those in Movable pageblocks holding LRU pages, and
+ * whole pageblocks of them, the pageblock-order pcp entries) are at most 5 % of zoneinfo's count
+ * in x86-512M-s11-nopin, 38–64 % in x86-1G-s12-wl1-cpu1, -wl0-cpu0 and x86-2G-s13-fewpin, 74–90 %
+ * in x86-1G-s12-nopin-cm, x86-1G-s22-cpu0, x86-1G-s15-k612 and x86-2G-s23-k612-cpu1: so at
+ * least 95 %, 36–62 % and 10–26 % of them sit in non-Movable pageblocks, where drawing them over
+ * all used pages put 19–29 % there (the Movable pageblocks holding the most used pages), and the
+ * free scanner then met that many more non-free pages among the LRU pages it has to make room
+ * for (isolate_freepages scans a pageblock whole for the free pages among them). Drawn per
+ * seed, uniform over 10–100 %, from its own stream (before a full compaction; after one the pages
+ * stay drawn over all used pages, see the sparse free pages of sparseFreeShape).
+ */
+export function pcpNonMovableShare(seed: number, zoneKey: number): number {
+  const r = new Rng((Math.imul(seed, 0x4cf5ad43) ^ Math.imul(zoneKey + 1, 0x2545f491) ^ 0x68e31da4) >>> 0)
+  return 0.1 + 0.9 * r.next()
 }
 
 /** THP pages (in units of THPs) that belong in this zone: the node's count shared by managed pages. */
