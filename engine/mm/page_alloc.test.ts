@@ -519,6 +519,62 @@ describe('per-cpu lists: decay_pcp_high between the capture and the trigger, as 
   })
 })
 
+describe('per-cpu lists: a whole list returned between the capture and the trigger (a drain, 6.1 free_high), as a zoneinfo re-read shows it', () => {
+  /**
+   * 8192 pages allocated (16 pageblocks); pageblocks 0 and 1 wholly per-cpu pages (two
+   * pageblock-order pcp entries, 1024 pages) and every odd page of pageblocks 2 to 7 an order-0
+   * per-cpu page (1536); the simulation runs on CPU 1 (high 3000, batch 63). `counts`: the
+   * captured counts of CPU 0 and CPU 1; `reread`: their counts in the re-read.
+   */
+  function run(counts: [number, number], reread: [number, number]) {
+    const { model, allocator } = twoCpuZone()
+    const z = model.zones[0]!
+    for (let i = 0; i < 8192; i++) allocator.allocPages({ order: 0, gfp: 'movable' })
+    for (let p = 0; p < 1024; p++) model.memMap[p - model.basePfn] = PageKind.PCP
+    for (let p = 1025; p < 4096; p += 2) model.memMap[p - model.basePfn] = PageKind.PCP
+    z.pcpCpus = [{ cpu: 0, count: counts[0], high: 3000, batch: 63 }, { cpu: 1, count: counts[1], high: 3000, batch: 63 }]
+    const o10 = z.free.nrFree(10)
+    const free0 = z.free.nrFree(0)
+    const e = allocator.pcpEmptiedBeforeTrigger(z, [{ cpu: 0, count: reread[0], high: 3000 }, { cpu: 1, count: reread[1], high: 3000 }])
+    let pcp = 0
+    for (let i = 0; i < 16384; i++) if (model.memMap[i] === PageKind.PCP) pcp++
+    expect(checkModel(model)).toEqual([])
+    return { ...e, pcp, o10: z.free.nrFree(10) - o10, free0: z.free.nrFree(0) - free0, zonePcp: z.pcpPages }
+  }
+
+  it('the running CPU\'s list emptied: its pageblock-order entries and, for the rest of its count, its oldest order-0 pages go back and merge', () => {
+    // CPU 1 held 2000 (within batch << 5 = 2016 of high 3000), the re-read finds 50 (under 4 × 63)
+    const r = run([100, 2000], [100, 50])
+    expect(r.cpus).toEqual([1])
+    expect(r.pages).toBe(2000)
+    // the two pageblock-order entries (CPU 1's count holds three) merge into one order-10 block
+    expect(r.o10).toBe(1)
+    // and 2000 − 1024 = 976 order-0 pages, each between two allocated ones
+    expect(r.free0).toBe(976)
+    expect(r.pcp).toBe(1024 + 1536 - 2000)
+    expect(r.zonePcp).toBe(r.pcp)
+  })
+
+  it('another CPU\'s list emptied goes back the same way, its oldest order-0 pages first', () => {
+    const r = run([2000, 100], [10, 100])
+    expect(r.cpus).toEqual([0])
+    expect(r.pages).toBe(2000)
+    expect(r.o10).toBe(1)
+    expect(r.free0).toBe(976)
+  })
+
+  it('a list that kept 4 batches or more, or that the capture found further below its high than one capped bulk free, is left alone', () => {
+    // 252 = 4 × batch: a bulk free or the CPU's own allocations may leave that
+    expect(run([100, 2000], [100, 252]).pages).toBe(0)
+    // 900 < 3000 − 2016: the CPU's own allocations may have taken it (rmqueue_pcplist)
+    const low = run([100, 900], [100, 50])
+    expect(low.pages).toBe(0)
+    expect(low.pcp).toBe(1024 + 1536)
+    // a count that rose is no return
+    expect(run([100, 2000], [100, 2100]).pages).toBe(0)
+  })
+})
+
 describe('per-cpu lists as dealt: the search and sorts give what the plain ones give', () => {
   const spread = (p: number): number => Math.imul(p, 0x9e3779b1) >>> 0
 

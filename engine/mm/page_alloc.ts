@@ -1113,6 +1113,77 @@ export class PageAllocator {
     return freed
   }
 
+  /**
+   * A CPU's whole per-cpu list went back to the buddy allocator between the capture and the
+   * trigger, as a later read of zoneinfo shows it (the harness's after-kpage/zoneinfo, `reread`:
+   * each CPU's count and high then). Two kernel paths return a whole list: a drain
+   * (drain_local_pages / drain_all_pages → drain_pages_zone, every release), and on 6.1 the
+   * free_high path of free_unref_page_commit (an order 1 to PAGE_ALLOC_COSTLY_ORDER page freed
+   * while pcp->free_factor is above 0: nr_pcp_high returns 0 and nr_pcp_free the whole count).
+   * The other ways a list shrinks leave it full or take pages into use: a bulk free at high
+   * returns at most batch << CONFIG_PCP_BATCH_SCALE_MAX pages (nr_pcp_free's cap, 6.1 stable and
+   * 6.7+), so a list within that of its high keeps more than high − (batch << 5); decay_pcp_high
+   * (6.7+) keeps high_min, at least 4 × batch (zone_highsize); the CPU's own allocations
+   * (rmqueue_pcplist) take pages into use, and refill an empty list batch at a time. So a list the
+   * capture found within one capped bulk free of its high (and at 4 × batch or more) that the
+   * re-read finds below 4 × batch was returned whole: what it holds then are the pages the CPU
+   * freed since (not known which: left as they are). Its captured pages go back, merging as
+   * __free_one_page merges: the pageblock-order entries first (pcp_allowed_order: THP-order pages,
+   * e.g. the huge pages a hugetlb pool shrink frees; which CPU's list held which is not captured:
+   * dealt to the CPU holding the most first, as many as its count holds), then, for the rest of its
+   * count, its order-0 pages oldest first. Returns the pages given back and the CPUs emptied.
+   */
+  pcpEmptiedBeforeTrigger(zone: Zone, reread: ReadonlyArray<{ cpu: number; count: number; high: number }>): { pages: number; cpus: number[] } {
+    const out = { pages: 0, cpus: [] as number[] }
+    if (zone.pcpCpus.length === 0) return out
+    this.pcpLists(zone)
+    const m = this.model
+    const pb = m.pageblockNrPages
+    const run = this.runningCpu(zone)
+    const other = this.pcpOther.get(zone) ?? []
+    const hi = this.pcpHighOrder.get(zone) ?? []
+    // the pageblock-order entries each CPU's count holds, the CPU holding the most first
+    const byCount = zone.pcpCpus.map((_, i) => i).sort((a, b) => zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
+    const hiRange = new Map<number, [number, number]>()
+    let at = 0
+    for (const ci of byCount) {
+      const k = Math.min(hi.length - at, Math.floor(zone.pcpCpus[ci]!.count / pb))
+      hiRange.set(ci, [at, at + k])
+      at += k
+    }
+    const hiBack = new Set<number>()
+    zone.pcpCpus.forEach((c, ci) => {
+      const r = reread.find((x) => x.cpu === c.cpu)
+      if (!r) return
+      const batch = Math.max(1, c.batch > 0 ? c.batch : zone.pcpBatch)
+      const high = c.high > 0 ? c.high : zone.pcpHigh
+      const least = Math.max(4 * batch, high - batch * 2 ** PCP_BATCH_SCALE_MAX)
+      if (c.count < least || r.count >= 4 * batch || r.count >= c.count) return
+      const [from, to] = hiRange.get(ci)!
+      for (let j = from; j < to; j++) hiBack.add(j)
+      const order0 = c.count - (to - from) * pb
+      let n = 0
+      if (order0 > 0) n = ci === run ? this.freePcppagesBulk(zone, order0) : other[ci] ? this.giveBackOldest(zone, other[ci]!, order0) : 0
+      out.pages += n + (to - from) * pb
+      out.cpus.push(c.cpu)
+    })
+    if (hiBack.size) {
+      const keep: number[] = []
+      hi.forEach((p, j) => {
+        if (!hiBack.has(j)) {
+          keep.push(p)
+          return
+        }
+        m.memMap.fill(PageKind.BUDDY_TAIL, p - m.basePfn, p - m.basePfn + pb)
+        this.freeOnePage(zone, p, m.geometry.pageblockOrder, m.getPageblockMigratetype(p))
+        zone.pcpPages -= pb
+      })
+      hi.length = 0
+      hi.push(...keep)
+    }
+    return out
+  }
+
   /** free_pcppages_bulk() on another CPU's list: its `n` oldest pages back to the buddy allocator */
   private giveBackOldest(zone: Zone, list: number[], n: number): number {
     const m = this.model

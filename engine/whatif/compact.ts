@@ -96,7 +96,9 @@ export interface CompactWhatIfOptions {
    * the capture's zoneinfo read again after its kpageflags and kpagecount (the harness's
    * after-kpage/zoneinfo): per zone, each CPU's pcp count and high then. On 6.7+ a CPU other than
    * the compaction's whose high and count fell had its oldest pages given back by decay_pcp_high
-   * before the trigger (PageAllocator.pcpDecayedBeforeTrigger). Default: none.
+   * before the trigger (PageAllocator.pcpDecayedBeforeTrigger); on every release a list found
+   * emptied went back whole, by a drain or 6.1's free_high (PageAllocator.pcpEmptiedBeforeTrigger).
+   * Default: none.
    */
   rereadPcp?: { node: number; zone: string; pagesets: { cpu: number; count: number; high: number }[] }[]
 }
@@ -164,12 +166,26 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
   const refillCpu = opts.rereadCpu ?? opts.captureCpu ?? -1
   const refilled = opts.rereadFree ? allocator.pcpRefilledAfterCapture(opts.rereadFree, refillCpu) : 0
   if (refilled > 0) assumptions.push(`buddyinfo read again after kpageflags and kpagecount lists ${refilled} fewer order-0 free blocks than kpageflags: the capture's tools' pcp refills (rmqueue_bulk, batch pages at a time) took them before the trigger; which ones is not captured (taken spread evenly over the order-0 Movable blocks), and they sit on the list of ${opts.rereadCpu !== undefined ? `CPU ${opts.rereadCpu}, whose list the re-read found grown` : opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}, the tools'` : 'the lowest-numbered CPU (not recorded)'}, as its oldest pages`)
+  // lists the re-read finds emptied went back whole (a drain, or 6.1's free_high), every release
+  const emptied = new Map<string, number[]>()
+  if (opts.rereadPcp) {
+    const back: string[] = []
+    for (const r of opts.rereadPcp) {
+      const z = model.findZone(r.node, r.zone)
+      if (!z) continue
+      const e = allocator.pcpEmptiedBeforeTrigger(z, r.pagesets)
+      if (e.cpus.length === 0) continue
+      emptied.set(z.label, e.cpus)
+      back.push(`${z.label}: CPU ${e.cpus.join(', ')}, ${e.pages} pages`)
+    }
+    if (back.length) assumptions.push(`zoneinfo read again after kpageflags and kpagecount finds a per-cpu list emptied (below 4 batches, from within one bulk free of its high): the whole list went back to the buddy allocator before the trigger (a drain, drain_local_pages / drain_all_pages, or on 6.1 free_unref_page_commit's free_high: an order 1–3 page freed while free_factor is above 0 returns the whole count), so every page the capture held there was free, merged as the buddy allocator merges, when the compaction started (${back.join('; ')}): its pageblock-order entries (huge pages freed to the list) first, as many as its captured count holds, then its order-0 pages, oldest first; which pages a list held is not captured (dealt as the per-cpu lists' assumption says), and the pages freed to it since are left as they are`)
+  }
   if (opts.rereadPcp && allocator.policy.kernel >= 6007) {
     const back: string[] = []
     for (const r of opts.rereadPcp) {
       const z = model.findZone(r.node, r.zone)
       if (!z) continue
-      const n = allocator.pcpDecayedBeforeTrigger(z, r.pagesets)
+      const n = allocator.pcpDecayedBeforeTrigger(z, r.pagesets.filter((p) => !emptied.get(z.label)?.includes(p.cpu)))
       if (n > 0) back.push(`${z.label}: ${n}`)
     }
     if (back.length) assumptions.push(`zoneinfo read again after kpageflags and kpagecount shows another CPU's per-cpu high and count fallen: decay_pcp_high (6.7+, once a second from vmstat_update) gave that many of its oldest pages back to the buddy allocator before the trigger (${back.join('; ')}), where the compaction's free scanner finds them; which pages are a list's oldest is not captured (taken spread evenly over its pageblocks)`)
