@@ -32,6 +32,8 @@ export interface SeriesContext {
   triggerSource: 'steps.log' | 'manifest' | 'folder names' | null
   /** seconds from this capture's uptime (or the trigger's start, steps.log) to the next capture's uptime, when known */
   secondsToNext: number | null
+  /** the uptime secondsToNext start at (this capture's, or the trigger's start), when known: the decay ticks fall on whole seconds of it (vmstatTicks) */
+  secondsFromUptime?: number | null
   /** the CPU the next capture's tools ran on (steps.log `cap N-label cpu=C`, harness runs with gt_capcpu), when logged */
   nextCaptureCpu?: number | null
   /** the CPU this capture's tools ran on (steps.log `cap N-label cpu=C`), when logged */
@@ -46,6 +48,8 @@ export interface SeriesContext {
    * capture ends, times it (a bound from above: the few small files read after it)
    */
   rereadSecondsToNext?: number | null
+  /** the uptime rereadSecondsToNext start at (steps.log's `cap` line), when known */
+  rereadFromUptime?: number | null
   /**
    * the CPU whose per-cpu lists grew most (summed over the zones) from this capture's zoneinfo to
    * its re-read after kpageflags and kpagecount (`after-kpage/zoneinfo`): the capture's tools
@@ -168,6 +172,7 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       // seconds from this capture's uptime (read first, with zoneinfo's per-cpu counts) to the next
       // capture's: how long the lists had to change; the trigger's start when this one has none
       let secondsToNext: number | null = null
+      let secondsFromUptime: number | null = null
       const uptimeOf = async (src: typeof nextSource): Promise<number | null> => {
         if (!src?.has('uptime')) return null
         const v = Number.parseFloat((await src.readText('uptime')).trim().split(/\s+/)[0] ?? '')
@@ -176,7 +181,10 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       if (triggerStep) {
         const upNext = await uptimeOf(nextSource)
         const from = (await uptimeOf(series.captures[i]?.source)) ?? triggerStep.start
-        if (upNext !== null && upNext >= from) secondsToNext = upNext - from
+        if (upNext !== null && upNext >= from) {
+          secondsToNext = upNext - from
+          secondsFromUptime = from
+        }
       }
       const otherSteps = steps.filter((s) => s !== triggerStep && !QUIET_STEPS.test(s.name))
       const na = numberOf(me)
@@ -188,9 +196,13 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const rereadText = await series.readFile(rereadName)
       const rereadBuddyinfo = rereadText === null ? null : parseBuddyinfo(rereadText, `${o.path} (${rereadName})`)
       let rereadSecondsToNext: number | null = null
+      let rereadFromUptime: number | null = null
       if (rereadBuddyinfo && secondsToNext !== null && capEnd !== null) {
         const upNext = await uptimeOf(nextSource)
-        if (upNext !== null && upNext >= capEnd && upNext - capEnd <= secondsToNext) rereadSecondsToNext = upNext - capEnd
+        if (upNext !== null && upNext >= capEnd && upNext - capEnd <= secondsToNext) {
+          rereadSecondsToNext = upNext - capEnd
+          rereadFromUptime = capEnd
+        }
       }
       const rereadZoneinfo = await series.readFile(`${me}/after-kpage/zoneinfo`)
       const rereadGrowthCpu = await listGrowthCpu(series.captures[i]?.source, rereadZoneinfo, `${o.path} (${me}/after-kpage/zoneinfo)`)
@@ -203,7 +215,7 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const nb = next !== null ? numberOf(next) : null
       const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
       const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadGrowthCpu, rereadPcp }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, secondsFromUptime, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadFromUptime, rereadGrowthCpu, rereadPcp }
     } finally {
       await series.close()
     }

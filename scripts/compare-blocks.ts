@@ -63,6 +63,7 @@ const r = runCompactWhatIf(m, s.allocator, {
   ...(cpu !== undefined ? { pcpCpu: cpu } : {}),
   // as host/whatif/compact.ts runs a captured trigger: read when the next capture was taken, by its tools
   ...(ctx.secondsToNext !== null && !ctx.otherSteps.length ? { settleSeconds: ctx.secondsToNext } : {}),
+  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.secondsFromUptime != null ? { settleFromUptime: ctx.secondsFromUptime } : {}),
   ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
   ...(followsFullCompaction(ctx) ? { pcpLongFreeRun: true } : {}),
   ...(toolsCpu !== undefined ? { captureCpu: toolsCpu } : ctx.captureCpu != null ? { captureCpu: ctx.captureCpu } : {}),

@@ -50,6 +50,12 @@ export interface CompactWhatIfOptions {
    */
   settleSeconds?: number
   /**
+   * the uptime (seconds since boot, /proc/uptime) at which settleSeconds start, when known: the
+   * decay ticks are then the whole-second marks between it and its end (vmstatTicks), not the
+   * whole seconds in settleSeconds
+   */
+  settleFromUptime?: number
+  /**
    * the running CPU has just freed a long run of pages with no allocation (a compaction ran on it
    * before this capture): its free_factor / free_count start at their maximum
    * (PageAllocator.assumeLongFreeRun). Default false.
@@ -138,6 +144,24 @@ const PRIO: Record<MigrateMode, CompactPriority> = { async: 'async', 'sync-light
 export interface CompactSeedOutcome {
   after: Array<{ node: number; zone: string; freeBlocks: number[] }>
   counters: Record<string, number>
+}
+
+/**
+ * How many times vmstat_update ran decay_pcp_high() (6.7+) on a CPU in the `seconds` after the
+ * uptime `fromUptime`. vmstat_update re-queues itself with round_jiffies_relative(sysctl_stat_interval),
+ * which puts every run on a whole second of jiffies (refresh_cpu_vm_stats → decay_pcp_high on each
+ * run), so the runs in an interval are the whole-second marks it crosses, floor(end) − floor(start),
+ * not the whole seconds in its length: 1.55 s from uptime 14.73 to 16.28 holds two runs, at 15 and
+ * 16. The harness's 6.12 runs show it on the trigger CPU's high, which only decay_pcp_high lowers
+ * by an eighth (x86-1G-s15-k612-nopin-cpu1-b 13280 → 10444, two runs; -wl1-cpu1 13280 → 8897 in
+ * 11.75–14.38, three; -cpu1 13217 → 11620 in 10.45–11.85, one). The marks' phase against uptime
+ * (INITIAL_JIFFIES, round_jiffies' per-CPU skew of a few jiffies) is not captured: taken as 0.
+ * Without `fromUptime`, the whole seconds in `seconds`.
+ */
+export function vmstatTicks(seconds: number, fromUptime?: number): number {
+  if (!(seconds > 0)) return 0
+  if (fromUptime === undefined || !Number.isFinite(fromUptime)) return Math.floor(seconds)
+  return Math.max(0, Math.floor(fromUptime + seconds + 1e-9) - Math.floor(fromUptime + 1e-9))
 }
 
 export function runCompactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: CompactWhatIfOptions, hpageOrder: number): CompactWhatIfResult {
@@ -252,11 +276,11 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
     for (const z of model.zones) if (z.pcpCpus.length && allocator.pcpState(z).cpu === opts.readerCpu) back += allocator.freeHighOrderAfterFreeRun(z)
     if (back > 0) assumptions.push(`the process that ran the compaction exited, and tasks on CPU ${opts.readerCpu}, the compaction's, read the after-state: switching to them drops the exited process's mm, whose order-1 page-global directory, freed while the CPU's free_factor is above 0, makes 6.1's free_unref_page_commit return the CPU's whole pcp list (free_high): ${back} pages back to the buddy allocator`)
   }
-  const ticks = Math.floor(opts.settleSeconds ?? 0)
+  const ticks = vmstatTicks(opts.settleSeconds ?? 0, opts.settleFromUptime)
   if (ticks > 0) {
     let back = 0
     for (const z of model.zones) back += allocator.decayPcpHigh(z, ticks)
-    if (allocator.policy.kernel >= 6007) assumptions.push(`the after-state is read ${opts.settleSeconds!.toFixed(1)} s after this capture's per-cpu counts: in that time vmstat_update lowered each per-cpu list's high ${ticks} times (decay_pcp_high, 6.7+), giving its ${back} oldest pages back to the buddy allocator`)
+    if (allocator.policy.kernel >= 6007) assumptions.push(`the after-state is read ${opts.settleSeconds!.toFixed(1)} s after this capture's per-cpu counts${opts.settleFromUptime !== undefined ? ` (uptime ${opts.settleFromUptime.toFixed(2)} to ${(opts.settleFromUptime + opts.settleSeconds!).toFixed(2)} s)` : ''}: in that time vmstat_update lowered each per-cpu list's high ${ticks} times (decay_pcp_high, 6.7+; vmstat_update runs on whole seconds, round_jiffies_relative), giving its ${back} oldest pages back to the buddy allocator`)
   }
   const endCounters = allocator.events.toJSON()
   const counters: Record<string, number> = {}

@@ -244,6 +244,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   // counts of that re-read: from there, seconds before the next capture, when steps.log times it)
   const fromReread = layout === 'synthesized' && s.reread !== undefined && ctx?.rereadSecondsToNext != null
   const settle = req.order === undefined && req.proactive === undefined && ctx?.trigger && !ctx.otherSteps.length && ctx.secondsToNext !== null ? (fromReread ? ctx.rereadSecondsToNext! : ctx.secondsToNext) : undefined
+  const settleFrom = settle === undefined ? undefined : fromReread ? ctx?.rereadFromUptime : ctx?.secondsFromUptime
   const options = async (seed: number): Promise<CompactWhatIfOptions> => {
     const pinned = await resolvePinned(req.pinned, ctx, seed)
     return {
@@ -264,6 +265,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       // pcp pages, while no compaction has churned the lists since
       ...(ctx?.workloadCpu != null && cpusCaptured.has(ctx.workloadCpu) && placement !== 'after-compaction' ? { workloadCpu: ctx.workloadCpu } : {}),
       ...(settle !== undefined ? { settleSeconds: settle } : {}),
+      ...(settleFrom != null ? { settleFromUptime: settleFrom } : {}),
       // the exact layout of a capture whose buddyinfo was read again after kpageflags/kpagecount
       // (harness runs' after-kpage/): the order-0 blocks the capture's tools' pcp refills took since
       ...(settle !== undefined && layout === 'exact' && ctx?.rereadBuddyinfo ? { rereadFree: ctx.rereadBuddyinfo.rows.map((r) => ({ node: r.node, zone: r.zone, nrFree: r.nrFree })) } : {}),

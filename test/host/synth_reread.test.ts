@@ -120,8 +120,10 @@ describe('the per-cpu lists of a layout made from the re-read settle from the re
     expect(ctx.rereadSecondsToNext).toBeCloseTo(1.29, 2)
     const decay = (a: string[]): string | undefined => a.find((x) => /decay_pcp_high/.test(x))
     const syn = await whatifCompact({ path, capture: '02-before', layout: 'synthesized', seed: 1 }, { node: 0, pinned: 'auto' })
-    expect(decay(syn.assumptions)).toMatch(/read 1\.3 s after this capture's per-cpu counts: in that time vmstat_update lowered each per-cpu list's high 1 times/)
+    // from the capture's end, 14.74 → 16.03: the whole-second marks 15 and 16 (vmstatTicks)
+    expect(decay(syn.assumptions)).toMatch(/read 1\.3 s after this capture's per-cpu counts \(uptime 14\.74 to 16\.03 s\): in that time vmstat_update lowered each per-cpu list's high 2 times/)
     const exact = await whatifCompact({ path, capture: '02-before', layout: 'exact', seed: 1 }, { node: 0, pinned: 'auto' })
-    expect(decay(exact.assumptions)).toMatch(/read 3\.9 s after this capture's per-cpu counts: in that time vmstat_update lowered each per-cpu list's high 3 times/)
+    // from its first read, 12.12 → 16.03: the marks 13 to 16
+    expect(decay(exact.assumptions)).toMatch(/read 3\.9 s after this capture's per-cpu counts \(uptime 12\.12 to 16\.03 s\): in that time vmstat_update lowered each per-cpu list's high 4 times/)
   }, 120_000)
 })
