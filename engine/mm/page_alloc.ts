@@ -31,7 +31,7 @@
  * compaction capture, locking. Reclaim and compaction in the slow path belong to later modules.
  * Kernel source: mm/page_alloc.c (`__free_one_page`, `__rmqueue`, `steal_suitable_fallback`, `free_pcppages_bulk`).
  */
-import { MemoryModel, Zone, PAGE_ALLOC_COSTLY_ORDER, ZONE_NAMES } from './mmzone.ts'
+import { MemoryModel, Zone, PAGE_ALLOC_COSTLY_ORDER, ZONE_NAMES, type PcpCpu } from './mmzone.ts'
 import { PageKind, freeHead, isFreeHead, headOrder, freeHeadMt, compoundHead, THP_HEAD, pageClass, PageClass, fillPages } from './page.ts'
 import { VmEvents } from './vmstat.ts'
 
@@ -296,6 +296,20 @@ export const ALLOC_KSWAPD = 0x800
 /**
  * The allocator bound to one model: owns the policy and the vmstat counters it drives.
  */
+/**
+ * pcp->high_min of a CPU's list: as zoneinfo prints it (6.7+), else as zone_highsize() sets it for
+ * a zone without percpu_pagelist_high_fraction: the low watermark (with boost) shared among the
+ * CPUs, at least 4 batches.
+ */
+function pcpHighMin(zone: Zone, c: PcpCpu | undefined, batch: number): number {
+  return c?.highMin ?? Math.max(Math.floor((zone.wmark.low + zone.boost) / Math.max(1, zone.pcpCpus.length)), batch * 4)
+}
+
+/** One decay_pcp_high() step (6.7+) of a list holding `count` pages: its high lowered by an eighth, to no less than count − (batch << CONFIG_PCP_BATCH_SCALE_MAX) nor high_min. */
+function decayedHigh(count: number, high: number, batch: number, highMin: number): number {
+  return Math.max(count - batch * 2 ** PCP_BATCH_SCALE_MAX, high - Math.floor(high / 8), highMin)
+}
+
 export class PageAllocator {
   readonly model: MemoryModel
   policy: AllocPolicy
@@ -762,7 +776,7 @@ export class PageAllocator {
     let freeHigh = false
     if (costly) {
       const c = zone.pcpCpus[this.runningCpu(zone)]
-      const highMin = c?.highMin ?? Math.max(Math.floor((zone.wmark.low + zone.boost) / Math.max(1, zone.pcpCpus.length)), b * 4)
+      const highMin = pcpHighMin(zone, c, b)
       freeHigh = run.count >= b + Math.floor(highMin / 2) && run.prevHigh && count >= b
       run.prevHigh = true
       if (freeHigh) lim.high = Math.max(lim.high - (b << PCP_BATCH_SCALE_MAX), highMin)
@@ -1048,14 +1062,14 @@ export class PageAllocator {
     let freed = 0
     zone.pcpCpus.forEach((c, i) => {
       const batch = Math.max(1, c.batch)
-      const highMin = c.highMin ?? Math.max(Math.floor((zone.wmark.low + zone.boost) / zone.pcpCpus.length), batch * 4)
+      const highMin = pcpHighMin(zone, c, batch)
       // a list already trimmed before the trigger (pcpDecayedBeforeTrigger) goes on from the high
       // the re-read showed, the ticks before it spent
       const done = i === run ? undefined : this.pcpDecayed.get(zone)?.get(i)
       let high = i === run ? lim.high : (done?.high ?? c.high)
       const len = (): number => (i === run ? this.pcpCount(zone) : other[i]!.length)
       for (let t = done?.ticks ?? 0; t < ticks; t++) {
-        if (high > highMin) high = Math.max(len() - batch * 2 ** PCP_BATCH_SCALE_MAX, high - Math.floor(high / 8), highMin)
+        if (high > highMin) high = decayedHigh(len(), high, batch, highMin)
         const toDrain = len() - high
         if (toDrain <= 0) continue
         if (i === run) freed += this.freePcppagesBulk(zone, toDrain)
@@ -1095,12 +1109,12 @@ export class PageAllocator {
       // recurrence), so that the decay after the compaction (settleSeconds, counted from the
       // capture) does not trim this list for them again
       const batch = Math.max(1, c.batch)
-      const highMin = c.highMin ?? Math.max(Math.floor((zone.wmark.low + zone.boost) / zone.pcpCpus.length), batch * 4)
+      const highMin = pcpHighMin(zone, c, batch)
       let high = c.high
       let count = c.count
       let ticks = 0
       for (;;) {
-        const next = Math.max(count - batch * 2 ** PCP_BATCH_SCALE_MAX, high - Math.floor(high / 8), highMin)
+        const next = decayedHigh(count, high, batch, highMin)
         if (high <= highMin || next < r.high || ticks >= 1000) break
         high = next
         count = Math.min(count, high)
