@@ -8,7 +8,9 @@
  *  - spanned/present/managed, CMA pages and pcp pages per zone equal zoneinfo;
  *  - the free blocks obey the buddy invariant: no two free buddies of one order (§2.3);
  *  - the order-0 LRU pages do not exceed zoneinfo's LRU counters less the THPs (before a full
- *    compaction): the Movable pageblocks' used pages beyond them are whole pageblocks of kernel pages.
+ *    compaction): the Movable pageblocks' used pages beyond them are whole pageblocks of kernel pages;
+ *  - on 6.9+ kernels, the dirty page-cache large folios whose split fails are a share of the zone's
+ *    write-pending pages (zoneinfo nr_zone_write_pending; the share and their orders drawn: placeDirtyFolios).
  * Chosen by the seed: where each pageblock type and each free block sits, and which kind each
  * used page is (in proportions taken from the zone's LRU/slab/page-table counters).
  *
@@ -19,7 +21,7 @@
  */
 import { MemoryModel, MigratetypeTable, type Geometry } from '../mm/mmzone.ts'
 import { PageKind, THP_HEAD, compoundHead, headOrder, isBuddyPage, isFreeHead } from '../mm/page.ts'
-import { PageAllocator } from '../mm/page_alloc.ts'
+import { PageAllocator, kernelVersionCode } from '../mm/page_alloc.ts'
 import { Rng, rngAdvance, rngOutput } from '../sim/rng.ts'
 import type { Capture } from '../snapshot.ts'
 import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts, checkCountsFit, type ZoneShape } from './zones.ts'
@@ -628,6 +630,68 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
   fillUsed(m, zone, s, rng, firstPb, nPb, pbType, touched, gradient > 0)
+  // 8. 6.9+: the dirty page cache in large folios whose split fails (their own stream)
+  if (kernelVersionCode(c.machine.kernelRelease) >= 6009) placeDirtyFolios(m, zone, s, rng.seed, notes)
+}
+
+/**
+ * The dirty page-cache large folios with fs-private data, whose split fails (6.9+). A full
+ * compaction migrates large folios whole (compaction_alloc); one that finds no free block of its
+ * order among the targets left is split (try_split_folio), and when that fails migrate_pages()
+ * returns -ENOMEM and compact_zone() ends COMPACT_CONTENDED (engine/mm/compaction.ts,
+ * migrateFolios). Without kpageflags the layout's page cache was all order-0 pages, so a
+ * synthesized compaction never ended early, where this machine's 6.18 captures end most of theirs
+ * so (fixtures/host-24G-k618-*). The count that decides them is in the capture: the zone's
+ * nr_zone_write_pending (zoneinfo: dirty and writeback pages). Which of those pages are large
+ * folios with fs-private data is not: in the exact layouts of fixtures/ (KPF_DIRTY with
+ * KPF_PRIVATE, or KPF_WRITEBACK, on a large folio's head) their pages are 0 % of the re-read's
+ * write-pending pages in host-24G-k618-a and -b (187 and 172 pages), 28–33 % in -c, -e and -f,
+ * 40–64 % in the three captures of -d; each seed draws that share, uniform over 0–65 %, and each
+ * folio's order from the mix those layouts hold (each capture with 40 or more such folios
+ * weighing the same: order 1 46 %, 2 24 %, 3 17 %, 4 7.6 %, 5 0.5 %, 6 4.8 %), over the zone's
+ * order-0 page-cache pages in Movable pageblocks at random (where a dirty folio lies is not in the
+ * counts). The harness guests' captures have no write-pending page.
+ */
+export function dirtyFolioShare(seed: number, zoneKey: number): number {
+  const r = new Rng((Math.imul(seed, 0x3c6ef372) ^ Math.imul(zoneKey + 1, 0x9e3779b1) ^ 0x5bd1e995) >>> 0)
+  return 0.65 * r.next()
+}
+
+/** the orders 1…6 of the unsplittable folios of the exact layouts (see dirtyFolioShare), cumulative */
+const DIRTY_FOLIO_ORDER_CDF = [0.459, 0.700, 0.870, 0.946, 0.951, 1]
+
+function placeDirtyFolios(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, seed: number, notes: string[]): void {
+  const pending = s.stats['nr_zone_write_pending'] ?? 0
+  if (pending <= 0) return
+  const zoneKey = zone.idx + 16 * zone.node
+  let want = Math.round(dirtyFolioShare(seed, zoneKey) * pending)
+  if (want <= 0) return
+  const r = new Rng((Math.imul(seed, 0x85ebca6b) ^ Math.imul(zoneKey + 1, 0xc2b2ae35) ^ 0x27d4eb2f) >>> 0)
+  const map = m.memMap
+  const base = m.basePfn
+  const movable = m.migratetypes.movable
+  const span = zone.endPfn - zone.startPfn
+  let folios = 0, pages = 0
+  // each folio: an order, then aligned runs of order-0 page-cache pages in a Movable pageblock, drawn until one fits
+  for (let tries = 0; want > 0 && tries < 64 * want + 4096; tries++) {
+    const u = r.next()
+    let o = 1
+    while (o < DIRTY_FOLIO_ORDER_CDF.length && u >= DIRTY_FOLIO_ORDER_CDF[o - 1]!) o++
+    const n = 2 ** o
+    const pfn = (zone.startPfn + r.int(span)) & ~(n - 1)
+    if (pfn < zone.startPfn || pfn + n > zone.endPfn) continue
+    if (m.pageblockMt[m.pbIndex(pfn)] !== movable) continue
+    let ok = true
+    for (let q = pfn - base; q < pfn - base + n; q++) if (map[q] !== PageKind.FILE) { ok = false; break }
+    if (!ok) continue
+    map[pfn - base] = compoundHead(THP_HEAD, o)
+    map.fill(PageKind.COMPOUND_TAIL, pfn - base + 1, pfn - base + n)
+    m.unsplittable.add(pfn)
+    folios++
+    pages += n
+    want -= n
+  }
+  if (folios > 0) notes.push(`${zone.label}: ${folios} dirty page-cache large folios (${pages} pages of the zone's ${pending} write-pending) whose split fails, over its page cache at random`)
 }
 
 /** candidates left by the last quotaDraws call */
