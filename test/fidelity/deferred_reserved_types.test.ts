@@ -2,7 +2,8 @@
  * The boot-time pageblock types of memblock-reserved memory (engine/reconstruct/exact.ts
  * deferredReservedTypes), held to the kernel's compaction tracepoints.
  *
- * fixtures/arm64-1G-s6-cma-compact-ctrace-cpu1 and x86-1G-s12-wl0-ctrace-cpu0 (6.1) record every
+ * fixtures/arm64-1G-s6-cma-compact-ctrace-cpu1, x86-1G-s12-wl0-ctrace-cpu0 (6.1) and
+ * x86-1G-s15-k612-nopin-ctrace-cpu1 (6.12) record every
  * trigger's mm_compaction_isolate_freepages events (ctrace.txt.gz): isolate_freepages() calls
  * isolate_freepages_block() only on pageblocks suitable_migration_target() accepts (Movable or CMA,
  * not a free block of pageblock order or more), so the pageblocks the free scanner visited between
@@ -94,6 +95,19 @@ describe('deferred struct page init types the reserved pageblocks (the kernel\'s
     for (const [cap, n] of [['02-before', 3], ['03-after-compact-memory', 4]] as const) {
       const r = await compare(X86, cap, n, 0x1000)
       expect(r.differ, cap).toEqual([])
+    }
+  }, 60_000)
+
+  it('x86, 6.12: the memmap\'s pageblocks (502–510) and the kernel\'s pageblocks of slab and flagless pages (494–499) are not targets, 500, 501 and 511 are', async () => {
+    const run = 'x86-1G-s15-k612-nopin-ctrace-cpu1'
+    const k = kernelVisits(run, 3, 0x1000)
+    for (let pb = 494; pb <= 510; pb++) expect(k.visited.has(pb), `kernel visited ${pb}`).toBe(pb === 500 || pb === 501)
+    expect(k.visited.has(511)).toBe(true)
+    for (const [cap, n] of [['02-before', 3], ['03-after-compact-node', 4]] as const) {
+      const r = await compare(run, cap, n, 0x1000)
+      expect(r.differ.length, `${cap}: ${r.differ.join(' ')}`).toBeLessThanOrEqual(1)
+      for (let pb = 502; pb <= 510; pb++) expect(r.type(pb), `${cap} ${pb}`).toBe('Unmovable')
+      expect(r.type(501)).toBe('Movable')
     }
   }, 60_000)
 
