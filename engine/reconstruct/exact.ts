@@ -12,7 +12,9 @@
  *    the blocks with the most unmovable pages (slab, page tables, flagless kernel pages,
  *    reserved) become Unmovable/Reclaimable (the slab-heaviest of them Reclaimable), the rest
  *    Movable; then swaps of two blocks' types bring the free lists they imply as close as
- *    kpageflags allows to pagetypeinfo's free lists per migratetype (migratetype_assign.ts);
+ *    kpageflags allows to pagetypeinfo's free lists per migratetype (migratetype_assign.ts).
+ *    Before that, where the boot log says deferred struct page init ran (6.1–6.12), the
+ *    memblock-reserved pageblocks get the types boot gave them (deferredReservedTypes);
  *  - per-cpu free pages: flagless pages with map count 0 look the same as kernel allocations
  *    (pipe buffers, vmalloc); as many as zoneinfo's pageset counts are taken as pcp pages,
  *    those next to a free buddy first;
