@@ -31,6 +31,12 @@ export interface LoadOptions {
   onParsed?: (capture: Capture, label: string | null, series: string[] | null) => void
   /** also compute the pageblock map (LoadedSnapshot.map); the zone summaries then take their mixed pageblocks from it */
   withMap?: boolean
+  /**
+   * whether the kernel ran deferred struct page init, which types the reserved pageblocks of an
+   * exact layout (engine/reconstruct/exact.ts deferredReservedTypes); default: what the boot log
+   * beside the capture says (not applied without one)
+   */
+  deferredStructPages?: boolean
 }
 
 export interface LoadedSnapshot {
@@ -121,7 +127,7 @@ function skippedFindings(src: SnapshotSource): Finding[] {
 }
 
 /** A capture's text files read and parsed, the names of its binary files, and its CMA areas. */
-async function parseFiles(path: string, series: SnapshotSeries | null, src: SnapshotSource): Promise<{ capture: Capture; binaries: string[]; cmaAreas: Array<[number, number]> }> {
+async function parseFiles(path: string, series: SnapshotSeries | null, src: SnapshotSource): Promise<{ capture: Capture; binaries: string[]; cmaAreas: Array<[number, number]>; deferredStructPages?: boolean }> {
   const texts: Record<string, string> = {}
   const binaries: string[] = []
   for (const name of src.files) {
@@ -134,7 +140,10 @@ async function parseFiles(path: string, series: SnapshotSeries | null, src: Snap
   })
   const hasCma = capture.machine.migratetypes.includes('CMA')
   const cmaAreas = hasCma ? await findCmaAreas(path, src, series, capture.machine.pageSize) : []
-  return { capture, binaries, cmaAreas }
+  // deferred struct page init ran (deferred_init_memmap's `node N deferred pages initialised`):
+  // it types the reserved pageblocks (engine/reconstruct/exact.ts deferredReservedTypes)
+  const bootLog = binaries.includes('kpageflags') ? await findDmesg(path, src, series) : null
+  return { capture, binaries, cmaAreas, ...(bootLog !== null ? { deferredStructPages: /deferred pages initiali[sz]ed/.test(bootLog) } : {}) }
 }
 
 /** A model's allocator rules and watermarks from its capture: the release's rules, the sysctls, watermarks when zoneinfo is missing. */
@@ -247,7 +256,9 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
   const labels = series ? series.captures.map((c) => c.label) : null
   try {
     opts.onProgress?.('reading files', 0, src.files.length)
-    const { capture, binaries, cmaAreas } = await parseFiles(path, series, src)
+    const parsed = await parseFiles(path, series, src)
+    const { capture, binaries, cmaAreas } = parsed
+    const deferredStructPages = opts.deferredStructPages ?? parsed.deferredStructPages
     opts.onParsed?.(capture, src.label, labels)
     const cmaBasePfn = cmaAreas[0]?.[0] ?? null
     const layout = opts.layout ?? 'auto'
@@ -258,7 +269,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
     let modelled = capture
     let reread: string | null = null
     if (haveFlags && layout !== 'synthesized') {
-      const b = new ExactLayoutBuilder(capture, { cmaBasePfn, cmaAreas, source: src.describe('kpageflags') })
+      const b = new ExactLayoutBuilder(capture, { cmaBasePfn, cmaAreas, ...(deferredStructPages !== undefined ? { deferredStructPages } : {}), source: src.describe('kpageflags') })
       // a plain file is decoded over ranges on several threads (workers/kpage_split.ts), else streamed
       const plain = src.plainFile?.('kpageflags') ?? null
       const size = src.size('kpageflags')

@@ -12,7 +12,9 @@
  *    the blocks with the most unmovable pages (slab, page tables, flagless kernel pages,
  *    reserved) become Unmovable/Reclaimable (the slab-heaviest of them Reclaimable), the rest
  *    Movable; then swaps of two blocks' types bring the free lists they imply as close as
- *    kpageflags allows to pagetypeinfo's free lists per migratetype (migratetype_assign.ts);
+ *    kpageflags allows to pagetypeinfo's free lists per migratetype (migratetype_assign.ts).
+ *    Before that, where the boot log says deferred struct page init ran (6.1–6.12), the
+ *    memblock-reserved pageblocks get the types boot gave them (deferredReservedTypes);
  *  - per-cpu free pages: flagless pages with map count 0 look the same as kernel allocations
  *    (pipe buffers, vmalloc); as many as zoneinfo's pageset counts are taken as pcp pages,
  *    those next to a free buddy first;
@@ -32,7 +34,7 @@
  */
 import { MemoryModel, MigratetypeTable, type Geometry, type Zone } from '../mm/mmzone.ts'
 import { PageKind, THP_HEAD, HUGETLB_HEAD, FOLIO_HEAD, isFreeHead } from '../mm/page.ts'
-import { PageAllocator } from '../mm/page_alloc.ts'
+import { PageAllocator, kernelVersionCode } from '../mm/page_alloc.ts'
 import type { Capture } from '../snapshot.ts'
 import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts, checkCountsFit } from './zones.ts'
 import { improveAssignment } from './migratetype_assign.ts'
@@ -143,6 +145,12 @@ export interface ExactOptions {
   cmaBasePfn?: number | null
   /** every CMA area as [base PFN, pages] (boot log or CMA debugfs); takes precedence over cmaBasePfn */
   cmaAreas?: Array<[number, number]>
+  /**
+   * the boot log says `node N deferred pages initialised`: the kernel ran deferred struct page
+   * init (CONFIG_DEFERRED_STRUCT_PAGE_INIT, deferred_init_memmap), which decides the type of the
+   * memblock-reserved pageblocks (deferredReservedTypes). Unknown (no boot log): not applied.
+   */
+  deferredStructPages?: boolean
   source?: string
 }
 
@@ -407,6 +415,7 @@ export class ExactLayoutBuilder {
       const first0 = Math.max((first + i) * pbPages, z.startPfn) - base
       if (type[i] === -1 && (map[first0] === PageKind.HOLE || map[first0] === PageKind.UNINIT)) type[i] = mts.movable
     }
+    this.deferredReservedTypes(z, type, remaining)
     const fixedPb = new Uint8Array(nPb)
     for (let i = 0; i < nPb; i++) fixedPb[i] = type[i]! >= 0 ? 1 : 0
     // per pageblock (zoneCensus): unmovable-looking pages (flagless ones included), slab pages,
@@ -543,6 +552,90 @@ export class ExactLayoutBuilder {
     }
     for (let i = 0; i < nPb; i++) m.pageblockMt[first + i - m.pbBase] = type[i]!
     this.notes.push(`${z.label}: pageblock migratetypes inferred from page contents and pagetypeinfo's free lists, keeping its counts per type (page_owner not captured): ${res.after} free pages on other lists than pagetypeinfo's (${res.before} by page contents alone; ${res.swaps} pairs of pageblock types swapped${res.stopped ? ', where the search stopped at its work limit (2e8 pairs of pageblock groups weighed) with swaps maybe left that would bring them closer' : ''})`)
+  }
+
+  /**
+   * Pageblock types that boot decided, for the memblock-reserved pageblocks no allocation can
+   * retype (kernels 6.1–6.12, mm/mm_init.c). memmap_init_range (MEMINIT_EARLY) gives every
+   * pageblock it initialises MIGRATE_MOVABLE, reserved or not; with deferred struct page init it
+   * stops, in the node's last zone, at the first section boundary past one section of pages
+   * (defer_init: first_deferred_pfn). Above that, reserved pages get their struct pages from
+   * init_reserved_page (reserve_bootmem_region), which sets no type, and only
+   * deferred_free_range sets MIGRATE_MOVABLE, at the pageblock-aligned PFNs of the ranges free
+   * then: a pageblock whose first page was memblock-reserved keeps the zeroed bitmap's
+   * MIGRATE_UNMOVABLE, even where part of it is freed later (free_reserved_area,
+   * memblock_free_late). So, when the boot log says deferred init ran: a pageblock of the
+   * deferred range whose first page is still PG_reserved is Unmovable; one that holds reserved
+   * pages but starts with a page that is not is Movable (its first page taken as free at boot
+   * rather than freed late: the kernel image's and initrd's late frees rarely start a pageblock;
+   * a steal could claim it back only through its few free pages, which a fallback reaches
+   * last, largest blocks first); and a wholly PG_reserved pageblock below the deferred range is
+   * Movable (no free page to be claimed through). They are fixed before the type search, out of
+   * pagetypeinfo's counts. The harness's
+   * compaction traces show it: arm64-1G-s6 (6.1) skips the nine wholly reserved pageblocks at
+   * the top (the memmap) as unsuitable targets and scans the partly reserved one among them whose
+   * first pages were free, while the kernel image's reserved pageblocks in the first section are
+   * counted Movable (docs/fidelity-causes.json). Not applied when pagetypeinfo counts fewer
+   * pageblocks of a type than the rule fixes (then the rule is not the kernel's), nor on 6.13+,
+   * whose boot-time typing the traces have not checked.
+   */
+  private deferredReservedTypes(z: Zone, type: Int8Array, remaining: number[]): void {
+    const m = this.model
+    if (!this.opts.deferredStructPages) return
+    if (kernelVersionCode(this.capture.machine.kernelRelease) >= 6013) return
+    const mts = m.migratetypes
+    const pbPages = m.pageblockNrPages
+    const map = m.memMap
+    const base = m.basePfn
+    const first = Math.floor(z.startPfn / pbPages)
+    // PAGES_PER_SECTION: SECTION_SIZE_BITS 27 (x86_64, arm64 with 4K/16K pages), 29 (arm64 64K pages)
+    const sectionBits = this.capture.machine.arch === 'arm64' && m.geometry.pageSize === 65536 ? 29 : 27
+    const perSection = 2 ** sectionBits / m.geometry.pageSize
+    // the node's last zone (its end is the node's end) defers; pages in holes are not counted
+    const nodeEnd = Math.max(...m.zones.filter((x) => x.node === z.node && x.present > 0).map((x) => x.endPfn))
+    let firstDeferred = Infinity
+    if (z.endPfn >= nodeEnd) {
+      let n = 0
+      for (let p = z.startPfn; p < z.endPfn; p++) {
+        if (map[p - base] === PageKind.HOLE) continue
+        n++
+        if (n > perSection && p % perSection === 0) { firstDeferred = p; break }
+      }
+    }
+    const fix = new Map<number, number>()
+    for (let i = 0; i < type.length; i++) {
+      if (type[i] !== -1) continue
+      const s = (first + i) * pbPages
+      // a pageblock the zone starts inside is typed by its first PFN outside the zone: left alone
+      if (s < z.startPfn) continue
+      const e = Math.min(s + pbPages, z.endPfn)
+      if (s >= firstDeferred) {
+        if (map[s - base] === PageKind.RESERVED) fix.set(i, mts.unmovable)
+        else {
+          let some = false
+          for (let p = s + 1; p < e && !some; p++) some = map[p - base] === PageKind.RESERVED
+          if (some) fix.set(i, mts.movable)
+        }
+      } else {
+        let all = true
+        for (let p = s; p < e && all; p++) all = map[p - base] === PageKind.RESERVED
+        if (all) fix.set(i, mts.movable)
+      }
+    }
+    if (fix.size === 0) return
+    const per = new Map<number, number>()
+    for (const t of fix.values()) per.set(t, (per.get(t) ?? 0) + 1)
+    for (const [t, n] of per) {
+      if ((remaining[t] ?? 0) < n) {
+        this.notes.push(`${z.label}: boot-time pageblock types of the reserved pageblocks not applied: pagetypeinfo counts ${remaining[t] ?? 0} ${mts.names[t]} pageblocks, the rule fixes ${n}`)
+        return
+      }
+    }
+    for (const [i, t] of fix) type[i] = t
+    for (const [t, n] of per) remaining[t]! -= n
+    const nU = per.get(mts.unmovable) ?? 0
+    const nM = per.get(mts.movable) ?? 0
+    this.notes.push(`${z.label}: deferred struct page init (boot log): ${nU} pageblocks from PFN ${firstDeferred === Infinity ? '-' : firstDeferred} on whose first page is memblock-reserved typed Unmovable (init_reserved_page sets no type, deferred_free_range types only free ranges), ${nM} Movable (partly reserved ones above it that start with a page free at boot, wholly reserved ones below it: memmap_init_range)`)
   }
 
   private buildFreeLists(z: Zone, census: Census): void {

@@ -25,6 +25,14 @@
 #                          kmem:mm_page_pcpu_drain (every page free_pcppages_bulk returns) on CPU C only
 #   tron / troff           start tracing / stop it and save the trace as /cap/trace-N.txt.gz (N = the
 #                          number of the next capture); put them around a trigger
+#   ctrace:C|all           (in gt_pre) set up the compaction tracepoints (the whole compaction event
+#                          group: mm_compaction_begin/end, isolate_migratepages/isolate_freepages with
+#                          start_pfn/end_pfn/nr_scanned/nr_taken per call, migratepages, finished, ...) on
+#                          CPU C or on every CPU; tracing stays off until ctron
+#   ctron / ctroff         mark (trace_marker "gt ctron N" / "gt ctroff N") and start / stop the compaction
+#                          trace around a trigger. Nothing is written to /cap then (no gzip between the
+#                          trigger and the next capture); the buffer keeps every traced trigger, and is
+#                          saved once, after the last step, as /cap/ctrace.txt.gz
 #   huge:SIZEKB:N          echo N > /sys/kernel/mm/hugepages/hugepages-SIZEKBkB/nr_hugepages
 #   vm:NAME:VALUE          echo VALUE > /proc/sys/vm/NAME
 #   thp:MODE               echo MODE > /sys/kernel/mm/transparent_hugepage/enabled
@@ -176,6 +184,23 @@ step() {
 		echo 1 > $T/events/kmem/mm_page_pcpu_drain/enable
 		echo stacktrace > $T/events/kmem/mm_page_alloc/trigger
 		res="cpu=${1#trace:} mask=$(cat $T/tracing_cpumask) buffer_kb=$(cat $T/per_cpu/cpu${1#trace:}/buffer_size_kb)" ;;
+	ctrace:*)
+		T=/sys/kernel/debug/tracing
+		[ -d $T/events ] || { mkdir -p /sys/kernel/tracing; mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; T=/sys/kernel/tracing; }
+		echo 0 > $T/tracing_on; echo > $T/trace
+		c=${1#ctrace:}
+		if [ "$c" != all ]; then printf '%x\n' $((1 << c)) > $T/tracing_cpumask; fi
+		echo 4096 > $T/buffer_size_kb
+		echo 1 > $T/events/compaction/enable
+		CTRACE=1
+		res="cpus=$c mask=$(cat $T/tracing_cpumask) buffer_kb=$(cat $T/buffer_size_kb) events=$(ls $T/events/compaction | grep -c mm_)" ;;
+	ctron)
+		T=/sys/kernel/debug/tracing; [ -d $T/events ] || T=/sys/kernel/tracing
+		echo 1 > $T/tracing_on; echo "gt ctron $((n + 1))" > $T/trace_marker; res="on" ;;
+	ctroff)
+		T=/sys/kernel/debug/tracing; [ -d $T/events ] || T=/sys/kernel/tracing
+		echo "gt ctroff $((n + 1))" > $T/trace_marker; echo 0 > $T/tracing_on
+		res="off" ;;
 	tron)
 		T=/sys/kernel/debug/tracing; [ -d $T/events ] || T=/sys/kernel/tracing
 		echo 1 > $T/tracing_on; res="on" ;;
@@ -228,6 +253,12 @@ for s in $(echo "$SEQ" | tr ',' ' '); do
 done
 cp /tmp/wl.log /cap/workload.log
 kill $WLPID 2>/dev/null
+if [ -n "$CTRACE" ]; then
+	T=/sys/kernel/debug/tracing; [ -d $T/events ] || T=/sys/kernel/tracing
+	echo 0 > $T/tracing_on
+	gzip -1 < $T/trace > /cap/ctrace.txt.gz
+	echo "[$(cut -d' ' -f1 /proc/uptime)] note saved ctrace.txt.gz ($(gzip -dc /cap/ctrace.txt.gz | grep -c 'mm_compaction_') compaction events, $(grep . $T/per_cpu/cpu*/stats | grep -c 'overrun: [1-9]') cpus overran)" >> $S
+fi
 dmesg > /cap/dmesg.txt
 cat $S
 

@@ -189,7 +189,7 @@ describe('synthesized layouts: THPs and wholly free pageblocks where the exact l
   }, 60_000)
 
   /** order-0 LRU pages (anonymous, file, unevictable) of a zone, and Movable pageblocks with used pages but no free buddy page nor LRU page */
-  function lruShape(m: MemoryModel, zoneLabel: string): { lru: number; kernelBlocks: number } {
+  function lruShape(m: MemoryModel, zoneLabel: string, movableOnly = true): { lru: number; kernelBlocks: number } {
     const z = m.zones.find((x) => x.label === zoneLabel)!
     const pb = m.pageblockNrPages
     let lru = 0, kernelBlocks = 0
@@ -202,17 +202,21 @@ describe('synthesized layouts: THPs and wholly free pageblocks where the exact l
         else if (k !== PageKind.RESERVED && k !== PageKind.HOLE && k !== PageKind.COMPOUND_TAIL && k < 0x40) other++
       }
       lru += blockLru
-      if (m.pageblockMt[b / pb - m.pbBase] === m.migratetypes.movable && blockLru === 0 && free === 0 && other > pb / 2) kernelBlocks++
+      if ((!movableOnly || m.pageblockMt[b / pb - m.pbBase] === m.migratetypes.movable) && blockLru === 0 && free === 0 && other > pb / 2) kernelBlocks++
     }
     return { lru, kernelBlocks }
   }
 
   it('the Movable pageblocks hold as many LRU pages as zoneinfo counts (less its THPs), the rest whole pageblocks of kernel pages without a free page, as kpageflags has them', async () => {
     const zone = 'Node 0, zone DMA32'
-    const exact = lruShape((await loadSnapshot(fixturePath('x86-1G-s15-k612-nopin'), { capture: '02-before', layout: 'exact' })).model, zone)
+    // the pageblocks of kernel pages counted whatever their type: the exact layout types 494–499
+    // Unmovable since the reserved pageblocks' boot-time types (engine/reconstruct/exact.ts
+    // deferredReservedTypes), and the kernel's free scanner passed them by as unsuitable targets on
+    // a traced boot of this configuration (docs/fidelity.md, the traced second compactions)
+    const exact = lruShape((await loadSnapshot(fixturePath('x86-1G-s15-k612-nopin'), { capture: '02-before', layout: 'exact' })).model, zone, false)
     // zoneinfo: 90908 anonymous + 4096 unevictable pages, 16384 of them in 32 THPs
     expect(Math.abs(exact.lru - (95004 - 16384))).toBeLessThan(500)
-    // kpageflags: 6 and more Movable pageblocks of kernel pages (494–499), besides the reserved ones at the top
+    // kpageflags: 6 and more pageblocks of kernel pages without a free or LRU page (494–499), besides the reserved ones at the top
     expect(exact.kernelBlocks).toBeGreaterThanOrEqual(6)
     for (const seed of [1, 2, 3]) {
       const s = await loadSnapshot(fixturePath('x86-1G-s15-k612-nopin'), { capture: '02-before', layout: 'synthesized', seed })
