@@ -75,8 +75,9 @@ export async function sosreportExtras(tree: Tree, base: string, have: (name: str
     for (const rel of ['sos_commands/kernel/dmesg', 'var/log/dmesg']) {
       const dmesg = await read(at(rel))
       if (dmesg === null) continue
-      const cma = dmesg.split('\n').filter((l) => /\bcma\b|cma:|cma-reserved|hugetlb_cma/i.test(l))
-      if (cma.length > 0) texts.set('dmesg_cma', { text: cma.join('\n') + '\n', display: `${tree.display(at(rel))} (CMA lines)` })
+      // the CMA lines (where the areas are) and deferred_init_memmap's, as capture/buddyscope-capture keeps them
+      const kept = dmesg.split('\n').filter((l) => /\bcma\b|cma:|cma-reserved|hugetlb_cma|deferred pages initiali[sz]ed/i.test(l))
+      if (kept.length > 0) texts.set('dmesg_cma', { text: kept.join('\n') + '\n', display: `${tree.display(at(rel))} (CMA and deferred-init lines)` })
       break
     }
   }

@@ -53,6 +53,28 @@ describe('sosreport', () => {
     expect(String(s.capture.sysctl?.['min_free_kbytes'])).toMatch(/^\d+$/)
   })
 
+  it('keeps the boot log\'s CMA lines and deferred_init_memmap\'s, which type the reserved pageblocks', async () => {
+    const copy = join(work, 'sos-dmesg')
+    cpSync(SOS, copy, { recursive: true })
+    mkdirSync(join(copy, 'sos_commands/kernel'), { recursive: true })
+    writeFileSync(join(copy, 'sos_commands/kernel/dmesg'), [
+      '[    0.000000] Linux version 6.12.74+deb13-amd64',
+      '[    0.012000] cma: Reserved 64 MiB at 0x000000003c000000 on node -1',
+      '[    0.180000] Memory: 3218940K/4193784K available (14336K kernel code, 0K cma-reserved)',
+      '[    0.412000] node 0 deferred pages initialised in 8ms',
+      '[    0.500000] Freeing unused kernel image (initmem) memory: 3732K',
+    ].join('\n') + '\n')
+    const src = await openSnapshot(copy)
+    try {
+      const kept = (await src.readText('dmesg_cma')).split('\n').filter(Boolean)
+      expect(kept).toHaveLength(3)
+      expect(kept[2]).toContain('deferred pages initialised')
+      expect(kept.join('\n')).not.toContain('Freeing unused')
+    } finally {
+      await src.close()
+    }
+  })
+
   it('the .tar.xz opens the same (through the xz program)', async () => {
     const a = inspectJson(await loadSnapshot(SOS))
     const b = inspectJson(await loadSnapshot(join(IMPORTS, 'sosreport-vm-k618.tar.xz')))
