@@ -7,6 +7,16 @@
  * and per-order targets in compaction). decay_pcp_high runs twice: before the trigger, as far as a
  * zoneinfo re-read after the capture shows another CPU's high fallen (rereadPcp), and after the
  * compaction until the after-state is read (settleSeconds).
+ * LRU folio batches (mm/swap.c): a write to /proc/sys/vm/compact_memory or to a node's compact
+ * (sysctl_compaction_handler → compact_nodes, compact_store) drains every CPU's lru_add batch
+ * before compacting (lru_add_drain_all), compact_zone() the running CPU's (lru_add_drain; direct
+ * compaction lru_add_drain_cpu_zone between order-aligned blocks too). The anonymous pages a
+ * capture finds in a batch (MemoryModel.lruAddPages) are the capture's tools' fresh faults, not a
+ * live task's: the tools exit before the trigger, and the batch drains, at their exit
+ * (free_pages_and_swap_cache → lru_add_drain, where the exit path has it) or at the trigger's
+ * lru_add_drain_all, onto the LRU and at once off it, freed (the batch held the last reference) to
+ * the per-cpu list of the CPU whose batch it was, the tools': they go with the tools' other pages
+ * (captureToolPagesFreed) and are never migrated.
  */
 import type { MemoryModel } from '../mm/mmzone.ts'
 import type { PageAllocator } from '../mm/page_alloc.ts'
@@ -17,6 +27,7 @@ import { computePageblockMap } from '../metrics/pageblock_map.ts'
 import { diffPageblocks, diffFreeArea, type PageblockDiff } from '../metrics/diff.ts'
 import { applyPinned, type PinnedAssumption } from './assumptions.ts'
 import { placePins, type PinOptions, type StragglerMemo } from './pins.ts'
+import { PageKind } from '../mm/page.ts'
 
 export interface CompactWhatIfOptions {
   /** only this node (compact_node); default every node (compact_memory) */
@@ -186,7 +197,9 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
   if (opts.pcpCpu !== undefined) allocator.setRunningCpu(opts.pcpCpu)
   if (opts.workloadCpu !== undefined) allocator.setSparsePcpCpu(opts.workloadCpu)
   const toolPages = allocator.captureToolPagesFreed(opts.captureCpu ?? -1)
-  if (toolPages > 0) assumptions.push(`the capture's own tools mapped ${toolPages} pages while it was read (anonymous pages unmapped by the kpagecount read, flagless pages mapped by it) and freed them when they exited, to the per-cpu list of the CPU they ran on (free_unref_page_list / free_unref_folios): ${opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}, as steps.log records` : 'not recorded in this capture: taken as the lowest-numbered CPU (where the harness captures that do not record it had them); a compaction on that CPU churns them out to the buddy allocator, the other CPUs keep them'}`)
+  let batchPages = 0
+  for (const p of model.lruAddPages) if (model.memMap[p - model.basePfn] === PageKind.PCP) batchPages++
+  if (toolPages > 0) assumptions.push(`the capture's own tools mapped ${toolPages} pages while it was read (anonymous pages unmapped by the kpagecount read, flagless pages mapped by it${batchPages > 0 ? `, and ${batchPages} anonymous pages not yet on an LRU list: their fresh faults, in their CPU's lru_add batch, which drains at their exit (free_pages_and_swap_cache → lru_add_drain) or at the trigger's lru_add_drain_all (compact_store, compact_nodes) and frees them, unmapped, rather than putting them on the LRU for the compaction to migrate` : ''}) and freed them when they exited, to the per-cpu list of the CPU they ran on (free_unref_page_list / free_unref_folios): ${opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}, as steps.log records` : 'not recorded in this capture: taken as the lowest-numbered CPU (where the harness captures that do not record it had them); a compaction on that CPU churns them out to the buddy allocator, the other CPUs keep them'}`)
   const refillCpu = opts.rereadCpu ?? opts.captureCpu ?? -1
   const refilled = opts.rereadFree ? allocator.pcpRefilledAfterCapture(opts.rereadFree, refillCpu) : 0
   if (refilled > 0) assumptions.push(`buddyinfo read again after kpageflags and kpagecount lists ${refilled} fewer order-0 free blocks than kpageflags: the capture's tools' pcp refills (rmqueue_bulk, batch pages at a time) took them before the trigger; which ones is not captured (taken spread evenly over the order-0 Movable blocks), and they sit on the list of ${opts.rereadCpu !== undefined ? `CPU ${opts.rereadCpu}, whose list the re-read found grown` : opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}, the tools'` : 'the lowest-numbered CPU (not recorded)'}, as its oldest pages`)
