@@ -362,6 +362,15 @@ export class MemoryModel {
    * layout keeps them as it read them (anonymous, kernel pages). Empty when the layout cannot tell.
    */
   readonly captureToolPages = new Set<number>()
+  /**
+   * Anonymous pages not on an LRU list when kpageflags was read (KPF_ANON without KPF_LRU; exact
+   * layout): fresh faults in a CPU's lru_add folio batch (folio_add_lru_vma → folio_batch_add; PG_lru
+   * is set when the batch drains), the capture's own tools' (reconstruct/exact.ts). The layout keeps
+   * them as it read them (kernel pages, which the migrate scanner skips: !PageLRU) and lists them
+   * with the tools' pages too (captureToolPages), which the tools free when they exit, their exit
+   * draining the batch first (lru_add_drain). Empty when the layout cannot tell.
+   */
+  readonly lruAddPages = new Set<number>()
   /** populated zones, ordered by node then zone index */
   readonly zones: Zone[]
   build: BuildMethod

@@ -56,8 +56,15 @@ export const enum PageKind {
    * present but outside the buddy allocator's view, like a hole to compaction and pagetypeinfo
    */
   UNINIT = 19,
+  /**
+   * Transient, never in a model: an anonymous page not on an LRU list (kpageflags KPF_ANON
+   * without KPF_LRU, no compound bit), as the kpageflags decode gives it; ExactLayoutBuilder.finish
+   * turns it into a KERNEL page (as read) listed in MemoryModel.lruAddPages and captureToolPages
+   */
+  ANON_NOT_LRU = 20,
 }
 
+/** the kinds a model holds (PageKind.ANON_NOT_LRU, transient, is not one of them) */
 export const NR_PAGE_KINDS = 20
 
 export const PAGE_KIND_NAMES: readonly string[] = [

@@ -438,13 +438,15 @@ export class PageAllocator {
    * dealing puts on that CPU's list, as its newest (free_unref_page_list / free_unref_folios free
    * to the current CPU). `cpu` -1: not recorded; the lowest-numbered captured CPU is taken (where
    * the harness captures that do not record it had their tools' pages: the what-if's assumptions
-   * say so). Call before the per-cpu lists are first used.
+   * say so). Call before the per-cpu lists are first used. `keep`: tools' pages left as the layout
+   * read them (the what-if says which and why).
    * Returns how many pages were freed so.
    */
-  captureToolPagesFreed(cpu: number): number {
+  captureToolPagesFreed(cpu: number, keep?: ReadonlySet<number>): number {
     const m = this.model
     const pfns = new Set<number>()
     for (const p of m.captureToolPages) {
+      if (keep?.has(p)) continue
       const i = p - m.basePfn
       const k = m.memMap[i]
       // as the layout read them (a pin placed on one, or another what-if's change, keeps it)

@@ -22,6 +22,8 @@ export interface ModelTransfer {
   unsplittable?: number[]
   /** MemoryModel.captureToolPages */
   captureToolPages?: number[]
+  /** MemoryModel.lruAddPages */
+  lruAddPages?: number[]
 }
 
 export function exportModel(m: MemoryModel, policy: AllocPolicy): ModelTransfer {
@@ -39,6 +41,7 @@ export function exportModel(m: MemoryModel, policy: AllocPolicy): ModelTransfer 
     pageblockFlags: m.pageblockFlags,
     unsplittable: [...m.unsplittable],
     captureToolPages: [...m.captureToolPages],
+    lruAddPages: [...m.lruAddPages],
   }
 }
 
@@ -107,6 +110,7 @@ export function instantiateModel(tpl: ModelTemplate): { model: MemoryModel; allo
   model.pageblockFlags.set(t.pageblockFlags)
   for (const p of t.unsplittable ?? []) model.unsplittable.add(p)
   for (const p of t.captureToolPages ?? []) model.captureToolPages.add(p)
+  for (const p of t.lruAddPages ?? []) model.lruAddPages.add(p)
   const allocator = new PageAllocator(model, t.policy)
   zones.forEach((z, zi) => {
     const heads = tpl.freeHeads[zi]!

@@ -28,6 +28,20 @@
  *    pages, freed when they exit (`exit_mmap` → `free_unref_page_list` on 6.1, `free_unref_folios`
  *    on 6.10+: onto the exiting CPU's per-cpu list). The layout keeps them as read (anonymous,
  *    kernel pages) and lists them in MemoryModel.captureToolPages for the what-ifs;
+ *  - anonymous pages without KPF_LRU (no compound bit): fresh faults in a CPU's lru_add folio batch
+ *    (folio_add_lru_vma → folio_batch_add; PG_lru comes when the batch drains: lru_add_fn on 6.1,
+ *    lru_add on 6.12+), 14–17 in every 6.1 harness capture, 27–30 on 6.12 (PAGEVEC_SIZE 15, 31 since
+ *    6.10), 9–31 on this machine's 6.18. They are the capture's own tools' faults, not a workload's:
+ *    other PFNs in every capture, a boot capture holds as many, and on 6.12 a capture's are all
+ *    unmapped or all mapped again by the kpagecount read (the next `cat | gzip` faulting the pages
+ *    the first one freed, last in first out), and where a full compaction vacated their pageblocks
+ *    the kernel left them off the buddy allocator as it leaves another CPU's per-cpu pages
+ *    (docs/fidelity-causes.json). The layout keeps them as read (kernel pages) and lists them in
+ *    MemoryModel.lruAddPages and with the tools' pages (captureToolPages): the tools exit before a
+ *    trigger, and the batch drains at their exit (exit_mmap → tlb_finish_mmu →
+ *    free_pages_and_swap_cache → lru_add_drain, where the exit path has it) or at the trigger's
+ *    lru_add_drain_all (compact_store, compact_nodes), freeing the unmapped pages to the per-cpu
+ *    list of the CPU whose batch held them, not putting them on the LRU for the compaction;
  *  - pins: invisible;
  *  - a large folio's split fails (MemoryModel.unsplittable) when its head is under writeback, or
  *    is dirty page cache with fs-private data (KPF_DIRTY, KPF_PRIVATE).
@@ -65,6 +79,9 @@ export function classifyKpageflags(lo: number, hi: number): number {
     if (lo & WRITEBACK) return PageKind.WRITEBACK
     return lo & ANON ? PageKind.ANON : PageKind.FILE
   }
+  // anonymous, not on an LRU list yet: a fresh fault in a CPU's lru_add batch (a kernel page as read,
+  // listed in lruAddPages and captureToolPages by ExactLayoutBuilder.finish)
+  if (lo & ANON && !(lo & (HEAD | TAIL))) return PageKind.ANON_NOT_LRU
   if (lo === 0 && hi === 0) return PageKind.PCP // flagless: per-cpu free page or kernel page; settled later
   return PageKind.KERNEL
 }
@@ -259,6 +276,14 @@ export class ExactLayoutBuilder {
     else if (this.countEntries < lastZoneEnd) {
       throw new Error(`${c.describe('kpagecount')}: holds ${this.countEntries} PFNs but the zones end at PFN ${lastZoneEnd}; expected at least one u64 per PFN up to the end of the last zone (a truncated capture?)`)
     }
+    // anonymous pages off the LRU (the decode's transient kind): kernel pages as read, the capture's
+    // tools' fresh faults (see the header), map count or not
+    for (let i = m.memMap.indexOf(PageKind.ANON_NOT_LRU); i >= 0; i = m.memMap.indexOf(PageKind.ANON_NOT_LRU, i + 1)) {
+      m.memMap[i] = PageKind.KERNEL
+      m.lruAddPages.add(m.basePfn + i)
+      m.captureToolPages.add(m.basePfn + i)
+    }
+    if (m.lruAddPages.size) this.notes.push(`${m.lruAddPages.size} anonymous pages without KPF_LRU: fresh faults in a CPU's lru_add batch, of the capture's own tools (shown as kernel pages, as read; listed with the tools' pages, which they free when they exit)`)
     // pages of memMap outside every zone are holes
     const pbPages = m.pageblockNrPages
     for (let pb = 0; pb < m.nrPageblocks; pb++) {

@@ -7,6 +7,19 @@
  * and per-order targets in compaction). decay_pcp_high runs twice: before the trigger, as far as a
  * zoneinfo re-read after the capture shows another CPU's high fallen (rereadPcp), and after the
  * compaction until the after-state is read (settleSeconds).
+ * LRU folio batches (mm/swap.c): a write to /proc/sys/vm/compact_memory or to a node's compact
+ * (sysctl_compaction_handler → compact_nodes, compact_store) drains every CPU's lru_add batch
+ * before compacting (lru_add_drain_all), compact_zone() the running CPU's (lru_add_drain; direct
+ * compaction lru_add_drain_cpu_zone between order-aligned blocks too). The anonymous pages a
+ * capture finds in a batch (MemoryModel.lruAddPages) are the capture's tools' fresh faults, not a
+ * live task's: the tools exit before the trigger, and the batch drains, at their exit
+ * (free_pages_and_swap_cache → lru_add_drain, where the exit path has it) or at the trigger's
+ * lru_add_drain_all, onto the LRU and at once off it, freed (the batch held the last reference) to
+ * the per-cpu list of the CPU whose batch it was, the tools': they go with the tools' other pages
+ * (captureToolPagesFreed) and are never migrated. Where steps.log does not record the tools' CPU
+ * they stay out of the buddy allocator through the compaction, as the kernel kept them in the
+ * harness runs that do not record it (on a list the compaction did not churn, or mapped again by
+ * the next capture's tools), while the tools' other pages take the default CPU.
  */
 import type { MemoryModel } from '../mm/mmzone.ts'
 import type { PageAllocator } from '../mm/page_alloc.ts'
@@ -17,6 +30,7 @@ import { computePageblockMap } from '../metrics/pageblock_map.ts'
 import { diffPageblocks, diffFreeArea, type PageblockDiff } from '../metrics/diff.ts'
 import { applyPinned, type PinnedAssumption } from './assumptions.ts'
 import { placePins, type PinOptions, type StragglerMemo } from './pins.ts'
+import { PageKind } from '../mm/page.ts'
 
 export interface CompactWhatIfOptions {
   /** only this node (compact_node); default every node (compact_memory) */
@@ -185,8 +199,14 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
   // before anything touches the per-cpu lists: they are dealt out for the running CPU when first used
   if (opts.pcpCpu !== undefined) allocator.setRunningCpu(opts.pcpCpu)
   if (opts.workloadCpu !== undefined) allocator.setSparsePcpCpu(opts.workloadCpu)
-  const toolPages = allocator.captureToolPagesFreed(opts.captureCpu ?? -1)
-  if (toolPages > 0) assumptions.push(`the capture's own tools mapped ${toolPages} pages while it was read (anonymous pages unmapped by the kpagecount read, flagless pages mapped by it) and freed them when they exited, to the per-cpu list of the CPU they ran on (free_unref_page_list / free_unref_folios): ${opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}, as steps.log records` : 'not recorded in this capture: taken as the lowest-numbered CPU (where the harness captures that do not record it had them); a compaction on that CPU churns them out to the buddy allocator, the other CPUs keep them'}`)
+  // the lru_add batch pages go with the tools' pages where steps.log records the tools' CPU; where
+  // it does not, they stay out of the buddy allocator as read (see the header)
+  const batchKept = opts.captureCpu === undefined ? model.lruAddPages : undefined
+  const toolPages = allocator.captureToolPagesFreed(opts.captureCpu ?? -1, batchKept)
+  let batchPages = 0
+  for (const p of model.lruAddPages) if (model.memMap[p - model.basePfn] === PageKind.PCP) batchPages++
+  if (batchKept && batchKept.size > 0) assumptions.push(`${batchKept.size} anonymous pages were not yet on an LRU list when kpageflags was read: the capture's tools' fresh faults, in their CPU's lru_add batch, which drains at their exit (free_pages_and_swap_cache → lru_add_drain) or at the trigger's lru_add_drain_all (compact_store, compact_nodes) and frees them, unmapped, to that CPU's per-cpu list rather than putting them on the LRU for the compaction to migrate. Which CPU is not recorded in this capture: they are kept out of the buddy allocator through the compaction, as on a list it does not churn, shown as the kernel pages the layout read (the kernel kept most of them so in the harness runs that do not record it, x86-1G-s21-k612-pcp, x86-1G-s12-nopin-cm, x86-1G-s2-hugetlb, x86-2G-s23-k612-cpu0 and x86-4G-s14-nopin, off the buddy allocator or mapped again by the next capture's tools; not in x86-2G-s13-fewpin, where 14 of 17 merged)`)
+  if (toolPages > 0) assumptions.push(`the capture's own tools mapped ${toolPages} pages while it was read (anonymous pages unmapped by the kpagecount read, flagless pages mapped by it${batchPages > 0 ? `, and ${batchPages} anonymous pages not yet on an LRU list: their fresh faults, in their CPU's lru_add batch, which drains at their exit (free_pages_and_swap_cache → lru_add_drain) or at the trigger's lru_add_drain_all (compact_store, compact_nodes) and frees them, unmapped, rather than putting them on the LRU for the compaction to migrate` : ''}) and freed them when they exited, to the per-cpu list of the CPU they ran on (free_unref_page_list / free_unref_folios): ${opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}, as steps.log records` : 'not recorded in this capture: taken as the lowest-numbered CPU (where the harness captures that do not record it had them); a compaction on that CPU churns them out to the buddy allocator, the other CPUs keep them'}`)
   const refillCpu = opts.rereadCpu ?? opts.captureCpu ?? -1
   const refilled = opts.rereadFree ? allocator.pcpRefilledAfterCapture(opts.rereadFree, refillCpu) : 0
   if (refilled > 0) assumptions.push(`buddyinfo read again after kpageflags and kpagecount lists ${refilled} fewer order-0 free blocks than kpageflags: the capture's tools' pcp refills (rmqueue_bulk, batch pages at a time) took them before the trigger; which ones is not captured (taken spread evenly over the order-0 Movable blocks), and they sit on the list of ${opts.rereadCpu !== undefined ? `CPU ${opts.rereadCpu}, whose list the re-read found grown` : opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}, the tools'` : 'the lowest-numbered CPU (not recorded)'}, as its oldest pages`)

@@ -108,6 +108,7 @@ export function prepare(model: MemoryModel, allocator: PageAllocator, o: ContigC
   assumptions.push(`compact_unevictable_allowed=${unevictableAllowed ? 1 : 0}; alloc_contig_range always migrates mlocked pages`)
   const compactor = new Compactor(allocator, { unevictableAllowed, extfragThreshold: o.extfragThreshold ?? 500 })
   assumptions.push('kswapd is modelled as reclaim towards the high watermark when woken; kcompactd and proactive compaction do not run during the what-if; no other allocations race with it')
+  if (model.lruAddPages.size > 0) assumptions.push(`${model.lruAddPages.size} anonymous pages were not yet on an LRU list when kpageflags was read (the capture's tools' fresh faults, in a CPU's lru_add batch): kept as read, kernel pages the migrate scanner skips (direct compaction drains only the running CPU's batch, compact_zone → lru_add_drain, and alloc_contig_range every CPU's, lru_cache_disable; their tools' exit, which drains and frees them, is not modelled here)`)
   const m = computePageblockMap(model)
   return {
     model, allocator, assumptions, reclaim, compactor, before: summarizeZones(model, hpageOrder), mapBefore: m, movable,
