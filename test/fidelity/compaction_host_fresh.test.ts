@@ -1,0 +1,36 @@
+/**
+ * fixtures/host-24G-k618-h: a fresh capture of this machine's 6.18 kernel (the developers' VM,
+ * 24 GiB, deferred_init=lazy), then `compact_memory` from a shell pinned to CPU 1, then a capture,
+ * made by hand (test/harness/capture-host.sh; tests never write to /proc). Issue #8 is done when
+ * `whatif compact` on such a capture gives the kernel's outcome within the table's bounds: free
+ * pages in ≥ 2 MiB blocks within ±10 %, the per-order shape within 15 %, and pgmigrate_success,
+ * compact_migrate_scanned, compact_free_scanned and compact_isolated within ±25 %. The kernel's
+ * compaction ran to the end here (COMPACT_COMPLETE in every zone, trace/01-cm@1.txt.gz) and
+ * changed the layout: 141 731 pages migrated, order-9 blocks in zone Normal 14 → 86.
+ */
+import { describe, it, expect, beforeAll } from 'vitest'
+import { BOUNDS, fidelityRow, type FidelityRow } from '../../host/fidelity.ts'
+import { FIXTURES } from '../helpers/fixtures.ts'
+
+let row: FidelityRow
+
+beforeAll(async () => {
+  row = (await fidelityRow(FIXTURES, 'host-24G-k618-h', '01-before'))!
+}, 300000)
+
+describe('host-24G-k618-h: a fresh capture of this machine, compact_memory on CPU 1 (6.18)', () => {
+  it('is a run whose outcome differs from its before state', () => {
+    expect(row.hiReal).toBe(3123200)
+    expect(row.hiBefore).toBeLessThan(row.hiReal * 0.98)
+    expect(row.counters['pgmigrate_success']!.real).toBe(141731)
+  })
+
+  it('the prediction holds every bound of the fidelity table', () => {
+    expect(Math.abs(row.hiError!), `≥ 2 MiB predicted ${row.hiPredicted}`).toBeLessThanOrEqual(BOUNDS.hi)
+    expect(row.shapeError).toBeLessThanOrEqual(BOUNDS.shape)
+    for (const c of ['pgmigrate_success', 'compact_migrate_scanned', 'compact_free_scanned', 'compact_isolated']) {
+      const x = row.counters[c]!
+      expect(Math.abs(x.error!), `${c}: ${x.predicted} against ${x.real}`).toBeLessThanOrEqual(BOUNDS.counter)
+    }
+  })
+})
