@@ -14,7 +14,7 @@ import { runCompactWhatIf, PageKind, isFreeHead } from '../engine/index.ts'
 import { loadSnapshot } from '../host/load.ts'
 import { OpenedPath } from '../host/snapshot.ts'
 import { seriesContext } from '../host/series.ts'
-import { resolvePinned, followsFullCompaction } from '../host/whatif/pinned.ts'
+import { resolvePinned, followsFullCompaction, triggerShellOnCpu } from '../host/whatif/pinned.ts'
 
 const args = process.argv.slice(2)
 const flag = (n: string): string | undefined => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : undefined }
@@ -64,8 +64,9 @@ const r = runCompactWhatIf(m, s.allocator, {
   // as host/whatif/compact.ts runs a captured trigger: read when the next capture was taken, by its tools
   ...(ctx.secondsToNext !== null && !ctx.otherSteps.length ? { settleSeconds: ctx.secondsToNext } : {}),
   ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.secondsFromUptime != null ? { settleFromUptime: ctx.secondsFromUptime } : {}),
+  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.secondsFromUptime != null && ctx.triggerEndUptime != null ? { settleTriggerEndUptime: ctx.triggerEndUptime } : {}),
   ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
-  ...(followsFullCompaction(ctx) ? { pcpLongFreeRun: true } : {}),
+  ...(followsFullCompaction(ctx) && !triggerShellOnCpu(ctx) ? { pcpLongFreeRun: true } : {}),
   ...(toolsCpu !== undefined ? { captureCpu: toolsCpu } : ctx.captureCpu != null ? { captureCpu: ctx.captureCpu } : {}),
   // the CPU the workload made its last frees on (workload.log; --workload-cpu -1: deal as if not logged)
   ...(wlCpu !== undefined ? (wlCpu >= 0 ? { workloadCpu: wlCpu } : {}) : ctx.workloadCpu != null && !followsFullCompaction(ctx) ? { workloadCpu: ctx.workloadCpu } : {}),

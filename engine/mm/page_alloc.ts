@@ -262,6 +262,12 @@ export class PcpList {
     this.tail = t
   }
 
+  /** the newest page leaves the list (rmqueue_pcplist takes the list's head); -1 when empty */
+  popNewest(): number {
+    if (this.tail === this.head) return -1
+    return this.items[--this.tail]!
+  }
+
   /** the k oldest pages leave the list */
   drop(k: number): void {
     // no stores in a branch: a bulk free that empties the list (first seen on a big zone, after
@@ -1055,8 +1061,10 @@ export class PageAllocator {
    * `ticks` rounds on every captured CPU's list. high_min is zoneinfo's when the kernel prints it,
    * else zone_highsize() with no high fraction: the low watermark split over the node's CPUs, at
    * least 4 batches. Returns the pages given back to the buddy allocator. Before 6.7: nothing.
+   * `fromTick`: the runs already made (ticks counted from the same start: the runs up to a
+   * trigger's end are made before its compaction, the rest after it).
    */
-  decayPcpHigh(zone: Zone, ticks: number): number {
+  decayPcpHigh(zone: Zone, ticks: number, fromTick = 0): number {
     if (this.policy.kernel < 6007 || ticks <= 0 || zone.pcpCpus.length === 0) return 0
     const run = this.runningCpu(zone)
     const other = this.pcpOther.get(zone) ?? []
@@ -1070,7 +1078,7 @@ export class PageAllocator {
       const done = i === run ? undefined : this.pcpDecayed.get(zone)?.get(i)
       let high = i === run ? lim.high : (done?.high ?? c.high)
       const len = (): number => (i === run ? this.pcpCount(zone) : other[i]!.length)
-      for (let t = done?.ticks ?? 0; t < ticks; t++) {
+      for (let t = Math.max(fromTick, done?.ticks ?? 0); t < ticks; t++) {
         if (high > highMin) high = decayedHigh(len(), high, batch, highMin)
         const toDrain = len() - high
         if (toDrain <= 0) continue
@@ -1127,6 +1135,33 @@ export class PageAllocator {
       done.set(i, { high: r.high, ticks })
     })
     return freed
+  }
+
+  /**
+   * The running CPU's own allocations between the capture and the trigger, as a later read of
+   * zoneinfo shows them (the harness's after-kpage/zoneinfo, `reread`): its count fell while its
+   * high stayed (only decay_pcp_high lowers the high, 6.7+), so rmqueue_pcplist took that many
+   * pages off its list into use, from the list's head (its newest pages; the after-captures show
+   * such per-cpu pages of the before-capture as anonymous pages). Taken from its Movable list as
+   * anonymous LRU pages. Returns the pages taken.
+   */
+  pcpAllocatedBeforeTrigger(zone: Zone, reread: ReadonlyArray<{ cpu: number; count: number; high: number }>): number {
+    if (zone.pcpCpus.length === 0) return 0
+    const lists = this.pcpLists(zone)
+    const run = this.runningCpu(zone)
+    const c = zone.pcpCpus[run]
+    const r = c && reread.find((x) => x.cpu === c.cpu)
+    if (!c || !r || r.high !== c.high || r.count >= c.count) return 0
+    const m = this.model
+    const list = lists[this.pcpIndex(m.migratetypes.movable)]!
+    let n = 0
+    for (; n < c.count - r.count; n++) {
+      const pfn = list.popNewest()
+      if (pfn < 0) break
+      m.memMap[pfn - m.basePfn] = PageKind.ANON
+    }
+    zone.pcpPages -= n
+    return n
   }
 
   /**

@@ -5,8 +5,9 @@
  * Follows kernel 6.1 (see mm/compaction.ts), with the release rules the allocator's policy
  * carries (6.4 scanned-page accounting, 6.7+ pcp bulk frees and decay_pcp_high, 6.9+ large folios
  * and per-order targets in compaction). decay_pcp_high runs twice: before the trigger, as far as a
- * zoneinfo re-read after the capture shows another CPU's high fallen (rereadPcp), and after the
- * compaction until the after-state is read (settleSeconds).
+ * zoneinfo re-read after the capture shows another CPU's high fallen (rereadPcp), and on the
+ * whole-second marks until the after-state is read (settleSeconds): those up to the trigger's end
+ * (settleTriggerEndUptime) before the compaction's frees, the rest after it.
  * LRU folio batches (mm/swap.c): a write to /proc/sys/vm/compact_memory or to a node's compact
  * (sysctl_compaction_handler → compact_nodes, compact_store) drains every CPU's lru_add batch
  * before compacting (lru_add_drain_all), compact_zone() the running CPU's (lru_add_drain; direct
@@ -69,6 +70,14 @@ export interface CompactWhatIfOptions {
    * whole seconds in settleSeconds
    */
   settleFromUptime?: number
+  /**
+   * the uptime at which the captured trigger ended (steps.log's `[start -> end] step cn@1`), when
+   * known with settleFromUptime: the decay ticks up to it ran before or while the compaction ran, so
+   * they lower the lists' high before the compaction's frees (the running CPU's list then ends
+   * wherever its last free_count-sized bulk free left it, within batch << CONFIG_PCP_BATCH_SCALE_MAX
+   * of the decayed high), and only the ticks after it trim the lists to their high
+   */
+  settleTriggerEndUptime?: number
   /**
    * the running CPU has just freed a long run of pages with no allocation (a compaction ran on it
    * before this capture): its free_factor / free_count start at their maximum
@@ -247,6 +256,28 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
     if (st.own + st.others === 0) continue
     assumptions.push(`${z.label}: per-cpu lists: the compaction runs on CPU ${st.cpu}${opts.pcpCpu === undefined ? ' (the one whose lists held the most pages; --cpu picks another)' : ''}; the pages it frees go to its lists (high ${st.high}, batch ${st.batch}) and push its ${st.own} captured pcp pages back to the buddy allocator oldest first, the freed page's list first (the ${st.own - st.ownMovable} on its Unmovable and Reclaimable lists stay while the frees from Movable pageblocks find enough on its Movable list); the other CPUs keep their ${st.others} (which captured page sat on which CPU's list is not captured: the sparsest-spread ones are dealt to ${opts.workloadCpu !== undefined ? `CPU ${opts.workloadCpu}, where the workload log says the workload made its last frees` : 'the CPU holding the most'})`)
   }
+  // decay_pcp_high runs (6.7+) on the whole-second marks up to the trigger's end: before the
+  // compaction's frees (vmstatTicks; a run during the compaction lowers the high the same way)
+  const settleTicks = vmstatTicks(opts.settleSeconds ?? 0, opts.settleFromUptime)
+  const endUp = opts.settleTriggerEndUptime
+  const ticksBefore = allocator.policy.kernel >= 6007 && endUp !== undefined && opts.settleFromUptime !== undefined && endUp >= opts.settleFromUptime
+    ? Math.min(settleTicks, vmstatTicks(endUp - opts.settleFromUptime, opts.settleFromUptime))
+    : 0
+  if (ticksBefore > 0 && opts.rereadPcp) {
+    // the running CPU's list is trimmed below from what it held then, not from what it held at the capture
+    const took: string[] = []
+    for (const r of opts.rereadPcp) {
+      const z = model.findZone(r.node, r.zone)
+      const n = z ? allocator.pcpAllocatedBeforeTrigger(z, r.pagesets) : 0
+      if (n > 0) took.push(`${z!.label}: ${n}`)
+    }
+    if (took.length) assumptions.push(`zoneinfo read again after kpageflags and kpagecount shows the running CPU's per-cpu count fallen under an unchanged high: its own allocations (rmqueue_pcplist, from the list's head) took its newest pages into use before the trigger (${took.join('; ')}; taken as anonymous pages)`)
+  }
+  if (ticksBefore > 0) {
+    let back = 0
+    for (const z of model.zones) back += allocator.decayPcpHigh(z, ticksBefore)
+    assumptions.push(`${ticksBefore} of vmstat_update's runs (decay_pcp_high, 6.7+, on whole seconds) fall before the trigger's end (uptime ${endUp!.toFixed(2)} s): they lower each per-cpu list's high before the compaction's frees (${back} pages given back), so the running CPU's list takes the frees under the decayed high and ends where its last bulk free (free_unref_page_commit → nr_pcp_free: free_count pages, at most batch << CONFIG_PCP_BATCH_SCALE_MAX) left it, below that high (a trace of the trigger CPU's pcp drains on 6.12, docs/fidelity.md, shows one run at the compaction's start, the CPU idle before it, and bulk frees of up to 2016 pages after it)`)
+  }
   const before = report ? summarizeZones(model, hpageOrder) : []
   const mapBefore = report ? computePageblockMap(model) : null
   const log = report ? new EventLog(opts.eventLimit ?? 20000) : null
@@ -296,11 +327,11 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
     for (const z of model.zones) if (z.pcpCpus.length && allocator.pcpState(z).cpu === opts.readerCpu) back += allocator.freeHighOrderAfterFreeRun(z)
     if (back > 0) assumptions.push(`the process that ran the compaction exited, and tasks on CPU ${opts.readerCpu}, the compaction's, read the after-state: switching to them drops the exited process's mm, whose order-1 page-global directory, freed while the CPU's free_factor is above 0, makes 6.1's free_unref_page_commit return the CPU's whole pcp list (free_high): ${back} pages back to the buddy allocator`)
   }
-  const ticks = vmstatTicks(opts.settleSeconds ?? 0, opts.settleFromUptime)
-  if (ticks > 0) {
+  const ticks = settleTicks
+  if (ticks > ticksBefore) {
     let back = 0
-    for (const z of model.zones) back += allocator.decayPcpHigh(z, ticks)
-    if (allocator.policy.kernel >= 6007) assumptions.push(`the after-state is read ${opts.settleSeconds!.toFixed(1)} s after this capture's per-cpu counts${opts.settleFromUptime !== undefined ? ` (uptime ${opts.settleFromUptime.toFixed(2)} to ${(opts.settleFromUptime + opts.settleSeconds!).toFixed(2)} s)` : ''}: in that time vmstat_update lowered each per-cpu list's high ${ticks} times (decay_pcp_high, 6.7+; vmstat_update runs on whole seconds, round_jiffies_relative), giving its ${back} oldest pages back to the buddy allocator`)
+    for (const z of model.zones) back += allocator.decayPcpHigh(z, ticks, ticksBefore)
+    if (allocator.policy.kernel >= 6007) assumptions.push(`the after-state is read ${opts.settleSeconds!.toFixed(1)} s after this capture's per-cpu counts${opts.settleFromUptime !== undefined ? ` (uptime ${opts.settleFromUptime.toFixed(2)} to ${(opts.settleFromUptime + opts.settleSeconds!).toFixed(2)} s)` : ''}: in that time vmstat_update lowered each per-cpu list's high ${ticks} times${ticksBefore ? ` (${ticks - ticksBefore} after the trigger's end)` : ''} (decay_pcp_high, 6.7+; vmstat_update runs on whole seconds, round_jiffies_relative), giving its ${back} oldest pages back to the buddy allocator`)
   }
   const endCounters = allocator.events.toJSON()
   const counters: Record<string, number> = {}

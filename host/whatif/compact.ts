@@ -14,7 +14,7 @@ import type { WhatifCompactRequest } from '../../contract/schemas.ts'
 import { loadSnapshot, openForSynthesis } from '../load.ts'
 import { seriesContext } from '../series.ts'
 import { OpenedPath } from '../snapshot.ts'
-import { followsFullCompaction, resolvePinned } from './pinned.ts'
+import { followsFullCompaction, resolvePinned, triggerShellOnCpu } from './pinned.ts'
 import type { SeedDone, SeedJob, Target } from '../workers/jobs.ts'
 
 /** A request the snapshot cannot answer (a CPU it has no lists for): a usage error in the CLI. */
@@ -266,6 +266,9 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       ...(ctx?.workloadCpu != null && cpusCaptured.has(ctx.workloadCpu) && placement !== 'after-compaction' ? { workloadCpu: ctx.workloadCpu } : {}),
       ...(settle !== undefined ? { settleSeconds: settle } : {}),
       ...(settleFrom != null ? { settleFromUptime: settleFrom } : {}),
+      // exact layouts only: on synthesized ones (whose lists are dealt per seed) it took host-24G-k618-c's
+      // band off the real counters (pgmigrate_success band 93563–403513 → 190409–430078); not looked into yet
+      ...(layout === 'exact' && settleFrom != null && ctx?.triggerEndUptime != null && ctx.triggerEndUptime >= settleFrom ? { settleTriggerEndUptime: ctx.triggerEndUptime } : {}),
       // the exact layout of a capture whose buddyinfo was read again after kpageflags/kpagecount
       // (harness runs' after-kpage/): the order-0 blocks the capture's tools' pcp refills took since
       ...(settle !== undefined && layout === 'exact' && ctx?.rereadBuddyinfo ? { rereadFree: ctx.rereadBuddyinfo.rows.map((r) => ({ node: r.node, zone: r.zone, nrFree: r.nrFree })) } : {}),
@@ -275,8 +278,11 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       // a trigger written by a shell started for it (`cm@C`, which exits), and the CPU the next
       // capture's tools ran on, when steps.log says (gt_capcpu runs)
       ...(settle !== undefined && ctx?.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
-      // a capture taken right after a full compaction: that compaction's frees left the CPU's free run at its maximum
-      ...(placement === 'after-compaction' ? { pcpLongFreeRun: true } : {}),
+      // a capture taken right after a full compaction: that compaction's frees left the CPU's free run at its maximum,
+      // unless the trigger is a shell started on that CPU (`cm@C`): its fork and exec allocate there, and each
+      // allocation from the list halves free_count / free_factor (rmqueue_pcplist), so the compaction's first bulk
+      // frees are small again (traced on 6.12, docs/fidelity.md, and 6.1, fixtures/x86-1G-s27-trace: the first bulk frees grow from batch size)
+      ...(placement === 'after-compaction' && !triggerShellOnCpu(ctx) ? { pcpLongFreeRun: true } : {}),
       ...(req.proactive !== undefined ? { proactiveness: req.proactive === 'capture' ? sysctlInt(s.capture, 'compaction_proactiveness', 20) : req.proactive } : {}),
     }
   }
@@ -359,3 +365,4 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
     ...(env.withMaps ? { afterMap: computePageblockMap(s.model), changedPageblocks: main.changedPageblocks, pageblockChanges: main.pageblockChanges } : {}),
   }
 }
+

@@ -48,3 +48,11 @@ export function followsFullCompaction(ctx: SeriesContext | null): boolean {
   if (at < 0) return false
   return log.steps.some((s) => s.afterCapture !== null && s.afterCapture < at && compactionTrigger(s) !== null)
 }
+
+/**
+ * Whether the captured trigger was written by a shell started for it on a CPU (`cn@C`, `cm@C`
+ * steps): its fork and exec allocate pages on that CPU before the compaction starts.
+ */
+export function triggerShellOnCpu(ctx: { steps: ReadonlyArray<{ name: string }> } | null | undefined): boolean {
+  return ctx?.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ?? false
+}

@@ -118,7 +118,7 @@ describe('the per-cpu lists of a layout made from the re-read settle from the re
     // uptime 12.12 at the first read, steps.log `[14.74] cap 2-before` at its end, the next capture at 16.03
     expect(ctx.secondsToNext).toBeCloseTo(3.91, 2)
     expect(ctx.rereadSecondsToNext).toBeCloseTo(1.29, 2)
-    const decay = (a: string[]): string | undefined => a.find((x) => /decay_pcp_high/.test(x))
+    const decay = (a: string[]): string | undefined => a.find((x) => /decay_pcp_high/.test(x) && /vmstat_update lowered each per-cpu list's high/.test(x))
     const syn = await whatifCompact({ path, capture: '02-before', layout: 'synthesized', seed: 1 }, { node: 0, pinned: 'auto' })
     // from the capture's end, 14.74 → 16.03: the whole-second marks 15 and 16 (vmstatTicks)
     expect(decay(syn.assumptions)).toMatch(/read 1\.3 s after this capture's per-cpu counts \(uptime 14\.74 to 16\.03 s\): in that time vmstat_update lowered each per-cpu list's high 2 times/)
