@@ -1,0 +1,96 @@
+/**
+ * After a full compaction: what the Movable pageblocks holding both free and used pages hold, in
+ * the kpageflags of every capture that follows a full compaction and precedes a second one, and
+ * what the capture after the second compaction made of those pages.
+ *   node --import tsx scripts/measure-packed.ts fixtures
+ */
+import { join } from 'node:path'
+import { readFileSync, existsSync, readdirSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
+import { loadSnapshot } from '../host/load.ts'
+import { OpenedPath } from '../host/snapshot.ts'
+import { seriesContext } from '../host/series.ts'
+import { followsFullCompaction } from '../host/whatif/pinned.ts'
+
+const dir = process.argv[2] ?? 'fixtures'
+const only = process.argv[3]
+function readBin(d: string, name: string): BigUint64Array | null {
+  const p = join(d, name)
+  if (!existsSync(p + '.gz') && !existsSync(p)) return null
+  const buf = existsSync(p + '.gz') ? gunzipSync(readFileSync(p + '.gz')) : readFileSync(p)
+  return new BigUint64Array(buf.buffer, buf.byteOffset, Math.floor(buf.byteLength / 8))
+}
+const B = { LRU: 5, SLAB: 7, BUDDY: 10, MMAP: 11, ANON: 12, HEAD: 15, TAIL: 16, NOPAGE: 20 }
+const has = (f: bigint, b: number): boolean => ((f >> BigInt(b)) & 1n) === 1n
+function cls(f: bigint, c: bigint): string {
+  if (has(f, B.NOPAGE)) return 'h'
+  if (has(f, B.BUDDY)) return 'b'
+  if (has(f, B.SLAB)) return 's'
+  if (has(f, B.HEAD) || has(f, B.TAIL)) return 't'
+  if (has(f, B.LRU)) return has(f, B.ANON) ? 'a' : 'f'
+  if (has(f, B.ANON)) return 'A'
+  if (f === 0n) return c === 0n ? 'z' : 'k'
+  return 'o'
+}
+const tally = (xs: string[]): string => { const t: Record<string, number> = {}; for (const x of xs) t[x] = (t[x] ?? 0) + 1; return Object.entries(t).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}${v}`).join(' ') }
+
+for (const run of readdirSync(dir).sort()) {
+  if (only && !run.includes(only)) continue
+  if (!existsSync(join(dir, run, 'steps.log'))) continue
+  for (const cap of readdirSync(join(dir, run)).filter((d) => /^\d\d-/.test(d)).sort()) {
+    const o = new OpenedPath(join(dir, run), [])
+    const ctx = await seriesContext(o, cap)
+    if (!ctx?.trigger || !ctx.next || !followsFullCompaction(ctx)) { await o.close(); continue }
+    const bf = readBin(join(dir, run, cap), 'kpageflags'), bc = readBin(join(dir, run, cap), 'kpagecount')
+    const af = readBin(join(dir, run, ctx.next), 'kpageflags'), ac = readBin(join(dir, run, ctx.next), 'kpagecount')
+    if (!bf || !bc || !af || !ac) { await o.close(); continue }
+    const s = await loadSnapshot(o, { capture: cap, layout: 'exact' })
+    await o.close()
+    const m = s.model
+    const pb = m.pageblockNrPages
+    const mv = m.migratetypes.movable
+    console.log(`\n== ${run}/${cap} → ${ctx.next}  pgmigrate ${ctx.trigger.deltas['pgmigrate_success']} isolated ${ctx.trigger.deltas['compact_isolated']} mscan ${ctx.trigger.deltas['compact_migrate_scanned']} fscan ${ctx.trigger.deltas['compact_free_scanned']}`)
+    for (const z of m.zones) {
+      if (z.managed === 0) continue
+      // per Movable pageblock: free pages, non-free classes
+      type Blk = { i: number; st: number; free: number; cls: Record<string, number>; after: Record<string, number>; moved: string[] }
+      const blks: Blk[] = []
+      for (let st = Math.ceil(z.startPfn / pb) * pb; st + pb <= z.endPfn; st += pb) {
+        if (m.getPageblockMigratetype(st) !== mv) { blks.push({ i: st / pb, st, free: -1, cls: {}, after: {}, moved: [] }); continue }
+        const c: Record<string, number> = {}, a: Record<string, number> = {}
+        const moved: string[] = []
+        let free = 0
+        for (let p = st; p < st + pb; p++) {
+          const k = cls(bf[p] ?? 0n, bc[p] ?? 0n)
+          if (k === 'b') { free++; continue }
+          c[k] = (c[k] ?? 0) + 1
+          const ka = cls(af[p] ?? 0n, ac[p] ?? 0n)
+          a[ka] = (a[ka] ?? 0) + 1
+          moved.push(`${k}→${ka}`)
+        }
+        blks.push({ i: st / pb, st, free, cls: c, after: a, moved })
+      }
+      const mov = blks.filter((b) => b.free >= 0)
+      if (mov.length < 8) continue
+      const full = mov.filter((b) => b.free === pb).length
+      const mixed = mov.filter((b) => b.free > 0 && b.free < pb)
+      const used = mov.filter((b) => b.free === 0).length
+      console.log(`  ${z.label}: Movable pbs ${mov.length}: wholly free ${full}, used only ${used}, mixed ${mixed.length}; pcp ${z.pcpPages}`)
+      // positions: print a strip over all pageblocks: . free, # used, digits = mixed by free share, N non-movable
+      let strip = ''
+      for (const b of blks) strip += b.free < 0 ? 'N' : b.free === pb ? '.' : b.free === 0 ? '#' : b.free >= pb - 32 ? 'o' : b.free >= pb / 2 ? 'h' : b.free >= 16 ? 'q' : 's'
+      console.log(`  strip: ${strip}`)
+      // mixed pageblocks by kind: nearly empty (o: ≥ pb−32 free), half+, quarter, sparse (<16 free)
+      const groups: Record<string, Blk[]> = { o: [], h: [], q: [], s: [] }
+      for (const b of mixed) groups[b.free >= pb - 32 ? 'o' : b.free >= pb / 2 ? 'h' : b.free >= 16 ? 'q' : 's']!.push(b)
+      for (const [g, bs] of Object.entries(groups)) {
+        if (!bs.length) continue
+        const sum: Record<string, number> = {}
+        for (const b of bs) for (const [k, v] of Object.entries(b.cls)) sum[k] = (sum[k] ?? 0) + v
+        const tr = tally(bs.flatMap((b) => b.moved))
+        const nfree = bs.reduce((a, b) => a + b.free, 0)
+        console.log(`    ${g}: ${bs.length} pbs, free ${nfree}; used ${Object.entries(sum).map(([k, v]) => k + v).join(' ')}; →after ${tr}`)
+      }
+    }
+  }
+}
