@@ -623,7 +623,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // isolate_migratepages() until compact_scanners_met(), and isolate_migratepages_block() takes
   // every LRU page it can from each Movable pageblock below that point, so none of those holds
   // LRU pages without a free page beside them (kpageflags of the captures that follow a full
-  // compaction in fixtures/: not one). The weighted fill above blurs that boundary (a pageblock
+  // compaction in fixtures/: not one of the 24 harness captures). The weighted fill above blurs that boundary (a pageblock
   // a few percent of the zone below it drawn after ones above it): the untouched Movable
   // pageblocks left without a free block below ones holding free blocks trade places with them,
   // the lowest empty with the highest filled (two untouched pageblocks hold the same room at every
@@ -1340,9 +1340,9 @@ export function setVacatedPcpPages(on: boolean): void { vacatedPcpPages = on }
  * free_pcppages_bulk returns the oldest to the buddy allocator once the list reaches its high, so
  * the list keeps the pages of the pageblocks vacated last, just below where the scanners met,
  * and those pageblocks cannot merge until the list is drained or decays. Not in the counts. The
- * kpageflags of the 24 captures that follow a full compaction in fixtures/ (flagless pages with
- * kpagecount 0 in the Movable pageblocks holding free and used pages below the topmost used ones,
- * against zoneinfo's per-cpu count): 39–77 % in 21 (x86-1G-s12-nopin-cm 5909 of 9138, most in 27
+ * kpageflags of the 24 harness captures that follow a full compaction in fixtures/ (flagless pages
+ * with kpagecount 0 in the Movable pageblocks holding free and used pages below the topmost used
+ * ones, against zoneinfo's per-cpu count; scripts/measure-packed.ts): 39–77 % in 20 (x86-1G-s12-nopin-cm 5909 of 9138, most in 27
  * pageblocks just below the meeting point at about 220 a pageblock; x86-2G-s23-k612-cpu0 3149 of
  * 7446, 3118 of them in 16 such pageblocks), 36 % in x86-1G-s22-cpu1, 12 % in x86-1G-s22-cpu0,
  * 1 % in x86-1G-s12-wl0-ctrace-cpu0 and -sleep-cpu0 (lists drained before the capture). Drawn per
