@@ -82,8 +82,13 @@ async function listGrowthCpu(src: SnapshotSource | undefined, reread: string | n
   return tie ? null : best
 }
 
-/** Steps that leave memory as it was (the harness's pauses). */
-export const QUIET_STEPS = /^(sleep|wait|note)\b/
+/**
+ * Steps that leave memory as it was: the harness's pauses, and its tracing toggles (`ctron` /
+ * `ctroff`, `tron` / `troff`: writes to tracefs that enable or disable events whose ring buffer
+ * was sized, and allocated, by the `ctrace` / `trace` step before the capture), so a capture
+ * after a traced trigger is that compaction's outcome alone.
+ */
+export const QUIET_STEPS = /^(sleep|wait|note|ctron|ctroff|tron|troff)\b/
 
 /** A compaction trigger from the next capture's folder name (`NN-after-compact-memory`, `NN-after-compact-node[N]`). */
 export function triggerFromLabel(label: string): Pick<CompactionTrigger, 'file' | 'node'> | null {

@@ -433,14 +433,56 @@ export class ExactLayoutBuilder {
     }
     const remaining = [...want]
     if (mts.cma >= 0) remaining[mts.cma] = 0
-    const nrOrders = m.geometry.nrOrders
-    const pbo = m.geometry.pageblockOrder
     // blocks whose first page is a hole or not initialised are not in pagetypeinfo's counts
     for (let i = 0; i < nPb; i++) {
       const first0 = Math.max((first + i) * pbPages, z.startPfn) - base
       if (type[i] === -1 && (map[first0] === PageKind.HOLE || map[first0] === PageKind.UNINIT)) type[i] = mts.movable
     }
-    this.deferredReservedTypes(z, type, remaining)
+    // the boot-time types of the reserved pageblocks (deferredReservedTypes) yield where the
+    // captured free lists contradict them: their pageblocks hold no free page to say so
+    // themselves, but a type fixed wrongly takes one of pagetypeinfo's counts of that type and
+    // the search must then give the type to a pageblock whose free pages pagetypeinfo has on
+    // another list. The rule's guess for a partly reserved pageblock above the deferred start
+    // whose first page is not reserved and that holds no free page (Movable: its first page
+    // taken as free at boot rather than freed late, which nothing in the capture shows) is the
+    // one it is least sure of; where the search with it leaves free pages on other lists than
+    // pagetypeinfo's and the search without that guess puts every free page on pagetypeinfo's
+    // lists, the guess yields (not where both leave some: a torn capture's lists differ anyway,
+    // and arm64-1G-s6's traced pageblock 1022, such a pageblock, was the kernel's target)
+    // (x86-512M-s11-nopin/04: pageblock 166, 241 reserved pages, its first page freed late,
+    // kept Unmovable, and pageblock 103's 14 free pages go on the Movable list, as captured)
+    const type0 = Int8Array.from(type)
+    const remaining0 = [...remaining]
+    const notesBefore = this.notes.length
+    const fixes = this.deferredReservedTypes(z, type, remaining, true)
+    let out = this.searchPageblockTypes(z, census, type, remaining, free)
+    if (out.res.after > 0 && fixes.partlyMovable > 0) {
+      const notesAt = this.notes.length
+      const type1 = Int8Array.from(type0)
+      const remaining1 = [...remaining0]
+      this.deferredReservedTypes(z, type1, remaining1, false)
+      const alt = this.searchPageblockTypes(z, census, type1, remaining1, free)
+      if (alt.res.after === 0) {
+        this.notes.splice(notesBefore, notesAt - notesBefore)
+        this.notes.push(`${z.label}: the ${fixes.partlyMovable} partly reserved pageblocks above the deferred start whose first page is not reserved and that hold no free page left to the type search (taken as Movable, ${out.res.after} free pages fell on other lists than pagetypeinfo's; without that guess ${alt.res.after})`)
+        out = alt
+      } else this.notes.length = notesAt
+    }
+    for (let i = 0; i < nPb; i++) m.pageblockMt[first + i - m.pbBase] = out.type[i]!
+    const res = out.res
+    this.notes.push(`${z.label}: pageblock migratetypes inferred from page contents and pagetypeinfo's free lists, keeping its counts per type (page_owner not captured): ${res.after} free pages on other lists than pagetypeinfo's (${res.before} by page contents alone; ${res.swaps} pairs of pageblock types swapped${res.stopped ? ', where the search stopped at its work limit (2e8 pairs of pageblock groups weighed) with swaps maybe left that would bring them closer' : ''})`)
+  }
+
+  /** the type search over the pageblocks not fixed in `type` (-1), keeping `remaining` per type */
+  private searchPageblockTypes(z: Zone, census: Census, typeIn: Int8Array, remaining: number[], free: number[][]): { type: Int8Array; res: ReturnType<typeof improveAssignment> } {
+    const m = this.model
+    const mts = m.migratetypes
+    const pbPages = m.pageblockNrPages
+    const first = Math.floor(z.startPfn / pbPages)
+    const nPb = typeIn.length
+    const nrOrders = m.geometry.nrOrders
+    const pbo = m.geometry.pageblockOrder
+    const type = Int8Array.from(typeIn)
     const fixedPb = new Uint8Array(nPb)
     for (let i = 0; i < nPb; i++) fixedPb[i] = type[i]! >= 0 ? 1 : 0
     // per pageblock (zoneCensus): unmovable-looking pages (flagless ones included), slab pages,
@@ -575,8 +617,7 @@ export class ExactLayoutBuilder {
       const t = fixedUnit[u] ? uType[u]! : res.type[u]!
       for (let k = 0; k < unitWeight[u]!; k++) type[unitFirst[u]! + k] = t
     }
-    for (let i = 0; i < nPb; i++) m.pageblockMt[first + i - m.pbBase] = type[i]!
-    this.notes.push(`${z.label}: pageblock migratetypes inferred from page contents and pagetypeinfo's free lists, keeping its counts per type (page_owner not captured): ${res.after} free pages on other lists than pagetypeinfo's (${res.before} by page contents alone; ${res.swaps} pairs of pageblock types swapped${res.stopped ? ', where the search stopped at its work limit (2e8 pairs of pageblock groups weighed) with swaps maybe left that would bring them closer' : ''})`)
+    return { type, res }
   }
 
   /**
@@ -604,10 +645,11 @@ export class ExactLayoutBuilder {
    * pageblocks of a type than the rule fixes (then the rule is not the kernel's), nor on 6.13+,
    * whose boot-time typing the traces have not checked.
    */
-  private deferredReservedTypes(z: Zone, type: Int8Array, remaining: number[]): void {
+  private deferredReservedTypes(z: Zone, type: Int8Array, remaining: number[], partlyMovable: boolean): { partlyMovable: number } {
     const m = this.model
-    if (!this.opts.deferredStructPages) return
-    if (kernelVersionCode(this.capture.machine.kernelRelease) >= 6013) return
+    const none = { partlyMovable: 0 }
+    if (!this.opts.deferredStructPages) return none
+    if (kernelVersionCode(this.capture.machine.kernelRelease) >= 6013) return none
     const mts = m.migratetypes
     const pbPages = m.pageblockNrPages
     const map = m.memMap
@@ -628,6 +670,7 @@ export class ExactLayoutBuilder {
       }
     }
     const fix = new Map<number, number>()
+    let nPartly = 0
     for (let i = 0; i < type.length; i++) {
       if (type[i] !== -1) continue
       const s = (first + i) * pbPages
@@ -639,7 +682,12 @@ export class ExactLayoutBuilder {
         else {
           let some = false
           for (let p = s + 1; p < e && !some; p++) some = map[p - base] === PageKind.RESERVED
-          if (some) fix.set(i, mts.movable)
+          // one that holds a free page was typed with it (deferred_free_range); one that holds
+          // none may have had its first page freed late, and yields when asked (!partlyMovable)
+          let freeHere = false
+          for (let p = s; p < e && !freeHere; p++) freeHere = map[p - base] === PageKind.BUDDY_TAIL
+          if (some && (freeHere || partlyMovable)) fix.set(i, mts.movable)
+          if (some && !freeHere) nPartly++
         }
       } else {
         let all = true
@@ -647,13 +695,13 @@ export class ExactLayoutBuilder {
         if (all) fix.set(i, mts.movable)
       }
     }
-    if (fix.size === 0) return
+    if (fix.size === 0) return none
     const per = new Map<number, number>()
     for (const t of fix.values()) per.set(t, (per.get(t) ?? 0) + 1)
     for (const [t, n] of per) {
       if ((remaining[t] ?? 0) < n) {
         this.notes.push(`${z.label}: boot-time pageblock types of the reserved pageblocks not applied: pagetypeinfo counts ${remaining[t] ?? 0} ${mts.names[t]} pageblocks, the rule fixes ${n}`)
-        return
+        return none
       }
     }
     for (const [i, t] of fix) type[i] = t
@@ -661,6 +709,7 @@ export class ExactLayoutBuilder {
     const nU = per.get(mts.unmovable) ?? 0
     const nM = per.get(mts.movable) ?? 0
     this.notes.push(`${z.label}: deferred struct page init (boot log): ${nU} pageblocks from PFN ${firstDeferred === Infinity ? '-' : firstDeferred} on whose first page is memblock-reserved typed Unmovable (init_reserved_page sets no type, deferred_free_range types only free ranges), ${nM} Movable (partly reserved ones above it that start with a page free at boot, wholly reserved ones below it: memmap_init_range)`)
+    return { partlyMovable: nPartly }
   }
 
   private buildFreeLists(z: Zone, census: Census): void {

@@ -64,9 +64,15 @@ describe('the trigger CPU\'s list ends nearer the kernel\'s, and fewer vacated p
     b = (await fidelityRow(FIXTURES, 'x86-1G-s15-k612-nopin-cpu1-b', '02-before'))!
     wl1 = (await fidelityRow(FIXTURES, 'x86-1G-s15-k612-nopin-wl1-cpu1', '02-before'))!
   }, 300_000)
-  it('x86-1G-s15-k612-nopin-wl1-cpu1: ≥ 2 MiB within 5 % (−7.6 % with two runs), shape under 20 % (22.1 %)', () => {
+  // ≥ 2 MiB within the table's 10 %: it was within 5 % (−7.6 % with two runs) until the deferred-init
+  // typing yielded to the captured free lists (engine/reconstruct/exact.ts inferPageblockTypes):
+  // +0.7 % became +7.6 %, the pageblocks the kernel freed and the model kept fell from 13 to 4,
+  // and what is left is one-sided (one pcp batch refilled off nearly vacated pageblocks, not
+  // modelled: docs/fidelity-causes.json), so this row's ≥ 2 MiB no longer tells the tick count
+  // (two runs: +4.1 %); its tick count (three, which give the kernel's high 8897) is held above
+  it('x86-1G-s15-k612-nopin-wl1-cpu1: ≥ 2 MiB within 10 %, shape under 20 % (22.1 % with two runs)', () => {
     expect(wl1.hiReal).toBe(74240)
-    expect(Math.abs(wl1.hiError!), `predicted ${wl1.hiPredicted}`).toBeLessThanOrEqual(0.05)
+    expect(Math.abs(wl1.hiError!), `predicted ${wl1.hiPredicted}`).toBeLessThanOrEqual(0.10)
     expect(wl1.shapeError).toBeLessThan(0.2)
   })
   it('x86-1G-s15-k612-nopin-cpu1-b: ≥ 2 MiB above −15 % (−16.2 % with one run), shape under 35 % (37.3 %)', () => {
