@@ -633,7 +633,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       const qo = o * nPb
       // placed in proportion to the free-page density (rejection: the draw is the seed's):
       // rng.int(nc), then rng.next() < W to take one (quotaDraws)
-      need = quotaDraws(rng, need, nc, candI, candB, candRoom, candQ, candRoom0, quota, qo)
+      need = quotaDraws(rng, need, nc, candI, candB, candRoom, candQ, candRoom0, quota, qo, W)
       nc = drawsLeft
       // the candidates left took what their room lost
       for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candRoom[j]!
@@ -656,10 +656,20 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
           }
           any.length = 0
         }
+        // the same rejection draws (a streak of refusals: against the largest weight left, as quotaDraws)
+        let scale = 1, refused = 0
         while (need > 0 && any.length > 0) {
           const j = rng.int(any.length)
           const i = any[j]!
-          if (rng.next() >= W[i]!) continue
+          if (rng.next() * scale >= W[i]!) {
+            if (++refused >= REFUSALS_BEFORE_RESCALE) {
+              scale = 0
+              for (const k of any) scale = Math.max(scale, W[k]!)
+              refused = 0
+            }
+            continue
+          }
+          refused = 0
           const q = o * nPb + i
           quota[q]! += 1
           const ov = overflow.get(i) ?? []
@@ -765,8 +775,9 @@ let drawsLeft = 0
  * refuse it, below them take it, and only on a tie is the bound itself read; the room is read
  * only when a block is taken (candQ and candRoom stay in the cache, candB and candI need not).
  */
-function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB: Uint32Array, candRoom: Uint16Array, candQ: Uint8Array, candRoom0: Float64Array, quota: Uint16Array, qo: number): number {
+function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB: Uint32Array, candRoom: Uint16Array, candQ: Uint8Array, candRoom0: Float64Array, quota: Uint16Array, qo: number, W: Float64Array): number {
   let st = rng.getState()
+  let refused = 0
   while (need > 0 && nc > 0) {
     st = rngAdvance(st)
     const j = Math.floor((rngOutput(st) / 4294967296) * nc)
@@ -774,7 +785,16 @@ function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB
     const u = rngOutput(st)
     const uq = u >>> 24
     const q = candQ[j]!
-    if (uq > q || (uq === q && u > candB[j]!)) continue
+    if (uq > q || (uq === q && u > candB[j]!)) {
+      if (++refused >= REFUSALS_BEFORE_RESCALE) {
+        // only candidates of tiny weight are left (a packed top, directCompactedTop): refusals
+        // against their largest weight draw from the same distribution, without the endless loop
+        rescaleBounds(W, nc, candI, candB, candQ)
+        refused = 0
+      }
+      continue
+    }
+    refused = 0
     need--
     if (--candRoom[j]! <= 0) {
       // full: its quota is the room it had; the last candidate takes its place
@@ -786,6 +806,27 @@ function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB
   rng.setState(st)
   drawsLeft = nc
   return need
+}
+
+/**
+ * Refusals in a row after which the rejection draws of step 6 take the candidates' weights
+ * relative to the largest left (rescaleBounds; the overflow draws likewise). freeDensity's weights are
+ * at least 1/1000, so an unpacked zone's draws meet such a streak with a chance of e^−1000 and
+ * keep their draws; the top of a zone packed by a direct compaction (directCompactedTop) weighs
+ * down to e^−57 and below, which no draw of 32 bits can take: left alone, the draws never end.
+ */
+const REFUSALS_BEFORE_RESCALE = 1 << 20
+
+/** the acceptance bounds of the nc candidates left, relative to the largest weight among them (quotaDraws) */
+function rescaleBounds(W: Float64Array, nc: number, candI: Int32Array, candB: Uint32Array, candQ: Uint8Array): void {
+  let most = 0
+  for (let k = 0; k < nc; k++) most = Math.max(most, W[candI[k]!]!)
+  if (!(most > 0)) return
+  for (let k = 0; k < nc; k++) {
+    const bound = acceptBound(Math.max(Number.MIN_VALUE, W[candI[k]!]! / most))
+    candB[k] = bound
+    candQ[k] = bound >>> 24
+  }
 }
 
 /** Segments of a zone over which the free-page density is drawn. */
