@@ -14,7 +14,7 @@ import {
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
 import { withOpened, type SnapshotRef, type OpenedPath } from './snapshot.ts'
 import { seriesContext } from './series.ts'
-import { followsFullCompaction } from './whatif/pinned.ts'
+import { directCompactionMigrated, followsFullCompaction } from './whatif/pinned.ts'
 import { decodeKpageflagsSplit } from './workers/kpage_split.ts'
 
 export type LayoutChoice = 'auto' | 'exact' | 'synthesized'
@@ -159,9 +159,14 @@ function withCaptureRules(capture: Capture, built: { model: MemoryModel; allocat
   return built
 }
 
-/** Does the capture's series take it after a full compaction? Then it is synthesized packed, as compaction leaves a zone. */
-async function afterFullCompaction(o: OpenedPath, series: SnapshotSeries | null, label: string | null): Promise<boolean> {
-  return series ? followsFullCompaction(await seriesContext(o, label).catch(() => null)) : false
+/**
+ * What the capture's series says of the compactions before it: after a full compaction it is
+ * synthesized packed, as compaction leaves a zone; otherwise the pages an allocation's direct
+ * compaction migrated before it (directCompactionMigrated) pack the top of the zone by that much.
+ */
+async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null): Promise<{ afterCompaction: boolean; directCompactionMigrated: number }> {
+  const ctx = series ? await seriesContext(o, label).catch(() => null) : null
+  return { afterCompaction: followsFullCompaction(ctx), directCompactionMigrated: directCompactionMigrated(ctx) }
 }
 
 /**
@@ -201,8 +206,8 @@ async function captureForSynthesis(path: string, series: SnapshotSeries | null, 
 }
 
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
-function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, afterCompaction: boolean, reread: string | null): { model: MemoryModel; allocator: PageAllocator } {
-  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction }))
+function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: { afterCompaction: boolean; directCompactionMigrated: number }, reread: string | null): { model: MemoryModel; allocator: PageAllocator } {
+  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, ...before }))
   if (reread) built.model.build.notes.push(reread)
   return built
 }
@@ -225,9 +230,9 @@ export function openForSynthesis(ref: SnapshotRef, opts: { capture?: string } = 
       try {
         const { capture, cmaAreas } = await parseFiles(o.path, series, src)
         const cmaBasePfn = cmaAreas[0]?.[0] ?? null
-        const afterCompaction = await afterFullCompaction(o, series, src.label)
+        const before = await compactionsBefore(o, series, src.label)
         const at = await captureForSynthesis(o.path, series, src.label, capture)
-        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, afterCompaction, at.reread) }
+        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread) }
       } finally {
         await src.close()
       }
@@ -284,7 +289,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
     } else {
       opts.onProgress?.('synthesizing layout', 0, 0)
       ;({ capture: modelled, reread } = await captureForSynthesis(path, series, src.label, capture))
-      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await afterFullCompaction(opened, series, src.label), reread)
+      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label), reread)
     }
     const { model, allocator } = built
     const map = opts.withMap ? computePageblockMap(model) : undefined

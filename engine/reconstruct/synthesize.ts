@@ -38,6 +38,13 @@ export interface SynthesizeOptions {
    * packing is, is not in the counts: each seed draws it (see freeGradient).
    */
   afterCompaction?: boolean
+  /**
+   * pages an allocation's direct compaction migrated before the capture, with no full compaction
+   * since (the series' steps.log, e.g. a hugetlb pool's growth): their free scanner took as many
+   * free pages from the top of the zone, so the top of the zone is packed by that much (see
+   * directCompactedTop). 0 or absent: none.
+   */
+  directCompactionMigrated?: number
 }
 
 export interface ClusterShape {
@@ -90,6 +97,57 @@ export function sparseFreeShape(seed: number, zoneKey: number): { share: number;
   return { share: 0.0005 * Math.pow(300, r.next()), perBlock: 2 + 4 * r.next() }
 }
 
+/**
+ * How much of the top of each zone an allocation's direct compaction packed before the capture
+ * (no full compaction since): the share x > 1 − f of the zone (x the relative position, as in
+ * freeDensity) where free blocks below pageblock order are placed only as a packed zone places
+ * them, weight exp(−g·(x − (1 − f))), g such that the weight averages over the top the share of
+ * its free pages it kept (directCompactedSharpness). Direct compaction (__alloc_pages_direct_compact → compact_zone) runs its free
+ * scanner down from the zone end (isolate_freepages) and its migrate scanner up from the zone
+ * start, resuming at the cached positions (compact_cached_free_pfn, compact_cached_migrate_pfn)
+ * call after call: the free scanner took `migrated` free pages from the top, and the pageblocks
+ * the migrate scanner emptied went to the allocations (a hugetlb pool's huge pages, freed back at
+ * pageblock order when the pool shrinks). So f = migrated / (migrated + the capture's free pages
+ * below pageblock order): the top held as dense a share of the free memory as the rest before.
+ * Measured on the kpageflags of every capture after a hugetlb pool's growth in fixtures/
+ * (x86-1G-s2-hugetlb, -cpu0, -cpu1 03 and 04, x86-1G-s20-nopin-hugetlb 03, x86-512M-s17 03),
+ * eighths of the zone against the capture before: the Movable pageblocks' free pages below
+ * pageblock order fell to 6–23 % in the eighths 4–6 of s2 (of 0–7; f 0.36), to 27–33 % in two of
+ * the top three of -cpu0 (f 0.21), to 33–42 % in 4–6 of -cpu1 (f 0.25), to 0–16 % in 3–6 of s20
+ * (f 0.71), while the eighths below kept 60–100 %; x86-512M-s17-k612-hugetlb (f 0.38) lost free
+ * pages all over its small zone. Its LRU pages rose there (s2: eighths 4–6 from 32.6k to 46.7k).
+ */
+export function directCompactedTop(migrated: number, freeBelowPageblock: number): number {
+  return migrated > 0 ? migrated / (migrated + Math.max(0, freeBelowPageblock)) : 0
+}
+
+/**
+ * How completely a direct compaction packed the top f of a zone (directCompactedTop): the share
+ * of their free pages below pageblock order its pageblocks kept, drawn per seed from its own
+ * stream uniform over the measured 0–42 % (directCompactedTop: 6–23 %, 27–33 %, 33–42 % and
+ * 0–16 % in the eighths it packed), at least 0.5 %, and the sharpness g of the weight
+ * exp(−g·(x − (1 − f))) over the top that averages to it, (1 − e^(−g·f)) / (g·f) = kept (solved
+ * by bisection). A full compaction's boundary (freeGradient, g 40–160) would keep 1.5–10 %
+ * there: taken for it first, it left x86-1G-s2-hugetlb/04's compact_free_scanned band
+ * (17698–54220) below the real value (64866).
+ */
+export function directCompactedSharpness(seed: number, share: number): { kept: number; sharpness: number } {
+  const kept = Math.max(0.005, 0.42 * new Rng((seed ^ 0x3c6ef372) >>> 0).next())
+  const f = Math.min(1, Math.max(1e-9, share))
+  const mean = (g: number): number => (1 - Math.exp(-g * f)) / (g * f)
+  let lo = 1e-6, hi = 1e6
+  for (let k = 0; k < 100; k++) {
+    const mid = Math.sqrt(lo * hi)
+    if (mean(mid) > kept) lo = mid
+    else hi = mid
+  }
+  return { kept, sharpness: lo }
+}
+
+/** the top of a zone packed by an allocation's direct compaction (directCompactedTop); off: not (for the test that holds it) */
+let packDirectCompactedTop = true
+export function setPackDirectCompactedTop(on: boolean): void { packDirectCompactedTop = on }
+
 /** Marker for pages that are free-able but not yet decided, during construction only. */
 const UNDECIDED = 0x3f
 /** four undecided pages in one word of the map */
@@ -111,14 +169,27 @@ export function synthesizeModel(c: Capture, opts: SynthesizeOptions = {}): { mod
   const gradient = freeGradient(seed, opts.afterCompaction ?? false)
   const shape = clusterShape(seed)
   if (gradient > 0) notes.push(`the capture follows a full compaction: free blocks placed preferring low PFNs (weight exp(−${gradient.toFixed(2)}·x) over the zone), used pages at the high end, as compaction leaves a zone`)
+  // an allocation's direct compaction before the capture (no full compaction since): its top packed
+  let packedTop: { share: number; sharpness: number } | null = null
+  if (gradient === 0 && packDirectCompactedTop && (opts.directCompactionMigrated ?? 0) > 0) {
+    let below = 0
+    for (const s of shapes) {
+      const counts = capturedFreeCounts(c, s.node, s.name, mts, [])
+      for (const row of counts) for (let o = 0; o < Math.min(row.length, geometry.pageblockOrder); o++) below += (row[o] ?? 0) * 2 ** o
+    }
+    const share = directCompactedTop(opts.directCompactionMigrated!, below)
+    const packing = directCompactedSharpness(seed, share)
+    packedTop = { share, sharpness: packing.sharpness }
+    notes.push(`the capture follows ${opts.directCompactionMigrated} pages migrated by an allocation's direct compaction (steps.log): the top ${(100 * share).toFixed(0)} % of each zone packed as its free scanner left it, keeping ${(100 * packing.kept).toFixed(0)} % of its free pages below pageblock order (weighted exp(−${packedTop.sharpness.toFixed(2)}·(x − ${(1 - share).toFixed(2)})) there), the wholly free pageblocks placed by the same density`)
+  }
   for (const s of shapes) {
     const zone = model.findZone(s.node, s.name)!
-    synthesizeZone(c, model, allocator, s, zone, rng, notes, opts, gradient, shape)
+    synthesizeZone(c, model, allocator, s, zone, rng, notes, opts, gradient, shape, packedTop)
   }
   return { model, allocator }
 }
 
-function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s: ZoneShape, zone: import('../mm/mmzone.ts').Zone, rng: Rng, notes: string[], opts: SynthesizeOptions, gradient: number, shape: ClusterShape): void {
+function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s: ZoneShape, zone: import('../mm/mmzone.ts').Zone, rng: Rng, notes: string[], opts: SynthesizeOptions, gradient: number, shape: ClusterShape, packedTop: { share: number; sharpness: number } | null): void {
   const mts = m.migratetypes
   const pbo = m.geometry.pageblockOrder
   const pbPages = 2 ** pbo
@@ -135,8 +206,20 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const pbStart = (i: number): number => (firstPb + i) * pbPages
   /** weight of a free block in pageblock i (1 when the placement is uniform) */
   const W = freeDensity(rng.seed, zone.idx + 16 * zone.node, nPb, gradient)
-  /** weight of a wholly free block (order ≥ pageblock order) in pageblock i */
-  const Wwhole = gradient > 0 ? W : wholeFreeDensity(rng.seed, zone.idx + 16 * zone.node, nPb)
+  if (packedTop) {
+    // the top the direct compaction's free scanner packed (directCompactedTop)
+    const from = 1 - packedTop.share
+    for (let i = 0; i < nPb; i++) {
+      const x = (i + 0.5) / nPb
+      if (x > from) W[i] = Math.max(Number.MIN_VALUE, W[i]! * Math.exp(-packedTop.sharpness * (x - from)))
+    }
+  }
+  /**
+   * weight of a wholly free block (order ≥ pageblock order) in pageblock i: after a compaction
+   * (full, or an allocation's direct one) the free density's, where its migrate scanner emptied
+   * pageblocks (and a hugetlb pool's pages, freed back where they were taken)
+   */
+  const Wwhole = gradient > 0 || packedTop ? W : wholeFreeDensity(rng.seed, zone.idx + 16 * zone.node, nPb)
   const holes = Math.max(0, s.spanned - s.present)
   // memory the kernel has not initialised yet (deferred struct page init, deferred_init=lazy) is
   // present but neither managed nor in pagetypeinfo's block counts: the pageblocks the span has
@@ -248,7 +331,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // host-24G-k618-*, zone Normal: 230–3223 pageblocks with free and used pages among them, where
   // its DMA32 zone, initialised at boot, has its 1506 in one run with 2 among them).
   const runAnchor = { cma: -1, other: -1 }
-  if (gradient === 0 && uninitPb === 0) {
+  if (gradient === 0 && !packedTop && uninitPb === 0) {
     const draw = wholeFreeRunDraw(rng.seed, zone.idx + 16 * zone.node)
     for (const group of ['cma', 'other'] as const) {
       const inGroup = (i: number): boolean => !touched[i] && (mts.cma >= 0 && pbType[i] === mts.cma) === (group === 'cma')
@@ -574,7 +657,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       const qo = o * nPb
       // placed in proportion to the free-page density (rejection: the draw is the seed's):
       // rng.int(nc), then rng.next() < W to take one (quotaDraws)
-      need = quotaDraws(rng, need, nc, candI, candB, candRoom, candQ, candRoom0, quota, qo)
+      need = quotaDraws(rng, need, nc, candI, candB, candRoom, candQ, candRoom0, quota, qo, W)
       nc = drawsLeft
       // the candidates left took what their room lost
       for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candRoom[j]!
@@ -597,10 +680,20 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
           }
           any.length = 0
         }
+        // the same rejection draws (a streak of refusals: against the largest weight left, as quotaDraws)
+        let scale = 1, refused = 0
         while (need > 0 && any.length > 0) {
           const j = rng.int(any.length)
           const i = any[j]!
-          if (rng.next() >= W[i]!) continue
+          if (rng.next() * scale >= W[i]!) {
+            if (++refused >= REFUSALS_BEFORE_RESCALE) {
+              scale = 0
+              for (const k of any) scale = Math.max(scale, W[k]!)
+              refused = 0
+            }
+            continue
+          }
+          refused = 0
           const q = o * nPb + i
           quota[q]! += 1
           const ov = overflow.get(i) ?? []
@@ -739,8 +832,9 @@ let drawsLeft = 0
  * refuse it, below them take it, and only on a tie is the bound itself read; the room is read
  * only when a block is taken (candQ and candRoom stay in the cache, candB and candI need not).
  */
-function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB: Uint32Array, candRoom: Uint16Array, candQ: Uint8Array, candRoom0: Float64Array, quota: Uint16Array, qo: number): number {
+function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB: Uint32Array, candRoom: Uint16Array, candQ: Uint8Array, candRoom0: Float64Array, quota: Uint16Array, qo: number, W: Float64Array): number {
   let st = rng.getState()
+  let refused = 0
   while (need > 0 && nc > 0) {
     st = rngAdvance(st)
     const j = Math.floor((rngOutput(st) / 4294967296) * nc)
@@ -748,7 +842,16 @@ function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB
     const u = rngOutput(st)
     const uq = u >>> 24
     const q = candQ[j]!
-    if (uq > q || (uq === q && u > candB[j]!)) continue
+    if (uq > q || (uq === q && u > candB[j]!)) {
+      if (++refused >= REFUSALS_BEFORE_RESCALE) {
+        // only candidates of tiny weight are left (a packed top, directCompactedTop): refusals
+        // against their largest weight draw from the same distribution, without the endless loop
+        rescaleBounds(W, nc, candI, candB, candQ)
+        refused = 0
+      }
+      continue
+    }
+    refused = 0
     need--
     if (--candRoom[j]! <= 0) {
       // full: its quota is the room it had; the last candidate takes its place
@@ -760,6 +863,27 @@ function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB
   rng.setState(st)
   drawsLeft = nc
   return need
+}
+
+/**
+ * Refusals in a row after which the rejection draws of step 6 take the candidates' weights
+ * relative to the largest left (rescaleBounds; the overflow draws likewise). freeDensity's weights are
+ * at least 1/1000, so an unpacked zone's draws meet such a streak with a chance of e^−1000 and
+ * keep their draws; the top of a zone packed by a direct compaction (directCompactedTop) weighs
+ * down to e^−57 and below, which no draw of 32 bits can take: left alone, the draws never end.
+ */
+const REFUSALS_BEFORE_RESCALE = 1 << 20
+
+/** the acceptance bounds of the nc candidates left, relative to the largest weight among them (quotaDraws) */
+function rescaleBounds(W: Float64Array, nc: number, candI: Int32Array, candB: Uint32Array, candQ: Uint8Array): void {
+  let most = 0
+  for (let k = 0; k < nc; k++) most = Math.max(most, W[candI[k]!]!)
+  if (!(most > 0)) return
+  for (let k = 0; k < nc; k++) {
+    const bound = acceptBound(Math.max(Number.MIN_VALUE, W[candI[k]!]! / most))
+    candB[k] = bound
+    candQ[k] = bound >>> 24
+  }
 }
 
 /** Segments of a zone over which the free-page density is drawn. */

@@ -56,3 +56,27 @@ export function followsFullCompaction(ctx: SeriesContext | null): boolean {
 export function triggerShellOnCpu(ctx: { steps: ReadonlyArray<{ name: string }> } | null | undefined): boolean {
   return ctx?.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ?? false
 }
+
+/**
+ * Pages an allocation's direct compaction migrated before this capture, with no full compaction
+ * since (steps.log: pgmigrate_success of the steps before the capture that did compaction work,
+ * compact_free_scanned > 0, without being a compaction trigger; e.g. a hugetlb pool's growth,
+ * alloc_pages → __alloc_pages_direct_compact). Their free scanner took as many free pages from the
+ * top of the zone (isolate_freepages walks down from the zone end), and the pool's allocations
+ * took the pageblocks its migrate scanner emptied: the synthesized layout packs the top of the
+ * zone by that much (synthesize.ts, directCompactedTop). 0 after a full compaction (the capture is
+ * synthesized packed) or without a steps.log.
+ */
+export function directCompactionMigrated(ctx: SeriesContext | null): number {
+  const log = ctx?.stepsLog
+  if (!log || !ctx || followsFullCompaction(ctx)) return 0
+  const me = Number(/^(\d+)/.exec(ctx.label)?.[1] ?? NaN)
+  const at = log.captures.findIndex((c) => c.index === me)
+  if (at < 0) return 0
+  let pages = 0
+  for (const s of log.steps) {
+    if (s.afterCapture === null || s.afterCapture >= at || compactionTrigger(s) !== null) continue
+    if ((s.deltas['compact_free_scanned'] ?? 0) > 0) pages += Math.max(0, s.deltas['pgmigrate_success'] ?? 0)
+  }
+  return pages
+}
