@@ -217,9 +217,10 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   /**
    * weight of a wholly free block (order ≥ pageblock order) in pageblock i: after a compaction
    * (full, or an allocation's direct one) the free density's, where its migrate scanner emptied
-   * pageblocks (and a hugetlb pool's pages, freed back where they were taken)
+   * pageblocks (and a hugetlb pool's pages, freed back where they were taken); otherwise set below,
+   * once the initialised part is known
    */
-  const Wwhole = gradient > 0 || packedTop ? W : wholeFreeDensity(rng.seed, zone.idx + 16 * zone.node, nPb)
+  let Wwhole = W
   const holes = Math.max(0, s.spanned - s.present)
   // memory the kernel has not initialised yet (deferred struct page init, deferred_init=lazy) is
   // present but neither managed nor in pagetypeinfo's block counts: the pageblocks the span has
@@ -237,6 +238,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     notes.push(`${label}: ${zone.endPfn - top} pages at the top of the zone not yet initialised (present − managed, and pagetypeinfo counts ${countedBlocks} of the span's ${nPb} pageblocks)`)
   }
   const reserved = Math.max(0, s.present - s.managed - (zone.endPfn - top))
+  // a zone the kernel initialises on demand spreads its wholly free pageblocks and its non-Movable
+  // ones over its initialised part (lazyZoneSpread); any other has one run of untouched memory
+  const lazySpread = uninitPb > 0 && gradient === 0 && lazyZoneRule
+  const nInitPb = nPb - uninitPb
+  if (gradient === 0 && !packedTop) Wwhole = lazySpread ? lazyWholeFreeDensity(rng.seed, zone.idx + 16 * zone.node, nPb, nInitPb) : wholeFreeDensity(rng.seed, zone.idx + 16 * zone.node, nPb)
   if (top - zone.startPfn < 64 * pbPages || s.cma > 0) {
     // a small zone (x86's DMA): the early reservations low, then the 640 KiB–1 MiB hole; so too
     // in a zone with a CMA area, whose place (known or at the top) the reserved runs must not take
@@ -330,7 +336,14 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // captures show its wholly free pageblocks scattered over the initialised part (fixtures/
   // host-24G-k618-*, zone Normal: 230–3223 pageblocks with free and used pages among them, where
   // its DMA32 zone, initialised at boot, has its 1506 in one run with 2 among them).
+  // There they are drawn as runs of many lengths over the initialised part (lazyWholeFreeKeys).
   const runAnchor = { cma: -1, other: -1 }
+  let lazyRunKeys: Float64Array | null = null
+  if (lazySpread) {
+    let nWhole = 0
+    for (const o of bigOrders) for (let mt = 0; mt < mts.count; mt++) if (mt !== mts.cma) nWhole += (free[mt]?.[o] ?? 0) * 2 ** (o - pbo)
+    lazyRunKeys = lazyWholeFreeKeys(rng.seed, zone.idx + 16 * zone.node, Wwhole, nInitPb, nWhole)
+  }
   if (gradient === 0 && !packedTop && uninitPb === 0) {
     const draw = wholeFreeRunDraw(rng.seed, zone.idx + 16 * zone.node)
     for (const group of ['cma', 'other'] as const) {
@@ -366,7 +379,10 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
         const ids = new Int32Array(pool.length)
         for (let k = 0; k < pool.length; k++) ids[k] = pool[k]! >> 1
         // the untouched run (no full compaction before the capture): the nodes nearest its anchor first
-        const order = runAnchor[group] >= 0 ? byDistance(ids, 2 ** (o - pbo), runAnchor[group]) : weightedOrder(ids, ids.length, Wwhole, rng)
+        // in a zone initialised on demand: runs of many lengths over its initialised part (lazyWholeFreeKeys)
+        const order = runAnchor[group] >= 0 ? byDistance(ids, 2 ** (o - pbo), runAnchor[group])
+          : lazyRunKeys !== null && group === 'other' ? byNodeKey(ids, 2 ** (o - pbo), lazyRunKeys)
+            : weightedOrder(ids, ids.length, Wwhole, rng)
         const sorted: number[] = new Array<number>(pool.length)
         for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
         pool = sorted
@@ -450,7 +466,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // the first pageblocks of the free lists and memblock's top-down boot allocations the last,
   // and later Unmovable/Reclaimable allocations steal next to those (steal_suitable_fallback
   // keeps filling a stolen pageblock). How they split between the ends and how tightly they
-  // cluster is not in the counts: each seed draws both (clusterShape).
+  // cluster is not in the counts: each seed draws both (clusterShape). Not in a zone initialised on
+  // demand, whose kernel allocations came to each section as it was initialised (lazyTypeKeys).
   // the bag's entries left, the non-Movable ones in bag order
   let nOther = 0
   for (let k = bi; k < bag.length; k++) if (bag[k] !== mts.movable) nOther++
@@ -461,7 +478,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const { topShare, spread } = shape
   // each pageblock's key: its distance from the nearer end (scaled by that end's share), plus the mixing
   const keys = new Float64Array(others.length)
-  for (let k = 0; k < others.length; k++) {
+  if (lazySpread) lazyTypeKeys(keys, others, nInitPb, other.length, rng.seed, zone.idx + 16 * zone.node)
+  else for (let k = 0; k < others.length; k++) {
     const x = (others[k]! + 0.5) / nPb
     keys[k] = Math.min(x / (1 - topShare), (1 - x) / topShare) + spread * rng.next()
   }
@@ -1337,6 +1355,12 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   const lru = anon + file + unevictable
   const pAnon = lru > 0 ? anon / lru : 1
   const pUnevictable = lru > 0 ? unevictable / lru : 0
+  // a zone whose LRU counters are read and all 0 holds no LRU page (this machine's DMA32 zone:
+  // all its used pages are reserved ones, fixtures/host-24G-k618-*): what the synthesis leaves used
+  // in its Movable pageblocks (a free block that did not fit beside the reserved runs) is a kernel
+  // page, which isolate_migratepages_block passes, not an anonymous page it would isolate and
+  // send the free scanner down the zone for (the scanners then met near its bottom)
+  const noLru = emptyLruZoneRule && lru === 0 && 'nr_zone_inactive_anon' in st && 'nr_zone_inactive_file' in st
   const slabU = st['nr_slab_unreclaimable'] ?? st['nr_slab_unreclaimable_B'] ?? 0
   const pgtable = st['nr_page_table_pages'] ?? 0
   const kstack = st['nr_kernel_stack'] ?? 0
@@ -1360,7 +1384,7 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   for (let i = 0; i < nPb; i++) {
     if (touched[i] === 2 || touched[i] === 3) continue
     const mt = pbType[i]!
-    const lru = mt === mts.movable || mt === mts.cma
+    const lru = (mt === mts.movable || mt === mts.cma) && !noLru
     const reclaimable = mt === mts.reclaimable
     const counted = mt === mts.movable || mt === mts.unmovable
     const start = Math.max((firstPb + i) * pbPages, zone.startPfn)
@@ -1523,6 +1547,124 @@ function pcpInVacatedBlocks(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone
   }
   return placed
 }
+
+/** a zone initialised on demand spreads its wholly free and non-Movable pageblocks (off: as any zone, for the test that holds it) */
+let lazyZoneRule = true
+export function setLazyZoneRule(on: boolean): void { lazyZoneRule = on }
+
+/**
+ * Where the wholly free pageblocks of a zone the kernel initialises on demand (deferred_init=lazy:
+ * present − managed pages not yet initialised at its top) lie. Its memory came to the buddy
+ * allocator section by section as allocations needed it, so no run of memory untouched since
+ * boot sits at its top (wholeFreeDensity): in the kpageflags of this machine's 6.18 captures
+ * (fixtures/host-24G-k618-a…h, zone Normal, nine captures before a compaction) its wholly free
+ * pageblocks lie over the whole initialised part, leaning to its top: 12–30 % of them in its
+ * lowest quarter, 32–59 % in its highest (a 18/32, b 22/32, c 12/58, d 15/59, e 20/40, f 13/48,
+ * g 29/38, h 30/35), where the run drawn over the zone's span put none in the lower half of the
+ * initialised part and the used memory all below it. Weights exp(g·x) over the initialised part
+ * (x from 0 to 1; 0 above it), g drawn per seed from its own stream over 0.5–3.2, whose highest
+ * quarter takes 29–57 % of the weight.
+ */
+export function lazyWholeFreeDensity(seed: number, zoneKey: number, nPb: number, nInitPb: number): Float64Array {
+  const r = new Rng((Math.imul(seed, 0x2c1b3c6d) ^ Math.imul(zoneKey + 1, 0x297a2d39) ^ 0x5bd1e995) >>> 0)
+  const g = 0.5 + 2.7 * r.next()
+  const w = new Float64Array(nPb).fill(Number.MIN_VALUE)
+  for (let i = 0; i < nInitPb; i++) w[i] = Math.exp(g * ((i + 0.5) / nInitPb - 1))
+  return w
+}
+
+/**
+ * The order in which the pageblocks of a zone initialised on demand take its wholly free blocks
+ * (keys, lowest first): runs. Its memory came to the buddy allocator section by section
+ * (deferred_grow_zone), and what no allocation has touched since lies in runs of all lengths: in
+ * the kpageflags of this machine's 6.18 captures (zone Normal) the wholly free pageblocks' runs
+ * have a median length of 2–4, yet most of those pageblocks lie in long runs (of all of them,
+ * 5–40 % in runs of 2–3, 19–56 % in runs of 4–15, 6–49 % in runs of 16–63, 0–63 % in runs of 64
+ * or more; a, b, f, g, h 58–74 % in runs of 16 or more), where drawn block by block from the
+ * weights they lay in runs of 1–15 (g: 4481 in 936 runs, none of 64 or more). A pageblock the
+ * free scanner enters that is the upper half of an order-10 free block is not PageBuddy at its
+ * first page, so suitable_migration_target lets it in, and isolate_freepages scans it at the
+ * stride the last pageblock left: after a pageblock that gave targets, all of it; in a run the
+ * stride doubles from one to the next. Drawn one by one, they cost the free scanner 225 pages each
+ * on host-24G-k618-g (71 on the exact layout). Run lengths are drawn with as much of the run mass
+ * in every doubling of length, 1 to 256 pageblocks (P(L ≥ l) = (1/l − 1/256)/(1 − 1/256): median 2,
+ * the mass 1/8 in runs of 1, 1/8 in 2–3, 1/4 in 4–15, 1/4 in 16–63, 1/4 in 64–256), each around
+ * a point drawn from the weights (lazyWholeFreeDensity), until they cover the wholly free
+ * pageblocks; the pageblocks of the k-th run get keys k…k+0.5 (inner first), the others follow
+ * by the same weights.
+ */
+export function lazyWholeFreeKeys(seed: number, zoneKey: number, W: Float64Array, nInitPb: number, nWhole: number): Float64Array {
+  const r = new Rng((Math.imul(seed, 0x5851f42d) ^ Math.imul(zoneKey + 1, 0x4c957f2d) ^ 0x14057b7e) >>> 0)
+  const keys = new Float64Array(W.length).fill(Infinity)
+  const cum = new Float64Array(nInitPb + 1)
+  for (let i = 0; i < nInitPb; i++) cum[i + 1] = cum[i]! + W[i]!
+  let covered = 0, k = 0
+  while (covered < nWhole && k < 100000 && nInitPb > 0) {
+    const len = Math.max(1, Math.min(256, Math.floor(1 / (1 - r.next() * (1 - 1 / 256)))))
+    // the anchor: a quantile of the weights
+    const u = r.next() * cum[nInitPb]!
+    let lo = 0, hi = nInitPb
+    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (cum[mid]! <= u) lo = mid; else hi = mid }
+    const from = Math.max(0, Math.min(nInitPb - len, lo - (len >> 1)))
+    for (let i = from; i < from + len; i++) {
+      if (keys[i] !== Infinity) continue
+      keys[i] = k + 0.5 * Math.abs(i + 0.5 - (from + len / 2)) / len
+      covered++
+    }
+    k++
+  }
+  // the rest (where runs overlapped) by the same weights: a pageblock of weight w draws its key over (1 − w/wmax, 1)
+  const wmax = nInitPb > 0 ? W[nInitPb - 1]! : 1
+  for (let i = 0; i < W.length; i++) if (keys[i] === Infinity) keys[i] = (i < nInitPb ? k + 1 : k + 3) + 1 - (W[i]! / wmax) * r.next()
+  return keys
+}
+
+/** positions 0…n−1 of `ids` (nodes of `span` pageblocks) by the smallest key among their pageblocks (lazyWholeFreeKeys), lowest first */
+function byNodeKey(ids: Int32Array, span: number, keys: Float64Array): Int32Array {
+  const nk = new Float64Array(ids.length)
+  for (let j = 0; j < ids.length; j++) {
+    let v = Infinity
+    for (let i = ids[j]!; i < ids[j]! + span && i < keys.length; i++) if (keys[i]! < v) v = keys[i]!
+    nk[j] = v
+  }
+  return sortedByKey(nk, false)
+}
+
+/**
+ * Keys (ascending: the first `nOther` get the non-Movable types) of the candidate pageblocks of a
+ * zone initialised on demand. The kernel's own allocations came to each section as it was
+ * initialised, so its non-Movable pageblocks do not cluster at the zone's ends (clusterShape): in
+ * the kpageflags of this machine's 6.18 captures (zone Normal, as for lazyWholeFreeDensity)
+ * 20–32 % of them lie in the lowest sixteenth of the initialised part (the part the boot
+ * initialised and allocated from first; 8–14 % in its lowest 64th) and the rest over the whole
+ * initialised part, 0–22 % in each sixteenth, where the clusters drawn at the zone's two ends put
+ * 40–55 % in the lowest sixteenth and none in its upper half (the top end being memory not yet
+ * initialised). A share L of them, drawn per seed over 15–27 % (with the uniform rest's sixteenth,
+ * the measured 20–32 %), takes the lowest candidates of that sixteenth (nearest the bottom first,
+ * mixed over half its width); the rest are drawn uniformly over the initialised part.
+ */
+function lazyTypeKeys(keys: Float64Array, others: Int32Array, nInitPb: number, nOther: number, seed: number, zoneKey: number): void {
+  const r = new Rng((Math.imul(seed, 0x68e31da4) ^ Math.imul(zoneKey + 1, 0x1b56c4e9) ^ 0x7fb5d329) >>> 0)
+  const share = 0.15 + 0.12 * r.next()
+  const low = Math.max(1, Math.floor(nInitPb / 16))
+  let nLow = Math.round(share * nOther)
+  // the low group: by position in the lowest sixteenth, mixed over half its width
+  const lowKeys: number[] = []
+  for (let k = 0; k < others.length; k++) {
+    const i = others[k]!
+    if (i >= nInitPb) { keys[k] = 3 + r.next(); continue }
+    keys[k] = 1 + r.next()
+    if (i < low) lowKeys.push(k)
+  }
+  const lk = new Float64Array(lowKeys.length)
+  for (let j = 0; j < lowKeys.length; j++) lk[j] = (others[lowKeys[j]!]! + 0.5) / low + 0.5 * r.next()
+  const byLow = sortedByKey(lk, false)
+  for (let j = 0; j < byLow.length && nLow > 0; j++, nLow--) keys[lowKeys[byLow[j]!]!] = lk[byLow[j]!]! / 2 - 1
+}
+
+/** a zone whose LRU counters are all 0 holds no LRU page (off: as any zone, for the test that holds it) */
+let emptyLruZoneRule = true
+export function setEmptyLruZoneRule(on: boolean): void { emptyLruZoneRule = on }
 
 /** the Movable per-cpu pages dealt by pageblock (placeMovablePcpByPageblock); off: over the used pages (for the test that holds it) */
 let spreadMovablePcp = true
