@@ -217,9 +217,26 @@ export async function whatifCompact(target: Target, req: WhatifCompactRequest, e
   }
 }
 
-async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env: CompactRunEnv): Promise<WhatifCompactJson> {
-  const s = await loadSnapshot(o, { ...(target.capture ? { capture: target.capture } : {}), layout: target.layout, seed: target.seed })
-  const ctx = await seriesContext(o, s.label)
+/** what compactOptions needs of a loaded snapshot */
+type LoadedSnapshot = Awaited<ReturnType<typeof loadSnapshot>>
+
+export interface CompactOptionsPlan {
+  /** the engine's options for one seed */
+  options: (seed: number) => Promise<CompactWhatIfOptions>
+  /** the CPUs the seeds run the compaction on in turn, when neither --cpu nor steps.log says which */
+  cpusInTurn: number[] | null
+  /** the CPU steps.log says the captured trigger ran on, when the what-if runs there */
+  triggerCpu: number | undefined
+}
+
+/**
+ * The options `whatif compact` runs the engine with, per seed, for a request on a loaded snapshot
+ * and its series context (steps.log, workload.log, the re-read after kpageflags): the trigger's
+ * CPU, the per-cpu lists' settling up to the next capture, the pins. Throws WhatifRequestError
+ * for a --cpu the capture has no lists for. Exported so that tests run the engine on a model
+ * they changed with exactly the options the command uses.
+ */
+export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof seriesContext>>, req: WhatifCompactRequest, baseSeed: number): CompactOptionsPlan {
   const layout = s.model.build.method
   const seedCount = req.seeds ?? 1
   if (req.cpu !== undefined) {
@@ -238,7 +255,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   // which CPU ran a full compaction, each seed runs it on one of the capture's CPUs in turn
   const cpuList = [...cpusCaptured].sort((x, y) => x - y)
   const drawCpu = cpu === undefined && layout === 'synthesized' && seedCount > 1 && req.order === undefined && req.proactive === undefined && cpuList.length > 1
-  const cpuOf = (seed: number): number | undefined => (drawCpu ? cpuList[(seed - target.seed) % cpuList.length] : cpu)
+  const cpuOf = (seed: number): number | undefined => (drawCpu ? cpuList[(seed - baseSeed) % cpuList.length] : cpu)
   // a full compaction compared with the captured trigger is read when that capture was taken
   // (a synthesized layout made from the capture's re-read after kpageflags holds the per-cpu
   // counts of that re-read: from there, seconds before the next capture, when steps.log times it)
@@ -286,6 +303,15 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       ...(req.proactive !== undefined ? { proactiveness: req.proactive === 'capture' ? sysctlInt(s.capture, 'compaction_proactiveness', 20) : req.proactive } : {}),
     }
   }
+  return { options, cpusInTurn: drawCpu ? cpuList : null, triggerCpu }
+}
+
+async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env: CompactRunEnv): Promise<WhatifCompactJson> {
+  const s = await loadSnapshot(o, { ...(target.capture ? { capture: target.capture } : {}), layout: target.layout, seed: target.seed })
+  const ctx = await seriesContext(o, s.label)
+  const layout = s.model.build.method
+  const seedCount = req.seeds ?? 1
+  const { options, cpusInTurn, triggerCpu } = compactOptions(s, ctx, req, target.seed)
   // the model's own before-state: the after-state is the model's, so the two compare like with like
   const before = s.zones
   const pristine = seedCount > 1 && !env.runSeeds && layout === 'exact' ? cloneModel(s.model, s.allocator.policy) : null
@@ -321,7 +347,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   const pending = jobs.length && env.runSeeds ? env.runSeeds(jobs) : null
   pending?.catch(() => undefined)
   const main = runCompactWhatIf(s.model, s.allocator, mainOptions, s.capture.machine.hpageOrder)
-  if (drawCpu) main.assumptions.push(`which CPU runs the compaction is not known (no --cpu, steps.log does not say): the ${seedCount} seeds run it on CPU ${cpuList.join(', ')} in turn`)
+  if (cpusInTurn) main.assumptions.push(`which CPU runs the compaction is not known (no --cpu, steps.log does not say): the ${seedCount} seeds run it on CPU ${cpusInTurn.join(', ')} in turn`)
   if (triggerCpu !== undefined) main.assumptions.push(`CPU ${triggerCpu} runs the compaction: the series' steps.log says the trigger that follows this capture ran there`)
   // the synthesized layout of a capture read again after kpageflags (after-kpage/) starts from that newest read (host/load.ts)
   if (s.reread) main.assumptions.push(s.reread)

@@ -26,7 +26,7 @@ import { FOLIO_HEAD, isFreeHead, headOrder, freeHeadMt } from '../../engine/mm/p
 import type { CompactionEvent } from '../../engine/mm/compaction.ts'
 import { loadSnapshot } from '../../host/load.ts'
 import { seriesContext } from '../../host/series.ts'
-import { resolvePinned, followsFullCompaction } from '../../host/whatif/pinned.ts'
+import { compactOptions } from '../../host/whatif/compact.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 
 const RUN = join(FIXTURES, 'host-24G-k618-f')
@@ -79,15 +79,7 @@ async function whatIf(place?: (s: Awaited<ReturnType<typeof loadSnapshot>>) => v
   const ctx = (await seriesContext(RUN, '01-before'))!
   const s = await loadSnapshot(join(RUN, '01-before'), { layout: 'exact', seed: 1 })
   place?.(s)
-  return runCompactWhatIf(s.model, s.allocator, {
-    pinned: await resolvePinned('auto', ctx, 1),
-    pinOptions: { placement: followsFullCompaction(ctx) ? 'after-compaction' : 'uniform', migrateBeforePin: false },
-    pcpCpu: ctx.trigger!.cpu!,
-    ...(ctx.captureCpu != null ? { captureCpu: ctx.captureCpu } : {}),
-    ...(ctx.secondsToNext !== null ? { settleSeconds: ctx.secondsToNext } : {}),
-    ...(ctx.secondsToNext !== null && ctx.nextCaptureCpu != null ? { readerCpu: ctx.nextCaptureCpu } : {}),
-    eventLimit: 1_000_000,
-  }, s.capture.machine.hpageOrder)
+  return runCompactWhatIf(s.model, s.allocator, { ...(await compactOptions(s, ctx, { pinned: 'auto' }, 1).options(1)), eventLimit: 1_000_000 }, s.capture.machine.hpageOrder)
 }
 
 const normalEnd = (r: CompactWhatIfResult): Extract<CompactionEvent, { name: 'mm_compaction_end' }> =>

@@ -26,7 +26,7 @@ import { runCompactWhatIf } from '../../engine/index.ts'
 import { isFreeHead, headOrder } from '../../engine/mm/page.ts'
 import { loadSnapshot } from '../../host/load.ts'
 import { seriesContext } from '../../host/series.ts'
-import { resolvePinned, followsFullCompaction } from '../../host/whatif/pinned.ts'
+import { compactOptions } from '../../host/whatif/compact.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 
 /** pageblocks the kernel's free scanner visited in zone `zoneStart` during trigger `n` (between the `gt ctron n` and `gt ctroff n` trace markers), and where the scanners met */
@@ -117,14 +117,7 @@ describe('deferred struct page init types the reserved pageblocks (the kernel\'s
     const ctx = (await seriesContext(run, cap))!
     const whatIf = async (deferred?: boolean): Promise<Record<string, number>> => {
       const s = await loadSnapshot(join(run, cap), { layout: 'exact', seed: 1, ...(deferred !== undefined ? { deferredStructPages: deferred } : {}) })
-      return runCompactWhatIf(s.model, s.allocator, {
-        pinned: await resolvePinned('auto', ctx, 1),
-        pinOptions: { placement: followsFullCompaction(ctx) ? 'after-compaction' : 'uniform', migrateBeforePin: false },
-        pcpCpu: ctx.trigger!.cpu!,
-        ...(ctx.captureCpu != null ? { captureCpu: ctx.captureCpu } : {}),
-        ...(ctx.secondsToNext !== null ? { settleSeconds: ctx.secondsToNext } : {}),
-        ...(ctx.secondsToNext !== null && ctx.nextCaptureCpu != null ? { readerCpu: ctx.nextCaptureCpu } : {}),
-      }, s.capture.machine.hpageOrder).counters
+      return runCompactWhatIf(s.model, s.allocator, { ...(await compactOptions(s, ctx, { pinned: 'auto' }, 1).options(1)) }, s.capture.machine.hpageOrder).counters
     }
     const real = ctx.trigger!.deltas
     expect(real['pgmigrate_success']).toBe(193)
