@@ -1670,6 +1670,14 @@ export function setEmptyLruZoneRule(on: boolean): void { emptyLruZoneRule = on }
 let spreadMovablePcp = true
 export function setSpreadMovablePcp(on: boolean): void { spreadMovablePcp = on }
 
+/** per memMap byte: 1 a used page a Movable per-cpu page may take the place of (placeMovablePcpByPageblock), 2 a free page, 0 neither */
+const PCP_SLOT: Uint8Array = (() => {
+  const t = new Uint8Array(256)
+  for (const k of [PageKind.ANON, PageKind.FILE, PageKind.SLAB, PageKind.PAGETABLE, PageKind.KERNEL]) t[k] = 1
+  for (let b = 0; b < 256; b++) if (t[b] === 0 && (isFreeHead(b) || b === PageKind.BUDDY_TAIL)) t[b] = 2
+  return t
+})()
+
 /**
  * The Movable per-cpu pages before a compaction: the workload's last frees, which
  * free_unref_page put on its CPU's Movable list. A task frees pages all over its memory, and
@@ -1689,7 +1697,7 @@ function placeMovablePcpByPageblock(m: MemoryModel, zone: import('../mm/mmzone.t
   const base = m.basePfn
   const pbPages = m.pageblockNrPages
   const movableMt = m.migratetypes.movable
-  const isCand = (b: number): boolean => b === PageKind.ANON || b === PageKind.FILE || b === PageKind.SLAB || b === PageKind.PAGETABLE || b === PageKind.KERNEL
+  const isCand = (b: number): boolean => PCP_SLOT[b] === 1
   const blocks: number[] = []
   const room: number[] = []
   for (let i = 0; i < nPb; i++) {
@@ -1698,9 +1706,9 @@ function placeMovablePcpByPageblock(m: MemoryModel, zone: import('../mm/mmzone.t
     const end = Math.min((firstPb + i + 1) * pbPages, zone.endPfn) - base
     let free = 0, cand = 0
     for (let q = start; q < end; q++) {
-      const b = map[q]!
-      if (isCand(b)) cand++
-      else if (isFreeHead(b) || b === PageKind.BUDDY_TAIL) free++
+      const k = PCP_SLOT[map[q]!]!
+      if (k === 1) cand++
+      else if (k === 2) free++
     }
     if (free > 0 && cand > 0) { blocks.push(i); room.push(cand) }
   }
