@@ -26,13 +26,10 @@ import { describe, it, expect, beforeAll } from 'vitest'
 import { join } from 'node:path'
 import { readFileSync, statSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
-import { runCompactWhatIf, type CompactWhatIfResult } from '../../engine/index.ts'
+import type { CompactWhatIfResult } from '../../engine/index.ts'
 import { FOLIO_HEAD, PageKind, isFreeHead, headOrder, freeHeadMt } from '../../engine/mm/page.ts'
-import type { CompactionEvent } from '../../engine/mm/compaction.ts'
-import { loadSnapshot } from '../../host/load.ts'
-import { seriesContext } from '../../host/series.ts'
-import { compactOptions } from '../../host/whatif/compact.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
+import { capturedTriggerWhatIf, normalEnd, type Snapshot } from '../helpers/captured_trigger.ts'
 
 const NORMAL = 0x100000
 const KPF = { DIRTY: 4, LRU: 5, BUDDY: 10, ANON: 12, HEAD: 15, TAIL: 16, PRIVATE: 35 }
@@ -58,7 +55,6 @@ function dirtyFsFolios(f: BigUint64Array): [number, number][] {
   return out
 }
 
-type Snapshot = Awaited<ReturnType<typeof loadSnapshot>>
 
 /**
  * Put a folio over free memory of the model (buddy blocks, or per-cpu pages before the lists are
@@ -101,16 +97,8 @@ function placeFolio(s: Snapshot, pfn: number, order: number): void {
   m.unsplittable.add(pfn)
 }
 
-async function whatIf(run: string, place?: (s: Snapshot) => void): Promise<CompactWhatIfResult> {
-  const RUN = join(FIXTURES, run)
-  const ctx = (await seriesContext(RUN, '01-before'))!
-  const s = await loadSnapshot(join(RUN, '01-before'), { layout: 'exact', seed: 1 })
-  place?.(s)
-  return runCompactWhatIf(s.model, s.allocator, { ...(await compactOptions(s, ctx, { pinned: 'auto' }, 1).options(1)), eventLimit: 1_000_000 }, s.capture.machine.hpageOrder)
-}
-
-const normalEnd = (r: CompactWhatIfResult): Extract<CompactionEvent, { name: 'mm_compaction_end' }> =>
-  r.events.filter((e): e is Extract<CompactionEvent, { name: 'mm_compaction_end' }> => e.name === 'mm_compaction_end' && e.zone.includes('Normal'))[0]!
+/** `whatif compact` on the run's 01-before as the command runs the captured trigger; `place` changes the model first */
+const whatIf = (run: string, place?: (s: Snapshot) => void): Promise<CompactWhatIfResult> => capturedTriggerWhatIf(join(FIXTURES, run), '01-before', place)
 
 function realDeltas(run: string): Record<string, number> {
   const out: Record<string, number> = {}

@@ -21,13 +21,10 @@ import { describe, it, expect, beforeAll } from 'vitest'
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
-import { runCompactWhatIf, type CompactWhatIfResult } from '../../engine/index.ts'
+import type { CompactWhatIfResult } from '../../engine/index.ts'
 import { FOLIO_HEAD, isFreeHead, headOrder, freeHeadMt } from '../../engine/mm/page.ts'
-import type { CompactionEvent } from '../../engine/mm/compaction.ts'
-import { loadSnapshot } from '../../host/load.ts'
-import { seriesContext } from '../../host/series.ts'
-import { compactOptions } from '../../host/whatif/compact.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
+import { capturedTriggerWhatIf, normalEnd, type Snapshot } from '../helpers/captured_trigger.ts'
 
 const RUN = join(FIXTURES, 'host-24G-k618-f')
 const FOLIO = 0x1c1c80
@@ -75,15 +72,7 @@ function kernelTrace(): { batches: string[]; sums: Record<string, number>; end: 
 const hex = (n: number): string => `0x${n.toString(16)}`
 
 /** `whatif compact` on 01-before as host/whatif/compact.ts runs the captured trigger; `place` changes the model first */
-async function whatIf(place?: (s: Awaited<ReturnType<typeof loadSnapshot>>) => void): Promise<CompactWhatIfResult> {
-  const ctx = (await seriesContext(RUN, '01-before'))!
-  const s = await loadSnapshot(join(RUN, '01-before'), { layout: 'exact', seed: 1 })
-  place?.(s)
-  return runCompactWhatIf(s.model, s.allocator, { ...(await compactOptions(s, ctx, { pinned: 'auto' }, 1).options(1)), eventLimit: 1_000_000 }, s.capture.machine.hpageOrder)
-}
-
-const normalEnd = (r: CompactWhatIfResult): Extract<CompactionEvent, { name: 'mm_compaction_end' }> =>
-  r.events.filter((e): e is Extract<CompactionEvent, { name: 'mm_compaction_end' }> => e.name === 'mm_compaction_end' && e.zone.includes('Normal'))[0]!
+const whatIf = (place?: (s: Snapshot) => void): Promise<CompactWhatIfResult> => capturedTriggerWhatIf(RUN, '01-before', place)
 
 describe('host-24G-k618-f: the kernel ended on a folio written after the capture (6.18 split failure)', () => {
   const k = kernelTrace()
