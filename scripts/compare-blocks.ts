@@ -8,8 +8,7 @@
  *   node --import tsx scripts/compare-blocks.ts fixtures/<run> <capture> [--cpu N] [--tools-cpu N] [--seed S] [--list] [--list-kernel] [--no-reread]
  */
 import { join } from 'node:path'
-import { readFileSync, existsSync } from 'node:fs'
-import { gunzipSync } from 'node:zlib'
+import { readKpageBin, kpageClass } from './kpage-classes.ts'
 import { runCompactWhatIf, PageKind, isFreeHead } from '../engine/index.ts'
 import { loadSnapshot } from '../host/load.ts'
 import { OpenedPath } from '../host/snapshot.ts'
@@ -28,25 +27,11 @@ const toolsCpu = flag('--tools-cpu') !== undefined ? Number(flag('--tools-cpu'))
 const wlCpu = flag('--workload-cpu') !== undefined ? Number(flag('--workload-cpu')) : undefined
 
 function readBin(dir: string, name: string): BigUint64Array {
-  const p = join(dir, name)
-  const buf = existsSync(p + '.gz') ? gunzipSync(readFileSync(p + '.gz')) : readFileSync(p)
-  return new BigUint64Array(buf.buffer, buf.byteOffset, Math.floor(buf.byteLength / 8))
+  const words = readKpageBin(dir, name)
+  if (!words) throw new Error(`${join(dir, name)}: no such file (nor .gz)`)
+  return words
 }
-
-// kpageflags bits
-const B = { LOCKED: 0, ERROR: 1, REFERENCED: 2, UPTODATE: 3, DIRTY: 4, LRU: 5, ACTIVE: 6, SLAB: 7, WRITEBACK: 8, RECLAIM: 9, BUDDY: 10, MMAP: 11, ANON: 12, SWAPCACHE: 13, SWAPBACKED: 14, HEAD: 15, TAIL: 16, HUGE: 17, UNEVICTABLE: 18, NOPAGE: 20, THP: 22, PGTABLE: 26 }
-const has = (f: bigint, b: number): boolean => ((f >> BigInt(b)) & 1n) === 1n
-/** a coarse class per page: b buddy, a anon LRU, f file LRU, z flagless count 0, k flagless count>0, s slab, t compound tail/head, o other */
-function cls(f: bigint, c: bigint): string {
-  if (has(f, B.NOPAGE)) return 'h'
-  if (has(f, B.BUDDY)) return 'b'
-  if (has(f, B.SLAB)) return 's'
-  if (has(f, B.HEAD) || has(f, B.TAIL)) return 't'
-  if (has(f, B.LRU)) return has(f, B.ANON) ? 'a' : 'f'
-  if (has(f, B.ANON)) return 'A' // anon mapped, not on an LRU (in an lru_add batch)
-  if (f === 0n) return c === 0n ? 'z' : 'k'
-  return 'o'
-}
+const cls = kpageClass
 
 const path = runDir
 const o = new OpenedPath(path, [])

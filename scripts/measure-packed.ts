@@ -5,8 +5,8 @@
  *   node --import tsx scripts/measure-packed.ts fixtures
  */
 import { join } from 'node:path'
-import { readFileSync, existsSync, readdirSync } from 'node:fs'
-import { gunzipSync } from 'node:zlib'
+import { existsSync, readdirSync } from 'node:fs'
+import { readKpageBin, kpageClass } from './kpage-classes.ts'
 import { loadSnapshot } from '../host/load.ts'
 import { OpenedPath } from '../host/snapshot.ts'
 import { seriesContext } from '../host/series.ts'
@@ -14,24 +14,8 @@ import { followsFullCompaction } from '../host/whatif/pinned.ts'
 
 const dir = process.argv[2] ?? 'fixtures'
 const only = process.argv[3]
-function readBin(d: string, name: string): BigUint64Array | null {
-  const p = join(d, name)
-  if (!existsSync(p + '.gz') && !existsSync(p)) return null
-  const buf = existsSync(p + '.gz') ? gunzipSync(readFileSync(p + '.gz')) : readFileSync(p)
-  return new BigUint64Array(buf.buffer, buf.byteOffset, Math.floor(buf.byteLength / 8))
-}
-const B = { LRU: 5, SLAB: 7, BUDDY: 10, MMAP: 11, ANON: 12, HEAD: 15, TAIL: 16, NOPAGE: 20 }
-const has = (f: bigint, b: number): boolean => ((f >> BigInt(b)) & 1n) === 1n
-function cls(f: bigint, c: bigint): string {
-  if (has(f, B.NOPAGE)) return 'h'
-  if (has(f, B.BUDDY)) return 'b'
-  if (has(f, B.SLAB)) return 's'
-  if (has(f, B.HEAD) || has(f, B.TAIL)) return 't'
-  if (has(f, B.LRU)) return has(f, B.ANON) ? 'a' : 'f'
-  if (has(f, B.ANON)) return 'A'
-  if (f === 0n) return c === 0n ? 'z' : 'k'
-  return 'o'
-}
+const readBin = readKpageBin
+const cls = kpageClass
 const tally = (xs: string[]): string => { const t: Record<string, number> = {}; for (const x of xs) t[x] = (t[x] ?? 0) + 1; return Object.entries(t).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}${v}`).join(' ') }
 
 for (const run of readdirSync(dir).sort()) {
