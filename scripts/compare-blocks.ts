@@ -13,7 +13,8 @@ import { runCompactWhatIf, PageKind, isFreeHead } from '../engine/index.ts'
 import { loadSnapshot } from '../host/load.ts'
 import { OpenedPath } from '../host/snapshot.ts'
 import { seriesContext } from '../host/series.ts'
-import { resolvePinned, followsFullCompaction, triggerShellOnCpu } from '../host/whatif/pinned.ts'
+import { compactOptions } from '../host/whatif/compact.ts'
+import type { WhatifCompactRequest } from '../contract/schemas.ts'
 
 const args = process.argv.slice(2)
 const flag = (n: string): string | undefined => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : undefined }
@@ -41,24 +42,22 @@ const before = { f: readBin(join(path, cap), 'kpageflags'), c: readBin(join(path
 const after = { f: readBin(join(path, ctx.next), 'kpageflags'), c: readBin(join(path, ctx.next), 'kpagecount') }
 const s = await loadSnapshot(o, { capture: cap, layout: 'exact', seed })
 const m = s.model
-const pinned = await resolvePinned('auto', ctx, seed)
-const r = runCompactWhatIf(m, s.allocator, {
-  ...(ctx.trigger.node !== null ? { node: ctx.trigger.node } : {}),
-  pinned, pinOptions: { placement: followsFullCompaction(ctx) ? 'after-compaction' : 'uniform', migrateBeforePin: false },
-  ...(cpu !== undefined ? { pcpCpu: cpu } : {}),
-  // as host/whatif/compact.ts runs a captured trigger: read when the next capture was taken, by its tools
-  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length ? { settleSeconds: ctx.secondsToNext } : {}),
-  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.secondsFromUptime != null ? { settleFromUptime: ctx.secondsFromUptime } : {}),
-  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.secondsFromUptime != null && ctx.triggerEndUptime != null ? { settleTriggerEndUptime: ctx.triggerEndUptime } : {}),
-  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
-  ...(followsFullCompaction(ctx) && !triggerShellOnCpu(ctx) ? { pcpLongFreeRun: true } : {}),
-  ...(toolsCpu !== undefined ? { captureCpu: toolsCpu } : ctx.captureCpu != null ? { captureCpu: ctx.captureCpu } : {}),
-  // the CPU the workload made its last frees on (workload.log; --workload-cpu -1: deal as if not logged)
-  ...(wlCpu !== undefined ? (wlCpu >= 0 ? { workloadCpu: wlCpu } : {}) : ctx.workloadCpu != null && !followsFullCompaction(ctx) ? { workloadCpu: ctx.workloadCpu } : {}),
-  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.rereadBuddyinfo && !args.includes('--no-reread') ? { rereadFree: ctx.rereadBuddyinfo.rows.map((r) => ({ node: r.node, zone: r.zone, nrFree: r.nrFree })) } : {}),
-  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.rereadBuddyinfo && ctx.rereadGrowthCpu != null && !args.includes('--no-reread') ? { rereadCpu: ctx.rereadGrowthCpu } : {}),
-  ...(ctx.secondsToNext !== null && !ctx.otherSteps.length && ctx.rereadPcp && !args.includes('--no-reread') ? { rereadPcp: ctx.rereadPcp } : {}),
-}, s.capture.machine.hpageOrder)
+// the options `whatif compact` runs the captured trigger with (host/whatif/compact.ts compactOptions),
+// then this script's own overrides
+const req: WhatifCompactRequest = { pinned: 'auto', ...(ctx.trigger.node !== null ? { node: ctx.trigger.node } : {}), ...(cpu !== undefined ? { cpu } : {}) }
+const opts = await compactOptions(s, ctx, req, seed).options(seed)
+if (toolsCpu !== undefined) opts.captureCpu = toolsCpu
+// the CPU the workload made its last frees on (workload.log; --workload-cpu -1: deal as if not logged)
+if (wlCpu !== undefined) {
+  if (wlCpu >= 0) opts.workloadCpu = wlCpu
+  else delete opts.workloadCpu
+}
+if (args.includes('--no-reread')) {
+  delete opts.rereadFree
+  delete opts.rereadCpu
+  delete opts.rereadPcp
+}
+const r = runCompactWhatIf(m, s.allocator, opts, s.capture.machine.hpageOrder)
 await o.close()
 const pb = m.pageblockNrPages
 const tally = (arr: string[]): string => {
