@@ -15,6 +15,7 @@ import { FIXTURES } from '../helpers/fixtures.ts'
 const DIR = join(FIXTURES, 'capture-script')
 const COMPACT = join(DIR, 'x86-1G-s22-k61-compact.tar.gz')
 const HUGETLB = join(DIR, 'x86-1G-s23-k612-hugetlb.tar.gz')
+const COMPACT_SYNCED = join(DIR, 'x86-1G-s23-k612-compact.tar.gz')
 
 describe('--compact all, captured in a 6.1 guest', () => {
   it('opens as a series before → after, the trigger in the manifest with its vmstat deltas', async () => {
@@ -71,6 +72,36 @@ describe('--compact all, captured in a 6.1 guest', () => {
       expect(r.code).toBe(0)
       const j = JSON.parse(r.out) as { findings: Array<{ severity: string; code: string }> }
       expect(j.findings.filter((f) => f.severity !== 'info' && !['torn-capture', 'pcp-pages'].includes(f.code))).toEqual([])
+    }
+  }, 60_000)
+})
+
+describe('--compact all after a sync, captured in a 6.12 guest', () => {
+  it('records the sync in its step, and the what-if lands within the fidelity bounds of a compaction that changed the layout', async () => {
+    const series = await openSeries(COMPACT_SYNCED)
+    try {
+      const m = series!.captures[0]!.source.manifest!
+      expect(m.kernelRelease).toBe('6.12.117+deb12-amd64')
+      expect(m.steps![0]).toMatchObject({ name: 'cm', after: '01-before', synced: true, rc: 0 })
+    } finally {
+      await series!.close()
+    }
+    const r = await runCli(['whatif', 'compact', COMPACT_SYNCED, '--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.out) as {
+      counters: Record<string, number>
+      real: { counters: Record<string, number>; predictedVsReal: Array<{ highOrderPagesPredicted: number; highOrderPagesReal: number }> }
+      before: { zones: Array<{ freeBlocks: number[] }> }
+    }
+    const sum = (f: (z: { highOrderPagesPredicted: number; highOrderPagesReal: number }) => number): number => j.real.predictedVsReal.reduce((a, z) => a + f(z), 0)
+    const real = sum((z) => z.highOrderPagesReal)
+    const before = j.before.zones.reduce((a, z) => a + z.freeBlocks.reduce((s, n, o) => s + (o >= 9 ? n * 2 ** o : 0), 0), 0)
+    // the kernel's compaction changed the layout: free pages in ≥ 2 MiB blocks 29184 → 82944
+    expect(before).toBe(29184)
+    expect(real).toBe(82944)
+    expect(Math.abs(sum((z) => z.highOrderPagesPredicted) - real) / real).toBeLessThanOrEqual(0.10)
+    for (const k of ['pgmigrate_success', 'compact_migrate_scanned', 'compact_free_scanned', 'compact_isolated']) {
+      expect(Math.abs(j.counters[k]! - j.real.counters[k]!) / j.real.counters[k]!, k).toBeLessThanOrEqual(0.25)
     }
   }, 60_000)
 })
