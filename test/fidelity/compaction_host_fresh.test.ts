@@ -34,3 +34,28 @@ describe('host-24G-k618-h: a fresh capture of this machine, compact_memory on CP
     }
   })
 })
+
+/**
+ * fixtures/host-24G-k618-i: the same made again 5 h later (sync first, output on tmpfs). This
+ * compaction moved 93 247 pages and freed no pageblock (≥ 2 MiB pages 3 057 664 → 3 058 176), so
+ * its counters are what a model that did nothing would get wrong; the scanners met at 0x23a400
+ * in zone Normal (trace/01-cm@1.txt.gz).
+ */
+describe('host-24G-k618-i: a second fresh capture of this machine, compact_memory on CPU 1 (6.18)', () => {
+  let rowI: FidelityRow
+  beforeAll(async () => {
+    rowI = (await fidelityRow(FIXTURES, 'host-24G-k618-i', '01-before'))!
+  }, 300000)
+
+  it('migrated pages, and the prediction holds every bound of the fidelity table', () => {
+    expect(rowI.counters['pgmigrate_success']!.real).toBe(93247)
+    expect(Math.abs(rowI.hiError!), `≥ 2 MiB predicted ${rowI.hiPredicted}`).toBeLessThanOrEqual(BOUNDS.hi)
+    expect(rowI.shapeError).toBeLessThanOrEqual(BOUNDS.shape)
+    for (const c of ['pgmigrate_success', 'compact_migrate_scanned', 'compact_free_scanned', 'compact_isolated']) {
+      const x = rowI.counters[c]!
+      expect(Math.abs(x.error!), `${c}: ${x.predicted} against ${x.real}`).toBeLessThanOrEqual(BOUNDS.counter)
+      // a model that migrated nothing would be 100 % off on every counter
+      expect(x.predicted).toBeGreaterThan(x.real / 2)
+    }
+  })
+})
