@@ -1698,6 +1698,8 @@ function placeMovablePcpByPageblock(m: MemoryModel, zone: import('../mm/mmzone.t
   const pbPages = m.pageblockNrPages
   const movableMt = m.migratetypes.movable
   const isCand = (b: number): boolean => PCP_SLOT[b] === 1
+  // the map as words (four pages each) where it starts at a word boundary of its buffer
+  const words = map.byteOffset % 4 === 0 ? new Uint32Array(map.buffer, map.byteOffset, Math.floor(map.length / 4)) : null
   const blocks: number[] = []
   const room: number[] = []
   for (let i = 0; i < nPb; i++) {
@@ -1705,7 +1707,31 @@ function placeMovablePcpByPageblock(m: MemoryModel, zone: import('../mm/mmzone.t
     const start = Math.max((firstPb + i) * pbPages, zone.startPfn) - base
     const end = Math.min((firstPb + i + 1) * pbPages, zone.endPfn) - base
     let free = 0, cand = 0
-    for (let q = start; q < end; q++) {
+    let q = start
+    if (words !== null) {
+      // four pages a word: a word of one kind (most are: runs of one kind, whole free blocks) at once
+      for (; q < end && (q & 3) !== 0; q++) {
+        const k = PCP_SLOT[map[q]!]!
+        if (k === 1) cand++
+        else if (k === 2) free++
+      }
+      for (const wEnd = end & ~3; q < wEnd; q += 4) {
+        const w = words[q >>> 2]!
+        const b0 = w & 255
+        if ((w ^ Math.imul(b0, 0x01010101)) === 0) {
+          const k = PCP_SLOT[b0]!
+          if (k === 1) cand += 4
+          else if (k === 2) free += 4
+          continue
+        }
+        for (let r = q; r < q + 4; r++) {
+          const k = PCP_SLOT[map[r]!]!
+          if (k === 1) cand++
+          else if (k === 2) free++
+        }
+      }
+    }
+    for (; q < end; q++) {
       const k = PCP_SLOT[map[q]!]!
       if (k === 1) cand++
       else if (k === 2) free++
