@@ -199,15 +199,15 @@ async function rereadOf(path: string, series: SnapshotSeries | null, label: stri
 }
 
 /** The capture a synthesized layout is built from: as of its re-read after kpageflags (after-kpage/) when it holds one, else as first read. */
-async function captureForSynthesis(path: string, series: SnapshotSeries | null, label: string | null, capture: Capture): Promise<{ capture: Capture; reread: string | null }> {
+async function captureForSynthesis(path: string, series: SnapshotSeries | null, label: string | null, capture: Capture): Promise<{ capture: Capture; reread: string | null; writtenAfterRead?: Record<string, number> }> {
   const r = await rereadOf(path, series, label)
   const at = r ? captureAtReread(capture, r) : null
-  return at ? { capture: at.capture, reread: at.note } : { capture, reread: null }
+  return at ? { capture: at.capture, reread: at.note, writtenAfterRead: at.writtenAfterRead } : { capture, reread: null }
 }
 
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
-function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: { afterCompaction: boolean; directCompactionMigrated: number }, reread: string | null): { model: MemoryModel; allocator: PageAllocator } {
-  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, ...before }))
+function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: { afterCompaction: boolean; directCompactionMigrated: number }, reread: string | null, writtenAfterRead?: Record<string, number>): { model: MemoryModel; allocator: PageAllocator } {
+  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, ...before, ...(writtenAfterRead ? { writtenAfterRead } : {}) }))
   if (reread) built.model.build.notes.push(reread)
   return built
 }
@@ -232,7 +232,7 @@ export function openForSynthesis(ref: SnapshotRef, opts: { capture?: string } = 
         const cmaBasePfn = cmaAreas[0]?.[0] ?? null
         const before = await compactionsBefore(o, series, src.label)
         const at = await captureForSynthesis(o.path, series, src.label, capture)
-        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread) }
+        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread, at.writtenAfterRead) }
       } finally {
         await src.close()
       }
@@ -288,8 +288,9 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       built = withCaptureRules(capture, b.finish())
     } else {
       opts.onProgress?.('synthesizing layout', 0, 0)
-      ;({ capture: modelled, reread } = await captureForSynthesis(path, series, src.label, capture))
-      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label), reread)
+      const at = await captureForSynthesis(path, series, src.label, capture)
+      ;({ capture: modelled, reread } = at)
+      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label), reread, at.writtenAfterRead)
     }
     const { model, allocator } = built
     const map = opts.withMap ? computePageblockMap(model) : undefined

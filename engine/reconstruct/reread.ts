@@ -51,6 +51,13 @@ export interface RereadCapture {
   removed: number
   /** free pages in blocks of pageblock order or more, first read and re-read */
   highOrderPages: { first: number; reread: number }
+  /**
+   * per zone (`node/zone`), the write-pending pages (zoneinfo nr_zone_write_pending) the re-read
+   * holds beyond the first read: pages written between the reads, the capture's own kpageflags.gz
+   * and kpagecount.gz among them where it wrote them to a disk (engine/reconstruct/synthesize.ts
+   * placeWrittenFolios). Empty when zoneinfo was not read again.
+   */
+  writtenAfterRead: Record<string, number>
 }
 
 const zoneKey = (node: number, zone: string): string => `${node}/${zone}`
@@ -114,9 +121,17 @@ export function captureAtReread(c: Capture, r: CaptureReread): RereadCapture | n
   if (c.pagetypeinfo) parts.push(`pagetypeinfo (not read again) moved to match it: ${blocks(added)} added to the Movable lists, ${blocks(removed)} taken off (Movable first); its pageblock counts as first read`)
   if (zoneinfo !== c.zoneinfo) parts.push(`zoneinfo read again too: per-cpu list pages ${pcp(c.zoneinfo)} → ${pcp(zoneinfo)}, and its free and LRU counters`)
   else if (r.zoneinfo) parts.push('zoneinfo as first read (the re-read lists other zones or zone sizes)')
+  const writtenAfterRead: Record<string, number> = {}
+  if (zoneinfo !== c.zoneinfo && zoneinfo && c.zoneinfo) {
+    for (const z of zoneinfo.zones) {
+      const was = c.zoneinfo.zones.find((x) => x.node === z.node && x.zone === z.zone)?.stats['nr_zone_write_pending']
+      const now = z.stats['nr_zone_write_pending']
+      if (was !== undefined && now !== undefined && now > was) writtenAfterRead[zoneKey(z.node, z.zone)] = now - was
+    }
+  }
   return {
     capture: { ...c, buddyinfo: r.buddyinfo, pagetypeinfo, zoneinfo, describe },
     note: `synthesized layout: ${parts.join('; ')}`,
-    added, removed, highOrderPages,
+    added, removed, highOrderPages, writtenAfterRead,
   }
 }

@@ -10,7 +10,9 @@
  *  - the order-0 LRU pages do not exceed zoneinfo's LRU counters less the THPs (before a full
  *    compaction): the Movable pageblocks' used pages beyond them are whole pageblocks of kernel pages;
  *  - on 6.9+ kernels, the dirty page-cache large folios whose split fails are a share of the zone's
- *    write-pending pages (zoneinfo nr_zone_write_pending; the share and their orders drawn: placeDirtyFolios).
+ *    write-pending pages (zoneinfo nr_zone_write_pending; the share and their orders drawn: placeDirtyFolios),
+ *    and those written between the first read and the re-read after kpageflags lie where the page
+ *    allocator took them, in free blocks of their order (placeWrittenFolios).
  * Chosen by the seed: where each pageblock type and each free block sits, and which kind each
  * used page is (in proportions taken from the zone's LRU/slab/page-table counters).
  *
@@ -20,7 +22,7 @@
  * may hold one block of its own order; the other halves become the candidates of the next order.
  */
 import { MemoryModel, MigratetypeTable, type Geometry } from '../mm/mmzone.ts'
-import { PageKind, THP_HEAD, compoundHead, headOrder, isBuddyPage, isFreeHead } from '../mm/page.ts'
+import { PageKind, THP_HEAD, FOLIO_HEAD, compoundHead, freeHead, headOrder, isBuddyPage, isFreeHead } from '../mm/page.ts'
 import { PageAllocator, kernelVersionCode } from '../mm/page_alloc.ts'
 import { Rng, rngAdvance, rngOutput } from '../sim/rng.ts'
 import type { Capture } from '../snapshot.ts'
@@ -45,6 +47,12 @@ export interface SynthesizeOptions {
    * directCompactedTop). 0 or absent: none.
    */
   directCompactionMigrated?: number
+  /**
+   * per zone (`node/zone`), the write-pending pages its re-read zoneinfo holds beyond the first
+   * read (engine/reconstruct/reread.ts writtenAfterRead): page-cache folios written after the
+   * capture's first reads, out of the free lists (placeWrittenFolios). Absent: none.
+   */
+  writtenAfterRead?: Record<string, number>
 }
 
 export interface ClusterShape {
@@ -282,6 +290,10 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
 
   // 3. target counts
   const free = capturedFreeCounts(c, s.node, s.name, mts, notes)
+  // 6.9+: the page-cache folios written after the first read came off the Movable free lists: the
+  // re-read's counts lack their blocks, which are laid out free here and taken back (step 9)
+  const written = kernelVersionCode(c.machine.kernelRelease) >= 6009 ? writtenFolioOrders(rng.seed, zone.idx + 16 * zone.node, opts.writtenAfterRead?.[`${s.node}/${s.name}`] ?? 0) : []
+  for (const o of written) if (free[mts.movable]) free[mts.movable]![o] = (free[mts.movable]![o] ?? 0) + 1
   let blocks = capturedBlockCounts(c, s.node, s.name, mts)
   checkCountsFit(c, s.node, s.name, s.startPfn, s.spanned, free, blocks)
   const cmaBlocks = mts.cma >= 0 ? Math.round(s.cma / pbPages) : 0
@@ -774,8 +786,111 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
   fillUsed(m, zone, s, rng, firstPb, nPb, pbType, touched, gradient > 0)
-  // 8. 6.9+: the dirty page cache in large folios whose split fails (their own stream)
-  if (kernelVersionCode(c.machine.kernelRelease) >= 6009) placeDirtyFolios(m, zone, s, rng.seed, notes)
+  // 8. 6.9+: the dirty page cache in large folios whose split fails (their own stream); 9. those
+  // written after the first read, out of the free lists
+  if (kernelVersionCode(c.machine.kernelRelease) >= 6009) {
+    const placed = placeWrittenFolios(m, allocator, zone, written, rng.seed, notes)
+    placeDirtyFolios(m, zone, s, rng.seed, notes, placed)
+  }
+}
+
+/**
+ * The orders of the page-cache folios written between a capture's first read and its re-read
+ * (6.9+): `pages` is the rise of the zone's write-pending pages between the two zoneinfo reads.
+ * On this machine's 6.18 (fixtures/host-24G-k618-a…f, ext4 with large folios: filemap_alloc_folio
+ * with the order of the write, __filemap_get_folio) the after-captures hold, over memory free in
+ * the capture before, new dirty fs-private large folios making 52–97 % of that rise (a 164 of 183
+ * pages, b 150 of 172, c 552 of 1058, d 718 of 809, 870 of 996 and 514 of 529, f 276 of 427;
+ * scripts/measure-capfolios.ts): the capture's own kpageflags.gz and kpagecount.gz above all,
+ * written after kpageflags was read. Each seed draws that share over the measured range, and each
+ * folio's order from the 230 such folios of those eight after-captures (order 1 60, 2 52, 3 50,
+ * 4 23, 5 7, 6 38), in the order they are written.
+ */
+export function writtenFolioOrders(seed: number, zoneKey: number, pages: number): number[] {
+  if (pages <= 0) return []
+  const r = new Rng((Math.imul(seed, 0x2545f491) ^ Math.imul(zoneKey + 1, 0x9e3779b1) ^ 0x68e31da4) >>> 0)
+  let want = Math.round((0.52 + 0.45 * r.next()) * pages)
+  const out: number[] = []
+  while (want > 0) {
+    const u = r.next()
+    let o = 1
+    while (o < WRITTEN_FOLIO_ORDER_CDF.length && u >= WRITTEN_FOLIO_ORDER_CDF[o - 1]!) o++
+    if (2 ** o > want) o = Math.max(1, Math.floor(Math.log2(want)))
+    out.push(o)
+    want -= 2 ** o
+  }
+  return out
+}
+
+/** the orders 1…6 of the folios written after the capture (writtenFolioOrders), cumulative: 60, 52, 50, 23, 7, 38 of 230 */
+const WRITTEN_FOLIO_ORDER_CDF = [60 / 230, 112 / 230, 162 / 230, 185 / 230, 192 / 230, 1]
+
+/**
+ * The folios written after the capture's first read, taken off the zone's Movable free lists as
+ * the page allocator hands them out: a page-cache folio above PAGE_ALLOC_COSTLY_ORDER bypasses
+ * the per-cpu lists (rmqueue → rmqueue_buddy → __rmqueue_smallest), one of order 1–3 comes off a
+ * per-cpu list that rmqueue_bulk refilled through the same __rmqueue_smallest; that takes the
+ * head block of the smallest order with a free Movable block, and expand() gives the remainders
+ * back to the heads of the lower lists, so consecutive folios come out of one place. In the
+ * after-captures of fixtures/host-24G-k618-a…f (scripts/measure-capfolios.ts) the new dirty folios
+ * above order 3 lie in free blocks of their own order in the capture before (every order has
+ * free Movable blocks there), and folios of one order in neighbouring blocks of that order (-d:
+ * seven order-6 folios in the order-6 blocks ranked 202 and 205–210 by PFN of 1449, pageblocks
+ * 506–512; its second and third captures eight in 157–166 of 1418 and three in 101–103 of 1359;
+ * -a two order-5 in 70 and 72 of 129). Which block heads a list is not in a capture (the list
+ * order is not in kpageflags): each seed draws the first block of each order, and the folios of
+ * that order after it take the next free blocks of the order above it by PFN. The re-read's
+ * counts already lack these blocks: the synthesis laid one free Movable block per folio out
+ * beside them (synthesizeZone), so the free counts are the re-read's again when they are taken.
+ * Each one is dirty with buffers until writeback (30 s on), so its split fails: it ends a 6.18
+ * compaction that finds no free block of its order for it (engine/mm/compaction.ts
+ * migrateFolios). Returns the pages placed.
+ */
+export function placeWrittenFolios(m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, orders: number[], seed: number, notes: string[]): number {
+  if (orders.length === 0) return 0
+  const r = new Rng((Math.imul(seed, 0x1b873593) ^ Math.imul(zone.idx + 16 * zone.node + 1, 0xcc9e2d51) ^ 0x3c6ef372) >>> 0)
+  const movable = m.migratetypes.movable
+  const lists = new Map<number, { pfns: number[]; at: number }>()
+  let folios = 0, pages = 0, lo = Infinity, hi = -Infinity
+  for (const want of orders) {
+    // __rmqueue_smallest: the smallest order holding a free Movable block
+    let o = want
+    let list: { pfns: number[]; at: number } | undefined
+    for (; o < m.geometry.nrOrders; o++) {
+      list = lists.get(o)
+      if (!list) {
+        const pfns = zone.free.validEntries(o, movable, m.memMap, m.basePfn).sort((a, b) => a - b)
+        list = { pfns, at: pfns.length > 0 ? r.int(pfns.length) : 0 }
+        lists.set(o, list)
+      }
+      // blocks taken by an earlier folio (or split) are no longer free heads of this order
+      while (list.pfns.length > 0 && m.memMap[list.pfns[list.at % list.pfns.length]! - m.basePfn] !== freeHead(movable, o)) {
+        list.pfns.splice(list.at % list.pfns.length, 1)
+        if (list.pfns.length > 0) list.at %= list.pfns.length
+      }
+      if (list.pfns.length > 0) break
+    }
+    if (!list || o >= m.geometry.nrOrders) break
+    const i = list.at % list.pfns.length
+    const pfn = list.pfns[i]!
+    list.pfns.splice(i, 1)
+    if (list.pfns.length > 0) list.at = i % list.pfns.length
+    allocator.delFromFreeList(zone, pfn, o, movable)
+    // expand(): the upper halves back on their lists (at their heads)
+    for (let k = o; k > want; k--) {
+      const half = pfn + 2 ** (k - 1)
+      allocator.addToFreeList(zone, half, k - 1, movable)
+      const l = lists.get(k - 1)
+      if (l) { l.pfns.splice(l.at, 0, half); }
+    }
+    allocator.prepNewPage(pfn, want, FOLIO_HEAD)
+    m.unsplittable.add(pfn)
+    folios++
+    pages += 2 ** want
+    lo = Math.min(lo, pfn); hi = Math.max(hi, pfn)
+  }
+  if (folios > 0) notes.push(`${zone.label}: ${folios} dirty page-cache folios (${pages} pages) written after the first read (the re-read's write-pending pages beyond it), taken off the Movable free lists as __rmqueue_smallest hands them out, each order's run from a block the seed draws (PFNs ${lo}–${hi}); their split fails`)
+  return pages
 }
 
 /**
@@ -794,7 +909,9 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
  * folio's order from the mix those layouts hold (each capture with 40 or more such folios
  * weighing the same: order 1 46 %, 2 24 %, 3 17 %, 4 7.6 %, 5 0.5 %, 6 4.8 %), over the zone's
  * order-0 page-cache pages in Movable pageblocks at random (where a dirty folio lies is not in the
- * counts). The harness guests' captures have no write-pending page.
+ * counts). The harness guests' captures have no write-pending page. The pages written after the
+ * first read that placeWrittenFolios took off the free lists are not drawn again here: the share is
+ * of the write-pending pages less those.
  */
 export function dirtyFolioShare(seed: number, zoneKey: number): number {
   const r = new Rng((Math.imul(seed, 0x3c6ef372) ^ Math.imul(zoneKey + 1, 0x9e3779b1) ^ 0x5bd1e995) >>> 0)
@@ -804,8 +921,9 @@ export function dirtyFolioShare(seed: number, zoneKey: number): number {
 /** the orders 1…6 of the unsplittable folios of the exact layouts (see dirtyFolioShare), cumulative */
 const DIRTY_FOLIO_ORDER_CDF = [0.459, 0.700, 0.870, 0.946, 0.951, 1]
 
-function placeDirtyFolios(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, seed: number, notes: string[]): void {
-  const pending = s.stats['nr_zone_write_pending'] ?? 0
+function placeDirtyFolios(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, seed: number, notes: string[], written: number): void {
+  // the written folios placed off the free lists (placeWrittenFolios) are write-pending pages too
+  const pending = Math.max(0, (s.stats['nr_zone_write_pending'] ?? 0) - written)
   if (pending <= 0) return
   const zoneKey = zone.idx + 16 * zone.node
   let want = Math.round(dirtyFolioShare(seed, zoneKey) * pending)
