@@ -1678,6 +1678,10 @@ const PCP_SLOT: Uint8Array = (() => {
   return t
 })()
 
+/** PCP_SLOT as a count: 1 for a used page a per-cpu page may take, PCP_FREE_UNIT for a free page (a pageblock has fewer pages than that: the sum tells both counts) */
+const PCP_FREE_UNIT = 2 ** 24
+const PCP_COUNT: Float64Array = Float64Array.from(PCP_SLOT, (k) => (k === 1 ? 1 : k === 2 ? PCP_FREE_UNIT : 0))
+
 /**
  * The Movable per-cpu pages before a compaction: the workload's last frees, which
  * free_unref_page put on its CPU's Movable list. A task frees pages all over its memory, and
@@ -1706,36 +1710,22 @@ function placeMovablePcpByPageblock(m: MemoryModel, zone: import('../mm/mmzone.t
     if (pbType[i] !== movableMt) continue
     const start = Math.max((firstPb + i) * pbPages, zone.startPfn) - base
     const end = Math.min((firstPb + i + 1) * pbPages, zone.endPfn) - base
-    let free = 0, cand = 0
+    // both counts in one sum, without a branch on a page's kind (PCP_COUNT)
+    let acc = 0
     let q = start
     if (words !== null) {
       // four pages a word: a word of one kind (most are: runs of one kind, whole free blocks) at once
-      for (; q < end && (q & 3) !== 0; q++) {
-        const k = PCP_SLOT[map[q]!]!
-        if (k === 1) cand++
-        else if (k === 2) free++
-      }
+      for (; q < end && (q & 3) !== 0; q++) acc += PCP_COUNT[map[q]!]!
       for (const wEnd = end & ~3; q < wEnd; q += 4) {
         const w = words[q >>> 2]!
         const b0 = w & 255
-        if ((w ^ Math.imul(b0, 0x01010101)) === 0) {
-          const k = PCP_SLOT[b0]!
-          if (k === 1) cand += 4
-          else if (k === 2) free += 4
-          continue
-        }
-        for (let r = q; r < q + 4; r++) {
-          const k = PCP_SLOT[map[r]!]!
-          if (k === 1) cand++
-          else if (k === 2) free++
-        }
+        if ((w ^ Math.imul(b0, 0x01010101)) === 0) acc += 4 * PCP_COUNT[b0]!
+        else acc += PCP_COUNT[b0]! + PCP_COUNT[(w >>> 8) & 255]! + PCP_COUNT[(w >>> 16) & 255]! + PCP_COUNT[w >>> 24]!
       }
     }
-    for (; q < end; q++) {
-      const k = PCP_SLOT[map[q]!]!
-      if (k === 1) cand++
-      else if (k === 2) free++
-    }
+    for (; q < end; q++) acc += PCP_COUNT[map[q]!]!
+    const free = Math.floor(acc / PCP_FREE_UNIT)
+    const cand = acc - free * PCP_FREE_UNIT
     if (free > 0 && cand > 0) { blocks.push(i); room.push(cand) }
   }
   while (n > 0 && blocks.length > 0) {
