@@ -152,6 +152,11 @@ export function setPackDirectCompactedTop(on: boolean): void { packDirectCompact
 const UNDECIDED = 0x3f
 /** four undecided pages in one word of the map */
 const UNDECIDED4 = 0x3f3f3f3f
+/**
+ * eight undecided pages read as one double: a normal number (0x3f3f3f3f3f3f3f3f), which no other
+ * eight bytes equal (a double equals another only with the same bits, but for ±0, and a NaN none)
+ */
+const UNDECIDED8 = new Float64Array(new Uint8Array(8).fill(UNDECIDED).buffer)[0]!
 /** an empty [pfn|order, order|mt] list (layoutPageblock only reads its lists) */
 const NO_PAIRS: Array<[number, number]> = []
 
@@ -1373,6 +1378,8 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   const SLAB = PageKind.SLAB, PAGETABLE = PageKind.PAGETABLE, KERNEL = PageKind.KERNEL, PINNED = PageKind.PINNED
   // the map as words (four pages each) where it starts at a word boundary of its buffer
   const words = map.byteOffset % 4 === 0 ? new Uint32Array(map.buffer, map.byteOffset, Math.floor(map.length / 4)) : null
+  // and as doubles (eight pages each) where it starts at a double's boundary: only read, compared with UNDECIDED8
+  const dwords = map.byteOffset % 8 === 0 ? new Float64Array(map.buffer, map.byteOffset, Math.floor(map.length / 8)) : null
   // used pages a pcp page may replace, in the Unmovable pageblocks and in the Movable ones
   let candidates = 0
   let candMovable = 0
@@ -1414,7 +1421,14 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
       // the stretch of undecided pages [p, u): a run ends at its length or at u, whichever comes first
       let u = p + 1
       while (u < e && (u & 3) !== 0 && map[u] === UNDECIDED) u++
-      if (words !== null && (u & 3) === 0) while (u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+      if (words !== null && (u & 3) === 0) {
+        // eight pages a step where the map can be read as doubles (UNDECIDED8)
+        if (dwords !== null) {
+          if ((u & 7) !== 0 && u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+          if ((u & 7) === 0) while (u + 8 <= e && dwords[u >>> 3] === UNDECIDED8) u += 8
+        }
+        while (u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+      }
       while (u < e && map[u] === UNDECIDED) u++
       while (p < u) {
         st = rngAdvance(st)
@@ -1432,6 +1446,14 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
           const k4 = kind * 0x01010101
           const w0 = (p + 3) >>> 2
           for (let w = w0; w < w0 + 16; w++) words[w] = k4
+        } else if (words !== null && lim - p >= 8) {
+          // [p, lim) exactly: bytes up to a word boundary, whole words, the last bytes
+          let q = p
+          for (; (q & 3) !== 0; q++) map[q] = kind
+          const k4 = kind * 0x01010101
+          const wEnd = lim >>> 2
+          for (let w = q >>> 2; w < wEnd; w++) words[w] = k4
+          for (q = wEnd * 4; q < lim; q++) map[q] = kind
         } else for (let q = p; q < lim; q++) map[q] = kind
         if (mt === mts.movable) candMovable += (lim - p) * countedKind[k]!
         else candidates += (lim - p) * countedKind[k]!
