@@ -1470,9 +1470,10 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   const place = (n: number, accept: (t: number) => boolean): void => {
     while (n > 0) {
       const p = z0 + rng.int(zn)
+      // the pageblock's type first (a small array; most draws end there), then the page (a read anywhere in the map)
+      if (!accept(pbType[Math.floor((p + base) / pbPages) - firstPb]!)) continue
       const b = map[p]!
       if (b !== PageKind.ANON && b !== PageKind.FILE && b !== PageKind.SLAB && b !== PageKind.PAGETABLE && b !== PageKind.KERNEL) continue
-      if (!accept(pbType[Math.floor((p + base) / pbPages) - firstPb]!)) continue
       map[p] = PageKind.PCP
       n--
     }
