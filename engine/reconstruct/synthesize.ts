@@ -858,19 +858,32 @@ let drawsLeft = 0
 function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB: Uint32Array, candRoom: Uint16Array, candQ: Uint8Array, candRoom0: Float64Array, quota: Uint16Array, qo: number, W: Float64Array): number {
   let st = rng.getState()
   let refused = 0
+  // the draw's candidate and its byte are read one draw ahead (the read of candQ, anywhere in it,
+  // is under way while the draw before is decided): xn the next position draw, jn = ⌊xn·nc⌋,
+  // qn = candQ[jn], read again when a candidate leaves (nc and candQ change) or the bounds do
+  let xn = 0, jn = 0, qn = 0
+  if (need > 0 && nc > 0) {
+    xn = rngOutput(rngAdvance(st)) / 4294967296
+    jn = Math.floor(xn * nc)
+    qn = candQ[jn]!
+  }
   while (need > 0 && nc > 0) {
     st = rngAdvance(st)
-    const j = Math.floor((rngOutput(st) / 4294967296) * nc)
+    const j = jn
+    const q = qn
     st = rngAdvance(st)
     const u = rngOutput(st)
     const uq = u >>> 24
-    const q = candQ[j]!
+    xn = rngOutput(rngAdvance(st)) / 4294967296
+    jn = Math.floor(xn * nc)
+    qn = candQ[jn]!
     if (uq > q || (uq === q && u > candB[j]!)) {
       if (++refused >= REFUSALS_BEFORE_RESCALE) {
         // only candidates of tiny weight are left (a packed top, directCompactedTop): refusals
         // against their largest weight draw from the same distribution, without the endless loop
         rescaleBounds(W, nc, candI, candB, candQ)
         refused = 0
+        qn = candQ[jn]!
       }
       continue
     }
@@ -881,6 +894,8 @@ function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB
       quota[qo + candI[j]!]! += candRoom0[j]!
       nc--
       candI[j] = candI[nc]!; candB[j] = candB[nc]!; candRoom[j] = candRoom[nc]!; candQ[j] = candQ[nc]!; candRoom0[j] = candRoom0[nc]!
+      jn = Math.floor(xn * nc)
+      qn = nc > 0 ? candQ[jn]! : 0
     }
   }
   rng.setState(st)
