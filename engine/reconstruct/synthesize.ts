@@ -1430,6 +1430,8 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     for (let k = 0; k < 3; k++) countedKind[k] = counted && kinds[k] !== UNEVICTABLE ? 1 : 0
     // the runs' draws: rng.int(64) then rng.next(), the generator stepped inline
     let st = rng.getState()
+    // the pageblock's used pages a pcp page may replace (added to candMovable or candidates once)
+    let nCand = 0
     while (p < e) {
       const b = map[p]!
       if (b !== UNDECIDED) { p += isFreeHead(b) ? 1 << headOrder(b) : 1; continue }
@@ -1443,6 +1445,12 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
           if ((u & 7) === 0) while (u + 8 <= e && dwords[u >>> 3] === UNDECIDED8) u += 8
         }
         while (u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+        // the word at u holds the stretch's end: its first byte other than UNDECIDED, the lowest
+        // nonzero byte of the word xor UNDECIDED4 (little-endian: the lowest byte is the first page)
+        if (LITTLE_ENDIAN && u + 4 <= e) {
+          const x = words[u >>> 2]! ^ UNDECIDED4
+          u += (31 - Math.clz32(x & -x)) >>> 3
+        }
       }
       while (u < e && map[u] === UNDECIDED) u++
       while (p < u) {
@@ -1470,12 +1478,13 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
           for (let w = q >>> 2; w < wEnd; w++) words[w] = k4
           for (q = wEnd * 4; q < lim; q++) map[q] = kind
         } else for (let q = p; q < lim; q++) map[q] = kind
-        if (mt === mts.movable) candMovable += (lim - p) * countedKind[k]!
-        else candidates += (lim - p) * countedKind[k]!
+        nCand += (lim - p) * countedKind[k]!
         p = lim
       }
     }
     rng.setState(st)
+    if (mt === mts.movable) candMovable += nCand
+    else candidates += nCand
   }
   // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable
   // blocks. After a full compaction over both at random; else the share in the Unmovable ones is
