@@ -861,10 +861,9 @@ function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB
   // the draw's candidate and its byte are read one draw ahead (the read of candQ, anywhere in it,
   // is under way while the draw before is decided): xn the next position draw, jn = ⌊xn·nc⌋,
   // qn = candQ[jn], read again when a candidate leaves (nc and candQ change) or the bounds do
-  let xn = 0, jn = 0, qn = 0
+  let jn = 0, qn = 0
   if (need > 0 && nc > 0) {
-    xn = rngOutput(rngAdvance(st)) / 4294967296
-    jn = Math.floor(xn * nc)
+    jn = Math.floor((rngOutput(rngAdvance(st)) / 4294967296) * nc)
     qn = candQ[jn]!
   }
   while (need > 0 && nc > 0) {
@@ -874,7 +873,7 @@ function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB
     st = rngAdvance(st)
     const u = rngOutput(st)
     const uq = u >>> 24
-    xn = rngOutput(rngAdvance(st)) / 4294967296
+    const xn = rngOutput(rngAdvance(st)) / 4294967296
     jn = Math.floor(xn * nc)
     qn = candQ[jn]!
     if (uq > q || (uq === q && u > candB[j]!)) {
