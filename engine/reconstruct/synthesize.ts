@@ -160,6 +160,11 @@ export function setPackDirectCompactedTop(on: boolean): void { packDirectCompact
 const UNDECIDED = 0x3f
 /** four undecided pages in one word of the map */
 const UNDECIDED4 = 0x3f3f3f3f
+/**
+ * eight undecided pages read as one double: a normal number (0x3f3f3f3f3f3f3f3f), which no other
+ * eight bytes equal (a double equals another only with the same bits, but for ±0, and a NaN none)
+ */
+const UNDECIDED8 = new Float64Array(new Uint8Array(8).fill(UNDECIDED).buffer)[0]!
 /** an empty [pfn|order, order|mt] list (layoutPageblock only reads its lists) */
 const NO_PAIRS: Array<[number, number]> = []
 
@@ -971,19 +976,31 @@ let drawsLeft = 0
 function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB: Uint32Array, candRoom: Uint16Array, candQ: Uint8Array, candRoom0: Float64Array, quota: Uint16Array, qo: number, W: Float64Array): number {
   let st = rng.getState()
   let refused = 0
+  // the draw's candidate and its byte are read one draw ahead (the read of candQ, anywhere in it,
+  // is under way while the draw before is decided): xn the next position draw, jn = ⌊xn·nc⌋,
+  // qn = candQ[jn], read again when a candidate leaves (nc and candQ change) or the bounds do
+  let jn = 0, qn = 0
+  if (need > 0 && nc > 0) {
+    jn = Math.floor((rngOutput(rngAdvance(st)) / 4294967296) * nc)
+    qn = candQ[jn]!
+  }
   while (need > 0 && nc > 0) {
     st = rngAdvance(st)
-    const j = Math.floor((rngOutput(st) / 4294967296) * nc)
+    const j = jn
+    const q = qn
     st = rngAdvance(st)
     const u = rngOutput(st)
     const uq = u >>> 24
-    const q = candQ[j]!
+    const xn = rngOutput(rngAdvance(st)) / 4294967296
+    jn = Math.floor(xn * nc)
+    qn = candQ[jn]!
     if (uq > q || (uq === q && u > candB[j]!)) {
       if (++refused >= REFUSALS_BEFORE_RESCALE) {
         // only candidates of tiny weight are left (a packed top, directCompactedTop): refusals
         // against their largest weight draw from the same distribution, without the endless loop
         rescaleBounds(W, nc, candI, candB, candQ)
         refused = 0
+        qn = candQ[jn]!
       }
       continue
     }
@@ -994,6 +1011,8 @@ function quotaDraws(rng: Rng, need: number, nc: number, candI: Int32Array, candB
       quota[qo + candI[j]!]! += candRoom0[j]!
       nc--
       candI[j] = candI[nc]!; candB[j] = candB[nc]!; candRoom[j] = candRoom[nc]!; candQ[j] = candQ[nc]!; candRoom0[j] = candRoom0[nc]!
+      jn = Math.floor(xn * nc)
+      qn = nc > 0 ? candQ[jn]! : 0
     }
   }
   rng.setState(st)
@@ -1491,6 +1510,8 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   const SLAB = PageKind.SLAB, PAGETABLE = PageKind.PAGETABLE, KERNEL = PageKind.KERNEL, PINNED = PageKind.PINNED
   // the map as words (four pages each) where it starts at a word boundary of its buffer
   const words = map.byteOffset % 4 === 0 ? new Uint32Array(map.buffer, map.byteOffset, Math.floor(map.length / 4)) : null
+  // and as doubles (eight pages each) where it starts at a double's boundary: only read, compared with UNDECIDED8
+  const dwords = map.byteOffset % 8 === 0 ? new Float64Array(map.buffer, map.byteOffset, Math.floor(map.length / 8)) : null
   // used pages a pcp page may replace, in the Unmovable pageblocks and in the Movable ones
   let candidates = 0
   let candMovable = 0
@@ -1526,13 +1547,28 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     for (let k = 0; k < 3; k++) countedKind[k] = counted && kinds[k] !== UNEVICTABLE ? 1 : 0
     // the runs' draws: rng.int(64) then rng.next(), the generator stepped inline
     let st = rng.getState()
+    // the pageblock's used pages a pcp page may replace (added to candMovable or candidates once)
+    let nCand = 0
     while (p < e) {
       const b = map[p]!
       if (b !== UNDECIDED) { p += isFreeHead(b) ? 1 << headOrder(b) : 1; continue }
       // the stretch of undecided pages [p, u): a run ends at its length or at u, whichever comes first
       let u = p + 1
       while (u < e && (u & 3) !== 0 && map[u] === UNDECIDED) u++
-      if (words !== null && (u & 3) === 0) while (u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+      if (words !== null && (u & 3) === 0) {
+        // eight pages a step where the map can be read as doubles (UNDECIDED8)
+        if (dwords !== null) {
+          if ((u & 7) !== 0 && u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+          if ((u & 7) === 0) while (u + 8 <= e && dwords[u >>> 3] === UNDECIDED8) u += 8
+        }
+        while (u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+        // the word at u holds the stretch's end: its first byte other than UNDECIDED, the lowest
+        // nonzero byte of the word xor UNDECIDED4 (little-endian: the lowest byte is the first page)
+        if (LITTLE_ENDIAN && u + 4 <= e) {
+          const x = words[u >>> 2]! ^ UNDECIDED4
+          u += (31 - Math.clz32(x & -x)) >>> 3
+        }
+      }
       while (u < e && map[u] === UNDECIDED) u++
       while (p < u) {
         st = rngAdvance(st)
@@ -1550,13 +1586,22 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
           const k4 = kind * 0x01010101
           const w0 = (p + 3) >>> 2
           for (let w = w0; w < w0 + 16; w++) words[w] = k4
+        } else if (words !== null && lim - p >= 8) {
+          // [p, lim) exactly: bytes up to a word boundary, whole words, the last bytes
+          let q = p
+          for (; (q & 3) !== 0; q++) map[q] = kind
+          const k4 = kind * 0x01010101
+          const wEnd = lim >>> 2
+          for (let w = q >>> 2; w < wEnd; w++) words[w] = k4
+          for (q = wEnd * 4; q < lim; q++) map[q] = kind
         } else for (let q = p; q < lim; q++) map[q] = kind
-        if (mt === mts.movable) candMovable += (lim - p) * countedKind[k]!
-        else candidates += (lim - p) * countedKind[k]!
+        nCand += (lim - p) * countedKind[k]!
         p = lim
       }
     }
     rng.setState(st)
+    if (mt === mts.movable) candMovable += nCand
+    else candidates += nCand
   }
   // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable
   // blocks. After a full compaction over both at random; else the share in the Unmovable ones is
@@ -1566,9 +1611,10 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   const place = (n: number, accept: (t: number) => boolean): void => {
     while (n > 0) {
       const p = z0 + rng.int(zn)
+      // the pageblock's type first (a small array; most draws end there), then the page (a read anywhere in the map)
+      if (!accept(pbType[Math.floor((p + base) / pbPages) - firstPb]!)) continue
       const b = map[p]!
       if (b !== PageKind.ANON && b !== PageKind.FILE && b !== PageKind.SLAB && b !== PageKind.PAGETABLE && b !== PageKind.KERNEL) continue
-      if (!accept(pbType[Math.floor((p + base) / pbPages) - firstPb]!)) continue
       map[p] = PageKind.PCP
       n--
     }
@@ -1796,6 +1842,10 @@ const PCP_SLOT: Uint8Array = (() => {
   return t
 })()
 
+/** PCP_SLOT as a count: 1 for a used page a per-cpu page may take, PCP_FREE_UNIT for a free page (a pageblock has fewer pages than that: the sum tells both counts) */
+const PCP_FREE_UNIT = 2 ** 24
+const PCP_COUNT: Float64Array = Float64Array.from(PCP_SLOT, (k) => (k === 1 ? 1 : k === 2 ? PCP_FREE_UNIT : 0))
+
 /**
  * The Movable per-cpu pages before a compaction: the workload's last frees, which
  * free_unref_page put on its CPU's Movable list. A task frees pages all over its memory, and
@@ -1824,36 +1874,22 @@ function placeMovablePcpByPageblock(m: MemoryModel, zone: import('../mm/mmzone.t
     if (pbType[i] !== movableMt) continue
     const start = Math.max((firstPb + i) * pbPages, zone.startPfn) - base
     const end = Math.min((firstPb + i + 1) * pbPages, zone.endPfn) - base
-    let free = 0, cand = 0
+    // both counts in one sum, without a branch on a page's kind (PCP_COUNT)
+    let acc = 0
     let q = start
     if (words !== null) {
       // four pages a word: a word of one kind (most are: runs of one kind, whole free blocks) at once
-      for (; q < end && (q & 3) !== 0; q++) {
-        const k = PCP_SLOT[map[q]!]!
-        if (k === 1) cand++
-        else if (k === 2) free++
-      }
+      for (; q < end && (q & 3) !== 0; q++) acc += PCP_COUNT[map[q]!]!
       for (const wEnd = end & ~3; q < wEnd; q += 4) {
         const w = words[q >>> 2]!
         const b0 = w & 255
-        if ((w ^ Math.imul(b0, 0x01010101)) === 0) {
-          const k = PCP_SLOT[b0]!
-          if (k === 1) cand += 4
-          else if (k === 2) free += 4
-          continue
-        }
-        for (let r = q; r < q + 4; r++) {
-          const k = PCP_SLOT[map[r]!]!
-          if (k === 1) cand++
-          else if (k === 2) free++
-        }
+        if ((w ^ Math.imul(b0, 0x01010101)) === 0) acc += 4 * PCP_COUNT[b0]!
+        else acc += PCP_COUNT[b0]! + PCP_COUNT[(w >>> 8) & 255]! + PCP_COUNT[(w >>> 16) & 255]! + PCP_COUNT[w >>> 24]!
       }
     }
-    for (; q < end; q++) {
-      const k = PCP_SLOT[map[q]!]!
-      if (k === 1) cand++
-      else if (k === 2) free++
-    }
+    for (; q < end; q++) acc += PCP_COUNT[map[q]!]!
+    const free = Math.floor(acc / PCP_FREE_UNIT)
+    const cand = acc - free * PCP_FREE_UNIT
     if (free > 0 && cand > 0) { blocks.push(i); room.push(cand) }
   }
   while (n > 0 && blocks.length > 0) {
