@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import {
   parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaAreasFromBootLog, cmaAreasFromDebugfs,
   setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, kernelVersionCode, summarizeZones, computePageblockMap,
-  captureAtReread, parseBuddyinfo, parseZoneinfo, type CaptureReread,
+  captureAtReread, parseBuddyinfo, parseZoneinfo, type CaptureReread, type RereadCapture,
   type Capture, type PageblockMap, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
@@ -199,15 +199,15 @@ async function rereadOf(path: string, series: SnapshotSeries | null, label: stri
 }
 
 /** The capture a synthesized layout is built from: as of its re-read after kpageflags (after-kpage/) when it holds one, else as first read. */
-async function captureForSynthesis(path: string, series: SnapshotSeries | null, label: string | null, capture: Capture): Promise<{ capture: Capture; reread: string | null }> {
+async function captureForSynthesis(path: string, series: SnapshotSeries | null, label: string | null, capture: Capture): Promise<{ capture: Capture; reread: string | null; pcpDecayed: RereadCapture['pcpDecayed'] }> {
   const r = await rereadOf(path, series, label)
   const at = r ? captureAtReread(capture, r) : null
-  return at ? { capture: at.capture, reread: at.note } : { capture, reread: null }
+  return at ? { capture: at.capture, reread: at.note, pcpDecayed: at.pcpDecayed } : { capture, reread: null, pcpDecayed: [] }
 }
 
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
-function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: { afterCompaction: boolean; directCompactionMigrated: number }, reread: string | null): { model: MemoryModel; allocator: PageAllocator } {
-  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, ...before }))
+function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: { afterCompaction: boolean; directCompactionMigrated: number }, reread: string | null, pcpDecayed: RereadCapture['pcpDecayed'] = []): { model: MemoryModel; allocator: PageAllocator } {
+  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, ...before, ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}) }))
   if (reread) built.model.build.notes.push(reread)
   return built
 }
@@ -232,7 +232,7 @@ export function openForSynthesis(ref: SnapshotRef, opts: { capture?: string } = 
         const cmaBasePfn = cmaAreas[0]?.[0] ?? null
         const before = await compactionsBefore(o, series, src.label)
         const at = await captureForSynthesis(o.path, series, src.label, capture)
-        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread) }
+        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread, at.pcpDecayed) }
       } finally {
         await src.close()
       }
@@ -273,6 +273,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
     // the capture the model holds: a synthesized layout's is the newest read of it (after-kpage/)
     let modelled = capture
     let reread: string | null = null
+    let pcpDecayed: RereadCapture['pcpDecayed'] = []
     if (haveFlags && layout !== 'synthesized') {
       const b = new ExactLayoutBuilder(capture, { cmaBasePfn, cmaAreas, ...(deferredStructPages !== undefined ? { deferredStructPages } : {}), source: src.describe('kpageflags') })
       // a plain file is decoded over ranges on several threads (workers/kpage_split.ts), else streamed
@@ -288,8 +289,8 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       built = withCaptureRules(capture, b.finish())
     } else {
       opts.onProgress?.('synthesizing layout', 0, 0)
-      ;({ capture: modelled, reread } = await captureForSynthesis(path, series, src.label, capture))
-      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label), reread)
+      ;({ capture: modelled, reread, pcpDecayed } = await captureForSynthesis(path, series, src.label, capture))
+      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label), reread, pcpDecayed)
     }
     const { model, allocator } = built
     const map = opts.withMap ? computePageblockMap(model) : undefined
