@@ -1519,15 +1519,17 @@ function spreadDecayedPcpPages(m: MemoryModel, allocator: PageAllocator, zone: i
     const k = Math.floor(((j + 1) * pages) / blocks.length) - Math.floor((j * pages) / blocks.length)
     const i = blocks[j]!
     const st = pbStart(i)
-    for (let n = 0, tries = 0; n < k && tries < 8 * pbPages; tries++) {
+    let n = 0
+    for (let tries = 0; n < k && tries < 8 * pbPages; tries++) {
       const p = st + r.int(pbPages)
       // an undecided page whose buddy is undecided too (a free buddy would have merged)
       if (map[p - base] !== UNDECIDED || map[(p ^ 1) - base] !== UNDECIDED) continue
       placeFree(m, allocator, zone, p, 0, movable)
       n++
-      placed++
     }
-    touched[i] = 6
+    placed += n
+    // its used pages stay movable (fillUsed), and the packed free memory is not drawn into it
+    if (n > 0) touched[i] = 6
   }
   return { pages: placed, blocks: blocks.length }
 }
