@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import {
   parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaAreasFromBootLog, cmaAreasFromDebugfs,
   setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, kernelVersionCode, summarizeZones, computePageblockMap,
-  captureAtReread, parseBuddyinfo, parseZoneinfo, type CaptureReread,
+  captureAtReread, parseBuddyinfo, parseZoneinfo, type CaptureReread, type RereadCapture,
   type Capture, type PageblockMap, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
@@ -199,15 +199,19 @@ async function rereadOf(path: string, series: SnapshotSeries | null, label: stri
 }
 
 /** The capture a synthesized layout is built from: as of its re-read after kpageflags (after-kpage/) when it holds one, else as first read. */
-async function captureForSynthesis(path: string, series: SnapshotSeries | null, label: string | null, capture: Capture): Promise<{ capture: Capture; reread: string | null; writtenAfterRead?: Record<string, number> }> {
+/** what the re-read after kpageflags says beyond its counts (engine/reconstruct/reread.ts captureAtReread) */
+type RereadExtras = { writtenAfterRead?: Record<string, number>; pcpDecayed: RereadCapture['pcpDecayed'] }
+
+async function captureForSynthesis(path: string, series: SnapshotSeries | null, label: string | null, capture: Capture): Promise<{ capture: Capture; reread: string | null } & RereadExtras> {
   const r = await rereadOf(path, series, label)
   const at = r ? captureAtReread(capture, r) : null
-  return at ? { capture: at.capture, reread: at.note, writtenAfterRead: at.writtenAfterRead } : { capture, reread: null }
+  return at ? { capture: at.capture, reread: at.note, writtenAfterRead: at.writtenAfterRead, pcpDecayed: at.pcpDecayed } : { capture, reread: null, pcpDecayed: [] }
 }
 
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
-function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: { afterCompaction: boolean; directCompactionMigrated: number }, reread: string | null, writtenAfterRead?: Record<string, number>): { model: MemoryModel; allocator: PageAllocator } {
-  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, ...before, ...(writtenAfterRead ? { writtenAfterRead } : {}) }))
+function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: { afterCompaction: boolean; directCompactionMigrated: number }, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }): { model: MemoryModel; allocator: PageAllocator } {
+  const { writtenAfterRead, pcpDecayed } = extras
+  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, ...before, ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}) }))
   if (reread) built.model.build.notes.push(reread)
   return built
 }
@@ -232,7 +236,7 @@ export function openForSynthesis(ref: SnapshotRef, opts: { capture?: string } = 
         const cmaBasePfn = cmaAreas[0]?.[0] ?? null
         const before = await compactionsBefore(o, series, src.label)
         const at = await captureForSynthesis(o.path, series, src.label, capture)
-        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread, at.writtenAfterRead) }
+        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread, at) }
       } finally {
         await src.close()
       }
@@ -290,7 +294,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       opts.onProgress?.('synthesizing layout', 0, 0)
       const at = await captureForSynthesis(path, series, src.label, capture)
       ;({ capture: modelled, reread } = at)
-      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label), reread, at.writtenAfterRead)
+      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label), reread, at)
     }
     const { model, allocator } = built
     const map = opts.withMap ? computePageblockMap(model) : undefined

@@ -1,7 +1,11 @@
 /**
  * After a full compaction: what the Movable pageblocks holding both free and used pages hold, in
  * the kpageflags of every capture that follows a full compaction and precedes a second one, and
- * what the capture after the second compaction made of those pages.
+ * what the capture after the second compaction made of those pages; per zone the used top (the
+ * Movable pageblocks from the topmost mostly used one down to the first one at most 32 pages
+ * short of free: how many hold a free page, how many free and flagless pages, and how many of
+ * the flagless ones were free or migrated to by the next capture), and the pages the per-cpu
+ * lists whose high fell gave back between the capture's first read and its re-read.
  *   node --import tsx scripts/measure-packed.ts fixtures
  */
 import { join } from 'node:path'
@@ -11,6 +15,9 @@ import { loadSnapshot } from '../host/load.ts'
 import { OpenedPath } from '../host/snapshot.ts'
 import { seriesContext } from '../host/series.ts'
 import { followsFullCompaction } from '../host/whatif/pinned.ts'
+import { readFileSync } from 'node:fs'
+import { parseZoneinfo } from '../engine/index.ts'
+import { pcpDecayedBetweenReads } from '../engine/reconstruct/reread.ts'
 
 const dir = process.argv[2] ?? 'fixtures'
 const only = process.argv[3]
@@ -34,7 +41,14 @@ for (const run of readdirSync(dir).sort()) {
     const pb = m.pageblockNrPages
     const mv = m.migratetypes.movable
     console.log(`\n== ${run}/${cap} → ${ctx.next}  pgmigrate ${ctx.trigger.deltas['pgmigrate_success']} isolated ${ctx.trigger.deltas['compact_isolated']} mscan ${ctx.trigger.deltas['compact_migrate_scanned']} fscan ${ctx.trigger.deltas['compact_free_scanned']}`)
+    // the pages the per-cpu lists whose high fell gave back between the first read and the re-read (after-kpage/)
+    const rz = join(dir, run, cap, 'after-kpage', 'zoneinfo')
+    if (existsSync(rz) && s.capture.zoneinfo) {
+      const dec = pcpDecayedBetweenReads(s.capture.zoneinfo, parseZoneinfo(readFileSync(rz, 'utf8'), rz))
+      console.log(`  decayed between the reads: ${dec.length ? dec.map((x) => `${x.zone} ${x.pages}`).join(', ') : 'none'}`)
+    }
     for (const z of m.zones) {
+      const zn = z
       if (z.managed === 0) continue
       // per Movable pageblock: free pages, non-free classes
       type Blk = { i: number; st: number; free: number; cls: Record<string, number>; after: Record<string, number>; moved: string[] }
@@ -67,6 +81,27 @@ for (const run of readdirSync(dir).sort()) {
       // mixed pageblocks by kind: nearly empty (o: ≥ pb−32 free), half+, quarter, sparse (<16 free)
       const groups: Record<string, Blk[]> = { o: [], h: [], q: [], s: [] }
       for (const b of mixed) groups[b.free >= pb - 32 ? 'o' : b.free >= pb / 2 ? 'h' : b.free >= 16 ? 'q' : 's']!.push(b)
+      // the used top: from the zone's top down, the Movable pageblocks from the first one mostly
+      // used (the packed part the first compaction's free scanner filled, where a second one's free
+      // scanner starts) down to the first one at most 32 pages short of free (the vacated part)
+      const top: Blk[] = []
+      for (let k = blks.length - 1; k >= 0; k--) {
+        const b = blks[k]!
+        if (b.free < 0) continue
+        if (!top.length) { if (b.free < pb / 2 && ((b.cls["a"] ?? 0) + (b.cls["f"] ?? 0)) > pb / 2) top.push(b); continue }
+        if (b.free >= pb - 32) break
+        top.push(b)
+      }
+      if (top.length) {
+        const withFree = top.filter((b) => b.free > 0)
+        const z = top.reduce((a, b) => a + (b.cls['z'] ?? 0), 0)
+        const zBack = top.reduce((a, b) => a + b.moved.filter((x) => x === 'z→b' || x === 'z→a' || x === 'z→f' || x === 'z→A').length, 0)
+        const zTaken = top.reduce((a, b) => a + b.moved.filter((x) => x === 'z→a' || x === 'z→f').length, 0)
+        const nfree = withFree.reduce((a, b) => a + b.free, 0)
+        const lruTop = top.reduce((a, b) => a + (b.cls['a'] ?? 0) + (b.cls['f'] ?? 0), 0)
+        const movOrder0 = s.capture.pagetypeinfo?.free.find((r) => r.node === zn.node && r.zone === zn.name && r.migratetype === 'Movable')?.counts[0]
+        console.log(`    top: ${top.length} used Movable pbs above the vacated part; ${withFree.length} with a free page (${(100 * withFree.length / top.length).toFixed(0)} %), ${nfree} free pages (${(nfree / Math.max(1, withFree.length)).toFixed(1)} a pb)${movOrder0 !== undefined ? `, ${(100 * nfree / Math.max(1, movOrder0)).toFixed(1)} % of Movable order-0 ${movOrder0}` : ''}; flagless z ${z} (${(z / top.length).toFixed(1)} a pb), ${zBack} back to buddy by next (${zTaken} migrated-to); lru ${lruTop}`)
+      }
       for (const [g, bs] of Object.entries(groups)) {
         if (!bs.length) continue
         const sum: Record<string, number> = {}

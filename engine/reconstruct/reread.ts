@@ -58,6 +58,34 @@ export interface RereadCapture {
    * placeWrittenFolios). Empty when zoneinfo was not read again.
    */
   writtenAfterRead: Record<string, number>
+  /**
+   * per zone, the pages the per-cpu lists whose high fell between the reads gave back to the
+   * buddy allocator (count first read − count re-read, for each CPU whose high fell: only
+   * decay_pcp_high lowers pcp->high, 6.7+; see pcpDecayedBetweenReads)
+   */
+  pcpDecayed: Array<{ node: number; zone: string; pages: number }>
+}
+
+/**
+ * The pages decay_pcp_high (6.7+, vmstat_update once a second: the high lowered by an eighth and
+ * the list's oldest pages freed down to it, free_pcppages_bulk) gave back between a capture's
+ * first zoneinfo and its re-read: for each CPU whose high fell (nothing else lowers it; the free
+ * path raises it, nr_pcp_high), the count it lost. Those pages lie where that list's pages lay,
+ * not where the re-read's other free pages do.
+ */
+export function pcpDecayedBetweenReads(first: Zoneinfo, reread: Zoneinfo): Array<{ node: number; zone: string; pages: number }> {
+  const out: Array<{ node: number; zone: string; pages: number }> = []
+  for (const z of first.zones) {
+    const r = reread.zones.find((x) => x.node === z.node && x.zone === z.zone)
+    if (!r) continue
+    let pages = 0
+    for (const p of z.pagesets) {
+      const q = r.pagesets.find((x) => x.cpu === p.cpu)
+      if (q && q.high < p.high && q.count < p.count) pages += p.count - q.count
+    }
+    if (pages > 0) out.push({ node: z.node, zone: z.zone, pages })
+  }
+  return out
 }
 
 const zoneKey = (node: number, zone: string): string => `${node}/${zone}`
@@ -133,5 +161,6 @@ export function captureAtReread(c: Capture, r: CaptureReread): RereadCapture | n
     capture: { ...c, buddyinfo: r.buddyinfo, pagetypeinfo, zoneinfo, describe },
     note: `synthesized layout: ${parts.join('; ')}`,
     added, removed, highOrderPages, writtenAfterRead,
+    pcpDecayed: zoneinfo !== c.zoneinfo && c.zoneinfo ? pcpDecayedBetweenReads(c.zoneinfo, zoneinfo!) : [],
   }
 }

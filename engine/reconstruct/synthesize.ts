@@ -53,6 +53,13 @@ export interface SynthesizeOptions {
    * capture's first reads, out of the free lists (placeWrittenFolios). Absent: none.
    */
   writtenAfterRead?: Record<string, number>
+  /**
+   * per zone, the pages the per-cpu lists whose high fell between the capture's first read and
+   * its re-read (which the layout is made from) gave back: decay_pcp_high, 6.7+
+   * (engine/reconstruct/reread.ts pcpDecayedBetweenReads). After a full compaction they are
+   * spread over the topmost used Movable pageblocks (spreadDecayedPcpPages).
+   */
+  pcpDecayedBeforeCapture?: Array<{ node: number; zone: string; pages: number }>
 }
 
 export interface ClusterShape {
@@ -630,6 +637,17 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     if (placed > 0) {
       free[mts.movable]![0] = free[mts.movable]![0]! - placed
       notes.push(`${label}: ${placed} free order-0 pages scattered over the ${blocksUsed} topmost used Movable pageblocks (pages a per-cpu list held while the compaction's free scanner filled them, since returned)`)
+    }
+    // The pages decay_pcp_high gave back between the capture's first read and its re-read, which
+    // this layout is made from (pcpDecayedBeforeCapture): they lie where that list's pages lay, a
+    // few in each of the topmost used Movable pageblocks (see spreadDecayedPcpPages)
+    const decayed = decayedPcpSpread ? (opts.pcpDecayedBeforeCapture?.find((d) => d.node === zone.node && d.zone === zone.name)?.pages ?? 0) : 0
+    if (decayed > 0) {
+      const n = spreadDecayedPcpPages(m, allocator, zone, rng.seed, nPb, pbPages, pbStart, touched, pbType, mts.movable, usedBlocks, Math.min(decayed, free[mts.movable]?.[0] ?? 0))
+      if (n.pages > 0) {
+        free[mts.movable]![0] = free[mts.movable]![0]! - n.pages
+        notes.push(`${label}: ${n.pages} free order-0 pages spread over the ${n.blocks} topmost used Movable pageblocks: the pages decay_pcp_high gave back between the capture's first read and its re-read (${decayed}: the per-cpu lists whose high fell), where those lists' pages lay`)
+      }
     }
   }
 
@@ -1630,6 +1648,54 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     // the rest (more than those pageblocks' used pages hold) over the Movable pageblocks' used pages
     place(spreadMovablePcp ? placeMovablePcpByPageblock(m, zone, rng, firstPb, nPb, pbType, movable) : movable, (t) => t === mts.movable)
   }
+}
+
+/** after a full compaction, the pages decay_pcp_high gave back between the reads spread over the used top (spreadDecayedPcpPages); off: placed with the other free pages (for the test that holds it) */
+let decayedPcpSpread = true
+export function setDecayedPcpSpread(on: boolean): void { decayedPcpSpread = on }
+
+/**
+ * After a full compaction, the pages decay_pcp_high (6.7+) gave back between the capture's first
+ * read and its re-read. vmstat_update runs decay_pcp_high on every CPU once a second; it lowers a
+ * list's high by an eighth and frees the list's oldest pages down to it (free_pcppages_bulk),
+ * and a list's oldest pages are spread over the pageblocks it holds pages of (a task's frees are
+ * spread over its memory: engine/mm/page_alloc.ts buildPcpLists ages the other CPUs' lists so).
+ * After a full compaction the list that is not the compacting CPU's holds the pages few to a
+ * pageblock, in the used top of the zone the first compaction's free scanner filled, where they
+ * stayed while it took the free pages around them. The re-read's buddyinfo counts those pages
+ * free, and the packed synthesis placed them low with the zone's other free pages; the kernel's
+ * next free scanner finds them a few to a pageblock in that used top and keeps its stride at 1
+ * there (isolate_freepages). x86-2G-s23-k612-cpu1: CPU 0's list 11777 → 10500 pages, high 12050
+ * → 10607; of the 5928 flagless pages kpageflags show in its used top, 3793 were back on the
+ * buddy lists or migrated to by the next capture (scripts/measure-packed.ts). Spread evenly, as
+ * many to each of the `usedBlocks` topmost used Movable pageblocks, at offsets drawn from their
+ * own stream, no two of them buddies.
+ */
+function spreadDecayedPcpPages(m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, seed: number, nPb: number, pbPages: number, pbStart: (i: number) => number, touched: Uint8Array, pbType: Int8Array, movable: number, usedBlocks: number, pages: number): { pages: number; blocks: number } {
+  const blocks: number[] = []
+  for (let i = nPb - 1; i >= 0 && blocks.length < usedBlocks; i--) if ((touched[i] === 0 || touched[i] === 6) && pbType[i] === movable) blocks.push(i)
+  if (!blocks.length || pages <= 0) return { pages: 0, blocks: 0 }
+  const r = new Rng((Math.imul(seed, 0x7feb352d) ^ Math.imul(zone.idx + 16 * zone.node + 1, 0x846ca68b) ^ 0x3c6ef372) >>> 0)
+  const map = m.memMap
+  const base = m.basePfn
+  let placed = 0
+  for (let j = 0; j < blocks.length; j++) {
+    const k = Math.floor(((j + 1) * pages) / blocks.length) - Math.floor((j * pages) / blocks.length)
+    const i = blocks[j]!
+    const st = pbStart(i)
+    let n = 0
+    for (let tries = 0; n < k && tries < 8 * pbPages; tries++) {
+      const p = st + r.int(pbPages)
+      // an undecided page whose buddy is undecided too (a free buddy would have merged)
+      if (map[p - base] !== UNDECIDED || map[(p ^ 1) - base] !== UNDECIDED) continue
+      placeFree(m, allocator, zone, p, 0, movable)
+      n++
+    }
+    placed += n
+    // its used pages stay movable (fillUsed), and the packed free memory is not drawn into it
+    if (n > 0) touched[i] = 6
+  }
+  return { pages: placed, blocks: blocks.length }
 }
 
 /** after a full compaction, no Movable pageblock of used pages only below the packed boundary (synthesizeZone); off: the weighted fill's blur kept (for the test that holds it) */
