@@ -39,6 +39,12 @@ describe('parseSlabinfo', () => {
     expect(slabCompounds(s)).toEqual({ pages: 72 + 32, slabsByOrder: [0, 0, 0, 9] })
   })
 
+  it('takes the statistics columns of CONFIG_DEBUG_SLAB, and an empty file as no cache', () => {
+    const s = parseSlabinfo(HEAD.replace('2.1', '2.1 (statistics)') + 'kmalloc-8k 36 36 8192 4 8 : tunables 24 12 8 : slabdata 9 9 0 : globalstat 40 36 9 0 0 0 0 0 0 : cpustat 1 2 3 4\n')
+    expect(s.caches).toEqual([{ name: 'kmalloc-8k', pagesPerSlab: 8, numSlabs: 9 }])
+    expect(parseSlabinfo('')).toEqual({ caches: [] })
+  })
+
   it('names the file and line of a malformed row, and a missing header', () => {
     expect(parseError(() => parseSlabinfo(HEAD + 'kmalloc-8k 36 36 8192 4 8 : tunables 0 0 0\n', 'x/slabinfo')).message).toMatch(/^x\/slabinfo:3: expected a cache row/)
     expect(parseError(() => parseSlabinfo(HEAD + 'kmalloc-8k 36 36 8192 4 3 : tunables 0 0 0 : slabdata 9 9 0\n', 'x/slabinfo')).message).toMatch(/^x\/slabinfo:3: expected <pagesperslab> as a power of two/)

@@ -19,12 +19,15 @@ export interface Slabinfo {
   caches: SlabCache[]
 }
 
-const ROW = /^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*:\s*tunables\s+\d+\s+\d+\s+\d+\s*:\s*slabdata\s+(\d+)\s+(\d+)\s+\d+\s*$/
+// (SLAB with CONFIG_DEBUG_SLAB appends ": globalstat …" and ": cpustat …" columns)
+const ROW = /^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*:\s*tunables\s+\d+\s+\d+\s+\d+\s*:\s*slabdata\s+(\d+)\s+(\d+)\s+\d+(?:\s*:.*)?\s*$/
 
 export function parseSlabinfo(text: string, file = 'slabinfo'): Slabinfo {
   requireText(text, file)
   const lines = splitLines(text)
-  if (lines.length === 0 || !/^slabinfo - version: 2\.\d+/.test(lines[0]!)) {
+  // an empty file (nothing readable) holds no cache
+  if (text.trim() === '') return { caches: [] }
+  if (!/^slabinfo - version: 2\.\d+/.test(lines[0]!)) {
     throw new ParseError(file, 1, 'the header "slabinfo - version: 2.1"', lines[0] ?? '')
   }
   const caches: SlabCache[] = []
