@@ -9,6 +9,7 @@ import { parsePagetypeinfo } from './procfs/pagetypeinfo.ts'
 import { parseZoneinfo } from './procfs/zoneinfo.ts'
 import { parseVmstat } from './procfs/vmstat.ts'
 import { parseMeminfo } from './procfs/meminfo.ts'
+import { parseSlabinfo, type Slabinfo } from './procfs/slabinfo.ts'
 import { parseFragIndex } from './procfs/frag_index.ts'
 import { parseCmdline } from './procfs/cmdline.ts'
 import { parseSysctlVm, parseTransparentHugepage, parseHugepages } from './procfs/sysctl.ts'
@@ -69,6 +70,8 @@ export interface Capture {
   sysctl: SysctlVm | null
   thp: TransparentHugepage | null
   hugepages: HugepagePool[] | null
+  /** /proc/slabinfo (root only), when captured */
+  slabinfo?: Slabinfo | null
   /** canonical names of every file present */
   files: string[]
   /** what the capture cannot tell, in plain words */
@@ -100,6 +103,7 @@ export function parseCapture(input: CaptureInput): Capture {
   const sysctl = parseOpt(input, 'sysctl_vm', parseSysctlVm)
   const thp = parseOpt(input, 'transparent_hugepage', parseTransparentHugepage)
   const hugepages = parseOpt(input, 'hugepages', parseHugepages)
+  const slabinfo = parseOpt(input, 'slabinfo', parseSlabinfo)
   const nodeVmstat: Record<number, Vmstat> = {}
   for (const name of Object.keys(input.texts)) {
     const m = /^node(\d+)_vmstat$/.exec(name)
@@ -182,7 +186,7 @@ export function parseCapture(input: CaptureInput): Capture {
   const files = [...Object.keys(input.texts), ...(input.binaries ?? [])].sort()
   return {
     source: input.source, label: input.label ?? null, machine, buddyinfo, pagetypeinfo, zoneinfo, vmstat, nodeVmstat,
-    meminfo, extfragIndex, unusableIndex, cmdline, sysctl, thp, hugepages, files, unknown, describe,
+    meminfo, extfragIndex, unusableIndex, cmdline, sysctl, thp, hugepages, slabinfo, files, unknown, describe,
   }
 }
 

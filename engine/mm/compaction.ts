@@ -29,6 +29,11 @@
  * order is split (try_split_folio in migrate_pages_batch) and its pages migrated after the batch;
  * one whose split fails (MemoryModel.unsplittable) makes migrate_pages() return -ENOMEM and the
  * zone's compaction end COMPACT_CONTENDED (migrateFolios).
+ * Every release: both scanners step over a compound page from its head (PageCompound), the
+ * kernel's non-LRU ones too (slab of order > 0, kmalloc_large: MemoryModel.kernelCompoundTails,
+ * from an exact layout's KPF_TAIL), and suitable_migration_source() passes a pageblock that one of
+ * pageblock order fills (pageblock_skip_persistent); before 6.4 their tail pages are not counted
+ * (test/fidelity/compaction_kernel_compound_k61.test.ts: the traced 6.1 triggers' pageblocks of slab).
  * Every release: pageblock_pfn_to_page() passes over a pageblock with a hole at either end
  * uncounted, and a zone whose top is not initialised yet (deferred_init=lazy) ends for both
  * scanners where its initialised part ends (zoneEnd).
@@ -736,6 +741,13 @@ export class Compactor {
       const h = this.compoundHeadOf(blockStart)
       if (h >= 0 && headOrder(m.memMap[h - m.basePfn]!) >= m.geometry.pageblockOrder) return false
     }
+    // the same for the kernel's non-LRU compound pages (a kmalloc_large of pageblock order or more):
+    // a tail at the block start (its head lies below) or a head whose tails fill the block
+    const tails = m.kernelCompoundTails
+    if (tails !== null) {
+      const i = blockStart - m.basePfn
+      if ((tails[i >>> 5]! >>> (i & 31)) & 1 || kernelCompoundPages(tails, i) >= m.pageblockNrPages) return false
+    }
     if (cc.mode !== 'async' || !cc.directCompaction) return true
     const mts = m.migratetypes
     const blockMt = m.getPageblockMigratetype(blockStart)
@@ -830,6 +842,10 @@ export class Compactor {
     // 6.4 (Baolin Wang, "consider the number of scanning compound pages in isolate fail path"):
     // free blocks and compound pages the scanner steps over count as scanned, page by page
     const countSkipped = this.alloc.policy.kernel >= 6004
+    // the tail pages of the kernel's non-LRU compound pages (slab of order > 0, kmalloc_large):
+    // before 6.4 the scanner steps over them from their head (PageCompound: low_pfn += (1 << order) − 1)
+    // without counting them; a call never starts inside one, so a tail is a page not counted
+    const tails = countSkipped ? null : m.kernelCompoundTails
     // 6.9+: a large folio below pageblock order is isolated whole (isolateLargeFolio)
     const largeFolios = this.largeFolios()
     let nrScanned = 0
@@ -914,6 +930,8 @@ export class Compactor {
             if (c2) migratepages.push(lowPfn + 2)
             if (c3) migratepages.push(lowPfn + 3)
             nrScanned += 3
+            // (idx is a multiple of 4 here: its four bits lie in one word)
+            if (tails !== null) nrScanned -= BITS4[(tails[idx >>> 5]! >>> (idx & 31)) & 15]!
             nrIsolated += t
             nrMigrate += t
             lowPfn += 3
@@ -949,6 +967,11 @@ export class Compactor {
         else if (b === kWriteback && asyncMigrate) ok = false
         else ok = true
       } else if (b === kMovableOps) ok = true
+      else if (tails !== null && (tails[idx >>> 5]! >>> (idx & 31)) & 1) {
+        // a tail of a kernel compound page, stepped over from its head: not counted
+        nrScanned--
+        continue
+      }
       if (ok) {
         migratepages.push(lowPfn)
         if (skipOnFailure) isolatedHere++
@@ -1068,6 +1091,9 @@ export class Compactor {
     let total = 0
     let pfn = startPfn
     const countSkipped = this.alloc.policy.kernel >= 6004
+    // the kernel's non-LRU compound pages (slab of order > 0, kmalloc_large): stepped over from
+    // their head too; a tail the stride lands on is one page (compound_order() of a tail is 0)
+    const tails = m.kernelCompoundTails
     // (the fast path, stride 1: isolateFreepagesChunks)
     const zone = cc.zone
     const freepages = cc.freepages
@@ -1087,6 +1113,10 @@ export class Compactor {
         // a compound page is stepped over whole (6.4+: its pages count as scanned)
         if (b >= 0x40 && b < 0x70) {
           const n = 1 << (b & 0x0f)
+          pfn += n - 1
+          if (countSkipped) nrScanned += n - 1
+        } else if (tails !== null) {
+          const n = kernelCompoundPages(tails, pfn - base)
           pfn += n - 1
           if (countSkipped) nrScanned += n - 1
         }
@@ -1224,7 +1254,11 @@ export class Compactor {
       pos += isolated
       if (nrMigratepages <= freepages.length) break
     }
-    return this.freeBlockScanned(cc, startPfn, Math.min(pos + base, endPfn), nrScanned, total)
+    const stop = Math.min(pos + base, endPfn)
+    // before 6.4 the tail pages of the kernel's non-LRU compound pages are stepped over from their
+    // head uncounted; this loop counted them as pages with no stop (none lies in a free block)
+    if (!countSkipped && m.kernelCompoundTails !== null) nrScanned -= countBits(m.kernelCompoundTails, startPfn - base, stop - base)
+    return this.freeBlockScanned(cc, startPfn, stop, nrScanned, total)
   }
 
   /**
@@ -1719,6 +1753,34 @@ export function stopMask(words: Uint32Array, k: number, fold: number): number {
 }
 
 /** nextPageMarked() page by page (the plain path). */
+/** the number of bits set in each 4-bit value */
+const BITS4 = Uint8Array.from({ length: 16 }, (_, v) => (v & 1) + ((v >> 1) & 1) + ((v >> 2) & 1) + ((v >> 3) & 1))
+
+/** bits [from, to) of a bitmap (bit i: bit i & 31 of word i >>> 5) that are set */
+export function countBits(bits: Uint32Array, from: number, to: number): number {
+  let n = 0
+  while (from < to && (from & 31) !== 0) n += (bits[from >>> 5]! >>> (from++ & 31)) & 1
+  for (; from + 32 <= to; from += 32) {
+    let x = bits[from >>> 5]!
+    x -= (x >>> 1) & 0x55555555
+    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333)
+    n += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24)
+  }
+  for (; from < to; from++) n += (bits[from >>> 5]! >>> (from & 31)) & 1
+  return n
+}
+
+/**
+ * The pages of the kernel's non-LRU compound page whose head is map index i (MemoryModel.kernelCompoundTails:
+ * the tail pages that follow it), 1 for any other page, a tail page included (compound_order() of a tail is 0)
+ */
+export function kernelCompoundPages(tails: Uint32Array, i: number): number {
+  if ((tails[i >>> 5]! >>> (i & 31)) & 1) return 1
+  let j = i + 1
+  while (j >>> 5 < tails.length && (tails[j >>> 5]! >>> (j & 31)) & 1) j++
+  return j - i
+}
+
 export function plainNextPageMarked(map: Uint8Array, i: number, end: number, mask: number): number {
   for (; i < end; i++) if (map[i]! & mask) return i
   return end

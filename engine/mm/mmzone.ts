@@ -371,6 +371,16 @@ export class MemoryModel {
    * draining the batch first (lru_add_drain). Empty when the layout cannot tell.
    */
   readonly lruAddPages = new Set<number>()
+  /**
+   * The tail pages of compound pages that are neither on an LRU list nor hugetlb (slab of order
+   * > 0, kmalloc_large and other __GFP_COMP kernel allocations; exact layout, kpageflags KPF_TAIL),
+   * one bit per page of memMap: bit (pfn − basePfn) & 31 of word (pfn − basePfn) >>> 5. Their
+   * bytes hold their head's kind (slab, page table, kernel), so only the compaction scanners read
+   * this: a compound page is stepped over from its head, and before 6.4 its tail pages are not
+   * counted as scanned (isolate_migratepages_block, isolate_freepages_block: PageCompound). Read
+   * only where a page's byte holds a kernel kind. Null when the layout cannot tell (synthesized).
+   */
+  kernelCompoundTails: Uint32Array | null = null
   /** populated zones, ordered by node then zone index */
   readonly zones: Zone[]
   build: BuildMethod

@@ -62,9 +62,16 @@ export const enum PageKind {
    * turns it into a KERNEL page (as read) listed in MemoryModel.lruAddPages and captureToolPages
    */
   ANON_NOT_LRU = 20,
+  /**
+   * Transient, never in a model: a tail page of a compound page that is neither on an LRU list nor
+   * hugetlb (a slab of order > 0, a kmalloc_large or other __GFP_COMP kernel allocation; kpageflags
+   * KPF_TAIL), as the kpageflags decode gives it; ExactLayoutBuilder.finish gives it its head's kind
+   * and marks it in MemoryModel.kernelCompoundTails
+   */
+  KERNEL_COMPOUND_TAIL = 21,
 }
 
-/** the kinds a model holds (PageKind.ANON_NOT_LRU, transient, is not one of them) */
+/** the kinds a model holds (PageKind.ANON_NOT_LRU and KERNEL_COMPOUND_TAIL, transient, are not among them) */
 export const NR_PAGE_KINDS = 20
 
 export const PAGE_KIND_NAMES: readonly string[] = [

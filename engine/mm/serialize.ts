@@ -24,6 +24,8 @@ export interface ModelTransfer {
   captureToolPages?: number[]
   /** MemoryModel.lruAddPages */
   lruAddPages?: number[]
+  /** MemoryModel.kernelCompoundTails */
+  kernelCompoundTails?: Uint32Array | null
 }
 
 export function exportModel(m: MemoryModel, policy: AllocPolicy): ModelTransfer {
@@ -42,6 +44,7 @@ export function exportModel(m: MemoryModel, policy: AllocPolicy): ModelTransfer 
     unsplittable: [...m.unsplittable],
     captureToolPages: [...m.captureToolPages],
     lruAddPages: [...m.lruAddPages],
+    kernelCompoundTails: m.kernelCompoundTails,
   }
 }
 
@@ -51,7 +54,7 @@ function structuredCloneBuild(b: BuildMethod): BuildMethod {
 
 /** The buffers a transfer should move rather than copy. */
 export function transferList(t: ModelTransfer): ArrayBuffer[] {
-  return [t.memMap.buffer, t.pageblockMt.buffer, t.pageblockFlags.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
+  return [t.memMap.buffer, t.pageblockMt.buffer, t.pageblockFlags.buffer, t.kernelCompoundTails?.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
 }
 
 export function importModel(t: ModelTransfer): { model: MemoryModel; allocator: PageAllocator } {
@@ -111,6 +114,8 @@ export function instantiateModel(tpl: ModelTemplate): { model: MemoryModel; allo
   for (const p of t.unsplittable ?? []) model.unsplittable.add(p)
   for (const p of t.captureToolPages ?? []) model.captureToolPages.add(p)
   for (const p of t.lruAddPages ?? []) model.lruAddPages.add(p)
+  // only read (the scanners never change it): copies may share it
+  if (t.kernelCompoundTails) model.kernelCompoundTails = t.kernelCompoundTails
   const allocator = new PageAllocator(model, t.policy)
   zones.forEach((z, zi) => {
     const heads = tpl.freeHeads[zi]!
@@ -125,5 +130,5 @@ export function instantiateModel(tpl: ModelTemplate): { model: MemoryModel; allo
 /** An independent copy of a model (for what-ifs that must not touch the original). */
 export function cloneModel(m: MemoryModel, policy: AllocPolicy): { model: MemoryModel; allocator: PageAllocator } {
   const t = exportModel(m, policy)
-  return importModel({ ...t, memMap: t.memMap.slice(), pageblockMt: t.pageblockMt.slice(), pageblockFlags: t.pageblockFlags.slice() })
+  return importModel({ ...t, memMap: t.memMap.slice(), pageblockMt: t.pageblockMt.slice(), pageblockFlags: t.pageblockFlags.slice(), kernelCompoundTails: t.kernelCompoundTails?.slice() ?? null })
 }

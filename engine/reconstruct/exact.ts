@@ -44,7 +44,11 @@
  *    list of the CPU whose batch held them, not putting them on the LRU for the compaction;
  *  - pins: invisible;
  *  - a large folio's split fails (MemoryModel.unsplittable) when its head is under writeback, or
- *    is dirty page cache with fs-private data (KPF_DIRTY, KPF_PRIVATE).
+ *    is dirty page cache with fs-private data (KPF_DIRTY, KPF_PRIVATE);
+ *  - the kernel's non-LRU compound pages (slab of order > 0, kmalloc_large and other __GFP_COMP
+ *    allocations): their tail pages (KPF_TAIL) take their head's kind and are marked in
+ *    MemoryModel.kernelCompoundTails, for the compaction scanners, which step over them from their
+ *    head (before 6.4 without counting them).
  */
 import { MemoryModel, MigratetypeTable, type Geometry, type Zone } from '../mm/mmzone.ts'
 import { PageKind, THP_HEAD, HUGETLB_HEAD, FOLIO_HEAD, isFreeHead } from '../mm/page.ts'
@@ -69,8 +73,10 @@ export function classifyKpageflags(lo: number, hi: number): number {
   if (lo & OFFLINE) return PageKind.OFFLINE
   if (hi & RESERVED_HI) return PageKind.RESERVED
   if (lo & HUGE) return lo & HEAD ? HUGETLB_HEAD : PageKind.COMPOUND_TAIL
-  if (lo & SLAB) return PageKind.SLAB
-  if (lo & PGTABLE) return PageKind.PAGETABLE
+  // a tail of a non-LRU compound page (slab of order > 0, kmalloc_large, other __GFP_COMP kernel
+  // allocations): transient, given its head's kind and marked in kernelCompoundTails by finish()
+  if (lo & SLAB) return lo & TAIL ? PageKind.KERNEL_COMPOUND_TAIL : PageKind.SLAB
+  if (lo & PGTABLE) return lo & TAIL ? PageKind.KERNEL_COMPOUND_TAIL : PageKind.PAGETABLE
   if (lo & ZERO_PAGE) return PageKind.ZERO
   if (lo & (LRU | THP)) {
     if (lo & TAIL) return PageKind.COMPOUND_TAIL
@@ -83,7 +89,7 @@ export function classifyKpageflags(lo: number, hi: number): number {
   // listed in lruAddPages and captureToolPages by ExactLayoutBuilder.finish)
   if (lo & ANON && !(lo & (HEAD | TAIL))) return PageKind.ANON_NOT_LRU
   if (lo === 0 && hi === 0) return PageKind.PCP // flagless: per-cpu free page or kernel page; settled later
-  return PageKind.KERNEL
+  return lo & TAIL ? PageKind.KERNEL_COMPOUND_TAIL : PageKind.KERNEL
 }
 
 const RELEVANT = LRU | SLAB | WRITEBACK | BUDDY | ANON | HEAD | TAIL | HUGE | UNEVICTABLE | HWPOISON | NOPAGE | THP | OFFLINE | ZERO_PAGE | PGTABLE
@@ -283,6 +289,7 @@ export class ExactLayoutBuilder {
       m.lruAddPages.add(m.basePfn + i)
       m.captureToolPages.add(m.basePfn + i)
     }
+    this.markKernelCompoundTails()
     if (m.lruAddPages.size) this.notes.push(`${m.lruAddPages.size} anonymous pages without KPF_LRU: fresh faults in a CPU's lru_add batch, of the capture's own tools (shown as kernel pages, as read; listed with the tools' pages, which they free when they exit)`)
     // pages of memMap outside every zone are holes
     const pbPages = m.pageblockNrPages
@@ -308,6 +315,37 @@ export class ExactLayoutBuilder {
       this.settlePcp(z, census)
     }
     return { model: m, allocator: this.allocator }
+  }
+
+  /**
+   * The tails of non-LRU compound pages (the decode's transient kind: slab of order > 0,
+   * kmalloc_large and other __GFP_COMP kernel allocations) take their head's kind, and are marked
+   * in MemoryModel.kernelCompoundTails: before 6.4 the compaction scanners step over them from
+   * their head without counting them (isolate_migratepages_block, isolate_freepages_block:
+   * PageCompound). A run of them that follows no kernel page (its head freed or reused between
+   * the reads of kpageflags) is taken as kernel pages, unmarked.
+   */
+  private markKernelCompoundTails(): void {
+    const m = this.model
+    const map = m.memMap
+    const tailKind: number = PageKind.KERNEL_COMPOUND_TAIL
+    let i = map.indexOf(tailKind)
+    if (i < 0) return
+    const bits = new Uint32Array((map.length + 31) >>> 5)
+    let marked = 0
+    for (; i >= 0; i = map.indexOf(tailKind, i)) {
+      let j = i + 1
+      while (j < map.length && map[j] === tailKind) j++
+      const head = i > 0 ? map[i - 1]! : PageKind.HOLE
+      const kernelHead = head === PageKind.SLAB || head === PageKind.SLAB_RECLAIMABLE || head === PageKind.PAGETABLE || head === PageKind.KERNEL
+      map.fill(kernelHead ? head : PageKind.KERNEL, i, j)
+      if (kernelHead) {
+        for (let k = i; k < j; k++) bits[k >>> 5] = bits[k >>> 5]! | (1 << (k & 31))
+        marked += j - i
+      }
+      i = j
+    }
+    if (marked) m.kernelCompoundTails = bits
   }
 
   /**

@@ -26,6 +26,7 @@ import { PageKind, THP_HEAD, FOLIO_HEAD, compoundHead, freeHead, headOrder, isBu
 import { PageAllocator, kernelVersionCode } from '../mm/page_alloc.ts'
 import { Rng, rngAdvance, rngOutput } from '../sim/rng.ts'
 import type { Capture } from '../snapshot.ts'
+import { slabCompounds, type Slabinfo } from '../procfs/slabinfo.ts'
 import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts, checkCountsFit, type ZoneShape } from './zones.ts'
 
 export interface SynthesizeOptions {
@@ -206,7 +207,77 @@ export function synthesizeModel(c: Capture, opts: SynthesizeOptions = {}): { mod
     const zone = model.findZone(s.node, s.name)!
     synthesizeZone(c, model, allocator, s, zone, rng, notes, opts, gradient, shape, packedTop)
   }
+  if (c.slabinfo && slabCompoundsRule) markSlabCompounds(model, c.slabinfo, notes)
   return { model, allocator }
+}
+
+/** slab pages of more than one page drawn as compound pages (markSlabCompounds); off: not (for the test that holds it) */
+let slabCompoundsRule = true
+export function setSlabCompoundsRule(on: boolean): void { slabCompoundsRule = on }
+
+/**
+ * The slabs of more than one page as compound pages (MemoryModel.kernelCompoundTails), from
+ * /proc/slabinfo: a cache's slab is a compound page of 2^order pages (<pagesperslab>; SLUB's
+ * alloc_slab_page, __GFP_COMP), whose tail pages the compaction scanners step over from its head
+ * (before 6.4 without counting them). The slabinfo gives the share of slab pages that are tails and
+ * the orders; the layout's slab pages take that share, spread evenly over them in PFN order (a
+ * running credit, no draw), each compound aligned to its order within a run of slab pages, the
+ * order furthest below its share first. The kernel's other compound pages (kmalloc_large) are in no
+ * text file: not drawn.
+ */
+function markSlabCompounds(m: MemoryModel, slabinfo: Slabinfo, notes: string[]): void {
+  const { pages, slabsByOrder } = slabCompounds(slabinfo)
+  let tailsTotal = 0
+  for (let o = 1; o < slabsByOrder.length; o++) tailsTotal += slabsByOrder[o]! * (2 ** o - 1)
+  if (pages === 0 || tailsTotal === 0) return
+  const map = m.memMap
+  const base = m.basePfn
+  const mts = m.migratetypes
+  // slab pages in the pageblocks of their own types: the Movable ones the layout fills with kernel
+  // pages stand for the reserved ranges kpageflags show there (swiotlb, the memmap), not slab
+  const pbPages = m.pageblockNrPages
+  const movableLike = (mt: number): boolean => mt === mts.movable || mt === mts.cma
+  const isSlab = (b: number, p: number): boolean => (b === PageKind.SLAB || b === PageKind.SLAB_RECLAIMABLE) && !movableLike(m.pageblockMt[Math.floor(p / pbPages)]!)
+  // the share of the layout's slab pages, at most slabinfo's tail pages in all (the layout may hold more slab pages than slabinfo counts)
+  let layoutSlab = 0
+  for (const z of m.zones) for (let p = z.startPfn - base; p < z.endPfn - base; p++) if (isSlab(map[p]!, p)) layoutSlab++
+  const share = tailsTotal / Math.max(pages, layoutSlab)
+  const orders: number[] = []
+  for (let o = slabsByOrder.length - 1; o >= 1; o--) if (slabsByOrder[o]! > 0) orders.push(o)
+  const want = orders.map((o) => (slabsByOrder[o]! * (2 ** o - 1)) / tailsTotal)
+  const placed = orders.map(() => 0)
+  let bits: Uint32Array | null = null
+  let marked = 0
+  let credit = 0
+  for (const z of m.zones) {
+    for (let p = z.startPfn - base, end = z.endPfn - base; p < end;) {
+      const kind = map[p]!
+      if (!isSlab(kind, p)) { p += isFreeHead(kind) ? 1 << headOrder(kind) : 1; continue }
+      let q = p + 1
+      while (q < end && map[q] === kind) q++
+      // the run [p, q) of one slab kind
+      while (p < q) {
+        credit += share
+        let best = -1
+        for (let i = 0; i < orders.length; i++) {
+          const n = 2 ** orders[i]!
+          if ((p & (n - 1)) !== 0 || p + n > q || credit + share * (n - 1) < n - 1) continue
+          if (best < 0 || want[i]! * (marked + n - 1) - placed[i]! > want[best]! * (marked + n - 1) - placed[best]!) best = i
+        }
+        if (best < 0) { p++; continue }
+        const n = 2 ** orders[best]!
+        bits ??= new Uint32Array((map.length + 31) >>> 5)
+        for (let k = p + 1; k < p + n; k++) bits[k >>> 5] = bits[k >>> 5]! | (1 << (k & 31))
+        credit += share * (n - 1) - (n - 1)
+        placed[best]! += n - 1
+        marked += n - 1
+        p += n
+      }
+    }
+  }
+  if (bits === null) return
+  m.kernelCompoundTails = bits
+  notes.push(`slabs of more than one page (slabinfo: ${tailsTotal} of ${pages} slab pages are compound tail pages) drawn as compound pages among the layout's slab pages: ${marked} tail pages, which the compaction scanners step over from their head`)
 }
 
 function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s: ZoneShape, zone: import('../mm/mmzone.ts').Zone, rng: Rng, notes: string[], opts: SynthesizeOptions, gradient: number, shape: ClusterShape, packedTop: { share: number; sharpness: number } | null): void {

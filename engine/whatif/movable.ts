@@ -258,6 +258,7 @@ export function carveZoneMovable(src: MemoryModel, srcAlloc: PageAllocator, spec
   const model = new MemoryModel(src.geometry, mts, newZones, { ...src.build, notes: [...src.build.notes] } as typeof src.build)
   if (model.basePfn !== src.basePfn || model.memMap.length !== src.memMap.length) throw new Error('ZONE_MOVABLE carve-out changed the PFN range')
   model.memMap.set(map)
+  // (kernelCompoundTails stays null: the carve-out moves kernel pages one by one, not as compound pages)
   model.pageblockMt.set(src.pageblockMt)
   model.pageblockFlags.fill(0)
   for (const [, ms] of starts) {

@@ -181,7 +181,9 @@ function sharedExact(model: LoadedModel['model'], policy: LoadedModel['allocator
     return b
   }
   const t = exportModel(model, policy)
-  return { model: { ...t, memMap: shared(t.memMap), pageblockMt: shared(t.pageblockMt), pageblockFlags: shared(t.pageblockFlags) }, hpageOrder }
+  const tails = t.kernelCompoundTails ? new Uint32Array(new SharedArrayBuffer(t.kernelCompoundTails.byteLength)) : null
+  if (tails) tails.set(t.kernelCompoundTails!)
+  return { model: { ...t, memMap: shared(t.memMap), pageblockMt: shared(t.pageblockMt), pageblockFlags: shared(t.pageblockFlags), kernelCompoundTails: tails }, hpageOrder }
 }
 
 /** What the band reads of a full run. */
