@@ -14,7 +14,7 @@ import {
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
 import { withOpened, type SnapshotRef, type OpenedPath } from './snapshot.ts'
 import { seriesContext } from './series.ts'
-import { directCompactionMigrated, followsFullCompaction } from './whatif/pinned.ts'
+import { compactionEndsEarly, directCompactionMigrated, followsFullCompaction, lastFullCompaction } from './whatif/pinned.ts'
 import { decodeKpageflagsSplit } from './workers/kpage_split.ts'
 
 export type LayoutChoice = 'auto' | 'exact' | 'synthesized'
@@ -164,9 +164,28 @@ function withCaptureRules(capture: Capture, built: { model: MemoryModel; allocat
  * synthesized packed, as compaction leaves a zone; otherwise the pages an allocation's direct
  * compaction migrated before it (directCompactionMigrated) pack the top of the zone by that much.
  */
-async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null): Promise<{ afterCompaction: boolean; directCompactionMigrated: number }> {
+/** a traced full compaction that ended before its scanners met leaves the zone unpacked (compactionsBefore); off: packed all the same (for the test that holds it) */
+let unpackAfterEarlyEnd = true
+export function setUnpackAfterEarlyEnd(on: boolean): void { unpackAfterEarlyEnd = on }
+
+async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null): Promise<{ afterCompaction: boolean; directCompactionMigrated: number; note?: string }> {
   const ctx = series ? await seriesContext(o, label).catch(() => null) : null
-  return { afterCompaction: followsFullCompaction(ctx), directCompactionMigrated: directCompactionMigrated(ctx) }
+  const afterCompaction = followsFullCompaction(ctx)
+  // A full compaction packs a zone only when it runs until its scanners meet. Where the series
+  // holds that compaction's trace (test/harness/capture-host.sh TRACE=1: trace/NN-STEP.txt.gz, NN
+  // the capture it followed) and a zone's mm_compaction_end says it ended before (6.18 on a dirty
+  // large folio: fixtures/host-24G-k618-d), the layout is synthesized as before a compaction.
+  const last = afterCompaction && series && unpackAfterEarlyEnd ? lastFullCompaction(ctx) : null
+  if (last) {
+    const name = `trace/${String(last.afterIndex).padStart(2, '0')}-${last.name}.txt`
+    const trace = (await series!.readFile(`${name}.gz`).catch(() => null)) ?? (await series!.readFile(name).catch(() => null))
+    const early = trace ? compactionEndsEarly(trace) : []
+    if (early.length) {
+      const where = early.map((e) => `${e.status} at PFN 0x${e.migratePfn.toString(16)} in the zone from 0x${e.zoneStart.toString(16)}`).join(', ')
+      return { afterCompaction: false, directCompactionMigrated: 0, note: `the full compaction before this capture (${last.name}) ended before its scanners met (${name}.gz: mm_compaction_end ${where}): the zone was not packed, and the layout is synthesized as before a compaction` }
+    }
+  }
+  return { afterCompaction, directCompactionMigrated: directCompactionMigrated(ctx) }
 }
 
 /**
@@ -209,9 +228,10 @@ async function captureForSynthesis(path: string, series: SnapshotSeries | null, 
 }
 
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
-function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: { afterCompaction: boolean; directCompactionMigrated: number }, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }): { model: MemoryModel; allocator: PageAllocator } {
+function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: { afterCompaction: boolean; directCompactionMigrated: number; note?: string }, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }): { model: MemoryModel; allocator: PageAllocator } {
   const { writtenAfterRead, pcpDecayed } = extras
-  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, ...before, ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}) }))
+  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}) }))
+  if (before.note) built.model.build.notes.push(before.note)
   if (reread) built.model.build.notes.push(reread)
   return built
 }

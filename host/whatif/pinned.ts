@@ -50,6 +50,34 @@ export function followsFullCompaction(ctx: SeriesContext | null): boolean {
 }
 
 /**
+ * The last full-compaction trigger before this capture in its series (steps.log), with the
+ * number of the capture it followed, or null (see followsFullCompaction).
+ */
+export function lastFullCompaction(ctx: SeriesContext | null): { name: string; afterIndex: number } | null {
+  const log = ctx?.stepsLog
+  if (!log || !ctx) return null
+  const me = Number(/^(\d+)/.exec(ctx.label)?.[1] ?? NaN)
+  const at = log.captures.findIndex((c) => c.index === me)
+  if (at < 0) return null
+  const before = log.steps.filter((s) => s.afterCapture !== null && s.afterCapture < at && compactionTrigger(s) !== null)
+  const last = before[before.length - 1]
+  return last ? { name: last.name, afterIndex: log.captures[last.afterCapture!]!.index } : null
+}
+
+/**
+ * The zones in which a compaction's trace (mm_compaction_end, one event per zone it compacted)
+ * shows it ended before its scanners met: every status but `complete` (compact_zone returns
+ * COMPACT_COMPLETE when compact_scanners_met; COMPACT_CONTENDED when migrate_pages failed with
+ * -ENOMEM, the 6.9+ early end on a dirty large folio whose split fails). Empty when none did.
+ */
+export function compactionEndsEarly(trace: string): Array<{ zoneStart: number; migratePfn: number; status: string }> {
+  const out: Array<{ zoneStart: number; migratePfn: number; status: string }> = []
+  const re = /mm_compaction_end: zone_start=0x([0-9a-f]+) migrate_pfn=0x([0-9a-f]+) free_pfn=0x[0-9a-f]+ zone_end=0x[0-9a-f]+, mode=\w+ status=(\w+)/g
+  for (const m of trace.matchAll(re)) if (m[3] !== 'complete') out.push({ zoneStart: parseInt(m[1]!, 16), migratePfn: parseInt(m[2]!, 16), status: m[3]! })
+  return out
+}
+
+/**
  * Whether the captured trigger was written by a shell started for it on a CPU (`cn@C`, `cm@C`
  * steps): its fork and exec allocate pages on that CPU before the compaction starts.
  */
