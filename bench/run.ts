@@ -24,10 +24,14 @@
  * Then a summary table, one line per figure, with the targets; `--json FILE` writes the same
  * figures as [{ figure, value, unit, target, pass }] (pass: null where there is no target).
  *
- * The 1 TiB size runs in a child process with the same node flags: a V8 fatal error there (it
- * cannot be caught) must not take the rest of the benchmark down with it.
+ * Every size of part 1 runs in a child process with the same node flags, from synth-child.ts
+ * bundled by esbuild as the CLI and the app bundle the engine: a V8 fatal error there (it cannot
+ * be caught) must not take the rest of the benchmark down with it. Each run starts after a full
+ * GC (the previous model collected), as a first open in a fresh worker does; without those GCs
+ * the later runs of one process reuse the earlier runs' memory and run a third faster.
  */
 import { spawn } from 'node:child_process'
+import { build } from 'esbuild'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import os from 'node:os'
@@ -129,32 +133,29 @@ async function main(): Promise<void> {
   let big: Awaited<ReturnType<typeof benchSynthesis>> | null = null
   if (want('synth')) {
     log('== 1. Synthesized reconstruction: synthesizeModel(capture of buddyinfo, pagetypeinfo, zoneinfo, meminfo, node0 vmstat) ==')
-    log(`warm-up: 4 GiB synthesis once, untimed (${fmtMs(warmUp())})`)
-    for (const gib of [4, 64]) {
-      const bytes = gib * GiB
-      log(`-- ${sizeLabel(bytes)} (${fmtCount(bytes / 4096)} pages)`)
-      const t0 = now()
-      const r = await benchSynthesis(bytes, { runs: 5, runCheck: true, log })
-      const projected = projectedMemoryBytes(r.machine)
-      for (const l of describeSynth(r.result, projected)) log(l)
-      outcomes.push({ bytes, runs: 5, result: r.result, failure: null, projectedBytes: projected, childPeakRss: null, wallMs: now() - t0 })
-      if (gib === 64 && want('kpage')) big = r
-      gc()
-    }
-    {
-      const bytes = 1024 * GiB
-      log(`-- ${sizeLabel(bytes)} (${fmtCount(bytes / 4096)} pages), in a child process (same node flags, default heap)`)
-      const o = await runChild(bytes, 3)
-      outcomes.push(o)
-      if (o.result) {
-        for (const l of describeSynth(o.result, o.projectedBytes)) log(l)
-      } else {
-        log(`  FAILED: ${o.failure}`)
-        log('  (the model itself is typed arrays, off the JS heap; the child ran with the default heap, and a larger --max-old-space-size would not lift a per-array element limit, so the bench does not re-spawn with one)')
-        log(`  model memory projected from the capture's counts (exact for 4 GiB and 64 GiB above): ${fmtMiB(o.projectedBytes)} = ` +
-          `${(o.projectedBytes / (bytes / 4096)).toFixed(4)} bytes/page`)
+    const tmpSynth = mkdtempSync(join(os.tmpdir(), 'buddyscope-bench-synth-'))
+    try {
+      const bundled = await bundledSynthChild(tmpSynth)
+      log(bundled
+        ? 'each size in a child process (same node flags, default heap) that runs the engine bundled by esbuild, as the CLI (build:cli) and the app (electron-vite) run it'
+        : 'each size in a child process (same node flags, default heap) running the tsx source: esbuild could not bundle bench/synth-child.ts')
+      for (const gib of [4, 64, 1024]) {
+        const bytes = gib * GiB
+        log(`-- ${sizeLabel(bytes)} (${fmtCount(bytes / 4096)} pages)`)
+        const o = await runChild(bytes, gib === 1024 ? 3 : 5, bundled)
+        outcomes.push(o)
+        if (o.result) {
+          for (const l of describeSynth(o.result, o.projectedBytes)) log(l)
+        } else {
+          log(`  FAILED: ${o.failure}`)
+          log('  (the model itself is typed arrays, off the JS heap; the child ran with the default heap, and a larger --max-old-space-size would not lift a per-array element limit, so the bench does not re-spawn with one)')
+          log(`  model memory projected from the capture's counts: ${fmtMiB(o.projectedBytes)} = ` +
+            `${(o.projectedBytes / (bytes / 4096)).toFixed(4)} bytes/page`)
+        }
+        if (o.childPeakRss !== null) log(`  child peak RSS: ${fmtMiB(o.childPeakRss, 0)}; wall ${fmtMs(o.wallMs)}`)
       }
-      if (o.childPeakRss !== null) log(`  child peak RSS: ${fmtMiB(o.childPeakRss, 0)}; wall ${fmtMs(o.wallMs)}`)
+    } finally {
+      rmSync(tmpSynth, { recursive: true, force: true })
     }
     log()
   }
@@ -533,11 +534,27 @@ async function runCompactionChild(bytes: number, runs: number): Promise<Compacti
   })
 }
 
-/** Part 1 for one size in a child process; reports a crash instead of sharing it. */
-async function runChild(bytes: number, runs: number): Promise<SizeOutcome> {
+/**
+ * bench/synth-child.ts bundled by esbuild into `dir`, as scripts/build-cli.mjs and electron-vite
+ * bundle the engine the CLI and the app run: constant enums (PageKind) inlined across modules,
+ * which tsx's file-by-file transform leaves as property reads (the same 64 GiB synthesis: about
+ * 15 % slower from the tsx source). Null when esbuild fails: the children then run the source.
+ */
+async function bundledSynthChild(dir: string): Promise<string | null> {
+  const outfile = join(dir, 'synth-child.mjs')
+  try {
+    await build({ entryPoints: [fileURLToPath(new URL('./synth-child.ts', import.meta.url))], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'silent' })
+    return outfile
+  } catch {
+    return null
+  }
+}
+
+/** Part 1 for one size in a child process (the bundled child script, else the source); reports a crash instead of sharing it. */
+async function runChild(bytes: number, runs: number, bundled: string | null = null): Promise<SizeOutcome> {
   const machine = syntheticMachine(bytes, MACHINE_SEED)
   const projectedBytes = projectedMemoryBytes(machine)
-  const script = fileURLToPath(new URL('./synth-child.ts', import.meta.url))
+  const script = bundled ?? fileURLToPath(new URL('./synth-child.ts', import.meta.url))
   const t0 = now()
   const child = spawn(process.execPath, [...process.execArgv, script, String(bytes), String(runs), 'check'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let hwm = 0
