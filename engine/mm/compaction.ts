@@ -1752,7 +1752,6 @@ export function stopMask(words: Uint32Array, k: number, fold: number): number {
     ((Math.imul((x7 | ((x7 << 1) & fold)) & 0x80808080, 0x00204081) >>> 28) << 28)
 }
 
-/** nextPageMarked() page by page (the plain path). */
 /** the number of bits set in each 4-bit value */
 const BITS4 = Uint8Array.from({ length: 16 }, (_, v) => (v & 1) + ((v >> 1) & 1) + ((v >> 2) & 1) + ((v >> 3) & 1))
 
@@ -1781,6 +1780,7 @@ export function kernelCompoundPages(tails: Uint32Array, i: number): number {
   return j - i
 }
 
+/** nextPageMarked() page by page (the plain path). */
 export function plainNextPageMarked(map: Uint8Array, i: number, end: number, mask: number): number {
   for (; i < end; i++) if (map[i]! & mask) return i
   return end

@@ -970,12 +970,11 @@ export function placeWrittenFolios(m: MemoryModel, allocator: PageAllocator, zon
     list.pfns.splice(i, 1)
     if (list.pfns.length > 0) list.at = i % list.pfns.length
     allocator.delFromFreeList(zone, pfn, o, movable)
-    // expand(): the upper halves back on their lists (at their heads)
+    // expand(): the upper halves back on their lists (at their heads), and so at the head of ours
+    allocator.expand(zone, pfn, want, o, movable)
     for (let k = o; k > want; k--) {
-      const half = pfn + 2 ** (k - 1)
-      allocator.addToFreeList(zone, half, k - 1, movable)
       const l = lists.get(k - 1)
-      if (l) { l.pfns.splice(l.at, 0, half); }
+      if (l) l.pfns.splice(l.at, 0, pfn + 2 ** (k - 1))
     }
     allocator.prepNewPage(pfn, want, FOLIO_HEAD)
     m.unsplittable.add(pfn)
