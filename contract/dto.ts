@@ -299,13 +299,22 @@ export interface PageClassesDto {
   classes: Uint8Array
 }
 
+/** An ensemble's spread of one value: median, 5th and 95th percentile, and the 90 % prediction interval lo–hi of one more run */
+export interface StatDto {
+  median: number
+  p5: number
+  p95: number
+  lo: number
+  hi: number
+}
+
 export interface BandDto {
   seeds: number[]
   /** per zone label: free blocks per order after, median / 5th / 95th percentile */
-  zones: Record<string, { median: number[]; p5: number[]; p95: number[]; highOrderPages: { median: number; p5: number; p95: number } }>
-  counters: Record<string, { median: number; p5: number; p95: number }>
+  zones: Record<string, { median: number[]; p5: number[]; p95: number[]; highOrderPages: StatDto }>
+  counters: Record<string, StatDto>
   /** free pages in blocks ≥ pageblock order over every zone, each seed's total */
-  highOrderPages?: { median: number; p5: number; p95: number }
+  highOrderPages?: StatDto
 }
 
 export interface RealOutcomeDto {

@@ -142,12 +142,13 @@ export function misses(r: FidelityRow): string[] {
  * Synthesized layouts (issue #8, item 5): the same compaction triggers, but the before-capture
  * is opened without kpageflags, as a user with only the text files would open it
  * (`--layout synthesized`): the layout is made from buddyinfo, pagetypeinfo, zoneinfo and
- * meminfo by the seed, and `whatif compact --seeds N` gives a 90 % band (5th–95th percentile
- * over the seeds). The real outcome is compared with that band.
+ * meminfo by the seed, and `whatif compact --seeds N` gives a 90 % band: the prediction interval
+ * of one more run, the smallest to the largest of 19 seeds (Stat.lo–hi). The real outcome is
+ * compared with that band: where the model is right, it falls inside 9 times in 10.
  */
 
-/** Seeds of the synthesized-layout ensembles in the table. */
-export const SYNTH_SEEDS = 16
+/** Seeds of the synthesized-layout ensembles in the table: 19, the fewest whose smallest-to-largest interval is a 90 % prediction interval (see Stat). */
+export const SYNTH_SEEDS = 19
 
 /** The quantities compared with their band: ≥ 2 MiB free pages, then the counters. */
 export const BAND_METRICS = ['≥2MiB', ...COUNTERS] as const
@@ -155,9 +156,13 @@ export const BAND_METRICS = ['≥2MiB', ...COUNTERS] as const
 export interface BandCell {
   real: number
   median: number
+  /** the 90 % prediction interval over the seeds (Stat.lo, Stat.hi in host/whatif/compact.ts) */
+  lo: number
+  hi: number
+  /** the seeds' 5th and 95th percentiles (inside lo–hi) */
   p5: number
   p95: number
-  /** p5 ≤ real ≤ p95 */
+  /** lo ≤ real ≤ hi */
   inBand: boolean
 }
 
@@ -192,9 +197,9 @@ export async function synthBandRow(dir: string, run: string, cap: string, seeds 
   const hiReal = j.after.zones.reduce((s, z) => s + hi(ctx.nextBuddyinfo!.rows.find((x) => x.node === z.node && x.zone === z.zone)?.nrFree ?? []), 0)
   // the synthesized layout keeps every captured free count of the capture's newest read (after-kpage/ where captured), so the model's before is that read's
   const hiBefore = j.before.zones.reduce((s, z) => s + hi(z.freeBlocks), 0)
-  const cell = (real: number, s: Stat): BandCell => ({ real, median: s.median, p5: s.p5, p95: s.p95, inBand: real >= s.p5 && real <= s.p95 })
+  const cell = (real: number, s: Stat): BandCell => ({ real, median: s.median, lo: s.lo, hi: s.hi, p5: s.p5, p95: s.p95, inBand: real >= s.lo && real <= s.hi })
   const cells = { '≥2MiB': cell(hiReal, band.highOrderPages!) } as SynthBandRow['cells']
-  for (const k of COUNTERS) cells[k] = cell(ctx.trigger.deltas[k] ?? 0, band.counters[k] ?? { median: 0, p5: 0, p95: 0 })
+  for (const k of COUNTERS) cells[k] = cell(ctx.trigger.deltas[k] ?? 0, band.counters[k] ?? { median: 0, p5: 0, p95: 0, lo: 0, hi: 0 })
   const kernel = existsSync(join(path, cap, 'uname_r')) ? readFileSync(join(path, cap, 'uname_r'), 'utf8').trim() : 'unknown'
   return {
     run, capture: cap, next: ctx.next, kernel, trigger: ctx.trigger.file === 'compact_memory' ? 'compact_memory' : `node${ctx.trigger.node ?? 0}/compact`,
@@ -259,7 +264,7 @@ export function synthBandTotalsLine(t: SynthBandTotals): string {
   return `In band: **${t.valuesInBand} of ${t.values} values**; rows with all five values in band: **${t.rowsInBand} of ${t.rows}**; ≥ 2 MiB free pages alone: ${t.hiInBand} of ${t.rows}. Issue #8 asks for 9 in 10: **${t.valuesInBand * 10 >= t.values * 9 ? 'met' : 'not met yet'}**.`
 }
 
-/** A band cell as the table prints it: `real in [p5, p95] (median)`, and whether it lies inside. */
+/** A band cell as the table prints it: `real in lo–hi (median)`, and whether it lies inside. */
 export function bandCellText(c: BandCell): string {
-  return `${c.real} ${c.inBand ? 'in' : '**out of**'} ${Math.round(c.p5)}–${Math.round(c.p95)} (${Math.round(c.median)})`
+  return `${c.real} ${c.inBand ? 'in' : '**out of**'} ${Math.round(c.lo)}–${Math.round(c.hi)} (${Math.round(c.median)})`
 }

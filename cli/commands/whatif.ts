@@ -50,11 +50,11 @@ export function whatifCompactText(j: WhatifCompactJson, pageSize = j.pageSize): 
   L.push(`Result: ${j.result}${j.allocationWouldSucceed === null ? '' : j.allocationWouldSucceed ? ` — an order-${j.order} allocation would now succeed` : ` — an order-${j.order} allocation would still fail`}`)
   L.push(`Migrated ${j.pagesMigrated} pages (${fmtPages(j.pagesMigrated, pageSize)} copied)${j.band ? `, the median of ${j.band.seeds.length} seeds` : ''}`)
   L.push('Counters (as /proc/vmstat deltas):')
-  if (j.band) L.push(`  (median of ${j.band.seeds.length} seeds, and their 90% band)`)
+  if (j.band) L.push(`  (median of ${j.band.seeds.length} seeds, and their 90% band: the interval one more run falls in 9 times in 10)`)
   for (const [k, v] of Object.entries(j.counters)) {
     const realV = j.real?.counters[k]
     const b = typeof v === 'number' ? null : v
-    L.push(`  ${k.padEnd(26)}${counterValue(v).toFixed(0).padStart(9)}${b ? `   band ${b.p5.toFixed(0)}..${b.p95.toFixed(0)}` : ''}${realV !== undefined ? `   real ${realV > 0 ? '+' : ''}${realV}` : ''}`)
+    L.push(`  ${k.padEnd(26)}${counterValue(v).toFixed(0).padStart(9)}${b ? `   band ${b.lo.toFixed(0)}..${b.hi.toFixed(0)}` : ''}${realV !== undefined ? `   real ${realV > 0 ? '+' : ''}${realV}` : ''}`)
   }
   const after = j.after.zones
   const orders = after[0]?.freeBlocks.length ?? 11

@@ -230,7 +230,7 @@ function compactSection(i: number, w: Extract<ReportWhatif, { req: { kind: 'comp
   }
   const counterRows: Cell[][] = Object.entries(j.counters).map(([k, v]) => {
     const b = typeof v === 'number' ? null : v
-    return [k, Math.round(counterValue(v)), ...(j.band ? [b ? `${Math.round(b.p5)}..${Math.round(b.p95)}` : ''] : []), ...(j.real ? [j.real.counters[k] ?? ''] : [])]
+    return [k, Math.round(counterValue(v)), ...(j.band ? [b ? `${Math.round(b.lo)}..${Math.round(b.hi)}` : ''] : []), ...(j.real ? [j.real.counters[k] ?? ''] : [])]
   })
   const counterCols = ['counter', j.band ? 'predicted (median)' : 'predicted', ...(j.band ? ['90 % band'] : []), ...(j.real ? ['real (captured)'] : [])]
   blocks.push(table({ id: `${id}-counters`, caption: 'Counters (as /proc/vmstat deltas)', columns: counterCols, rows: counterRows, source: j.real ? 'mixed' : 'predicted' }))

@@ -32,7 +32,7 @@ describe('what-if words', () => {
 
   it('the ensemble band of the high-order free memory, per zone that has any', () => {
     expect(bandSentence(sampleWhatif(), ctx)).toBeNull()
-    const z = (p5: number, median: number, p95: number) => ({ median: [], p5: [], p95: [], highOrderPages: { median, p5, p95 } })
+    const z = (p5: number, median: number, p95: number) => ({ median: [], p5: [], p95: [], highOrderPages: { median, p5, p95, lo: p5, hi: p95 } })
     const band = { seeds: [1, 2, 3, 4], zones: { 'Node 0, zone DMA': z(0, 0, 0), 'Node 0, zone Normal': z(2030000, 2034176, 2040000) }, counters: {} }
     expect(bandSentence(sampleWhatif({ band }), ctx)).toBe('Across 4 seeds, free memory in ≥ 2 MiB blocks after the run, p5–p95: Node 0, zone Normal 2,030,000–2,040,000 pages (median 2,034,176)')
   })
@@ -77,7 +77,7 @@ describe('what-if words', () => {
     expect(rows.find((r) => r.name === 'compact_stall')).toMatchObject({ predicted: 0, real: null, error: null })
     // nr_free_pages: the change of the zones' free pages
     expect(rows.find((r) => r.name === 'nr_free_pages')).toMatchObject({ predicted: 1028 - 1200, real: -10 })
-    const banded = counterRows(sampleWhatif({ real: null, band: { seeds: [1, 2], zones: {}, counters: { pgmigrate_success: { median: 350, p5: 300, p95: 400 } } } }))
+    const banded = counterRows(sampleWhatif({ real: null, band: { seeds: [1, 2], zones: {}, counters: { pgmigrate_success: { median: 350, p5: 300, p95: 400, lo: 300, hi: 400 } } } }))
     expect(banded.find((r) => r.name === 'pgmigrate_success')!.band).toEqual({ p5: 300, median: 350, p95: 400 })
     expect(banded.map((r) => r.name)).not.toContain('nr_free_pages')
   })
@@ -88,7 +88,7 @@ describe('what-if words', () => {
     expect(rows).toHaveLength(1)
     expect(rows[0]).toMatchObject({ zone: 'Node 0, zone DMA32', highOrderPredicted: 2048, highOrderReal: 2048, highOrderError: 0, highOrderBand: null })
     expect(rows[0]!.error[0]).toBe(-1)
-    const band = { seeds: [1, 2, 3], zones: { 'Node 0, zone DMA32': { median: [], p5: [], p95: [], highOrderPages: { median: 2048, p5: 1536, p95: 2560 } } }, counters: {} }
+    const band = { seeds: [1, 2, 3], zones: { 'Node 0, zone DMA32': { median: [], p5: [], p95: [], highOrderPages: { median: 2048, p5: 1536, p95: 2560, lo: 1536, hi: 2560 } } }, counters: {} }
     expect(vsRealRows({ ...v, band })[0]!.highOrderBand).toEqual({ p5: 1536, p95: 2560 })
     expect(vsRealRows({ ...v, real: null })).toEqual([])
   })

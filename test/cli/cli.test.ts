@@ -409,17 +409,21 @@ describe('whatif compact --json (what other tools read)', () => {
   it('an ensemble gives each counter as its median and 90% band, and the text headlines the median', async () => {
     const r = await runCli(['whatif', 'compact', X86_SERIES, '--json', '--seeds', '3', '--pinned', '2%'])
     expect(r.code, r.err).toBe(0)
-    const j = JSON.parse(r.out) as { counters: Record<string, { median: number; p5: number; p95: number }> }
+    const j = JSON.parse(r.out) as { counters: Record<string, { median: number; p5: number; p95: number; lo: number; hi: number }> }
     const c = j.counters['pgmigrate_success']!
-    expect(Object.keys(c).sort()).toEqual(['median', 'p5', 'p95'])
+    expect(Object.keys(c).sort()).toEqual(['hi', 'lo', 'median', 'p5', 'p95'])
     expect(c.p5).toBeLessThanOrEqual(c.median)
     expect(c.median).toBeLessThanOrEqual(c.p95)
+    // 3 seeds: the prediction interval is their smallest to largest, outside p5–p95
+    expect(c.lo).toBeLessThanOrEqual(c.p5)
+    expect(c.hi).toBeGreaterThanOrEqual(c.p95)
     const t = await runCli(['whatif', 'compact', X86_SERIES, '--seeds', '3', '--pinned', '2%'])
     const line = t.out.split('\n').find((l) => l.trim().startsWith('pgmigrate_success'))!
     const [, head, lo, hi] = /pgmigrate_success\s+(\d+)\s+band (\d+)\.\.(\d+)/.exec(line)!
     expect(Number(head)).toBe(Math.round(c.median))
     expect(Number(head)).toBeGreaterThanOrEqual(Number(lo))
     expect(Number(head)).toBeLessThanOrEqual(Number(hi))
+    expect([Number(lo), Number(hi)]).toEqual([Math.round(c.lo), Math.round(c.hi)])
   })
 })
 

@@ -50,14 +50,14 @@ describe('synthesized layouts after a full compaction: the pages decayed between
     const r = (await synthBandRow(FIXTURES, 'x86-2G-s23-k612-cpu1', '03-after-compact-memory-cpu1')) as SynthBandRow
     const c = r.cells.compact_free_scanned
     expect(c.real).toBe(168103)
-    expect(c.inBand, `${c.real} against ${c.p5}–${c.p95}`).toBe(true)
+    expect(c.inBand, `${c.real} against ${c.lo}–${c.hi}`).toBe(true)
   }, 300_000)
 
   it('switched off (placed with the other free pages), the band lies below the real value', async () => {
     setDecayedPcpSpread(false)
     try {
       const c = (await synthBandRow(FIXTURES, 'x86-2G-s23-k612-cpu1', '03-after-compact-memory-cpu1'))!.cells.compact_free_scanned
-      expect(c.p95).toBeLessThan(c.real)
+      expect(c.hi).toBeLessThan(c.real)
     } finally {
       setDecayedPcpSpread(true)
     }

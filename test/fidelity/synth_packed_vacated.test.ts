@@ -31,7 +31,7 @@ describe('synthesized layouts after a full compaction: per-cpu pages in the page
     const r = (await synthBandRow(FIXTURES, 'x86-1G-s12-nopin-cm', '03-after-compact-memory')) as SynthBandRow
     const c = r.cells['≥2MiB']
     expect(c.real).toBe(91648)
-    expect(c.inBand, `${c.real} against ${c.p5}–${c.p95}`).toBe(true)
+    expect(c.inBand, `${c.real} against ${c.lo}–${c.hi}`).toBe(true)
   }, 300_000)
 
   it('x86-2G-s23-k612-cpu0 second compaction: pgmigrate_success and compact_isolated bands hold the few pages it moved (52, 118)', async () => {
@@ -39,7 +39,7 @@ describe('synthesized layouts after a full compaction: per-cpu pages in the page
     const r = (await synthBandRow(FIXTURES, 'x86-2G-s23-k612-cpu0', '03-after-compact-memory-cpu0')) as SynthBandRow
     for (const k of ['pgmigrate_success', 'compact_isolated'] as const) {
       const c = r.cells[k]
-      expect(c.inBand, `${k}: ${c.real} against ${c.p5}–${c.p95}`).toBe(true)
+      expect(c.inBand, `${k}: ${c.real} against ${c.lo}–${c.hi}`).toBe(true)
     }
   }, 300_000)
 
@@ -47,10 +47,10 @@ describe('synthesized layouts after a full compaction: per-cpu pages in the page
     all(false)
     try {
       const a = (await synthBandRow(FIXTURES, 'x86-1G-s12-nopin-cm', '03-after-compact-memory'))!.cells['≥2MiB']
-      expect(a.p95).toBeLessThan(a.real)
+      expect(a.hi).toBeLessThan(a.real)
       const b = (await synthBandRow(FIXTURES, 'x86-2G-s23-k612-cpu0', '03-after-compact-memory-cpu0'))!.cells
-      expect(b.pgmigrate_success.p5).toBeGreaterThan(b.pgmigrate_success.real)
-      expect(b.compact_isolated.p5).toBeGreaterThan(b.compact_isolated.real)
+      expect(b.pgmigrate_success.lo).toBeGreaterThan(b.pgmigrate_success.real)
+      expect(b.compact_isolated.lo).toBeGreaterThan(b.compact_isolated.real)
     } finally {
       all(true)
     }
@@ -60,7 +60,7 @@ describe('synthesized layouts after a full compaction: per-cpu pages in the page
     setVacatedPcpPages(false)
     try {
       const a = (await synthBandRow(FIXTURES, 'x86-1G-s12-nopin-cm', '03-after-compact-memory'))!.cells['≥2MiB']
-      expect(a.p95).toBeLessThan(a.real)
+      expect(a.hi).toBeLessThan(a.real)
     } finally {
       all(true)
     }

@@ -28,11 +28,11 @@ describe('synthesized layouts: the workload\'s last-freed per-cpu pages, a few i
       const r = (await synthBandRow(FIXTURES, run, cap)) as SynthBandRow
       const c = r.cells['≥2MiB']
       expect(c.real).toBe(real)
-      expect(c.inBand, `${c.real} against ${c.p5}–${c.p95}`).toBe(true)
+      expect(c.inBand, `${c.real} against ${c.lo}–${c.hi}`).toBe(true)
     }, 300_000)
   }
 
-  it('drawn in proportion to the used pages instead, the band starts above the real value (the mechanism switched off)', async () => {
+  it('drawn in proportion to the used pages instead, the seeds\' 5th percentile lies above the real value (the mechanism switched off)', async () => {
     setSpreadMovablePcp(false)
     try {
       for (const [run, cap, real] of ROWS) {

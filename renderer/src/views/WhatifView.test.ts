@@ -153,7 +153,7 @@ describe('What-if view', () => {
     await flushPromises()
     host.emit('whatif:done', {
       runId: 'w1',
-      whatif: sampleWhatif({ real: null, band: { seeds: [1, 2, 3], zones: {}, counters: { pgmigrate_success: { median: 350, p5: 300, p95: 410 } } } }),
+      whatif: sampleWhatif({ real: null, band: { seeds: [1, 2, 3], zones: {}, counters: { pgmigrate_success: { median: 350, p5: 300, p95: 410, lo: 300, hi: 410 } } } }),
     })
     await flushPromises()
     expect($('whatif-vs-real').exists()).toBe(false)

@@ -24,7 +24,7 @@ describe('what-if free-area chart', () => {
     const other = { ...v.before[0]!, zone: 'Normal', freeBlocks: [1, 2, 3] }
     const ds = whatifFreeDatasets({
       ...v, before: [...v.before, other], after: [...v.after, other],
-      band: { seeds: [1, 2], zones: { 'Node 0, zone DMA32': { median: [2], p5: [1], p95: [3], highOrderPages: { median: 0, p5: 0, p95: 0 } } }, counters: {} },
+      band: { seeds: [1, 2], zones: { 'Node 0, zone DMA32': { median: [2], p5: [1], p95: [3], highOrderPages: { median: 0, p5: 0, p95: 0, lo: 0, hi: 0 } } }, counters: {} },
     }, 11)
     expect(ds.map((d) => d.zone)).toEqual(['DMA32'])
     expect(ds[0]!.real).toBeUndefined()
