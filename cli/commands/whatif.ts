@@ -2,7 +2,7 @@
  * `buddyscope whatif compact` in the terminal: its flags as the contract's request
  * (contract/schemas.ts whatifCompactSchema), and the answer as text.
  */
-import { counterValue, type WhatifCompactJson } from '../../host/whatif/compact.ts'
+import { counterValue, predictionCoverage, type WhatifCompactJson } from '../../host/whatif/compact.ts'
 import type { CompactStrategyRequest, PinnedRequest } from '../../contract/schemas.ts'
 
 export class WhatifUsageError extends Error {}
@@ -50,7 +50,7 @@ export function whatifCompactText(j: WhatifCompactJson, pageSize = j.pageSize): 
   L.push(`Result: ${j.result}${j.allocationWouldSucceed === null ? '' : j.allocationWouldSucceed ? ` — an order-${j.order} allocation would now succeed` : ` — an order-${j.order} allocation would still fail`}`)
   L.push(`Migrated ${j.pagesMigrated} pages (${fmtPages(j.pagesMigrated, pageSize)} copied)${j.band ? `, the median of ${j.band.seeds.length} seeds` : ''}`)
   L.push('Counters (as /proc/vmstat deltas):')
-  if (j.band) L.push(`  (median of ${j.band.seeds.length} seeds, and their 90% band: the interval one more run falls in 9 times in 10)`)
+  if (j.band) L.push(`  (median of ${j.band.seeds.length} seeds, and their band: the interval one more run falls in ${(100 * predictionCoverage(j.band.seeds.length)).toFixed(0)} % of the time, 90 % from 19 seeds)`)
   for (const [k, v] of Object.entries(j.counters)) {
     const realV = j.real?.counters[k]
     const b = typeof v === 'number' ? null : v

@@ -18,7 +18,7 @@ import { yieldOption } from '../../charts/options/contig_yield.ts'
 import { chartTheme } from '../../charts/palette.ts'
 import { formatBytes } from '../../charts/format.ts'
 import type { InspectJson } from '../summary.ts'
-import { counterValue, type WhatifCompactJson } from '../whatif/compact.ts'
+import { counterValue, predictionCoverage, type WhatifCompactJson } from '../whatif/compact.ts'
 import { contigJsonOut, type ContigJson } from '../whatif/contig.ts'
 import { shellQuote, whatifWords } from './flags.ts'
 import type { Cell, Report, ReportBlock, ReportProvenance, ReportSection, ReportTable, ReportWhatifRequest, ProvenanceFile } from './model.ts'
@@ -232,7 +232,7 @@ function compactSection(i: number, w: Extract<ReportWhatif, { req: { kind: 'comp
     const b = typeof v === 'number' ? null : v
     return [k, Math.round(counterValue(v)), ...(j.band ? [b ? `${Math.round(b.lo)}..${Math.round(b.hi)}` : ''] : []), ...(j.real ? [j.real.counters[k] ?? ''] : [])]
   })
-  const counterCols = ['counter', j.band ? 'predicted (median)' : 'predicted', ...(j.band ? ['90 % band'] : []), ...(j.real ? ['real (captured)'] : [])]
+  const counterCols = ['counter', j.band ? 'predicted (median)' : 'predicted', ...(j.band ? [`${Math.round(100 * predictionCoverage(j.band.seeds.length))} % band`] : []), ...(j.real ? ['real (captured)'] : [])]
   blocks.push(table({ id: `${id}-counters`, caption: 'Counters (as /proc/vmstat deltas)', columns: counterCols, rows: counterRows, source: j.real ? 'mixed' : 'predicted' }))
   if (j.real) blocks.push({ kind: 'text', text: `Predicted vs real: capture ${j.real.capture} was taken after a write to ${j.real.trigger.file === 'compact_memory' ? '/proc/sys/vm/compact_memory' : `/sys/devices/system/node/node${j.real.trigger.node ?? 0}/compact`}; its buddyinfo and vmstat deltas are the real rows above.`, role: 'note' })
   blocks.push({ kind: 'list', title: 'Assumptions', items: j.assumptions })

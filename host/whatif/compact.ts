@@ -101,6 +101,11 @@ export function predictionRank(n: number): number {
   return Math.max(1, Math.floor(0.05 * (n + 1)))
 }
 
+/** How often one more run falls inside the lo–hi band of N runs: (N + 1 − 2k) / (N + 1). */
+export function predictionCoverage(n: number): number {
+  return n < 2 ? 0 : (n + 1 - 2 * predictionRank(n)) / (n + 1)
+}
+
 export function stats(values: number[]): Stat {
   const s = [...values].sort((a, b) => a - b)
   const k = Math.min(predictionRank(s.length), Math.ceil(s.length / 2))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { sampleWhatif } from './test-utils/whatif_sample.ts'
 import {
+  bandCoverage,
   bandSentence, counterRows, eventText, formatRelError, formatSigned, highOrderPages, relError, resultPhrase, triggerPath, triggerSentence, vsRealRows, whatifVerdict,
 } from './whatif_format.ts'
 
@@ -30,11 +31,15 @@ describe('what-if words', () => {
     expect(whatifVerdict(nothing, ctx)).toBe('Compaction for order 9 succeeds without moving a page: free ≥ 2 MiB blocks already exist (1,536 pages), so an order-9 allocation would succeed now')
   })
 
+  it('the band of N runs holds one more run (N + 1 − 2k) / (N + 1) of the time: 90 % from 19', () => {
+    expect([1, 2, 8, 16, 19, 39].map((n) => Math.round(1000 * bandCoverage(n)) / 1000)).toEqual([0, 0.333, 0.778, 0.882, 0.9, 0.9])
+  })
+
   it('the ensemble band of the high-order free memory, per zone that has any', () => {
     expect(bandSentence(sampleWhatif(), ctx)).toBeNull()
-    const z = (p5: number, median: number, p95: number) => ({ median: [], p5: [], p95: [], highOrderPages: { median, p5, p95, lo: p5, hi: p95 } })
+    const z = (lo: number, median: number, hi: number) => ({ median: [], p5: [], p95: [], highOrderPages: { median, p5: lo && lo + 512, p95: hi && hi - 512, lo, hi } })
     const band = { seeds: [1, 2, 3, 4], zones: { 'Node 0, zone DMA': z(0, 0, 0), 'Node 0, zone Normal': z(2030000, 2034176, 2040000) }, counters: {} }
-    expect(bandSentence(sampleWhatif({ band }), ctx)).toBe('Across 4 seeds, free memory in ≥ 2 MiB blocks after the run, p5–p95: Node 0, zone Normal 2,030,000–2,040,000 pages (median 2,034,176)')
+    expect(bandSentence(sampleWhatif({ band }), ctx)).toBe('Across 4 seeds, free memory in ≥ 2 MiB blocks after the run, 90 % band: Node 0, zone Normal 2,030,000–2,040,000 pages (median 2,034,176)')
   })
 
   it('names the trigger file of a captured trigger', () => {
@@ -77,8 +82,8 @@ describe('what-if words', () => {
     expect(rows.find((r) => r.name === 'compact_stall')).toMatchObject({ predicted: 0, real: null, error: null })
     // nr_free_pages: the change of the zones' free pages
     expect(rows.find((r) => r.name === 'nr_free_pages')).toMatchObject({ predicted: 1028 - 1200, real: -10 })
-    const banded = counterRows(sampleWhatif({ real: null, band: { seeds: [1, 2], zones: {}, counters: { pgmigrate_success: { median: 350, p5: 300, p95: 400, lo: 300, hi: 400 } } } }))
-    expect(banded.find((r) => r.name === 'pgmigrate_success')!.band).toEqual({ p5: 300, median: 350, p95: 400 })
+    const banded = counterRows(sampleWhatif({ real: null, band: { seeds: [1, 2], zones: {}, counters: { pgmigrate_success: { median: 350, p5: 310, p95: 390, lo: 300, hi: 400 } } } }))
+    expect(banded.find((r) => r.name === 'pgmigrate_success')!.band).toEqual({ lo: 300, median: 350, hi: 400 })
     expect(banded.map((r) => r.name)).not.toContain('nr_free_pages')
   })
 
@@ -88,8 +93,8 @@ describe('what-if words', () => {
     expect(rows).toHaveLength(1)
     expect(rows[0]).toMatchObject({ zone: 'Node 0, zone DMA32', highOrderPredicted: 2048, highOrderReal: 2048, highOrderError: 0, highOrderBand: null })
     expect(rows[0]!.error[0]).toBe(-1)
-    const band = { seeds: [1, 2, 3], zones: { 'Node 0, zone DMA32': { median: [], p5: [], p95: [], highOrderPages: { median: 2048, p5: 1536, p95: 2560, lo: 1536, hi: 2560 } } }, counters: {} }
-    expect(vsRealRows({ ...v, band })[0]!.highOrderBand).toEqual({ p5: 1536, p95: 2560 })
+    const band = { seeds: [1, 2, 3], zones: { 'Node 0, zone DMA32': { median: [], p5: [], p95: [], highOrderPages: { median: 2048, p5: 1600, p95: 2500, lo: 1536, hi: 2560 } } }, counters: {} }
+    expect(vsRealRows({ ...v, band })[0]!.highOrderBand).toEqual({ lo: 1536, hi: 2560 })
     expect(vsRealRows({ ...v, real: null })).toEqual([])
   })
 })

@@ -74,15 +74,24 @@ export function whatifVerdict(v: WhatifCompactView, ctx: { pageSize: number; pag
 
 /**
  * With seeds > 1: how much the ≥ pageblock-order free memory after the run varies across the
- * ensemble, per zone that has any ("Across 4 seeds, … Node 0, zone Normal 2,030,000–2,040,000 pages (p5–p95)").
+ * ensemble, per zone that has any, as its 90 % band: the interval one more run falls in 9 times in 10
+ * ("Across 4 seeds, … 90 % band: Node 0, zone Normal 2,030,000–2,040,000 pages").
  */
+/**
+ * How often one more run falls inside the band of N runs (their k-th smallest to k-th largest,
+ * k = max(1, ⌊0.05 (N + 1)⌋), as the host computes it): (N + 1 − 2k) / (N + 1); 90 % from 19.
+ */
+export function bandCoverage(n: number): number {
+  return n < 2 ? 0 : (n + 1 - 2 * Math.max(1, Math.floor(0.05 * (n + 1)))) / (n + 1)
+}
+
 export function bandSentence(v: WhatifCompactView, ctx: { pageSize: number; pageblockOrder: number }): string | null {
   if (!v.band) return null
   const parts = Object.entries(v.band.zones)
-    .filter(([, z]) => z.highOrderPages.p95 > 0)
-    .map(([label, z]) => `${label} ${formatCount(z.highOrderPages.p5)}–${formatCount(z.highOrderPages.p95)} pages (median ${formatCount(z.highOrderPages.median)})`)
+    .filter(([, z]) => z.highOrderPages.hi > 0)
+    .map(([label, z]) => `${label} ${formatCount(z.highOrderPages.lo)}–${formatCount(z.highOrderPages.hi)} pages (median ${formatCount(z.highOrderPages.median)})`)
   if (parts.length === 0) return null
-  return `Across ${v.band.seeds.length} seeds, free memory in ≥ ${formatBytes(2 ** ctx.pageblockOrder * ctx.pageSize)} blocks after the run, p5–p95: ${parts.join('; ')}`
+  return `Across ${v.band.seeds.length} seeds, free memory in ≥ ${formatBytes(2 ** ctx.pageblockOrder * ctx.pageSize)} blocks after the run, 90 % band: ${parts.join('; ')}`
 }
 
 /** The file the capture's trigger wrote to. */
@@ -152,7 +161,8 @@ export interface CounterRow {
   name: string
   help: string
   predicted: number | null
-  band: { p5: number; median: number; p95: number } | null
+  /** the ensemble's median and 90 % band (lo–hi: the interval one more run falls in 9 times in 10) */
+  band: { lo: number; median: number; hi: number } | null
   real: number | null
   /** (predicted − real) / real */
   error: number | null
@@ -172,7 +182,7 @@ export function counterRows(v: WhatifCompactView): CounterRow[] {
     const real = v.real?.counters[name] ?? null
     return {
       name, help: COUNTER_HELP[name] ?? '', predicted,
-      band: b ? { p5: b.p5, median: b.median, p95: b.p95 } : null,
+      band: b ? { lo: b.lo, median: b.median, hi: b.hi } : null,
       real, error: predicted !== null && real !== null ? relError(predicted, real) : null,
     }
   })
@@ -186,8 +196,8 @@ export interface VsRealZone {
   highOrderPredicted: number
   highOrderReal: number
   highOrderError: number | null
-  /** the ensemble's p5–p95 of the ≥ pageblock-order free pages, when seeds > 1 */
-  highOrderBand: { p5: number; p95: number } | null
+  /** the ensemble's 90 % band of the ≥ pageblock-order free pages, when seeds > 1 */
+  highOrderBand: { lo: number; hi: number } | null
 }
 
 export function vsRealRows(v: WhatifCompactView): VsRealZone[] {
@@ -197,7 +207,7 @@ export function vsRealRows(v: WhatifCompactView): VsRealZone[] {
     return {
       zone: r.zone, predicted: r.predicted, real: r.real, error: r.error,
       highOrderPredicted: r.highOrderPagesPredicted, highOrderReal: r.highOrderPagesReal, highOrderError: r.highOrderError,
-      highOrderBand: hb ? { p5: hb.p5, p95: hb.p95 } : null,
+      highOrderBand: hb ? { lo: hb.lo, hi: hb.hi } : null,
     }
   })
 }

@@ -56,6 +56,24 @@ describe('what-if compaction in the app', () => {
     await e.page.screenshot({ path: join(SHOTS, 'whatif-pinned.png') })
   })
 
+  it('an ensemble of seeds adds each counter\'s band, the interval one more run falls in, and says how often', async () => {
+    await e.page.getByTestId('whatif-seeds').fill('3')
+    const hint = e.page.getByText(/An ensemble of 3 runs/)
+    await hint.waitFor()
+    expect(await hint.innerText()).toContain('falls in 50 % of the time (90 % from 19 seeds)')
+    await e.page.getByTestId('whatif-run').click()
+    await expect.poll(async () => (await e.page.getByTestId('whatif-counters').innerText()).includes('50 % band'), { timeout: 120000 }).toBe(true)
+    const counters = JSON.parse((await e.page.getByTestId('whatif-counters').getAttribute('data-counters'))!) as Record<string, { predicted: number; lo: number; median: number; hi: number; real?: number }>
+    const c = counters['pgmigrate_success']!
+    expect(c.lo).toBeLessThanOrEqual(c.median)
+    expect(c.median).toBeLessThanOrEqual(c.hi)
+    expect(c.hi).toBeGreaterThan(c.lo) // 3 pin seeds of 2048 pinned pages do not all migrate alike
+    expect(c.real).toBe(16268)
+    await e.page.getByTestId('whatif-counters').scrollIntoViewIfNeeded()
+    await e.page.screenshot({ path: join(SHOTS, 'whatif-ensemble.png') })
+    await e.page.getByTestId('whatif-seeds').fill('1')
+  }, 180000)
+
   it('the capture selector switches the current tab to the other capture (no second tab)', async () => {
     expect(await e.page.getByTestId('snapshot-tab').count()).toBe(1)
     await e.page.getByTestId('series-select').selectOption('03-after-compact-node')

@@ -5,7 +5,7 @@
  * falls inside with probability (N + 1 − 2k) / (N + 1).
  */
 import { describe, expect, it } from 'vitest'
-import { predictionRank, stats } from '../../host/whatif/compact.ts'
+import { predictionCoverage, predictionRank, stats } from '../../host/whatif/compact.ts'
 
 describe('ensemble band', () => {
   it('19 runs: lo–hi is the smallest to the largest, p5–p95 lies inside it', () => {
@@ -24,6 +24,9 @@ describe('ensemble band', () => {
       expect((n + 1 - 2 * k) / (n + 1)).toBeGreaterThanOrEqual(0.9)
       expect((n + 1 - 2 * (k + 1)) / (n + 1)).toBeLessThan(0.9)
     }
+    expect(predictionCoverage(19)).toBeCloseTo(0.9)
+    expect(predictionCoverage(16)).toBeCloseTo(15 / 17)
+    expect(predictionCoverage(1)).toBe(0)
     const s = stats(Array.from({ length: 39 }, (_, i) => i))
     expect([s.lo, s.hi]).toEqual([1, 37])
   })
