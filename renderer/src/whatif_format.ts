@@ -74,8 +74,8 @@ export function whatifVerdict(v: WhatifCompactView, ctx: { pageSize: number; pag
 
 /**
  * With seeds > 1: how much the ≥ pageblock-order free memory after the run varies across the
- * ensemble, per zone that has any, as its 90 % band: the interval one more run falls in 9 times in 10
- * ("Across 4 seeds, … 90 % band: Node 0, zone Normal 2,030,000–2,040,000 pages").
+ * ensemble, per zone that has any, as its band: the interval one more run falls in, and how often
+ * (bandCoverage: "Across 4 seeds, … 60 % band: Node 0, zone Normal 2,030,000–2,040,000 pages").
  */
 /**
  * How often one more run falls inside the band of N runs (their k-th smallest to k-th largest,
@@ -91,7 +91,7 @@ export function bandSentence(v: WhatifCompactView, ctx: { pageSize: number; page
     .filter(([, z]) => z.highOrderPages.hi > 0)
     .map(([label, z]) => `${label} ${formatCount(z.highOrderPages.lo)}–${formatCount(z.highOrderPages.hi)} pages (median ${formatCount(z.highOrderPages.median)})`)
   if (parts.length === 0) return null
-  return `Across ${v.band.seeds.length} seeds, free memory in ≥ ${formatBytes(2 ** ctx.pageblockOrder * ctx.pageSize)} blocks after the run, 90 % band: ${parts.join('; ')}`
+  return `Across ${v.band.seeds.length} seeds, free memory in ≥ ${formatBytes(2 ** ctx.pageblockOrder * ctx.pageSize)} blocks after the run, ${Math.round(100 * bandCoverage(v.band.seeds.length))} % band: ${parts.join('; ')}`
 }
 
 /** The file the capture's trigger wrote to. */
