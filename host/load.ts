@@ -14,7 +14,7 @@ import {
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
 import { withOpened, type SnapshotRef, type OpenedPath } from './snapshot.ts'
 import { seriesContext } from './series.ts'
-import { compactionEndsEarly, directCompactionMigrated, followsFullCompaction, lastFullCompaction } from './whatif/pinned.ts'
+import { compactionEndsEarly, directCompactionMigrated, followsFullCompaction, hugePcpBlocksByZone, hugetlbPagesOnPcp, lastFullCompaction } from './whatif/pinned.ts'
 import { decodeKpageflagsSplit } from './workers/kpage_split.ts'
 
 export type LayoutChoice = 'auto' | 'exact' | 'synthesized'
@@ -168,8 +168,12 @@ function withCaptureRules(capture: Capture, built: { model: MemoryModel; allocat
 let unpackAfterEarlyEnd = true
 export function setUnpackAfterEarlyEnd(on: boolean): void { unpackAfterEarlyEnd = on }
 
-async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null): Promise<{ afterCompaction: boolean; directCompactionMigrated: number; note?: string }> {
+type CompactionsBefore = { afterCompaction: boolean; directCompactionMigrated: number; hugetlbOnPcp: number; note?: string }
+
+async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null, capture: Capture): Promise<CompactionsBefore> {
   const ctx = series ? await seriesContext(o, label).catch(() => null) : null
+  // the huge pages a hugetlb pool's shrink since the capture before left whole on a per-cpu list
+  const hugetlbOnPcp = hugetlbPagesOnPcp(ctx, capture.machine.pageSize, capture.machine.pageblockOrder)
   const afterCompaction = followsFullCompaction(ctx)
   // A full compaction packs a zone only when it runs until its scanners meet. Where the series
   // holds that compaction's trace (test/harness/capture-host.sh TRACE=1: trace/NN-STEP.txt.gz, NN
@@ -182,10 +186,10 @@ async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, l
     const early = trace ? compactionEndsEarly(trace) : []
     if (early.length) {
       const where = early.map((e) => `${e.status} at PFN 0x${e.migratePfn.toString(16)} in the zone from 0x${e.zoneStart.toString(16)}`).join(', ')
-      return { afterCompaction: false, directCompactionMigrated: 0, note: `the full compaction before this capture (${last.name}) ended before its scanners met (${name}.gz: mm_compaction_end ${where}): the zone was not packed, and the layout is synthesized as before a compaction` }
+      return { afterCompaction: false, directCompactionMigrated: 0, hugetlbOnPcp, note: `the full compaction before this capture (${last.name}) ended before its scanners met (${name}.gz: mm_compaction_end ${where}): the zone was not packed, and the layout is synthesized as before a compaction` }
     }
   }
-  return { afterCompaction, directCompactionMigrated: directCompactionMigrated(ctx) }
+  return { afterCompaction, directCompactionMigrated: directCompactionMigrated(ctx), hugetlbOnPcp }
 }
 
 /**
@@ -228,9 +232,10 @@ async function captureForSynthesis(path: string, series: SnapshotSeries | null, 
 }
 
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
-function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: { afterCompaction: boolean; directCompactionMigrated: number; note?: string }, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }): { model: MemoryModel; allocator: PageAllocator } {
+function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: CompactionsBefore, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }, firstRead: Capture = capture): { model: MemoryModel; allocator: PageAllocator } {
   const { writtenAfterRead, pcpDecayed } = extras
-  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}) }))
+  const pcpHugePages = hugePcpBlocksByZone(firstRead.zoneinfo, capture.zoneinfo, before.hugetlbOnPcp, 2 ** capture.machine.pageblockOrder)
+  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(pcpHugePages.length ? { pcpHugePages } : {}) }))
   if (before.note) built.model.build.notes.push(before.note)
   if (reread) built.model.build.notes.push(reread)
   return built
@@ -254,9 +259,9 @@ export function openForSynthesis(ref: SnapshotRef, opts: { capture?: string } = 
       try {
         const { capture, cmaAreas } = await parseFiles(o.path, series, src)
         const cmaBasePfn = cmaAreas[0]?.[0] ?? null
-        const before = await compactionsBefore(o, series, src.label)
+        const before = await compactionsBefore(o, series, src.label, capture)
         const at = await captureForSynthesis(o.path, series, src.label, capture)
-        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread, at) }
+        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread, at, capture) }
       } finally {
         await src.close()
       }
@@ -314,7 +319,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       opts.onProgress?.('synthesizing layout', 0, 0)
       const at = await captureForSynthesis(path, series, src.label, capture)
       ;({ capture: modelled, reread } = at)
-      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label), reread, at)
+      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label, capture), reread, at, capture)
     }
     const { model, allocator } = built
     const map = opts.withMap ? computePageblockMap(model) : undefined

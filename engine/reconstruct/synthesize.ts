@@ -61,6 +61,13 @@ export interface SynthesizeOptions {
    * spread over the topmost used Movable pageblocks (spreadDecayedPcpPages).
    */
   pcpDecayedBeforeCapture?: Array<{ node: number; zone: string; pages: number }>
+  /**
+   * per zone, the huge pages a hugetlb pool's shrink before the capture left on a per-cpu list,
+   * whole (free_unref_page at pageblock order, pcp_allowed_order; host/whatif/pinned.ts
+   * hugetlbPagesOnPcp): that many Movable pageblocks wholly of per-cpu pages (placeHugePcpBlocks),
+   * out of zoneinfo's per-cpu count. Absent: none.
+   */
+  pcpHugePages?: Array<{ node: number; zone: string; blocks: number }>
 }
 
 export interface ClusterShape {
@@ -357,7 +364,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     }
     if (reserved > 0) placeReserved(map, base, zone.startPfn, top, reserved, pbPages, rng.seed, label, notes, decided)
   }
-  /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page), 2 = wholly free, 3 = a THP, 4 = not counted (starts in a hole or memory not initialised), 5 = Movable, kernel pages only (below), 6 = Movable, used but for a few scattered free order-0 pages (after a full compaction, below) */
+  /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page), 2 = wholly free, 3 = a THP, 4 = not counted (starts in a hole or memory not initialised), 5 = Movable, kernel pages only (below), 6 = Movable, used but for a few scattered free order-0 pages (after a full compaction, below), 7 = Movable, a huge page whole on a per-cpu list (placeHugePcpBlocks) */
   const touched = new Uint8Array(nPb)
   for (let i = 0; i < nPb; i++) {
     const lo = pbStart(i)
@@ -608,6 +615,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     if (take < thpCount) notes.push(`${label}: ${thpCount - take} THPs did not fit in untouched Movable pageblocks`)
   }
 
+  // huge pages a hugetlb pool's shrink left whole on a per-cpu list (placeHugePcpBlocks): out of
+  // the per-cpu count the rest of the layout places page by page
+  const hugePcpBlocks = hugePcpRule ? placeHugePcpBlocks(m, zone, rng.seed, nPb, pbStart, touched, pbType, opts.pcpHugePages?.find((h) => h.node === zone.node && h.zone === zone.name)?.blocks ?? 0, Math.floor(s.pcp / pbPages), notes) : 0
+  const pcpOrder0 = s.pcp - hugePcpBlocks * pbPages
+
   // Movable pageblocks of kernel pages, with no free page. The zone's LRU counters count every
   // LRU page, a THP's 2^pageblock_order among them, so its order-0 LRU pages are those counters
   // less the THPs placed; what the Movable pageblocks hold beyond them (less the pcp pages drawn
@@ -629,7 +641,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     // pages not yet decided (used or small free) in the Movable/CMA pageblocks and in the others
     let openMovable = 0, openOther = 0
     for (let i = 0; i < nPb; i++) {
-      if (touched[i] === 2 || touched[i] === 3 || touched[i] === 4) continue
+      if (touched[i] === 2 || touched[i] === 3 || touched[i] === 4 || touched[i] === 7) continue
       let n = pbPages
       if (touched[i] === 1) {
         n = 0
@@ -651,7 +663,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     const usedMovable = Math.max(0, openMovable - freeMovable)
     const usedOther = Math.max(0, openOther - freeOther)
     // the pcp pages drawn over the Movable pageblocks' used pages (fillUsed): those the non-Movable ones do not take
-    const pcpMovable = Math.max(0, s.pcp - Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * s.pcp), usedOther))
+    const pcpMovable = Math.max(0, pcpOrder0 - Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * pcpOrder0), usedOther))
     const excess = lruAll > 0 ? usedMovable - pcpMovable - Math.max(0, lruAll - thpPages) : 0
     let nK = Math.floor(excess / pbPages)
     let taken = 0
@@ -729,7 +741,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // whole-capable nodes per pageblock per order (maximal untouched nodes with a touched parent)
   const wholes = new Map<number, Array<[number, number]>>() // pageblock → [pfn, order][]
   for (let i = 0; i < nPb; i++) {
-    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6) continue
+    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6 || touched[i] === 7) continue
     if (touched[i] === 0) { P[i] = 1; continue }
     const list: Array<[number, number]> = []
     collectUntouched(map, base, pbStart(i), pbo, list)
@@ -739,7 +751,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const quota = new Uint16Array(nPb * lowOrders)
   const overflow = new Map<number, Array<[number, number]>>() // pageblock → [order, mt][] placed on another type's block
   const byType: number[][] = mts.names.map(() => [])
-  for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && touched[i] !== 5 && touched[i] !== 6) byType[pbType[i]!]!.push(i)
+  for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && touched[i] !== 5 && touched[i] !== 6 && touched[i] !== 7) byType[pbType[i]!]!.push(i)
   const candI = new Int32Array(nPb)
   // per candidate: the acceptance bound of its pageblock's weight W (see below) and its room left
   // (blocks of the order, at most 2^pageblock_order, as quota's)
@@ -788,7 +800,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       if (need > 0) {
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
         const any: number[] = []
-        for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && touched[i] !== 5 && touched[i] !== 6 && P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]! > 0) any.push(i)
+        for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && touched[i] !== 5 && touched[i] !== 6 && touched[i] !== 7 && P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]! > 0) any.push(i)
         if (gradient > 0) {
           const order = weightedOrder(any, any.length, W, rng)
           for (let r = 0; r < order.length && need > 0; r++) {
@@ -832,7 +844,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     }
     // next order: P' = 2P + W − n
     for (let i = 0; i < nPb; i++) {
-      if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6) continue
+      if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6 || touched[i] === 7) continue
       P[i] = 2 * P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
     }
   }
@@ -871,7 +883,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
 
   // layout inside each pageblock
   for (let i = 0; i < nPb; i++) {
-    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6) continue
+    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6 || touched[i] === 7) continue
     let any = false
     for (let o = 0; o < lowOrders; o++) if (quota[o * nPb + i]) { any = true; break }
     if (!any) continue
@@ -879,7 +891,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   }
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
-  fillUsed(m, zone, s, rng, firstPb, nPb, pbType, touched, gradient > 0)
+  fillUsed(m, zone, s, rng, firstPb, nPb, pbType, touched, gradient > 0, pcpOrder0)
   // 8. 6.9+: the dirty page cache in large folios whose split fails (their own stream); 9. those
   // written after the first read, out of the free lists
   if (kernelVersionCode(c.machine.kernelRelease) >= 6009) {
@@ -1568,7 +1580,7 @@ function layoutPageblock(
 }
 
 /** Turn every still-undecided page into a used page of a kind that suits its pageblock. */
-function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array, touched: Uint8Array, afterCompaction: boolean): void {
+function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array, touched: Uint8Array, afterCompaction: boolean, pcpOrder0: number): void {
   const mts = m.migratetypes
   const map = m.memMap
   const base = m.basePfn
@@ -1609,7 +1621,7 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   // the Movable pageblocks whose pages beside free ones were taken as unmovable, after a full compaction
   const kept: number[] = []
   for (let i = 0; i < nPb; i++) {
-    if (touched[i] === 2 || touched[i] === 3) continue
+    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 7) continue
     const mt = pbType[i]!
     const lru = (mt === mts.movable || mt === mts.cma) && !noLru
     const reclaimable = mt === mts.reclaimable
@@ -1691,6 +1703,8 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     if (mt === mts.movable) candMovable += nCand
     else candidates += nCand
   }
+  // the per-cpu pages placed one by one (those whole huge pages on a list are placed: pcpOrder0)
+  const pcp = pcpOrder0
   // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable
   // blocks. After a full compaction over both at random; else the share in the Unmovable ones is
   // drawn (pcpNonMovableShare), the rest in the Movable ones
@@ -1708,13 +1722,13 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     }
   }
   if (afterCompaction) {
-    const vacated = vacatedPcpPages ? pcpInVacatedBlocks(m, zone, rng.seed, firstPb, kept, Math.round(vacatedPcpShare(rng.seed, zone.idx + 16 * zone.node) * s.pcp), pAnon) : 0
-    place(Math.min(s.pcp - vacated, candidates + candMovable), (t) => t === mts.movable || t === mts.unmovable)
+    const vacated = vacatedPcpPages ? pcpInVacatedBlocks(m, zone, rng.seed, firstPb, kept, Math.round(vacatedPcpShare(rng.seed, zone.idx + 16 * zone.node) * pcp), pAnon) : 0
+    place(Math.min(pcp - vacated, candidates + candMovable), (t) => t === mts.movable || t === mts.unmovable)
   }
   else {
-    const nonMovable = Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * s.pcp), candidates)
-    const movable = Math.min(s.pcp - nonMovable, candMovable)
-    place(nonMovable + Math.min(candidates - nonMovable, s.pcp - nonMovable - movable), (t) => t === mts.unmovable)
+    const nonMovable = Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * pcp), candidates)
+    const movable = Math.min(pcp - nonMovable, candMovable)
+    place(nonMovable + Math.min(candidates - nonMovable, pcp - nonMovable - movable), (t) => t === mts.unmovable)
     // the rest (more than those pageblocks' used pages hold) over the Movable pageblocks' used pages
     place(spreadMovablePcp ? placeMovablePcpByPageblock(m, zone, rng, firstPb, nPb, pbType, movable) : movable, (t) => t === mts.movable)
   }
@@ -1965,6 +1979,54 @@ function lazyTypeKeys(keys: Float64Array, others: Int32Array, nInitPb: number, n
 /** a zone whose LRU counters are all 0 holds no LRU page (off: as any zone, for the test that holds it) */
 let emptyLruZoneRule = true
 export function setEmptyLruZoneRule(on: boolean): void { emptyLruZoneRule = on }
+
+/** huge pages whole on a per-cpu list as whole Movable pageblocks (placeHugePcpBlocks); off: their pages placed one by one as the other per-cpu pages (for the test that holds it) */
+let hugePcpRule = true
+export function setHugePcpRule(on: boolean): void { hugePcpRule = on }
+
+/**
+ * The huge pages a hugetlb pool's shrink left on a per-cpu list. On 6.1 (and every release since
+ * 5.13's high-order pcp lists) update_and_free_hugetlb_folio / update_and_free_page hands a
+ * surplus 2 MiB page back with __free_pages at its order, and free_the_page sends it through
+ * free_unref_page to the freeing CPU's pcp list whenever pcp_allowed_order() allows that order:
+ * up to PAGE_ALLOC_COSTLY_ORDER, and pageblock_order with THP built in. There it stays a whole
+ * pageblock of pages that are neither PageBuddy nor mapped (kpageflags: flagless, count 0) until
+ * free_pcppages_bulk takes it at the list's high, or a drain or 6.1's free_high returns the whole
+ * list. The counts say how many: nr_free_pages does not count per-cpu pages, so the shrink's
+ * vmstat delta (steps.log) falls short of the pages it freed by the pages left on a list, and the
+ * freeing CPU's zoneinfo count holds them (host/whatif/pinned.ts hugetlbPagesOnPcp). In
+ * fixtures/x86-1G-s2-hugetlb-cpu0/04 the shrink of 70 pages raised nr_free_pages by 30208 of
+ * 35840, CPU 1's count was 6430 and its kpageflags hold 11 pageblocks wholly flagless among the
+ * pool's freed ones (5643 of the zone's 6852 per-cpu pages); x86-1G-s2-hugetlb/04 12 (6144 short,
+ * CPU 0 6332). Placed page by page as the workload's last frees, those pages took the place of a
+ * few used pages in every Movable pageblock holding free and used pages
+ * (placeMovablePcpByPageblock), and the other CPU's list then kept every pageblock the compaction
+ * vacated from merging (x86-1G-s2-hugetlb-cpu0: ≥ 2 MiB 31232–35328, real 55296). Their
+ * pageblocks are those the pool's allocations took (alloc_pool_huge_page: GFP_HIGHUSER_MOVABLE,
+ * hugepage_movable_supported), Movable ones of used pages here, drawn uniformly (their own stream:
+ * which ones is not in the counts) among the untouched Movable pageblocks, as many as zoneinfo's
+ * count holds. Touched 7; returns how many.
+ */
+function placeHugePcpBlocks(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, seed: number, nPb: number, pbStart: (i: number) => number, touched: Uint8Array, pbType: Int8Array, blocks: number, hold: number, notes: string[]): number {
+  const want = Math.min(blocks, hold)
+  if (want <= 0) return 0
+  const pbPages = m.pageblockNrPages
+  const cands: number[] = []
+  for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === m.migratetypes.movable) cands.push(i)
+  const r = new Rng((Math.imul(seed, 0x7feb352d) ^ Math.imul(zone.idx + 16 * zone.node + 1, 0x846ca68b) ^ 0x3c6ef372) >>> 0)
+  let n = 0
+  for (; n < want && cands.length > 0; n++) {
+    const j = r.int(cands.length)
+    const i = cands[j]!
+    cands[j] = cands[cands.length - 1]!
+    cands.pop()
+    const a = pbStart(i) - m.basePfn
+    m.memMap.fill(PageKind.PCP, a, a + pbPages)
+    touched[i] = 7
+  }
+  if (n > 0) notes.push(`${zone.label}: ${n} Movable pageblocks wholly of per-cpu pages: huge pages a hugetlb pool's shrink left whole on a per-cpu list (free_unref_page at pageblock order; steps.log's nr_free_pages fell short of the pages freed by as many), drawn among the Movable pageblocks`)
+  return n
+}
 
 /** the Movable per-cpu pages dealt by pageblock (placeMovablePcpByPageblock); off: over the used pages (for the test that holds it) */
 let spreadMovablePcp = true

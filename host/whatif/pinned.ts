@@ -4,7 +4,7 @@
  * workload log (the harness's vmsplice pins), else none.
  */
 import { readFile } from 'node:fs/promises'
-import { compactionTrigger, type PinnedAssumption } from '../../engine/index.ts'
+import { compactionTrigger, type PinnedAssumption, type Zoneinfo } from '../../engine/index.ts'
 import type { PinnedRequest } from '../../contract/schemas.ts'
 import type { SeriesContext } from '../series.ts'
 
@@ -107,4 +107,70 @@ export function directCompactionMigrated(ctx: SeriesContext | null): number {
     if ((s.deltas['compact_free_scanned'] ?? 0) > 0) pages += Math.max(0, s.deltas['pgmigrate_success'] ?? 0)
   }
   return pages
+}
+
+/**
+ * The huge pages a hugetlb pool's shrink since the capture before left on a per-cpu list, whole
+ * (the harness's `huge:SIZE:N` step writing nr_hugepages below the pool's size, steps.log). 6.1
+ * frees each surplus page with __free_pages at its order (update_and_free_page), and free_the_page
+ * puts it on the freeing CPU's pcp list when pcp_allowed_order() allows that order (up to
+ * PAGE_ALLOC_COSTLY_ORDER, and pageblock_order with THP built in: a 2 MiB page on x86-64 and
+ * arm64 4 KiB); free_unref_page_commit returns pages from the list only once it reaches its high.
+ * nr_free_pages counts no per-cpu page, so the step's nr_free_pages delta falls short of the pages
+ * the shrink freed by those still on a list (fixtures/x86-1G-s2-hugetlb-cpu0: 70 pages of 512
+ * freed, +30208: 11 left; x86-1G-s2-hugetlb 115, +52736: 12; -cpu1 87, +38338: 12.1, the
+ * rest other frees of the step). Returns how many huge pages of pageblock size, rounded; 0 when
+ * the pages are of another size (a gigantic page goes back by free_contig_range, never to a list).
+ */
+export function hugetlbPagesOnPcp(ctx: SeriesContext | null, pageSize: number, pageblockOrder: number): number {
+  const log = ctx?.stepsLog
+  if (!log || !ctx) return 0
+  const me = Number(/^(\d+)/.exec(ctx.label)?.[1] ?? NaN)
+  const at = log.captures.findIndex((c) => c.index === me)
+  if (at <= 0) return 0
+  const pb = 2 ** pageblockOrder
+  let held = 0
+  for (const s of log.steps) {
+    if (s.afterCapture !== at - 1 || !/^huge(?::|$)/.test(s.name)) continue
+    const size = /\bsize=(\d+)kB\b/.exec(s.detail)
+    const before = /\bbefore=(\d+)\b/.exec(s.detail)
+    const obtained = /\bobtained=(\d+)\b/.exec(s.detail)
+    const freeDelta = s.deltas['nr_free_pages']
+    if (!size || !before || !obtained || freeDelta === undefined) continue
+    if ((Number(size[1]) * 1024) / pageSize !== pb) continue
+    const released = Number(before[1]) - Number(obtained[1])
+    if (released <= 0) continue
+    held += Math.max(0, Math.min(released, Math.round((released * pb - freeDelta) / pb)))
+  }
+  return held
+}
+
+/**
+ * Which zones' lists hold the huge pages hugetlbPagesOnPcp counts, as whole pageblocks: one task
+ * shrank the pool, so one CPU's list holds them all, the CPU whose counts (zoneinfo's pagesets,
+ * first read) hold the most pageblocks; its zones from the highest down take as many as its count
+ * there holds, in the first read and in the read the layout is made from (`now`: the re-read
+ * after kpageflags, where the list may have gone back whole since, x86-1G-s2-hugetlb-cpu1/04's
+ * CPU 1 6526 → 138).
+ */
+export function hugePcpBlocksByZone(first: Zoneinfo | null, now: Zoneinfo | null, held: number, pbPages: number): Array<{ node: number; zone: string; blocks: number }> {
+  if (held <= 0 || !first) return []
+  const zones = first.zones.filter((z) => z.pagesets.length > 0)
+  const cpus = [...new Set(zones.flatMap((z) => z.pagesets.map((p) => p.cpu)))].sort((a, b) => a - b)
+  const holds = (cpu: number): number => zones.reduce((n, z) => n + Math.floor((z.pagesets.find((p) => p.cpu === cpu)?.count ?? 0) / pbPages), 0)
+  let cpu = -1
+  for (const c of cpus) if (cpu < 0 || holds(c) > holds(cpu)) cpu = c
+  if (cpu < 0) return []
+  const out: Array<{ node: number; zone: string; blocks: number }> = []
+  let left = held
+  for (const z of [...zones].reverse()) {
+    if (left <= 0) break
+    const a = z.pagesets.find((p) => p.cpu === cpu)?.count ?? 0
+    const nz = (now ?? first).zones.find((x) => x.node === z.node && x.zone === z.zone)
+    const b = nz?.pagesets.find((p) => p.cpu === cpu)?.count ?? 0
+    const k = Math.min(left, Math.floor(Math.min(a, b) / pbPages))
+    if (k > 0) out.push({ node: z.node, zone: z.zone, blocks: k })
+    left -= k
+  }
+  return out
 }
