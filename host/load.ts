@@ -8,13 +8,13 @@ import { dirname, join } from 'node:path'
 import {
   parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaAreasFromBootLog, cmaAreasFromDebugfs,
   setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, kernelVersionCode, summarizeZones, computePageblockMap,
-  captureAtReread, parseBuddyinfo, parseZoneinfo, type CaptureReread, type RereadCapture,
+  captureAtReread, parseBuddyinfo, parseZoneinfo, parsePagetypeinfo, type CaptureReread, type RereadCapture,
   type Capture, type PageblockMap, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
 import { withOpened, type SnapshotRef, type OpenedPath } from './snapshot.ts'
 import { seriesContext } from './series.ts'
-import { compactionEndsEarly, directCompactionMigrated, followsFullCompaction, hugePcpBlocksByZone, hugetlbPagesOnPcp, lastFullCompaction } from './whatif/pinned.ts'
+import { captureBeforeFullCompactions, compactionEndsEarly, directCompactionMigrated, followsFullCompaction, hugePcpBlocksByZone, hugetlbPagesOnPcp, lastFullCompaction } from './whatif/pinned.ts'
 import { decodeKpageflagsSplit } from './workers/kpage_split.ts'
 
 export type LayoutChoice = 'auto' | 'exact' | 'synthesized'
@@ -168,7 +168,35 @@ function withCaptureRules(capture: Capture, built: { model: MemoryModel; allocat
 let unpackAfterEarlyEnd = true
 export function setUnpackAfterEarlyEnd(on: boolean): void { unpackAfterEarlyEnd = on }
 
-type CompactionsBefore = { afterCompaction: boolean; directCompactionMigrated: number; hugetlbOnPcp: number; note?: string }
+type CompactionsBefore = { afterCompaction: boolean; directCompactionMigrated: number; hugetlbOnPcp: number; untouchedBeforeCompaction?: Array<{ node: number; zone: string; pageblocks: number }>; note?: string }
+
+/**
+ * After a full compaction: per zone, the wholly free pageblocks (free blocks of pageblock order
+ * and above, not CMA: pagetypeinfo) of the capture before the first of the full compactions
+ * before it (captureBeforeFullCompactions), the memory no allocation had touched since boot
+ * (engine/reconstruct/synthesize.ts untouchedRunFirst). Absent where the series has no
+ * such capture or it holds no pagetypeinfo.
+ */
+async function untouchedBeforeCompaction(series: SnapshotSeries | null, ctx: Awaited<ReturnType<typeof seriesContext>> | null): Promise<CompactionsBefore['untouchedBeforeCompaction']> {
+  const label = series ? captureBeforeFullCompactions(ctx) : null
+  if (!label || !untouchedRunRule) return undefined
+  const text = await series!.readFile(`${label}/pagetypeinfo`).catch(() => null)
+  if (text === null) return undefined
+  const pti = parsePagetypeinfo(text, `${label}/pagetypeinfo`)
+  const out = new Map<string, { node: number; zone: string; pageblocks: number }>()
+  for (const r of pti.free) {
+    if (r.migratetype === 'CMA' || r.migratetype === 'Isolate') continue
+    const k = `${r.node}/${r.zone}`
+    const e = out.get(k) ?? { node: r.node, zone: r.zone, pageblocks: 0 }
+    r.counts.forEach((n, o) => { if (o >= pti.pageblockOrder) e.pageblocks += n * 2 ** (o - pti.pageblockOrder) })
+    out.set(k, e)
+  }
+  return [...out.values()]
+}
+
+/** after a full compaction, the wholly free pageblocks of the capture before it stay as its untouched run (untouchedBeforeCompaction); off: none read (for the test that holds it) */
+let untouchedRunRule = true
+export function setUntouchedRunRule(on: boolean): void { untouchedRunRule = on }
 
 async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null, capture: Capture): Promise<CompactionsBefore> {
   const ctx = series ? await seriesContext(o, label).catch(() => null) : null
@@ -189,7 +217,8 @@ async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, l
       return { afterCompaction: false, directCompactionMigrated: 0, hugetlbOnPcp, note: `the full compaction before this capture (${last.name}) ended before its scanners met (${name}.gz: mm_compaction_end ${where}): the zone was not packed, and the layout is synthesized as before a compaction` }
     }
   }
-  return { afterCompaction, directCompactionMigrated: directCompactionMigrated(ctx), hugetlbOnPcp }
+  const untouched = afterCompaction ? await untouchedBeforeCompaction(series, ctx) : undefined
+  return { afterCompaction, directCompactionMigrated: directCompactionMigrated(ctx), hugetlbOnPcp, ...(untouched ? { untouchedBeforeCompaction: untouched } : {}) }
 }
 
 /**
@@ -235,7 +264,7 @@ async function captureForSynthesis(path: string, series: SnapshotSeries | null, 
 function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: CompactionsBefore, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }, firstRead: Capture = capture): { model: MemoryModel; allocator: PageAllocator } {
   const { writtenAfterRead, pcpDecayed } = extras
   const pcpHugePages = hugePcpBlocksByZone(firstRead.zoneinfo, capture.zoneinfo, before.hugetlbOnPcp, 2 ** capture.machine.pageblockOrder)
-  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(pcpHugePages.length ? { pcpHugePages } : {}) }))
+  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(before.untouchedBeforeCompaction ? { untouchedBeforeCompaction: before.untouchedBeforeCompaction } : {}), ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(pcpHugePages.length ? { pcpHugePages } : {}) }))
   if (before.note) built.model.build.notes.push(before.note)
   if (reread) built.model.build.notes.push(reread)
   return built

@@ -35,6 +35,10 @@ for (const run of readdirSync(dir).sort()) {
     const bf = readBin(join(dir, run, cap), 'kpageflags'), bc = readBin(join(dir, run, cap), 'kpagecount')
     const af = readBin(join(dir, run, ctx.next), 'kpageflags'), ac = readBin(join(dir, run, ctx.next), 'kpagecount')
     if (!bf || !bc || !af || !ac) { await o.close(); continue }
+    // the capture before this one (before the first of the two compactions): its wholly free pageblocks
+    const caps = readdirSync(join(dir, run)).filter((d) => /^\d\d-/.test(d)).sort()
+    const prevCap = caps[caps.indexOf(cap) - 1]
+    const pf = prevCap ? readBin(join(dir, run, prevCap), 'kpageflags') : null
     const s = await loadSnapshot(o, { capture: cap, layout: 'exact' })
     await o.close()
     const m = s.model
@@ -101,6 +105,43 @@ for (const run of readdirSync(dir).sort()) {
         const lruTop = top.reduce((a, b) => a + (b.cls['a'] ?? 0) + (b.cls['f'] ?? 0), 0)
         const movOrder0 = s.capture.pagetypeinfo?.free.find((r) => r.node === zn.node && r.zone === zn.name && r.migratetype === 'Movable')?.counts[0]
         console.log(`    top: ${top.length} used Movable pbs above the vacated part; ${withFree.length} with a free page (${(100 * withFree.length / top.length).toFixed(0)} %), ${nfree} free pages (${(nfree / Math.max(1, withFree.length)).toFixed(1)} a pb)${movOrder0 !== undefined ? `, ${(100 * nfree / Math.max(1, movOrder0)).toFixed(1)} % of Movable order-0 ${movOrder0}` : ''}; flagless z ${z} (${(z / top.length).toFixed(1)} a pb), ${zBack} back to buddy by next (${zTaken} migrated-to); lru ${lruTop}`)
+      }
+      // where the first compaction's scanners met: the point b over the Movable pageblocks not
+      // wholly free that best splits them into mostly without LRU pages below and mostly LRU pages above; per
+      // pageblock around it its free, LRU (a, f), flagless (z) and other used pages, and how many
+      // of its LRU pages the second compaction migrated (LRU before, free or flagless after)
+      {
+        const part = mov.filter((b) => b.free < pb)
+        const lruOf = (b: Blk): number => (b.cls['a'] ?? 0) + (b.cls['f'] ?? 0)
+        let best = 0, bestScore = -1, score = part.filter((b) => lruOf(b) >= pb / 2).length
+        for (let k = 0; k <= part.length; k++) {
+          if (score > bestScore) { bestScore = score; best = k }
+          if (k < part.length) score += lruOf(part[k]!) < pb / 2 ? 1 : -1
+        }
+        const show: string[] = []
+        let meetLru = 0, meetMoved = 0
+        for (let k = Math.max(0, best - 3); k < Math.min(part.length, best + 2); k++) {
+          const b = part[k]!
+          const lru = (b.cls['a'] ?? 0) + (b.cls['f'] ?? 0)
+          const moved = b.moved.filter((x) => x === 'a→z' || x === 'a→b' || x === 'f→z' || x === 'f→b').length
+          if (k >= best - 2 && k < best + 1) { meetLru += lru; meetMoved += moved }
+          const others = Object.entries(b.cls).filter(([c]) => c !== 'a' && c !== 'f' && c !== 'z').map(([c, v]) => c + v).join('')
+          show.push(`${b.i}${k < best ? '<' : '>'} f${b.free} l${lru} z${b.cls['z'] ?? 0} ${others} mig${moved}`)
+        }
+        const meetPb = part[best]?.i ?? Infinity
+        const wholeAbove = mov.filter((b) => b.free === pb && b.i > meetPb).length
+        const usedAbove = mov.filter((b) => b.free < pb && b.i > meetPb).length
+        console.log(`    wholly free Movable pageblocks above the meeting point: ${wholeAbove} of ${full} (beside ${usedAbove} not wholly free there)`)
+        // the wholly free pageblocks of the capture before the first compaction (the memory no
+        // allocation had touched since boot), and how many of them are still wholly free here
+        if (pf) {
+          const BUDDY = 1n << 10n
+          const wasWhole = (st: number): boolean => { for (let p = st; p < st + pb; p++) if (((pf[p] ?? 0n) & BUDDY) === 0n) return false; return true }
+          const before = mov.filter((b) => wasWhole(b.st))
+          const still = before.filter((b) => b.free === pb)
+          console.log(`    ${prevCap}: ${before.length} wholly free pageblocks (of those Movable now), ${still.length} still wholly free (${still.filter((b) => b.i > meetPb).length} above the meeting point), at pageblocks ${before.length ? before[0]!.i + '–' + before[before.length - 1]!.i : '-'} of ${mov[0]?.i}–${mov[mov.length - 1]?.i}`)
+        }
+        console.log(`    meet at pb ${part[best]?.i ?? 'end'} (of ${part.length} not wholly free): ${show.join(' | ')}; the two below and one above: LRU ${meetLru}, migrated by the next ${meetMoved}`)
       }
       for (const [g, bs] of Object.entries(groups)) {
         if (!bs.length) continue

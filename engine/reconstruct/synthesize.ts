@@ -49,6 +49,14 @@ export interface SynthesizeOptions {
    */
   directCompactionMigrated?: number
   /**
+   * after a full compaction (afterCompaction), per zone the wholly free pageblocks (not CMA) of
+   * the capture before the first of the full compactions before this capture (the series'
+   * pagetypeinfo): the memory no allocation had touched since boot, which a full compaction leaves
+   * where it was (untouchedRunFirst). Absent: not known, every wholly free pageblock
+   * placed as the migrate scanner's (low).
+   */
+  untouchedBeforeCompaction?: Array<{ node: number; zone: string; pageblocks: number }>
+  /**
    * per zone (`node/zone`), the write-pending pages its re-read zoneinfo holds beyond the first
    * read (engine/reconstruct/reread.ts writtenAfterRead): page-cache folios written after the
    * capture's first reads, out of the free lists (placeWrittenFolios). Absent: none.
@@ -446,17 +454,33 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     for (const o of bigOrders) for (let mt = 0; mt < mts.count; mt++) if (mt !== mts.cma) nWhole += (free[mt]?.[o] ?? 0) * 2 ** (o - pbo)
     lazyRunKeys = lazyWholeFreeKeys(rng.seed, zone.idx + 16 * zone.node, Wwhole, nInitPb, nWhole)
   }
-  if (gradient === 0 && !packedTop && uninitPb === 0) {
+  // After a full compaction, the untouched run of the capture before it stays where it was
+  // (untouchedRunFirst): that many of the wholly free pageblocks (not CMA) around an
+  // anchor drawn as before a compaction, the others where the migrate scanner emptied them
+  let runBudget = 0
+  const untouchedBefore = gradient > 0 ? opts.untouchedBeforeCompaction?.find((u) => u.node === zone.node && u.zone === zone.name) : undefined
+  if (untouchedBefore && untouchedBefore.pageblocks > 0) {
+    let nWhole = 0
+    for (const o of bigOrders) for (let mt = 0; mt < mts.count; mt++) if (mt !== mts.cma) nWhole += (free[mt]?.[o] ?? 0) * 2 ** (o - pbo)
+    runBudget = Math.min(untouchedBefore.pageblocks, nWhole)
+  }
+  let WrunAnchor: Float64Array | null = null
+  if (runBudget > 0) {
+    WrunAnchor = wholeFreeDensity(rng.seed, zone.idx + 16 * zone.node, nPb)
+    notes.push(`${label}: ${runBudget} wholly free pageblocks kept as the run of memory untouched since boot (the capture before the full compaction held ${untouchedBefore!.pageblocks}; its free scanner takes no free block of pageblock order)`)
+  }
+  if ((gradient === 0 && !packedTop && uninitPb === 0) || WrunAnchor !== null) {
+    const Wanchor = WrunAnchor ?? Wwhole
     const draw = wholeFreeRunDraw(rng.seed, zone.idx + 16 * zone.node)
     for (const group of ['cma', 'other'] as const) {
       const inGroup = (i: number): boolean => !touched[i] && (mts.cma >= 0 && pbType[i] === mts.cma) === (group === 'cma')
       let total = 0
-      for (let i = 0; i < nPb; i++) if (inGroup(i)) total += Wwhole[i]!
+      for (let i = 0; i < nPb; i++) if (inGroup(i)) total += Wanchor[i]!
       let u = draw * total
       for (let i = 0; i < nPb && total > 0; i++) {
         if (!inGroup(i)) continue
         runAnchor[group] = i
-        u -= Wwhole[i]!
+        u -= Wanchor[i]!
         if (u <= 0) break
       }
     }
@@ -482,9 +506,12 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
         for (let k = 0; k < pool.length; k++) ids[k] = pool[k]! >> 1
         // the untouched run (no full compaction before the capture): the nodes nearest its anchor first
         // in a zone initialised on demand: runs of many lengths over its initialised part (lazyWholeFreeKeys)
-        const order = runAnchor[group] >= 0 ? byDistance(ids, 2 ** (o - pbo), runAnchor[group])
-          : lazyRunKeys !== null && group === 'other' ? byNodeKey(ids, 2 ** (o - pbo), lazyRunKeys)
-            : weightedOrder(ids, ids.length, Wwhole, rng)
+        const order = WrunAnchor !== null
+          ? (group === 'other' ? untouchedRunFirst(ids, 2 ** (o - pbo), runAnchor.other, Math.min(demand.length, Math.floor(runBudget / 2 ** (o - pbo))), Wwhole, rng) : weightedOrder(ids, ids.length, Wwhole, rng))
+          : runAnchor[group] >= 0 ? byDistance(ids, 2 ** (o - pbo), runAnchor[group])
+            : lazyRunKeys !== null && group === 'other' ? byNodeKey(ids, 2 ** (o - pbo), lazyRunKeys)
+              : weightedOrder(ids, ids.length, Wwhole, rng)
+        if (WrunAnchor !== null && group === 'other') runBudget -= Math.min(demand.length, Math.floor(runBudget / 2 ** (o - pbo)), ids.length) * 2 ** (o - pbo)
         const sorted: number[] = new Array<number>(pool.length)
         for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
         pool = sorted
@@ -1223,6 +1250,42 @@ export function wholeFreeDensity(seed: number, zoneKey: number, nPb: number): Fl
 export function wholeFreeRunDraw(seed: number, zoneKey: number): number {
   const r = new Rng((Math.imul(seed, 0x1b873593) ^ Math.imul(zoneKey + 1, 0x7feb352d) ^ 0x846ca68b) >>> 0)
   return 0.1 + 0.9 * r.next()
+}
+
+/**
+ * After a full compaction, the order in which the free blocks of one order at or above pageblock
+ * order take the candidate nodes `ids`: the `k` nodes nearest the untouched run's anchor first,
+ * then the others in weighted order by `W` (the packed density: low, where the migrate scanner
+ * emptied pageblocks). The wholly free pageblocks of a capture before a full compaction are the
+ * memory no allocation has touched since boot, one run high in the zone (wholeFreeDensity), and a
+ * full compaction leaves them as they are: its free scanner takes no free page of pageblock order
+ * or more (isolate_freepages → suitable_migration_target: a PageBuddy of order ≥ pageblock_order
+ * is no target), and its migrate scanner stops where the scanners meet, below them
+ * (compact_scanners_met). kpageflags of the 24 harness captures that follow a full compaction and
+ * precede a second one (scripts/measure-packed.ts, "wholly free"): the capture before the
+ * compaction held such pageblocks in 23 (arm64-1G-s18-nopin none), every one of them still wholly
+ * free after it in 22 (x86-1G-s15-k612-nopin 15 of 17), and all of them above where the scanners
+ * met (x86 14–25 pageblocks: x86-2G-s23-k612-cpu0 19 of the 333 wholly free after it,
+ * x86-1G-s22-cpu0 22 of 193, x86-512M-s1-compact 21 of 21; arm64-1G-s6-cma-compact 1–4 beside
+ * its CMA area). The capture before gives how many (host/load.ts untouchedBeforeCompaction), not
+ * where: the anchor is drawn as before a compaction (wholeFreeDensity, wholeFreeRunDraw).
+ * Placed low with the others, they were pageblocks the second compaction's migrate scanner walked
+ * before the scanners met (compact_migrate_scanned 1–4 % below the band in six rows).
+ */
+function untouchedRunFirst(ids: Int32Array, span: number, anchor: number, k: number, W: Float64Array, rng: Rng): Int32Array {
+  if (k <= 0 || anchor < 0) return weightedOrder(ids, ids.length, W, rng)
+  const near = byDistance(ids, span, anchor)
+  const n = Math.min(k, near.length)
+  const out = new Int32Array(ids.length)
+  const taken = new Uint8Array(ids.length)
+  for (let r = 0; r < n; r++) { out[r] = near[r]!; taken[near[r]!] = 1 }
+  const restPos: number[] = []
+  for (let p = 0; p < ids.length; p++) if (!taken[p]) restPos.push(p)
+  const restIds = new Int32Array(restPos.length)
+  for (let r = 0; r < restPos.length; r++) restIds[r] = ids[restPos[r]!]!
+  const wo = weightedOrder(restIds, restIds.length, W, rng)
+  for (let r = 0; r < wo.length; r++) out[n + r] = restPos[wo[r]!]!
+  return out
 }
 
 /**

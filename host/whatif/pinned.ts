@@ -65,6 +65,23 @@ export function lastFullCompaction(ctx: SeriesContext | null): { name: string; a
 }
 
 /**
+ * The capture the first of the full compactions before this capture followed (steps.log), by its
+ * label in the series, or null: the layout as it was before any of them (see
+ * followsFullCompaction; host/load.ts untouchedBeforeCompaction reads its pagetypeinfo).
+ */
+export function captureBeforeFullCompactions(ctx: SeriesContext | null): string | null {
+  const log = ctx?.stepsLog
+  if (!log || !ctx) return null
+  const me = Number(/^(\d+)/.exec(ctx.label)?.[1] ?? NaN)
+  const at = log.captures.findIndex((c) => c.index === me)
+  if (at < 0) return null
+  const first = log.steps.find((s) => s.afterCapture !== null && s.afterCapture < at && compactionTrigger(s) !== null)
+  if (!first) return null
+  const index = log.captures[first.afterCapture!]!.index
+  return ctx.labels.find((l) => Number(/^(\d+)/.exec(l)?.[1] ?? NaN) === index) ?? null
+}
+
+/**
  * The zones in which a compaction's trace (mm_compaction_end, one event per zone it compacted)
  * shows it ended before its scanners met: every status but `complete` (compact_zone returns
  * COMPACT_COMPLETE when compact_scanners_met; COMPACT_CONTENDED when migrate_pages failed with

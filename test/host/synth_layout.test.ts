@@ -32,6 +32,28 @@ function freeShape(m: MemoryModel, zoneLabel: string): { mean: number; eighths: 
   return { mean: sum / cnt, eighths: fr.map((f, i) => f / (f + used[i]! || 1)) }
 }
 
+/**
+ * the mean position (0 = zone start, 1 = end) of the free pages in the Movable pageblocks that are
+ * not wholly free: the free memory a full compaction packs (the wholly free pageblocks of the
+ * capture before it stay where they were, engine/reconstruct/synthesize.ts untouchedRunFirst)
+ */
+function partialFreeMean(m: MemoryModel, zoneLabel: string): number {
+  const z = m.zones.find((x) => x.label === zoneLabel)!
+  const n = z.endPfn - z.startPfn
+  let sum = 0, cnt = 0
+  for (let p = z.startPfn; p < z.endPfn;) {
+    const v = m.memMap[p - m.basePfn]!
+    if (!isFreeHead(v)) { p++; continue }
+    const k = 2 ** headOrder(v)
+    if (k < m.pageblockNrPages && m.pageblockMt[Math.floor(p / m.pageblockNrPages) - m.pbBase] === m.migratetypes.movable) {
+      for (let q = p; q < p + k; q++) sum += (q - z.startPfn) / n
+      cnt += k
+    }
+    p += k
+  }
+  return sum / cnt
+}
+
 describe('synthesized layouts: what the counts do not say', () => {
   it('memory the kernel has not initialised (deferred_init=lazy, this machine\'s 6.18) is left out, so the pageblocks per type are pagetypeinfo\'s', async () => {
     const s = await loadSnapshot(fixturePath('host-24G-k618-a'), { capture: '01-before', layout: 'synthesized', seed: 3 })
@@ -47,13 +69,17 @@ describe('synthesized layouts: what the counts do not say', () => {
     expect(uninit).toBe((10752 - 2752) * 512)
   })
 
-  it('a capture its series takes after a full compaction is laid out packed: free memory low in the zone, every seed', async () => {
+  it('a capture its series takes after a full compaction is laid out packed: free memory below pageblock order low in the zone, every seed', async () => {
+    // the exact layout (kpageflags): 0.414 before, 0.268 after (over every free page, the 23
+    // wholly free pageblocks of 02-before still high among them: 0.548 and 0.437)
+    const exact = partialFreeMean((await loadSnapshot(fixturePath('x86-512M-s11-nopin'), { capture: '03-after-compact-node', layout: 'exact' })).model, 'Node 0, zone DMA32')
+    expect(exact).toBeLessThan(0.3)
     for (const seed of [1, 2, 3]) {
       const before = await loadSnapshot(fixturePath('x86-512M-s11-nopin'), { capture: '02-before', layout: 'synthesized', seed })
       const after = await loadSnapshot(fixturePath('x86-512M-s11-nopin'), { capture: '03-after-compact-node', layout: 'synthesized', seed })
-      const b = freeShape(before.model, 'Node 0, zone DMA32'), a = freeShape(after.model, 'Node 0, zone DMA32')
-      expect(a.mean, `seed ${seed}`).toBeLessThan(0.4)
-      expect(a.mean, `seed ${seed}`).toBeLessThan(b.mean - 0.05)
+      const b = partialFreeMean(before.model, 'Node 0, zone DMA32'), a = partialFreeMean(after.model, 'Node 0, zone DMA32')
+      expect(a, `seed ${seed}`).toBeLessThan(0.5)
+      expect(a, `seed ${seed}: before ${b}`).toBeLessThan(b)
       expect(after.model.build.notes.some((n) => n.includes('follows a full compaction'))).toBe(true)
     }
   })
