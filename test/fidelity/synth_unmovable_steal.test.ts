@@ -8,15 +8,15 @@
  * (pagetypeinfo); by the next capture DMA32 counts 2 Unmovable pageblocks more and 2 Movable fewer,
  * buddyinfo one order-10 block fewer and one order-9 block more, and the second compaction's
  * after-capture 30208 pages in ≥ 2 MiB blocks against the 30720 before. arm64-1G-s6-cma-compact-cpu0
- * does the same over its second compaction (279 → … Unmovable +2, 29184 → 28672). The packed
+ * does the same over its second compaction (348 Unmovable free pages; Unmovable +2, 29184 → 28672). The packed
  * synthesis can only keep or raise that value, so the band collapsed at the before value; with the
  * demand drawn per seed (host/whatif/unmovable_demand.ts, never the row's own measure) it reaches
  * below it.
  */
 import { describe, it, expect, afterAll } from 'vitest'
 import { join } from 'node:path'
-import { synthBandRow } from '../../host/fidelity.ts'
-import { setUnmovableDemandDrawn, UNMOVABLE_DEMAND_MEASURED, drawUnmovableDemand } from '../../host/whatif/unmovable_demand.ts'
+import { synthBandRow, fidelityRow } from '../../host/fidelity.ts'
+import { setUnmovableDemandDrawn, UNMOVABLE_DEMAND_MEASURED, drawUnmovableDemand, medianUnmovableDemand } from '../../host/whatif/unmovable_demand.ts'
 import { whatifCompact } from '../../host/whatif/compact.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 
@@ -33,6 +33,7 @@ describe('the draw', () => {
     const own = 'x86-512M-s11-nopin/03-after-compact-node'
     expect(UNMOVABLE_DEMAND_MEASURED[own]).toBe(306)
     const others = new Set(Object.entries(UNMOVABLE_DEMAND_MEASURED).filter(([k]) => k !== own).map(([, v]) => Math.max(0, v)))
+    expect(medianUnmovableDemand(own)).toBe(251)
     for (let seed = 1; seed <= 200; seed++) {
       const d = drawUnmovableDemand(seed, own)
       expect(d).toBeGreaterThanOrEqual(0)
@@ -73,5 +74,20 @@ describe('second compactions whose next capture lost a pageblock to an Unmovable
       found = j.assumptions.find((a) => /Unmovable pages were allocated between the capture and the trigger/.test(a) && /took 1 free Movable block whole and retyped 2 pageblocks Unmovable/.test(a))
     }
     expect(found).toBeDefined()
+  }, 300_000)
+})
+
+describe('the exact layout: one run with the median of the other pairs\' measure (251 pages here)', () => {
+  it('x86-512M-s11-nopin/03: the stolen block makes the ≥ 2 MiB prediction the kernel\'s 30208; without it 30720', async () => {
+    const on = (await fidelityRow(FIXTURES, 'x86-512M-s11-nopin', '03-after-compact-node'))!
+    expect(on.hiReal).toBe(30208)
+    expect(on.hiPredicted).toBe(30208)
+    setUnmovableDemandDrawn(false)
+    try {
+      const off = (await fidelityRow(FIXTURES, 'x86-512M-s11-nopin', '03-after-compact-node'))!
+      expect(off.hiPredicted).toBe(30720)
+    } finally {
+      setUnmovableDemandDrawn(true)
+    }
   }, 300_000)
 })
