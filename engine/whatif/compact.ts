@@ -130,6 +130,17 @@ export interface CompactWhatIfOptions {
    * Default: none.
    */
   rereadPcp?: { node: number; zone: string; pagesets: { cpu: number; count: number; high: number }[] }[]
+  /**
+   * order-0 Unmovable pages (GFP_KERNEL: slab, page tables, pipe buffers of the capture's tools,
+   * the trigger's shell, the next capture's tools) allocated between the capture and the trigger,
+   * through the allocator before the compaction: __rmqueue_smallest takes them off the Unmovable
+   * free lists, and once those hold no page, __rmqueue_fallback (6.1, and the claim of ≥ 6.15)
+   * looks for a fallback block from the largest order down (find_suitable_fallback), so the first
+   * one steals a whole free Movable block of MAX_ORDER and retypes its pageblocks
+   * (steal_suitable_fallback → change_pageblock_range), and the pages in ≥ pageblock-order blocks
+   * fall by one or two pageblocks. Default 0.
+   */
+  unmovableDemand?: number
 }
 
 export interface CompactWhatIfResult {
@@ -280,6 +291,8 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
   }
   const before = report ? summarizeZones(model, hpageOrder) : []
   const mapBefore = report ? computePageblockMap(model) : null
+  const demand = unmovableDemandAllocated(model, allocator, opts.unmovableDemand ?? 0)
+  if (demand.pages > 0) assumptions.push(`${demand.pages} order-0 Unmovable pages were allocated between the capture and the trigger (the capture's tools, the trigger's shell: slab, page tables, pipe buffers; how many is not in a capture: a synthesized seed draws it from what the harness runs' pagetypeinfo showed taken off the Unmovable free lists from one capture to the next, an exact layout takes their median), through the allocator before the compaction: ${demand.stolen > 0 ? `the Unmovable free lists ran out and __rmqueue_fallback, which looks for a fallback block from the largest order down (find_suitable_fallback), took ${demand.stolen} free Movable block${demand.stolen === 1 ? '' : 's'} whole and retyped ${demand.retyped} pageblock${demand.retyped === 1 ? '' : 's'} Unmovable (steal_suitable_fallback → change_pageblock_range)` : 'the Unmovable free lists held them, and no Movable block was taken'}`)
   const log = report ? new EventLog(opts.eventLimit ?? 20000) : null
   const c = new Compactor(allocator, { strategy: opts.strategy ?? {}, unevictableAllowed, extfragThreshold: opts.extfragThreshold ?? 500, ...(log ? { events: log } : {}) })
   const startCounters = allocator.events.toJSON()
@@ -389,4 +402,26 @@ export function releaseRulesNotModelled(model: MemoryModel, kernel: number): str
   }
   if (kernel >= 6010) out.push(`kernel ${v}: free-list migratetype hygiene (6.10: a free block's list always follows its pageblock's type) is not modelled: the 6.1 lists are kept`)
   return out
+}
+
+/**
+ * Unmovable order-0 allocations before a compaction (CompactWhatIfOptions.unmovableDemand): each
+ * through PageAllocator.allocPages as GFP_KERNEL, whose __rmqueue takes the Unmovable free lists
+ * first and then falls back as the release does (rmqueueFallback61 / rmqueueClaim, from the
+ * largest order down). Returns the pages allocated, the fallbacks that took a block of at least
+ * pageblock order, and the pageblocks that became Unmovable.
+ */
+function unmovableDemandAllocated(model: MemoryModel, allocator: PageAllocator, pages: number): { pages: number; stolen: number; retyped: number } {
+  if (!(pages > 0)) return { pages: 0, stolen: 0, retyped: 0 }
+  const mts = model.migratetypes
+  const unmovableBlocks = (): number => {
+    let n = 0
+    for (const z of model.zones) for (let pfn = z.startPfn - (z.startPfn % model.pageblockNrPages); pfn < z.endPfn; pfn += model.pageblockNrPages) if (pfn >= model.basePfn && model.getPageblockMigratetype(pfn) === mts.unmovable) n++
+    return n
+  }
+  const blocksBefore = unmovableBlocks()
+  const fallbacksBefore = allocator.events.get('extfrag_fallback') - allocator.events.get('extfrag_fragmenting')
+  let got = 0
+  for (; got < pages; got++) if (!allocator.allocPages({ order: 0, gfp: 'unmovable' })) break
+  return { pages: got, stolen: allocator.events.get('extfrag_fallback') - allocator.events.get('extfrag_fragmenting') - fallbacksBefore, retyped: unmovableBlocks() - blocksBefore }
 }

@@ -6,6 +6,7 @@
  * The seeds of an ensemble run on the host's worker pool (`runSeeds`).
  */
 import { availableParallelism } from 'node:os'
+import { basename, dirname } from 'node:path'
 import {
   runCompactWhatIf, runCompactSeed, StragglerMemo, comparePredictedVsReal, sysctlInt, computePageblockMap, cloneModel, exportModel, modelTemplate, instantiateModel, type PageblockMap,
   type CompactWhatIfOptions, type CompactWhatIfResult, type CompactSeedOutcome, type ZoneSummary, type PredictedVsReal,
@@ -15,6 +16,7 @@ import { loadSnapshot, openForSynthesis } from '../load.ts'
 import { seriesContext } from '../series.ts'
 import { OpenedPath } from '../snapshot.ts'
 import { followsFullCompaction, resolvePinned, triggerShellOnCpu } from './pinned.ts'
+import { drawUnmovableDemand, medianUnmovableDemand, unmovableDemandDrawn } from './unmovable_demand.ts'
 import type { SeedDone, SeedJob, Target } from '../workers/jobs.ts'
 
 /** A request the snapshot cannot answer (a CPU it has no lists for): a usage error in the CLI. */
@@ -255,6 +257,19 @@ export interface CompactOptionsPlan {
   triggerCpu: number | undefined
 }
 
+/** Whether a capture's buddyinfo re-read after kpageflags and kpagecount lists fewer free pages in blocks of at least pageblock order than its first read, in some zone. */
+function rereadLostPageblockOrder(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof seriesContext>>): boolean {
+  const first = s.capture.buddyinfo
+  const again = ctx?.rereadBuddyinfo
+  if (!first || !again) return false
+  const pbo = s.capture.machine.pageblockOrder
+  const big = (nr: readonly number[]): number => nr.reduce((t, n, o) => t + (o >= pbo ? n * 2 ** o : 0), 0)
+  return again.rows.some((r) => {
+    const f = first.rows.find((x) => x.node === r.node && x.zone === r.zone)
+    return f !== undefined && big(r.nrFree) < big(f.nrFree)
+  })
+}
+
 /**
  * The options `whatif compact` runs the engine with, per seed, for a request on a loaded snapshot
  * and its series context (steps.log, workload.log, the re-read after kpageflags): the trigger's
@@ -288,6 +303,16 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
   const fromReread = layout === 'synthesized' && s.reread !== undefined && ctx?.rereadSecondsToNext != null
   const settle = req.order === undefined && req.proactive === undefined && ctx?.trigger && !ctx.otherSteps.length && ctx.secondsToNext !== null ? (fromReread ? ctx.rereadSecondsToNext! : ctx.secondsToNext) : undefined
   const settleFrom = settle === undefined ? undefined : fromReread ? ctx?.rereadFromUptime : ctx?.secondsFromUptime
+  // a synthesized layout of a capture followed by a captured full compaction: the Unmovable pages
+  // allocated before the trigger, drawn per seed from the harness runs' measure (never this row's
+  // own); not where the layout is made from a re-read after kpageflags that already lacks blocks of
+  // pageblock order the first read had (the capture itself shows its steal: in the 7 harness pairs
+  // whose re-read lost such a block, no further one was lost before the next capture)
+  const demandKey = s.label !== null ? `${basename(s.path.endsWith(s.label) ? dirname(s.path) : s.path)}/${s.label}` : null
+  const withDemand = unmovableDemandDrawn() && settle !== undefined && req.order === undefined && req.proactive === undefined
+  const drawDemand = withDemand && layout === 'synthesized' && !(s.reread !== undefined && rereadLostPageblockOrder(s, ctx))
+  // the exact layout (kpageflags, read after buddyinfo) runs once: the measured median, where its re-read lost no such block
+  const exactDemand = withDemand && layout === 'exact' && !rereadLostPageblockOrder(s, ctx) ? medianUnmovableDemand(demandKey) : 0
   const options = async (seed: number): Promise<CompactWhatIfOptions> => {
     const pinned = await resolvePinned(req.pinned, ctx, seed)
     return {
@@ -327,6 +352,7 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
       // frees are small again (traced on 6.12, docs/fidelity.md, and 6.1, fixtures/x86-1G-s27-trace: the first bulk frees grow from batch size)
       ...(placement === 'after-compaction' && !triggerShellOnCpu(ctx) ? { pcpLongFreeRun: true } : {}),
       ...(req.proactive !== undefined ? { proactiveness: req.proactive === 'capture' ? sysctlInt(s.capture, 'compaction_proactiveness', 20) : req.proactive } : {}),
+      ...(drawDemand ? { unmovableDemand: drawUnmovableDemand(seed, demandKey) } : exactDemand > 0 ? { unmovableDemand: exactDemand } : {}),
     }
   }
   return { options, cpusInTurn: drawCpu ? cpuList : null, triggerCpu }
