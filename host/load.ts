@@ -228,9 +228,9 @@ async function captureForSynthesis(path: string, series: SnapshotSeries | null, 
 }
 
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
-function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: { afterCompaction: boolean; directCompactionMigrated: number; note?: string }, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }): { model: MemoryModel; allocator: PageAllocator } {
+function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: { afterCompaction: boolean; directCompactionMigrated: number; note?: string }, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }, deferredStructPages?: boolean): { model: MemoryModel; allocator: PageAllocator } {
   const { writtenAfterRead, pcpDecayed } = extras
-  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}) }))
+  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(deferredStructPages !== undefined ? { deferredStructPages } : {}) }))
   if (before.note) built.model.build.notes.push(before.note)
   if (reread) built.model.build.notes.push(reread)
   return built
@@ -252,11 +252,11 @@ export function openForSynthesis(ref: SnapshotRef, opts: { capture?: string } = 
     try {
       const src = await o.capture(opts.capture)
       try {
-        const { capture, cmaAreas } = await parseFiles(o.path, series, src)
+        const { capture, cmaAreas, deferredStructPages } = await parseFiles(o.path, series, src)
         const cmaBasePfn = cmaAreas[0]?.[0] ?? null
         const before = await compactionsBefore(o, series, src.label)
         const at = await captureForSynthesis(o.path, series, src.label, capture)
-        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread, at) }
+        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread, at, deferredStructPages) }
       } finally {
         await src.close()
       }
@@ -314,7 +314,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       opts.onProgress?.('synthesizing layout', 0, 0)
       const at = await captureForSynthesis(path, series, src.label, capture)
       ;({ capture: modelled, reread } = at)
-      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label), reread, at)
+      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label), reread, at, deferredStructPages)
     }
     const { model, allocator } = built
     const map = opts.withMap ? computePageblockMap(model) : undefined
