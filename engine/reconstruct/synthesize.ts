@@ -1457,7 +1457,7 @@ function placeReserved(map: Uint8Array, base: number, lo: number, hi: number, re
   }
   map.fill(PageKind.RESERVED, at - base, at + rest - base)
   decided.push(at, at + rest)
-  notes.push(`${label}: ${n} reserved pages in two runs, ${atTop} at the top of the zone and ${rest} from PFN ${at} (memblock's top-down allocations and the kernel image; their split and place drawn by the seed)`)
+  notes.push(`${label}: ${n} reserved pages in two runs, ${atTop} at the top of the zone and ${rest} from PFN ${at} (memblock's top-down allocations${image ? ', swiotlb' : ' and the kernel image'}; their split and place drawn by the seed)`)
 }
 
 /** Put a free block on the lists (memMap head + list + counters) without merging. */
