@@ -10,6 +10,7 @@ import { parseZoneinfo } from './procfs/zoneinfo.ts'
 import { parseVmstat } from './procfs/vmstat.ts'
 import { parseMeminfo } from './procfs/meminfo.ts'
 import { parseSlabinfo, type Slabinfo } from './procfs/slabinfo.ts'
+import { parseIomemKernelImage, type KernelImageRange } from './procfs/iomem.ts'
 import { parseFragIndex } from './procfs/frag_index.ts'
 import { parseCmdline } from './procfs/cmdline.ts'
 import { parseSysctlVm, parseTransparentHugepage, parseHugepages } from './procfs/sysctl.ts'
@@ -72,6 +73,8 @@ export interface Capture {
   hugepages: HugepagePool[] | null
   /** /proc/slabinfo (root only), when captured */
   slabinfo?: Slabinfo | null
+  /** the kernel image's sections from /proc/iomem (root only: addresses read as 0 otherwise), when captured */
+  kernelImage?: KernelImageRange[]
   /** canonical names of every file present */
   files: string[]
   /** what the capture cannot tell, in plain words */
@@ -104,6 +107,7 @@ export function parseCapture(input: CaptureInput): Capture {
   const thp = parseOpt(input, 'transparent_hugepage', parseTransparentHugepage)
   const hugepages = parseOpt(input, 'hugepages', parseHugepages)
   const slabinfo = parseOpt(input, 'slabinfo', parseSlabinfo)
+  const kernelImage = input.texts['iomem'] !== undefined ? parseIomemKernelImage(input.texts['iomem']) : []
   const nodeVmstat: Record<number, Vmstat> = {}
   for (const name of Object.keys(input.texts)) {
     const m = /^node(\d+)_vmstat$/.exec(name)
@@ -186,7 +190,7 @@ export function parseCapture(input: CaptureInput): Capture {
   const files = [...Object.keys(input.texts), ...(input.binaries ?? [])].sort()
   return {
     source: input.source, label: input.label ?? null, machine, buddyinfo, pagetypeinfo, zoneinfo, vmstat, nodeVmstat,
-    meminfo, extfragIndex, unusableIndex, cmdline, sysctl, thp, hugepages, slabinfo, files, unknown, describe,
+    meminfo, extfragIndex, unusableIndex, cmdline, sysctl, thp, hugepages, slabinfo, ...(kernelImage.length ? { kernelImage } : {}), files, unknown, describe,
   }
 }
 

@@ -261,10 +261,10 @@ async function captureForSynthesis(path: string, series: SnapshotSeries | null, 
 }
 
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
-function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: CompactionsBefore, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }, firstRead: Capture = capture): { model: MemoryModel; allocator: PageAllocator } {
+function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: CompactionsBefore, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }, firstRead: Capture = capture, deferredStructPages?: boolean): { model: MemoryModel; allocator: PageAllocator } {
   const { writtenAfterRead, pcpDecayed } = extras
   const pcpHugePages = hugePcpBlocksByZone(firstRead.zoneinfo, capture.zoneinfo, before.hugetlbOnPcp, 2 ** capture.machine.pageblockOrder)
-  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(before.untouchedBeforeCompaction ? { untouchedBeforeCompaction: before.untouchedBeforeCompaction } : {}), ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(pcpHugePages.length ? { pcpHugePages } : {}) }))
+  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(before.untouchedBeforeCompaction ? { untouchedBeforeCompaction: before.untouchedBeforeCompaction } : {}), ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(pcpHugePages.length ? { pcpHugePages } : {}), ...(deferredStructPages !== undefined ? { deferredStructPages } : {}) }))
   if (before.note) built.model.build.notes.push(before.note)
   if (reread) built.model.build.notes.push(reread)
   return built
@@ -286,11 +286,11 @@ export function openForSynthesis(ref: SnapshotRef, opts: { capture?: string } = 
     try {
       const src = await o.capture(opts.capture)
       try {
-        const { capture, cmaAreas } = await parseFiles(o.path, series, src)
+        const { capture, cmaAreas, deferredStructPages } = await parseFiles(o.path, series, src)
         const cmaBasePfn = cmaAreas[0]?.[0] ?? null
         const before = await compactionsBefore(o, series, src.label, capture)
         const at = await captureForSynthesis(o.path, series, src.label, capture)
-        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread, at, capture) }
+        return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread, at, capture, deferredStructPages) }
       } finally {
         await src.close()
       }
@@ -348,7 +348,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       opts.onProgress?.('synthesizing layout', 0, 0)
       const at = await captureForSynthesis(path, series, src.label, capture)
       ;({ capture: modelled, reread } = at)
-      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label, capture), reread, at, capture)
+      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label, capture), reread, at, capture, deferredStructPages)
     }
     const { model, allocator } = built
     const map = opts.withMap ? computePageblockMap(model) : undefined

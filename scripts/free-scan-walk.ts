@@ -8,11 +8,11 @@
  * Movable pageblock that gave nothing and resets it after one that gave some, so how a layout
  * spreads the free pages of the zone's used top decides compact_free_scanned.
  *
- *   node --import tsx scripts/free-scan-walk.ts fixtures/<run> <capture> [--seeds N | --seed-list 1,7,9] [--strip] [--detail] [--drop opt1,opt2]
+ *   node --import tsx scripts/free-scan-walk.ts fixtures/<run> <capture> [--seeds N | --seed-list 1,7,9] [--strip] [--zones] [--detail] [--drop opt1,opt2]
  *
  * --strip: a character per pageblock from the zone's top (N not Movable, . wholly free, T/t taken
  * from in a whole/partial scan, X/x/_ scanned without a target, f/- not visited with/without free
- * pages); --detail: the first 60 visited Movable pageblocks (index:f order-0/free p pcp l LRU
+ * pages); --zones: the walk zone by zone; --detail: the first 60 visited Movable pageblocks (index:f order-0/free p pcp l LRU
  * s scanned t taken); --drop: leave these engine options out (an experiment, e.g. rereadPcp).
  */
 import { runCompactWhatIf, PageKind, isFreeHead } from '../engine/index.ts'
@@ -104,6 +104,35 @@ for (const [layout, seed] of layouts) {
   const sum = (bs: B[], f: (b: B) => number): number => bs.reduce((a, b) => a + f(b), 0)
   console.log(`${layout}${layout === 'synthesized' ? ' seed ' + seed : ''}, CPU ${opts.pcpCpu ?? '(default)'}: compact_free_scanned ${fscan} (${calls} calls), pgmigrate_success ${r.counters['pgmigrate_success']}; Movable pageblocks visited ${visited}: taken from ${withTake} (${scanTake} scanned), none taken ${noTake} (${scanNoTake} scanned); order-0 free ${free0Visited} and pcp ${pcpVisited} in them; pcp pages ${pcpAll}, ${pcpGone} left the lists (${pcpGoneVisited} in visited pageblocks)`)
   console.log(`  the 300 topmost used Movable pageblocks: ${withFree.length} with order-0 free pages, ${sum(withFree, (b) => b.free0)} of them (${sum(withFree, (b) => b.odd0)} at odd PFNs); pcp ${sum(top, (b) => b.pcp)}, LRU ${sum(top, (b) => b.lru)}`)
+  if (args.includes('--zones')) {
+    // zone by zone: the Movable pageblocks the free scanner visited, what it scanned in them, and what they held
+    for (const z of m.zones) {
+      if (z.managed === 0) continue
+      const lo = Math.ceil(z.startPfn / pb), hi = Math.floor((z.startPfn + z.spanned) / pb)
+      let zt = 0, zn = 0, zs = 0, zsn = 0, zl = 0, zp = 0, zf = 0, mvb = 0, mvLru = 0, mvPcp = 0, mvUsedNoFree = 0
+      for (let i = lo; i < hi; i++) {
+        const b = blk.get(i)
+        if (!b) continue
+        if (b.mt === mv && !b.whole) { mvb++; mvLru += b.lru; mvPcp += b.pcp; if (b.freeLow === 0) mvUsedNoFree++ }
+        if (!b.visits) continue
+        zs += b.scanned
+        if (b.taken) zt++
+        else { zn++; zsn += b.scanned }
+        zl += b.lru; zp += b.pcp; zf += b.freeLow
+      }
+      if (args.includes('--no-take')) {
+        // the visited Movable pageblocks the scanner took nothing from: index, scanned, free pages below pageblock order, LRU, pcp, other used pages
+        const nt: string[] = []
+        for (let i = hi - 1; i >= lo; i--) {
+          const b = blk.get(i)
+          if (!b?.visits || b.taken) continue
+          nt.push(`${i}:s${b.scanned}/f${b.freeLow}/l${b.lru}/p${b.pcp}/o${pb - b.freeLow - b.lru - b.pcp}`)
+        }
+        console.log(`  zone ${z.name} no-take: ${nt.join(' ')}`)
+      }
+      console.log(`  zone ${z.name}: visited ${zt} taken + ${zn} none (${zsn} scanned there), scanned ${zs}; in them LRU ${zl} pcp ${zp} free ${zf}; zone's Movable used pageblocks ${mvb} (${mvUsedNoFree} without a free page), LRU ${mvLru}, pcp ${mvPcp}`)
+    }
+  }
   if (args.includes('--strip')) console.log('  ' + line.slice(0, 700))
   if (args.includes('--detail')) {
     let n = 0

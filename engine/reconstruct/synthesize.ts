@@ -76,6 +76,12 @@ export interface SynthesizeOptions {
    * out of zoneinfo's per-cpu count. Absent: none.
    */
   pcpHugePages?: Array<{ node: number; zone: string; blocks: number }>
+  /**
+   * the boot log says deferred struct page init ran (`deferred pages initialised`): the boot-time
+   * types of the kernel image's pageblocks in the node's last zone follow it (kernelImageTypes).
+   * Absent: unknown, taken as not run.
+   */
+  deferredStructPages?: boolean
 }
 
 export interface ClusterShape {
@@ -344,6 +350,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     notes.push(`${label}: ${zone.endPfn - top} pages at the top of the zone not yet initialised (present − managed, and pagetypeinfo counts ${countedBlocks} of the span's ${nPb} pageblocks)`)
   }
   const reserved = Math.max(0, s.present - s.managed - (zone.endPfn - top))
+  /** [first, end) PFN of the kernel image's reserved sections in this zone, when iomem places them */
+  let imageSpan: [number, number] | null = null
   // a zone the kernel initialises on demand spreads its wholly free pageblocks and its non-Movable
   // ones over its initialised part (lazyZoneSpread); any other has one run of untouched memory
   const lazySpread = uninitPb > 0 && gradient === 0 && lazyZoneRule
@@ -370,7 +378,19 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       top -= holes
       notes.push(`${label}: ${holes} hole pages (spanned − present) placed at the top of the zone`)
     }
-    if (reserved > 0) placeReserved(map, base, zone.startPfn, top, reserved, pbPages, rng.seed, label, notes, decided)
+    // the kernel image where /proc/iomem says it lies, its reserved sections apart (kernelImageRuns)
+    const image = kernelImageRule && kernelVersionCode(c.machine.kernelRelease) < 6013 ? kernelImageRuns(c, zone.startPfn, top, reserved, bootDeferredFrom(m, zone, opts.deferredStructPages === true)) : []
+    let imagePages = 0
+    for (let r = 0; r < image.length; r += 2) {
+      map.fill(PageKind.RESERVED, image[r]! - base, image[r + 1]! - base)
+      decided.push(image[r]!, image[r + 1]!)
+      imagePages += image[r + 1]! - image[r]!
+    }
+    if (image.length) {
+      imageSpan = [image[0]!, image[image.length - 1]!]
+      notes.push(`${label}: the kernel image's ${image.length / 2} reserved sections (${imagePages} pages) at PFNs ${image[0]}–${image[image.length - 1]} as /proc/iomem places them; the gaps between them freed at boot (free_kernel_image_pages, free_initmem)`)
+    }
+    if (reserved - imagePages > 0) placeReserved(map, base, zone.startPfn, top, reserved - imagePages, pbPages, rng.seed, label, notes, decided, imageSpan)
   }
   /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page), 2 = wholly free, 3 = a THP, 4 = not counted (starts in a hole or memory not initialised), 5 = Movable, kernel pages only (below), 6 = Movable, used but for a few scattered free order-0 pages (after a full compaction, below), 7 = Movable, a huge page whole on a per-cpu list (placeHugePcpBlocks) */
   const touched = new Uint8Array(nPb)
@@ -564,6 +584,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest clustered
   // (typed arrays: the same entries in the same order as plain arrays, without boxing half a million numbers)
   for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] === 4) pbType[i] = mts.movable
+  // the kernel image's pageblocks keep the types boot gave them (kernelImageTypes)
+  if (imageSpan) kernelImageTypes(m, zone, pbType, remainingType, firstPb, imageSpan, opts.deferredStructPages === true)
   let nBag = 0
   for (let mt = 0; mt < mts.count; mt++) nBag += Math.max(0, remainingType[mt] ?? 0)
   const bag = new Int32Array(nBag)
@@ -1408,6 +1430,81 @@ function mergeSortedByKey(keys: Float64Array, descending: boolean): Int32Array {
   return a
 }
 
+let kernelImageRule = true
+/** the kernel image placed from /proc/iomem (kernelImageRuns); off only to measure what it changes */
+export function setKernelImageRule(on: boolean): void { kernelImageRule = on }
+
+/**
+ * The kernel image's reserved pages in [lo, hi), as [from, to) PFN pairs in address order: the
+ * sections /proc/iomem names (Kernel code, rodata, data, bss; arch/x86/kernel/setup.c,
+ * arch/arm64/kernel/setup.c), which memblock reserved at boot (early_reserve_memory,
+ * arm64_memblock_init) and which never reach the buddy allocator. The memory between them did:
+ * free_kernel_image_pages() frees the text/rodata and rodata/data gaps (mark_rodata_ro) and
+ * free_initmem() the init sections between data and bss, so the free scanner meets runs of
+ * reserved pageblocks split by pageblocks with free pages, each resetting its stride
+ * (isolate_freepages). On x86 KASLR puts the image anywhere in low memory: one run drawn by the
+ * seed (placeReserved) had it in one piece, elsewhere. Empty when iomem was not captured, hides
+ * its addresses, or names more image pages than the zone reserves.
+ */
+export function kernelImageRuns(c: Capture, lo: number, hi: number, reserved: number, deferredFrom = Infinity): number[] {
+  const ps = c.machine.pageSize
+  const runs: number[] = []
+  let pages = 0
+  for (const k of c.kernelImage ?? []) {
+    const from = Math.max(lo, Math.floor(k.start / ps))
+    const to = Math.min(hi, Math.floor(k.end / ps) + 1)
+    if (to <= from) continue
+    // sections sharing a page (x86's code end and rodata start never do): merged
+    if (runs.length && from <= runs[runs.length - 1]!) { pages += Math.max(0, to - runs[runs.length - 1]!); runs[runs.length - 1] = Math.max(to, runs[runs.length - 1]!); continue }
+    runs.push(from, to)
+    pages += to - from
+  }
+  // in memory whose struct pages were initialised late (deferred), the image's pageblocks are
+  // Unmovable where they start with a reserved page, and the gaps freed in them are taken by the
+  // kernel's own allocations (x86-512M-s11-nopin: slab and flagless pages fill them), which no text
+  // file places: left to the draw
+  if (runs.length && runs[runs.length - 1]! > deferredFrom) return []
+  return pages <= reserved ? runs : []
+}
+
+/** The first PFN whose struct page deferred init set up (defer_init), Infinity where none did. */
+function bootDeferredFrom(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, deferred: boolean): number {
+  if (!deferred) return Infinity
+  // PAGES_PER_SECTION: SECTION_SIZE_BITS 27 (x86_64, arm64 with 4K/16K pages), 29 (arm64 64K pages)
+  const perSection = 2 ** (m.geometry.pageSize === 65536 ? 29 : 27) / m.geometry.pageSize
+  const nodeEnd = Math.max(...m.zones.filter((x) => x.node === zone.node && x.present > 0).map((x) => x.endPfn))
+  // only the node's last zone defers, from the first section boundary past one section of its
+  // pages (the synthesized zone's holes lie at its top, above that point)
+  if (zone.endPfn < nodeEnd) return Infinity
+  return (Math.floor(zone.startPfn / perSection) + 1) * perSection + (zone.startPfn % perSection === 0 ? 0 : perSection)
+}
+
+/**
+ * Boot-time types of the kernel image's pageblocks (mm/mm_init.c, 6.1–6.12), which no allocation
+ * retypes: its reserved pages are never freed, and the gaps freed between its sections go to the
+ * lists of the pageblock's type. memmap_init_range gives every pageblock it initialises
+ * MIGRATE_MOVABLE, reserved or not; with deferred struct page init (defer_init) it stops in the
+ * node's last zone at the first section boundary past one section of pages, and above that a
+ * pageblock whose first page is memblock-reserved keeps the zeroed bitmap's MIGRATE_UNMOVABLE
+ * (init_reserved_page sets no type; deferred_free_range types only the free ranges), one that
+ * starts with a free page is Movable. The exact layout types them so (engine/reconstruct/exact.ts
+ * deferredReservedTypes). Out of pagetypeinfo's counts; a type whose count is used up is left to
+ * the draw.
+ */
+function kernelImageTypes(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, pbType: Int8Array, remaining: number[], firstPb: number, span: [number, number], deferred: boolean): void {
+  const mts = m.migratetypes
+  const pbPages = m.pageblockNrPages
+  const firstDeferred = bootDeferredFrom(m, zone, deferred)
+  for (let i = Math.max(0, Math.floor(span[0] / pbPages) - firstPb); i < pbType.length && (firstPb + i) * pbPages < span[1]; i++) {
+    const s = (firstPb + i) * pbPages
+    if (pbType[i] !== -1 || s < zone.startPfn) continue
+    const t = s >= firstDeferred && m.memMap[s - m.basePfn] === PageKind.RESERVED ? mts.unmovable : mts.movable
+    if ((remaining[t] ?? 0) <= 0) continue
+    pbType[i] = t
+    remaining[t]!--
+  }
+}
+
 /**
  * Reserved pages (present − managed) of a large zone where memblock leaves them: one run at the top of the
  * usable zone (memblock allocates top-down: the memmap, page tables, per-cpu areas) and one at a
@@ -1415,19 +1512,27 @@ function mergeSortedByKey(keys: Float64Array, descending: boolean): Int32Array {
  * arm64; swiotlb). The split and the position are not in the counts: each seed draws them from
  * its own stream.
  */
-function placeReserved(map: Uint8Array, base: number, lo: number, hi: number, reserved: number, pbPages: number, seed: number, label: string, notes: string[], decided: number[]): void {
+function placeReserved(map: Uint8Array, base: number, lo: number, hi: number, reserved: number, pbPages: number, seed: number, label: string, notes: string[], decided: number[], image: [number, number] | null = null): void {
   const n = Math.min(reserved, hi - lo)
   const r = new Rng((Math.imul(seed, 0x85ebca6b) ^ 0x165667b1) >>> 0)
-  const atTop = Math.floor(n * r.next())
+  let atTop = Math.floor(n * r.next())
+  // not over the kernel image (placed from iomem): what would reach into it goes to the other run
+  if (image && hi - atTop < image[1]) atTop = Math.max(0, hi - image[1])
   const rest = n - atTop
   map.fill(PageKind.RESERVED, hi - atTop - base, hi - base)
   decided.push(hi - atTop, hi)
-  // the other run: pageblock-aligned, anywhere below the top run
+  // the other run: pageblock-aligned, anywhere below the top run (and beside the kernel image)
   const room = hi - atTop - lo - rest
-  const at = lo + Math.floor((room > 0 ? r.int(Math.floor(room / pbPages) + 1) : 0) * pbPages)
+  let at = lo + Math.floor((room > 0 ? r.int(Math.floor(room / pbPages) + 1) : 0) * pbPages)
+  if (image && at < image[1] && at + rest > image[0]) {
+    const above = Math.ceil(image[1] / pbPages) * pbPages
+    const below = Math.floor((image[0] - rest) / pbPages) * pbPages
+    if (above + rest <= hi - atTop) at = above
+    else if (below >= lo) at = below
+  }
   map.fill(PageKind.RESERVED, at - base, at + rest - base)
   decided.push(at, at + rest)
-  notes.push(`${label}: ${n} reserved pages in two runs, ${atTop} at the top of the zone and ${rest} from PFN ${at} (memblock's top-down allocations and the kernel image; their split and place drawn by the seed)`)
+  notes.push(`${label}: ${n} reserved pages in two runs, ${atTop} at the top of the zone and ${rest} from PFN ${at} (memblock's top-down allocations${image ? ', swiotlb' : ' and the kernel image'}; their split and place drawn by the seed)`)
 }
 
 /** Put a free block on the lists (memMap head + list + counters) without merging. */
