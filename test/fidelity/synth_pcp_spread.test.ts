@@ -32,10 +32,14 @@ describe('synthesized layouts: the workload\'s last-freed per-cpu pages, a few i
     }, 300_000)
   }
 
+  // Only x86-1G-s22-cpu1 tells the rule apart now: since the Unmovable demand before the trigger
+  // is drawn (docs/fidelity.md synthesized (w)), some seeds of x86-1G-s12-wl0-cpu1 lose a
+  // pageblock to a steal either way (switched off: 5th percentile 17357 against the real 17920;
+  // on: 16230), so the rule no longer decides its lower edge.
   it('drawn in proportion to the used pages instead, the seeds\' 5th percentile lies above the real value (the mechanism switched off)', async () => {
     setSpreadMovablePcp(false)
     try {
-      for (const [run, cap, real] of ROWS) {
+      for (const [run, cap, real] of ROWS.filter(([run]) => run === 'x86-1G-s22-cpu1')) {
         const c = (await synthBandRow(FIXTURES, run, cap))!.cells['≥2MiB']
         expect(c.p5, run).toBeGreaterThan(real)
       }
