@@ -16,29 +16,12 @@
  * s scanned t taken); --drop: leave these engine options out (an experiment, e.g. rereadPcp).
  */
 import { runCompactWhatIf, PageKind, isFreeHead } from '../engine/index.ts'
-import { loadSnapshot } from '../host/load.ts'
-import { OpenedPath } from '../host/snapshot.ts'
-import { seriesContext } from '../host/series.ts'
-import { compactOptions } from '../host/whatif/compact.ts'
+import { walkSetup } from './scan-walk-setup.ts'
 
-const args = process.argv.slice(2)
-const flag = (n: string): string | undefined => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : undefined }
-const [runDir, cap] = args
-if (!runDir || !cap) throw new Error('usage: free-scan-walk.ts <run dir> <capture> [--seeds N | --seed-list 1,7] [--strip] [--detail] [--drop opts]')
-const seeds = flag('--seed-list')?.split(',').map(Number) ?? Array.from({ length: Number(flag('--seeds') ?? 4) }, (_, i) => i + 1)
-const drop = (flag('--drop') ?? '').split(',').filter(Boolean)
-const o = new OpenedPath(runDir, [])
-const ctx = await seriesContext(o, cap)
-if (!ctx?.trigger) throw new Error(`${cap} is not followed by a compaction trigger`)
-const d = ctx.trigger.deltas
+const { args, runDir, cap, deltas: d, layouts, close } = await walkSetup('free-scan-walk.ts', ' [--strip] [--zones] [--detail] [--no-take]')
 console.log(`${runDir}/${cap}: real compact_free_scanned ${d['compact_free_scanned']} pgmigrate_success ${d['pgmigrate_success']} compact_isolated ${d['compact_isolated']} compact_migrate_scanned ${d['compact_migrate_scanned']}`)
-const layouts: Array<['exact' | 'synthesized', number]> = [['exact', 1], ...seeds.map((s): ['synthesized', number] => ['synthesized', s])]
-for (const [layout, seed] of layouts) {
-  const s = await loadSnapshot(o, { capture: cap, layout, seed })
+for await (const { layout, seed, snap: s, opts } of layouts()) {
   const m = s.model
-  const plan = compactOptions(s, ctx, { seeds: 16, pinned: 'auto', ...(ctx.trigger.node !== null ? { node: ctx.trigger.node } : {}) }, 1)
-  const opts: Record<string, unknown> = { ...(await plan.options(seed)) }
-  for (const k of drop) delete opts[k]
   const pb = m.pageblockNrPages
   const pbo = Math.log2(pb)
   const mv = m.migratetypes.movable
@@ -146,4 +129,4 @@ for (const [layout, seed] of layouts) {
     console.log('  ' + out.join(' '))
   }
 }
-await o.close()
+await close()
