@@ -39,14 +39,21 @@ export function pinsFromWorkload(spec: PinnedRequest | undefined, a: PinnedAssum
   return (spec === undefined || spec === 'auto') && a.kind !== 'none'
 }
 
-/** Was there a full compaction (node compact or compact_memory) between the workload and this capture? */
-export function followsFullCompaction(ctx: SeriesContext | null): boolean {
+type StepsLog = NonNullable<SeriesContext['stepsLog']>
+
+/** The full-compaction triggers (node compact or compact_memory) of the series before this capture, in order, or null without a steps.log entry for it. */
+function fullCompactionsBefore(ctx: SeriesContext | null): { log: StepsLog; steps: StepsLog['steps'] } | null {
   const log = ctx?.stepsLog
-  if (!log || !ctx) return false
+  if (!log || !ctx) return null
   const me = Number(/^(\d+)/.exec(ctx.label)?.[1] ?? NaN)
   const at = log.captures.findIndex((c) => c.index === me)
-  if (at < 0) return false
-  return log.steps.some((s) => s.afterCapture !== null && s.afterCapture < at && compactionTrigger(s) !== null)
+  if (at < 0) return null
+  return { log, steps: log.steps.filter((s) => s.afterCapture !== null && s.afterCapture < at && compactionTrigger(s) !== null) }
+}
+
+/** Was there a full compaction (node compact or compact_memory) between the workload and this capture? */
+export function followsFullCompaction(ctx: SeriesContext | null): boolean {
+  return (fullCompactionsBefore(ctx)?.steps.length ?? 0) > 0
 }
 
 /**
@@ -54,14 +61,9 @@ export function followsFullCompaction(ctx: SeriesContext | null): boolean {
  * number of the capture it followed, or null (see followsFullCompaction).
  */
 export function lastFullCompaction(ctx: SeriesContext | null): { name: string; afterIndex: number } | null {
-  const log = ctx?.stepsLog
-  if (!log || !ctx) return null
-  const me = Number(/^(\d+)/.exec(ctx.label)?.[1] ?? NaN)
-  const at = log.captures.findIndex((c) => c.index === me)
-  if (at < 0) return null
-  const before = log.steps.filter((s) => s.afterCapture !== null && s.afterCapture < at && compactionTrigger(s) !== null)
-  const last = before[before.length - 1]
-  return last ? { name: last.name, afterIndex: log.captures[last.afterCapture!]!.index } : null
+  const b = fullCompactionsBefore(ctx)
+  const last = b?.steps[b.steps.length - 1]
+  return b && last ? { name: last.name, afterIndex: b.log.captures[last.afterCapture!]!.index } : null
 }
 
 /**
@@ -70,14 +72,10 @@ export function lastFullCompaction(ctx: SeriesContext | null): { name: string; a
  * followsFullCompaction; host/load.ts untouchedBeforeCompaction reads its pagetypeinfo).
  */
 export function captureBeforeFullCompactions(ctx: SeriesContext | null): string | null {
-  const log = ctx?.stepsLog
-  if (!log || !ctx) return null
-  const me = Number(/^(\d+)/.exec(ctx.label)?.[1] ?? NaN)
-  const at = log.captures.findIndex((c) => c.index === me)
-  if (at < 0) return null
-  const first = log.steps.find((s) => s.afterCapture !== null && s.afterCapture < at && compactionTrigger(s) !== null)
-  if (!first) return null
-  const index = log.captures[first.afterCapture!]!.index
+  const b = fullCompactionsBefore(ctx)
+  const first = b?.steps[0]
+  if (!b || !first || !ctx) return null
+  const index = b.log.captures[first.afterCapture!]!.index
   return ctx.labels.find((l) => Number(/^(\d+)/.exec(l)?.[1] ?? NaN) === index) ?? null
 }
 
