@@ -8,6 +8,12 @@ import type { CompactStrategyRequest, PinnedRequest } from '../../contract/schem
 export class WhatifUsageError extends Error {}
 
 /** --strategy words: fast-free/no-fast-free, fast-migrate/no-fast-migrate, skip-bits/ignore-skip-bits, scan-unmovable/no-scan-unmovable */
+/** The band's name in the text: its coverage, and how to reach 90 % where fewer seeds ran. */
+function bandWords(n: number): string {
+  const c = predictionCoverage(n)
+  return c >= 0.9 ? '90 % band: the interval one more run falls in 9 times in 10' : `band: the interval one more run falls in ${(100 * c).toFixed(0)} % of the time (19 seeds make it 90 %)`
+}
+
 export function parseStrategy(text: string | undefined): CompactStrategyRequest {
   const out: CompactStrategyRequest = {}
   if (!text) return out
@@ -50,7 +56,7 @@ export function whatifCompactText(j: WhatifCompactJson, pageSize = j.pageSize): 
   L.push(`Result: ${j.result}${j.allocationWouldSucceed === null ? '' : j.allocationWouldSucceed ? ` — an order-${j.order} allocation would now succeed` : ` — an order-${j.order} allocation would still fail`}`)
   L.push(`Migrated ${j.pagesMigrated} pages (${fmtPages(j.pagesMigrated, pageSize)} copied)${j.band ? `, the median of ${j.band.seeds.length} seeds` : ''}`)
   L.push('Counters (as /proc/vmstat deltas):')
-  if (j.band) L.push(`  (median of ${j.band.seeds.length} seeds, and their band: the interval one more run falls in ${(100 * predictionCoverage(j.band.seeds.length)).toFixed(0)} % of the time, 90 % from 19 seeds)`)
+  if (j.band) L.push(`  (median of ${j.band.seeds.length} seeds, and their ${bandWords(j.band.seeds.length)})`)
   for (const [k, v] of Object.entries(j.counters)) {
     const realV = j.real?.counters[k]
     const b = typeof v === 'number' ? null : v
