@@ -20,11 +20,11 @@
 import { describe, it, expect, afterAll } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { synthBandRow, type SynthBandRow } from '../../host/fidelity.ts'
 import { setDecayedPcpSpread } from '../../engine/reconstruct/synthesize.ts'
 import { pcpDecayedBetweenReads } from '../../engine/reconstruct/reread.ts'
 import { parseZoneinfo } from '../../engine/index.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
+import { bandCell, bandText } from '../helpers/synth_band.ts'
 
 afterAll(() => setDecayedPcpSpread(true))
 
@@ -46,20 +46,13 @@ describe('pcpDecayedBetweenReads: the pages the lists whose high fell gave back 
 
 describe('synthesized layouts after a full compaction: the pages decayed between the reads lie in the used top', () => {
   it('x86-2G-s23-k612-cpu1 second compaction: the compact_free_scanned band holds the real value (168103)', async () => {
-    setDecayedPcpSpread(true)
-    const r = (await synthBandRow(FIXTURES, 'x86-2G-s23-k612-cpu1', '03-after-compact-memory-cpu1')) as SynthBandRow
-    const c = r.cells.compact_free_scanned
+    const c = await bandCell('x86-2G-s23-k612-cpu1', '03-after-compact-memory-cpu1', 'compact_free_scanned', { set: setDecayedPcpSpread, on: true })
     expect(c.real).toBe(168103)
-    expect(c.inBand, `${c.real} against ${c.lo}–${c.hi}`).toBe(true)
+    expect(c.inBand, bandText(c)).toBe(true)
   }, 300_000)
 
   it('switched off (placed with the other free pages), the band lies below the real value', async () => {
-    setDecayedPcpSpread(false)
-    try {
-      const c = (await synthBandRow(FIXTURES, 'x86-2G-s23-k612-cpu1', '03-after-compact-memory-cpu1'))!.cells.compact_free_scanned
-      expect(c.hi).toBeLessThan(c.real)
-    } finally {
-      setDecayedPcpSpread(true)
-    }
+    const c = await bandCell('x86-2G-s23-k612-cpu1', '03-after-compact-memory-cpu1', 'compact_free_scanned', { set: setDecayedPcpSpread, on: false })
+    expect(c.hi, bandText(c)).toBeLessThan(c.real)
   }, 300_000)
 })

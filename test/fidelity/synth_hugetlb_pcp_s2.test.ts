@@ -17,13 +17,13 @@
  */
 import { describe, it, expect, afterAll } from 'vitest'
 import { join } from 'node:path'
-import { synthBandRow } from '../../host/fidelity.ts'
 import { loadSnapshot } from '../../host/load.ts'
 import { seriesContext } from '../../host/series.ts'
 import { hugetlbPagesOnPcp } from '../../host/whatif/pinned.ts'
 import { setHugePcpRule } from '../../engine/reconstruct/synthesize.ts'
 import { PageKind } from '../../engine/index.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
+import { bandCell, bandText } from '../helpers/synth_band.ts'
 
 const CAP = '04-after-hugetlb-release'
 const REAL_HI = 55296
@@ -69,19 +69,13 @@ describe('synthesized layouts: huge pages whole on a per-cpu list after a hugetl
   }, 120_000)
 
   it(`x86-1G-s2-hugetlb-cpu0/${CAP}: the ≥ 2 MiB band holds the kernel's ${REAL_HI}`, async () => {
-    setHugePcpRule(true)
-    const c = (await synthBandRow(FIXTURES, 'x86-1G-s2-hugetlb-cpu0', CAP))!.cells['≥2MiB']
+    const c = await bandCell('x86-1G-s2-hugetlb-cpu0', CAP, '≥2MiB', { set: setHugePcpRule, on: true })
     expect(c.real).toBe(REAL_HI)
-    expect(c.inBand, `${c.real} against ${c.p5}–${c.p95}`).toBe(true)
+    expect(c.inBand, bandText(c)).toBe(true)
   }, 300_000)
 
   it('without the rule (every per-cpu page placed one by one) the band lies below it', async () => {
-    setHugePcpRule(false)
-    try {
-      const c = (await synthBandRow(FIXTURES, 'x86-1G-s2-hugetlb-cpu0', CAP))!.cells['≥2MiB']
-      expect(c.p95).toBeLessThan(REAL_HI)
-    } finally {
-      setHugePcpRule(true)
-    }
+    const c = await bandCell('x86-1G-s2-hugetlb-cpu0', CAP, '≥2MiB', { set: setHugePcpRule, on: false })
+    expect(c.p95, bandText(c)).toBeLessThan(REAL_HI)
   }, 300_000)
 })

@@ -15,9 +15,8 @@
  * the band (368072–372171). With the image placed, the band holds it.
  */
 import { describe, it, expect, afterAll } from 'vitest'
-import { synthBandRow, type SynthBandRow } from '../../host/fidelity.ts'
 import { setKernelImageRule } from '../../engine/reconstruct/synthesize.ts'
-import { FIXTURES } from '../helpers/fixtures.ts'
+import { bandCell, bandText } from '../helpers/synth_band.ts'
 
 const RUN = 'x86-4G-s14-nopin-cpu0'
 const REAL = 374923
@@ -26,19 +25,13 @@ afterAll(() => setKernelImageRule(true))
 
 describe('synthesized layouts: the kernel image\'s reserved sections where iomem places them, the gaps freed between them', () => {
   it(`${RUN}/02-before: the compact_free_scanned band holds the real value (${REAL})`, async () => {
-    setKernelImageRule(true)
-    const c = ((await synthBandRow(FIXTURES, RUN, '02-before')) as SynthBandRow).cells['compact_free_scanned']
+    const c = await bandCell(RUN, '02-before', 'compact_free_scanned', { set: setKernelImageRule, on: true })
     expect(c.real).toBe(REAL)
-    expect(c.inBand, `${c.real} against ${c.lo}–${c.hi}`).toBe(true)
+    expect(c.inBand, bandText(c)).toBe(true)
   }, 300_000)
 
   it('with the image drawn as one run (the mechanism switched off), the real value lies above the band', async () => {
-    setKernelImageRule(false)
-    try {
-      const c = (await synthBandRow(FIXTURES, RUN, '02-before'))!.cells['compact_free_scanned']
-      expect(c.hi, `${c.real} against ${c.lo}–${c.hi}`).toBeLessThan(REAL)
-    } finally {
-      setKernelImageRule(true)
-    }
+    const c = await bandCell(RUN, '02-before', 'compact_free_scanned', { set: setKernelImageRule, on: false })
+    expect(c.hi, bandText(c)).toBeLessThan(REAL)
   }, 300_000)
 })

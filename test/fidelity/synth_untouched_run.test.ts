@@ -19,6 +19,7 @@ import { synthBandRow } from '../../host/fidelity.ts'
 import { loadSnapshot, setUntouchedRunRule } from '../../host/load.ts'
 import { isFreeHead } from '../../engine/index.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
+import { bandCell, bandText } from '../helpers/synth_band.ts'
 
 afterAll(() => setUntouchedRunRule(true))
 
@@ -62,10 +63,9 @@ describe('synthesized layouts after a full compaction: the untouched run of the 
   }, 120_000)
 
   it('x86-2G-s23-k612-cpu0 second compaction: compact_migrate_scanned (306315) lies in its band', async () => {
-    setUntouchedRunRule(true)
-    const c = (await synthBandRow(FIXTURES, RUN, CAP))!.cells['compact_migrate_scanned']
+    const c = await bandCell(RUN, CAP, 'compact_migrate_scanned', { set: setUntouchedRunRule, on: true })
     expect(c.real).toBe(306315)
-    expect(c.inBand, `${c.real} against ${c.p5}–${c.p95}`).toBe(true)
+    expect(c.inBand, bandText(c)).toBe(true)
   }, 300_000)
 
   it('switched off, the run lies low with the vacated pageblocks and the band lies above the real value', async () => {
