@@ -29,6 +29,11 @@
 #                          group: mm_compaction_begin/end, isolate_migratepages/isolate_freepages with
 #                          start_pfn/end_pfn/nr_scanned/nr_taken per call, migratepages, finished, ...) on
 #                          CPU C or on every CPU; tracing stays off until ctron
+#   rtrace                 (in gt_pre, after ctrace:C|all) add kmem:mm_page_alloc_zone_locked (every block
+#                          taken off a buddy free list under the zone lock: pfn, order, migratetype,
+#                          percpu_refill=1 for an rmqueue_bulk refill) and kmem:mm_page_pcpu_drain (every
+#                          page free_pcppages_bulk returns) to the same buffer, on the same CPUs: with
+#                          ctron before a capture, the refills between it and the trigger
 #   ctron / ctroff         mark (trace_marker "gt ctron N" / "gt ctroff N") and start / stop the compaction
 #                          trace around a trigger. Nothing is written to /cap then (no gzip between the
 #                          trigger and the next capture); the buffer keeps every traced trigger, and is
@@ -194,6 +199,11 @@ step() {
 		echo 1 > $T/events/compaction/enable
 		CTRACE=1
 		res="cpus=$c mask=$(cat $T/tracing_cpumask) buffer_kb=$(cat $T/buffer_size_kb) events=$(ls $T/events/compaction | grep -c mm_)" ;;
+	rtrace)
+		T=/sys/kernel/debug/tracing; [ -d $T/events ] || T=/sys/kernel/tracing
+		echo 1 > $T/events/kmem/mm_page_alloc_zone_locked/enable
+		echo 1 > $T/events/kmem/mm_page_pcpu_drain/enable
+		res="events=mm_page_alloc_zone_locked,mm_page_pcpu_drain buffer_kb=$(cat $T/buffer_size_kb)" ;;
 	ctron)
 		T=/sys/kernel/debug/tracing; [ -d $T/events ] || T=/sys/kernel/tracing
 		echo 1 > $T/tracing_on; echo "gt ctron $((n + 1))" > $T/trace_marker; res="on" ;;
