@@ -123,7 +123,8 @@ for (const dir of process.argv.slice(2).length ? process.argv.slice(2) : ['fixtu
 }
 
 const show = (v: number | null): string => (v === null ? '-' : String(v))
-console.log('run / capture: first|second, logged CPU (A of cpu=B..A); each predictor\'s answer in the order of the tally below')
+console.log('run/capture kernel first|second A=the logged CPU (A of cpu=B..A; - not logged), then each predictor\'s answer (- where the capture or series has none), in this order:')
+PREDICTORS.forEach((p, i) => console.log(`  ${i + 1}. ${p}`))
 for (const r of rows) console.log(`${r.run}/${r.capture} ${r.kernel} ${r.first ? 'first' : 'second'} A=${show(r.actual)}  ${PREDICTORS.map((p) => show(r.predictors[p]!)).join(' ')}`)
 for (const kind of ['first', 'second'] as const) {
   for (const group of ['before 6.7', '6.7+'] as const) {
