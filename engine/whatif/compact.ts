@@ -55,7 +55,11 @@ export interface CompactWhatIfOptions {
    * high threshold are compacted, each zone until its score is at most the low threshold
    */
   proactiveness?: number
-  /** the CPU the compaction runs on (AllocPolicy.pcpCpu); default: the one whose lists held the most pages */
+  /**
+   * the CPU the compaction runs on (AllocPolicy.pcpCpu); default: the one whose lists held the most pages
+   * (for an unpinned trigger nothing in a capture names its CPU better than a coin: docs/fidelity.md,
+   * scripts/measure-trigger-cpu.ts)
+   */
   pcpCpu?: number
   /**
    * seconds from the moment the per-cpu counts were read (the capture) to the moment the
