@@ -60,6 +60,12 @@ export interface SeriesContext {
   rereadGrowthCpu?: number | null
   /** per zone, each CPU's pcp count and high in this capture's zoneinfo read again after kpageflags and kpagecount (`after-kpage/zoneinfo`), when captured */
   rereadPcp?: { node: number; zone: string; pagesets: { cpu: number; count: number; high: number }[] }[] | null
+  /**
+   * how many page-cache pages tmpfs gained from this capture's vmstat to its re-read after
+   * kpageflags and kpagecount (`after-kpage/vmstat`: nr_shmem): the capture's own output written
+   * while and after its page maps were read (kpageflags.gz, kpagecount.gz), when captured
+   */
+  rereadShmemGrowth?: number | null
 }
 
 /** Per-cpu list pages per CPU, summed over the zones of a zoneinfo. */
@@ -218,13 +224,21 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const rereadPcp = rereadZoneinfo === null ? null : parseZoneinfo(rereadZoneinfo, `${o.path} (${me}/after-kpage/zoneinfo)`).zones
         .filter((z) => z.pagesets.length > 0)
         .map((z) => ({ node: z.node, zone: z.zone, pagesets: z.pagesets.map((p) => ({ cpu: p.cpu, count: p.count, high: p.high })) }))
+      const rereadVmstat = await series.readFile(`${me}/after-kpage/vmstat`)
+      const src = series.captures[i]?.source
+      let rereadShmemGrowth: number | null = null
+      if (rereadVmstat !== null && src?.has('vmstat')) {
+        const a = parseVmstat(await src.readText('vmstat'), src.describe('vmstat')).nr_shmem
+        const b = parseVmstat(rereadVmstat, `${o.path} (${me}/after-kpage/vmstat)`).nr_shmem
+        if (a !== undefined && b !== undefined) rereadShmemGrowth = b - a
+      }
       const workloadLog = await series.readFile('workload.log')
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
       const workloadCpu = workloadLog === null ? null : workloadCpuFromWorkloadLog(workloadLog)
       const nb = next !== null ? numberOf(next) : null
       const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
       const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, secondsFromUptime, triggerEndUptime, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadFromUptime, rereadGrowthCpu, rereadPcp }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, secondsFromUptime, triggerEndUptime, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadFromUptime, rereadGrowthCpu, rereadPcp, rereadShmemGrowth }
     } finally {
       await series.close()
     }

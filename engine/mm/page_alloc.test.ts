@@ -649,3 +649,59 @@ describe('per-cpu lists: the sparsest-spread captured pcp pages go to the CPU th
     expect(run(1)).toEqual(Array(10).fill(PageKind.PCP))
   })
 })
+
+describe('per-cpu lists: pages the harness wrote between the capture and the trigger (pcpWrittenBeforeTrigger)', () => {
+  /**
+   * 8192 pages allocated, every odd one a captured per-cpu page (4096) on CPU 0's list; three even
+   * ones the capture's tools' pages (anonymous, freed by the exiting tools to `toolCpu`'s list). The
+   * simulation runs on CPU 1. Returns the tools' pages, what became of them, and the per-cpu pages left.
+   */
+  function run(toolCpu: number, n: number, cpu = toolCpu) {
+    const { model, allocator } = twoCpuZone()
+    const z = model.zones[0]!
+    const pages: number[] = []
+    for (let i = 0; i < 8192; i++) {
+      const p = allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn
+      pages.push(p)
+      if (p % 2 === 1) model.memMap[p - model.basePfn] = PageKind.PCP
+    }
+    z.pcpCpus = [{ cpu: 0, count: 4096, high: 5000, batch: 63 }, { cpu: 1, count: 0, high: 5000, batch: 63 }]
+    const tools = [pages[10]!, pages[600]!, pages[1200]!].map((p) => p - (p % 2))
+    for (const p of tools) model.captureToolPages.add(p)
+    expect(allocator.captureToolPagesFreed(toolCpu)).toBe(3)
+    const took = allocator.pcpWrittenBeforeTrigger(z, cpu, n)
+    let pcp = 0, file = 0
+    for (let i = 0; i < 16384; i++) {
+      if (model.memMap[i] === PageKind.PCP) pcp++
+      else if (model.memMap[i] === PageKind.FILE) file++
+    }
+    expect(checkModel(model)).toEqual([])
+    return { took, tools: tools.map((p) => model.memMap[p - model.basePfn]), pcp, file, state: allocator.pcpState(z) }
+  }
+
+  it('takes the newest pages of the writer\'s list, the capture\'s tools\' pages first, as LRU page-cache pages', () => {
+    const two = run(0, 2)
+    expect(two.took).toBe(2)
+    expect(two.tools.filter((k) => k === PageKind.FILE)).toHaveLength(2)
+    expect(two.tools.filter((k) => k === PageKind.PCP)).toHaveLength(1)
+    const ten = run(0, 10)
+    expect(ten.took).toBe(10)
+    expect(ten.tools).toEqual([PageKind.FILE, PageKind.FILE, PageKind.FILE])
+    expect(ten.file).toBe(10)
+    expect(ten.pcp).toBe(4096 + 3 - 10)
+    expect(ten.state.others).toBe(4096 + 3 - 10)
+  })
+
+  it('-1 (the tools\' CPU not recorded) takes the lowest-numbered CPU; on the running CPU its own list gives them', () => {
+    expect(run(-1, 10, -1).tools).toEqual([PageKind.FILE, PageKind.FILE, PageKind.FILE])
+    const own = run(1, 3)
+    expect(own.tools).toEqual([PageKind.FILE, PageKind.FILE, PageKind.FILE])
+    expect(own.state.own).toBe(0)
+    expect(own.state.others).toBe(4096)
+  })
+
+  it('no more than the list holds, and none for n ≤ 0', () => {
+    expect(run(1, 50).took).toBe(3)
+    expect(run(0, 0).took).toBe(0)
+  })
+})

@@ -1165,6 +1165,55 @@ export class PageAllocator {
   }
 
   /**
+   * Pages the harness wrote between the capture and the trigger (the capture's own output after
+   * its page maps were read: kpageflags.gz, kpagecount.gz, the re-read files, the steps' files, all
+   * on tmpfs), taken by rmqueue_pcplist off the head of CPU `cpu`'s Movable per-cpu list, its newest
+   * pages (-1: the lowest-numbered CPU, as for the capture's tools' pages), and kept as LRU
+   * page-cache pages that the compaction isolates and migrates like any other (shmem pages are on
+   * the LRU; kpageflags shows them as file LRU pages). The newest pages of the tools' CPU are the
+   * capture's tools' pages, freed when the tools exited (captureToolPagesFreed), and the later
+   * writers take them again, last in first out; in which order the tools freed them is not
+   * captured (taken spread evenly over them, a fixed multiplicative hash of the PFN), then the
+   * list's other pages, newest first. After a full compaction those pages lie in the part of the
+   * zone the migrate scanner vacated, so each is an isolatable single page there: the kernel's
+   * first migrate batches of a second compaction are such single pages (docs/fidelity.md), and its
+   * free scanner's first calls take one or two targets each and stop inside the topmost pageblock
+   * with free pages, where every later call starts at stride 1. Call after captureToolPagesFreed
+   * and pcpRefilledAfterCapture. Returns the pages taken (at most `n`, and what the list holds).
+   */
+  pcpWrittenBeforeTrigger(zone: Zone, cpu: number, n: number): number {
+    if (zone.pcpCpus.length === 0 || n <= 0) return 0
+    const lists = this.pcpLists(zone)
+    const m = this.model
+    const run = this.runningCpu(zone)
+    const lowestCi = zone.pcpCpus.reduce((b, c, i) => (c.cpu < zone.pcpCpus[b]!.cpu ? i : b), 0)
+    const ci = cpu >= 0 ? zone.pcpCpus.findIndex((c) => c.cpu === cpu) : lowestCi
+    if (ci < 0 || (ci !== run && !this.pcpOther.get(zone)?.[ci])) return 0
+    const t = this.toolPages
+    const tools = t && (t.cpu >= 0 ? zone.pcpCpus[ci]!.cpu === t.cpu : ci === lowestCi) ? t.pfns : null
+    const movable = this.pcpIndex(m.migratetypes.movable)
+    // the list's Movable pages, oldest first (rmqueue_pcplist of a movable allocation takes that list)
+    const list: number[] = ci === run ? [...lists[movable]!] : this.pcpOther.get(zone)![ci]!.filter((p) => this.pcpIndex(m.getPageblockMigratetype(p)) === movable)
+    const newest = list.slice().reverse()
+    const toolPart = tools ? newest.filter((p) => tools.has(p)) : []
+    sortBySpreadKey(toolPart)
+    const order = tools ? [...toolPart, ...newest.filter((p) => !tools.has(p))] : newest
+    const take = new Set(order.slice(0, n))
+    if (take.size === 0) return 0
+    if (ci === run) {
+      const l = new PcpList()
+      for (const p of list) if (!take.has(p)) l.push(p)
+      lists[movable] = l
+    } else {
+      const o = this.pcpOther.get(zone)!
+      o[ci] = o[ci]!.filter((p) => !take.has(p))
+    }
+    for (const p of take) m.memMap[p - m.basePfn] = PageKind.FILE
+    zone.pcpPages -= take.size
+    return take.size
+  }
+
+  /**
    * A CPU's whole per-cpu list went back to the buddy allocator between the capture and the
    * trigger, as a later read of zoneinfo shows it (the harness's after-kpage/zoneinfo, `reread`:
    * each CPU's count and high then). Two kernel paths return a whole list: a drain

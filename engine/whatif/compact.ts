@@ -145,6 +145,14 @@ export interface CompactWhatIfOptions {
    * fall by one or two pageblocks. Default 0.
    */
   unmovableDemand?: number
+  /**
+   * order-0 page-cache pages the harness wrote between the capture and the trigger (the capture's
+   * own output after its page maps were read: its nr_shmem growth from vmstat to the re-read after
+   * kpageflags and kpagecount), taken off the newest end of the capture's tools' CPU's per-cpu list
+   * (captureCpu) and kept as LRU pages before the compaction (PageAllocator.pcpWrittenBeforeTrigger).
+   * Default 0.
+   */
+  pagesWrittenBeforeTrigger?: number
 }
 
 export interface CompactWhatIfResult {
@@ -292,6 +300,20 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
     let back = 0
     for (const z of model.zones) back += allocator.decayPcpHigh(z, ticksBefore)
     assumptions.push(`${ticksBefore} of vmstat_update's runs (decay_pcp_high, 6.7+, on whole seconds) fall before the trigger's end (uptime ${endUp!.toFixed(2)} s): they lower each per-cpu list's high before the compaction's frees (${back} pages given back), so the running CPU's list takes the frees under the decayed high and ends where its last bulk free (free_unref_page_commit → nr_pcp_free: free_count pages, at most batch << CONFIG_PCP_BATCH_SCALE_MAX) left it, below that high (a trace of the trigger CPU's pcp drains on 6.12, docs/fidelity.md, shows one run at the compaction's start, the CPU idle before it, and bulk frees of up to 2016 pages after it)`)
+  }
+  // the harness's pages written after the capture's page maps were read, off the tools' CPU's list
+  if (opts.pagesWrittenBeforeTrigger && opts.pagesWrittenBeforeTrigger > 0) {
+    let left = opts.pagesWrittenBeforeTrigger
+    const took: string[] = []
+    // a movable page-cache allocation prefers the highest zone (the zonelist's first)
+    for (const z of [...model.zones].reverse()) {
+      if (left <= 0) break
+      if (z.managed === 0) continue
+      const n = allocator.pcpWrittenBeforeTrigger(z, opts.captureCpu ?? -1, left)
+      if (n > 0) took.push(`${z.label}: ${n}`)
+      left -= n
+    }
+    if (took.length) assumptions.push(`${opts.pagesWrittenBeforeTrigger} page-cache pages were written between the capture and the trigger (the capture's own output after its page maps were read, on tmpfs: nr_shmem grew by that many from its vmstat to its re-read after kpageflags and kpagecount; the files written after the re-read are not counted), by the capture's tools on ${opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}` : 'the lowest-numbered CPU (not recorded)'}: rmqueue_pcplist took them off the head of that CPU's per-cpu list, its newest pages (the capture's tools' pages, freed when they exited, in an order not captured: spread evenly over them; then the list's others), and they are LRU pages the compaction migrates (${took.join('; ')})`)
   }
   const before = report ? summarizeZones(model, hpageOrder) : []
   const mapBefore = report ? computePageblockMap(model) : null

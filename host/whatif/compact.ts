@@ -270,6 +270,15 @@ function rereadLostPageblockOrder(s: LoadedSnapshot, ctx: Awaited<ReturnType<typ
   })
 }
 
+let pagesWritten = true
+/**
+ * Switches off the pages written between the capture and the trigger (CompactWhatIfOptions
+ * pagesWrittenBeforeTrigger; tests: the rows without them); on by default.
+ */
+export function setPagesWrittenBeforeTrigger(on: boolean): void {
+  pagesWritten = on
+}
+
 /**
  * The options `whatif compact` runs the engine with, per seed, for a request on a loaded snapshot
  * and its series context (steps.log, workload.log, the re-read after kpageflags): the trigger's
@@ -343,6 +352,12 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
       ...(settle !== undefined && layout === 'exact' && ctx?.rereadBuddyinfo && ctx.rereadGrowthCpu != null && cpusCaptured.has(ctx.rereadGrowthCpu) ? { rereadCpu: ctx.rereadGrowthCpu } : {}),
       // and its zoneinfo read again then: the other CPUs' lists decay_pcp_high trimmed since (6.7+)
       ...(settle !== undefined && layout === 'exact' && ctx?.rereadPcp ? { rereadPcp: ctx.rereadPcp } : {}),
+      // and its vmstat read again then: the page-cache pages its own output took after the page maps
+      // were read, off the newest end of its tools' CPU's per-cpu list, LRU pages by the trigger;
+      // where a full compaction came before (second compactions, whose traces show them), not in a
+      // first compaction (docs/fidelity.md: there they took tools' pages the kernel kept off the
+      // buddy allocator, and four rows left their bounds)
+      ...(pagesWritten && settle !== undefined && layout === 'exact' && placement === 'after-compaction' && ctx?.rereadShmemGrowth != null && ctx.rereadShmemGrowth > 0 ? { pagesWrittenBeforeTrigger: ctx.rereadShmemGrowth } : {}),
       // a trigger written by a shell started for it (`cm@C`, which exits), and the CPU the next
       // capture's tools ran on, when steps.log says (gt_capcpu runs)
       ...(settle !== undefined && ctx?.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
