@@ -799,8 +799,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // per order, per pageblock (order-major: one order's counts sit together)
   const quota = new Uint16Array(nPb * lowOrders)
   const overflow = new Map<number, Array<[number, number]>>() // pageblock → [order, mt][] placed on another type's block
-  const byType: number[][] = mts.names.map(() => [])
-  for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && touched[i] !== 5 && touched[i] !== 6 && touched[i] !== 7) byType[pbType[i]!]!.push(i)
+  // the pageblocks open to small free blocks (not wholly free, a THP, kernel pages only, sparse or a
+  // huge pcp page), all of them and by type, in PFN order (typed arrays: the hot loops below are
+  // functions of their own, optimized once and kept, not loops of this long function)
+  const open = openPageblocks(touched)
+  const byType = pageblocksByType(open, pbType, mts.count)
   const candI = new Int32Array(nPb)
   // per candidate: the acceptance bound of its pageblock's weight W (see below) and its room left
   // (blocks of the order, at most 2^pageblock_order, as quota's)
@@ -810,6 +813,9 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const candRoom0 = new Float64Array(nPb)
   // the top 8 bits of each candidate's bound (quotaDraws reads the bound itself only on a tie)
   const candQ = new Uint8Array(nPb)
+  // each pageblock's acceptance bound (W does not change during the draws), computed once
+  const bound = new Uint32Array(nPb)
+  for (let k = 0; k < open.length; k++) bound[open[k]!] = acceptBound(W[open[k]!]!)
   // whole-capable nodes per pageblock and order, counted once
   const wholeCnt = new Uint16Array(nPb * lowOrders)
   for (const [i, l] of wholes) for (const [, wo] of l) if (wo < lowOrders) wholeCnt[wo * nPb + i]! += 1
@@ -819,13 +825,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       let need = free[mt]?.[o] ?? 0
       if (need === 0) continue
       // the candidates and their room left, side by side (no lookups of P and wholeCnt per block)
-      const ofType = byType[mt]!
-      let nc = 0
-      for (let k = 0; k < ofType.length; k++) {
-        const i = ofType[k]!
-        const room = P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
-        if (room > 0) { const bound = acceptBound(W[i]!); candI[nc] = i; candB[nc] = bound; candRoom[nc] = room; candQ[nc] = bound >>> 24; candRoom0[nc] = room; nc++ }
-      }
+      let nc = quotaCandidates(byType[mt]!, P, wholeCnt, quota, o * nPb, bound, candI, candB, candRoom, candQ, candRoom0)
       if (gradient > 0) {
         // packed (after a full compaction): fill the pageblocks lowest first, in weighted order
         const order = weightedOrder(candI, nc, W, rng)
@@ -845,7 +845,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       need = quotaDraws(rng, need, nc, candI, candB, candRoom, candQ, candRoom0, quota, qo, W)
       nc = drawsLeft
       // the candidates left took what their room lost
-      for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candRoom[j]!
+      settleQuota(nc, candI, candRoom, candRoom0, quota, qo)
       if (need > 0) {
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
         const any: number[] = []
@@ -892,10 +892,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       }
     }
     // next order: P' = 2P + W − n
-    for (let i = 0; i < nPb; i++) {
-      if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6 || touched[i] === 7) continue
-      P[i] = 2 * P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
-    }
+    nextParents(open, P, wholeCnt, quota, o * nPb)
   }
   // After a full compaction the scanners met at one pageblock: compact_zone() runs
   // isolate_migratepages() until compact_scanners_met(), and isolate_migratepages_block() takes
@@ -931,8 +928,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   }
 
   // layout inside each pageblock
-  for (let i = 0; i < nPb; i++) {
-    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6 || touched[i] === 7) continue
+  for (let k = 0; k < open.length; k++) {
+    const i = open[k]!
     let any = false
     for (let o = 0; o < lowOrders; o++) if (quota[o * nPb + i]) { any = true; break }
     if (!any) continue
@@ -1112,6 +1109,66 @@ function placeDirtyFolios(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, 
 
 /** candidates left by the last quotaDraws call */
 let drawsLeft = 0
+
+/** touched states whose pageblock takes no small free block (step 6): wholly free, a THP, kernel pages only, sparse free pages, a huge pcp page */
+const CLOSED_TO_SMALL: Uint8Array = (() => {
+  const t = new Uint8Array(256)
+  for (const k of [2, 3, 5, 6, 7]) t[k] = 1
+  return t
+})()
+
+/** The pageblocks (indices, ascending) that step 6 places small free blocks in. */
+function openPageblocks(touched: Uint8Array): Int32Array {
+  let n = 0
+  for (let i = 0; i < touched.length; i++) n += 1 - CLOSED_TO_SMALL[touched[i]!]!
+  const out = new Int32Array(n)
+  n = 0
+  for (let i = 0; i < touched.length; i++) if (CLOSED_TO_SMALL[touched[i]!] === 0) out[n++] = i
+  return out
+}
+
+/** `open` split by pageblock type, each list ascending. */
+function pageblocksByType(open: Int32Array, pbType: Int8Array, nTypes: number): Int32Array[] {
+  const count = new Int32Array(nTypes)
+  for (let k = 0; k < open.length; k++) count[pbType[open[k]!]!]! += 1
+  const out: Int32Array[] = []
+  for (let mt = 0; mt < nTypes; mt++) out.push(new Int32Array(count[mt]!))
+  count.fill(0)
+  for (let k = 0; k < open.length; k++) {
+    const i = open[k]!
+    const mt = pbType[i]!
+    out[mt]![count[mt]!++] = i
+  }
+  return out
+}
+
+/** The candidates of one order and list (step 6): the pageblocks of `ofType` with room at the order (qo = order · nPb), side by side with their bounds and room. Returns their number. */
+function quotaCandidates(ofType: Int32Array, P: Float64Array, wholeCnt: Uint16Array, quota: Uint16Array, qo: number, bound: Uint32Array, candI: Int32Array, candB: Uint32Array, candRoom: Uint16Array, candQ: Uint8Array, candRoom0: Float64Array): number {
+  let nc = 0
+  for (let k = 0; k < ofType.length; k++) {
+    const i = ofType[k]!
+    const room = P[i]! + wholeCnt[qo + i]! - quota[qo + i]!
+    if (room > 0) {
+      const b = bound[i]!
+      candI[nc] = i; candB[nc] = b; candRoom[nc] = room; candQ[nc] = b >>> 24; candRoom0[nc] = room
+      nc++
+    }
+  }
+  return nc
+}
+
+/** The quota of the nc candidates left after quotaDraws: what their room lost. */
+function settleQuota(nc: number, candI: Int32Array, candRoom: Uint16Array, candRoom0: Float64Array, quota: Uint16Array, qo: number): void {
+  for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candRoom[j]!
+}
+
+/** The next order's parents of each open pageblock: P' = 2P + whole-capable nodes − blocks placed (qo = order · nPb). */
+function nextParents(open: Int32Array, P: Float64Array, wholeCnt: Uint16Array, quota: Uint16Array, qo: number): void {
+  for (let k = 0; k < open.length; k++) {
+    const i = open[k]!
+    P[i] = 2 * P[i]! + wholeCnt[qo + i]! - quota[qo + i]!
+  }
+}
 
 /**
  * The rejection draws of one order and list (step 6): a candidate j = rng.int(nc), taken when
