@@ -928,13 +928,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   }
 
   // layout inside each pageblock
-  for (let k = 0; k < open.length; k++) {
-    const i = open[k]!
-    let any = false
-    for (let o = 0; o < lowOrders; o++) if (quota[o * nPb + i]) { any = true; break }
-    if (!any) continue
-    layoutPageblock(m, allocator, zone, rng, pbStart(i), pbo, quota, i, nPb, pbType[i]!, overflow.get(i) ?? NO_PAIRS, wholes.get(i) ?? NO_PAIRS, touched[i] === 0)
-  }
+  layoutPageblocks(m, allocator, zone, rng, open, firstPb, quota, lowOrders, nPb, pbType, touched, overflow, wholes)
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
   fillUsed(m, zone, s, rng, firstPb, nPb, pbType, touched, gradient > 0, pcpOrder0)
@@ -1627,6 +1621,28 @@ function collectUntouched(map: Uint8Array, base: number, pfn: number, order: num
 }
 
 /**
+ * Step 6's layout inside each open pageblock that has a quota (layoutPageblock), in PFN order. The
+ * whole-capable nodes are looked up only for a pageblock with a decided page (touched: those
+ * collectUntouched made them for), the blocks on another type's pageblock only when there are any.
+ */
+function layoutPageblocks(
+  m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, rng: Rng, open: Int32Array, firstPb: number, quota: Uint16Array, lowOrders: number, nPb: number,
+  pbType: Int8Array, touched: Uint8Array, overflow: Map<number, Array<[number, number]>>, wholes: Map<number, Array<[number, number]>>,
+): void {
+  const pbo = m.geometry.pageblockOrder
+  const pbPages = 2 ** pbo
+  const anyOverflow = overflow.size > 0
+  for (let k = 0; k < open.length; k++) {
+    const i = open[k]!
+    let any = false
+    for (let o = 0; o < lowOrders; o++) if (quota[o * nPb + i]) { any = true; break }
+    if (!any) continue
+    const untouched = touched[i] === 0
+    layoutPageblock(m, allocator, zone, rng, (firstPb + i) * pbPages, pbo, quota, i, nPb, pbType[i]!, anyOverflow ? overflow.get(i) ?? NO_PAIRS : NO_PAIRS, untouched ? NO_PAIRS : wholes.get(i) ?? NO_PAIRS, untouched)
+  }
+}
+
+/**
  * Buffers of layoutPageblock (module-level, grown on demand; the function works on them through
  * locals, no closures or module bindings on the hot path). The hosts of one order are kept as
  * runs instead of one entry per node: run r stands for the parents runA[r], runA[r] + 2·2^o, …
@@ -1853,7 +1869,7 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     const counted = mt === mts.movable || mt === mts.unmovable
     const start = Math.max((firstPb + i) * pbPages, zone.startPfn)
     const end = Math.min((firstPb + i + 1) * pbPages, zone.endPfn)
-    let p = start - base
+    const p = start - base
     const e = end - base
     // after a full compaction (sync, whole zone, skip bits ignored) a Movable pageblock that
     // still holds used pages beside free ones holds pages the compaction could not move
@@ -1870,61 +1886,7 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     else if (reclaimable) { x1 = 0; x2 = 0; kinds[0] = SLAB_RECLAIMABLE; kinds[1] = SLAB_RECLAIMABLE; kinds[2] = SLAB_RECLAIMABLE }
     else { x1 = pSlab; x2 = pSlab + pPgtable; kinds[0] = SLAB; kinds[1] = PAGETABLE; kinds[2] = KERNEL }
     for (let k = 0; k < 3; k++) countedKind[k] = counted && kinds[k] !== UNEVICTABLE ? 1 : 0
-    // the runs' draws: rng.int(64) then rng.next(), the generator stepped inline
-    let st = rng.getState()
-    // the pageblock's used pages a pcp page may replace (added to candMovable or candidates once)
-    let nCand = 0
-    while (p < e) {
-      const b = map[p]!
-      if (b !== UNDECIDED) { p += isFreeHead(b) ? 1 << headOrder(b) : 1; continue }
-      // the stretch of undecided pages [p, u): a run ends at its length or at u, whichever comes first
-      let u = p + 1
-      while (u < e && (u & 3) !== 0 && map[u] === UNDECIDED) u++
-      if (words !== null && (u & 3) === 0) {
-        // eight pages a step where the map can be read as doubles (UNDECIDED8)
-        if (dwords !== null) {
-          if ((u & 7) !== 0 && u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
-          if ((u & 7) === 0) while (u + 8 <= e && dwords[u >>> 3] === UNDECIDED8) u += 8
-        }
-        while (u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
-        // the word at u holds the stretch's end: its first byte other than UNDECIDED, the lowest
-        // nonzero byte of the word xor UNDECIDED4 (little-endian: the lowest byte is the first page)
-        if (LITTLE_ENDIAN && u + 4 <= e) {
-          const x = words[u >>> 2]! ^ UNDECIDED4
-          u += (31 - Math.clz32(x & -x)) >>> 3
-        }
-      }
-      while (u < e && map[u] === UNDECIDED) u++
-      while (p < u) {
-        st = rngAdvance(st)
-        const len = 1 + Math.floor((rngOutput(st) / 4294967296) * 64)
-        st = rngAdvance(st)
-        const r = rngOutput(st) / 4294967296
-        // ge(r, x) = 1 when r ≥ x, else 0: r − x lies in (−1, 1) and is negative exactly when r < x
-        const k = Math.floor(r - x1) + Math.floor(r - x2) + 2
-        const kind = kinds[k]!
-        const lim = p + len < u ? p + len : u
-        if (words !== null && p + 72 <= u) {
-          // a fixed 67 pages from p (the run is at most 64, and 72 ≤ u − p): the pages past the run
-          // are undecided pages of this stretch, written again by the runs that follow
-          map[p] = kind; map[p + 1] = kind; map[p + 2] = kind
-          const k4 = kind * 0x01010101
-          const w0 = (p + 3) >>> 2
-          for (let w = w0; w < w0 + 16; w++) words[w] = k4
-        } else if (words !== null && lim - p >= 8) {
-          // [p, lim) exactly: bytes up to a word boundary, whole words, the last bytes
-          let q = p
-          for (; (q & 3) !== 0; q++) map[q] = kind
-          const k4 = kind * 0x01010101
-          const wEnd = lim >>> 2
-          for (let w = q >>> 2; w < wEnd; w++) words[w] = k4
-          for (q = wEnd * 4; q < lim; q++) map[q] = kind
-        } else for (let q = p; q < lim; q++) map[q] = kind
-        nCand += (lim - p) * countedKind[k]!
-        p = lim
-      }
-    }
-    rng.setState(st)
+    const nCand = fillRuns(map, words, dwords, p, e, rng, x1, x2, kinds, countedKind)
     if (mt === mts.movable) candMovable += nCand
     else candidates += nCand
   }
@@ -1957,6 +1919,73 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     // the rest (more than those pageblocks' used pages hold) over the Movable pageblocks' used pages
     place(spreadMovablePcp ? placeMovablePcpByPageblock(m, zone, rng, firstPb, nPb, pbType, movable) : movable, (t) => t === mts.movable)
   }
+}
+
+/**
+ * fillUsed's runs over the pages [p, e) of one pageblock: every stretch of undecided pages
+ * becomes runs of one kind, 1..64 pages long (rng.int(64) then rng.next() a run, the generator
+ * stepped inline), the kind kinds[ge(r, x1) + ge(r, x2)]; a free block is skipped whole. Returns
+ * the pages written whose kind countedKind marks (those a pcp page may replace). A function of its
+ * own: optimized once and kept, where the same loop in fillUsed ran as that function's
+ * on-stack replacement, compiled anew after each deoptimization.
+ */
+function fillRuns(map: Uint8Array, words: Uint32Array | null, dwords: Float64Array | null, p: number, e: number, rng: Rng, x1: number, x2: number, kinds: Uint8Array, countedKind: Uint8Array): number {
+  // the runs' draws: rng.int(64) then rng.next(), the generator stepped inline
+  let st = rng.getState()
+  // the pageblock's used pages a pcp page may replace (added to candMovable or candidates once)
+  let nCand = 0
+  while (p < e) {
+    const b = map[p]!
+    if (b !== UNDECIDED) { p += isFreeHead(b) ? 1 << headOrder(b) : 1; continue }
+    // the stretch of undecided pages [p, u): a run ends at its length or at u, whichever comes first
+    let u = p + 1
+    while (u < e && (u & 3) !== 0 && map[u] === UNDECIDED) u++
+    if (words !== null && (u & 3) === 0) {
+      // eight pages a step where the map can be read as doubles (UNDECIDED8)
+      if (dwords !== null) {
+        if ((u & 7) !== 0 && u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+        if ((u & 7) === 0) while (u + 8 <= e && dwords[u >>> 3] === UNDECIDED8) u += 8
+      }
+      while (u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+      // the word at u holds the stretch's end: its first byte other than UNDECIDED, the lowest
+      // nonzero byte of the word xor UNDECIDED4 (little-endian: the lowest byte is the first page)
+      if (LITTLE_ENDIAN && u + 4 <= e) {
+        const x = words[u >>> 2]! ^ UNDECIDED4
+        u += (31 - Math.clz32(x & -x)) >>> 3
+      }
+    }
+    while (u < e && map[u] === UNDECIDED) u++
+    while (p < u) {
+      st = rngAdvance(st)
+      const len = 1 + Math.floor((rngOutput(st) / 4294967296) * 64)
+      st = rngAdvance(st)
+      const r = rngOutput(st) / 4294967296
+      // ge(r, x) = 1 when r ≥ x, else 0: r − x lies in (−1, 1) and is negative exactly when r < x
+      const k = Math.floor(r - x1) + Math.floor(r - x2) + 2
+      const kind = kinds[k]!
+      const lim = p + len < u ? p + len : u
+      if (words !== null && p + 72 <= u) {
+        // a fixed 67 pages from p (the run is at most 64, and 72 ≤ u − p): the pages past the run
+        // are undecided pages of this stretch, written again by the runs that follow
+        map[p] = kind; map[p + 1] = kind; map[p + 2] = kind
+        const k4 = kind * 0x01010101
+        const w0 = (p + 3) >>> 2
+        for (let w = w0; w < w0 + 16; w++) words[w] = k4
+      } else if (words !== null && lim - p >= 8) {
+        // [p, lim) exactly: bytes up to a word boundary, whole words, the last bytes
+        let q = p
+        for (; (q & 3) !== 0; q++) map[q] = kind
+        const k4 = kind * 0x01010101
+        const wEnd = lim >>> 2
+        for (let w = q >>> 2; w < wEnd; w++) words[w] = k4
+        for (q = wEnd * 4; q < lim; q++) map[q] = kind
+      } else for (let q = p; q < lim; q++) map[q] = kind
+      nCand += (lim - p) * countedKind[k]!
+      p = lim
+    }
+  }
+  rng.setState(st)
+  return nCand
 }
 
 /** after a full compaction, the pages decay_pcp_high gave back between the reads spread over the used top (spreadDecayedPcpPages); off: placed with the other free pages (for the test that holds it) */
