@@ -446,17 +446,6 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // 4. free blocks of order ≥ pageblock order: choose aligned runs of untouched pageblocks
   const bigOrders: number[] = []
   for (let o = maxOrder; o >= pbo; o--) bigOrders.push(o)
-  // candidate nodes at pageblock granularity, packed as index of the first pageblock · 2 + canHostWhole
-  // (small integers: no objects to allocate, shuffle and collect)
-  const nodeOk = (i: number, order: number, group: 'cma' | 'other'): boolean => {
-    const n = 2 ** (order - pbo)
-    if (i < 0 || i + n > nPb) return false
-    for (let k = i; k < i + n; k++) {
-      if (touched[k]) return false
-      if ((mts.cma >= 0 && pbType[k] === mts.cma) !== (group === 'cma')) return false
-    }
-    return true
-  }
   // Without a full compaction before the capture, the wholly free pageblocks are the memory no
   // allocation has touched since boot, one run (wholeFreeDensity), and in a CMA area one run of
   // its own: where each lies is one draw from the weights over its untouched pageblocks, and its
@@ -492,93 +481,12 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   if ((gradient === 0 && !packedTop && uninitPb === 0) || WrunAnchor !== null) {
     const Wanchor = WrunAnchor ?? Wwhole
     const draw = wholeFreeRunDraw(rng.seed, zone.idx + 16 * zone.node)
-    for (const group of ['cma', 'other'] as const) {
-      const inGroup = (i: number): boolean => !touched[i] && (mts.cma >= 0 && pbType[i] === mts.cma) === (group === 'cma')
-      let total = 0
-      for (let i = 0; i < nPb; i++) if (inGroup(i)) total += Wanchor[i]!
-      let u = draw * total
-      for (let i = 0; i < nPb && total > 0; i++) {
-        if (!inGroup(i)) continue
-        runAnchor[group] = i
-        u -= Wanchor[i]!
-        if (u <= 0) break
-      }
-    }
+    for (const group of ['cma', 'other'] as const) runAnchor[group] = runAnchorDraw(Wanchor, draw, touched, pbType, mts.cma, group === 'cma')
   }
   for (const group of ['cma', 'other'] as const) {
-    const wantTypes = group === 'cma' ? [mts.cma] : mts.names.map((_, i) => i).filter((mt) => mt !== mts.cma)
     if (group === 'cma' && nCma === 0) continue
-    // top level: every aligned max-order node can hold a max-order block
-    let pool: number[] = []
-    const topN = 2 ** (maxOrder - pbo)
-    for (let i = 0; i < nPb; i++) {
-      if ((firstPb + i) % topN !== 0) continue
-      if (nodeOk(i, maxOrder, group)) pool.push(i * 2 + 1)
-    }
-    for (const o of bigOrders) {
-      // hosts at this order: whole nodes of order o and parents of order o+1
-      const demand: number[] = []
-      for (const mt of wantTypes) for (let k = 0; k < (free[mt]?.[o] ?? 0); k++) demand.push(mt)
-      rng.shuffle(demand)
-      rng.shuffle(pool)
-      {
-        const ids = new Int32Array(pool.length)
-        for (let k = 0; k < pool.length; k++) ids[k] = pool[k]! >> 1
-        // the untouched run (no full compaction before the capture): the nodes nearest its anchor first
-        // in a zone initialised on demand: runs of many lengths over its initialised part (lazyWholeFreeKeys)
-        const order = WrunAnchor !== null
-          ? (group === 'other' ? untouchedRunFirst(ids, 2 ** (o - pbo), runAnchor.other, Math.min(demand.length, Math.floor(runBudget / 2 ** (o - pbo))), Wwhole, rng) : weightedOrder(ids, ids.length, Wwhole, rng))
-          : runAnchor[group] >= 0 ? byDistance(ids, 2 ** (o - pbo), runAnchor[group])
-            : lazyRunKeys !== null && group === 'other' ? byNodeKey(ids, 2 ** (o - pbo), lazyRunKeys)
-              : weightedOrder(ids, ids.length, Wwhole, rng)
-        if (WrunAnchor !== null && group === 'other') runBudget -= Math.min(demand.length, Math.floor(runBudget / 2 ** (o - pbo)), ids.length) * 2 ** (o - pbo)
-        const sorted: number[] = new Array<number>(pool.length)
-        for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
-        pool = sorted
-      }
-      const next: number[] = []
-      let d = 0
-      for (const node of pool) {
-        const nodeI = node >> 1
-        const whole = (node & 1) === 1
-        if (d < demand.length) {
-          const mt = demand[d++]!
-          let at = nodeI
-          if (!whole) {
-            // parent of order o+1: one of its halves
-            const half = 2 ** (o - pbo)
-            const pick = rng.int(2)
-            at = nodeI + pick * half
-            next.push((nodeI + (1 - pick) * half) * 2)
-          }
-          placeFree(m, allocator, zone, pbStart(at), o, mt)
-          const n = 2 ** (o - pbo)
-          for (let k = at; k < at + n; k++) {
-            pbType[k] = mt
-            touched[k] = 2 // fully free
-          }
-          if (remainingType[mt]! > 0) remainingType[mt] = Math.max(0, remainingType[mt]! - n)
-        } else if (o > pbo) {
-          // unchosen: its halves (or itself, if it could host whole) are parents at the next order
-          if (whole) next.push(nodeI * 2)
-          else {
-            const half = 2 ** (o - pbo)
-            next.push(nodeI * 2, (nodeI + half) * 2)
-          }
-        }
-      }
-      if (d < demand.length) notes.push(`${label}: ${demand.length - d} free blocks of order ${o} did not fit and were left out`)
-      if (o === pbo) break
-      pool = next
-      // maximal untouched nodes of order o-1 whose parent holds a used or foreign pageblock may
-      // hold a whole block of order o-1 (their buddy can never be free as one block)
-      const n = 2 ** (o - 1 - pbo)
-      for (let i = 0; i < nPb; i++) {
-        if ((firstPb + i) % n !== 0 || !nodeOk(i, o - 1, group)) continue
-        const parentI = Math.min(i, ((firstPb + i) ^ n) - firstPb)
-        if (!nodeOk(parentI, o, group)) pool.push(i * 2 + 1)
-      }
-    }
+    const wantTypes = group === 'cma' ? [mts.cma] : mts.names.map((_, i) => i).filter((mt) => mt !== mts.cma)
+    runBudget = placeWholeFreeBlocks(m, allocator, zone, rng, free, wantTypes, group === 'cma', touched, pbType, remainingType, firstPb, runAnchor[group], WrunAnchor !== null, runBudget, lazyRunKeys, Wwhole, notes)
   }
 
   // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest clustered
@@ -938,6 +846,122 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     const placed = placeWrittenFolios(m, allocator, zone, written, rng.seed, notes)
     placeDirtyFolios(m, zone, s, rng.seed, notes, placed)
   }
+}
+
+/** Step 4: the pageblocks [i, i + n) lie in the zone, are all untouched and in the group (the CMA area's, or the others). */
+function nodeOk(touched: Uint8Array, pbType: Int8Array, cmaMt: number, i: number, n: number, cma: boolean): boolean {
+  if (i < 0 || i + n > touched.length) return false
+  for (let k = i; k < i + n; k++) {
+    if (touched[k]) return false
+    if ((cmaMt >= 0 && pbType[k] === cmaMt) !== cma) return false
+  }
+  return true
+}
+
+/** Step 4: the anchor of the untouched run of a group (the CMA area's, or the others): one draw (draw, in [0, 1)) from the weights over its untouched pageblocks; −1 when it has none. */
+function runAnchorDraw(Wanchor: Float64Array, draw: number, touched: Uint8Array, pbType: Int8Array, cmaMt: number, cma: boolean): number {
+  const nPb = touched.length
+  let total = 0
+  for (let i = 0; i < nPb; i++) if (!touched[i] && (cmaMt >= 0 && pbType[i] === cmaMt) === cma) total += Wanchor[i]!
+  let u = draw * total
+  let anchor = -1
+  for (let i = 0; i < nPb && total > 0; i++) {
+    if (!(!touched[i] && (cmaMt >= 0 && pbType[i] === cmaMt) === cma)) continue
+    anchor = i
+    u -= Wanchor[i]!
+    if (u <= 0) break
+  }
+  return anchor
+}
+
+/**
+ * Step 4 for one group (the CMA area's pageblocks, or the others): the free blocks of order ≥
+ * pageblock order of the lists wantTypes, on aligned runs of untouched pageblocks, from the
+ * largest order down. The hosts are candidate nodes at pageblock granularity, packed as index of
+ * the first pageblock · 2 + canHostWhole (small integers: no objects to allocate, shuffle and
+ * collect). Their order: nearest the untouched run's anchor first (no full compaction before the
+ * capture), runs of many lengths over the initialised part (lazyRunKeys: a zone initialised on
+ * demand), else weighted; after a full compaction the run kept untouched (keepRun, runBudget
+ * pageblocks) nearest its anchor first. Returns the run's budget left.
+ */
+function placeWholeFreeBlocks(
+  m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, rng: Rng, free: number[][], wantTypes: number[], cma: boolean,
+  touched: Uint8Array, pbType: Int8Array, remainingType: number[], firstPb: number, anchor: number, keepRun: boolean, runBudget: number,
+  lazyRunKeys: Float64Array | null, Wwhole: Float64Array, notes: string[],
+): number {
+  const pbo = m.geometry.pageblockOrder
+  const pbPages = 2 ** pbo
+  const maxOrder = m.maxOrder
+  const cmaMt = m.migratetypes.cma
+  const nPb = touched.length
+  // top level: every aligned max-order node can hold a max-order block
+  let pool: number[] = []
+  const topN = 2 ** (maxOrder - pbo)
+  for (let i = 0; i < nPb; i++) {
+    if ((firstPb + i) % topN !== 0) continue
+    if (nodeOk(touched, pbType, cmaMt, i, topN, cma)) pool.push(i * 2 + 1)
+  }
+  for (let o = maxOrder; o >= pbo; o--) {
+    const span = 2 ** (o - pbo)
+    // hosts at this order: whole nodes of order o and parents of order o+1
+    const demand: number[] = []
+    for (const mt of wantTypes) for (let k = 0; k < (free[mt]?.[o] ?? 0); k++) demand.push(mt)
+    rng.shuffle(demand)
+    rng.shuffle(pool)
+    {
+      const ids = new Int32Array(pool.length)
+      for (let k = 0; k < pool.length; k++) ids[k] = pool[k]! >> 1
+      // the untouched run (no full compaction before the capture): the nodes nearest its anchor first
+      // in a zone initialised on demand: runs of many lengths over its initialised part (lazyWholeFreeKeys)
+      const order = keepRun
+        ? (!cma ? untouchedRunFirst(ids, span, anchor, Math.min(demand.length, Math.floor(runBudget / span)), Wwhole, rng) : weightedOrder(ids, ids.length, Wwhole, rng))
+        : anchor >= 0 ? byDistance(ids, span, anchor)
+          : lazyRunKeys !== null && !cma ? byNodeKey(ids, span, lazyRunKeys)
+            : weightedOrder(ids, ids.length, Wwhole, rng)
+      if (keepRun && !cma) runBudget -= Math.min(demand.length, Math.floor(runBudget / span), ids.length) * span
+      const sorted: number[] = new Array<number>(pool.length)
+      for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
+      pool = sorted
+    }
+    const next: number[] = []
+    let d = 0
+    for (const node of pool) {
+      const nodeI = node >> 1
+      const whole = (node & 1) === 1
+      if (d < demand.length) {
+        const mt = demand[d++]!
+        let at = nodeI
+        if (!whole) {
+          // parent of order o+1: one of its halves
+          const pick = rng.int(2)
+          at = nodeI + pick * span
+          next.push((nodeI + (1 - pick) * span) * 2)
+        }
+        placeFree(m, allocator, zone, (firstPb + at) * pbPages, o, mt)
+        for (let k = at; k < at + span; k++) {
+          pbType[k] = mt
+          touched[k] = 2 // fully free
+        }
+        if (remainingType[mt]! > 0) remainingType[mt] = Math.max(0, remainingType[mt]! - span)
+      } else if (o > pbo) {
+        // unchosen: its halves (or itself, if it could host whole) are parents at the next order
+        if (whole) next.push(nodeI * 2)
+        else next.push(nodeI * 2, (nodeI + span) * 2)
+      }
+    }
+    if (d < demand.length) notes.push(`${zone.label}: ${demand.length - d} free blocks of order ${o} did not fit and were left out`)
+    if (o === pbo) break
+    pool = next
+    // maximal untouched nodes of order o-1 whose parent holds a used or foreign pageblock may
+    // hold a whole block of order o-1 (their buddy can never be free as one block)
+    const n = span / 2
+    for (let i = 0; i < nPb; i++) {
+      if ((firstPb + i) % n !== 0 || !nodeOk(touched, pbType, cmaMt, i, n, cma)) continue
+      const parentI = Math.min(i, ((firstPb + i) ^ n) - firstPb)
+      if (!nodeOk(touched, pbType, cmaMt, parentI, span, cma)) pool.push(i * 2 + 1)
+    }
+  }
+  return runBudget
 }
 
 /**
