@@ -1885,6 +1885,9 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   let x1: number, x2: number
   // the Movable pageblocks whose pages beside free ones were taken as unmovable, after a full compaction
   const kept: number[] = []
+  // the Movable pageblocks holding a free page and used pages a pcp page may take, and how many (placeMovablePcpByPageblock)
+  const pcpBlocks: number[] = []
+  const pcpRoom: number[] = []
   for (let i = 0; i < nPb; i++) {
     if (touched[i] === 2 || touched[i] === 3 || touched[i] === 7) continue
     const mt = pbType[i]!
@@ -1911,7 +1914,12 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     else { x1 = pSlab; x2 = pSlab + pPgtable; kinds[0] = SLAB; kinds[1] = PAGETABLE; kinds[2] = KERNEL }
     for (let k = 0; k < 3; k++) countedKind[k] = counted && kinds[k] !== UNEVICTABLE ? 1 : 0
     const nCand = fillRuns(map, words, dwords, p, e, rng, x1, x2, kinds, countedKind)
-    if (mt === mts.movable) candMovable += nCand
+    if (mt === mts.movable) {
+      candMovable += nCand
+      // (a Movable pageblock's pages that fillRuns counts are those PCP_SLOT marks: its kinds
+      // but UNEVICTABLE, and PINNED only after a full compaction, where these lists are not read)
+      if (nCand > 0 && fillRunsSawFree) { pcpBlocks.push(i); pcpRoom.push(nCand) }
+    }
     else candidates += nCand
   }
   // the per-cpu pages placed one by one (those whole huge pages on a list are placed: pcpOrder0)
@@ -1919,37 +1927,57 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable
   // blocks. After a full compaction over both at random; else the share in the Unmovable ones is
   // drawn (pcpNonMovableShare), the rest in the Movable ones
-  const z0 = zone.startPfn - base
-  const zn = zone.endPfn - zone.startPfn
-  const place = (n: number, accept: (t: number) => boolean): void => {
-    while (n > 0) {
-      const p = z0 + rng.int(zn)
-      // the pageblock's type first (a small array; most draws end there), then the page (a read anywhere in the map)
-      if (!accept(pbType[Math.floor((p + base) / pbPages) - firstPb]!)) continue
-      const b = map[p]!
-      if (b !== PageKind.ANON && b !== PageKind.FILE && b !== PageKind.SLAB && b !== PageKind.PAGETABLE && b !== PageKind.KERNEL) continue
-      map[p] = PageKind.PCP
-      n--
-    }
-  }
+  // the pageblock types a page may be drawn in (1 per migratetype)
+  const accept = new Uint8Array(mts.count)
   if (afterCompaction) {
     const vacated = vacatedPcpPages ? pcpInVacatedBlocks(m, zone, rng.seed, firstPb, kept, Math.round(vacatedPcpShare(rng.seed, zone.idx + 16 * zone.node) * pcp), pAnon) : 0
-    place(Math.min(pcp - vacated, candidates + candMovable), (t) => t === mts.movable || t === mts.unmovable)
+    accept[mts.movable] = 1
+    accept[mts.unmovable] = 1
+    placePcpPages(m, zone, rng, firstPb, pbType, accept, Math.min(pcp - vacated, candidates + candMovable))
   }
   else {
     const nonMovable = Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * pcp), candidates)
     const movable = Math.min(pcp - nonMovable, candMovable)
-    place(nonMovable + Math.min(candidates - nonMovable, pcp - nonMovable - movable), (t) => t === mts.unmovable)
+    accept[mts.unmovable] = 1
+    placePcpPages(m, zone, rng, firstPb, pbType, accept, nonMovable + Math.min(candidates - nonMovable, pcp - nonMovable - movable))
     // the rest (more than those pageblocks' used pages hold) over the Movable pageblocks' used pages
-    place(spreadMovablePcp ? placeMovablePcpByPageblock(m, zone, rng, firstPb, nPb, pbType, movable) : movable, (t) => t === mts.movable)
+    const rest = spreadMovablePcp ? placeMovablePcpByPageblock(m, zone, rng, firstPb, pcpBlocks, pcpRoom, movable) : movable
+    accept[mts.unmovable] = 0
+    accept[mts.movable] = 1
+    placePcpPages(m, zone, rng, firstPb, pbType, accept, rest)
   }
+}
+
+/**
+ * fillUsed's per-cpu pages: n pages drawn uniformly over the zone (rng.int over its span, the
+ * generator stepped inline), each on a used page a per-cpu page may take the place of (PCP_SLOT)
+ * in a pageblock whose type `accept` marks (1 per migratetype); other draws are drawn again.
+ */
+function placePcpPages(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, rng: Rng, firstPb: number, pbType: Int8Array, accept: Uint8Array, n: number): void {
+  const map = m.memMap
+  const base = m.basePfn
+  const pbPages = m.pageblockNrPages
+  const z0 = zone.startPfn - base
+  const zn = zone.endPfn - zone.startPfn
+  let st = rng.getState()
+  while (n > 0) {
+    st = rngAdvance(st)
+    const p = z0 + Math.floor((rngOutput(st) / 4294967296) * zn)
+    // the pageblock's type first (a small array; most draws end there), then the page (a read anywhere in the map)
+    if (accept[pbType[Math.floor((p + base) / pbPages) - firstPb]!] !== 1) continue
+    if (PCP_SLOT[map[p]!] !== 1) continue
+    map[p] = PageKind.PCP
+    n--
+  }
+  rng.setState(st)
 }
 
 /**
  * fillUsed's runs over the pages [p, e) of one pageblock: every stretch of undecided pages
  * becomes runs of one kind, 1..64 pages long (rng.int(64) then rng.next() a run, the generator
  * stepped inline), the kind kinds[ge(r, x1) + ge(r, x2)]; a free block is skipped whole. Returns
- * the pages written whose kind countedKind marks (those a pcp page may replace). A function of its
+ * the pages written whose kind countedKind marks (those a pcp page may replace); whether it passed
+ * a free block is in fillRunsSawFree. A function of its
  * own: optimized once and kept, where the same loop in fillUsed ran as that function's
  * on-stack replacement, compiled anew after each deoptimization.
  */
@@ -1958,9 +1986,14 @@ function fillRuns(map: Uint8Array, words: Uint32Array | null, dwords: Float64Arr
   let st = rng.getState()
   // the pageblock's used pages a pcp page may replace (added to candMovable or candidates once)
   let nCand = 0
+  // a free block's head passed (the small free blocks lie inside their pageblock: the walk meets every head)
+  let sawFree = false
   while (p < e) {
     const b = map[p]!
-    if (b !== UNDECIDED) { p += isFreeHead(b) ? 1 << headOrder(b) : 1; continue }
+    if (b !== UNDECIDED) {
+      if (isFreeHead(b)) { sawFree = true; p += 1 << headOrder(b) } else p++
+      continue
+    }
     // the stretch of undecided pages [p, u): a run ends at its length or at u, whichever comes first
     let u = p + 1
     while (u < e && (u & 3) !== 0 && map[u] === UNDECIDED) u++
@@ -2009,8 +2042,12 @@ function fillRuns(map: Uint8Array, words: Uint32Array | null, dwords: Float64Arr
     }
   }
   rng.setState(st)
+  fillRunsSawFree = sawFree
   return nCand
 }
+
+/** whether the last fillRuns call passed a free block */
+let fillRunsSawFree = false
 
 /** after a full compaction, the pages decay_pcp_high gave back between the reads spread over the used top (spreadDecayedPcpPages); off: placed with the other free pages (for the test that holds it) */
 let decayedPcpSpread = true
@@ -2310,17 +2347,12 @@ function placeHugePcpBlocks(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone
 let spreadMovablePcp = true
 export function setSpreadMovablePcp(on: boolean): void { spreadMovablePcp = on }
 
-/** per memMap byte: 1 a used page a Movable per-cpu page may take the place of (placeMovablePcpByPageblock), 2 a free page, 0 neither */
+/** per memMap byte: 1 a used page a per-cpu page may take the place of (placePcpPages, placeMovablePcpByPageblock), 0 not */
 const PCP_SLOT: Uint8Array = (() => {
   const t = new Uint8Array(256)
   for (const k of [PageKind.ANON, PageKind.FILE, PageKind.SLAB, PageKind.PAGETABLE, PageKind.KERNEL]) t[k] = 1
-  for (let b = 0; b < 256; b++) if (t[b] === 0 && (isFreeHead(b) || b === PageKind.BUDDY_TAIL)) t[b] = 2
   return t
 })()
-
-/** PCP_SLOT as a count: 1 for a used page a per-cpu page may take, PCP_FREE_UNIT for a free page (a pageblock has fewer pages than that: the sum tells both counts) */
-const PCP_FREE_UNIT = 2 ** 24
-const PCP_COUNT: Float64Array = Float64Array.from(PCP_SLOT, (k) => (k === 1 ? 1 : k === 2 ? PCP_FREE_UNIT : 0))
 
 /**
  * The Movable per-cpu pages before a compaction: the workload's last frees, which
@@ -2334,47 +2366,22 @@ const PCP_COUNT: Float64Array = Float64Array.from(PCP_SLOT, (k) => (k === 1 ? 1 
  * none in 10–25 % of cases, and a compaction on a CPU other than the workload's then freed them
  * (x86-1G-s12-wl0-cpu1: 5–14 pageblocks the kernel kept, each held by a page on the workload
  * CPU's list). So each page goes to a pageblock drawn uniformly from those Movable pageblocks,
- * on a used page drawn in it. Returns how many pages found no room there.
+ * on a used page drawn in it. Returns how many pages found no room there. `blocks` are those
+ * pageblocks (a Movable pageblock holding a free page and a used page PCP_SLOT marks) in PFN
+ * order, `room` their pages PCP_SLOT marks: fillUsed counts both as fillRuns writes them (no step
+ * before it writes those kinds, and none between it and this one writes in a Movable pageblock).
  */
-function placeMovablePcpByPageblock(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array, n: number): number {
+function placeMovablePcpByPageblock(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, rng: Rng, firstPb: number, blocks: number[], room: number[], n: number): number {
   const map = m.memMap
   const base = m.basePfn
   const pbPages = m.pageblockNrPages
-  const movableMt = m.migratetypes.movable
-  const isCand = (b: number): boolean => PCP_SLOT[b] === 1
-  // the map as words (four pages each) where it starts at a word boundary of its buffer
-  const words = map.byteOffset % 4 === 0 ? new Uint32Array(map.buffer, map.byteOffset, Math.floor(map.length / 4)) : null
-  const blocks: number[] = []
-  const room: number[] = []
-  for (let i = 0; i < nPb; i++) {
-    if (pbType[i] !== movableMt) continue
-    const start = Math.max((firstPb + i) * pbPages, zone.startPfn) - base
-    const end = Math.min((firstPb + i + 1) * pbPages, zone.endPfn) - base
-    // both counts in one sum, without a branch on a page's kind (PCP_COUNT)
-    let acc = 0
-    let q = start
-    if (words !== null) {
-      // four pages a word: a word of one kind (most are: runs of one kind, whole free blocks) at once
-      for (; q < end && (q & 3) !== 0; q++) acc += PCP_COUNT[map[q]!]!
-      for (const wEnd = end & ~3; q < wEnd; q += 4) {
-        const w = words[q >>> 2]!
-        const b0 = w & 255
-        if ((w ^ Math.imul(b0, 0x01010101)) === 0) acc += 4 * PCP_COUNT[b0]!
-        else acc += PCP_COUNT[b0]! + PCP_COUNT[(w >>> 8) & 255]! + PCP_COUNT[(w >>> 16) & 255]! + PCP_COUNT[w >>> 24]!
-      }
-    }
-    for (; q < end; q++) acc += PCP_COUNT[map[q]!]!
-    const free = Math.floor(acc / PCP_FREE_UNIT)
-    const cand = acc - free * PCP_FREE_UNIT
-    if (free > 0 && cand > 0) { blocks.push(i); room.push(cand) }
-  }
   while (n > 0 && blocks.length > 0) {
     const j = rng.int(blocks.length)
     const i = blocks[j]!
     const start = Math.max((firstPb + i) * pbPages, zone.startPfn) - base
     const len = Math.min((firstPb + i + 1) * pbPages, zone.endPfn) - base - start
     let p = start + rng.int(len)
-    while (!isCand(map[p]!)) p = start + rng.int(len)
+    while (PCP_SLOT[map[p]!] !== 1) p = start + rng.int(len)
     map[p] = PageKind.PCP
     n--
     if (--room[j]! === 0) {
