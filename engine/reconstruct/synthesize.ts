@@ -490,62 +490,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   }
 
   // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest clustered
-  // (typed arrays: the same entries in the same order as plain arrays, without boxing half a million numbers)
-  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] === 4) pbType[i] = mts.movable
-  // the kernel image's pageblocks keep the types boot gave them (kernelImageTypes)
-  if (imageSpan) kernelImageTypes(m, zone, pbType, remainingType, firstPb, imageSpan, opts.deferredStructPages === true)
-  let nBag = 0
-  for (let mt = 0; mt < mts.count; mt++) nBag += Math.max(0, remainingType[mt] ?? 0)
-  const bag = new Int32Array(nBag)
-  nBag = 0
-  for (let mt = 0; mt < mts.count; mt++) for (let k = 0; k < (remainingType[mt] ?? 0); k++) bag[nBag++] = mt
-  rng.shuffle(bag)
-  // reserved pages live in Unmovable blocks: move Unmovable entries to the front for those
-  let nReserved = 0, nOthers = 0
-  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) { if (touched[i] === 1) nReserved++; else nOthers++ }
-  const reservedBlocks = new Int32Array(nReserved)
-  const others = new Int32Array(nOthers)
-  nReserved = 0; nOthers = 0
-  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) { if (touched[i] === 1) reservedBlocks[nReserved++] = i; else others[nOthers++] = i }
-  let bi = 0
-  // no Unmovable entry lies in [bi, scanFrom): a search resumes past the entries already passed
-  let scanFrom = 0
-  const unmovableFirst = (): number => {
-    const j = bag.indexOf(mts.unmovable, Math.max(bi, scanFrom))
-    scanFrom = j < 0 ? bag.length : j + 1
-    if (j < 0) return bag[bi++] ?? mts.movable
-    const t = bag[j]!
-    bag[j] = bag[bi]!
-    bag[bi] = t
-    return bag[bi++]!
-  }
-  for (let k = 0; k < reservedBlocks.length; k++) pbType[reservedBlocks[k]!] = unmovableFirst()
-  // the other types cluster at the zone's ends (isolated Movable pageblocks between them), as
-  // kpageflags shows on every capture of fixtures/: the kernel's own early allocations take
-  // the first pageblocks of the free lists and memblock's top-down boot allocations the last,
-  // and later Unmovable/Reclaimable allocations steal next to those (steal_suitable_fallback
-  // keeps filling a stolen pageblock). How they split between the ends and how tightly they
-  // cluster is not in the counts: each seed draws both (clusterShape). Not in a zone initialised on
-  // demand, whose kernel allocations came to each section as it was initialised (lazyTypeKeys).
-  // the bag's entries left, the non-Movable ones in bag order
-  let nOther = 0
-  for (let k = bi; k < bag.length; k++) if (bag[k] !== mts.movable) nOther++
-  const other = new Int32Array(nOther)
-  nOther = 0
-  for (let k = bi; k < bag.length; k++) if (bag[k] !== mts.movable) other[nOther++] = bag[k]!
-  const movableLeft = bag.length - bi - other.length
-  const { topShare, spread } = shape
-  // each pageblock's key: its distance from the nearer end (scaled by that end's share), plus the mixing
-  const keys = new Float64Array(others.length)
-  if (lazySpread) lazyTypeKeys(keys, others, nInitPb, other.length, rng.seed, zone.idx + 16 * zone.node)
-  else for (let k = 0; k < others.length; k++) {
-    const x = (others[k]! + 0.5) / nPb
-    keys[k] = Math.min(x / (1 - topShare), (1 - x) / topShare) + spread * rng.next()
-  }
-  const byKey = sortedByKey(keys, false)
-  for (let r = 0; r < byKey.length; r++) pbType[others[byKey[r]!]!] = r < other.length ? other[r]! : mts.movable
-  if (movableLeft + other.length < others.length) notes.push(`${label}: ${others.length - movableLeft - other.length} pageblocks beyond pagetypeinfo's counts taken as Movable`)
-  for (let i = 0; i < nPb; i++) m.pageblockMt[firstPb + i - m.pbBase] = pbType[i]!
+  assignPageblockTypes(m, zone, rng, pbType, touched, remainingType, firstPb, imageSpan, opts.deferredStructPages === true, shape, lazySpread, nInitPb, notes)
 
   // THPs of pageblock size occupy whole Movable pageblocks: set them aside before small free
   // blocks, in the lowest untouched Movable pageblocks. The boot frees memory to the tails of the
@@ -555,22 +500,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // non-Movable pageblocks. Compaction does not move them (isolate_migratepages_block skips
   // compound pages), so where they sit decides where its scanners find pages to move.
   const thpCount = thpPagesOfZone(c, m, zone, s)
-  if (thpCount > 0) {
-    let nc = 0
-    for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) nc++
-    const cands = new Int32Array(nc)
-    nc = 0
-    for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) cands[nc++] = i
-    const take = Math.min(thpCount, cands.length)
-    for (let k = 0; k < take; k++) {
-      const i = cands[k]!
-      const a = pbStart(i) - base
-      map.fill(PageKind.COMPOUND_TAIL, a, a + pbPages)
-      map[a] = compoundHead(THP_HEAD, pbo)
-      touched[i] = 3
-    }
-    if (take < thpCount) notes.push(`${label}: ${thpCount - take} THPs did not fit in untouched Movable pageblocks`)
-  }
+  if (thpCount > 0) placeThps(m, zone, pbType, touched, firstPb, thpCount, notes)
 
   // huge pages a hugetlb pool's shrink left whole on a per-cpu list (placeHugePcpBlocks): out of
   // the per-cpu count the rest of the layout places page by page
@@ -846,6 +776,104 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     const placed = placeWrittenFolios(m, allocator, zone, written, rng.seed, notes)
     placeDirtyFolios(m, zone, s, rng.seed, notes, placed)
   }
+}
+
+/**
+ * Step 5: the types of the pageblocks step 4 left (pbType −1), from the counts left
+ * (remainingType): Movable where pagetypeinfo does not count the pageblock (touched 4), the kernel
+ * image's as boot gave them, Unmovable first where reserved pages sit, the rest clustered at the
+ * zone's ends (clusterShape) or, in a zone initialised on demand, over its initialised part
+ * (lazyTypeKeys); then the zone's part of the model's pageblock types.
+ */
+function assignPageblockTypes(
+  m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, rng: Rng, pbType: Int8Array, touched: Uint8Array, remainingType: number[], firstPb: number,
+  imageSpan: [number, number] | null, deferred: boolean, shape: ClusterShape, lazySpread: boolean, nInitPb: number, notes: string[],
+): void {
+  const mts = m.migratetypes
+  const nPb = touched.length
+  // (typed arrays: the same entries in the same order as plain arrays, without boxing half a million numbers)
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] === 4) pbType[i] = mts.movable
+  // the kernel image's pageblocks keep the types boot gave them (kernelImageTypes)
+  if (imageSpan) kernelImageTypes(m, zone, pbType, remainingType, firstPb, imageSpan, deferred)
+  let nBag = 0
+  for (let mt = 0; mt < mts.count; mt++) nBag += Math.max(0, remainingType[mt] ?? 0)
+  const bag = new Int32Array(nBag)
+  nBag = 0
+  for (let mt = 0; mt < mts.count; mt++) for (let k = 0; k < (remainingType[mt] ?? 0); k++) bag[nBag++] = mt
+  rng.shuffle(bag)
+  // reserved pages live in Unmovable blocks: move Unmovable entries to the front for those
+  let nReserved = 0, nOthers = 0
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) { if (touched[i] === 1) nReserved++; else nOthers++ }
+  const reservedBlocks = new Int32Array(nReserved)
+  const others = new Int32Array(nOthers)
+  nReserved = 0; nOthers = 0
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) { if (touched[i] === 1) reservedBlocks[nReserved++] = i; else others[nOthers++] = i }
+  let bi = 0
+  // no Unmovable entry lies in [bi, scanFrom): a search resumes past the entries already passed
+  let scanFrom = 0
+  for (let k = 0; k < reservedBlocks.length; k++) {
+    // the first Unmovable entry left, swapped to the front (else the next entry, or Movable when none is left)
+    const j = bag.indexOf(mts.unmovable, Math.max(bi, scanFrom))
+    scanFrom = j < 0 ? bag.length : j + 1
+    if (j >= 0) {
+      const t = bag[j]!
+      bag[j] = bag[bi]!
+      bag[bi] = t
+      pbType[reservedBlocks[k]!] = bag[bi++]!
+    } else pbType[reservedBlocks[k]!] = bag[bi++] ?? mts.movable
+  }
+  // the other types cluster at the zone's ends (isolated Movable pageblocks between them), as
+  // kpageflags shows on every capture of fixtures/: the kernel's own early allocations take
+  // the first pageblocks of the free lists and memblock's top-down boot allocations the last,
+  // and later Unmovable/Reclaimable allocations steal next to those (steal_suitable_fallback
+  // keeps filling a stolen pageblock). How they split between the ends and how tightly they
+  // cluster is not in the counts: each seed draws both (clusterShape). Not in a zone initialised on
+  // demand, whose kernel allocations came to each section as it was initialised (lazyTypeKeys).
+  // the bag's entries left, the non-Movable ones in bag order
+  let nOther = 0
+  for (let k = bi; k < bag.length; k++) if (bag[k] !== mts.movable) nOther++
+  const other = new Int32Array(nOther)
+  nOther = 0
+  for (let k = bi; k < bag.length; k++) if (bag[k] !== mts.movable) other[nOther++] = bag[k]!
+  const movableLeft = bag.length - bi - other.length
+  const { topShare, spread } = shape
+  // each pageblock's key: its distance from the nearer end (scaled by that end's share), plus the mixing
+  const keys = new Float64Array(others.length)
+  if (lazySpread) lazyTypeKeys(keys, others, nInitPb, other.length, rng.seed, zone.idx + 16 * zone.node)
+  else for (let k = 0; k < others.length; k++) {
+    const x = (others[k]! + 0.5) / nPb
+    keys[k] = Math.min(x / (1 - topShare), (1 - x) / topShare) + spread * rng.next()
+  }
+  const byKey = sortedByKey(keys, false)
+  for (let r = 0; r < byKey.length; r++) pbType[others[byKey[r]!]!] = r < other.length ? other[r]! : mts.movable
+  if (movableLeft + other.length < others.length) notes.push(`${zone.label}: ${others.length - movableLeft - other.length} pageblocks beyond pagetypeinfo's counts taken as Movable`)
+  for (let i = 0; i < nPb; i++) m.pageblockMt[firstPb + i - m.pbBase] = pbType[i]!
+}
+
+/**
+ * THPs of pageblock size (thpCount) in the lowest untouched Movable pageblocks (see synthesizeZone):
+ * each a compound head and its tails over the pageblock, touched 3.
+ */
+function placeThps(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, pbType: Int8Array, touched: Uint8Array, firstPb: number, thpCount: number, notes: string[]): void {
+  const movable = m.migratetypes.movable
+  const pbo = m.geometry.pageblockOrder
+  const pbPages = 2 ** pbo
+  const map = m.memMap
+  const nPb = touched.length
+  let nc = 0
+  for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === movable) nc++
+  const cands = new Int32Array(nc)
+  nc = 0
+  for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === movable) cands[nc++] = i
+  const take = Math.min(thpCount, cands.length)
+  for (let k = 0; k < take; k++) {
+    const i = cands[k]!
+    const a = (firstPb + i) * pbPages - m.basePfn
+    map.fill(PageKind.COMPOUND_TAIL, a, a + pbPages)
+    map[a] = compoundHead(THP_HEAD, pbo)
+    touched[i] = 3
+  }
+  if (take < thpCount) notes.push(`${zone.label}: ${thpCount - take} THPs did not fit in untouched Movable pageblocks`)
 }
 
 /** Step 4: the pageblocks [i, i + n) lie in the zone, are all untouched and in the group (the CMA area's, or the others). */
