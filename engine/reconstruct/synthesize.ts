@@ -393,18 +393,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     if (reserved - imagePages > 0) placeReserved(map, base, zone.startPfn, top, reserved - imagePages, pbPages, rng.seed, label, notes, decided, imageSpan)
   }
   /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page), 2 = wholly free, 3 = a THP, 4 = not counted (starts in a hole or memory not initialised), 5 = Movable, kernel pages only (below), 6 = Movable, used but for a few scattered free order-0 pages (after a full compaction, below), 7 = Movable, a huge page whole on a per-cpu list (placeHugePcpBlocks) */
-  const touched = new Uint8Array(nPb)
-  for (let i = 0; i < nPb; i++) {
-    const lo = pbStart(i)
-    if (lo < zone.startPfn || lo + pbPages > zone.endPfn) { touched[i] = 1; continue }
-    // pagetypeinfo counts a pageblock by its first page (pfn_to_online_page): none when that is a hole or not initialised
-    if (map[lo - base] === PageKind.HOLE || map[lo - base] === PageKind.UNINIT) { touched[i] = 4; continue }
-    // any decided page in it (the few runs above, not a scan of its pages)
-    for (let r = 0; r < decided.length; r += 2) {
-      const from = decided[r]!, to = decided[r + 1]!
-      if (from < to && from < lo + pbPages && to > lo) { touched[i] = 1; break }
-    }
-  }
+  const touched = initialTouched(m, zone, firstPb, nPb, decided)
 
   // 3. target counts
   const free = capturedFreeCounts(c, s.node, s.name, mts, notes)
@@ -523,22 +512,9 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   if (gradient === 0) {
     const st = s.stats
     const lruAll = (st['nr_zone_inactive_anon'] ?? 0) + (st['nr_zone_active_anon'] ?? 0) + (st['nr_zone_inactive_file'] ?? 0) + (st['nr_zone_active_file'] ?? 0) + (st['nr_zone_unevictable'] ?? 0)
-    let thpPages = 0
-    for (let i = 0; i < nPb; i++) if (touched[i] === 3) thpPages += pbPages
+    const thpPages = countTouched(touched, 3) * pbPages
     // pages not yet decided (used or small free) in the Movable/CMA pageblocks and in the others
-    let openMovable = 0, openOther = 0
-    for (let i = 0; i < nPb; i++) {
-      if (touched[i] === 2 || touched[i] === 3 || touched[i] === 4 || touched[i] === 7) continue
-      let n = pbPages
-      if (touched[i] === 1) {
-        n = 0
-        const a = Math.max(pbStart(i), zone.startPfn) - base
-        const e = Math.min(pbStart(i) + pbPages, zone.endPfn) - base
-        for (let p = a; p < e; p++) if (map[p] === UNDECIDED) n++
-      }
-      if (pbType[i] === mts.movable || (mts.cma >= 0 && pbType[i] === mts.cma)) openMovable += n
-      else openOther += n
-    }
+    const [openMovable, openOther] = undecidedPages(m, zone, firstPb, touched, pbType)
     let freeMovable = 0, freeOther = 0
     for (let mt = 0; mt < mts.count; mt++) {
       for (let o = 0; o < pbo; o++) {
@@ -552,14 +528,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     // the pcp pages drawn over the Movable pageblocks' used pages (fillUsed): those the non-Movable ones do not take
     const pcpMovable = Math.max(0, pcpOrder0 - Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * pcpOrder0), usedOther))
     const excess = lruAll > 0 ? usedMovable - pcpMovable - Math.max(0, lruAll - thpPages) : 0
-    let nK = Math.floor(excess / pbPages)
-    let taken = 0
-    for (let i = nPb - 1; i >= 0 && nK > 0; i--) {
-      if (touched[i] !== 0 || pbType[i] !== mts.movable) continue
-      touched[i] = 5
-      nK--
-      taken++
-    }
+    const taken = markKernelBlocks(touched, pbType, mts.movable, Math.floor(excess / pbPages))
     if (taken > 0) notes.push(`${label}: ${taken} Movable pageblocks of kernel pages without a free page, below the top of the zone (the Movable pageblocks' used pages exceed the order-0 LRU pages zoneinfo counts by ${Math.round(excess)})`)
   }
 
@@ -627,13 +596,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const P = new Float64Array(nPb)
   // whole-capable nodes per pageblock per order (maximal untouched nodes with a touched parent)
   const wholes = new Map<number, Array<[number, number]>>() // pageblock → [pfn, order][]
-  for (let i = 0; i < nPb; i++) {
-    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6 || touched[i] === 7) continue
-    if (touched[i] === 0) { P[i] = 1; continue }
-    const list: Array<[number, number]> = []
-    collectUntouched(map, base, pbStart(i), pbo, list)
-    if (list.length) wholes.set(i, list)
-  }
+  firstParents(m, firstPb, touched, P, wholes)
   // per order, per pageblock (order-major: one order's counts sit together)
   const quota = new Uint16Array(nPb * lowOrders)
   const overflow = new Map<number, Array<[number, number]>>() // pageblock → [order, mt][] placed on another type's block
@@ -775,6 +738,94 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   if (kernelVersionCode(c.machine.kernelRelease) >= 6009) {
     const placed = placeWrittenFolios(m, allocator, zone, written, rng.seed, notes)
     placeDirtyFolios(m, zone, s, rng.seed, notes, placed)
+  }
+}
+
+/**
+ * Each pageblock's state before step 3 (synthesizeZone's touched): 1 when it reaches out of the
+ * zone or holds a page of the decided runs ([from, to) pairs), 4 when its first page is a hole or
+ * not initialised (pagetypeinfo counts a pageblock by its first page, pfn_to_online_page), else 0.
+ */
+function initialTouched(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, firstPb: number, nPb: number, decided: number[]): Uint8Array {
+  const pbPages = m.pageblockNrPages
+  const map = m.memMap
+  const base = m.basePfn
+  const touched = new Uint8Array(nPb)
+  for (let i = 0; i < nPb; i++) {
+    const lo = (firstPb + i) * pbPages
+    if (lo < zone.startPfn || lo + pbPages > zone.endPfn) { touched[i] = 1; continue }
+    if (map[lo - base] === PageKind.HOLE || map[lo - base] === PageKind.UNINIT) { touched[i] = 4; continue }
+    // any decided page in it (the few runs, not a scan of its pages)
+    for (let r = 0; r < decided.length; r += 2) {
+      const from = decided[r]!, to = decided[r + 1]!
+      if (from < to && from < lo + pbPages && to > lo) { touched[i] = 1; break }
+    }
+  }
+  return touched
+}
+
+/** the pageblocks in state t */
+function countTouched(touched: Uint8Array, t: number): number {
+  let n = 0
+  for (let i = 0; i < touched.length; i++) if (touched[i] === t) n++
+  return n
+}
+
+/**
+ * The pages not yet decided (used or small free) in the Movable/CMA pageblocks and in the others,
+ * past the wholly free, THP, uncounted and huge-pcp pageblocks: a whole pageblock each, but those
+ * holding a decided page (touched 1), whose undecided pages are counted.
+ */
+function undecidedPages(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, firstPb: number, touched: Uint8Array, pbType: Int8Array): [number, number] {
+  const pbPages = m.pageblockNrPages
+  const map = m.memMap
+  const base = m.basePfn
+  const movable = m.migratetypes.movable
+  const cma = m.migratetypes.cma
+  let openMovable = 0, openOther = 0
+  for (let i = 0; i < touched.length; i++) {
+    const t = touched[i]!
+    if (t === 2 || t === 3 || t === 4 || t === 7) continue
+    let n = pbPages
+    if (t === 1) {
+      n = 0
+      const lo = (firstPb + i) * pbPages
+      const a = Math.max(lo, zone.startPfn) - base
+      const e = Math.min(lo + pbPages, zone.endPfn) - base
+      for (let p = a; p < e; p++) if (map[p] === UNDECIDED) n++
+    }
+    if (pbType[i] === movable || (cma >= 0 && pbType[i] === cma)) openMovable += n
+    else openOther += n
+  }
+  return [openMovable, openOther]
+}
+
+/** The topmost n untouched Movable pageblocks become pageblocks of kernel pages (touched 5); returns how many did. */
+function markKernelBlocks(touched: Uint8Array, pbType: Int8Array, movable: number, n: number): number {
+  let taken = 0
+  for (let i = touched.length - 1; i >= 0 && n > 0; i--) {
+    if (touched[i] !== 0 || pbType[i] !== movable) continue
+    touched[i] = 5
+    n--
+    taken++
+  }
+  return taken
+}
+
+/**
+ * Step 6's start: one parent (the pageblock itself) for each untouched pageblock, and for each
+ * pageblock open to small free blocks that holds a decided page its whole-capable nodes
+ * (collectUntouched: maximal aligned nodes of undecided pages), by pageblock into `wholes`.
+ */
+function firstParents(m: MemoryModel, firstPb: number, touched: Uint8Array, P: Float64Array, wholes: Map<number, Array<[number, number]>>): void {
+  const pbo = m.geometry.pageblockOrder
+  for (let i = 0; i < touched.length; i++) {
+    const t = touched[i]!
+    if (CLOSED_TO_SMALL[t] === 1) continue
+    if (t === 0) { P[i] = 1; continue }
+    const list: Array<[number, number]> = []
+    collectUntouched(m.memMap, m.basePfn, (firstPb + i) * 2 ** pbo, pbo, list)
+    if (list.length) wholes.set(i, list)
   }
 }
 
