@@ -304,7 +304,7 @@ function markSlabCompounds(m: MemoryModel, slabinfo: Slabinfo, notes: string[]):
 function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s: ZoneShape, zone: import('../mm/mmzone.ts').Zone, rng: Rng, notes: string[], opts: SynthesizeOptions, gradient: number, shape: ClusterShape, packedTop: { share: number; sharpness: number } | null): void {
   const mts = m.migratetypes
   const pbo = m.geometry.pageblockOrder
-  const pbPages = 2 ** pbo
+  const pbPages = m.pageblockNrPages
   const maxOrder = m.maxOrder
   const map = m.memMap
   const base = m.basePfn
@@ -824,7 +824,7 @@ function firstParents(m: MemoryModel, firstPb: number, touched: Uint8Array, P: F
     if (CLOSED_TO_SMALL[t] === 1) continue
     if (t === 0) { P[i] = 1; continue }
     const list: Array<[number, number]> = []
-    collectUntouched(m.memMap, m.basePfn, (firstPb + i) * 2 ** pbo, pbo, list)
+    collectUntouched(m.memMap, m.basePfn, (firstPb + i) * m.pageblockNrPages, pbo, list)
     if (list.length) wholes.set(i, list)
   }
 }
@@ -908,7 +908,7 @@ function assignPageblockTypes(
 function placeThps(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, pbType: Int8Array, touched: Uint8Array, firstPb: number, thpCount: number, notes: string[]): void {
   const movable = m.migratetypes.movable
   const pbo = m.geometry.pageblockOrder
-  const pbPages = 2 ** pbo
+  const pbPages = m.pageblockNrPages
   const map = m.memMap
   const nPb = touched.length
   let nc = 0
@@ -969,7 +969,7 @@ function placeWholeFreeBlocks(
   lazyRunKeys: Float64Array | null, Wwhole: Float64Array, notes: string[],
 ): number {
   const pbo = m.geometry.pageblockOrder
-  const pbPages = 2 ** pbo
+  const pbPages = m.pageblockNrPages
   const maxOrder = m.maxOrder
   const cmaMt = m.migratetypes.cma
   const nPb = touched.length
@@ -1733,7 +1733,7 @@ function layoutPageblocks(
   pbType: Int8Array, touched: Uint8Array, overflow: Map<number, Array<[number, number]>>, wholes: Map<number, Array<[number, number]>>,
 ): void {
   const pbo = m.geometry.pageblockOrder
-  const pbPages = 2 ** pbo
+  const pbPages = m.pageblockNrPages
   const anyOverflow = overflow.size > 0
   for (let k = 0; k < open.length; k++) {
     const i = open[k]!
