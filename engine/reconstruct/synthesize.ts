@@ -1741,7 +1741,10 @@ function layoutPageblocks(
     for (let o = 0; o < lowOrders; o++) if (quota[o * nPb + i]) { any = true; break }
     if (!any) continue
     const untouched = touched[i] === 0
-    layoutPageblock(m, allocator, zone, rng, (firstPb + i) * pbPages, pbo, quota, i, nPb, pbType[i]!, anyOverflow ? overflow.get(i) ?? NO_PAIRS : NO_PAIRS, untouched ? NO_PAIRS : wholes.get(i) ?? NO_PAIRS, untouched)
+    const n = layoutPageblock(m.memMap, m.basePfn, rng, (firstPb + i) * pbPages, pbo, quota, i, nPb, pbType[i]!, anyOverflow ? overflow.get(i) ?? NO_PAIRS : NO_PAIRS, untouched ? NO_PAIRS : wholes.get(i) ?? NO_PAIRS, untouched)
+    // the blocks onto their lists, in the order placed
+    const pfns = placedPfn, orders = placedOrder, mts = placedMt
+    for (let j = 0; j < n; j++) allocator.addToFreeList(zone, pfns[j]!, orders[j]!, mts[j]!)
   }
 }
 
@@ -1760,6 +1763,10 @@ let nextA = new Int32Array(0)
 let nextC = new Int32Array(0)
 /** the order's whole-capable nodes (W = 1 entries, after the parents) */
 let wholeP = new Int32Array(64)
+/** the blocks a layoutPageblock call placed, in order: their PFN, order and list (its caller puts them on the lists) */
+let placedPfn = new Int32Array(0)
+let placedOrder = new Uint8Array(0)
+let placedMt = new Uint8Array(0)
 /** positions the partial shuffle moved: value (pfn · 2 + W) valid where movedGen[i] === gen */
 let movedVal = new Float64Array(0)
 let movedGen = new Uint32Array(0)
@@ -1776,18 +1783,26 @@ let movedKeys = new Int32Array(0)
  *
  * The entry at an unmoved position i < nP (the parents) is (runA[r] + (i − runPre[r])·2^(o+1))·2
  * for the run r holding i, at nP ≤ i the whole-capable node wholeP[i − nP]·2 + 1.
+ *
+ * Returns how many blocks it placed: their tail pages are written, their PFNs, orders and lists
+ * are in placedPfn, placedOrder and placedMt, and the caller puts them on the lists
+ * (addToFreeList). It reads no model object: V8 throws away optimized code that checks an
+ * object's map when that map dies, and the model's maps die with the model between two syntheses.
  */
 function layoutPageblock(
-  m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, rng: Rng, start: number, pbo: number,
+  map: Uint8Array, base: number, rng: Rng, start: number, pbo: number,
   quota: Uint16Array, pb: number, nPb: number, blockMt: number, overflow: Array<[number, number]>, wholes: Array<[number, number]>, untouched: boolean,
-): void {
+): number {
   const need = 2 * (1 << pbo) + wholes.length + 2
   if (runA.length < need) {
     runA = new Int32Array(need); runC = new Int32Array(need); runPre = new Int32Array(need + 1)
     nextA = new Int32Array(need); nextC = new Int32Array(need)
     movedVal = new Float64Array(need); movedGen = new Uint32Array(need); movedKeys = new Int32Array(need)
+    placedPfn = new Int32Array(need); placedOrder = new Uint8Array(need); placedMt = new Uint8Array(need)
     gen = 0
   }
+  const pP = placedPfn, pO = placedOrder, pM = placedMt
+  let nPlaced = 0
   if (wholeP.length < wholes.length + 1) wholeP = new Int32Array(wholes.length + 1)
   let rA = runA, rC = runC, nA = nextA, nC = nextC
   const rP = runPre, wP = wholeP, mv = movedVal, mg = movedGen, mk = movedKeys
@@ -1863,15 +1878,19 @@ function layoutPageblock(
       const p = Math.floor(v / 2)
       const mt = types !== null && k < types.length ? types[k]! : blockMt
       // (v − 2p, not v % 2: the values are doubles, and a double's % is a call)
-      if (v - 2 * p === 1) placeFree(m, allocator, zone, p, o, mt)
-      else {
+      let at = p
+      if (v - 2 * p !== 1) {
         st = rngAdvance(st)
         const pick = Math.floor((rngOutput(st) / 4294967296) * 2)
-        placeFree(m, allocator, zone, p + pick * half, o, mt)
+        at = p + pick * half
         const q = p + (1 - pick) * half
         if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === q) nC[nN - 1]! += 1
         else { nA[nN] = q; nC[nN] = 1; nN++ }
       }
+      // the block's tail pages (placeFree's; its head and list entry are the caller's)
+      const a = at - base
+      for (let t = 1; t < half; t++) map[a + t] = PageKind.BUDDY_TAIL
+      pP[nPlaced] = at; pO[nPlaced] = o; pM[nPlaced] = mt; nPlaced++
     }
     rng.setState(st)
     if (o === 0) break
@@ -1921,6 +1940,7 @@ function layoutPageblock(
   }
   runA = rA; runC = rC; nextA = nA; nextC = nC
   gen = g
+  return nPlaced
 }
 
 /** Turn every still-undecided page into a used page of a kind that suits its pageblock. */
@@ -2012,18 +2032,18 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     const vacated = vacatedPcpPages ? pcpInVacatedBlocks(m, zone, rng.seed, firstPb, kept, Math.round(vacatedPcpShare(rng.seed, zone.idx + 16 * zone.node) * pcp), pAnon) : 0
     accept[mts.movable] = 1
     accept[mts.unmovable] = 1
-    placePcpPages(m, zone, rng, firstPb, pbType, accept, Math.min(pcp - vacated, candidates + candMovable))
+    placePcpPages(map, base, pbPages, zone.startPfn, zone.endPfn, rng, firstPb, pbType, accept, Math.min(pcp - vacated, candidates + candMovable))
   }
   else {
     const nonMovable = Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * pcp), candidates)
     const movable = Math.min(pcp - nonMovable, candMovable)
     accept[mts.unmovable] = 1
-    placePcpPages(m, zone, rng, firstPb, pbType, accept, nonMovable + Math.min(candidates - nonMovable, pcp - nonMovable - movable))
+    placePcpPages(map, base, pbPages, zone.startPfn, zone.endPfn, rng, firstPb, pbType, accept, nonMovable + Math.min(candidates - nonMovable, pcp - nonMovable - movable))
     // the rest (more than those pageblocks' used pages hold) over the Movable pageblocks' used pages
     const rest = spreadMovablePcp ? placeMovablePcpByPageblock(m, zone, rng, firstPb, pcpBlocks, pcpRoom, movable) : movable
     accept[mts.unmovable] = 0
     accept[mts.movable] = 1
-    placePcpPages(m, zone, rng, firstPb, pbType, accept, rest)
+    placePcpPages(map, base, pbPages, zone.startPfn, zone.endPfn, rng, firstPb, pbType, accept, rest)
   }
 }
 
@@ -2031,13 +2051,11 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
  * fillUsed's per-cpu pages: n pages drawn uniformly over the zone (rng.int over its span, the
  * generator stepped inline), each on a used page a per-cpu page may take the place of (PCP_SLOT)
  * in a pageblock whose type `accept` marks (1 per migratetype); other draws are drawn again.
+ * (Numbers and typed arrays only, as layoutPageblock.)
  */
-function placePcpPages(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, rng: Rng, firstPb: number, pbType: Int8Array, accept: Uint8Array, n: number): void {
-  const map = m.memMap
-  const base = m.basePfn
-  const pbPages = m.pageblockNrPages
-  const z0 = zone.startPfn - base
-  const zn = zone.endPfn - zone.startPfn
+function placePcpPages(map: Uint8Array, base: number, pbPages: number, startPfn: number, endPfn: number, rng: Rng, firstPb: number, pbType: Int8Array, accept: Uint8Array, n: number): void {
+  const z0 = startPfn - base
+  const zn = endPfn - startPfn
   let st = rng.getState()
   while (n > 0) {
     st = rngAdvance(st)
