@@ -304,7 +304,7 @@ function markSlabCompounds(m: MemoryModel, slabinfo: Slabinfo, notes: string[]):
 function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s: ZoneShape, zone: import('../mm/mmzone.ts').Zone, rng: Rng, notes: string[], opts: SynthesizeOptions, gradient: number, shape: ClusterShape, packedTop: { share: number; sharpness: number } | null): void {
   const mts = m.migratetypes
   const pbo = m.geometry.pageblockOrder
-  const pbPages = 2 ** pbo
+  const pbPages = m.pageblockNrPages
   const maxOrder = m.maxOrder
   const map = m.memMap
   const base = m.basePfn
@@ -393,18 +393,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     if (reserved - imagePages > 0) placeReserved(map, base, zone.startPfn, top, reserved - imagePages, pbPages, rng.seed, label, notes, decided, imageSpan)
   }
   /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page), 2 = wholly free, 3 = a THP, 4 = not counted (starts in a hole or memory not initialised), 5 = Movable, kernel pages only (below), 6 = Movable, used but for a few scattered free order-0 pages (after a full compaction, below), 7 = Movable, a huge page whole on a per-cpu list (placeHugePcpBlocks) */
-  const touched = new Uint8Array(nPb)
-  for (let i = 0; i < nPb; i++) {
-    const lo = pbStart(i)
-    if (lo < zone.startPfn || lo + pbPages > zone.endPfn) { touched[i] = 1; continue }
-    // pagetypeinfo counts a pageblock by its first page (pfn_to_online_page): none when that is a hole or not initialised
-    if (map[lo - base] === PageKind.HOLE || map[lo - base] === PageKind.UNINIT) { touched[i] = 4; continue }
-    // any decided page in it (the few runs above, not a scan of its pages)
-    for (let r = 0; r < decided.length; r += 2) {
-      const from = decided[r]!, to = decided[r + 1]!
-      if (from < to && from < lo + pbPages && to > lo) { touched[i] = 1; break }
-    }
-  }
+  const touched = initialTouched(m, zone, firstPb, nPb, decided)
 
   // 3. target counts
   const free = capturedFreeCounts(c, s.node, s.name, mts, notes)
@@ -446,17 +435,6 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // 4. free blocks of order ≥ pageblock order: choose aligned runs of untouched pageblocks
   const bigOrders: number[] = []
   for (let o = maxOrder; o >= pbo; o--) bigOrders.push(o)
-  // candidate nodes at pageblock granularity, packed as index of the first pageblock · 2 + canHostWhole
-  // (small integers: no objects to allocate, shuffle and collect)
-  const nodeOk = (i: number, order: number, group: 'cma' | 'other'): boolean => {
-    const n = 2 ** (order - pbo)
-    if (i < 0 || i + n > nPb) return false
-    for (let k = i; k < i + n; k++) {
-      if (touched[k]) return false
-      if ((mts.cma >= 0 && pbType[k] === mts.cma) !== (group === 'cma')) return false
-    }
-    return true
-  }
   // Without a full compaction before the capture, the wholly free pageblocks are the memory no
   // allocation has touched since boot, one run (wholeFreeDensity), and in a CMA area one run of
   // its own: where each lies is one draw from the weights over its untouched pageblocks, and its
@@ -492,152 +470,16 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   if ((gradient === 0 && !packedTop && uninitPb === 0) || WrunAnchor !== null) {
     const Wanchor = WrunAnchor ?? Wwhole
     const draw = wholeFreeRunDraw(rng.seed, zone.idx + 16 * zone.node)
-    for (const group of ['cma', 'other'] as const) {
-      const inGroup = (i: number): boolean => !touched[i] && (mts.cma >= 0 && pbType[i] === mts.cma) === (group === 'cma')
-      let total = 0
-      for (let i = 0; i < nPb; i++) if (inGroup(i)) total += Wanchor[i]!
-      let u = draw * total
-      for (let i = 0; i < nPb && total > 0; i++) {
-        if (!inGroup(i)) continue
-        runAnchor[group] = i
-        u -= Wanchor[i]!
-        if (u <= 0) break
-      }
-    }
+    for (const group of ['cma', 'other'] as const) runAnchor[group] = runAnchorDraw(Wanchor, draw, touched, pbType, mts.cma, group === 'cma')
   }
   for (const group of ['cma', 'other'] as const) {
-    const wantTypes = group === 'cma' ? [mts.cma] : mts.names.map((_, i) => i).filter((mt) => mt !== mts.cma)
     if (group === 'cma' && nCma === 0) continue
-    // top level: every aligned max-order node can hold a max-order block
-    let pool: number[] = []
-    const topN = 2 ** (maxOrder - pbo)
-    for (let i = 0; i < nPb; i++) {
-      if ((firstPb + i) % topN !== 0) continue
-      if (nodeOk(i, maxOrder, group)) pool.push(i * 2 + 1)
-    }
-    for (const o of bigOrders) {
-      // hosts at this order: whole nodes of order o and parents of order o+1
-      const demand: number[] = []
-      for (const mt of wantTypes) for (let k = 0; k < (free[mt]?.[o] ?? 0); k++) demand.push(mt)
-      rng.shuffle(demand)
-      rng.shuffle(pool)
-      {
-        const ids = new Int32Array(pool.length)
-        for (let k = 0; k < pool.length; k++) ids[k] = pool[k]! >> 1
-        // the untouched run (no full compaction before the capture): the nodes nearest its anchor first
-        // in a zone initialised on demand: runs of many lengths over its initialised part (lazyWholeFreeKeys)
-        const order = WrunAnchor !== null
-          ? (group === 'other' ? untouchedRunFirst(ids, 2 ** (o - pbo), runAnchor.other, Math.min(demand.length, Math.floor(runBudget / 2 ** (o - pbo))), Wwhole, rng) : weightedOrder(ids, ids.length, Wwhole, rng))
-          : runAnchor[group] >= 0 ? byDistance(ids, 2 ** (o - pbo), runAnchor[group])
-            : lazyRunKeys !== null && group === 'other' ? byNodeKey(ids, 2 ** (o - pbo), lazyRunKeys)
-              : weightedOrder(ids, ids.length, Wwhole, rng)
-        if (WrunAnchor !== null && group === 'other') runBudget -= Math.min(demand.length, Math.floor(runBudget / 2 ** (o - pbo)), ids.length) * 2 ** (o - pbo)
-        const sorted: number[] = new Array<number>(pool.length)
-        for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
-        pool = sorted
-      }
-      const next: number[] = []
-      let d = 0
-      for (const node of pool) {
-        const nodeI = node >> 1
-        const whole = (node & 1) === 1
-        if (d < demand.length) {
-          const mt = demand[d++]!
-          let at = nodeI
-          if (!whole) {
-            // parent of order o+1: one of its halves
-            const half = 2 ** (o - pbo)
-            const pick = rng.int(2)
-            at = nodeI + pick * half
-            next.push((nodeI + (1 - pick) * half) * 2)
-          }
-          placeFree(m, allocator, zone, pbStart(at), o, mt)
-          const n = 2 ** (o - pbo)
-          for (let k = at; k < at + n; k++) {
-            pbType[k] = mt
-            touched[k] = 2 // fully free
-          }
-          if (remainingType[mt]! > 0) remainingType[mt] = Math.max(0, remainingType[mt]! - n)
-        } else if (o > pbo) {
-          // unchosen: its halves (or itself, if it could host whole) are parents at the next order
-          if (whole) next.push(nodeI * 2)
-          else {
-            const half = 2 ** (o - pbo)
-            next.push(nodeI * 2, (nodeI + half) * 2)
-          }
-        }
-      }
-      if (d < demand.length) notes.push(`${label}: ${demand.length - d} free blocks of order ${o} did not fit and were left out`)
-      if (o === pbo) break
-      pool = next
-      // maximal untouched nodes of order o-1 whose parent holds a used or foreign pageblock may
-      // hold a whole block of order o-1 (their buddy can never be free as one block)
-      const n = 2 ** (o - 1 - pbo)
-      for (let i = 0; i < nPb; i++) {
-        if ((firstPb + i) % n !== 0 || !nodeOk(i, o - 1, group)) continue
-        const parentI = Math.min(i, ((firstPb + i) ^ n) - firstPb)
-        if (!nodeOk(parentI, o, group)) pool.push(i * 2 + 1)
-      }
-    }
+    const wantTypes = group === 'cma' ? [mts.cma] : mts.names.map((_, i) => i).filter((mt) => mt !== mts.cma)
+    runBudget = placeWholeFreeBlocks(m, allocator, zone, rng, free, wantTypes, group === 'cma', touched, pbType, remainingType, firstPb, runAnchor[group], WrunAnchor !== null, runBudget, lazyRunKeys, Wwhole, notes)
   }
 
   // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest clustered
-  // (typed arrays: the same entries in the same order as plain arrays, without boxing half a million numbers)
-  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] === 4) pbType[i] = mts.movable
-  // the kernel image's pageblocks keep the types boot gave them (kernelImageTypes)
-  if (imageSpan) kernelImageTypes(m, zone, pbType, remainingType, firstPb, imageSpan, opts.deferredStructPages === true)
-  let nBag = 0
-  for (let mt = 0; mt < mts.count; mt++) nBag += Math.max(0, remainingType[mt] ?? 0)
-  const bag = new Int32Array(nBag)
-  nBag = 0
-  for (let mt = 0; mt < mts.count; mt++) for (let k = 0; k < (remainingType[mt] ?? 0); k++) bag[nBag++] = mt
-  rng.shuffle(bag)
-  // reserved pages live in Unmovable blocks: move Unmovable entries to the front for those
-  let nReserved = 0, nOthers = 0
-  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) { if (touched[i] === 1) nReserved++; else nOthers++ }
-  const reservedBlocks = new Int32Array(nReserved)
-  const others = new Int32Array(nOthers)
-  nReserved = 0; nOthers = 0
-  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) { if (touched[i] === 1) reservedBlocks[nReserved++] = i; else others[nOthers++] = i }
-  let bi = 0
-  // no Unmovable entry lies in [bi, scanFrom): a search resumes past the entries already passed
-  let scanFrom = 0
-  const unmovableFirst = (): number => {
-    const j = bag.indexOf(mts.unmovable, Math.max(bi, scanFrom))
-    scanFrom = j < 0 ? bag.length : j + 1
-    if (j < 0) return bag[bi++] ?? mts.movable
-    const t = bag[j]!
-    bag[j] = bag[bi]!
-    bag[bi] = t
-    return bag[bi++]!
-  }
-  for (let k = 0; k < reservedBlocks.length; k++) pbType[reservedBlocks[k]!] = unmovableFirst()
-  // the other types cluster at the zone's ends (isolated Movable pageblocks between them), as
-  // kpageflags shows on every capture of fixtures/: the kernel's own early allocations take
-  // the first pageblocks of the free lists and memblock's top-down boot allocations the last,
-  // and later Unmovable/Reclaimable allocations steal next to those (steal_suitable_fallback
-  // keeps filling a stolen pageblock). How they split between the ends and how tightly they
-  // cluster is not in the counts: each seed draws both (clusterShape). Not in a zone initialised on
-  // demand, whose kernel allocations came to each section as it was initialised (lazyTypeKeys).
-  // the bag's entries left, the non-Movable ones in bag order
-  let nOther = 0
-  for (let k = bi; k < bag.length; k++) if (bag[k] !== mts.movable) nOther++
-  const other = new Int32Array(nOther)
-  nOther = 0
-  for (let k = bi; k < bag.length; k++) if (bag[k] !== mts.movable) other[nOther++] = bag[k]!
-  const movableLeft = bag.length - bi - other.length
-  const { topShare, spread } = shape
-  // each pageblock's key: its distance from the nearer end (scaled by that end's share), plus the mixing
-  const keys = new Float64Array(others.length)
-  if (lazySpread) lazyTypeKeys(keys, others, nInitPb, other.length, rng.seed, zone.idx + 16 * zone.node)
-  else for (let k = 0; k < others.length; k++) {
-    const x = (others[k]! + 0.5) / nPb
-    keys[k] = Math.min(x / (1 - topShare), (1 - x) / topShare) + spread * rng.next()
-  }
-  const byKey = sortedByKey(keys, false)
-  for (let r = 0; r < byKey.length; r++) pbType[others[byKey[r]!]!] = r < other.length ? other[r]! : mts.movable
-  if (movableLeft + other.length < others.length) notes.push(`${label}: ${others.length - movableLeft - other.length} pageblocks beyond pagetypeinfo's counts taken as Movable`)
-  for (let i = 0; i < nPb; i++) m.pageblockMt[firstPb + i - m.pbBase] = pbType[i]!
+  assignPageblockTypes(m, zone, rng, pbType, touched, remainingType, firstPb, imageSpan, opts.deferredStructPages === true, shape, lazySpread, nInitPb, notes)
 
   // THPs of pageblock size occupy whole Movable pageblocks: set them aside before small free
   // blocks, in the lowest untouched Movable pageblocks. The boot frees memory to the tails of the
@@ -647,22 +489,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // non-Movable pageblocks. Compaction does not move them (isolate_migratepages_block skips
   // compound pages), so where they sit decides where its scanners find pages to move.
   const thpCount = thpPagesOfZone(c, m, zone, s)
-  if (thpCount > 0) {
-    let nc = 0
-    for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) nc++
-    const cands = new Int32Array(nc)
-    nc = 0
-    for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) cands[nc++] = i
-    const take = Math.min(thpCount, cands.length)
-    for (let k = 0; k < take; k++) {
-      const i = cands[k]!
-      const a = pbStart(i) - base
-      map.fill(PageKind.COMPOUND_TAIL, a, a + pbPages)
-      map[a] = compoundHead(THP_HEAD, pbo)
-      touched[i] = 3
-    }
-    if (take < thpCount) notes.push(`${label}: ${thpCount - take} THPs did not fit in untouched Movable pageblocks`)
-  }
+  if (thpCount > 0) placeThps(m, zone, pbType, touched, firstPb, thpCount, notes)
 
   // huge pages a hugetlb pool's shrink left whole on a per-cpu list (placeHugePcpBlocks): out of
   // the per-cpu count the rest of the layout places page by page
@@ -685,22 +512,9 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   if (gradient === 0) {
     const st = s.stats
     const lruAll = (st['nr_zone_inactive_anon'] ?? 0) + (st['nr_zone_active_anon'] ?? 0) + (st['nr_zone_inactive_file'] ?? 0) + (st['nr_zone_active_file'] ?? 0) + (st['nr_zone_unevictable'] ?? 0)
-    let thpPages = 0
-    for (let i = 0; i < nPb; i++) if (touched[i] === 3) thpPages += pbPages
+    const thpPages = countTouched(touched, 3) * pbPages
     // pages not yet decided (used or small free) in the Movable/CMA pageblocks and in the others
-    let openMovable = 0, openOther = 0
-    for (let i = 0; i < nPb; i++) {
-      if (touched[i] === 2 || touched[i] === 3 || touched[i] === 4 || touched[i] === 7) continue
-      let n = pbPages
-      if (touched[i] === 1) {
-        n = 0
-        const a = Math.max(pbStart(i), zone.startPfn) - base
-        const e = Math.min(pbStart(i) + pbPages, zone.endPfn) - base
-        for (let p = a; p < e; p++) if (map[p] === UNDECIDED) n++
-      }
-      if (pbType[i] === mts.movable || (mts.cma >= 0 && pbType[i] === mts.cma)) openMovable += n
-      else openOther += n
-    }
+    const [openMovable, openOther] = undecidedPages(m, zone, firstPb, touched, pbType)
     let freeMovable = 0, freeOther = 0
     for (let mt = 0; mt < mts.count; mt++) {
       for (let o = 0; o < pbo; o++) {
@@ -714,14 +528,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     // the pcp pages drawn over the Movable pageblocks' used pages (fillUsed): those the non-Movable ones do not take
     const pcpMovable = Math.max(0, pcpOrder0 - Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * pcpOrder0), usedOther))
     const excess = lruAll > 0 ? usedMovable - pcpMovable - Math.max(0, lruAll - thpPages) : 0
-    let nK = Math.floor(excess / pbPages)
-    let taken = 0
-    for (let i = nPb - 1; i >= 0 && nK > 0; i--) {
-      if (touched[i] !== 0 || pbType[i] !== mts.movable) continue
-      touched[i] = 5
-      nK--
-      taken++
-    }
+    const taken = markKernelBlocks(touched, pbType, mts.movable, Math.floor(excess / pbPages))
     if (taken > 0) notes.push(`${label}: ${taken} Movable pageblocks of kernel pages without a free page, below the top of the zone (the Movable pageblocks' used pages exceed the order-0 LRU pages zoneinfo counts by ${Math.round(excess)})`)
   }
 
@@ -789,18 +596,15 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const P = new Float64Array(nPb)
   // whole-capable nodes per pageblock per order (maximal untouched nodes with a touched parent)
   const wholes = new Map<number, Array<[number, number]>>() // pageblock → [pfn, order][]
-  for (let i = 0; i < nPb; i++) {
-    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6 || touched[i] === 7) continue
-    if (touched[i] === 0) { P[i] = 1; continue }
-    const list: Array<[number, number]> = []
-    collectUntouched(map, base, pbStart(i), pbo, list)
-    if (list.length) wholes.set(i, list)
-  }
+  firstParents(m, firstPb, touched, P, wholes)
   // per order, per pageblock (order-major: one order's counts sit together)
   const quota = new Uint16Array(nPb * lowOrders)
   const overflow = new Map<number, Array<[number, number]>>() // pageblock → [order, mt][] placed on another type's block
-  const byType: number[][] = mts.names.map(() => [])
-  for (let i = 0; i < nPb; i++) if (touched[i] !== 2 && touched[i] !== 3 && touched[i] !== 5 && touched[i] !== 6 && touched[i] !== 7) byType[pbType[i]!]!.push(i)
+  // the pageblocks open to small free blocks (not wholly free, a THP, kernel pages only, sparse or a
+  // huge pcp page), all of them and by type, in PFN order (typed arrays: the hot loops below are
+  // functions of their own, optimized once and kept, not loops of this long function)
+  const open = openPageblocks(touched)
+  const byType = pageblocksByType(open, pbType, mts.count)
   const candI = new Int32Array(nPb)
   // per candidate: the acceptance bound of its pageblock's weight W (see below) and its room left
   // (blocks of the order, at most 2^pageblock_order, as quota's)
@@ -810,6 +614,9 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   const candRoom0 = new Float64Array(nPb)
   // the top 8 bits of each candidate's bound (quotaDraws reads the bound itself only on a tie)
   const candQ = new Uint8Array(nPb)
+  // each pageblock's acceptance bound (W does not change during the draws), computed once
+  const bound = new Uint32Array(nPb)
+  for (let k = 0; k < open.length; k++) bound[open[k]!] = acceptBound(W[open[k]!]!)
   // whole-capable nodes per pageblock and order, counted once
   const wholeCnt = new Uint16Array(nPb * lowOrders)
   for (const [i, l] of wholes) for (const [, wo] of l) if (wo < lowOrders) wholeCnt[wo * nPb + i]! += 1
@@ -819,13 +626,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       let need = free[mt]?.[o] ?? 0
       if (need === 0) continue
       // the candidates and their room left, side by side (no lookups of P and wholeCnt per block)
-      const ofType = byType[mt]!
-      let nc = 0
-      for (let k = 0; k < ofType.length; k++) {
-        const i = ofType[k]!
-        const room = P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
-        if (room > 0) { const bound = acceptBound(W[i]!); candI[nc] = i; candB[nc] = bound; candRoom[nc] = room; candQ[nc] = bound >>> 24; candRoom0[nc] = room; nc++ }
-      }
+      let nc = quotaCandidates(byType[mt]!, P, wholeCnt, quota, o * nPb, bound, candI, candB, candRoom, candQ, candRoom0)
       if (gradient > 0) {
         // packed (after a full compaction): fill the pageblocks lowest first, in weighted order
         const order = weightedOrder(candI, nc, W, rng)
@@ -845,7 +646,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       need = quotaDraws(rng, need, nc, candI, candB, candRoom, candQ, candRoom0, quota, qo, W)
       nc = drawsLeft
       // the candidates left took what their room lost
-      for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candRoom[j]!
+      settleQuota(nc, candI, candRoom, candRoom0, quota, qo)
       if (need > 0) {
         // 6.1 lets a list and its pageblock's type disagree: place the rest on other blocks
         const any: number[] = []
@@ -892,10 +693,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       }
     }
     // next order: P' = 2P + W − n
-    for (let i = 0; i < nPb; i++) {
-      if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6 || touched[i] === 7) continue
-      P[i] = 2 * P[i]! + wholeCnt[o * nPb + i]! - quota[o * nPb + i]!
-    }
+    nextParents(open, P, wholeCnt, quota, o * nPb)
   }
   // After a full compaction the scanners met at one pageblock: compact_zone() runs
   // isolate_migratepages() until compact_scanners_met(), and isolate_migratepages_block() takes
@@ -931,13 +729,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   }
 
   // layout inside each pageblock
-  for (let i = 0; i < nPb; i++) {
-    if (touched[i] === 2 || touched[i] === 3 || touched[i] === 5 || touched[i] === 6 || touched[i] === 7) continue
-    let any = false
-    for (let o = 0; o < lowOrders; o++) if (quota[o * nPb + i]) { any = true; break }
-    if (!any) continue
-    layoutPageblock(m, allocator, zone, rng, pbStart(i), pbo, quota, i, nPb, pbType[i]!, overflow.get(i) ?? NO_PAIRS, wholes.get(i) ?? NO_PAIRS, touched[i] === 0)
-  }
+  layoutPageblocks(m, allocator, zone, rng, open, firstPb, quota, lowOrders, nPb, pbType, touched, overflow, wholes)
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
   fillUsed(m, zone, s, rng, firstPb, nPb, pbType, touched, gradient > 0, pcpOrder0)
@@ -947,6 +739,308 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     const placed = placeWrittenFolios(m, allocator, zone, written, rng.seed, notes)
     placeDirtyFolios(m, zone, s, rng.seed, notes, placed)
   }
+}
+
+/**
+ * Each pageblock's state before step 3 (synthesizeZone's touched): 1 when it reaches out of the
+ * zone or holds a page of the decided runs ([from, to) pairs), 4 when its first page is a hole or
+ * not initialised (pagetypeinfo counts a pageblock by its first page, pfn_to_online_page), else 0.
+ */
+function initialTouched(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, firstPb: number, nPb: number, decided: number[]): Uint8Array {
+  const pbPages = m.pageblockNrPages
+  const map = m.memMap
+  const base = m.basePfn
+  const touched = new Uint8Array(nPb)
+  for (let i = 0; i < nPb; i++) {
+    const lo = (firstPb + i) * pbPages
+    if (lo < zone.startPfn || lo + pbPages > zone.endPfn) { touched[i] = 1; continue }
+    if (map[lo - base] === PageKind.HOLE || map[lo - base] === PageKind.UNINIT) { touched[i] = 4; continue }
+    // any decided page in it (the few runs, not a scan of its pages)
+    for (let r = 0; r < decided.length; r += 2) {
+      const from = decided[r]!, to = decided[r + 1]!
+      if (from < to && from < lo + pbPages && to > lo) { touched[i] = 1; break }
+    }
+  }
+  return touched
+}
+
+/** the pageblocks in state t */
+function countTouched(touched: Uint8Array, t: number): number {
+  let n = 0
+  for (let i = 0; i < touched.length; i++) if (touched[i] === t) n++
+  return n
+}
+
+/**
+ * The pages not yet decided (used or small free) in the Movable/CMA pageblocks and in the others,
+ * past the wholly free, THP, uncounted and huge-pcp pageblocks: a whole pageblock each, but those
+ * holding a decided page (touched 1), whose undecided pages are counted.
+ */
+function undecidedPages(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, firstPb: number, touched: Uint8Array, pbType: Int8Array): [number, number] {
+  const pbPages = m.pageblockNrPages
+  const map = m.memMap
+  const base = m.basePfn
+  const movable = m.migratetypes.movable
+  const cma = m.migratetypes.cma
+  let openMovable = 0, openOther = 0
+  for (let i = 0; i < touched.length; i++) {
+    const t = touched[i]!
+    if (t === 2 || t === 3 || t === 4 || t === 7) continue
+    let n = pbPages
+    if (t === 1) {
+      n = 0
+      const lo = (firstPb + i) * pbPages
+      const a = Math.max(lo, zone.startPfn) - base
+      const e = Math.min(lo + pbPages, zone.endPfn) - base
+      for (let p = a; p < e; p++) if (map[p] === UNDECIDED) n++
+    }
+    if (pbType[i] === movable || (cma >= 0 && pbType[i] === cma)) openMovable += n
+    else openOther += n
+  }
+  return [openMovable, openOther]
+}
+
+/** The topmost n untouched Movable pageblocks become pageblocks of kernel pages (touched 5); returns how many did. */
+function markKernelBlocks(touched: Uint8Array, pbType: Int8Array, movable: number, n: number): number {
+  let taken = 0
+  for (let i = touched.length - 1; i >= 0 && n > 0; i--) {
+    if (touched[i] !== 0 || pbType[i] !== movable) continue
+    touched[i] = 5
+    n--
+    taken++
+  }
+  return taken
+}
+
+/**
+ * Step 6's start: one parent (the pageblock itself) for each untouched pageblock, and for each
+ * pageblock open to small free blocks that holds a decided page its whole-capable nodes
+ * (collectUntouched: maximal aligned nodes of undecided pages), by pageblock into `wholes`.
+ */
+function firstParents(m: MemoryModel, firstPb: number, touched: Uint8Array, P: Float64Array, wholes: Map<number, Array<[number, number]>>): void {
+  const pbo = m.geometry.pageblockOrder
+  for (let i = 0; i < touched.length; i++) {
+    const t = touched[i]!
+    if (CLOSED_TO_SMALL[t] === 1) continue
+    if (t === 0) { P[i] = 1; continue }
+    const list: Array<[number, number]> = []
+    collectUntouched(m.memMap, m.basePfn, (firstPb + i) * m.pageblockNrPages, pbo, list)
+    if (list.length) wholes.set(i, list)
+  }
+}
+
+/**
+ * Step 5: the types of the pageblocks step 4 left (pbType −1), from the counts left
+ * (remainingType): Movable where pagetypeinfo does not count the pageblock (touched 4), the kernel
+ * image's as boot gave them, Unmovable first where reserved pages sit, the rest clustered at the
+ * zone's ends (clusterShape) or, in a zone initialised on demand, over its initialised part
+ * (lazyTypeKeys); then the zone's part of the model's pageblock types.
+ */
+function assignPageblockTypes(
+  m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, rng: Rng, pbType: Int8Array, touched: Uint8Array, remainingType: number[], firstPb: number,
+  imageSpan: [number, number] | null, deferred: boolean, shape: ClusterShape, lazySpread: boolean, nInitPb: number, notes: string[],
+): void {
+  const mts = m.migratetypes
+  const nPb = touched.length
+  // (typed arrays: the same entries in the same order as plain arrays, without boxing half a million numbers)
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] === 4) pbType[i] = mts.movable
+  // the kernel image's pageblocks keep the types boot gave them (kernelImageTypes)
+  if (imageSpan) kernelImageTypes(m, zone, pbType, remainingType, firstPb, imageSpan, deferred)
+  let nBag = 0
+  for (let mt = 0; mt < mts.count; mt++) nBag += Math.max(0, remainingType[mt] ?? 0)
+  const bag = new Int32Array(nBag)
+  nBag = 0
+  for (let mt = 0; mt < mts.count; mt++) for (let k = 0; k < (remainingType[mt] ?? 0); k++) bag[nBag++] = mt
+  rng.shuffle(bag)
+  // reserved pages live in Unmovable blocks: move Unmovable entries to the front for those
+  let nReserved = 0, nOthers = 0
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) { if (touched[i] === 1) nReserved++; else nOthers++ }
+  const reservedBlocks = new Int32Array(nReserved)
+  const others = new Int32Array(nOthers)
+  nReserved = 0; nOthers = 0
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) { if (touched[i] === 1) reservedBlocks[nReserved++] = i; else others[nOthers++] = i }
+  let bi = 0
+  // no Unmovable entry lies in [bi, scanFrom): a search resumes past the entries already passed
+  let scanFrom = 0
+  for (let k = 0; k < reservedBlocks.length; k++) {
+    // the first Unmovable entry left, swapped to the front (else the next entry, or Movable when none is left)
+    const j = bag.indexOf(mts.unmovable, Math.max(bi, scanFrom))
+    scanFrom = j < 0 ? bag.length : j + 1
+    if (j >= 0) {
+      const t = bag[j]!
+      bag[j] = bag[bi]!
+      bag[bi] = t
+      pbType[reservedBlocks[k]!] = bag[bi++]!
+    } else pbType[reservedBlocks[k]!] = bag[bi++] ?? mts.movable
+  }
+  // the other types cluster at the zone's ends (isolated Movable pageblocks between them), as
+  // kpageflags shows on every capture of fixtures/: the kernel's own early allocations take
+  // the first pageblocks of the free lists and memblock's top-down boot allocations the last,
+  // and later Unmovable/Reclaimable allocations steal next to those (steal_suitable_fallback
+  // keeps filling a stolen pageblock). How they split between the ends and how tightly they
+  // cluster is not in the counts: each seed draws both (clusterShape). Not in a zone initialised on
+  // demand, whose kernel allocations came to each section as it was initialised (lazyTypeKeys).
+  // the bag's entries left, the non-Movable ones in bag order
+  let nOther = 0
+  for (let k = bi; k < bag.length; k++) if (bag[k] !== mts.movable) nOther++
+  const other = new Int32Array(nOther)
+  nOther = 0
+  for (let k = bi; k < bag.length; k++) if (bag[k] !== mts.movable) other[nOther++] = bag[k]!
+  const movableLeft = bag.length - bi - other.length
+  const { topShare, spread } = shape
+  // each pageblock's key: its distance from the nearer end (scaled by that end's share), plus the mixing
+  const keys = new Float64Array(others.length)
+  if (lazySpread) lazyTypeKeys(keys, others, nInitPb, other.length, rng.seed, zone.idx + 16 * zone.node)
+  else for (let k = 0; k < others.length; k++) {
+    const x = (others[k]! + 0.5) / nPb
+    keys[k] = Math.min(x / (1 - topShare), (1 - x) / topShare) + spread * rng.next()
+  }
+  const byKey = sortedByKey(keys, false)
+  for (let r = 0; r < byKey.length; r++) pbType[others[byKey[r]!]!] = r < other.length ? other[r]! : mts.movable
+  if (movableLeft + other.length < others.length) notes.push(`${zone.label}: ${others.length - movableLeft - other.length} pageblocks beyond pagetypeinfo's counts taken as Movable`)
+  for (let i = 0; i < nPb; i++) m.pageblockMt[firstPb + i - m.pbBase] = pbType[i]!
+}
+
+/**
+ * THPs of pageblock size (thpCount) in the lowest untouched Movable pageblocks (see synthesizeZone):
+ * each a compound head and its tails over the pageblock, touched 3.
+ */
+function placeThps(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, pbType: Int8Array, touched: Uint8Array, firstPb: number, thpCount: number, notes: string[]): void {
+  const movable = m.migratetypes.movable
+  const pbo = m.geometry.pageblockOrder
+  const pbPages = m.pageblockNrPages
+  const map = m.memMap
+  const nPb = touched.length
+  let nc = 0
+  for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === movable) nc++
+  const cands = new Int32Array(nc)
+  nc = 0
+  for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === movable) cands[nc++] = i
+  const take = Math.min(thpCount, cands.length)
+  for (let k = 0; k < take; k++) {
+    const i = cands[k]!
+    const a = (firstPb + i) * pbPages - m.basePfn
+    map.fill(PageKind.COMPOUND_TAIL, a, a + pbPages)
+    map[a] = compoundHead(THP_HEAD, pbo)
+    touched[i] = 3
+  }
+  if (take < thpCount) notes.push(`${zone.label}: ${thpCount - take} THPs did not fit in untouched Movable pageblocks`)
+}
+
+/** Step 4: the pageblocks [i, i + n) lie in the zone, are all untouched and in the group (the CMA area's, or the others). */
+function nodeOk(touched: Uint8Array, pbType: Int8Array, cmaMt: number, i: number, n: number, cma: boolean): boolean {
+  if (i < 0 || i + n > touched.length) return false
+  for (let k = i; k < i + n; k++) {
+    if (touched[k]) return false
+    if ((cmaMt >= 0 && pbType[k] === cmaMt) !== cma) return false
+  }
+  return true
+}
+
+/** Step 4: the anchor of the untouched run of a group (the CMA area's, or the others): one draw (draw, in [0, 1)) from the weights over its untouched pageblocks; −1 when it has none. */
+function runAnchorDraw(Wanchor: Float64Array, draw: number, touched: Uint8Array, pbType: Int8Array, cmaMt: number, cma: boolean): number {
+  const nPb = touched.length
+  let total = 0
+  for (let i = 0; i < nPb; i++) if (!touched[i] && (cmaMt >= 0 && pbType[i] === cmaMt) === cma) total += Wanchor[i]!
+  let u = draw * total
+  let anchor = -1
+  for (let i = 0; i < nPb && total > 0; i++) {
+    if (!(!touched[i] && (cmaMt >= 0 && pbType[i] === cmaMt) === cma)) continue
+    anchor = i
+    u -= Wanchor[i]!
+    if (u <= 0) break
+  }
+  return anchor
+}
+
+/**
+ * Step 4 for one group (the CMA area's pageblocks, or the others): the free blocks of order ≥
+ * pageblock order of the lists wantTypes, on aligned runs of untouched pageblocks, from the
+ * largest order down. The hosts are candidate nodes at pageblock granularity, packed as index of
+ * the first pageblock · 2 + canHostWhole (small integers: no objects to allocate, shuffle and
+ * collect). Their order: nearest the untouched run's anchor first (no full compaction before the
+ * capture), runs of many lengths over the initialised part (lazyRunKeys: a zone initialised on
+ * demand), else weighted; after a full compaction the run kept untouched (keepRun, runBudget
+ * pageblocks) nearest its anchor first. Returns the run's budget left.
+ */
+function placeWholeFreeBlocks(
+  m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, rng: Rng, free: number[][], wantTypes: number[], cma: boolean,
+  touched: Uint8Array, pbType: Int8Array, remainingType: number[], firstPb: number, anchor: number, keepRun: boolean, runBudget: number,
+  lazyRunKeys: Float64Array | null, Wwhole: Float64Array, notes: string[],
+): number {
+  const pbo = m.geometry.pageblockOrder
+  const pbPages = m.pageblockNrPages
+  const maxOrder = m.maxOrder
+  const cmaMt = m.migratetypes.cma
+  const nPb = touched.length
+  // top level: every aligned max-order node can hold a max-order block
+  let pool: number[] = []
+  const topN = 2 ** (maxOrder - pbo)
+  for (let i = 0; i < nPb; i++) {
+    if ((firstPb + i) % topN !== 0) continue
+    if (nodeOk(touched, pbType, cmaMt, i, topN, cma)) pool.push(i * 2 + 1)
+  }
+  for (let o = maxOrder; o >= pbo; o--) {
+    const span = 2 ** (o - pbo)
+    // hosts at this order: whole nodes of order o and parents of order o+1
+    const demand: number[] = []
+    for (const mt of wantTypes) for (let k = 0; k < (free[mt]?.[o] ?? 0); k++) demand.push(mt)
+    rng.shuffle(demand)
+    rng.shuffle(pool)
+    {
+      const ids = new Int32Array(pool.length)
+      for (let k = 0; k < pool.length; k++) ids[k] = pool[k]! >> 1
+      // the untouched run (no full compaction before the capture): the nodes nearest its anchor first
+      // in a zone initialised on demand: runs of many lengths over its initialised part (lazyWholeFreeKeys)
+      const order = keepRun
+        ? (!cma ? untouchedRunFirst(ids, span, anchor, Math.min(demand.length, Math.floor(runBudget / span)), Wwhole, rng) : weightedOrder(ids, ids.length, Wwhole, rng))
+        : anchor >= 0 ? byDistance(ids, span, anchor)
+          : lazyRunKeys !== null && !cma ? byNodeKey(ids, span, lazyRunKeys)
+            : weightedOrder(ids, ids.length, Wwhole, rng)
+      if (keepRun && !cma) runBudget -= Math.min(demand.length, Math.floor(runBudget / span), ids.length) * span
+      const sorted: number[] = new Array<number>(pool.length)
+      for (let r = 0; r < order.length; r++) sorted[r] = pool[order[r]!]!
+      pool = sorted
+    }
+    const next: number[] = []
+    let d = 0
+    for (const node of pool) {
+      const nodeI = node >> 1
+      const whole = (node & 1) === 1
+      if (d < demand.length) {
+        const mt = demand[d++]!
+        let at = nodeI
+        if (!whole) {
+          // parent of order o+1: one of its halves
+          const pick = rng.int(2)
+          at = nodeI + pick * span
+          next.push((nodeI + (1 - pick) * span) * 2)
+        }
+        placeFree(m, allocator, zone, (firstPb + at) * pbPages, o, mt)
+        for (let k = at; k < at + span; k++) {
+          pbType[k] = mt
+          touched[k] = 2 // fully free
+        }
+        if (remainingType[mt]! > 0) remainingType[mt] = Math.max(0, remainingType[mt]! - span)
+      } else if (o > pbo) {
+        // unchosen: its halves (or itself, if it could host whole) are parents at the next order
+        if (whole) next.push(nodeI * 2)
+        else next.push(nodeI * 2, (nodeI + span) * 2)
+      }
+    }
+    if (d < demand.length) notes.push(`${zone.label}: ${demand.length - d} free blocks of order ${o} did not fit and were left out`)
+    if (o === pbo) break
+    pool = next
+    // maximal untouched nodes of order o-1 whose parent holds a used or foreign pageblock may
+    // hold a whole block of order o-1 (their buddy can never be free as one block)
+    const n = span / 2
+    for (let i = 0; i < nPb; i++) {
+      if ((firstPb + i) % n !== 0 || !nodeOk(touched, pbType, cmaMt, i, n, cma)) continue
+      const parentI = Math.min(i, ((firstPb + i) ^ n) - firstPb)
+      if (!nodeOk(touched, pbType, cmaMt, parentI, span, cma)) pool.push(i * 2 + 1)
+    }
+  }
+  return runBudget
 }
 
 /**
@@ -1112,6 +1206,66 @@ function placeDirtyFolios(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, 
 
 /** candidates left by the last quotaDraws call */
 let drawsLeft = 0
+
+/** touched states whose pageblock takes no small free block (step 6): wholly free, a THP, kernel pages only, sparse free pages, a huge pcp page */
+const CLOSED_TO_SMALL: Uint8Array = (() => {
+  const t = new Uint8Array(256)
+  for (const k of [2, 3, 5, 6, 7]) t[k] = 1
+  return t
+})()
+
+/** The pageblocks (indices, ascending) that step 6 places small free blocks in. */
+function openPageblocks(touched: Uint8Array): Int32Array {
+  let n = 0
+  for (let i = 0; i < touched.length; i++) n += 1 - CLOSED_TO_SMALL[touched[i]!]!
+  const out = new Int32Array(n)
+  n = 0
+  for (let i = 0; i < touched.length; i++) if (CLOSED_TO_SMALL[touched[i]!] === 0) out[n++] = i
+  return out
+}
+
+/** `open` split by pageblock type, each list ascending. */
+function pageblocksByType(open: Int32Array, pbType: Int8Array, nTypes: number): Int32Array[] {
+  const count = new Int32Array(nTypes)
+  for (let k = 0; k < open.length; k++) count[pbType[open[k]!]!]! += 1
+  const out: Int32Array[] = []
+  for (let mt = 0; mt < nTypes; mt++) out.push(new Int32Array(count[mt]!))
+  count.fill(0)
+  for (let k = 0; k < open.length; k++) {
+    const i = open[k]!
+    const mt = pbType[i]!
+    out[mt]![count[mt]!++] = i
+  }
+  return out
+}
+
+/** The candidates of one order and list (step 6): the pageblocks of `ofType` with room at the order (qo = order · nPb), side by side with their bounds and room. Returns their number. */
+function quotaCandidates(ofType: Int32Array, P: Float64Array, wholeCnt: Uint16Array, quota: Uint16Array, qo: number, bound: Uint32Array, candI: Int32Array, candB: Uint32Array, candRoom: Uint16Array, candQ: Uint8Array, candRoom0: Float64Array): number {
+  let nc = 0
+  for (let k = 0; k < ofType.length; k++) {
+    const i = ofType[k]!
+    const room = P[i]! + wholeCnt[qo + i]! - quota[qo + i]!
+    if (room > 0) {
+      const b = bound[i]!
+      candI[nc] = i; candB[nc] = b; candRoom[nc] = room; candQ[nc] = b >>> 24; candRoom0[nc] = room
+      nc++
+    }
+  }
+  return nc
+}
+
+/** The quota of the nc candidates left after quotaDraws: what their room lost. */
+function settleQuota(nc: number, candI: Int32Array, candRoom: Uint16Array, candRoom0: Float64Array, quota: Uint16Array, qo: number): void {
+  for (let j = 0; j < nc; j++) quota[qo + candI[j]!]! += candRoom0[j]! - candRoom[j]!
+}
+
+/** The next order's parents of each open pageblock: P' = 2P + whole-capable nodes − blocks placed (qo = order · nPb). */
+function nextParents(open: Int32Array, P: Float64Array, wholeCnt: Uint16Array, quota: Uint16Array, qo: number): void {
+  for (let k = 0; k < open.length; k++) {
+    const i = open[k]!
+    P[i] = 2 * P[i]! + wholeCnt[qo + i]! - quota[qo + i]!
+  }
+}
 
 /**
  * The rejection draws of one order and list (step 6): a candidate j = rng.int(nc), taken when
@@ -1570,6 +1724,31 @@ function collectUntouched(map: Uint8Array, base: number, pfn: number, order: num
 }
 
 /**
+ * Step 6's layout inside each open pageblock that has a quota (layoutPageblock), in PFN order. The
+ * whole-capable nodes are looked up only for a pageblock with a decided page (touched: those
+ * collectUntouched made them for), the blocks on another type's pageblock only when there are any.
+ */
+function layoutPageblocks(
+  m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, rng: Rng, open: Int32Array, firstPb: number, quota: Uint16Array, lowOrders: number, nPb: number,
+  pbType: Int8Array, touched: Uint8Array, overflow: Map<number, Array<[number, number]>>, wholes: Map<number, Array<[number, number]>>,
+): void {
+  const pbo = m.geometry.pageblockOrder
+  const pbPages = m.pageblockNrPages
+  const anyOverflow = overflow.size > 0
+  for (let k = 0; k < open.length; k++) {
+    const i = open[k]!
+    let any = false
+    for (let o = 0; o < lowOrders; o++) if (quota[o * nPb + i]) { any = true; break }
+    if (!any) continue
+    const untouched = touched[i] === 0
+    const n = layoutPageblock(m.memMap, m.basePfn, rng, (firstPb + i) * pbPages, pbo, quota, i, nPb, pbType[i]!, anyOverflow ? overflow.get(i) ?? NO_PAIRS : NO_PAIRS, untouched ? NO_PAIRS : wholes.get(i) ?? NO_PAIRS, untouched)
+    // the blocks onto their lists, in the order placed
+    const pfns = placedPfn, orders = placedOrder, mts = placedMt
+    for (let j = 0; j < n; j++) allocator.addToFreeList(zone, pfns[j]!, orders[j]!, mts[j]!)
+  }
+}
+
+/**
  * Buffers of layoutPageblock (module-level, grown on demand; the function works on them through
  * locals, no closures or module bindings on the hot path). The hosts of one order are kept as
  * runs instead of one entry per node: run r stands for the parents runA[r], runA[r] + 2·2^o, …
@@ -1584,6 +1763,10 @@ let nextA = new Int32Array(0)
 let nextC = new Int32Array(0)
 /** the order's whole-capable nodes (W = 1 entries, after the parents) */
 let wholeP = new Int32Array(64)
+/** the blocks a layoutPageblock call placed, in order: their PFN, order and list (its caller puts them on the lists) */
+let placedPfn = new Int32Array(0)
+let placedOrder = new Uint8Array(0)
+let placedMt = new Uint8Array(0)
 /** positions the partial shuffle moved: value (pfn · 2 + W) valid where movedGen[i] === gen */
 let movedVal = new Float64Array(0)
 let movedGen = new Uint32Array(0)
@@ -1600,18 +1783,26 @@ let movedKeys = new Int32Array(0)
  *
  * The entry at an unmoved position i < nP (the parents) is (runA[r] + (i − runPre[r])·2^(o+1))·2
  * for the run r holding i, at nP ≤ i the whole-capable node wholeP[i − nP]·2 + 1.
+ *
+ * Returns how many blocks it placed: their tail pages are written, their PFNs, orders and lists
+ * are in placedPfn, placedOrder and placedMt, and the caller puts them on the lists
+ * (addToFreeList). It reads no model object: V8 throws away optimized code that checks an
+ * object's map when that map dies, and the model's maps die with the model between two syntheses.
  */
 function layoutPageblock(
-  m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, rng: Rng, start: number, pbo: number,
+  map: Uint8Array, base: number, rng: Rng, start: number, pbo: number,
   quota: Uint16Array, pb: number, nPb: number, blockMt: number, overflow: Array<[number, number]>, wholes: Array<[number, number]>, untouched: boolean,
-): void {
+): number {
   const need = 2 * (1 << pbo) + wholes.length + 2
   if (runA.length < need) {
     runA = new Int32Array(need); runC = new Int32Array(need); runPre = new Int32Array(need + 1)
     nextA = new Int32Array(need); nextC = new Int32Array(need)
     movedVal = new Float64Array(need); movedGen = new Uint32Array(need); movedKeys = new Int32Array(need)
+    placedPfn = new Int32Array(need); placedOrder = new Uint8Array(need); placedMt = new Uint8Array(need)
     gen = 0
   }
+  const pP = placedPfn, pO = placedOrder, pM = placedMt
+  let nPlaced = 0
   if (wholeP.length < wholes.length + 1) wholeP = new Int32Array(wholes.length + 1)
   let rA = runA, rC = runC, nA = nextA, nC = nextC
   const rP = runPre, wP = wholeP, mv = movedVal, mg = movedGen, mk = movedKeys
@@ -1687,15 +1878,19 @@ function layoutPageblock(
       const p = Math.floor(v / 2)
       const mt = types !== null && k < types.length ? types[k]! : blockMt
       // (v − 2p, not v % 2: the values are doubles, and a double's % is a call)
-      if (v - 2 * p === 1) placeFree(m, allocator, zone, p, o, mt)
-      else {
+      let at = p
+      if (v - 2 * p !== 1) {
         st = rngAdvance(st)
         const pick = Math.floor((rngOutput(st) / 4294967296) * 2)
-        placeFree(m, allocator, zone, p + pick * half, o, mt)
+        at = p + pick * half
         const q = p + (1 - pick) * half
         if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === q) nC[nN - 1]! += 1
         else { nA[nN] = q; nC[nN] = 1; nN++ }
       }
+      // the block's tail pages (placeFree's; its head and list entry are the caller's)
+      const a = at - base
+      for (let t = 1; t < half; t++) map[a + t] = PageKind.BUDDY_TAIL
+      pP[nPlaced] = at; pO[nPlaced] = o; pM[nPlaced] = mt; nPlaced++
     }
     rng.setState(st)
     if (o === 0) break
@@ -1745,6 +1940,7 @@ function layoutPageblock(
   }
   runA = rA; runC = rC; nextA = nA; nextC = nC
   gen = g
+  return nPlaced
 }
 
 /** Turn every still-undecided page into a used page of a kind that suits its pageblock. */
@@ -1788,6 +1984,9 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   let x1: number, x2: number
   // the Movable pageblocks whose pages beside free ones were taken as unmovable, after a full compaction
   const kept: number[] = []
+  // the Movable pageblocks holding a free page and used pages a pcp page may take, and how many (placeMovablePcpByPageblock)
+  const pcpBlocks: number[] = []
+  const pcpRoom: number[] = []
   for (let i = 0; i < nPb; i++) {
     if (touched[i] === 2 || touched[i] === 3 || touched[i] === 7) continue
     const mt = pbType[i]!
@@ -1796,7 +1995,7 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     const counted = mt === mts.movable || mt === mts.unmovable
     const start = Math.max((firstPb + i) * pbPages, zone.startPfn)
     const end = Math.min((firstPb + i + 1) * pbPages, zone.endPfn)
-    let p = start - base
+    const p = start - base
     const e = end - base
     // after a full compaction (sync, whole zone, skip bits ignored) a Movable pageblock that
     // still holds used pages beside free ones holds pages the compaction could not move
@@ -1813,62 +2012,13 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
     else if (reclaimable) { x1 = 0; x2 = 0; kinds[0] = SLAB_RECLAIMABLE; kinds[1] = SLAB_RECLAIMABLE; kinds[2] = SLAB_RECLAIMABLE }
     else { x1 = pSlab; x2 = pSlab + pPgtable; kinds[0] = SLAB; kinds[1] = PAGETABLE; kinds[2] = KERNEL }
     for (let k = 0; k < 3; k++) countedKind[k] = counted && kinds[k] !== UNEVICTABLE ? 1 : 0
-    // the runs' draws: rng.int(64) then rng.next(), the generator stepped inline
-    let st = rng.getState()
-    // the pageblock's used pages a pcp page may replace (added to candMovable or candidates once)
-    let nCand = 0
-    while (p < e) {
-      const b = map[p]!
-      if (b !== UNDECIDED) { p += isFreeHead(b) ? 1 << headOrder(b) : 1; continue }
-      // the stretch of undecided pages [p, u): a run ends at its length or at u, whichever comes first
-      let u = p + 1
-      while (u < e && (u & 3) !== 0 && map[u] === UNDECIDED) u++
-      if (words !== null && (u & 3) === 0) {
-        // eight pages a step where the map can be read as doubles (UNDECIDED8)
-        if (dwords !== null) {
-          if ((u & 7) !== 0 && u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
-          if ((u & 7) === 0) while (u + 8 <= e && dwords[u >>> 3] === UNDECIDED8) u += 8
-        }
-        while (u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
-        // the word at u holds the stretch's end: its first byte other than UNDECIDED, the lowest
-        // nonzero byte of the word xor UNDECIDED4 (little-endian: the lowest byte is the first page)
-        if (LITTLE_ENDIAN && u + 4 <= e) {
-          const x = words[u >>> 2]! ^ UNDECIDED4
-          u += (31 - Math.clz32(x & -x)) >>> 3
-        }
-      }
-      while (u < e && map[u] === UNDECIDED) u++
-      while (p < u) {
-        st = rngAdvance(st)
-        const len = 1 + Math.floor((rngOutput(st) / 4294967296) * 64)
-        st = rngAdvance(st)
-        const r = rngOutput(st) / 4294967296
-        // ge(r, x) = 1 when r ≥ x, else 0: r − x lies in (−1, 1) and is negative exactly when r < x
-        const k = Math.floor(r - x1) + Math.floor(r - x2) + 2
-        const kind = kinds[k]!
-        const lim = p + len < u ? p + len : u
-        if (words !== null && p + 72 <= u) {
-          // a fixed 67 pages from p (the run is at most 64, and 72 ≤ u − p): the pages past the run
-          // are undecided pages of this stretch, written again by the runs that follow
-          map[p] = kind; map[p + 1] = kind; map[p + 2] = kind
-          const k4 = kind * 0x01010101
-          const w0 = (p + 3) >>> 2
-          for (let w = w0; w < w0 + 16; w++) words[w] = k4
-        } else if (words !== null && lim - p >= 8) {
-          // [p, lim) exactly: bytes up to a word boundary, whole words, the last bytes
-          let q = p
-          for (; (q & 3) !== 0; q++) map[q] = kind
-          const k4 = kind * 0x01010101
-          const wEnd = lim >>> 2
-          for (let w = q >>> 2; w < wEnd; w++) words[w] = k4
-          for (q = wEnd * 4; q < lim; q++) map[q] = kind
-        } else for (let q = p; q < lim; q++) map[q] = kind
-        nCand += (lim - p) * countedKind[k]!
-        p = lim
-      }
+    const nCand = fillRuns(map, words, dwords, p, e, rng, x1, x2, kinds, countedKind)
+    if (mt === mts.movable) {
+      candMovable += nCand
+      // (a Movable pageblock's pages that fillRuns counts are those PCP_SLOT marks: its kinds
+      // but UNEVICTABLE, and PINNED only after a full compaction, where these lists are not read)
+      if (nCand > 0 && fillRunsSawFree) { pcpBlocks.push(i); pcpRoom.push(nCand) }
     }
-    rng.setState(st)
-    if (mt === mts.movable) candMovable += nCand
     else candidates += nCand
   }
   // the per-cpu pages placed one by one (those whole huge pages on a list are placed: pcpOrder0)
@@ -1876,31 +2026,125 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   // pcp pages: free order-0 pages cached per cpu; taken from used pages of Movable/Unmovable
   // blocks. After a full compaction over both at random; else the share in the Unmovable ones is
   // drawn (pcpNonMovableShare), the rest in the Movable ones
-  const z0 = zone.startPfn - base
-  const zn = zone.endPfn - zone.startPfn
-  const place = (n: number, accept: (t: number) => boolean): void => {
-    while (n > 0) {
-      const p = z0 + rng.int(zn)
-      // the pageblock's type first (a small array; most draws end there), then the page (a read anywhere in the map)
-      if (!accept(pbType[Math.floor((p + base) / pbPages) - firstPb]!)) continue
-      const b = map[p]!
-      if (b !== PageKind.ANON && b !== PageKind.FILE && b !== PageKind.SLAB && b !== PageKind.PAGETABLE && b !== PageKind.KERNEL) continue
-      map[p] = PageKind.PCP
-      n--
-    }
-  }
+  // the pageblock types a page may be drawn in (1 per migratetype)
+  const accept = new Uint8Array(mts.count)
   if (afterCompaction) {
     const vacated = vacatedPcpPages ? pcpInVacatedBlocks(m, zone, rng.seed, firstPb, kept, Math.round(vacatedPcpShare(rng.seed, zone.idx + 16 * zone.node) * pcp), pAnon) : 0
-    place(Math.min(pcp - vacated, candidates + candMovable), (t) => t === mts.movable || t === mts.unmovable)
+    accept[mts.movable] = 1
+    accept[mts.unmovable] = 1
+    placePcpPages(map, base, pbPages, zone.startPfn, zone.endPfn, rng, firstPb, pbType, accept, Math.min(pcp - vacated, candidates + candMovable))
   }
   else {
     const nonMovable = Math.min(Math.round(pcpNonMovableShare(rng.seed, zone.idx + 16 * zone.node) * pcp), candidates)
     const movable = Math.min(pcp - nonMovable, candMovable)
-    place(nonMovable + Math.min(candidates - nonMovable, pcp - nonMovable - movable), (t) => t === mts.unmovable)
+    accept[mts.unmovable] = 1
+    placePcpPages(map, base, pbPages, zone.startPfn, zone.endPfn, rng, firstPb, pbType, accept, nonMovable + Math.min(candidates - nonMovable, pcp - nonMovable - movable))
     // the rest (more than those pageblocks' used pages hold) over the Movable pageblocks' used pages
-    place(spreadMovablePcp ? placeMovablePcpByPageblock(m, zone, rng, firstPb, nPb, pbType, movable) : movable, (t) => t === mts.movable)
+    const rest = spreadMovablePcp ? placeMovablePcpByPageblock(m, zone, rng, firstPb, pcpBlocks, pcpRoom, movable) : movable
+    accept[mts.unmovable] = 0
+    accept[mts.movable] = 1
+    placePcpPages(map, base, pbPages, zone.startPfn, zone.endPfn, rng, firstPb, pbType, accept, rest)
   }
 }
+
+/**
+ * fillUsed's per-cpu pages: n pages drawn uniformly over the zone (rng.int over its span, the
+ * generator stepped inline), each on a used page a per-cpu page may take the place of (PCP_SLOT)
+ * in a pageblock whose type `accept` marks (1 per migratetype); other draws are drawn again.
+ * (Numbers and typed arrays only, as layoutPageblock.)
+ */
+function placePcpPages(map: Uint8Array, base: number, pbPages: number, startPfn: number, endPfn: number, rng: Rng, firstPb: number, pbType: Int8Array, accept: Uint8Array, n: number): void {
+  const z0 = startPfn - base
+  const zn = endPfn - startPfn
+  let st = rng.getState()
+  while (n > 0) {
+    st = rngAdvance(st)
+    const p = z0 + Math.floor((rngOutput(st) / 4294967296) * zn)
+    // the pageblock's type first (a small array; most draws end there), then the page (a read anywhere in the map)
+    if (accept[pbType[Math.floor((p + base) / pbPages) - firstPb]!] !== 1) continue
+    if (PCP_SLOT[map[p]!] !== 1) continue
+    map[p] = PageKind.PCP
+    n--
+  }
+  rng.setState(st)
+}
+
+/**
+ * fillUsed's runs over the pages [p, e) of one pageblock: every stretch of undecided pages
+ * becomes runs of one kind, 1..64 pages long (rng.int(64) then rng.next() a run, the generator
+ * stepped inline), the kind kinds[ge(r, x1) + ge(r, x2)]; a free block is skipped whole. Returns
+ * the pages written whose kind countedKind marks (those a pcp page may replace); whether it passed
+ * a free block is in fillRunsSawFree. A function of its
+ * own: optimized once and kept, where the same loop in fillUsed ran as that function's
+ * on-stack replacement, compiled anew after each deoptimization.
+ */
+function fillRuns(map: Uint8Array, words: Uint32Array | null, dwords: Float64Array | null, p: number, e: number, rng: Rng, x1: number, x2: number, kinds: Uint8Array, countedKind: Uint8Array): number {
+  // the runs' draws: rng.int(64) then rng.next(), the generator stepped inline
+  let st = rng.getState()
+  // the pageblock's used pages a pcp page may replace (added to candMovable or candidates once)
+  let nCand = 0
+  // a free block's head passed (the small free blocks lie inside their pageblock: the walk meets every head)
+  let sawFree = false
+  while (p < e) {
+    const b = map[p]!
+    if (b !== UNDECIDED) {
+      if (isFreeHead(b)) { sawFree = true; p += 1 << headOrder(b) } else p++
+      continue
+    }
+    // the stretch of undecided pages [p, u): a run ends at its length or at u, whichever comes first
+    let u = p + 1
+    while (u < e && (u & 3) !== 0 && map[u] === UNDECIDED) u++
+    if (words !== null && (u & 3) === 0) {
+      // eight pages a step where the map can be read as doubles (UNDECIDED8)
+      if (dwords !== null) {
+        if ((u & 7) !== 0 && u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+        if ((u & 7) === 0) while (u + 8 <= e && dwords[u >>> 3] === UNDECIDED8) u += 8
+      }
+      while (u + 4 <= e && words[u >>> 2] === UNDECIDED4) u += 4
+      // the word at u holds the stretch's end: its first byte other than UNDECIDED, the lowest
+      // nonzero byte of the word xor UNDECIDED4 (little-endian: the lowest byte is the first page)
+      if (LITTLE_ENDIAN && u + 4 <= e) {
+        const x = words[u >>> 2]! ^ UNDECIDED4
+        u += (31 - Math.clz32(x & -x)) >>> 3
+      }
+    }
+    while (u < e && map[u] === UNDECIDED) u++
+    while (p < u) {
+      st = rngAdvance(st)
+      const len = 1 + Math.floor((rngOutput(st) / 4294967296) * 64)
+      st = rngAdvance(st)
+      const r = rngOutput(st) / 4294967296
+      // ge(r, x) = 1 when r ≥ x, else 0: r − x lies in (−1, 1) and is negative exactly when r < x
+      const k = Math.floor(r - x1) + Math.floor(r - x2) + 2
+      const kind = kinds[k]!
+      const lim = p + len < u ? p + len : u
+      if (words !== null && p + 72 <= u) {
+        // a fixed 67 pages from p (the run is at most 64, and 72 ≤ u − p): the pages past the run
+        // are undecided pages of this stretch, written again by the runs that follow
+        map[p] = kind; map[p + 1] = kind; map[p + 2] = kind
+        const k4 = kind * 0x01010101
+        const w0 = (p + 3) >>> 2
+        for (let w = w0; w < w0 + 16; w++) words[w] = k4
+      } else if (words !== null && lim - p >= 8) {
+        // [p, lim) exactly: bytes up to a word boundary, whole words, the last bytes
+        let q = p
+        for (; (q & 3) !== 0; q++) map[q] = kind
+        const k4 = kind * 0x01010101
+        const wEnd = lim >>> 2
+        for (let w = q >>> 2; w < wEnd; w++) words[w] = k4
+        for (q = wEnd * 4; q < lim; q++) map[q] = kind
+      } else for (let q = p; q < lim; q++) map[q] = kind
+      nCand += (lim - p) * countedKind[k]!
+      p = lim
+    }
+  }
+  rng.setState(st)
+  fillRunsSawFree = sawFree
+  return nCand
+}
+
+/** whether the last fillRuns call passed a free block */
+let fillRunsSawFree = false
 
 /** after a full compaction, the pages decay_pcp_high gave back between the reads spread over the used top (spreadDecayedPcpPages); off: placed with the other free pages (for the test that holds it) */
 let decayedPcpSpread = true
@@ -2200,17 +2444,12 @@ function placeHugePcpBlocks(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone
 let spreadMovablePcp = true
 export function setSpreadMovablePcp(on: boolean): void { spreadMovablePcp = on }
 
-/** per memMap byte: 1 a used page a Movable per-cpu page may take the place of (placeMovablePcpByPageblock), 2 a free page, 0 neither */
+/** per memMap byte: 1 a used page a per-cpu page may take the place of (placePcpPages, placeMovablePcpByPageblock), 0 not */
 const PCP_SLOT: Uint8Array = (() => {
   const t = new Uint8Array(256)
   for (const k of [PageKind.ANON, PageKind.FILE, PageKind.SLAB, PageKind.PAGETABLE, PageKind.KERNEL]) t[k] = 1
-  for (let b = 0; b < 256; b++) if (t[b] === 0 && (isFreeHead(b) || b === PageKind.BUDDY_TAIL)) t[b] = 2
   return t
 })()
-
-/** PCP_SLOT as a count: 1 for a used page a per-cpu page may take, PCP_FREE_UNIT for a free page (a pageblock has fewer pages than that: the sum tells both counts) */
-const PCP_FREE_UNIT = 2 ** 24
-const PCP_COUNT: Float64Array = Float64Array.from(PCP_SLOT, (k) => (k === 1 ? 1 : k === 2 ? PCP_FREE_UNIT : 0))
 
 /**
  * The Movable per-cpu pages before a compaction: the workload's last frees, which
@@ -2224,47 +2463,22 @@ const PCP_COUNT: Float64Array = Float64Array.from(PCP_SLOT, (k) => (k === 1 ? 1 
  * none in 10–25 % of cases, and a compaction on a CPU other than the workload's then freed them
  * (x86-1G-s12-wl0-cpu1: 5–14 pageblocks the kernel kept, each held by a page on the workload
  * CPU's list). So each page goes to a pageblock drawn uniformly from those Movable pageblocks,
- * on a used page drawn in it. Returns how many pages found no room there.
+ * on a used page drawn in it. Returns how many pages found no room there. `blocks` are those
+ * pageblocks (a Movable pageblock holding a free page and a used page PCP_SLOT marks) in PFN
+ * order, `room` their pages PCP_SLOT marks: fillUsed counts both as fillRuns writes them (no step
+ * before it writes those kinds, and none between it and this one writes in a Movable pageblock).
  */
-function placeMovablePcpByPageblock(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array, n: number): number {
+function placeMovablePcpByPageblock(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, rng: Rng, firstPb: number, blocks: number[], room: number[], n: number): number {
   const map = m.memMap
   const base = m.basePfn
   const pbPages = m.pageblockNrPages
-  const movableMt = m.migratetypes.movable
-  const isCand = (b: number): boolean => PCP_SLOT[b] === 1
-  // the map as words (four pages each) where it starts at a word boundary of its buffer
-  const words = map.byteOffset % 4 === 0 ? new Uint32Array(map.buffer, map.byteOffset, Math.floor(map.length / 4)) : null
-  const blocks: number[] = []
-  const room: number[] = []
-  for (let i = 0; i < nPb; i++) {
-    if (pbType[i] !== movableMt) continue
-    const start = Math.max((firstPb + i) * pbPages, zone.startPfn) - base
-    const end = Math.min((firstPb + i + 1) * pbPages, zone.endPfn) - base
-    // both counts in one sum, without a branch on a page's kind (PCP_COUNT)
-    let acc = 0
-    let q = start
-    if (words !== null) {
-      // four pages a word: a word of one kind (most are: runs of one kind, whole free blocks) at once
-      for (; q < end && (q & 3) !== 0; q++) acc += PCP_COUNT[map[q]!]!
-      for (const wEnd = end & ~3; q < wEnd; q += 4) {
-        const w = words[q >>> 2]!
-        const b0 = w & 255
-        if ((w ^ Math.imul(b0, 0x01010101)) === 0) acc += 4 * PCP_COUNT[b0]!
-        else acc += PCP_COUNT[b0]! + PCP_COUNT[(w >>> 8) & 255]! + PCP_COUNT[(w >>> 16) & 255]! + PCP_COUNT[w >>> 24]!
-      }
-    }
-    for (; q < end; q++) acc += PCP_COUNT[map[q]!]!
-    const free = Math.floor(acc / PCP_FREE_UNIT)
-    const cand = acc - free * PCP_FREE_UNIT
-    if (free > 0 && cand > 0) { blocks.push(i); room.push(cand) }
-  }
   while (n > 0 && blocks.length > 0) {
     const j = rng.int(blocks.length)
     const i = blocks[j]!
     const start = Math.max((firstPb + i) * pbPages, zone.startPfn) - base
     const len = Math.min((firstPb + i + 1) * pbPages, zone.endPfn) - base - start
     let p = start + rng.int(len)
-    while (!isCand(map[p]!)) p = start + rng.int(len)
+    while (PCP_SLOT[map[p]!] !== 1) p = start + rng.int(len)
     map[p] = PageKind.PCP
     n--
     if (--room[j]! === 0) {

@@ -3,6 +3,14 @@
  * mulberry32-style 32-bit generator: small state, fast, good enough for layout synthesis.
  */
 export class Rng {
+  /**
+   * One generator alive as long as the module. V8 compiles a hot function that steps a generator
+   * against the generators' hidden class (their map) and throws that code away when the map dies,
+   * which it does once no generator is alive: between two syntheses (the bench's runs, each after
+   * a full GC; a fleet's captures) every function stepping one ran unoptimized again until it was
+   * recompiled (64 GiB synthesizeModel: about a tenth of its time). Never drawn from.
+   */
+  private static readonly mapKeeper: Rng = new Rng(0)
   private state: number
   readonly seed: number
 
