@@ -377,7 +377,8 @@ export class MemoryModel {
    * get_user_pages, which marks every page it takes (gup_pte_range's SetPageReferenced on the fast
    * path, FOLL_TOUCH's mark_page_accessed on the slow one), and from reclaim, which none of the
    * harness runs saw. The harness's vmsplice pins are such pages: every 6.1 and 6.12 capture after
-   * its workload pinned N pages holds N − 6 to N + 4 of them, 2–4 without pins
+   * its workload pinned N pages holds about N of them (1018–1023 for 1024, 259–260 for 256, 1996
+   * for 2048: the workload's random picks can take a page twice), 2–4 without pins
    * (engine/whatif/pins.ts places pins on them first). Empty when the layout cannot tell.
    */
   readonly referencedAnon = new Set<number>()

@@ -12,8 +12,9 @@
  *  2. get_user_pages marks every page it takes referenced (gup_pte_range → SetPageReferenced;
  *     FOLL_TOUCH → mark_page_accessed on the slow path), and nothing else sets PG_referenced on a
  *     mapped anonymous page but reclaim: in every harness run whose workload vmsplice-pinned N
- *     pages the exact layout holds N − 6 to N + 4 anonymous LRU pages with KPF_REFERENCED, 2–4
- *     without pins (MemoryModel.referencedAnon). Pins are placed on those pages first.
+ *     pages the exact layout holds about N anonymous LRU pages with KPF_REFERENCED, 2–4 without
+ *     pins (MemoryModel.referencedAnon), and the kernel's compaction leaves them in place. Pins
+ *     are placed on those pages first.
  *  3. A capture taken after a full compaction (the series' steps.log shows node compact or
  *     compact_memory after the workload) has already sorted pins from movable pages: a page a
  *     full compaction would still move now is one the real compaction could not move. With
