@@ -1349,7 +1349,12 @@ export class Compactor {
   /**
    * migrate_pages() with compaction_alloc(): move each isolated page into a target page
    * (running the free scanner when targets run out); the source is freed through the pcp list.
-   * Returns 'ok', 'failed' (some pages could not migrate) or 'nomem' (no target left).
+   * Returns 'ok', 'failed' (some pages could not migrate) or 'nomem' (no target left). On
+   * -ENOMEM (compaction_alloc found no target) 6.1's migrate_pages() counts that page in
+   * nr_failed_pages (pgmigrate_fail +1) and goes out without trying the rest, which
+   * putback_movable_pages() returns: the +1 of every traced and untraced 6.1 trigger whose
+   * scanners met (fixtures/arm64-1G-s6-cma-compact-ctrace-cpu1: its last batch took 198 pages, 81
+   * migrated, the tracepoint's nr_failed 117, pgmigrate_fail +1).
    */
   migratePages(cc: CompactControl): 'ok' | 'failed' | 'nomem' {
     if (cc.freepages instanceof PerOrderFreePages) return this.migrateFolios(cc, cc.freepages)
@@ -1395,6 +1400,8 @@ export class Compactor {
             pending = 0
             this.isolateFreepages(cc)
             if (freepages.length === 0) {
+              // -ENOMEM: this page counts as failed (nr_failed_pages), the rest are not tried
+              failed++
               result = 'nomem'
               break
             }
@@ -1421,6 +1428,7 @@ export class Compactor {
         if (freepages.length === 0) {
           this.isolateFreepages(cc)
           if (freepages.length === 0) {
+            failed++
             result = 'nomem'
             break
           }
@@ -1438,7 +1446,8 @@ export class Compactor {
     if (failed && result === 'ok') result = 'failed'
     this.count('pgmigrate_success', migrated)
     this.count('pgmigrate_fail', failed)
-    this.events?.emit({ name: 'mm_compaction_migratepages', nrMigrated: migrated, nrFailed: failed, migratePfn: cc.migratePfn, freePfn: cc.freePfn })
+    // the tracepoint's nr_failed is cc->nr_migratepages − nr_succeeded: every page of the batch not migrated
+    this.events?.emit({ name: 'mm_compaction_migratepages', nrMigrated: migrated, nrFailed: n - migrated, migratePfn: cc.migratePfn, freePfn: cc.freePfn })
     this.recordPositions(cc)
     return result
   }

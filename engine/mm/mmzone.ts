@@ -372,6 +372,17 @@ export class MemoryModel {
    */
   readonly lruAddPages = new Set<number>()
   /**
+   * Anonymous LRU pages with PG_referenced when kpageflags was read (KPF_REFERENCED; not mlocked,
+   * unevictable, under writeback or compound; exact layout): a mapped anonymous page gets it from
+   * get_user_pages, which marks every page it takes (gup_pte_range's SetPageReferenced on the fast
+   * path, FOLL_TOUCH's mark_page_accessed on the slow one), and from reclaim, which none of the
+   * harness runs saw. The harness's vmsplice pins are such pages: every 6.1 and 6.12 capture after
+   * its workload pinned N pages holds about N of them (1018–1023 for 1024, 259–260 for 256, 1996
+   * for 2048: the workload's random picks can take a page twice), 2–4 without pins
+   * (engine/whatif/pins.ts places pins on them first). Empty when the layout cannot tell.
+   */
+  readonly referencedAnon = new Set<number>()
+  /**
    * The tail pages of compound pages that are neither on an LRU list nor hugetlb (slab of order
    * > 0, kmalloc_large and other __GFP_COMP kernel allocations; exact layout, kpageflags KPF_TAIL),
    * one bit per page of memMap: bit (pfn − basePfn) & 31 of word (pfn − basePfn) >>> 5. Their

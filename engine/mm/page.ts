@@ -69,9 +69,16 @@ export const enum PageKind {
    * and marks it in MemoryModel.kernelCompoundTails
    */
   KERNEL_COMPOUND_TAIL = 21,
+  /**
+   * Transient, never in a model: an anonymous LRU page with PG_referenced (kpageflags KPF_LRU,
+   * KPF_ANON and KPF_REFERENCED; not unevictable, mlocked, under writeback or compound), as the
+   * kpageflags decode gives it; ExactLayoutBuilder.finish turns it into an ANON page listed in
+   * MemoryModel.referencedAnon
+   */
+  ANON_REFERENCED = 22,
 }
 
-/** the kinds a model holds (PageKind.ANON_NOT_LRU and KERNEL_COMPOUND_TAIL, transient, are not among them) */
+/** the kinds a model holds (PageKind.ANON_NOT_LRU, KERNEL_COMPOUND_TAIL and ANON_REFERENCED, transient, are not among them) */
 export const NR_PAGE_KINDS = 20
 
 export const PAGE_KIND_NAMES: readonly string[] = [

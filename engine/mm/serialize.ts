@@ -24,6 +24,8 @@ export interface ModelTransfer {
   captureToolPages?: number[]
   /** MemoryModel.lruAddPages */
   lruAddPages?: number[]
+  /** MemoryModel.referencedAnon */
+  referencedAnon?: number[]
   /** MemoryModel.kernelCompoundTails */
   kernelCompoundTails?: Uint32Array | null
 }
@@ -44,6 +46,7 @@ export function exportModel(m: MemoryModel, policy: AllocPolicy): ModelTransfer 
     unsplittable: [...m.unsplittable],
     captureToolPages: [...m.captureToolPages],
     lruAddPages: [...m.lruAddPages],
+    referencedAnon: [...m.referencedAnon],
     kernelCompoundTails: m.kernelCompoundTails,
   }
 }
@@ -114,6 +117,7 @@ export function instantiateModel(tpl: ModelTemplate): { model: MemoryModel; allo
   for (const p of t.unsplittable ?? []) model.unsplittable.add(p)
   for (const p of t.captureToolPages ?? []) model.captureToolPages.add(p)
   for (const p of t.lruAddPages ?? []) model.lruAddPages.add(p)
+  for (const p of t.referencedAnon ?? []) model.referencedAnon.add(p)
   // only read (the scanners never change it): copies may share it
   if (t.kernelCompoundTails) model.kernelCompoundTails = t.kernelCompoundTails
   const allocator = new PageAllocator(model, t.policy)

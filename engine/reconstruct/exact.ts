@@ -58,7 +58,7 @@ import { zoneShapes, makeZone, capturedFreeCounts, capturedBlockCounts, checkCou
 import { improveAssignment } from './migratetype_assign.ts'
 
 // kpageflags bits, low word
-const LRU = 1 << 5, SLAB = 1 << 7, WRITEBACK = 1 << 8, BUDDY = 1 << 10, ANON = 1 << 12
+const REFERENCED = 1 << 2, LRU = 1 << 5, SLAB = 1 << 7, WRITEBACK = 1 << 8, BUDDY = 1 << 10, ANON = 1 << 12
 const HEAD = 1 << 15, TAIL = 1 << 16, HUGE = 1 << 17, UNEVICTABLE = 1 << 18, HWPOISON = 1 << 19
 const NOPAGE = 1 << 20, THP = 1 << 22, OFFLINE = 1 << 23, ZERO_PAGE = 1 << 24, PGTABLE = 1 << 26
 // high word
@@ -83,7 +83,8 @@ export function classifyKpageflags(lo: number, hi: number): number {
     if (lo & HEAD) return lo & THP ? THP_HEAD : FOLIO_HEAD
     if (lo & UNEVICTABLE || hi & MLOCKED_HI) return PageKind.UNEVICTABLE
     if (lo & WRITEBACK) return PageKind.WRITEBACK
-    return lo & ANON ? PageKind.ANON : PageKind.FILE
+    // an anonymous page with PG_referenced: one get_user_pages took (see the header)
+    return lo & ANON ? (lo & REFERENCED ? PageKind.ANON_REFERENCED : PageKind.ANON) : PageKind.FILE
   }
   // anonymous, not on an LRU list yet: a fresh fault in a CPU's lru_add batch (a kernel page as read,
   // listed in lruAddPages and captureToolPages by ExactLayoutBuilder.finish)
@@ -95,16 +96,20 @@ export function classifyKpageflags(lo: number, hi: number): number {
 const RELEVANT = LRU | SLAB | WRITEBACK | BUDDY | ANON | HEAD | TAIL | HUGE | UNEVICTABLE | HWPOISON | NOPAGE | THP | OFFLINE | ZERO_PAGE | PGTABLE
 /** the high word's bits classifyKpageflags reads (KPF_RESERVED, KPF_MLOCKED) go to low-word bits 13 and 14 of a key (KPF_SWAPCACHE, KPF_SWAPBACKED: not relevant) */
 const HI_SHIFT = 13
-/** a key's bits start at KPF_LRU (bit 5): the bits below it are not relevant */
+/** KPF_REFERENCED (bit 2, below the key's first bit) goes to bit 6 of a key (KPF_ACTIVE's place: not relevant) */
+const REF_SHIFT = 4
+/** a key's bits start at KPF_LRU (bit 5): the bits below it are not relevant (KPF_REFERENCED is, moved up: REF_SHIFT) */
 const KEY_SHIFT = 5
+if (((REFERENCED << REF_SHIFT) & (RELEVANT | ((RESERVED_HI | MLOCKED_HI) << HI_SHIFT))) !== 0 || (REFERENCED << REF_SHIFT) >>> KEY_SHIFT === 0) throw new Error('exact.ts: KPF_REFERENCED\'s place in the key is taken')
 /**
- * The key of a kpageflags entry in kpageKindTable(): its relevant low-word bits and its high
- * word's KPF_RESERVED and KPF_MLOCKED, shifted down. Key 0 is a page with none of them: flagless
+ * The key of a kpageflags entry in kpageKindTable(): its relevant low-word bits, its
+ * KPF_REFERENCED (at KPF_ACTIVE's place) and its high word's KPF_RESERVED and KPF_MLOCKED,
+ * shifted down. Key 0 is a page with none of them: flagless
  * (lo = hi = 0: a per-cpu free page or a kernel page, settled later) or with only irrelevant
  * bits (a kernel page); the table holds the flagless kind there and the decoders tell the two
  * apart. host/workers/kpage_wasm.ts computes the same key.
  */
-export const KPAGE_KEY = { relevant: RELEVANT, hiMask: RESERVED_HI | MLOCKED_HI, hiShift: HI_SHIFT, shift: KEY_SHIFT } as const
+export const KPAGE_KEY = { relevant: RELEVANT, referenced: REFERENCED, refShift: REF_SHIFT, hiMask: RESERVED_HI | MLOCKED_HI, hiShift: HI_SHIFT, shift: KEY_SHIFT } as const
 let LUT: Uint8Array | null = null
 /**
  * Kind by key (KPAGE_KEY), 4 MiB, built once. One table load per page and no branch on the
@@ -114,14 +119,16 @@ let LUT: Uint8Array | null = null
  */
 export function kpageKindTable(): Uint8Array {
   if (LUT) return LUT
-  const t = new Uint8Array(((RELEVANT | ((RESERVED_HI | MLOCKED_HI) << HI_SHIFT)) >>> KEY_SHIFT) + 1)
+  const t = new Uint8Array(((RELEVANT | (REFERENCED << REF_SHIFT) | ((RESERVED_HI | MLOCKED_HI) << HI_SHIFT)) >>> KEY_SHIFT) + 1)
   const bits: number[] = []
   for (let b = 0; b < 32; b++) if (RELEVANT & (1 << b)) bits.push(b)
-  for (let c = 0; c < 1 << (bits.length + 2); c++) {
+  const nb = bits.length
+  for (let c = 0; c < 1 << (nb + 3); c++) {
     let lo = 0
     bits.forEach((b, k) => { if (c & (1 << k)) lo |= 1 << b })
-    const hi = c >>> bits.length
-    t[(lo | (hi << HI_SHIFT)) >>> KEY_SHIFT] = classifyKpageflags(lo, hi)
+    const ref = (c >>> nb) & 1 ? REFERENCED : 0
+    const hi = c >>> (nb + 1)
+    t[(lo | (ref << REF_SHIFT) | (hi << HI_SHIFT)) >>> KEY_SHIFT] = classifyKpageflags(lo | ref, hi)
   }
   return (LUT = t)
 }
@@ -153,7 +160,7 @@ export function decodeKpageflags(words: Uint32Array, firstPfn: number, map: Uint
   for (let j = lo0; j < hi0; j++) {
     const lo = w[2 * j]!
     const hi = w[2 * j + 1]!
-    const key = ((lo & RELEVANT) | ((hi & (RESERVED_HI | MLOCKED_HI)) << HI_SHIFT)) >>> KEY_SHIFT
+    const key = ((lo & RELEVANT) | ((lo & REFERENCED) << REF_SHIFT) | ((hi & (RESERVED_HI | MLOCKED_HI)) << HI_SHIFT)) >>> KEY_SHIFT
     // key 0 with some bit set: a kernel page with only irrelevant flags (rare, and in runs)
     const kind = key === 0 && (lo | hi) !== 0 ? kernel : lut[key]!
     map[off + j] = kind
@@ -248,13 +255,14 @@ export class ExactLayoutBuilder {
     for (let j = from; j < to;) {
       const i = off + j
       if ((i & 3) === 0 && j + 4 <= to) {
-        // four pages none of which is flagless (PCP, 3), free (BUDDY_TAIL, 2) or anonymous (ANON, 4):
-        // their counts are not read. A byte is 2 or 3 when it is 2 with bit 0 cleared: a zero byte
-        // of x marks one; a zero byte of y marks a 4
+        // four pages none of which is flagless (PCP, 3), free (BUDDY_TAIL, 2) or anonymous (ANON, 4;
+        // ANON_REFERENCED, 22): their counts are not read. A byte is 2 or 3 when it is 2 with bit 0
+        // cleared: a zero byte of x marks one; a zero byte of y marks a 4, of z a 22
         const w = w32[i >> 2]!
         const x = (w & 0xfefefefe) ^ 0x02020202
         const y = w ^ 0x04040404
-        if (((((x - 0x01010101) & ~x) | ((y - 0x01010101) & ~y)) & 0x80808080) === 0) { j += 4; continue }
+        const z = w ^ 0x16161616
+        if (((((x - 0x01010101) & ~x) | ((y - 0x01010101) & ~y) | ((z - 0x01010101) & ~z)) & 0x80808080) === 0) { j += 4; continue }
       }
       if ((words[2 * j]! | words[2 * j + 1]!) !== 0) {
         const k = map[i]
@@ -265,7 +273,7 @@ export class ExactLayoutBuilder {
           map[i] = PageKind.PINNED
           this.tornBuddy++
         }
-      } else if (map[i] === PageKind.ANON) m.captureToolPages.add(firstPfn + j)
+      } else if (map[i] === PageKind.ANON || map[i] === PageKind.ANON_REFERENCED) m.captureToolPages.add(firstPfn + j)
       j++
     }
   }
@@ -289,7 +297,13 @@ export class ExactLayoutBuilder {
       m.lruAddPages.add(m.basePfn + i)
       m.captureToolPages.add(m.basePfn + i)
     }
+    // anonymous LRU pages with PG_referenced (the decode's transient kind): anonymous pages, listed
+    for (let i = m.memMap.indexOf(PageKind.ANON_REFERENCED); i >= 0; i = m.memMap.indexOf(PageKind.ANON_REFERENCED, i + 1)) {
+      m.memMap[i] = PageKind.ANON
+      m.referencedAnon.add(m.basePfn + i)
+    }
     this.markKernelCompoundTails()
+    if (m.referencedAnon.size) this.notes.push(`${m.referencedAnon.size} anonymous LRU pages with KPF_REFERENCED: pages get_user_pages took (gup_pte_range sets PG_referenced on each), where pinned pages are looked for first`)
     if (m.lruAddPages.size) this.notes.push(`${m.lruAddPages.size} anonymous pages without KPF_LRU: fresh faults in a CPU's lru_add batch, of the capture's own tools (shown as kernel pages, as read; listed with the tools' pages, which they free when they exit)`)
     // pages of memMap outside every zone are holes
     const pbPages = m.pageblockNrPages

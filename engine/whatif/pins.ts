@@ -1,6 +1,6 @@
 /**
  * Where the pinned pages of a PinnedAssumption sit, for the contiguous-allocation what-ifs.
- * Same assumption type and the same seeded choice as assumptions.ts (applyPinned), with two
+ * Same assumption type and the same seeded choice as assumptions.ts (applyPinned), with three
  * refinements the verdicts need:
  *
  *  1. Long-term pins and CMA / ZONE_MOVABLE (6.1 mm/gup.c `check_and_migrate_movable_pages`,
@@ -9,7 +9,13 @@
  *     the pins are chosen among anonymous pages outside CMA blocks and ZONE_MOVABLE (a listed
  *     PFN inside is taken as migrated away and not pinned). vmsplice/short-term references are
  *     not FOLL_LONGTERM and can sit anywhere: switch it off for them.
- *  2. A capture taken after a full compaction (the series' steps.log shows node compact or
+ *  2. get_user_pages marks every page it takes referenced (gup_pte_range → SetPageReferenced;
+ *     FOLL_TOUCH → mark_page_accessed on the slow path), and nothing else sets PG_referenced on a
+ *     mapped anonymous page but reclaim: in every harness run whose workload vmsplice-pinned N
+ *     pages the exact layout holds about N anonymous LRU pages with KPF_REFERENCED, 2–4 without
+ *     pins (MemoryModel.referencedAnon), and the kernel's compaction leaves them in place. Pins
+ *     are placed on those pages first.
+ *  3. A capture taken after a full compaction (the series' steps.log shows node compact or
  *     compact_memory after the workload) has already sorted pins from movable pages: a page a
  *     full compaction would still move now is one the real compaction could not move. With
  *     placement 'after-compaction' the pins are chosen first among those pages (found by running
@@ -107,18 +113,32 @@ export function placePins(m: MemoryModel, alloc: PageAllocator, a: PinnedAssumpt
   const want = a.kind === 'pages' ? Math.min(a.count, anon.length) : Math.round((anon.length + excluded) * Math.min(1, Math.max(0, a.fraction)))
   const n = Math.min(want, anon.length)
   const rng = new Rng(a.seed ?? 1)
-  let first = 0
-  if (opts.placement === 'after-compaction') {
+  // the groups pins are drawn from in turn, each in PFN order before its seeded partial shuffle:
+  // the pages get_user_pages marked referenced, then (after a full compaction) the stragglers, then the rest
+  const ref = m.referencedAnon
+  const groups: number[][] = []
+  if (ref.size > 0) {
+    const r: number[] = []
+    const rest: number[] = []
+    for (const i of anon) (ref.has(i + base) ? r : rest).push(i)
+    groups.push(r)
+    anon.length = 0
+    for (const i of r) anon.push(i)
+    for (const i of rest) anon.push(i)
+    says.push(`${r.length} of the anonymous pages carry KPF_REFERENCED, which get_user_pages sets on the pages it takes (gup_pte_range → SetPageReferenced; in the harness runs they are the workload's vmsplice pins, to within 6, and 2–4 other pages): pins are placed there first${r.length < n ? `, the other ${n - r.length} as follows` : ''}`)
+  }
+  const done = groups.reduce((t, g) => t + g.length, 0)
+  if (opts.placement === 'after-compaction' && done < n) {
     const strag = memo ? memo.get(m, alloc) : compactionStragglers(m, alloc)
-    // stragglers to the front (keeping PFN order), then the seeded partial shuffle within each group
+    // stragglers to the front of what is left (keeping PFN order)
     const s: number[] = []
     const r: number[] = []
-    for (const i of anon) (strag.has(i) ? s : r).push(i)
-    anon.length = 0
+    for (let k = done; k < anon.length; k++) (strag.has(anon[k]!) ? s : r).push(anon[k]!)
+    anon.length = done
     for (const i of s) anon.push(i)
     for (const i of r) anon.push(i)
-    first = s.length
-    says.push(`the capture follows a full compaction: the ${s.length} anonymous pages a full compaction would still move are pages the real one could not move, so pins are placed there first${s.length < n ? `, the other ${n - s.length} at random` : ''}`)
+    groups.push(s)
+    says.push(`the capture follows a full compaction: the ${s.length} anonymous pages a full compaction would still move${done > 0 ? ' (of those not referenced)' : ''} are pages the real one could not move, so ${done > 0 ? 'the remaining ' : ''}pins are placed there ${done > 0 ? 'next' : 'first'}${s.length < n - done ? `, the other ${n - done - s.length} at random` : ''}`)
   }
   const pick = (lo: number, hi: number, k: number): void => {
     for (let j = 0; j < k; j++) {
@@ -129,10 +149,15 @@ export function placePins(m: MemoryModel, alloc: PageAllocator, a: PinnedAssumpt
       m.memMap[anon[lo + j]!] = PageKind.PINNED
     }
   }
-  if (first > 0) {
-    pick(0, first, Math.min(n, first))
-    if (n > first) pick(first, anon.length, n - first)
-  } else pick(0, anon.length, n)
+  let at = 0
+  let left = n
+  for (const g of groups) {
+    const k = Math.min(left, g.length)
+    if (k > 0) pick(at, at + g.length, k)
+    at += g.length
+    left -= k
+  }
+  if (left > 0) pick(at, anon.length, left)
   const what = a.kind === 'pages' ? `${n} pinned pages` : `${(a.fraction * 100).toFixed(2)}% of anonymous pages pinned (${n} pages)`
   says.unshift(`${what}, chosen among ${anon.length} anonymous pages with seed ${a.seed ?? 1} (source: ${a.source})`)
   says.push(mb)

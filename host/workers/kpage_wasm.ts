@@ -57,7 +57,7 @@ const I32 = 0x7f, V128 = 0x7b
 
 /** KPF_RECLAIM's place in the SIMD key (not relevant to the kind): the entry is not all zero */
 const NONZERO_BIT = bit(KPF.RECLAIM)
-if ((KPAGE_KEY.relevant | (KPAGE_KEY.hiMask << KPAGE_KEY.hiShift)) & NONZERO_BIT) throw new Error('kpage_wasm: the not-all-zero bit is part of the key')
+if ((KPAGE_KEY.relevant | (KPAGE_KEY.referenced << KPAGE_KEY.refShift) | (KPAGE_KEY.hiMask << KPAGE_KEY.hiShift)) & NONZERO_BIT) throw new Error('kpage_wasm: the not-all-zero bit is part of the key')
 
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body]
 const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()]
@@ -80,8 +80,9 @@ function moduleBytes(pages: number, simd: boolean): Uint8Array {
   /** the kind of the entry at p + 8u into KIND */
   const kindOf = (u: number): number[] => [
     ...entry(u),
-    // key = ((lo & relevant) | ((hi & hiMask) << hiShift)) >>> shift; kind = table[key]
+    // key = ((lo & relevant) | ((lo & referenced) << refShift) | ((hi & hiMask) << hiShift)) >>> shift; kind = table[key]
     ...get(LO), ...c(KPAGE_KEY.relevant), AND,
+    ...get(LO), ...c(KPAGE_KEY.referenced), AND, ...c(KPAGE_KEY.refShift), SHL, OR,
     ...get(HI), ...c(KPAGE_KEY.hiMask), AND, ...c(KPAGE_KEY.hiShift), SHL, OR,
     ...c(KPAGE_KEY.shift), SHR_U, TEE, KEY,
     ...mem(LOAD8_U, 0, 0), ...set(KIND),
@@ -126,6 +127,7 @@ function moduleBytes(pages: number, simd: boolean): Uint8Array {
     ...get(VA), ...get(VB), ...simdOp(SHUFFLE, ...loLanes), ...set(VLO),
     ...get(VA), ...get(VB), ...simdOp(SHUFFLE, ...hiLanes), ...set(VHI),
     ...get(VLO), ...splat(KPAGE_KEY.relevant), ...simdOp(V_AND),
+    ...get(VLO), ...splat(KPAGE_KEY.referenced), ...simdOp(V_AND), ...c(KPAGE_KEY.refShift), ...simdOp(SHL32), ...simdOp(V_OR),
     ...get(VHI), ...splat(KPAGE_KEY.hiMask), ...simdOp(V_AND), ...c(KPAGE_KEY.hiShift), ...simdOp(SHL32), ...simdOp(V_OR),
     ...get(VLO), ...get(VHI), ...simdOp(V_OR), ...splat(0), ...simdOp(NE32), ...splat(NONZERO_BIT), ...simdOp(V_AND), ...simdOp(V_OR),
     ...c(KPAGE_KEY.shift), ...simdOp(SHR_U32), ...set(K0 + g),

@@ -99,9 +99,12 @@ describe('whatif contig and thp', () => {
     const j = JSON.parse(r.out)
     expect(j.defrag).toBe('always')
     expect(j.table).toHaveLength(10)
-    // a madvised fault under defrag=always may stall for direct compaction, and here gets its
-    // huge page; defrag=never has no direct reclaim or compaction, so it never stalls
-    expect(j.succeeded).toBe(1)
+    // a madvised fault under defrag=always may stall for direct compaction; here it does not get
+    // its huge page: the 2048 vmsplice pins sit on the 1996 pages kpageflags shows referenced
+    // (engine/whatif/pins.ts), in most pageblocks, and the hugetlb step just before this capture
+    // got 28 of its 64 huge pages. defrag=never has no direct reclaim or compaction, so it never stalls
+    expect(j.succeeded).toBe(0)
+    expect((j.table as Array<{ defrag: string; madvised: boolean; compactStall: number }>).some((t) => t.defrag === 'always' && t.madvised && t.compactStall > 0)).toBe(true)
     const never = (j.table as Array<{ defrag: string; madvised: boolean; compactStall: number }>).filter((t) => t.defrag === 'never')
     expect(never.every((t) => t.compactStall === 0)).toBe(true)
   })

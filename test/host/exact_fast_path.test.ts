@@ -78,8 +78,8 @@ function layoutDiff(a: MemoryModel, b: MemoryModel): string[] {
     if (JSON.stringify(sm) !== JSON.stringify(r.mixed)) out.push(`${z.label}: summary mixed pageblocks from the pageblock map ${JSON.stringify(sm)} vs ${JSON.stringify(r.mixed)}`)
   }
   // a layout rule added after the reference was frozen says itself in a note of its own (the
-  // capture tools' lru_add batch pages); the pages themselves are compared above
-  const na = a.build.notes.filter((n) => !/anonymous pages without KPF_LRU/.test(n)).join('\n')
+  // capture tools' lru_add batch pages, the referenced anonymous pages); the pages themselves are compared above
+  const na = a.build.notes.filter((n) => !/anonymous pages without KPF_LRU|anonymous LRU pages with KPF_REFERENCED/.test(n)).join('\n')
   const nb = b.build.notes.join('\n')
   if (na !== nb) out.push(`notes differ:\n${na}\n---\n${nb}`)
   return out
