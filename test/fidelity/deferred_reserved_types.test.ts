@@ -26,7 +26,7 @@ import { runCompactWhatIf } from '../../engine/index.ts'
 import { isFreeHead, headOrder } from '../../engine/mm/page.ts'
 import { loadSnapshot } from '../../host/load.ts'
 import { seriesContext } from '../../host/series.ts'
-import { compactOptions } from '../../host/whatif/compact.ts'
+import { compactOptions, setPagesWrittenBeforeTrigger } from '../../host/whatif/compact.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 
 /** pageblocks the kernel's free scanner visited in zone `zoneStart` during trigger `n` (between the `gt ctron n` and `gt ctroff n` trace markers), and where the scanners met */
@@ -121,8 +121,16 @@ describe('deferred struct page init types the reserved pageblocks (the kernel\'s
     }
     const real = ctx.trigger!.deltas
     expect(real['pgmigrate_success']).toBe(193)
-    const on = await whatIf()
-    const off = await whatIf(false)
+    // this rule alone, without the pages written between the capture and the trigger (with them
+    // the row migrates 361: docs/fidelity-causes.json)
+    setPagesWrittenBeforeTrigger(false)
+    let on: Record<string, number>, off: Record<string, number>
+    try {
+      on = await whatIf()
+      off = await whatIf(false)
+    } finally {
+      setPagesWrittenBeforeTrigger(true)
+    }
     expect(Math.abs(on['pgmigrate_success']! / 193 - 1)).toBeLessThan(0.25)
     expect(Math.abs(on['compact_free_scanned']! / real['compact_free_scanned']! - 1)).toBeLessThan(0.25)
     expect(off['pgmigrate_success']! / 193 - 1).toBeGreaterThan(0.25)
