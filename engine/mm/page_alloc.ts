@@ -735,8 +735,9 @@ export class PageAllocator {
    *  - 6.7+: `free_count`, the number of consecutive frees, which stops growing at
    *    batch << CONFIG_PCP_BATCH_SCALE_MAX, clamped to [batch, high − batch] (the list stays
    *    within that many pages of `high`).
-   * The 6.7+ autotuning of `high` itself (nr_pcp_high raising it to free_count + batch,
-   * decay_pcp_high lowering it once a second) is not modelled: the captured high is used.
+   * The 6.7+ autotuning of `high` itself: nr_pcp_high raising it to free_count + batch is not
+   * modelled (the captured high, or a re-read's: pcpHighRaisedBeforeTrigger, is used);
+   * decay_pcp_high lowering it once a second is (decayPcpHigh, pcpDecayDuringWork).
    */
   freeUnrefPage(pfn: number, knownZone?: Zone, order = 0): void {
     const m = this.model
