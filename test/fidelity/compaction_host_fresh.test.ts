@@ -12,6 +12,17 @@ import { describe, it, expect, beforeAll } from 'vitest'
 import { BOUNDS, fidelityRow, type FidelityRow } from '../../host/fidelity.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 
+const COUNTERS = ['pgmigrate_success', 'compact_migrate_scanned', 'compact_free_scanned', 'compact_isolated'] as const
+
+/** each counter of the row within the table's bound, and above half the real value (a model that migrated nothing would be 100 % off) */
+function expectCountersHold(row: FidelityRow): void {
+  for (const c of COUNTERS) {
+    const x = row.counters[c]!
+    expect(Math.abs(x.error!), `${c}: ${x.predicted} against ${x.real}`).toBeLessThanOrEqual(BOUNDS.counter)
+    expect(x.predicted).toBeGreaterThan(x.real / 2)
+  }
+}
+
 let row: FidelityRow
 
 beforeAll(async () => {
@@ -28,10 +39,7 @@ describe('host-24G-k618-h: a fresh capture of this machine, compact_memory on CP
   it('the prediction holds every bound of the fidelity table', () => {
     expect(Math.abs(row.hiError!), `≥ 2 MiB predicted ${row.hiPredicted}`).toBeLessThanOrEqual(BOUNDS.hi)
     expect(row.shapeError).toBeLessThanOrEqual(BOUNDS.shape)
-    for (const c of ['pgmigrate_success', 'compact_migrate_scanned', 'compact_free_scanned', 'compact_isolated']) {
-      const x = row.counters[c]!
-      expect(Math.abs(x.error!), `${c}: ${x.predicted} against ${x.real}`).toBeLessThanOrEqual(BOUNDS.counter)
-    }
+    expectCountersHold(row)
   })
 })
 
@@ -51,12 +59,7 @@ describe('host-24G-k618-i: a second fresh capture of this machine, compact_memor
     expect(rowI.counters['pgmigrate_success']!.real).toBe(93247)
     expect(Math.abs(rowI.hiError!), `≥ 2 MiB predicted ${rowI.hiPredicted}`).toBeLessThanOrEqual(BOUNDS.hi)
     expect(rowI.shapeError).toBeLessThanOrEqual(BOUNDS.shape)
-    for (const c of ['pgmigrate_success', 'compact_migrate_scanned', 'compact_free_scanned', 'compact_isolated']) {
-      const x = rowI.counters[c]!
-      expect(Math.abs(x.error!), `${c}: ${x.predicted} against ${x.real}`).toBeLessThanOrEqual(BOUNDS.counter)
-      // a model that migrated nothing would be 100 % off on every counter
-      expect(x.predicted).toBeGreaterThan(x.real / 2)
-    }
+    expectCountersHold(rowI)
   })
 })
 
@@ -74,10 +77,6 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
 
   it('the counters hold their bounds', () => {
     expect(rowK.counters['pgmigrate_success']!.real).toBe(317512)
-    for (const c of ['pgmigrate_success', 'compact_migrate_scanned', 'compact_free_scanned', 'compact_isolated']) {
-      const x = rowK.counters[c]!
-      expect(Math.abs(x.error!), `${c}: ${x.predicted} against ${x.real}`).toBeLessThanOrEqual(BOUNDS.counter)
-      expect(x.predicted).toBeGreaterThan(x.real / 2)
-    }
+    expectCountersHold(rowK)
   })
 })
