@@ -23,6 +23,13 @@ function expectCountersHold(row: FidelityRow): void {
   }
 }
 
+/** the row holds every bound of the fidelity table: ≥ 2 MiB, the per-order shape and the four counters */
+function expectEveryBoundHolds(row: FidelityRow): void {
+  expect(Math.abs(row.hiError!), `≥ 2 MiB predicted ${row.hiPredicted}`).toBeLessThanOrEqual(BOUNDS.hi)
+  expect(row.shapeError).toBeLessThanOrEqual(BOUNDS.shape)
+  expectCountersHold(row)
+}
+
 let row: FidelityRow
 
 beforeAll(async () => {
@@ -37,9 +44,7 @@ describe('host-24G-k618-h: a fresh capture of this machine, compact_memory on CP
   })
 
   it('the prediction holds every bound of the fidelity table', () => {
-    expect(Math.abs(row.hiError!), `≥ 2 MiB predicted ${row.hiPredicted}`).toBeLessThanOrEqual(BOUNDS.hi)
-    expect(row.shapeError).toBeLessThanOrEqual(BOUNDS.shape)
-    expectCountersHold(row)
+    expectEveryBoundHolds(row)
   })
 })
 
@@ -57,9 +62,7 @@ describe('host-24G-k618-i: a second fresh capture of this machine, compact_memor
 
   it('migrated pages, and the prediction holds every bound of the fidelity table', () => {
     expect(rowI.counters['pgmigrate_success']!.real).toBe(93247)
-    expect(Math.abs(rowI.hiError!), `≥ 2 MiB predicted ${rowI.hiPredicted}`).toBeLessThanOrEqual(BOUNDS.hi)
-    expect(rowI.shapeError).toBeLessThanOrEqual(BOUNDS.shape)
-    expectCountersHold(rowI)
+    expectEveryBoundHolds(rowI)
   })
 })
 
@@ -96,8 +99,6 @@ describe('host-24G-k618-l: a fifth fresh capture, compact_memory on CPU 1 (6.18)
   it('migrated pages, and the prediction holds every bound of the fidelity table', () => {
     expect(rowL.counters['pgmigrate_success']!.real).toBe(118802)
     expect(rowL.hiReal).toBe(2601984)
-    expect(Math.abs(rowL.hiError!), `≥ 2 MiB predicted ${rowL.hiPredicted}`).toBeLessThanOrEqual(BOUNDS.hi)
-    expect(rowL.shapeError).toBeLessThanOrEqual(BOUNDS.shape)
-    expectCountersHold(rowL)
+    expectEveryBoundHolds(rowL)
   })
 })
