@@ -346,12 +346,14 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
       // exact layouts only: on synthesized ones (whose lists are dealt per seed) it took host-24G-k618-c's
       // band off the real counters (pgmigrate_success band 93563–403513 → 190409–430078); not looked into yet
       ...(layout === 'exact' && settleFrom != null && ctx?.triggerEndUptime != null && ctx.triggerEndUptime >= settleFrom ? { settleTriggerEndUptime: ctx.triggerEndUptime } : {}),
+      ...(layout === 'exact' && settleFrom != null && ctx?.triggerEndUptime != null && ctx.triggerEndUptime >= settleFrom && ctx.triggerStartUptime != null && ctx.triggerStartUptime >= settleFrom ? { settleTriggerStartUptime: ctx.triggerStartUptime } : {}),
       // the exact layout of a capture whose buddyinfo was read again after kpageflags/kpagecount
       // (harness runs' after-kpage/): the order-0 blocks the capture's tools' pcp refills took since
       ...(settle !== undefined && layout === 'exact' && ctx?.rereadBuddyinfo ? { rereadFree: ctx.rereadBuddyinfo.rows.map((r) => ({ node: r.node, zone: r.zone, nrFree: r.nrFree })) } : {}),
       ...(settle !== undefined && layout === 'exact' && ctx?.rereadBuddyinfo && ctx.rereadGrowthCpu != null && cpusCaptured.has(ctx.rereadGrowthCpu) ? { rereadCpu: ctx.rereadGrowthCpu } : {}),
       // and its zoneinfo read again then: the other CPUs' lists decay_pcp_high trimmed since (6.7+)
       ...(settle !== undefined && layout === 'exact' && ctx?.rereadPcp ? { rereadPcp: ctx.rereadPcp } : {}),
+      ...(settle !== undefined && layout === 'exact' && ctx?.rereadPcp && ctx.rereadFromUptime != null ? { rereadUptime: ctx.rereadFromUptime } : {}),
       // and its vmstat read again then: the page-cache pages its own output took after the page maps
       // were read, off the newest end of its tools' CPU's per-cpu list, LRU pages by the trigger;
       // where a full compaction came before (second compactions, whose traces show them), not in a
