@@ -735,8 +735,9 @@ export class PageAllocator {
    *  - 6.7+: `free_count`, the number of consecutive frees, which stops growing at
    *    batch << CONFIG_PCP_BATCH_SCALE_MAX, clamped to [batch, high − batch] (the list stays
    *    within that many pages of `high`).
-   * The 6.7+ autotuning of `high` itself (nr_pcp_high raising it to free_count + batch,
-   * decay_pcp_high lowering it once a second) is not modelled: the captured high is used.
+   * The 6.7+ autotuning of `high` itself: nr_pcp_high raising it to free_count + batch is not
+   * modelled (the captured high, or a re-read's: pcpHighRaisedBeforeTrigger, is used);
+   * decay_pcp_high lowering it once a second is (decayPcpHigh, pcpDecayDuringWork).
    */
   freeUnrefPage(pfn: number, knownZone?: Zone, order = 0): void {
     const m = this.model
@@ -1113,8 +1114,12 @@ export class PageAllocator {
    * tick is taken when a free would bring the list to its high (the list one page short of it),
    * so that decay_pcp_high's bound count − (batch << CONFIG_PCP_BATCH_SCALE_MAX) holds the high
    * where it is above high − high / 8 (a high above 8 × 2016 pages: this machine's 6.18 lists), and
-   * the pages above the lowered high go back oldest first; the frees after it go on under that
-   * high. Ticks left when the work ends: pcpDecayPendingFlush. Before 6.7: nothing.
+   * the pages above the lowered high go back oldest first, list by list from order-0 Unmovable
+   * (free_pcppages_bulk from pindex 0, each list emptied before the next; where decay_pcp_high
+   * splits that free into calls of `batch` pages, as the 6.18 series comes to, each starts again
+   * from pindex 0 and takes the same pages); the
+   * frees after it go on under that high. Ticks left when the work ends: pcpDecayPendingFlush.
+   * Before 6.7: nothing.
    */
   pcpDecayDuringWork(zone: Zone, ticks: number): void {
     if (this.policy.kernel < 6007 || ticks <= 0 || zone.pcpCpus.length === 0) return

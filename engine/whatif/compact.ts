@@ -6,8 +6,12 @@
  * carries (6.4 scanned-page accounting, 6.7+ pcp bulk frees and decay_pcp_high, 6.9+ large folios
  * and per-order targets in compaction). decay_pcp_high runs twice: before the trigger, as far as a
  * zoneinfo re-read after the capture shows another CPU's high fallen (rereadPcp), and on the
- * whole-second marks until the after-state is read (settleSeconds): those up to the trigger's end
- * (settleTriggerEndUptime) before the compaction's frees, the rest after it.
+ * whole-second marks until the after-state is read (settleSeconds): those up to the trigger's start
+ * before the compaction's frees, those between its start and its end (settleTriggerStartUptime,
+ * settleTriggerEndUptime) on the running CPU while it frees, each on its list filled to its high
+ * (PageAllocator.pcpDecayDuringWork), the rest after it. Where the re-read finds the running CPU's
+ * high risen (the capture's tools' refills), that high, holding the ticks before the re-read
+ * (rereadUptime, given where the trigger's CPU is known), is the one the compaction starts under.
  * LRU folio batches (mm/swap.c): a write to /proc/sys/vm/compact_memory or to a node's compact
  * (sysctl_compaction_handler → compact_nodes, compact_store) drains every CPU's lru_add batch
  * before compacting (lru_add_drain_all), compact_zone() the running CPU's (lru_add_drain; direct
@@ -95,7 +99,8 @@ export interface CompactWhatIfOptions {
    * the uptime of the capture's re-read after kpageflags and kpagecount (rereadPcp; steps.log's
    * `cap` line), when known: where the re-read finds the running CPU's high risen (only
    * nr_pcp_alloc's refills raise it), that high already holds the decay ticks before it
-   * (PageAllocator.pcpHighRaisedBeforeTrigger)
+   * (PageAllocator.pcpHighRaisedBeforeTrigger). Give it only where the running CPU is the
+   * trigger's own (logged or asked for): the capture's tools may have raised another CPU's high.
    */
   rereadUptime?: number
   /**
