@@ -97,7 +97,8 @@ describe('host-24G-k618-l: a fifth fresh capture, compact_memory on CPU 1 (6.18)
  * compaction's frees, and decay_pcp_high's count − (batch << 5) bound held the high: the after
  * capture has CPU 1 at 47787 / 48752 (48752 = 50768 − 2016), not the ⅞ of an idle list. Taking the
  * first read's high and both decays before the frees (43717 → 33472) left the model's lists at
- * 39769 pages against the kernel's 58174 (CPU 0 10387 + CPU 1 47787), and ≥ 2 MiB at +15.5 %.
+ * 39769 pages against the kernel's 58174 (CPU 0 10387 + CPU 1 47787), and ≥ 2 MiB at +15.5 %;
+ * with both (PageAllocator.pcpHighRaisedBeforeTrigger, pcpDecayDuringWork) 56193 and +11.9 %.
  */
 describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18): the per-cpu high at and during the trigger', () => {
   let rowK: FidelityRow
