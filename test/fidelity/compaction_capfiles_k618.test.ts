@@ -189,7 +189,7 @@ describe('host-24G-k618-c: the kernel\'s last batch ended on a dirty folio writt
 
   /*
    * Placed, the model ended at the kernel's PFN under the per-cpu high it took before 6.18's rules
-   * (the running CPU's high decayed by eighths before the frees: CPU 1 at 19383 after, kernel
+   * (the running CPU's high decayed by eighths before the frees: CPU 1 at 22152 at its end, kernel
    * 29770), with its free scanner at 0x2d78a0 when the migrate scanner reached the folio, 88
    * pageblocks above the kernel's 0x2cc7d8, and targets left of orders 0 and 2 (0x2d789b, 0x2d789c).
    * Under the decays as the kernel makes them (decay_pcp_high during the compaction's frees, the
