@@ -36,6 +36,8 @@ export interface SeriesContext {
   secondsFromUptime?: number | null
   /** the uptime the trigger ended at (steps.log's `[start -> end]`), when secondsToNext is known: the decay ticks up to it ran before or during the compaction */
   triggerEndUptime?: number | null
+  /** the uptime the trigger started at (steps.log's `[start -> end]`), with triggerEndUptime: the decay ticks after it fell while the compaction ran */
+  triggerStartUptime?: number | null
   /** the CPU the next capture's tools ran on (steps.log `cap N-label cpu=C`, harness runs with gt_capcpu), when logged */
   nextCaptureCpu?: number | null
   /** the CPU this capture's tools ran on (steps.log `cap N-label cpu=C`), when logged */
@@ -187,6 +189,7 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       let secondsToNext: number | null = null
       let secondsFromUptime: number | null = null
       let triggerEndUptime: number | null = null
+      let triggerStartUptime: number | null = null
       const uptimeOf = async (src: typeof nextSource): Promise<number | null> => {
         if (!src?.has('uptime')) return null
         const v = Number.parseFloat((await src.readText('uptime')).trim().split(/\s+/)[0] ?? '')
@@ -198,7 +201,10 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
         if (upNext !== null && upNext >= from) {
           secondsToNext = upNext - from
           secondsFromUptime = from
-          if (stepsLog && triggerStep.end >= from && triggerStep.end <= upNext) triggerEndUptime = triggerStep.end
+          if (stepsLog && triggerStep.end >= from && triggerStep.end <= upNext) {
+            triggerEndUptime = triggerStep.end
+            triggerStartUptime = triggerStep.start
+          }
         }
       }
       const otherSteps = steps.filter((s) => s !== triggerStep && !QUIET_STEPS.test(s.name))
@@ -238,7 +244,7 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const nb = next !== null ? numberOf(next) : null
       const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
       const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, secondsFromUptime, triggerEndUptime, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadFromUptime, rereadGrowthCpu, rereadPcp, rereadShmemGrowth }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, secondsFromUptime, triggerEndUptime, triggerStartUptime, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadFromUptime, rereadGrowthCpu, rereadPcp, rereadShmemGrowth }
     } finally {
       await series.close()
     }

@@ -430,6 +430,10 @@ export class PageAllocator {
   private readonly pcpOther = new Map<Zone, number[][]>()
   /** per zone, the other CPUs' lists pcpDecayedBeforeTrigger trimmed: the high then, and the decay ticks it took */
   private readonly pcpDecayed = new Map<Zone, Map<number, { high: number; ticks: number }>>()
+  /** per zone, the decay ticks the running CPU's high already holds (pcpHighRaisedBeforeTrigger) */
+  private readonly pcpRunDecayed = new Map<Zone, number>()
+  /** per zone, the decay ticks still to run on the running CPU's list while it frees (pcpDecayDuringWork) */
+  private readonly pcpDecayPending = new Map<Zone, number>()
   /**
    * The capture's tools' pages made free per-cpu pages (captureToolPagesFreed), and the CPU whose
    * list takes them (-1: the lowest-numbered captured CPU); null: none.
@@ -731,8 +735,9 @@ export class PageAllocator {
    *  - 6.7+: `free_count`, the number of consecutive frees, which stops growing at
    *    batch << CONFIG_PCP_BATCH_SCALE_MAX, clamped to [batch, high − batch] (the list stays
    *    within that many pages of `high`).
-   * The 6.7+ autotuning of `high` itself (nr_pcp_high raising it to free_count + batch,
-   * decay_pcp_high lowering it once a second) is not modelled: the captured high is used.
+   * The 6.7+ autotuning of `high` itself: nr_pcp_high raising it to free_count + batch is not
+   * modelled (the captured high, or a re-read's: pcpHighRaisedBeforeTrigger, is used);
+   * decay_pcp_high lowering it once a second is (decayPcpHigh, pcpDecayDuringWork).
    */
   freeUnrefPage(pfn: number, knownZone?: Zone, order = 0): void {
     const m = this.model
@@ -740,6 +745,7 @@ export class PageAllocator {
     if (!zone) throw new Error(`free of pfn ${pfn} outside every zone`)
     const lists = this.pcpLists(zone)
     const lim = this.pcpLimits.get(zone)!
+    if (this.pcpDecayPending.get(zone) && this.pcpCount(zone) + (1 << order) >= lim.high) this.decayPendingTick(zone)
     const { high, batch } = lim
     const mt = m.getPageblockMigratetype(pfn)
     if (high <= 0 || mt === m.migratetypes.isolate) {
@@ -836,7 +842,7 @@ export class PageAllocator {
     const pbOrder = m.geometry.pageblockOrder
     const lists = this.pcpLists(zone)
     const lim = this.pcpLimits.get(zone)!
-    const high = lim.high
+    let high = lim.high
     const b = Math.max(1, lim.batch)
     const l0 = lists[0]!
     const l1 = lists[1]!
@@ -880,6 +886,13 @@ export class PageAllocator {
           run.count = run.count < countMax ? Math.min(run.count + (j - i), countMax) : countMax
         }
         i = j
+        continue
+      }
+      // a decay tick that falls while the list is one page short of its high (pcpDecayDuringWork)
+      if (this.pcpDecayPending.get(zone)) {
+        this.decayPendingTick(zone)
+        high = lim.high
+        count = l0.length + l1.length + l2.length + higher.pages
         continue
       }
       // one page that brings the count to high
@@ -1062,9 +1075,11 @@ export class PageAllocator {
    * else zone_highsize() with no high fraction: the low watermark split over the node's CPUs, at
    * least 4 batches. Returns the pages given back to the buddy allocator. Before 6.7: nothing.
    * `fromTick`: the runs already made (ticks counted from the same start: the runs up to a
-   * trigger's end are made before its compaction, the rest after it).
+   * trigger's end are made before its compaction, the rest after it). `runTicks`: the running
+   * CPU's list stops there (the runs after it fall while the work runs: pcpDecayDuringWork); a
+   * running CPU's high taken from a re-read (pcpHighRaisedBeforeTrigger) skips the runs it holds.
    */
-  decayPcpHigh(zone: Zone, ticks: number, fromTick = 0): number {
+  decayPcpHigh(zone: Zone, ticks: number, fromTick = 0, runTicks = ticks): number {
     if (this.policy.kernel < 6007 || ticks <= 0 || zone.pcpCpus.length === 0) return 0
     const run = this.runningCpu(zone)
     const other = this.pcpOther.get(zone) ?? []
@@ -1078,7 +1093,8 @@ export class PageAllocator {
       const done = i === run ? undefined : this.pcpDecayed.get(zone)?.get(i)
       let high = i === run ? lim.high : (done?.high ?? c.high)
       const len = (): number => (i === run ? this.pcpCount(zone) : other[i]!.length)
-      for (let t = Math.max(fromTick, done?.ticks ?? 0); t < ticks; t++) {
+      const start = Math.max(fromTick, i === run ? (this.pcpRunDecayed.get(zone) ?? 0) : (done?.ticks ?? 0))
+      for (let t = start; t < (i === run ? Math.min(ticks, runTicks) : ticks); t++) {
         if (high > highMin) high = decayedHigh(len(), high, batch, highMin)
         const toDrain = len() - high
         if (toDrain <= 0) continue
@@ -1088,6 +1104,68 @@ export class PageAllocator {
       if (i === run) lim.high = high
     })
     return freed
+  }
+
+  /**
+   * decay_pcp_high() (6.7+) on the running CPU while the simulated work frees pages to its list:
+   * `ticks` runs of vmstat_update that fall while the compaction runs. The CPU is busy freeing,
+   * its list soon fills to its high and stays within a bulk free (free_count, at most
+   * batch << CONFIG_PCP_BATCH_SCALE_MAX) of it, and vmstat_update runs between two frees: each
+   * tick is taken when a free would bring the list to its high (the list one page short of it),
+   * so that decay_pcp_high's bound count − (batch << CONFIG_PCP_BATCH_SCALE_MAX) holds the high
+   * where it is above high − high / 8 (a high above 8 × 2016 pages: this machine's 6.18 lists), and
+   * the pages above the lowered high go back oldest first, list by list from order-0 Unmovable
+   * (free_pcppages_bulk from pindex 0, each list emptied before the next; where decay_pcp_high
+   * splits that free into calls of `batch` pages, as the 6.18 series comes to, each starts again
+   * from pindex 0 and takes the same pages); the
+   * frees after it go on under that high. Ticks left when the work ends: pcpDecayPendingFlush.
+   * Before 6.7: nothing.
+   */
+  pcpDecayDuringWork(zone: Zone, ticks: number): void {
+    if (this.policy.kernel < 6007 || ticks <= 0 || zone.pcpCpus.length === 0) return
+    this.pcpLists(zone)
+    this.pcpDecayPending.set(zone, ticks)
+  }
+
+  /** the decay ticks pcpDecayDuringWork left when the work ended, run on the running CPU's list as it stands; returns the pages given back */
+  pcpDecayPendingFlush(zone: Zone): number {
+    let freed = 0
+    while (this.pcpDecayPending.get(zone)) freed += this.decayPendingTick(zone)
+    return freed
+  }
+
+  /** one pending decay_pcp_high() run on the running CPU's list (pcpDecayDuringWork) */
+  private decayPendingTick(zone: Zone): number {
+    const left = this.pcpDecayPending.get(zone) ?? 0
+    if (left <= 0) return 0
+    this.pcpDecayPending.set(zone, left - 1)
+    const lim = this.pcpLimits.get(zone)!
+    const c = zone.pcpCpus[this.runningCpu(zone)]
+    const batch = Math.max(1, lim.batch)
+    const highMin = pcpHighMin(zone, c, batch)
+    const count = this.pcpCount(zone)
+    if (lim.high > highMin) lim.high = decayedHigh(count, lim.high, batch, highMin)
+    return count > lim.high ? this.freePcppagesBulk(zone, count - lim.high) : 0
+  }
+
+  /**
+   * The running CPU's high at the trigger, where a later read of zoneinfo (the harness's
+   * after-kpage/zoneinfo, `reread`) finds it risen above the captured one: only nr_pcp_alloc raises
+   * pcp->high (by the refill's batch, up to high_max, 6.7+), so the capture's tools' refills on that
+   * CPU took it there, and it holds the decay ticks before that read (`ticksSpent`: the
+   * whole-second marks from the capture to the re-read), which lowered it on the way; decayPcpHigh
+   * goes on from there. Returns the high taken (0: none).
+   */
+  pcpHighRaisedBeforeTrigger(zone: Zone, reread: ReadonlyArray<{ cpu: number; count: number; high: number }>, ticksSpent: number): number {
+    if (this.policy.kernel < 6007 || zone.pcpCpus.length === 0) return 0
+    this.pcpLists(zone)
+    const run = this.runningCpu(zone)
+    const c = zone.pcpCpus[run]
+    const r = c && reread.find((x) => x.cpu === c.cpu)
+    if (!c || !r || r.high <= c.high) return 0
+    this.pcpLimits.get(zone)!.high = r.high
+    this.pcpRunDecayed.set(zone, Math.max(0, ticksSpent))
+    return r.high
   }
 
   /**

@@ -6,8 +6,12 @@
  * carries (6.4 scanned-page accounting, 6.7+ pcp bulk frees and decay_pcp_high, 6.9+ large folios
  * and per-order targets in compaction). decay_pcp_high runs twice: before the trigger, as far as a
  * zoneinfo re-read after the capture shows another CPU's high fallen (rereadPcp), and on the
- * whole-second marks until the after-state is read (settleSeconds): those up to the trigger's end
- * (settleTriggerEndUptime) before the compaction's frees, the rest after it.
+ * whole-second marks until the after-state is read (settleSeconds): those up to the trigger's start
+ * before the compaction's frees, those between its start and its end (settleTriggerStartUptime,
+ * settleTriggerEndUptime) on the running CPU while it frees, each on its list filled to its high
+ * (PageAllocator.pcpDecayDuringWork), the rest after it. Where the re-read finds the running CPU's
+ * high risen (the capture's tools' refills), that high, holding the ticks before the re-read
+ * (rereadUptime, given where the trigger's CPU is known), is the one the compaction starts under.
  * LRU folio batches (mm/swap.c): a write to /proc/sys/vm/compact_memory or to a node's compact
  * (sysctl_compaction_handler → compact_nodes, compact_store) drains every CPU's lru_add batch
  * before compacting (lru_add_drain_all), compact_zone() the running CPU's (lru_add_drain; direct
@@ -82,6 +86,23 @@ export interface CompactWhatIfOptions {
    * of the decayed high), and only the ticks after it trim the lists to their high
    */
   settleTriggerEndUptime?: number
+  /**
+   * the uptime at which the captured trigger started, with settleTriggerEndUptime: the decay ticks
+   * after it fall while the compaction runs. The running CPU is busy then, and vmstat_update runs on
+   * it between the compaction's frees, when its list has filled to its high: such a tick lowers the
+   * high by at most batch << CONFIG_PCP_BATCH_SCALE_MAX (decay_pcp_high's count − that bound), not
+   * by an eighth (PageAllocator.pcpDecayDuringWork). Without it every tick up to the trigger's end
+   * runs before the frees.
+   */
+  settleTriggerStartUptime?: number
+  /**
+   * the uptime of the capture's re-read after kpageflags and kpagecount (rereadPcp; steps.log's
+   * `cap` line), when known: where the re-read finds the running CPU's high risen (only
+   * nr_pcp_alloc's refills raise it), that high already holds the decay ticks before it
+   * (PageAllocator.pcpHighRaisedBeforeTrigger). Give it only where the running CPU is the
+   * trigger's own (logged or asked for): the capture's tools may have raised another CPU's high.
+   */
+  rereadUptime?: number
   /**
    * the running CPU has just freed a long run of pages with no allocation (a compaction ran on it
    * before this capture): its free_factor / free_count start at their maximum
@@ -296,9 +317,28 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
     }
     if (took.length) assumptions.push(`zoneinfo read again after kpageflags and kpagecount shows the running CPU's per-cpu count fallen under an unchanged high: its own allocations (rmqueue_pcplist, from the list's head) took its newest pages into use before the trigger (${took.join('; ')}; taken as anonymous pages)`)
   }
+  // the running CPU's high risen by the re-read (only nr_pcp_alloc's refills raise it): the high at
+  // the trigger, holding the decay ticks up to the re-read
+  if (opts.rereadPcp && opts.rereadUptime !== undefined && opts.settleFromUptime !== undefined && opts.rereadUptime >= opts.settleFromUptime) {
+    const spent = Math.min(settleTicks, vmstatTicks(opts.rereadUptime - opts.settleFromUptime, opts.settleFromUptime))
+    const took: string[] = []
+    for (const r of opts.rereadPcp) {
+      const z = model.findZone(r.node, r.zone)
+      const h = z ? allocator.pcpHighRaisedBeforeTrigger(z, r.pagesets, spent) : 0
+      if (h > 0) took.push(`${z!.label}: high ${h}`)
+    }
+    if (took.length) assumptions.push(`zoneinfo read again after kpageflags and kpagecount (uptime ${opts.rereadUptime.toFixed(2)} s) shows the running CPU's per-cpu high risen above the captured one: only nr_pcp_alloc raises it (by each refill's batch, to at most high_max, 6.7+), so the capture's tools' refills took it there, and that high, which already holds the ${spent} decay tick${spent === 1 ? '' : 's'} before the re-read, is the high the compaction starts under (${took.join('; ')})`)
+  }
+  // the ticks after the trigger's start fall while the compaction runs: on the running CPU they
+  // meet its list filled to its high (pcpDecayDuringWork); the others' run before the frees
+  const startUp = opts.settleTriggerStartUptime
+  const ticksDuring = ticksBefore > 0 && startUp !== undefined && endUp !== undefined && startUp <= endUp
+    ? Math.min(ticksBefore, vmstatTicks(endUp - startUp, startUp))
+    : 0
   if (ticksBefore > 0) {
     let back = 0
-    for (const z of model.zones) back += allocator.decayPcpHigh(z, ticksBefore)
+    for (const z of model.zones) back += allocator.decayPcpHigh(z, ticksBefore, 0, ticksBefore - ticksDuring)
+    if (ticksDuring > 0) assumptions.push(`${ticksDuring} of vmstat_update's runs fall while the trigger ran (uptime ${startUp!.toFixed(2)} to ${endUp!.toFixed(2)} s): on the running CPU, busy freeing the compaction's migrated pages, each meets its list filled to its high (taken when a free would bring it there) and lowers the high by at most batch << CONFIG_PCP_BATCH_SCALE_MAX (decay_pcp_high: max3(count − that, high − high / 8, high_min)), giving the pages above it back; the other CPUs' lists take them before the compaction's frees`)
     assumptions.push(`${ticksBefore} of vmstat_update's runs (decay_pcp_high, 6.7+, on whole seconds) fall before the trigger's end (uptime ${endUp!.toFixed(2)} s): they lower each per-cpu list's high before the compaction's frees (${back} pages given back), so the running CPU's list takes the frees under the decayed high and ends where its last bulk free (free_unref_page_commit → nr_pcp_free: free_count pages, at most batch << CONFIG_PCP_BATCH_SCALE_MAX) left it, below that high (a trace of the trigger CPU's pcp drains on 6.12, docs/fidelity.md, shows one run at the compaction's start, the CPU idle before it, and bulk frees of up to 2016 pages after it)`)
   }
   // the harness's pages written after the capture's page maps were read, off the tools' CPU's list
@@ -319,6 +359,7 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
   const mapBefore = report ? computePageblockMap(model) : null
   const demand = unmovableDemandAllocated(model, allocator, opts.unmovableDemand ?? 0)
   if (demand.pages > 0) assumptions.push(`${demand.pages} order-0 Unmovable pages were allocated between the capture and the trigger (the capture's tools, the trigger's shell: slab, page tables, pipe buffers; how many is not in a capture: a synthesized seed draws it from what the harness runs' pagetypeinfo showed taken off the Unmovable free lists from one capture to the next, an exact layout takes their median), through the allocator before the compaction: ${demand.stolen > 0 ? `the Unmovable free lists ran out and __rmqueue_fallback, which looks for a fallback block from the largest order down (find_suitable_fallback), took ${demand.stolen} free Movable block${demand.stolen === 1 ? '' : 's'} whole and retyped ${demand.retyped} pageblock${demand.retyped === 1 ? '' : 's'} Unmovable (steal_suitable_fallback → change_pageblock_range)` : 'the Unmovable free lists held them, and no Movable block was taken'}`)
+  if (ticksDuring > 0) for (const z of model.zones) allocator.pcpDecayDuringWork(z, ticksDuring)
   const log = report ? new EventLog(opts.eventLimit ?? 20000) : null
   const c = new Compactor(allocator, { strategy: opts.strategy ?? {}, unevictableAllowed, extfragThreshold: opts.extfragThreshold ?? 500, ...(log ? { events: log } : {}) })
   const startCounters = allocator.events.toJSON()
@@ -366,6 +407,8 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
     for (const z of model.zones) if (z.pcpCpus.length && allocator.pcpState(z).cpu === opts.readerCpu) back += allocator.freeHighOrderAfterFreeRun(z)
     if (back > 0) assumptions.push(`the process that ran the compaction exited, and tasks on CPU ${opts.readerCpu}, the compaction's, read the after-state: switching to them drops the exited process's mm, whose order-1 page-global directory, freed while the CPU's free_factor is above 0, makes 6.1's free_unref_page_commit return the CPU's whole pcp list (free_high): ${back} pages back to the buddy allocator`)
   }
+  // decay ticks that fell during the compaction but found no full list: run as the list stands at its end
+  if (ticksDuring > 0) for (const z of model.zones) allocator.pcpDecayPendingFlush(z)
   const ticks = settleTicks
   if (ticks > ticksBefore) {
     let back = 0

@@ -346,12 +346,20 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
       // exact layouts only: on synthesized ones (whose lists are dealt per seed) it took host-24G-k618-c's
       // band off the real counters (pgmigrate_success band 93563–403513 → 190409–430078); not looked into yet
       ...(layout === 'exact' && settleFrom != null && ctx?.triggerEndUptime != null && ctx.triggerEndUptime >= settleFrom ? { settleTriggerEndUptime: ctx.triggerEndUptime } : {}),
+      ...(layout === 'exact' && settleFrom != null && ctx?.triggerEndUptime != null && ctx.triggerEndUptime >= settleFrom && ctx.triggerStartUptime != null && ctx.triggerStartUptime >= settleFrom ? { settleTriggerStartUptime: ctx.triggerStartUptime } : {}),
       // the exact layout of a capture whose buddyinfo was read again after kpageflags/kpagecount
       // (harness runs' after-kpage/): the order-0 blocks the capture's tools' pcp refills took since
       ...(settle !== undefined && layout === 'exact' && ctx?.rereadBuddyinfo ? { rereadFree: ctx.rereadBuddyinfo.rows.map((r) => ({ node: r.node, zone: r.zone, nrFree: r.nrFree })) } : {}),
       ...(settle !== undefined && layout === 'exact' && ctx?.rereadBuddyinfo && ctx.rereadGrowthCpu != null && cpusCaptured.has(ctx.rereadGrowthCpu) ? { rereadCpu: ctx.rereadGrowthCpu } : {}),
       // and its zoneinfo read again then: the other CPUs' lists decay_pcp_high trimmed since (6.7+)
       ...(settle !== undefined && layout === 'exact' && ctx?.rereadPcp ? { rereadPcp: ctx.rereadPcp } : {}),
+      // and the uptime of that re-read: a running CPU's high risen by then is the high its compaction
+      // starts under, where the CPU is known (steps.log's cpu=, or --cpu). Where it is not, the
+      // running CPU is a guess (the one holding the most pages), and the CPU whose high the capture's
+      // tools raised need not be the compaction's: host-24G-k618-a's re-read has CPU 1 at 5617 / 24738
+      // (6807 in the capture), and its after-capture 5562 / 24738, a list that took none of the
+      // 26273 migrated pages, while CPU 0 (4967 / 6933) took them
+      ...(settle !== undefined && layout === 'exact' && cpu !== undefined && ctx?.rereadPcp && ctx.rereadFromUptime != null ? { rereadUptime: ctx.rereadFromUptime } : {}),
       // and its vmstat read again then: the page-cache pages its own output took after the page maps
       // were read, off the newest end of its tools' CPU's per-cpu list, LRU pages by the trigger;
       // where a full compaction came before (second compactions, whose traces show them), not in a
