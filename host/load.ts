@@ -260,12 +260,6 @@ async function captureForSynthesis(path: string, series: SnapshotSeries | null, 
   return at ? { capture: at.capture, reread: at.note, writtenAfterRead: at.writtenAfterRead, pcpDecayed: at.pcpDecayed } : { capture, reread: null, pcpDecayed: [] }
 }
 
-let pcpAtHighFirstRead = true
-/** Whether a synthesized layout made from a zoneinfo re-read judges the per-cpu lists at their high by the first read (the default), or by the re-read (experiments, tests). */
-export function setPcpAtHighFirstReadRule(on: boolean): void {
-  pcpAtHighFirstRead = on
-}
-
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
 function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: CompactionsBefore, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }, firstRead: Capture = capture, deferredStructPages?: boolean): { model: MemoryModel; allocator: PageAllocator } {
   const { writtenAfterRead, pcpDecayed } = extras
@@ -273,10 +267,6 @@ function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | 
   const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(before.untouchedBeforeCompaction ? { untouchedBeforeCompaction: before.untouchedBeforeCompaction } : {}), ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(pcpHugePages.length ? { pcpHugePages } : {}), ...(deferredStructPages !== undefined ? { deferredStructPages } : {}) }))
   if (before.note) built.model.build.notes.push(before.note)
   if (reread) built.model.build.notes.push(reread)
-  // a layout made from the re-read judges which list stood at its high by the first read, as the
-  // exact layout does (PageAllocator.pcpAtHighRead): the capture's tools' refills between the two
-  // reads raise the high of the CPU they ran on, after the pages it holds were freed
-  if (pcpAtHighFirstRead && firstRead !== capture && firstRead.zoneinfo) built.allocator.pcpAtHighRead = new Map(firstRead.zoneinfo.zones.map((z) => [`${z.node}:${z.zone}`, z.pagesets]))
   return built
 }
 

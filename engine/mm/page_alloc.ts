@@ -482,14 +482,6 @@ export class PageAllocator {
   pcpAtHighFirst = true
 
   /**
-   * The lists that judgement reads, per zone (`node:name`), where the layout's own counts are not
-   * the read the sparse pages were freed under: a layout made from a zoneinfo re-read after
-   * kpageflags judges by the first read, before the capture's tools' refills raised the high of the
-   * CPU they ran on. Null: zone.pcpCpus.
-   */
-  pcpAtHighRead: Map<string, ReadonlyArray<{ cpu: number; count: number; high: number }>> | null = null
-
-  /**
    * The workload made its last frees (a few pages in each pageblock, among its mapped ones) on CPU
    * `cpu`, as its log records (host/series.ts workloadCpu): the sparsest-spread pcp pages are dealt
    * to that CPU's list first, instead of to the CPU holding the most. -1: not known. Call before
@@ -661,9 +653,8 @@ export class PageAllocator {
       // its last frees): such a CPU is served before the others (pcpAtHighFirst; this machine's
       // 6.18 captures, docs/fidelity.md: the per-cpu list at its high).
       const ranked = rankByBlockCount(old, pb)
-      const atHighRead = this.pcpAtHighRead?.get(`${zone.node}:${zone.name}`)
       const atHigh = (i: number): boolean => {
-        const c = atHighRead?.find((x) => x.cpu === zone.pcpCpus[i]!.cpu) ?? zone.pcpCpus[i]!
+        const c = zone.pcpCpus[i]!
         return this.pcpAtHighFirst && this.policy.kernel >= 6007 && c.high > 0 && c.count >= c.high - Math.floor(c.high / 8)
       }
       const first = (i: number): number => (zone.pcpCpus[i]!.cpu === this.sparseCpu ? 0 : atHigh(i) ? 1 : 2)
