@@ -650,6 +650,44 @@ describe('per-cpu lists: the sparsest-spread captured pcp pages go to the CPU th
   })
 })
 
+describe('per-cpu lists (6.7+): the sparsest-spread captured pcp pages go first to a list standing within an eighth of its high', () => {
+  /**
+   * As above: CPU 0 holds 30 captured pcp pages (far below its high of 3000, as a CPU whose refills
+   * raised it), CPU 1 10 with high `high1`; 10 sparse pages and 30 dense ones; the simulation runs on
+   * CPU 0 and frees a long run of pages. Returns the kinds of the sparse pages at the end.
+   */
+  function run(kernel: number, high1: number, atHighFirst = true): number[] {
+    const { model, allocator } = small(16384)
+    const z = model.zones[0]!
+    z.pcpHigh = 3000
+    z.pcpBatch = 63
+    z.pcpCpus = [{ cpu: 0, count: 30, high: 3000, batch: 63 }, { cpu: 1, count: 10, high: high1, batch: 63 }]
+    allocator.policy.kernel = kernel
+    allocator.pcpAtHighFirst = atHighFirst
+    allocator.setRunningCpu(0)
+    const pages: number[] = []
+    for (let i = 0; i < 9000; i++) pages.push(allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn)
+    const sparse = Array.from({ length: 10 }, (_, b) => (b + 1) * 512 + 5)
+    const dense = Array.from({ length: 30 }, (_, i) => 12 * 512 + 100 + i)
+    for (const p of [...sparse, ...dense]) model.memMap[p - model.basePfn] = PageKind.PCP
+    expect(allocator.captureToolPagesFreed(-1)).toBe(0)
+    for (const p of pages) if (!sparse.includes(p) && !dense.includes(p)) allocator.freeUnrefPage(p)
+    expect(checkModel(model)).toEqual([])
+    return sparse.map((p) => model.memMap[p - model.basePfn]!)
+  }
+
+  it('6.18, CPU 1\'s list at its high (10 of 11): dealt to it first, and they stay', () => {
+    expect(run(6018, 11)).toEqual(Array(10).fill(PageKind.PCP))
+    // within an eighth: 10 of 11 is, 10 of 12 (12 − 1 = 11) is not
+    expect(run(6018, 12).some((k) => k === PageKind.PCP)).toBe(false)
+  })
+
+  it('not before 6.7 (no auto-tuned high), nor with the rule off: dealt to the CPU holding the most, the running one', () => {
+    expect(run(6001, 11).some((k) => k === PageKind.PCP)).toBe(false)
+    expect(run(6018, 11, false).some((k) => k === PageKind.PCP)).toBe(false)
+  })
+})
+
 describe('per-cpu lists: pages the harness wrote between the capture and the trigger (pcpWrittenBeforeTrigger)', () => {
   /**
    * 8192 pages allocated, every odd one a captured per-cpu page (4096) on CPU 0's list; three even

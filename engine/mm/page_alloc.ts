@@ -479,6 +479,13 @@ export class PageAllocator {
   private sparseCpu = -1
 
   /**
+   * 6.7+: deal the sparsest-spread pcp pages first to a CPU whose list stands within an eighth of
+   * its high (a CPU that frees; one whose list lies far below a high its refills raised allocates),
+   * then by count (buildPcpLists). False: by count alone, as before 6.7 (for experiments and tests).
+   */
+  pcpAtHighFirst = true
+
+  /**
    * The workload made its last frees (a few pages in each pageblock, among its mapped ones) on CPU
    * `cpu`, as its log records (host/series.ts workloadCpu): the sparsest-spread pcp pages are dealt
    * to that CPU's list first, instead of to the CPU holding the most. -1: not known. Call before
@@ -643,9 +650,18 @@ export class PageAllocator {
       // pages are ranked by how many pcp pages their pageblock holds (fewest first) and dealt
       // out in that order, the CPU holding the most pages first, or the CPU the workload made its
       // last frees on when its log says (setSparsePcpCpu: in the harness runs that log it, the
-      // sparse pages sat on that CPU's list whichever CPU held more, docs/fidelity.md).
+      // sparse pages sat on that CPU's list whichever CPU held more, docs/fidelity.md). 6.7+,
+      // where nr_pcp_alloc raises the high of a CPU that refills its list (one that allocates) and
+      // decay_pcp_high lowers it again, a list standing within an eighth of its high is a CPU's
+      // that frees (its frees fill the list to high and push its oldest pages out, so it holds
+      // its last frees): such a CPU is served before the others (pcpAtHighFirst; this machine's
+      // 6.18 captures, docs/fidelity.md: the per-cpu list at its high).
       const ranked = rankByBlockCount(old, pb)
-      const first = (i: number): number => (zone.pcpCpus[i]!.cpu === this.sparseCpu ? 0 : 1)
+      const atHigh = (i: number): boolean => {
+        const c = zone.pcpCpus[i]!
+        return this.pcpAtHighFirst && this.policy.kernel >= 6007 && c.high > 0 && c.count >= c.high - Math.floor(c.high / 8)
+      }
+      const first = (i: number): number => (zone.pcpCpus[i]!.cpu === this.sparseCpu ? 0 : atHigh(i) ? 1 : 2)
       const order = zone.pcpCpus.map((c, i) => i).sort((a, b) => first(a) - first(b) || zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
       let k = 0
       for (const ci of order) {
