@@ -364,7 +364,7 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
   if (opts.readerCpu !== undefined && allocator.policy.kernel < 6007) {
     let back = 0
     for (const z of model.zones) if (z.pcpCpus.length && allocator.pcpState(z).cpu === opts.readerCpu) back += allocator.freeHighOrderAfterFreeRun(z)
-    if (back > 0) assumptions.push(`the process that ran the compaction exited, and tasks on CPU ${opts.readerCpu}, the compaction's, read the after-state: switching to them drops the exited process's mm, whose order-1 page-global directory, freed while the CPU's free_factor is above 0, makes 6.1's free_unref_page_commit return the CPU's whole pcp list (free_high): ${back} pages back to the buddy allocator`)
+    if (back > 0) assumptions.push(`the process that ran the compaction exited, and tasks on CPU ${opts.readerCpu}, the compaction's, read the after-state: switching to them drops the exited process's mm, whose order-1 page-global directory, freed while the CPU's free_factor is above 0, makes 6.1's free_unref_page_commit return the CPU's whole pcp list (free_high): ${back} pages back to the buddy allocator, its pageblock-order entries (huge pages a pool's shrink freed to that list) with them`)
   }
   const ticks = settleTicks
   if (ticks > ticksBefore) {
