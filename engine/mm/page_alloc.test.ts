@@ -262,6 +262,32 @@ describe('per-cpu lists: how many pages a bulk free returns (nr_pcp_free by rele
     expect(run(6012, 5000).back).toBe(0)
   })
 
+  it('6.1: free_high\'s whole-list return takes the running CPU\'s pageblock-order entries (huge pages a pool shrink freed to it) too; another CPU\'s stay', () => {
+    // pageblocks 0 and 1 wholly per-cpu (two pageblock-order entries), CPU 1 running; `holder`:
+    // the CPU whose captured count holds them (the entries are dealt to the CPU holding the most)
+    const run = (holder: number): { back: number; o10: number; hugeLeft: number } => {
+      const { model, allocator } = twoCpuZone()
+      const z = model.zones[0]!
+      for (let i = 0; i < 8192; i++) allocator.allocPages({ order: 0, gfp: 'movable' })
+      for (let p = 0; p < 1024; p++) model.memMap[p - model.basePfn] = PageKind.PCP
+      z.pcpCpus = [{ cpu: 0, count: holder === 0 ? 1100 : 10, high: 3000, batch: 63 }, { cpu: 1, count: holder === 1 ? 1100 : 10, high: 3000, batch: 63 }]
+      const o10 = z.free.nrFree(10)
+      // a run of frees on CPU 1 past its high: free_factor above 0
+      for (let p = 2048; p < 2048 + 3200; p++) allocator.freeUnrefPage(p)
+      const back = allocator.freeHighOrderAfterFreeRun(z)
+      let hugeLeft = 0
+      for (let i = 0; i < 1024; i++) if (model.memMap[i] === PageKind.PCP) hugeLeft++
+      expect(checkModel(model)).toEqual([])
+      return { back, o10: z.free.nrFree(10) - o10, hugeLeft }
+    }
+    const own = run(1)
+    expect(own.hugeLeft).toBe(0)
+    expect(own.o10).toBeGreaterThanOrEqual(1)
+    const other = run(0)
+    expect(other.hugeLeft).toBe(1024)
+    expect(own.back - other.back).toBe(1024)
+  })
+
   it('6.7+: free_count consecutive frees, capped at batch << CONFIG_PCP_BATCH_SCALE_MAX, so the list stays near high', () => {
     const l = lengths(6012)
     expect(Math.max(...l)).toBe(2999)

@@ -201,6 +201,25 @@ export function pcpPagesOf(map: Uint8Array, start: number, end: number, base: nu
   return { pages, hi }
 }
 
+/**
+ * Which captured CPU's list holds each of a zone's `n` pageblock-order pcp entries (zone.pcpCpus
+ * indices, -1 for an entry no CPU's count holds): not captured. A hugetlb pool's shrink frees its
+ * pages on the CPU that ran it (update_and_free_page → __free_pages → free_unref_page, at
+ * pageblock order where pcp_allowed_order allows it), so they sit together on one list: the
+ * entries are dealt to the CPU holding the most first, as many as its count holds, then the next.
+ */
+export function hugePcpOwners(zone: Zone, n: number, pb: number): number[] {
+  const owners: number[] = new Array<number>(n).fill(-1)
+  const byCount = zone.pcpCpus.map((_, i) => i).sort((a, b) => zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
+  let at = 0
+  for (const ci of byCount) {
+    const k = Math.min(n - at, Math.floor(zone.pcpCpus[ci]!.count / pb))
+    for (let j = at; j < at + k; j++) owners[j] = ci
+    at += k
+  }
+  return owners
+}
+
 function wholeBlockOfKind(map: Uint8Array, i: number, n: number, kind: number): boolean {
   for (let q = i; q < i + n; q++) if (map[q] !== kind) return false
   return true
@@ -426,6 +445,12 @@ export class PageAllocator {
   private readonly pcpHigherPages = new Map<Zone, { pages: number }>()
   /** pageblock-order pages on pcp lists (head pfns): not touched by order-0 bulk frees */
   private readonly pcpHighOrder = new Map<Zone, number[]>()
+  /**
+   * per entry of pcpHighOrder, the captured CPU whose list holds it (zone.pcpCpus index; -1 where
+   * no CPU's count holds it): which list a pageblock-order page sits on is not captured, so they
+   * are dealt to the CPU holding the most first, as many as its count holds (hugePcpOwners)
+   */
+  private readonly pcpHighOrderCpu = new Map<Zone, number[]>()
   /** per captured CPU (zone.pcpCpus index; the running CPU's slot stays empty): the order-0 pages on its list, oldest first */
   private readonly pcpOther = new Map<Zone, number[][]>()
   /** per zone, the other CPUs' lists pcpDecayedBeforeTrigger trimmed: the high then, and the decay ticks it took */
@@ -472,6 +497,7 @@ export class PageAllocator {
     this.pcpLimits.clear()
     this.pcpOther.clear()
     this.pcpHighOrder.clear()
+    this.pcpHighOrderCpu.clear()
     return pfns.size
   }
 
@@ -499,6 +525,7 @@ export class PageAllocator {
     this.pcpLimits.clear()
     this.pcpOther.clear()
     this.pcpHighOrder.clear()
+    this.pcpHighOrderCpu.clear()
   }
 
   /**
@@ -561,6 +588,7 @@ export class PageAllocator {
       this.pcpLimits.clear()
       this.pcpOther.clear()
       this.pcpHighOrder.clear()
+      this.pcpHighOrderCpu.clear()
     }
     return taken
   }
@@ -577,6 +605,7 @@ export class PageAllocator {
     this.pcpLimits.clear()
     this.pcpOther.clear()
     this.pcpHighOrder.clear()
+    this.pcpHighOrderCpu.clear()
     this.pcpFreeRun.clear()
   }
 
@@ -686,6 +715,7 @@ export class PageAllocator {
     this.pcpLimits.set(zone, { high: limits && limits.high > 0 ? limits.high : zone.pcpHigh, batch: limits && limits.batch > 0 ? limits.batch : zone.pcpBatch })
     this.pcpOther.set(zone, other)
     this.pcpHighOrder.set(zone, hi)
+    this.pcpHighOrderCpu.set(zone, hugePcpOwners(zone, hi.length, pb))
     zone.pcpPages = l.length + other.reduce((n, x) => n + x.length, 0) + hi.length * pb
     // order_to_pindex(): order × MIGRATE_PCPTYPES + migratetype, orders 0 to PAGE_ALLOC_COSTLY_ORDER
     const lists = Array.from({ length: PCP_LOW_LISTS }, () => new PcpList())
@@ -1335,16 +1365,7 @@ export class PageAllocator {
     const pb = m.pageblockNrPages
     const run = this.runningCpu(zone)
     const other = this.pcpOther.get(zone) ?? []
-    const hi = this.pcpHighOrder.get(zone) ?? []
-    // the pageblock-order entries each CPU's count holds, the CPU holding the most first
-    const byCount = zone.pcpCpus.map((_, i) => i).sort((a, b) => zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
-    const hiRange = new Map<number, [number, number]>()
-    let at = 0
-    for (const ci of byCount) {
-      const k = Math.min(hi.length - at, Math.floor(zone.pcpCpus[ci]!.count / pb))
-      hiRange.set(ci, [at, at + k])
-      at += k
-    }
+    const hiCpu = this.pcpHighOrderCpu.get(zone) ?? []
     const hiBack = new Set<number>()
     zone.pcpCpus.forEach((c, ci) => {
       const r = reread.find((x) => x.cpu === c.cpu)
@@ -1353,29 +1374,49 @@ export class PageAllocator {
       const high = c.high > 0 ? c.high : zone.pcpHigh
       const least = Math.max(4 * batch, high - batch * 2 ** PCP_BATCH_SCALE_MAX)
       if (c.count < least || r.count >= 4 * batch || r.count >= c.count) return
-      const [from, to] = hiRange.get(ci)!
-      for (let j = from; j < to; j++) hiBack.add(j)
-      const order0 = c.count - (to - from) * pb
+      let mine = 0
+      hiCpu.forEach((o, j) => {
+        if (o === ci) {
+          hiBack.add(j)
+          mine++
+        }
+      })
+      const order0 = c.count - mine * pb
       let n = 0
       if (order0 > 0) n = ci === run ? this.freePcppagesBulk(zone, order0) : other[ci] ? this.giveBackOldest(zone, other[ci]!, order0) : 0
-      out.pages += n + (to - from) * pb
+      out.pages += n + mine * pb
       out.cpus.push(c.cpu)
     })
-    if (hiBack.size) {
-      const keep: number[] = []
-      hi.forEach((p, j) => {
-        if (!hiBack.has(j)) {
-          keep.push(p)
-          return
-        }
-        m.memMap.fill(PageKind.BUDDY_TAIL, p - m.basePfn, p - m.basePfn + pb)
-        this.freeOnePage(zone, p, m.geometry.pageblockOrder, m.getPageblockMigratetype(p))
-        zone.pcpPages -= pb
-      })
-      hi.length = 0
-      hi.push(...keep)
-    }
+    this.freeHugePcpEntries(zone, (j) => hiBack.has(j))
     return out
+  }
+
+  /** the pageblock-order pcp entries `which` picks (by index) back to the buddy allocator; returns the pages freed */
+  private freeHugePcpEntries(zone: Zone, which: (j: number) => boolean): number {
+    const m = this.model
+    const pb = m.pageblockNrPages
+    const hi = this.pcpHighOrder.get(zone) ?? []
+    const hiCpu = this.pcpHighOrderCpu.get(zone) ?? []
+    const keep: number[] = []
+    const keepCpu: number[] = []
+    let n = 0
+    hi.forEach((p, j) => {
+      if (!which(j)) {
+        keep.push(p)
+        keepCpu.push(hiCpu[j] ?? -1)
+        return
+      }
+      m.memMap.fill(PageKind.BUDDY_TAIL, p - m.basePfn, p - m.basePfn + pb)
+      this.freeOnePage(zone, p, m.geometry.pageblockOrder, m.getPageblockMigratetype(p))
+      zone.pcpPages -= pb
+      n += pb
+    })
+    if (n === 0) return 0
+    hi.length = 0
+    hi.push(...keep)
+    hiCpu.length = 0
+    hiCpu.push(...keepCpu)
+    return n
   }
 
   /** free_pcppages_bulk() on another CPU's list: its `n` oldest pages back to the buddy allocator */
@@ -1398,14 +1439,22 @@ export class PageAllocator {
    * (free_high), so nr_pcp_high is 0 and nr_pcp_free returns the whole count: the running CPU's
    * lists go back to the buddy allocator, oldest first. 6.7+ frees at most
    * batch << CONFIG_PCP_BATCH_SCALE_MAX that way, and only after two such frees in a row
-   * (PCPF_PREV_FREE_HIGH_ORDER): not modelled there. Returns the pages freed (0 when the CPU's
-   * free run was broken by an allocation, or on 6.7+).
+   * (PCPF_PREV_FREE_HIGH_ORDER): not modelled there. The whole count includes the CPU's
+   * pageblock-order entries (huge pages a hugetlb pool's shrink freed to its list): pcp->count
+   * counts them, and free_pcppages_bulk's round robin reaches their list (NR_LOWORDER_PCP_LISTS,
+   * the THP pindex) once the order 0–3 lists are empty, so they go back whole too (fixtures
+   * x86-1G-s2-hugetlb-cpu0-r2 and -r3: the pool shrank on the CPU the compaction then ran on, and
+   * its 9 and 10 pageblocks of huge pages were free in the after-capture). Returns the pages
+   * freed (0 when the CPU's free run was broken by an allocation, or on 6.7+).
    */
   freeHighOrderAfterFreeRun(zone: Zone): number {
     if (this.policy.kernel >= 6007) return 0
     const run = this.pcpFreeRun.get(zone)
     if (!run || run.factor === 0) return 0
-    return this.freePcppagesBulk(zone, this.pcpCount(zone))
+    const n = this.freePcppagesBulk(zone, this.pcpCount(zone))
+    const ci = this.runningCpu(zone)
+    const hiCpu = this.pcpHighOrderCpu.get(zone) ?? []
+    return n + this.freeHugePcpEntries(zone, (j) => hiCpu[j] === ci)
   }
 
   /** drain_all_pages(zone): every pcp page back to the buddy allocator */
@@ -1427,6 +1476,8 @@ export class PageAllocator {
       n += m.pageblockNrPages
     }
     hi.length = 0
+    const hiCpu = this.pcpHighOrderCpu.get(zone)
+    if (hiCpu) hiCpu.length = 0
     zone.pcpPages = 0
     return n
   }

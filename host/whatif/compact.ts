@@ -280,6 +280,29 @@ export function setPagesWrittenBeforeTrigger(on: boolean): void {
 }
 
 /**
+ * The CPU whose per-cpu lists took the capture's own tools' pages when the tools exited
+ * (MemoryModel.captureToolPages; exit_mmap → free_unref_page_list onto the exiting CPU's list).
+ * steps.log's `cap N-label cpu=C` is the CPU of the harness's shell at the capture's end; where the
+ * tools are not pinned with it (gt_capcpu) the scheduler puts each forked tool on the idlest CPU.
+ * On 6.1, whose lists change between two reads only by frees, bulk frees at high, refills and
+ * allocations, the CPU whose lists grew from the capture's zoneinfo to its re-read after
+ * kpageflags and kpagecount (SeriesContext.rereadGrowthCpu) is the one those tools' exits freed
+ * to: fixtures/x86-1G-s2-hugetlb-cpu0-r2 (`cap … cpu=0`, CPU 1's list 306 → 1279 while CPU 0's
+ * fell, and in the after-capture 22 pageblocks the compaction on CPU 0 vacated keep 1–4 of the
+ * tools' pages on CPU 1's list) and x86-4G-s14-nopin-cpu1. On 6.7+ decay_pcp_high lowers the
+ * lists between the reads, so growth names no CPU there (x86-1G-s15-k612-nopin-cpu1 and -cpu1-b:
+ * taken so, −26 % each): steps.log's CPU is kept. Where steps.log does not record the capture's CPU
+ * (the older runs) the what-if's default stays (the lowest-numbered CPU; taken from the growth
+ * there, x86-2G-s13-fewpin fell −2.4 → −10.0 % and x86-512M-s11-nopin's second compaction
+ * +0.0 → +42.4 %): null.
+ */
+export function toolsExitCpu(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof seriesContext>>, cpus: ReadonlySet<number>): number | null {
+  if (ctx?.captureCpu == null || !cpus.has(ctx.captureCpu)) return null
+  if (s.allocator.policy.kernel < 6007 && ctx.rereadGrowthCpu != null && cpus.has(ctx.rereadGrowthCpu)) return ctx.rereadGrowthCpu
+  return ctx.captureCpu
+}
+
+/**
  * The options `whatif compact` runs the engine with, per seed, for a request on a loaded snapshot
  * and its series context (steps.log, workload.log, the re-read after kpageflags): the trigger's
  * CPU, the per-cpu lists' settling up to the next capture, the pins. Throws WhatifRequestError
@@ -336,8 +359,10 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
       unevictableAllowed: sysctlInt(s.capture, 'compact_unevictable_allowed', 1) !== 0,
       extfragThreshold: sysctlInt(s.capture, 'extfrag_threshold', 500),
       ...(cpuOf(seed) !== undefined ? { pcpCpu: cpuOf(seed)! } : {}),
-      // the CPU this capture's tools ran on, which took their pages when they exited (gt_capcpu runs)
-      ...(ctx?.captureCpu != null && cpusCaptured.has(ctx.captureCpu) ? { captureCpu: ctx.captureCpu } : {}),
+      // the CPU this capture's tools ran on, which took their pages when they exited (gt_capcpu runs);
+      // on 6.1 the CPU whose lists grew from the capture's zoneinfo to its re-read after kpageflags and
+      // kpagecount, where those tools had exited, when it is known (toolsExitCpu)
+      ...(toolsExitCpu(s, ctx, cpusCaptured) !== null ? { captureCpu: toolsExitCpu(s, ctx, cpusCaptured)! } : {}),
       // the CPU the workload made its last frees on (workload.log), whose list holds the sparse
       // pcp pages, while no compaction has churned the lists since
       ...(ctx?.workloadCpu != null && cpusCaptured.has(ctx.workloadCpu) && placement !== 'after-compaction' ? { workloadCpu: ctx.workloadCpu } : {}),

@@ -81,6 +81,6 @@ describe('6.12, tools and trigger on CPU 1: the batch pages go back with the too
     expect(a, json.assumptions.join('\n')).toBeDefined()
     expect(a).toMatch(/28 anonymous pages not yet on an LRU list/)
     expect(a).toMatch(/lru_add_drain_all/)
-    expect(a).toMatch(/CPU 1, as steps\.log records/)
+    expect(a).toMatch(/CPU 1, as the series records/)
   })
 })
