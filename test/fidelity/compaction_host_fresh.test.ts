@@ -140,3 +140,21 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
     expect(jsonK.assumptions.some((a) => /1 of vmstat_update's runs fall while the trigger ran/.test(a))).toBe(true)
   })
 })
+
+/**
+ * fixtures/host-24G-k618-m: a sixth fresh capture (quiet machine, traced, 2 h after -l's
+ * compaction in the same boot), compact_memory on CPU 1, run to the end: 92 031 pages migrated,
+ * and no pageblock freed (≥ 2 MiB pages 2 457 088 → 2 457 600), so a model that did nothing would
+ * hold ≥ 2 MiB and the shape: the counters are what this row checks.
+ */
+describe('host-24G-k618-m: a sixth fresh capture, compact_memory on CPU 1 (6.18)', () => {
+  let rowM: FidelityRow
+  beforeAll(async () => {
+    rowM = (await fidelityRow(FIXTURES, 'host-24G-k618-m', '01-before'))!
+  }, 300000)
+
+  it('migrated pages, and the prediction holds every bound of the fidelity table', () => {
+    expect(rowM.counters['pgmigrate_success']!.real).toBe(92031)
+    expectEveryBoundHolds(rowM)
+  })
+})
