@@ -53,63 +53,6 @@ describe('host-24G-k618-h: a fresh capture of this machine, compact_memory on CP
 })
 
 /**
- * fixtures/host-24G-k618-i: the same made again 5 h later (sync first, output on tmpfs). This
- * compaction moved 93 247 pages and freed no pageblock (≥ 2 MiB pages 3 057 664 → 3 058 176), so
- * its counters are what a model that did nothing would get wrong; the scanners met at 0x23a400
- * in zone Normal (trace/01-cm@1.txt.gz).
- */
-describe('host-24G-k618-i: a second fresh capture of this machine, compact_memory on CPU 1 (6.18)', () => {
-  let rowI: FidelityRow
-  beforeAll(async () => {
-    rowI = (await fidelityRow(FIXTURES, 'host-24G-k618-i', '01-before'))!
-  }, 300000)
-
-  it('migrated pages, and the prediction holds every bound of the fidelity table', () => {
-    expect(rowI.counters['pgmigrate_success']!.real).toBe(93247)
-    expectEveryBoundHolds(rowI)
-  })
-})
-
-/**
- * fixtures/host-24G-k618-k: a fourth fresh capture (quiet machine, traced), compact_memory on
- * CPU 1 from uptime 4452.82 to 4453.30 s, run to the end. It held the counters' bounds but not
- * ≥ 2 MiB (+15.5 %, shape 29 %) while the sparsest-spread per-cpu pages were dealt to CPU 1, the
- * CPU holding the most; they sat on CPU 0's list, which stood at its high
- * (test/fidelity/compaction_pcp_at_high_k618k.test.ts, docs/fidelity.md: the per-cpu list at its
- * high).
- */
-describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18)', () => {
-  let rowK: FidelityRow
-  beforeAll(async () => {
-    rowK = (await fidelityRow(FIXTURES, 'host-24G-k618-k', '01-before'))!
-  }, 300000)
-
-  it('the prediction holds every bound of the fidelity table', () => {
-    expect(rowK.counters['pgmigrate_success']!.real).toBe(317512)
-    expectEveryBoundHolds(rowK)
-  })
-})
-
-/**
- * fixtures/host-24G-k618-l: a fifth fresh capture (quiet machine, traced, a later boot, uptime
- * 2.7 h), compact_memory on CPU 1, run to the end: 118 802 pages migrated, ≥ 2 MiB pages
- * 2 544 640 → 2 601 984. A model that did nothing would be −2.2 % there, inside the ±10 % bound,
- * so the counters are what this row checks; the shape error is held too.
- */
-describe('host-24G-k618-l: a fifth fresh capture, compact_memory on CPU 1 (6.18)', () => {
-  let rowL: FidelityRow
-  beforeAll(async () => {
-    rowL = (await fidelityRow(FIXTURES, 'host-24G-k618-l', '01-before'))!
-  }, 300000)
-
-  it('migrated pages, and the prediction holds every bound of the fidelity table', () => {
-    expect(rowL.counters['pgmigrate_success']!.real).toBe(118802)
-    expect(rowL.hiReal).toBe(2601984)
-    expectEveryBoundHolds(rowL)
-  })
-})
-
-/**
  * fixtures/host-24G-k618-k: a fourth fresh capture (quiet machine, traced), compact_memory on
  * CPU 1 from uptime 4452.82 to 4453.30 s. CPU 1's per-cpu high was 43717 in the capture's zoneinfo
  * and 52050 in its re-read after kpageflags and kpagecount (4452.76 s): only nr_pcp_alloc's refills
@@ -142,19 +85,37 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
 })
 
 /**
- * fixtures/host-24G-k618-m: a sixth fresh capture (quiet machine, traced, 2 h after -l's
- * compaction in the same boot), compact_memory on CPU 1, run to the end: 92 031 pages migrated,
- * and no pageblock freed (≥ 2 MiB pages 2 457 088 → 2 457 600), so a model that did nothing would
- * hold ≥ 2 MiB and the shape: the counters are what this row checks.
+ * The fresh captures made after -h, each by hand as -h was (sync first, output on tmpfs, traced),
+ * compact_memory from a shell pinned to CPU 1, run to the end in every zone, and what each shows:
+ *  - -i, 5 h after -h: 93 247 pages moved and no pageblock freed (≥ 2 MiB pages 3 057 664 →
+ *    3 058 176), so its counters are what a model that did nothing would get wrong; the scanners
+ *    met at 0x23a400 in zone Normal.
+ *  - -k (a later boot, uptime 1.2 h): it held the counters' bounds but not ≥ 2 MiB (+15.5 %, shape
+ *    29 %) while the sparsest-spread per-cpu pages were dealt to CPU 1, the CPU holding the most;
+ *    they sat on CPU 0's list, which stood at its high (test/fidelity/compaction_pcp_at_high_k618k
+ *    .test.ts, docs/fidelity.md: the per-cpu list at its high).
+ *  - -l, 1.5 h after -k: ≥ 2 MiB pages 2 544 640 → 2 601 984; a model that did nothing would be
+ *    −2.2 % there, inside the ±10 % bound, so the counters are what this row checks.
+ *  - -m, 2 h after -l: 92 031 pages moved and no pageblock freed (2 457 088 → 2 457 600): the
+ *    counters again.
+ * (-j, taken while five test runs were going, is not here: other processes freed 19 150 pages
+ * during its compaction, which no capture before the trigger shows; docs/fidelity-causes.json.)
  */
-describe('host-24G-k618-m: a sixth fresh capture, compact_memory on CPU 1 (6.18)', () => {
-  let rowM: FidelityRow
+const FRESH = [
+  { run: 'host-24G-k618-i', migrated: 93247 },
+  { run: 'host-24G-k618-k', migrated: 317512 },
+  { run: 'host-24G-k618-l', migrated: 118802 },
+  { run: 'host-24G-k618-m', migrated: 92031 },
+] as const
+
+describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU 1 (6.18)', ({ run, migrated }) => {
+  let fresh: FidelityRow
   beforeAll(async () => {
-    rowM = (await fidelityRow(FIXTURES, 'host-24G-k618-m', '01-before'))!
+    fresh = (await fidelityRow(FIXTURES, run, '01-before'))!
   }, 300000)
 
   it('migrated pages, and the prediction holds every bound of the fidelity table', () => {
-    expect(rowM.counters['pgmigrate_success']!.real).toBe(92031)
-    expectEveryBoundHolds(rowM)
+    expect(fresh.counters['pgmigrate_success']!.real).toBe(migrated)
+    expectEveryBoundHolds(fresh)
   })
 })
