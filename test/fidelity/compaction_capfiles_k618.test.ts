@@ -35,18 +35,15 @@ import { readFileSync, statSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import type { CompactWhatIfResult, CompactionEvent } from '../../engine/index.ts'
 import { FOLIO_HEAD, PageKind, isFreeHead, headOrder, freeHeadMt } from '../../engine/mm/page.ts'
-import { FIXTURES } from '../helpers/fixtures.ts'
+import { FIXTURES, readKpageRaw, kpfBit } from '../helpers/fixtures.ts'
 import { capturedTriggerWhatIf, normalEnd, type Snapshot } from '../helpers/captured_trigger.ts'
 
 const NORMAL = 0x100000
 const KPF = { DIRTY: 4, LRU: 5, BUDDY: 10, ANON: 12, HEAD: 15, TAIL: 16, PRIVATE: 35 }
-const bit = (f: bigint, b: number): boolean => ((f >> BigInt(b)) & 1n) === 1n
+const bit = kpfBit
 const hex = (n: number): string => `0x${n.toString(16)}`
 
-function kpageflags(run: string, cap: string): BigUint64Array {
-  const b = gunzipSync(readFileSync(join(FIXTURES, run, cap, 'kpageflags.gz')))
-  return new BigUint64Array(b.buffer, b.byteOffset, b.byteLength / 8)
-}
+const kpageflags = (run: string, cap: string): BigUint64Array => readKpageRaw(join(FIXTURES, run), cap, 'kpageflags')
 
 /** dirty, fs-private, non-anonymous large folios of zone Normal: [head pfn, order] */
 function dirtyFsFolios(f: BigUint64Array): [number, number][] {

@@ -18,24 +18,20 @@
 import { describe, it, expect } from 'vitest'
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
-import { gunzipSync } from 'node:zlib'
 import { runCompactWhatIf } from '../../engine/index.ts'
 import { loadSnapshot } from '../../host/load.ts'
 import { seriesContext } from '../../host/series.ts'
 import { compactOptions } from '../../host/whatif/compact.ts'
 import { BOUNDS } from '../../host/fidelity.ts'
-import { FIXTURES } from '../helpers/fixtures.ts'
+import { FIXTURES, readKpageRaw, kpfBit } from '../helpers/fixtures.ts'
 
 const RUN = join(FIXTURES, 'host-24G-k618-k')
 const ZONE_START = 0x100000
 const PB = 512
 const KPF = { LRU: 5, SLAB: 7, BUDDY: 10, HEAD: 15, TAIL: 16, NOPAGE: 20 }
 
-function kpage(cap: string, name: string): BigUint64Array {
-  const b = gunzipSync(readFileSync(join(RUN, cap, `${name}.gz`)))
-  return new BigUint64Array(b.buffer, b.byteOffset, b.byteLength / 8)
-}
-const bit = (f: bigint, b: number): boolean => ((f >> BigInt(b)) & 1n) === 1n
+const kpage = (cap: string, name: 'kpageflags' | 'kpagecount'): BigUint64Array => readKpageRaw(RUN, cap, name)
+const bit = kpfBit
 
 /** the what-if as `whatif compact` runs it, with the dealing rule on or off: ≥ 2 MiB error, shape error, pages CPU 0 keeps */
 async function whatIf(atHighFirst: boolean): Promise<{ hiError: number; shape: number; mid: number; migrated: number }> {

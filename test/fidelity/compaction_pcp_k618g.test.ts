@@ -26,17 +26,14 @@ import { runCompactWhatIf, type CompactWhatIfResult } from '../../engine/index.t
 import { loadSnapshot } from '../../host/load.ts'
 import { seriesContext } from '../../host/series.ts'
 import { compactOptions } from '../../host/whatif/compact.ts'
-import { FIXTURES } from '../helpers/fixtures.ts'
+import { FIXTURES, readKpageRaw, kpfBit } from '../helpers/fixtures.ts'
 
 const RUN = join(FIXTURES, 'host-24G-k618-g')
 const ZONE_START = 0x100000
 const KPF = { LRU: 5, SLAB: 7, BUDDY: 10, HEAD: 15, TAIL: 16, NOPAGE: 20 }
 
-function kpage(cap: string, name: string): BigUint64Array {
-  const b = gunzipSync(readFileSync(join(RUN, cap, `${name}.gz`)))
-  return new BigUint64Array(b.buffer, b.byteOffset, b.byteLength / 8)
-}
-const bit = (f: bigint, b: number): boolean => ((f >> BigInt(b)) & 1n) === 1n
+const kpage = (cap: string, name: 'kpageflags' | 'kpagecount'): BigUint64Array => readKpageRaw(RUN, cap, name)
+const bit = kpfBit
 
 /** the kernel's trace: counter sums over every zone, and zone Normal's end event */
 function kernelTrace(): { sums: Record<string, number>; end: string } {

@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import type { CompactWhatIfResult } from '../../engine/index.ts'
 import { FOLIO_HEAD, isFreeHead, headOrder, freeHeadMt } from '../../engine/mm/page.ts'
-import { FIXTURES } from '../helpers/fixtures.ts'
+import { FIXTURES, readKpageRaw, kpfBit } from '../helpers/fixtures.ts'
 import { capturedTriggerWhatIf, normalEnd, type Snapshot } from '../helpers/captured_trigger.ts'
 
 const RUN = join(FIXTURES, 'host-24G-k618-f')
@@ -31,11 +31,8 @@ const FOLIO = 0x1c1c80
 const FOLIO_ORDER = 6
 
 /** kpageflags/kpagecount entries of one capture */
-function kpage(cap: string, name: string): BigUint64Array {
-  const b = gunzipSync(readFileSync(join(RUN, cap, `${name}.gz`)))
-  return new BigUint64Array(b.buffer, b.byteOffset, b.byteLength / 8)
-}
-const bit = (f: bigint, b: number): boolean => ((f >> BigInt(b)) & 1n) === 1n
+const kpage = (cap: string, name: 'kpageflags' | 'kpagecount'): BigUint64Array => readKpageRaw(RUN, cap, name)
+const bit = kpfBit
 const KPF = { DIRTY: 4, LRU: 5, BUDDY: 10, ANON: 12, HEAD: 15, TAIL: 16, PRIVATE: 35 }
 
 /** the kernel's trace of zone Normal: batches, counter sums and the end event */

@@ -52,3 +52,12 @@ export function readKpage(run: string, capture: string, name: 'kpageflags' | 'kp
   if (existsSync(p)) return readFileSync(p)
   return gunzipSync(readFileSync(p + '.gz'))
 }
+
+/** a capture's raw /proc/kpageflags or /proc/kpagecount (`name`.gz in `dir`/`cap`): one 64-bit word per pfn */
+export function readKpageRaw(dir: string, cap: string, name: 'kpageflags' | 'kpagecount'): BigUint64Array {
+  const b = gunzipSync(readFileSync(join(dir, cap, `${name}.gz`)))
+  return new BigUint64Array(b.buffer, b.byteOffset, b.byteLength / 8)
+}
+
+/** whether bit `b` (a KPF_* number) of a kpageflags word is set */
+export const kpfBit = (f: bigint, b: number): boolean => ((f >> BigInt(b)) & 1n) === 1n
