@@ -322,6 +322,7 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
   // the CPU the captured trigger ran on (steps.log `cm@1`, `cpu=1`): its lists take the freed
   // pages, so a full-compaction what-if runs there unless --cpu says otherwise
   const cpusCaptured = new Set(s.model.zones.flatMap((z) => z.pcpCpus.map((c) => c.cpu)))
+  const toolsCpu = toolsExitCpu(s, ctx, cpusCaptured)
   const triggerCpu = req.cpu === undefined && req.order === undefined && req.proactive === undefined && ctx?.trigger?.cpu != null && cpusCaptured.has(ctx.trigger.cpu) ? ctx.trigger.cpu : undefined
   const cpu = req.cpu ?? triggerCpu
   // a synthesized ensemble draws every unknown per seed: when neither --cpu nor steps.log says
@@ -362,7 +363,7 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
       // the CPU this capture's tools ran on, which took their pages when they exited (gt_capcpu runs);
       // on 6.1 the CPU whose lists grew from the capture's zoneinfo to its re-read after kpageflags and
       // kpagecount, where those tools had exited, when it is known (toolsExitCpu)
-      ...(toolsExitCpu(s, ctx, cpusCaptured) !== null ? { captureCpu: toolsExitCpu(s, ctx, cpusCaptured)! } : {}),
+      ...(toolsCpu !== null ? { captureCpu: toolsCpu } : {}),
       // the CPU the workload made its last frees on (workload.log), whose list holds the sparse
       // pcp pages, while no compaction has churned the lists since
       ...(ctx?.workloadCpu != null && cpusCaptured.has(ctx.workloadCpu) && placement !== 'after-compaction' ? { workloadCpu: ctx.workloadCpu } : {}),
