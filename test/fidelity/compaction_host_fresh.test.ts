@@ -106,6 +106,7 @@ const FRESH = [
   { run: 'host-24G-k618-k', migrated: 317512 },
   { run: 'host-24G-k618-l', migrated: 118802 },
   { run: 'host-24G-k618-m', migrated: 92031 },
+  { run: 'host-24G-k618-n', migrated: 147568 },
 ] as const
 
 describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU 1 (6.18)', ({ run, migrated }) => {
