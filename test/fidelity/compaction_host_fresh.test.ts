@@ -86,7 +86,7 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
 
 /**
  * The fresh captures made after -h, each by hand as -h was (sync first, output on tmpfs, traced),
- * compact_memory from a shell pinned to CPU 1, run to the end in every zone, and what each shows:
+ * compact_memory from a shell pinned to one CPU (CPU 1 but for -o), run to the end in every zone, and what each shows:
  *  - -i, 5 h after -h: 93 247 pages moved and no pageblock freed (≥ 2 MiB pages 3 057 664 →
  *    3 058 176), so its counters are what a model that did nothing would get wrong; the scanners
  *    met at 0x23a400 in zone Normal.
@@ -98,18 +98,22 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
  *    −2.2 % there, inside the ±10 % bound, so the counters are what this row checks.
  *  - -m, 2 h after -l: 92 031 pages moved and no pageblock freed (2 457 088 → 2 457 600): the
  *    counters again.
+ *  - -n, 1.3 h after -m: 147 568 pages moved, 171 pageblocks freed.
+ *  - -o, minutes after -n, the first from a shell pinned to CPU 0 (`cm@0`): 76 800 pages moved,
+ *    285 pageblocks freed; the what-if runs the trigger on CPU 0 from steps.log's `cpu=0`.
  * (-j, taken while five test runs were going, is not here: other processes freed 19 150 pages
  * during its compaction, which no capture before the trigger shows; docs/fidelity-causes.json.)
  */
 const FRESH = [
-  { run: 'host-24G-k618-i', migrated: 93247 },
-  { run: 'host-24G-k618-k', migrated: 317512 },
-  { run: 'host-24G-k618-l', migrated: 118802 },
-  { run: 'host-24G-k618-m', migrated: 92031 },
-  { run: 'host-24G-k618-n', migrated: 147568 },
+  { run: 'host-24G-k618-i', migrated: 93247, cpu: 1 },
+  { run: 'host-24G-k618-k', migrated: 317512, cpu: 1 },
+  { run: 'host-24G-k618-l', migrated: 118802, cpu: 1 },
+  { run: 'host-24G-k618-m', migrated: 92031, cpu: 1 },
+  { run: 'host-24G-k618-n', migrated: 147568, cpu: 1 },
+  { run: 'host-24G-k618-o', migrated: 76800, cpu: 0 },
 ] as const
 
-describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU 1 (6.18)', ({ run, migrated }) => {
+describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU $cpu (6.18)', ({ run, migrated, cpu }) => {
   let fresh: FidelityRow
   beforeAll(async () => {
     fresh = (await fidelityRow(FIXTURES, run, '01-before'))!
@@ -117,6 +121,7 @@ describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on C
 
   it('migrated pages, and the prediction holds every bound of the fidelity table', () => {
     expect(fresh.counters['pgmigrate_success']!.real).toBe(migrated)
+    expect(fresh.triggerCpu).toBe(cpu)
     expectEveryBoundHolds(fresh)
   })
 })
