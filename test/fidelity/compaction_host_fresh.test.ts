@@ -80,7 +80,7 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
 
   it('says so in the what-if\'s assumptions', () => {
     expect(jsonK.assumptions.some((a) => /running CPU's per-cpu high risen/.test(a) && /high 52050/.test(a))).toBe(true)
-    expect(jsonK.assumptions.some((a) => /1 of vmstat_update's runs fall while the trigger ran/.test(a))).toBe(true)
+    expect(jsonK.assumptions.some((a) => /one of vmstat_update's runs falls while the trigger ran/.test(a))).toBe(true)
   })
 })
 
