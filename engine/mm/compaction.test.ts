@@ -272,6 +272,39 @@ describe('compaction: direct, suitability, deferral, skip bits', () => {
     expect(zone.compactDeferShift).toBe(0)
   })
 
+  it('capture (every release): the block check_drain merges is taken off the lists, and one more batch migrates before success', () => {
+    const { model, allocator, zone } = fragmented()
+    zone.pcpHigh = 100000 // freed sources stay on the running CPU's list until a drain
+    zone.pcpBatch = 32
+    const c = new Compactor(allocator)
+    const log = new EventLog()
+    c.events = log
+    const r = c.compactZone(c.control(zone, 9, 'async', { directCompaction: true }))
+    expect(r.result).toBe('success')
+    const taken = log.events.filter((e) => e.name === 'mm_compaction_isolate_migratepages' && e.nrTaken > 0) as Array<{ startPfn: number; nrTaken: number }>
+    const perBlock = new Map<number, number>()
+    for (const e of taken) perBlock.set(e.startPfn >> 9, (perBlock.get(e.startPfn >> 9) ?? 0) + e.nrTaken)
+    // pageblock 0 emptied (its 256 movable pages), then COMPACT_CLUSTER_MAX from pageblock 1
+    // before compact_zone notices the captured page (fixtures/x86-512M-s17-k612-hugetlb-ctrace)
+    expect([...perBlock.entries()]).toEqual([[0, 256], [1, 32]])
+    expect(r.migrated).toBe(288)
+    expect(checkModel(model)).toEqual([])
+  })
+
+  it('6.5+: a pageblock scanned from its first page is marked skip when its first page is taken; 6.1 waits for the block end', () => {
+    const skipAfterOneBatch = (kernel: number): boolean => {
+      const { model, allocator, zone } = fragmented()
+      allocator.policy.kernel = kernel
+      const c = new Compactor(allocator)
+      const cc = c.control(zone, 9, 'async', { directCompaction: true })
+      c.isolateMigratepagesBlock(cc, 0, 512)
+      expect(cc.migratepages.length).toBe(32)
+      return model.getPageblockSkip(0)
+    }
+    expect(skipAfterOneBatch(6012)).toBe(true)
+    expect(skipAfterOneBatch(6001)).toBe(false)
+  })
+
   it('honours skip bits on a later async run unless told to ignore them', () => {
     const { model, allocator, zone } = fragmented()
     zone.pcpHigh = 0

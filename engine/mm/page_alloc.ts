@@ -1482,6 +1482,20 @@ export class PageAllocator {
     return n
   }
 
+  /**
+   * drain_local_pages(zone) (every release): the running CPU's lists only, its order-0 pages and
+   * the pageblock-order entries dealt to it; the other CPUs' lists stay as they are. What
+   * compact_zone's check_drain runs (lru_add_drain_cpu_zone) when a direct compaction's migrate
+   * scanner leaves an order-aligned block it migrated from. Returns the pages freed.
+   */
+  drainLocalPages(zone: Zone): number {
+    const run = this.runningCpu(zone)
+    let n = this.freePcppagesBulk(zone, this.pcpCount(zone))
+    const hiCpu = this.pcpHighOrderCpu.get(zone) ?? []
+    if (run >= 0) n += this.freeHugePcpEntries(zone, (j) => hiCpu[j] === run)
+    return n
+  }
+
   // ---------------------------------------------------------------- allocation from lists
 
   /**
