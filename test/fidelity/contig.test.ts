@@ -86,6 +86,7 @@ describe('hugetlb pool growth and CMA fidelity (real 6.1 and 6.12 kernels under 
       'x86-1G-s20-k612-hugetlb-ctrace/02-before huge:2048:250',
       'x86-1G-s20-nopin-hugetlb/02-before huge:2048:250',
       'x86-2G-s13-fewpin/03-after-compact-memory huge:2048:400',
+      'x86-2G-s32-gen-fewpin/03-after-compact-memory huge:2048:420',
       'x86-512M-s1-compact/04-after-compact-memory huge:2048:64',
       'x86-512M-s17-k612-hugetlb-ctrace/02-before huge:2048:120',
       'x86-512M-s17-k612-hugetlb/02-before huge:2048:120',
