@@ -226,7 +226,9 @@ export function synthesizeModel(c: Capture, opts: SynthesizeOptions = {}): { mod
   }
   for (const s of shapes) {
     const zone = model.findZone(s.node, s.name)!
-    synthesizeZone(c, model, allocator, s, zone, rng, notes, opts, gradient, shape, packedTop)
+    // full compactions earlier in the boot (vmstat), when the series says none just ran: the zone's emptied bottom, drawn (emptiedBottomDraw)
+    const reach = gradient === 0 && !packedTop && emptiedBottomRule ? earlierCompactionReach(c, shapes, s) : 0
+    synthesizeZone(c, model, allocator, s, zone, rng, notes, opts, gradient, shape, packedTop, reach)
   }
   if (c.slabinfo && slabCompoundsRule) markSlabCompounds(model, c.slabinfo, notes)
   return { model, allocator }
@@ -301,7 +303,7 @@ function markSlabCompounds(m: MemoryModel, slabinfo: Slabinfo, notes: string[]):
   notes.push(`slabs of more than one page (slabinfo: ${tailsTotal} of ${pages} slab pages are compound tail pages) drawn as compound pages among the layout's slab pages: ${marked} tail pages, which the compaction scanners step over from their head`)
 }
 
-function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s: ZoneShape, zone: import('../mm/mmzone.ts').Zone, rng: Rng, notes: string[], opts: SynthesizeOptions, gradient: number, shape: ClusterShape, packedTop: { share: number; sharpness: number } | null): void {
+function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s: ZoneShape, zone: import('../mm/mmzone.ts').Zone, rng: Rng, notes: string[], opts: SynthesizeOptions, gradient: number, shape: ClusterShape, packedTop: { share: number; sharpness: number } | null, earlierReach = 0): void {
   const mts = m.migratetypes
   const pbo = m.geometry.pageblockOrder
   const pbPages = m.pageblockNrPages
@@ -471,6 +473,21 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     const Wanchor = WrunAnchor ?? Wwhole
     const draw = wholeFreeRunDraw(rng.seed, zone.idx + 16 * zone.node)
     for (const group of ['cma', 'other'] as const) runAnchor[group] = runAnchorDraw(Wanchor, draw, touched, pbType, mts.cma, group === 'cma')
+  }
+  // Full compactions earlier in the boot emptied the zone's bottom of LRU pages (emptiedBottomDraw):
+  // in the seeds that draw it, its lowest pageblocks take the wholly free blocks first
+  const emptiedPb = earlierReach > 0 ? emptiedBottomDraw(rng.seed, zone.idx + 16 * zone.node, Math.min(nInitPb, Math.floor(earlierReach / pbPages))) : 0
+  if (emptiedPb > 0) {
+    if (!lazyRunKeys) {
+      // one run of untouched memory: the others by their distance from its anchor (as byDistance, pageblock by pageblock)
+      const keys = new Float64Array(nPb)
+      const a = runAnchor.other
+      for (let i = 0; i < nPb; i++) keys[i] = a >= 0 ? 1 + Math.abs(i + 0.5 - a) : 1 + i
+      lazyRunKeys = keys
+      runAnchor.other = -1
+    }
+    for (let i = 0; i < emptiedPb; i++) lazyRunKeys[i] = -1 + i / emptiedPb
+    notes.push(`${label}: full compactions earlier in the boot (vmstat compact_migrate_scanned ${c.vmstat?.['compact_migrate_scanned'] ?? 0}, no direct or kcompactd compaction): the lowest ${emptiedPb} pageblocks, which their migrate scanners emptied, take the wholly free blocks first (drawn; at most ${Math.floor(earlierReach / pbPages)} by the count)`)
   }
   for (const group of ['cma', 'other'] as const) {
     if (group === 'cma' && nCma === 0) continue
@@ -2343,6 +2360,59 @@ export function lazyWholeFreeKeys(seed: number, zoneKey: number, W: Float64Array
   const wmax = nInitPb > 0 ? W[nInitPb - 1]! : 1
   for (let i = 0; i < W.length; i++) if (keys[i] === Infinity) keys[i] = (i < nInitPb ? k + 1 : k + 3) + 1 - (W[i]! / wmax) * r.next()
   return keys
+}
+
+/** the emptied bottom of a zone after full compactions earlier in the boot (emptiedBottomDraw); off: not drawn (for the test that holds it) */
+let emptiedBottomRule = true
+export function setEmptiedBottomRule(on: boolean): void { emptiedBottomRule = on }
+
+/** the fewest pages a full compaction's migrate scanner counts per PFN of a zone it crosses (docs/fidelity.md synthesized (t): 0.85–1.31 on this machine's traced passes) */
+const MIGRATE_SCANNED_PER_PFN_MIN = 0.85
+
+/**
+ * How far above the zone's start (PFNs) full compactions earlier in the boot can have reached,
+ * from the capture's vmstat: 0 when it counts none, or counts direct or kcompactd compaction. A
+ * write to compact_memory (or a node's compact file) runs compact_zone on every zone with
+ * cc->order −1 and moves compact_migrate_scanned, compact_free_scanned, compact_isolated and
+ * pgmigrate_*, never compact_stall (direct compaction, __alloc_pages_direct_compact) nor
+ * compact_daemon_* (kcompactd): compact_migrate_scanned > 0 with those 0 says such writes ran in this
+ * boot. Its migrate scanner (isolate_migratepages, from zone_start_pfn up) counts at least
+ * MIGRATE_SCANNED_PER_PFN_MIN pages a PFN it crosses, and the lower zones of the node first: one that is at
+ * least 90 % free is crossed whole (nothing to migrate, the free scanner never comes down), so
+ * the counter, less those, bounds the reach of the furthest pass. How many passes ran and where
+ * the last met is in no count.
+ */
+export function earlierCompactionReach(c: Capture, shapes: ZoneShape[], s: ZoneShape): number {
+  const v = c.vmstat
+  if (!v) return 0
+  const scanned = v['compact_migrate_scanned'] ?? 0
+  if (scanned <= 0 || (v['compact_stall'] ?? 0) > 0 || (v['compact_daemon_migrate_scanned'] ?? 0) > 0 || (v['compact_daemon_free_scanned'] ?? 0) > 0) return 0
+  let lower = 0
+  for (const z of shapes) if (z.node === s.node && z.startPfn < s.startPfn && z.managed > 0 && (z.nrFreePages ?? 0) >= 0.9 * z.managed) lower += z.spanned
+  return Math.max(0, (scanned - lower) / MIGRATE_SCANNED_PER_PFN_MIN)
+}
+
+/**
+ * Where full compactions earlier in the boot left a zone (earlierCompactionReach > 0): each one's
+ * migrate scanner emptied the pageblocks below its meeting point of LRU pages (compact_zone,
+ * isolate_migratepages) and freed them in ascending PFN order, and __free_one_page put each
+ * order-10 block it made at the head of its free list (buddy_merge_likely returns false from
+ * MAX_PAGE_ORDER − 1 up), so the blocks emptied last, nearest the meeting point, head it;
+ * allocations since split the head block when the lower orders run dry (__rmqueue_smallest) and
+ * refilled the zone from the last meeting point down. How far down, and where that point was, is in no
+ * count (docs/fidelity.md synthesized (t)): the kpageflags of this machine's captures hold few LRU
+ * pages in the lowest 25–45 % of zone Normal's initialised part 8 min to 2 h after the last
+ * (host-24G-k618-m, -o), and -k, 40 min after a meet at 0x10c000, 9 of the 96 pageblocks below it
+ * wholly free. So each seed draws it, from its own
+ * stream: with one chance in two none is left (as before any compaction), else a share uniform
+ * over 0–1 of the reach the count allows (`maxPb` pageblocks, the zone's initialised part at most), whose
+ * pageblocks, lowest first, take the zone's wholly free blocks before any other.
+ */
+export function emptiedBottomDraw(seed: number, zoneKey: number, maxPb: number): number {
+  const r = new Rng((Math.imul(seed, 0x7a646e4d) ^ Math.imul(zoneKey + 1, 0x3c6ef372) ^ 0x1f83d9ab) >>> 0)
+  const on = r.next() < 0.5
+  const share = r.next()
+  return on ? Math.floor(share * maxPb) : 0
 }
 
 /** positions 0…n−1 of `ids` (nodes of `span` pageblocks) by the smallest key among their pageblocks (lazyWholeFreeKeys), lowest first */
