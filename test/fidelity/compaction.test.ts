@@ -15,6 +15,15 @@ const causes = JSON.parse(readFileSync(join(FIXTURES, '..', 'docs', 'fidelity-ca
 const doc = readFileSync(join(FIXTURES, '..', 'docs', 'fidelity.md'), 'utf8')
 let rows: FidelityRow[] = []
 const key = (r: FidelityRow): string => `${r.run}/${r.capture}`
+/**
+ * Counts, not shares: a share would reward leaving out a new capture that misses. Each floor is the
+ * count when it was last raised (docs/fidelity.md regenerated); raise it when rows come in, never
+ * lower it, and add every new capture whatever its row gives.
+ */
+/** rows whose real ≥ 2 MiB pages lie within the predictions with the trigger on each CPU (±10 %) */
+const FLOOR_IN_CPU_RANGE = 88
+/** rows whose trigger CPU steps.log records and whose ≥ 2 MiB pages hold ±10 % there */
+const FLOOR_KNOWN_CPU_HELD = 63
 
 beforeAll(async () => {
   rows = await fidelityTable(FIXTURES)
@@ -43,12 +52,12 @@ describe('compaction fidelity (real kernels under QEMU and this machine)', () =>
     }
   })
 
-  it('the real outcome lies within the predictions with the trigger on each CPU on at least 9 rows in 10', () => {
+  it('the real outcome lies within the predictions with the trigger on each CPU on at least as many rows as when the floor was last raised', () => {
     const inside = rows.filter((r) => r.realInCpuRange).length
-    expect(inside / rows.length, rows.filter((r) => !r.realInCpuRange).map(key).join(', ')).toBeGreaterThanOrEqual(0.9)
+    expect(inside, rows.filter((r) => !r.realInCpuRange).map(key).join(', ')).toBeGreaterThanOrEqual(FLOOR_IN_CPU_RANGE)
   })
 
-  it('where steps.log records the CPU the trigger ran on, the prediction runs there and the ≥ 2 MiB pages hold ±10 % on at least 9 rows in 10, every miss with its cause (the x86-1G-s22 pair: 2 pageblocks freed on one CPU, 172 on the other)', () => {
+  it('where steps.log records the CPU the trigger ran on, the prediction runs there and the ≥ 2 MiB pages hold ±10 % on at least as many rows as when the floor was last raised, every miss with its cause (the x86-1G-s22 pair: 2 pageblocks freed on one CPU, 172 on the other)', () => {
     const known = rows.filter((r) => r.triggerCpu !== null)
     expect(known.length).toBeGreaterThanOrEqual(4)
     expect(new Set(known.map((r) => r.triggerCpu)).size).toBe(2)
@@ -63,7 +72,7 @@ describe('compaction fidelity (real kernels under QEMU and this machine)', () =>
       // kernel ended early, COMPACT_CONTENDED; the re-runs of older configurations with the trigger pinned)
       expect(causes[key(r)], `${key(r)} (trigger on CPU ${r.triggerCpu}): predicted ${r.hiPredicted}, real ${r.hiReal}, and no cause recorded`).toBeDefined()
     }
-    expect(held / known.length, known.filter((r) => Math.abs(r.hiError!) > 0.10).map(key).join(', ')).toBeGreaterThanOrEqual(0.9)
+    expect(held, known.filter((r) => Math.abs(r.hiError!) > 0.10).map(key).join(', ')).toBeGreaterThanOrEqual(FLOOR_KNOWN_CPU_HELD)
   })
 
   it('the headline cases hold: no-pin compactions on 6.1, 6.12 and this machine\'s 6.18', () => {
