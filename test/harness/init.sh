@@ -189,6 +189,18 @@ step() {
 		echo 1 > $T/events/kmem/mm_page_pcpu_drain/enable
 		echo stacktrace > $T/events/kmem/mm_page_alloc/trigger
 		res="cpu=${1#trace:} mask=$(cat $T/tracing_cpumask) buffer_kb=$(cat $T/per_cpu/cpu${1#trace:}/buffer_size_kb)" ;;
+	ftrace)
+		# (in gt_pre) the function tracer on the functions that give per-cpu pages back to the
+		# buddy allocator, each call with its kernel stack, every CPU; `tron` / `troff` around the
+		# steps to trace (troff saves trace-N.txt.gz)
+		T=/sys/kernel/debug/tracing
+		[ -d $T/events ] || { mkdir -p /sys/kernel/tracing; mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; T=/sys/kernel/tracing; }
+		echo 0 > $T/tracing_on; echo > $T/trace
+		echo 8192 > $T/buffer_size_kb
+		for fn in drain_pages_zone drain_pages __drain_all_pages drain_all_pages drain_local_pages decay_pcp_high zone_pcp_update free_pcppages_bulk drain_zone_pages; do echo $fn >> $T/set_ftrace_filter 2>/dev/null; done
+		echo function > $T/current_tracer
+		echo 1 > $T/options/func_stack_trace
+		res="ftrace filter=$(cat $T/set_ftrace_filter | tr '\n' ' ') tracer=$(cat $T/current_tracer)" ;;
 	ctrace:*)
 		T=/sys/kernel/debug/tracing
 		[ -d $T/events ] || { mkdir -p /sys/kernel/tracing; mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; T=/sys/kernel/tracing; }
