@@ -1451,10 +1451,7 @@ export class PageAllocator {
     if (this.policy.kernel >= 6007) return 0
     const run = this.pcpFreeRun.get(zone)
     if (!run || run.factor === 0) return 0
-    const n = this.freePcppagesBulk(zone, this.pcpCount(zone))
-    const ci = this.runningCpu(zone)
-    const hiCpu = this.pcpHighOrderCpu.get(zone) ?? []
-    return n + this.freeHugePcpEntries(zone, (j) => hiCpu[j] === ci)
+    return this.drainLocalPages(zone)
   }
 
   /** drain_all_pages(zone): every pcp page back to the buddy allocator */
@@ -1486,14 +1483,14 @@ export class PageAllocator {
    * drain_local_pages(zone) (every release): the running CPU's lists only, its order-0 pages and
    * the pageblock-order entries dealt to it; the other CPUs' lists stay as they are. What
    * compact_zone's check_drain runs (lru_add_drain_cpu_zone) when a direct compaction's migrate
-   * scanner leaves an order-aligned block it migrated from. Returns the pages freed.
+   * scanner leaves an order-aligned block it migrated from, and what 6.1's free_high does after a
+   * free run (freeHighOrderAfterFreeRun). Returns the pages freed.
    */
   drainLocalPages(zone: Zone): number {
+    const n = this.freePcppagesBulk(zone, this.pcpCount(zone))
     const run = this.runningCpu(zone)
-    let n = this.freePcppagesBulk(zone, this.pcpCount(zone))
     const hiCpu = this.pcpHighOrderCpu.get(zone) ?? []
-    if (run >= 0) n += this.freeHugePcpEntries(zone, (j) => hiCpu[j] === run)
-    return n
+    return n + this.freeHugePcpEntries(zone, (j) => hiCpu[j] === run)
   }
 
   // ---------------------------------------------------------------- allocation from lists
