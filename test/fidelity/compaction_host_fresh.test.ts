@@ -101,6 +101,8 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
  *  - -n, 1.3 h after -m: 147 568 pages moved, 171 pageblocks freed.
  *  - -o, minutes after -n, the first from a shell pinned to CPU 0 (`cm@0`): 76 800 pages moved,
  *    285 pageblocks freed; the what-if runs the trigger on CPU 0 from steps.log's `cpu=0`.
+ *  - -p, 2.7 h after -o, the first of two compactions in a row: 145 066 pages moved, 182
+ *    pageblocks freed.
  * (-j, taken while five test runs were going, is not here: other processes freed 19 150 pages
  * during its compaction, which no capture before the trigger shows; docs/fidelity-causes.json.)
  */
@@ -111,6 +113,7 @@ const FRESH = [
   { run: 'host-24G-k618-m', migrated: 92031, cpu: 1 },
   { run: 'host-24G-k618-n', migrated: 147568, cpu: 1 },
   { run: 'host-24G-k618-o', migrated: 76800, cpu: 0 },
+  { run: 'host-24G-k618-p', migrated: 145066, cpu: 1 },
 ] as const
 
 describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU $cpu (6.18)', ({ run, migrated, cpu }) => {
