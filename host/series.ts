@@ -68,6 +68,15 @@ export interface SeriesContext {
    * while and after its page maps were read (kpageflags.gz, kpagecount.gz), when captured
    */
   rereadShmemGrowth?: number | null
+  /**
+   * what the counters of the two captures' vmstat say happened between them besides the steps:
+   * the next capture's vmstat minus this capture's, minus the deltas steps.log (or the manifest)
+   * gives every step between them, for the counters a step logs (compact_*, allocstall_*, …), the
+   * non-zero ones: kcompactd's scans (compact_daemon_*), a direct reclaim (allocstall_*) or
+   * compaction (compact_stall) by another task, made before the trigger started or after it ended.
+   * Null when the series has no step deltas or a capture has no vmstat.
+   */
+  betweenCounters?: Record<string, number> | null
 }
 
 /** Per-cpu list pages per CPU, summed over the zones of a zoneinfo. */
@@ -114,6 +123,23 @@ async function vmstatDeltas(a: SnapshotSource | undefined, b: SnapshotSource | u
   for (const [k, v] of Object.entries(y)) {
     const d = v - (x[k] ?? 0)
     if (d !== 0 && /^(pgmigrate|compact_|nr_free_pages|htlb_|cma_|allocstall)/.test(k)) out[k] = d
+  }
+  return out
+}
+
+/** The counter families a steps.log line gives deltas of (the harness's vmsnap): a change outside the steps is the kernel's own. */
+const STEP_COUNTERS = /^(compact_|pgmigrate_|allocstall_|kswapd_|pgsteal_|pgscan_|thp_|htlb_|cma_)/
+
+/** SeriesContext.betweenCounters: the two captures' vmstat difference less the steps' deltas, the non-zero ones. */
+async function countersBetween(a: SnapshotSource | undefined, b: SnapshotSource | undefined, steps: readonly StepsLogStep[]): Promise<Record<string, number> | null> {
+  if (!a?.has('vmstat') || !b?.has('vmstat')) return null
+  const x = parseVmstat(await a.readText('vmstat'), a.describe('vmstat'))
+  const y = parseVmstat(await b.readText('vmstat'), b.describe('vmstat'))
+  const out: Record<string, number> = {}
+  for (const [k, v] of Object.entries(y)) {
+    if (!STEP_COUNTERS.test(k) || x[k] === undefined) continue
+    const d = v - x[k]! - steps.reduce((t, st) => t + (st.deltas[k] ?? 0), 0)
+    if (d !== 0) out[k] = d
   }
   return out
 }
@@ -238,13 +264,14 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
         const b = parseVmstat(rereadVmstat, `${o.path} (${me}/after-kpage/vmstat)`).nr_shmem
         if (a !== undefined && b !== undefined) rereadShmemGrowth = b - a
       }
+      const betweenCounters = stepsLog && next ? await countersBetween(series.captures[i]?.source, nextSource, steps) : null
       const workloadLog = await series.readFile('workload.log')
       const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
       const workloadCpu = workloadLog === null ? null : workloadCpuFromWorkloadLog(workloadLog)
       const nb = next !== null ? numberOf(next) : null
       const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
       const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, secondsFromUptime, triggerEndUptime, triggerStartUptime, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadFromUptime, rereadGrowthCpu, rereadPcp, rereadShmemGrowth }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, secondsFromUptime, triggerEndUptime, triggerStartUptime, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadFromUptime, rereadGrowthCpu, rereadPcp, rereadShmemGrowth, betweenCounters }
     } finally {
       await series.close()
     }

@@ -25,6 +25,9 @@
  * they stay out of the buddy allocator through the compaction, as the kernel kept them in the
  * harness runs that do not record it (on a list the compaction did not churn, or mapped again by
  * the next capture's tools), while the tools' other pages take the default CPU.
+ * A drain_all_pages the series shows between the capture and the after-state (kcompactd_do_work
+ * after a COMPACT_COMPLETE pass, __alloc_pages_direct_reclaim; option drainBetween) gives every
+ * CPU's lists back before the compaction.
  */
 import type { MemoryModel } from '../mm/mmzone.ts'
 import type { PageAllocator } from '../mm/page_alloc.ts'
@@ -174,6 +177,20 @@ export interface CompactWhatIfOptions {
    * Default 0.
    */
   pagesWrittenBeforeTrigger?: number
+  /**
+   * a drain_all_pages between the capture and the after-state that the series' counters show
+   * (the what-if on a capture alone has none: it is an input of the comparison with a capture
+   * taken after the trigger, host/whatif/compact.ts drainBetweenOf): kcompactd_do_work drains the
+   * zones it compacted when compact_zone returns COMPACT_COMPLETE or COMPACT_PARTIAL_SKIPPED, and
+   * __alloc_pages_direct_reclaim drains every zone when its reclaim made progress and the retry
+   * still found no page. Every CPU's per-cpu lists of every zone go back to the buddy allocator
+   * (PageAllocator.drainPages) before the compaction: which side of the trigger the drain fell on
+   * is in no counter, and the two traced cases fell before it (fixtures/arm64-1G-s18-k612-wl0-ftrace-cpu1:
+   * `drain_all_pages <- kcompactd_do_work` 3.3 s before the trigger; arm64-1G-s18-k612-nopin-cpu1:
+   * the trigger CPU's list holds 2615 of the compaction's frees in the after-capture, which a
+   * drain after it would have emptied). `why` is the evidence, for the assumption. Default: none.
+   */
+  drainBetween?: { why: string }
 }
 
 export interface CompactWhatIfResult {
@@ -354,6 +371,12 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
       left -= n
     }
     if (took.length) assumptions.push(`${opts.pagesWrittenBeforeTrigger} page-cache pages were written between the capture and the trigger (the capture's own output after its page maps were read, on tmpfs: nr_shmem grew by that many from its vmstat to its re-read after kpageflags and kpagecount; the files written after the re-read are not counted), by the capture's tools on ${opts.captureCpu !== undefined ? `CPU ${opts.captureCpu}` : 'the lowest-numbered CPU (not recorded)'}: rmqueue_pcplist took them off the head of that CPU's per-cpu list, its newest pages (the capture's tools' pages, freed when they exited, in an order not captured: spread evenly over them; then the list's others), and they are LRU pages the compaction migrates (${took.join('; ')})`)
+  }
+  // a drain_all_pages the series shows between the capture and the after-state: before the compaction (see drainBetween)
+  if (opts.drainBetween) {
+    let back = 0
+    for (const z of model.zones) if (z.pcpCpus.length) back += allocator.drainPages(z)
+    assumptions.push(`every CPU's per-cpu lists went back to the buddy allocator before the trigger (drain_all_pages: ${opts.drainBetween.why}): ${back} pages, merged as the buddy allocator merges; the compaction's frees then fill the running CPU's emptied lists. Which side of the trigger the drain fell on is not recorded (the counters move between the two captures, outside the trigger's own deltas): taken before it, where a harness capture spends its longest stretch (the page maps read after its vmstat) and where both traced cases fell`)
   }
   const before = report ? summarizeZones(model, hpageOrder) : []
   const mapBefore = report ? computePageblockMap(model) : null

@@ -279,6 +279,45 @@ export function setPagesWrittenBeforeTrigger(on: boolean): void {
   pagesWritten = on
 }
 
+let drainBetweenOn = true
+/** Switches off the drain_all_pages the series' counters show between the captures (drainBetweenOf; tests: the rows without it); on by default. */
+export function setDrainBetween(on: boolean): void {
+  drainBetweenOn = on
+}
+
+/**
+ * A drain_all_pages between a capture and the next one, as the two captures' vmstat show it
+ * beyond the steps' own deltas (SeriesContext.betweenCounters: what a user comparing two captures
+ * has, in the shared harness's format too; a what-if on one capture has no next capture and no
+ * such input): the sentence saying why, or null.
+ * - kcompactd's scanned counters risen (compact_daemon_migrate_scanned / _free_scanned) by at
+ *   least half the pages the zones manage: kcompactd_do_work counts them when compact_zone
+ *   returns, right after it drained the zone's per-cpu lists on COMPACT_COMPLETE or
+ *   COMPACT_PARTIAL_SKIPPED (drain_all_pages(zone)), and not on COMPACT_SUCCESS, which no counter
+ *   names: a pass that ends COMPACT_COMPLETE runs until its two scanners meet, so between them
+ *   they walk the zone (a full compaction's scanners walk 80 % of arm64-1G-s18's 247889 pages),
+ *   while one that stops at COMPACT_SUCCESS as soon as a block of the wanted order is free walks
+ *   a few per cent (the 6.1 arm64 rows arm64-1G-s18-nopin, arm64-1G-s35-gen, arm64-2G-s19-fewpin:
+ *   5348, 18109 and 6735 pages, and a drain there took their ≥ 2 MiB values from −0.5, +13.8 and
+ *   −1.0 % to +10.9, +16.3 and +0.1 %). A wake alone (compact_daemon_wake) is a run that found no
+ *   zone suitable or had not returned yet: no drain.
+ * - a direct reclaim (allocstall_*): __alloc_pages_direct_reclaim drains every zone's lists
+ *   (drain_all_pages(NULL)) when its reclaim made progress and the retry found no page.
+ * fixtures/arm64-1G-s18-k612-wl0-ftrace-cpu1 (`drain_all_pages <- kcompactd_do_work` in its
+ * function trace) and arm64-1G-s18-k612-nopin-cpu1 (allocstall_normal +1, compact_stall +1).
+ */
+export function drainBetweenOf(ctx: Awaited<ReturnType<typeof seriesContext>>, managedPages: number): string | null {
+  const b = ctx?.betweenCounters
+  if (!drainBetweenOn || !b) return null
+  const ms = b['compact_daemon_migrate_scanned'] ?? 0
+  const fs = b['compact_daemon_free_scanned'] ?? 0
+  const stalls = Object.entries(b).filter(([k, v]) => k.startsWith('allocstall_') && v > 0)
+  const why: string[] = []
+  if (ms + fs >= managedPages / 2) why.push(`kcompactd compacted the zones through (the next capture's vmstat has compact_daemon_migrate_scanned +${ms}, compact_daemon_free_scanned +${fs} beyond the steps' deltas, at least half the ${managedPages} pages the zones manage: a pass whose scanners met, COMPACT_COMPLETE, not one stopped early by COMPACT_SUCCESS), and kcompactd_do_work drains a zone's lists when compact_zone returns COMPACT_COMPLETE or COMPACT_PARTIAL_SKIPPED`)
+  if (stalls.length) why.push(`a task's allocation went into direct reclaim (${stalls.map(([k, v]) => `${k} +${v}`).join(', ')} beyond the steps' deltas), and __alloc_pages_direct_reclaim drains every zone's lists when its reclaim made progress and the retry found no page`)
+  return why.length ? why.join('; ') : null
+}
+
 /**
  * The CPU whose per-cpu lists took the capture's own tools' pages when the tools exited
  * (MemoryModel.captureToolPages; exit_mmap → free_unref_page_list onto the exiting CPU's list).
@@ -346,6 +385,7 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
   const drawDemand = withDemand && layout === 'synthesized' && !(s.reread !== undefined && rereadLostPageblockOrder(s, ctx))
   // the exact layout (kpageflags, read after buddyinfo) runs once: the measured median, where its re-read lost no such block
   const exactDemand = withDemand && layout === 'exact' && !rereadLostPageblockOrder(s, ctx) ? medianUnmovableDemand(demandKey) : 0
+  const drain = settle !== undefined ? drainBetweenOf(ctx, s.model.zones.reduce((t, z) => t + (z.pcpCpus.length ? z.managed : 0), 0)) : null
   const options = async (seed: number): Promise<CompactWhatIfOptions> => {
     const pinned = await resolvePinned(req.pinned, ctx, seed)
     return {
@@ -402,6 +442,8 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
       ...(placement === 'after-compaction' && !triggerShellOnCpu(ctx) ? { pcpLongFreeRun: true } : {}),
       ...(req.proactive !== undefined ? { proactiveness: req.proactive === 'capture' ? sysctlInt(s.capture, 'compaction_proactiveness', 20) : req.proactive } : {}),
       ...(drawDemand ? { unmovableDemand: drawUnmovableDemand(seed, demandKey) } : exactDemand > 0 ? { unmovableDemand: exactDemand } : {}),
+      // a full compaction compared with the next capture: a drain_all_pages the two captures' vmstat show between them
+      ...(drain !== null ? { drainBetween: { why: drain } } : {}),
     }
   }
   return { options, cpusInTurn: drawCpu ? cpuList : null, triggerCpu }
