@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import {
   parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaAreasFromBootLog, cmaAreasFromDebugfs,
   setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, kernelVersionCode, summarizeZones, computePageblockMap,
-  captureAtReread, parseBuddyinfo, parseZoneinfo, parsePagetypeinfo, type CaptureReread, type RereadCapture,
+  captureAtReread, parseBuddyinfo, parseZoneinfo, parsePagetypeinfo, parseVmstat, type CaptureReread, type RereadCapture,
   type Capture, type PageblockMap, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
@@ -168,7 +168,7 @@ function withCaptureRules(capture: Capture, built: { model: MemoryModel; allocat
 let unpackAfterEarlyEnd = true
 export function setUnpackAfterEarlyEnd(on: boolean): void { unpackAfterEarlyEnd = on }
 
-type CompactionsBefore = { afterCompaction: boolean; directCompactionMigrated: number; hugetlbOnPcp: number; untouchedBeforeCompaction?: Array<{ node: number; zone: string; pageblocks: number }>; note?: string }
+type CompactionsBefore = { afterCompaction: boolean; directCompactionMigrated: number; hugetlbOnPcp: number; untouchedBeforeCompaction?: Array<{ node: number; zone: string; pageblocks: number }>; vmstatBeforeCompaction?: Record<string, number>; note?: string }
 
 /**
  * After a full compaction: per zone, the wholly free pageblocks (free blocks of pageblock order
@@ -177,11 +177,14 @@ type CompactionsBefore = { afterCompaction: boolean; directCompactionMigrated: n
  * (engine/reconstruct/synthesize.ts untouchedRunFirst). Absent where the series has no
  * such capture or it holds no pagetypeinfo.
  */
-async function untouchedBeforeCompaction(series: SnapshotSeries | null, ctx: Awaited<ReturnType<typeof seriesContext>> | null): Promise<CompactionsBefore['untouchedBeforeCompaction']> {
+async function untouchedBeforeCompaction(series: SnapshotSeries | null, ctx: Awaited<ReturnType<typeof seriesContext>> | null): Promise<{ zones: NonNullable<CompactionsBefore['untouchedBeforeCompaction']>; vmstat?: Record<string, number> } | undefined> {
   const label = series ? captureBeforeFullCompactions(ctx) : null
   if (!label || !untouchedRunRule) return undefined
   const text = await series!.readFile(`${label}/pagetypeinfo`).catch(() => null)
   if (text === null) return undefined
+  // its vmstat: whether compactions earlier in the boot had emptied the zone's bottom (synthesize.ts emptiedBottomDraw)
+  const vtext = await series!.readFile(`${label}/vmstat`).catch(() => null)
+  const vmstat = vtext !== null ? parseVmstat(vtext, `${label}/vmstat`) : undefined
   const pti = parsePagetypeinfo(text, `${label}/pagetypeinfo`)
   const out = new Map<string, { node: number; zone: string; pageblocks: number }>()
   for (const r of pti.free) {
@@ -191,7 +194,7 @@ async function untouchedBeforeCompaction(series: SnapshotSeries | null, ctx: Awa
     r.counts.forEach((n, o) => { if (o >= pti.pageblockOrder) e.pageblocks += n * 2 ** (o - pti.pageblockOrder) })
     out.set(k, e)
   }
-  return [...out.values()]
+  return { zones: [...out.values()], ...(vmstat ? { vmstat } : {}) }
 }
 
 /** after a full compaction, the wholly free pageblocks of the capture before it stay as its untouched run (untouchedBeforeCompaction); off: none read (for the test that holds it) */
@@ -218,7 +221,7 @@ async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, l
     }
   }
   const untouched = afterCompaction ? await untouchedBeforeCompaction(series, ctx) : undefined
-  return { afterCompaction, directCompactionMigrated: directCompactionMigrated(ctx), hugetlbOnPcp, ...(untouched ? { untouchedBeforeCompaction: untouched } : {}) }
+  return { afterCompaction, directCompactionMigrated: directCompactionMigrated(ctx), hugetlbOnPcp, ...(untouched ? { untouchedBeforeCompaction: untouched.zones } : {}), ...(untouched?.vmstat ? { vmstatBeforeCompaction: untouched.vmstat } : {}) }
 }
 
 /**
@@ -264,7 +267,7 @@ async function captureForSynthesis(path: string, series: SnapshotSeries | null, 
 function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: CompactionsBefore, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }, firstRead: Capture = capture, deferredStructPages?: boolean): { model: MemoryModel; allocator: PageAllocator } {
   const { writtenAfterRead, pcpDecayed } = extras
   const pcpHugePages = hugePcpBlocksByZone(firstRead.zoneinfo, capture.zoneinfo, before.hugetlbOnPcp, 2 ** capture.machine.pageblockOrder)
-  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(before.untouchedBeforeCompaction ? { untouchedBeforeCompaction: before.untouchedBeforeCompaction } : {}), ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(pcpHugePages.length ? { pcpHugePages } : {}), ...(deferredStructPages !== undefined ? { deferredStructPages } : {}) }))
+  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(before.untouchedBeforeCompaction ? { untouchedBeforeCompaction: before.untouchedBeforeCompaction } : {}), ...(before.vmstatBeforeCompaction ? { vmstatBeforeCompaction: before.vmstatBeforeCompaction } : {}), ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(pcpHugePages.length ? { pcpHugePages } : {}), ...(deferredStructPages !== undefined ? { deferredStructPages } : {}) }))
   if (before.note) built.model.build.notes.push(before.note)
   if (reread) built.model.build.notes.push(reread)
   return built

@@ -57,6 +57,13 @@ export interface SynthesizeOptions {
    */
   untouchedBeforeCompaction?: Array<{ node: number; zone: string; pageblocks: number }>
   /**
+   * after a full compaction, the vmstat of the capture untouchedBeforeCompaction was read from:
+   * whether full compactions earlier in the boot than that capture had emptied the bottom of the
+   * zone, where its wholly free pageblocks then lay (earlierCompactionReach, emptiedBottomDraw).
+   * Absent: not known, taken as none.
+   */
+  vmstatBeforeCompaction?: Record<string, number>
+  /**
    * per zone (`node/zone`), the write-pending pages its re-read zoneinfo holds beyond the first
    * read (engine/reconstruct/reread.ts writtenAfterRead): page-cache folios written after the
    * capture's first reads, out of the free lists (placeWrittenFolios). Absent: none.
@@ -227,7 +234,10 @@ export function synthesizeModel(c: Capture, opts: SynthesizeOptions = {}): { mod
   for (const s of shapes) {
     const zone = model.findZone(s.node, s.name)!
     // full compactions earlier in the boot (vmstat), when the series says none just ran: the zone's emptied bottom, drawn (emptiedBottomDraw)
-    const reach = gradient === 0 && !packedTop && emptiedBottomRule ? earlierCompactionReach(c, shapes, s) : 0
+    // after a full compaction in a zone initialised on demand: the reach of the compactions before
+    // the capture its untouched pageblocks come from (synthesizeZone, untouchedKeys)
+    const reach = gradient === 0 && !packedTop && emptiedBottomRule ? earlierCompactionReach(c, shapes, s)
+      : gradient > 0 && opts.vmstatBeforeCompaction && emptiedBottomRule && lazyUntouchedRule ? earlierCompactionReach({ ...c, vmstat: opts.vmstatBeforeCompaction }, shapes, s) : 0
     synthesizeZone(c, model, allocator, s, zone, rng, notes, opts, gradient, shape, packedTop, reach)
   }
   if (c.slabinfo && slabCompoundsRule) markSlabCompounds(model, c.slabinfo, notes)
@@ -465,7 +475,12 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     runBudget = Math.min(untouchedBefore.pageblocks, nWhole)
   }
   let WrunAnchor: Float64Array | null = null
-  if (runBudget > 0) {
+  /** after a full compaction in a zone initialised on demand: where its untouched memory lay, in runs (lazyWholeFreeKeys; setLazyUntouchedRule) */
+  let untouchedKeys: Float64Array | null = null
+  if (runBudget > 0 && uninitPb > 0 && lazyUntouchedRule) {
+    untouchedKeys = lazyWholeFreeKeys(rng.seed, zone.idx + 16 * zone.node, lazyWholeFreeDensity(rng.seed, zone.idx + 16 * zone.node, nPb, nInitPb), nInitPb, runBudget)
+    notes.push(`${label}: ${runBudget} wholly free pageblocks kept where the capture before the full compaction held them (${untouchedBefore!.pageblocks}; its free scanner takes no free block of pageblock order): in runs over the initialised part of this zone initialised on demand, as before a compaction`)
+  } else if (runBudget > 0) {
     WrunAnchor = wholeFreeDensity(rng.seed, zone.idx + 16 * zone.node, nPb)
     notes.push(`${label}: ${runBudget} wholly free pageblocks kept as the run of memory untouched since boot (the capture before the full compaction held ${untouchedBefore!.pageblocks}; its free scanner takes no free block of pageblock order)`)
   }
@@ -477,7 +492,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // Full compactions earlier in the boot emptied the zone's bottom of LRU pages (emptiedBottomDraw):
   // in the seeds that draw it, its lowest pageblocks take the wholly free blocks first
   const emptiedPb = earlierReach > 0 ? emptiedBottomDraw(rng.seed, zone.idx + 16 * zone.node, Math.min(nInitPb, Math.floor(earlierReach / pbPages))) : 0
-  if (emptiedPb > 0) {
+  if (emptiedPb > 0 && untouchedKeys) {
+    // after a full compaction: the untouched pageblocks of the capture before it lay there first
+    for (let i = 0; i < emptiedPb; i++) untouchedKeys[i] = -1 + i / emptiedPb
+    notes.push(`${label}: full compactions earlier in the boot than the capture before the last full compaction (its vmstat compact_migrate_scanned ${opts.vmstatBeforeCompaction?.['compact_migrate_scanned'] ?? 0}): the lowest ${emptiedPb} pageblocks, which they emptied, hold its untouched pageblocks first (drawn; at most ${Math.floor(earlierReach / pbPages)} by the count)`)
+  } else if (emptiedPb > 0) {
     if (!lazyRunKeys) {
       // one run of untouched memory: the others by their distance from its anchor (as byDistance, pageblock by pageblock)
       const keys = new Float64Array(nPb)
@@ -492,7 +511,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   for (const group of ['cma', 'other'] as const) {
     if (group === 'cma' && nCma === 0) continue
     const wantTypes = group === 'cma' ? [mts.cma] : mts.names.map((_, i) => i).filter((mt) => mt !== mts.cma)
-    runBudget = placeWholeFreeBlocks(m, allocator, zone, rng, free, wantTypes, group === 'cma', touched, pbType, remainingType, firstPb, runAnchor[group], WrunAnchor !== null, runBudget, lazyRunKeys, Wwhole, notes)
+    runBudget = placeWholeFreeBlocks(m, allocator, zone, rng, free, wantTypes, group === 'cma', touched, pbType, remainingType, firstPb, runAnchor[group], WrunAnchor !== null || untouchedKeys !== null, runBudget, untouchedKeys ?? lazyRunKeys, Wwhole, notes)
   }
 
   // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest clustered
@@ -1010,7 +1029,7 @@ function placeWholeFreeBlocks(
       // the untouched run (no full compaction before the capture): the nodes nearest its anchor first
       // in a zone initialised on demand: runs of many lengths over its initialised part (lazyWholeFreeKeys)
       const order = keepRun
-        ? (!cma ? untouchedRunFirst(ids, span, anchor, Math.min(demand.length, Math.floor(runBudget / span)), Wwhole, rng) : weightedOrder(ids, ids.length, Wwhole, rng))
+        ? (!cma ? untouchedRunFirst(ids, span, anchor, Math.min(demand.length, Math.floor(runBudget / span)), Wwhole, rng, lazyRunKeys) : weightedOrder(ids, ids.length, Wwhole, rng))
         : anchor >= 0 ? byDistance(ids, span, anchor)
           : lazyRunKeys !== null && !cma ? byNodeKey(ids, span, lazyRunKeys)
             : weightedOrder(ids, ids.length, Wwhole, rng)
@@ -1464,10 +1483,17 @@ export function wholeFreeRunDraw(seed: number, zoneKey: number): number {
  * where: the anchor is drawn as before a compaction (wholeFreeDensity, wholeFreeRunDraw).
  * Placed low with the others, they were pageblocks the second compaction's migrate scanner walked
  * before the scanners met (compact_migrate_scanned 1–4 % below the band in six rows).
+ * In a zone initialised on demand (deferred_init=lazy) the capture before held them in runs over
+ * the whole initialised part, not one run (lazyWholeFreeKeys), its bottom fuller where compactions
+ * earlier in the boot had emptied it (emptiedBottomDraw): `keys` (those of synthesizeZone's
+ * untouchedKeys) order the untouched nodes then, lowest key first. Drawn as one run there, they
+ * took the upper half of host-24G-k618-p/02's initialised part, the used pages were packed below
+ * it, and the second compaction's scanners met at 0x172e00–0x193c00 where the kernel's met at
+ * 0x2a9600 (compact_migrate_scanned 1694207–1833471 against 3567615; docs/fidelity.md synthesized (z)).
  */
-function untouchedRunFirst(ids: Int32Array, span: number, anchor: number, k: number, W: Float64Array, rng: Rng): Int32Array {
-  if (k <= 0 || anchor < 0) return weightedOrder(ids, ids.length, W, rng)
-  const near = byDistance(ids, span, anchor)
+function untouchedRunFirst(ids: Int32Array, span: number, anchor: number, k: number, W: Float64Array, rng: Rng, keys: Float64Array | null = null): Int32Array {
+  if (k <= 0 || (anchor < 0 && keys === null)) return weightedOrder(ids, ids.length, W, rng)
+  const near = keys !== null ? byNodeKey(ids, span, keys) : byDistance(ids, span, anchor)
   const n = Math.min(k, near.length)
   const out = new Int32Array(ids.length)
   const taken = new Uint8Array(ids.length)
@@ -2290,6 +2316,10 @@ function pcpInVacatedBlocks(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone
   }
   return placed
 }
+
+/** after a full compaction, a zone initialised on demand keeps its untouched memory in runs over its initialised part (untouchedKeys in synthesizeZone); off: one run, as any zone (for the test that holds it) */
+let lazyUntouchedRule = true
+export function setLazyUntouchedRule(on: boolean): void { lazyUntouchedRule = on }
 
 /** a zone initialised on demand spreads its wholly free and non-Movable pageblocks (off: as any zone, for the test that holds it) */
 let lazyZoneRule = true
