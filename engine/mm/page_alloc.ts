@@ -504,12 +504,58 @@ export class PageAllocator {
   /** the CPU (zone.pcpCpus[].cpu) the workload made its last frees on, which the dealing serves first; -1: not known */
   private sparseCpu = -1
 
+  /** pfn → CPU of the list that held it, where a trace says (setPcpOwners); empty: not known */
+  private pcpOwners: ReadonlyMap<number, number> = new Map()
+
+  /**
+   * Which CPU's list held each page, where it is known (a harness run traced with its `ptrace` step:
+   * scripts/pcp-owners.ts): those pages are dealt to that CPU's list, the others as
+   * buildPcpLists deals them. For experiments; a capture itself never says. Call before the
+   * per-cpu lists are first used.
+   */
+  setPcpOwners(owners: ReadonlyMap<number, number>): void {
+    this.pcpOwners = owners
+    this.pcp.clear()
+    this.pcpHigherPages.clear()
+    this.pcpLimits.clear()
+    this.pcpOther.clear()
+    this.pcpHighOrder.clear()
+    this.pcpHighOrderCpu.clear()
+  }
+
   /**
    * 6.7+: deal the sparsest-spread pcp pages first to a CPU whose list stands within an eighth of
    * its high (a CPU that frees; one whose list lies far below a high its refills raised allocates),
    * then by count (buildPcpLists). False: by count alone, as before 6.7 (for experiments and tests).
    */
   pcpAtHighFirst = true
+
+  /**
+   * 6.7+: every list standing at its high (pcpAtHighFirst) besides the first served shares the
+   * sparsest-spread pages with it, page by page in proportion to the counts (buildPcpLists),
+   * instead of taking the pages ranked after the first CPU's. False: the earlier dealing.
+   */
+  pcpShareAtHigh = true
+
+  /** the CPU a full compaction ran on just before the capture (setCompactedCpu); -1: none known */
+  private compactedCpu = -1
+
+  /**
+   * A full compaction ran on CPU `cpu` just before the capture (the series' log says so): that
+   * CPU's list stands at its high with the compaction's own frees (the frames it migrated from, in
+   * the pageblocks it vacated last), not with a workload's scattered ones, so it takes no share of
+   * the sparsest-spread pages (pcpShareAtHigh). -1: not known. Call before the lists are first used.
+   */
+  setCompactedCpu(cpu: number): void {
+    if (this.compactedCpu === cpu) return
+    this.compactedCpu = cpu
+    this.pcp.clear()
+    this.pcpHigherPages.clear()
+    this.pcpLimits.clear()
+    this.pcpOther.clear()
+    this.pcpHighOrder.clear()
+    this.pcpHighOrderCpu.clear()
+  }
 
   /**
    * The workload made its last frees (a few pages in each pageblock, among its mapped ones) on CPU
@@ -685,7 +731,19 @@ export class PageAllocator {
       // that frees (its frees fill the list to high and push its oldest pages out, so it holds
       // its last frees): such a CPU is served before the others (pcpAtHighFirst; this machine's
       // 6.18 captures, docs/fidelity.md: the per-cpu list at its high).
-      const ranked = rankByBlockCount(old, pb)
+      let ranked = rankByBlockCount(old, pb)
+      // pages whose CPU a trace names go to that CPU's list first
+      const cpuIndex = new Map(zone.pcpCpus.map((c, i) => [c.cpu, i]))
+      const known = this.pcpOwners.size ? ranked.filter((p) => cpuIndex.has(this.pcpOwners.get(p) ?? -1)) : []
+      const knownTaken = new Array<number>(zone.pcpCpus.length).fill(0)
+      if (known.length) {
+        ranked = ranked.filter((p) => !cpuIndex.has(this.pcpOwners.get(p) ?? -1))
+        for (const p of known) {
+          const ci = cpuIndex.get(this.pcpOwners.get(p)!)!
+          knownTaken[ci]!++
+          ;(ci === run ? l : other[ci]!).push(p)
+        }
+      }
       const atHigh = (i: number): boolean => {
         const c = zone.pcpCpus[i]!
         return this.pcpAtHighFirst && this.policy.kernel >= 6007 && c.high > 0 && c.count >= c.high - Math.floor(c.high / 8)
@@ -693,9 +751,42 @@ export class PageAllocator {
       const first = (i: number): number => (zone.pcpCpus[i]!.cpu === this.sparseCpu ? 0 : atHigh(i) ? 1 : 2)
       const order = zone.pcpCpus.map((c, i) => i).sort((a, b) => first(a) - first(b) || zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
       let k = 0
-      for (const ci of order) {
-        const take = ci === order[order.length - 1] ? ranked.length - k : Math.min(ranked.length - k, zone.pcpCpus[ci]!.count)
-        const dest = ci === run ? l : other[ci]!
+      const destOf = (ci: number): number[] => (ci === run ? l : other[ci]!)
+      const want = (ci: number): number => Math.max(0, zone.pcpCpus[ci]!.count - knownTaken[ci]!)
+      // the CPUs whose lists hold sparse frees: the first served, and every other list standing at
+      // its high (6.7+, atHigh: a CPU that freed until its list filled, then left it). Their pages
+      // are shared out page by page in the ranking's order (each pageblock's sparse pages split
+      // between them in proportion to their counts: a workload that moved CPU between phases left
+      // its earlier phase's scattered frees on the list it left, in the same pageblocks as its
+      // later frees; a trace of every pcp page's CPU, x86-1G-s33-k612-mv3-ptrace, shows the two
+      // lists' pages spread over 329 and 336 of the same pageblocks)
+      const sparse = this.pcpShareAtHigh ? order.filter((ci, j) => j === 0 || (atHigh(ci) && zone.pcpCpus[ci]!.cpu !== this.compactedCpu)) : []
+      if (sparse.length > 1) {
+        const rest = order.filter((ci) => !sparse.includes(ci))
+        const w = sparse.map(want)
+        const total = rest.length === 0 ? ranked.length : Math.min(ranked.length, w.reduce((a, b) => a + b, 0))
+        const sum = w.reduce((a, b) => a + b, 0) || 1
+        const got = sparse.map(() => 0)
+        for (let j = 0; j < total; j++) {
+          let best = 0
+          let bestDef = -Infinity
+          for (let q = 0; q < sparse.length; q++) {
+            const def = (w[q]! * (j + 1)) / sum - got[q]!
+            if (def > bestDef) { bestDef = def; best = q }
+          }
+          got[best]!++
+          destOf(sparse[best]!).push(ranked[j]!)
+        }
+        k = total
+        for (const ci of rest) {
+          const take = ci === rest[rest.length - 1] ? ranked.length - k : Math.min(ranked.length - k, want(ci))
+          const dest = destOf(ci)
+          for (let j = 0; j < take; j++) dest.push(ranked[k + j]!)
+          k += take
+        }
+      } else for (const ci of order) {
+        const take = ci === order[order.length - 1] ? ranked.length - k : Math.min(ranked.length - k, want(ci))
+        const dest = destOf(ci)
         for (let j = 0; j < take; j++) dest.push(ranked[k + j]!)
         k += take
       }

@@ -140,6 +140,12 @@ export interface CompactWhatIfOptions {
    */
   workloadCpu?: number
   /**
+   * The CPU a full compaction ran on just before this capture, where the series logs it: its list
+   * holds that compaction's frees, so it shares none of the sparsest-spread pages
+   * (PageAllocator.setCompactedCpu). Default: not known.
+   */
+  compactedCpu?: number
+  /**
    * the capture's buddyinfo read again after its kpageflags and kpagecount (the harness's
    * after-kpage/ re-read): per zone, its free blocks per order. Fewer order-0 blocks than the
    * layout holds, the other orders nearly as they were: the capture's tools' pcp refills took the
@@ -269,6 +275,7 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
   // before anything touches the per-cpu lists: they are dealt out for the running CPU when first used
   if (opts.pcpCpu !== undefined) allocator.setRunningCpu(opts.pcpCpu)
   if (opts.workloadCpu !== undefined) allocator.setSparsePcpCpu(opts.workloadCpu)
+  if (opts.compactedCpu !== undefined) allocator.setCompactedCpu(opts.compactedCpu)
   // the lru_add batch pages go with the tools' pages where steps.log records the tools' CPU; where
   // it does not, they stay out of the buddy allocator as read (see the header)
   const batchKept = opts.captureCpu === undefined ? model.lruAddPages : undefined

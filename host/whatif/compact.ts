@@ -15,7 +15,7 @@ import type { WhatifCompactRequest } from '../../contract/schemas.ts'
 import { loadSnapshot, openForSynthesis } from '../load.ts'
 import { seriesContext } from '../series.ts'
 import { OpenedPath } from '../snapshot.ts'
-import { followsFullCompaction, resolvePinned, triggerShellOnCpu } from './pinned.ts'
+import { followsFullCompaction, lastFullCompactionCpu, resolvePinned, triggerShellOnCpu } from './pinned.ts'
 import { drawUnmovableDemand, medianUnmovableDemand, unmovableDemandDrawn } from './unmovable_demand.ts'
 import type { SeedDone, SeedJob, Target } from '../workers/jobs.ts'
 
@@ -362,6 +362,7 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
   // pages, so a full-compaction what-if runs there unless --cpu says otherwise
   const cpusCaptured = new Set(s.model.zones.flatMap((z) => z.pcpCpus.map((c) => c.cpu)))
   const toolsCpu = toolsExitCpu(s, ctx, cpusCaptured)
+  const compactedCpu = lastFullCompactionCpu(ctx)
   const triggerCpu = req.cpu === undefined && req.order === undefined && req.proactive === undefined && ctx?.trigger?.cpu != null && cpusCaptured.has(ctx.trigger.cpu) ? ctx.trigger.cpu : undefined
   const cpu = req.cpu ?? triggerCpu
   // a synthesized ensemble draws every unknown per seed: when neither --cpu nor steps.log says
@@ -407,6 +408,9 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
       // the CPU the workload made its last frees on (workload.log), whose list holds the sparse
       // pcp pages, while no compaction has churned the lists since
       ...(ctx?.workloadCpu != null && cpusCaptured.has(ctx.workloadCpu) && placement !== 'after-compaction' ? { workloadCpu: ctx.workloadCpu } : {}),
+      // the CPU the full compaction before this capture ran on, where steps.log says: its list
+      // holds that compaction's frees, not a workload's scattered ones (PageAllocator.setCompactedCpu)
+      ...(compactedCpu !== null && cpusCaptured.has(compactedCpu) ? { compactedCpu } : {}),
       ...(settle !== undefined ? { settleSeconds: settle } : {}),
       ...(settleFrom != null ? { settleFromUptime: settleFrom } : {}),
       // exact layouts only: on synthesized ones (whose lists are dealt per seed) it took host-24G-k618-c's

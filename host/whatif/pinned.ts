@@ -67,6 +67,22 @@ export function lastFullCompaction(ctx: SeriesContext | null): { name: string; a
 }
 
 /**
+ * The CPU the last full compaction before this capture ran on, where steps.log says: a trigger
+ * pinned to CPU C (`cn@C`, `cm@C`, or `cpu=C`), or an unpinned one whose shell ran on the same CPU
+ * before and after (`cpu=C..C`); else null (not logged, or the shell moved).
+ */
+export function lastFullCompactionCpu(ctx: SeriesContext | null): number | null {
+  const b = fullCompactionsBefore(ctx)
+  const last = b?.steps[b.steps.length - 1]
+  if (!last) return null
+  const pinned = /^c[nm]@(\d+)$/.exec(last.name)
+  if (pinned) return Number(pinned[1])
+  const range = /\bcpu=(\d+)(?:\.\.(\d+))?(?:\s|$)/.exec(last.detail ?? '')
+  if (!range) return null
+  return range[2] === undefined || range[2] === range[1] ? Number(range[1]) : null
+}
+
+/**
  * The capture the first of the full compactions before this capture followed (steps.log), by its
  * label in the series, or null: the layout as it was before any of them (see
  * followsFullCompaction; host/load.ts untouchedBeforeCompaction reads its pagetypeinfo).

@@ -34,6 +34,13 @@
 #                          percpu_refill=1 for an rmqueue_bulk refill) and kmem:mm_page_pcpu_drain (every
 #                          page free_pcppages_bulk returns) to the same buffer, on the same CPUs: with
 #                          ctron before a capture, the refills between it and the trigger
+#   ptrace[:KB]            (in gt_pre, before the workload) trace every page's fate on every CPU, trace clock
+#                          global: kmem:mm_page_alloc, mm_page_free, mm_page_pcpu_drain and
+#                          mm_page_alloc_zone_locked (rmqueue_bulk refills), KB (default 32768) of ring buffer per CPU
+#                          (overwrite: the oldest events go first); each capture marks "gt cap N kpageflags"
+#                          and "gt cap N kpagecount" before those reads; `ptoff` stops it. Saved after the last
+#                          step as /cap/ptrace.txt.gz: the CPU whose per-cpu list held each page at a capture
+#                          (scripts/pcp-owners.ts)
 #   ctron / ctroff         mark (trace_marker "gt ctron N" / "gt ctroff N") and start / stop the compaction
 #                          trace around a trigger. Nothing is written to /cap then (no gzip between the
 #                          trigger and the next capture); the buffer keeps every traced trigger, and is
@@ -96,7 +103,9 @@ cap() {
 	for f in pagetypeinfo zoneinfo vmstat meminfo iomem slabinfo; do
 		cat /proc/$f > $d/$f 2>/dev/null
 	done
+	[ -n "$PTRACE" ] && echo "gt cap $n kpageflags" > $PT/trace_marker
 	cat /proc/kpageflags | gzip -1 > $d/kpageflags.gz
+	[ -n "$PTRACE" ] && echo "gt cap $n kpagecount" > $PT/trace_marker
 	cat /proc/kpagecount | gzip -1 > $d/kpagecount.gz
 	# the same summaries again right after the page maps: what moved while they were read
 	# (per-cpu list counts, free lists); test/harness/README.md
@@ -211,6 +220,19 @@ step() {
 		echo 1 > $T/events/compaction/enable
 		CTRACE=1
 		res="cpus=$c mask=$(cat $T/tracing_cpumask) buffer_kb=$(cat $T/buffer_size_kb) events=$(ls $T/events/compaction | grep -c mm_)" ;;
+	ptrace|ptrace:*)
+		kb=${1#ptrace:}; [ "$kb" = "$1" ] && kb=32768
+		T=/sys/kernel/debug/tracing
+		[ -d $T/events ] || { mkdir -p /sys/kernel/tracing; mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; T=/sys/kernel/tracing; }
+		echo 0 > $T/tracing_on; echo > $T/trace
+		echo global > $T/trace_clock
+		echo $kb > $T/buffer_size_kb
+		for e in mm_page_alloc mm_page_free mm_page_pcpu_drain mm_page_alloc_zone_locked; do echo 1 > $T/events/kmem/$e/enable; done
+		echo 1 > $T/tracing_on
+		PTRACE=1; PT=$T
+		res="clock=$(sed 's/.*\[\(.*\)\].*/\1/' $T/trace_clock) buffer_kb=$(cat $T/buffer_size_kb) on=$(cat $T/tracing_on)" ;;
+	ptoff)
+		echo "gt ptoff $((n + 1))" > $PT/trace_marker; echo 0 > $PT/tracing_on; res="off" ;;
 	rtrace)
 		T=/sys/kernel/debug/tracing; [ -d $T/events ] || T=/sys/kernel/tracing
 		echo 1 > $T/events/kmem/mm_page_alloc_zone_locked/enable
@@ -280,6 +302,11 @@ if [ -n "$CTRACE" ]; then
 	echo 0 > $T/tracing_on
 	gzip -1 < $T/trace > /cap/ctrace.txt.gz
 	echo "[$(cut -d' ' -f1 /proc/uptime)] note saved ctrace.txt.gz ($(gzip -dc /cap/ctrace.txt.gz | grep -c 'mm_compaction_') compaction events, $(grep . $T/per_cpu/cpu*/stats | grep -c 'overrun: [1-9]') cpus overran)" >> $S
+fi
+if [ -n "$PTRACE" ]; then
+	echo 0 > $PT/tracing_on
+	gzip -1 < $PT/trace > /cap/ptrace.txt.gz
+	echo "[$(cut -d' ' -f1 /proc/uptime)] note saved ptrace.txt.gz ($(gzip -dc /cap/ptrace.txt.gz | grep -c ' mm_page_') page events; $(grep -h 'overrun' $PT/per_cpu/cpu*/stats | tr '\n' ' '))" >> $S
 fi
 dmesg > /cap/dmesg.txt
 cat $S
