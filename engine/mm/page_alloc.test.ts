@@ -810,6 +810,21 @@ describe('per-cpu lists: a compaction\'s frees on the list of the CPU it ran on 
     expect(r.sparse.some((k) => k === PageKind.PCP)).toBe(false)
   })
 
+  it('the older flagless pages beyond the other CPUs\' counts are on no list: kernel pages', () => {
+    const { model, allocator } = small(16384)
+    const z = model.zones[0]!
+    z.pcpCpus = [{ cpu: 0, count: 30, high: 3000, batch: 63 }, { cpu: 1, count: 6, high: 3000, batch: 63 }]
+    allocator.setRunningCpu(1)
+    for (let i = 0; i < 9000; i++) allocator.allocPages({ order: 0, gfp: 'movable' })
+    const sparse = Array.from({ length: 10 }, (_, b) => (b + 1) * 512 + 5)
+    const dense = Array.from({ length: 30 }, (_, i) => 12 * 512 + 100 + i)
+    for (const p of [...sparse, ...dense]) model.memMap[p - model.basePfn] = PageKind.PCP
+    allocator.setCompactionFrees(0, new Set(dense))
+    expect(allocator.pcpCount(z)).toBe(6)
+    expect(sparse.filter((p) => model.memMap[p - model.basePfn] === PageKind.KERNEL).length).toBe(4)
+    expect(dense.every((p) => model.memMap[p - model.basePfn] === PageKind.PCP)).toBe(true)
+  })
+
   it('the compaction ran on the running CPU: dealt as when not known', () => {
     expect(run('cpu1')).toEqual(run(null))
   })

@@ -540,7 +540,10 @@ export class PageAllocator {
    * freeing a batch at a time: its oldest the lowest), as many as its count holds (the highest: its
    * last frees); the flagless pages that were flagless before the compaction too are older (another
    * list's, or kernel pages: a few in every pageblock, where the compaction left them) and are dealt
-   * as before. Call before the per-cpu lists are first used.
+   * as before to the other CPUs, up to their counts: the compaction cycled its own CPU's list, so
+   * those beyond are on no list, kernel allocations without page flags (the densest-spread first,
+   * as the exact layout takes its kernel pages), and become kernel pages in the model. Call before
+   * the per-cpu lists are first used.
    */
   setCompactionFrees(cpu: number, pfns: ReadonlySet<number>): void {
     this.compactionFrees = { cpu, pfns }
@@ -733,11 +736,16 @@ export class PageAllocator {
       const order = zone.pcpCpus.map((c, i) => i).filter((i) => i !== cc || zone.pcpCpus.length === 1).sort((a, b) => first(a) - first(b) || zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
       let k = 0
       for (const ci of order) {
-        const take = ci === order[order.length - 1] ? ranked.length - k : Math.max(0, Math.min(ranked.length - k, room(ci)))
+        const take = ci === order[order.length - 1] && cc < 0 ? ranked.length - k : Math.max(0, Math.min(ranked.length - k, room(ci)))
         const dest = ci === run ? l : other[ci]!
         for (let j = 0; j < take; j++) dest.push(ranked[k + j]!)
         k += take
       }
+      // after a compaction on another CPU, the older flagless pages beyond the other CPUs' counts
+      // are on no list (the compaction's CPU cycled its own): kernel allocations without page flags
+      // (pipe buffers, vmalloc), the densest-spread of them, as the exact layout takes its kernel
+      // pages (engine/reconstruct/exact.ts settlePcp)
+      if (cc >= 0) for (let j = k; j < ranked.length; j++) m.memMap[ranked[j]! - m.basePfn] = PageKind.KERNEL
       // the running CPU's own captured pages in PFN order (the oldest the lowest); after a compaction
       // on another CPU (setCompactionFrees) its list is an older one, aged like the other CPUs'
       if (l.length > 1) {
