@@ -769,3 +769,63 @@ describe('per-cpu lists: pages the harness wrote between the capture and the tri
     expect(run(0, 0).took).toBe(0)
   })
 })
+
+describe('per-cpu lists: a compaction\'s frees on the list of the CPU it ran on (setCompactionFrees)', () => {
+  /**
+   * CPU 0 holds 30 captured pcp pages, CPU 1 10; the capture holds 10 sparse pcp pages (one in each
+   * of ten pageblocks) and 30 dense ones (one pageblock), the dense ones the frees of a compaction
+   * that ran on CPU 0. The simulation runs on CPU 1 and frees a long run of pages: CPU 1's captured
+   * pages go back to the buddy allocator, CPU 0's stay. Returns the kinds of the sparse and of the
+   * dense pages at the end.
+   */
+  function run(frees: 'cpu0' | 'cpu1' | null): { sparse: number[]; dense: number[] } {
+    const { model, allocator } = small(16384)
+    const z = model.zones[0]!
+    z.pcpHigh = 3000
+    z.pcpBatch = 63
+    z.pcpCpus = [{ cpu: 0, count: 30, high: 3000, batch: 63 }, { cpu: 1, count: 10, high: 3000, batch: 63 }]
+    allocator.policy.kernel = 6012
+    allocator.setRunningCpu(1)
+    const pages: number[] = []
+    for (let i = 0; i < 9000; i++) pages.push(allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn)
+    const sparse = Array.from({ length: 10 }, (_, b) => (b + 1) * 512 + 5)
+    const dense = Array.from({ length: 30 }, (_, i) => 12 * 512 + 100 + i)
+    for (const p of [...sparse, ...dense]) model.memMap[p - model.basePfn] = PageKind.PCP
+    expect(allocator.captureToolPagesFreed(-1)).toBe(0)
+    if (frees !== null) allocator.setCompactionFrees(frees === 'cpu0' ? 0 : 1, new Set(dense))
+    for (const p of pages) if (!sparse.includes(p) && !dense.includes(p)) allocator.freeUnrefPage(p)
+    expect(checkModel(model)).toEqual([])
+    return { sparse: sparse.map((p) => model.memMap[p - model.basePfn]!), dense: dense.map((p) => model.memMap[p - model.basePfn]!) }
+  }
+
+  it('not known: the sparsest go to the CPU holding the most (CPU 0) and stay, the running CPU\'s dense ones go back', () => {
+    const r = run(null)
+    expect(r.sparse).toEqual(Array(10).fill(PageKind.PCP))
+    expect(r.dense.filter((k) => k === PageKind.PCP).length).toBe(20)
+  })
+
+  it('the compaction ran on CPU 0: its frees stay on CPU 0\'s list, the sparse pages are the running CPU\'s and go back', () => {
+    const r = run('cpu0')
+    expect(r.dense).toEqual(Array(30).fill(PageKind.PCP))
+    expect(r.sparse.some((k) => k === PageKind.PCP)).toBe(false)
+  })
+
+  it('the older flagless pages beyond the other CPUs\' counts are on no list: kernel pages', () => {
+    const { model, allocator } = small(16384)
+    const z = model.zones[0]!
+    z.pcpCpus = [{ cpu: 0, count: 30, high: 3000, batch: 63 }, { cpu: 1, count: 6, high: 3000, batch: 63 }]
+    allocator.setRunningCpu(1)
+    for (let i = 0; i < 9000; i++) allocator.allocPages({ order: 0, gfp: 'movable' })
+    const sparse = Array.from({ length: 10 }, (_, b) => (b + 1) * 512 + 5)
+    const dense = Array.from({ length: 30 }, (_, i) => 12 * 512 + 100 + i)
+    for (const p of [...sparse, ...dense]) model.memMap[p - model.basePfn] = PageKind.PCP
+    allocator.setCompactionFrees(0, new Set(dense))
+    expect(allocator.pcpCount(z)).toBe(6)
+    expect(sparse.filter((p) => model.memMap[p - model.basePfn] === PageKind.KERNEL).length).toBe(4)
+    expect(dense.every((p) => model.memMap[p - model.basePfn] === PageKind.PCP)).toBe(true)
+  })
+
+  it('the compaction ran on the running CPU: dealt as when not known', () => {
+    expect(run('cpu1')).toEqual(run(null))
+  })
+})
