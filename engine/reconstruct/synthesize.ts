@@ -506,6 +506,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       runAnchor.other = -1
     }
     for (let i = 0; i < emptiedPb; i++) lazyRunKeys[i] = -1 + i / emptiedPb
+    // compaction moves no page of a non-Movable pageblock: those the synthesis would place in the emptied bottom stay (emptiedBottomKeepTypes)
+    if (emptiedKeepTypesRule) {
+      const kept = emptiedBottomKeepTypes(mts, pbType, touched, remainingType, emptiedPb, lazySpread, nInitPb, shape, rng.seed, zone.idx + 16 * zone.node)
+      if (kept > 0) notes.push(`${label}: ${kept} non-Movable pageblocks kept where they would lie among the emptied bottom's ${emptiedPb} (compaction moves no page of theirs)`)
+    }
     notes.push(`${label}: full compactions earlier in the boot (vmstat compact_migrate_scanned ${c.vmstat?.['compact_migrate_scanned'] ?? 0}, no direct or kcompactd compaction): the lowest ${emptiedPb} pageblocks, which their migrate scanners emptied, take the wholly free blocks first (drawn; at most ${Math.floor(earlierReach / pbPages)} by the count)`)
   }
   for (const group of ['cma', 'other'] as const) {
@@ -969,6 +974,8 @@ function nodeOk(touched: Uint8Array, pbType: Int8Array, cmaMt: number, i: number
   for (let k = i; k < i + n; k++) {
     if (touched[k]) return false
     if ((cmaMt >= 0 && pbType[k] === cmaMt) !== cma) return false
+    // a non-Movable type kept in an emptied bottom (emptiedBottomKeepTypes)
+    if (!cma && pbType[k]! >= 0) return false
   }
   return true
 }
@@ -2443,6 +2450,64 @@ export function emptiedBottomDraw(seed: number, zoneKey: number, maxPb: number):
   const on = r.next() < 0.5
   const share = r.next()
   return on ? Math.floor(share * maxPb) : 0
+}
+
+/** non-Movable pageblocks kept in an emptied bottom (emptiedBottomKeepTypes); off: the wholly free blocks take the whole bottom (for the test that holds it) */
+let emptiedKeepTypesRule = true
+export function setEmptiedKeepTypesRule(on: boolean): void { emptiedKeepTypesRule = on }
+
+/**
+ * The non-Movable pageblocks of an emptied bottom (emptiedBottomDraw). A full compaction's
+ * migrate scanner visits every pageblock (suitable_migration_source restricts the type only for an
+ * async direct compaction), but the pages of Unmovable and Reclaimable pageblocks are kernel and slab pages it
+ * cannot isolate (isolate_migratepages_block takes LRU and movable_ops pages only), and the free
+ * scanner takes free pages only from Movable pageblocks (suitable_migration_target): the
+ * pageblocks stay of their type where they were, with their kernel pages. Without this, the
+ * emptied bottom's wholly free blocks took every pageblock below the drawn meeting point and put
+ * all of the zone's non-Movable pageblocks above it; the kpageflags of host-24G-k618-o/01-before
+ * keep 276 of its 332 below -n's meeting point. So the pageblocks the type assignment would make
+ * non-Movable there (its keys previewed from their own stream: lazyTypeKeys in a zone initialised
+ * on demand, else the clusters at the zone's ends, clusterShape) take their type before the
+ * wholly free blocks are placed, which then go around them. Returns how many were kept.
+ */
+function emptiedBottomKeepTypes(
+  mts: MigratetypeTable, pbType: Int8Array, touched: Uint8Array, remainingType: number[], emptiedPb: number,
+  lazySpread: boolean, nInitPb: number, shape: ClusterShape, seed: number, zoneKey: number,
+): number {
+  const nPb = touched.length
+  let nCand = 0, nReserved = 0
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1) { if (touched[i] === 0) nCand++; else if (touched[i] === 1) nReserved++ }
+  const cands = new Int32Array(nCand)
+  nCand = 0
+  for (let i = 0; i < nPb; i++) if (pbType[i] === -1 && touched[i] === 0) cands[nCand++] = i
+  // the non-Movable types left once the reserved pageblocks took theirs (Unmovable first), in a bag of their own stream
+  const left = [...remainingType]
+  let res = nReserved
+  const take = (mt: number): void => { const t = Math.min(res, left[mt] ?? 0); left[mt] = (left[mt] ?? 0) - t; res -= t }
+  take(mts.unmovable)
+  for (let mt = 0; mt < mts.count && res > 0; mt++) if (mt !== mts.movable && mt !== mts.cma) take(mt)
+  const bag: number[] = []
+  for (let mt = 0; mt < mts.count; mt++) if (mt !== mts.movable && mt !== mts.cma) for (let k = 0; k < (left[mt] ?? 0); k++) bag.push(mt)
+  if (bag.length === 0) return 0
+  const r = new Rng((Math.imul(seed, 0x2545f491) ^ Math.imul(zoneKey + 1, 0x6c8e9cf5) ^ 0x3a8f05c5) >>> 0)
+  r.shuffle(bag)
+  const keys = new Float64Array(nCand)
+  if (lazySpread) lazyTypeKeys(keys, cands, nInitPb, bag.length, seed, zoneKey)
+  else for (let k = 0; k < nCand; k++) {
+    const x = (cands[k]! + 0.5) / nPb
+    keys[k] = Math.min(x / (1 - shape.topShare), (1 - x) / shape.topShare) + shape.spread * r.next()
+  }
+  const byKey = sortedByKey(keys, false)
+  let kept = 0
+  for (let j = 0; j < Math.min(bag.length, byKey.length); j++) {
+    const i = cands[byKey[j]!]!
+    if (i >= emptiedPb) continue
+    const mt = bag[j]!
+    pbType[i] = mt
+    remainingType[mt] = Math.max(0, (remainingType[mt] ?? 0) - 1)
+    kept++
+  }
+  return kept
 }
 
 /** positions 0…n−1 of `ids` (nodes of `span` pageblocks) by the smallest key among their pageblocks (lazyWholeFreeKeys), lowest first */
