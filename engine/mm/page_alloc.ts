@@ -574,33 +574,6 @@ export class PageAllocator {
     this.pcpHighOrderCpu.clear()
   }
 
-  /** the CPU (zone.pcpCpus[].cpu) that ran the full compaction just before the capture, and the pcp pages it freed; cpu -1: not known */
-  private compactionFrees: { cpu: number; pfns: ReadonlySet<number> } = { cpu: -1, pfns: new Set() }
-
-  /**
-   * A full compaction ran on CPU `cpu` just before the capture (the series records it: steps.log's
-   * trigger CPU), and `pfns` are the capture's pcp pages that the capture before that compaction
-   * read as pages it migrates (LRU pages): pages it freed (migrate_folio_done → folio_put), onto
-   * that CPU's lists, which pushed everything older out (free_pcppages_bulk takes the oldest). So
-   * they go on that CPU's list first, as its newest, in PFN order (the migrate scanner went up,
-   * freeing a batch at a time: its oldest the lowest), as many as its count holds (the highest: its
-   * last frees); the flagless pages that were flagless before the compaction too are older (another
-   * list's, or kernel pages: a few in every pageblock, where the compaction left them) and are dealt
-   * as before to the other CPUs, up to their counts: the compaction cycled its own CPU's list, so
-   * those beyond are on no list, kernel allocations without page flags (the densest-spread first,
-   * as the exact layout takes its kernel pages), and become kernel pages in the model. Call before
-   * the per-cpu lists are first used.
-   */
-  setCompactionFrees(cpu: number, pfns: ReadonlySet<number>): void {
-    this.compactionFrees = { cpu, pfns }
-    this.pcp.clear()
-    this.pcpHigherPages.clear()
-    this.pcpLimits.clear()
-    this.pcpOther.clear()
-    this.pcpHighOrder.clear()
-    this.pcpHighOrderCpu.clear()
-  }
-
   /**
    * rmqueue_bulk() between the page-flags read and the trigger: the capture's tools kept running
    * after kpageflags was read (the kpagecount read, the shell that wrote the trigger), and when a
@@ -758,19 +731,6 @@ export class PageAllocator {
       // that frees (its frees fill the list to high and push its oldest pages out, so it holds
       // its last frees): such a CPU is served before the others (pcpAtHighFirst; this machine's
       // 6.18 captures, docs/fidelity.md: the per-cpu list at its high).
-      // the compaction's own frees, onto its CPU's list (setCompactionFrees)
-      const cf = this.compactionFrees
-      const cc = cf.cpu >= 0 && cf.pfns.size && zone.pcpCpus[run]?.cpu !== cf.cpu ? zone.pcpCpus.findIndex((c) => c.cpu === cf.cpu) : -1
-      let fresh: number[] = []
-      if (cc >= 0) {
-        const rest: number[] = []
-        for (const p of old) (cf.pfns.has(p) ? fresh : rest).push(p)
-        fresh.sort((a, b) => a - b)
-        const keep = Math.min(fresh.length, zone.pcpCpus[cc]!.count)
-        rest.push(...fresh.slice(0, fresh.length - keep))
-        fresh = fresh.slice(fresh.length - keep)
-        old = rest
-      }
       let ranked = rankByBlockCount(old, pb)
       // pages whose CPU a trace names go to that CPU's list first
       const cpuIndex = new Map(zone.pcpCpus.map((c, i) => [c.cpu, i]))
@@ -789,11 +749,10 @@ export class PageAllocator {
         return this.pcpAtHighFirst && this.policy.kernel >= 6007 && c.high > 0 && c.count >= c.high - Math.floor(c.high / 8)
       }
       const first = (i: number): number => (zone.pcpCpus[i]!.cpu === this.sparseCpu ? 0 : atHigh(i) ? 1 : 2)
-      const order = zone.pcpCpus.map((c, i) => i).filter((i) => i !== cc || zone.pcpCpus.length === 1).sort((a, b) => first(a) - first(b) || zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
+      const order = zone.pcpCpus.map((c, i) => i).sort((a, b) => first(a) - first(b) || zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
       let k = 0
       const destOf = (ci: number): number[] => (ci === run ? l : other[ci]!)
-      // the compaction's CPU holds its frees alone: its older pages went back as they came
-      const want = (ci: number): number => (ci === cc ? 0 : Math.max(0, zone.pcpCpus[ci]!.count - knownTaken[ci]!))
+      const want = (ci: number): number => Math.max(0, zone.pcpCpus[ci]!.count - knownTaken[ci]!)
       // the CPUs whose lists hold sparse frees: the first served, and every other list standing at
       // its high (6.7+, atHigh: a CPU that freed until its list filled, then left it). Their pages
       // are shared out page by page in the ranking's order (each pageblock's sparse pages split
@@ -805,7 +764,7 @@ export class PageAllocator {
       if (sparse.length > 1) {
         const rest = order.filter((ci) => !sparse.includes(ci))
         const w = sparse.map(want)
-        const total = rest.length === 0 && cc < 0 ? ranked.length : Math.min(ranked.length, w.reduce((a, b) => a + b, 0))
+        const total = rest.length === 0 ? ranked.length : Math.min(ranked.length, w.reduce((a, b) => a + b, 0))
         const sum = w.reduce((a, b) => a + b, 0) || 1
         const got = sparse.map(() => 0)
         for (let j = 0; j < total; j++) {
@@ -820,36 +779,24 @@ export class PageAllocator {
         }
         k = total
         for (const ci of rest) {
-          const take = ci === rest[rest.length - 1] && cc < 0 ? ranked.length - k : Math.min(ranked.length - k, want(ci))
+          const take = ci === rest[rest.length - 1] ? ranked.length - k : Math.min(ranked.length - k, want(ci))
           const dest = destOf(ci)
           for (let j = 0; j < take; j++) dest.push(ranked[k + j]!)
           k += take
         }
       } else for (const ci of order) {
-        const take = ci === order[order.length - 1] && cc < 0 ? ranked.length - k : Math.min(ranked.length - k, want(ci))
+        const take = ci === order[order.length - 1] ? ranked.length - k : Math.min(ranked.length - k, want(ci))
         const dest = destOf(ci)
         for (let j = 0; j < take; j++) dest.push(ranked[k + j]!)
         k += take
       }
-      // after a compaction on another CPU, the older flagless pages beyond the other CPUs' counts
-      // are on no list (the compaction's CPU cycled its own): kernel allocations without page flags
-      // (pipe buffers, vmalloc), the densest-spread of them, as the exact layout takes its kernel
-      // pages (engine/reconstruct/exact.ts settlePcp)
-      if (cc >= 0) for (let j = k; j < ranked.length; j++) m.memMap[ranked[j]! - m.basePfn] = PageKind.KERNEL
-      // the running CPU's own captured pages in PFN order (the oldest the lowest); after a compaction
-      // on another CPU (setCompactionFrees) its list is an older one, aged like the other CPUs'
-      if (l.length > 1) {
-        if (cc >= 0 && cc !== run) sortBySpreadKey(l)
-        else l.sort((a, b) => a - b)
-      }
+      if (l.length > 1) l.sort((a, b) => a - b)
       // The order a list's pages were freed in (its age order, which decay_pcp_high trims from
       // the oldest end) is not captured either. A task's frees are spread over its memory (the
       // x86-2G-s23 runs: the decay gave back about half of every block's pcp pages, whatever
       // their density), so each other CPU's list is aged in an order spread evenly over the PFNs
       // (a fixed multiplicative hash), never block by block.
       for (const o of other) if (o.length > 1) sortBySpreadKey(o)
-      // the compaction's frees: the newest of its CPU's captured pages, in the order it freed them
-      if (fresh.length) (cc === run ? l : other[cc]!).push(...fresh)
       // the capture's tools' pages, freed after the capture: the newest on their CPU's list
       if (toolCi >= 0) (toolCi === run ? l : other[toolCi]!).push(...toolList)
       // the refilled blocks: the oldest on their CPU's list

@@ -146,13 +146,6 @@ export interface CompactWhatIfOptions {
    */
   compactedCpu?: number
   /**
-   * the full compaction just before the capture: the CPU it ran on (the series' steps.log) and the
-   * capture's pcp pages that the capture before it read as pages it migrates (so pages it freed):
-   * they go on that CPU's list as its newest (PageAllocator.setCompactionFrees). Default: not known
-   * (the pcp pages are dealt by their spread alone).
-   */
-  compactionFrees?: { cpu: number; pfns: ReadonlySet<number> }
-  /**
    * the capture's buddyinfo read again after its kpageflags and kpagecount (the harness's
    * after-kpage/ re-read): per zone, its free blocks per order. Fewer order-0 blocks than the
    * layout holds, the other orders nearly as they were: the capture's tools' pcp refills took the
@@ -283,7 +276,6 @@ function compactWhatIf(model: MemoryModel, allocator: PageAllocator, opts: Compa
   if (opts.pcpCpu !== undefined) allocator.setRunningCpu(opts.pcpCpu)
   if (opts.workloadCpu !== undefined) allocator.setSparsePcpCpu(opts.workloadCpu)
   if (opts.compactedCpu !== undefined) allocator.setCompactedCpu(opts.compactedCpu)
-  if (opts.compactionFrees !== undefined) allocator.setCompactionFrees(opts.compactionFrees.cpu, opts.compactionFrees.pfns)
   // the lru_add batch pages go with the tools' pages where steps.log records the tools' CPU; where
   // it does not, they stay out of the buddy allocator as read (see the header)
   const batchKept = opts.captureCpu === undefined ? model.lruAddPages : undefined

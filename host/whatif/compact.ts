@@ -15,18 +15,9 @@ import type { WhatifCompactRequest } from '../../contract/schemas.ts'
 import { loadSnapshot, openForSynthesis } from '../load.ts'
 import { seriesContext } from '../series.ts'
 import { OpenedPath } from '../snapshot.ts'
-import { followsFullCompaction, lastFullCompactionCpu, lastFullCompactionShellCpu, resolvePinned, triggerShellOnCpu } from './pinned.ts'
-import { compactionFreedPcp } from './compaction_frees.ts'
+import { followsFullCompaction, lastFullCompactionCpu, resolvePinned, triggerShellOnCpu } from './pinned.ts'
 import { drawUnmovableDemand, medianUnmovableDemand, unmovableDemandDrawn } from './unmovable_demand.ts'
 import type { SeedDone, SeedJob, Target } from '../workers/jobs.ts'
-
-/**
- * Whether an exact layout captured right after a full compaction on another CPU than the trigger's
- * puts that compaction's frees on its CPU's list (host/whatif/compaction_frees.ts,
- * PageAllocator.setCompactionFrees); on by default, off for the test that shows what it changes.
- */
-let compactionFreesRule = true
-export function setCompactionFreesRule(on: boolean): void { compactionFreesRule = on }
 
 /** A request the snapshot cannot answer (a CPU it has no lists for): a usage error in the CLI. */
 export class WhatifRequestError extends Error {}
@@ -372,9 +363,6 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
   const cpusCaptured = new Set(s.model.zones.flatMap((z) => z.pcpCpus.map((c) => c.cpu)))
   const toolsCpu = toolsExitCpu(s, ctx, cpusCaptured)
   const compactedCpu = lastFullCompactionCpu(ctx)
-  // the CPU that ran the full compaction just before this capture, when steps.log records it
-  const prevCpu = placement === 'after-compaction' ? lastFullCompactionShellCpu(ctx) : null
-  const compactionCpu = prevCpu !== null && cpusCaptured.has(prevCpu) ? prevCpu : null
   const triggerCpu = req.cpu === undefined && req.order === undefined && req.proactive === undefined && ctx?.trigger?.cpu != null && cpusCaptured.has(ctx.trigger.cpu) ? ctx.trigger.cpu : undefined
   const cpu = req.cpu ?? triggerCpu
   // a synthesized ensemble draws every unknown per seed: when neither --cpu nor steps.log says
@@ -399,13 +387,6 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
   // the exact layout (kpageflags, read after buddyinfo) runs once: the measured median, where its re-read lost no such block
   const exactDemand = withDemand && layout === 'exact' && !rereadLostPageblockOrder(s, ctx) ? medianUnmovableDemand(demandKey) : 0
   const drain = settle !== undefined ? drainBetweenOf(ctx, s.model.zones.reduce((t, z) => t + (z.pcpCpus.length ? z.managed : 0), 0)) : null
-  // the pages the compaction before this capture freed onto its CPU's list (host/whatif/compaction_frees.ts), read once
-  let freed: Promise<Set<number> | null> | null = null
-  const compactionFreesOption = async (cpu: number): Promise<{ compactionFrees?: { cpu: number; pfns: ReadonlySet<number> } }> => {
-    freed ??= compactionFreedPcp(s.label !== null && s.path.endsWith(s.label) ? dirname(s.path) : s.path, s.model, ctx)
-    const pfns = await freed
-    return pfns && pfns.size ? { compactionFrees: { cpu, pfns } } : {}
-  }
   const options = async (seed: number): Promise<CompactWhatIfOptions> => {
     const pinned = await resolvePinned(req.pinned, ctx, seed)
     return {
@@ -430,9 +411,6 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
       // the CPU the full compaction before this capture ran on, where steps.log says: its list
       // holds that compaction's frees, not a workload's scattered ones (PageAllocator.setCompactedCpu)
       ...(compactedCpu !== null && cpusCaptured.has(compactedCpu) ? { compactedCpu } : {}),
-      // the CPU that ran the full compaction just before this capture, when steps.log records it:
-      // its list holds that compaction's last frees (the densest-spread pcp pages)
-      ...(compactionCpu !== null && layout === 'exact' && compactionFreesRule ? await compactionFreesOption(compactionCpu) : {}),
       ...(settle !== undefined ? { settleSeconds: settle } : {}),
       ...(settleFrom != null ? { settleFromUptime: settleFrom } : {}),
       // exact layouts only: on synthesized ones (whose lists are dealt per seed) it took host-24G-k618-c's

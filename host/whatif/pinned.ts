@@ -83,16 +83,6 @@ export function lastFullCompactionCpu(ctx: SeriesContext | null): number | null 
 }
 
 /**
- * The CPU the last full-compaction trigger before this capture ran on, as steps.log records it
- * (`cn@C` / `cm@C`, or an unpinned write's `cpu=B..A`: the shell's CPU after the write), or null
- * (not logged: the shared harness's steps.log has no `cpu=`).
- */
-export function lastFullCompactionShellCpu(ctx: SeriesContext | null): number | null {
-  const last = fullCompactionsBefore(ctx)?.steps.at(-1)
-  return last ? (compactionTrigger(last)?.cpu ?? null) : null
-}
-
-/**
  * The capture the first of the full compactions before this capture followed (steps.log), by its
  * label in the series, or null: the layout as it was before any of them (see
  * followsFullCompaction; host/load.ts untouchedBeforeCompaction reads its pagetypeinfo).
