@@ -492,12 +492,7 @@ export class PageAllocator {
     }
     this.toolPages = pfns.size ? { cpu, pfns } : null
     this.refillPages = null
-    this.pcp.clear()
-    this.pcpHigherPages.clear()
-    this.pcpLimits.clear()
-    this.pcpOther.clear()
-    this.pcpHighOrder.clear()
-    this.pcpHighOrderCpu.clear()
+    this.forgetPcpLists()
     return pfns.size
   }
 
@@ -515,12 +510,7 @@ export class PageAllocator {
    */
   setPcpOwners(owners: ReadonlyMap<number, number>): void {
     this.pcpOwners = owners
-    this.pcp.clear()
-    this.pcpHigherPages.clear()
-    this.pcpLimits.clear()
-    this.pcpOther.clear()
-    this.pcpHighOrder.clear()
-    this.pcpHighOrderCpu.clear()
+    this.forgetPcpLists()
   }
 
   /**
@@ -540,6 +530,16 @@ export class PageAllocator {
   /** the CPU a full compaction ran on just before the capture (setCompactedCpu); -1: none known */
   private compactedCpu = -1
 
+  /** the per-cpu lists as dealt so far, forgotten: the next use deals them again (buildPcpLists) with the inputs just set */
+  private forgetPcpLists(): void {
+    this.pcp.clear()
+    this.pcpHigherPages.clear()
+    this.pcpLimits.clear()
+    this.pcpOther.clear()
+    this.pcpHighOrder.clear()
+    this.pcpHighOrderCpu.clear()
+  }
+
   /**
    * A full compaction ran on CPU `cpu` just before the capture (the series' log says so): that
    * CPU's list stands at its high with the compaction's own frees (the frames it migrated from, in
@@ -549,12 +549,7 @@ export class PageAllocator {
   setCompactedCpu(cpu: number): void {
     if (this.compactedCpu === cpu) return
     this.compactedCpu = cpu
-    this.pcp.clear()
-    this.pcpHigherPages.clear()
-    this.pcpLimits.clear()
-    this.pcpOther.clear()
-    this.pcpHighOrder.clear()
-    this.pcpHighOrderCpu.clear()
+    this.forgetPcpLists()
   }
 
   /**
@@ -566,12 +561,7 @@ export class PageAllocator {
   setSparsePcpCpu(cpu: number): void {
     if (this.sparseCpu === cpu) return
     this.sparseCpu = cpu
-    this.pcp.clear()
-    this.pcpHigherPages.clear()
-    this.pcpLimits.clear()
-    this.pcpOther.clear()
-    this.pcpHighOrder.clear()
-    this.pcpHighOrderCpu.clear()
+    this.forgetPcpLists()
   }
 
   /**
@@ -629,12 +619,7 @@ export class PageAllocator {
     }
     if (taken > 0) {
       this.refillPages = { cpu, pfns }
-      this.pcp.clear()
-      this.pcpHigherPages.clear()
-      this.pcpLimits.clear()
-      this.pcpOther.clear()
-      this.pcpHighOrder.clear()
-      this.pcpHighOrderCpu.clear()
+      this.forgetPcpLists()
     }
     return taken
   }
@@ -646,12 +631,7 @@ export class PageAllocator {
   setRunningCpu(cpu: number): void {
     if (this.policy.pcpCpu === cpu) return
     this.policy.pcpCpu = cpu
-    this.pcp.clear()
-    this.pcpHigherPages.clear()
-    this.pcpLimits.clear()
-    this.pcpOther.clear()
-    this.pcpHighOrder.clear()
-    this.pcpHighOrderCpu.clear()
+    this.forgetPcpLists()
     this.pcpFreeRun.clear()
   }
 
