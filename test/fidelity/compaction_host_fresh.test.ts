@@ -114,6 +114,7 @@ const FRESH = [
   { run: 'host-24G-k618-n', migrated: 147568, cpu: 1 },
   { run: 'host-24G-k618-o', migrated: 76800, cpu: 0 },
   { run: 'host-24G-k618-p', migrated: 145066, cpu: 1 },
+  { run: 'host-24G-k618-q', migrated: 144533, cpu: 0 },
 ] as const
 
 describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU $cpu (6.18)', ({ run, migrated, cpu }) => {
