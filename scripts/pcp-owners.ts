@@ -11,7 +11,8 @@
  *     C's list by an rmqueue_bulk refill, and neither allocated nor given back since)
  *   node --import tsx scripts/pcp-owners.ts compare <run dir> <capture> [--cpu N] [--workload-cpu N|-1] [--tools-cpu N|-1]
  *     the traced owners against the dealing the what-if would use (options as `npm run fidelity`
- *     gives them, then the overrides): per zone and CPU, pages and pageblocks held
+ *     gives them, then the overrides): per zone and CPU, pages and pageblocks held (the wholly
+ *     flagless pageblocks, which the dealing holds as pageblock-order entries, on their entry's CPU)
  *
  * A page's owner is the CPU of its last free (pcp_allowed_order) unless an allocation or a drain
  * came after; a free that went straight to the buddy allocator (a failed pcp trylock) reads as a
@@ -150,6 +151,11 @@ async function compare(dir: string, capture: string): Promise<void> {
     const model = new Map<number, number>()
     for (const l of lists) for (let i = 0; i < l.length; i++) model.set(l.at(i), z.pcpCpus[run]!.cpu)
     other.forEach((pages, ci) => { for (const p of pages) model.set(p, ci < z.pcpCpus.length ? z.pcpCpus[ci]!.cpu : -9) })
+    // the wholly flagless pageblocks, pageblock-order entries for the dealing (hugePcpOwners): each page on its entry's CPU
+    const hiPriv = a as unknown as { pcpHighOrder: Map<unknown, number[]>; pcpHighOrderCpu: Map<unknown, number[]> }
+    const hi = hiPriv.pcpHighOrder.get(z) ?? []
+    const hiCpu = hiPriv.pcpHighOrderCpu.get(z) ?? []
+    hi.forEach((h, j) => { const ci = hiCpu[j] ?? -1; for (let p = h; p < h + pb; p++) model.set(p, ci >= 0 ? z.pcpCpus[ci]!.cpu : -9) })
     // traced owners of this zone, kept where kpageflags has the page not free (a buddy page was freed past the list)
     const tr = new Map<number, number>()
     let buddyAfter = 0
