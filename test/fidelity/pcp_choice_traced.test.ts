@@ -9,9 +9,9 @@
  * flagged kernel page, no flagless mapped page in it) the choice takes every traced per-cpu page
  * (47 257 of 47 257) and 109 pages no list held at the mark: 36 the capture's own gzip took onto
  * CPU 0's list (rmqueue_bulk, percpu_refill=1) after the kpageflags mark, before kpageflags reached
- * them (x86-1G-s33-k612-gen-ptrace/02), 52 whose next event is a drain from CPU 1's order-1 and
- * order-2 lists after the capture, put there by a path the trace does not name
- * (x86-2G-s36-k612-gen-ptrace/02), and 21 no event named. Every wholly flagless pageblock's
+ * them (x86-1G-s33-k612-gen-ptrace/02), 52 in x86-2G-s36-k612-gen-ptrace/02 (aligned runs of 2
+ * and 4, 50 of them next seen in a drain from CPU 1's order-1 and order-2 lists after the capture,
+ * put there by a path the trace does not name), and 21 no event named. Every wholly flagless pageblock's
  * traced pages are taken too (12 275). The choice's misses lie in pageblocks holding kernel pages
  * (11 974 of 19 193 traced pages taken there), which no compaction frees: whichever of their
  * flagless pages are per-cpu pages, the what-if's values on these eight captures stay the same
