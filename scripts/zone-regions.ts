@@ -4,7 +4,10 @@
  * layout and on synthesized layouts of some seeds, and where each layout's scanners met in the
  * what-if of the trigger that follows (mm_compaction_end).
  *
- *   node --import tsx scripts/zone-regions.ts fixtures/<run> <capture> [--seeds N] [--parts N] [--no-run]
+ *   node --import tsx scripts/zone-regions.ts fixtures/<run> <capture> [--seeds N | --seed-list 1,7] [--parts N] [--zone NAME] [--no-run]
+ *
+ * --zone: the zone to split (default Normal; DMA32 on the x86 guests of 4 GiB, whose compaction
+ * meets in both).
  */
 import { runCompactWhatIf, PageKind, isFreeHead } from '../engine/index.ts'
 import { loadSnapshot } from '../host/load.ts'
@@ -15,17 +18,20 @@ import { compactOptions } from '../host/whatif/compact.ts'
 const args = process.argv.slice(2)
 const flag = (n: string): string | undefined => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : undefined }
 const [runDir, cap] = args
-if (!runDir || !cap) throw new Error('usage: zone-regions.ts <run dir> <capture> [--seeds N] [--parts N] [--no-run]')
+if (!runDir || !cap) throw new Error('usage: zone-regions.ts <run dir> <capture> [--seeds N | --seed-list 1,7] [--parts N] [--zone NAME] [--no-run]')
 const nSeeds = Number(flag('--seeds') ?? 2)
 const parts = Number(flag('--parts') ?? 16)
+const zoneName = flag('--zone') ?? 'Normal'
+const seedList = flag('--seed-list')?.split(',').map(Number)
 const o = new OpenedPath(runDir, [])
 const ctx = await seriesContext(o, cap)
-const layouts: Array<['exact' | 'synthesized', number]> = [['exact', 1], ...Array.from({ length: nSeeds }, (_, i): ['synthesized', number] => ['synthesized', i + 1])]
+const layouts: Array<['exact' | 'synthesized', number]> = [['exact', 1], ...(seedList ?? Array.from({ length: nSeeds }, (_, i) => i + 1)).map((sd): ['synthesized', number] => ['synthesized', sd])]
 const k = (n: number): string => n >= 1e6 ? (n / 1e6).toFixed(1) + 'M' : n >= 1e3 ? (n / 1e3).toFixed(0) + 'k' : String(n)
 for (const [layout, seed] of layouts) {
   const s = await loadSnapshot(o, { capture: cap, layout, seed })
   const m = s.model
-  const z = m.zones.find((zz) => zz.name === 'Normal' && zz.managed > 0)!
+  const z = m.zones.find((zz) => zz.name === zoneName && zz.managed > 0)
+  if (!z) throw new Error(`${runDir}/${cap} has no zone ${zoneName} with managed pages`)
   const pb = m.pageblockNrPages, pbo = Math.log2(pb)
   // initialised part: up to the last non-UNINIT pfn
   let initEnd = z.startPfn + z.spanned
@@ -54,7 +60,7 @@ for (const [layout, seed] of layouts) {
     for (const e of res.events) if (e.name === 'mm_compaction_end') meet += ` ${e.zone} migrate ${e.migratePfn.toString(16)} free ${e.freePfn.toString(16)} ${e.status};`
     meet += ` pgmigrate_success ${res.counters['pgmigrate_success']} ms ${res.counters['compact_migrate_scanned']} fs ${res.counters['compact_free_scanned']}`
   }
-  console.log(`${layout}${layout === 'synthesized' ? ' seed ' + seed : ''}: zone Normal ${z.startPfn.toString(16)}–${initEnd.toString(16)} initialised;${meet}`)
+  console.log(`${layout}${layout === 'synthesized' ? ' seed ' + seed : ''}: zone ${zoneName} ${z.startPfn.toString(16)}–${initEnd.toString(16)} initialised;${meet}`)
   console.log(rows.join('\n'))
 }
 if (ctx?.trigger) console.log('real:', JSON.stringify(ctx.trigger.deltas))

@@ -362,6 +362,8 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     notes.push(`${label}: ${zone.endPfn - top} pages at the top of the zone not yet initialised (present − managed, and pagetypeinfo counts ${countedBlocks} of the span's ${nPb} pageblocks)`)
   }
   const reserved = Math.max(0, s.present - s.managed - (zone.endPfn - top))
+  /** whole pageblocks of the hole placed at the zone's top (below memory not yet initialised, if any) */
+  let topHolePb = 0
   /** [first, end) PFN of the kernel image's reserved sections in this zone, when iomem places them */
   let imageSpan: [number, number] | null = null
   // a zone the kernel initialises on demand spreads its wholly free pageblocks and its non-Movable
@@ -388,6 +390,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
       map.fill(PageKind.HOLE, top - holes - base, top - base)
       decided.push(top - holes, top)
       top -= holes
+      topHolePb = Math.floor(holes / pbPages)
       notes.push(`${label}: ${holes} hole pages (spanned − present) placed at the top of the zone`)
     }
     // the kernel image where /proc/iomem says it lies, its reserved sections apart (kernelImageRuns)
@@ -404,6 +407,11 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     }
     if (reserved - imagePages > 0) placeReserved(map, base, zone.startPfn, top, reserved - imagePages, pbPages, rng.seed, label, notes, decided, imageSpan)
   }
+  // the non-Movable clusters lie at the ends of the zone's memory: a hole at its top (x86's PCI hole
+  // below 4 GiB) holds no pageblock, and its pageblocks are the last of the index range (where
+  // memory not yet initialised lies above the hole, the span is kept: lazyTypeKeys draws those
+  // zones' types before a compaction)
+  const nEndsPb = presentEndsRule && uninitPb === 0 ? Math.max(1, nPb - topHolePb) : nPb
   /** 0 = fully undecided (untouched), 1 = touched (holds a reserved/hole/out-of-zone page), 2 = wholly free, 3 = a THP, 4 = not counted (starts in a hole or memory not initialised), 5 = Movable, kernel pages only (below), 6 = Movable, used but for a few scattered free order-0 pages (after a full compaction, below), 7 = Movable, a huge page whole on a per-cpu list (placeHugePcpBlocks) */
   const touched = initialTouched(m, zone, firstPb, nPb, decided)
 
@@ -508,7 +516,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     for (let i = 0; i < emptiedPb; i++) lazyRunKeys[i] = -1 + i / emptiedPb
     // compaction moves no page of a non-Movable pageblock: those the synthesis would place in the emptied bottom stay (emptiedBottomKeepTypes)
     if (emptiedKeepTypesRule) {
-      const kept = emptiedBottomKeepTypes(mts, pbType, touched, remainingType, emptiedPb, lazySpread, nInitPb, shape, rng.seed, zone.idx + 16 * zone.node)
+      const kept = emptiedBottomKeepTypes(mts, pbType, touched, remainingType, emptiedPb, lazySpread, nInitPb, nEndsPb, shape, rng.seed, zone.idx + 16 * zone.node)
       if (kept > 0) notes.push(`${label}: ${kept} non-Movable pageblocks kept where they would lie among the emptied bottom's ${emptiedPb} (compaction moves no page of theirs)`)
     }
     notes.push(`${label}: full compactions earlier in the boot (vmstat compact_migrate_scanned ${c.vmstat?.['compact_migrate_scanned'] ?? 0}, no direct or kcompactd compaction): the lowest ${emptiedPb} pageblocks, which their migrate scanners emptied, take the wholly free blocks first (drawn; at most ${Math.floor(earlierReach / pbPages)} by the count)`)
@@ -520,7 +528,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   }
 
   // 5. types of the remaining pageblocks: Unmovable first where reserved pages sit, the rest clustered
-  assignPageblockTypes(m, zone, rng, pbType, touched, remainingType, firstPb, imageSpan, opts.deferredStructPages === true, shape, lazySpread, nInitPb, notes)
+  assignPageblockTypes(m, zone, rng, pbType, touched, remainingType, firstPb, imageSpan, opts.deferredStructPages === true, shape, lazySpread, nInitPb, nEndsPb, notes)
 
   // THPs of pageblock size occupy whole Movable pageblocks: set them aside before small free
   // blocks, in the lowest untouched Movable pageblocks. The boot frees memory to the tails of the
@@ -874,12 +882,12 @@ function firstParents(m: MemoryModel, firstPb: number, touched: Uint8Array, P: F
  * Step 5: the types of the pageblocks step 4 left (pbType −1), from the counts left
  * (remainingType): Movable where pagetypeinfo does not count the pageblock (touched 4), the kernel
  * image's as boot gave them, Unmovable first where reserved pages sit, the rest clustered at the
- * zone's ends (clusterShape) or, in a zone initialised on demand, over its initialised part
+ * ends of the zone's memory (clusterShape; nEndsPb pageblocks, a hole at the zone's top left out) or, in a zone initialised on demand, over its initialised part
  * (lazyTypeKeys); then the zone's part of the model's pageblock types.
  */
 function assignPageblockTypes(
   m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, rng: Rng, pbType: Int8Array, touched: Uint8Array, remainingType: number[], firstPb: number,
-  imageSpan: [number, number] | null, deferred: boolean, shape: ClusterShape, lazySpread: boolean, nInitPb: number, notes: string[],
+  imageSpan: [number, number] | null, deferred: boolean, shape: ClusterShape, lazySpread: boolean, nInitPb: number, nEndsPb: number, notes: string[],
 ): void {
   const mts = m.migratetypes
   const nPb = touched.length
@@ -933,7 +941,7 @@ function assignPageblockTypes(
   const keys = new Float64Array(others.length)
   if (lazySpread) lazyTypeKeys(keys, others, nInitPb, other.length, rng.seed, zone.idx + 16 * zone.node)
   else for (let k = 0; k < others.length; k++) {
-    const x = (others[k]! + 0.5) / nPb
+    const x = Math.min(1, (others[k]! + 0.5) / nEndsPb)
     keys[k] = Math.min(x / (1 - topShare), (1 - x) / topShare) + spread * rng.next()
   }
   const byKey = sortedByKey(keys, false)
@@ -1633,6 +1641,14 @@ function mergeSortedByKey(keys: Float64Array, descending: boolean): Int32Array {
   }
   return a
 }
+
+let presentEndsRule = true
+/**
+ * The non-Movable pageblocks cluster at the ends of the zone's memory, its top being where its
+ * memory ends below a hole (x86's DMA32 on a guest of 4 GiB: 0x1000–0xc0000 of a span to
+ * 0x100000), not the end of its span; off only to measure what it changes.
+ */
+export function setPresentEndsRule(on: boolean): void { presentEndsRule = on }
 
 let kernelImageRule = true
 /** the kernel image placed from /proc/iomem (kernelImageRuns); off only to measure what it changes */
@@ -2472,7 +2488,7 @@ export function setEmptiedKeepTypesRule(on: boolean): void { emptiedKeepTypesRul
  */
 function emptiedBottomKeepTypes(
   mts: MigratetypeTable, pbType: Int8Array, touched: Uint8Array, remainingType: number[], emptiedPb: number,
-  lazySpread: boolean, nInitPb: number, shape: ClusterShape, seed: number, zoneKey: number,
+  lazySpread: boolean, nInitPb: number, nEndsPb: number, shape: ClusterShape, seed: number, zoneKey: number,
 ): number {
   const nPb = touched.length
   let nCand = 0, nReserved = 0
@@ -2494,7 +2510,7 @@ function emptiedBottomKeepTypes(
   const keys = new Float64Array(nCand)
   if (lazySpread) lazyTypeKeys(keys, cands, nInitPb, bag.length, seed, zoneKey)
   else for (let k = 0; k < nCand; k++) {
-    const x = (cands[k]! + 0.5) / nPb
+    const x = Math.min(1, (cands[k]! + 0.5) / nEndsPb)
     keys[k] = Math.min(x / (1 - shape.topShare), (1 - x) / shape.topShare) + shape.spread * r.next()
   }
   const byKey = sortedByKey(keys, false)
