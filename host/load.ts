@@ -9,12 +9,13 @@ import {
   parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaAreasFromBootLog, cmaAreasFromDebugfs,
   setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, kernelVersionCode, summarizeZones, computePageblockMap,
   captureAtReread, parseBuddyinfo, parseZoneinfo, parsePagetypeinfo, parseVmstat, type CaptureReread, type RereadCapture,
+  runCompactWhatIf, isFreeHead, PageKind,
   type Capture, type PageblockMap, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
 import { withOpened, type SnapshotRef, type OpenedPath } from './snapshot.ts'
 import { seriesContext } from './series.ts'
-import { captureBeforeFullCompactions, compactionEndsEarly, directCompactionMigrated, followsFullCompaction, hugePcpBlocksByZone, hugetlbPagesOnPcp, lastFullCompaction } from './whatif/pinned.ts'
+import { captureBeforeFullCompactions, compactionEndsEarly, directCompactionMigrated, followsFullCompaction, hugePcpBlocksByZone, hugetlbPagesOnPcp, lastFullCompaction, lastFullCompactionCpu } from './whatif/pinned.ts'
 import { decodeKpageflagsSplit } from './workers/kpage_split.ts'
 
 export type LayoutChoice = 'auto' | 'exact' | 'synthesized'
@@ -168,7 +169,8 @@ function withCaptureRules(capture: Capture, built: { model: MemoryModel; allocat
 let unpackAfterEarlyEnd = true
 export function setUnpackAfterEarlyEnd(on: boolean): void { unpackAfterEarlyEnd = on }
 
-type CompactionsBefore = { afterCompaction: boolean; directCompactionMigrated: number; hugetlbOnPcp: number; untouchedBeforeCompaction?: Array<{ node: number; zone: string; pageblocks: number }>; vmstatBeforeCompaction?: Record<string, number>; note?: string }
+type LeftBehind = NonNullable<import('../engine/index.ts').SynthesizeOptions['leftBehindTop']>
+type CompactionsBefore = { afterCompaction: boolean; directCompactionMigrated: number; hugetlbOnPcp: number; untouchedBeforeCompaction?: Array<{ node: number; zone: string; pageblocks: number }>; vmstatBeforeCompaction?: Record<string, number>; leftBehind?: (seed: number) => LeftBehind; note?: string }
 
 /**
  * After a full compaction: per zone, the wholly free pageblocks (free blocks of pageblock order
@@ -201,7 +203,85 @@ async function untouchedBeforeCompaction(series: SnapshotSeries | null, ctx: Awa
 let untouchedRunRule = true
 export function setUntouchedRunRule(on: boolean): void { untouchedRunRule = on }
 
-async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null, capture: Capture): Promise<CompactionsBefore> {
+/** after a full compaction, the free pages it left in the used top are found by running it on a synthesized layout of the capture before it (leftBehindByCompaction); off: drawn (for the test that holds it) */
+let leftBehindRule = true
+export function setLeftBehindRule(on: boolean): void { leftBehindRule = on }
+
+/**
+ * After a full compaction: the free blocks below pageblock order that compaction left in the used
+ * Movable pageblocks its free scanner walked, for a seed (engine/reconstruct/synthesize.ts
+ * placeLeftBehind). The capture the last full compaction before this one followed is synthesized
+ * with the same seed, as loadSnapshot synthesizes it, and that compaction (its node, and its CPU
+ * where steps.log says) is run on it: per zone, the Movable pageblocks from the zone's top down
+ * to where its free scanner ended (mm_compaction_end free_pfn) that hold LRU or free pages and are
+ * not wholly or nearly (32 pages) free, each with the orders of its free blocks. Undefined where
+ * the series lacks that capture.
+ */
+async function leftBehindByCompaction(o: OpenedPath, series: SnapshotSeries, ctx: NonNullable<Awaited<ReturnType<typeof seriesContext>>>): Promise<((seed: number) => LeftBehind) | undefined> {
+  const last = lastFullCompaction(ctx)
+  const label = last ? ctx.labels.find((l) => Number(/^(\d+)/.exec(l)?.[1] ?? NaN) === last.afterIndex) : undefined
+  if (!label) return undefined
+  const src = await o.capture(label).catch(() => null)
+  if (!src) return undefined
+  try {
+    const { capture, cmaAreas, deferredStructPages } = await parseFiles(o.path, series, src)
+    const before = await compactionsBefore(o, series, label, capture, false)
+    const at = await captureForSynthesis(o.path, series, label, capture)
+    const pctx = await seriesContext(o, label).catch(() => null)
+    const node = pctx?.trigger?.node ?? null
+    const cpu = lastFullCompactionCpu(ctx)
+    return (seed: number): LeftBehind => {
+      const { model: m, allocator } = synthesizedLayout(at.capture, seed, cmaAreas[0]?.[0] ?? null, before, at.reread, at, capture, deferredStructPages)
+      // the pages free before it: a block left free after it that holds only such pages is one its
+      // free scanner left (not a page freed since: a per-cpu list's, drawn apart as sparseFreeShape)
+      const wasFree = new Uint8Array(m.memMap.length)
+      for (let a = 0; a < m.memMap.length; a++) {
+        const v = m.memMap[a]!
+        if (isFreeHead(v)) { const n = 2 ** (v & 0xf); wasFree.fill(1, a, a + n); a += n - 1 }
+      }
+      const cpus = new Set(m.zones.flatMap((z) => z.pcpCpus.map((c) => c.cpu)))
+      const r = runCompactWhatIf(m, allocator, { ...(node !== null ? { node } : {}), ...(cpu !== null && cpus.has(cpu) ? { pcpCpu: cpu } : {}), eventLimit: 1e7 }, capture.machine.hpageOrder)
+      const pb = m.pageblockNrPages
+      const pbo = Math.log2(pb)
+      const out: LeftBehind = []
+      for (const z of m.zones) {
+        let end: number | null = null
+        for (const e of r.events) if (e.name === 'mm_compaction_end' && e.zone === z.label) end = e.freePfn
+        if (end === null) continue
+        const blocks: number[][] = []
+        for (let st = Math.floor((z.endPfn - 1) / pb) * pb; st >= Math.max(z.startPfn, end - (end % pb)); st -= pb) {
+          if (m.getPageblockMigratetype(st) !== m.migratetypes.movable) continue
+          const orders: number[] = []
+          let free = 0, lru = 0, whole = false
+          for (let p = st; p < st + pb && p < z.endPfn; p++) {
+            const v = m.memMap[p - m.basePfn]!
+            if (isFreeHead(v)) {
+              const ord = v & 0xf
+              if (ord >= pbo) { whole = true; break }
+              const a = p - m.basePfn
+              if (wasFree.subarray(a, a + 2 ** ord).every((x) => x === 1)) orders.push(ord)
+              free += 2 ** ord
+              p += 2 ** ord - 1
+              continue
+            }
+            if (v === PageKind.ANON || v === PageKind.FILE || (v & 0xc0) === 0x40) lru++
+          }
+          if (whole || (lru === 0 && free === 0)) continue
+          // a pageblock half free or more: one its free scanner took from last or its migrate
+          // scanner emptied, where the scanners met, which the packed fill places (pcpInVacatedBlocks)
+          if (free >= pb / 2) continue
+          blocks.push(orders)
+        }
+        out.push({ node: z.node, zone: z.name, blocks })
+      }
+      return out
+    }
+  } finally {
+    await src.close()
+  }
+}
+
+async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null, capture: Capture, withLeftBehind = true): Promise<CompactionsBefore> {
   const ctx = series ? await seriesContext(o, label).catch(() => null) : null
   // the huge pages a hugetlb pool's shrink since the capture before left whole on a per-cpu list
   const hugetlbOnPcp = hugetlbPagesOnPcp(ctx, capture.machine.pageSize, capture.machine.pageblockOrder)
@@ -221,7 +301,8 @@ async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, l
     }
   }
   const untouched = afterCompaction ? await untouchedBeforeCompaction(series, ctx) : undefined
-  return { afterCompaction, directCompactionMigrated: directCompactionMigrated(ctx), hugetlbOnPcp, ...(untouched ? { untouchedBeforeCompaction: untouched.zones } : {}), ...(untouched?.vmstat ? { vmstatBeforeCompaction: untouched.vmstat } : {}) }
+  const leftBehind = afterCompaction && withLeftBehind && leftBehindRule && series && ctx ? await leftBehindByCompaction(o, series, ctx) : undefined
+  return { afterCompaction, directCompactionMigrated: directCompactionMigrated(ctx), hugetlbOnPcp, ...(untouched ? { untouchedBeforeCompaction: untouched.zones } : {}), ...(untouched?.vmstat ? { vmstatBeforeCompaction: untouched.vmstat } : {}), ...(leftBehind ? { leftBehind } : {}) }
 }
 
 /**
@@ -267,7 +348,7 @@ async function captureForSynthesis(path: string, series: SnapshotSeries | null, 
 function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: CompactionsBefore, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }, firstRead: Capture = capture, deferredStructPages?: boolean): { model: MemoryModel; allocator: PageAllocator } {
   const { writtenAfterRead, pcpDecayed } = extras
   const pcpHugePages = hugePcpBlocksByZone(firstRead.zoneinfo, capture.zoneinfo, before.hugetlbOnPcp, 2 ** capture.machine.pageblockOrder)
-  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(before.untouchedBeforeCompaction ? { untouchedBeforeCompaction: before.untouchedBeforeCompaction } : {}), ...(before.vmstatBeforeCompaction ? { vmstatBeforeCompaction: before.vmstatBeforeCompaction } : {}), ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(pcpHugePages.length ? { pcpHugePages } : {}), ...(deferredStructPages !== undefined ? { deferredStructPages } : {}) }))
+  const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(before.untouchedBeforeCompaction ? { untouchedBeforeCompaction: before.untouchedBeforeCompaction } : {}), ...(before.vmstatBeforeCompaction ? { vmstatBeforeCompaction: before.vmstatBeforeCompaction } : {}), ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(pcpHugePages.length ? { pcpHugePages } : {}), ...(deferredStructPages !== undefined ? { deferredStructPages } : {}), ...(before.leftBehind ? { leftBehindTop: before.leftBehind(seed) } : {}) }))
   if (before.note) built.model.build.notes.push(before.note)
   if (reread) built.model.build.notes.push(reread)
   return built

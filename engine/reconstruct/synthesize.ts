@@ -89,6 +89,15 @@ export interface SynthesizeOptions {
    * Absent: unknown, taken as not run.
    */
   deferredStructPages?: boolean
+  /**
+   * after a full compaction, per zone the free blocks below pageblock order that compaction left
+   * in the used Movable pageblocks its free scanner walked: per pageblock from the zone's top
+   * down (the used ones only, as ranked by synthesizeZone), the orders of its free blocks. The host
+   * finds them by running the compaction the series records on a layout of the capture before it
+   * (host/load.ts leftBehindByCompaction); they are placed there instead of sparseFreeShape's draw
+   * (placeLeftBehind). Absent: drawn.
+   */
+  leftBehindTop?: Array<{ node: number; zone: string; blocks: number[][] }>
 }
 
 export interface ClusterShape {
@@ -594,6 +603,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // packed top of the zone its stride doubles to 32. How many pageblocks hold them is not in the
   // counts (the list's age order and its drains): each seed draws how many of the Movable order-0
   // free pages they are, and how many to a pageblock (sparseFreeShape).
+  const leftBehind = gradient > 0 ? opts.leftBehindTop?.find((z) => z.node === zone.node && z.zone === zone.name) : undefined
   if (gradient > 0) {
     const { share, perBlock } = sparseFreeShape(rng.seed, zone.idx + 16 * zone.node)
     // the pages: a share of the Movable list's order-0 free pages, which they are part of
@@ -625,6 +635,10 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     if (placed > 0) {
       free[mts.movable]![0] = free[mts.movable]![0]! - placed
       notes.push(`${label}: ${placed} free order-0 pages scattered over the ${blocksUsed} topmost used Movable pageblocks (pages a per-cpu list held while the compaction's free scanner filled them, since returned)`)
+    }
+    if (leftBehind) {
+      const lb = placeLeftBehind(m, allocator, zone, r, leftBehind.blocks, nPb, pbPages, pbStart, touched, pbType, mts.movable, usedBlocks, free[mts.movable]!)
+      if (lb.pages > 0) notes.push(`${label}: ${lb.pages} free pages below pageblock order in ${lb.blocks} of the ${Math.min(usedBlocks, leftBehind.blocks.length)} topmost used Movable pageblocks, where the full compaction before this capture, run on a layout of the capture before it, left them (its free scanner's stride over pageblocks it passed, the pages it put back)`)
     }
     // The pages decay_pcp_high gave back between the capture's first read and its re-read, which
     // this layout is made from (pcpDecayedBeforeCapture): they lie where that list's pages lay, a
@@ -2213,6 +2227,54 @@ function fillRuns(map: Uint8Array, words: Uint32Array | null, dwords: Float64Arr
 let fillRunsSawFree = false
 
 /** after a full compaction, the pages decay_pcp_high gave back between the reads spread over the used top (spreadDecayedPcpPages); off: placed with the other free pages (for the test that holds it) */
+/**
+ * After a full compaction: the free blocks below pageblock order that compaction left in the used
+ * Movable pageblocks its free scanner walked (SynthesizeOptions.leftBehindTop), placed in this
+ * layout's used Movable pageblocks from the zone's top down, rank for rank: each block at an
+ * aligned offset drawn within its pageblock, on pages not yet decided, never beside a free buddy
+ * of its order (they would have merged), while the capture's Movable list still counts a block of
+ * that order (`counts`, taken from). isolate_freepages takes every free page it reaches in a
+ * Movable pageblock, but past a pageblock that gave nothing its stride doubles (up to
+ * COMPACT_CLUSTER_MAX) and a pageblock scanned at stride 2–32 keeps the free pages off that stride;
+ * the targets it isolated beyond what migrate_pages used go back at the end (release_free_list).
+ * Measured on host-24G-k618-p: on the exact layout of 01-before the what-if of its compact_memory
+ * leaves 67 of the topmost 100 used Movable pageblocks and 148 of the next 200 holding free pages
+ * (3609 and 6672 pages), the capture after it 56 and 126 (2930 and 5043); a synthesized layout of
+ * 01-before compacted leaves 99 and 90 (6459 and 5061), where sparseFreeShape's draw put free
+ * pages in 1–36 of those 300 pageblocks.
+ */
+function placeLeftBehind(m: MemoryModel, allocator: PageAllocator, zone: import('../mm/mmzone.ts').Zone, r: Rng, ranked: number[][], nPb: number, pbPages: number, pbStart: (i: number) => number, touched: Uint8Array, pbType: Int8Array, movable: number, usedBlocks: number, counts: number[]): { pages: number; blocks: number } {
+  const base = m.basePfn
+  let pages = 0, blocks = 0, rank = 0, seen = 0
+  for (let i = nPb - 1; i >= 0 && rank < ranked.length && seen < usedBlocks; i--) {
+    if ((touched[i] !== 0 && touched[i] !== 6) || pbType[i] !== movable) continue
+    seen++
+    const orders = ranked[rank++]!
+    if (!orders.length) continue
+    const st = pbStart(i)
+    let any = false
+    for (const o of [...orders].sort((a, b) => b - a)) {
+      if ((counts[o] ?? 0) <= 0) continue
+      const n = 1 << o
+      const slots = pbPages >> o
+      for (let t = 0; t < 8; t++) {
+        const off = r.int(slots) * n
+        const buddy = m.memMap[st + (off ^ n) - base]!
+        let ok = !(isFreeHead(buddy) && headOrder(buddy) === o)
+        for (let k = off; ok && k < off + n; k++) if (m.memMap[st + k - base] !== UNDECIDED) ok = false
+        if (!ok) continue
+        placeFree(m, allocator, zone, st + off, o, movable)
+        counts[o] = counts[o]! - 1
+        pages += n
+        any = true
+        break
+      }
+    }
+    if (any) { if (touched[i] === 0) touched[i] = 6; blocks++ }
+  }
+  return { pages, blocks }
+}
+
 let decayedPcpSpread = true
 export function setDecayedPcpSpread(on: boolean): void { decayedPcpSpread = on }
 

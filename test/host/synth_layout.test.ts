@@ -276,11 +276,12 @@ describe('synthesized layouts: THPs and wholly free pageblocks where the exact l
   })
 })
 
-/** Movable pageblocks of a zone holding 1–15 free pages beside ≥ 400 used ones: their count, the highest of the others with ≥ 16 free pages below them, and whether their used pages are movable (LRU, not taken as pinned) */
-function sparseBlocks(m: MemoryModel, zoneLabel: string): { n: number; lowest: number; highestPacked: number; movable: boolean } {
+/** Movable pageblocks of a zone holding 1–15 free pages beside ≥ 400 used ones: their count, the lowest, the others with ≥ 16 free pages (packed: all, and how many lie above that lowest one), and whether their used pages are movable (LRU, not taken as pinned) */
+function sparseBlocks(m: MemoryModel, zoneLabel: string): { n: number; lowest: number; packed: number; packedAbove: number; movable: boolean } {
   const z = m.zones.find((x) => x.label === zoneLabel)!
   const pb = m.pageblockNrPages
-  let n = 0, lowest = Infinity, highestPacked = -1, movable = true
+  let n = 0, lowest = Infinity, movable = true
+  const packedAt: number[] = []
   for (let b = Math.ceil(z.startPfn / pb); (b + 1) * pb <= z.endPfn; b++) {
     if (m.pageblockMt[b - m.pbBase] !== m.migratetypes.movable) continue
     let free = 0, lru = 0, pinned = 0
@@ -294,9 +295,9 @@ function sparseBlocks(m: MemoryModel, zoneLabel: string): { n: number; lowest: n
       n++
       lowest = Math.min(lowest, b)
       if (pinned > 0) movable = false
-    } else if (free >= 16 && free < pb) highestPacked = Math.max(highestPacked, b)
+    } else if (free >= 16 && free < pb) packedAt.push(b)
   }
-  return { n, lowest, highestPacked, movable }
+  return { n, lowest, packed: packedAt.length, packedAbove: packedAt.filter((b) => b > lowest).length, movable }
 }
 
 describe('synthesized layouts after a full compaction: the free pages its free scanner left behind', () => {
@@ -306,6 +307,9 @@ describe('synthesized layouts after a full compaction: the free pages its free s
     // kpageflags: 150 free order-0 pages in 29 used Movable pageblocks at the top, flagless (on a pcp list) before the compaction
     const exact = sparseBlocks((await loadSnapshot(run, { capture: '03-after-compact-memory', layout: 'exact' })).model, zone)
     expect(exact.n).toBeGreaterThanOrEqual(20)
+    // the packed free memory lies below them, but for a few pageblocks the compaction's free
+    // scanner left more in (kpageflags: 3 of 67 with ≥ 16 free pages lie above the lowest of them)
+    expect(exact.packedAbove).toBeLessThanOrEqual(Math.ceil(0.1 * exact.packed))
     const counts: number[] = []
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
       const s = await loadSnapshot(run, { capture: '03-after-compact-memory', layout: 'synthesized', seed })
@@ -313,8 +317,10 @@ describe('synthesized layouts after a full compaction: the free pages its free s
       counts.push(syn.n)
       if (syn.n === 0) continue
       expect(syn.movable, `seed ${seed}`).toBe(true)
-      // above the packed free memory (the free scanner's side)
-      expect(syn.lowest, `seed ${seed}`).toBeGreaterThan(syn.highestPacked)
+      // above the packed free memory (the free scanner's side), as in kpageflags but for a few
+      // pageblocks where the compaction before left more (synthesized (ac): a run of it on the
+      // capture before; at most a tenth of the packed ones, as the exact layout's 3 of 67)
+      expect(syn.packedAbove, `seed ${seed}`).toBeLessThanOrEqual(Math.ceil(0.1 * syn.packed))
     }
     // the seeds draw how many: none in at most a few, and more than a handful in some
     expect(counts.filter((n) => n > 0).length, counts.join(',')).toBeGreaterThanOrEqual(6)
