@@ -4,7 +4,9 @@
  * holds; the causes of known misses come from docs/fidelity-causes.json.
  */
 import { join } from 'node:path'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { sharedFormatPairs, sharedFormatParagraph, SHARED_FORMAT_TRIED } from './shared-format-rows.ts'
 import { fidelityTable, misses, BOUNDS, COUNTERS, type FidelityRow, synthBandTable, synthBandLine, synthBandTotals, synthBandTotalsLine, BAND_METRICS, SYNTH_SEEDS } from '../host/fidelity.ts'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -63,10 +65,22 @@ for (const r of rows) {
   if (!m.length) continue
   L.push(`- **${key(r)}** (${m.join(', ')}): ${causes[key(r)] ?? 'cause not yet found.'}`)
 }
+L.push(...await sharedFormatSection())
 L.push(...await synthBandSection())
 L.push('')
 writeFileSync(join(ROOT, 'docs', 'fidelity.md'), L.join('\n'))
 console.log(L.join('\n'))
+
+/** The harness rows again in the shared harness's format (scripts/shared-format-rows.ts): a paragraph; docs/fidelity-shared-format.md has every row. */
+async function sharedFormatSection(): Promise<string[]> {
+  const tmp = mkdtempSync(join(tmpdir(), 'fidelity-shared-'))
+  try {
+    const pairs = await sharedFormatPairs(join(ROOT, 'fixtures'), join(tmp, 'shared'), rows)
+    return ['', '## The shared harness\'s format', '', sharedFormatParagraph(pairs), '', SHARED_FORMAT_TRIED]
+  } finally {
+    rmSync(tmp, { recursive: true, force: true })
+  }
+}
 
 /** The second table: the same triggers with the layout synthesized (no kpageflags), real value against the 90 % band. */
 async function synthBandSection(): Promise<string[]> {
