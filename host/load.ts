@@ -14,7 +14,7 @@ import {
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
 import { withOpened, type SnapshotRef, type OpenedPath } from './snapshot.ts'
-import { seriesContext } from './series.ts'
+import { seriesContext, type SeriesContext } from './series.ts'
 import { captureBeforeFullCompactions, compactionEndsEarly, directCompactionMigrated, followsFullCompaction, hugePcpBlocksByZone, hugetlbPagesOnPcp, lastFullCompaction, lastFullCompactionCpu } from './whatif/pinned.ts'
 import { decodeKpageflagsSplit } from './workers/kpage_split.ts'
 
@@ -203,6 +203,9 @@ async function untouchedBeforeCompaction(series: SnapshotSeries | null, ctx: Awa
 let untouchedRunRule = true
 export function setUntouchedRunRule(on: boolean): void { untouchedRunRule = on }
 
+/** after a full compaction, the exact layout's pageblocks above the meeting point with free pages and no movable page are not Movable (engine/reconstruct/exact.ts packedAboveMeet); tests turn it off to show what it does */
+let packedAboveMeetRule = true
+export function setPackedAboveMeetRule(on: boolean): void { packedAboveMeetRule = on }
 /** after a full compaction, the free pages it left in the used top are found by running it on a synthesized layout of the capture before it (leftBehindByCompaction); off: drawn (for the test that holds it) */
 let leftBehindRule = true
 export function setLeftBehindRule(on: boolean): void { leftBehindRule = on }
@@ -281,15 +284,18 @@ async function leftBehindByCompaction(o: OpenedPath, series: SnapshotSeries, ctx
   }
 }
 
-async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null, capture: Capture, withLeftBehind = true): Promise<CompactionsBefore> {
+/**
+ * Did a full compaction before this capture pack its zones (run until its scanners met)? False
+ * without one in the series (steps.log), or where the series holds that compaction's trace and a
+ * zone's mm_compaction_end says it ended before its scanners met (`early`, with the note saying so).
+ */
+async function packingCompactionBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null): Promise<{ ctx: SeriesContext | null; packed: boolean; early?: string }> {
   const ctx = series ? await seriesContext(o, label).catch(() => null) : null
-  // the huge pages a hugetlb pool's shrink since the capture before left whole on a per-cpu list
-  const hugetlbOnPcp = hugetlbPagesOnPcp(ctx, capture.machine.pageSize, capture.machine.pageblockOrder)
   const afterCompaction = followsFullCompaction(ctx)
   // A full compaction packs a zone only when it runs until its scanners meet. Where the series
   // holds that compaction's trace (test/harness/capture-host.sh TRACE=1: trace/NN-STEP.txt.gz, NN
   // the capture it followed) and a zone's mm_compaction_end says it ended before (6.18 on a dirty
-  // large folio: fixtures/host-24G-k618-d), the layout is synthesized as before a compaction.
+  // large folio: fixtures/host-24G-k618-d), the zone was not packed.
   const last = afterCompaction && series && unpackAfterEarlyEnd ? lastFullCompaction(ctx) : null
   if (last) {
     const name = `trace/${String(last.afterIndex).padStart(2, '0')}-${last.name}.txt`
@@ -297,9 +303,18 @@ async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, l
     const early = trace ? compactionEndsEarly(trace) : []
     if (early.length) {
       const where = early.map((e) => `${e.status} at PFN 0x${e.migratePfn.toString(16)} in the zone from 0x${e.zoneStart.toString(16)}`).join(', ')
-      return { afterCompaction: false, directCompactionMigrated: 0, hugetlbOnPcp, note: `the full compaction before this capture (${last.name}) ended before its scanners met (${name}.gz: mm_compaction_end ${where}): the zone was not packed, and the layout is synthesized as before a compaction` }
+      return { ctx, packed: false, early: `the full compaction before this capture (${last.name}) ended before its scanners met (${name}.gz: mm_compaction_end ${where}): the zone was not packed` }
     }
   }
+  return { ctx, packed: afterCompaction }
+}
+
+async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null, capture: Capture, withLeftBehind = true): Promise<CompactionsBefore> {
+  const { ctx, packed: afterCompaction, early } = await packingCompactionBefore(o, series, label)
+  // the huge pages a hugetlb pool's shrink since the capture before left whole on a per-cpu list
+  const hugetlbOnPcp = hugetlbPagesOnPcp(ctx, capture.machine.pageSize, capture.machine.pageblockOrder)
+  // after a compaction that ended early the layout is synthesized as before a compaction
+  if (early) return { afterCompaction: false, directCompactionMigrated: 0, hugetlbOnPcp, note: `${early}, and the layout is synthesized as before a compaction` }
   const untouched = afterCompaction ? await untouchedBeforeCompaction(series, ctx) : undefined
   const leftBehind = afterCompaction && withLeftBehind && leftBehindRule && series && ctx ? await leftBehindByCompaction(o, series, ctx) : undefined
   return { afterCompaction, directCompactionMigrated: directCompactionMigrated(ctx), hugetlbOnPcp, ...(untouched ? { untouchedBeforeCompaction: untouched.zones } : {}), ...(untouched?.vmstat ? { vmstatBeforeCompaction: untouched.vmstat } : {}), ...(leftBehind ? { leftBehind } : {}) }
@@ -416,7 +431,10 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
     let modelled = capture
     let reread: string | null = null
     if (haveFlags && layout !== 'synthesized') {
-      const b = new ExactLayoutBuilder(capture, { cmaBasePfn, cmaAreas, ...(deferredStructPages !== undefined ? { deferredStructPages } : {}), source: src.describe('kpageflags') })
+      // after a full compaction that packed the zones, the pageblock types above the meeting point
+      // (engine/reconstruct/exact.ts packedAboveMeet)
+      const afterFullCompaction = packedAboveMeetRule && series ? (await packingCompactionBefore(opened, series, src.label)).packed : false
+      const b = new ExactLayoutBuilder(capture, { cmaBasePfn, cmaAreas, ...(deferredStructPages !== undefined ? { deferredStructPages } : {}), ...(afterFullCompaction ? { afterFullCompaction } : {}), source: src.describe('kpageflags') })
       // a plain file is decoded over ranges on several threads (workers/kpage_split.ts), else streamed
       const plain = src.plainFile?.('kpageflags') ?? null
       const size = src.size('kpageflags')
