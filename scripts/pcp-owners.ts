@@ -14,6 +14,15 @@
  *     gives them, then the overrides): per zone and CPU, pages and pageblocks held (the wholly
  *     flagless pageblocks, which the dealing holds as pageblock-order entries, on their entry's CPU)
  *
+ *   node --import tsx scripts/pcp-owners.ts kept <run dir> <capture> [--cpu N] [--tools-cpu N|-1]
+ *     after the what-if of the trigger after <capture> (options as `npm run fidelity` gives them):
+ *     the pageblocks the model alone makes wholly free and, for each page the kernel kept there
+ *     in the after-capture, the list the after-capture's pcp-owners puts it on (the trigger's CPU,
+ *     another, none) and where it was at <capture> (its pcp-owners, kpageflags); the pageblocks
+ *     the kernel alone frees and what the model's lists hold there (its running CPU's list or
+ *     another's; migrated-from, dealt, the tools' pages, refills); the running CPU's list at the
+ *     compaction's end against the traced list of the trigger's CPU, pageblock by pageblock
+ *
  * A page's owner is the CPU of its last free (pcp_allowed_order) unless an allocation or a drain
  * came after; a free that went straight to the buddy allocator (a failed pcp trylock) reads as a
  * pcp page here, which the capture's kpageflags corrects (its KPF_BUDDY pages are left out).
@@ -23,7 +32,7 @@ import { join } from 'node:path'
 import { createGunzip, gzipSync, gunzipSync } from 'node:zlib'
 import { createInterface } from 'node:readline'
 import { readKpageBin, kpageClass } from './kpage-classes.ts'
-import { runCompactWhatIf, PageKind } from '../engine/index.ts'
+import { runCompactWhatIf, PageKind, isFreeHead } from '../engine/index.ts'
 import { loadSnapshot } from '../host/load.ts'
 import { OpenedPath } from '../host/snapshot.ts'
 import { seriesContext } from '../host/series.ts'
@@ -218,6 +227,119 @@ async function compare(dir: string, capture: string): Promise<void> {
   await o.close()
 }
 
+/**
+ * `kept`: which pages kept the pageblocks broken that the model alone frees, by the after-capture's
+ * traced lists, and what the model keeps in the pageblocks the kernel alone frees.
+ */
+async function kept(dir: string, capture: string): Promise<void> {
+  const o = new OpenedPath(dir, [])
+  const ctx = await seriesContext(o, capture)
+  if (!ctx?.next || !ctx.trigger) throw new Error(`${capture} is not followed by a compaction trigger`)
+  const after = join(dir, ctx.next)
+  const { owners: afterOwners } = readOwners(after)
+  const beforeOwners = existsSync(join(dir, capture, 'pcp-owners.txt.gz')) ? readOwners(join(dir, capture)).owners : null
+  const bf = readKpageBin(join(dir, capture), 'kpageflags')!
+  const bc = readKpageBin(join(dir, capture), 'kpagecount')!
+  const af = readKpageBin(after, 'kpageflags')!
+  const ac = readKpageBin(after, 'kpagecount')!
+  const s = await loadSnapshot(o, { capture, layout: 'exact', seed: 1 })
+  const m = s.model
+  const cpu = flag('--cpu') !== undefined ? Number(flag('--cpu')) : undefined
+  const req: WhatifCompactRequest = { pinned: 'auto', ...(ctx.trigger.node != null ? { node: ctx.trigger.node } : {}), ...(cpu !== undefined ? { cpu } : {}) }
+  const opts = await compactOptions(s, ctx, req, 1).options(1)
+  const tc = flag('--tools-cpu')
+  if (tc !== undefined) { if (Number(tc) >= 0) opts.captureCpu = Number(tc); else delete opts.captureCpu }
+  const a = s.allocator
+  const r = runCompactWhatIf(m, a, opts, s.capture.machine.hpageOrder)
+  const priv = a as unknown as { pcpOther: Map<unknown, number[][]>; toolPages: { pfns: Set<number> } | null; refillPages: { pfns: Set<number> } | null }
+  const pb = m.pageblockNrPages
+  const bcls = (p: number): string => kpageClass(bf[p] ?? 0n, bc[p] ?? 0n)
+  const acls = (p: number): string => kpageClass(af[p] ?? 0n, ac[p] ?? 0n)
+  // where the model's lists hold each page at the compaction's end: 'run' (the running CPU's) or 'cpuC'
+  const modelList = new Map<number, string>()
+  let runCpu = -1
+  for (const z of m.zones) {
+    if (!z.pcpCpus.length || z.managed === 0) continue
+    const ri = a.runningCpu(z)
+    runCpu = z.pcpCpus[ri]!.cpu
+    for (const l of a.pcpLists(z)) for (let i = 0; i < l.length; i++) modelList.set(l.at(i), 'run')
+    ;(priv.pcpOther.get(z) ?? []).forEach((pages, ci) => { for (const p of pages) modelList.set(p, `cpu${z.pcpCpus[ci]?.cpu ?? '?'}`) })
+  }
+  const origin = (p: number): string => {
+    const k = bcls(p)
+    if (priv.toolPages?.pfns.has(p)) return 'tools'
+    if (priv.refillPages?.pfns.has(p)) return 'refill'
+    return k === 'a' || k === 'f' ? 'migrated' : k === 'b' ? 'buddy' : `dealt-${k}`
+  }
+  const tally = (t: Map<string, number>): string => [...t.entries()].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${v} ${k}`).join(', ')
+  const inc = (t: Map<string, number>, k: string, n = 1): void => { t.set(k, (t.get(k) ?? 0) + n) }
+  const modelOnly: number[] = [], realOnly: number[] = []
+  let both = 0
+  for (const z of m.zones) {
+    if (z.managed === 0) continue
+    for (let st = Math.ceil(z.startPfn / pb) * pb; st + pb <= z.endPfn; st += pb) {
+      let rb = 0, bb = 0, mb = 0
+      for (let p = st; p < st + pb; p++) {
+        if (acls(p) === 'b') rb++
+        if (bcls(p) === 'b') bb++
+        const k = m.memMap[p - m.basePfn]!
+        if (isFreeHead(k) || k === PageKind.BUDDY_TAIL) mb++
+      }
+      if (bb === pb) continue
+      if (rb === pb && mb === pb) both++
+      else if (mb === pb) modelOnly.push(st)
+      else if (rb === pb) realOnly.push(st)
+    }
+  }
+  const trig = ctx.trigger.cpu
+  console.log(`${dir} ${capture} → ${ctx.next}: trigger cpu ${trig ?? '-'}, model's running CPU ${runCpu}, tools' CPU ${opts.captureCpu ?? '-'}; pgmigrate_success ${r.counters['pgmigrate_success']} (real ${ctx.trigger.deltas['pgmigrate_success']})`)
+  console.log(`  pageblocks made wholly free: both ${both}, the model alone ${modelOnly.length}, the kernel alone ${realOnly.length}`)
+  const where = (p: number): string => {
+    const c = afterOwners.get(p)
+    const now = c !== undefined ? (c === runCpu ? 'on the running CPU\'s list' : `on CPU ${c}'s list`) : `not on a list (${acls(p)})`
+    const b = beforeOwners?.get(p)
+    const then = bcls(p) === 'b' ? 'free' : b !== undefined ? `CPU ${b}'s list` : bcls(p)
+    return `${now}, at ${capture} ${then}`
+  }
+  const pages = new Map<string, number>()
+  const blocks = new Map<string, number>()
+  for (const st of modelOnly) {
+    const why = new Set<string>()
+    for (let p = st; p < st + pb; p++) {
+      if (acls(p) === 'b') continue
+      const w = where(p)
+      inc(pages, w)
+      why.add(w.split(',')[0]!)
+    }
+    inc(blocks, [...why].sort().join(' + '))
+  }
+  console.log(`  the model alone frees: the pages the kernel kept there, by list at ${ctx.next} and state at ${capture}:\n    ${tally(pages)}`)
+  console.log(`  … pageblocks by what kept them: ${tally(blocks)}`)
+  const held = new Map<string, number>()
+  for (const st of realOnly) {
+    for (let p = st; p < st + pb; p++) {
+      const k = m.memMap[p - m.basePfn]!
+      if (isFreeHead(k) || k === PageKind.BUDDY_TAIL) continue
+      inc(held, k === PageKind.PCP ? `pcp ${modelList.get(p) ?? 'high-order entry'} ${origin(p)}` : `kind ${k} (${bcls(p)} at ${capture})`)
+    }
+  }
+  console.log(`  the kernel alone frees: what the model holds there: ${tally(held)}`)
+  // the running CPU's list at the end against the traced list of the same CPU, by pageblock
+  const mBlocks = new Map<number, number>(), tBlocks = new Map<number, number>()
+  for (const [p, w] of modelList) if (w === 'run') mBlocks.set(Math.floor(p / pb), (mBlocks.get(Math.floor(p / pb)) ?? 0) + 1)
+  for (const [p, c] of afterOwners) if (c === runCpu && acls(p) !== 'b') tBlocks.set(Math.floor(p / pb), (tBlocks.get(Math.floor(p / pb)) ?? 0) + 1)
+  const sumv = (x: Map<number, number>): number => [...x.values()].reduce((u, v) => u + v, 0)
+  let shared = 0, sharedPages = 0
+  for (const [b, n] of tBlocks) if (mBlocks.has(b)) { shared++; sharedPages += Math.min(n, mBlocks.get(b)!) }
+  console.log(`  CPU ${runCpu}'s list at the end: model ${sumv(mBlocks)} pages in ${mBlocks.size} pageblocks, traced ${sumv(tBlocks)} in ${tBlocks.size}; ${shared} pageblocks hold both (${sharedPages} pages in common by count)`)
+  const byOrigin = new Map<string, number>()
+  for (const [p, w] of modelList) if (w === 'run') inc(byOrigin, `model ${origin(p)}`)
+  for (const [p, c] of afterOwners) if (c === runCpu && acls(p) !== 'b') inc(byOrigin, `traced ${bcls(p) === 'a' || bcls(p) === 'f' ? 'migrated' : bcls(p) === 'b' ? 'buddy' : `other-${bcls(p)}`}`)
+  console.log(`    by what the page was at ${capture}: ${tally(byOrigin)}`)
+  await o.close()
+}
+
 if (mode === 'extract') await extract(runDir)
 else if (mode === 'compare') await compare(runDir, cap ?? '02-before')
+else if (mode === 'kept') await kept(runDir, cap ?? '02-before')
 else throw new Error(`unknown mode ${mode}`)
