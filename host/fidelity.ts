@@ -38,8 +38,6 @@ export interface FidelityRow {
   realInCpuRange: boolean
   /** the CPU the trigger ran on when steps.log records it (the prediction then runs there), else null */
   triggerCpu: number | null
-  /** the CPU the prediction ran the trigger on as read off the capture after it, where steps.log does not say (host/whatif/compact.ts inferredTriggerCpu) */
-  inferredCpu: number | null
 }
 
 /** The bounds issue #8 sets: ≥ 2 MiB pages ±10 %, shape ≤ 15 %, counters ±25 %. */
@@ -96,7 +94,7 @@ export async function fidelityRow(dir: string, run: string, cap: string, pool?: 
     run, capture: cap, next: ctx.next, kernel, trigger: ctx.trigger.file === 'compact_memory' ? 'compact_memory' : `node${ctx.trigger.node ?? 0}/compact`,
     pinned, seeds, hiBefore, hiReal, hiPredicted, hiError: rel(hiPredicted, hiReal), shapeError: realFree > 0 ? shape / realFree : 0, counters,
     second: followsFullCompaction(ctx),
-    perCpu, realInCpuRange: hiReal >= lo * 0.9 && hiReal <= up * 1.1, triggerCpu: ctx.trigger.cpu, inferredCpu: j.inferredCpu,
+    perCpu, realInCpuRange: hiReal >= lo * 0.9 && hiReal <= up * 1.1, triggerCpu: ctx.trigger.cpu,
   }
 }
 

@@ -77,13 +77,6 @@ export interface SeriesContext {
    * Null when the series has no step deltas or a capture has no vmstat.
    */
   betweenCounters?: Record<string, number> | null
-  /**
-   * the CPU whose per-cpu lists grew most (summed over the zones) from this capture (its re-read
-   * after kpageflags and kpagecount where captured, the read closest to the trigger) to the next
-   * capture, with its growth, the largest other CPU's and the largest batch of its zones; null
-   * when the series has no next capture or a capture lacks zoneinfo's per-cpu lists
-   */
-  nextGrowth?: { cpu: number; growth: number; otherGrowth: number; batch: number } | null
 }
 
 /** Per-cpu list pages per CPU, summed over the zones of a zoneinfo. */
@@ -91,23 +84,6 @@ function pcpPagesPerCpu(text: string, file: string): Map<number, number> {
   const per = new Map<number, number>()
   for (const z of parseZoneinfo(text, file).zones) for (const p of z.pagesets) per.set(p.cpu, (per.get(p.cpu) ?? 0) + p.count)
   return per
-}
-
-/** SeriesContext.nextGrowth: which CPU's lists grew most from one zoneinfo to the next, and by how much more than the others'. */
-function nextGrowthOf(before: string, beforeFile: string, after: string, afterFile: string): SeriesContext['nextGrowth'] {
-  const a = parseZoneinfo(before, beforeFile).zones
-  const b = parseZoneinfo(after, afterFile).zones
-  const count = (zones: typeof a): Map<number, number> => {
-    const per = new Map<number, number>()
-    for (const z of zones) for (const p of z.pagesets) per.set(p.cpu, (per.get(p.cpu) ?? 0) + p.count)
-    return per
-  }
-  const x = count(a)
-  const y = count(b)
-  if (x.size < 2 || y.size !== x.size) return null
-  const growth = [...y].map(([cpu, n]) => ({ cpu, g: n - (x.get(cpu) ?? n) })).sort((p, q) => q.g - p.g || p.cpu - q.cpu)
-  const batch = Math.max(0, ...b.flatMap((z) => z.pagesets.filter((p) => p.cpu === growth[0]!.cpu).map((p) => p.batch)))
-  return { cpu: growth[0]!.cpu, growth: growth[0]!.g, otherGrowth: growth[1]!.g, batch }
 }
 
 /** SeriesContext.rereadGrowthCpu: the CPU whose lists grew most from a capture's zoneinfo to its re-read. */
@@ -295,12 +271,7 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
       const nb = next !== null ? numberOf(next) : null
       const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
       const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
-      let nextGrowth: SeriesContext['nextGrowth'] = null
-      if (nextSource?.has('zoneinfo') && (rereadZoneinfo !== null || src?.has('zoneinfo'))) {
-        const [fromText, fromFile] = rereadZoneinfo !== null ? [rereadZoneinfo, `${o.path} (${me}/after-kpage/zoneinfo)`] : [await src!.readText('zoneinfo'), src!.describe('zoneinfo')]
-        nextGrowth = nextGrowthOf(fromText, fromFile, await nextSource.readText('zoneinfo'), nextSource.describe('zoneinfo'))
-      }
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, secondsFromUptime, triggerEndUptime, triggerStartUptime, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadFromUptime, rereadGrowthCpu, rereadPcp, rereadShmemGrowth, betweenCounters, nextGrowth }
+      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, secondsFromUptime, triggerEndUptime, triggerStartUptime, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadFromUptime, rereadGrowthCpu, rereadPcp, rereadShmemGrowth, betweenCounters }
     } finally {
       await series.close()
     }

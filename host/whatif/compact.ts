@@ -68,8 +68,6 @@ export interface WhatifCompactJson {
   assumptions: string[]
   /** why a trigger that follows the capture is not compared with (another step came between), or null */
   notCompared: string | null
-  /** the CPU the compaction ran on as read off the capture after the trigger (inferredTriggerCpu), where steps.log and the request do not say; else null */
-  inferredCpu: number | null
   /** when the capture is followed by a compaction trigger in its series, and nothing else */
   real: {
     capture: string
@@ -257,8 +255,6 @@ export interface CompactOptionsPlan {
   cpusInTurn: number[] | null
   /** the CPU steps.log says the captured trigger ran on, when the what-if runs there */
   triggerCpu: number | undefined
-  /** the CPU read off the capture after the trigger where steps.log does not say (inferredTriggerCpu), with the lists' growth */
-  inferredCpu: { cpu: number; growth: number; otherGrowth: number; batch: number } | null
 }
 
 /** Whether a capture's buddyinfo re-read after kpageflags and kpagecount lists fewer free pages in blocks of at least pageblock order than its first read, in some zone. */
@@ -346,28 +342,6 @@ export function toolsExitCpu(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof s
 }
 
 /**
- * The CPU a compaction trigger ran on where steps.log does not say, read off the capture after it
- * (6.1: kernels before 6.7). The running CPU's lists take every page the compaction frees
- * (free_unref_page → free_unref_page_commit) up to their high, which 6.1 keeps fixed, pushing a
- * batch at a time back to the buddy allocator (free_pcppages_bulk), while the other CPUs' lists
- * only take what their own tasks free: so the list that grew from the capture to the capture
- * after names it. Over the unpinned first compactions whose steps.log logs the CPU (`cpu=B..A`,
- * docs/trigger-cpu-survey.txt) it names A in 37 of 38 on 6.1 and in 8 of 13 on 6.12, where
- * decay_pcp_high lowers the lists as they fill, so it is used on 6.1 only; and only for a first
- * compaction (after a full one both lists stand full and growth named the CPU in 9 of 24), and
- * when that list grew by more than a batch beyond every other CPU's (less is one bulk free of a
- * task's frees). A comparison with the capture after the trigger uses it, as it uses the drain
- * between them (SeriesContext.betweenCounters); a what-if on the capture alone has no such input.
- */
-function inferredTriggerCpu(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof seriesContext>>, req: WhatifCompactRequest, cpus: ReadonlySet<number>): number | undefined {
-  if (req.order !== undefined || req.proactive !== undefined || !ctx?.trigger || ctx.trigger.cpu != null) return undefined
-  if (s.allocator.policy.kernel >= 6007 || followsFullCompaction(ctx)) return undefined
-  const g = ctx.nextGrowth
-  if (!g || !cpus.has(g.cpu) || g.growth <= 0 || g.growth - Math.max(0, g.otherGrowth) <= g.batch) return undefined
-  return g.cpu
-}
-
-/**
  * The options `whatif compact` runs the engine with, per seed, for a request on a loaded snapshot
  * and its series context (steps.log, workload.log, the re-read after kpageflags): the trigger's
  * CPU, the per-cpu lists' settling up to the next capture, the pins. Throws WhatifRequestError
@@ -390,8 +364,7 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
   const toolsCpu = toolsExitCpu(s, ctx, cpusCaptured)
   const compactedCpu = lastFullCompactionCpu(ctx)
   const triggerCpu = req.cpu === undefined && req.order === undefined && req.proactive === undefined && ctx?.trigger?.cpu != null && cpusCaptured.has(ctx.trigger.cpu) ? ctx.trigger.cpu : undefined
-  const inferredCpu = req.cpu === undefined && triggerCpu === undefined ? inferredTriggerCpu(s, ctx, req, cpusCaptured) : undefined
-  const cpu = req.cpu ?? triggerCpu ?? inferredCpu
+  const cpu = req.cpu ?? triggerCpu
   // a synthesized ensemble draws every unknown per seed: when neither --cpu nor steps.log says
   // which CPU ran a full compaction, each seed runs it on one of the capture's CPUs in turn
   const cpuList = [...cpusCaptured].sort((x, y) => x - y)
@@ -477,7 +450,7 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
       ...(drain !== null ? { drainBetween: { why: drain } } : {}),
     }
   }
-  return { options, cpusInTurn: drawCpu ? cpuList : null, triggerCpu, inferredCpu: inferredCpu === undefined ? null : { ...ctx!.nextGrowth!, cpu: inferredCpu } }
+  return { options, cpusInTurn: drawCpu ? cpuList : null, triggerCpu }
 }
 
 async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env: CompactRunEnv): Promise<WhatifCompactJson> {
@@ -485,7 +458,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   const ctx = await seriesContext(o, s.label)
   const layout = s.model.build.method
   const seedCount = req.seeds ?? 1
-  const { options, cpusInTurn, triggerCpu, inferredCpu } = compactOptions(s, ctx, req, target.seed)
+  const { options, cpusInTurn, triggerCpu } = compactOptions(s, ctx, req, target.seed)
   // the model's own before-state: the after-state is the model's, so the two compare like with like
   const before = s.zones
   const pristine = seedCount > 1 && !env.runSeeds && layout === 'exact' ? cloneModel(s.model, s.allocator.policy) : null
@@ -522,7 +495,6 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   pending?.catch(() => undefined)
   const main = runCompactWhatIf(s.model, s.allocator, mainOptions, s.capture.machine.hpageOrder)
   if (cpusInTurn) main.assumptions.push(`which CPU runs the compaction is not known (no --cpu, steps.log does not say): the ${seedCount} seeds run it on CPU ${cpusInTurn.join(', ')} in turn`)
-  if (inferredCpu) main.assumptions.push(`CPU ${inferredCpu.cpu} runs the compaction: steps.log does not say which CPU ran the trigger, and from this capture to the one after it CPU ${inferredCpu.cpu}'s per-cpu lists grew by ${inferredCpu.growth} pages, the other CPUs' by at most ${inferredCpu.otherGrowth} (a batch is ${inferredCpu.batch}): on 6.1, whose per-cpu high is fixed, the running CPU's lists take the pages the compaction frees, so the list that grew names it (37 of 38 logged unpinned first compactions, docs/trigger-cpu-survey.txt); read off the capture after the trigger, as a comparison with it can`)
   if (triggerCpu !== undefined) main.assumptions.push(`CPU ${triggerCpu} runs the compaction: the series' steps.log says the trigger that follows this capture ran there`)
   // the synthesized layout of a capture read again after kpageflags (after-kpage/) starts from that newest read (host/load.ts)
   if (s.reread) main.assumptions.push(s.reread)
@@ -561,7 +533,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   return {
     before: { zones: before }, after: { zones: main.after }, counters, result: main.result, kind: main.kind, order: main.order, mode: main.mode,
     layout, seed: target.seed, band: bandOut, zonesCompacted: main.zones, pagesMigrated, bytesCopied: pagesMigrated * s.model.geometry.pageSize,
-    allocationWouldSucceed: main.allocationWouldSucceed, assumptions: main.assumptions, notCompared, inferredCpu: inferredCpu?.cpu ?? null, real, timeline: main.timeline, events: main.events, eventsDropped: main.eventsDropped,
+    allocationWouldSucceed: main.allocationWouldSucceed, assumptions: main.assumptions, notCompared, real, timeline: main.timeline, events: main.events, eventsDropped: main.eventsDropped,
     pageSize: s.model.geometry.pageSize,
     ...(env.withMaps ? { afterMap: computePageblockMap(s.model), changedPageblocks: main.changedPageblocks, pageblockChanges: main.pageblockChanges } : {}),
   }
