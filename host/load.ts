@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { existsSync, statSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import {
   parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaAreasFromBootLog, cmaAreasFromDebugfs,
   setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, kernelVersionCode, summarizeZones, computePageblockMap,
@@ -13,7 +13,7 @@ import {
   type Capture, type PageblockMap, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
-import { withOpened, type SnapshotRef, type OpenedPath } from './snapshot.ts'
+import { withOpened, OpenedPath, type SnapshotRef } from './snapshot.ts'
 import { seriesContext, type SeriesContext } from './series.ts'
 import { captureBeforeFullCompactions, compactionEndsEarly, directCompactionMigrated, followsFullCompaction, hugePcpBlocksByZone, hugetlbPagesOnPcp, lastFullCompaction, lastFullCompactionCpu } from './whatif/pinned.ts'
 import { decodeKpageflagsSplit } from './workers/kpage_split.ts'
@@ -309,6 +309,28 @@ async function packingCompactionBefore(o: OpenedPath, series: SnapshotSeries | n
   return { ctx, packed: afterCompaction }
 }
 
+/**
+ * packingCompactionBefore for a capture opened by its own folder inside a series (the run folder
+ * holds steps.log): the layout must not depend on how the capture was opened.
+ */
+async function packedInEnclosingSeries(path: string): Promise<boolean> {
+  const dir = resolve(path)
+  const parent = dirname(dir)
+  if (parent === dir || !existsSync(join(parent, 'steps.log'))) return false
+  const o = new OpenedPath(parent)
+  try {
+    const s = await o.series().catch(() => null)
+    if (!s) return false
+    try {
+      return s.captures.some((c) => c.label === basename(dir)) ? (await packingCompactionBefore(o, s, basename(dir))).packed : false
+    } finally {
+      await s.close()
+    }
+  } finally {
+    await o.close()
+  }
+}
+
 async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null, capture: Capture, withLeftBehind = true): Promise<CompactionsBefore> {
   const { ctx, packed: afterCompaction, early } = await packingCompactionBefore(o, series, label)
   // the huge pages a hugetlb pool's shrink since the capture before left whole on a per-cpu list
@@ -433,7 +455,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
     if (haveFlags && layout !== 'synthesized') {
       // after a full compaction that packed the zones, the pageblock types above the meeting point
       // (engine/reconstruct/exact.ts packedAboveMeet)
-      const afterFullCompaction = packedAboveMeetRule && series ? (await packingCompactionBefore(opened, series, src.label)).packed : false
+      const afterFullCompaction = !packedAboveMeetRule ? false : series ? (await packingCompactionBefore(opened, series, src.label)).packed : await packedInEnclosingSeries(path)
       const b = new ExactLayoutBuilder(capture, { cmaBasePfn, cmaAreas, ...(deferredStructPages !== undefined ? { deferredStructPages } : {}), ...(afterFullCompaction ? { afterFullCompaction } : {}), source: src.describe('kpageflags') })
       // a plain file is decoded over ranges on several threads (workers/kpage_split.ts), else streamed
       const plain = src.plainFile?.('kpageflags') ?? null

@@ -905,7 +905,7 @@ let CENSUS_B2: Int32Array | null = null
  * heads a free block of pageblock order or more), so:
  *  - the meeting point is the pageblock that best splits the zone's pageblocks not wholly free into
  *    mostly without movable pages below it and mostly movable pages above (the same split as
- *    scripts/measure-packed.ts' `meet at`), as kpageflags reads them;
+ *    the `meet at` of scripts/measure-packed.ts), as kpageflags reads them;
  *  - above it, a pageblock with free pages (not one wholly free) and no movable page is not
  *    Movable: an Unmovable or Reclaimable pageblock the free scanner skipped, or a free block a
  *    fallback claimed after the compaction (__rmqueue_claim → try_to_claim_block retypes a free
