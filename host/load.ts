@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { existsSync, statSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import {
   parseCapture, captureFindings, modelFindings, synthesizeModel, ExactLayoutBuilder, KpageDecoder, cmaAreasFromBootLog, cmaAreasFromDebugfs,
   setupPerZoneWmarks, calculateMinFreeKbytes, sysctlInt, fallbackRuleFor, kernelVersionCode, summarizeZones, computePageblockMap,
@@ -13,8 +13,8 @@ import {
   type Capture, type PageblockMap, type Finding, type MemoryModel, type PageAllocator, type ZoneSummary,
 } from '../engine/index.ts'
 import { BINARY_FILES, type SnapshotSource, type SnapshotSeries } from './sources/snapshot_source.ts'
-import { withOpened, OpenedPath, type SnapshotRef } from './snapshot.ts'
-import { seriesContext, type SeriesContext } from './series.ts'
+import { withOpened, type OpenedPath, type SnapshotRef } from './snapshot.ts'
+import { seriesContext, withEnclosingSeries, type SeriesContext } from './series.ts'
 import { captureBeforeFullCompactions, compactionEndsEarly, directCompactionMigrated, followsFullCompaction, hugePcpBlocksByZone, hugetlbPagesOnPcp, lastFullCompaction, lastFullCompactionCpu } from './whatif/pinned.ts'
 import { decodeKpageflagsSplit } from './workers/kpage_split.ts'
 
@@ -314,21 +314,7 @@ async function packingCompactionBefore(o: OpenedPath, series: SnapshotSeries | n
  * holds steps.log): the layout must not depend on how the capture was opened.
  */
 async function packedInEnclosingSeries(path: string): Promise<boolean> {
-  const dir = resolve(path)
-  const parent = dirname(dir)
-  if (parent === dir || !existsSync(join(parent, 'steps.log'))) return false
-  const o = new OpenedPath(parent)
-  try {
-    const s = await o.series().catch(() => null)
-    if (!s) return false
-    try {
-      return s.captures.some((c) => c.label === basename(dir)) ? (await packingCompactionBefore(o, s, basename(dir))).packed : false
-    } finally {
-      await s.close()
-    }
-  } finally {
-    await o.close()
-  }
+  return (await withEnclosingSeries(path, async (o, series, label) => (await packingCompactionBefore(o, series, label)).packed)) ?? false
 }
 
 async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null, capture: Capture, withLeftBehind = true): Promise<CompactionsBefore> {

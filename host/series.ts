@@ -5,7 +5,7 @@
  * Lets a what-if be compared with what the real kernel produced.
  */
 import { parseStepsLog, stepsBetween, compactionTrigger, pinnedPagesFromWorkloadLog, workloadCpuFromWorkloadLog, parseBuddyinfo, parseVmstat, parseZoneinfo, type CompactionTrigger, type StepsLogStep, type StepsLog, type Buddyinfo } from '../engine/index.ts'
-import type { Manifest, SnapshotSource } from './sources/snapshot_source.ts'
+import type { Manifest, SnapshotSeries, SnapshotSource } from './sources/snapshot_source.ts'
 import { stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { OpenedPath, withOpened, type SnapshotRef } from './snapshot.ts'
@@ -281,11 +281,11 @@ export function seriesContext(ref: SnapshotRef, label: string | null): Promise<S
 /**
  * A capture folder opened on its own whose parent folder is the series it belongs to (a harness
  * run, or `test/harness/capture-host.sh OUTDIR cm@1`: OUTDIR/steps.log beside OUTDIR/01-before):
- * the series' context for it, as if the series had been opened with that capture chosen, so the
- * what-if knows the trigger that followed (its CPU, its vmstat deltas) either way. Null when the
- * folder is not a member of a series with a steps.log.
+ * `f` run on that series opened with the folder's label, so what is read from the series is the
+ * same however the capture was opened. Null when the folder is not a member of a series with a
+ * steps.log.
  */
-async function enclosingSeriesContext(path: string): Promise<SeriesContext | null> {
+export async function withEnclosingSeries<T>(path: string, f: (o: OpenedPath, series: SnapshotSeries, label: string) => Promise<T>): Promise<T | null> {
   const dir = resolve(path)
   const parent = dirname(dir)
   if (parent === dir) return null
@@ -295,9 +295,19 @@ async function enclosingSeriesContext(path: string): Promise<SeriesContext | nul
   const o = new OpenedPath(parent)
   try {
     const series = await o.series().catch(() => null)
-    if (!series || !series.captures.some((c) => c.label === basename(dir))) return null
-    return await seriesContext(o, basename(dir))
+    if (!series) return null
+    try {
+      const label = basename(dir)
+      return series.captures.some((c) => c.label === label) ? await f(o, series, label) : null
+    } finally {
+      await series.close()
+    }
   } finally {
     await o.close()
   }
+}
+
+/** The series' context for a capture folder opened on its own (withEnclosingSeries), as if the series had been opened with that capture chosen, so the what-if knows the trigger that followed (its CPU, its vmstat deltas) either way. */
+function enclosingSeriesContext(path: string): Promise<SeriesContext | null> {
+  return withEnclosingSeries(path, (o, _series, label) => seriesContext(o, label))
 }
