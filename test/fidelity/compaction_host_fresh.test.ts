@@ -106,6 +106,9 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
  *  - -q, 3 h after -p, two compactions from CPUs 0 and 1: 144 533 pages moved.
  *  - -r, 3 h after -q, with the harness's fragmenting workload held on CPU 0 (built natively):
  *    709 614 pages moved, ≥ 2 MiB free pages 1 011 712 → 1 962 496.
+ *  - -s, 4 h after -r, the workload held on CPU 1 with 2048 pages pinned, the trigger unpinned
+ *    (steps.log `cpu=1..0`): 525 197 pages moved and ≥ 2 MiB free pages unchanged
+ *    (1 413 632 → 1 411 584), the workload's last frees held on CPU 1's per-cpu list.
  * (-j, taken while five test runs were going, is not here: other processes freed 19 150 pages
  * during its compaction, which no capture before the trigger shows; docs/fidelity-causes.json.)
  */
@@ -119,6 +122,7 @@ const FRESH = [
   { run: 'host-24G-k618-p', migrated: 145066, cpu: 1 },
   { run: 'host-24G-k618-q', migrated: 144533, cpu: 0 },
   { run: 'host-24G-k618-r', migrated: 709614, cpu: 0 },
+  { run: 'host-24G-k618-s', migrated: 525197, cpu: 0 },
 ] as const
 
 describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU $cpu (6.18)', ({ run, migrated, cpu }) => {
