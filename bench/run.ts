@@ -16,7 +16,9 @@
  *  contig      cma_alloc / hugetlb on a fragmented 64 GiB machine next to its full compaction;
  *  ensemble    a 32-seed ensemble of a full compaction on 64 GiB (the CLI and its worker pool);
  *  cli         the CLI's start-up (--help, a usage error), and inspect / whatif compact --seeds 4
- *              of fixtures/host-24G-k618-a with their peak RSS;
+ *              of fixtures/host-24G-k618-a with their peak RSS; and the exact open of
+ *              fixtures/host-24G-k618-r after its full compaction with packedAboveMeet on and off
+ *              (bench/packed.ts);
  *  bigopen     an exact open of a 1 TiB machine from kpageflags + kpagecount (2 GiB each, written
  *              to a temporary folder and removed), through the host loader in a child: time and
  *              peak RSS (bench/bigopen.ts).
@@ -49,6 +51,7 @@ import { benchEnsemble, type EnsembleBench } from './ensemble.ts'
 import { benchCliStart, benchOwnCapture, buildCli, OWN_CAPTURE, type CliStart, type OwnCapture } from './cli.ts'
 import { benchBundle, type BundleBench } from './bundle.ts'
 import { benchBigOpen, type BigOpenResult } from './bigopen.ts'
+import { benchPackedAboveMeet, PACKED_CAPTURE, PACKED_LABEL, type PackedBench } from './packed.ts'
 
 const GiB = 2 ** 30
 const TARGET_64G_MS = 300
@@ -283,6 +286,7 @@ async function main(): Promise<void> {
   let cliStart: CliStart | null = null
   let own: OwnCapture | null = null
   let cliError: string | null = null
+  let packed: PackedBench | null = null
   if (want('cli')) {
     log(`== 7. The CLI: start-up, and ${OWN_CAPTURE} (a 24 GiB machine with kpageflags, exact layout) ==`)
     try {
@@ -291,6 +295,13 @@ async function main(): Promise<void> {
     } catch (e) {
       cliError = e instanceof Error ? e.message.split('\n')[0]! : String(e)
       log(`  FAILED: ${cliError}`)
+    }
+    log()
+    log(`== 7b. The exact layout after a full compaction: ${PACKED_CAPTURE} ${PACKED_LABEL} opened with packedAboveMeet on and off ==`)
+    try {
+      packed = await benchPackedAboveMeet(join(fileURLToPath(new URL('..', import.meta.url)), 'fixtures'), log)
+    } catch (e) {
+      log(`  FAILED: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)
     }
     log()
   }
@@ -491,6 +502,12 @@ async function main(): Promise<void> {
     rows.push(['CLI benchmarks', `n/a (${cliError})`, '', 'FAIL'])
     if (!cliStart) fig('CLI start: buddyscope --help (median of 5)', null, 'ms', '≤ 0.3 s', false)
     fig(`${OWN_CAPTURE} (24 GiB, exact): buddyscope inspect`, null, 'ms', '≤ 2 s', false)
+  }
+  if (packed) {
+    const on = median(packed.onMs)
+    const off = median(packed.offMs)
+    rows.push([`${PACKED_CAPTURE} ${PACKED_LABEL} (exact open): packedAboveMeet on vs off`, `${fmtMs(on)} vs ${fmtMs(off)} (${(on / off).toFixed(2)}×)`, '', ''])
+    fig(`${PACKED_CAPTURE} exact open after a full compaction, packedAboveMeet on / off`, on / off, '×')
   }
   const peak = peakRss()
   const bounded = peak < 8 * GiB && outcomes.every((o) => (o.childPeakRss ?? 0) < 8 * GiB)
