@@ -119,7 +119,9 @@ export interface CompactWhatIfOptions {
    * order-1 page-global directory it frees empties that CPU's pcp lists
    * (PageAllocator.freeHighOrderAfterFreeRun; fixtures/x86-1G-s27-tools0 and -tools1: the trigger
    * CPU's list ends at 6417 pages with the capture's tools on the other CPU, at 288 with them on
-   * the trigger's). Default: none.
+   * the trigger's). The host gives it only where the exiting process frees an order-1 directory
+   * (x86-64 with page-table isolation; arm64's is a single page, which sets no free_high:
+   * host/whatif/compact.ts pgdFreeOrder). Default: none.
    */
   readerCpu?: number
   /**

@@ -342,6 +342,24 @@ export function toolsExitCpu(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof s
 }
 
 /**
+ * The order of the page-global directory a process frees when its mm is dropped (pgd_free), by
+ * the capture's architecture: on x86-64 PGD_ALLOCATION_ORDER is 1 wherever the kernel is built
+ * with CONFIG_PAGE_TABLE_ISOLATION (Debian's amd64 kernels: the kernel-mode and user-mode
+ * directories side by side), while arm64's pgd_alloc takes a single page (__get_free_page where
+ * PGD_SIZE is PAGE_SIZE, as with 4 KiB pages and 39- or 48-bit addresses) or a pgd_cache object,
+ * never an order-1 block. 6.1's free_unref_page_commit returns a CPU's whole per-cpu list only on
+ * a free of order 1 to PAGE_ALLOC_COSTLY_ORDER while free_factor is above 0 (free_high), so the
+ * exited trigger shell's mm empties that list on x86 and leaves it on arm64: in
+ * fixtures/arm64-1G-s6-cma-compact-cpu0 (`cn@0`, the next capture's tools on CPU 0) CPU 0's list
+ * holds 3194 of its high 3520 in the after-capture, the compaction's last-freed pages among them,
+ * where the x86 runs' lists went back (x86-1G-s27-tools1: 288 left). Unknown architectures are taken
+ * as x86-64, the runs this rule was found on.
+ */
+export function pgdFreeOrder(arch: string | null): number {
+  return arch === 'arm64' ? 0 : 1
+}
+
+/**
  * The options `whatif compact` runs the engine with, per seed, for a request on a loaded snapshot
  * and its series context (steps.log, workload.log, the re-read after kpageflags): the trigger's
  * CPU, the per-cpu lists' settling up to the next capture, the pins. Throws WhatifRequestError
@@ -437,8 +455,9 @@ export function compactOptions(s: LoadedSnapshot, ctx: Awaited<ReturnType<typeof
       // buddy allocator, and four rows left their bounds)
       ...(pagesWritten && settle !== undefined && layout === 'exact' && placement === 'after-compaction' && ctx?.rereadShmemGrowth != null && ctx.rereadShmemGrowth > 0 ? { pagesWrittenBeforeTrigger: ctx.rereadShmemGrowth } : {}),
       // a trigger written by a shell started for it (`cm@C`, which exits), and the CPU the next
-      // capture's tools ran on, when steps.log says (gt_capcpu runs)
-      ...(settle !== undefined && ctx?.nextCaptureCpu != null && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
+      // capture's tools ran on, when steps.log says (gt_capcpu runs), where the shell's exit frees
+      // an order-1 page-global directory (pgdFreeOrder: x86-64, not arm64)
+      ...(settle !== undefined && ctx?.nextCaptureCpu != null && pgdFreeOrder(s.capture.machine.arch) >= 1 && ctx.steps.some((st) => /^c[nm]@\d+$/.test(st.name)) ? { readerCpu: ctx.nextCaptureCpu } : {}),
       // a capture taken right after a full compaction: that compaction's frees left the CPU's free run at its maximum,
       // unless the trigger is a shell started on that CPU (`cm@C`): its fork and exec allocate there, and each
       // allocation from the list halves free_count / free_factor (rmqueue_pcplist), so the compaction's first bulk
