@@ -6,7 +6,7 @@
  * pageblocks with fewer than 32 free pages (a free scanner passing at a stride above 1 takes
  * nothing from most of them), the share with 384 or more and the share of the free pages those
  * hold, and per order the share of its free pages lying in pageblocks with 256 or more (the
- * measures behind docs/fidelity.md synthesized (ae-hostfree)).
+ * measures behind docs/fidelity.md synthesized (ae)).
  */
 import { isFreeHead } from '../engine/index.ts'
 import { loadSnapshot } from '../host/load.ts'

@@ -608,12 +608,18 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
     const { share, perBlock } = sparseFreeShape(rng.seed, zone.idx + 16 * zone.node)
     // the pages: a share of the Movable list's order-0 free pages, which they are part of
     let pagesLeft = Math.round(share * (free[mts.movable]?.[0] ?? 0))
-    // in the used Movable pageblocks only: not in those the packed free memory needs
-    let smallFree = 0
-    for (let mt = 0; mt < mts.count; mt++) if (mt === mts.movable || mt === mts.cma) for (let o = 0; o < pbo; o++) smallFree += (free[mt]?.[o] ?? 0) * 2 ** o
+    // in the used Movable pageblocks only: not in those the packed free memory needs (as many
+    // as its free blocks fill with no two of them buddies, packedFreePageblocks)
+    let smallFree = 0, packedBlocks = 0
+    for (let mt = 0; mt < mts.count; mt++) {
+      if (mt !== mts.movable && mt !== mts.cma) continue
+      for (let o = 0; o < pbo; o++) smallFree += (free[mt]?.[o] ?? 0) * 2 ** o
+      packedBlocks += packedFreePageblocks(free[mt] ?? [], pbo)
+    }
     let openBlocks = 0
     for (let i = 0; i < nPb; i++) if (touched[i] === 0 && pbType[i] === mts.movable) openBlocks++
-    const usedBlocks = Math.max(0, openBlocks - Math.ceil(smallFree / pbPages))
+    const usedBlocks = Math.max(0, openBlocks - (packedRoomRule ? Math.max(packedBlocks, Math.ceil(smallFree / pbPages)) : Math.ceil(smallFree / pbPages)))
+    if (packedRoomRule && packedBlocks > Math.ceil(smallFree / pbPages)) notes.push(`${label}: the packed free blocks below pageblock order need ${packedBlocks} pageblocks (no two free buddies: a pageblock holds at most one free block under each node of the next order up), not the ${Math.ceil(smallFree / pbPages)} their pages fill; the used top is the ${usedBlocks} Movable pageblocks above them`)
     const r = new Rng((Math.imul(rng.seed, 0x2545f491) ^ Math.imul(zone.idx + 16 * zone.node + 1, 0x61c88647) ^ 0x9e3779b9) >>> 0)
     let placed = 0, blocksUsed = 0
     for (let i = nPb - 1; i >= 0 && pagesLeft > 0 && blocksUsed < usedBlocks; i--) {
@@ -2320,6 +2326,33 @@ function spreadDecayedPcpPages(m: MemoryModel, allocator: PageAllocator, zone: i
     if (n > 0) touched[i] = 6
   }
   return { pages: placed, blocks: blocks.length }
+}
+
+/** after a full compaction, the used top starts above the pageblocks the packed free blocks need by the buddy tree's room (packedFreePageblocks); off: their pages over 2^pageblock_order (for the test that holds it) */
+let packedRoomRule = true
+export function setPackedRoomRule(on: boolean): void { packedRoomRule = on }
+
+/**
+ * The fewest pageblocks that hold `counts[o]` free blocks of each order o below pageblock order
+ * `pbo` with no two of them buddies (two free buddies would have merged, __free_one_page): in a
+ * pageblock's buddy tree a free block of order o takes one child of a node of order o + 1 that is
+ * neither free nor inside a free block, and leaves its buddy for smaller free blocks and used
+ * pages. From the top: B pageblocks offer B nodes of order pbo − 1 as parents; at order o the
+ * parents P_o take at most one free block each, and P_{o−1} = 2·P_o − counts[o]. So
+ * B·2^(pbo−1−o) − c_o ≥ counts[o] at every order, c_{pbo−1} = 0, c_{o−1} = 2·c_o + counts[o].
+ * A capture whose free memory is mostly small blocks needs many more pageblocks than its pages
+ * fill: host-24G-k618-s/02 (zone Normal 90801 62055 42905 27562 11426 2090 123 25 12 below order
+ * 9) needs 1879, its pages fill 1701. The packed fill (step 6) places them greedily, each
+ * pageblock to its room at each order, the highest order first, so it takes about this many.
+ */
+export function packedFreePageblocks(counts: ArrayLike<number>, pbo: number): number {
+  let b = 0, c = 0
+  for (let o = pbo - 1; o >= 0; o--) {
+    const n = counts[o] ?? 0
+    b = Math.max(b, Math.ceil((n + c) / 2 ** (pbo - 1 - o)))
+    c = 2 * c + n
+  }
+  return b
 }
 
 /** after a full compaction, no Movable pageblock of used pages only below the packed boundary (synthesizeZone); off: the weighted fill's blur kept (for the test that holds it) */
