@@ -317,6 +317,16 @@ async function packedInEnclosingSeries(path: string): Promise<boolean> {
   return (await withEnclosingSeries(path, async (o, series, label) => (await packingCompactionBefore(o, series, label)).packed)) ?? false
 }
 
+/**
+ * compactionsBefore for a capture as it was opened: a capture folder opened on its own inside a
+ * series (the run folder holds steps.log) reads the series around it, so its synthesized layout
+ * is the one the series gives it (after a full compaction: packed, with the pages it left behind).
+ */
+async function compactionsBeforeOpened(o: OpenedPath, series: SnapshotSeries | null, label: string | null, capture: Capture): Promise<CompactionsBefore> {
+  if (series) return compactionsBefore(o, series, label, capture)
+  return (await withEnclosingSeries(o.path, (eo, es, el) => compactionsBefore(eo, es, el, capture))) ?? compactionsBefore(o, null, label, capture)
+}
+
 async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, label: string | null, capture: Capture, withLeftBehind = true): Promise<CompactionsBefore> {
   const { ctx, packed: afterCompaction, early } = await packingCompactionBefore(o, series, label)
   // the huge pages a hugetlb pool's shrink since the capture before left whole on a per-cpu list
@@ -395,7 +405,7 @@ export function openForSynthesis(ref: SnapshotRef, opts: { capture?: string } = 
       try {
         const { capture, cmaAreas, deferredStructPages } = await parseFiles(o.path, series, src)
         const cmaBasePfn = cmaAreas[0]?.[0] ?? null
-        const before = await compactionsBefore(o, series, src.label, capture)
+        const before = await compactionsBeforeOpened(o, series, src.label, capture)
         const at = await captureForSynthesis(o.path, series, src.label, capture)
         return { capture, layout: (seed: number) => synthesizedLayout(at.capture, seed, cmaBasePfn, before, at.reread, at, capture, deferredStructPages) }
       } finally {
@@ -458,7 +468,7 @@ async function loadFrom(path: string, series: SnapshotSeries | null, src: Snapsh
       opts.onProgress?.('synthesizing layout', 0, 0)
       const at = await captureForSynthesis(path, series, src.label, capture)
       ;({ capture: modelled, reread } = at)
-      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBefore(opened, series, src.label, capture), reread, at, capture, deferredStructPages)
+      built = synthesizedLayout(modelled, opts.seed ?? 1, cmaBasePfn, await compactionsBeforeOpened(opened, series, src.label, capture), reread, at, capture, deferredStructPages)
     }
     const { model, allocator } = built
     const map = opts.withMap ? computePageblockMap(model) : undefined

@@ -8,7 +8,8 @@
  * implementation gave (synthesized_layout.hashes.json, recorded before the fast path existed;
  * recorded again when the layouts changed on purpose (non-Movable pageblocks at the zone ends,
  * the free-page density, packed layouts after a full compaction, memory not yet initialised; the
- * THPs lowest, the wholly free pageblocks high, the density's slope and scatter as measured):
+ * THPs lowest, the wholly free pageblocks high, the density's slope and scatter as measured; a
+ * capture folder inside a series laid out as the series lays it out, so after a compaction too):
  * from that change's own plain implementation, before it was merged into the fast one, and the
  * fast one then gave the same hashes).
  *
