@@ -1286,6 +1286,13 @@ export class PageAllocator {
   }
 
   /**
+   * A list whose high the re-read finds fallen (pcpDecayedBeforeTrigger) has had at least one
+   * decay_pcp_high run, which the decay counted from the capture on (decayPcpHigh) does not make
+   * again. False (tests): only the runs the recurrence from the captured count and high finds.
+   */
+  decayedAtLeastOnce = true
+
+  /**
    * decay_pcp_high() (6.7+) between the capture and the trigger, as a later read of zoneinfo shows
    * it: `reread` holds the zone's per-cpu counts and highs read again after kpageflags (the
    * harness's after-kpage/zoneinfo). Only decay_pcp_high lowers pcp->high (the free path raises it,
@@ -1325,6 +1332,12 @@ export class PageAllocator {
         count = Math.min(count, high)
         ticks++
       }
+      // only decay_pcp_high lowers pcp->high, so at least one run fell between the two reads even
+      // where the recurrence finds none: a CPU that freed pages after the capture (its count above
+      // the captured one when vmstat_update ran) meets the bound count − (batch <<
+      // CONFIG_PCP_BATCH_SCALE_MAX) above the captured count's, and the run lowers the high less
+      // (host-24G-k618-s/02: CPU 1 192209 pages, high 192872 → 191940, one run, from 193956)
+      if (this.decayedAtLeastOnce) ticks = Math.max(ticks, 1)
       let done = this.pcpDecayed.get(zone)
       if (!done) this.pcpDecayed.set(zone, (done = new Map()))
       done.set(i, { high: r.high, ticks })
