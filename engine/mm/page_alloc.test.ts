@@ -769,3 +769,35 @@ describe('per-cpu lists: pages the harness wrote between the capture and the tri
     expect(run(0, 0).took).toBe(0)
   })
 })
+
+describe('the running CPU where none is given: one task compacts every zone', () => {
+  // A node with DMA32 and Normal whose per-zone busiest lists are on different CPUs (the x86 4 GiB
+  // guests: the workload's CPU holds most of DMA32's per-cpu pages, the other CPU most of Normal's).
+  // compact_nodes runs every zone's compact_zone in the writer's task, on one CPU: the default is the
+  // CPU holding the most over all zones, for Normal too.
+  const twoZones = (): ReturnType<typeof small> => {
+    const m = bootModel(X86, [{ name: 'DMA32', startPfn: 0, spanned: 8192 }, { name: 'Normal', startPfn: 8192, spanned: 8192 }])
+    const [dma32, normal] = m.model.zones
+    dma32!.pcpCpus = [{ cpu: 0, count: 25728, high: 25728, batch: 63 }, { cpu: 1, count: 2022, high: 3000, batch: 63 }]
+    normal!.pcpCpus = [{ cpu: 0, count: 748, high: 3000, batch: 63 }, { cpu: 1, count: 2376, high: 3000, batch: 63 }]
+    return m
+  }
+
+  it('runs every zone on the CPU holding the most per-cpu pages over the node', () => {
+    const { model, allocator } = twoZones()
+    expect(allocator.busiestCpu()).toBe(0)
+    for (const z of model.zones) expect(z.pcpCpus[allocator.runningCpu(z)]!.cpu).toBe(0)
+  })
+
+  it('keeps a CPU the policy names, in every zone', () => {
+    const { model, allocator } = twoZones()
+    allocator.setRunningCpu(1)
+    for (const z of model.zones) expect(z.pcpCpus[allocator.runningCpu(z)]!.cpu).toBe(1)
+  })
+
+  it('falls back to the zone\'s busiest list where the busiest CPU has none in that zone', () => {
+    const { model, allocator } = twoZones()
+    model.zones[1]!.pcpCpus = [{ cpu: 1, count: 10, high: 3000, batch: 63 }, { cpu: 2, count: 20, high: 3000, batch: 63 }]
+    expect(model.zones[1]!.pcpCpus[allocator.runningCpu(model.zones[1]!)]!.cpu).toBe(2)
+  })
+})

@@ -644,8 +644,28 @@ export class PageAllocator {
       const i = cpus.findIndex((c) => c.cpu === want)
       if (i >= 0) return i
     }
+    // one task runs the simulated work on one CPU for every zone (compact_nodes → compact_node →
+    // compact_zone per zone, in the writer's context): the CPU holding the most over all zones
+    const busiest = cpus.findIndex((c) => c.cpu === this.busiestCpu())
+    if (busiest >= 0) return busiest
     let best = 0
     for (let i = 1; i < cpus.length; i++) if (cpus[i]!.count > cpus[best]!.count) best = i
+    return best
+  }
+
+  private busiest: number | undefined
+  /**
+   * The CPU (zone.pcpCpus[].cpu) whose per-cpu lists held the most pages at capture time, summed
+   * over every zone of the model (ties: the lowest-numbered), or -1 when the capture has no
+   * pagesets: the running CPU where none is given (AllocPolicy.pcpCpu −1).
+   */
+  busiestCpu(): number {
+    if (this.busiest !== undefined) return this.busiest
+    const per = new Map<number, number>()
+    for (const z of this.model.zones) for (const c of z.pcpCpus) per.set(c.cpu, (per.get(c.cpu) ?? 0) + c.count)
+    let best = -1
+    for (const [cpu, n] of per) if (best < 0 || n > per.get(best)! || (n === per.get(best)! && cpu < best)) best = cpu
+    this.busiest = best
     return best
   }
 
