@@ -354,6 +354,22 @@ export interface WhatifCompactView {
   changedPageblocks: number[]
   /** per pageblock: how the run changed it, a mask of PAGEBLOCK_CHANGES bits (the diff model's; 0 = unchanged) */
   pageblockChanges: Uint16Array
+  /** the same compaction on the CPU holding the next most per-cpu pages, when the CPU it runs on is a guess */
+  cpuAlternative: CpuAlternativeDto | null
+}
+
+/**
+ * A full compaction's outcome on another CPU than the main run's (the CLI's `cpuAlternative`):
+ * which CPU the writer ran on decides whose per-cpu lists the compaction churns.
+ */
+export interface CpuAlternativeDto {
+  ranOn: number
+  cpu: number
+  result: string
+  pagesMigrated: number
+  after: { zones: ZoneSummaryDto[] }
+  highOrderPages: { main: number; alternative: number }
+  summary: string
 }
 
 /**

@@ -10,7 +10,7 @@ import type {
 } from '../engine/index.ts'
 import type {
   ZoneSummaryDto, MachineDto, CompactionEventDto, ZoneCompactResultDto, PredictedVsRealDto, PageblockMapArrays, WindowDto,
-  CmaWhatIfDto, HugetlbWhatIfDto, ContigWhatIfDto, ThpWhatIfDto, WhatifCompactView, PageblockMapDto, ContigWhatifResult, BandDto,
+  CmaWhatIfDto, HugetlbWhatIfDto, ContigWhatIfDto, ThpWhatIfDto, WhatifCompactView, PageblockMapDto, ContigWhatifResult, BandDto, CpuAlternativeDto,
   PageblockChangeName, PageChangeName, ZoneDiffDto, CaptureDiffDto, PagesDiffDto, DiffSideDto,
 } from '../contract/dto.ts'
 import type { FleetRowDto, BlockStealEventDto } from '../contract/dto.ts'
@@ -21,7 +21,7 @@ import type { TimelineTraceJson } from './trace.ts'
 import type { TimelineJson } from './timeline.ts'
 import type { PAGEBLOCK_CHANGES, PAGE_CHANGES } from '../contract/names.ts'
 import type { ZoneDiff, CaptureDiff, PagesDiffJson, SideInfo } from './diff.ts'
-import { counterValue, type WhatifCompactJson, type Band } from './whatif/compact.ts'
+import { counterValue, type WhatifCompactJson, type Band, type CpuAlternative } from './whatif/compact.ts'
 import type { ContigJson } from './whatif/contig.ts'
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
@@ -40,6 +40,7 @@ export const DTO_SHAPES_MATCH: {
   contig: Same<ContigWhatIfResult, ContigWhatIfDto>
   thp: Same<ThpWhatIfResult, ThpWhatIfDto>
   band: Same<Band, BandDto>
+  cpuAlternative: Same<CpuAlternative, CpuAlternativeDto>
   pageblockChange: Same<PageblockChange, PageblockChangeName>
   pageblockChangeList: Same<(typeof PAGEBLOCK_CHANGES)[number], PageblockChangeName>
   pageChange: Same<PageChange, PageChangeName>
@@ -53,7 +54,7 @@ export const DTO_SHAPES_MATCH: {
   timelineTrace: Same<TimelineTraceJson, TimelineTraceDto>
   timelineWithTrace: Same<TimelineJson & { trace?: TimelineTraceJson }, TimelineDto>
 } = {
-  zone: true, machine: true, event: true, zoneCompact: true, predictedVsReal: true, map: true, window: true, cma: true, hugetlb: true, contig: true, thp: true, band: true,
+  zone: true, machine: true, event: true, zoneCompact: true, predictedVsReal: true, map: true, window: true, cma: true, hugetlb: true, contig: true, thp: true, band: true, cpuAlternative: true,
   pageblockChange: true, pageblockChangeList: true, pageChange: true, pageChangeList: true, diffSide: true, zoneDiff: true, diff: true, pagesDiff: true,
   fleetRow: true, blockSteal: true, timelineTrace: true, timelineWithTrace: true,
 }
@@ -73,6 +74,7 @@ export function whatifCompactView(runId: string, snapshotId: string, w: WhatifCo
     events: w.events, eventsDropped: w.eventsDropped, changedPageblocks: w.changedPageblocks ?? [],
     pageblockChanges: w.pageblockChanges ?? new Uint16Array(w.afterMap?.mt.length ?? 0),
     afterMap: mapDto(snapshotId, w.afterMap!),
+    cpuAlternative: w.cpuAlternative,
   }
 }
 

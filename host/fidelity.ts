@@ -57,7 +57,7 @@ export async function fidelityRow(dir: string, run: string, cap: string, pool?: 
     seeds, pinned: 'auto',
     ...(ctx.trigger!.node !== null ? { node: ctx.trigger!.node } : {}),
     ...(cpu !== undefined ? { cpu } : {}),
-  }, pool ? { runSeeds: (jobs) => pool.runSeeds(jobs) } : {})
+  }, { cpuAlternative: false, ...(pool ? { runSeeds: (jobs) => pool.runSeeds(jobs) } : {}) })
   const j = await run1()
   const pbo = pageblockOrder(join(path, cap))
   const hi = (row: number[]): number => row.reduce((s, n, o) => s + (o >= pbo ? n * 2 ** o : 0), 0)

@@ -84,6 +84,7 @@ export function whatifCompactText(j: WhatifCompactJson, pageSize = j.pageSize): 
       L.push(`  free pages in blocks ≥ pageblock order: predicted ${pr.highOrderPagesPredicted}, real ${pr.highOrderPagesReal}${pr.highOrderError === null ? '' : ` (${(pr.highOrderError * 100).toFixed(1)}%)`}`)
     }
   }
+  if (j.cpuAlternative) L.push('', j.cpuAlternative.summary)
   if (j.real) L.push('', `Compared with the real kernel: capture ${j.real.capture} was taken after a write to ${j.real.trigger.file === 'compact_memory' ? '/proc/sys/vm/compact_memory' : `/sys/devices/system/node/node${j.real.trigger.node ?? 0}/compact`}.`)
   L.push('', 'Assumptions:')
   for (const s of j.assumptions) L.push(`  - ${s}`)

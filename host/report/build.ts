@@ -235,6 +235,7 @@ function compactSection(i: number, w: Extract<ReportWhatif, { req: { kind: 'comp
   const counterCols = ['counter', j.band ? 'predicted (median)' : 'predicted', ...(j.band ? [`${Math.round(100 * predictionCoverage(j.band.seeds.length))} % band`] : []), ...(j.real ? ['real (captured)'] : [])]
   blocks.push(table({ id: `${id}-counters`, caption: 'Counters (as /proc/vmstat deltas)', columns: counterCols, rows: counterRows, source: j.real ? 'mixed' : 'predicted' }))
   if (j.real) blocks.push({ kind: 'text', text: `Predicted vs real: capture ${j.real.capture} was taken after a write to ${j.real.trigger.file === 'compact_memory' ? '/proc/sys/vm/compact_memory' : `/sys/devices/system/node/node${j.real.trigger.node ?? 0}/compact`}; its buddyinfo and vmstat deltas are the real rows above.`, role: 'note' })
+  if (j.cpuAlternative) blocks.push({ kind: 'text', text: j.cpuAlternative.summary, role: 'note' })
   blocks.push({ kind: 'list', title: 'Assumptions', items: j.assumptions })
   return { id, title: `What-if ${i + 1}: ${whatifWords(w.req)}`, level: 2, blocks }
 }

@@ -83,6 +83,32 @@ export interface WhatifCompactJson {
   /** per pageblock: the diff model's change bits (engine/metrics/diff.ts) from before to after */
   pageblockChanges?: Uint16Array
   pageSize: number
+  /**
+   * The same compaction run on another CPU, when the one it runs on is a guess: no --cpu, no CPU in
+   * steps.log, one seed, a full compaction, two or more CPUs with per-cpu lists. Null otherwise.
+   */
+  cpuAlternative: CpuAlternative | null
+}
+
+/**
+ * A full compaction's outcome on the CPU holding the next most per-cpu pages. The main run takes
+ * the CPU holding the most (PageAllocator.busiestCpu); the running CPU's lists take the pages the
+ * compaction frees and push their captured pages back to the buddy allocator, while the other
+ * CPUs' lists keep theirs, so which CPU the writer ran on can decide whether the vacated
+ * pageblocks merge. A capture does not say (docs/fidelity.md, which CPU ran the trigger).
+ */
+export interface CpuAlternative {
+  /** the CPU the main run ran on */
+  ranOn: number
+  /** the CPU this run ran on */
+  cpu: number
+  result: string
+  pagesMigrated: number
+  after: { zones: ZoneSummary[] }
+  /** free pages in blocks of at least pageblock order after the main run and after this one, over the zones compacted */
+  highOrderPages: { main: number; alternative: number }
+  /** the outcome in one sentence, for the CLI, the report and the app */
+  summary: string
 }
 
 /** The counters of the first seed's run (what the app's charts plot), or the medians of an ensemble. */
@@ -143,6 +169,12 @@ export interface CompactRunEnv {
   opened?: OpenedPath
   /** threads the pool runs side by side (default: the CPUs) */
   parallel?: number
+  /**
+   * run the compaction a second time on the CPU holding the next most per-cpu pages when neither
+   * --cpu nor steps.log says which CPU runs it (WhatifCompactJson.cpuAlternative); default on,
+   * off where only the main run is read (the fidelity table, which runs every CPU itself)
+   */
+  cpuAlternative?: boolean
 }
 
 /** A steps.log step in the log's own words: `huge:2048:0 (size=2048kB …)`, `sysctl:… ` */
@@ -233,6 +265,29 @@ async function seedsSerially(o: OpenedPath, s: LoadedModel, pristine: Built | nu
     results.push(runCompactWhatIf(model, allocator, run.options, hpageOrder))
   }
   return results
+}
+
+/**
+ * The CPU with per-cpu lists holding the next most pages after the busiest (summed over the zones;
+ * ties: the lower-numbered), or null when fewer than two CPUs hold any: the CPU a compaction whose
+ * CPU is a guess is run on a second time (CpuAlternative).
+ */
+export function nextBusiestCpu(model: { zones: ReadonlyArray<{ pcpCpus: ReadonlyArray<{ cpu: number; count: number }> }> }): number | null {
+  const per = new Map<number, number>()
+  for (const z of model.zones) for (const c of z.pcpCpus) per.set(c.cpu, (per.get(c.cpu) ?? 0) + c.count)
+  const ranked = [...per].sort((a, b) => b[1] - a[1] || a[0] - b[0])
+  return ranked.length >= 2 && ranked[0]![1] > 0 ? ranked[1]![0] : null
+}
+
+function cpuAlternativeSummary(ranOn: number, cpu: number, migrated: number, altMigrated: number, hi: CpuAlternative['highOrderPages'], blockBytes: number): string {
+  const n = (v: number): string => v.toLocaleString('en-US')
+  const size = blockBytes >= 1 << 30 ? `${blockBytes / (1 << 30)} GiB` : blockBytes >= 1 << 20 ? `${blockBytes / (1 << 20)} MiB` : `${blockBytes / 1024} KiB`
+  const head = `Which CPU runs the compaction is not in the capture: this run took CPU ${ranOn}, whose per-cpu lists held the most pages (--cpu picks one).`
+  if (hi.alternative === hi.main) return `${head} On CPU ${cpu} it ends with the same ${n(hi.main)} free pages in ≥ ${size} blocks (${n(altMigrated)} pages migrated).`
+  const why = hi.alternative < hi.main
+    ? `CPU ${ranOn}'s per-cpu pages stay on its list and keep the pageblocks they sit in from merging`
+    : `CPU ${cpu}'s own list then takes the compaction's frees and gives its captured pages back to the buddy allocator`
+  return `${head} On CPU ${cpu} it would end with ${n(hi.alternative)} free pages in ≥ ${size} blocks instead of ${n(hi.main)} (${n(altMigrated)} pages migrated against ${n(migrated)}): ${why}.`
 }
 
 export async function whatifCompact(target: Target, req: WhatifCompactRequest, env: CompactRunEnv = {}): Promise<WhatifCompactJson> {
@@ -512,6 +567,9 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
   }))
   const pending = jobs.length && env.runSeeds ? env.runSeeds(jobs) : null
   pending?.catch(() => undefined)
+  const altCpu = env.cpuAlternative === false || seedCount > 1 || cpusInTurn || mainOptions.pcpCpu !== undefined || req.order !== undefined || req.proactive !== undefined ? null : nextBusiestCpu(s.model)
+  const altBase = altCpu !== null ? cloneModel(s.model, s.allocator.policy) : null
+  const ranOn = s.allocator.busiestCpu()
   const main = runCompactWhatIf(s.model, s.allocator, mainOptions, s.capture.machine.hpageOrder)
   if (cpusInTurn) main.assumptions.push(`which CPU runs the compaction is not known (no --cpu, steps.log does not say): the ${seedCount} seeds run it on CPU ${cpusInTurn.join(', ')} in turn`)
   if (triggerCpu !== undefined) main.assumptions.push(`CPU ${triggerCpu} runs the compaction: the series' steps.log says the trigger that follows this capture ran there`)
@@ -546,6 +604,14 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
       predictedVsReal: comparePredictedVsReal(main.after, ctx.nextBuddyinfo.rows, s.capture.machine.pageblockOrder),
     }
   }
+  let cpuAlternative: CpuAlternative | null = null
+  if (altBase && altCpu !== null && main.kind === 'full') {
+    const alt = runCompactWhatIf(altBase.model, altBase.allocator, { ...mainOptions, pcpCpu: altCpu }, s.capture.machine.hpageOrder)
+    const pbo = s.capture.machine.pageblockOrder
+    const hi = (zones: ZoneSummary[]): number => zones.reduce((t, z) => t + z.freeBlocks.reduce((a, n, o) => a + (o >= pbo ? n * 2 ** o : 0), 0), 0)
+    const highOrderPages = { main: hi(main.after), alternative: hi(alt.after) }
+    cpuAlternative = { ranOn, cpu: altCpu, result: alt.result, pagesMigrated: alt.pagesMigrated, after: { zones: alt.after }, highOrderPages, summary: cpuAlternativeSummary(ranOn, altCpu, main.pagesMigrated, alt.pagesMigrated, highOrderPages, 2 ** pbo * s.model.geometry.pageSize) }
+  }
   const counters: WhatifCompactJson['counters'] = bandOut ? { ...bandOut.counters } : main.counters
   // the headline of an ensemble is its median, inside its own band
   const pagesMigrated = bandOut?.counters['pgmigrate_success'] ? Math.round(bandOut.counters['pgmigrate_success'].median) : main.pagesMigrated
@@ -553,7 +619,7 @@ async function run(o: OpenedPath, target: Target, req: WhatifCompactRequest, env
     before: { zones: before }, after: { zones: main.after }, counters, result: main.result, kind: main.kind, order: main.order, mode: main.mode,
     layout, seed: target.seed, band: bandOut, zonesCompacted: main.zones, pagesMigrated, bytesCopied: pagesMigrated * s.model.geometry.pageSize,
     allocationWouldSucceed: main.allocationWouldSucceed, assumptions: main.assumptions, notCompared, real, timeline: main.timeline, events: main.events, eventsDropped: main.eventsDropped,
-    pageSize: s.model.geometry.pageSize,
+    pageSize: s.model.geometry.pageSize, cpuAlternative,
     ...(env.withMaps ? { afterMap: computePageblockMap(s.model), changedPageblocks: main.changedPageblocks, pageblockChanges: main.pageblockChanges } : {}),
   }
 }

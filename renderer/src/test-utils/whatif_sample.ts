@@ -54,6 +54,7 @@ export function sampleWhatif(over: Partial<WhatifCompactView> = {}): WhatifCompa
     changedPageblocks: [0, 1, 6, 7],
     // the diff model's change bits (PAGEBLOCK_CHANGES order): 0 filled + retyped, 1 became free, 6 and 7 some pages allocated
     pageblockChanges: Uint16Array.from([(1 << 3) | (1 << 4), 1 << 2, 0, 0, 0, 0, 1 << 8, 1 << 8]),
+    cpuAlternative: null,
     ...over,
   }
 }

@@ -80,6 +80,8 @@ describe('What-if view', () => {
     expect(counters.pgmigrate_success).toEqual({ predicted: 350, real: 340 })
     expect($('whatif-counters').find('[data-counter="compact_migrate_scanned"]').text()).toContain('+2.4 %')
     expect($('whatif-assumptions').text()).toContain('2048 pinned pages')
+    // the CPU was not a guess (or one CPU only): no other CPU's outcome
+    expect($('whatif-cpu-alternative').exists()).toBe(false)
     expect($('whatif-map').attributes('data-changed')).toBe('4')
     expect($('whatif-map-before').exists()).toBe(true)
     expect($('whatif-map-after').exists()).toBe(true)
@@ -100,6 +102,17 @@ describe('What-if view', () => {
     expect($('whatif-replay').attributes('data-playing')).toBe('true')
     await $('whatif-play').trigger('click')
     expect($('whatif-replay').attributes('data-playing')).toBe('false')
+  })
+
+  it('where the running CPU was a guess: the outcome on the other CPU beside the verdict', async () => {
+    await openWhatif()
+    await $('whatif-run').trigger('click')
+    await flushPromises()
+    const summary = 'Which CPU runs the compaction is not in the capture: this run took CPU 0, whose per-cpu lists held the most pages (--cpu picks one). On CPU 1 it would end with 1,536 free pages in ≥ 2 MiB blocks instead of 2,048 (300 pages migrated against 350): CPU 0\'s per-cpu pages stay on its list and keep the pageblocks they sit in from merging.'
+    const after = sampleWhatif().after
+    host.emit('whatif:done', { runId: 'w1', whatif: sampleWhatif({ cpuAlternative: { ranOn: 0, cpu: 1, result: 'complete', pagesMigrated: 300, after: { zones: after }, highOrderPages: { main: 2048, alternative: 1536 }, summary } }) })
+    await flushPromises()
+    expect($('whatif-cpu-alternative').text()).toBe(summary)
   })
 
   it('a failed run: the error in plain words; the earlier result and the snapshot stay', async () => {
