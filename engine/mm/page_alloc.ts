@@ -527,17 +527,6 @@ export class PageAllocator {
    */
   pcpShareAtHigh = true
 
-  /**
-   * The running CPU's pageblock-order entries (huge pages a hugetlb pool's shrink freed to its
-   * list) count in its list's count, as free_unref_page_commit() adds 1 << order to pcp->count:
-   * an order-0 free then reaches `high` with that many fewer order-0 pages on the list, and
-   * free_pcppages_bulk()'s round robin, which empties the freed page's list first, reaches the
-   * pageblock-order list (the THP pindex, after the order 0–3 lists) only when a bulk count
-   * outlasts the order 0–3 lists. False: the entries stand outside the count and only a drain or
-   * free_high returns them (for experiments and tests).
-   */
-  pcpCountsHugeEntries = true
-
   /** the CPU a full compaction ran on just before the capture (setCompactedCpu); -1: none known */
   private compactedCpu = -1
 
@@ -810,19 +799,7 @@ export class PageAllocator {
   /** The running CPU's order-0 pcp pages of a zone, on all its lists. */
   pcpCount(zone: Zone): number {
     const lists = this.pcpLists(zone)
-    return lists[0]!.length + lists[1]!.length + lists[2]!.length + this.pcpHigherPages.get(zone)!.pages + this.ownHugePages(zone)
-  }
-
-  /** pages of the running CPU's pageblock-order pcp entries, as its count holds them (pcpCountsHugeEntries; 0 when off) */
-  private ownHugePages(zone: Zone): number {
-    if (!this.pcpCountsHugeEntries) return 0
-    const hiCpu = this.pcpHighOrderCpu.get(zone)
-    if (!hiCpu?.length) return 0
-    const run = this.runningCpu(zone)
-    if (run < 0) return 0
-    let n = 0
-    for (const c of hiCpu) if (c === run) n++
-    return n * this.model.pageblockNrPages
+    return lists[0]!.length + lists[1]!.length + lists[2]!.length + this.pcpHigherPages.get(zone)!.pages
   }
 
   /**
@@ -993,8 +970,7 @@ export class PageAllocator {
     const countsEveryFree = this.policy.kernel >= 6007
     // pages on the three lists
     const higher = this.pcpHigherPages.get(zone)!
-    let hugeOwn = this.ownHugePages(zone)
-    let count = l0.length + l1.length + l2.length + higher.pages + hugeOwn
+    let count = l0.length + l1.length + l2.length + higher.pages
     const isolate = mts.isolate
     const unmovable = mts.unmovable
     const reclaimable = mts.reclaimable
@@ -1033,8 +1009,7 @@ export class PageAllocator {
       if (this.pcpDecayPending.get(zone)) {
         this.decayPendingTick(zone)
         high = lim.high
-        hugeOwn = this.ownHugePages(zone)
-        count = l0.length + l1.length + l2.length + higher.pages + hugeOwn
+        count = l0.length + l1.length + l2.length + higher.pages
         continue
       }
       // one page that brings the count to high
@@ -1049,8 +1024,7 @@ export class PageAllocator {
       const k = this.nrPcpFree(run, count, high, b)
       if (k > 0) {
         this.freePcppagesBulk(zone, k, pindex, true)
-        if (hugeOwn) hugeOwn = this.ownHugePages(zone)
-        count = l0.length + l1.length + l2.length + higher.pages + hugeOwn
+        count = l0.length + l1.length + l2.length + higher.pages
       }
     }
     zone.pcpPages += freed
@@ -1080,28 +1054,7 @@ export class PageAllocator {
     const pbMt = m.pageblockMt
     const base = m.basePfn
     const pbOrder = m.geometry.pageblockOrder
-    // the pageblock-order list (the THP pindex) comes after the order 0–3 lists in the round robin
-    const slots = lists.length + (this.ownHugePages(zone) > 0 ? 1 : 0)
-    let hugeFreed = 0
-    for (let li = pindex; left > 0; li = (li + 1) % slots) {
-      if (li === lists.length) {
-        // the running CPU's pageblock-order entries, oldest (first dealt) first, each 2^pageblock_order pages
-        const run = this.runningCpu(zone)
-        const hiCpu = this.pcpHighOrderCpu.get(zone) ?? []
-        const pb = m.pageblockNrPages
-        const pick = new Set<number>()
-        let want = left
-        hiCpu.forEach((c, j) => {
-          if (c === run && want > 0) {
-            pick.add(j)
-            want -= pb
-          }
-        })
-        const k = this.freeHugePcpEntries(zone, (j) => pick.has(j))
-        hugeFreed += k
-        left -= k
-        continue
-      }
+    for (let li = pindex; left > 0; li = (li + 1) % lists.length) {
       const l = lists[li]!
       if (li >= MIGRATE_PCPTYPES) {
         // an order 1–3 list: whole pages, oldest first
@@ -1130,8 +1083,7 @@ export class PageAllocator {
       left -= k
     }
     n -= left
-    // freeHugePcpEntries took its pages off zone.pcpPages already
-    zone.pcpPages -= n - hugeFreed
+    zone.pcpPages -= n
     return n
   }
 
