@@ -377,6 +377,10 @@ async function captureForSynthesis(path: string, series: SnapshotSeries | null, 
   return at ? { capture: at.capture, reread: at.note, writtenAfterRead: at.writtenAfterRead, pcpDecayed: at.pcpDecayed } : { capture, reread: null, pcpDecayed: [] }
 }
 
+/** whether a layout made from the re-read deals its per-cpu lists in the first read's order (experiments switch it off) */
+let pcpDealingFirstRead = true
+export function setPcpDealingFirstReadRule(on: boolean): void { pcpDealingFirstRead = on }
+
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
 function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: CompactionsBefore, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }, firstRead: Capture = capture, deferredStructPages?: boolean): { model: MemoryModel; allocator: PageAllocator } {
   const { writtenAfterRead, pcpDecayed } = extras
@@ -384,6 +388,8 @@ function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | 
   const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(before.untouchedBeforeCompaction ? { untouchedBeforeCompaction: before.untouchedBeforeCompaction } : {}), ...(before.vmstatBeforeCompaction ? { vmstatBeforeCompaction: before.vmstatBeforeCompaction } : {}), ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(pcpHugePages.length ? { pcpHugePages } : {}), ...(deferredStructPages !== undefined ? { deferredStructPages } : {}), ...(before.leftBehind ? { leftBehindTop: before.leftBehind(seed) } : {}) }))
   if (before.note) built.model.build.notes.push(before.note)
   if (reread) built.model.build.notes.push(reread)
+  // a layout made from the re-read: its lists are dealt in the order the first read's counts give (PageAllocator.setPcpDealingRead)
+  if (reread && firstRead !== capture && pcpDealingFirstRead) built.allocator.setPcpDealingRead((firstRead.zoneinfo?.zones ?? []).map((z) => ({ node: z.node, zone: z.zone, pagesets: z.pagesets })))
   return built
 }
 

@@ -527,6 +527,26 @@ export class PageAllocator {
    */
   pcpShareAtHigh = true
 
+  /**
+   * Per zone (`node:zone`), the per-cpu counts and highs that decide which CPU's list the dealing
+   * serves first (setPcpDealingRead); absent: the zone's own (zone.pcpCpus).
+   */
+  private pcpDealingRead = new Map<string, ReadonlyArray<{ cpu: number; count: number; high: number }>>()
+
+  /**
+   * A layout made from zoneinfo read again after the page maps (a capture's after-kpage/ re-read)
+   * holds the re-read's per-cpu counts, but between the two reads the capture's own tools
+   * allocated and freed on their CPU (rmqueue_bulk refills, which raise its high on 6.7+, and their
+   * exit's frees), so the re-read's lists say which CPU the tools ran on, not which CPU's list holds
+   * the workload's scattered frees. The first read's counts and highs, taken before the tools ran,
+   * decide the order the CPUs are served in (buildPcpLists: the at-high test and the counts);
+   * the pages each list takes stay the layout's counts. Call before the lists are first used.
+   */
+  setPcpDealingRead(reads: ReadonlyArray<{ node: number; zone: string; pagesets: ReadonlyArray<{ cpu: number; count: number; high: number }> }>): void {
+    this.pcpDealingRead = new Map(reads.map((r) => [`${r.node}:${r.zone}`, r.pagesets]))
+    this.forgetPcpLists()
+  }
+
   /** the CPU a full compaction ran on just before the capture (setCompactedCpu); -1: none known */
   private compactedCpu = -1
 
@@ -744,12 +764,15 @@ export class PageAllocator {
           ;(ci === run ? l : other[ci]!).push(p)
         }
       }
+      // the counts and highs that order the CPUs (setPcpDealingRead: the first read's, where the layout is a re-read's)
+      const dealing = this.pcpDealingRead.get(`${zone.node}:${zone.name}`)
+      const dealt = (i: number): { count: number; high: number } => dealing?.find((d) => d.cpu === zone.pcpCpus[i]!.cpu) ?? zone.pcpCpus[i]!
       const atHigh = (i: number): boolean => {
-        const c = zone.pcpCpus[i]!
+        const c = dealt(i)
         return this.pcpAtHighFirst && this.policy.kernel >= 6007 && c.high > 0 && c.count >= c.high - Math.floor(c.high / 8)
       }
       const first = (i: number): number => (zone.pcpCpus[i]!.cpu === this.sparseCpu ? 0 : atHigh(i) ? 1 : 2)
-      const order = zone.pcpCpus.map((c, i) => i).sort((a, b) => first(a) - first(b) || zone.pcpCpus[b]!.count - zone.pcpCpus[a]!.count || a - b)
+      const order = zone.pcpCpus.map((c, i) => i).sort((a, b) => first(a) - first(b) || dealt(b).count - dealt(a).count || a - b)
       let k = 0
       const destOf = (ci: number): number[] => (ci === run ? l : other[ci]!)
       const want = (ci: number): number => Math.max(0, zone.pcpCpus[ci]!.count - knownTaken[ci]!)
