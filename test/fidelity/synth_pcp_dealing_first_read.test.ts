@@ -1,7 +1,7 @@
 /**
  * Synthesized layouts made from a capture's re-read (after-kpage/): which CPU's per-cpu list holds
  * the workload's scattered frees is decided by the first read's counts and highs, not the re-read's
- * (docs/fidelity.md, synthesized (ag-synthhost); PageAllocator.setPcpDealingRead, host/load.ts
+ * (docs/fidelity.md, synthesized (ag); PageAllocator.setPcpDealingRead, host/load.ts
  * synthesizedLayout).
  *
  * fixtures/host-24G-k618-o (this machine, 6.18, compact_memory on CPU 0): zoneinfo first read
