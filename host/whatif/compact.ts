@@ -12,6 +12,7 @@ import {
   type CompactWhatIfOptions, type CompactWhatIfResult, type CompactSeedOutcome, type ZoneSummary, type PredictedVsReal,
 } from '../../engine/index.ts'
 import type { WhatifCompactRequest } from '../../contract/schemas.ts'
+import { formatBytes } from '../../charts/format.ts'
 import { loadSnapshot, openForSynthesis } from '../load.ts'
 import { seriesContext } from '../series.ts'
 import { OpenedPath } from '../snapshot.ts'
@@ -105,7 +106,7 @@ export interface CpuAlternative {
   result: string
   pagesMigrated: number
   after: { zones: ZoneSummary[] }
-  /** free pages in blocks of at least pageblock order after the main run and after this one, over the zones compacted */
+  /** free pages in blocks of at least pageblock order after the main run and after this one, summed over every zone */
   highOrderPages: { main: number; alternative: number }
   /** the outcome in one sentence, for the CLI, the report and the app */
   summary: string
@@ -281,7 +282,7 @@ export function nextBusiestCpu(model: { zones: ReadonlyArray<{ pcpCpus: Readonly
 
 function cpuAlternativeSummary(ranOn: number, cpu: number, migrated: number, altMigrated: number, hi: CpuAlternative['highOrderPages'], blockBytes: number): string {
   const n = (v: number): string => v.toLocaleString('en-US')
-  const size = blockBytes >= 1 << 30 ? `${blockBytes / (1 << 30)} GiB` : blockBytes >= 1 << 20 ? `${blockBytes / (1 << 20)} MiB` : `${blockBytes / 1024} KiB`
+  const size = formatBytes(blockBytes)
   const head = `Which CPU runs the compaction is not in the capture: this run took CPU ${ranOn}, whose per-cpu lists held the most pages (--cpu picks one).`
   if (hi.alternative === hi.main) return `${head} On CPU ${cpu} it ends with the same ${n(hi.main)} free pages in ≥ ${size} blocks (${n(altMigrated)} pages migrated).`
   const why = hi.alternative < hi.main
