@@ -170,112 +170,123 @@ export function stepsLogFromManifest(m: Manifest | null): StepsLog | null {
   return { captures, steps }
 }
 
+/**
+ * The series' context of a capture: the labels, the steps up to the next capture, the compaction
+ * trigger among them and what the series records around it. `label` null: the series' default
+ * capture; a capture folder opened on its own (no series) gets its enclosing series' context
+ * (withEnclosingSeries).
+ */
 export function seriesContext(ref: SnapshotRef, label: string | null): Promise<SeriesContext | null> {
   return withOpened(ref, async (o) => {
     const series = await o.series().catch(() => null)
     if (!series) return label === null ? enclosingSeriesContext(o.path) : null
     try {
-      const labels = series.captures.map((c) => c.label)
-      const me = label ?? labels[series.defaultIndex]!
-      const i = labels.indexOf(me)
-      if (i < 0) return null
-      const next = labels[i + 1] ?? null
-      let steps: StepsLogStep[] = []
-      let trigger: CompactionTrigger | null = null
-      let triggerSource: SeriesContext['triggerSource'] = null
-      const stepsText = await series.readFile('steps.log')
-      const fromManifest = stepsText === null ? stepsLogFromManifest(series.captures[i]?.source.manifest ?? null) : null
-      const stepsLog = stepsText === null ? fromManifest : parseStepsLog(stepsText, `${o.path} (steps.log)`)
-      if (stepsLog && next) {
-        const a = numberOf(me)
-        const b = numberOf(next)
-        if (a !== null && b !== null) steps = stepsBetween(stepsLog, a, b)
-        for (const s of steps) trigger ??= compactionTrigger(s)
-        if (trigger) triggerSource = fromManifest ? 'manifest' : 'steps.log'
-      }
-      const nextSource = series.captures[i + 1]?.source
-      if (!trigger && next) {
-        const t = nextSource?.manifest?.series?.find((c) => c.label === next)?.trigger
-        if (t && (t['file'] === 'compact_memory' || t['file'] === 'node_compact')) {
-          trigger = { file: t['file'], node: typeof t['node'] === 'number' ? t['node'] : null, deltas: (t['deltas'] as Record<string, number>) ?? {}, cpu: typeof t['cpu'] === 'number' ? t['cpu'] : null }
-          triggerSource = 'manifest'
-        }
-      }
-      // no steps.log: the folder names say what was done between the two captures
-      if (!trigger && !stepsLog && next) {
-        const byName = triggerFromLabel(next)
-        if (byName) {
-          trigger = { ...byName, deltas: await vmstatDeltas(series.captures[i]?.source, nextSource), cpu: null }
-          triggerSource = 'folder names'
-        }
-      }
-      const triggerStep = steps.find((s) => compactionTrigger(s) !== null)
-      // seconds from this capture's uptime (read first, with zoneinfo's per-cpu counts) to the next
-      // capture's: how long the lists had to change; the trigger's start when this one has none
-      let secondsToNext: number | null = null
-      let secondsFromUptime: number | null = null
-      let triggerEndUptime: number | null = null
-      let triggerStartUptime: number | null = null
-      const uptimeOf = async (src: typeof nextSource): Promise<number | null> => {
-        if (!src?.has('uptime')) return null
-        const v = Number.parseFloat((await src.readText('uptime')).trim().split(/\s+/)[0] ?? '')
-        return Number.isFinite(v) ? v : null
-      }
-      if (triggerStep) {
-        const upNext = await uptimeOf(nextSource)
-        const from = (await uptimeOf(series.captures[i]?.source)) ?? triggerStep.start
-        if (upNext !== null && upNext >= from) {
-          secondsToNext = upNext - from
-          secondsFromUptime = from
-          if (stepsLog && triggerStep.end >= from && triggerStep.end <= upNext) {
-            triggerEndUptime = triggerStep.end
-            triggerStartUptime = triggerStep.start
-          }
-        }
-      }
-      const otherSteps = steps.filter((s) => s !== triggerStep && !QUIET_STEPS.test(s.name))
-      const na = numberOf(me)
-      const capEnd = na !== null && stepsText !== null ? (stepsLog?.captures.find((c) => c.index === na)?.time ?? null) : null
-      let nextBuddyinfo: Buddyinfo | null = null
-      if (nextSource?.has('buddyinfo')) nextBuddyinfo = parseBuddyinfo(await nextSource.readText('buddyinfo'), nextSource.describe('buddyinfo'))
-      // the harness re-reads buddyinfo right after kpageflags/kpagecount (what moved while they were read)
-      const rereadName = `${me}/after-kpage/buddyinfo`
-      const rereadText = await series.readFile(rereadName)
-      const rereadBuddyinfo = rereadText === null ? null : parseBuddyinfo(rereadText, `${o.path} (${rereadName})`)
-      let rereadSecondsToNext: number | null = null
-      let rereadFromUptime: number | null = null
-      if (rereadBuddyinfo && secondsToNext !== null && capEnd !== null) {
-        const upNext = await uptimeOf(nextSource)
-        if (upNext !== null && upNext >= capEnd && upNext - capEnd <= secondsToNext) {
-          rereadSecondsToNext = upNext - capEnd
-          rereadFromUptime = capEnd
-        }
-      }
-      const rereadZoneinfo = await series.readFile(`${me}/after-kpage/zoneinfo`)
-      const rereadGrowthCpu = await listGrowthCpu(series.captures[i]?.source, rereadZoneinfo, `${o.path} (${me}/after-kpage/zoneinfo)`)
-      const rereadPcp = rereadZoneinfo === null ? null : parseZoneinfo(rereadZoneinfo, `${o.path} (${me}/after-kpage/zoneinfo)`).zones
-        .filter((z) => z.pagesets.length > 0)
-        .map((z) => ({ node: z.node, zone: z.zone, pagesets: z.pagesets.map((p) => ({ cpu: p.cpu, count: p.count, high: p.high })) }))
-      const rereadVmstat = await series.readFile(`${me}/after-kpage/vmstat`)
-      const src = series.captures[i]?.source
-      let rereadShmemGrowth: number | null = null
-      if (rereadVmstat !== null && src?.has('vmstat')) {
-        const a = parseVmstat(await src.readText('vmstat'), src.describe('vmstat')).nr_shmem
-        const b = parseVmstat(rereadVmstat, `${o.path} (${me}/after-kpage/vmstat)`).nr_shmem
-        if (a !== undefined && b !== undefined) rereadShmemGrowth = b - a
-      }
-      const betweenCounters = stepsLog && next ? await countersBetween(series.captures[i]?.source, nextSource, steps) : null
-      const workloadLog = await series.readFile('workload.log')
-      const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
-      const workloadCpu = workloadLog === null ? null : workloadCpuFromWorkloadLog(workloadLog)
-      const nb = next !== null ? numberOf(next) : null
-      const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
-      const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
-      return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, secondsFromUptime, triggerEndUptime, triggerStartUptime, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadFromUptime, rereadGrowthCpu, rereadPcp, rereadShmemGrowth, betweenCounters }
+      return await contextInSeries(o, series, label)
     } finally {
       await series.close()
     }
   })
+}
+
+/** seriesContext's work on a series already open (the caller closes it) */
+async function contextInSeries(o: OpenedPath, series: SnapshotSeries, label: string | null): Promise<SeriesContext | null> {
+  const labels = series.captures.map((c) => c.label)
+  const me = label ?? labels[series.defaultIndex]!
+  const i = labels.indexOf(me)
+  if (i < 0) return null
+  const next = labels[i + 1] ?? null
+  let steps: StepsLogStep[] = []
+  let trigger: CompactionTrigger | null = null
+  let triggerSource: SeriesContext['triggerSource'] = null
+  const stepsText = await series.readFile('steps.log')
+  const fromManifest = stepsText === null ? stepsLogFromManifest(series.captures[i]?.source.manifest ?? null) : null
+  const stepsLog = stepsText === null ? fromManifest : parseStepsLog(stepsText, `${o.path} (steps.log)`)
+  if (stepsLog && next) {
+    const a = numberOf(me)
+    const b = numberOf(next)
+    if (a !== null && b !== null) steps = stepsBetween(stepsLog, a, b)
+    for (const s of steps) trigger ??= compactionTrigger(s)
+    if (trigger) triggerSource = fromManifest ? 'manifest' : 'steps.log'
+  }
+  const nextSource = series.captures[i + 1]?.source
+  if (!trigger && next) {
+    const t = nextSource?.manifest?.series?.find((c) => c.label === next)?.trigger
+    if (t && (t['file'] === 'compact_memory' || t['file'] === 'node_compact')) {
+      trigger = { file: t['file'], node: typeof t['node'] === 'number' ? t['node'] : null, deltas: (t['deltas'] as Record<string, number>) ?? {}, cpu: typeof t['cpu'] === 'number' ? t['cpu'] : null }
+      triggerSource = 'manifest'
+    }
+  }
+  // no steps.log: the folder names say what was done between the two captures
+  if (!trigger && !stepsLog && next) {
+    const byName = triggerFromLabel(next)
+    if (byName) {
+      trigger = { ...byName, deltas: await vmstatDeltas(series.captures[i]?.source, nextSource), cpu: null }
+      triggerSource = 'folder names'
+    }
+  }
+  const triggerStep = steps.find((s) => compactionTrigger(s) !== null)
+  // seconds from this capture's uptime (read first, with zoneinfo's per-cpu counts) to the next
+  // capture's: how long the lists had to change; the trigger's start when this one has none
+  let secondsToNext: number | null = null
+  let secondsFromUptime: number | null = null
+  let triggerEndUptime: number | null = null
+  let triggerStartUptime: number | null = null
+  const uptimeOf = async (src: typeof nextSource): Promise<number | null> => {
+    if (!src?.has('uptime')) return null
+    const v = Number.parseFloat((await src.readText('uptime')).trim().split(/\s+/)[0] ?? '')
+    return Number.isFinite(v) ? v : null
+  }
+  if (triggerStep) {
+    const upNext = await uptimeOf(nextSource)
+    const from = (await uptimeOf(series.captures[i]?.source)) ?? triggerStep.start
+    if (upNext !== null && upNext >= from) {
+      secondsToNext = upNext - from
+      secondsFromUptime = from
+      if (stepsLog && triggerStep.end >= from && triggerStep.end <= upNext) {
+        triggerEndUptime = triggerStep.end
+        triggerStartUptime = triggerStep.start
+      }
+    }
+  }
+  const otherSteps = steps.filter((s) => s !== triggerStep && !QUIET_STEPS.test(s.name))
+  const na = numberOf(me)
+  const capEnd = na !== null && stepsText !== null ? (stepsLog?.captures.find((c) => c.index === na)?.time ?? null) : null
+  let nextBuddyinfo: Buddyinfo | null = null
+  if (nextSource?.has('buddyinfo')) nextBuddyinfo = parseBuddyinfo(await nextSource.readText('buddyinfo'), nextSource.describe('buddyinfo'))
+  // the harness re-reads buddyinfo right after kpageflags/kpagecount (what moved while they were read)
+  const rereadName = `${me}/after-kpage/buddyinfo`
+  const rereadText = await series.readFile(rereadName)
+  const rereadBuddyinfo = rereadText === null ? null : parseBuddyinfo(rereadText, `${o.path} (${rereadName})`)
+  let rereadSecondsToNext: number | null = null
+  let rereadFromUptime: number | null = null
+  if (rereadBuddyinfo && secondsToNext !== null && capEnd !== null) {
+    const upNext = await uptimeOf(nextSource)
+    if (upNext !== null && upNext >= capEnd && upNext - capEnd <= secondsToNext) {
+      rereadSecondsToNext = upNext - capEnd
+      rereadFromUptime = capEnd
+    }
+  }
+  const rereadZoneinfo = await series.readFile(`${me}/after-kpage/zoneinfo`)
+  const rereadGrowthCpu = await listGrowthCpu(series.captures[i]?.source, rereadZoneinfo, `${o.path} (${me}/after-kpage/zoneinfo)`)
+  const rereadPcp = rereadZoneinfo === null ? null : parseZoneinfo(rereadZoneinfo, `${o.path} (${me}/after-kpage/zoneinfo)`).zones
+    .filter((z) => z.pagesets.length > 0)
+    .map((z) => ({ node: z.node, zone: z.zone, pagesets: z.pagesets.map((p) => ({ cpu: p.cpu, count: p.count, high: p.high })) }))
+  const rereadVmstat = await series.readFile(`${me}/after-kpage/vmstat`)
+  const src = series.captures[i]?.source
+  let rereadShmemGrowth: number | null = null
+  if (rereadVmstat !== null && src?.has('vmstat')) {
+    const a = parseVmstat(await src.readText('vmstat'), src.describe('vmstat')).nr_shmem
+    const b = parseVmstat(rereadVmstat, `${o.path} (${me}/after-kpage/vmstat)`).nr_shmem
+    if (a !== undefined && b !== undefined) rereadShmemGrowth = b - a
+  }
+  const betweenCounters = stepsLog && next ? await countersBetween(series.captures[i]?.source, nextSource, steps) : null
+  const workloadLog = await series.readFile('workload.log')
+  const workloadPinnedPages = workloadLog === null ? null : pinnedPagesFromWorkloadLog(workloadLog)
+  const workloadCpu = workloadLog === null ? null : workloadCpuFromWorkloadLog(workloadLog)
+  const nb = next !== null ? numberOf(next) : null
+  const nextCaptureCpu = nb !== null ? (stepsLog?.captures.find((c) => c.index === nb)?.cpu ?? null) : null
+  const captureCpu = na !== null ? (stepsLog?.captures.find((c) => c.index === na)?.cpu ?? null) : null
+  return { labels, label: me, next, steps, trigger, nextBuddyinfo, workloadPinnedPages, stepsLog, otherSteps, triggerSource, secondsToNext, secondsFromUptime, triggerEndUptime, triggerStartUptime, nextCaptureCpu, captureCpu, workloadCpu, rereadBuddyinfo, rereadSecondsToNext, rereadFromUptime, rereadGrowthCpu, rereadPcp, rereadShmemGrowth, betweenCounters }
 }
 
 /**
@@ -309,5 +320,5 @@ export async function withEnclosingSeries<T>(path: string, f: (o: OpenedPath, se
 
 /** The series' context for a capture folder opened on its own (withEnclosingSeries), as if the series had been opened with that capture chosen, so the what-if knows the trigger that followed (its CPU, its vmstat deltas) either way. */
 function enclosingSeriesContext(path: string): Promise<SeriesContext | null> {
-  return withEnclosingSeries(path, (o, _series, label) => seriesContext(o, label))
+  return withEnclosingSeries(path, (o, series, label) => contextInSeries(o, series, label))
 }

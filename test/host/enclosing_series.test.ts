@@ -4,11 +4,12 @@
  * series' context: the trigger that followed it, its CPU and its logged deltas, so `whatif compact
  * DIR/01-before` answers as `whatif compact DIR --capture 01-before` does.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { seriesContext } from '../../host/series.ts'
+import { OpenedPath } from '../../host/snapshot.ts'
 import { whatifCompact } from '../../host/whatif/compact.ts'
 import { FIXTURES } from '../helpers/fixtures.ts'
 
@@ -22,6 +23,17 @@ describe('a capture folder inside its series folder', () => {
     expect(alone!.trigger?.cpu).toBe(1)
     expect(alone!.captureCpu).toBe(1)
     expect(alone).toEqual(chosen)
+  })
+
+  it('opens the enclosing series once', async () => {
+    const spy = vi.spyOn(OpenedPath.prototype, 'series')
+    try {
+      await seriesContext(join(RUN, '02-before'), null)
+      const paths = spy.mock.contexts.map((o) => (o as OpenedPath).path)
+      expect(paths.filter((p) => p === RUN)).toHaveLength(1)
+    } finally {
+      spy.mockRestore()
+    }
   })
 
   it('none when the folder is alone (no steps.log beside it)', async () => {
