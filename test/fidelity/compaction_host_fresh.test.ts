@@ -109,6 +109,9 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
  *  - -s, 4 h after -r, the workload held on CPU 1 with 2048 pages pinned, the trigger unpinned
  *    (steps.log `cpu=1..0`): 525 197 pages moved and ≥ 2 MiB free pages unchanged
  *    (1 413 632 → 1 411 584), the workload's last frees held on CPU 1's per-cpu list.
+ *  - -t, a new boot 5 min old, the workload unpinned (all its phases on CPU 0) with 2048 pages
+ *    pinned, the trigger unpinned (`cpu=1..0`, traced on CPU 0): 673 221 pages moved, ≥ 2 MiB free
+ *    pages 914 432 → 1 559 552.
  * (-j, taken while five test runs were going, is not here: other processes freed 19 150 pages
  * during its compaction, which no capture before the trigger shows; docs/fidelity-causes.json.)
  */
@@ -123,6 +126,7 @@ const FRESH = [
   { run: 'host-24G-k618-q', migrated: 144533, cpu: 0 },
   { run: 'host-24G-k618-r', migrated: 709614, cpu: 0 },
   { run: 'host-24G-k618-s', migrated: 525197, cpu: 0 },
+  { run: 'host-24G-k618-t', migrated: 673221, cpu: 0 },
 ] as const
 
 describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU $cpu (6.18)', ({ run, migrated, cpu }) => {
