@@ -254,6 +254,8 @@ export interface SnapshotView {
   zoneBoundaries: ZoneBoundary[]
   /** the capture has debugfs page_owner (the Polluters view, getPolluters, getPageOwners) */
   pageOwner?: boolean
+  /** the rules the model follows for the capture's kernel release, in words (engine releaseRules) */
+  kernelRules: string[]
 }
 
 /**

@@ -23,7 +23,7 @@ export { captureFindings, modelFindings, type Finding } from './findings.ts'
 
 export { MemoryModel, Zone, FreeArea, MigratetypeTable, ZONE_NAMES, PAGE_ALLOC_COSTLY_ORDER, type Geometry, type BuildMethod, type Watermarks } from './mm/mmzone.ts'
 export { PageKind, THP_HEAD, FOLIO_HEAD, PageClass, pageClass, pageKindName, PAGE_KIND_NAMES, isFreeHead, headOrder, freeHeadMt, isBuddyPage } from './mm/page.ts'
-export { PageAllocator, calculateMinFreeKbytes, setupPerZoneWmarks, fallbackRuleFor, kernelVersionCode, PCP_BATCH_SCALE_MAX, DEFAULT_POLICY, type AllocPolicy, type AllocRequest, type AllocResult, type GfpIntent, type FallbackRule } from './mm/page_alloc.ts'
+export { PageAllocator, calculateMinFreeKbytes, setupPerZoneWmarks, fallbackRuleFor, releaseRules, kernelVersionCode, PCP_BATCH_SCALE_MAX, DEFAULT_POLICY, type AllocPolicy, type AllocRequest, type AllocResult, type GfpIntent, type FallbackRule } from './mm/page_alloc.ts'
 export { VmEvents } from './mm/vmstat.ts'
 export { bootModel, freeAllInZone, type ZoneSpec } from './mm/memblock.ts'
 export { checkModel } from './mm/debug.ts'

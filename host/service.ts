@@ -8,7 +8,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { importModel, pageblockDetail, type MemoryModel, type PageAllocator, type ModelTransfer, type PageblockMap } from '../engine/index.ts'
+import { importModel, pageblockDetail, releaseRules, type MemoryModel, type PageAllocator, type ModelTransfer, type PageblockMap } from '../engine/index.ts'
 import {
   CONTRACT_VERSION, validateArgs, METHOD_NAMES, type MethodName, type MethodArgs, type MethodResults, type SnapshotView,
   type PageblockMapDto, type PageblockDetailDto, type PageClassesDto, type CaptureDiffDto, type PagesDiffDto, type TimelineDto,
@@ -205,6 +205,7 @@ export class BuddyscopeService {
       extfragThreshold: msg.extfragThreshold, migratetypes: [...model.migratetypes], pageblockCount: model.nrPageblocks,
       pagesPerBlock: pbPages, basePfn, pageSize: model.geometry.pageSize, zoneBoundaries,
       pageOwner: i.snapshot.files.includes('page_owner'),
+      kernelRules: releaseRules(m.kernelRelease),
     }
     this.snapshots.set(id, {
       view, opened, target, transfer: msg.model, imported: null, map: msg.map, inspect: i, extfragThreshold: msg.extfragThreshold,

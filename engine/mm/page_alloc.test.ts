@@ -3,7 +3,7 @@ import { bootModel } from './memblock.ts'
 import { checkModel } from './debug.ts'
 import { PageKind, freeHead } from './page.ts'
 import fc from 'fast-check'
-import { calculateMinFreeKbytes, setupPerZoneWmarks, fallbackRuleFor, PageAllocator, nextPageOfKind, mapWords, rankByBlockCount, sortBySpreadKey } from './page_alloc.ts'
+import { calculateMinFreeKbytes, setupPerZoneWmarks, fallbackRuleFor, releaseRules, PageAllocator, nextPageOfKind, mapWords, rankByBlockCount, sortBySpreadKey } from './page_alloc.ts'
 
 const X86 = { pageSize: 4096, pageblockOrder: 9, nrOrders: 11 }
 
@@ -143,6 +143,20 @@ describe('migratetype fallback', () => {
     expect(fallbackRuleFor('6.15.0')).toBe('6.15')
     expect(fallbackRuleFor('7.2.13')).toBe('6.15')
     expect(fallbackRuleFor(null)).toBe('6.1')
+  })
+
+  it('names the rules the model follows for a release: 6.1 alone, then each later change the policy turns on', () => {
+    const r61 = releaseRules('6.1.0-56-amd64')
+    expect(r61).toHaveLength(1)
+    expect(r61[0]).toMatch(/^page allocator and compaction: Linux 6\.1/)
+    expect(releaseRules(null)).toEqual(r61)
+    const r612 = releaseRules('6.12.117+deb12-amd64')
+    expect(r612[0]).toContain('with the changes up to kernel 6.12:')
+    expect(r612.slice(1).map((l) => l.split(':')[0])).toEqual(['6.4', '6.5', '6.7', '6.9', '6.10'])
+    expect(r612.find((l) => l.startsWith('6.10'))).toContain('not modelled')
+    const r618 = releaseRules('6.18.44-fc-v1272')
+    expect(r618.slice(1).map((l) => l.split(':')[0])).toEqual(['6.4', '6.5', '6.7', '6.9', '6.10', '6.15'])
+    expect(releaseRules('6.18.44', { fallback: false }).some((l) => l.startsWith('6.15'))).toBe(false)
   })
 })
 

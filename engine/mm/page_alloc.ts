@@ -90,6 +90,26 @@ export function fallbackRuleFor(release: string | null): FallbackRule {
   return kernelVersionCode(release) >= 6015 ? '6.15' : '6.1'
 }
 
+/**
+ * The rules the model follows for a kernel release, in words, for the app and the report: the 6.1
+ * allocator and compaction, then each later release's change that the policy's kernel code turns
+ * on (DEFAULT_POLICY.kernel: kernelVersionCode), and the one it names without modelling. The
+ * what-if's assumptions say the same per run (engine/whatif/compact.ts releaseRulesNotModelled).
+ * `fallback` false: without the fallback rule's line (a caller that names fallbackRuleFor's rule
+ * itself).
+ */
+export function releaseRules(release: string | null, opts: { fallback: boolean } = { fallback: true }): string[] {
+  const k = kernelVersionCode(release)
+  const out = [`page allocator and compaction: Linux 6.1 (mm/page_alloc.c, mm/compaction.c), the orders and the pageblock order read from the capture (buddyinfo's columns: NR_PAGE_ORDERS, MAX_ORDER inclusive since 6.4; pagetypeinfo's "Pages per block": CONFIG_PAGE_BLOCK_ORDER, 6.16)${k > 6001 ? `, with the changes up to kernel ${Math.floor(k / 1000)}.${k % 1000}:` : ''}`]
+  if (k >= 6004) out.push('6.4: the scanners count the free blocks and compound pages they step over as scanned (isolate_migratepages_block, isolate_freepages_block)')
+  if (k >= 6005) out.push('6.5: a pageblock is marked skip when the call that started at its first page takes its first page (test_and_set_skip); fast_find_migrateblock no longer marks the block it picks')
+  if (k >= 6007) out.push('6.7: per-cpu high autotuning and decay (nr_pcp_high, nr_pcp_free with free_count, decay_pcp_high from vmstat_update)')
+  if (k >= 6009) out.push('6.9: large folios below pageblock order migrated whole into free blocks of their order (skip_isolation_on_order, compaction_alloc), split where none is left, and a failed split ends the zone\'s compaction')
+  if (k >= 6010) out.push('6.10: free-list migratetype hygiene is not modelled (the 6.1 free lists are kept)')
+  if (k >= 6015 && opts.fallback) out.push('6.15: migratetype fallback by claim or steal (__rmqueue_claim, __rmqueue_steal)')
+  return out
+}
+
 /** CONFIG_PCP_BATCH_SCALE_MAX (default 5; 6.7, and the 6.1 stable series): free_count (6.7+) stops growing at batch << 5, free_factor (6.1) at 5 */
 export const PCP_BATCH_SCALE_MAX = 5
 

@@ -9,7 +9,7 @@
  * snapshot, its pageblock map and the what-ifs' JSON answers; the chart blocks carry the app's
  * own ECharts options (charts/options).
  */
-import type { PageblockMap } from '../../engine/index.ts'
+import { kernelVersionCode, releaseRules, type PageblockMap } from '../../engine/index.ts'
 import type { ZoneSummaryDto } from '../../contract/dto.ts'
 import { freeAreaOption } from '../../charts/options/free_areas.ts'
 import { indicesOption } from '../../charts/options/indices.ts'
@@ -76,6 +76,12 @@ function table(t: ReportTable): ReportBlock {
 }
 
 // ------------------------------------------------------------------ the capture
+
+/** which compaction the report's what-ifs ran: Linux 6.1's, with the later releases' changes the model follows (Provenance lists them: engine releaseRules) */
+function compactionRulesText(release: string | null): string {
+  const k = kernelVersionCode(release)
+  return k > 6001 ? `Linux 6.1 compaction (mm/compaction.c) with the changes up to kernel ${Math.floor(k / 1000)}.${k % 1000} listed under Kernel rules` : 'Linux 6.1 compaction (mm/compaction.c)'
+}
 
 function machineSection(j: InspectJson): ReportSection {
   const m = j.machine
@@ -305,7 +311,7 @@ export function buildReport(input: ReportInput): Report {
     snapshot: { path: snap, capture: j.snapshot.label, series: j.snapshot.series },
     bundle: input.bundle, files: input.files, layout: j.layout,
     kernelRules: [
-      'page allocator and compaction: Linux 6.1 (mm/page_alloc.c, mm/compaction.c; see docs/fidelity.md)',
+      ...releaseRules(m.kernelRelease, { fallback: false }),
       `migratetype fallback: the ${input.fallbackRule} rule (${input.fallbackRule === '6.15' ? 'claim/steal of kernels ≥ 6.15' : 'steal_suitable_fallback of kernels before 6.15'}), chosen from kernel ${m.kernelRelease ?? 'unknown'}`,
       'contiguous allocations (CMA, hugetlb, alloc_contig_pages, THP faults): Linux 6.1 rules (docs/contig.md)',
     ],
@@ -314,7 +320,7 @@ export function buildReport(input: ReportInput): Report {
   const sections: ReportSection[] = [machineSection(j), ...freeAreaSections(j), ...indicesSection(j, input.extfragThreshold), mapSection(j, input.map)]
   if (input.whatifs.length) {
     sections.push({ id: 'whatifs', title: 'What-ifs', level: 2, blocks: [{ kind: 'text', text: `${input.whatifs.length} what-if${input.whatifs.length === 1 ? '' : 's'}, each on the capture as it was (not one after another). Before-states are the model's, after-states predicted; "real" rows come from the capture taken after the matching trigger.`, role: 'note' }] })
-    input.whatifs.forEach((w, i) => sections.push(w.req.kind === 'compact' ? compactSection(i, w as Extract<ReportWhatif, { req: { kind: 'compact' } }>, n, m.pageSize, whatifCmd(w), `Linux 6.1 compaction (mm/compaction.c); migratetype fallback: the ${input.fallbackRule} rule`) : contigSection(i, w as Extract<ReportWhatif, { req: { kind: 'contig' } }>, n, whatifCmd(w), `Linux 6.1 contiguous allocations (docs/contig.md); migratetype fallback: the ${input.fallbackRule} rule`)))
+    input.whatifs.forEach((w, i) => sections.push(w.req.kind === 'compact' ? compactSection(i, w as Extract<ReportWhatif, { req: { kind: 'compact' } }>, n, m.pageSize, whatifCmd(w), `${compactionRulesText(m.kernelRelease)}; migratetype fallback: the ${input.fallbackRule} rule`) : contigSection(i, w as Extract<ReportWhatif, { req: { kind: 'contig' } }>, n, whatifCmd(w), `Linux 6.1 contiguous allocations (docs/contig.md); migratetype fallback: the ${input.fallbackRule} rule`)))
   }
   if (input.diff) sections.push(...input.diff.sections)
   if (input.timeline) sections.push(...input.timeline.sections)

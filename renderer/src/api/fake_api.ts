@@ -77,6 +77,8 @@ function viewFromInspect(j: InspectJson, id: string, path: string, layoutOverrid
       node: z.node, zone: z.zone, startPfn: z.startPfn, endPfn: z.startPfn + z.spanned,
       firstPb: Math.floor((z.startPfn - basePfn) / pbPages), lastPb: Math.floor((z.startPfn + z.spanned - 1 - basePfn) / pbPages),
     })),
+    // the fake's captures are 6.1 kernels: the model's 6.1 rules alone (engine releaseRules)
+    kernelRules: ['page allocator and compaction: Linux 6.1 (mm/page_alloc.c, mm/compaction.c)'],
   }
 }
 

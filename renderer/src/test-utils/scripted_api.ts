@@ -88,6 +88,7 @@ export function sampleView(id: string, over: Partial<SnapshotView> = {}): Snapsh
     findings: [{ severity: 'warning', code: 'torn-capture', zone: 'Node 0, zone DMA32', message: 'buddyinfo and pagetypeinfo disagree' }],
     extfragThreshold: 500, migratetypes: mts, pageblockCount: 8, pagesPerBlock: 512, basePfn: 0, pageSize: 4096,
     zoneBoundaries: [{ node: 0, zone: 'DMA32', firstPb: 0, lastPb: 7, startPfn: 0, endPfn: 4096 }],
+    kernelRules: ['page allocator and compaction: Linux 6.1 (mm/page_alloc.c, mm/compaction.c)'],
     ...over,
   }
 }

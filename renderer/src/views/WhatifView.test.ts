@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
-import type { ScriptedApi } from '../test-utils/scripted_api.ts'
+import { sampleView, type ScriptedApi } from '../test-utils/scripted_api.ts'
 import { whatifApp, whatifViewHost } from '../test-utils/whatif_setup.ts'
 import { sampleWhatif } from '../test-utils/whatif_sample.ts'
 
@@ -45,6 +45,19 @@ describe('What-if view', () => {
     expect($('whatif-progress').exists()).toBe(false)
     expect($('whatif-notice').text()).toContain('Cancelled')
     expect($('whatif-run').exists()).toBe(true)
+  })
+
+  it('says which kernel\'s rules the model runs: 6.1, or the capture\'s release with each later change in the tooltip', async () => {
+    await openWhatif()
+    expect($('whatif-kernel-rules').text()).toContain('Runs the compaction model of Linux 6.1 on a copy')
+  })
+
+  it('a 6.18 capture: the panel names kernel 6.18 and lists the changes it follows', async () => {
+    const rules = ['page allocator and compaction: Linux 6.1, with the changes up to kernel 6.18:', '6.4: scanned counts', '6.15: claim or steal']
+    host.handle('getSnapshot', () => sampleView('s1', { label: '02-before', machine: { ...sampleView('s1').machine, kernelRelease: '6.18.44-fc-v1272' }, kernelRules: rules }))
+    await openWhatif()
+    expect($('whatif-kernel-rules').text()).toContain('for kernel 6.18 (Linux 6.1\'s, with the later releases\' changes it follows')
+    expect($('whatif-kernel-rules').attributes('title')).toBe(rules.join('\n'))
   })
 
   it('for an order: the order and the mode go with it; a zone target becomes its node', async () => {
