@@ -170,7 +170,7 @@ let unpackAfterEarlyEnd = true
 export function setUnpackAfterEarlyEnd(on: boolean): void { unpackAfterEarlyEnd = on }
 
 type LeftBehind = NonNullable<import('../engine/index.ts').SynthesizeOptions['leftBehindTop']>
-type CompactionsBefore = { afterCompaction: boolean; directCompactionMigrated: number; hugetlbOnPcp: number; workloadCpu?: number; untouchedBeforeCompaction?: Array<{ node: number; zone: string; pageblocks: number }>; vmstatBeforeCompaction?: Record<string, number>; leftBehind?: (seed: number) => LeftBehind; note?: string }
+type CompactionsBefore = { afterCompaction: boolean; directCompactionMigrated: number; hugetlbOnPcp: number; untouchedBeforeCompaction?: Array<{ node: number; zone: string; pageblocks: number }>; vmstatBeforeCompaction?: Record<string, number>; leftBehind?: (seed: number) => LeftBehind; note?: string }
 
 /**
  * After a full compaction: per zone, the wholly free pageblocks (free blocks of pageblock order
@@ -335,7 +335,7 @@ async function compactionsBefore(o: OpenedPath, series: SnapshotSeries | null, l
   if (early) return { afterCompaction: false, directCompactionMigrated: 0, hugetlbOnPcp, note: `${early}, and the layout is synthesized as before a compaction` }
   const untouched = afterCompaction ? await untouchedBeforeCompaction(series, ctx) : undefined
   const leftBehind = afterCompaction && withLeftBehind && leftBehindRule && series && ctx ? await leftBehindByCompaction(o, series, ctx) : undefined
-  return { afterCompaction, directCompactionMigrated: directCompactionMigrated(ctx), hugetlbOnPcp, ...(ctx?.workloadCpu != null ? { workloadCpu: ctx.workloadCpu } : {}), ...(untouched ? { untouchedBeforeCompaction: untouched.zones } : {}), ...(untouched?.vmstat ? { vmstatBeforeCompaction: untouched.vmstat } : {}), ...(leftBehind ? { leftBehind } : {}) }
+  return { afterCompaction, directCompactionMigrated: directCompactionMigrated(ctx), hugetlbOnPcp, ...(untouched ? { untouchedBeforeCompaction: untouched.zones } : {}), ...(untouched?.vmstat ? { vmstatBeforeCompaction: untouched.vmstat } : {}), ...(leftBehind ? { leftBehind } : {}) }
 }
 
 /**
@@ -377,41 +377,13 @@ async function captureForSynthesis(path: string, series: SnapshotSeries | null, 
   return at ? { capture: at.capture, reread: at.note, writtenAfterRead: at.writtenAfterRead, pcpDecayed: at.pcpDecayed } : { capture, reread: null, pcpDecayed: [] }
 }
 
-/** the decayed lists' pages spread over the used top are the workload's CPU's alone where the series names it (experiments switch it off: every decayed list's) */
-let decayedWorkloadListRule = true
-export function setDecayedWorkloadListRule(on: boolean): void { decayedWorkloadListRule = on }
-
-/**
- * The pages the per-cpu lists gave back between a capture's first read and its re-read that lie
- * in the used top of a zone a full compaction packed (engine/reconstruct/synthesize.ts
- * spreadDecayedPcpPages): a list's pages lie there when they are the workload's frees, a few in
- * each pageblock of its memory, which the compaction's free scanner filled around them. Where the
- * series names the workload's CPU (workload.log's `cpu phase4=… last=C`), only that CPU's list
- * counts: another CPU's list holds what other tasks freed, kernel memory's pages among slab
- * (x86-2G-s36-k612-gen-ptrace-2nd/03, traced: CPU 1, not the workload's, held 1767 of its 2195
- * pages in the zone's top 128 pageblocks, of slab and no LRU page, and 128 in the 320 pageblocks of
- * LRU pages below them; host-24G-k618-t/02: kpageflags hold no flagless free page in the used
- * top's LRU pageblocks while CPU 1, not the workload's, held 17088 per-cpu pages). Where it does
- * not, every decayed list's pages, as before.
- */
-function decayedWorkloadPages(decayed: RereadCapture['pcpDecayed'], workloadCpu: number | undefined): Array<{ node: number; zone: string; pages: number }> {
-  if (!decayedWorkloadListRule || workloadCpu === undefined) return decayed
-  const out: Array<{ node: number; zone: string; pages: number }> = []
-  for (const d of decayed) {
-    const pages = d.cpus.filter((c) => c.cpu === workloadCpu).reduce((n, c) => n + c.pages, 0)
-    if (pages > 0) out.push({ node: d.node, zone: d.zone, pages })
-  }
-  return out
-}
-
 /** whether a layout made from the re-read deals its per-cpu lists in the first read's order (experiments switch it off) */
 let pcpDealingFirstRead = true
 export function setPcpDealingFirstReadRule(on: boolean): void { pcpDealingFirstRead = on }
 
 /** The synthesized layout of a parsed capture for one seed, as loadSnapshot builds it. */
 function synthesizedLayout(capture: Capture, seed: number, cmaBasePfn: number | null, before: CompactionsBefore, reread: string | null, extras: RereadExtras = { pcpDecayed: [] }, firstRead: Capture = capture, deferredStructPages?: boolean): { model: MemoryModel; allocator: PageAllocator } {
-  const { writtenAfterRead } = extras
-  const pcpDecayed = decayedWorkloadPages(extras.pcpDecayed, before.workloadCpu)
+  const { writtenAfterRead, pcpDecayed } = extras
   const pcpHugePages = hugePcpBlocksByZone(firstRead.zoneinfo, capture.zoneinfo, before.hugetlbOnPcp, 2 ** capture.machine.pageblockOrder)
   const built = withCaptureRules(capture, synthesizeModel(capture, { seed, cmaBasePfn, afterCompaction: before.afterCompaction, directCompactionMigrated: before.directCompactionMigrated, ...(before.untouchedBeforeCompaction ? { untouchedBeforeCompaction: before.untouchedBeforeCompaction } : {}), ...(before.vmstatBeforeCompaction ? { vmstatBeforeCompaction: before.vmstatBeforeCompaction } : {}), ...(writtenAfterRead ? { writtenAfterRead } : {}), ...(pcpDecayed.length ? { pcpDecayedBeforeCapture: pcpDecayed } : {}), ...(pcpHugePages.length ? { pcpHugePages } : {}), ...(deferredStructPages !== undefined ? { deferredStructPages } : {}), ...(before.leftBehind ? { leftBehindTop: before.leftBehind(seed) } : {}) }))
   if (before.note) built.model.build.notes.push(before.note)

@@ -63,11 +63,8 @@ export interface RereadCapture {
    * buddy allocator (count first read − count re-read, for each CPU whose high fell: only
    * decay_pcp_high lowers pcp->high, 6.7+; see pcpDecayedBetweenReads)
    */
-  pcpDecayed: PcpDecayed[]
+  pcpDecayed: Array<{ node: number; zone: string; pages: number }>
 }
-
-/** per zone, the pages the per-cpu lists whose high fell gave back between the reads, in all and per CPU */
-export interface PcpDecayed { node: number; zone: string; pages: number; cpus: Array<{ cpu: number; pages: number }> }
 
 /**
  * The pages decay_pcp_high (6.7+, vmstat_update once a second: the high lowered by an eighth and
@@ -76,21 +73,17 @@ export interface PcpDecayed { node: number; zone: string; pages: number; cpus: A
  * path raises it, nr_pcp_high), the count it lost. Those pages lie where that list's pages lay,
  * not where the re-read's other free pages do.
  */
-export function pcpDecayedBetweenReads(first: Zoneinfo, reread: Zoneinfo): PcpDecayed[] {
-  const out: PcpDecayed[] = []
+export function pcpDecayedBetweenReads(first: Zoneinfo, reread: Zoneinfo): Array<{ node: number; zone: string; pages: number }> {
+  const out: Array<{ node: number; zone: string; pages: number }> = []
   for (const z of first.zones) {
     const r = reread.zones.find((x) => x.node === z.node && x.zone === z.zone)
     if (!r) continue
     let pages = 0
-    const cpus: PcpDecayed['cpus'] = []
     for (const p of z.pagesets) {
       const q = r.pagesets.find((x) => x.cpu === p.cpu)
-      if (q && q.high < p.high && q.count < p.count) {
-        pages += p.count - q.count
-        cpus.push({ cpu: p.cpu, pages: p.count - q.count })
-      }
+      if (q && q.high < p.high && q.count < p.count) pages += p.count - q.count
     }
-    if (pages > 0) out.push({ node: z.node, zone: z.zone, pages, cpus })
+    if (pages > 0) out.push({ node: z.node, zone: z.zone, pages })
   }
   return out
 }

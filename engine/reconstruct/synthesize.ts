@@ -73,9 +73,7 @@ export interface SynthesizeOptions {
    * per zone, the pages the per-cpu lists whose high fell between the capture's first read and
    * its re-read (which the layout is made from) gave back: decay_pcp_high, 6.7+
    * (engine/reconstruct/reread.ts pcpDecayedBetweenReads). After a full compaction they are
-   * spread over the topmost used Movable pageblocks (spreadDecayedPcpPages). The host passes the
-   * workload's list's alone where the series names the workload's CPU (host/load.ts
-   * decayedWorkloadPages): another CPU's list holds what other tasks freed, not pages of the used top.
+   * spread over the topmost used Movable pageblocks (spreadDecayedPcpPages).
    */
   pcpDecayedBeforeCapture?: Array<{ node: number; zone: string; pages: number }>
   /**
@@ -2292,10 +2290,9 @@ export function setDecayedPcpSpread(on: boolean): void { decayedPcpSpread = on }
  * list's high by an eighth and frees the list's oldest pages down to it (free_pcppages_bulk),
  * and a list's oldest pages are spread over the pageblocks it holds pages of (a task's frees are
  * spread over its memory: engine/mm/page_alloc.ts buildPcpLists ages the other CPUs' lists so).
- * After a full compaction the workload's list, when it is not the compacting CPU's, holds the
- * pages few to a pageblock, in the used top of the zone the first compaction's free scanner
- * filled, where they stayed while it took the free pages around them (the caller passes only that
- * list's pages where it is known: host/load.ts decayedWorkloadPages). The re-read's buddyinfo counts those pages
+ * After a full compaction the list that is not the compacting CPU's holds the pages few to a
+ * pageblock, in the used top of the zone the first compaction's free scanner filled, where they
+ * stayed while it took the free pages around them. The re-read's buddyinfo counts those pages
  * free, and the packed synthesis placed them low with the zone's other free pages; the kernel's
  * next free scanner finds them a few to a pageblock in that used top and keeps its stride at 1
  * there (isolate_freepages). x86-2G-s23-k612-cpu1: CPU 0's list 11777 → 10500 pages, high 12050
