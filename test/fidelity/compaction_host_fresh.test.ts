@@ -112,6 +112,9 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
  *  - -t, a new boot 5 min old, the workload unpinned (all its phases on CPU 0) with 2048 pages
  *    pinned, the trigger unpinned (`cpu=1..0`, traced on CPU 0): 673 221 pages moved, ≥ 2 MiB free
  *    pages 914 432 → 1 559 552.
+ * (-u, the workload held on CPU 1 and the trigger on CPU 0, is not here: its first compaction holds
+ * ≥ 2 MiB and the counters but misses the shape, 16.5 %, by which CPU's list held which per-cpu
+ * page; docs/fidelity-causes.json.)
  * (-j, taken while five test runs were going, is not here: other processes freed 19 150 pages
  * during its compaction, which no capture before the trigger shows; docs/fidelity-causes.json.)
  */
