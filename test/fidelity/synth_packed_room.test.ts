@@ -13,7 +13,9 @@
  * memory: one in three of those pageblocks took a decayed per-cpu page and stayed LRU pages
  * (spreadDecayedPcpPages), the free fill went around them, and the second compaction's migrate
  * scanner found their LRU pages below the meeting point: 19989–39205 pages migrated where the
- * kernel migrated 1393.
+ * kernel migrated 1393. Since a list whose high fell counts only the pages above its new high as
+ * given back (engine/reconstruct/reread.ts decayedDownToHigh: 269 of CPU 1's, not 1493), fewer of
+ * those pageblocks take one, and with the rule off the band is 4140–32475: still above the kernel's.
  */
 import { describe, it, expect, afterAll } from 'vitest'
 import { packedFreePageblocks, setPackedRoomRule } from '../../engine/reconstruct/synthesize.ts'
@@ -41,8 +43,8 @@ describe('synthesized layouts after a full compaction: the used top starts above
     }
   }, 600_000)
 
-  it('switched off (the used top counted by pages), the migrations sit above the kernel\'s in nearly every seed', async () => {
+  it('switched off (the used top counted by pages), the band lies above the kernel\'s migrations', async () => {
     const c = await bandCell('host-24G-k618-s', '02-after-compact-memory', 'pgmigrate_success', { set: setPackedRoomRule, on: false })
-    expect(c.p5, bandText(c)).toBeGreaterThan(5 * c.real)
+    expect(c.lo, bandText(c)).toBeGreaterThan(2 * c.real)
   }, 600_000)
 })
