@@ -60,7 +60,7 @@ cap() {
 T=''
 if [ "${TRACE:-0}" = 1 ]; then
 	for t in /sys/kernel/tracing /sys/kernel/debug/tracing; do [ -d $t/instances ] && T=$t/instances/buddyscope-$$ && break; done
-	[ -n "$T" ] || { echo "TRACE=1: no tracefs instances directory" >&2; exit 1; }
+	[ -n "$T" ] || { echo "TRACE=1: no tracefs instances directory under /sys/kernel/tracing or /sys/kernel/debug/tracing; mount it first (as root: mount -t tracefs none /sys/kernel/tracing), or run without TRACE=1" >&2; exit 1; }
 	mkdir "$T"
 	trap 'echo 0 > "$T/tracing_on" 2>/dev/null; rmdir "$T" 2>/dev/null || true' EXIT
 	echo 65536 > "$T/buffer_size_kb"
