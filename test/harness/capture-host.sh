@@ -54,7 +54,9 @@ cap() {
 	done > "$d/hugepages"
 	[ -r /sys/devices/system/node/node0/vmstat ] && cat /sys/devices/system/node/node0/vmstat > "$d/node0_vmstat"
 	uname -r > "$d/uname_r"; uname -m > "$d/uname_m"
-	echo "[$(cut -d' ' -f1 /proc/uptime)] cap $n-$1" >> "$S"
+	# the shell's CPU, as the harness logs it: the CPU whose per-cpu list the capture's tools most
+	# likely took their pages from and freed them to (the what-if's written pages come off it)
+	echo "[$(cut -d' ' -f1 /proc/uptime)] cap $n-$1 cpu=$(shellcpu)" >> "$S"
 }
 # the compaction tracepoints, in an instance of our own (the global buffer stays as it is)
 T=''
