@@ -112,6 +112,10 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
  *  - -t, a new boot 5 min old, the workload unpinned (all its phases on CPU 0) with 2048 pages
  *    pinned, the trigger unpinned (`cpu=1..0`, traced on CPU 0): 673 221 pages moved, ≥ 2 MiB free
  *    pages 914 432 → 1 559 552.
+ *  - -v, 7.3 h of uptime after -u, measured before any model change (session 21): the workload
+ *    unpinned with a seed never used before (all its phases after the first on CPU 0, 1024 pages
+ *    pinned), both triggers unpinned as the shared harness makes them (`cpu=1..0`, traced on CPU 0):
+ *    751 194 pages moved, ≥ 2 MiB free pages 780 800 → 1 677 312.
  * (-u, the workload held on CPU 1 and the trigger on CPU 0, is not here: its first compaction holds
  * ≥ 2 MiB and the counters but misses the shape, 16.5 %, by which CPU's list held which per-cpu
  * page; docs/fidelity-causes.json.)
@@ -130,6 +134,7 @@ const FRESH = [
   { run: 'host-24G-k618-r', migrated: 709614, cpu: 0 },
   { run: 'host-24G-k618-s', migrated: 525197, cpu: 0 },
   { run: 'host-24G-k618-t', migrated: 673221, cpu: 0 },
+  { run: 'host-24G-k618-v', migrated: 751194, cpu: 0 },
 ] as const
 
 describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU $cpu (6.18)', ({ run, migrated, cpu }) => {
