@@ -250,7 +250,32 @@ export function synthesizeModel(c: Capture, opts: SynthesizeOptions = {}): { mod
     synthesizeZone(c, model, allocator, s, zone, rng, notes, opts, gradient, shape, packedTop, reach)
   }
   if (c.slabinfo && slabCompoundsRule) markSlabCompounds(model, c.slabinfo, notes)
+  mapKeeper ??= keptModel(geometry, mts, shapes[0]!)
+  mapKeeper.shape = shape
   return { model, allocator }
+}
+
+/**
+ * What keeps the hidden classes (maps) of the objects the hot functions below read alive from one
+ * synthesis to the next, as Rng keeps a generator (Rng.mapKeeper). V8 compiles those functions
+ * against the maps of the model's objects (MemoryModel, Zone, its FreeArea and FreeLists,
+ * PageAllocator) and of the cluster shape, and throws the code away when a map dies, which it
+ * does once no object of it is alive (the transitions that make a map are weak). Between two
+ * syntheses (the bench's runs, each after a full GC; a series or a fleet synthesized capture by
+ * capture) about twenty functions then ran unoptimized again, were recompiled (tens of
+ * milliseconds each, on the threads the synthesis runs beside) and deoptimized where their type
+ * feedback had been cleared: 64 GiB took half as long again. Held: a model of one pageblock
+ * built as synthesizeModel builds its own (makeZone, MemoryModel, PageAllocator), and the last
+ * synthesis's cluster shape. Never read.
+ */
+let mapKeeper: { model: MemoryModel; allocator: PageAllocator; shape: ClusterShape | null } | null = null
+
+/** mapKeeper's model: one pageblock, of the capture's geometry and migratetypes, in a zone of its first zone's shape */
+function keptModel(geometry: Geometry, mts: MigratetypeTable, zoneShape: ZoneShape): { model: MemoryModel; allocator: PageAllocator; shape: ClusterShape | null } {
+  const pbPages = 2 ** geometry.pageblockOrder
+  const zone = makeZone({ ...zoneShape, startPfn: 0, spanned: pbPages, present: pbPages, managed: pbPages, cma: 0 }, geometry.nrOrders, mts)
+  const model = new MemoryModel(geometry, mts, [zone], { method: 'synthesized', seed: 0, notes: [] })
+  return { model, allocator: new PageAllocator(model), shape: null }
 }
 
 /** slab pages of more than one page drawn as compound pages (markSlabCompounds); off: not (for the test that holds it) */
@@ -803,7 +828,7 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   layoutPageblocks(m, allocator, zone, rng, open, firstPb, quota, lowOrders, nPb, pbType, touched, overflow, wholes)
 
   // 7. used pages: kinds by pageblock type, THPs in fully used Movable blocks, pcp pages
-  fillUsed(m, zone, s, rng, firstPb, nPb, pbType, touched, gradient > 0, pcpOrder0)
+  fillUsed(m, zone, usedPageMix(s.stats), rng, firstPb, nPb, pbType, touched, gradient > 0, pcpOrder0)
   // 8. 6.9+: the dirty page cache in large folios whose split fails (their own stream); 9. those
   // written after the first read, out of the free lists
   if (kernelVersionCode(c.machine.kernelRelease) >= 6009) {
@@ -1048,13 +1073,16 @@ function placeWholeFreeBlocks(
   const nPb = touched.length
   // top level: every aligned max-order node can hold a max-order block
   let pool: number[] = []
-  const topN = 2 ** (maxOrder - pbo)
+  // node sizes in pageblocks as 1 << k, not 2 ** k: V8 computes a power as a double, which made
+  // every PFN derived from it a heap number, and addToFreeList, compiled for small integers,
+  // deoptimized at the first
+  const topN = 1 << (maxOrder - pbo)
   for (let i = 0; i < nPb; i++) {
     if ((firstPb + i) % topN !== 0) continue
     if (nodeOk(touched, pbType, cmaMt, i, topN, cma)) pool.push(i * 2 + 1)
   }
   for (let o = maxOrder; o >= pbo; o--) {
-    const span = 2 ** (o - pbo)
+    const span = 1 << (o - pbo)
     // hosts at this order: whole nodes of order o and parents of order o+1
     const demand: number[] = []
     for (const mt of wantTypes) for (let k = 0; k < (free[mt]?.[o] ?? 0); k++) demand.push(mt)
@@ -1106,7 +1134,7 @@ function placeWholeFreeBlocks(
     pool = next
     // maximal untouched nodes of order o-1 whose parent holds a used or foreign pageblock may
     // hold a whole block of order o-1 (their buddy can never be free as one block)
-    const n = span / 2
+    const n = span >> 1
     for (let i = 0; i < nPb; i++) {
       if ((firstPb + i) % n !== 0 || !nodeOk(touched, pbType, cmaMt, i, n, cma)) continue
       const parentI = Math.min(i, ((firstPb + i) ^ n) - firstPb)
@@ -1581,53 +1609,57 @@ function weightedOrder(list: ArrayLike<number>, n: number, W: Float64Array, rng:
  * gives. A least-significant-digit radix sort of the keys' 64-bit images, 11 bits a pass (a pass
  * whose digit all keys share is skipped), as an ordered integer: the sign bit flipped for a
  * positive key, every bit for a negative one, then every bit again for descending; −0 is taken
- * as +0. Keys with a NaN (which no caller makes) and short lists go to the merge sort, the
- * reference it equals (sorted_by_key.test.ts).
+ * as +0. The six digits' counts are taken in the sweep that makes the images, and a pass moves
+ * positions only, reading each one's digit from its image (one scattered store an entry, where
+ * moving the images beside them made three). Keys with a NaN (which no caller makes) and short
+ * lists go to the merge sort, the reference it equals (sorted_by_key.test.ts).
  */
 export function sortedByKey(keys: Float64Array, descending: boolean): Int32Array {
   const n = keys.length
   if (n < 256) return mergeSortedByKey(keys, descending)
-  let hi = new Uint32Array(n)
-  let lo = new Uint32Array(n)
+  const hi = new Uint32Array(n)
+  const lo = new Uint32Array(n)
   const f = new Float64Array(1)
   const w = new Uint32Array(f.buffer)
   const H = LITTLE_ENDIAN ? 1 : 0
   const L = 1 - H
   const flip = descending ? 0xffffffff : 0
+  // pass p's count of digit d at count[p · 2048 + d]: passes 0–2 the low word's digits, 3–5 the high word's
+  const count = new Int32Array(6 * 2048)
   for (let k = 0; k < n; k++) {
     const v = keys[k]!
     if (v !== v) return mergeSortedByKey(keys, descending)
     f[0] = v + 0
     let h = w[H]!, l = w[L]!
     if (h >= 0x80000000) { h = ~h; l = ~l } else h = h | 0x80000000
-    hi[k] = h ^ flip
-    lo[k] = l ^ flip
+    h = (h ^ flip) >>> 0
+    l = (l ^ flip) >>> 0
+    hi[k] = h
+    lo[k] = l
+    count[l & 2047]! += 1
+    count[2048 + ((l >>> 11) & 2047)]! += 1
+    count[4096 + (l >>> 22)]! += 1
+    count[6144 + (h & 2047)]! += 1
+    count[8192 + ((h >>> 11) & 2047)]! += 1
+    count[10240 + (h >>> 22)]! += 1
   }
   let a = new Int32Array(n)
   for (let k = 0; k < n; k++) a[k] = k
   let b = new Int32Array(n)
-  let hi2 = new Uint32Array(n)
-  let lo2 = new Uint32Array(n)
-  const count = new Int32Array(2048)
   for (let pass = 0; pass < 6; pass++) {
     const src = pass < 3 ? lo : hi
     const shift = (pass % 3) * 11
-    count.fill(0)
-    for (let k = 0; k < n; k++) count[(src[k]! >>> shift) & 2047]! += 1
+    const c0 = pass * 2048
     let same = false
-    for (let d = 0; d < 2048; d++) if (count[d] === n) { same = true; break }
+    for (let d = 0; d < 2048; d++) if (count[c0 + d] === n) { same = true; break }
     if (same) continue
     let at = 0
-    for (let d = 0; d < 2048; d++) { const c = count[d]!; count[d] = at; at += c }
+    for (let d = 0; d < 2048; d++) { const c = count[c0 + d]!; count[c0 + d] = at; at += c }
     for (let k = 0; k < n; k++) {
-      const t = count[(src[k]! >>> shift) & 2047]!++
-      b[t] = a[k]!
-      hi2[t] = hi[k]!
-      lo2[t] = lo[k]!
+      const i = a[k]!
+      b[count[c0 + ((src[i]! >>> shift) & 2047)]!++] = i
     }
-    const t32 = a; a = b; b = t32
-    let u = hi; hi = hi2; hi2 = u
-    u = lo; lo = lo2; lo2 = u
+    const t = a; a = b; b = t
   }
   return a
 }
@@ -1838,25 +1870,28 @@ function layoutPageblocks(
 
 /**
  * Buffers of layoutPageblock (module-level, grown on demand; the function works on them through
- * locals, no closures or module bindings on the hot path). The hosts of one order are kept as
- * runs instead of one entry per node: run r stands for the parents runA[r], runA[r] + 2·2^o, …
- * (runC[r] of them), in list order, runPre[r] entries before it. Unchosen parents split into two
- * halves, and the halves of a run of parents are again one run, so a pageblock costs what its
- * free blocks cost, not what its 2^pageblock_order nodes do.
+ * locals, no closures or module bindings on the hot path). A pageblock's hosts of one order are
+ * not listed one by one until a block is placed among them: the parents are two lists of nodes,
+ * each node standing for its descendants of the order's parent size, in address order (a node
+ * left whole while the orders below it place nothing splits into those, in order). So an order
+ * that places nothing costs nothing, one that places blocks lists its unchosen parents for the
+ * next (listNodes), and order 0, where half the hosts are, lists none.
  */
-let runA = new Int32Array(0)
-let runC = new Int32Array(0)
-let runPre = new Int32Array(1)
-let nextA = new Int32Array(0)
-let nextC = new Int32Array(0)
-/** the order's whole-capable nodes (W = 1 entries, after the parents) */
-let wholeP = new Int32Array(64)
+/** the parents' first list: nodes of order oX (offsets in the pageblock), in list order */
+let parentsX = new Int32Array(0)
+/** the parents' second list, after the first: nodes of order oX + 1 */
+let parentsU = new Int32Array(0)
+/** the next order's lists, built while an order places its blocks */
+let nextX = new Int32Array(0)
+let nextU = new Int32Array(0)
+/** the order's whole-capable nodes (offsets; after the parents among the hosts) */
+let wholeOff = new Int32Array(64)
 /** the blocks a layoutPageblock call placed, in order: their PFN, order and list (its caller puts them on the lists) */
 let placedPfn = new Int32Array(0)
 let placedOrder = new Uint8Array(0)
 let placedMt = new Uint8Array(0)
-/** positions the partial shuffle moved: value (pfn · 2 + W) valid where movedGen[i] === gen */
-let movedVal = new Float64Array(0)
+/** positions the partial shuffle moved: value (offset · 2 + W) valid where movedGen[i] === gen */
+let movedVal = new Int32Array(0)
 let movedGen = new Uint32Array(0)
 let gen = 0
 /** positions past the chosen ones that the shuffle moved */
@@ -1869,8 +1904,12 @@ let movedKeys = new Int32Array(0)
  * get a block, in that order; the unchosen (and each chosen parent's other half) become the next
  * order's parents: the chosen ones' halves first, then the rest in their shuffled order.
  *
- * The entry at an unmoved position i < nP (the parents) is (runA[r] + (i − runPre[r])·2^(o+1))·2
- * for the run r holding i, at nP ≤ i the whole-capable node wholeP[i − nP]·2 + 1.
+ * The host at an unmoved position i < nP (the parents) is the (i mod 2^sX)-th node of order o+1
+ * of parentsX[i >> sX] (sX = oX − o − 1), past the first list's nX·2^sX positions the same in
+ * parentsU with 2^(sX+1); at nP ≤ i the whole-capable node wholeOff[i − nP]. The unchosen parents
+ * become the next order's parentsU as they are (each stands for its two halves), the chosen
+ * parents' other halves its parentsX; where whole-capable nodes are among them, all of them are
+ * listed in parentsX, a parent as its two halves.
  *
  * Returns how many blocks it placed: their tail pages are written, their PFNs, orders and lists
  * are in placedPfn, placedOrder and placedMt, and the caller puts them on the lists
@@ -1882,37 +1921,35 @@ function layoutPageblock(
   quota: Uint16Array, pb: number, nPb: number, blockMt: number, overflow: Array<[number, number]>, wholes: Array<[number, number]>, untouched: boolean,
 ): number {
   const need = 2 * (1 << pbo) + wholes.length + 2
-  if (runA.length < need) {
-    runA = new Int32Array(need); runC = new Int32Array(need); runPre = new Int32Array(need + 1)
-    nextA = new Int32Array(need); nextC = new Int32Array(need)
-    movedVal = new Float64Array(need); movedGen = new Uint32Array(need); movedKeys = new Int32Array(need)
+  if (parentsX.length < need) {
+    parentsX = new Int32Array(need); parentsU = new Int32Array(need); nextX = new Int32Array(need); nextU = new Int32Array(need)
+    movedVal = new Int32Array(need); movedGen = new Uint32Array(need); movedKeys = new Int32Array(need)
     placedPfn = new Int32Array(need); placedOrder = new Uint8Array(need); placedMt = new Uint8Array(need)
     gen = 0
   }
+  if (wholeOff.length < wholes.length + 1) wholeOff = new Int32Array(wholes.length + 1)
   const pP = placedPfn, pO = placedOrder, pM = placedMt
+  const mv = movedVal, mg = movedGen, mk = movedKeys, wO = wholeOff
+  let X = parentsX, U = parentsU, nxX = nextX, nxU = nextU
   let nPlaced = 0
-  if (wholeP.length < wholes.length + 1) wholeP = new Int32Array(wholes.length + 1)
-  let rA = runA, rC = runC, nA = nextA, nC = nextC
-  const rP = runPre, wP = wholeP, mv = movedVal, mg = movedGen, mk = movedKeys
+  // the pageblock itself is the first parent (a node of order pbo) when it is untouched
+  let nX = 0, nU = 0, oX = pbo
+  if (untouched) { X[0] = 0; nX = 1 }
   let g = gen
-  let nR = 0
-  if (untouched) { rA[0] = start; rC[0] = 1; nR = 1 }
   for (let o = pbo - 1; o >= 0; o--) {
     const n = quota[o * nPb + pb]!
     let nW = 0
-    for (let w = 0; w < wholes.length; w++) if (wholes[w]![1] === o) wP[nW++] = wholes[w]![0]
-    if (n === 0 && nW === 0) {
-      // nothing placed, no whole-capable node: every parent splits in two, and so does each run
-      if (o === 0) break
-      for (let r = 0; r < nR; r++) rC[r]! *= 2
-      continue
-    }
+    for (let w = 0; w < wholes.length; w++) if (wholes[w]![1] === o) wO[nW++] = wholes[w]![0] - start
+    // nothing placed, no whole-capable node: every parent splits in two, which the lists say as they are
+    if (n === 0 && nW === 0) continue
     const half = 1 << o
     const stride = 2 * half
-    // entries: the parents' runs, then this order's whole-capable nodes
-    let nP = 0
-    for (let r = 0; r < nR; r++) { rP[r] = nP; nP += rC[r]! }
-    rP[nR] = nP
+    const sX = oX - o - 1
+    const mX = (1 << sX) - 1
+    const nXe = nX << sX
+    const sU = sX + 1
+    const mU = (1 << sU) - 1
+    const nP = nXe + (nU << sU)
     const nH = nP + nW
     const chosen = n < nH ? n : nH
     if (g === 0xffffffff) { mg.fill(0); g = 0 }
@@ -1920,34 +1957,21 @@ function layoutPageblock(
     let nKeys = 0
     // the draws (rng.int(nH − k) per chosen entry, then rng.int(2) per chosen parent) step the generator inline
     let st = rng.getState()
-    // the run holding position k (k only grows)
-    let rk = 0
     for (let k = 0; k < chosen; k++) {
       st = rngAdvance(st)
       const j = k + Math.floor((rngOutput(st) / 4294967296) * (nH - k))
       let vk: number
       if (mg[k] === g) vk = mv[k]!
-      else if (k >= nP) vk = wP[k - nP]! * 2 + 1
-      else {
-        while (rP[rk + 1]! <= k) rk++
-        vk = (rA[rk]! + (k - rP[rk]!) * stride) * 2
-      }
+      else if (k < nXe) vk = (X[k >> sX]! + (k & mX) * stride) * 2
+      else if (k < nP) vk = (U[(k - nXe) >> sU]! + ((k - nXe) & mU) * stride) * 2
+      else vk = wO[k - nP]! * 2 + 1
       let vj: number
       if (mg[j] === g) vj = mv[j]!
       else {
         if (j >= chosen) mk[nKeys++] = j
-        if (j >= nP) vj = wP[j - nP]! * 2 + 1
-        else {
-          // the last run r with runPre[r] ≤ j (a search without a branch on the comparisons:
-          // (j − runPre[x]) >>> 31 is 1 when runPre[x] > j)
-          let lo = 0, len = nR
-          while (len > 1) {
-            const h = len >> 1
-            lo += (1 - ((j - rP[lo + h]!) >>> 31)) * h
-            len -= h
-          }
-          vj = (rA[lo]! + (j - rP[lo]!) * stride) * 2
-        }
+        if (j < nXe) vj = (X[j >> sX]! + (j & mX) * stride) * 2
+        else if (j < nP) vj = (U[(j - nXe) >> sU]! + ((j - nXe) & mU) * stride) * 2
+        else vj = wO[j - nP]! * 2 + 1
       }
       mv[k] = vj
       mg[k] = g
@@ -1959,91 +1983,100 @@ function layoutPageblock(
       types = []
       for (let v = 0; v < overflow.length; v++) if (overflow[v]![0] === o) types.push(overflow[v]![1])
     }
-    // the next order's parents as runs of stride 2^o: a node continuing the last run joins it
-    let nN = 0
+    // the chosen: a parent's block in the half drawn, its other half the next order's parent
+    let nnX = 0
     for (let k = 0; k < chosen; k++) {
       const v = mv[k]!
-      const p = Math.floor(v / 2)
+      const off = v >> 1
       const mt = types !== null && k < types.length ? types[k]! : blockMt
-      // (v − 2p, not v % 2: the values are doubles, and a double's % is a call)
-      let at = p
-      if (v - 2 * p !== 1) {
+      let at = off
+      if ((v & 1) === 0) {
         st = rngAdvance(st)
         const pick = Math.floor((rngOutput(st) / 4294967296) * 2)
-        at = p + pick * half
-        const q = p + (1 - pick) * half
-        if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === q) nC[nN - 1]! += 1
-        else { nA[nN] = q; nC[nN] = 1; nN++ }
+        at = off + pick * half
+        nxX[nnX++] = off + (1 - pick) * half
       }
       // the block's tail pages (placeFree's; its head and list entry are the caller's)
-      const a = at - base
+      const a = start + at - base
       for (let t = 1; t < half; t++) map[a + t] = PageKind.BUDDY_TAIL
-      pP[nPlaced] = at; pO[nPlaced] = o; pM[nPlaced] = mt; nPlaced++
+      pP[nPlaced] = start + at; pO[nPlaced] = o; pM[nPlaced] = mt; nPlaced++
     }
     rng.setState(st)
     if (o === 0) break
-    // the unchosen, in order: runs of unmoved positions, cut where the shuffle moved an entry
-    // (few keys: an insertion sort)
-    for (let a = 1; a < nKeys; a++) {
-      const key = mk[a]!
-      let b = a - 1
-      while (b >= 0 && mk[b]! > key) { mk[b + 1] = mk[b]!; b-- }
-      mk[b + 1] = key
-    }
-    let pos = chosen
-    // the run holding pos (pos only grows)
-    let rp = 0
-    for (let q = 0; q <= nKeys; q++) {
-      // unmoved positions [pos, to), split into the next order's parents, then the moved entry at to
-      const to = q < nKeys ? mk[q]! : nH
-      if (pos < to) {
-        const end = to < nP ? to : nP
-        let i = pos
-        while (i < end) {
-          while (rP[rp + 1]! <= i) rp++
-          const runEnd = rP[rp + 1]! < end ? rP[rp + 1]! : end
-          const p = rA[rp]! + (i - rP[rp]!) * stride
-          const c = 2 * (runEnd - i)
-          if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === p) nC[nN - 1]! += c
-          else { nA[nN] = p; nC[nN] = c; nN++ }
-          i = runEnd
-        }
-        for (let w = end > pos ? end : pos; w < to; w++) {
-          const p = wP[w - nP]!
-          if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === p) nC[nN - 1]! += 1
-          else { nA[nN] = p; nC[nN] = 1; nN++ }
-        }
+    // the unchosen, in their shuffled order: unmoved positions as the lists give them, then the moved ones over them
+    let nnU = 0
+    if (nW === 0) {
+      if (chosen < nXe) nnU = listNodes(X, chosen, nXe, sX, stride, nxU, 0)
+      nnU = listNodes(U, chosen > nXe ? chosen - nXe : 0, nP - nXe, sU, stride, nxU, nnU)
+      for (let q = 0; q < nKeys; q++) nxU[mk[q]! - chosen] = mv[mk[q]!]! >> 1
+    } else {
+      // whole-capable nodes among them (a node of order o, where a parent is two): each listed as a node of order o
+      for (let i = chosen; i < nH; i++) {
+        const v = mg[i] === g ? mv[i]! : i < nXe ? (X[i >> sX]! + (i & mX) * stride) * 2 : i < nP ? (U[(i - nXe) >> sU]! + ((i - nXe) & mU) * stride) * 2 : wO[i - nP]! * 2 + 1
+        nxX[nnX++] = v >> 1
+        if ((v & 1) === 0) nxX[nnX++] = (v >> 1) + half
       }
-      if (q === nKeys) break
-      const v = mv[to]!
-      const p = Math.floor(v / 2)
-      const c = v - 2 * p === 1 ? 1 : 2
-      if (nN > 0 && nA[nN - 1]! + nC[nN - 1]! * half === p) nC[nN - 1]! += c
-      else { nA[nN] = p; nC[nN] = c; nN++ }
-      pos = to + 1
     }
-    let t = rA; rA = nA; nA = t
-    t = rC; rC = nC; nC = t
-    nR = nN
+    let t = X; X = nxX; nxX = t
+    t = U; U = nxU; nxU = t
+    nX = nnX; nU = nnU; oX = o
   }
-  runA = rA; runC = rC; nextA = nA; nextC = nC
+  parentsX = X; parentsU = U; nextX = nxX; nextU = nxU
   gen = g
   return nPlaced
 }
 
-/** Turn every still-undecided page into a used page of a kind that suits its pageblock. */
-function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneShape, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array, touched: Uint8Array, afterCompaction: boolean, pcpOrder0: number): void {
-  const mts = m.migratetypes
-  const map = m.memMap
-  const base = m.basePfn
-  const pbPages = m.pageblockNrPages
-  const st = s.stats
+/**
+ * layoutPageblock's unchosen parents: out[n…] = the nodes at positions [from, to) of `list`,
+ * each of its nodes standing for 2^s consecutive nodes `stride` apart. Returns the new n.
+ */
+function listNodes(list: Int32Array, from: number, to: number, s: number, stride: number, out: Int32Array, n: number): number {
+  if (s === 0) {
+    for (let i = from; i < to; i++) out[n++] = list[i]!
+    return n
+  }
+  if (s === 1) {
+    // the common case (the order above placed blocks too): two nodes each
+    let i = from
+    if ((i & 1) === 1) { out[n++] = list[i >> 1]! + stride; i++ }
+    for (; i + 1 < to; i += 2) {
+      const v = list[i >> 1]!
+      out[n] = v
+      out[n + 1] = v + stride
+      n += 2
+    }
+    if (i < to) out[n++] = list[i >> 1]!
+    return n
+  }
+  const m = (1 << s) - 1
+  for (let i = from; i < to; i++) out[n++] = list[i >> s]! + (i & m) * stride
+  return n
+}
+
+/** fillUsed's proportions (usedPageMix), by their index in its Float64Array */
+const enum UsedMix {
+  /** of the LRU pages, the anonymous ones and the unevictable ones */
+  ANON, UNEVICTABLE,
+  /** of the kernel pages, the slab and the page-table pages (half their counters' shares: the rest other kernel pages) */
+  SLAB, PAGETABLE,
+  /** 1: the zone holds no LRU page */
+  NO_LRU,
+}
+
+/**
+ * fillUsed's proportions, from the zone's counters, once per zone (UsedMix). Not read in fillUsed
+ * and not an object: V8 compiles fillUsed against the hidden classes of what it reads, and the
+ * counters are an object made anew for each synthesis (zoneShapes spreads zoneinfo's counters
+ * into it), whose hidden class dies with it (see mapKeeper), while an object of these numbers
+ * changed its hidden class from one zone to the next (a proportion of 0 or 1 is a small integer,
+ * the others doubles): fillUsed's optimized code was thrown away, or its compilation abandoned,
+ * at every synthesis.
+ */
+function usedPageMix(st: Record<string, number>): Float64Array {
   const anon = (st['nr_zone_inactive_anon'] ?? 0) + (st['nr_zone_active_anon'] ?? 0)
   const file = (st['nr_zone_inactive_file'] ?? 0) + (st['nr_zone_active_file'] ?? 0)
   const unevictable = st['nr_zone_unevictable'] ?? 0
   const lru = anon + file + unevictable
-  const pAnon = lru > 0 ? anon / lru : 1
-  const pUnevictable = lru > 0 ? unevictable / lru : 0
   // a zone whose LRU counters are read and all 0 holds no LRU page (this machine's DMA32 zone:
   // all its used pages are reserved ones, fixtures/host-24G-k618-*): what the synthesis leaves used
   // in its Movable pageblocks (a free block that did not fit beside the reserved runs) is a kernel
@@ -2054,8 +2087,23 @@ function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, s: ZoneS
   const pgtable = st['nr_page_table_pages'] ?? 0
   const kstack = st['nr_kernel_stack'] ?? 0
   const kernelish = slabU + pgtable + kstack
-  const pSlab = kernelish > 0 ? slabU / (kernelish * 2) : 0.3
-  const pPgtable = kernelish > 0 ? pgtable / (kernelish * 2) : 0.1
+  const mix = new Float64Array(5)
+  mix[UsedMix.ANON] = lru > 0 ? anon / lru : 1
+  mix[UsedMix.UNEVICTABLE] = lru > 0 ? unevictable / lru : 0
+  mix[UsedMix.SLAB] = kernelish > 0 ? slabU / (kernelish * 2) : 0.3
+  mix[UsedMix.PAGETABLE] = kernelish > 0 ? pgtable / (kernelish * 2) : 0.1
+  mix[UsedMix.NO_LRU] = noLru ? 1 : 0
+  return mix
+}
+
+/** Turn every still-undecided page into a used page of a kind that suits its pageblock. */
+function fillUsed(m: MemoryModel, zone: import('../mm/mmzone.ts').Zone, mix: Float64Array, rng: Rng, firstPb: number, nPb: number, pbType: Int8Array, touched: Uint8Array, afterCompaction: boolean, pcpOrder0: number): void {
+  const mts = m.migratetypes
+  const map = m.memMap
+  const base = m.basePfn
+  const pbPages = m.pageblockNrPages
+  const pAnon = mix[UsedMix.ANON]!, pUnevictable = mix[UsedMix.UNEVICTABLE]!, pSlab = mix[UsedMix.SLAB]!, pPgtable = mix[UsedMix.PAGETABLE]!
+  const noLru = mix[UsedMix.NO_LRU] === 1
   // runs of one kind, 1..64 pages long, so neighbouring pages tend to share a kind
   // (pageblocks that are wholly free or a THP hold no undecided page; a free block is skipped whole)
   const UNEVICTABLE = PageKind.UNEVICTABLE, ANON = PageKind.ANON, FILE = PageKind.FILE, SLAB_RECLAIMABLE = PageKind.SLAB_RECLAIMABLE
