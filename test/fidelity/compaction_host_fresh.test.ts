@@ -116,6 +116,9 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
  *    unpinned with a seed never used before (all its phases after the first on CPU 0, 1024 pages
  *    pinned), both triggers unpinned as the shared harness makes them (`cpu=1..0`, traced on CPU 0):
  *    751 194 pages moved, ≥ 2 MiB free pages 780 800 → 1 677 312.
+ *  - -w, 3.9 h of uptime after -v, measured before any model change (session 22): a new seed, 1536
+ *    pages pinned, both per-cpu lists of zone Normal near 200 000 pages (6.18's autotuned high): 751 427
+ *    pages moved and not one pageblock freed (≥ 2 MiB 803 840 → 805 888), order 0 723 007 → 139 301.
  * (-u, the workload held on CPU 1 and the trigger on CPU 0, is not here: its first compaction holds
  * ≥ 2 MiB and the counters but misses the shape, 16.5 %, by which CPU's list held which per-cpu
  * page; docs/fidelity-causes.json.)
@@ -135,6 +138,7 @@ const FRESH = [
   { run: 'host-24G-k618-s', migrated: 525197, cpu: 0 },
   { run: 'host-24G-k618-t', migrated: 673221, cpu: 0 },
   { run: 'host-24G-k618-v', migrated: 751194, cpu: 0 },
+  { run: 'host-24G-k618-w', migrated: 751427, cpu: 0 },
 ] as const
 
 describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU $cpu (6.18)', ({ run, migrated, cpu }) => {
