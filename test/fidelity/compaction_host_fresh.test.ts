@@ -119,6 +119,9 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
  *  - -w, 3.9 h of uptime after -v, measured before any model change (session 22): a new seed, 1536
  *    pages pinned, both per-cpu lists of zone Normal near 200 000 pages (6.18's autotuned high): 751 427
  *    pages moved and not one pageblock freed (≥ 2 MiB 803 840 → 805 888), order 0 723 007 → 139 301.
+ *  - -x, 31 min of uptime after -w, measured before any model change (session 22): a new seed, every
+ *    phase of the workload on CPU 1, 1024 pages pinned, the zone's top traced page by page: 621 850
+ *    pages moved, one pageblock freed, order 0 647 022 → 55 107.
  * (-u, the workload held on CPU 1 and the trigger on CPU 0, is not here: its first compaction holds
  * ≥ 2 MiB and the counters but misses the shape, 16.5 %, by which CPU's list held which per-cpu
  * page; docs/fidelity-causes.json.)
@@ -139,6 +142,7 @@ const FRESH = [
   { run: 'host-24G-k618-t', migrated: 673221, cpu: 0 },
   { run: 'host-24G-k618-v', migrated: 751194, cpu: 0 },
   { run: 'host-24G-k618-w', migrated: 751427, cpu: 0 },
+  { run: 'host-24G-k618-x', migrated: 621850, cpu: 0 },
 ] as const
 
 describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU $cpu (6.18)', ({ run, migrated, cpu }) => {

@@ -9,6 +9,8 @@
 #       cap:LABEL     a capture named LABEL
 # OUTDIR gets steps.log with the /proc/vmstat deltas of every trigger, like a harness run, and the
 # CPU the trigger ran on (cpu=C, or cpu=B..A for an unpinned shell: before and after).
+# PTRACE=DIR (the instance test/harness/ptrace-host.sh start prints) marks each capture's page-map
+# reads in that per-page trace ("gt cap N kpageflags", "gt cap N kpagecount"), as init.sh does.
 # TRACE=1 also records the compaction tracepoints of each trigger (a private tracefs instance,
 # removed at the end) in OUTDIR/trace/NN-STEP.txt.gz (NN: the capture the trigger follows).
 # For a ground-truth pair: run `sync` first and put OUTDIR on tmpfs (e.g. /dev/shm/NAME, copied
@@ -37,7 +39,10 @@ cap() {
 		[ -r /sys/kernel/debug/extfrag/$f ] && cat /sys/kernel/debug/extfrag/$f > "$d/$f"
 	done
 	for f in pagetypeinfo zoneinfo vmstat meminfo iomem slabinfo cmdline; do cat /proc/$f > "$d/$f" 2>/dev/null || true; done
+	# PTRACE (test/harness/ptrace-host.sh): mark the page maps' reads in that trace, as init.sh does
+	[ -n "${PTRACE:-}" ] && echo "gt cap $n kpageflags" > "$PTRACE/trace_marker"
 	cat /proc/kpageflags | gzip -1 > "$d/kpageflags.gz"
+	[ -n "${PTRACE:-}" ] && echo "gt cap $n kpagecount" > "$PTRACE/trace_marker"
 	cat /proc/kpagecount | gzip -1 > "$d/kpagecount.gz"
 	mkdir -p "$d/after-kpage"
 	cat /proc/buddyinfo > "$d/after-kpage/buddyinfo"; cat /proc/zoneinfo > "$d/after-kpage/zoneinfo"; cat /proc/vmstat > "$d/after-kpage/vmstat"
