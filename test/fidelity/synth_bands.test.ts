@@ -26,7 +26,7 @@ const synth = doc.slice(doc.indexOf('## Synthesized layouts: 90 % bands'))
 const docRows = synth.split('\n').filter((l) => /^\| [^ ]+\/\d\d-[^ ]+ → /.test(l))
 
 /** values in band when this floor was last raised (docs/fidelity.md's second table) */
-const FLOOR_VALUES_IN_BAND = 640
+const FLOOR_VALUES_IN_BAND = 659
 
 /**
  * The rows recomputed, chosen by what they cover, not by whether they are in band: x86 512 MiB
