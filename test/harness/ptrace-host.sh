@@ -19,7 +19,14 @@ for t in /sys/kernel/tracing /sys/kernel/debug/tracing; do [ -d $t/instances ] &
 case "${1:-}" in
 start)
 	[ $# -ge 3 ] || { echo "usage: $0 start LO HI [KB]" >&2; exit 2; }
-	lo=$(($2)); hi=$(($3)); kb=${4:-262144}
+	for v in "$2" "$3" "${4:-262144}"; do
+		case "$v" in
+		0x*) case "${v#0x}" in '' | *[!0-9a-fA-F]*) echo "$0 start: '$v' is not a PFN or size (hex 0x... or decimal)" >&2; exit 2 ;; esac ;;
+		'' | *[!0-9]*) echo "$0 start: '$v' is not a PFN or size (hex 0x... or decimal)" >&2; exit 2 ;;
+		esac
+	done
+	lo=$(($2)); hi=$(($3)); kb=$((${4:-262144}))
+	[ "$lo" -lt "$hi" ] || { echo "$0 start: LO ($2) must be below HI ($3)" >&2; exit 2; }
 	[ -d "$T" ] && { echo "$T exists: stop the running trace first ($0 stop OUTDIR)" >&2; exit 1; }
 	mkdir "$T"
 	echo 0 > "$T/tracing_on"
