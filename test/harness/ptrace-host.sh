@@ -45,7 +45,7 @@ stop)
 	[ -d "$T" ] || { echo "no trace running ($T)" >&2; exit 1; }
 	echo 0 > "$T/tracing_on"
 	mkdir -p "$2"
-	gzip -1 < "$T/trace" > "$2/ptrace.txt.gz"
+	cat "$T/trace" | gzip -1 > "$2/ptrace.txt.gz"
 	echo "[$(cut -d' ' -f1 /proc/uptime)] note saved ptrace.txt.gz ($(gzip -dc "$2/ptrace.txt.gz" | grep -c ' mm_page_') page events; $(grep -h 'overrun' "$T"/per_cpu/cpu*/stats | tr '\n' ' '))" >> "$2/steps.log"
 	for e in mm_page_alloc mm_page_free mm_page_pcpu_drain mm_page_alloc_zone_locked; do echo 0 > "$T/events/kmem/$e/enable"; echo 0 > "$T/events/kmem/$e/filter"; done
 	rmdir "$T" ;;
