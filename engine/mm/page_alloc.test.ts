@@ -534,6 +534,32 @@ describe('per-cpu lists: decay_pcp_high between the capture and the trigger, as 
     expect(few.blocks).toBe(16)
   })
 
+  it('gives back in free_pcppages_bulk\'s pindex order: the Unmovable list\'s pages first, then Movable, then Reclaimable', () => {
+    const { model, allocator } = twoCpuZone()
+    allocator.policy.kernel = 6012
+    const z = model.zones[0]!
+    const mts = model.migratetypes
+    for (let i = 0; i < 8192; i++) {
+      const p = allocator.allocPages({ order: 0, gfp: 'movable' })!.pfn
+      if (p % 2 === 1) model.memMap[p - model.basePfn] = PageKind.PCP
+    }
+    // pageblocks 3 and 9 Unmovable (256 pcp pages each), 12 Reclaimable: after the allocations, so
+    // the pages stay where they are
+    for (const pb of [3, 9]) model.setPageblockMigratetype(pb * 512 + model.basePfn, mts.unmovable)
+    model.setPageblockMigratetype(12 * 512 + model.basePfn, mts.reclaimable)
+    z.pcpCpus = [{ cpu: 0, count: 4096, high: 5000, batch: 63 }, { cpu: 1, count: 0, high: 5000, batch: 63 }]
+    const typeOfFreed = (n: number): number[] => {
+      const got = [0, 0, 0]
+      for (let i = 1; i < 8192; i += 2) if (model.memMap[i] !== PageKind.PCP) got[i >> 9 === 3 || i >> 9 === 9 ? 0 : i >> 9 === 12 ? 2 : 1]!++
+      expect(got.reduce((a, b) => a + b, 0)).toBe(n)
+      return got
+    }
+    // 600 back: the 512 Unmovable-block pages, then 88 Movable ones; none of the Reclaimable block
+    expect(allocator.pcpDecayedBeforeTrigger(z, [{ cpu: 0, count: 3496, high: 3496 }, { cpu: 1, count: 0, high: 5000 }])).toBe(600)
+    expect(typeOfFreed(600)).toEqual([512, 88, 0])
+    expect(checkModel(model)).toEqual([])
+  })
+
   it('the decay after the compaction goes on from the re-read\'s high, the ticks before it not counted twice', () => {
     const { model, allocator } = twoCpuZone()
     allocator.policy.kernel = 6012

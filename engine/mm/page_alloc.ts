@@ -12,9 +12,11 @@
  * list to buddy first (`free_pcppages_bulk` drains the requested list before the others; as
  * many as 6.1's or 6.7+'s `nr_pcp_free` says; 6.1's free_factor stops at CONFIG_PCP_BATCH_SCALE_MAX
  * as in the 6.1 stable series, and an order 1–3 free after a run of frees returns the whole list,
- * the free_high path of `free_unref_page_commit`); the other CPUs (one list each) only return
- * theirs on a drain (`drain_all_pages`) or a decay (`decay_pcp_high`, 6.7+: after the simulated
- * work, and before it as far as a zoneinfo re-read shows: pcpDecayedBeforeTrigger).
+ * the free_high path of `free_unref_page_commit`); the other CPUs (one list each, each page
+ * standing for its pageblock type's list) only return theirs on a drain (`drain_all_pages`) or a
+ * decay (`decay_pcp_high`, 6.7+: after the simulated work, and before it as far as a zoneinfo
+ * re-read shows: pcpDecayedBeforeTrigger), in `free_pcppages_bulk`'s pindex order (the
+ * Unmovable list's oldest first, then Movable, then Reclaimable).
  * The running CPU also has the per-order lists of orders 1 to PAGE_ALLOC_COSTLY_ORDER (5.13+; pindex
  * order × 3 + migratetype), which 6.9+ compaction fills with the large folios it migrated and the
  * targets it did not use (`free_frozen_pages`): `free_pcppages_bulk` takes the freed page's list
@@ -26,8 +28,8 @@
  * lowest-numbered CPU), as its newest
  * (`free_unref_page_list` on 6.1, `free_unref_folios` on 6.10+ free to the current CPU's list):
  * churned out by a compaction that runs there, kept by the other CPUs' lists (every release alike).
- * Left out: allocation from pcp lists (`rmqueue_pcplist`), the 6.7+ high autotuning
- * (`nr_pcp_high`, `decay_pcp_high`), tail placement (FPI_TO_TAIL, shuffle, buddy_merge_likely: every free goes to the list head),
+ * Left out: allocation from pcp lists by the simulated work (`rmqueue_pcplist`: only the
+ * allocations between a capture and its trigger that a zoneinfo re-read shows are taken), tail placement (FPI_TO_TAIL, shuffle, buddy_merge_likely: every free goes to the list head),
  * compaction capture, locking. Reclaim and compaction in the slow path belong to later modules.
  * Kernel source: mm/page_alloc.c (`__free_one_page`, `__rmqueue`, `steal_suitable_fallback`, `free_pcppages_bulk`).
  */
@@ -1566,10 +1568,41 @@ export class PageAllocator {
     return n
   }
 
-  /** free_pcppages_bulk() on another CPU's list: its `n` oldest pages back to the buddy allocator */
+  /**
+   * free_pcppages_bulk() on another CPU's list (kept as one list, oldest first): `n` pages back to
+   * the buddy allocator. The kernel's round robin starts at the pindex it is given (0 from
+   * decay_pcp_high and drain_pages_zone) and empties each list before going to the next, so the
+   * oldest of the Unmovable list go first, then the Movable list's, then the Reclaimable list's
+   * (a page's list is its pageblock's type, pcpIndex). Where the Unmovable list is short, most
+   * of a decay's pages are Movable ones the compaction's free scanner finds; taken oldest first
+   * from all lists alike instead, the 6.18 host's second compactions found about a third more
+   * (host-24G-k618-r/02, -v/02: docs/fidelity.md).
+   */
   private giveBackOldest(zone: Zone, list: number[], n: number): number {
     const m = this.model
-    const pages = list.splice(0, Math.min(n, list.length))
+    const want = Math.min(n, list.length)
+    // how many each list gives, in pindex order
+    const have = [0, 0, 0]
+    const idx = new Uint8Array(list.length)
+    for (let j = 0; j < list.length; j++) have[(idx[j] = this.pcpIndex(m.getPageblockMigratetype(list[j]!)))]!++
+    const take = [0, 0, 0]
+    let left = want
+    for (let i = 0; i < 3; i++) {
+      take[i] = Math.min(left, have[i]!)
+      left -= take[i]!
+    }
+    // each list's pages in age order, the lists one after another
+    const byList: number[][] = [[], [], []]
+    let w = 0
+    for (let j = 0; j < list.length; j++) {
+      const i = idx[j]!
+      if (take[i]! > 0) {
+        take[i]!--
+        byList[i]!.push(list[j]!)
+      } else list[w++] = list[j]!
+    }
+    list.length = w
+    const pages = byList[0]!.concat(byList[1]!, byList[2]!)
     for (const p of pages) {
       m.memMap[p - m.basePfn] = PageKind.BUDDY_TAIL
       this.freeOnePage(zone, p, 0, m.getPageblockMigratetype(p))
