@@ -14,6 +14,14 @@
  * the extra targets carried the scanners' meeting point two pageblocks higher (0x205e00 against the
  * kernel's 0x205a00: 960 more pages isolated in pageblocks 0x205a00–0x205c00, which the kernel
  * never reached). A list whose high fell has had at least one run (decayedAtLeastOnce).
+ *
+ * Since another CPU's list gives back in free_pcppages_bulk's pindex order (session 23; the page
+ * trace of host-24G-k618-x), that second run no longer decides the row: its 2016 pages come off
+ * the Unmovable list first, and the exact layout's CPU 1 list holds more than that many pages of
+ * Unmovable pageblocks (flagless pages the layout takes as per-cpu pages: docs/fidelity-causes.json,
+ * host-24G-k618-x/02), which the free scanner does not take. Counted once or twice, the compaction
+ * is the same: pgmigrate_success 1662 (+19.3 %), compact_isolated 3419 (+11.0 %),
+ * compact_free_scanned +0.8 %, the scanners meeting at 0x205c00.
  */
 import { describe, it, expect, beforeAll } from 'vitest'
 import { join } from 'node:path'
@@ -28,7 +36,7 @@ const RUN = join(FIXTURES, 'host-24G-k618-s')
 const CAP = '02-after-compact-memory'
 const KEYS = ['pgmigrate_success', 'compact_free_scanned', 'compact_isolated'] as const
 
-interface Out { counters: Record<string, number>; real: Record<string, number>; meet: number }
+interface Out { counters: Record<string, number>; real: Record<string, number>; meet: number; givenBack: number }
 
 async function whatIf(once: boolean): Promise<Out> {
   const ctx = (await seriesContext(RUN, CAP))!
@@ -38,7 +46,9 @@ async function whatIf(once: boolean): Promise<Out> {
   const r = runCompactWhatIf(s.model, s.allocator, opts, s.capture.machine.hpageOrder)
   let meet = 0
   for (const e of r.events) if (e.name === 'mm_compaction_end' && e.zone.endsWith('Normal')) meet = e.migratePfn
-  return { counters: r.counters as Record<string, number>, real: ctx.trigger!.deltas, meet }
+  // the pages the decay runs before the trigger's end gave back, as the assumptions say
+  const givenBack = Number(r.assumptions.map((a) => /decay_pcp_high, 6\.7\+, on whole seconds\) falls? before the trigger's end .*?\((\d+) pages given back\)/.exec(a)?.[1]).find((x) => x !== undefined) ?? NaN)
+  return { counters: r.counters as Record<string, number>, real: ctx.trigger!.deltas, meet, givenBack }
 }
 
 let on: Out
@@ -55,8 +65,9 @@ describe('host-24G-k618-s second compaction: a per-cpu list whose high the re-re
     for (const k of KEYS) expect(Math.abs(err(on, k)), `${k} ${on.counters[k]} against ${on.real[k]}`).toBeLessThanOrEqual(BOUNDS.counter)
     expect(Math.abs(on.meet - 0x205a00)).toBeLessThanOrEqual(512)
   })
-  it('run twice (only the runs the recurrence finds), the three miss (+53 %, +45 %, +42 %) and the scanners meet two pageblocks higher', () => {
-    for (const k of KEYS) expect(err(off, k), `${k} ${off.counters[k]} against ${off.real[k]}`).toBeGreaterThan(BOUNDS.counter)
-    expect(off.meet).toBeGreaterThan(0x205a00 + 512)
+  it('run twice (only the runs the recurrence finds), CPU 1 gives back 2016 pages more, and the compaction is the same', () => {
+    expect(off.givenBack - on.givenBack).toBe(2016)
+    for (const k of KEYS) expect(off.counters[k], k).toBe(on.counters[k])
+    expect(off.meet).toBe(on.meet)
   })
 })
