@@ -1575,8 +1575,9 @@ export class PageAllocator {
    * oldest of the Unmovable list go first, then the Movable list's, then the Reclaimable list's
    * (a page's list is its pageblock's type, pcpIndex). Where the Unmovable list is short, most
    * of a decay's pages are Movable ones the compaction's free scanner finds; taken oldest first
-   * from all lists alike instead, the 6.18 host's second compactions found about a third more
-   * (host-24G-k618-r/02, -v/02: docs/fidelity.md).
+   * from all lists alike instead, the model gave back Movable pages the kernel kept, and two of
+   * the 6.18 host's second compactions migrated too much (host-24G-k618-v/02 pgmigrate_success
+   * +49 %, -r/02 compact_isolated +27 %: docs/fidelity.md).
    */
   private giveBackOldest(zone: Zone, list: number[], n: number): number {
     const m = this.model
