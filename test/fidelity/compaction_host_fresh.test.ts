@@ -122,6 +122,13 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
  *  - -x, 31 min of uptime after -w, measured before any model change (session 22): a new seed, every
  *    phase of the workload on CPU 1, 1024 pages pinned, the zone's top traced page by page: 621 850
  *    pages moved, one pageblock freed, order 0 647 022 → 55 107.
+ *  - -y, a new boot 3 min old, measured before any model change (session 24): a new seed, every
+ *    phase of the workload on CPU 1, 1536 pages pinned, both triggers unpinned (`cpu=0..1`, traced
+ *    on CPU 1): 714 302 pages moved, 1231 pageblocks freed (≥ 2 MiB 1 063 936 → 1 694 208).
+ *  - -z, 5 min after -y, measured before any model change (session 24): every phase of the
+ *    workload on CPU 0, the compaction pinned to CPU 1 (`cm@1`): 798 357 pages moved and 6
+ *    pageblocks freed (≥ 2 MiB 785 408 → 785 920; on CPU 0 the model frees 1814 more), order 0
+ *    820 712 → 70 170: CPU 0's list kept the workload's last frees.
  * (-u, the workload held on CPU 1 and the trigger on CPU 0, is not here: its first compaction holds
  * ≥ 2 MiB and the counters but misses the shape, 16.5 %, by which CPU's list held which per-cpu
  * page; docs/fidelity-causes.json.)
@@ -143,6 +150,8 @@ const FRESH = [
   { run: 'host-24G-k618-v', migrated: 751194, cpu: 0 },
   { run: 'host-24G-k618-w', migrated: 751427, cpu: 0 },
   { run: 'host-24G-k618-x', migrated: 621850, cpu: 0 },
+  { run: 'host-24G-k618-y', migrated: 714302, cpu: 1 },
+  { run: 'host-24G-k618-z', migrated: 798357, cpu: 1 },
 ] as const
 
 describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU $cpu (6.18)', ({ run, migrated, cpu }) => {
@@ -172,6 +181,8 @@ const SECOND = [
   { run: 'host-24G-k618-s', migrated: 1393 },
   { run: 'host-24G-k618-v', migrated: 682 },
   { run: 'host-24G-k618-w', migrated: 17226 },
+  { run: 'host-24G-k618-y', migrated: 16036 },
+  { run: 'host-24G-k618-z', migrated: 707 },
 ] as const
 
 describe.each(SECOND)('$run/02: the second compact_memory of a fresh capture (6.18)', ({ run, migrated }) => {
