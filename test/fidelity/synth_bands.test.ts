@@ -33,9 +33,12 @@ const docRows = synth.split('\n').filter((l) => /^\| [^ ]+\/\d\d-[^ ]+ → /.tes
  * value left its band by one pageblock, x86-1G-s33-k612-gen/03's ≥ 2 MiB (85504 against
  * 80896–84992; its one seed at 85504, seed 7, now frees one pageblock fewer, its migrations
  * unchanged). Raised to 674 of 750 (session 24) with host-24G-k618-y and -z, 16 of whose 20 values
- * lie in band: below 9 in 10 by one value (docs/fidelity.md, session 24's paragraph).
+ * lie in band: below 9 in 10 by one value (docs/fidelity.md, session 24's paragraph). Raised to
+ * 679 (session 25, 90.5 %): no run of kernel pageblocks below a lazily initialised zone's top
+ * (setLazyKernelBlocksRule) brought six host first compactions' compact_free_scanned into their
+ * bands and took -w's out.
  */
-const FLOOR_VALUES_IN_BAND = 674
+const FLOOR_VALUES_IN_BAND = 679
 
 /**
  * The rows recomputed, chosen by what they cover, not by whether they are in band: x86 512 MiB
@@ -102,5 +105,10 @@ describe('synthesized layouts: real outcomes against the 90 % band over seeds (d
 
   it(`at least ${FLOOR_VALUES_IN_BAND} values lie inside their band (the floor; the issue asks 9 in 10)`, () => {
     expect(counted().valuesInBand).toBeGreaterThanOrEqual(FLOOR_VALUES_IN_BAND)
+  })
+
+  it('9 in every 10 values lie inside their band (issue #8, deliverable 5)', () => {
+    const t = counted()
+    expect(t.valuesInBand * 10, `${t.valuesInBand} of ${t.values}`).toBeGreaterThanOrEqual(t.values * 9)
   })
 })
