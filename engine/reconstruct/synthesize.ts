@@ -600,10 +600,9 @@ function synthesizeZone(c: Capture, m: MemoryModel, allocator: PageAllocator, s:
   // whole pageblocks and 18 with 257–511, 14 of the 20 in the zone's lowest 365 pageblocks
   // (0x102400–0x12da00), one in the top sixteenth; v's 14 885, most in 40 pageblocks holding
   // 129–511 of them, spread from 0x100400 to 0x4cf600. There the excess stays among the used
-  // pages (fillUsed's mix); the run
-  // put 173 pageblocks just below y's initialised top (seed 1), where the free scanner's stride
-  // doubled over them: 104 396 pages of the topmost sixteenth scanned against the exact
-  // layout's 186 015 (docs/fidelity.md, session 25).
+  // pages (fillUsed's mix); the run put 173 pageblocks just below y's initialised top (seed 1),
+  // where the free scanner's stride doubled over them: 104 396 pages of the topmost sixteenth
+  // scanned against the exact layout's 186 015 (docs/fidelity.md, session 25).
   if (gradient === 0) {
     const st = s.stats
     const lruAll = (st['nr_zone_inactive_anon'] ?? 0) + (st['nr_zone_active_anon'] ?? 0) + (st['nr_zone_inactive_file'] ?? 0) + (st['nr_zone_active_file'] ?? 0) + (st['nr_zone_unevictable'] ?? 0)
