@@ -129,6 +129,10 @@ describe('host-24G-k618-k: a fourth fresh capture, compact_memory on CPU 1 (6.18
  *    workload on CPU 0, the compaction pinned to CPU 1 (`cm@1`): 798 357 pages moved and 6
  *    pageblocks freed (≥ 2 MiB 785 408 → 785 920; on CPU 0 the model frees 1814 more), order 0
  *    820 712 → 70 170: CPU 0's list kept the workload's last frees.
+ *  - -aa, the mirror of -z on the same boot 5.6 h in, measured before any model change (session
+ *    26): a new seed, every phase of the workload on CPU 1, nothing pinned, the compaction pinned
+ *    to CPU 0 (`cm@0`): 621 257 pages moved and 7 pageblocks freed (≥ 2 MiB 958 464 → 962 048; on
+ *    CPU 1 the model frees 1508 more), order 0 608 409 → 59 251.
  * (-u, the workload held on CPU 1 and the trigger on CPU 0, is not here: its first compaction holds
  * ≥ 2 MiB and the counters but misses the shape, 16.5 %, by which CPU's list held which per-cpu
  * page; docs/fidelity-causes.json.)
@@ -152,6 +156,7 @@ const FRESH = [
   { run: 'host-24G-k618-x', migrated: 621850, cpu: 0 },
   { run: 'host-24G-k618-y', migrated: 714302, cpu: 1 },
   { run: 'host-24G-k618-z', migrated: 798357, cpu: 1 },
+  { run: 'host-24G-k618-aa', migrated: 621257, cpu: 0 },
 ] as const
 
 describe.each(FRESH)('$run: a fresh capture of this machine, compact_memory on CPU $cpu (6.18)', ({ run, migrated, cpu }) => {
@@ -183,6 +188,7 @@ const SECOND = [
   { run: 'host-24G-k618-w', migrated: 17226 },
   { run: 'host-24G-k618-y', migrated: 16036 },
   { run: 'host-24G-k618-z', migrated: 707 },
+  { run: 'host-24G-k618-aa', migrated: 1589 },
 ] as const
 
 describe.each(SECOND)('$run/02: the second compact_memory of a fresh capture (6.18)', ({ run, migrated }) => {
