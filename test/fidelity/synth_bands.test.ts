@@ -36,9 +36,10 @@ const docRows = synth.split('\n').filter((l) => /^\| [^ ]+\/\d\d-[^ ]+ → /.tes
  * lie in band: below 9 in 10 by one value (docs/fidelity.md, session 24's paragraph). Raised to
  * 679 (session 25, 90.5 %): no run of kernel pageblocks below a lazily initialised zone's top
  * (setLazyKernelBlocksRule) brought six host first compactions' compact_free_scanned into their
- * bands and took -w's out.
+ * bands and took -w's out. Raised to 688 of 760 (session 26, 90.5 %) with host-24G-k618-aa, 9 of
+ * whose 10 values lie in band (its second compaction's compact_migrate_scanned below).
  */
-const FLOOR_VALUES_IN_BAND = 679
+const FLOOR_VALUES_IN_BAND = 688
 
 /**
  * The rows recomputed, chosen by what they cover, not by whether they are in band: x86 512 MiB
