@@ -8,7 +8,9 @@
  *  - spanned/present/managed, CMA pages and pcp pages per zone equal zoneinfo;
  *  - the free blocks obey the buddy invariant: no two free buddies of one order (§2.3);
  *  - the order-0 LRU pages do not exceed zoneinfo's LRU counters less the THPs (before a full
- *    compaction): the Movable pageblocks' used pages beyond them are whole pageblocks of kernel pages;
+ *    compaction): the Movable pageblocks' used pages beyond them are whole pageblocks of kernel pages,
+ *    except in a zone initialised on demand (deferred_init=lazy), where they stay among the used
+ *    pages and the layout's findings say so (setLazyKernelBlocksRule);
  *  - on 6.9+ kernels, the dirty page-cache large folios whose split fails are a share of the zone's
  *    write-pending pages (zoneinfo nr_zone_write_pending; the share and their orders drawn: placeDirtyFolios),
  *    and those written between the first read and the re-read after kpageflags lie where the page
